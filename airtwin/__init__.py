@@ -1,0 +1,1 @@
+"""airtwin's command line: the composition root that wires sim, pipeline, dashboard and loadtests."""
