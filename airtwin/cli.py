@@ -1,14 +1,15 @@
-"""Entry point of the ``airtwin`` console script: imports every command module, runs the app."""
+"""Entry point of the ``airtwin`` console script: imports every ``airtwin/cmd_*.py`` module
+(each registers its commands on the apps in :mod:`airtwin.app`), then runs the app."""
 
 import importlib
+import pkgutil
 
+import airtwin
 from airtwin.app import app
 
-# One module per area; each registers its commands on the apps in airtwin.app.
-COMMAND_MODULES = ["airtwin.cmd_sim"]
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name)
+for _mod in sorted(m.name for m in pkgutil.iter_modules(airtwin.__path__)):
+    if _mod.startswith("cmd_"):
+        importlib.import_module(f"airtwin.{_mod}")
 
 
 def main() -> None:
