@@ -45,3 +45,40 @@ class FaceEmbedder(Protocol):
     def embed(self, image: np.ndarray, detections: list[Detection]) -> list[Embedding]:
         """Align each detected face (by its landmarks) and embed it; batch where the model can."""
         ...
+
+
+# --- added by the recognition pipeline: split alignment from embedding, and matching --------
+
+@runtime_checkable
+class AligningEmbedder(FaceEmbedder, Protocol):
+    """An embedder whose alignment and network can be timed apart (both shipped backends)."""
+
+    def align(self, image: np.ndarray, detections: list[Detection]) -> list[np.ndarray]:
+        """One aligned face crop per detection, in the model's input size."""
+        ...
+
+    def embed_aligned(self, crops: list[np.ndarray]) -> list[Embedding]:
+        """Embed already aligned crops in one batch."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One gallery entry returned by a 1:N search, best first."""
+
+    template_id: str
+    score: float
+    rank: int  # 1-based
+
+
+@runtime_checkable
+class Matcher(Protocol):
+    """Scores templates (higher = more alike) and searches an in-memory gallery."""
+
+    metric: str
+
+    def score(self, a: np.ndarray, b: np.ndarray) -> float: ...
+
+    def verify(self, probe: np.ndarray, reference: np.ndarray, threshold: float) -> tuple[bool, float]: ...
+
+    def search(self, probe: np.ndarray, k: int = 1, threshold: float | None = None) -> list[Candidate]: ...

@@ -1,0 +1,81 @@
+"""Face geometry shared by the backends: image checks, the ArcFace reference points, landmark
+conversion between model families.
+
+Landmarks everywhere in the pipeline are (5, 2) float32 in insightface's order: the eye with the
+smaller x, the eye with the larger x, nose tip, mouth corner with the smaller x, then the larger.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Where insightface's norm_crop puts the five points in a 112x112 crop (its ``arcface_dst``).
+ARCFACE_REF = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
+                        [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)
+
+
+class ImageError(ValueError):
+    """An image the pipeline cannot take (wrong type, shape or size)."""
+
+
+def check_image(image: np.ndarray, min_side: int = 16) -> np.ndarray:
+    """Return ``image`` as a C-contiguous uint8 BGR (H, W, 3) array or raise :class:`ImageError`."""
+    if not isinstance(image, np.ndarray):
+        raise ImageError(f"image must be a numpy array, got {type(image).__name__}")
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ImageError(f"image must be H x W x 3 (BGR), got shape {image.shape}")
+    if image.dtype != np.uint8:
+        raise ImageError(f"image must be uint8, got {image.dtype}")
+    if min(image.shape[:2]) < min_side:
+        raise ImageError(f"image is {image.shape[1]}x{image.shape[0]} px; "
+                         f"need at least {min_side} px a side")
+    return np.ascontiguousarray(image)
+
+
+def similarity_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares similarity transform (scale, rotation, shift) taking ``src`` to ``dst``.
+
+    Returns a 2x3 matrix. Umeyama's closed form; used to place points a model does not give.
+    """
+    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
+    ms, md = src.mean(0), dst.mean(0)
+    s0, d0 = src - ms, dst - md
+    # Complex-number form of the 2-D similarity: d ≈ a * s with a = scale * e^{i theta}.
+    sc, dc = s0[:, 0] + 1j * s0[:, 1], d0[:, 0] + 1j * d0[:, 1]
+    a = np.vdot(sc, dc) / max(np.vdot(sc, sc).real, 1e-12)
+    rot = np.array([[a.real, -a.imag], [a.imag, a.real]])
+    return np.hstack([rot, (md - rot @ ms)[:, None]])
+
+
+def apply_affine(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    pts = np.asarray(pts, np.float64)
+    return (pts @ m[:, :2].T + m[:, 2]).astype(np.float32)
+
+
+def five_from_dlib(parts: np.ndarray) -> np.ndarray:
+    """Insightface-order 5 points from dlib's 5-point model (two corners per eye, subnasale).
+
+    dlib's model has no mouth corners. They are placed by fitting the ArcFace reference face to
+    the measured eyes and nose (a similarity transform) and mapping its mouth corners, so that a
+    dlib detection can still drive an ArcFace alignment; the estimate is marked by this function's
+    name, not by the data. The subnasale sits a little below the nose tip; the fit absorbs it.
+    """
+    parts = np.asarray(parts, np.float32).reshape(5, 2)
+    eye_a, eye_b = parts[0:2].mean(0), parts[2:4].mean(0)
+    left, right = (eye_a, eye_b) if eye_a[0] <= eye_b[0] else (eye_b, eye_a)
+    nose = parts[4]
+    m = similarity_fit(ARCFACE_REF[:3], np.stack([left, right, nose]))
+    mouth = apply_affine(m, ARCFACE_REF[3:])
+    return np.vstack([left, right, nose, mouth]).astype(np.float32)
+
+
+def order_five(points: np.ndarray) -> np.ndarray:
+    """Put 5 landmarks in insightface order (by x within the eye pair and the mouth pair)."""
+    p = np.asarray(points, np.float32).reshape(5, 2).copy()
+    if p[0, 0] > p[1, 0]:
+        p[[0, 1]] = p[[1, 0]]
+    if p[3, 0] > p[4, 0]:
+        p[[3, 4]] = p[[4, 3]]
+    return p

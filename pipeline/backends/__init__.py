@@ -1,0 +1,1 @@
+"""Recognition backends; look them up by name with :mod:`pipeline.registry`."""
