@@ -1,0 +1,90 @@
+"""Response bodies of the service (pydantic), so the OpenAPI schema documents every field.
+
+Requests are multipart/form-data (an ``image`` file part plus form fields): see the routes.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+TEMPLATE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+
+
+class Outcome(str, Enum):
+    match = "match"  # verify: score >= threshold
+    no_match = "no_match"
+    hit = "hit"  # identify: the best candidate is at or above the threshold
+    no_hit = "no_hit"
+    enrolled = "enrolled"
+    failure_to_acquire = "failure_to_acquire"  # no face found: a normal outcome, not an error
+
+
+class StageLatency(BaseModel):
+    """Milliseconds spent in each stage of this request."""
+
+    decode_ms: float
+    queue_ms: float = Field(description="waiting for a batch to start")
+    detect_ms: float
+    align_ms: float
+    embed_ms: float = Field(description="the batch's embedding call (shared by the batch)")
+    match_ms: float = 0.0
+    total_ms: float = Field(description="from the body read to the reply, in the service")
+
+
+class FaceBox(BaseModel):
+    box: tuple[float, float, float, float] = Field(description="x1, y1, x2, y2 in pixels")
+    score: float
+    faces_found: int = Field(description="faces detected; the largest one is used")
+
+
+class EnrollResponse(BaseModel):
+    template_id: str
+    outcome: Outcome
+    enrolled: bool
+    replaced: bool = Field(False, description="an earlier template with this id was replaced")
+    model: str
+    face: FaceBox | None = None
+    expires_in_s: float | None = Field(None, description="purged after this retention period")
+    batch_size: int
+    latency: StageLatency
+
+
+class VerifyResponse(BaseModel):
+    template_id: str
+    outcome: Outcome
+    decision: bool = Field(description="true = same person (score >= threshold)")
+    score: float | None = Field(description="cosine similarity, higher = more alike; null on FTA")
+    threshold: float
+    threshold_source: str
+    model: str
+    face: FaceBox | None = None
+    batch_size: int
+    latency: StageLatency
+
+
+class CandidateOut(BaseModel):
+    template_id: str
+    score: float
+    rank: int
+    above_threshold: bool
+
+
+class IdentifyResponse(BaseModel):
+    outcome: Outcome
+    candidates: list[CandidateOut] = Field(description="top-k over the gallery, best first")
+    threshold: float
+    threshold_source: str
+    gallery_size: int
+    model: str
+    audit_seq: int = Field(description="line of this search in the audit log")
+    face: FaceBox | None = None
+    batch_size: int
+    latency: StageLatency
+
+
+class Health(BaseModel):
+    status: str
+    ready: bool
+    detail: str = ""

@@ -1,0 +1,115 @@
+"""What one running service holds (config, models, batcher, templates, audit log, metrics) and
+the helpers its routes share: readiness, the token check, image intake, stage timing."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from fastapi import Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from pipeline.service.audit import AuditLog
+from pipeline.service.batching import BatchInfo, MicroBatcher
+from pipeline.service.config import TOKEN_ENV, ServiceConfig
+from pipeline.service.errors import NotReadyError, QueueFullError, ServiceError
+from pipeline.service.imaging import ImageLimits, decode_image
+from pipeline.service.metrics import ServiceMetrics
+from pipeline.service.recognizer import FaceResult, Recognizer
+from pipeline.service.schemas import FaceBox, StageLatency
+from pipeline.service.templates import TemplateStore
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    value: float
+    source: str  # where it came from: a calibration file, the backend default, --threshold
+
+
+class ServiceState:
+    def __init__(self, config: ServiceConfig, recognizer: Recognizer, threshold: Threshold,
+                 metrics: ServiceMetrics | None = None):
+        self.config, self.recognizer, self.threshold = config, recognizer, threshold
+        self.metrics = metrics or ServiceMetrics()
+        self.limits = ImageLimits(config.max_image_bytes, config.max_image_pixels)
+        store_path = None if config.store_dir is None else config.store_dir / "templates.fernet"
+        self.store = TemplateStore(config.retention_s, store_path, config.template_key)
+        self.audit = AuditLog(config.audit_log)
+        self.batcher: MicroBatcher[np.ndarray, FaceResult] = MicroBatcher(
+            recognizer.process, max_batch=config.max_batch,
+            max_wait_s=config.max_wait_ms / 1000, queue_size=config.queue_size,
+            on_batch=self.metrics.batch_size.observe, on_depth=self.metrics.queue_depth.set)
+        self.ready = False
+        self.not_ready_reason = "models are loading"
+        self.metrics.templates.set(len(self.store))
+
+    def require_ready(self) -> None:
+        if not self.ready:
+            raise NotReadyError(self.not_ready_reason)
+
+    def admit(self) -> None:
+        """Refuse at once, before reading pixels, when the queue has no room."""
+        self.require_ready()
+        if self.batcher.depth >= self.batcher.queue_size:
+            self.metrics.rejected.labels("queue_full").inc()
+            raise QueueFullError(self.batcher.queue_size, self.batcher.retry_after_s())
+
+    async def read_image(self, upload: UploadFile) -> tuple[np.ndarray, float]:
+        """Decoded pixels of an upload, and the decode time; the bytes are not kept."""
+        data = await upload.read()
+        t0 = time.perf_counter()
+        image = await run_in_threadpool(decode_image, data, self.limits, "image")
+        return image, time.perf_counter() - t0
+
+    async def recognize(self, image: np.ndarray) -> tuple[FaceResult, BatchInfo]:
+        try:
+            return await self.batcher.submit(image)
+        except ServiceError as exc:
+            if exc.status == 429:
+                self.metrics.rejected.labels("queue_full").inc()
+            raise
+
+    def latency(self, started: float, decode_s: float, face: FaceResult, info: BatchInfo,
+                match_s: float = 0.0) -> StageLatency:
+        self.metrics.observe_stages(decode=decode_s, queue=info.queue_s, detect=face.detect_s,
+                                    align=face.align_s, embed=face.embed_s, match=match_s)
+        ms = 1000.0
+        return StageLatency(decode_ms=decode_s * ms, queue_ms=info.queue_s * ms,
+                            detect_ms=face.detect_s * ms, align_ms=face.align_s * ms,
+                            embed_ms=face.embed_s * ms, match_ms=match_s * ms,
+                            total_ms=(time.perf_counter() - started) * ms)
+
+
+def face_box(face: FaceResult) -> FaceBox | None:
+    if face.detection is None:
+        return None
+    return FaceBox(box=face.detection.box, score=face.detection.score,
+                   faces_found=face.faces_found)
+
+
+def service_state(request: Request) -> ServiceState:
+    return request.app.state.service
+
+
+def require_token(request: Request) -> None:
+    """FastAPI dependency: ``Authorization: Bearer <token>`` must carry the configured token."""
+    expected = service_state(request).config.api_token
+    challenge = {"WWW-Authenticate": 'Bearer realm="airtwin"'}
+    if expected is None:
+        raise ServiceError(503, "enrolment_disabled", f"enrolment is disabled: the service has "
+                           f"no API token (start it with --token-file FILE or ${TOKEN_ENV})")
+    header = request.headers.get("authorization")
+    if not header:
+        raise ServiceError(401, "missing_token", "missing API token: send the header "
+                           "'Authorization: Bearer <token>'", challenge)
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ServiceError(401, "malformed_token", f"Authorization header must be 'Bearer "
+                           f"<token>', got scheme {scheme!r}", challenge)
+    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise ServiceError(401, "invalid_token", "API token is not valid", challenge)
+
+
+__all__ = ["ServiceState", "Threshold", "face_box", "require_token", "service_state"]
