@@ -304,6 +304,19 @@ class LevelOfService(Model):
     })
 
 
+class Watchlist(Model):
+    """Watchlisted synthetic identities, searched 1:N at e-gates in ``live`` recognizer mode.
+
+    ``planted`` arriving travelers (picked by seed) are on the list; ``extra_identities`` listed
+    people never travel (they make the gallery larger, as a real one is).
+    """
+
+    planted: int = Field(default=0, ge=0)
+    extra_identities: int = Field(default=0, ge=0)
+    top_k: int = Field(default=5, ge=1)  # candidates returned per search
+    threshold_fmr: float = Field(default=1e-4, gt=0, lt=1)  # calibrated point used as 1:N cut
+
+
 class Scenario(Model):
     name: str
     description: str = ""
@@ -318,6 +331,7 @@ class Scenario(Model):
     cameras: list[Camera] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
     level_of_service: LevelOfService = Field(default_factory=LevelOfService)
+    watchlist: Watchlist = Field(default_factory=Watchlist)  # live recognizer mode only
 
     # --- look-ups used by the model and the renderers -------------------------------------
     def zone(self, zone_id: str) -> Zone:
