@@ -21,12 +21,13 @@ from types import ModuleType
 from fastapi import FastAPI
 
 import pipeline.service
+from pipeline.recognizer import Recognizer
 from pipeline.service.config import ServiceConfig
 from pipeline.service.errors import install_error_handlers
 from pipeline.service.limits import BodyLimitMiddleware
 from pipeline.service.metrics import RequestMetricsMiddleware
-from pipeline.service.recognizer import Recognizer
-from pipeline.service.state import ServiceState, Threshold
+from pipeline.calibration import OperatingPoint
+from pipeline.service.state import ServiceState, service_threshold
 
 log = logging.getLogger("airtwin.service")
 
@@ -56,7 +57,7 @@ async def _prepare(state: ServiceState, modules: list[ModuleType]) -> None:
         return
     state.ready, state.not_ready_reason = True, ""
     log.info("ready: backend %s, model %s, threshold %.4f (%s)", state.config.backend,
-             state.recognizer.model, state.threshold.value, state.threshold.source)
+             state.recognizer.model, state.threshold.threshold, state.threshold.source)
 
 
 async def _sweep(state: ServiceState) -> None:
@@ -72,12 +73,12 @@ async def _sweep(state: ServiceState) -> None:
 
 
 def create_app(config: ServiceConfig, recognizer: Recognizer | None = None,
-               threshold: Threshold | None = None) -> FastAPI:
+               threshold: OperatingPoint | None = None) -> FastAPI:
     """Build the app; models are prepared in the background once the server starts."""
-    recognizer = recognizer or Recognizer.from_backend(config.backend, config.model_dir)
-    if threshold is None:
-        from pipeline.service.thresholds import service_threshold
-        threshold = service_threshold(config, recognizer.model)
+    recognizer = recognizer or Recognizer.from_backend(
+        config.backend, None if config.model_dir is None else str(config.model_dir),
+        provider=config.provider)
+    threshold = threshold or service_threshold(config, recognizer.model)
     state = ServiceState(config, recognizer, threshold)
     modules = route_modules()
 

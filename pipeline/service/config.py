@@ -25,6 +25,7 @@ class ServiceConfigError(ValueError):
 class ServiceConfig:
     backend: str = "dlib"
     model_dir: Path | None = None
+    provider: str = "auto"  # onnxruntime provider (insightface backend): auto, cpu, cuda, ...
     max_batch: int = 16  # faces embedded per model call
     max_wait_ms: float = 5.0  # how long the first request of a batch waits for company
     queue_size: int = 64  # requests waiting for the model; one more gets 429
@@ -34,6 +35,8 @@ class ServiceConfig:
     store_dir: Path | None = None  # persist templates (encrypted) here; None = memory only
     audit_log: Path = Path("results/service/audit.jsonl")
     threshold: float | None = None  # None = the calibrated threshold of the backend
+    target_fmr: float = 1e-3  # which calibrated threshold to decide with
+    calibration: Path | None = None  # calibration file; None = the backend's default location
     max_image_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 4096 * 4096
     max_top_k: int = 100

@@ -53,8 +53,8 @@ async def enroll(state: State, image: ImagePart, template_id: TemplateId,
     del pixels  # no image is kept past this point
     replaced = False
     if face.acquired:
-        replaced = await run_in_threadpool(state.store.add, template_id, face.embedding.vector,
-                                           face.embedding.model)
+        replaced = await run_in_threadpool(state.store.add, template_id, face.vector,
+                                           face.model)
         state.metrics.templates.set(len(state.store))
     outcome = Outcome.enrolled if face.acquired else Outcome.failure_to_acquire
     state.metrics.outcomes.labels("enroll", outcome.value).inc()
@@ -82,17 +82,17 @@ async def verify(state: State, image: ImagePart, template_id: TemplateId):
     pixels, decode_s = await state.read_image(image)
     face, info = await state.recognize(pixels)
     th = state.threshold
-    decision, score, match_s = False, None, 0.0
+    decision, score, match_s = False, None, None
     if face.acquired:
         t0 = time.perf_counter()
-        decision, score = matching.verify(face.embedding.vector, template.vector, th.value)
+        decision, score = matching.verify(face.vector, template.vector, th.threshold)
         match_s = time.perf_counter() - t0
         outcome = Outcome.match if decision else Outcome.no_match
     else:
         outcome = Outcome.failure_to_acquire
     state.metrics.outcomes.labels("verify", outcome.value).inc()
     return VerifyResponse(template_id=template_id, outcome=outcome, decision=decision,
-                          score=score, threshold=th.value, threshold_source=th.source,
+                          score=score, threshold=th.threshold, threshold_source=th.source,
                           model=state.recognizer.model, face=face_box(face), batch_size=info.size,
                           latency=state.latency(started, decode_s, face, info, match_s))
 
@@ -120,26 +120,26 @@ async def identify(request: Request, state: State, image: ImagePart,
         await run_in_threadpool(state.audit.append, "identify", request_id=request_id,
                                 client=client, outcome="refused", error=exc.code, status=exc.status)
         raise
-    candidates, gallery_size, match_s = [], len(state.store), 0.0
+    candidates, gallery_size, match_s = [], len(state.store), None
     if face.acquired:
         t0 = time.perf_counter()
-        found, gallery_size = await run_in_threadpool(state.store.search, face.embedding.vector,
-                                                      face.embedding.model, k)
+        found, gallery_size = await run_in_threadpool(state.store.search, face.vector,
+                                                      face.model, k)
         match_s = time.perf_counter() - t0
         candidates = [CandidateOut(template_id=c.template_id, score=c.score, rank=c.rank,
-                                   above_threshold=c.score >= th.value) for c in found]
+                                   above_threshold=c.score >= th.threshold) for c in found]
         hit = bool(candidates) and candidates[0].above_threshold
         outcome = Outcome.hit if hit else Outcome.no_hit
     else:
         outcome = Outcome.failure_to_acquire
     rec = await run_in_threadpool(
         state.audit.append, "identify", request_id=request_id, client=client,
-        outcome=outcome.value, k=k, threshold=th.value, gallery_size=gallery_size,
-        model=state.recognizer.model, faces_found=face.faces_found,
+        outcome=outcome.value, k=k, threshold=th.threshold, gallery_size=gallery_size,
+        model=state.recognizer.model, faces_found=face.n_faces,
         candidates=[{"template_id": c.template_id, "score": round(c.score, 6), "rank": c.rank}
                     for c in candidates])
     state.metrics.outcomes.labels("identify", outcome.value).inc()
-    return IdentifyResponse(outcome=outcome, candidates=candidates, threshold=th.value,
+    return IdentifyResponse(outcome=outcome, candidates=candidates, threshold=th.threshold,
                             threshold_source=th.source, gallery_size=gallery_size,
                             model=state.recognizer.model, audit_seq=rec["seq"],
                             face=face_box(face), batch_size=info.size,

@@ -22,14 +22,16 @@ class Outcome(str, Enum):
 
 
 class StageLatency(BaseModel):
-    """Milliseconds spent in each stage of this request."""
+    """Milliseconds spent in each stage of this request; null where a stage did not run
+    (no face: no align, embed or match)."""
 
     decode_ms: float
     queue_ms: float = Field(description="waiting for a batch to start")
-    detect_ms: float
-    align_ms: float
-    embed_ms: float = Field(description="the batch's embedding call (shared by the batch)")
-    match_ms: float = 0.0
+    detect_ms: float | None
+    align_ms: float | None
+    embed_ms: float | None = Field(description="this face's share of the batch's embedding call")
+    match_ms: float | None
+    batch_ms: float = Field(description="the whole batch's model call (detect, align, embed)")
     total_ms: float = Field(description="from the body read to the reply, in the service")
 
 
@@ -57,7 +59,8 @@ class VerifyResponse(BaseModel):
     decision: bool = Field(description="true = same person (score >= threshold)")
     score: float | None = Field(description="cosine similarity, higher = more alike; null on FTA")
     threshold: float
-    threshold_source: str
+    threshold_source: str = Field(description="calibration file, --threshold, or the "
+                                  "UNCALIBRATED fallback")
     model: str
     face: FaceBox | None = None
     batch_size: int

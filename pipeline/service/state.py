@@ -4,32 +4,34 @@ the helpers its routes share: readiness, the token check, image intake, stage ti
 from __future__ import annotations
 
 import hmac
+import math
 import time
-from dataclasses import dataclass
-
 import numpy as np
 from fastapi import Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.service.audit import AuditLog
+from pipeline.calibration import OperatingPoint, operating_point
+from pipeline.recognizer import FaceTemplate, Recognizer
 from pipeline.service.batching import BatchInfo, MicroBatcher
 from pipeline.service.config import TOKEN_ENV, ServiceConfig
 from pipeline.service.errors import NotReadyError, QueueFullError, ServiceError
 from pipeline.service.imaging import ImageLimits, decode_image
 from pipeline.service.metrics import ServiceMetrics
-from pipeline.service.recognizer import FaceResult, Recognizer
 from pipeline.service.schemas import FaceBox, StageLatency
 from pipeline.service.templates import TemplateStore
 
 
-@dataclass(frozen=True, slots=True)
-class Threshold:
-    value: float
-    source: str  # where it came from: a calibration file, the backend default, --threshold
+def service_threshold(config: ServiceConfig, model: str) -> OperatingPoint:
+    """``--threshold`` if given, else the backend's calibrated threshold at the target FMR, else
+    the calibration module's marked fallback (its ``source`` says so)."""
+    if config.threshold is not None:
+        return OperatingPoint(config.threshold, math.nan, False, "--threshold")
+    return operating_point(config.backend, model, config.target_fmr, config.calibration)
 
 
 class ServiceState:
-    def __init__(self, config: ServiceConfig, recognizer: Recognizer, threshold: Threshold,
+    def __init__(self, config: ServiceConfig, recognizer: Recognizer, threshold: OperatingPoint,
                  metrics: ServiceMetrics | None = None):
         self.config, self.recognizer, self.threshold = config, recognizer, threshold
         self.metrics = metrics or ServiceMetrics()
@@ -37,8 +39,8 @@ class ServiceState:
         store_path = None if config.store_dir is None else config.store_dir / "templates.fernet"
         self.store = TemplateStore(config.retention_s, store_path, config.template_key)
         self.audit = AuditLog(config.audit_log)
-        self.batcher: MicroBatcher[np.ndarray, FaceResult] = MicroBatcher(
-            recognizer.process, max_batch=config.max_batch,
+        self.batcher: MicroBatcher[np.ndarray, FaceTemplate] = MicroBatcher(
+            recognizer.extract_batch, max_batch=config.max_batch,
             max_wait_s=config.max_wait_ms / 1000, queue_size=config.queue_size,
             on_batch=self.metrics.batch_size.observe, on_depth=self.metrics.queue_depth.set)
         self.ready = False
@@ -63,7 +65,7 @@ class ServiceState:
         image = await run_in_threadpool(decode_image, data, self.limits, "image")
         return image, time.perf_counter() - t0
 
-    async def recognize(self, image: np.ndarray) -> tuple[FaceResult, BatchInfo]:
+    async def recognize(self, image: np.ndarray) -> tuple[FaceTemplate, BatchInfo]:
         try:
             return await self.batcher.submit(image)
         except ServiceError as exc:
@@ -71,22 +73,23 @@ class ServiceState:
                 self.metrics.rejected.labels("queue_full").inc()
             raise
 
-    def latency(self, started: float, decode_s: float, face: FaceResult, info: BatchInfo,
-                match_s: float = 0.0) -> StageLatency:
-        self.metrics.observe_stages(decode=decode_s, queue=info.queue_s, detect=face.detect_s,
-                                    align=face.align_s, embed=face.embed_s, match=match_s)
-        ms = 1000.0
-        return StageLatency(decode_ms=decode_s * ms, queue_ms=info.queue_s * ms,
-                            detect_ms=face.detect_s * ms, align_ms=face.align_s * ms,
-                            embed_ms=face.embed_s * ms, match_ms=match_s * ms,
-                            total_ms=(time.perf_counter() - started) * ms)
+    def latency(self, started: float, decode_s: float, face: FaceTemplate, info: BatchInfo,
+                match_s: float | None = None) -> StageLatency:
+        lat = face.latency
+        stages = {"decode": decode_s, "queue": info.queue_s, "detect": lat.detect_s,
+                  "align": lat.align_s, "embed": lat.embed_s, "match": match_s}
+        ran = {k: v for k, v in stages.items() if v is not None and not math.isnan(v)}
+        self.metrics.observe_stages(**ran)
+        return StageLatency(**{f"{k}_ms": (v * 1000.0 if k in ran else None)
+                               for k, v in stages.items()},
+                            batch_ms=info.run_s * 1000.0,
+                            total_ms=(time.perf_counter() - started) * 1000.0)
 
 
-def face_box(face: FaceResult) -> FaceBox | None:
+def face_box(face: FaceTemplate) -> FaceBox | None:
     if face.detection is None:
         return None
-    return FaceBox(box=face.detection.box, score=face.detection.score,
-                   faces_found=face.faces_found)
+    return FaceBox(box=face.detection.box, score=face.detection.score, faces_found=face.n_faces)
 
 
 def service_state(request: Request) -> ServiceState:
@@ -112,4 +115,4 @@ def require_token(request: Request) -> None:
         raise ServiceError(401, "invalid_token", "API token is not valid", challenge)
 
 
-__all__ = ["ServiceState", "Threshold", "face_box", "require_token", "service_state"]
+__all__ = ["ServiceState", "service_threshold", "face_box", "require_token", "service_state"]

@@ -1,0 +1,89 @@
+"""``airtwin serve``: the recognition service (FastAPI on uvicorn); ``airtwin audit-check``:
+verify the hash chain of its audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from airtwin.app import app
+
+
+@app.command()
+def serve(
+    backend: str = typer.Option("dlib", help="recognition backend (dlib, insightface)"),
+    model_dir: Path = typer.Option(None, help="model pack folder (insightface backend)"),
+    provider: str = typer.Option("auto", help="onnxruntime provider for insightface: auto, "
+                                 "cpu, cuda, tensorrt"),
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="TCP port"),
+    max_batch: int = typer.Option(16, help="most requests embedded in one model call"),
+    max_wait_ms: float = typer.Option(5.0, help="how long a batch waits to fill (ms)"),
+    queue_size: int = typer.Option(64, help="requests that may wait; one more gets 429"),
+    token_file: Path = typer.Option(None, help="file holding the API token that enrolment "
+                                    "needs (else $AIRTWIN_API_TOKEN)"),
+    key_file: Path = typer.Option(None, help="file holding the Fernet key that encrypts "
+                                  "templates at rest (else $AIRTWIN_TEMPLATE_KEY)"),
+    retention_s: float = typer.Option(86_400.0, help="templates are purged this long after "
+                                      "enrolment (s)"),
+    store_dir: Path = typer.Option(None, help="persist templates here, encrypted (needs a key); "
+                                   "default: memory only"),
+    audit_log: Path = typer.Option(None, help="hash-chained audit log of identify calls "
+                                   "(default: STORE_DIR/audit.jsonl or "
+                                   "results/service/audit.jsonl)"),
+    threshold: float = typer.Option(None, help="verify/identify threshold (default: the "
+                                    "backend's calibrated one)"),
+    target_fmr: float = typer.Option(1e-3, help="use the calibrated threshold at this FMR"),
+    calibration: Path = typer.Option(None, help="calibration file (default: where `airtwin "
+                                     "calibrate` saves it)"),
+    max_image_mb: float = typer.Option(10.0, help="largest upload accepted (MiB)"),
+    log_level: str = typer.Option("info", help="uvicorn log level"),
+) -> None:
+    """Run the recognition service: enroll, verify, identify, health, metrics (see /docs)."""
+    import uvicorn
+
+    from pipeline.calibration import CalibrationError
+    from pipeline.registry import BackendError
+    from pipeline.service.app import create_app
+    from pipeline.service.audit import AuditError
+    from pipeline.service.config import (ServiceConfig, ServiceConfigError, read_secret,
+                                         read_template_key, TOKEN_ENV)
+    from pipeline.service.templates import TemplateStoreError
+
+    if audit_log is None:
+        audit_log = (store_dir / "audit.jsonl") if store_dir else Path("results/service/audit.jsonl")
+    try:
+        config = ServiceConfig(
+            backend=backend, model_dir=model_dir, provider=provider, max_batch=max_batch, max_wait_ms=max_wait_ms,
+            queue_size=queue_size, api_token=read_secret(token_file, TOKEN_ENV, "API token"),
+            template_key=read_template_key(key_file), retention_s=retention_s,
+            store_dir=store_dir, audit_log=audit_log, threshold=threshold,
+            target_fmr=target_fmr, calibration=calibration,
+            max_image_bytes=int(max_image_mb * 1024 * 1024))
+        application = create_app(config)
+    except (ServiceConfigError, BackendError, CalibrationError, TemplateStoreError, AuditError,
+            ValueError) as exc:
+        typer.echo(f"airtwin serve: {exc}", err=True)
+        raise typer.Exit(2)
+    if config.api_token is None:
+        typer.echo(f"airtwin serve: no API token ({TOKEN_ENV} or --token-file): /v1/enroll is "
+                   f"disabled", err=True)
+    th = application.state.service.threshold
+    typer.echo(f"airtwin serve: {backend} on http://{host}:{port} (OpenAPI at /docs); threshold "
+               f"{th.threshold:.4f} from {th.source}", err=True)
+    uvicorn.run(application, host=host, port=port, log_level=log_level, workers=1)
+
+
+@app.command("audit-check")
+def audit_check(log: Path = typer.Argument(..., help="audit log (JSON lines)")) -> None:
+    """Verify an audit log's hash chain; exit 1 naming the first bad line if it is broken."""
+    from pipeline.service.audit import verify_chain
+
+    if not log.is_file():
+        typer.echo(f"{log}: no such file", err=True)
+        raise typer.Exit(2)
+    check = verify_chain(log)
+    typer.echo(f"{log}: {check}")
+    if not check.ok:
+        raise typer.Exit(1)
