@@ -1,0 +1,243 @@
+"""Synthetic identities: a parameter vector for a face that belongs to no one.
+
+An identity is drawn deterministically from its key (replication seed, traveler id) with a
+``numpy.random.SeedSequence``; demographics the caller knows (from the traveler record) are
+honoured and the rest drawn. Geometry is in *face units*: 1 unit is half the cheekbone width,
+``u`` runs to the image right (the subject's left), ``v`` runs down, the origin sits between the
+cheekbones at eye-to-nose level. Recognition models see identity in proportions and texture, so
+ranges are wide and many parameters are independent; per-identity bump fields and textures come
+from ``texture_seed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SKIN_TONES = ("I-II", "III-IV", "V-VI")
+AGE_BANDS = ("18-29", "30-44", "45-59", "60+")
+SEX_PRESENTATIONS = ("female", "male")
+HAIR_STYLES = ("bald", "buzz", "short", "side_part", "medium", "long", "bun", "curly", "afro")
+BEARD_STYLES = ("none", "stubble", "moustache", "goatee", "full")
+
+# Skin albedo (BGR, 0..1) spans per Fitzpatrick group: darkest and lightest anchor colours;
+# a draw mixes them and adds an independent hue shift (olive / rosy / yellow undertones).
+_SKIN_RANGE = {
+    "I-II": ((0.62, 0.70, 0.86), (0.80, 0.86, 0.97)),
+    "III-IV": ((0.36, 0.48, 0.66), (0.58, 0.68, 0.86)),
+    "V-VI": ((0.12, 0.19, 0.29), (0.30, 0.40, 0.55)),
+}
+_AGE_YEARS = {"18-29": (18, 30), "30-44": (30, 45), "45-59": (45, 60), "60+": (60, 85)}
+_HAIR_BGR = {  # natural hair colours, BGR 0..1
+    "black": (0.05, 0.05, 0.06), "dark_brown": (0.08, 0.11, 0.16), "brown": (0.13, 0.21, 0.32),
+    "light_brown": (0.22, 0.33, 0.47), "blond": (0.38, 0.58, 0.74), "red": (0.10, 0.23, 0.50),
+    "auburn": (0.09, 0.14, 0.30),
+}
+_HAIR_BY_TONE = {
+    "I-II": {"black": 0.08, "dark_brown": 0.22, "brown": 0.25, "light_brown": 0.17,
+             "blond": 0.17, "red": 0.05, "auburn": 0.06},
+    "III-IV": {"black": 0.45, "dark_brown": 0.35, "brown": 0.14, "light_brown": 0.03,
+               "auburn": 0.03},
+    "V-VI": {"black": 0.75, "dark_brown": 0.22, "brown": 0.03},
+}
+_IRIS_BGR = {
+    "dark_brown": (0.05, 0.09, 0.16), "brown": (0.08, 0.18, 0.30), "hazel": (0.16, 0.32, 0.38),
+    "green": (0.25, 0.42, 0.30), "blue": (0.55, 0.42, 0.28), "grey": (0.45, 0.45, 0.42),
+}
+_IRIS_BY_TONE = {
+    "I-II": {"dark_brown": 0.1, "brown": 0.2, "hazel": 0.15, "green": 0.15, "blue": 0.3,
+             "grey": 0.1},
+    "III-IV": {"dark_brown": 0.5, "brown": 0.35, "hazel": 0.1, "green": 0.05},
+    "V-VI": {"dark_brown": 0.85, "brown": 0.15},
+}
+_STYLE_BY_SEX = {
+    "female": {"short": 0.08, "side_part": 0.1, "medium": 0.25, "long": 0.3, "bun": 0.12,
+               "curly": 0.1, "afro": 0.05},
+    "male": {"bald": 0.08, "buzz": 0.2, "short": 0.32, "side_part": 0.18, "medium": 0.08,
+             "long": 0.03, "curly": 0.07, "afro": 0.04},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A synthetic face. Hashable, so renderers cache layers keyed by the identity itself."""
+
+    key: tuple[int, int]
+    skin_tone: str
+    age_band: str
+    sex_presentation: str
+    age: float
+    # head outline: half-widths (face units) at skull, temples, jaw angle and chin; heights (v)
+    skull_width: float
+    temple_width: float
+    jaw_width: float
+    chin_width: float
+    crown_v: float
+    jaw_v: float
+    chin_v: float
+    face_depth: float
+    # eyes
+    eye_spacing: float  # half the distance between pupils
+    eye_v: float
+    eye_width: float  # half-width of the eye opening
+    eye_open: float  # height of the upper lid arc
+    eye_tilt: float  # radians, outer corner up for positive
+    eye_socket: float  # socket depth
+    iris_bgr: tuple[float, float, float]
+    # brows
+    brow_gap: float  # brow above the eye centre
+    brow_thickness: float
+    brow_arch: float
+    brow_tilt: float
+    brow_length: float
+    brow_density: float
+    # nose
+    nose_v: float  # tip
+    nose_width: float  # half-width of the alae
+    nose_projection: float
+    nose_bridge: float  # bridge half-width
+    nose_tip: float  # tip bulb radius
+    nostril: float  # nostril darkness/size
+    # mouth
+    mouth_v: float
+    mouth_width: float  # half-width, corner to centre
+    upper_lip: float
+    lower_lip: float
+    lip_bgr: tuple[float, float, float]
+    # cheeks, chin, ears
+    cheekbone: float
+    cheek_fullness: float
+    chin_prominence: float
+    ear_size: float
+    ear_v: float
+    ear_out: float
+    # skin
+    skin_bgr: tuple[float, float, float]
+    mottle: float
+    blush: float
+    freckles: float
+    wrinkles: float
+    # hair
+    hair_style: str
+    hair_bgr: tuple[float, float, float]
+    grey: float  # share of grey hair
+    hairline_v: float
+    hair_recession: float
+    hair_volume: float
+    hair_length: float  # for long styles, how far below the chin (face units)
+    fringe: float  # 0 none .. 1 forehead covered to the brows
+    part: float  # -1 left .. 1 right
+    # facial hair
+    beard_style: str
+    beard_density: float
+    # clothing
+    clothes_bgr: tuple[float, float, float]
+    collar: str
+    texture_seed: int
+
+    def describe(self) -> str:
+        return f"{self.key[1]} {self.skin_tone} {self.age_band} {self.sex_presentation}"
+
+
+def _check(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        raise ValueError(f"{name}: unknown value {value!r}; expected one of {', '.join(allowed)}")
+
+
+def _choice(rng: np.random.Generator, shares: dict[str, float]) -> str:
+    keys = list(shares)
+    p = np.asarray([shares[k] for k in keys], float)
+    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
+
+
+def _colour(c, jitter: float, rng: np.random.Generator) -> tuple[float, float, float]:
+    c = np.clip(np.asarray(c) * (1 + rng.normal(0, jitter, 3)), 0.01, 1.0)
+    return tuple(round(float(x), 4) for x in c)
+
+
+def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: str | None = None,
+                  sex_presentation: str | None = None) -> Identity:
+    """The identity for ``key`` (replication seed, traveler id), deterministic from the key.
+
+    Given demographics are honoured; missing ones are drawn uniformly. The parameter draws do
+    not depend on which demographics were given, only their values do, so a traveler record
+    and a bare key with the same demographics give the same face.
+    """
+    if (not isinstance(key, tuple) or len(key) != 2
+            or not all(isinstance(k, (int, np.integer)) and k >= 0 for k in key)):
+        raise ValueError(f"key: expected (replication seed, traveler id) as two ints >= 0, "
+                         f"got {key!r}")
+    _check("skin_tone", skin_tone, SKIN_TONES)
+    _check("age_band", age_band, AGE_BANDS)
+    _check("sex_presentation", sex_presentation, SEX_PRESENTATIONS)
+    key = (int(key[0]), int(key[1]))
+    demo_rng, rng = (np.random.default_rng(s)
+                     for s in np.random.SeedSequence([0xFACE, *key]).spawn(2))
+    drawn = (SKIN_TONES[demo_rng.integers(3)], AGE_BANDS[demo_rng.integers(4)],
+             SEX_PRESENTATIONS[demo_rng.integers(2)])
+    tone = skin_tone or drawn[0]
+    band = age_band or drawn[1]
+    sex = sex_presentation or drawn[2]
+    male = sex == "male"
+    u = rng.uniform
+    n = rng.normal
+
+    lo, hi = _AGE_YEARS[band]
+    age = float(u(lo, hi))
+    aged = np.clip((age - 30) / 45, 0, 1)  # 0 young .. 1 old
+
+    dark, light = (np.asarray(c) for c in _SKIN_RANGE[tone])
+    skin = dark + (light - dark) * u(0, 1)
+    skin = skin * np.asarray([1 + n(0, 0.06), 1 + n(0, 0.04), 1 + n(0, 0.03)])
+    hair_name = _choice(rng, _HAIR_BY_TONE[tone])
+    grey = float(np.clip(n(aged * 1.1 - 0.35, 0.25), 0, 1))
+    style = _choice(rng, _STYLE_BY_SEX[sex])
+    if male and aged > 0.3 and u() < aged * 0.6:
+        style = "bald" if u() < 0.4 else style
+    beard = "none"
+    if male:
+        beard = _choice(rng, {"none": 0.45, "stubble": 0.2, "moustache": 0.1, "goatee": 0.1,
+                              "full": 0.15})
+    jaw = u(0.66, 0.9) + (0.05 if male else -0.03)
+    chin_v = u(1.0, 1.32) + (0.04 if male else 0.0)
+    nose_v = u(0.12, 0.38)
+    # The mouth sits between the nose tip and the chin at an identity-specific share.
+    mouth_v = nose_v + (chin_v - nose_v) * u(0.3, 0.45)
+    eye_spacing = u(0.37, 0.52)
+    eye_width = float(np.clip(u(0.15, 0.24), 0.1, eye_spacing * 0.62))
+    return Identity(
+        key=key, skin_tone=tone, age_band=band, sex_presentation=sex, age=round(age, 1),
+        skull_width=u(0.9, 1.08), temple_width=u(0.86, 1.02), jaw_width=jaw,
+        chin_width=u(0.18, 0.42) + (0.06 if male else 0.0), crown_v=-u(1.5, 1.85),
+        jaw_v=u(0.5, 0.8), chin_v=chin_v,
+        face_depth=u(0.95, 1.25),
+        eye_spacing=eye_spacing, eye_v=-u(0.3, 0.48), eye_width=eye_width,
+        eye_open=u(0.045, 0.1), eye_tilt=n(0.0, 0.1), eye_socket=u(0.03, 0.1),
+        iris_bgr=_colour(_IRIS_BGR[_choice(rng, _IRIS_BY_TONE[tone])], 0.12, rng),
+        brow_gap=u(0.12, 0.26) + (0.0 if male else 0.03),
+        brow_thickness=u(0.03, 0.08) * (1.25 if male else 0.85), brow_arch=u(0.0, 0.09),
+        brow_tilt=n(0.0, 0.12), brow_length=u(0.85, 1.3), brow_density=u(0.55, 1.0),
+        nose_v=nose_v, nose_width=u(0.17, 0.3) + (0.02 if tone == "V-VI" else 0),
+        nose_projection=u(0.2, 0.42), nose_bridge=u(0.05, 0.1), nose_tip=u(0.07, 0.13),
+        nostril=u(0.3, 1.0),
+        mouth_v=mouth_v, mouth_width=u(0.26, 0.42), upper_lip=u(0.035, 0.09),
+        lower_lip=u(0.05, 0.12) + (0.0 if male else 0.015),
+        lip_bgr=_colour(skin * np.asarray([0.78, 0.7, 0.95]) * (1.0 if male else
+                        np.asarray([0.85, 0.8, 1.0])), 0.07, rng),
+        cheekbone=u(0.0, 0.12), cheek_fullness=u(-0.05, 0.1), chin_prominence=u(0.0, 0.12),
+        ear_size=u(0.26, 0.4), ear_v=u(-0.35, -0.1), ear_out=u(0.04, 0.2),
+        skin_bgr=_colour(skin, 0.0, rng), mottle=u(0.02, 0.08), blush=u(0.0, 0.12),
+        freckles=float(u(0, 1) if tone == "I-II" and u() < 0.25 else 0.0),
+        wrinkles=float(np.clip(aged + n(0, 0.12), 0, 1)),
+        hair_style=style, hair_bgr=_colour(_HAIR_BGR[hair_name], 0.12, rng), grey=grey,
+        hairline_v=-u(0.95, 1.25), hair_recession=float(u(0, aged * 0.5 if male else 0.1)),
+        hair_volume=u(0.08, 0.3), hair_length=u(0.4, 2.0), fringe=float(u(0, 1)
+                                                                          if u() < 0.35 else 0),
+        part=float(u(-1, 1)),
+        beard_style=beard, beard_density=u(0.4, 1.0),
+        clothes_bgr=_colour(rng.uniform(0.1, 0.9, 3), 0.0, rng),
+        collar=("round", "v", "shirt")[int(rng.integers(3))],
+        texture_seed=int(rng.integers(2**31)),
+    )
+

@@ -1,0 +1,227 @@
+"""An identity's head sprite: albedo, depth, normals, coverage and specularity, cached.
+
+The sprite is composed back to front (clothes, neck, hair behind the head, ears, face, hair on
+the scalp) in face units on a :class:`~sim.faces.geometry.Grid`. Everything here depends only on
+the identity and the resolution, so :func:`head_layers` is cached; captures only pose, light and
+degrade it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from sim.faces.geometry import Grid, gauss, head_shape
+from sim.faces.identity import Identity
+from sim.faces.paint import face_albedo, mix, noise, strands
+
+
+@dataclass(frozen=True)
+class HeadLayers:
+    grid: Grid
+    albedo: np.ndarray  # (H, W, 3) BGR 0..1, ambient occlusion baked in
+    z: np.ndarray  # (H, W) depth in pixels, towards the camera
+    z_smooth: np.ndarray  # (H, W) depth in pixels, blurred: drives the pose remap
+    normals: np.ndarray  # (H, W, 3) unit normals (x right, y down, z to camera)
+    alpha: np.ndarray  # (H, W) coverage 0..1
+    spec: np.ndarray  # (H, W) specular strength
+    face: np.ndarray  # (H, W) coverage of visible facial skin (for masks, debugging)
+    landmarks: np.ndarray  # (5, 3) pixels (x, y, z): insightface order
+    box_points: np.ndarray  # (N, 3) pixels: face outline brow to chin, for the face box
+    stack: np.ndarray  # (H, W, 8) albedo, normals, alpha, spec: what a pose remap moves
+
+
+def normals_from(z: np.ndarray, ppu: float) -> np.ndarray:
+    zf = cv2.GaussianBlur(z, (0, 0), max(0.7, 0.01 * ppu))
+    gy, gx = np.gradient(zf)
+    n = np.dstack([-gx, -gy, np.ones_like(gx)])
+    n /= np.linalg.norm(n, axis=2, keepdims=True)
+    return n.astype(np.float32)
+
+
+def finish(grid: Grid, albedo: np.ndarray, z: np.ndarray, alpha: np.ndarray, spec: np.ndarray,
+           face: np.ndarray, landmarks: np.ndarray, box_points: np.ndarray) -> HeadLayers:
+    """Derive normals, the smoothed depth and the remap stack from painted layers."""
+    albedo, z = albedo.astype(np.float32), z.astype(np.float32)
+    alpha, spec = np.clip(alpha, 0, 1).astype(np.float32), spec.astype(np.float32)
+    normals = normals_from(z, grid.ppu)
+    stack = np.ascontiguousarray(np.dstack([albedo, normals, alpha, spec]))
+    return HeadLayers(grid=grid, albedo=albedo, z=z,
+                      z_smooth=cv2.GaussianBlur(z, (0, 0), 0.08 * grid.ppu),
+                      normals=normals, alpha=alpha, spec=spec, face=face.astype(np.float32),
+                      landmarks=landmarks.astype(np.float32),
+                      box_points=box_points.astype(np.float32), stack=stack)
+
+
+class _Canvas:
+    """Back-to-front compositing of layers that each bring coverage, colour, depth, shine."""
+
+    def __init__(self, shape: tuple[int, int]):
+        self.albedo = np.zeros((*shape, 3), np.float32)
+        self.z = np.zeros(shape, np.float32)
+        self.alpha = np.zeros(shape, np.float32)
+        self.spec = np.zeros(shape, np.float32)
+
+    def over(self, cover, albedo, z, spec) -> None:
+        self.albedo = mix(self.albedo, albedo, cover)
+        self.z = self.z * (1 - cover) + z * cover
+        self.spec = self.spec * (1 - cover) + spec * cover
+        self.alpha = np.maximum(self.alpha, cover)
+
+
+def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:
+    neck_w = 0.42 + 0.35 * idt.jaw_width
+    U, V = g.U, g.V
+    neck = g.soft(neck_w - np.abs(U)) * g.soft(V - idt.jaw_v + 0.2)
+    zn = idt.face_depth * 0.55 * np.sqrt(np.clip(1 - (U / neck_w) ** 2, 0, 1))
+    skin = np.asarray(idt.skin_bgr, np.float32) * 0.92
+    c.over(neck, np.broadcast_to(skin, (*U.shape, 3)), zn, 0.08)
+    top = idt.chin_v + 0.5
+    over_u = np.clip(np.abs(U) - neck_w * 0.9, 0, None)
+    shoulder = top + 0.55 * over_u ** 1.6 / (1 + over_u)
+    body = g.soft(V - shoulder)
+    if idt.collar == "v":
+        open_ = g.soft(np.minimum(neck_w * 0.95 * (1 - (V - top) / 0.5) - np.abs(U), V - top + 0.3))
+    elif idt.collar == "round":
+        open_ = g.soft(top + 0.12 * (1 - (U / neck_w) ** 2) - V) * g.soft(neck_w - np.abs(U))
+    else:  # shirt collar: a lighter band around the neck opening
+        open_ = g.soft(top + 0.25 - 0.5 * np.abs(U) - V) * g.soft(neck_w * 0.7 - np.abs(U))
+    body = body * (1 - open_)
+    cloth = np.asarray(idt.clothes_bgr, np.float32) * (
+        0.9 + 0.1 * noise(rng, U.shape, 8))[..., None]
+    zb = 0.35 * idt.face_depth * np.ones_like(U) - 0.1 * over_u
+    c.over(body, cloth, zb, 0.03)
+    if idt.collar == "shirt":
+        band = g.soft(0.09 - np.abs(V - (top + 0.25 - 0.5 * np.abs(U)) - 0.05))
+        band *= g.soft(neck_w * 1.5 - np.abs(U))
+        c.over(band * body.clip(0, 1) + band * open_, np.broadcast_to(
+            np.clip(np.asarray(idt.clothes_bgr) * 0.5 + 0.45, 0, 1).astype(np.float32),
+            (*U.shape, 3)), zb + 0.05, 0.05)
+    return neck_w
+
+
+def _hair_colour(g: Grid, idt: Identity, rng, curly: bool) -> tuple[np.ndarray, np.ndarray]:
+    if curly:
+        tex = noise(rng, g.U.shape, int(g.U.shape[1] / 3))
+        tex = tex / (tex.std() + 1e-6)
+    else:
+        tex = strands(rng, g.U.shape, max(5, int(g.ppu * 0.15)), 90.0)
+    base = np.asarray(idt.hair_bgr, np.float32)
+    grey_mask = np.clip(idt.grey * 1.25 * (1 + 0.5 * tex) - 0.1, 0, 1)
+    colour = mix(np.broadcast_to(base, (*g.U.shape, 3)), (0.62, 0.63, 0.65), grey_mask)
+    return colour * np.clip(0.8 + 0.25 * tex, 0.3, 1.4)[..., None], tex
+
+
+def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarray,
+          z_head: np.ndarray, neck_w: float, rng) -> None:
+    style = idt.hair_style
+    U, V = g.U, g.V
+    W = width[:, None]
+    au = np.abs(U)
+    curly = style in ("curly", "afro")
+    colour, tex = _hair_colour(g, idt, rng, curly)
+    vol = {"bald": 0.0, "buzz": 0.015, "short": 0.08, "side_part": 0.1, "medium": 0.14,
+           "long": 0.12, "bun": 0.06, "curly": 0.22, "afro": 0.38}[style]
+    vol = vol * (0.6 + 2.0 * idt.hair_volume)
+    # Hairline: an arc across the forehead, receding at the temples, down to the sideburns.
+    hl = idt.hairline_v + 0.12 * (U / 0.8) ** 2
+    hl = hl + idt.hair_recession * 0.9 * np.exp(-((au - 0.45) / 0.22) ** 2)
+    hl = hl + idt.hair_recession * 0.5 * np.exp(-(U / 0.3) ** 2) * (idt.hair_recession > 0.3)
+    side = np.clip((au - 0.7) / 0.22, 0, 1)
+    hl = hl * (1 - side) + (idt.eye_v + 0.05) * side
+    if idt.fringe > 0 and style not in ("bald", "buzz"):
+        brow_top = idt.eye_v - idt.brow_gap - 0.08
+        fringe_v = idt.hairline_v + (brow_top - idt.hairline_v) * idt.fringe
+        ragged = 0.04 * noise(rng, U.shape, 40)
+        hl = np.where(au < 0.75, np.maximum(hl, fringe_v + ragged - 0.1 * (U * idt.part) ** 2), hl)
+    edge_noise = 0.02 * noise(rng, U.shape, 60) if not curly else 0.06 * noise(rng, U.shape, 30)
+    scalp = g.soft(hl - V + edge_noise) * head
+    if style == "bald":
+        # A horseshoe of short hair above and behind the ears on older heads.
+        fringe = g.soft(0.12 - np.abs(V - (idt.eye_v - 0.25))) * g.soft(au - W + 0.2) * head
+        c.over(fringe * 0.7 * (idt.grey < 0.9), colour, z_head + 2, 0.1)
+        return
+    if style == "buzz":
+        c.over(scalp * 0.75, mix(np.broadcast_to(np.asarray(idt.skin_bgr, np.float32),
+                                                 colour.shape), colour, scalp * 0.8),
+               z_head + 0.01 * g.ppu, 0.05)
+        return
+    # Volume: the outline grown outwards above the ears; longer styles fall behind the face.
+    grown = g.soft(W + vol - au + edge_noise) * g.soft(idt.eye_v - 0.05 - V) * (W > 0)
+    top_cap = g.soft((idt.skull_width + vol) - np.hypot(U, (V + 0.75) * (idt.skull_width + vol)
+                                                          / (-0.75 - idt.crown_v + vol)))
+    top_cap = top_cap * g.soft(-0.75 - V + 0.01)
+    outer = np.maximum(grown, top_cap)
+    if style in ("medium", "long", "curly", "afro"):
+        drop = {"medium": idt.jaw_v + 0.2, "long": idt.chin_v + idt.hair_length,
+                "curly": idt.mouth_v + 0.1, "afro": idt.jaw_v}[style]
+        reach = W.max() + vol
+        behind = g.soft(reach - au + edge_noise) * g.soft(drop - V + edge_noise)
+        behind = behind * g.soft(V - idt.eye_v + 0.4)
+        outer = np.maximum(outer, behind)
+    if style == "bun":
+        bun = g.soft(0.32 - np.hypot(U - 0.0, V - (idt.crown_v - 0.12)))
+        outer = np.maximum(outer, bun)
+    back = outer * (1 - head)
+    z_back = 0.15 * g.ppu * np.ones_like(U)
+    c.over(back, colour * 0.85, z_back, 0.12)
+    c.over(scalp, colour, z_head + (vol * 0.7 + 0.02) * g.ppu * scalp, 0.15)
+
+
+def _ears(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray) -> None:
+    hh = idt.ear_size * 0.8
+    hw = hh * 0.55
+    cy = idt.ear_v
+    row = int(np.clip(np.searchsorted(g.v, cy), 0, len(g.v) - 1))
+    wv = float(width[row])
+    skin = np.asarray(idt.skin_bgr, np.float32) * np.asarray([0.88, 0.88, 0.98], np.float32)
+    for side in (-1, 1):
+        cx = side * (wv + idt.ear_out - hw)
+        d = np.hypot((g.U - cx) / hw, (g.V - cy) / hh)
+        ear = g.soft((1 - d) * hw)
+        inner = g.soft((0.6 - np.hypot((g.U - cx + side * 0.2 * hw) / hw, (g.V - cy) / hh)) * hw)
+        alb = mix(np.broadcast_to(skin, (*g.U.shape, 3)), skin * 0.6, inner * 0.7)
+        z = (0.12 * g.ppu + 0.05 * g.ppu * (1 - d)) * np.ones_like(g.U)
+        c.over(ear, alb, z, 0.1)
+
+
+@lru_cache(maxsize=512)
+def head_layers(idt: Identity, ppu: float) -> HeadLayers:
+    """The identity's sprite at ``ppu`` pixels per face unit (cached by identity and ppu)."""
+    g = Grid.make(ppu)
+    rng = np.random.default_rng([idt.texture_seed, 1])
+    shape = head_shape(g, idt)
+    c = _Canvas(g.U.shape)
+    neck_w = _body(g, idt, c, rng)
+    _ears(g, idt, c, shape.width)
+    z_head = shape.z * g.ppu
+    # Long hair behind the head goes before the face; the scalp hair after it (in _hair).
+    albedo = face_albedo(g, idt, rng)
+    face_c = _Canvas(g.U.shape)
+    _hair(g, idt, face_c, shape.width, shape.head, z_head, neck_w, rng)
+    back = face_c.alpha * (1 - shape.head)
+    c.over(back, face_c.albedo, face_c.z, face_c.spec)
+    spec_face = 0.12 + 0.1 * gauss(g, 0, -0.6, 0.5, 0.3) + 0.12 * gauss(g, 0, idt.nose_v - 0.05,
+                                                                          0.1, 0.15)
+    c.over(shape.head, albedo, z_head, spec_face)
+    scalp = face_c.alpha * shape.head
+    c.over(scalp, face_c.albedo, face_c.z, face_c.spec)
+    face = shape.head * (1 - scalp)
+    # Ambient occlusion from the depth: creases and sockets darker, whatever the light.
+    zs = cv2.GaussianBlur(c.z, (0, 0), 0.12 * g.ppu)
+    ao = np.clip(1 - 0.9 * np.clip(zs - c.z, 0, None) / g.ppu, 0.45, 1.0)
+    albedo = c.albedo * ao[..., None]
+    lm = shape.landmarks.copy()
+    px = np.array([g.to_px(u, v) for u, v in lm[:, :2]], np.float32) - 0.5
+    lm_px = np.column_stack([px, lm[:, 2] * g.ppu]).astype(np.float32)
+    vs = np.linspace(idt.eye_v - idt.brow_gap - 0.1, idt.chin_v, 24)
+    ws = np.interp(vs, g.v, shape.width)
+    pts = []
+    for v, w in zip(vs, ws):
+        for u in (-w, w):
+            x, y = g.to_px(u, v)
+            pts.append((x - 0.5, y - 0.5, 0.0))
+    return finish(g, albedo, c.z, c.alpha, c.spec, face, lm_px, np.asarray(pts, np.float32))

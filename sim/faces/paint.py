@@ -1,0 +1,173 @@
+"""Painted albedo of the face: skin, eyes, brows, lips, nostrils, wrinkles and facial hair.
+
+Colours are BGR floats in 0..1. Textures are seeded noise fields (``texture_seed``), so two
+identities with close parameters still differ in their skin, brows and stubble.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from sim.faces.geometry import Grid, gauss
+from sim.faces.identity import Identity
+
+
+def noise(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
+    """Smooth noise in about -1..1 with ``cells`` features across the larger side."""
+    h, w = shape
+    ch = max(2, int(round(cells * h / max(h, w))))
+    cw = max(2, int(round(cells * w / max(h, w))))
+    small = rng.normal(0, 1, (ch, cw)).astype(np.float32)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def strands(rng: np.random.Generator, shape: tuple[int, int], length: int,
+            angle_deg: float = 90.0) -> np.ndarray:
+    """Hair-like streaks: white noise smeared along a direction, normalised to about -1..1."""
+    n = rng.normal(0, 1, shape).astype(np.float32)
+    k = np.zeros((length, length), np.float32)
+    c = length // 2
+    a = np.deg2rad(angle_deg)
+    cv2.line(k, (int(c - np.cos(a) * c), int(c - np.sin(a) * c)),
+             (int(c + np.cos(a) * c), int(c + np.sin(a) * c)), 1.0, 1)
+    s = cv2.filter2D(n, -1, k / k.sum())
+    return s / (s.std() + 1e-6)
+
+
+def mix(base: np.ndarray, colour, alpha: np.ndarray) -> np.ndarray:
+    """Blend ``colour`` (BGR or an (H, W, 3) layer) over ``base`` with per-pixel ``alpha``."""
+    a = alpha[..., None]
+    return base * (1 - a) + np.asarray(colour, np.float32) * a
+
+
+def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarray:
+    cx, cy, a = side * idt.eye_spacing, idt.eye_v, idt.eye_width
+    # Local frame: x points to the outer corner, tilt raises the outer corner.
+    t = idt.eye_tilt
+    dx, dy = (g.U - cx) * side, g.V - cy
+    x = dx * np.cos(t) - dy * np.sin(t)
+    y = dx * np.sin(t) + dy * np.cos(t)
+    r = np.clip(1 - (x / a) ** 2, 0, 1)
+    skew = 1 + 0.25 * (x / a)
+    upper = -idt.eye_open * r ** 0.7 * skew
+    lower = idt.eye_open * 0.55 * r ** 0.9
+    inside = g.soft(np.minimum(y - upper, lower - y)) * (np.abs(x) < a)
+    rad = np.hypot(g.U - cx, g.V - cy)
+    ri = idt.eye_open * 0.95 + 0.01
+    sclera = np.asarray([0.82, 0.86, 0.9], np.float32) * (0.85 + 0.15 * r[..., None])
+    iris_tex = 0.75 + 0.35 * np.clip(noise(rng, g.U.shape, 60)[..., None], -1, 1) * 0.5
+    iris = np.asarray(idt.iris_bgr, np.float32) * iris_tex
+    eye = mix(sclera, iris, g.soft(ri - rad))
+    eye = mix(eye, (0.02, 0.02, 0.02), g.soft(ri * 0.42 - rad))
+    eye = mix(eye, (0.1, 0.1, 0.1), g.soft(0.008 - np.abs(rad - ri)) * 0.5)  # limbal ring
+    albedo = mix(albedo, eye, inside)
+    # Lash line along the upper lid, a fainter lower lid line, and the lid crease.
+    lash = g.soft(0.014 + 0.01 * r - np.abs(y - upper + 0.006)) * (np.abs(x) < a * 1.08)
+    albedo = mix(albedo, (0.03, 0.03, 0.04), lash * 0.95)
+    albedo = mix(albedo, albedo * 0.6, g.soft(0.006 - np.abs(y - lower)) * (np.abs(x) < a) * 0.6)
+    crease_y = upper - 0.03 - 0.05 * rng.uniform(0.2, 1.0)
+    crease = g.soft(0.01 - np.abs(y - crease_y)) * (np.abs(x) < a * 0.9) * r
+    albedo = mix(albedo, albedo * 0.72, crease * 0.7)
+    # Corner shadows and dark circles under the eye.
+    under = gauss(g, cx, cy + idt.eye_open * 1.6, a * 0.9, 0.06)
+    albedo = mix(albedo, albedo * 0.78, under * (0.2 + 0.3 * idt.wrinkles))
+    return albedo
+
+
+def _brow(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarray:
+    cx = side * idt.eye_spacing
+    inner = cx - side * idt.eye_width * 0.95
+    outer = cx + side * idt.eye_width * idt.brow_length * 1.15
+    t = np.clip((g.U - inner) / (outer - inner), 0, 1)
+    base = idt.eye_v - idt.brow_gap
+    yc = base - idt.brow_arch * np.sin(np.pi * t ** 0.8) - idt.brow_tilt * (t - 0.4) * 0.2
+    thick = idt.brow_thickness * (1.25 - 0.75 * t)
+    inside = g.soft(thick / 2 - np.abs(g.V - yc)) * (t > 0) * (t < 1)
+    inside *= np.clip((1 - t) * 12, 0, 1) * np.clip(t * 25, 0, 1)
+    hairs = np.clip(0.6 + 0.5 * strands(rng, g.U.shape, 7, 20.0 if side > 0 else 160.0), 0, 1)
+    colour = np.asarray(idt.hair_bgr, np.float32) * (0.55 + 0.3 * idt.grey)
+    return mix(albedo, colour, inside * hairs * idt.brow_density)
+
+
+def _lips(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
+    mw, mv = idt.mouth_width, idt.mouth_v
+    r = np.clip(1 - (g.U / mw) ** 2, 0, 1)
+    bow = 1 - 0.3 * np.exp(-(g.U / 0.05) ** 2)
+    top = mv - idt.upper_lip * r ** 0.5 * bow
+    bottom = mv + idt.lower_lip * r ** 0.6
+    lip = g.soft(np.minimum(g.V - top, bottom - g.V)) * (np.abs(g.U) < mw)
+    shade = 1 - 0.15 * np.clip((g.V - mv) / idt.lower_lip, 0, 1)[..., None]
+    albedo = mix(albedo, np.asarray(idt.lip_bgr, np.float32) * shade, lip)
+    line_y = mv + 0.008 * (g.U / mw) ** 2
+    line = g.soft(0.009 * (0.6 + r) - np.abs(g.V - line_y)) * (np.abs(g.U) < mw * 1.03)
+    return mix(albedo, albedo * 0.3, line)
+
+
+def _facial_hair(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
+    if idt.beard_style == "none":
+        return albedo
+    mw, mv = idt.mouth_width, idt.mouth_v
+    moustache = (g.soft(np.minimum(g.V - (idt.nose_v + 0.06), mv - 0.01 - g.V))
+                 * g.soft(mw * 1.1 - np.abs(g.U)))
+    chin = g.soft(g.V - (mv + idt.lower_lip + 0.02)) * g.soft(mw * 0.85 - np.abs(g.U))
+    cheek_line = mv - 0.3 + 0.15 * np.abs(g.U)
+    jaw = g.soft(g.V - cheek_line) * g.soft(np.abs(g.U) - 0.0)
+    lip = (np.abs(g.U) < mw) & (g.V > mv - idt.upper_lip) & (g.V < mv + idt.lower_lip)
+    region = {"stubble": np.maximum(np.maximum(moustache, chin), jaw),
+              "moustache": moustache, "goatee": np.maximum(moustache, chin),
+              "full": np.maximum(np.maximum(moustache, chin), jaw)}[idt.beard_style]
+    region = region * ~lip
+    colour = np.asarray(idt.hair_bgr, np.float32) * (1 - idt.grey) + 0.6 * idt.grey
+    if idt.beard_style == "stubble":
+        dots = np.clip(rng.normal(0, 1, g.U.shape) + 0.3, 0, 1).astype(np.float32)
+        return mix(albedo, colour, region * dots * 0.45 * idt.beard_density)
+    tex = np.clip(0.55 + 0.45 * strands(rng, g.U.shape, 5, 90.0), 0, 1)
+    return mix(albedo, colour * (0.7 + 0.5 * tex[..., None]),
+               region * (0.6 + 0.4 * tex) * idt.beard_density)
+
+
+def _wrinkles(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
+    if idt.wrinkles < 0.15:
+        return albedo
+    k = idt.wrinkles
+    lines = np.zeros_like(g.U)
+    brow_v = idt.eye_v - idt.brow_gap
+    for i in range(int(2 + 3 * k)):  # forehead lines
+        y = brow_v - 0.14 - 0.09 * i + 0.015 * np.sin(g.U * 3 + rng.uniform(0, 6))
+        lines += g.soft(0.006 - np.abs(g.V - y)) * gauss(g, 0, y.mean(), 0.55, 1.0)
+    for side in (-1, 1):  # crow's feet
+        ox = side * (idt.eye_spacing + idt.eye_width + 0.06)
+        for ang in (-0.5, 0.0, 0.5):
+            y = idt.eye_v + (g.U - ox) * side * np.tan(ang)
+            lines += (g.soft(0.005 - np.abs(g.V - y)) * gauss(g, ox + side * 0.05, idt.eye_v,
+                                                               0.07, 0.08))
+    return mix(albedo, albedo * 0.7, np.clip(lines, 0, 1) * k * 0.8)
+
+
+def face_albedo(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
+    """Skin and facial features painted over the whole grid (the head mask cuts it later)."""
+    skin = np.asarray(idt.skin_bgr, np.float32)
+    shape = g.U.shape
+    m1 = noise(rng, shape, 10)[..., None]
+    m2 = noise(rng, shape, 40)[..., None]
+    tint = np.asarray([-0.5, -0.2, 0.6], np.float32)  # towards red for blotches
+    albedo = skin * (1 + idt.mottle * (m1 + 0.5 * m2)) + 0.04 * idt.mottle * m2 * tint
+    red = sum(gauss(g, s * 0.5, 0.12, 0.2, 0.15) for s in (-1, 1))
+    red = red + 0.6 * gauss(g, 0, idt.nose_v - 0.03, 0.08, 0.06)
+    albedo = mix(albedo, skin * np.asarray([0.8, 0.78, 1.08], np.float32), red * idt.blush * 4)
+    if idt.freckles:
+        dots = (rng.random(shape) < 0.012 * idt.freckles).astype(np.float32)
+        dots = cv2.GaussianBlur(dots, (0, 0), 0.012 * g.ppu) * 6
+        area = gauss(g, 0, idt.nose_v - 0.1, 0.7, 0.25)
+        albedo = mix(albedo, skin * 0.72, np.clip(dots, 0, 1) * area)
+    albedo = _wrinkles(g, idt, albedo, rng)
+    for side in (-1, 1):
+        albedo = _eye(g, idt, side, albedo, rng)
+        albedo = _brow(g, idt, side, albedo, rng)
+        nx, ny = side * idt.nose_width * 0.45, idt.nose_v + 0.045
+        nostril = gauss(g, nx, ny, 0.045 * (0.7 + 0.4 * idt.nostril), 0.022)
+        albedo = mix(albedo, albedo * 0.25, np.clip(nostril * 1.4 * idt.nostril, 0, 1))
+    albedo = _lips(g, idt, albedo)
+    albedo = _facial_hair(g, idt, albedo, rng)
+    return np.clip(albedo, 0, 1).astype(np.float32)

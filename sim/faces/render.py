@@ -1,0 +1,151 @@
+"""The three renders the rest of airtwin asks for: enrolment photo, live e-gate capture, and a
+small face patch for CCTV figures. All three reuse the identity's cached sprite."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from sim.faces.accessories import dressed_layers
+from sim.faces.capture import CaptureVariation, FaceCapture, degrade, draw_shot
+from sim.faces.geometry import U_RANGE, V_RANGE
+from sim.faces.identity import Identity
+from sim.faces.layers import head_layers
+from sim.faces.pose import Pose, affine, apply_affine, bounding_box, place, render_layers
+
+LIVE_PPU = 80.0  # sprite pixels per face unit for live captures (faces land at 55-90 px/unit)
+ENROLMENT_SIZE = (480, 600)  # width, height
+DEFAULT_VARIATION = CaptureVariation()
+
+
+def _check_identity(identity) -> None:
+    if not isinstance(identity, Identity):
+        raise TypeError(f"identity: expected sim.faces.Identity, got {type(identity).__name__}")
+
+
+def _check_size(name: str, size, lo: int = 64, hi: int = 4096) -> tuple[int, int]:
+    ok = (isinstance(size, tuple) and len(size) == 2
+          and all(isinstance(s, (int, np.integer)) and lo <= s <= hi for s in size))
+    if not ok:
+        raise ValueError(f"{name}: expected (width, height) ints in {lo}..{hi}, got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+@lru_cache(maxsize=64)
+def _background(size: tuple[int, int], seed: int) -> np.ndarray:
+    """An e-gate interior behind the traveler: a lit wall with a few vertical panels."""
+    w, h = size
+    rng = np.random.default_rng([seed, 99])
+    base = rng.uniform(90, 220) * (1 + rng.normal(0, 0.08, 3))
+    ramp = np.linspace(1 + rng.uniform(-0.2, 0.2), 1, h, dtype=np.float32)[:, None, None]
+    img = np.ones((h, w, 3), np.float32) * base.astype(np.float32) * ramp
+    for _ in range(int(rng.integers(1, 5))):
+        x0 = int(rng.integers(0, w))
+        bw = int(rng.integers(w // 40, w // 5))
+        img[:, x0:x0 + bw] *= rng.uniform(0.6, 1.25)
+    img = cv2.GaussianBlur(img, (0, 0), 2.0)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE) -> FaceCapture:
+    """A passport-like photo: frontal, neutral, even light, plain light background.
+
+    ``size`` is (width, height), default 480x600. The head fills about 75% of the height (ICAO
+    style) with the eyes at 45% from the top; the sprite is painted at the output resolution.
+    """
+    _check_identity(identity)
+    w, h = _check_size("size", size, 96)
+    ppu = round(0.245 * min(h, 1.25 * w), 1)
+    L = head_layers(identity, ppu)
+    pose = Pose()
+    light = (0.0, -0.25, 1.0)
+    col, alpha, lm, box_pts = render_layers(L, pose, light, (1.0, 0.99, 0.97), 0.55, 1.05)
+    centre = (w / 2, 0.45 * h - identity.eye_v * ppu)
+    m = affine(L, 1.0, 0.0, centre)
+    ramp = np.linspace(1.0, 0.93, h, dtype=np.float32)[:, None, None]
+    frame = np.clip(np.full((h, w, 3), (226, 222, 216), np.float32) * ramp, 0, 255)
+    frame = place(frame.astype(np.uint8), col, alpha, m)
+    return FaceCapture(image=frame, identity_key=identity.key,
+                       box=bounding_box(apply_affine(m, box_pts[:, :2])),
+                       landmarks=apply_affine(m, lm).astype(np.float32), kind="enrolment",
+                       meta={"ppu": ppu, "size": (w, h)})
+
+
+def render_live(identity: Identity, rng: np.random.Generator,
+                variation: CaptureVariation | None = None) -> FaceCapture:
+    """An e-gate camera capture (default 640x480) with pose, light, expression, accessories and
+    camera degradation drawn from ``variation`` (default :class:`CaptureVariation`()) by ``rng``.
+    ``meta`` holds every drawn value."""
+    _check_identity(identity)
+    var = DEFAULT_VARIATION if variation is None else variation
+    if not isinstance(var, CaptureVariation):
+        raise TypeError(f"variation: expected CaptureVariation, got {type(var).__name__}")
+    shot = draw_shot(var, rng)
+    L = dressed_layers(identity, LIVE_PPU, shot.glasses, shot.hat, shot.mask)
+    pose = Pose(shot.yaw, shot.pitch, shot.roll, shot.smile, shot.brow_raise)
+    col, alpha, lm, box_pts = render_layers(L, pose, shot.light_dir, shot.light_bgr,
+                                            shot.ambient, shot.exposure)
+    m = affine(L, shot.face_width_px / (2 * LIVE_PPU), shot.roll, shot.centre)
+    frame = place(_background(var.size, shot.background % 32).copy(), col, alpha, m)
+    frame = degrade(frame, shot, rng)
+    return FaceCapture(image=frame, identity_key=identity.key,
+                       box=bounding_box(apply_affine(m, box_pts)),
+                       landmarks=apply_affine(m, lm).astype(np.float32), kind="live",
+                       meta=shot.meta())
+
+
+PATCH_HEAD_UNITS = 3.4  # face units of head (hair top to chin) a patch is tall
+
+
+@lru_cache(maxsize=4096)
+def _patch(identity: Identity, size_px: int, yaw_step: int) -> np.ndarray:
+    want = size_px / PATCH_HEAD_UNITS
+    ppu = next((p for p in (12.0, 24.0, 48.0) if p >= 1.5 * want), LIVE_PPU)
+    L = head_layers(identity, ppu)
+    yaw = float(yaw_step * 15)
+    back = abs(yaw) > 100
+    col, alpha, _, _ = render_layers(L, Pose(yaw=0.0 if back else float(np.clip(yaw, -60, 60))),
+                                     (0.2, -0.6, 0.77), (1.0, 0.98, 0.95), 0.45, 1.0)
+    # Drop the neck and shoulders: the CCTV figure brings its own body.
+    g = L.grid
+    rows = g.v > identity.chin_v + 0.12
+    alpha = alpha.copy()
+    alpha[rows] = 0
+    col[rows] = 0
+    if back:  # the back of the head: hair (or scalp) colour over the whole silhouette
+        tone = identity.skin_bgr if identity.hair_style == "bald" else identity.hair_bgr
+        col = alpha[..., None] * np.asarray(tone, np.float32) * 200.0
+    top = identity.crown_v - 0.35
+    cx, cy = -U_RANGE[0] * ppu, (top + PATCH_HEAD_UNITS / 2 - V_RANGE[0]) * ppu
+    half = PATCH_HEAD_UNITS / 2 * ppu
+    m = np.array([[size_px / (2 * half), 0, 0], [0, size_px / (2 * half), 0]], np.float64)
+    m[:, 2] = (-(cx - half) * m[0, 0], -(cy - half) * m[1, 1])
+    src = np.dstack([col, alpha * 255.0]).astype(np.float32)
+    if m[0, 0] < 1:  # shrink with area averaging, then shift
+        small = cv2.resize(src, None, fx=m[0, 0], fy=m[0, 0], interpolation=cv2.INTER_AREA)
+        m2 = np.array([[1, 0, m[0, 2]], [0, 1, m[1, 2]]], np.float64)
+        out = cv2.warpAffine(small, m2, (size_px, size_px), flags=cv2.INTER_LINEAR)
+    else:
+        out = cv2.warpAffine(src, m, (size_px, size_px), flags=cv2.INTER_LINEAR)
+    a = np.maximum(out[..., 3:4] / 255.0, 1e-6)
+    bgr = np.where(a > 1e-3, out[..., :3] / a, 0)  # un-premultiply for a plain BGRA patch
+    patch = np.dstack([bgr, out[..., 3]])
+    patch = np.clip(patch, 0, 255).astype(np.uint8)
+    patch.flags.writeable = False
+    return patch
+
+
+def render_face_patch(identity: Identity, size_px: int, yaw: float = 0.0) -> np.ndarray:
+    """A small BGRA head (hair top to chin, no neck) for pasting on CCTV figures.
+
+    The patch is ``size_px`` square; alpha is 0 outside the head. ``yaw`` in degrees (0 faces
+    the camera, +-180 shows the back of the head) is rounded to 15 degree steps so patches
+    can be cached. The array is read-only (shared through the cache): copy before editing.
+    """
+    _check_identity(identity)
+    if not isinstance(size_px, (int, np.integer)) or not 4 <= size_px <= 512:
+        raise ValueError(f"size_px: expected an int in 4..512, got {size_px!r}")
+    wrapped = (float(yaw) + 180.0) % 360.0 - 180.0
+    return _patch(identity, int(size_px), int(round(wrapped / 15.0)))
