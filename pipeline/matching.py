@@ -95,6 +95,13 @@ class NumpyGallery:
             raise ValueError(f"gallery holds {self.dim}-d templates, got {v.shape[1]}-d")
         return normalise(v) if self.metric == "cosine" else v
 
+    def reserve(self, n: int) -> None:
+        """Make room for ``n`` templates at once (a 1M gallery then never holds two copies)."""
+        if n > len(self._rows):
+            grown = np.empty((n, self.dim), self.dtype)
+            grown[:self._n] = self._rows[:self._n]
+            self._rows = grown
+
     def add(self, ids: list[str], vectors: np.ndarray) -> None:
         v = self._prep(vectors)
         if len(ids) != len(v):

@@ -138,7 +138,8 @@ def download_pack(name: str = DEFAULT_PACK, root: str = INSIGHTFACE_ROOT) -> Pat
                     f"(or any folder, then pass --model-dir / set {ENV_MODEL_DIR}), or use the "
                     f"dlib backend, which needs no download")
     # Checked first so an offline machine gets the advice at once instead of a socket traceback.
-    if not _online():
+    proxied = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY"))
+    if not proxied and not _online():
         raise ModelPackError(f"cannot download {name}: no connection to github.com "
                              f"(this machine looks offline). Instead: {offline_help}")
     try:

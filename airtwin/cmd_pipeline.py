@@ -1,0 +1,316 @@
+"""Recognition pipeline commands: calibrate, profile, models download/where, bench pipeline,
+bench faces. Heavy imports happen inside each command."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from airtwin.app import app, bench_app, models_app
+
+BACKEND_HELP = "recognition backend: dlib (offline default) or insightface (ONNX model pack)"
+MODEL_DIR_HELP = "insightface model pack folder (default: $AIRTWIN_MODEL_DIR, then ~/.insightface/models/<pack>)"
+
+
+def _fail(msg: str, code: int = 2):
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors():
+    """Known failures (bad backend, missing pack, offline, bad calibration) become one line."""
+    from pipeline.align import ImageError
+    from pipeline.calibration import CalibrationError
+    from pipeline.models import ModelPackError
+    from pipeline.registry import BackendError
+    try:
+        yield
+    except (BackendError, ModelPackError, CalibrationError, ImageError) as exc:
+        _fail(str(exc))
+
+
+@contextmanager
+def _progress(label: str, total: int, quiet: bool = False):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    if quiet:
+        yield lambda k=1: None
+        return
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), transient=True) as p:
+        task = p.add_task(label, total=total)
+        yield lambda k=1: p.advance(task, k)
+
+
+def _recognizer(backend: str, model_dir: Optional[Path], provider: str = "auto"):
+    from pipeline.recognizer import Recognizer
+
+    if backend == "dlib" and provider not in ("auto", "cpu"):
+        _fail(f"the dlib backend runs on the CPU only in this build (dlib-bin has no CUDA); "
+              f"use --backend insightface --provider {provider}")
+    return Recognizer.from_backend(backend, model_dir=str(model_dir) if model_dir else None,
+                                   provider=provider).prepare()
+
+
+def _echo_json(obj) -> None:
+    typer.echo(json.dumps(obj, indent=2, default=lambda o: None if o is None else float(o)))
+
+
+def _table(title: str, columns: list[str], rows: list[list]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c, justify="right" if c not in columns[:1] else "left")
+    for r in rows:
+        t.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
+    Console().print(t)
+
+
+# --- calibrate -----------------------------------------------------------------------------
+
+@app.command()
+def calibrate(backend: str = typer.Option("dlib", help=BACKEND_HELP),
+              model_dir: Optional[Path] = typer.Option(None, help=MODEL_DIR_HELP),
+              n: int = typer.Option(200, min=10, help="synthetic identities (each: 1 enrolment, --lives live captures)"),
+              lives: int = typer.Option(2, min=1, help="live captures per identity"),
+              provider: str = typer.Option("auto", help="auto | cpu | cuda | tensorrt (insightface)"),
+              out: Optional[Path] = typer.Option(None, help="calibration file (default: the user data folder)"),
+              as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Thresholds at FMR 1e-3 and 1e-4 from synthetic genuine and impostor scores, saved and
+    then used by default (live mode, profile, serve)."""
+    from dataclasses import asdict
+
+    from pipeline.calibration import calibrate as run_calibration, save_calibration
+
+    with _errors():
+        rec = _recognizer(backend, model_dir, provider)
+        with _progress(f"calibrating {backend}", n, as_json) as step:
+            cal = run_calibration(rec, backend, n_identities=n, lives=lives, progress=step)
+        path = save_calibration(cal, out)
+    if as_json:
+        _echo_json({"file": str(path), **asdict(cal)})
+        return
+    s = cal.summary
+    _table(f"calibration of {backend} ({cal.model}), {cal.n_identities} identities",
+           ["target FMR", "threshold", "observed FMR", "FNMR (FTA incl.)"],
+           [[k, cal.thresholds[k], cal.fmr_observed[k], cal.fnmr[k]] for k in cal.thresholds])
+    typer.echo(f"{cal.n_genuine} genuine / {cal.n_impostor} impostor scores; FTA {cal.fta_rate:.2%}; "
+               f"d' {s['d_prime']:.2f}, EER {s['eer']:.2%}; FMR below "
+               f"{s['min_resolvable_fmr']:.1e} cannot be observed with this many impostors")
+    typer.echo(f"saved {path}")
+
+
+# --- profile -------------------------------------------------------------------------------
+
+@app.command("profile")
+def profile_cmd(out: Path = typer.Option(..., help="profile JSON to write (scenario's immigration.recognizer.profile_file)"),
+                backend: str = typer.Option("dlib", help=BACKEND_HELP),
+                model_dir: Optional[Path] = typer.Option(None, help=MODEL_DIR_HELP),
+                n: int = typer.Option(200, min=2, help="synthetic transactions"),
+                fmr: float = typer.Option(1e-3, help="operating point: the calibrated threshold at this FMR"),
+                calibration: Optional[Path] = typer.Option(None, help="calibration file (default: the saved one)"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Measure FTA, FNMR, FMR and latency on N synthetic e-gate transactions and save a profile
+    that profile-mode runs load."""
+    from pipeline.calibration import operating_point
+    from pipeline.profile import build_profile, save_profile, synthetic_transactions
+
+    with _errors():
+        rec = _recognizer(backend, model_dir)
+        op = operating_point(backend, rec.model, fmr, calibration)
+        if not op.calibrated:
+            typer.echo(f"warning: {op.source}", err=True)
+        with _progress(f"profiling {backend}", n, as_json) as step:
+            table = synthetic_transactions(rec, op, n, progress=step)
+        prof = build_profile(table, rec, backend, op)
+        path = save_profile(prof, out)
+    if as_json:
+        _echo_json({"file": str(path), **{k: v for k, v in prof.items() if k != "per_group"}})
+        return
+    p = prof["profile"]
+    lat = prof["latency_stages"]["latency_s"]
+    _table(f"profile of {backend} ({rec.model}) at threshold {op.threshold:.4f}"
+           f"{'' if op.calibrated else ' (UNCALIBRATED)'}",
+           ["metric", "value"],
+           [["FTA", p["fta_rate"]], ["FNMR (acquired)", p["fnmr"]], ["FMR", p["fmr"]],
+            ["latency p50 s", lat["p50"]], ["latency p99 s", lat["p99"]]])
+    typer.echo(f"saved {path}")
+
+
+# --- models --------------------------------------------------------------------------------
+
+@models_app.command("download")
+def models_download(name: str = typer.Argument("buffalo_l", help="pack name, e.g. buffalo_l"),
+                    root: str = typer.Option("~/.insightface", help="insightface root folder")) -> None:
+    """Download an insightface model pack with insightface's own download (needs internet)."""
+    from pipeline.models import ModelPackError, download_pack
+
+    try:
+        path = download_pack(name, root)
+    except ModelPackError as exc:
+        _fail(str(exc))
+    typer.echo(f"{name}: {path}")
+
+
+@models_app.command("where")
+def models_where(model_dir: Optional[Path] = typer.Option(None, help=MODEL_DIR_HELP),
+                 pack: str = typer.Option("buffalo_l")) -> None:
+    """Show which model pack the insightface backend would use, and its files."""
+    from pipeline.models import find_pack
+
+    with _errors():
+        p = find_pack(model_dir, pack)
+    typer.echo(f"pack: {p.path}\ndetector: {p.detector.name}\nrecogniser: {p.recogniser.name}")
+
+
+# --- bench pipeline ------------------------------------------------------------------------
+
+def _sizes(text: str) -> list[int]:
+    try:
+        return [int(float(x)) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"expected comma-separated numbers, got {text!r}") from None
+
+
+@bench_app.command("pipeline")
+def bench_pipeline(backend: str = typer.Option("dlib", help=BACKEND_HELP),
+                   model_dir: Optional[Path] = typer.Option(None, help=MODEL_DIR_HELP),
+                   provider: str = typer.Option("auto", help="auto | cpu | cuda | tensorrt (insightface)"),
+                   n: int = typer.Option(40, min=4, help="rendered e-gate captures for the latency figures"),
+                   galleries: str = typer.Option("10000,100000,1000000", help="1:N gallery sizes"),
+                   batches: str = typer.Option("1,2,4,8,16,32,64", help="batch sizes for the embedder sweep"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """Per-face latency by stage, overhead over bare model calls, 1:N search against the memory
+    bound, embedder batch sweep (faces/s, p99). With --provider cuda: on an NVIDIA GPU."""
+    import onnxruntime as ort
+
+    from pipeline import bench_pipeline as bp
+
+    with _errors():
+        rec = _recognizer(backend, model_dir, provider)
+        provider_used = getattr(rec.embedder, "execution_provider", "dlib (CPU)")
+        with _progress("rendering captures", n, as_json) as step:
+            images = []
+            for im in bp.render_captures(n):
+                images.append(im)
+                step()
+        with _progress("timing stages", n, as_json) as step:
+            lat = bp.stage_latencies(rec, backend, images, step)
+        sweep = bp.batch_sweep(rec, images[:16], _sizes(batches))
+        bw = bp.memory_bandwidth()
+        sizes = _sizes(galleries)
+        with _progress("1:N search", len(sizes), as_json) as step:
+            search = bp.search_scaling(rec.embedder.dim, sizes, bandwidth=bw, progress=step)
+    result = {"backend": backend, "model": rec.model, "detector": rec.detector.name,
+              "provider": provider_used, "onnxruntime_providers": ort.get_available_providers(),
+              "cpu_count": os.cpu_count(), "latency": lat, "batch_sweep": sweep,
+              "memory_bandwidth_gb_s": bw / 1e9, "search": search}
+    if as_json:
+        _echo_json(result)
+        return
+    _table(f"per-face latency, {backend} ({rec.detector.name} + {rec.model}) on {provider_used}, "
+           f"{lat['n_faces']} faces", ["stage", "p50 ms", "p99 ms"],
+           [[k, v["p50_ms"], v["p99_ms"]] for k, v in lat["stages"].items()])
+    typer.echo(f"end to end {lat['end_to_end_ms']:.1f} ms over bare model calls "
+               f"{lat['bare_model_calls_ms']:.1f} ms = {lat['overhead_ratio']:.3f}x "
+               f"(target <= {lat['overhead_target']:.2f}x)")
+    _table(f"embedder batch sweep on {provider_used}", ["batch", "faces/s", "p50 ms", "p99 ms"],
+           [[r["batch"], r["faces_per_s"], r["p50_ms"], r["p99_ms"]] for r in sweep])
+    _table(f"1:N exact search (numpy, {search[0]['dtype'] if search else ''}); memory bandwidth "
+           f"{bw / 1e9:.1f} GB/s (copy)", ["templates", "dim", "MB", "search ms",
+                                            "batched ms/probe", "bound ms", "x bound"],
+           [[r["templates"], r["dim"], r["gallery_mb"], r["search_ms"],
+             r["batched_search_ms_per_probe"], r["memory_bound_ms"], r["ratio_to_bound"]]
+            for r in search])
+
+
+# --- bench faces ---------------------------------------------------------------------------
+
+@bench_app.command("faces")
+def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
+                lives: int = typer.Option(4, min=1, help="live captures per identity"),
+                cnn_sample: int = typer.Option(50, min=0, help="live captures for dlib CNN (~2 s each here)"),
+                model_dir: Optional[Path] = typer.Option(None, help="folder with det_500m.onnx and w600k_mbf_int8.onnx (default: ../shared/models, then $AIRTWIN_MODEL_DIR)"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Realism of the synthetic faces: detection rates (dlib HOG, CNN, SCRFD), separability
+    (dlib ResNet, ArcFace: d', EER, TAR at FAR 1e-3), rendering speed."""
+    from pipeline import bench_faces as bf
+    from pipeline.registry import get_detector, get_embedder
+
+    if model_dir is None:
+        shared = Path(__file__).resolve().parents[2] / "shared" / "models"
+        model_dir = shared if (shared / "det_500m.onnx").is_file() else None
+    res: dict = {"identities": n, "lives_per_identity": lives}
+    with _errors():
+        with _progress("rendering", n, as_json) as step:
+            data = bf.render_set(n, lives, progress=step)
+        live = [c for _, _, ls in data for c in ls]
+        enrol = [e for _, e, _ in data]
+        tones_live = [i.skin_tone for i, _, ls in data for _ in ls]
+        tones_enrol = [i.skin_tone for i, _, _ in data]
+        hog = get_detector("dlib", model="hog")
+        scrfd = get_detector("insightface", model_dir=str(model_dir) if model_dir else None,
+                             provider="cpu")
+        det = {}
+        for name, d in (("dlib_hog", hog), ("scrfd_det_500m", scrfd)):
+            with _progress(f"detecting ({name})", 2, as_json) as step:
+                det[name] = {"egate": bf.detection_rates(d, live, tones_live)}
+                step()
+                det[name]["enrolment"] = bf.detection_rates(d, enrol, tones_enrol)
+                step()
+        if cnn_sample:
+            cnn = get_detector("dlib", model="cnn")
+            idx = list(range(0, len(live), max(1, len(live) // cnn_sample)))[:cnn_sample]
+            with _progress("detecting (dlib CNN)", 1, as_json) as step:
+                det["dlib_cnn"] = {"egate": bf.detection_rates(
+                    cnn, [live[i] for i in idx], [tones_live[i] for i in idx])}
+                det["dlib_cnn"]["egate"]["note"] = f"sample of {len(idx)} live captures"
+                step()
+        res["detection"] = det
+        sep = {}
+        for name, d, e in (("dlib_resnet", hog, get_embedder("dlib")),
+                           ("arcface_w600k_mbf_int8", scrfd,
+                            get_embedder("insightface", provider="cpu",
+                                         model_dir=str(model_dir) if model_dir else None))):
+            with _progress(f"embedding ({name})", n, as_json) as step:
+                sep[name] = bf.separability(d, e, name, data, progress=step)
+        res["separability"] = sep
+        res["targets"] = {"detection_rate": 0.99, "dlib_d_prime": 4.0, "dlib_eer": 0.03}
+        res["render_speed"] = bf.render_speed()
+        res["cctv_speed"] = bf.cctv_speed()
+    if as_json:
+        _echo_json(res)
+        return
+    rows = []
+    for name, kinds in det.items():
+        for kind, r in kinds.items():
+            groups = ", ".join(f"{k} {v:.1%}" for k, v in r["by_skin_tone"].items())
+            rows.append([name, kind, r["n"], f"{r['rate']:.2%}", groups])
+    _table(f"detection on {n} identities x {lives} live captures + enrolment (target >= 99%)",
+           ["detector", "captures", "n", "rate", "by skin tone"], rows)
+    _table("identity separability (live vs enrolment)",
+           ["embedder", "genuine", "impostor", "gen mean", "imp mean", "d'", "EER",
+            "TAR@FAR1e-3", "GT fallbacks"],
+           [[k, s["n_genuine"], s["n_impostor"], s["genuine_mean"], s["impostor_mean"],
+             s["d_prime"], f"{s['eer']:.2%}", f"{s['tar_at_far']:.2%}",
+             s["ground_truth_fallbacks"]] for k, s in sep.items()])
+    rs = res["render_speed"]
+    typer.echo(f"e-gate capture rendering: {rs['egate_captures_per_s_per_core']:.1f} captures/s/core "
+               f"({rs['egate_capture_ms']:.1f} ms each, identity cached; first render of an "
+               f"identity {rs['first_render_of_identity_ms']:.0f} ms); target >= 100/s")
+    cs = res["cctv_speed"]
+    if cs.get("available"):
+        typer.echo("CCTV rendering: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float)
+                                                  else f"{k} {v}" for k, v in cs.items()
+                                                  if k != "available"))
+    else:
+        typer.echo(f"CCTV rendering: {cs['note']}")

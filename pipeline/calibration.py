@@ -1,0 +1,219 @@
+"""Decision thresholds from synthetic genuine and impostor scores, saved and used by default.
+
+``calibrate`` renders a fixed-seed set of synthetic identities (an enrolment photo and live
+e-gate captures each), runs the real pipeline, and takes the threshold at each target FMR from
+the impostor scores (every live capture against every other identity's enrolment). The result
+is a JSON file per backend and model under the user data folder
+(``$AIRTWIN_CALIBRATION_DIR``, else ``$XDG_DATA_HOME/airtwin/calibration``, else
+``~/.local/share/airtwin/calibration``). Verification uses the FMR 1e-3 threshold by default:
+Frontex's e-gate best practice asks for FMR <= 0.1 % at FNMR <= 5 %.
+
+Without a calibration file, :func:`operating_point` falls back to a documented per-model
+threshold and says so (``calibrated=False``); no threshold is baked in anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from pipeline.metrics import score_summary, threshold_at_fmr
+
+TARGET_FMRS = (1e-3, 1e-4)
+DEFAULT_FMR = 1e-3
+CALIBRATION_SEED = 20_240_611  # first element of every calibration identity key
+LIVES_PER_IDENTITY = 2
+
+# Uncalibrated fallbacks (cosine on L2-normalised templates), used only when no calibration file
+# exists, and reported as such. dlib: its documented Euclidean cut of 0.6 on unit vectors
+# (d² = 2 - 2 cos → cos 0.82). ArcFace (insightface packs): 0.35, a cosine commonly used with
+# buffalo models. Run `airtwin calibrate` for a measured one.
+FALLBACK_THRESHOLDS = {"dlib": 0.82, "insightface": 0.35}
+
+
+class CalibrationError(ValueError):
+    """A calibration file that cannot be used, or a request it cannot answer."""
+
+
+def calibration_dir() -> Path:
+    if os.environ.get("AIRTWIN_CALIBRATION_DIR"):
+        return Path(os.environ["AIRTWIN_CALIBRATION_DIR"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "airtwin" / "calibration"
+
+
+def calibration_path(backend: str, model: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", model).strip("_")
+    return calibration_dir() / f"{backend}-{slug}.json"
+
+
+def fmr_key(fmr: float) -> str:
+    return f"{fmr:.0e}"  # 1e-3 -> "1e-03"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    backend: str
+    model: str  # the embedder's model name; thresholds never carry across models
+    detector: str
+    metric: str
+    thresholds: dict[str, float]  # fmr_key -> threshold
+    fnmr: dict[str, float]  # fmr_key -> genuine rejection rate at that threshold (FTA included)
+    fmr_observed: dict[str, float]
+    n_identities: int
+    n_genuine: int
+    n_impostor: int
+    fta_rate: float
+    seed: int
+    summary: dict = field(default_factory=dict)  # d', EER, score means (pipeline.metrics)
+    created: str = ""
+
+    def threshold(self, fmr: float = DEFAULT_FMR) -> float:
+        try:
+            return self.thresholds[fmr_key(fmr)]
+        except KeyError:
+            raise CalibrationError(f"calibration of {self.backend}/{self.model} has no threshold "
+                                   f"for FMR {fmr:g} (has: {', '.join(self.thresholds)})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingPoint:
+    threshold: float
+    target_fmr: float
+    calibrated: bool
+    source: str  # the calibration file, or why the fallback was used
+
+
+@dataclass(frozen=True)
+class ScoreSet:
+    """Scores of a synthetic run: live captures against enrolments."""
+
+    genuine: np.ndarray  # one per acquired live capture
+    impostor: np.ndarray  # every acquired live capture against every other enrolment
+    n_identities: int
+    n_live: int
+    n_fta: int  # live or enrolment captures without a usable face
+    latencies: list = field(default_factory=list)  # StageLatency per capture
+
+
+def synthetic_scores(recognizer, n_identities: int, lives: int = LIVES_PER_IDENTITY,
+                     seed: int = CALIBRATION_SEED,
+                     progress: Callable[[int], None] | None = None) -> ScoreSet:
+    """Render ``n_identities`` synthetic identities (keys ``(seed, i)``) with one enrolment photo
+    and ``lives`` live captures each, and score every live capture against every enrolment."""
+    from sim.faces import make_identity, render_enrolment, render_live
+
+    enrol, live_vecs, live_owner, lat = [], [], [], []
+    n_fta = 0
+    for i in range(n_identities):
+        idt = make_identity((seed, i))
+        rng = np.random.default_rng([seed, i])
+        caps = [render_enrolment(idt)] + [render_live(idt, rng) for _ in range(lives)]
+        temps = recognizer.extract_batch([c.image for c in caps])
+        lat.extend(t.latency for t in temps)
+        n_fta += sum(not t.acquired for t in temps)
+        enrol.append(temps[0].vector)
+        for t in temps[1:]:
+            if t.acquired:
+                live_vecs.append(t.vector)
+                live_owner.append(i)
+        if progress:
+            progress(1)
+    dim = next((v.shape[0] for v in enrol if v is not None), 1)
+    have = np.array([v is not None for v in enrol])
+    E = np.stack([v if v is not None else np.zeros(dim, np.float32) for v in enrol])
+    L = np.stack(live_vecs) if live_vecs else np.zeros((0, dim), np.float32)
+    owner = np.array(live_owner, int)
+    S = L @ E.T  # templates are unit vectors: cosine
+    own = np.zeros_like(S, bool)
+    own[np.arange(len(owner)), owner] = True
+    valid = have[None, :] & np.ones_like(S, bool)
+    genuine = S[own & valid]
+    impostor = S[~own & valid]
+    return ScoreSet(genuine, impostor, n_identities, n_identities * lives, n_fta, lat)
+
+
+def calibrate(recognizer, backend: str, n_identities: int = 200, lives: int = LIVES_PER_IDENTITY,
+              seed: int = CALIBRATION_SEED, fmrs=TARGET_FMRS,
+              progress: Callable[[int], None] | None = None) -> Calibration:
+    """Measure thresholds at each target FMR for a prepared :class:`Recognizer`."""
+    s = synthetic_scores(recognizer, n_identities, lives, seed, progress)
+    if len(s.genuine) < 2 or len(s.impostor) < 2:
+        raise CalibrationError(f"too few usable captures to calibrate ({len(s.genuine)} genuine, "
+                               f"{len(s.impostor)} impostor scores from {n_identities} identities)")
+    n_captures = n_identities * (1 + lives)
+    live_fta = s.n_live - len(s.genuine)
+    thresholds, fnmr, fmr_obs = {}, {}, {}
+    for fmr in fmrs:
+        t = threshold_at_fmr(s.impostor, fmr)
+        k = fmr_key(fmr)
+        thresholds[k] = t
+        fmr_obs[k] = float((s.impostor >= t).mean())
+        # FTA counted as a non-match (NIST convention), over all live attempts.
+        fnmr[k] = float(((s.genuine < t).sum() + live_fta) / max(s.n_live, 1))
+    summary = score_summary(s.genuine, s.impostor, far=min(fmrs))
+    summary["min_resolvable_fmr"] = 1.0 / len(s.impostor)
+    return Calibration(
+        backend=backend, model=recognizer.model, detector=recognizer.detector.name,
+        metric=recognizer.metric, thresholds=thresholds, fnmr=fnmr, fmr_observed=fmr_obs,
+        n_identities=n_identities, n_genuine=int(len(s.genuine)),
+        n_impostor=int(len(s.impostor)), fta_rate=s.n_fta / n_captures, seed=seed,
+        summary=summary, created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def write_json_atomic(path: Path, data: dict) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=2, default=float)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_calibration(cal: Calibration, path: str | Path | None = None) -> Path:
+    return write_json_atomic(Path(path) if path else calibration_path(cal.backend, cal.model),
+                             {"calibration": asdict(cal)})
+
+
+def read_calibration(path: str | Path) -> Calibration:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())["calibration"]
+        return Calibration(**data)
+    except FileNotFoundError:
+        raise CalibrationError(f"{path}: calibration file not found") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CalibrationError(f"{path}: not an airtwin calibration file ({exc})") from None
+
+
+def operating_point(backend: str, model: str, fmr: float = DEFAULT_FMR,
+                    path: str | Path | None = None) -> OperatingPoint:
+    """The threshold to decide with: the saved calibration's, else the marked fallback."""
+    path = Path(path) if path else calibration_path(backend, model)
+    if path.is_file():
+        cal = read_calibration(path)
+        if cal.model != model:
+            raise CalibrationError(f"{path}: calibrated for model {cal.model!r}, not {model!r}; "
+                                   f"run `airtwin calibrate --backend {backend}` for this model")
+        return OperatingPoint(cal.threshold(fmr), fmr, True, str(path))
+    if backend not in FALLBACK_THRESHOLDS:
+        raise CalibrationError(f"no calibration for {backend}/{model} at {path} and no fallback "
+                               f"for backend {backend!r}: run `airtwin calibrate --backend {backend}`")
+    return OperatingPoint(FALLBACK_THRESHOLDS[backend], math.nan, False,
+                          f"UNCALIBRATED fallback (no {path}; run `airtwin calibrate "
+                          f"--backend {backend}`)")

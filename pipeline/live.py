@@ -1,0 +1,171 @@
+"""``live`` recognizer mode: e-gates that render the traveler's face and run the real pipeline.
+
+At the gate the traveler's passport chip photo (the synthetic identity's enrolment photo) is
+read and turned into a template, a live capture is rendered with the capture variation, and the
+pipeline decides pass / reject / failure to acquire at the calibrated threshold. The measured
+time of both extractions and the comparison is the recognizer's share of the transaction.
+
+Privacy as at a real gate: templates are held in memory for the run only, never written;
+travelers who did not consent never reach an e-gate (the terminal model sends them to a desk),
+so they are never enrolled here. Captures are rendered from a per-traveler seed, so a traveler's
+face and capture do not depend on who else went through the gates.
+
+With a scenario ``watchlist``, planted travelers' identities (plus extra listed identities) form
+a 1:N gallery; every e-gate capture is searched in it and the results are recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from pipeline.calibration import DEFAULT_FMR, OperatingPoint, operating_point
+from pipeline.matching import NumpyGallery
+from pipeline.recognizer import FTA, MATCH, Recognizer
+from sim.verifier import GateDecision, GateOutcome
+
+RECOGNITION_COLUMNS = [
+    "traveler_id", "time", "attempt", "score", "threshold", "calibrated", "decision", "genuine",
+    "enrol_acquired", "n_faces", "detect_s", "align_s", "embed_s", "match_s", "enrol_s",
+    "total_s", "skin_tone", "age_band", "sex_presentation"]
+SEARCH_COLUMNS = ["traveler_id", "time", "mated", "mate_rank", "mate_score", "top_id",
+                  "top_score", "threshold", "hit", "search_s"]
+WATCHLIST_STREAM = 0x5741  # separates the watchlist's draws from the terminal's generator
+_OUTCOME = {MATCH: GateOutcome.passed, FTA: GateOutcome.failure_to_acquire}
+
+
+def _identity(traveler):
+    from sim.faces import make_identity
+
+    return make_identity(tuple(traveler.identity_key), skin_tone=traveler.skin_tone,
+                         age_band=traveler.age_band, sex_presentation=traveler.sex)
+
+
+class Watchlist:
+    """The 1:N gallery: planted travelers join it the first time they are seen (their
+    demographics, and so their face, are drawn by the terminal model), extra identities at once."""
+
+    def __init__(self, scenario, recognizer: Recognizer, identity_seed: int, threshold: float):
+        from sim.faces import make_identity, render_live
+
+        w = scenario.watchlist
+        self.top_k, self.threshold, self.recognizer = w.top_k, threshold, recognizer
+        n_travelers = sum(f.passengers for f in scenario.flights.schedule)
+        rng = np.random.default_rng([scenario.seed, identity_seed, WATCHLIST_STREAM])
+        picks = rng.choice(n_travelers, size=min(w.planted, n_travelers), replace=False)
+        self.planted = {int(i) for i in picks}
+        self.gallery = NumpyGallery(recognizer.embedder.dim, recognizer.metric)
+        self._render = render_live
+        self._seed = identity_seed
+        # Listed people who never travel: keys outside any traveler's (identity_seed, id) space.
+        for j in range(w.extra_identities):
+            idt = make_identity((identity_seed + WATCHLIST_STREAM, j))
+            self._enrol(f"extra-{j}", idt, np.random.default_rng([identity_seed, j, 1]))
+
+    def _enrol(self, template_id: str, identity, rng) -> None:
+        # A watchlist photo is another capture of the person, not their passport photo.
+        t = self.recognizer.extract(self._render(identity, rng).image)
+        if t.acquired:
+            self.gallery.add([template_id], t.vector[None, :])
+
+    def search(self, traveler, probe_vector: np.ndarray) -> tuple:
+        tid = f"traveler-{traveler.id}"
+        if traveler.id in self.planted and tid not in self.gallery.ids:
+            self._enrol(tid, _identity(traveler),
+                        np.random.default_rng([self._seed, traveler.id, 2]))
+        cands = self.gallery.search(probe_vector, self.top_k)
+        mate = next((c for c in cands if c.template_id == tid), None)
+        top = cands[0] if cands else None
+        return (traveler.id in self.planted,
+                mate.rank if mate else math.nan, mate.score if mate else math.nan,
+                top.template_id if top else "", top.score if top else math.nan,
+                self.threshold, bool(top and top.score >= self.threshold))
+
+
+class LiveGateVerifier:
+    """A :class:`sim.verifier.GateVerifier` running the real pipeline on rendered captures."""
+
+    def __init__(self, scenario, recognizer: Recognizer, op: OperatingPoint, identity_seed: int,
+                 watchlist_op: OperatingPoint | None = None):
+        self.recognizer, self.op, self.identity_seed = recognizer, op, identity_seed
+        self._attempts: dict[int, int] = {}
+        self._templates: dict[int, np.ndarray | None] = {}  # in memory only, never persisted
+        self._rows: list[tuple] = []
+        self._searches: list[tuple] = []
+        w = scenario.watchlist
+        self.watchlist = (Watchlist(scenario, recognizer, identity_seed, watchlist_op.threshold)
+                          if watchlist_op is not None and (w.planted or w.extra_identities) else None)
+
+    def _reference(self, traveler, identity) -> tuple[np.ndarray | None, float]:
+        """The chip photo's template; the gate extracts it at every attempt (time counted)."""
+        from sim.faces import render_enrolment
+
+        t = self.recognizer.extract(render_enrolment(identity).image)
+        return t.vector, t.latency.total_s
+
+    def verify(self, traveler, capture_time: float) -> GateDecision:
+        from sim.faces import render_live
+
+        if not traveler.consent:  # the model never sends them here; refuse to enrol if it did
+            raise ValueError(f"traveler {traveler.id} did not consent to biometric processing")
+        attempt = self._attempts.get(traveler.id, 0)
+        self._attempts[traveler.id] = attempt + 1
+        identity = _identity(traveler)
+        reference, enrol_s = self._reference(traveler, identity)
+        rng = np.random.default_rng([self.identity_seed, traveler.id, 0, attempt])
+        probe = self.recognizer.extract(render_live(identity, rng).image)
+        if reference is None and probe.acquired:
+            # The chip photo gave no template: the gate cannot match and refers to a desk.
+            outcome, score, lat = GateOutcome.rejected, math.nan, probe.latency
+        else:
+            result = self.recognizer.compare(probe, reference, self.op.threshold)
+            outcome = _OUTCOME.get(result.outcome, GateOutcome.rejected)
+            score, lat = result.score, result.latency
+        duration = enrol_s + lat.total_s
+        self._rows.append((
+            traveler.id, capture_time, attempt, score, self.op.threshold, self.op.calibrated,
+            outcome.value, True, reference is not None, probe.n_faces, lat.detect_s, lat.align_s,
+            lat.embed_s, lat.match_s, enrol_s, duration, traveler.skin_tone, traveler.age_band,
+            traveler.sex))
+        if self.watchlist is not None and probe.acquired:
+            import time
+            t0 = time.perf_counter()
+            found = self.watchlist.search(traveler, probe.vector)
+            self._searches.append((traveler.id, capture_time, *found, time.perf_counter() - t0))
+        return GateDecision(outcome, duration_s=duration, score=score)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """``recognition``: one row per e-gate attempt (every traveler here is genuine: they
+        present their own passport). ``watchlist_searches``: one row per 1:N search;
+        ``watchlist_hits``: the searches whose best candidate reached the threshold."""
+        out = {"recognition": pd.DataFrame.from_records(self._rows, columns=RECOGNITION_COLUMNS)}
+        if self.watchlist is not None:
+            s = pd.DataFrame.from_records(self._searches, columns=SEARCH_COLUMNS)
+            out["watchlist_searches"] = s
+            out["watchlist_hits"] = s[s["hit"]].reset_index(drop=True)
+        return out
+
+
+def live_verifier_factory(scenario, backend: str = "dlib", model_dir: str | None = None,
+                          fmr: float = DEFAULT_FMR, calibration_file: str | None = None,
+                          ) -> Callable[..., LiveGateVerifier]:
+    """A factory the runner calls once per replication: ``make(scenario, rng, identity_seed)``.
+
+    The recognizer is built and its models loaded once, here; each replication gets a fresh
+    verifier (fresh in-memory templates and records).
+    """
+    recognizer = Recognizer.from_backend(backend, model_dir=model_dir).prepare()
+    op = operating_point(backend, recognizer.model, fmr, calibration_file)
+    w_op = None
+    if scenario.watchlist.planted or scenario.watchlist.extra_identities:
+        w_op = operating_point(backend, recognizer.model, scenario.watchlist.threshold_fmr,
+                               calibration_file)
+
+    def make(scn, rng: np.random.Generator, identity_seed: int = 0) -> LiveGateVerifier:
+        return LiveGateVerifier(scn, recognizer, op, identity_seed, w_op)
+
+    make.recognizer, make.operating_point = recognizer, op
+    return make
