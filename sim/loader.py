@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sim.layout import fill_layout
 from sim.scenario import ROUTE, Scenario, ZoneKind
 
-__all__ = ["ScenarioError", "load_scenario", "parse_scenario"]
+__all__ = ["ScenarioError", "load_scenario", "parse_scenario", "scenario_json"]
 
 
 class ScenarioError(ValueError):
@@ -191,3 +191,15 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: not valid YAML{where}: "
                             f"{getattr(exc, 'problem', exc)}") from None
     return parse_scenario(data, str(path), path.parent)
+
+
+def scenario_json(s: Scenario) -> str:
+    """The resolved scenario as JSON that :func:`parse_scenario` reads back to an equal object.
+
+    The CSV schedule and the recognizer profile file are already inlined, so their file names
+    are dropped (re-reading the CSV would add its flights twice)."""
+    flights = s.flights.model_copy(update={"schedule_csv": None})
+    recog = s.immigration.recognizer.model_copy(update={"profile_file": None})
+    imm = s.immigration.model_copy(update={"recognizer": recog})
+    resolved = s.model_copy(update={"flights": flights, "immigration": imm})
+    return resolved.model_dump_json(by_alias=True, indent=1)

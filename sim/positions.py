@@ -192,6 +192,9 @@ class Trajectories:
             setattr(self, name, getattr(self, name).astype(np.int64))
         self.groups = groups
         self.zones = zones
+        with np.errstate(invalid="ignore", divide="ignore"):
+            speed = np.hypot(self.x1 - self.x0, self.y1 - self.y0) / (self.t1 - self.t0)
+        self.speed = np.where(np.isfinite(speed), speed, 0.0)  # m/s on the leg (0 in queues)
         self._index()
 
     def _index(self) -> None:
@@ -234,7 +237,8 @@ class Trajectories:
                 xy, hd = self.groups[g].slot_xy(self.rank[cand[sel]], np.full(len(sel), t))
                 x[sel], y[sel], heading[sel] = xy[:, 0], xy[:, 1], hd
         return {"tidx": self.tidx[cand], "traveler_id": self.traveler_ids[self.tidx[cand]],
-                "x": x, "y": y, "act": self.act[cand], "heading": heading}
+                "x": x, "y": y, "act": self.act[cand], "heading": heading,
+                "speed": self.speed[cand]}
 
     def positions_at(self, t: float) -> pd.DataFrame:
         """traveler_id, x, y (m), zone ('' between zones), activity, heading (rad, 0 = east)."""

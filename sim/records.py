@@ -9,8 +9,11 @@ Tables (times in seconds since the start of the run):
   traveler was at the horizon if they had not left.
 - ``visits``: one row per traveler per processor visit (e-gate, desk, customs, reclaim):
   ``queue_t`` joined the queue, ``start_t`` service began (NaN if still waiting at the horizon),
-  ``end_t`` service ended (NaN if unfinished), ``server`` index within the group.
-- ``egate_transactions``: one row per e-gate attempt with the recognizer's decision.
+  ``end_t`` service ended (NaN if unfinished), ``server`` index within the group (-1: none yet,
+  or reclaim), ``outcome`` (``waiting`` for a traveler still queued at the horizon). A referred
+  traveler has two immigration visits: the e-gate (outcome ``reject``/``fta``) and a desk.
+- ``egate_transactions``: one row per e-gate attempt with the recognizer's decision, written
+  when the gate opens for the traveler (``t``); ``duration_s`` = gate time + ``recognizer_s``.
 - ``walks``: one row per walk between zones (``t1`` NaN if still walking at the horizon).
 - ``queue_lengths``: the queue length of a processor group after every change (a level).
 - ``occupancy``: the number of travelers in a zone after every change (a level).
@@ -47,6 +50,7 @@ class Records:
     queue_lengths: list[tuple] = field(default_factory=list)
     occupancy: list[tuple] = field(default_factory=list)
     capacity: list[tuple] = field(default_factory=list)
+    events: int = 0  # SimPy events processed (for benchmarks), not a table
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: pd.DataFrame.from_records(getattr(self, name), columns=cols)

@@ -140,6 +140,7 @@ def write_run(out: str | Path, tables: dict[str, pd.DataFrame], summary: dict[st
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a run folder is for sharing
     try:
         files = {}
         for name, df in tables.items():
@@ -211,3 +212,55 @@ def load_run(path: str | Path, tables: Iterable[str] | None = None) -> Run:
         except ValueError as exc:
             raise RunFolderError(f"{scen_path}: not valid JSON ({exc})") from None
     return Run(path, summary, frames, scenario)
+
+
+def airtwin_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("airtwin")
+    except Exception:  # not installed (a bare checkout): still write a run folder
+        return "unknown"
+
+
+def run_summary(result, scenario_text: str, scenario_file: str | None = None) -> dict[str, Any]:
+    """summary.json's content (less ``format`` and ``tables``) for a
+    :class:`sim.replications.RunResult`."""
+    import hashlib
+    from datetime import datetime, timezone
+
+    s = result.scenario
+    head = {r.metric: {"mean": r.mean, "ci_low": r.ci_low, "ci_high": r.ci_high, "sd": r.sd,
+                       "n": int(r.n), "unit": r.unit, "description": r.description}
+            for r in result.summary.itertuples()}
+    return {
+        "airtwin_version": airtwin_version(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scenario": {"name": s.name, "file": scenario_file,
+                     "sha256": hashlib.sha256(scenario_text.encode()).hexdigest()},
+        "seed": result.seed,
+        "replications": len(result.seeds),
+        "replication_seeds": result.seeds,
+        "horizon_s": s.horizon_s,
+        "recognizer_mode": s.immigration.recognizer.mode,
+        "wall_time_s": round(result.wall_s, 3),
+        "events": result.events,
+        "headline": head,
+    }
+
+
+def save_run(result, out: str | Path, scenario_file: str | None = None,
+             report: bool = True) -> Path:
+    """Write a :class:`sim.replications.RunResult` as a run folder (format above)."""
+    from sim.loader import scenario_json
+    from sim.report import render
+
+    text = scenario_json(result.scenario)
+    summary = run_summary(result, text, scenario_file)
+    html = None
+    if report:
+        html = render(result.tables, {"scenario": result.scenario.name, "seed": result.seed,
+                                      "replications": len(result.seeds),
+                                      "horizon_s": result.scenario.horizon_s,
+                                      "wall_time_s": summary["wall_time_s"],
+                                      "airtwin": summary["airtwin_version"]})
+    return write_run(out, result.tables, summary, text, html)

@@ -4,15 +4,24 @@ Processes are generator functions taking ``env`` first. The model does no I/O: i
 records to a :class:`~sim.records.Records`. Randomness comes from the one generator handed in.
 
 Covers: flights deplaning at a rate, parties walking at their slowest member's pace, queue choice
-by class and e-gate eligibility (shortest expected wait among the groups that serve the class),
-e-gate transactions through a :class:`~sim.verifier.GateVerifier` with referral to a desk on a
-reject or a failure to acquire, desk rosters and e-gate outages (a closing processor finishes its
-current traveler first), bags delivered per flight over a window, a customs red channel.
+by class and e-gate eligibility (least travelers per open processor among the groups that serve
+the class), e-gate transactions through a :class:`~sim.verifier.GateVerifier` with referral to a
+desk on a reject or a failure to acquire, desk rosters and e-gate outages (a closing processor
+finishes its current traveler first), bags delivered per flight over a window, a customs red
+channel. Whoever is still inside at the horizon is reported where they are (see
+:func:`simulate`).
+
+Speed: a 24-hour day of 100,000 travelers is about a million events, so the hot path avoids
+SimPy's ``Resource`` (a request object and a sorted queue per visit): a :class:`ProcessorGroup`
+hands a free processor over without an event and wakes queued travelers in FIFO order.
 """
 
 from __future__ import annotations
 
+import gc
 import math
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,41 +33,60 @@ from sim.scenario import Scenario, TravelerClass, ZoneKind
 from sim.travelers import Traveler, flight_travelers
 from sim.verifier import GateOutcome, GateVerifier, ProfileVerifier
 
-TRAVELER, CLOSURE = 1, 0  # request priorities: a closing processor jumps the queue
+NAN = math.nan
 
 
 class ProcessorGroup:
-    """A bank of identical processors (e-gates, desks, customs officers) with one queue."""
+    """A bank of identical processors (e-gates, desks, customs officers) with one FIFO queue.
 
-    def __init__(self, env: simpy.Environment, gid: str, kind: str, count: int, rec: Records):
-        self.id, self.kind, self.count = gid, kind, count
-        self.res = simpy.PriorityResource(env, capacity=max(count, 1))
-        self.free = list(range(count - 1, -1, -1))  # server ids, popped from the end
-        self.waiting = 0
-        self.closed: list[simpy.Event] = []  # granted or pending closure requests
-        self.rec = rec
+    Invariant: travelers wait only while no open processor is free. ``open`` is the number the
+    roster or outages ask for; a processor that must close finishes its traveler first.
+    """
+
+    __slots__ = ("id", "kind", "count", "open", "busy", "free", "closed", "queue", "rec")
+
+    def __init__(self, gid: str, kind: str, count: int, rec: Records):
+        self.id, self.kind, self.count, self.rec = gid, kind, count, rec
         self.open = count
-        if count == 0:  # a group with no processors: permanently closed
-            self.closed.append(self.res.request(priority=CLOSURE))
+        self.busy = 0
+        self.free = list(range(count - 1, -1, -1))  # idle open processor ids, popped from the end
+        self.closed: list[int] = []
+        self.queue: deque[simpy.Event] = deque()
 
     def load(self) -> float:
         """Travelers ahead per open processor: the expected-wait proxy a traveler sees."""
-        return math.inf if self.open <= 0 else (self.waiting + self.res.count) / self.open
+        return math.inf if self.open <= 0 else (len(self.queue) + self.busy) / self.open
+
+    def join(self, env: simpy.Environment) -> simpy.Event:
+        """Queue for a processor; the event's value is the processor id."""
+        ev = env.event()
+        self.queue.append(ev)
+        self.rec.queue_lengths.append((env.now, self.id, len(self.queue)))
+        return ev
+
+    def release(self, env: simpy.Environment, server: int) -> None:
+        if self.busy + len(self.free) > self.open:  # this processor is closing
+            self.busy -= 1
+            self.closed.append(server)
+        elif self.queue:
+            self.queue.popleft().succeed(server)
+            self.rec.queue_lengths.append((env.now, self.id, len(self.queue)))
+        else:
+            self.busy -= 1
+            self.free.append(server)
 
     def set_open(self, env: simpy.Environment, n_open: int) -> None:
-        if self.count == 0:
-            return
-        n_open = max(0, min(n_open, self.count))
-        target_closed = self.count - n_open
-        while len(self.closed) < target_closed:
-            self.closed.append(self.res.request(priority=CLOSURE))
-        while len(self.closed) > target_closed:
-            req = self.closed.pop()
-            if req.triggered:
-                self.res.release(req)
-            else:  # still waiting for its processor to finish: withdraw it
-                req.cancel()
-        self.open = n_open
+        self.open = n_open = max(0, min(n_open, self.count))
+        while self.free and self.busy + len(self.free) > n_open:
+            self.closed.append(self.free.pop())
+        while self.closed and self.busy + len(self.free) < n_open:
+            server = self.closed.pop()
+            if self.queue:
+                self.busy += 1
+                self.queue.popleft().succeed(server)
+                self.rec.queue_lengths.append((env.now, self.id, len(self.queue)))
+            else:
+                self.free.append(server)
         self.rec.capacity.append((env.now, self.id, n_open))
 
 
@@ -74,15 +102,17 @@ class Terminal:
     travelers: list[Traveler] = field(default_factory=list)
 
     def __post_init__(self):
-        s, env, rec = self.scenario, self.env, self.rec
+        s, rec = self.scenario, self.rec
         imm = s.immigration
-        self.banks = [ProcessorGroup(env, b.id, "egate", b.count, rec) for b in imm.egate_banks]
-        self.desks = [ProcessorGroup(env, d.id, "desk", d.count, rec) for d in imm.desks]
-        self.customs = ProcessorGroup(env, "customs", "customs", s.customs.officers, rec)
+        self.banks = [ProcessorGroup(b.id, "egate", b.count, rec) for b in imm.egate_banks]
+        self.desks = [ProcessorGroup(d.id, "desk", d.count, rec) for d in imm.desks]
+        self.customs = ProcessorGroup("customs", "customs", s.customs.officers, rec)
         self.gate_time = {b.id: SampleStream(b.transaction_time, self.rng) for b in imm.egate_banks}
         self.desk_time = {d.id: SampleStream(d.service_time, self.rng) for d in imm.desks}
         self.first_time_factor = {d.id: d.first_time_factor for d in imm.desks}
         self.inspect_time = SampleStream(s.customs.inspection_time, self.rng)
+        self.inspection_rate = s.customs.inspection_rate
+        self.referral_walk_m = imm.referral_walk_m
         self.unit = SampleStream(UNIT, self.rng)
         eligible = {b.id: {c.value for c in b.eligible} for b in imm.egate_banks}
         self.banks_for = {c.value: [g for g in self.banks if c.value in eligible[g.id]]
@@ -94,76 +124,81 @@ class Terminal:
         self.reclaim = s.zone_of_kind(ZoneKind.baggage_reclaim).id
         self.customs_zone = s.zone_of_kind(ZoneKind.customs).id
         self.exit = s.zone_of_kind(ZoneKind.exit).id
-        self.occupants = {z.id: 0 for z in s.terminal.zones}
+        # Zones where travelers are counted (occupancy): the ones they stop in on the route.
+        self.occupants = {self.hall: 0, self.reclaim: 0, self.customs_zone: 0}
         self.walk_m = {(w.from_zone, w.to_zone): w.distance_m for w in s.terminal.walks}
         for g in self.banks + self.desks + [self.customs]:
             rec.capacity.append((0.0, g.id, g.open))
+        self.egate_transaction = egate_service(self)
 
-    # --- bookkeeping shared by the processes -------------------------------------------
     def enter_zone(self, tr: Traveler, zone: str) -> None:
         self.occupants[zone] += 1
         self.rec.occupancy.append((self.env.now, zone, self.occupants[zone]))
         tr.place = zone
 
-    def leave_zone(self, tr: Traveler, zone: str) -> None:
+    def leave_zone(self, zone: str) -> None:
         self.occupants[zone] -= 1
         self.rec.occupancy.append((self.env.now, zone, self.occupants[zone]))
-        tr.place = "walking"
 
 
-def walk(env, term: Terminal, tr: Traveler, src: str, dst: str):
-    t0 = env.now
-    tr.place = "walking"
-    yield env.timeout(term.walk_m[(src, dst)] / tr.speed)
+def walk(env, term: Terminal, tr: Traveler, src: str, dst: str) -> simpy.Timeout:
+    """Start a walk; the caller yields the returned timeout, then calls :func:`arrive`.
+    (Two plain calls rather than a sub-generator: walks are a third of all events.)"""
+    tr.place, tr.leg = "walking", (src, dst, env.now)
+    return env.timeout(term.walk_m[src, dst] / tr.speed)
+
+
+def arrive(env, term: Terminal, tr: Traveler) -> None:
+    src, dst, t0 = tr.leg
     term.rec.walks.append((tr.id, src, dst, t0, env.now))
+    if dst in term.occupants:
+        term.enter_zone(tr, dst)
 
 
-def use_processor(env, term: Terminal, tr: Traveler, grp: ProcessorGroup, service_time: float,
-                  outcome: str = "served"):
-    """Queue at ``grp``, hold one processor for ``service_time`` seconds, record the visit."""
-    rec, q_t = term.rec, env.now
-    grp.waiting += 1
-    rec.queue_lengths.append((q_t, grp.id, grp.waiting))
-    with grp.res.request(priority=TRAVELER) as req:
-        yield req
-        grp.waiting -= 1
-        start = env.now
-        rec.queue_lengths.append((start, grp.id, grp.waiting))
+def serve(env, term: Terminal, tr: Traveler, grp: ProcessorGroup, service_time,
+          outcome: str = "served"):
+    """Queue at ``grp``, hold one processor for ``service_time`` seconds (a number, or a
+    callable of (traveler, start time) returning (seconds, outcome, decision)), record the visit.
+    Returns the decision (``None`` for a plain service)."""
+    visit = tr.visit = [grp.id, grp.kind, env.now, NAN, -1, outcome]
+    if grp.free:
         server = grp.free.pop()
-        yield env.timeout(service_time)
-        grp.free.append(server)
-    rec.visits.append((tr.id, tr.cls, grp.id, grp.kind, q_t, start, env.now, server, outcome))
-    return server
+        grp.busy += 1
+    else:
+        server = yield grp.join(env)
+    start = visit[3] = env.now
+    visit[4] = server
+    decision = None
+    if callable(service_time):
+        service_time, visit[5], decision = service_time(tr, start, grp, server)
+    yield env.timeout(service_time)
+    grp.release(env, server)
+    tr.visit = None
+    term.rec.visits.append((tr.id, tr.cls, grp.id, grp.kind, visit[2], start, env.now, server,
+                            visit[5]))
+    return decision
 
 
-def egate_transaction(env, term: Terminal, tr: Traveler, grp: ProcessorGroup):
-    """One e-gate attempt. Returns the outcome; the verifier's time adds to the gate's own."""
-    rec, q_t = term.rec, env.now
-    grp.waiting += 1
-    rec.queue_lengths.append((q_t, grp.id, grp.waiting))
-    with grp.res.request(priority=TRAVELER) as req:
-        yield req
-        grp.waiting -= 1
-        start = env.now
-        rec.queue_lengths.append((start, grp.id, grp.waiting))
-        gate = grp.free.pop()
+def egate_service(term: Terminal):
+    """The e-gate transaction as a service-time callable for :func:`serve`: the gate's own
+    mechanical time plus the recognizer's, whose capture happens half-way through."""
+    def transaction(tr: Traveler, start: float, grp: ProcessorGroup, gate: int):
         mechanical = term.gate_time[grp.id]()
         decision = term.verifier.verify(tr, start + mechanical / 2)
-        yield env.timeout(mechanical + decision.duration_s)
-        grp.free.append(gate)
-    outcome = decision.outcome.value
-    rec.visits.append((tr.id, tr.cls, grp.id, "egate", q_t, start, env.now, gate, outcome))
-    rec.egate_transactions.append((tr.id, grp.id, gate, start, env.now - start,
-                                   decision.duration_s, outcome, decision.score))
-    return decision.outcome
+        duration = mechanical + decision.duration_s
+        term.rec.egate_transactions.append((tr.id, grp.id, gate, start, duration,
+                                            decision.duration_s, decision.outcome.value,
+                                            decision.score))
+        return duration, decision.outcome.value, decision
+    return transaction
 
 
 def manual_desk(env, term: Terminal, tr: Traveler):
     grp = min(term.desks_for[tr.cls], key=ProcessorGroup.load)
     t = term.desk_time[grp.id]()
-    if tr.cls == TravelerClass.first_time_visitor.value:
+    if tr.cls == "first_time_visitor":
         t *= term.first_time_factor[grp.id]
-    yield from use_processor(env, term, tr, grp, t)
+    yield from serve(env, term, tr, grp, t)
 
 
 def immigration(env, term: Terminal, tr: Traveler):
@@ -173,52 +208,59 @@ def immigration(env, term: Terminal, tr: Traveler):
         yield from manual_desk(env, term, tr)
         return
     tr.route = "egate"
-    outcome = yield from egate_transaction(env, term, tr, min(banks, key=ProcessorGroup.load))
-    if outcome is not GateOutcome.passed:
+    bank = banks[0] if len(banks) == 1 else min(banks, key=ProcessorGroup.load)
+    decision = yield from serve(env, term, tr, bank, term.egate_transaction)
+    if decision.outcome is not GateOutcome.passed:
         tr.route = "egate_referred"
-        yield env.timeout(term.scenario.immigration.referral_walk_m / tr.speed)
+        yield env.timeout(term.referral_walk_m / tr.speed)
         yield from manual_desk(env, term, tr)
 
 
-def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str):
-    tr.arrive_t = env.now
-    yield from walk(env, term, tr, gate_zone, term.hall)
-    term.enter_zone(tr, term.hall)
+def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_in: float):
+    """One traveler from the aircraft door to the landside exit. The first timeout covers the
+    wait to deplane (``deplane_in`` s; the traveler is still aboard) and the walk to the hall."""
+    tr.arrive_t = env.now + deplane_in
+    tr.place, tr.leg = "walking", (gate_zone, term.hall, tr.arrive_t)
+    yield env.timeout(deplane_in + term.walk_m[gate_zone, term.hall] / tr.speed)
+    arrive(env, term, tr)
     yield from immigration(env, term, tr)
-    term.leave_zone(tr, term.hall)
-    yield from walk(env, term, tr, term.hall, term.reclaim)
-    term.enter_zone(tr, term.reclaim)
+    term.leave_zone(term.hall)
+    yield walk(env, term, tr, term.hall, term.reclaim)
+    arrive(env, term, tr)
     if tr.checked_bag:
         q_t = env.now
         if tr.bag_t > q_t:
+            tr.visit = ["reclaim", "reclaim", q_t, NAN, -1, "bag_collected"]
             yield env.timeout(tr.bag_t - q_t)
+            tr.visit = None
         term.rec.visits.append((tr.id, tr.cls, "reclaim", "reclaim", q_t, env.now, env.now,
                                 -1, "bag_collected"))
-    term.leave_zone(tr, term.reclaim)
-    yield from walk(env, term, tr, term.reclaim, term.customs_zone)
-    term.enter_zone(tr, term.customs_zone)
-    if term.unit() < term.scenario.customs.inspection_rate and term.customs.count > 0:
-        yield from use_processor(env, term, tr, term.customs, term.inspect_time(), "inspected")
-    term.leave_zone(tr, term.customs_zone)
-    yield from walk(env, term, tr, term.customs_zone, term.exit)
+    term.leave_zone(term.reclaim)
+    yield walk(env, term, tr, term.reclaim, term.customs_zone)
+    arrive(env, term, tr)
+    if term.customs.count > 0 and term.unit() < term.inspection_rate:
+        yield from serve(env, term, tr, term.customs, term.inspect_time(), "inspected")
+    term.leave_zone(term.customs_zone)
+    yield walk(env, term, tr, term.customs_zone, term.exit)
     tr.exit_t = env.now
+    term.rec.walks.append((tr.id, term.customs_zone, term.exit, tr.leg[2], tr.exit_t))
     tr.place = "exited"
 
 
 def flight_arrival(env, term: Terminal, flight, parties: list[list[Traveler]]):
+    """At on-blocks: draw the bag and door times, then start every traveler's journey with
+    their deplaning offset (parties leave the aircraft one after another at the door rate)."""
     s = term.scenario
     yield env.timeout(flight.time_s + flight.delay_s)
-    on_blocks = env.now
-    first_bag = on_blocks + float(s.baggage.first_bag_s.sample(term.rng))
+    first_bag = env.now + float(s.baggage.first_bag_s.sample(term.rng))
     window = s.baggage.delivery_window_s
-    yield env.timeout(float(s.flights.deplaning.door_open_s.sample(term.rng)))
+    offset = float(s.flights.deplaning.door_open_s.sample(term.rng))
     gap = 60.0 / s.flights.deplaning.rate_per_min
     for party in parties:
         for tr in party:
             tr.bag_t = first_bag + term.unit() * window
-            tr.place = flight.gate
-            env.process(traveler_journey(env, term, tr, flight.gate))
-        yield env.timeout(gap * len(party))
+            env.process(traveler_journey(env, term, tr, flight.gate, offset))
+        offset += gap * len(party)
 
 
 def capacity_schedule(env, grp: ProcessorGroup, changes: list[tuple[float, int]]):
@@ -268,11 +310,55 @@ def build(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator,
     return term
 
 
+def close_at_horizon(term: Terminal, horizon: float) -> None:
+    """Report whoever is still inside: open visits and walks get NaN ends, travelers their place."""
+    rec = term.rec
+    for tr in term.travelers:
+        if not math.isnan(tr.exit_t):
+            continue
+        if math.isnan(tr.arrive_t) or tr.arrive_t > horizon:  # still aboard (or not landed)
+            tr.arrive_t, tr.place = NAN, "aircraft"
+            continue
+        if tr.visit is not None:
+            grp, kind, q_t, start, server, outcome = tr.visit
+            rec.visits.append((tr.id, tr.cls, grp, kind, q_t, start, NAN, server,
+                               outcome if not math.isnan(start) else "waiting"))
+        elif tr.place == "walking":
+            src, dst, t0 = tr.leg
+            rec.walks.append((tr.id, src, dst, t0, NAN))
+
+
 def simulate(scenario: Scenario, rng: np.random.Generator,
              verifier: GateVerifier | None = None, identity_seed: int = 0) -> Records:
     """Run one replication to the scenario's horizon and return its records."""
-    env = simpy.Environment()
-    term = build(env, scenario, rng, verifier, identity_seed)
-    env.run(until=scenario.horizon_s)
-    term.rec.travelers = [tr.row() for tr in term.travelers]
+    with _gc_paused():
+        env = simpy.Environment()
+        term = build(env, scenario, rng, verifier, identity_seed)
+        env.run(until=scenario.horizon_s)
+        close_at_horizon(term, scenario.horizon_s)
+        term.rec.travelers = [tr.row() for tr in term.travelers]
+        term.rec.events = env_event_count(env)
     return term.rec
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector during a run: the model allocates millions of records
+    and events that stay alive, and each young-generation pass rescans them (a 24-hour day
+    runs about 1.6x faster). The cycles SimPy leaves (finished processes) are collected after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def env_event_count(env: simpy.Environment) -> int:
+    """Events SimPy processed (scheduled minus still queued); -1 if SimPy hides its counter."""
+    eid = getattr(env, "_eid", None)
+    queue = getattr(env, "_queue", None)
+    if eid is None or queue is None:
+        return -1
+    return next(eid) - len(queue)

@@ -125,7 +125,7 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
     rng = np.random.default_rng(idt.texture_seed)
     width = outline_width(idt, g.v).astype(np.float32)
     W = width[:, None]
-    head = g.soft(W - np.abs(g.U))
+    head = g.soft(W - np.abs(g.U)) * (W > 0)
     s = np.clip(np.abs(g.U) / np.maximum(W, 1e-3), 0, 1)
     p = 2.3
     z = idt.face_depth * (1 - s ** p) ** (1 / p)

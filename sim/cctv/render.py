@@ -1,0 +1,292 @@
+"""One camera's frames: the crowd from :mod:`sim.positions`, the incident actors, the scene's
+props, drawn far to near over the cached background, with ground truth for every frame.
+
+Only people standing inside the camera's zone are drawn (the zone's walls hide the rest).
+Ground truth boxes are the drawn figure's extent, clipped to the image; ``occluded`` is the
+share of a person's box covered by the boxes of people nearer the camera.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from sim.cctv.camera import NEAR_M, CameraModel
+from sim.cctv.figures import Appearance, FigurePose, appearance, draw_bag, draw_figure
+from sim.cctv.incidents import IncidentScript
+from sim.cctv.scene import build_scene
+from sim.positions import ACTIVITIES, Trajectories, hash_uniform, points_in_polygon
+from sim.scenario import Scenario
+
+__all__ = ["CctvRenderer", "Frame", "IncidentTruth", "ObjectTruth", "PersonTruth"]
+
+STRIDE_CYCLE_M = 1.3  # two steps
+OVERLAY_BOX = (0, 0, 420, 34)  # where the camera id and clock are printed (x0, y0, x1, y1)
+
+
+@dataclass(frozen=True)
+class PersonTruth:
+    track_id: int  # traveler id, or ACTOR_BASE + ... for incident actors
+    identity: tuple[int, int]  # (seed, id): the key of the synthetic identity
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 pixels, clipped to the image
+    floor_xy: tuple[float, float]  # metres
+    activity: str
+    actor: bool
+    truncated: bool  # the box was cut by the image border
+    occluded: float  # share of the box behind nearer people's boxes
+    depth_m: float
+
+
+@dataclass(frozen=True)
+class ObjectTruth:
+    kind: str  # "bag": a bag left on the floor
+    box: tuple[float, float, float, float]
+    floor_xy: tuple[float, float]
+    owner_track_id: int
+
+
+@dataclass(frozen=True)
+class IncidentTruth:
+    label: str  # the incident kind
+    t_start: float
+    t_end: float
+    zone: str
+    track_ids: tuple[int, ...]
+    box: tuple[float, float, float, float] | None  # union of its people/bag in this frame
+    near_miss: bool
+    incident_index: int
+    info: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Frame:
+    camera_id: str
+    index: int
+    t: float
+    image: np.ndarray  # BGR uint8, height x width x 3
+    persons: tuple[PersonTruth, ...]
+    objects: tuple[ObjectTruth, ...]
+    incidents: tuple[IncidentTruth, ...]
+
+
+class CctvRenderer:
+    """Renders frames of one CCTV camera for a run; build once, call :meth:`render` per time."""
+
+    def __init__(self, scenario: Scenario, camera_id: str, trajectories: Trajectories,
+                 travelers: pd.DataFrame, seed: int, faces: bool = True, noise: bool = True,
+                 overlay: bool = True):
+        cam = scenario.camera(camera_id)
+        self.camera = cam
+        self.cam = CameraModel.from_scenario(scenario, cam)
+        self.scene = build_scene(scenario, self.cam, cam.zone, seed)
+        self.zone_poly = np.asarray(self.scene.zone.polygon, float)
+        self.traj = trajectories
+        self.script = IncidentScript(scenario, seed)
+        self.seed, self.faces, self.overlay = seed, faces, overlay
+        tv = travelers.set_index("traveler_id").reindex(trajectories.traveler_ids)
+        self._demo = list(zip(tv["skin_tone"].astype(str), tv["age_band"].astype(str),
+                              tv["sex_presentation"].astype(str)))
+        self._phase0 = hash_uniform(trajectories.traveler_ids, seed + 3) * STRIDE_CYCLE_M
+        yaw = math.radians(self.cam.yaw_deg)
+        self._right = np.array([math.sin(yaw), -math.cos(yaw)])
+        self._tilt_sin = math.sin(math.radians(self.cam.tilt_deg))
+        self._noise = _noise_tiles(self.cam, seed) if noise else None
+
+    # --- gather everyone in view ----------------------------------------------------------
+    def _people(self, t: float) -> dict:
+        a = self.traj.arrays_at(t)
+        keep = points_in_polygon(np.column_stack([a["x"], a["y"]]), self.zone_poly) \
+            if len(a["x"]) else np.zeros(0, bool)
+        tidx = a["tidx"][keep]
+        heading = a["heading"][keep]
+        speed = a["speed"][keep]
+        people = {
+            "track": list(a["traveler_id"][keep]), "x": list(a["x"][keep]),
+            "y": list(a["y"][keep]),
+            "heading": list(np.where(np.isfinite(heading), heading, self._face_cam(
+                a["x"][keep], a["y"][keep]))),
+            "act": [ACTIVITIES[k] for k in a["act"][keep]],
+            "speed": list(speed),
+            "travelled": list(t * speed + self._phase0[tidx]),
+            "fall": [0.0] * len(tidx), "fall_dir": [0.0] * len(tidx),
+            "app": [appearance((self.seed, int(i)), *self._demo[j]) for i, j in
+                    zip(a["traveler_id"][keep], tidx)],
+            "carry": [None] * len(tidx), "actor": [False] * len(tidx)}
+        for track, (x, y, hd, act, sp, trav, fall, carry) in self.script.actors_at(t):
+            if not points_in_polygon(np.array([[x, y]]), self.zone_poly)[0]:
+                continue
+            for k, v in (("track", track.track_id), ("x", x), ("y", y), ("heading", hd),
+                         ("act", act), ("speed", sp), ("travelled", trav), ("fall", fall),
+                         ("fall_dir", track.fall_dir), ("carry", carry), ("actor", True),
+                         ("app", appearance(track.key, *track.demographics))):
+                people[k].append(v)
+        return {k: np.asarray(v) if k not in ("app", "carry", "act") else v
+                for k, v in people.items()}
+
+    def _face_cam(self, x, y):
+        return np.arctan2(self.cam.center[1] - y, self.cam.center[0] - x)
+
+    # --- drawing --------------------------------------------------------------------------
+    def render(self, t: float, index: int = 0) -> Frame:
+        cam = self.cam
+        img = self.scene.background.copy()
+        p = self._people(t)
+        n = len(p["x"])
+        persons, boxes, depths = [], [], []
+        draw: list[tuple[float, int, int]] = [(pr.depth, 0, k) for k, pr in
+                                              enumerate(self.scene.props)]
+        if n:
+            H = np.array([ap.height_m for ap in p["app"]])
+            phi = p["fall"] * (math.pi / 2)
+            dx, dy = np.cos(p["fall_dir"]), np.sin(p["fall_dir"])
+            feet = np.column_stack([p["x"], p["y"], np.zeros(n)])
+            top = np.column_stack([p["x"] + H * np.sin(phi) * dx, p["y"] + H * np.sin(phi) * dy,
+                                   H * np.cos(phi) + 0.12 * np.sin(phi)])
+            uv_f, z_f = cam.project(feet)
+            uv_t, z_t = cam.project(top)
+            ok = (z_f > NEAR_M) & (z_t > NEAR_M)
+            depth = (z_f + z_t) / 2
+            ppm = cam.focal_px / np.maximum(depth, NEAR_M)
+            hx, hy = np.cos(p["heading"]), np.sin(p["heading"])
+            vx, vy = p["x"] - cam.center[0], p["y"] - cam.center[1]
+            vn = np.maximum(np.hypot(vx, vy), 1e-6)
+            side = hx * self._right[0] + hy * self._right[1]
+            away = (hx * vx + hy * vy) / vn
+            amp = np.clip(p["speed"] / 1.3, 0, 1.4) * (p["fall"] < 0.05)
+            swing = amp * np.sin(2 * math.pi * p["travelled"] / STRIDE_CYCLE_M)
+            # Quick cull: the figure's rough box must touch the image.
+            half = 0.5 * ppm
+            lo_x = np.minimum(uv_f[:, 0], uv_t[:, 0]) - half
+            hi_x = np.maximum(uv_f[:, 0], uv_t[:, 0]) + half
+            lo_y = np.minimum(uv_f[:, 1], uv_t[:, 1]) - half
+            hi_y = np.maximum(uv_f[:, 1], uv_t[:, 1]) + half
+            ok &= (hi_x > 0) & (lo_x < cam.width) & (hi_y > 0) & (lo_y < cam.height)
+            for k in np.flatnonzero(ok):
+                draw.append((float(depth[k]), 1, int(k)))
+        left = self.script.bags_at(t)
+        bag_geo = []
+        for b in left:
+            uv, z = cam.project(np.array([[*b.xy, 0.0], [*b.xy, 0.6]]))
+            if np.all(z > NEAR_M):
+                bag_geo.append((b, uv, float(z.mean())))
+                draw.append((float(z.mean()), 2, len(bag_geo) - 1))
+        draw.sort(key=lambda d: -d[0])
+
+        objects = []
+        for dep, kind, k in draw:
+            if kind == 0:
+                self.scene.props[k].draw(img)
+            elif kind == 2:
+                b, uv, z = bag_geo[k]
+                box = draw_bag(img, uv[0], uv[1], cam.focal_px / z, appearance(b.colour_key).bag)
+                clipped = _clip(box, cam)
+                if clipped is not None:
+                    objects.append(ObjectTruth("bag", clipped, b.xy, b.owner))
+            else:
+                self._draw_roller(img, p, k, dep, before=True)
+                pose = FigurePose(uv_f[k], uv_t[k], float(ppm[k]), float(swing[k]),
+                                  float(side[k]), float(away[k]), self._tilt_sin,
+                                  lying=bool(p["fall"][k] > 0.5))
+                box = draw_figure(img, p["app"][k], pose, self.faces)
+                self._draw_roller(img, p, k, dep, before=False)
+                clipped = _clip(box, cam)
+                if clipped is None:
+                    continue
+                persons.append((k, clipped, box != clipped, dep))
+        truths = _person_truths(p, persons)
+        incidents = self._incident_truths(t, truths, objects)
+        if self._noise is not None:
+            pos, neg = self._noise[index % len(self._noise)]
+            cv2.add(img, pos, dst=img)
+            cv2.subtract(img, neg, dst=img)
+        if self.overlay:
+            _overlay(img, self.camera.id, t)
+        return Frame(self.camera.id, index, float(t), img, truths, tuple(objects), incidents)
+
+    def _draw_roller(self, img, p, k, depth, before: bool):
+        carry = p["carry"][k] if p["carry"][k] is not None else p["app"][k].carry
+        if carry != "roller" or p["fall"][k] > 0.05:
+            return
+        h = np.array([math.cos(p["heading"][k]), math.sin(p["heading"][k])])
+        right = np.array([h[1], -h[0]])
+        moving = p["speed"][k] > 0.2
+        base = np.array([p["x"][k], p["y"][k]]) + (-h * 0.5 + right * 0.15 if moving
+                                                   else right * 0.4)
+        uv, z = self.cam.project(np.array([[*base, 0.0], [*base, 0.62]]))
+        if not np.all(z > NEAR_M):
+            return
+        if (z.mean() > depth) == before:
+            draw_bag(img, uv[0], uv[1], self.cam.focal_px / z.mean(), p["app"][k].bag)
+
+    def _incident_truths(self, t, persons, objects) -> tuple[IncidentTruth, ...]:
+        by_track = {pt.track_id: pt.box for pt in persons}
+        bags = {o.owner_track_id: o.box for o in objects}
+        out = []
+        for s in self.script.spans_at(t):
+            if s.label == "abandoned_bag":
+                boxes = [bags[i] for i in s.track_ids if i in bags]
+            else:
+                boxes = [by_track[i] for i in s.track_ids if i in by_track]
+            box = None
+            if boxes:
+                b = np.asarray(boxes)
+                box = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+                       float(b[:, 3].max()))
+            out.append(IncidentTruth(s.label, s.t_start, s.t_end, s.zone, s.track_ids, box,
+                                     s.near_miss, s.index, dict(s.info)))
+        return tuple(out)
+
+
+def _clip(box, cam: CameraModel):
+    x0, y0, x1, y1 = (float(v) for v in box)
+    cx0, cy0 = max(x0, 0.0), max(y0, 0.0)
+    cx1, cy1 = min(x1, float(cam.width)), min(y1, float(cam.height))
+    if cx1 - cx0 < 1 or cy1 - cy0 < 1:
+        return None
+    return (cx0, cy0, cx1, cy1)
+
+
+def _person_truths(p, drawn) -> tuple[PersonTruth, ...]:
+    if not drawn:
+        return ()
+    boxes = np.array([d[1] for d in drawn])
+    depth = np.array([d[3] for d in drawn])
+    # Share of each box covered by nearer boxes (union approximated by the largest overlap
+    # sum, capped at 1: enough to tell a hidden person from a visible one).
+    ix0 = np.maximum(boxes[:, None, 0], boxes[None, :, 0])
+    iy0 = np.maximum(boxes[:, None, 1], boxes[None, :, 1])
+    ix1 = np.minimum(boxes[:, None, 2], boxes[None, :, 2])
+    iy1 = np.minimum(boxes[:, None, 3], boxes[None, :, 3])
+    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
+    nearer = depth[None, :] < depth[:, None]
+    area = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-9)
+    occ = np.minimum(1.0, (inter * nearer).sum(axis=1) / area)
+    out = []
+    for (k, box, truncated, dep), o in zip(drawn, occ):
+        app: Appearance = p["app"][k]
+        out.append(PersonTruth(int(p["track"][k]), app.key, tuple(float(v) for v in box),
+                               (float(p["x"][k]), float(p["y"][k])), str(p["act"][k]),
+                               bool(p["actor"][k]), bool(truncated), float(o), float(dep)))
+    return tuple(out)
+
+
+def _noise_tiles(cam: CameraModel, seed: int, n: int = 4, sigma: float = 2.2):
+    rng = np.random.default_rng([seed, 13])
+    tiles = []
+    for _ in range(n):
+        z = np.round(rng.normal(0, sigma, (cam.height, cam.width, 3))).astype(np.int16)
+        tiles.append((np.clip(z, 0, 255).astype(np.uint8), np.clip(-z, 0, 255).astype(np.uint8)))
+    return tiles
+
+
+def _overlay(img, camera_id: str, t: float):
+    h, rem = divmod(t, 3600)
+    m, s = divmod(rem, 60)
+    text = f"{camera_id}  T+{int(h):02d}:{int(m):02d}:{s:04.1f}"
+    cv2.putText(img, text, (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(img, text, (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (235, 235, 235), 1,
+                cv2.LINE_AA)

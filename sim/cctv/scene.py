@@ -1,0 +1,324 @@
+"""The static part of a camera's view: floor, walls, doors, queue barriers, belts and processors.
+
+Everything here is drawn once per camera. Floor, walls, barriers and baggage belts go into the
+background image (drawn at twice the resolution and shrunk, so far tiles do not shimmer).
+E-gate cabinets, desks and customs counters are *props*: small sprites with a depth, drawn in
+the same far-to-near order as the people, so a traveler standing in an e-gate lane is hidden
+behind the near cabinet and in front of the far one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from sim.cctv.camera import NEAR_M, CameraModel
+from sim.layout import zone_bounds, zone_centroid
+from sim.positions import (_door, customs_placement, hash_uniform, points_in_polygon,
+                           processor_points, reclaim_belts)
+from sim.scenario import Placement, Scenario, Zone, ZoneKind
+
+__all__ = ["Prop", "Scene", "build_scene"]
+
+WALL_H = 4.5  # m
+SS = 2  # supersampling of the background
+CEILING = (96, 104, 110)
+FLOOR_IN = np.array([178, 186, 190], float)  # BGR terrazzo inside the zone
+FLOOR_OUT = np.array([120, 126, 130], float)
+WALL = np.array([196, 208, 214], float)
+STEEL = np.array([172, 174, 170], float)
+
+
+@dataclass(frozen=True)
+class Prop:
+    """A sprite of a static 3-D object: paste ``patch`` where ``mask`` at (x0, y0)."""
+
+    depth: float
+    x0: int
+    y0: int
+    patch: np.ndarray
+    mask: np.ndarray
+
+    def draw(self, img: np.ndarray) -> None:
+        h, w = self.mask.shape
+        cv2.copyTo(self.patch, self.mask, img[self.y0:self.y0 + h, self.x0:self.x0 + w])
+
+
+@dataclass(frozen=True)
+class Scene:
+    camera: CameraModel
+    zone: Zone
+    background: np.ndarray
+    props: tuple[Prop, ...]
+    prop_depths: np.ndarray
+
+
+# --- 3-D polygons with near-plane clipping --------------------------------------------------
+
+def _clip_near(pc: np.ndarray) -> np.ndarray:
+    """Sutherland-Hodgman clip of a camera-frame polygon to z >= NEAR_M."""
+    out = []
+    n = len(pc)
+    for k in range(n):
+        a, b = pc[k], pc[(k + 1) % n]
+        a_in, b_in = a[2] >= NEAR_M, b[2] >= NEAR_M
+        if a_in:
+            out.append(a)
+        if a_in != b_in:
+            s = (NEAR_M - a[2]) / (b[2] - a[2])
+            out.append(a + (b - a) * s)
+    return np.asarray(out)
+
+
+def _poly_px(cam: CameraModel, pts: np.ndarray, scale: float = 1.0) -> np.ndarray | None:
+    """World polygon → clipped pixel polygon (int32, 4 bits of subpixel) or None if unseen."""
+    pc = _clip_near(cam.to_camera(pts))
+    if len(pc) < 3:
+        return None
+    f = cam.focal_px
+    uv = np.column_stack([f * pc[:, 0] / pc[:, 2] + cam.width / 2,
+                          f * pc[:, 1] / pc[:, 2] + cam.height / 2]) * scale
+    return np.clip(np.round(uv * 16), -2 ** 24, 2 ** 24).astype(np.int32)
+
+
+def _fill(img, cam, pts, colour, scale=1.0):
+    px = _poly_px(cam, np.asarray(pts, float), scale)
+    if px is not None:
+        cv2.fillPoly(img, [px], tuple(float(c) for c in colour), cv2.LINE_AA, 4)
+
+
+def _box_faces(center, size, yaw=0.0):
+    """Faces of an axis-aligned box (cx, cy, z0) + (sx, sy, sz) as (polygon, outward normal)."""
+    cx, cy, z0 = center
+    sx, sy, sz = size
+    x0, x1, y0, y1, z1 = cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2, z0 + sz
+    return [
+        ([(x0, y0, z1), (x1, y0, z1), (x1, y1, z1), (x0, y1, z1)], (0, 0, 1)),
+        ([(x0, y0, z0), (x1, y0, z0), (x1, y0, z1), (x0, y0, z1)], (0, -1, 0)),
+        ([(x1, y1, z0), (x0, y1, z0), (x0, y1, z1), (x1, y1, z1)], (0, 1, 0)),
+        ([(x0, y1, z0), (x0, y0, z0), (x0, y0, z1), (x0, y1, z1)], (-1, 0, 0)),
+        ([(x1, y0, z0), (x1, y1, z0), (x1, y1, z1), (x1, y0, z1)], (1, 0, 0)),
+    ]
+
+
+def _shade(colour, normal) -> np.ndarray:
+    light = np.array([0.3, -0.4, 0.87])
+    k = 0.62 + 0.38 * max(0.0, float(np.dot(normal, light)))
+    return np.clip(np.asarray(colour, float) * k, 0, 255)
+
+
+def _draw_box(img, cam, center, size, colour, scale=1.0, top_colour=None):
+    eye = cam.center
+    for poly, normal in _box_faces(center, size):
+        pts = np.asarray(poly, float)
+        if np.dot(eye - pts.mean(axis=0), normal) <= 0:
+            continue
+        c = top_colour if (normal[2] == 1 and top_colour is not None) else colour
+        _fill(img, cam, pts, _shade(c, normal), scale)
+
+
+# --- background -----------------------------------------------------------------------------
+
+def _draw_floor(img, cam: CameraModel, zone: Zone, seed: int) -> None:
+    """Tiled floor computed per pixel in image space: each pixel's ray meets the floor at
+    (x, y); 1.2 m tiles with grout lines and a hashed shade per tile, lighter inside the zone."""
+    h, w = img.shape[:2]
+    top = int(max(0, min(h, math.ceil((cam.horizon_row() + 1) * SS))))
+    if top >= h:
+        return
+    inv = np.linalg.inv(np.diag([SS, SS, 1.0]) @ cam.homography())
+    v, u = np.mgrid[top:h, 0:w].astype(np.float32)
+    den = inv[2, 0] * u + inv[2, 1] * v + inv[2, 2]
+    x = (inv[0, 0] * u + inv[0, 1] * v + inv[0, 2]) / den
+    y = (inv[1, 0] * u + inv[1, 1] * v + inv[1, 2]) / den
+    tile = 1.2
+    tx, ty = np.floor(x / tile), np.floor(y / tile)
+    tid = ((tx.astype(np.int64) + 100_000) * 400_003 + (ty.astype(np.int64) + 100_000))
+    shade = (hash_uniform(tid.ravel(), seed).reshape(tid.shape).astype(np.float32) - 0.5) * 7
+    inside = np.zeros((h, w), np.uint8)
+    px = _poly_px(cam, np.column_stack([np.asarray(zone.polygon, float),
+                                        np.zeros(len(zone.polygon))]), SS)
+    if px is not None:
+        cv2.fillPoly(inside, [px], 1, cv2.LINE_8, 4)
+    base = np.where(inside[top:, :, None] > 0, FLOOR_IN, FLOOR_OUT).astype(np.float32)
+    fx, fy = x / tile - tx, y / tile - ty
+    grout = np.minimum(np.minimum(fx, 1 - fx), np.minimum(fy, 1 - fy)) * tile < 0.012
+    rng = np.random.default_rng([seed, 11])
+    speckle = cv2.GaussianBlur(rng.normal(0, 5.0, (h - top, w)).astype(np.float32), (0, 0), 1.0)
+    out = base + (shade + speckle)[..., None]
+    out[grout] *= 0.8
+    img[top:] = np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _draw_walls(img, cam: CameraModel, zone: Zone, doors: list[np.ndarray]) -> None:
+    poly = np.asarray(zone.polygon, float)
+    walls = []
+    for a, b in zip(poly, np.roll(poly, -1, axis=0)):
+        mid = (a + b) / 2
+        walls.append((float(np.hypot(*(mid - cam.center[:2]))), a, b))
+    for _, a, b in sorted(walls, key=lambda w: -w[0]):
+        edge = b - a
+        length = float(np.hypot(*edge))
+        if length < 1e-6:
+            continue
+        u = edge / length
+        normal = np.array([u[1], -u[0], 0.0])
+        quad = [(*a, 0.0), (*b, 0.0), (*b, WALL_H), (*a, WALL_H)]
+        _fill(img, cam, quad, _shade(WALL, normal) * 0.95, SS)
+        _fill(img, cam, [(*a, 0.0), (*b, 0.0), (*b, 0.15), (*a, 0.15)], WALL * 0.55, SS)
+        _fill(img, cam, [(*a, WALL_H - 0.4), (*b, WALL_H - 0.4), (*b, WALL_H), (*a, WALL_H)],
+              WALL * 0.8, SS)
+        for d in doors:
+            s = float(np.dot(d - a, u))
+            if np.hypot(*(a + u * s - d)) > 0.05 or not 0 <= s <= length:
+                continue
+            for lo, hi, z0, z1, col in ((s - 1.4, s + 1.4, 0.0, 2.4, (60, 62, 64)),
+                                        (s - 1.2, s + 1.2, 0.0, 2.3, (34, 36, 38)),
+                                        (s - 0.9, s + 0.9, 2.7, 3.2, (40, 150, 220))):
+                p0, p1 = a + u * lo, a + u * hi
+                _fill(img, cam, [(*p0, z0), (*p1, z0), (*p1, z1), (*p0, z1)], col, SS)
+
+
+def _line3(img, cam, a, b, colour, width_m, scale):
+    uv, z = cam.project(np.asarray([a, b], float))
+    if not np.all(np.isfinite(uv)):
+        return
+    thick = max(1, int(round(width_m * cam.focal_px / max(z.min(), NEAR_M) * scale)))
+    p = np.round(uv * scale * 16).astype(np.int64)
+    p = np.clip(p, -2 ** 24, 2 ** 24)
+    cv2.line(img, tuple(map(int, p[0])), tuple(map(int, p[1])), colour, min(thick, 40),
+             cv2.LINE_AA, 4)
+
+
+def _draw_barriers(img, cam: CameraModel, path, scale) -> None:
+    """Retractable-belt stanchions on both sides of a queue path, posts every ~2 m."""
+    pts = np.asarray(path, float)
+    for side in (-0.55, 0.55):
+        posts = []
+        for a, b in zip(pts[:-1], pts[1:]):
+            seg = b - a
+            length = float(np.hypot(*seg))
+            if length < 1e-6:
+                continue
+            u = seg / length
+            off = np.array([-u[1], u[0]]) * side
+            n = max(1, int(round(length / 2.0)))
+            posts += [a + off + seg * k / n for k in range(n + 1)]
+        for p, q in zip(posts[:-1], posts[1:]):
+            _line3(img, cam, (*p, 0.9), (*q, 0.9), (140, 60, 30), 0.05, scale)
+        for p in posts:
+            _line3(img, cam, (*p, 0.0), (*p, 0.98), (70, 72, 75), 0.05, scale)
+
+
+def _draw_belts(img, cam: CameraModel, zone: Zone, scale) -> None:
+    for cx, cy, hl, hw in reclaim_belts(zone):
+        ang = np.linspace(0, math.pi, 12)
+        outline = np.vstack([
+            np.column_stack([cx + hw * np.cos(ang), cy + hl + hw * np.sin(ang)]),
+            np.column_stack([cx + hw * np.cos(ang + math.pi), cy - hl + hw * np.sin(ang + math.pi)])])
+        ring = list(zip(outline, np.roll(outline, -1, axis=0)))
+        ring.sort(key=lambda ab: -float(np.hypot(*((ab[0] + ab[1]) / 2 - cam.center[:2]))))
+        for a, b in ring:
+            _fill(img, cam, [(*a, 0), (*b, 0), (*b, 0.45), (*a, 0.45)], STEEL * 0.8, scale)
+        _fill(img, cam, [(*p, 0.45) for p in outline], (48, 50, 52), scale)
+        inner = np.column_stack([cx + (outline[:, 0] - cx) * 0.55, cy + (outline[:, 1] - cy)
+                                 * (hl + 0.55 * hw) / (hl + hw)])
+        _fill(img, cam, [(*p, 0.5) for p in inner], STEEL, scale)
+
+
+def _vignette(h, w) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
+    return (1.0 - 0.18 * r2 / 2).astype(np.float32)
+
+
+# --- props ----------------------------------------------------------------------------------
+
+def _sprite(cam: CameraModel, boxes, depth_xy) -> Prop | None:
+    """Draw ``boxes`` [(center, size, colour, top_colour)] into a sprite with a mask."""
+    canvas = np.zeros((cam.height, cam.width, 3), np.uint8)
+    mask = np.zeros((cam.height, cam.width), np.uint8)
+    for center, size, colour, top in boxes:
+        _draw_box(canvas, cam, center, size, colour, 1.0, top)
+        _draw_box(mask, cam, center, size, (255,), 1.0, (255,))
+    mask = np.where(mask > 127, 255, 0).astype(np.uint8)
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return None
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    depth = float(cam.to_camera(np.array([[*depth_xy, 0.0]]))[0, 2])
+    return Prop(depth, int(x0), int(y0), canvas[y0:y1, x0:x1].copy(), mask[y0:y1, x0:x1].copy())
+
+
+def _through(pl: Placement) -> float:
+    head = (pl.queue_path or [pl.origin])[0]
+    return float(np.sign(pl.origin[1] - head[1]) or 1.0)
+
+
+def _egate_props(cam, pl: Placement, n: int):
+    d = _through(pl)
+    pts = processor_points(pl, n)
+    out = []
+    for k in range(n + 1):
+        x = pl.origin[0] + (k - 0.5) * pl.spacing_m
+        y = pl.origin[1] + 0.2 * d
+        boxes = [((x, y, 0.0), (0.22, 1.6, 1.02), (176, 178, 172), (70, 72, 74))]
+        if k < n:  # reader post with a screen at the lane's entry
+            px, py = pts[k][0] - pl.spacing_m / 2 + 0.2, pl.origin[1] - 0.75 * d
+            boxes += [((px, py, 0.0), (0.07, 0.07, 1.3), (90, 92, 95), None),
+                      ((px, py, 1.3), (0.26, 0.06, 0.2), (40, 40, 44), None)]
+        out.append(_sprite(cam, boxes, (x, y)))
+    return out
+
+
+def _desk_props(cam, pl: Placement, n: int):
+    d = _through(pl)
+    out = []
+    for k, (x, y) in enumerate(processor_points(pl, n)):
+        boxes = [((x, y + 0.75 * d, 0.0), (0.8 * pl.spacing_m, 0.6, 1.1), (70, 105, 140),
+                  (150, 160, 165)),
+                 ((x, y + 1.45 * d, 0.0), (0.9 * pl.spacing_m, 0.05, 1.9), (150, 140, 120),
+                  None),
+                 ((x - pl.spacing_m / 2, y + 0.9 * d, 0.0), (0.05, 1.2, 1.5), (150, 140, 120),
+                  None)]
+        out.append(_sprite(cam, boxes, (x, y + 0.75 * d)))
+    return out
+
+
+def zone_doors(scenario: Scenario, zone: Zone) -> list[np.ndarray]:
+    """Door points on ``zone``'s outline, one per zone it has a walk to or from."""
+    others = {w.to_zone for w in scenario.terminal.walks if w.from_zone == zone.id}
+    others |= {w.from_zone for w in scenario.terminal.walks if w.to_zone == zone.id}
+    return [_door(zone, zone_centroid(scenario.zone(o))) for o in sorted(others)]
+
+
+def build_scene(scenario: Scenario, cam: CameraModel, zone_id: str, seed: int) -> Scene:
+    zone = scenario.zone(zone_id)
+    big = np.empty((cam.height * SS, cam.width * SS, 3), np.uint8)
+    big[:] = CEILING
+    _draw_floor(big, cam, zone, seed)
+    _draw_walls(big, cam, zone, zone_doors(scenario, zone))
+    groups = [(g.placement, g.count, "egate") for g in scenario.immigration.egate_banks]
+    groups += [(g.placement, g.count, "desk") for g in scenario.immigration.desks]
+    if zone.kind == ZoneKind.customs:
+        groups.append((customs_placement(zone, scenario.customs.officers),
+                       scenario.customs.officers, "desk"))
+    poly = np.asarray(zone.polygon, float)
+    groups = [g for g in groups if g[0] is not None
+              and points_in_polygon(np.asarray([g[0].origin]), poly)[0]]
+    for pl, _, _ in groups:
+        if pl.queue_path:
+            _draw_barriers(big, cam, pl.queue_path, SS)
+    if zone.kind == ZoneKind.baggage_reclaim:
+        _draw_belts(big, cam, zone, SS)
+    bg = cv2.resize(big, (cam.width, cam.height), interpolation=cv2.INTER_AREA)
+    bg = np.clip(bg.astype(np.float32) * _vignette(cam.height, cam.width)[..., None], 0, 255)
+    props = []
+    for pl, n, kind in groups:
+        props += (_egate_props if kind == "egate" else _desk_props)(cam, pl, n)
+    props = tuple(sorted((p for p in props if p is not None), key=lambda p: -p.depth))
+    return Scene(cam, zone, bg.astype(np.uint8), props,
+                 np.asarray([p.depth for p in props], float))
