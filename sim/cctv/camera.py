@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -70,16 +71,16 @@ class CameraModel:
                    float(tilt), float(cam.fov_deg))
 
     # --- intrinsics and pose --------------------------------------------------------------
-    @property
+    @cached_property
     def focal_px(self) -> float:
         return (self.width / 2) / math.tan(math.radians(self.fov_deg) / 2)
 
-    @property
+    @cached_property
     def K(self) -> np.ndarray:
         f = self.focal_px
         return np.array([[f, 0, self.width / 2], [0, f, self.height / 2], [0, 0, 1.0]])
 
-    @property
+    @cached_property
     def R(self) -> np.ndarray:
         """World → camera rotation; camera axes: x right, y down, z forward."""
         yaw, tilt = math.radians(self.yaw_deg), math.radians(self.tilt_deg)
@@ -87,11 +88,15 @@ class CameraModel:
                         -math.sin(tilt)])
         right = np.array([math.sin(yaw), -math.cos(yaw), 0.0])
         down = np.cross(fwd, right)  # keeps the frame right-handed: right × down = fwd
-        return np.vstack([right, down, fwd])
+        R = np.vstack([right, down, fwd])
+        R.flags.writeable = False
+        return R
 
-    @property
+    @cached_property
     def center(self) -> np.ndarray:
-        return np.asarray(self.position, float)
+        c = np.asarray(self.position, float)
+        c.flags.writeable = False
+        return c
 
     # --- projections ----------------------------------------------------------------------
     def to_camera(self, pts: np.ndarray) -> np.ndarray:

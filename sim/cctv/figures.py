@@ -20,7 +20,8 @@ import numpy as np
 
 from sim.positions import hash_uniform
 
-__all__ = ["Appearance", "appearance", "draw_figure", "draw_bag", "FigurePose", "face_patch"]
+__all__ = ["Appearance", "FigureBatch", "appearance", "draw_bag", "draw_figure", "face_patch",
+           "figure_batch"]
 
 SHIFT = 3  # subpixel bits for cv2 drawing
 ONE = 1 << SHIFT
@@ -84,12 +85,18 @@ def appearance(key: tuple[int, int], skin_tone: str | None = None, age_band: str
         bald = sex == "male" and u[6] > 0.93
         top = _TOPS[int(u[3] * len(_TOPS))]
     carry = CARRY[min(3, int(u[7] * 4 + 0.2))] if u[8] > 0.1 else "none"
+    top = _mute(top, 0.25)
     return Appearance(
         key=(seed, pid), height_m=float(height),
         shoulder_m=0.18 if sex == "female" else 0.205, hip_m=0.16 if sex == "female" else 0.15,
         skin=skin, hair=hair, long_hair=long_hair, bald=bald, top=tuple(top),
         bottom=_BOTTOMS[int(u[9] * len(_BOTTOMS))], shoes=(25, 25, 28) if u[10] < 0.7
         else (200, 200, 200), carry=carry, bag=_BAGS[int(u[11] * len(_BAGS))], identity=idt)
+
+
+def _mute(colour, k: float) -> tuple[int, int, int]:
+    """Pull a colour towards grey: clothes under hall lighting, seen by a CCTV sensor."""
+    return tuple(int(c * (1 - k) + 128 * k) for c in colour)
 
 
 def _identity(key, skin_tone, age_band, sex):
@@ -116,151 +123,198 @@ def _face_ref(identity, yaw_step: int) -> np.ndarray | None:
     return render_face_patch(identity, FACE_REF_PX, float(yaw_step * 30))
 
 
-def face_patch(app: Appearance, size_px: int, yaw_deg: float) -> np.ndarray | None:
-    """BGRA head patch of ``size_px`` for a figure, or None (no face renderer)."""
+def face_patch(app: Appearance, size_px: int, yaw_deg: float):
+    """(premultiplied BGR, alpha) float32 head patch of ``size_px`` for a figure, or None
+    when no face renderer is available."""
     if app.identity is None:
         return None
-    ref = _face_ref(app.identity, int(round(np.clip(yaw_deg, -60, 60) / 30)))
+    return _face_sized(app.identity, int(size_px), int(round(np.clip(yaw_deg, -60, 60) / 30)))
+
+
+@lru_cache(maxsize=16384)
+def _face_sized(identity, size_px: int, yaw_step: int):
+    ref = _face_ref(identity, yaw_step)
     if ref is None:
         return None
-    return cv2.resize(ref, (size_px, size_px), interpolation=cv2.INTER_AREA)
+    interp = cv2.INTER_AREA if size_px < FACE_REF_PX else cv2.INTER_LINEAR
+    patch = cv2.resize(ref, (size_px, size_px), interpolation=interp).astype(np.float32)
+    alpha = patch[..., 3:4] / 255.0
+    return patch[..., :3] * alpha, alpha
+
+
+# Body landmarks in figure coordinates: height (fraction of body height, plus metres) and
+# lateral offset (metres, multiplied by the torso width factor where marked).
+_LM = {  # name: (height fraction, height metres, lateral m, scales with torso width)
+    "hip_l": (0.49, 0, -0.08, 1), "hip_r": (0.49, 0, 0.08, 1),
+    "ank_l": (0.04, 0, -0.08, 1), "ank_r": (0.04, 0, 0.08, 1),
+    "sh_l": (0.80, 0, -0.17, 2), "sh_r": (0.80, 0, 0.17, 2),
+    "hand_l": (0.45, 0, -0.21, 2), "hand_r": (0.45, 0, 0.21, 2),
+    "t_hl": (0.47, 0, -1.0, 3), "t_hr": (0.47, 0, 1.0, 3),
+    "t_sr": (0.80, 0, 1.0, 4), "t_nr": (0.84, 0, 0.07, 0),
+    "t_nl": (0.84, 0, -0.07, 0), "t_sl": (0.80, 0, -1.0, 4),
+    "neck0": (0.82, 0, 0.0, 0), "neck1": (0.88, 0, 0.0, 0),
+    "head": (1.0, -0.115, 0.0, 0), "cap": (1.0, -0.095, 0.0, 0),
+    "face": (1.0, -0.135, 0.0, 0), "face_back": (1.0, -0.175, 0.0, 0),
+    "top_l": (1.0, 0, -0.09, 0), "top_r": (1.0, 0, 0.09, 0),
+    "foot_l": (0.0, 0, -0.1, 0), "foot_r": (0.0, 0, 0.1, 0),
+    "bp0": (0.56, 0, -0.15, 0), "bp1": (0.56, 0, 0.15, 0), "bp2": (0.79, 0, 0.15, 0),
+    "bp3": (0.79, 0, -0.15, 0),
+    "hb0": (0.42, 0, 0.02, 5), "hb1": (0.42, 0, 0.14, 5), "hb2": (0.56, 0, 0.14, 5),
+    "hb3": (0.56, 0, 0.02, 5), "drop": (1.0, -0.315, 0.0, 0),
+    "eye_l": (1.0, -0.11, -0.03, 0), "eye_r": (1.0, -0.11, 0.03, 0),
+    "mouth_l": (1.0, -0.175, -0.025, 0), "mouth_r": (1.0, -0.175, 0.025, 0),
+}
+LM = {name: k for k, name in enumerate(_LM)}
+_LM_ARR = np.asarray(list(_LM.values()), float)
+_BOX_PTS = [LM[n] for n in ("ank_l", "ank_r", "hand_l", "hand_r", "top_l", "top_r", "foot_l",
+                            "foot_r", "t_sl", "t_sr")]
 
 
 @dataclass
-class FigurePose:
-    """Per-figure drawing inputs, in pixels, from the renderer's vectorised projection."""
+class FigureBatch:
+    """Landmark pixels (N, K, 2) and sizes of every figure in a frame, computed at once."""
 
-    foot: np.ndarray  # (2,) pixel of the foot point
-    top: np.ndarray  # (2,) pixel of the head top (or the head end when lying)
-    ppm: float  # pixels per metre at the figure
-    swing: float  # leg swing, -1..1 (sin of the walking phase times amplitude)
-    side: float  # heading · camera right (+1 walking to the right of the image)
-    away: float  # heading · view direction (+1 walking away from the camera)
-    tilt_sin: float  # sin of the camera tilt (depth swings show as vertical offsets)
-    lying: bool = False
-
-
-def _pt(p) -> tuple[int, int]:
-    return int(round(p[0] * ONE)), int(round(p[1] * ONE))
+    pts: np.ndarray  # float pixels
+    ipts: np.ndarray  # int32 pixels << SHIFT
+    ppm: np.ndarray
+    away: np.ndarray
+    side: np.ndarray
+    lying: np.ndarray
+    angle: np.ndarray  # body axis angle in the image (degrees)
+    boxes: np.ndarray  # (N, 4) x0, y0, x1, y1
 
 
-def draw_figure(img: np.ndarray, app: Appearance, pose: FigurePose, faces: bool = True
+def figure_batch(foot, top, ppm, height, shoulder, hip, swing, side, away, tilt_sin, lying
+                 ) -> FigureBatch:
+    """Vectorised body geometry. ``foot``/``top``: (N, 2) pixels of the foot point and the
+    head top; widths scale with ``ppm``; the torso narrows when seen side-on."""
+    axis = top - foot
+    length = np.maximum(np.hypot(axis[:, 0], axis[:, 1]), 1e-3)
+    e = axis / length[:, None]
+    n = np.column_stack([-e[:, 1], e[:, 0]])
+    along = length / height
+    wf = 0.62 + 0.38 * np.abs(away)
+    frac, metres, lat, kind = _LM_ARR.T
+    h = frac[None, :] * height[:, None] + metres[None, :]
+    w = np.broadcast_to(lat[None, :], h.shape).copy()
+    sw, hw = (shoulder * wf)[:, None], (hip * wf)[:, None]
+    w = np.where(kind == 1, w * wf[:, None], w)
+    w = np.where(kind == 2, np.sign(w) * (sw + np.abs(w) - 0.19), w)
+    w = np.where(kind == 3, w * hw, w)
+    w = np.where(kind == 4, w * sw, w)
+    w = np.where(kind == 5, w + sw, w)
+    stride = 0.32 * swing
+    lat_sw = (stride * side)[:, None]
+    dep = (stride * away * tilt_sin)[:, None]
+    w[:, [LM["ank_l"]]] += lat_sw
+    w[:, [LM["ank_r"]]] -= lat_sw
+    h[:, [LM["ank_l"]]] += dep
+    h[:, [LM["ank_r"]]] -= dep
+    w[:, [LM["hand_l"]]] -= 0.6 * lat_sw
+    w[:, [LM["hand_r"]]] += 0.6 * lat_sw
+    h[:, [LM["hand_l"]]] -= 0.5 * dep
+    h[:, [LM["hand_r"]]] += 0.5 * dep
+    pts = (foot[:, None, :] + e[:, None, :] * (h * along[:, None])[..., None]
+           + n[:, None, :] * (w * ppm[:, None])[..., None])
+    box_pts = pts[:, _BOX_PTS]
+    pad = 0.04 * ppm[:, None]
+    boxes = np.column_stack([box_pts[..., 0].min(1), box_pts[..., 1].min(1),
+                             box_pts[..., 0].max(1), box_pts[..., 1].max(1)])
+    boxes += np.column_stack([-pad, -pad, pad, pad])
+    ipts = np.clip(np.round(pts * ONE), -2 ** 28, 2 ** 28).astype(np.int32)
+    angle = np.degrees(np.arctan2(e[:, 1], e[:, 0]))
+    return FigureBatch(pts, ipts, ppm, away, side, lying, angle, boxes)
+
+
+def draw_figure(img: np.ndarray, app: Appearance, fb: FigureBatch, k: int, faces: bool = True
                 ) -> tuple[float, float, float, float]:
-    """Draw one person; returns its box (x0, y0, x1, y1) in pixels, unclipped."""
-    H = app.height_m
-    F, T = pose.foot, pose.top
-    axis = T - F
-    length = float(math.hypot(*axis))
-    if length < 1e-3:
-        return (F[0], F[1], F[0], F[1])
-    e = axis / length
-    n = np.array([-e[1], e[0]])
-    along = length / H  # pixels per metre along the body
-    s = pose.ppm
-    wf = 0.62 + 0.38 * abs(pose.away)  # torso narrower when seen side-on
-
-    def P(h, w):
-        return F + e * (h * along) + n * (w * s)
-
-    sw, hw = app.shoulder_m * wf, app.hip_m * wf
-    stride = 0.32 * pose.swing
-    lat = stride * pose.side
-    dep = stride * pose.away * pose.tilt_sin
-    hip_l, hip_r = P(0.49 * H, -0.08 * wf), P(0.49 * H, 0.08 * wf)
-    ank_l, ank_r = P(0.04 * H + dep, -0.08 * wf + lat), P(0.04 * H - dep, 0.08 * wf - lat)
-    sh_l, sh_r = P(0.80 * H, -(sw - 0.03)), P(0.80 * H, sw - 0.03)
-    hand_l = P(0.45 * H - 0.5 * dep, -(sw + 0.01) - 0.6 * lat)
-    hand_r = P(0.45 * H + 0.5 * dep, sw + 0.01 + 0.6 * lat)
-    head = P(H - 0.115, 0.0)
-    limb = max(1, int(round(0.13 * s)))
-    arm = max(1, int(round(0.085 * s)))
-    back_view = pose.away > 0.25
-
-    pts = [ank_l, ank_r, sh_l - n * 0.05 * s, sh_r + n * 0.05 * s, hand_l, hand_r,
-           P(H, -0.09), P(H, 0.09), P(0, -0.1), P(0, 0.1)]
+    """Draw figure ``k`` of the batch; returns its box (x0, y0, x1, y1), unclipped."""
+    p = fb.ipts[k].tolist()
+    s = float(fb.ppm[k])
+    away = float(fb.away[k])
+    back_view = away > 0.25
+    L = LM
+    limb = max(1, int(0.13 * s + 0.5))
+    arm = max(1, int(0.085 * s + 0.5))
     if app.carry == "backpack" and not back_view:
-        _quad(img, P(0.56 * H, -0.15), P(0.56 * H, 0.15), P(0.79 * H, 0.15),
-              P(0.79 * H, -0.15), app.bag)
-    for a, b in ((hip_l, ank_l), (hip_r, ank_r)):
-        cv2.line(img, _pt(a), _pt(b), app.bottom, limb, cv2.LINE_8, SHIFT)
-    shoe = max(1, int(round(0.05 * s)))
-    for a in (ank_l, ank_r):
-        cv2.circle(img, _pt(a), shoe * ONE, app.shoes, -1, cv2.LINE_8, SHIFT)
-    torso = np.array([_pt(P(0.47 * H, -hw)), _pt(P(0.47 * H, hw)), _pt(P(0.80 * H, sw)),
-                      _pt(P(0.84 * H, 0.07)), _pt(P(0.84 * H, -0.07)),
-                      _pt(P(0.80 * H, -sw))], np.int32)
+        _quad(img, p, "bp", app.bag)
+    line = cv2.line
+    line(img, p[L["hip_l"]], p[L["ank_l"]], app.bottom, limb, cv2.LINE_8, SHIFT)
+    line(img, p[L["hip_r"]], p[L["ank_r"]], app.bottom, limb, cv2.LINE_8, SHIFT)
+    shoe = max(1, int(0.05 * s + 0.5)) * ONE
+    cv2.circle(img, p[L["ank_l"]], shoe, app.shoes, -1, cv2.LINE_8, SHIFT)
+    cv2.circle(img, p[L["ank_r"]], shoe, app.shoes, -1, cv2.LINE_8, SHIFT)
+    torso = fb.ipts[k, [L["t_hl"], L["t_hr"], L["t_sr"], L["t_nr"], L["t_nl"], L["t_sl"]]]
     cv2.fillConvexPoly(img, torso, app.top, cv2.LINE_AA, SHIFT)
     if app.carry == "backpack" and back_view:
-        _quad(img, P(0.55 * H, -0.14), P(0.55 * H, 0.14), P(0.79 * H, 0.14),
-              P(0.79 * H, -0.14), app.bag)
-    for a, b in ((sh_l, hand_l), (sh_r, hand_r)):
-        cv2.line(img, _pt(a), _pt(b), app.top, arm, cv2.LINE_8, SHIFT)
-        cv2.circle(img, _pt(b), max(1, arm // 2 + 1) * ONE, app.skin, -1, cv2.LINE_8, SHIFT)
+        _quad(img, p, "bp", app.bag)
+    hand = max(1, arm // 2 + 1) * ONE
+    line(img, p[L["sh_l"]], p[L["hand_l"]], app.top, arm, cv2.LINE_8, SHIFT)
+    line(img, p[L["sh_r"]], p[L["hand_r"]], app.top, arm, cv2.LINE_8, SHIFT)
+    cv2.circle(img, p[L["hand_l"]], hand, app.skin, -1, cv2.LINE_8, SHIFT)
+    cv2.circle(img, p[L["hand_r"]], hand, app.skin, -1, cv2.LINE_8, SHIFT)
     if app.carry == "handbag":
-        _quad(img, P(0.42 * H, sw + 0.02), P(0.42 * H, sw + 0.14), P(0.56 * H, sw + 0.14),
-              P(0.56 * H, sw + 0.02), app.bag)
-        pts += [P(0.42 * H, sw + 0.14)]
-    cv2.line(img, _pt(P(0.82 * H, 0)), _pt(P(0.88 * H, 0)), app.skin,
-             max(1, int(round(0.09 * s))), cv2.LINE_8, SHIFT)
-    _head(img, app, pose, head, e, n, s, back_view, faces)
-    xs = [p[0] for p in pts]
-    ys = [p[1] for p in pts]
-    return (min(xs), min(ys), max(xs), max(ys))
+        _quad(img, p, "hb", app.bag)
+    line(img, p[L["neck0"]], p[L["neck1"]], app.skin, max(1, int(0.09 * s + 0.5)), cv2.LINE_8,
+         SHIFT)
+    _head(img, app, fb, k, p, s, back_view, faces)
+    return tuple(fb.boxes[k])
 
 
-def _quad(img, a, b, c, d, colour):
-    cv2.fillConvexPoly(img, np.array([_pt(a), _pt(b), _pt(c), _pt(d)], np.int32), colour,
-                       cv2.LINE_8, SHIFT)
+def _quad(img, p, prefix, colour):
+    L = LM
+    pts = np.array([p[L[prefix + "0"]], p[L[prefix + "1"]], p[L[prefix + "2"]],
+                    p[L[prefix + "3"]]], np.int32)
+    cv2.fillConvexPoly(img, pts, colour, cv2.LINE_8, SHIFT)
 
 
-def _head(img, app, pose, head, e, n, s, back_view, faces):
-    half_h, half_w = 0.12 * s, 0.085 * s
-    angle = math.degrees(math.atan2(e[1], e[0]))
-    axes = (max(1, int(round(half_h * ONE))), max(1, int(round(half_w * ONE))))
-    if app.long_hair and not pose.lying:
-        drop = head - e * (0.2 * s)
-        cv2.line(img, _pt(head), _pt(drop), app.hair, max(1, int(round(0.17 * s))),
+def _head(img, app, fb, k, p, s, back_view, faces):
+    L = LM
+    lying = bool(fb.lying[k])
+    angle = float(fb.angle[k])
+    axes = (max(1, int(0.12 * s * ONE)), max(1, int(0.085 * s * ONE)))
+    if app.long_hair and not lying:
+        cv2.line(img, p[L["head"]], p[L["drop"]], app.hair, max(1, int(0.17 * s + 0.5)),
                  cv2.LINE_8, SHIFT)
-    if back_view or pose.lying:
+    if back_view or lying:
         colour = app.skin if app.bald else app.hair
-        cv2.ellipse(img, _pt(head), axes, angle, 0, 360, colour, -1, cv2.LINE_AA, SHIFT)
+        cv2.ellipse(img, p[L["head"]], axes, angle, 0, 360, colour, -1, cv2.LINE_AA, SHIFT)
         return
-    size = int(round(2 * half_h * 1.1))
-    patch = None
-    if faces and size >= 10 and pose.away < -0.2:
-        yaw = math.degrees(math.asin(float(np.clip(pose.side, -1, 1)))) * 0.9
+    away = float(fb.away[k])
+    size = int(0.264 * s + 0.5)
+    if faces and size >= 10 and away < -0.2:
+        yaw = math.degrees(math.asin(float(np.clip(fb.side[k], -1, 1)))) * 0.9
         patch = face_patch(app, size, -yaw)
-    if patch is None:
-        hair = app.skin if app.bald else app.hair
-        cv2.ellipse(img, _pt(head + e * 0.02 * s), axes, angle, 0, 360, hair, -1, cv2.LINE_AA,
-                    SHIFT)
-        face_axes = (max(1, int(axes[0] * 0.8)), max(1, int(axes[1] * 0.85)))
-        offset = 0.02 if pose.away < 0 else 0.06
-        cv2.ellipse(img, _pt(head - e * offset * s), face_axes, angle, 0, 360, app.skin, -1,
-                    cv2.LINE_AA, SHIFT)
-        if pose.away < -0.2 and half_h >= 4:  # eyes and mouth on a plain oval
-            for side in (-0.03, 0.03):
-                cv2.circle(img, _pt(head + e * 0.005 * s + n * side * s),
-                           max(ONE // 2, int(0.012 * s * ONE)), (30, 30, 30), -1, cv2.LINE_8,
-                           SHIFT)
-            cv2.line(img, _pt(head - e * 0.06 * s - n * 0.025 * s),
-                     _pt(head - e * 0.06 * s + n * 0.025 * s), (60, 60, 120), 1, cv2.LINE_8,
-                     SHIFT)
-        return
-    _paste(img, patch, head)
+        if patch is not None:
+            _paste(img, patch, fb.pts[k, L["head"]])
+            return
+    cv2.ellipse(img, p[L["cap"]], axes, angle, 0, 360, app.skin if app.bald else app.hair, -1,
+                cv2.LINE_AA, SHIFT)
+    face_axes = (max(1, int(axes[0] * 0.8)), max(1, int(axes[1] * 0.85)))
+    centre = p[L["face"]] if away < 0 else p[L["face_back"]]
+    cv2.ellipse(img, centre, face_axes, angle, 0, 360, app.skin, -1, cv2.LINE_AA, SHIFT)
+    if away < -0.2 and s * 0.12 >= 4:  # eyes and mouth on a plain oval
+        r = max(ONE // 2, int(0.012 * s * ONE))
+        cv2.circle(img, p[L["eye_l"]], r, (30, 30, 30), -1, cv2.LINE_8, SHIFT)
+        cv2.circle(img, p[L["eye_r"]], r, (30, 30, 30), -1, cv2.LINE_8, SHIFT)
+        cv2.line(img, p[L["mouth_l"]], p[L["mouth_r"]], (60, 60, 120), 1, cv2.LINE_8, SHIFT)
 
 
 def _paste(img, patch, center):
-    h, w = patch.shape[:2]
+    bgr, alpha = patch
+    h, w = alpha.shape[:2]
     x0, y0 = int(round(center[0] - w / 2)), int(round(center[1] - h / 2))
     X0, Y0 = max(x0, 0), max(y0, 0)
     X1, Y1 = min(x0 + w, img.shape[1]), min(y0 + h, img.shape[0])
     if X1 <= X0 or Y1 <= Y0:
         return
-    p = patch[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
-    a = p[..., 3:4].astype(np.float32) * (1 / 255)
+    a = alpha[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
     roi = img[Y0:Y1, X0:X1]
-    roi[:] = (roi * (1 - a) + p[..., :3] * a).astype(np.uint8)
+    roi[:] = roi * (1 - a) + bgr[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
+
+
+def _pt(p) -> tuple[int, int]:
+    return int(round(p[0] * ONE)), int(round(p[1] * ONE))
 
 
 def draw_bag(img, base_px, top_px, ppm, colour) -> tuple[float, float, float, float]:
@@ -272,7 +326,8 @@ def draw_bag(img, base_px, top_px, ppm, colour) -> tuple[float, float, float, fl
     e = axis / length
     n = np.array([-e[1], e[0]]) * 0.19 * ppm
     corners = [base_px - n, base_px + n, top_px + n, top_px - n]
-    _quad(img, *corners, colour)
+    cv2.fillConvexPoly(img, np.array([_pt(c) for c in corners], np.int32), colour, cv2.LINE_8,
+                       SHIFT)
     dark = tuple(int(c * 0.6) for c in colour)
     cv2.line(img, _pt(base_px + e * length * 0.5 - n), _pt(base_px + e * length * 0.5 + n),
              dark, max(1, int(0.02 * ppm)), cv2.LINE_8, SHIFT)

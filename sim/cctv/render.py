@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cctv.camera import NEAR_M, CameraModel
-from sim.cctv.figures import Appearance, FigurePose, appearance, draw_bag, draw_figure
+from sim.cctv.figures import Appearance, appearance, draw_bag, draw_figure, figure_batch
 from sim.cctv.incidents import IncidentScript
 from sim.cctv.scene import build_scene
 from sim.positions import ACTIVITIES, Trajectories, hash_uniform, points_in_polygon
@@ -136,47 +136,23 @@ class CctvRenderer:
         img = self.scene.background.copy()
         p = self._people(t)
         n = len(p["x"])
-        persons, boxes, depths = [], [], []
         draw: list[tuple[float, int, int]] = [(pr.depth, 0, k) for k, pr in
                                               enumerate(self.scene.props)]
+        fb = rollers = None
         if n:
-            H = np.array([ap.height_m for ap in p["app"]])
-            phi = p["fall"] * (math.pi / 2)
-            dx, dy = np.cos(p["fall_dir"]), np.sin(p["fall_dir"])
-            feet = np.column_stack([p["x"], p["y"], np.zeros(n)])
-            top = np.column_stack([p["x"] + H * np.sin(phi) * dx, p["y"] + H * np.sin(phi) * dy,
-                                   H * np.cos(phi) + 0.12 * np.sin(phi)])
-            uv_f, z_f = cam.project(feet)
-            uv_t, z_t = cam.project(top)
-            ok = (z_f > NEAR_M) & (z_t > NEAR_M)
-            depth = (z_f + z_t) / 2
-            ppm = cam.focal_px / np.maximum(depth, NEAR_M)
-            hx, hy = np.cos(p["heading"]), np.sin(p["heading"])
-            vx, vy = p["x"] - cam.center[0], p["y"] - cam.center[1]
-            vn = np.maximum(np.hypot(vx, vy), 1e-6)
-            side = hx * self._right[0] + hy * self._right[1]
-            away = (hx * vx + hy * vy) / vn
-            amp = np.clip(p["speed"] / 1.3, 0, 1.4) * (p["fall"] < 0.05)
-            swing = amp * np.sin(2 * math.pi * p["travelled"] / STRIDE_CYCLE_M)
-            # Quick cull: the figure's rough box must touch the image.
-            half = 0.5 * ppm
-            lo_x = np.minimum(uv_f[:, 0], uv_t[:, 0]) - half
-            hi_x = np.maximum(uv_f[:, 0], uv_t[:, 0]) + half
-            lo_y = np.minimum(uv_f[:, 1], uv_t[:, 1]) - half
-            hi_y = np.maximum(uv_f[:, 1], uv_t[:, 1]) + half
-            ok &= (hi_x > 0) & (lo_x < cam.width) & (hi_y > 0) & (lo_y < cam.height)
+            fb, depth, ok = self._figures(p)
+            rollers = self._rollers(p, depth)
             for k in np.flatnonzero(ok):
                 draw.append((float(depth[k]), 1, int(k)))
-        left = self.script.bags_at(t)
         bag_geo = []
-        for b in left:
+        for b in self.script.bags_at(t):
             uv, z = cam.project(np.array([[*b.xy, 0.0], [*b.xy, 0.6]]))
             if np.all(z > NEAR_M):
                 bag_geo.append((b, uv, float(z.mean())))
                 draw.append((float(z.mean()), 2, len(bag_geo) - 1))
         draw.sort(key=lambda d: -d[0])
 
-        objects = []
+        objects, persons = [], []
         for dep, kind, k in draw:
             if kind == 0:
                 self.scene.props[k].draw(img)
@@ -187,16 +163,17 @@ class CctvRenderer:
                 if clipped is not None:
                     objects.append(ObjectTruth("bag", clipped, b.xy, b.owner))
             else:
-                self._draw_roller(img, p, k, dep, before=True)
-                pose = FigurePose(uv_f[k], uv_t[k], float(ppm[k]), float(swing[k]),
-                                  float(side[k]), float(away[k]), self._tilt_sin,
-                                  lying=bool(p["fall"][k] > 0.5))
-                box = draw_figure(img, p["app"][k], pose, self.faces)
-                self._draw_roller(img, p, k, dep, before=False)
+                roller = rollers.get(k)
+                if roller is not None and roller[2] > dep:
+                    draw_bag(img, roller[0], roller[1], cam.focal_px / roller[2],
+                             p["app"][k].bag)
+                box = draw_figure(img, p["app"][k], fb, k, self.faces)
+                if roller is not None and roller[2] <= dep:
+                    draw_bag(img, roller[0], roller[1], cam.focal_px / roller[2],
+                             p["app"][k].bag)
                 clipped = _clip(box, cam)
-                if clipped is None:
-                    continue
-                persons.append((k, clipped, box != clipped, dep))
+                if clipped is not None:
+                    persons.append((k, clipped, box != clipped, dep))
         truths = _person_truths(p, persons)
         incidents = self._incident_truths(t, truths, objects)
         if self._noise is not None:
@@ -207,20 +184,61 @@ class CctvRenderer:
             _overlay(img, self.camera.id, t)
         return Frame(self.camera.id, index, float(t), img, truths, tuple(objects), incidents)
 
-    def _draw_roller(self, img, p, k, depth, before: bool):
-        carry = p["carry"][k] if p["carry"][k] is not None else p["app"][k].carry
-        if carry != "roller" or p["fall"][k] > 0.05:
-            return
-        h = np.array([math.cos(p["heading"][k]), math.sin(p["heading"][k])])
-        right = np.array([h[1], -h[0]])
-        moving = p["speed"][k] > 0.2
-        base = np.array([p["x"][k], p["y"][k]]) + (-h * 0.5 + right * 0.15 if moving
-                                                   else right * 0.4)
-        uv, z = self.cam.project(np.array([[*base, 0.0], [*base, 0.62]]))
-        if not np.all(z > NEAR_M):
-            return
-        if (z.mean() > depth) == before:
-            draw_bag(img, uv[0], uv[1], self.cam.focal_px / z.mean(), p["app"][k].bag)
+    def _figures(self, p):
+        """Project everyone at once: foot and head-top pixels, scale, view angles, swing."""
+        cam, n = self.cam, len(p["x"])
+        apps = p["app"]
+        H = np.fromiter((ap.height_m for ap in apps), float, n)
+        phi = p["fall"] * (math.pi / 2)
+        dx, dy = np.cos(p["fall_dir"]), np.sin(p["fall_dir"])
+        feet = np.column_stack([p["x"], p["y"], np.zeros(n)])
+        top = np.column_stack([p["x"] + H * np.sin(phi) * dx, p["y"] + H * np.sin(phi) * dy,
+                               H * np.cos(phi) + 0.12 * np.sin(phi)])
+        uv, z = cam.project(np.vstack([feet, top]))
+        uv_f, uv_t, z_f, z_t = uv[:n], uv[n:], z[:n], z[n:]
+        ok = (z_f > NEAR_M) & (z_t > NEAR_M)
+        depth = (z_f + z_t) / 2
+        ppm = cam.focal_px / np.maximum(depth, NEAR_M)
+        hx, hy = np.cos(p["heading"]), np.sin(p["heading"])
+        vx, vy = p["x"] - cam.center[0], p["y"] - cam.center[1]
+        vn = np.maximum(np.hypot(vx, vy), 1e-6)
+        side = hx * self._right[0] + hy * self._right[1]
+        away = (hx * vx + hy * vy) / vn
+        amp = np.clip(p["speed"] / 1.3, 0, 1.4) * (p["fall"] < 0.05)
+        swing = amp * np.sin(2 * math.pi * p["travelled"] / STRIDE_CYCLE_M)
+        half = 0.5 * ppm
+        ok &= ((np.maximum(uv_f[:, 0], uv_t[:, 0]) + half > 0)
+               & (np.minimum(uv_f[:, 0], uv_t[:, 0]) - half < cam.width)
+               & (np.maximum(uv_f[:, 1], uv_t[:, 1]) + half > 0)
+               & (np.minimum(uv_f[:, 1], uv_t[:, 1]) - half < cam.height))
+        uv_f = np.where(ok[:, None], uv_f, 0.0)
+        uv_t = np.where(ok[:, None], uv_t, 0.0)
+        shoulder = np.fromiter((ap.shoulder_m for ap in apps), float, n)
+        hip = np.fromiter((ap.hip_m for ap in apps), float, n)
+        fb = figure_batch(uv_f, uv_t, ppm, H, shoulder, hip, swing, side, away, self._tilt_sin,
+                          p["fall"] > 0.5)
+        return fb, depth, ok
+
+    def _rollers(self, p, depth) -> dict[int, tuple]:
+        """Rolling suitcases: trailing behind a walker, beside someone standing."""
+        carry = [c if c is not None else ap.carry for c, ap in zip(p["carry"], p["app"])]
+        idx = np.flatnonzero([(c == "roller") for c in carry] & (p["fall"] < 0.05))
+        if not len(idx):
+            return {}
+        h = np.column_stack([np.cos(p["heading"][idx]), np.sin(p["heading"][idx])])
+        right = np.column_stack([h[:, 1], -h[:, 0]])
+        moving = (p["speed"][idx] > 0.2)[:, None]
+        base = np.column_stack([p["x"][idx], p["y"][idx]]) + np.where(
+            moving, -h * 0.5 + right * 0.15, right * 0.4)
+        m = len(idx)
+        pts = np.vstack([np.column_stack([base, np.zeros(m)]),
+                         np.column_stack([base, np.full(m, 0.62)])])
+        uv, z = self.cam.project(pts)
+        out = {}
+        for j, k in enumerate(idx):
+            if z[j] > NEAR_M and z[m + j] > NEAR_M:
+                out[int(k)] = (uv[j], uv[m + j], float((z[j] + z[m + j]) / 2))
+        return out
 
     def _incident_truths(self, t, persons, objects) -> tuple[IncidentTruth, ...]:
         by_track = {pt.track_id: pt.box for pt in persons}
@@ -284,9 +302,12 @@ def _noise_tiles(cam: CameraModel, seed: int, n: int = 4, sigma: float = 2.2):
 
 
 def _overlay(img, camera_id: str, t: float):
+    """Camera name and run clock in a dark box, as a CCTV recorder prints them."""
     h, rem = divmod(t, 3600)
     m, s = divmod(rem, 60)
     text = f"{camera_id}  T+{int(h):02d}:{int(m):02d}:{s:04.1f}"
-    cv2.putText(img, text, (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)
-    cv2.putText(img, text, (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (235, 235, 235), 1,
-                cv2.LINE_AA)
+    x0, y0, x1, y1 = OVERLAY_BOX
+    (tw, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 1)
+    cv2.rectangle(img, (x0, y0), (min(x1, x0 + tw + 16), y1), (16, 16, 16), -1)
+    cv2.putText(img, text, (x0 + 8, y1 - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (235, 235, 235),
+                1, cv2.LINE_AA)
