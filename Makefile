@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/icn_t1_arrivals_peak.yaml
 OUT ?= runs/default
 
-.PHONY: setup demo test clean
+.PHONY: setup browser demo test clean
 
 $(BIN)/airtwin: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,13 @@ setup: $(BIN)/airtwin
 demo: setup
 	$(BIN)/airtwin run $(SCENARIO) --out $(OUT)
 
-test: setup
+# The dashboard tests drive Debian's Chromium (Playwright's own browser download needs internet).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 clean:
