@@ -1,21 +1,195 @@
-"""Commands for the terminal model: validate, run (placeholder until results land)."""
+"""Commands for the terminal model: validate, run, sweep, bench sim."""
 
+from __future__ import annotations
+
+import json
+import math
 from pathlib import Path
+from typing import Optional
 
 import typer
 
-from airtwin.app import app
+from airtwin.app import app, bench_app
+
+DEFAULT_REPLICATIONS = 5
+
+
+def _load(scenario: Path):
+    from sim.loader import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(scenario)
+    except ScenarioError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+
+
+def _num(v) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
 
 
 @app.command()
 def validate(scenario: Path) -> None:
     """Check a scenario file; print what it holds or the errors found."""
-    from sim.loader import ScenarioError, load_scenario
-
-    try:
-        s = load_scenario(scenario)
-    except ScenarioError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+    s = _load(scenario)
     n = sum(f.passengers for f in s.flights.schedule)
     typer.echo(f"{scenario}: ok — {len(s.flights.schedule)} flights, {n} travelers")
+
+
+def _verifier_factory(s, backend: str, model_dir: Optional[Path]):
+    """The live recognizer's factory, imported only when the scenario asks for it."""
+    if s.immigration.recognizer.mode != "live":
+        return None
+    try:
+        from pipeline.live import live_verifier_factory
+    except ImportError as exc:
+        typer.echo(f"scenario {s.name}: immigration.recognizer.mode is 'live' but the live "
+                   f"recognizer cannot be imported (pipeline.live: {exc})", err=True)
+        raise typer.Exit(2)
+    return live_verifier_factory(s, backend=backend,
+                                 model_dir=str(model_dir) if model_dir else None)
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    seed: Optional[int] = typer.Option(None, help="master seed (default: the scenario's)"),
+    replications: int = typer.Option(DEFAULT_REPLICATIONS, "--replications", "-n", min=1,
+                                     help="independent replications"),
+    out: Optional[Path] = typer.Option(None, help="run folder (default: runs/<scenario name>)"),
+    horizon: Optional[float] = typer.Option(None, help="simulated seconds (default: scenario's)"),
+    backend: str = typer.Option("dlib", help="face backend when the recognizer mode is live"),
+    model_dir: Optional[Path] = typer.Option(None, help="model folder for the live backend"),
+) -> None:
+    """Run a scenario: replications, KPIs with 95% CIs, a run folder with Parquet tables,
+    summary.json, scenario.json and report.html."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from sim.replications import run_replications, with_horizon
+    from sim.results import save_run
+
+    console = Console()
+    s = _load(scenario)
+    try:
+        s = with_horizon(s, horizon)
+    except ValueError as exc:
+        typer.echo(f"--horizon: {exc}", err=True)
+        raise typer.Exit(2)
+    factory = _verifier_factory(s, backend, model_dir)
+    out = out or Path("runs") / s.name
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(f"{s.name}: replications", total=replications)
+        result = run_replications(s, replications, seed, factory,
+                                  progress=lambda rep: bar.advance(task))
+        bar.update(task, description="writing run folder")
+        path = save_run(result, out, str(scenario))
+    _print_summary(console, result, path)
+
+
+def _print_summary(console, result, path: Path) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"{result.scenario.name}: {len(result.seeds)} replications, "
+                    f"seed {result.seed}, {result.wall_s:.1f} s")
+    for col in ("metric", "mean", "95% CI", "unit"):
+        t.add_column(col, justify="left" if col == "metric" else "right")
+    for r in result.summary.itertuples():
+        t.add_row(r.metric, _num(r.mean), f"{_num(r.ci_low)} – {_num(r.ci_high)}", r.unit)
+    console.print(t)
+    console.print(f"run folder: {path} (report: {path / 'report.html'})")
+
+
+@app.command()
+def sweep(
+    scenario: Path = typer.Argument(..., help="base scenario YAML file"),
+    set_: list[str] = typer.Option(..., "--set", help="PATH=V1,V2,... (repeatable), e.g. "
+                                   "immigration.egate_banks.0.count=6,10,14"),
+    out: Path = typer.Option(..., help="sweep folder (rerun with the same one to resume)"),
+    replications: int = typer.Option(3, "--replications", "-n", min=1),
+    seed: Optional[int] = typer.Option(None, help="master seed (default: the scenario's)"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address; default: "
+                                            "a local cluster"),
+    workers: int = typer.Option(2, min=1, help="local cluster workers (1 thread each)"),
+) -> None:
+    """Run a grid of scenario variants × replications on Dask; write one comparison table."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from sim.sweep import SweepError, run_sweep, parse_set
+
+    console = Console()
+    base = _load(scenario)
+    try:
+        sets = [parse_set(x) for x in set_]
+    except SweepError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        with client, Progress("[progress.description]{task.description}", BarColumn(),
+                              MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                              transient=True) as bar:
+            task = bar.add_task("sweep", total=None)
+
+            def progress(event, done, total):
+                if event == "start":
+                    console.print(f"{done} of {total} points already finished in {out}")
+                else:
+                    bar.update(task, completed=done, total=total)
+
+            table = run_sweep(base, sets, replications, out, client, seed, progress)
+    except SweepError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    _print_comparison(console, table, [p for p, _ in sets], out)
+
+
+def _print_comparison(console, table, paths: list[str], out: Path) -> None:
+    from rich.table import Table
+
+    metrics = ["desk_wait_p95_s", "egate_wait_p95_s", "los_share_desk", "egate_utilisation",
+               "desk_utilisation", "time_in_system_mean_s"]
+    t = Table(title=f"sweep: {len(table)} points")
+    for col in ["point", *paths, *metrics]:
+        t.add_column(col, justify="left" if col == "point" else "right")
+    for _, row in table.iterrows():
+        t.add_row(row["point"], *(str(row[p]) for p in paths),
+                  *(f"{_num(row[m])} ±{_num((row[m + '_ci_high'] or 0) - (row[m] or 0))}"
+                    if row[m] is not None and math.isfinite(row[m]) else "–" for m in metrics))
+    console.print(t)
+    console.print(f"comparison: {out / 'comparison.parquet'} and {out / 'comparison.csv'}")
+
+
+@bench_app.command("sim")
+def bench_sim(
+    scenario: Optional[Path] = typer.Option(None, help="the day to simulate (profile mode); "
+                                            "default: scenarios/icn_t1_full_day.yaml"),
+    repeat: int = typer.Option(1, min=1, help="runs of each; the fastest counts"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """A 24-hour day of ~100,000 travelers against a bare SimPy M/M/c of the same event count."""
+    from sim.bench import DAY_SCENARIO, bench_sim as run_bench, format_table
+
+    figures = run_bench(_load(scenario or DAY_SCENARIO), repeat)
+    if as_json:
+        typer.echo(json.dumps(figures))
+    else:
+        from rich.console import Console
+
+        Console().print(format_table(figures))

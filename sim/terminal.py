@@ -127,55 +127,46 @@ class Terminal:
         # Zones where travelers are counted (occupancy): the ones they stop in on the route.
         self.occupants = {self.hall: 0, self.reclaim: 0, self.customs_zone: 0}
         self.walk_m = {(w.from_zone, w.to_zone): w.distance_m for w in s.terminal.walks}
+        self.walk_hall_reclaim = self.walk_m[self.hall, self.reclaim]
+        self.walk_reclaim_customs = self.walk_m[self.reclaim, self.customs_zone]
+        self.walk_customs_exit = self.walk_m[self.customs_zone, self.exit]
         for g in self.banks + self.desks + [self.customs]:
             rec.capacity.append((0.0, g.id, g.open))
         self.egate_transaction = egate_service(self)
 
-    def enter_zone(self, tr: Traveler, zone: str) -> None:
-        self.occupants[zone] += 1
-        self.rec.occupancy.append((self.env.now, zone, self.occupants[zone]))
+    def enter_zone(self, tr: Traveler, zone: str, now: float) -> None:
+        n = self.occupants[zone] = self.occupants[zone] + 1
+        self.rec.occupancy.append((now, zone, n))
         tr.place = zone
 
-    def leave_zone(self, zone: str) -> None:
-        self.occupants[zone] -= 1
-        self.rec.occupancy.append((self.env.now, zone, self.occupants[zone]))
-
-
-def walk(env, term: Terminal, tr: Traveler, src: str, dst: str) -> simpy.Timeout:
-    """Start a walk; the caller yields the returned timeout, then calls :func:`arrive`.
-    (Two plain calls rather than a sub-generator: walks are a third of all events.)"""
-    tr.place, tr.leg = "walking", (src, dst, env.now)
-    return env.timeout(term.walk_m[src, dst] / tr.speed)
-
-
-def arrive(env, term: Terminal, tr: Traveler) -> None:
-    src, dst, t0 = tr.leg
-    term.rec.walks.append((tr.id, src, dst, t0, env.now))
-    if dst in term.occupants:
-        term.enter_zone(tr, dst)
+    def leave_zone(self, zone: str, now: float) -> None:
+        n = self.occupants[zone] = self.occupants[zone] - 1
+        self.rec.occupancy.append((now, zone, n))
 
 
 def serve(env, term: Terminal, tr: Traveler, grp: ProcessorGroup, service_time,
           outcome: str = "served"):
     """Queue at ``grp``, hold one processor for ``service_time`` seconds (a number, or a
-    callable of (traveler, start time) returning (seconds, outcome, decision)), record the visit.
-    Returns the decision (``None`` for a plain service)."""
-    visit = tr.visit = [grp.id, grp.kind, env.now, NAN, -1, outcome]
+    callable of (traveler, start time, group, processor) returning (seconds, outcome,
+    decision)), record the visit. Returns the decision (``None`` for a plain service)."""
+    q_t = env.now
+    visit = tr.visit = [grp.id, grp.kind, q_t, NAN, -1, outcome]
     if grp.free:
         server = grp.free.pop()
         grp.busy += 1
+        start = q_t
     else:
         server = yield grp.join(env)
-    start = visit[3] = env.now
-    visit[4] = server
+        start = env.now
+    visit[3], visit[4] = start, server
     decision = None
     if callable(service_time):
         service_time, visit[5], decision = service_time(tr, start, grp, server)
     yield env.timeout(service_time)
+    end = start + service_time
     grp.release(env, server)
     tr.visit = None
-    term.rec.visits.append((tr.id, tr.cls, grp.id, grp.kind, visit[2], start, env.now, server,
-                            visit[5]))
+    term.rec.visits.append((tr.id, tr.cls, grp.id, grp.kind, q_t, start, end, server, visit[5]))
     return decision
 
 
@@ -194,14 +185,17 @@ def egate_service(term: Terminal):
 
 
 def manual_desk(env, term: Terminal, tr: Traveler):
-    grp = min(term.desks_for[tr.cls], key=ProcessorGroup.load)
+    desks = term.desks_for[tr.cls]
+    grp = desks[0] if len(desks) == 1 else min(desks, key=ProcessorGroup.load)
     t = term.desk_time[grp.id]()
     if tr.cls == "first_time_visitor":
         t *= term.first_time_factor[grp.id]
-    yield from serve(env, term, tr, grp, t)
+    return serve(env, term, tr, grp, t)
 
 
 def immigration(env, term: Terminal, tr: Traveler):
+    """E-gate if enrolled, consenting and a bank for the class is open; a desk otherwise, or
+    after a reject or failure to acquire (a short walk across the hall first)."""
     banks = [b for b in term.banks_for[tr.cls] if b.open > 0] if tr.egate_eligible else []
     if not banks:
         tr.route = "desk"
@@ -217,33 +211,54 @@ def immigration(env, term: Terminal, tr: Traveler):
 
 
 def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_in: float):
-    """One traveler from the aircraft door to the landside exit. The first timeout covers the
-    wait to deplane (``deplane_in`` s; the traveler is still aboard) and the walk to the hall."""
-    tr.arrive_t = env.now + deplane_in
-    tr.place, tr.leg = "walking", (gate_zone, term.hall, tr.arrive_t)
-    yield env.timeout(deplane_in + term.walk_m[gate_zone, term.hall] / tr.speed)
-    arrive(env, term, tr)
+    """One traveler from the aircraft door to the landside exit.
+
+    The first timeout covers the wait to deplane (``deplane_in`` s, still aboard) and the walk
+    to the hall. Walks are a third of all events, so they are written out here rather than
+    delegated to a sub-generator; ``tr.leg`` holds the walk under way for the horizon report.
+    """
+    rec, walks, speed = term.rec, term.rec.walks, tr.speed
+    hall, reclaim, customs, exit_zone = term.hall, term.reclaim, term.customs_zone, term.exit
+    t0 = tr.arrive_t = env.now + deplane_in
+    tr.place, tr.leg = "walking", (gate_zone, hall, t0)
+    yield env.timeout(deplane_in + term.walk_m[gate_zone, hall] / speed)
+    now = env.now
+    walks.append((tr.id, gate_zone, hall, t0, now))
+    term.enter_zone(tr, hall, now)
     yield from immigration(env, term, tr)
-    term.leave_zone(term.hall)
-    yield walk(env, term, tr, term.hall, term.reclaim)
-    arrive(env, term, tr)
+
+    now = env.now
+    term.leave_zone(hall, now)
+    tr.place, tr.leg = "walking", (hall, reclaim, now)
+    yield env.timeout(term.walk_hall_reclaim / speed)
+    q_t = env.now
+    walks.append((tr.id, hall, reclaim, now, q_t))
+    term.enter_zone(tr, reclaim, q_t)
     if tr.checked_bag:
-        q_t = env.now
         if tr.bag_t > q_t:
             tr.visit = ["reclaim", "reclaim", q_t, NAN, -1, "bag_collected"]
             yield env.timeout(tr.bag_t - q_t)
             tr.visit = None
-        term.rec.visits.append((tr.id, tr.cls, "reclaim", "reclaim", q_t, env.now, env.now,
-                                -1, "bag_collected"))
-    term.leave_zone(term.reclaim)
-    yield walk(env, term, tr, term.reclaim, term.customs_zone)
-    arrive(env, term, tr)
+        now = env.now
+        rec.visits.append((tr.id, tr.cls, "reclaim", "reclaim", q_t, now, now, -1,
+                           "bag_collected"))
+
+    now = env.now
+    term.leave_zone(reclaim, now)
+    tr.place, tr.leg = "walking", (reclaim, customs, now)
+    yield env.timeout(term.walk_reclaim_customs / speed)
+    t1 = env.now
+    walks.append((tr.id, reclaim, customs, now, t1))
+    term.enter_zone(tr, customs, t1)
     if term.customs.count > 0 and term.unit() < term.inspection_rate:
         yield from serve(env, term, tr, term.customs, term.inspect_time(), "inspected")
-    term.leave_zone(term.customs_zone)
-    yield walk(env, term, tr, term.customs_zone, term.exit)
+
+    now = env.now
+    term.leave_zone(customs, now)
+    tr.place, tr.leg = "walking", (customs, exit_zone, now)
+    yield env.timeout(term.walk_customs_exit / speed)
     tr.exit_t = env.now
-    term.rec.walks.append((tr.id, term.customs_zone, term.exit, tr.leg[2], tr.exit_t))
+    walks.append((tr.id, customs, exit_zone, now, tr.exit_t))
     tr.place = "exited"
 
 

@@ -245,6 +245,8 @@ class CctvRenderer:
         bags = {o.owner_track_id: o.box for o in objects}
         out = []
         for s in self.script.spans_at(t):
+            if s.zone != self.camera.zone:
+                continue
             if s.label == "abandoned_bag":
                 boxes = [bags[i] for i in s.track_ids if i in bags]
             else:

@@ -88,13 +88,13 @@ def _nose(g: Grid, idt: Identity) -> np.ndarray:
     top = idt.eye_v + 0.02
     t = np.clip((V - top) / (idt.nose_v - top), 0, 1)
     # Bridge widens from the root to the alae; the ridge ends under the tip.
-    width = idt.nose_bridge + (idt.nose_width * 0.55 - idt.nose_bridge) * t ** 1.5
-    ridge = idt.nose_projection * (0.25 + 0.75 * t ** 1.2) * np.exp(-(U / width) ** 2)
-    below = np.exp(-np.clip((V - idt.nose_v) / 0.045, 0, None) ** 2)
+    width = idt.nose_bridge + (idt.nose_width * 0.6 - idt.nose_bridge) * t ** 1.5
+    ridge = idt.nose_projection * (0.15 + 0.6 * t ** 1.6) * np.exp(-(U / width) ** 2)
+    below = np.exp(-np.clip((V - idt.nose_v + 0.02) / 0.05, 0, None) ** 2)
     ridge = np.where(V < top, ridge * np.exp(-((V - top) / 0.08) ** 2), ridge * below)
-    tip = 0.3 * idt.nose_projection * gauss(g, 0, idt.nose_v - 0.03, idt.nose_tip,
-                                            idt.nose_tip * 0.85)
-    alae = sum(0.07 * gauss(g, s * idt.nose_width * 0.78, idt.nose_v + 0.01, 0.08, 0.065)
+    tip = 0.4 * idt.nose_projection * gauss(g, 0, idt.nose_v - 0.035, idt.nose_tip,
+                                            idt.nose_tip * 0.9)
+    alae = sum(0.11 * gauss(g, s * idt.nose_width * 0.72, idt.nose_v - 0.01, 0.085, 0.07)
                for s in (-1, 1))
     root = -0.04 * gauss(g, 0, idt.eye_v - 0.02, 0.1, 0.06)
     return ridge + tip + alae + root
@@ -128,7 +128,8 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
     head = g.soft(W - np.abs(g.U)) * (W > 0)
     s = np.clip(np.abs(g.U) / np.maximum(W, 1e-3), 0, 1)
     p = 2.3
-    z = idt.face_depth * (1 - s ** p) ** (1 / p)
+    # A floor keeps the face outline in front of neck, ears and hair behind it.
+    z = idt.face_depth * (0.2 + 0.8 * (1 - s ** p) ** (1 / p))
     # The forehead slopes back towards the crown, the chin a little towards the neck.
     fall = np.where(g.V < -0.55, np.sqrt(np.clip(1 - ((g.V + 0.55) / (idt.crown_v + 0.55)) ** 2,
                                                  0, 1)), 1.0)

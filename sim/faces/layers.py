@@ -73,13 +73,13 @@ class _Canvas:
 
 
 def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:
-    neck_w = 0.42 + 0.35 * idt.jaw_width
+    neck_w = 0.55 + 0.25 * idt.jaw_width + (0.05 if idt.sex_presentation == 'male' else 0)
     U, V = g.U, g.V
     neck = g.soft(neck_w - np.abs(U)) * g.soft(V - idt.jaw_v + 0.2)
-    zn = idt.face_depth * 0.55 * np.sqrt(np.clip(1 - (U / neck_w) ** 2, 0, 1))
+    zn = idt.face_depth * 0.3 * np.sqrt(np.clip(1 - (U / neck_w) ** 2, 0, 1))
     skin = np.asarray(idt.skin_bgr, np.float32) * 0.92
     c.over(neck, np.broadcast_to(skin, (*U.shape, 3)), zn, 0.08)
-    top = idt.chin_v + 0.5
+    top = idt.chin_v + 0.42
     over_u = np.clip(np.abs(U) - neck_w * 0.9, 0, None)
     shoulder = top + 0.55 * over_u ** 1.6 / (1 + over_u)
     body = g.soft(V - shoulder)
@@ -92,7 +92,7 @@ def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:
     body = body * (1 - open_)
     cloth = np.asarray(idt.clothes_bgr, np.float32) * (
         0.9 + 0.1 * noise(rng, U.shape, 8))[..., None]
-    zb = 0.35 * idt.face_depth * np.ones_like(U) - 0.1 * over_u
+    zb = 0.2 * idt.face_depth * np.ones_like(U) - 0.05 * over_u
     c.over(body, cloth, zb, 0.03)
     if idt.collar == "shirt":
         band = g.soft(0.09 - np.abs(V - (top + 0.25 - 0.5 * np.abs(U)) - 0.05))

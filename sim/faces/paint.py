@@ -50,11 +50,11 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     y = dx * np.sin(t) + dy * np.cos(t)
     r = np.clip(1 - (x / a) ** 2, 0, 1)
     skew = 1 + 0.25 * (x / a)
-    upper = -idt.eye_open * r ** 0.7 * skew
-    lower = idt.eye_open * 0.55 * r ** 0.9
+    upper = -idt.eye_open * r ** 0.6 * skew
+    lower = idt.eye_open * 0.6 * r ** 0.8
     inside = g.soft(np.minimum(y - upper, lower - y)) * (np.abs(x) < a)
     rad = np.hypot(g.U - cx, g.V - cy)
-    ri = idt.eye_open * 0.95 + 0.01
+    ri = a * 0.42
     sclera = np.asarray([0.82, 0.86, 0.9], np.float32) * (0.85 + 0.15 * r[..., None])
     iris_tex = 0.75 + 0.35 * np.clip(noise(rng, g.U.shape, 60)[..., None], -1, 1) * 0.5
     iris = np.asarray(idt.iris_bgr, np.float32) * iris_tex
@@ -165,9 +165,14 @@ def face_albedo(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
     for side in (-1, 1):
         albedo = _eye(g, idt, side, albedo, rng)
         albedo = _brow(g, idt, side, albedo, rng)
-        nx, ny = side * idt.nose_width * 0.45, idt.nose_v + 0.045
-        nostril = gauss(g, nx, ny, 0.045 * (0.7 + 0.4 * idt.nostril), 0.022)
-        albedo = mix(albedo, albedo * 0.25, np.clip(nostril * 1.4 * idt.nostril, 0, 1))
+        nx, ny = side * idt.nose_width * 0.42, idt.nose_v + 0.035
+        nostril = gauss(g, nx, ny, 0.05 * (0.7 + 0.4 * idt.nostril), 0.026)
+        albedo = mix(albedo, albedo * 0.15, np.clip(nostril * 1.6 * (0.5 + idt.nostril), 0, 1))
+        # The alar groove: a soft dark crease curving around each nostril wing.
+        ala = np.hypot((g.U - side * idt.nose_width * 0.72) / 0.1, (g.V - idt.nose_v) / 0.085)
+        groove = np.exp(-((ala - 1.0) / 0.18) ** 2) * (g.V < idt.nose_v + 0.05)
+        groove *= (g.U * side > idt.nose_width * 0.5)
+        albedo = mix(albedo, albedo * 0.6, groove * 0.6)
     albedo = _lips(g, idt, albedo)
     albedo = _facial_hair(g, idt, albedo, rng)
     return np.clip(albedo, 0, 1).astype(np.float32)

@@ -123,9 +123,10 @@ def _shade(stack: np.ndarray, pose: Pose, light_dir, light_bgr, ambient: float,
     ldir /= np.linalg.norm(ldir)
     half = ldir + np.array([0, 0, 1], np.float32)
     half /= np.linalg.norm(half)
-    diff = np.clip(n @ ldir, 0, None)
+    # Wrapped Lambert: light bleeds past the terminator as it does through skin.
+    diff = np.clip((n @ ldir + 0.25) / 1.25, 0, None)
     hl = np.clip(n @ half, 0, None)
-    shine = spec * hl ** 24
+    shine = 0.5 * spec * hl ** 12
     # Sky-like ambient: surfaces facing up get a little more than those facing down.
     amb = ambient * (0.85 - 0.15 * n[..., 1])
     col = albedo * (amb + (1 - ambient) * 1.1 * diff)[..., None] + shine[..., None]

@@ -1,0 +1,144 @@
+"""``airtwin bench sim``: how fast the terminal model runs a day, against bare SimPy.
+
+The day (profile mode, one replication, one core) is timed from ``simulate`` call to records in
+lists; turning them into DataFrames is timed apart. The comparison is a bare SimPy M/M/c
+(``simpy.Resource``, exponential arrivals and services) sized to process the same number of
+events, run under the same conditions (garbage collector paused, as in ``simulate``), so the
+ratio of times per event says what the model's bookkeeping costs over SimPy's own loop.
+Targets (issue 2): >= 10,000x real time, <= 2x bare SimPy per event, <= 2 GB peak.
+"""
+
+from __future__ import annotations
+
+import gc
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from sim.scenario import Scenario
+from sim.terminal import env_event_count, simulate
+
+DAY_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "icn_t1_full_day.yaml"
+TARGET_RATIO = 10_000.0
+TARGET_PER_EVENT = 2.0
+TARGET_PEAK_MB = 2048.0
+BARE_EVENTS_PER_CUSTOMER = 6  # source timeout, process start, request, service, release, end
+
+
+def bare_mmc(events: int, servers: int = 20, seed: int = 1) -> tuple[int, float]:
+    """A textbook SimPy M/M/c (utilisation 0.8) with about ``events`` events: (events, wall s)."""
+    n = max(1, events // BARE_EVENTS_PER_CUSTOMER)
+    rng = np.random.default_rng(seed)
+    inter = rng.exponential(1.0, n).tolist()
+    service = rng.exponential(servers * 0.8, n).tolist()
+    env = simpy.Environment()
+    desk = simpy.Resource(env, servers)
+
+    def customer(env, s):
+        with desk.request() as req:
+            yield req
+            yield env.timeout(s)
+
+    def source(env):
+        for a, s in zip(inter, service):
+            yield env.timeout(a)
+            env.process(customer(env, s))
+
+    env.process(source(env))
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        env.run()
+        wall = time.perf_counter() - t0
+    finally:
+        if was:
+            gc.enable()
+    return env_event_count(env), wall
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB else
+
+
+def bench_sim(s: Scenario, repeat: int = 1, seed: int = 1) -> dict:
+    """Figures of the day's run and of the bare M/M/c, best of ``repeat`` each."""
+    rss_before = _peak_rss_mb()
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rec = simulate(s, np.random.default_rng(seed))
+        wall = time.perf_counter() - t0
+        if best is None or wall < best[0]:
+            best = (wall, rec.events, len(rec.travelers))
+        t1 = time.perf_counter()
+        frames = rec.frames()
+        frames_s = time.perf_counter() - t1
+        rows = sum(len(df) for df in frames.values())
+        del rec, frames
+    peak = _peak_rss_mb()
+    wall, events, travelers = best
+    bare = min((bare_mmc(events) for _ in range(repeat)), key=lambda r: r[1])
+    per_event = wall / events * 1e6
+    bare_per_event = bare[1] / bare[0] * 1e6
+    ratio = s.horizon_s / wall
+    return {
+        "scenario": s.name,
+        "travelers": travelers,
+        "simulated_s": s.horizon_s,
+        "wall_s": round(wall, 3),
+        "travelers_per_s": round(travelers / wall, 1),
+        "sim_over_wall": round(ratio, 1),
+        "events": events,
+        "us_per_event": round(per_event, 3),
+        "records_to_frames_s": round(frames_s, 3),
+        "record_rows": rows,
+        "peak_rss_mb": round(peak, 1),
+        "rss_before_run_mb": round(rss_before, 1),
+        "bare_simpy_events": bare[0],
+        "bare_simpy_wall_s": round(bare[1], 3),
+        "bare_simpy_us_per_event": round(bare_per_event, 3),
+        "per_event_vs_bare": round(per_event / bare_per_event, 3),
+        "repeat": repeat,
+        "targets": {"sim_over_wall_min": TARGET_RATIO, "per_event_vs_bare_max": TARGET_PER_EVENT,
+                    "peak_rss_mb_max": TARGET_PEAK_MB},
+        "meets": {"sim_over_wall": ratio >= TARGET_RATIO,
+                  "per_event_vs_bare": per_event / bare_per_event <= TARGET_PER_EVENT,
+                  "peak_rss": peak <= TARGET_PEAK_MB},
+        "python": platform.python_version(),
+        "simpy": simpy.__version__,
+        "machine": platform.machine(),
+    }
+
+
+def format_table(f: dict):
+    from rich.table import Table
+
+    ok = {True: "[green]yes[/]", False: "[red]no[/]"}
+    t = Table(title=f"bench sim: {f['scenario']} ({f['travelers']:,} travelers, "
+                    f"{f['simulated_s'] / 3600:.1f} h simulated, best of {f['repeat']})")
+    for col in ("figure", "value", "target", "met"):
+        t.add_column(col, justify="left" if col == "figure" else "right")
+    m, tg = f["meets"], f["targets"]
+    t.add_row("wall time", f"{f['wall_s']:.2f} s", "", "")
+    t.add_row("travelers / s", f"{f['travelers_per_s']:,.0f}", "", "")
+    t.add_row("simulated / wall time", f"{f['sim_over_wall']:,.0f}x",
+              f">= {tg['sim_over_wall_min']:,.0f}x", ok[m["sim_over_wall"]])
+    t.add_row("SimPy events", f"{f['events']:,}", "", "")
+    t.add_row("time per event", f"{f['us_per_event']:.2f} µs", "", "")
+    t.add_row("bare SimPy M/M/c per event",
+              f"{f['bare_simpy_us_per_event']:.2f} µs ({f['bare_simpy_events']:,} events, "
+              f"{f['bare_simpy_wall_s']:.2f} s)", "", "")
+    t.add_row("per event vs bare SimPy", f"{f['per_event_vs_bare']:.2f}x",
+              f"<= {tg['per_event_vs_bare_max']:.0f}x", ok[m["per_event_vs_bare"]])
+    t.add_row("peak memory (process RSS)", f"{f['peak_rss_mb']:,.0f} MB",
+              f"<= {tg['peak_rss_mb_max']:,.0f} MB", ok[m["peak_rss"]])
+    t.add_row("records → DataFrames", f"{f['records_to_frames_s']:.2f} s "
+              f"({f['record_rows']:,} rows)", "", "")
+    return t

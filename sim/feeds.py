@@ -1,0 +1,200 @@
+"""Synthetic CCTV feeds: the frames of one camera over a time window of a run, with ground truth.
+
+    feed = CctvFeed(scenario, "hall_cam_1", seed=7)      # simulates the run unless given records
+    for frame in feed.frames(600, 660):                  # Frame: t, image, persons, incidents
+        ...
+
+or in one call ``iter_frames(scenario, "hall_cam_1", 600, 660, seed=7)``. Frames fall on the
+camera's clock (``t = k / fps``), so the same time renders the same pixels whatever the window;
+everything is deterministic given the scenario, the seed and the records. The run, when
+simulated here, uses ``numpy.random.default_rng(seed)`` and ``identity_seed=seed`` (seed defaults
+to the scenario's), so the faces on the figures are the travelers' own synthetic identities.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from sim.cctv.camera import CameraError, CameraModel
+from sim.cctv.incidents import IncidentError
+from sim.cctv.render import (OVERLAY_BOX, CctvRenderer, Frame, IncidentTruth, ObjectTruth,
+                             PersonTruth)
+from sim.positions import Trajectories
+from sim.records import Records
+from sim.scenario import Scenario
+
+__all__ = ["CctvFeed", "FeedError", "Frame", "IncidentTruth", "ObjectTruth", "OVERLAY_BOX",
+           "PersonTruth", "bench_cctv", "frame_times", "iter_frames", "simulate_run"]
+
+
+class FeedError(ValueError):
+    """A feed request that cannot be served; the message names the argument and the rule."""
+
+
+def simulate_run(scenario: Scenario, seed: int) -> dict[str, pd.DataFrame]:
+    from sim.terminal import simulate
+
+    rec = simulate(scenario, np.random.default_rng(seed), identity_seed=seed)
+    return rec.frames()
+
+
+def _tables(records) -> dict[str, pd.DataFrame]:
+    if isinstance(records, Records):
+        return records.frames()
+    if isinstance(records, dict) and {"travelers", "visits", "walks"} <= set(records):
+        return records
+    raise FeedError("records: expected sim.records.Records or a dict of record tables with "
+                    f"travelers, visits and walks, got {type(records).__name__}")
+
+
+def _scenario(scenario) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, Path)):
+        from sim.loader import load_scenario
+
+        return load_scenario(scenario)
+    raise FeedError(f"scenario: expected a Scenario or a YAML path, got {type(scenario).__name__}")
+
+
+def frame_times(fps: float, t_from: float, t_to: float) -> np.ndarray:
+    """Times of the camera clock's ticks in [t_from, t_to)."""
+    k0 = math.ceil(t_from * fps - 1e-9)
+    k1 = math.ceil(t_to * fps - 1e-9)
+    return np.arange(k0, k1) / fps
+
+
+class CctvFeed:
+    """One CCTV camera of one run. Construction checks the camera and builds what is cached
+    (trajectories, background, props, incident scripts); :meth:`frames` renders."""
+
+    def __init__(self, scenario: Scenario | str | Path, camera_id: str, records=None,
+                 seed: int | None = None, *, faces: bool = True, noise: bool = True,
+                 overlay: bool = True, trajectories: Trajectories | None = None):
+        s = _scenario(scenario)
+        self.scenario = s
+        self.seed = int(s.seed if seed is None else seed)
+        if self.seed < 0:
+            raise FeedError(f"seed: must be >= 0, got {self.seed}")
+        try:
+            cam = s.camera(camera_id)
+        except KeyError as exc:
+            raise FeedError(f"camera: {exc.args[0]}") from None
+        if cam.kind != "cctv":
+            cctv = ", ".join(c.id for c in s.cameras if c.kind == "cctv") or "none"
+            raise FeedError(f"camera: {camera_id!r} is an {cam.kind} camera; CCTV frames need a "
+                            f"cctv camera (this scenario's: {cctv}). E-gate captures come from "
+                            f"sim.faces")
+        self.camera = cam
+        try:
+            self.model = CameraModel.from_scenario(s, cam)
+        except CameraError as exc:
+            raise FeedError(f"camera: {exc}") from None
+        tables = _tables(records) if records is not None else simulate_run(s, self.seed)
+        self.records = tables
+        self.trajectories = trajectories or Trajectories.from_records(tables, s)
+        try:
+            self.renderer = CctvRenderer(s, camera_id, self.trajectories, tables["travelers"],
+                                         self.seed, faces=faces, noise=noise, overlay=overlay)
+        except IncidentError as exc:
+            raise FeedError(f"incidents: {exc}") from None
+
+    @property
+    def fps(self) -> float:
+        return float(self.camera.fps)
+
+    def check_window(self, t_from: float, t_to: float) -> None:
+        horizon = self.scenario.horizon_s
+        if not (math.isfinite(t_from) and math.isfinite(t_to)):
+            raise FeedError(f"time: t_from and t_to must be finite, got {t_from}, {t_to}")
+        if t_from >= t_to:
+            raise FeedError(f"time: t_from must be before t_to, got {t_from} >= {t_to}")
+        if t_from < 0 or t_to > horizon:
+            raise FeedError(f"time: [{t_from}, {t_to}] s is outside the run, which covers "
+                            f"[0, {horizon:g}] s (horizon_s of {self.scenario.name})")
+
+    def render(self, t: float) -> Frame:
+        """The frame at the camera tick nearest ``t``."""
+        horizon = self.scenario.horizon_s
+        if not (math.isfinite(t) and 0 <= t <= horizon):
+            raise FeedError(f"time: {t} s is outside the run, which covers [0, {horizon:g}] s")
+        k = int(round(t * self.fps))
+        return self.renderer.render(k / self.fps, k)
+
+    def frames(self, t_from: float, t_to: float) -> Iterator[Frame]:
+        """Every frame on the camera clock in [t_from, t_to)."""
+        self.check_window(t_from, t_to)
+        for t in frame_times(self.fps, t_from, t_to):
+            yield self.renderer.render(float(t), int(round(t * self.fps)))
+
+    def count(self, t_from: float, t_to: float) -> int:
+        return len(frame_times(self.fps, t_from, t_to))
+
+
+def iter_frames(scenario: Scenario | str | Path, camera_id: str, t_from: float, t_to: float,
+                records=None, seed: int | None = None, **options) -> Iterator[Frame]:
+    """Frames of ``camera_id`` in [t_from, t_to) of a run (simulated here if ``records`` is
+    None). Bad input raises :class:`FeedError` before any frame is rendered."""
+    feed = CctvFeed(scenario, camera_id, records, seed, **options)
+    feed.check_window(t_from, t_to)
+    return feed.frames(t_from, t_to)
+
+
+# --- benchmark -----------------------------------------------------------------------------
+
+_DEFAULT_BENCH = Path(__file__).resolve().parents[1] / "scenarios" / "icn_t1_arrivals_peak.yaml"
+
+
+def bench_cctv(n_frames: int = 200, scenario: Scenario | str | Path | None = None,
+               camera_id: str = "hall_cam_1", t_start: float = 6000.0, warmup: int = 20
+               ) -> dict:
+    """Frames per second of 1280x720 CCTV rendering on one core (OpenCV held to one thread).
+
+    Defaults: the default scenario's hall camera at 01:40, when its queues are full (about 190
+    people in view): a heavy frame. ``warmup`` frames first fill the face-patch caches (their
+    time is reported apart). ``frames_per_cpu_s`` uses process CPU time, which stays honest on a
+    shared machine where wall time does not.
+    """
+    import cv2
+
+    if n_frames < 1:
+        raise ValueError(f"n_frames must be >= 1, got {n_frames}")
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        t0 = time.perf_counter()
+        feed = CctvFeed(scenario if scenario is not None else _DEFAULT_BENCH, camera_id)
+        setup = time.perf_counter() - t0
+        times = frame_times(feed.fps, t_start, feed.scenario.horizon_s)[:warmup + n_frames]
+        if len(times) < warmup + n_frames:
+            raise ValueError(f"not enough run time after t_start={t_start} for "
+                             f"{warmup + n_frames} frames")
+        w0 = time.perf_counter()
+        for t in times[:warmup]:
+            feed.renderer.render(float(t), 0)
+        warm = time.perf_counter() - w0
+        walls, persons = [], []
+        c0, w0 = time.process_time(), time.perf_counter()
+        for k, t in enumerate(times[warmup:]):
+            f0 = time.perf_counter()
+            frame = feed.renderer.render(float(t), k)
+            walls.append(time.perf_counter() - f0)
+            persons.append(len(frame.persons))
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    finally:
+        cv2.setNumThreads(threads)
+    ms = np.asarray(walls) * 1e3
+    return {
+        "scenario": feed.scenario.name, "camera": camera_id,
+        "resolution": f"{feed.model.width}x{feed.model.height}", "frames": n_frames,
+        "persons_per_frame": float(np.mean(persons)), "setup_s": round(setup, 3),
+        "warmup_s": round(warm, 3), "frames_per_s": n_frames / wall,
+        "frames_per_cpu_s": n_frames / max(cpu, 1e-9), "ms_p50": float(np.percentile(ms, 50)),
+        "ms_p95": float(np.percentile(ms, 95)), "target_frames_per_s": 30.0,
+    }
