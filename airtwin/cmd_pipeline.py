@@ -93,7 +93,7 @@ def calibrate(backend: str = typer.Option("dlib", help=BACKEND_HELP),
 
     with _errors():
         rec = _recognizer(backend, model_dir, provider)
-        with _progress(f"calibrating {backend}", n, as_json) as step:
+        with _progress(f"calibrating {backend} (render, then score)", 2 * n, as_json) as step:
             cal = run_calibration(rec, backend, n_identities=n, lives=lives, progress=step)
         path = save_calibration(cal, out)
     if as_json:

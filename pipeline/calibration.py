@@ -105,22 +105,32 @@ class ScoreSet:
     latencies: list = field(default_factory=list)  # StageLatency per capture
 
 
-def synthetic_scores(recognizer, n_identities: int, lives: int = LIVES_PER_IDENTITY,
-                     seed: int = CALIBRATION_SEED,
-                     progress: Callable[[int], None] | None = None) -> ScoreSet:
-    """Render ``n_identities`` synthetic identities (keys ``(seed, i)``) with one enrolment photo
-    and ``lives`` live captures each, and score every live capture against every enrolment."""
+def render_set(n_identities: int, lives: int = LIVES_PER_IDENTITY, seed: int = CALIBRATION_SEED,
+               progress: Callable[[int], None] | None = None) -> list[list]:
+    """Per identity (keys ``(seed, i)``): its enrolment photo then ``lives`` live captures."""
     from sim.faces import make_identity, render_enrolment, render_live
 
-    enrol, live_vecs, live_owner, lat = [], [], [], []
-    n_fta = 0
+    out = []
     for i in range(n_identities):
         idt = make_identity((seed, i))
         rng = np.random.default_rng([seed, i])
-        caps = [render_enrolment(idt)] + [render_live(idt, rng) for _ in range(lives)]
+        out.append([render_enrolment(idt)] + [render_live(idt, rng) for _ in range(lives)])
+        if progress:
+            progress(1)
+    return out
+
+
+def synthetic_scores(recognizer, captures: list[list],
+                     progress: Callable[[int], None] | None = None) -> ScoreSet:
+    """Score every live capture against its own enrolment (genuine) and every other
+    identity's (impostor). ``captures`` as :func:`render_set` gives them."""
+    enrol, live_vecs, live_owner, lat = [], [], [], []
+    n_fta = n_live = 0
+    for i, caps in enumerate(captures):
         temps = recognizer.extract_batch([c.image for c in caps])
         lat.extend(t.latency for t in temps)
         n_fta += sum(not t.acquired for t in temps)
+        n_live += len(temps) - 1
         enrol.append(temps[0].vector)
         for t in temps[1:]:
             if t.acquired:
@@ -133,20 +143,27 @@ def synthetic_scores(recognizer, n_identities: int, lives: int = LIVES_PER_IDENT
     E = np.stack([v if v is not None else np.zeros(dim, np.float32) for v in enrol])
     L = np.stack(live_vecs) if live_vecs else np.zeros((0, dim), np.float32)
     owner = np.array(live_owner, int)
-    S = L @ E.T  # templates are unit vectors: cosine
+    S = (L @ E.T).astype(np.float32)  # templates are unit vectors: cosine
     own = np.zeros_like(S, bool)
     own[np.arange(len(owner)), owner] = True
-    valid = have[None, :] & np.ones_like(S, bool)
-    genuine = S[own & valid]
-    impostor = S[~own & valid]
-    return ScoreSet(genuine, impostor, n_identities, n_identities * lives, n_fta, lat)
+    valid = np.broadcast_to(have[None, :], S.shape)  # no enrolment template: no comparison
+    return ScoreSet(S[own & valid], S[~own & valid], len(captures), n_live, n_fta, lat)
 
 
 def calibrate(recognizer, backend: str, n_identities: int = 200, lives: int = LIVES_PER_IDENTITY,
               seed: int = CALIBRATION_SEED, fmrs=TARGET_FMRS,
-              progress: Callable[[int], None] | None = None) -> Calibration:
-    """Measure thresholds at each target FMR for a prepared :class:`Recognizer`."""
-    s = synthetic_scores(recognizer, n_identities, lives, seed, progress)
+              progress: Callable[[int], None] | None = None,
+              captures: list[list] | None = None) -> Calibration:
+    """Measure thresholds at each target FMR for a prepared :class:`Recognizer`.
+
+    Renders :func:`render_set` (``n_identities``, ``lives``, ``seed``) unless ``captures``
+    (already rendered, same layout) are given.
+    """
+    if captures is None:
+        captures = render_set(n_identities, lives, seed, progress)
+    n_identities = len(captures)
+    lives = len(captures[0]) - 1 if captures else lives
+    s = synthetic_scores(recognizer, captures, progress)
     if len(s.genuine) < 2 or len(s.impostor) < 2:
         raise CalibrationError(f"too few usable captures to calibrate ({len(s.genuine)} genuine, "
                                f"{len(s.impostor)} impostor scores from {n_identities} identities)")

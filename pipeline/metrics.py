@@ -128,14 +128,18 @@ def eer(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float]:
 
 
 def threshold_at_fmr(impostor: np.ndarray, fmr: float) -> float:
-    """The lowest threshold whose observed FMR (share of impostor scores >= it) is <= ``fmr``."""
-    s = np.sort(np.asarray(impostor, float))[::-1]
+    """The lowest threshold whose observed FMR (share of impostor scores >= it) is <= ``fmr``.
+
+    Scores are float32 (as the models produce them); the threshold is the next float32 above
+    the highest impostor score allowed to fail, so comparisons in float32 or float64 agree.
+    """
+    s = np.sort(np.asarray(impostor, np.float32))[::-1]
     if not len(s):
         raise ValueError("no impostor scores")
     k = int(math.floor(fmr * len(s)))  # how many impostors may pass
     if k >= len(s):
         return float(s[-1])
-    return float(np.nextafter(s[k], np.inf))
+    return float(np.nextafter(s[k], np.float32(np.inf)))
 
 
 def tar_at_far(genuine: np.ndarray, impostor: np.ndarray, far: float) -> tuple[float, float]:

@@ -131,8 +131,10 @@ class ArcFaceEmbedder:
             if d.landmarks is None:
                 raise ValueError("the ArcFace embedder aligns by 5 landmarks; this detection "
                                  "has none (use a detector that returns them)")
-            crops.append(norm_crop(image, landmark=np.asarray(d.landmarks, np.float32),
-                                   image_size=size))
+            with warnings.catch_warnings():  # see the filter at the top (pytest resets it)
+                warnings.simplefilter("ignore", FutureWarning)
+                crops.append(norm_crop(image, landmark=np.asarray(d.landmarks, np.float32),
+                                       image_size=size))
         return crops
 
     def forward(self, blob: np.ndarray) -> np.ndarray:

@@ -1,0 +1,95 @@
+"""Both backends on real pixels (rendered synthetic faces): calibrated on one set of identities,
+checked on a disjoint one."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pipeline.calibration import (Calibration, CalibrationError, operating_point, read_calibration,
+                                  save_calibration)
+from pipeline.matching import NumpyGallery
+from pipeline.recognizer import FTA, MATCH, NO_MATCH
+
+
+def _check_pairs(rec, cal: Calibration, check_faces):
+    """Genuine and impostor decisions among the check captures that yielded a face (the
+    renderer's detection rate is measured by `airtwin bench faces`, not asserted here)."""
+    t = cal.threshold(1e-3)
+    enrol = [rec.extract(caps[0].image) for caps in check_faces]
+    live = [rec.extract(caps[1].image) for caps in check_faces]
+    ok = [i for i in range(len(enrol)) if enrol[i].acquired and live[i].acquired]
+    assert len(ok) >= len(enrol) - 1, "more than one check capture without a detected face"
+    genuine = [rec.compare(live[i], enrol[i].vector, t) for i in ok]
+    impostor = [rec.compare(live[i], enrol[j].vector, t) for i in ok for j in ok if i != j]
+    return genuine, impostor
+
+
+@pytest.mark.parametrize("backend", ["dlib", "insightface"])
+def test_genuine_verify_and_impostors_rejected(backend, request, check_faces):
+    rec = request.getfixturevalue(f"{backend}_recognizer")
+    cal = request.getfixturevalue(f"{backend}_calibration")
+    genuine, impostor = _check_pairs(rec, cal, check_faces)
+    assert all(r.outcome == NO_MATCH for r in impostor), [r.score for r in impostor]
+    assert sum(r.outcome == MATCH for r in genuine) >= len(genuine) - 1, [r.score for r in genuine]
+    # genuine pairs score higher than impostors on the same probes
+    assert np.mean([r.score for r in genuine]) > np.mean([r.score for r in impostor])
+
+
+@pytest.mark.parametrize("backend", ["dlib", "insightface"])
+def test_calibration_meets_its_target_on_its_own_scores(backend, request):
+    cal = request.getfixturevalue(f"{backend}_calibration")
+    assert cal.n_identities == 10 and cal.n_impostor >= 10 * 2 * 8
+    assert cal.fmr_observed["1e-03"] <= 1e-3 and cal.fmr_observed["1e-04"] <= 1e-4
+    assert cal.thresholds["1e-04"] >= cal.thresholds["1e-03"]
+    assert cal.summary["d_prime"] > 1  # genuine and impostor scores are apart
+
+
+def test_stage_latencies_and_detection_geometry(insightface_recognizer, check_faces):
+    cap = check_faces[0][1]
+    t = insightface_recognizer.extract(cap.image)
+    lat = t.latency
+    assert lat.detect_s > 0 and lat.align_s > 0 and lat.embed_s > 0
+    x1, y1, x2, y2 = t.detection.box
+    nose = cap.landmarks[2]
+    assert x1 < nose[0] < x2 and y1 < nose[1] < y2
+    # SCRFD's landmarks land near the renderer's ground truth (within a tenth of the box)
+    err = np.linalg.norm(t.detection.landmarks - cap.landmarks, axis=1).max()
+    assert err < 0.1 * (x2 - x1)
+
+
+def test_blank_image_is_failure_to_acquire(dlib_recognizer):
+    blank = np.full((480, 640, 3), 128, np.uint8)
+    r = dlib_recognizer.verify(blank, np.ones(128, np.float32) / np.sqrt(128), 0.5)
+    assert r.outcome == FTA and math.isnan(r.score) and r.latency.detect_s > 0
+
+
+def test_identify_finds_the_mate(insightface_recognizer, check_faces):
+    rec = insightface_recognizer
+    g = NumpyGallery(rec.embedder.dim)
+    for i, caps in enumerate(check_faces):
+        g.add([f"id{i}"], rec.extract(caps[0].image).vector[None, :])
+    res = rec.identify(check_faces[2][1].image, g, k=3)
+    assert res.acquired and res.candidates[0].template_id == "id2"
+    assert res.latency.match_s > 0
+
+
+def test_calibration_file_round_trip(dlib_calibration, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRTWIN_CALIBRATION_DIR", str(tmp_path))
+    path = save_calibration(dlib_calibration)
+    assert path.parent == tmp_path and not list(tmp_path.glob(".*.tmp"))
+    assert read_calibration(path) == dlib_calibration
+    op = operating_point("dlib", dlib_calibration.model)
+    assert op.calibrated and op.threshold == dlib_calibration.thresholds["1e-03"]
+    with pytest.raises(CalibrationError, match="no threshold for FMR 1e-05"):
+        operating_point("dlib", dlib_calibration.model, fmr=1e-5)
+
+
+def test_uncalibrated_fallback_is_marked(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRTWIN_CALIBRATION_DIR", str(tmp_path))
+    op = operating_point("dlib", "dlib_resnet_v1")
+    assert not op.calibrated and "UNCALIBRATED" in op.source and "airtwin calibrate" in op.source
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    with pytest.raises(CalibrationError, match="not an airtwin calibration file"):
+        operating_point("dlib", "dlib_resnet_v1", path=bad)
