@@ -17,13 +17,13 @@ import numpy as np
 
 from sim.cctv.camera import NEAR_M, CameraModel
 from sim.layout import zone_bounds, zone_centroid
-from sim.positions import (_door, customs_placement, hash_uniform, points_in_polygon,
-                           processor_points, reclaim_belts)
+from sim.positions import (_door, customs_placement, points_in_polygon, processor_points,
+                           reclaim_belts)
 from sim.scenario import Placement, Scenario, Zone, ZoneKind
 
 __all__ = ["Prop", "Scene", "build_scene"]
 
-WALL_H = 4.5  # m
+CEILING_ABOVE_CAMERA_M = 1.5  # walls reach the ceiling, above any camera
 SS = 2  # supersampling of the background
 CEILING = (96, 104, 110)
 FLOOR_IN = np.array([178, 186, 190], float)  # BGR terrazzo inside the zone
@@ -58,34 +58,38 @@ class Scene:
 
 # --- 3-D polygons with near-plane clipping --------------------------------------------------
 
-def _clip_near(pc: np.ndarray) -> np.ndarray:
-    """Sutherland-Hodgman clip of a camera-frame polygon to z >= NEAR_M."""
+STATIC_NEAR_M = 0.02  # walls may pass right beside the camera: clip them much closer
+
+
+def _clip_near(pc: np.ndarray, near: float = STATIC_NEAR_M) -> np.ndarray:
+    """Sutherland-Hodgman clip of a camera-frame polygon to z >= ``near``."""
     out = []
     n = len(pc)
     for k in range(n):
         a, b = pc[k], pc[(k + 1) % n]
-        a_in, b_in = a[2] >= NEAR_M, b[2] >= NEAR_M
+        a_in, b_in = a[2] >= near, b[2] >= near
         if a_in:
             out.append(a)
         if a_in != b_in:
-            s = (NEAR_M - a[2]) / (b[2] - a[2])
+            s = (near - a[2]) / (b[2] - a[2])
             out.append(a + (b - a) * s)
     return np.asarray(out)
 
 
-def _poly_px(cam: CameraModel, pts: np.ndarray, scale: float = 1.0) -> np.ndarray | None:
+def _poly_px(cam: CameraModel, pts: np.ndarray, scale: float = 1.0, offset=(0, 0)
+            ) -> np.ndarray | None:
     """World polygon → clipped pixel polygon (int32, 4 bits of subpixel) or None if unseen."""
     pc = _clip_near(cam.to_camera(pts))
     if len(pc) < 3:
         return None
     f = cam.focal_px
-    uv = np.column_stack([f * pc[:, 0] / pc[:, 2] + cam.width / 2,
-                          f * pc[:, 1] / pc[:, 2] + cam.height / 2]) * scale
-    return np.clip(np.round(uv * 16), -2 ** 24, 2 ** 24).astype(np.int32)
+    uv = np.column_stack([f * pc[:, 0] / pc[:, 2] + cam.width / 2 - offset[0],
+                          f * pc[:, 1] / pc[:, 2] + cam.height / 2 - offset[1]]) * scale
+    return np.clip(np.round(uv * 16), -2 ** 26, 2 ** 26).astype(np.int32)
 
 
-def _fill(img, cam, pts, colour, scale=1.0):
-    px = _poly_px(cam, np.asarray(pts, float), scale)
+def _fill(img, cam, pts, colour, scale=1.0, offset=(0, 0)):
+    px = _poly_px(cam, np.asarray(pts, float), scale, offset)
     if px is not None:
         cv2.fillPoly(img, [px], tuple(float(c) for c in colour), cv2.LINE_AA, 4)
 
@@ -110,50 +114,52 @@ def _shade(colour, normal) -> np.ndarray:
     return np.clip(np.asarray(colour, float) * k, 0, 255)
 
 
-def _draw_box(img, cam, center, size, colour, scale=1.0, top_colour=None):
+def _draw_box(img, cam, center, size, colour, scale=1.0, top_colour=None, offset=(0, 0)):
     eye = cam.center
     for poly, normal in _box_faces(center, size):
         pts = np.asarray(poly, float)
         if np.dot(eye - pts.mean(axis=0), normal) <= 0:
             continue
         c = top_colour if (normal[2] == 1 and top_colour is not None) else colour
-        _fill(img, cam, pts, _shade(c, normal), scale)
+        _fill(img, cam, pts, _shade(c, normal), scale, offset)
 
 
 # --- background -----------------------------------------------------------------------------
 
 def _draw_floor(img, cam: CameraModel, zone: Zone, seed: int) -> None:
     """Tiled floor computed per pixel in image space: each pixel's ray meets the floor at
-    (x, y); 1.2 m tiles with grout lines and a hashed shade per tile, lighter inside the zone."""
+    (x, y); 1.2 m tiles with grout lines and a random shade per tile, lighter inside the zone."""
     h, w = img.shape[:2]
     top = int(max(0, min(h, math.ceil((cam.horizon_row() + 1) * SS))))
     if top >= h:
         return
-    inv = np.linalg.inv(np.diag([SS, SS, 1.0]) @ cam.homography())
-    v, u = np.mgrid[top:h, 0:w].astype(np.float32)
-    den = inv[2, 0] * u + inv[2, 1] * v + inv[2, 2]
-    x = (inv[0, 0] * u + inv[0, 1] * v + inv[0, 2]) / den
-    y = (inv[1, 0] * u + inv[1, 1] * v + inv[1, 2]) / den
-    tile = 1.2
-    tx, ty = np.floor(x / tile), np.floor(y / tile)
-    tid = ((tx.astype(np.int64) + 100_000) * 400_003 + (ty.astype(np.int64) + 100_000))
-    shade = (hash_uniform(tid.ravel(), seed).reshape(tid.shape).astype(np.float32) - 0.5) * 7
+    inv = (np.linalg.inv(np.diag([SS, SS, 1.0]) @ cam.homography())).astype(np.float32)
+    u = np.arange(w, dtype=np.float32)[None, :]
+    v = np.arange(top, h, dtype=np.float32)[:, None]
+    den = inv[2, 0] * u + (inv[2, 1] * v + inv[2, 2])
+    tile = np.float32(1.2)
+    x = (inv[0, 0] * u + (inv[0, 1] * v + inv[0, 2])) / den / tile
+    y = (inv[1, 0] * u + (inv[1, 1] * v + inv[1, 2])) / den / tile
+    tx, ty = np.floor(x), np.floor(y)
+    rng = np.random.default_rng([seed, 11])
+    table = rng.normal(0, 3.5, (64, 64)).astype(np.float32)
+    light = table[ty.astype(np.int64) & 63, tx.astype(np.int64) & 63]
+    fx, fy = x - tx, y - ty
+    edge = np.minimum(np.minimum(fx, 1 - fx), np.minimum(fy, 1 - fy))
+    light += cv2.GaussianBlur(rng.normal(0, 5.0, light.shape).astype(np.float32), (0, 0), 1.0)
     inside = np.zeros((h, w), np.uint8)
     px = _poly_px(cam, np.column_stack([np.asarray(zone.polygon, float),
                                         np.zeros(len(zone.polygon))]), SS)
     if px is not None:
         cv2.fillPoly(inside, [px], 1, cv2.LINE_8, 4)
-    base = np.where(inside[top:, :, None] > 0, FLOOR_IN, FLOOR_OUT).astype(np.float32)
-    fx, fy = x / tile - tx, y / tile - ty
-    grout = np.minimum(np.minimum(fx, 1 - fx), np.minimum(fy, 1 - fy)) * tile < 0.012
-    rng = np.random.default_rng([seed, 11])
-    speckle = cv2.GaussianBlur(rng.normal(0, 5.0, (h - top, w)).astype(np.float32), (0, 0), 1.0)
-    out = base + (shade + speckle)[..., None]
-    out[grout] *= 0.8
-    img[top:] = np.clip(out, 0, 255).astype(np.uint8)
+    gain = np.where(edge * tile < 0.012, np.float32(0.8), np.float32(1.0))
+    for c in range(3):
+        base = np.where(inside[top:] > 0, np.float32(FLOOR_IN[c]), np.float32(FLOOR_OUT[c]))
+        img[top:, :, c] = np.clip((base + light) * gain, 0, 255).astype(np.uint8)
 
 
 def _draw_walls(img, cam: CameraModel, zone: Zone, doors: list[np.ndarray]) -> None:
+    WALL_H = max(4.5, cam.position[2] + CEILING_ABOVE_CAMERA_M)
     poly = np.asarray(zone.polygon, float)
     walls = []
     for a, b in zip(poly, np.roll(poly, -1, axis=0)):
@@ -169,8 +175,7 @@ def _draw_walls(img, cam: CameraModel, zone: Zone, doors: list[np.ndarray]) -> N
         quad = [(*a, 0.0), (*b, 0.0), (*b, WALL_H), (*a, WALL_H)]
         _fill(img, cam, quad, _shade(WALL, normal) * 0.95, SS)
         _fill(img, cam, [(*a, 0.0), (*b, 0.0), (*b, 0.15), (*a, 0.15)], WALL * 0.55, SS)
-        _fill(img, cam, [(*a, WALL_H - 0.4), (*b, WALL_H - 0.4), (*b, WALL_H), (*a, WALL_H)],
-              WALL * 0.8, SS)
+        _fill(img, cam, [(*a, 3.6), (*b, 3.6), (*b, 3.8), (*a, 3.8)], WALL * 0.8, SS)
         for d in doors:
             s = float(np.dot(d - a, u))
             if np.hypot(*(a + u * s - d)) > 0.05 or not 0 <= s <= length:
@@ -239,18 +244,32 @@ def _vignette(h, w) -> np.ndarray:
 
 def _sprite(cam: CameraModel, boxes, depth_xy) -> Prop | None:
     """Draw ``boxes`` [(center, size, colour, top_colour)] into a sprite with a mask."""
-    canvas = np.zeros((cam.height, cam.width, 3), np.uint8)
-    mask = np.zeros((cam.height, cam.width), np.uint8)
+    corners = []
+    for (cx, cy, z0), (sx, sy, sz), _, _ in boxes:
+        corners += [(cx + dx * sx / 2, cy + dy * sy / 2, z0 + dz * sz)
+                    for dx in (-1, 1) for dy in (-1, 1) for dz in (0, 1)]
+    uv, z = cam.project(np.asarray(corners, float))
+    if np.any(z <= NEAR_M):  # partly behind the camera: draw on a full-size canvas
+        x0, y0, x1, y1 = 0, 0, cam.width, cam.height
+    else:
+        x0, y0 = (int(max(0, math.floor(uv[:, k].min()) - 2)) for k in (0, 1))
+        x1 = int(min(cam.width, math.ceil(uv[:, 0].max()) + 2))
+        y1 = int(min(cam.height, math.ceil(uv[:, 1].max()) + 2))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    canvas = np.zeros((y1 - y0, x1 - x0, 3), np.uint8)
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     for center, size, colour, top in boxes:
-        _draw_box(canvas, cam, center, size, colour, 1.0, top)
-        _draw_box(mask, cam, center, size, (255,), 1.0, (255,))
+        _draw_box(canvas, cam, center, size, colour, 1.0, top, (x0, y0))
+        _draw_box(mask, cam, center, size, (255,), 1.0, (255,), (x0, y0))
     mask = np.where(mask > 127, 255, 0).astype(np.uint8)
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return None
-    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    a0, a1, b0, b1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
     depth = float(cam.to_camera(np.array([[*depth_xy, 0.0]]))[0, 2])
-    return Prop(depth, int(x0), int(y0), canvas[y0:y1, x0:x1].copy(), mask[y0:y1, x0:x1].copy())
+    return Prop(depth, int(x0 + a0), int(y0 + b0), canvas[b0:b1, a0:a1].copy(),
+                mask[b0:b1, a0:a1].copy())
 
 
 def _through(pl: Placement) -> float:
