@@ -41,34 +41,38 @@ def image_format(data: bytes) -> str | None:
     return None
 
 
-def jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the first SOF segment, walking the marker segments; None if absent."""
+def jpeg_size(data: bytes) -> tuple[int, int] | str:
+    """(width, height) from the first SOF segment, walking the marker segments; else why not:
+    ``"truncated"`` when the data ends first, ``"corrupt"`` when the segments make no sense."""
     i = 2
-    while i + 4 <= len(data):
+    while True:
+        if i + 4 > len(data):
+            return "truncated"
         if data[i] != 0xFF:
-            return None
+            return "corrupt"
         marker = data[i + 1]
         if marker == 0xFF:  # fill byte
             i += 1
             continue
-        if marker in (0x01,) or 0xD0 <= marker <= 0xD9:  # segments without a length
+        if marker == 0x01 or 0xD0 <= marker <= 0xD9:  # segments without a length
             i += 2
             continue
         (length,) = struct.unpack(">H", data[i + 2:i + 4])
         if marker in _SOF:
             if i + 9 > len(data):
-                return None
+                return "truncated"
             h, w = struct.unpack(">HH", data[i + 5:i + 9])
             return w, h
-        if marker == 0xDA:  # scan data begins before any frame header: not a valid JPEG
-            return None
+        if marker == 0xDA:  # scan data before any frame header
+            return "corrupt"
         i += 2 + length
-    return None
 
 
-def png_size(data: bytes) -> tuple[int, int] | None:
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        return None
+def png_size(data: bytes) -> tuple[int, int] | str:
+    if len(data) < 24:
+        return "truncated"
+    if data[12:16] != b"IHDR":
+        return "corrupt"
     w, h = struct.unpack(">II", data[16:24])
     return w, h
 
@@ -96,7 +100,10 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), field: str = 
         raise ServiceError(415, "not_an_image", f"{field}: not a JPEG or PNG image "
                            f"(first bytes: {head}; {len(data)} bytes)")
     size = jpeg_size(data) if fmt == "jpeg" else png_size(data)
-    if size is None:
+    if size == "truncated":
+        raise ServiceError(422, "truncated_image", f"{field}: {fmt.upper()} is truncated (it ends "
+                           f"inside its headers; {len(data)} bytes received)")
+    if not isinstance(size, tuple):
         raise ServiceError(422, "corrupt_image", f"{field}: {fmt.upper()} has no readable "
                            f"image header ({len(data)} bytes)")
     w, h = size

@@ -1,0 +1,105 @@
+"""Privacy through the running service: templates encrypted at rest and purged after retention,
+no image written anywhere, and the identify audit log's hash chain (and its tamper detection)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import httpx
+import numpy as np
+
+from http_helpers import enroll, identify, verify
+from pipeline.service.audit import verify_chain
+from pipeline.service.templates import read_store
+
+
+def test_templates_on_disk_are_encrypted(service, faces):
+    assert enroll(service.url, "enc-1", faces.enrol[1]).status_code == 200
+    raw = service.templates_file.read_bytes()
+    stored = {t.template_id: t for t in read_store(service.templates_file, service.key)}
+    vec = stored["enc-1"].vector
+    assert vec.dtype == np.float32 and vec.shape == (128,)
+    # Neither the float bytes, nor their base64, nor the id is readable in the file.
+    assert vec.tobytes() not in raw
+    assert base64.b64encode(vec.tobytes())[:40] not in raw
+    assert b"enc-1" not in raw
+    assert vec[:4].tobytes() not in raw
+
+
+def test_no_image_is_stored(service, faces):
+    enroll(service.url, "img-1", faces.enrol[2])
+    identify(service.url, faces.live[2])
+    for folder in (service.store_dir, service.audit_log.parent):
+        for f in folder.rglob("*"):
+            if f.is_file():
+                data = f.read_bytes()
+                assert b"\xff\xd8\xff" not in data and b"\x89PNG" not in data, f
+
+
+def test_audit_chain_verifies_and_detects_tampering(service, faces, tmp_path):
+    for _ in range(2):
+        assert identify(service.url, faces.live[1]).status_code == 200
+    check = verify_chain(service.audit_log)
+    assert check.ok and check.records >= 2, check
+    lines = service.audit_log.read_text().splitlines(keepends=True)
+    for line in lines:
+        rec = json.loads(line)
+        assert rec["event"] == "identify"
+        # What is searched is named; what a face is (pixels, template) never is.
+        assert set(rec) <= {"seq", "ts", "event", "request_id", "client", "outcome", "k",
+                            "threshold", "gallery_size", "model", "faces_found", "candidates",
+                            "error", "status", "prev", "hash"}
+    # Alter one score in a copy: the chain breaks at exactly that line.
+    victim = next(i for i, l in enumerate(lines) if json.loads(l).get("candidates"))
+    rec = json.loads(lines[victim])
+    rec["candidates"][0]["score"] = 0.123
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text("".join(lines[:victim] + [json.dumps(rec, sort_keys=True) + "\n"]
+                                + lines[victim + 1:]))
+    broken = verify_chain(tampered)
+    assert not broken.ok and broken.bad_line == victim + 1 and "altered" in broken.reason
+    # Dropping a line breaks the link of the next one.
+    if len(lines) > victim + 1:
+        dropped = tmp_path / "dropped.jsonl"
+        dropped.write_text("".join(lines[:victim] + lines[victim + 1:]))
+        assert verify_chain(dropped).bad_line == victim + 1
+    # The CLI says the same, with an exit status a cron job can act on.
+    copy = tmp_path / "copy.jsonl"
+    shutil.copy(service.audit_log, copy)
+    ok = subprocess.run([sys.executable, "-m", "airtwin.cli", "audit-check", str(copy)],
+                        capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "airtwin.cli", "audit-check", str(tampered)],
+                         capture_output=True, text=True)
+    assert ok.returncode == 0 and "chain intact" in ok.stdout
+    assert bad.returncode == 1 and f"line {victim + 1}" in bad.stdout
+
+
+def test_templates_are_purged_after_retention(tight_service, faces):
+    assert enroll(tight_service.url, "ret-1", faces.enrol[0]).status_code == 200
+    held = [t.template_id for t in read_store(tight_service.templates_file, tight_service.key)]
+    assert "ret-1" in held
+    assert verify(tight_service.url, "ret-1", faces.live[0]).status_code == 200
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:  # retention 3 s, swept every 0.75 s
+        held = [t.template_id for t in read_store(tight_service.templates_file, tight_service.key)]
+        if "ret-1" not in held:
+            break
+        time.sleep(0.25)
+    assert "ret-1" not in held, "template still on disk well after its retention"
+    r = verify(tight_service.url, "ret-1", faces.live[0])
+    assert r.status_code == 404 and "retention" in r.json()["detail"]
+
+
+def test_uncalibrated_service_uses_the_documented_fallback(tight_service, faces):
+    from pipeline.calibration import FALLBACK_THRESHOLDS
+
+    r = httpx.post(f"{tight_service.url}/v1/identify", files={"image": ("b.jpg", faces.blank)},
+                   timeout=30)
+    assert r.status_code == 200
+    assert r.json()["threshold"] == FALLBACK_THRESHOLDS["dlib"]
+    assert "UNCALIBRATED" in r.json()["threshold_source"]
