@@ -41,10 +41,24 @@ def test_truncated_jpeg(service, enrolled, faces):
            "truncated", str(len(data) * 2 // 3))
 
 
+def without_quant_tables(jpeg: bytes) -> bytes:
+    """The JPEG with its DQT segments cut out: whole, well framed, and undecodable."""
+    out, i = bytearray(jpeg[:2]), 2
+    while jpeg[i + 1] != 0xDA:
+        n = 2 + int.from_bytes(jpeg[i + 2:i + 4], "big")
+        if jpeg[i + 1] != 0xDB:
+            out += jpeg[i:i + n]
+        i += n
+    return bytes(out + jpeg[i:])
+
+
 def test_corrupt_jpeg(service, enrolled, faces):
-    # A JPEG start marker and then noise: no frame header a decoder could use.
+    expect(post_verify(service.url, without_quant_tables(faces.live[0])), 422, "corrupt_image",
+           "JPEG", "could not decode")
+    # A JPEG start and then noise: no frame header at all.
     noise = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).tobytes()
-    expect(post_verify(service.url, b"\xff\xd8\xff\xe0" + noise), 422, "corrupt_image", "JPEG")
+    expect(post_verify(service.url, b"\xff\xd8\xff\x00" + noise), 422, "corrupt_image",
+           "no readable image header")
 
 
 def test_truncated_png(service, enrolled):
