@@ -29,7 +29,7 @@ from sim.positions import Trajectories
 from sim.records import Records
 from sim.scenario import Scenario
 
-__all__ = ["CctvFeed", "FeedError", "Frame", "IncidentTruth", "ObjectTruth", "OVERLAY_BOX",
+__all__ = ["CctvFeed", "FeedError", "check_window", "Frame", "IncidentTruth", "ObjectTruth", "OVERLAY_BOX",
            "PersonTruth", "bench_cctv", "frame_times", "iter_frames", "simulate_run"]
 
 
@@ -68,6 +68,18 @@ def frame_times(fps: float, t_from: float, t_to: float) -> np.ndarray:
     k0 = math.ceil(t_from * fps - 1e-9)
     k1 = math.ceil(t_to * fps - 1e-9)
     return np.arange(k0, k1) / fps
+
+
+def check_window(scenario: Scenario, t_from: float, t_to: float) -> None:
+    """A time window must be ordered and inside the run: [0, horizon_s]."""
+    horizon = scenario.horizon_s
+    if not (math.isfinite(t_from) and math.isfinite(t_to)):
+        raise FeedError(f"time: t_from and t_to must be finite, got {t_from}, {t_to}")
+    if t_from >= t_to:
+        raise FeedError(f"time: t_from must be before t_to, got {t_from} >= {t_to}")
+    if t_from < 0 or t_to > horizon:
+        raise FeedError(f"time: [{t_from}, {t_to}] s is outside the run, which covers "
+                        f"[0, {horizon:g}] s (horizon_s of {scenario.name})")
 
 
 class CctvFeed:
@@ -110,14 +122,7 @@ class CctvFeed:
         return float(self.camera.fps)
 
     def check_window(self, t_from: float, t_to: float) -> None:
-        horizon = self.scenario.horizon_s
-        if not (math.isfinite(t_from) and math.isfinite(t_to)):
-            raise FeedError(f"time: t_from and t_to must be finite, got {t_from}, {t_to}")
-        if t_from >= t_to:
-            raise FeedError(f"time: t_from must be before t_to, got {t_from} >= {t_to}")
-        if t_from < 0 or t_to > horizon:
-            raise FeedError(f"time: [{t_from}, {t_to}] s is outside the run, which covers "
-                            f"[0, {horizon:g}] s (horizon_s of {self.scenario.name})")
+        check_window(self.scenario, t_from, t_to)
 
     def render(self, t: float) -> Frame:
         """The frame at the camera tick nearest ``t``."""
@@ -128,10 +133,11 @@ class CctvFeed:
         return self.renderer.render(k / self.fps, k)
 
     def frames(self, t_from: float, t_to: float) -> Iterator[Frame]:
-        """Every frame on the camera clock in [t_from, t_to)."""
+        """Every frame on the camera clock in [t_from, t_to) (the window is checked now, the
+        frames are rendered as they are iterated)."""
         self.check_window(t_from, t_to)
-        for t in frame_times(self.fps, t_from, t_to):
-            yield self.renderer.render(float(t), int(round(t * self.fps)))
+        return (self.renderer.render(float(t), int(round(t * self.fps)))
+                for t in frame_times(self.fps, t_from, t_to))
 
     def count(self, t_from: float, t_to: float) -> int:
         return len(frame_times(self.fps, t_from, t_to))
@@ -141,8 +147,9 @@ def iter_frames(scenario: Scenario | str | Path, camera_id: str, t_from: float, 
                 records=None, seed: int | None = None, **options) -> Iterator[Frame]:
     """Frames of ``camera_id`` in [t_from, t_to) of a run (simulated here if ``records`` is
     None). Bad input raises :class:`FeedError` before any frame is rendered."""
-    feed = CctvFeed(scenario, camera_id, records, seed, **options)
-    feed.check_window(t_from, t_to)
+    s = _scenario(scenario)
+    check_window(s, t_from, t_to)
+    feed = CctvFeed(s, camera_id, records, seed, **options)
     return feed.frames(t_from, t_to)
 
 

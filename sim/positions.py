@@ -181,7 +181,7 @@ class Trajectories:
     """Every traveler's legs on the floor plan, indexed for fast look-ups by time."""
 
     def __init__(self, scenario: Scenario, traveler_ids: np.ndarray, legs: np.ndarray,
-                 groups: list[_QueueGroup], zones: list[Zone]):
+                 groups: list[_QueueGroup], zones: list[Zone], group_ids: dict[str, int]):
         self.scenario = scenario
         self.traveler_ids = traveler_ids
         names = ("tidx", "t0", "t1", "x0", "y0", "x1", "y1", "act", "heading", "queue", "rank")
@@ -191,6 +191,7 @@ class Trajectories:
         for name in ("tidx", "act", "queue", "rank"):
             setattr(self, name, getattr(self, name).astype(np.int64))
         self.groups = groups
+        self.group_ids = group_ids
         self.zones = zones
         with np.errstate(invalid="ignore", divide="ignore"):
             speed = np.hypot(self.x1 - self.x0, self.y1 - self.y0) / (self.t1 - self.t0)
@@ -218,6 +219,14 @@ class Trajectories:
         return _build(frames, scenario)
 
     # --- queries --------------------------------------------------------------------------
+    def queue_path(self, processor: str) -> np.ndarray:
+        """The polyline (M, 2) a processor group's queue stands on, head first, including the
+        serpentine lanes it folds into when it outgrows the scenario's queue_path."""
+        if processor not in self.group_ids:
+            known = ", ".join(self.group_ids)
+            raise KeyError(f"unknown processor group {processor!r} (known: {known})")
+        return self.groups[self.group_ids[processor]].pts.copy()
+
     def arrays_at(self, t: float) -> dict[str, np.ndarray]:
         """Positions at ``t`` as plain arrays (the renderer's fast path)."""
         b = int(min(max(t, 0.0), self.scenario.horizon_s) // BUCKET_S)
@@ -365,7 +374,7 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario) -> Trajectories:
             cur_t = end_t
 
     rows = np.asarray(legs.rows, float) if legs.rows else np.zeros((0, 11))
-    return Trajectories(s, tids, rows, groups, list(zones.values()))
+    return Trajectories(s, tids, rows, groups, list(zones.values()), gid)
 
 
 def _visit_start(ev, zone_id, t, i, tail, spots, wait_xy) -> np.ndarray:
