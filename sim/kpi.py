@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.loader import PROCESSOR_KINDS  # noqa: F401  (the kinds waits are reported for)
 from sim.scenario import Scenario, ZoneKind
 
 ALL = "all"
-PROCESSOR_KINDS = ("egate", "desk", "customs")
 BIN_S = 300.0  # width of the time bins of the queue and space series (5 min)
 
 

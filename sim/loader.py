@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from sim.layout import fill_layout
 from sim.scenario import ROUTE, Scenario, ZoneKind
 
+PROCESSOR_KINDS = ("egate", "desk", "customs")  # what level_of_service.waits is keyed by
+
 __all__ = ["ScenarioError", "load_scenario", "parse_scenario", "scenario_json"]
 
 
@@ -51,7 +53,8 @@ def _format(source: str, exc: ValidationError, csv_rows: tuple[int, str] | None)
         loc = [p for p in loc if p not in {"fixed", "exponential", "uniform", "lognormal", "gamma",
                                            "triangular", "empirical"}]
         where = source
-        if csv_rows and loc[:2] == ["flights", "schedule"] and loc[2] >= csv_rows[0]:
+        if (csv_rows and loc[:2] == ["flights", "schedule"] and len(loc) > 2
+                and isinstance(loc[2], int) and loc[2] >= csv_rows[0]):
             where = f"{csv_rows[1]} (row {loc[2] - csv_rows[0] + 2})"
             loc = loc[3:]
         lines.append(f"{where}: {_loc(loc)}: {_rule(err)}")
@@ -138,6 +141,15 @@ def _check_references(s: Scenario) -> list[str]:
         if inc.time_s + inc.duration_s > s.horizon_s:
             errs.append(f"incidents[{i}].time_s: ends at {inc.time_s + inc.duration_s:.0f} s, "
                         f"after horizon_s {s.horizon_s:.0f}")
+    los = s.level_of_service
+    for kind in los.waits:
+        if kind not in PROCESSOR_KINDS:
+            errs.append(f"level_of_service.waits.{kind}: not a processor kind "
+                        f"(one of {', '.join(PROCESSOR_KINDS)})")
+    for kind in los.space:
+        if kind not in {k.value for k in ZoneKind}:
+            errs.append(f"level_of_service.space.{kind}: not a zone kind "
+                        f"(one of {', '.join(k.value for k in ZoneKind)})")
     return errs
 
 

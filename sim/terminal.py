@@ -30,7 +30,7 @@ import simpy
 from sim.distributions import UNIT, SampleStream
 from sim.records import Records
 from sim.scenario import Scenario, TravelerClass, ZoneKind
-from sim.travelers import Traveler, flight_travelers
+from sim.travelers import Traveler, schedule_travelers
 from sim.verifier import GateOutcome, GateVerifier, ProfileVerifier
 
 NAN = math.nan
@@ -315,11 +315,9 @@ def build(env: simpy.Environment, scenario: Scenario, rng: np.random.Generator,
         wins = [(w.start_s, w.end_s, w.open) for w in imm.roster if w.desks == desk.id]
         if wins:
             env.process(capacity_schedule(env, grp, _capacity_changes(desk.count, wins, False)))
-    next_id, next_party = 0, 0
-    for flight in sorted(scenario.flights.schedule, key=lambda f: (f.time_s + f.delay_s, f.id)):
-        parties = flight_travelers(flight, scenario, rng, next_id, next_party, identity_seed)
-        next_id += flight.passengers
-        next_party += len(parties)
+    flights = sorted(scenario.flights.schedule, key=lambda f: (f.time_s + f.delay_s, f.id))
+    for flight, parties in zip(flights, schedule_travelers(flights, scenario, rng,
+                                                            identity_seed)):
         term.travelers.extend(tr for p in parties for tr in p)
         env.process(flight_arrival(env, term, flight, parties))
     return term
