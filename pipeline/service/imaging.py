@@ -54,6 +54,8 @@ def jpeg_size(data: bytes) -> tuple[int, int] | str:
         if marker == 0xFF:  # fill byte
             i += 1
             continue
+        if marker < 0xC0 and marker != 0x01:  # not a marker (FF 00 is stuffing): not a header
+            return "corrupt"
         if marker == 0x01 or 0xD0 <= marker <= 0xD9:  # segments without a length
             i += 2
             continue
