@@ -131,7 +131,7 @@ def face_patch(app: Appearance, size_px: int, yaw_deg: float):
     return _face_sized(app.identity, int(size_px), int(round(np.clip(yaw_deg, -60, 60) / 30)))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)  # a few KiB each: tens of MiB at most
 def _face_sized(identity, size_px: int, yaw_step: int):
     ref = _face_ref(identity, yaw_step)
     if ref is None:

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from sim.cctv.camera import NEAR_M, CameraModel
-from sim.layout import zone_bounds, zone_centroid
+from sim.layout import zone_centroid
 from sim.positions import (_door, customs_placement, points_in_polygon, processor_points,
                            reclaim_belts)
 from sim.scenario import Placement, Scenario, Zone, ZoneKind
