@@ -229,6 +229,8 @@ class Trajectories:
 
     def arrays_at(self, t: float) -> dict[str, np.ndarray]:
         """Positions at ``t`` as plain arrays (the renderer's fast path)."""
+        # Whatever was under way at the horizon is recorded as ending there: show it at t = end.
+        t = min(t, np.nextafter(self.scenario.horizon_s, -np.inf))
         b = int(min(max(t, 0.0), self.scenario.horizon_s) // BUCKET_S)
         b = min(b, len(self._bucket_start) - 2)
         cand = self._bucket_legs[self._bucket_start[b]:self._bucket_start[b + 1]]
