@@ -1,0 +1,148 @@
+"""``airtwin loadtest``: Locust, headless, against the recognition service on a loopback port;
+a load-test folder with Locust's CSVs, per-endpoint and per-step latency, the capacity at the
+SLO and, with a sim run, the GPUs its peak hour needs (see loadtests/results.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+
+from airtwin.app import app
+
+
+def _numbers(text: str | None, what: str, cast) -> tuple:
+    if not text:
+        return ()
+    try:
+        values = tuple(cast(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise typer.BadParameter(f"expected comma-separated numbers, got {text!r}",
+                                 param_hint=what) from None
+    if any(v <= 0 for v in values):
+        raise typer.BadParameter(f"every value must be > 0, got {text!r}", param_hint=what)
+    return values
+
+
+def _mix(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    from loadtests.plan import KINDS
+
+    mix = {}
+    for part in text.split(","):
+        kind, _, share = part.partition("=")
+        kind = kind.strip()
+        if kind not in KINDS:
+            raise typer.BadParameter(f"unknown kind {kind!r} (known: {', '.join(KINDS)})",
+                                     param_hint="--mix")
+        try:
+            mix[kind] = float(share)
+        except ValueError:
+            raise typer.BadParameter(f"{kind}: share must be a number, got {share!r}",
+                                     param_hint="--mix") from None
+    return mix
+
+
+@app.command()
+def loadtest(
+    shape: str = typer.Option("sweep", help="sweep (step load), poisson (open loop at --rps), "
+                              "replay (a sim run's day, time-compressed)"),
+    host: str = typer.Option(..., help="service URL on this machine, e.g. http://127.0.0.1:8000"),
+    run: Path = typer.Option(None, help="sim run folder: the mix, the replay curve, and the "
+                             "peak hour the GPU plan is sized for"),
+    users: str = typer.Option("1,2,4,8", help="sweep: closed-loop user counts, one per step"),
+    rps: str = typer.Option(None, help="poisson: target req/s; sweep: open-loop rates, one per "
+                            "step (instead of --users)"),
+    duration: float = typer.Option(60.0, help="seconds of load (a sweep splits it among steps; "
+                                   "a replay fits the day into it unless --compress)"),
+    compress: float = typer.Option(None, help="replay: simulated seconds per second of load"),
+    scale: float = typer.Option(1.0, help="replay: multiply every rate by this"),
+    sim_from: float = typer.Option(None, help="replay: start at this simulated time (s)"),
+    sim_to: float = typer.Option(None, help="replay: stop at this simulated time (s)"),
+    mix: str = typer.Option(None, help="shares of requests, e.g. verify=0.6,identify=0.2,"
+                            "analyze=0.2 (default: the run's, else that one)"),
+    endpoints: str = typer.Option(None, help="only these kinds, e.g. verify,identify"),
+    bad_share: float = typer.Option(0.0, min=0.0, max=0.5, help="share of deliberately "
+                                    "corrupt JPEG uploads (counted as errors, kept out of SLO)"),
+    analyze_fps: float = typer.Option(None, help="CCTV frames/s per camera sent for analysis "
+                                      "(default: the camera's fps)"),
+    slo_ms: float = typer.Option(200.0, help="p99 latency target (ms)"),
+    max_error_rate: float = typer.Option(0.001, help="error-rate target (0.001 = 0.1%)"),
+    headroom: float = typer.Option(0.3, help="GPU plan: spare capacity at the peak hour"),
+    out: Path = typer.Option(None, help="load-test folder (default: results/loadtest/"
+                             "<shape>-<UTC time>)"),
+    workers: int = typer.Option(0, help="Locust worker processes (0: one process, no master)"),
+    seed: int = typer.Option(0, help="seed of the arrival schedule and payload choice"),
+    timeout: float = typer.Option(10.0, help="HTTP timeout per request (s)"),
+    token_file: Path = typer.Option(None, help="API token file to enrol the pack's travelers "
+                                    "(else $AIRTWIN_API_TOKEN)"),
+    pack: Path = typer.Option(None, help="payload pack folder (built there if missing or "
+                              "different; default: beside --out)"),
+    identities: int = typer.Option(8, help="synthetic travelers in the payload pack"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON object"),
+) -> None:
+    """Load-test the recognition service with Locust; writes a load-test folder and prints the
+    capacity (and, with --run, the GPUs the simulated peak hour needs)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from loadtests.payloads import PackError, PackSpec
+    from loadtests.plan import PlanError
+    from loadtests.results import load_loadtest
+    from loadtests.runner import LoadTestError, LoadTestOptions, run_loadtest
+    from pipeline.service.config import ServiceConfigError, TOKEN_ENV, read_secret
+
+    err = Console(stderr=True)
+    try:
+        token = read_secret(token_file, TOKEN_ENV, "API token")
+        opts = LoadTestOptions(
+            shape=shape, host=host, run=run,
+            out=out or Path("results/loadtest") / f"{shape}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}",
+            users=_numbers(users, "--users", int), rps=_numbers(rps, "--rps", float),
+            duration_s=duration, compress=compress, scale=scale, sim_from=sim_from,
+            sim_to=sim_to, mix=_mix(mix), bad_share=bad_share, analyze_fps=analyze_fps,
+            endpoints=tuple(e.strip() for e in endpoints.split(",")) if endpoints else None,
+            slo_ms=slo_ms, max_error_rate=max_error_rate, headroom=headroom, workers=workers,
+            seed=seed, timeout_s=timeout, token=token, pack=pack,
+            pack_spec=PackSpec(identities=identities))
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("preparing", total=None)
+            folder = run_loadtest(
+                opts, say=lambda msg: bar.update(task, description=msg),
+                progress=lambda done, total: bar.update(task, description="load", completed=done,
+                                                        total=total))
+    except (PlanError, PackError, LoadTestError, ServiceConfigError, ValueError) as exc:
+        typer.echo(f"airtwin loadtest: {exc}", err=True)
+        raise typer.Exit(2)
+    result = load_loadtest(folder)
+    s = result.summary
+    if as_json:
+        typer.echo(json.dumps(s))
+        return
+    _print(Console(), s, result.tables["endpoints"], folder)
+
+
+def _print(console, s: dict, endpoints, folder: Path) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"airtwin loadtest — {s['shape']} ({s['mode']} loop), {s['host']}")
+    for col in ("endpoint", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms", "late"):
+        t.add_column(col, justify="right")
+    for r in endpoints.itertuples(index=False):
+        t.add_row(escape(r.name), str(r.requests), str(r.failures), f"{r.rps:.2f}", f"{r.p50_ms:.0f}",
+                  f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}", str(r.late_starts))
+    console.print(t)
+    cap = s["capacity"]
+    console.print(f"capacity: {cap['capacity_rps']:.2f} req/s — {cap['detail']}"
+                  if cap["capacity_rps"] is not None else f"capacity: none — {cap['detail']}")
+    if s.get("gpu_plan"):
+        g = s["gpu_plan"]
+        console.print(f"GPU plan: {g['replicas']} replicas for the peak hour — {g['detail']}")
+    for note in s.get("notes", []):
+        console.print(f"note: {note}")
+    console.print(f"load-test folder: {folder} (report: {folder / 'report.md'})")

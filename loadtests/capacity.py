@@ -1,0 +1,134 @@
+"""Capacity of one service replica, and the replicas (GPUs) a simulated peak hour needs.
+
+Capacity (MLPerf Server / perf_analyzer style): the highest throughput among the load steps
+whose valid requests met the SLO: p99 latency (from the due time) <= ``slo_ms`` and error rate
+<= ``max_error_rate``. Deliberately bad payloads are left out of both.
+
+GPU plan. Endpoints cost different amounts of work (a CCTV frame is not a face), so a capacity
+measured at one mix is converted into work: ``cost_ms[e]`` is endpoint e's p50 service time at
+the lowest load step (no queueing, so it is the work one request brings), and one replica at
+its capacity does ``capacity_rps * sum(mix[e] * cost_ms[e])`` ms of work per second. The peak
+hour brings ``sum(demand_rps[e] * cost_ms[e])``; their ratio is the utilisation one replica
+would have, and ``replicas = ceil(utilisation * (1 + headroom))``. When the demand mix is the
+measured mix this is simply ``demand / capacity * (1 + headroom)``. An endpoint the peak hour
+needs but the load test did not measure is listed in ``unmeasured``, never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from loadtests.plan import ENDPOINTS
+
+
+@dataclass(frozen=True)
+class Capacity:
+    capacity_rps: float | None
+    step: int | None
+    slo_ms: float
+    max_error_rate: float
+    steps: int
+    steps_passing: int
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def find_capacity(steps: pd.DataFrame, slo_ms: float, max_error_rate: float) -> Capacity:
+    """The best passing step of a step summary (its "all" rows; see results.step_summary)."""
+    rows = steps[steps["endpoint"] == "all"]
+    rows = rows[rows["requests"] > 0]
+    ok = rows[(rows["p99_ms"] <= slo_ms) & (rows["error_rate"] <= max_error_rate)]
+    rule = f"p99 <= {slo_ms:g} ms and errors <= {max_error_rate:.2%}"
+    if rows.empty:
+        return Capacity(None, None, slo_ms, max_error_rate, 0, 0, "no step completed a request")
+    if ok.empty:
+        best = rows.loc[rows["p99_ms"].idxmin()]
+        return Capacity(None, None, slo_ms, max_error_rate, len(rows), 0,
+                        f"no step met {rule}: the best p99 was {best.p99_ms:.0f} ms at step "
+                        f"{int(best.step)} ({best.rps:.2f} req/s, errors {best.error_rate:.2%})")
+    top = ok.loc[ok["rps"].idxmax()]
+    detail = (f"step {int(top.step)}: {top.rps:.2f} req/s with p99 {top.p99_ms:.0f} ms and "
+              f"errors {top.error_rate:.2%} ({rule})")
+    beyond = rows[(rows["step"] > top.step) & ~rows.index.isin(ok.index)]
+    if len(beyond):
+        nxt = beyond.iloc[0]
+        detail += (f"; step {int(nxt.step)} failed at {nxt.rps:.2f} req/s: p99 "
+                   f"{nxt.p99_ms:.0f} ms, errors {nxt.error_rate:.2%}")
+    return Capacity(float(top.rps), int(top.step), slo_ms, max_error_rate, len(rows), len(ok),
+                    detail)
+
+
+def endpoint_costs(log: pd.DataFrame) -> dict[str, float]:
+    """Per endpoint, the p50 service time (ms) in the lowest-load step where it was sent."""
+    valid = log[~log["expected_error"] & log["ok"] & (log["step"] >= 0)]
+    costs = {}
+    for kind in ENDPOINTS:
+        mine = valid[valid["endpoint"] == kind]
+        if len(mine):
+            first = mine[mine["step"] == mine["step"].min()]
+            costs[kind] = float(np.median(first["service_ms"]))
+    return costs
+
+
+def measured_mix(log: pd.DataFrame, step: int | None) -> dict[str, float]:
+    """Shares of valid requests per endpoint (in ``step``, or over the whole run)."""
+    valid = log[~log["expected_error"]]
+    if step is not None:
+        valid = valid[valid["step"] == step]
+    counts = valid.groupby("endpoint").size()
+    total = counts.sum()
+    return {k: float(v / total) for k, v in counts.items()} if total else {}
+
+
+@dataclass(frozen=True)
+class GpuPlan:
+    capacity_rps: float
+    measured_on: str
+    headroom: float
+    cost_ms: dict[str, float]
+    measured_mix: dict[str, float]
+    peak_hour: dict[str, float]
+    demand_rps: dict[str, float]
+    unmeasured: list[str]
+    utilisation: float
+    replicas: int
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def plan_replicas(capacity_rps: float, cost_ms: dict[str, float], mix: dict[str, float],
+                  demand_rps: dict[str, float], headroom: float = 0.3,
+                  peak_hour: tuple[float, float] = (0.0, 3600.0),
+                  measured_on: str = "") -> GpuPlan:
+    """Replicas for ``demand_rps`` (see the module docstring for the model)."""
+    if not capacity_rps > 0:
+        raise ValueError(f"capacity_rps: must be > 0, got {capacity_rps}")
+    if headroom < 0:
+        raise ValueError(f"headroom: must be >= 0, got {headroom}")
+    work_per_req = sum(mix.get(k, 0.0) * cost_ms[k] for k in cost_ms)
+    if not work_per_req > 0:
+        raise ValueError(f"measured mix {mix} has no endpoint with a measured cost {cost_ms}")
+    replica_work = capacity_rps * work_per_req  # ms of work one replica does per second
+    unmeasured = sorted(k for k, d in demand_rps.items() if d > 0 and k not in cost_ms)
+    demand_work = sum(d * cost_ms[k] for k, d in demand_rps.items() if k in cost_ms)
+    util = demand_work / replica_work
+    replicas = math.ceil(util * (1.0 + headroom) - 1e-9) if demand_work > 0 else 0
+    replicas = max(replicas, 1) if demand_work > 0 else 0
+    covered = {k: d for k, d in demand_rps.items() if k in cost_ms}
+    detail = (f"peak-hour demand {sum(covered.values()):.2f} req/s "
+              f"({', '.join(f'{k} {v:.2f}' for k, v in covered.items())}) = {util:.2f} replicas "
+              f"of measured work; with {headroom:.0%} headroom: {replicas}")
+    if unmeasured:
+        detail += (f". NOT covered (not measured by this load test): "
+                   f"{', '.join(f'{k} {demand_rps[k]:.2f} req/s' for k in unmeasured)}")
+    return GpuPlan(capacity_rps, measured_on, headroom, cost_ms, mix,
+                   {"start_s": float(peak_hour[0]), "end_s": float(peak_hour[1])},
+                   dict(demand_rps), unmeasured, util, replicas, detail)

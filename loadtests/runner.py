@@ -1,0 +1,346 @@
+"""Run a load test end to end: check the service, build the plan and the payload pack, enrol the
+pack's travelers, run Locust headless (alone, or as ``--master`` with local ``--worker``s),
+then summarise into a load-test folder (:mod:`loadtests.results`).
+
+Workers on other machines: copy the repository, the payload pack and plan.json there, forward
+the service to a loopback port on that machine (``ssh -L 8000:127.0.0.1:8000 service-host``:
+load never goes to a non-loopback address), and start each worker with::
+
+    AIRTWIN_LOADTEST_PLAN=plan.json locust -f loadtests/locustfile.py --worker \\
+        --master-host MASTER --host http://127.0.0.1:8000 ScheduledTraveler
+
+(``plan.json``'s ``pack`` must point at the pack there; ``workers`` must count every worker,
+since each keeps its share of the open-loop schedule by its worker index.) The master is
+``airtwin loadtest ... --workers N``; it waits for N workers, local ones included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import httpx
+import pandas as pd
+
+from loadtests import capacity as cap
+from loadtests.payloads import PackSpec, PayloadPack, ensure_pack
+from loadtests.plan import (ENDPOINTS, PLAN_ENV, LoadPlan, PlanError, poisson_plan,
+                            require_loopback, sweep_plan)
+from loadtests.report import render_report
+from loadtests.results import (LOCUST_PREFIX, endpoint_summary, prepare_log, read_locust_stats,
+                               step_summary, totals, write_loadtest)
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+MAX_DURATION_S = 3600.0  # a load test is bounded in time...
+MAX_REQUESTS = 2_000_000  # ...and in the requests its plan may send
+MAX_USERS = 2000
+DEFAULT_MIX = {"verify": 0.6, "identify": 0.2, "analyze": 0.2}
+
+
+class LoadTestError(RuntimeError):
+    """The load test could not run; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class LoadTestOptions:
+    shape: str
+    host: str
+    out: Path
+    run: Path | None = None
+    users: tuple[int, ...] = (1, 2, 4, 8)
+    rps: tuple[float, ...] = ()
+    duration_s: float = 60.0
+    compress: float | None = None
+    scale: float = 1.0
+    sim_from: float | None = None
+    sim_to: float | None = None
+    bin_s: float = 300.0
+    mix: dict[str, float] | None = None
+    endpoints: tuple[str, ...] | None = None  # kinds to send (default: all the service has)
+    bad_share: float = 0.0  # share of deliberately corrupt uploads
+    analyze_fps: float | None = None
+    slo_ms: float = 200.0
+    max_error_rate: float = 0.001
+    headroom: float = 0.3
+    workers: int = 0
+    seed: int = 0
+    timeout_s: float = 10.0
+    settle_s: float = 1.0
+    token: str | None = field(default=None, repr=False)
+    pack: Path | None = None
+    pack_spec: PackSpec = field(default_factory=PackSpec)
+
+
+# --- the service ---------------------------------------------------------------------------
+
+def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str]:
+    """Which kinds the service at ``host`` serves (from its OpenAPI schema), once /readyz is 200."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            r = httpx.get(f"{host}/readyz", timeout=5.0)
+            if r.status_code == 200:
+                break
+            why = r.json().get("detail", r.text) if r.headers.get("content-type", "").startswith(
+                "application/json") else r.text
+        except httpx.HTTPError as exc:
+            why = f"{type(exc).__name__}: {exc}"
+        if time.monotonic() > deadline:
+            raise LoadTestError(f"service at {host} is not ready after {wait_s:g} s ({why}); "
+                                f"start it with `airtwin serve --backend dlib --port PORT`")
+        time.sleep(0.5)
+    paths = set(httpx.get(f"{host}/openapi.json", timeout=10.0).json().get("paths", {}))
+    kinds = {k for k in ENDPOINTS if f"/v1/{k}" in paths}
+    if "verify" in kinds:
+        kinds.add("corrupt")
+    return kinds, r.json().get("detail", "")
+
+
+def enrol_pack(host: str, pack: PayloadPack, token: str | None) -> int:
+    """Enrol the pack's travelers (consenting, synthetic); returns how many were enrolled."""
+    if token is None:
+        probe = httpx.post(f"{host}/v1/verify", data={"template_id": pack.enrol[0][0]},
+                           files={"image": ("x.jpg", pack.live[0][1], "image/jpeg")}, timeout=60)
+        if probe.status_code == 404:
+            raise LoadTestError("the pack's travelers are not enrolled and there is no API token "
+                                "to enrol them: pass --token-file FILE or set $AIRTWIN_API_TOKEN")
+        return 0
+    for template_id, jpeg in pack.enrol:
+        r = httpx.post(f"{host}/v1/enroll", headers={"Authorization": f"Bearer {token}"},
+                       data={"template_id": template_id, "consent": "true"},
+                       files={"image": (f"{template_id}.jpg", jpeg, "image/jpeg")}, timeout=120)
+        if r.status_code != 200:
+            raise LoadTestError(f"enrolling {template_id} failed: HTTP {r.status_code} {r.text}")
+    return len(pack.enrol)
+
+
+# --- the plan ------------------------------------------------------------------------------
+
+def choose_mix(opts: LoadTestOptions, served: set[str], notes: list[str]) -> dict[str, float]:
+    if opts.mix is not None:
+        mix = dict(opts.mix)
+    elif opts.run is not None:
+        from sim.results import load_run
+
+        from loadtests.replay import mix_from_run
+
+        mix = mix_from_run(load_run(opts.run, tables=["egate_transactions"]), opts.analyze_fps)
+    else:
+        mix = dict(DEFAULT_MIX)
+    wanted = set(opts.endpoints) if opts.endpoints else set(ENDPOINTS)
+    for kind in list(mix):
+        if kind not in wanted:
+            mix.pop(kind)
+        elif kind not in served and mix[kind] > 0:
+            notes.append(f"the service has no /v1/{kind}: {kind} requests left out of the mix")
+            mix.pop(kind)
+    if opts.bad_share > 0:
+        total = sum(mix.values())
+        mix["corrupt"] = total * opts.bad_share / (1.0 - opts.bad_share)
+    if sum(mix.values()) <= 0:
+        raise LoadTestError(f"nothing to send: the mix {opts.mix or 'of the run'} has no kind "
+                            f"that the service serves ({', '.join(sorted(served)) or 'none'})")
+    total = sum(mix.values())
+    return {k: v / total for k, v in mix.items() if v > 0}
+
+
+def build_plan(opts: LoadTestOptions, mix: dict[str, float], pack: Path, log_path: Path):
+    """The plan, and for replays the curve as sent."""
+    kw = dict(pack=str(pack), seed=opts.seed, timeout_s=opts.timeout_s, settle_s=opts.settle_s,
+              workers=opts.workers, log_path=str(log_path))
+    curve = None
+    if opts.shape == "sweep":
+        levels = opts.rps or opts.users
+        plan = sweep_plan(mix, opts.duration_s / len(levels), users=None if opts.rps else
+                          list(opts.users), rps=list(opts.rps) or None, **kw)
+    elif opts.shape == "poisson":
+        if len(opts.rps) != 1:
+            raise PlanError(f"poisson: give one target rate (--rps R), got {list(opts.rps)}")
+        plan = poisson_plan(mix, opts.rps[0], opts.duration_s, **kw)
+    elif opts.shape == "replay":
+        from sim.results import load_run
+
+        from loadtests.replay import compressed_curve, demand_curve, replay_plan
+
+        if opts.run is None:
+            raise PlanError("replay: needs a sim run folder (--run DIR)")
+        run = load_run(opts.run, tables=["egate_transactions"])
+        day = demand_curve(run, opts.bin_s, opts.analyze_fps)
+        span = (opts.sim_to or float(day["sim_t1"].iloc[-1])) - (opts.sim_from or 0.0)
+        compress = opts.compress or span / opts.duration_s
+        kinds = tuple(k for k in ENDPOINTS if k in mix)
+        plan = replay_plan(day, compress, opts.scale, opts.sim_from, opts.sim_to, kinds,
+                           mix.get("corrupt", 0.0), **kw)
+        curve = compressed_curve(plan, day, opts.sim_from)
+    else:
+        raise PlanError(f"shape: must be sweep, poisson or replay, got {opts.shape!r}")
+    check_bounds(plan)
+    return plan, curve
+
+
+def check_bounds(plan: LoadPlan) -> None:
+    if plan.duration_s > MAX_DURATION_S:
+        raise PlanError(f"duration: {plan.duration_s:g} s is over the {MAX_DURATION_S:g} s bound "
+                        f"of one load test (use a larger --compress or a shorter --duration)")
+    users = plan.pool_users if plan.mode == "open" else max(s.users for s in plan.steps)
+    if users > MAX_USERS:
+        raise PlanError(f"users: {users} is over the bound of {MAX_USERS}")
+    expected = sum((s.target_rps or 0) * (s.end_s - s.start_s) for s in plan.steps)
+    if expected > MAX_REQUESTS:
+        raise PlanError(f"the plan would send about {expected:.0f} requests, over the bound of "
+                        f"{MAX_REQUESTS} (lower --rps, --scale or --duration)")
+
+
+# --- Locust ----------------------------------------------------------------------------------
+
+def locust_commands(plan: LoadPlan, host: str, work: Path, port: int) -> list[list[str]]:
+    user = "ScheduledTraveler" if plan.mode == "open" else "ClosedLoopTraveler"
+    base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
+    master = [*base, "--headless", "--only-summary", "--csv", str(work / "locust" / LOCUST_PREFIX),
+              "--html", str(work / "locust" / "report.html"), "--exit-code-on-error", "0",
+              "--stop-timeout", f"{plan.timeout_s + 2:g}", "--logfile",
+              str(work / "locust" / "locust.log"), "--loglevel", "WARNING"]
+    if plan.workers == 0:
+        return [[*master, user]]
+    master += ["--master", "--expect-workers", str(plan.workers), "--master-bind-host",
+               "127.0.0.1", "--master-bind-port", str(port)]
+    worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
+              "--loglevel", "WARNING", user]
+    return [[*master, user]] + [worker] * plan.workers
+
+
+def run_locust(plan: LoadPlan, host: str, work: Path,
+               progress: Callable[[float, float], None] = lambda done, total: None) -> str:
+    """Run Locust to the end of the plan; returns its console output. Killed if it overruns."""
+    from pipeline.service.launcher import free_port
+
+    env = {**os.environ, PLAN_ENV: str(work / "plan.json")}
+    budget = plan.lead_s + plan.duration_s + plan.timeout_s + 60.0 + 15.0 * plan.workers
+    procs, logs = [], []
+    for cmd in locust_commands(plan, host, work, free_port()):
+        log = tempfile.TemporaryFile("w+")
+        procs.append(subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True))
+        logs.append(log)
+    start, master = time.monotonic(), procs[0]
+    try:
+        while master.poll() is None:
+            elapsed = time.monotonic() - start
+            progress(min(elapsed, plan.lead_s + plan.duration_s), plan.lead_s + plan.duration_s)
+            if elapsed > budget:
+                raise LoadTestError(f"Locust did not finish within {budget:.0f} s; stopped it")
+            time.sleep(0.25)
+        for p in procs[1:]:
+            p.wait(timeout=30)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(timeout=10)
+    logs[0].seek(0)
+    output = logs[0].read()
+    for log in logs:
+        log.close()
+    if master.returncode != 0:
+        raise LoadTestError(f"Locust exited with {master.returncode}:\n{output[-4000:]}")
+    return output
+
+
+# --- the whole test ----------------------------------------------------------------------------
+
+def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
+                 progress: Callable[[float, float], None] = lambda d, t: None) -> Path:
+    host = require_loopback(opts.host).rstrip("/")
+    if opts.workers < 0:
+        raise PlanError(f"workers: must be >= 0, got {opts.workers}")
+    served, service = service_endpoints(host)
+    notes: list[str] = []
+    mix = choose_mix(opts, served, notes)
+    out = Path(opts.out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spec = dataclasses.replace(
+        opts.pack_spec, run=str(opts.run.resolve()) if opts.run else "",
+        frames_per_camera=opts.pack_spec.frames_per_camera if "analyze" in mix else 0,
+        scenario=opts.pack_spec.scenario or _default_scenario())
+    digest = hashlib.sha1(repr(spec).encode()).hexdigest()[:12]
+    pack_dir = opts.pack or out.parent / "packs" / f"pack-{digest}"
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        (work / "locust").mkdir()
+        plan, curve = build_plan(opts, mix, pack_dir.resolve(), work / "requests.raw.parquet")
+        say(f"payload pack: {pack_dir}")
+        ensure_pack(pack_dir, spec, say)
+        pack = PayloadPack.load(pack_dir)
+        if {"verify", "identify", "corrupt"} & set(mix):
+            say(f"enrolled {enrol_pack(host, pack, opts.token)} synthetic travelers")
+        (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
+        say(f"{opts.shape}: {plan.mode} loop, {len(plan.steps)} step(s), {plan.duration_s:.0f} s"
+            f" of load" + (f", {opts.workers} workers" if opts.workers else ""))
+        run_locust(plan, host, work, progress)
+        return summarise(opts, plan, curve, work, out, host, service, mix, notes)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _default_scenario() -> str:
+    return str(Path(__file__).resolve().parents[1] / "scenarios" / "icn_t1_arrivals_peak.yaml")
+
+
+def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Path, host: str,
+              service: str, mix: dict, notes: list[str]) -> Path:
+    raw = work / "requests.raw.parquet"
+    if not raw.is_file():
+        raise LoadTestError(f"Locust wrote no request log ({raw}); see {work}/locust/locust.log")
+    log = prepare_log(pd.read_parquet(raw), plan)
+    raw.unlink()
+    stats = read_locust_stats(work / "locust" / f"{LOCUST_PREFIX}_stats.csv")
+    steps = step_summary(log, plan, opts.slo_ms, opts.max_error_rate)
+    found = cap.find_capacity(steps, opts.slo_ms, opts.max_error_rate)
+    summary = {"airtwin_version": _version(), "created": datetime.now(timezone.utc).isoformat(
+        timespec="seconds"), "shape": plan.shape, "mode": plan.mode, "host": host,
+        "service": service, "duration_s": plan.duration_s, "workers": plan.workers,
+        "seed": plan.seed, "run": str(opts.run) if opts.run else None, "mix": mix,
+        "slo_ms": opts.slo_ms, "max_error_rate": opts.max_error_rate,
+        "totals": totals(log, plan.duration_s), "capacity": found.to_dict(), "notes": notes}
+    gpu = None
+    if opts.run is not None and found.capacity_rps:
+        from sim.results import load_run
+
+        from loadtests.replay import peak_hour
+
+        peak = peak_hour(load_run(opts.run, tables=["egate_transactions"]), opts.analyze_fps)
+        gpu = cap.plan_replicas(found.capacity_rps, cap.endpoint_costs(log),
+                                cap.measured_mix(log, found.step), peak.demand_rps,
+                                opts.headroom, (peak.start_s, peak.end_s),
+                                measured_on=service or "this service").to_dict()
+    else:
+        summary["gpu_plan_note"] = ("needs a sim run (--run DIR) for the peak demand"
+                                    if opts.run is None else "no step met the SLO, so there "
+                                    "is no measured capacity to plan with")
+    tables = {"endpoints": endpoint_summary(stats, log), "steps": steps, "requests": log}
+    if curve is not None:
+        tables["curve"] = curve
+    report = render_report(summary, tables["endpoints"], steps, plan, gpu)
+    return write_loadtest(work, out, summary, tables, report, gpu)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("airtwin")
+    except PackageNotFoundError:
+        return "unknown"
