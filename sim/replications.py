@@ -7,6 +7,7 @@ replication, and it is also the replication's ``identity_seed`` (synthetic faces
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.kpi import headline, kpi_tables, summarise
+from sim.loader import parse_scenario, scenario_json
 from sim.scenario import Scenario
 from sim.terminal import simulate
 from sim.verifier import GateVerifier
@@ -35,12 +37,19 @@ def replication_seeds(seed: int, n: int) -> list[int]:
 
 
 def with_horizon(s: Scenario, horizon_s: float | None) -> Scenario:
-    """The scenario with another horizon (flights landing after it simply never arrive)."""
+    """The scenario re-validated with another horizon. Flights landing at or after it and
+    incidents ending after it are left out (they would never happen within the run)."""
     if horizon_s is None:
         return s
     if not horizon_s > 0:
         raise ValueError(f"horizon must be > 0 s, got {horizon_s}")
-    return s.model_copy(update={"horizon_s": float(horizon_s)})
+    data = json.loads(scenario_json(s))
+    data["horizon_s"] = float(horizon_s)
+    data["flights"]["schedule"] = [f for f in data["flights"]["schedule"]
+                                   if f["time_s"] + f["delay_s"] < horizon_s]
+    data["incidents"] = [i for i in data["incidents"]
+                         if i["time_s"] + i["duration_s"] <= horizon_s]
+    return parse_scenario(data, f"{s.name} (horizon {horizon_s:g} s)")
 
 
 @dataclass(frozen=True)
