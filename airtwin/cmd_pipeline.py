@@ -72,7 +72,10 @@ def _table(title: str, columns: list[str], rows: list[list]) -> None:
         t.add_column(c, justify="right" if c not in columns[:1] else "left")
     for r in rows:
         t.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in r])
-    Console().print(t)
+    console = Console()
+    if not console.is_terminal:  # piped into a file or a CI log: don't squeeze to 80 columns
+        console = Console(width=150)
+    console.print(t)
 
 
 # --- calibrate -----------------------------------------------------------------------------
@@ -298,7 +301,7 @@ def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
     _table(f"detection on {n} identities x {lives} live captures + enrolment (target >= 99%)",
            ["detector", "captures", "n", "rate", "by skin tone"], rows)
     _table("identity separability (live vs enrolment)",
-           ["embedder", "genuine", "impostor", "gen mean", "imp mean", "d'", "EER",
+           ["embedder", "genuine", "impostor", "genuine mean", "impostor mean", "d'", "EER",
             "TAR@FAR1e-3", "GT fallbacks"],
            [[k, s["n_genuine"], s["n_impostor"], s["genuine_mean"], s["impostor_mean"],
              s["d_prime"], f"{s['eer']:.2%}", f"{s['tar_at_far']:.2%}",

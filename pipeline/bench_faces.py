@@ -87,10 +87,10 @@ def separability(detector, embedder, backend: str, data, far: float = 1e-3,
     own[np.arange(len(owner)), owner] = True
     summary = score_summary(S[own], S[~own], far)
     summary["ground_truth_fallbacks"] = int(fallbacks)
-    hist_edges = np.linspace(-0.2, 1.0, 25)
+    hist_edges = np.linspace(float(S.min()), float(S.max()), 31)
     summary["genuine_hist"] = np.histogram(S[own], hist_edges)[0].tolist()
     summary["impostor_hist"] = np.histogram(S[~own], hist_edges)[0].tolist()
-    summary["hist_edges"] = hist_edges.round(3).tolist()
+    summary["hist_edges"] = hist_edges.round(4).tolist()
     return summary
 
 

@@ -82,32 +82,40 @@ def _bare_calls(rec: Recognizer, backend: str, image: np.ndarray, det) -> Callab
 
 
 def stage_latencies(rec: Recognizer, backend: str, images: list[np.ndarray],
-                    progress=None) -> dict:
+                    progress=None, repeats: int = 2) -> dict:
+    """Stage latencies per face, and the end-to-end over bare-model-calls ratio (each side the
+    best of ``repeats`` runs per image, so both see the same noise)."""
     ref = None
-    rows, bare_t = [], []
+    rows, e2e_t, bare_t = [], [], []
     for im in images[:3]:  # warm-up: first calls pay for allocations and lazy init
         rec.extract(im)
     for im in images:
-        t0 = time.perf_counter()
-        probe = rec.extract(im)
-        res = rec.compare(probe, probe.vector if ref is None else ref, 0.5) if probe.acquired \
-            else None
-        e2e = time.perf_counter() - t0
+        best = None
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            probe = rec.extract(im)
+            res = rec.compare(probe, probe.vector if ref is None else ref, 0.5) \
+                if probe.acquired else None
+            e2e = time.perf_counter() - t0
+            if best is None or e2e < best[0]:
+                best = (e2e, probe, res)
         if progress:
             progress(1)
+        e2e, probe, res = best
         if res is None:
             continue
         ref = probe.vector
         lat = res.latency
-        rows.append((lat.detect_s, lat.align_s, lat.embed_s, lat.match_s, lat.total_s, e2e))
+        rows.append((lat.detect_s, lat.align_s, lat.embed_s, lat.match_s, lat.total_s))
+        e2e_t.append(e2e)
         bare = _bare_calls(rec, backend, im, probe.detection)
         bare()
-        bare_t.append(min(_timed(bare) for _ in range(2)))
-    a = np.asarray(rows, float).reshape(-1, 6)
+        bare_t.append(min(_timed(bare) for _ in range(repeats)))
+    a = np.asarray(rows, float).reshape(-1, 5)
     names = ("detect", "align", "embed", "match", "total")
     stages = {n: {"p50_ms": 1e3 * _pct(a[:, i], 50), "p99_ms": 1e3 * _pct(a[:, i], 99)}
               for i, n in enumerate(names)}
-    e2e_med, bare_med = float(np.median(a[:, 5])), float(np.median(bare_t))
+    e2e_med, bare_med = float(np.median(e2e_t)), float(np.median(bare_t))
     return {"n_faces": int(len(a)), "n_fta": len(images) - int(len(a)), "stages": stages,
             "end_to_end_ms": 1e3 * e2e_med, "bare_model_calls_ms": 1e3 * bare_med,
             "overhead_ratio": e2e_med / bare_med, "overhead_target": 1.10}

@@ -143,7 +143,9 @@ class NumpyGallery:
         p = self._prep(probes)
         g = self.matrix()
         if self.metric == "cosine":
-            return (g @ p.astype(self.dtype).T).T.astype(np.float32)
+            if len(p) == 1:  # one probe: a matrix-vector product, read the gallery once
+                return (g @ p[0].astype(self.dtype))[None, :].astype(np.float32, copy=False)
+            return (p.astype(self.dtype) @ g.T).astype(np.float32, copy=False)
         return scores(p, g.astype(np.float32), "l2")
 
     def search_batch(self, probes: np.ndarray, k: int = 1,
