@@ -34,6 +34,13 @@ def _load(path, providers: list[str], task: str):
     if model is None or model.taskname != task:
         got = "nothing" if model is None else model.taskname
         raise RuntimeError(f"{path}: insightface loads it as {got}, expected a {task} model")
+    got = _active_provider(model)
+    if got != providers[0]:
+        # onnxruntime quietly falls back to the CPU when the GPU libraries fail to load.
+        from pipeline.models import ModelPackError
+        raise ModelPackError(f"{path}: asked onnxruntime for {providers[0]} but the session runs "
+                             f"on {got}; check the CUDA/cuDNN (and TensorRT) libraries that "
+                             f"onnxruntime-gpu needs (onnxruntime's log says which failed to load)")
     # ctx_id < 0 makes insightface pin the session to the CPU provider.
     model.prepare(-1 if providers[0] == "CPUExecutionProvider" else 0)
     return model
