@@ -62,6 +62,8 @@ def loadtest(
     scale: float = typer.Option(1.0, help="replay: multiply every rate by this"),
     sim_from: float = typer.Option(None, help="replay: start at this simulated time (s)"),
     sim_to: float = typer.Option(None, help="replay: stop at this simulated time (s)"),
+    bin_s: float = typer.Option(300.0, help="replay: curve resolution in simulated seconds "
+                                "(coarsened so each step holds >= 5 s of load)"),
     mix: str = typer.Option(None, help="shares of requests, e.g. verify=0.6,identify=0.2,"
                             "analyze=0.2 (default: the run's, else that one)"),
     endpoints: str = typer.Option(None, help="only these kinds, e.g. verify,identify"),
@@ -71,6 +73,8 @@ def loadtest(
                                       "(default: the camera's fps)"),
     slo_ms: float = typer.Option(200.0, help="p99 latency target (ms)"),
     max_error_rate: float = typer.Option(0.001, help="error-rate target (0.001 = 0.1%)"),
+    min_step_requests: int = typer.Option(10, help="a step counts for the capacity only with "
+                                          "this many valid requests"),
     headroom: float = typer.Option(0.3, help="GPU plan: spare capacity at the peak hour"),
     out: Path = typer.Option(None, help="load-test folder (default: results/loadtest/"
                              "<shape>-<UTC time>)"),
@@ -103,7 +107,7 @@ def loadtest(
             out=out or Path("results/loadtest") / f"{shape}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}",
             users=_numbers(users, "--users", int), rps=_numbers(rps, "--rps", float),
             duration_s=duration, compress=compress, scale=scale, sim_from=sim_from,
-            sim_to=sim_to, mix=_mix(mix), bad_share=bad_share, analyze_fps=analyze_fps,
+            sim_to=sim_to, bin_s=bin_s, min_step_requests=min_step_requests, mix=_mix(mix), bad_share=bad_share, analyze_fps=analyze_fps,
             endpoints=tuple(e.strip() for e in endpoints.split(",")) if endpoints else None,
             slo_ms=slo_ms, max_error_rate=max_error_rate, headroom=headroom, workers=workers,
             seed=seed, timeout_s=timeout, token=token, pack=pack,

@@ -24,6 +24,8 @@ import pandas as pd
 
 from loadtests.plan import ENDPOINTS
 
+MIN_STEP_REQUESTS = 10  # fewer, and a step's p99 is just its slowest request or two
+
 
 @dataclass(frozen=True)
 class Capacity:
@@ -31,27 +33,33 @@ class Capacity:
     step: int | None
     slo_ms: float
     max_error_rate: float
-    steps: int
+    steps: int  # steps with enough requests to judge
     steps_passing: int
     detail: str
+    min_requests: int = MIN_STEP_REQUESTS
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def find_capacity(steps: pd.DataFrame, slo_ms: float, max_error_rate: float) -> Capacity:
-    """The best passing step of a step summary (its "all" rows; see results.step_summary)."""
+def find_capacity(steps: pd.DataFrame, slo_ms: float, max_error_rate: float,
+                  min_requests: int = MIN_STEP_REQUESTS) -> Capacity:
+    """The best passing step of a step summary (its "all" rows; see results.step_summary).
+    Steps with fewer than ``min_requests`` valid requests say too little to count."""
     rows = steps[steps["endpoint"] == "all"]
-    rows = rows[rows["requests"] > 0]
+    rows = rows[rows["requests"] >= max(min_requests, 1)]
     ok = rows[(rows["p99_ms"] <= slo_ms) & (rows["error_rate"] <= max_error_rate)]
     rule = f"p99 <= {slo_ms:g} ms and errors <= {max_error_rate:.2%}"
     if rows.empty:
-        return Capacity(None, None, slo_ms, max_error_rate, 0, 0, "no step completed a request")
+        return Capacity(None, None, slo_ms, max_error_rate, 0, 0,
+                        f"no step had the {min_requests} valid requests a capacity figure needs",
+                        min_requests)
     if ok.empty:
         best = rows.loc[rows["p99_ms"].idxmin()]
         return Capacity(None, None, slo_ms, max_error_rate, len(rows), 0,
                         f"no step met {rule}: the best p99 was {best.p99_ms:.0f} ms at step "
-                        f"{int(best.step)} ({best.rps:.2f} req/s, errors {best.error_rate:.2%})")
+                        f"{int(best.step)} ({best.rps:.2f} req/s, errors {best.error_rate:.2%})",
+                        min_requests)
     top = ok.loc[ok["rps"].idxmax()]
     detail = (f"step {int(top.step)}: {top.rps:.2f} req/s with p99 {top.p99_ms:.0f} ms and "
               f"errors {top.error_rate:.2%} ({rule})")
@@ -61,7 +69,7 @@ def find_capacity(steps: pd.DataFrame, slo_ms: float, max_error_rate: float) -> 
         detail += (f"; step {int(nxt.step)} failed at {nxt.rps:.2f} req/s: p99 "
                    f"{nxt.p99_ms:.0f} ms, errors {nxt.error_rate:.2%}")
     return Capacity(float(top.rps), int(top.step), slo_ms, max_error_rate, len(rows), len(ok),
-                    detail)
+                    detail, min_requests)
 
 
 def endpoint_costs(log: pd.DataFrame) -> dict[str, float]:

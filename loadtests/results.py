@@ -27,7 +27,8 @@ latencies are milliseconds.
                           loop; NaN closed loop), t_start, t_end (measured window, after the
                           step's settle time), requests, failures, error_rate, rps, p50_ms,
                           p95_ms, p99_ms, late_starts, passes (p99 <= SLO and error_rate <=
-                          max; only on "all" rows, else NaN)
+                          max; only on "all" rows, else NaN; the capacity also needs the step
+                          to hold >= capacity.min_requests valid requests)
       requests.parquet    one row per request: t_sched (when it was due), t_start (when it was
                           sent), latency_ms (from t_sched to the reply: what the traveler
                           waited), service_ms (from t_start to the reply), name, endpoint
@@ -52,7 +53,8 @@ latencies are milliseconds.
                 "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "late_starts": ...,
                 "late_share": ..., "bad_requests": ..., "bad_rejected": ...},  # deliberately bad
      "capacity": {"capacity_rps": 7.9 or null, "step": 3 or null, "slo_ms": 200.0,
-                  "max_error_rate": 0.001, "steps": 5, "steps_passing": 3, "detail": "..."},
+                  "max_error_rate": 0.001, "steps": 5, "steps_passing": 3, "detail": "...",
+                  "min_requests": 10},
      "gpu_plan": null or the gpu_plan.json object,
      "files": {"endpoints": "endpoints.parquet", ...}}
 

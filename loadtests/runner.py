@@ -44,6 +44,7 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_DURATION_S = 3600.0  # a load test is bounded in time...
 MAX_REQUESTS = 2_000_000  # ...and in the requests its plan may send
 MAX_USERS = 2000
+MIN_REPLAY_STEP_S = 5.0  # seconds of load per replay step, at least
 DEFAULT_MIX = {"verify": 0.6, "identify": 0.2, "analyze": 0.2}
 
 
@@ -76,6 +77,7 @@ class LoadTestOptions:
     seed: int = 0
     timeout_s: float = 10.0
     settle_s: float = 1.0
+    min_step_requests: int = cap.MIN_STEP_REQUESTS
     token: str | None = field(default=None, repr=False)
     pack: Path | None = None
     pack_spec: PackSpec = field(default_factory=PackSpec)
@@ -175,9 +177,11 @@ def build_plan(opts: LoadTestOptions, mix: dict[str, float], pack: Path, log_pat
         if opts.run is None:
             raise PlanError("replay: needs a sim run folder (--run DIR)")
         run = load_run(opts.run, tables=["egate_transactions"])
-        day = demand_curve(run, opts.bin_s, opts.analyze_fps)
-        span = (opts.sim_to or float(day["sim_t1"].iloc[-1])) - (opts.sim_from or 0.0)
+        horizon = float(run.summary.get("horizon_s") or run.scenario["horizon_s"])
+        span = (opts.sim_to or horizon) - (opts.sim_from or 0.0)
         compress = opts.compress or span / opts.duration_s
+        # Each step is a statistics window too: keep it long enough to say something.
+        day = demand_curve(run, max(opts.bin_s, compress * MIN_REPLAY_STEP_S), opts.analyze_fps)
         kinds = tuple(k for k in ENDPOINTS if k in mix)
         plan = replay_plan(day, compress, opts.scale, opts.sim_from, opts.sim_to, kinds,
                            mix.get("corrupt", 0.0), **kw)
@@ -268,10 +272,7 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
     mix = choose_mix(opts, served, notes)
     out = Path(opts.out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    spec = dataclasses.replace(
-        opts.pack_spec, run=str(opts.run.resolve()) if opts.run else "",
-        frames_per_camera=opts.pack_spec.frames_per_camera if "analyze" in mix else 0,
-        scenario=opts.pack_spec.scenario or _default_scenario())
+    spec = pack_spec(opts, mix)
     digest = hashlib.sha1(repr(spec).encode()).hexdigest()[:12]
     pack_dir = opts.pack or out.parent / "packs" / f"pack-{digest}"
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -295,8 +296,14 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
         raise
 
 
-def _default_scenario() -> str:
-    return str(Path(__file__).resolve().parents[1] / "scenarios" / "icn_t1_arrivals_peak.yaml")
+def pack_spec(opts: LoadTestOptions, mix: dict[str, float]) -> PackSpec:
+    """The pack this test needs: CCTV frames (of the run, else of the default scenario) only
+    when it sends analyze requests."""
+    if "analyze" not in mix:
+        return dataclasses.replace(opts.pack_spec, frames_per_camera=0, run="", scenario="")
+    default = Path(__file__).resolve().parents[1] / "scenarios" / "icn_t1_arrivals_peak.yaml"
+    return dataclasses.replace(opts.pack_spec, run=str(opts.run.resolve()) if opts.run else "",
+                               scenario=opts.pack_spec.scenario or str(default))
 
 
 def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Path, host: str,
@@ -308,7 +315,7 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Pat
     raw.unlink()
     stats = read_locust_stats(work / "locust" / f"{LOCUST_PREFIX}_stats.csv")
     steps = step_summary(log, plan, opts.slo_ms, opts.max_error_rate)
-    found = cap.find_capacity(steps, opts.slo_ms, opts.max_error_rate)
+    found = cap.find_capacity(steps, opts.slo_ms, opts.max_error_rate, opts.min_step_requests)
     summary = {"airtwin_version": _version(), "created": datetime.now(timezone.utc).isoformat(
         timespec="seconds"), "shape": plan.shape, "mode": plan.mode, "host": host,
         "service": service, "duration_s": plan.duration_s, "workers": plan.workers,
