@@ -1,0 +1,167 @@
+"""Cached readers of result folders for the pages (``st.cache_data`` for tables and figures
+read from disk, ``st.cache_resource`` for the CCTV feed that renders frames).
+
+Every reader takes the path and a ``stamp`` (the mtime :mod:`dashboard.folders` saw), so a
+folder rewritten by a new run is read again. Errors are :class:`sim.results.RunFolderError`
+(or the load-test reader's own error), naming the file; the pages turn them into messages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import camera, folders
+from sim.results import RunFolderError, load_run
+
+RESULTS_ENV = folders.RESULTS_ENV
+DEFAULT_RESULTS = "runs"
+
+
+def results_root() -> Path:
+    """The folder ``airtwin dashboard --results`` named (passed in :data:`RESULTS_ENV`)."""
+    return Path(os.environ.get(RESULTS_ENV) or DEFAULT_RESULTS).expanduser().resolve()
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def index(root: str) -> folders.ResultsIndex:
+    return folders.scan(root)
+
+
+# --- run folders ----------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=256)
+def run_meta(path: str, stamp: float) -> tuple[dict, dict | None]:
+    """(summary.json, scenario.json) of a run folder, checked by :func:`sim.results.load_run`."""
+    run = load_run(path, tables=[])
+    return run.summary, run.scenario
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def run_table(path: str, stamp: float, name: str) -> pd.DataFrame:
+    """One table the run's summary lists."""
+    return load_run(path, tables=[name])[name]
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def extra_table(path: str, stamp: float, name: str) -> pd.DataFrame | None:
+    """A table another tool may have added to the run (recognition, watchlist_hits,
+    danger_alerts, ...); None when the run has none."""
+    summary, _ = run_meta(path, stamp)
+    file = folders.find_table(Path(path), summary, name)
+    if file is None:
+        return None
+    try:
+        return pd.read_parquet(file)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise RunFolderError(f"{file}: not a readable Parquet file ({exc})") from None
+
+
+# --- sweeps ---------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=32)
+def sweep(path: str, stamp: float) -> tuple[pd.DataFrame, list[dict], str | None]:
+    """(comparison table, finished points' summaries, a note when the table was rebuilt)."""
+    from dashboard.measures import sweep_from_points
+
+    folder = Path(path)
+    points = []
+    for p in sorted((folder / "points").glob("*/summary.json")) if (folder / "points").is_dir() \
+            else []:
+        try:
+            points.append(load_run(p.parent, tables=[]).summary | {"_path": str(p.parent)})
+        except RunFolderError:
+            continue  # an unfinished point: the sweep reruns it
+    comparison = folder / "comparison.parquet"
+    if comparison.is_file():
+        try:
+            return pd.read_parquet(comparison), points, None
+        except Exception as exc:
+            raise RunFolderError(f"{comparison}: not a readable Parquet file ({exc})") from None
+    if not points:
+        raise RunFolderError(f"{folder}: a sweep folder with no comparison.parquet and no "
+                             f"finished point yet")
+    return sweep_from_points(points), points, (f"{comparison.name} not written yet (sweep "
+                                               f"unfinished): {len(points)} finished points shown")
+
+
+# --- load tests, services, benches -------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=32)
+def loadtest(path: str, stamp: float) -> dict:
+    """summary (dict), endpoints, steps, curve (DataFrames or None), report (text or None) of a
+    load-test folder (format in :mod:`loadtests.results`)."""
+    import json
+
+    folder = Path(path)
+    summary_file = folder / "summary.json"
+    try:
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunFolderError(f"{summary_file}: cannot read ({exc})") from None
+    files = summary.get("files") or {}
+
+    def table(name: str, required: bool) -> pd.DataFrame | None:
+        f = folder / files.get(name, f"{name}.parquet")
+        if not f.is_file():
+            if required:
+                raise RunFolderError(f"{f}: table {name!r} of the load test is missing")
+            return None
+        try:
+            return pd.read_parquet(f)
+        except Exception as exc:
+            raise RunFolderError(f"{f}: not a readable Parquet file ({exc})") from None
+
+    report = folder / "report.md"
+    return {"summary": summary, "endpoints": table("endpoints", True),
+            "steps": table("steps", False), "curve": table("curve", False),
+            "report": report.read_text(encoding="utf-8") if report.is_file() else None}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def audit(path: str, stamp: float):
+    from dashboard.measures_ops import audit_figures
+
+    return audit_figures(Path(path) / "audit.jsonl")
+
+
+METRICS_FILES = ("metrics.prom", "metrics.txt")
+
+
+@st.cache_data(show_spinner=False, ttl=15)
+def service_metrics(folder: str) -> tuple[dict[str, float] | None, str | None]:
+    """(sample → value, file name) from a saved /metrics snapshot in ``folder``, if any."""
+    from dashboard.measures_ops import metric_values
+
+    for name in METRICS_FILES:
+        f = Path(folder) / name
+        if f.is_file():
+            return metric_values(f.read_text(encoding="utf-8")), name
+    return None, None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bench_json(path: str, stamp: float) -> dict:
+    import json
+
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# --- camera frames -------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=2)
+def feed(path: str, stamp: float, replication: int, camera_id: str):
+    """A CCTV feed over one replication of the run (trajectories and scene built once)."""
+    summary, scenario = run_meta(path, stamp)
+    tables = {name: run_table(path, stamp, name) for name in ("travelers", "visits", "walks")}
+    seeds = summary.get("replication_seeds") or [summary.get("seed", 0)]
+    return camera.make_feed(scenario, camera_id, camera.replication_records(tables, replication),
+                            int(seeds[replication]))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def rendered_frame(path: str, stamp: float, replication: int, camera_id: str, t: float
+                   ) -> tuple[np.ndarray, float, camera.Overlays]:
+    """(BGR image, the frame's time, its ground truth) of the camera tick nearest ``t``."""
+    frame = feed(path, stamp, replication, camera_id).render(t)
+    return frame.image, frame.t, camera.frame_overlays(frame)
