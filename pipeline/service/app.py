@@ -3,10 +3,15 @@
 
 Routers are found, not listed: every module ``pipeline/service/routes_*.py`` that defines
 ``router`` (a FastAPI ``APIRouter``) is included, one module per area (operations, recognition,
-and whatever is added later, such as danger detection). A routes module may also define
-``prepare(state)``: it runs on the model-loading thread after the recognizer is prepared, and
-``/readyz`` turns ready only once every one has returned. Modules reach the shared state as
-``request.app.state.service`` (metrics, image intake, config).
+and whatever is added later, such as danger detection). A routes module may also define:
+
+- ``prepare(state)``: runs on the model-loading thread after the recognizer is prepared;
+  ``/readyz`` turns ready only once every one has returned (load your models here);
+- ``async start(state)`` / ``async stop(state)``: run in the event loop when the server starts
+  and stops (start a :class:`~pipeline.service.batching.MicroBatcher` of your own here).
+
+Modules reach the shared state as ``request.app.state.service`` (config, metrics, image intake
+with :meth:`ServiceState.read_image`, and ``extras``, a dict for their own objects).
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ def create_app(config: ServiceConfig, recognizer: Recognizer | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         state.batcher.start()
+        for mod in modules:
+            if hasattr(mod, "start"):
+                await mod.start(state)
         tasks = [asyncio.create_task(_prepare(state, modules), name="airtwin-prepare"),
                  asyncio.create_task(_sweep(state), name="airtwin-retention")]
         try:
@@ -93,6 +101,9 @@ def create_app(config: ServiceConfig, recognizer: Recognizer | None = None,
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for mod in modules:
+                if hasattr(mod, "stop"):
+                    await mod.stop(state)
             await state.batcher.stop()
 
     app = FastAPI(title="airtwin recognition service", version="1",

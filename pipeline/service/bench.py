@@ -4,7 +4,7 @@ pipeline called in process, compared at the same p99 latency.
 Both sides do the same work per request: decode a JPEG, detect, align, embed, and score against
 an enrolled template (1:1 verify). In process, ``c`` client threads call the pipeline, which, as
 in the service, has one model thread (a lock). Through HTTP, ``c`` async clients post to a real
-``airtwin serve`` child process. Each side gives a curve of (throughput, p99) over ``c``; the
+``airtwin serve`` child process (the client runs in this process, on the same CPU). Each side gives a curve of (throughput, p99) over ``c``; the
 service's throughput at the in-process p99 is read off its curve (linear between measured
 points), and the ratio is taken at the in-process point of highest throughput.
 """
@@ -52,7 +52,9 @@ class Probes:
 
 
 def synthetic_probes(n_identities: int = 4, lives: int = 2, seed: int = BENCH_SEED) -> Probes:
-    from sim.faces import make_identity, render_enrolment, render_live
+    """Frontal live captures, so every request runs every stage (a capture with no face found
+    would skip the embedder and make the work per request depend on the draw)."""
+    from sim.faces import CaptureVariation, make_identity, render_enrolment, render_live
 
     enrol, live = {}, []
     for i in range(n_identities):
@@ -60,7 +62,8 @@ def synthetic_probes(n_identities: int = 4, lives: int = 2, seed: int = BENCH_SE
         rng = np.random.default_rng([seed, i])
         tid = f"bench-{i}"
         enrol[tid] = encode_jpeg(render_enrolment(idt).image)
-        live += [(tid, encode_jpeg(render_live(idt, rng).image)) for _ in range(lives)]
+        live += [(tid, encode_jpeg(render_live(idt, rng, CaptureVariation.none()).image))
+                 for _ in range(lives)]
     return Probes(enrol, live)
 
 
@@ -147,19 +150,12 @@ def bench_service(backend: str = "dlib", concurrency: tuple[int, ...] = (1, 2, 4
             raise RuntimeError(f"no face found in the synthetic enrolment image {tid}")
         refs[tid] = face.vector
 
-    inproc = []
-    for c in concurrency:
-        progress(f"in-process, {c} client(s)")
-        run_in_process(rec, refs, probes, th, c, min(c, 4))  # warm-up
-        inproc.append(run_in_process(rec, refs, probes, th, c, max(requests, 4 * c)))
-    del rec  # free the in-process models before the service loads its own
-
     token = secrets.token_urlsafe(24)
     args = ["--backend", backend, "--max-batch", str(max_batch), "--max-wait-ms", str(max_wait_ms),
             "--queue-size", str(max(64, 2 * max(concurrency)))]
     if model_dir is not None:
         args += ["--model-dir", str(model_dir)]
-    http = []
+    inproc, http = [], []
     with tempfile.TemporaryDirectory(prefix="airtwin-bench-") as tmp:
         args += ["--audit-log", str(Path(tmp) / "audit.jsonl")]
         progress("starting airtwin serve")
@@ -170,10 +166,16 @@ def bench_service(backend: str = "dlib", concurrency: tuple[int, ...] = (1, 2, 4
                                files={"image": ("enrol.jpg", jpeg, "image/jpeg")},
                                data={"template_id": tid, "consent": "true"}, timeout=60)
                 r.raise_for_status()
+            # Each level runs in process and then through HTTP, back to back, so a change in
+            # what else the machine is doing hits both sides alike.
             for c in concurrency:
+                n = max(requests, 4 * c)
+                progress(f"in-process, {c} client(s)")
+                run_in_process(rec, refs, probes, th, c, min(c, 4))  # warm-up
+                inproc.append(run_in_process(rec, refs, probes, th, c, n))
                 progress(f"HTTP, {c} client(s)")
                 asyncio.run(_http_load(svc.url, probes, c, min(c, 4)))  # warm-up
-                http.append(asyncio.run(_http_load(svc.url, probes, c, max(requests, 4 * c))))
+                http.append(asyncio.run(_http_load(svc.url, probes, c, n)))
 
     rows = []
     for p in inproc:

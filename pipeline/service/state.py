@@ -43,6 +43,7 @@ class ServiceState:
             recognizer.extract_batch, max_batch=config.max_batch,
             max_wait_s=config.max_wait_ms / 1000, queue_size=config.queue_size,
             on_batch=self.metrics.batch_size.observe, on_depth=self.metrics.queue_depth.set)
+        self.extras: dict = {}  # objects of other routes modules (see pipeline.service.app)
         self.ready = False
         self.not_ready_reason = "models are loading"
         self.metrics.templates.set(len(self.store))

@@ -97,3 +97,19 @@ def test_metrics_count_requests_stages_batches(service, faces):
     for stage in ("decode", "queue", "detect", "align", "embed", "match"):
         assert f'airtwin_stage_seconds_count{{stage="{stage}"}}' in text
     assert "airtwin_batch_size_count" in text and "airtwin_queue_depth" in text
+
+
+def test_insightface_backend_serves_from_a_model_dir(shared_models, faces, tmp_path):
+    from pipeline.service.launcher import ServiceProcess
+
+    (tmp_path / "token").write_text("tok")
+    args = ["--backend", "insightface", "--model-dir", str(shared_models), "--token-file",
+            str(tmp_path / "token"), "--audit-log", str(tmp_path / "audit.jsonl")]
+    with ServiceProcess(args, env={"AIRTWIN_TEMPLATE_KEY": None}) as svc:
+        r = enroll(svc.url, "if-0", faces.enrol[0], headers=auth("tok"))
+        assert r.status_code == 200 and r.json()["enrolled"], r.text
+        assert r.json()["model"].startswith("arcface")
+        genuine = verify(svc.url, "if-0", faces.live[0]).json()
+        impostor = verify(svc.url, "if-0", faces.live[1]).json()
+        assert genuine["score"] > impostor["score"] + 0.2, (genuine, impostor)
+        assert genuine["outcome"] == "match"
