@@ -1,0 +1,122 @@
+"""Danger-detection settings: analysis rate, detector, body sizes, tracker and every rule's
+parameters, with defaults; a YAML file may override any of them.
+
+Scene-given parameters come from the scenario, not from here: the level-of-service space band
+of each zone kind (overcrowding), each zone's allowed flow direction (counterflow), queue lanes
+and e-gates (loitering exclusions, tailgating).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DetectorSettings(_Model):
+    backend: str = "mog2"
+    options: dict[str, Any] = Field(default_factory=dict)  # backend constructor options
+
+
+class Overcrowding(_Model):
+    cell_m: float = Field(default=5.0, gt=0)  # floor tiles density is measured on
+    min_cell_area_m2: float = Field(default=12.0, gt=0)  # smaller visible tiles are skipped
+    max_range_m: float = Field(default=30.0, gt=0)  # farther tiles are too small to count
+    sustain_s: float = Field(default=8.0, ge=0)  # density above the band this long
+    clear_s: float = Field(default=30.0, ge=0)  # below the band this long re-arms the tile
+    crowd_factor: float = Field(default=1.0, gt=0)  # scale for people hidden behind others
+    density_per_m2: float | None = Field(default=None, gt=0)  # overrides the LoS band
+
+
+class AbandonedBag(_Model):
+    unattended_s: float = Field(default=30.0, gt=0)  # owner away this long
+    owner_radius_m: float = Field(default=2.5, gt=0)  # an owner within this attends the bag
+    static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
+    settle_s: float = Field(default=3.0, ge=0)  # still this long before it counts as set down
+
+
+class Running(_Model):
+    speed_mps: float = Field(default=2.6, gt=0)  # brisk walking is up to about 2 m/s
+    window_s: float = Field(default=1.2, gt=0)  # speed is fitted over this window
+    sustain_s: float = Field(default=1.0, ge=0)  # and stays above the threshold this long
+
+
+class Fall(_Model):
+    lying_s: float = Field(default=3.0, ge=0)  # lying this long after being upright
+    upright_within_s: float = Field(default=15.0, gt=0)
+    upright_radius_m: float = Field(default=1.8, gt=0)
+    static_m: float = Field(default=0.8, gt=0)
+
+
+class Loitering(_Model):
+    dwell_s: float = Field(default=120.0, gt=0)
+    zone_kinds: list[str] = Field(default_factory=lambda: [
+        "immigration_hall", "corridor", "exit", "gate"])
+    max_waiting_share: float = Field(default=0.3, ge=0, le=1)  # of the dwell spent in a queue
+
+
+class Counterflow(_Model):
+    window_s: float = Field(default=3.0, gt=0)
+    min_speed_mps: float = Field(default=0.6, gt=0)  # against the flow, this fast
+    min_distance_m: float = Field(default=2.5, gt=0)  # for at least this far
+    max_cos: float = Field(default=-0.6, ge=-1, le=1)  # direction within ~53° of backwards
+
+
+class Tailgating(_Model):
+    cycle_s: float = Field(default=4.0, gt=0)  # two passages this close are one gate cycle
+    pass_depth_m: float = Field(default=0.8, gt=0)  # past the gate line this far = passed
+    lane_margin_m: float = Field(default=0.2, ge=0)
+
+
+class Rules(_Model):
+    overcrowding: Overcrowding = Field(default_factory=Overcrowding)
+    abandoned_bag: AbandonedBag = Field(default_factory=AbandonedBag)
+    running: Running = Field(default_factory=Running)
+    fall: Fall = Field(default_factory=Fall)
+    loitering: Loitering = Field(default_factory=Loitering)
+    counterflow: Counterflow = Field(default_factory=Counterflow)
+    tailgating: Tailgating = Field(default_factory=Tailgating)
+
+
+class DangerConfig(_Model):
+    analysis_fps: float = Field(default=5.0, gt=0, le=30)  # frames analysed per second of video
+    detector: DetectorSettings = Field(default_factory=DetectorSettings)
+    body: dict[str, float] = Field(default_factory=dict)  # BodyModel overrides
+    tracker: dict[str, float | int] = Field(default_factory=dict)  # TrackerConfig overrides
+    rules: Rules = Field(default_factory=Rules)
+    enabled: list[str] = Field(default_factory=lambda: [
+        "overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
+        "tailgating"])
+
+
+class DangerConfigError(ValueError):
+    """A config file that cannot be read; the message names the file, field and rule."""
+
+
+def load_danger_config(path: str | Path | None) -> DangerConfig:
+    if path is None:
+        return DangerConfig()
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise DangerConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise DangerConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise DangerConfigError(f"{path}: expected a mapping at the top, got {type(data).__name__}")
+    try:
+        return DangerConfig.model_validate(data)
+    except ValidationError as exc:
+        msgs = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            got = f", got {err['input']!r}" if not isinstance(err.get("input"), dict) else ""
+            msgs.append(f"{path}: {loc}: {err['msg']}{got}")
+        raise DangerConfigError("\n".join(msgs)) from None

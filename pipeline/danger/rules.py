@@ -1,0 +1,381 @@
+"""Event rules over tracks and densities: one class per kind of danger.
+
+Each rule sees one :class:`Scene` per analysed frame and keeps its own state (how long a
+condition has held, what it already reported), so an event gives one alert, not one per frame.
+Rules report lineages (``Track.root``), so an id switch in a merge does not repeat an alert.
+Parameters: :mod:`pipeline.danger.config`; scene parameters (space bands, flow directions,
+queues, e-gates): :mod:`pipeline.danger.geometry`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.danger import config as C
+from pipeline.danger.geometry import Gate, SceneGeometry
+from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
+from pipeline.danger.track import Track
+
+KINDS = ("overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
+         "tailgating")
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    kind: str
+    camera: str
+    t: float  # seconds of the stream's clock (the run's time in a sim run)
+    zone: str
+    track_ids: tuple[int, ...]
+    confidence: float  # in [0, 1]
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2: where to crop a thumbnail
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Region:
+    """A floor tile densities are measured on."""
+
+    name: str
+    zone: str
+    area_m2: float
+    box: tuple[int, int, int, int]  # its extent in the image
+    limit_per_m2: float | None  # the zone's LoS density limit; None = not watched
+
+
+@dataclass
+class Scene:
+    t: float
+    camera: str
+    tracks: list[Track]  # confirmed tracks, seen now or coasting
+    geometry: SceneGeometry
+    density: dict[str, float] = field(default_factory=dict)  # region → persons/m²
+    regions: dict[str, Region] = field(default_factory=dict)
+
+    def zone_of(self, tr: Track) -> str:
+        return self.geometry.zone_at(tr.xy)
+
+
+def _box(b) -> tuple[int, int, int, int]:
+    return tuple(int(round(v)) for v in b)
+
+
+def _conf(value: float, threshold: float) -> float:
+    """0.5 at the threshold, towards 1 as the value doubles it."""
+    return float(min(1.0, 0.5 + 0.5 * max(0.0, value / threshold - 1.0)))
+
+
+def steady(samples, max_ratio: float = 1.6) -> bool:
+    """Upright the whole time and about the same size: no merge or split moved the foot point
+    (a blob that swallows a passer-by jumps by a body's width in one frame)."""
+    if any(s.kind not in (PERSON, GROUP) for s in samples):
+        return False
+    p = [s.persons for s in samples]
+    return min(p) > 0 and max(p) / min(p) <= max_ratio
+
+
+class RunningRule:
+    kind = "running"
+
+    def __init__(self, p: C.Running = C.Running()):
+        self.p = p
+        self._fast_since: dict[int, float] = {}
+        self._done: set[int] = set()
+
+    def update(self, sc: Scene) -> list[Alert]:
+        out, live = [], set()
+        for tr in sc.tracks:
+            live.add(tr.id)
+            if not tr.seen or tr.kind not in (PERSON, GROUP) or tr.root in self._done:
+                continue
+            if not steady(tr.recent(self.p.window_s, sc.t)):
+                self._fast_since.pop(tr.id, None)
+                continue
+            v = tr.speed(self.p.window_s, sc.t)
+            if v is None or v < self.p.speed_mps:
+                self._fast_since.pop(tr.id, None)
+                continue
+            since = self._fast_since.setdefault(tr.id, sc.t)
+            if sc.t - since >= self.p.sustain_s:
+                self._done.add(tr.root)
+                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,),
+                                 _conf(v, self.p.speed_mps), _box(tr.box), f"{v:.1f} m/s"))
+        self._fast_since = {k: v for k, v in self._fast_since.items() if k in live}
+        return out
+
+
+class FallRule:
+    kind = "fall"
+
+    def __init__(self, p: C.Fall = C.Fall()):
+        self.p = p
+        self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
+        self._done: set[int] = set()
+
+    def update(self, sc: Scene) -> list[Alert]:
+        for tr in sc.tracks:
+            if tr.seen and tr.samples[-1].kind == PERSON:
+                self._upright.append((sc.t, *tr.xy))
+        while self._upright and self._upright[0][0] < sc.t - self.p.upright_within_s - 60:
+            self._upright.popleft()
+        out = []
+        for tr in sc.tracks:
+            if tr.root in self._done or tr.kind != LYING:
+                continue
+            lying = [s for s in tr.samples if s.kind == LYING]
+            start = lying[0].t
+            if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
+                continue
+            was_upright = any(s.kind == PERSON for s in tr.samples) or self._person_was_here(
+                tr.xy, start)
+            if not was_upright:
+                continue
+            self._done.add(tr.root)
+            out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
+                             _box(tr.box), f"lying {sc.t - start:.0f} s"))
+        return out
+
+    def _person_was_here(self, xy, start: float) -> bool:
+        r2 = self.p.upright_radius_m ** 2
+        return any(start - self.p.upright_within_s <= t <= start + 1.0
+                   and (x - xy[0]) ** 2 + (y - xy[1]) ** 2 <= r2 for t, x, y in self._upright)
+
+
+class LoiteringRule:
+    kind = "loitering"
+
+    def __init__(self, p: C.Loitering = C.Loitering()):
+        self.p = p
+        self._done: set[int] = set()
+
+    def update(self, sc: Scene) -> list[Alert]:
+        out = []
+        for tr in sc.tracks:
+            if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, LYING):
+                continue
+            dwell = sc.t - tr.since
+            if dwell < self.p.dwell_s:
+                continue
+            zone = sc.geometry.zone(sc.zone_of(tr))
+            if zone is None or zone.kind not in self.p.zone_kinds:
+                continue
+            samples = tr.recent(self.p.dwell_s, sc.t)[::5] or [tr.samples[-1]]
+            waiting = sum(sc.geometry.in_waiting_area((s.x, s.y)) for s in samples)
+            if waiting > self.p.max_waiting_share * len(samples):
+                continue
+            self._done.add(tr.root)
+            out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
+                             _conf(dwell, self.p.dwell_s), _box(tr.box), f"{dwell:.0f} s"))
+        return out
+
+
+class CounterflowRule:
+    kind = "counterflow"
+
+    def __init__(self, p: C.Counterflow = C.Counterflow()):
+        self.p = p
+        self._done: set[int] = set()
+
+    def update(self, sc: Scene) -> list[Alert]:
+        out = []
+        for tr in sc.tracks:
+            if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, GROUP):
+                continue
+            zone = sc.geometry.zone(sc.zone_of(tr))
+            if zone is None or zone.flow is None or sc.geometry.in_waiting_area(tr.xy):
+                continue
+            recent = tr.recent(self.p.window_s, sc.t)
+            if len(recent) < 3 or recent[-1].t - recent[0].t < 0.8 * self.p.window_s:
+                continue
+            if not steady(recent):
+                continue
+            v = tr.velocity(self.p.window_s, sc.t)
+            if v is None:
+                continue
+            speed = math.hypot(*v)
+            along = v[0] * zone.flow[0] + v[1] * zone.flow[1]
+            moved = ((recent[-1].x - recent[0].x) * zone.flow[0]
+                     + (recent[-1].y - recent[0].y) * zone.flow[1])
+            if (speed < 1e-6 or -along < self.p.min_speed_mps or along / speed > self.p.max_cos
+                    or -moved < self.p.min_distance_m):
+                continue
+            self._done.add(tr.root)
+            out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
+                             _conf(-along, self.p.min_speed_mps), _box(tr.box),
+                             f"{-along:.1f} m/s against the flow"))
+        return out
+
+
+class AbandonedBagRule:
+    kind = "abandoned_bag"
+
+    def __init__(self, p: C.AbandonedBag = C.AbandonedBag()):
+        self.p = p
+        self._owner: dict[int, int | None] = {}  # bag root → owner root
+        self._away_since: dict[int, float] = {}
+        self._done: set[int] = set()
+
+    def update(self, sc: Scene) -> list[Alert]:
+        people = [tr for tr in sc.tracks if tr.kind in (PERSON, GROUP, LYING)]
+        out = []
+        live = set()
+        for bag in sc.tracks:
+            if bag.kind != OBJECT or bag.root in self._done:
+                continue
+            live.add(bag.root)
+            if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
+                continue
+            if bag.root not in self._owner:  # the nearest person when the bag settled
+                near = _nearest(bag.xy, people, self.p.owner_radius_m)
+                self._owner[bag.root] = near.root if near is not None else None
+            owner = self._owner[bag.root]
+            attended = any(p.root == owner and _dist(p.xy, bag.xy) <= self.p.owner_radius_m
+                           for p in people) if owner is not None else False
+            if owner is None:  # nobody claimed it: any person standing beside it attends it
+                attended = any(_dist(p.xy, bag.xy) <= self.p.owner_radius_m / 2 for p in people)
+            if attended:
+                self._away_since.pop(bag.root, None)
+                continue
+            away = self._away_since.setdefault(bag.root, sc.t)
+            if sc.t - away >= self.p.unattended_s:
+                self._done.add(bag.root)
+                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(bag), (bag.id,),
+                                 0.8 if owner is not None else 0.6, _box(bag.box),
+                                 f"unattended {sc.t - away:.0f} s"))
+        for gone in set(self._owner) - live - self._done:
+            self._owner.pop(gone, None)
+            self._away_since.pop(gone, None)
+        return out
+
+
+def _dist(a, b) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def _nearest(xy, tracks: list[Track], radius: float) -> Track | None:
+    best, best_d = None, radius
+    for tr in tracks:
+        d = _dist(tr.xy, xy)
+        if d <= best_d:
+            best, best_d = tr, d
+    return best
+
+
+class OvercrowdingRule:
+    """A zone is overcrowded when any density window in it stays above the zone's limit for
+    ``sustain_s``; one alert per episode, re-armed once every window of the zone has been
+    below the limit for ``clear_s``."""
+
+    kind = "overcrowding"
+
+    def __init__(self, p: C.Overcrowding = C.Overcrowding()):
+        self.p = p
+        self._over_since: dict[str, float] = {}
+        self._under_since: dict[str, float] = {}
+        self._armed: dict[str, bool] = {}
+
+    def update(self, sc: Scene) -> list[Alert]:
+        worst: dict[str, tuple[float, float, Region]] = {}  # zone → (ratio, density, window)
+        for name, dens in sc.density.items():
+            region = sc.regions[name]
+            limit = self.p.density_per_m2 or region.limit_per_m2
+            if limit is None:
+                continue
+            ratio = dens / limit
+            if region.zone not in worst or ratio > worst[region.zone][0]:
+                worst[region.zone] = (ratio, dens, region)
+        out = []
+        for zone, (ratio, dens, region) in worst.items():
+            armed = self._armed.setdefault(zone, True)
+            if ratio > 1.0:
+                self._under_since.pop(zone, None)
+                since = self._over_since.setdefault(zone, sc.t)
+                if armed and sc.t - since >= self.p.sustain_s:
+                    self._armed[zone] = False
+                    out.append(Alert(self.kind, sc.camera, sc.t, zone, (), _conf(ratio, 1.0),
+                                     region.box, f"{dens:.2f} persons/m² over "
+                                     f"{dens / ratio:.2f} on {region.area_m2:.0f} m²"))
+            else:
+                self._over_since.pop(zone, None)
+                under = self._under_since.setdefault(zone, sc.t)
+                if not armed and sc.t - under >= self.p.clear_s:
+                    self._armed[zone] = True
+        return out
+
+
+class TailgatingRule:
+    """Two people through one e-gate within one gate cycle. A passage is a person track moving
+    from the queue side of the gate line to ``pass_depth_m`` beyond it inside the lane; a
+    single blob of two people passing counts as two."""
+
+    kind = "tailgating"
+
+    def __init__(self, p: C.Tailgating = C.Tailgating()):
+        self.p = p
+        self._side: dict[tuple[int, int], float] = {}  # (track id, gate no) → last along
+        self._passed: set[tuple[int, int]] = set()
+        self._passages: dict[int, deque[tuple[float, int, tuple]]] = {}
+        self._last_alert: dict[int, float] = {}
+
+    def update(self, sc: Scene) -> list[Alert]:
+        out = []
+        for gi, gate in enumerate(sc.geometry.gates):
+            for tr in sc.tracks:
+                if not tr.seen or tr.kind not in (PERSON, GROUP):
+                    continue
+                along, lateral = _gate_coords(gate, tr.xy)
+                if abs(lateral) > gate.half_width_m + self.p.lane_margin_m:
+                    continue
+                key = (tr.root, gi)
+                prev = self._side.get(key)
+                self._side[key] = along
+                if key in self._passed or prev is None:
+                    continue
+                if prev < 0.0 <= along or (prev < self.p.pass_depth_m <= along and prev >= 0.0):
+                    if along < self.p.pass_depth_m:
+                        continue
+                    self._passed.add(key)
+                    n = 2 if tr.samples[-1].persons >= 1.7 or tr.kind == GROUP else 1
+                    q = self._passages.setdefault(gi, deque())
+                    q.append((sc.t, tr.id, tr.box))
+                    if n == 2:
+                        q.append((sc.t, tr.id, tr.box))
+                    while q and q[0][0] < sc.t - self.p.cycle_s:
+                        q.popleft()
+                    if len(q) >= 2 and sc.t - self._last_alert.get(gi, -math.inf) > self.p.cycle_s:
+                        self._last_alert[gi] = sc.t
+                        ids = tuple(sorted({e[1] for e in q}))
+                        boxes = np.array([e[2] for e in q])
+                        box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(),
+                               boxes[:, 3].max())
+                        out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids, 0.7,
+                                         _box(box), f"{len(q)} through {gate.bank}[{gate.index}]"
+                                         f" within {self.p.cycle_s:.0f} s"))
+        if len(self._side) > 5000:  # forget tracks long gone
+            live = {tr.root for tr in sc.tracks}
+            self._side = {k: v for k, v in self._side.items() if k[0] in live}
+            self._passed = {k for k in self._passed if k[0] in live}
+        return out
+
+
+def _gate_coords(gate: Gate, xy) -> tuple[float, float]:
+    dx, dy = xy[0] - gate.xy[0], xy[1] - gate.xy[1]
+    tx, ty = gate.through
+    return dx * tx + dy * ty, -dx * ty + dy * tx
+
+
+RULES = {"overcrowding": OvercrowdingRule, "abandoned_bag": AbandonedBagRule,
+         "running": RunningRule, "fall": FallRule, "loitering": LoiteringRule,
+         "counterflow": CounterflowRule, "tailgating": TailgatingRule}
+
+
+def make_rules(cfg: C.DangerConfig) -> list:
+    unknown = sorted(set(cfg.enabled) - set(RULES))
+    if unknown:
+        raise ValueError(f"enabled: unknown rule(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(RULES)})")
+    return [RULES[k](getattr(cfg.rules, k)) for k in KINDS if k in cfg.enabled]

@@ -1,0 +1,194 @@
+"""One camera's analysis, frame after frame: detect → measure on the floor → track → rules.
+
+A :class:`CameraStream` holds everything that carries from frame to frame (the learnt
+background, the tracks, each rule's timers), so a camera needs one stream and frames must come in
+time order. The same stream serves a sim run (:mod:`pipeline.danger.simrun`) and the HTTP
+endpoint (:mod:`pipeline.danger.router`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, fields
+
+import cv2
+import numpy as np
+
+from pipeline.danger.config import DangerConfig
+from pipeline.danger.detect import PersonDetector, check_frame, make_detector
+from pipeline.danger.floor import FloorMap
+from pipeline.danger.geometry import SceneGeometry, inside, scene_from_scenario
+from pipeline.danger.observe import BodyModel, DensityMap, Observation, Observer, occupancy_count
+from pipeline.danger.rules import Alert, Region, Scene, make_rules
+from pipeline.danger.track import Tracker, TrackerConfig
+
+
+class StreamError(ValueError):
+    """Frames a stream cannot take in this order (time going backwards)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedObject:
+    track_id: int
+    kind: str  # person, group, lying, object
+    box: tuple[int, int, int, int]
+    xy: tuple[float, float]  # floor position, metres
+    speed_mps: float | None
+    zone: str
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    camera: str
+    t: float
+    objects: tuple[TrackedObject, ...]
+    alerts: tuple[Alert, ...]
+    density: dict[str, float]  # floor tile → persons/m²
+    latency_s: float
+
+
+def _override(cls, values: dict, what: str):
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{what}: unknown field(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
+    return cls(**values)
+
+
+class CameraStream:
+    def __init__(self, camera: str, floor: FloorMap, geometry: SceneGeometry,
+                 config: DangerConfig = DangerConfig(), detector: PersonDetector | None = None):
+        self.camera, self.floor, self.geometry, self.config = camera, floor, geometry, config
+        opts = dict(config.detector.options)
+        if config.detector.backend in ("mog2", "knn"):
+            opts.setdefault("fps", config.analysis_fps)
+        self.detector = detector or make_detector(config.detector.backend, **opts)
+        self.body = _override(BodyModel, config.body, "body")
+        self.tracker_cfg = _override(TrackerConfig, config.tracker, "tracker")
+        self.observer = Observer(floor, self.body)
+        self.tracker = Tracker(self.tracker_cfg)
+        self.rules = make_rules(config)
+        self.regions: dict[str, Region] = {}
+        self._density: DensityMap | None = None
+        self._cells: dict[str, np.ndarray] = {}  # density cells: name → floor polygon
+        self._windows: dict[str, list[str]] = {}  # density windows: name → its cells
+        self._last_t: float | None = None
+        self._prepared = False
+
+    @classmethod
+    def from_scenario(cls, scenario, camera_id: str, config: DangerConfig = DangerConfig(),
+                      detector: PersonDetector | None = None) -> "CameraStream":
+        from sim.cctv.camera import CameraModel
+
+        cam = scenario.camera(camera_id)
+        if cam.kind != "cctv":
+            raise ValueError(f"camera {camera_id!r} is an {cam.kind} camera; danger detection "
+                             f"runs on cctv cameras")
+        floor = FloorMap.from_camera(CameraModel.from_scenario(scenario, cam))
+        return cls(camera_id, floor, scene_from_scenario(scenario), config, detector)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.floor.size
+
+    def prepare(self) -> None:
+        self.detector.prepare()
+        self._build_regions()
+        self._prepared = True
+
+    def reset(self) -> None:
+        self.detector.reset()
+        self.tracker.reset()
+        self.rules = make_rules(self.config)
+        self._last_t = None
+
+    def _build_regions(self) -> None:
+        """Density windows over the zones in view that have a level-of-service band: a grid of
+        half-window cells, and windows of 2 x 2 cells at a stride of one cell, so a crowd is
+        never split between two windows that each look half as dense."""
+        p = self.config.rules.overcrowding
+        half = p.cell_m / 2
+        cells: dict[str, np.ndarray] = {}
+        windows: dict[str, list[str]] = {}
+        w, h = self.size
+        for z in self.geometry.zones:
+            if z.space_low_m2 is None:
+                continue
+            view = self.floor.visible_floor(z.polygon, p.max_range_m).astype(np.float32)
+            if len(view) < 3:
+                continue
+            x0, y0 = view.min(axis=0)
+            nx = int(np.ceil((view[:, 0].max() - x0) / half))
+            ny = int(np.ceil((view[:, 1].max() - y0) / half))
+            for i in range(nx):
+                for j in range(ny):
+                    x, y = x0 + i * half, y0 + j * half
+                    sq = np.array([[x, y], [x + half, y], [x + half, y + half], [x, y + half]],
+                                  np.float32)
+                    area, inter = cv2.intersectConvexConvex(sq, view)
+                    if inter is not None and area > 0.05:
+                        cells[f"{z.id}:{i}.{j}"] = inter.reshape(-1, 2).astype(float)
+            for i in range(nx - 1):
+                for j in range(ny - 1):
+                    members = [f"{z.id}:{i + a}.{j + b}" for a in (0, 1) for b in (0, 1)]
+                    members = [m for m in members if m in cells]
+                    if not members:
+                        continue
+                    area = sum(float(cv2.contourArea(cells[m].astype(np.float32))) for m in members)
+                    if area < p.min_cell_area_m2:
+                        continue
+                    uv = self.floor.floor_to_image(np.vstack([cells[m] for m in members]))
+                    box = (max(0, int(uv[:, 0].min())), max(0, int(uv[:, 1].min())),
+                           min(w, int(uv[:, 0].max())), min(h, int(uv[:, 1].max())))
+                    name = f"{z.id}:{i}.{j}+"
+                    windows[name] = members
+                    self.regions[name] = Region(name, z.id, area, box, 1.0 / z.space_low_m2)
+        self._cells, self._windows = cells, windows
+        scale = getattr(self.detector, "scale", 1.0)
+        self._density = DensityMap(self.floor, cells, scale, self.body,
+                                   p.crowd_factor) if cells else None
+
+    def _window_density(self, counts: dict[str, float], overlap: bool) -> dict[str, float]:
+        """Persons/m² per window; ``overlap``: counts are foreground areas, to be corrected for
+        people hiding each other."""
+        out = {}
+        for name, members in self._windows.items():
+            n = sum(counts[m] for m in members)
+            if overlap:
+                n = occupancy_count(n, sum(self._density.capacity[m] for m in members))
+            out[name] = n / self.regions[name].area_m2
+        return out
+
+    def process(self, image: np.ndarray, t: float) -> FrameResult:
+        """Analyse one frame taken at ``t`` seconds (the stream's clock)."""
+        started = time.perf_counter()
+        if not self._prepared:
+            self.prepare()
+        check_frame(image, self.size, f"frame of camera {self.camera}")
+        if self._last_t is not None and t <= self._last_t:
+            raise StreamError(f"camera {self.camera}: frame time {t} is not after the previous "
+                              f"frame's {self._last_t}; frames must come in time order")
+        self._last_t = t
+        det = self.detector.detect(image)
+        obs: list[Observation] = self.observer.observe(det)
+        tracks = self.tracker.update(t, obs)
+        confirmed = [tr for tr in tracks if tr.confirmed]
+        density = {}
+        if self._density is not None and det.mask is not None:
+            density = self._window_density(self._density.counts(det.mask), overlap=True)
+        elif self._cells:  # box-only detectors: count the people standing in each cell
+            density = self._window_density(self._counts_from_tracks(confirmed), overlap=False)
+        scene = Scene(t, self.camera, confirmed, self.geometry, density, self.regions)
+        alerts = [a for rule in self.rules for a in rule.update(scene)]
+        objects = tuple(
+            TrackedObject(tr.id, tr.kind, tuple(int(v) for v in tr.box), tr.xy,
+                          tr.speed(1.0, t), self.geometry.zone_at(tr.xy))
+            for tr in confirmed if tr.seen)
+        return FrameResult(self.camera, t, objects, tuple(alerts), density,
+                           time.perf_counter() - started)
+
+    def _counts_from_tracks(self, tracks) -> dict[str, float]:
+        pts = np.array([tr.xy for tr in tracks if tr.seen]).reshape(-1, 2)
+        return {name: float(inside(pts, poly).sum()) if len(pts) else 0.0
+                for name, poly in self._cells.items()}

@@ -1,0 +1,259 @@
+"""Tracks with stable ids, on the floor plane.
+
+Tracking in metres rather than pixels keeps one gate size meaningful across the image (a metre
+is 80 pixels near the camera and 8 far away) and gives speeds in m/s directly. Each track is a
+constant-velocity Kalman filter on (x, y, vx, vy); detections are assigned to predictions by the
+Hungarian method on Mahalanobis distance, gated at 99 %. A track that misses detections coasts
+on its prediction (its uncertainty, and so its gate, grows) for up to ``max_coast_s``, which is
+what carries an id through a short occlusion or a merge with a passer-by.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, Observation
+
+CHI2_99_2DOF = 9.21
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    accel_sigma: float = 2.0  # m/s², process noise of the constant-velocity model
+    max_coast_s: float = 2.0  # a track unseen this long is ended
+    max_coast_static_s: float = 6.0  # ... unless it stood still (a bag hidden by passers-by)
+    min_hits: int = 3  # detections before a track is confirmed (reported)
+    max_gate_m: float = 3.0  # never associate farther than this
+    history_s: float = 900.0  # how much of a track's past the rules can look at
+    kind_window: int = 9  # recent observations voting for a track's kind
+    # A track born where another ended moments ago continues its lineage (same root id, same
+    # start time), so a dwell or an owner survives an id switch in a merge.
+    lineage_s: float = 3.0
+    lineage_m: float = 1.2
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    t: float
+    x: float
+    y: float
+    kind: str
+    height_m: float
+    length_m: float
+    persons: float
+    box: tuple[float, float, float, float]
+
+
+class Track:
+    """One tracked thing. Mutable while tracked; rules read it, never write it."""
+
+    __slots__ = ("id", "state", "cov", "born_t", "last_t", "hits", "misses", "samples",
+                 "_kinds", "confirmed", "root", "since")
+
+    def __init__(self, tid: int, obs: Observation, t: float, cfg: TrackerConfig):
+        self.id = tid
+        self.state = np.array([obs.xy[0], obs.xy[1], 0.0, 0.0])
+        self.cov = np.diag([obs.sigma_m ** 2, obs.sigma_m ** 2, 1.5 ** 2, 1.5 ** 2])
+        self.born_t = self.last_t = t
+        self.hits, self.misses = 1, 0
+        self.samples: deque[Sample] = deque()
+        self._kinds: deque[str] = deque(maxlen=cfg.kind_window)
+        self.confirmed = False
+        self.root, self.since = tid, t  # lineage: first id and start time
+        self._add(obs, t, cfg)
+
+    def _add(self, obs: Observation, t: float, cfg: TrackerConfig) -> None:
+        self.samples.append(Sample(t, obs.xy[0], obs.xy[1], obs.kind, obs.height_m, obs.length_m,
+                                   obs.persons, obs.box))
+        while self.samples and self.samples[0].t < t - cfg.history_s:
+            self.samples.popleft()
+        self._kinds.append(obs.kind)
+
+    # --- what rules read -----------------------------------------------------------------
+    @property
+    def xy(self) -> tuple[float, float]:
+        return float(self.state[0]), float(self.state[1])
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return self.samples[-1].box
+
+    @property
+    def kind(self) -> str:
+        """The majority of recent observations' kinds (one frame's merge does not flip it)."""
+        ks = list(self._kinds)
+        return max(set(ks), key=lambda k: (ks.count(k), ks[::-1].index(k) * -1))
+
+    @property
+    def seen(self) -> bool:
+        return self.misses == 0
+
+    def recent(self, window_s: float, now: float) -> list[Sample]:
+        out = []
+        for s in reversed(self.samples):
+            if s.t < now - window_s:
+                break
+            out.append(s)
+        return out[::-1]
+
+    def velocity(self, window_s: float, now: float) -> tuple[float, float] | None:
+        """Least-squares velocity (m/s) over the observed positions of the last ``window_s``;
+        None with fewer than 3 samples or too short a span."""
+        s = self.recent(window_s, now)
+        if len(s) < 3 or s[-1].t - s[0].t < 0.5 * window_s:
+            return None
+        t = np.array([q.t for q in s])
+        xy = np.array([(q.x, q.y) for q in s])
+        tc = t - t.mean()
+        denom = float(tc @ tc)
+        if denom <= 0:
+            return None
+        v = tc @ (xy - xy.mean(axis=0)) / denom
+        return float(v[0]), float(v[1])
+
+    def speed(self, window_s: float, now: float) -> float | None:
+        v = self.velocity(window_s, now)
+        return None if v is None else math.hypot(*v)
+
+    def displacement(self, window_s: float, now: float) -> float:
+        """Largest distance of any observed position in the window from the window's median."""
+        s = self.recent(window_s, now)
+        if not s:
+            return 0.0
+        xy = np.array([(q.x, q.y) for q in s])
+        return float(np.max(np.linalg.norm(xy - np.median(xy, axis=0), axis=1)))
+
+
+class Tracker:
+    def __init__(self, cfg: TrackerConfig = TrackerConfig()):
+        self.cfg = cfg
+        self.tracks: list[Track] = []
+        self.ended: deque[Track] = deque()  # recently ended tracks, for lineage
+        self._next_id = 1
+        self._t: float | None = None
+
+    def reset(self) -> None:
+        self.tracks, self._next_id, self._t = [], 1, None
+        self.ended.clear()
+
+    def _predict(self, dt: float) -> None:
+        F = np.array([[1, 0, dt, 0], [0, 1, 0, dt], [0, 0, 1, 0], [0, 0, 0, 1.0]])
+        q = self.cfg.accel_sigma ** 2
+        G = np.array([[dt * dt / 2, 0], [0, dt * dt / 2], [dt, 0], [0, dt]])
+        Q = G @ G.T * q
+        for tr in self.tracks:
+            tr.state = F @ tr.state
+            tr.cov = F @ tr.cov @ F.T + Q
+            if tr.kind in (OBJECT, LYING):  # still things: do not let a velocity estimate drift
+                tr.state[2:] *= 0.5
+
+    def update(self, t: float, observations: list[Observation]) -> list[Track]:
+        """Advance to time ``t`` with this frame's observations; returns the live tracks."""
+        if self._t is not None and t < self._t:
+            raise ValueError(f"frame time {t} is before the previous frame's {self._t}: "
+                             f"a stream's frames must come in time order")
+        dt = 0.0 if self._t is None else t - self._t
+        self._t = t
+        if dt > 0:
+            self._predict(dt)
+        n_t, n_o = len(self.tracks), len(observations)
+        assigned_t, assigned_o = set(), set()
+        if n_t and n_o:
+            cost = self._costs(observations)
+            rows, cols = linear_sum_assignment(cost)
+            for i, j in zip(rows, cols):
+                if cost[i, j] >= 1e6:
+                    continue
+                self._correct(self.tracks[i], observations[j], t)
+                assigned_t.add(i)
+                assigned_o.add(j)
+        alive = []
+        for i, tr in enumerate(self.tracks):
+            if i not in assigned_t:
+                tr.misses += 1
+                limit = (self.cfg.max_coast_static_s if tr.kind in (OBJECT, LYING)
+                         else self.cfg.max_coast_s)
+                if t - tr.last_t > limit:
+                    if tr.confirmed:
+                        self.ended.append(tr)
+                    continue
+            alive.append(tr)
+        while self.ended and self.ended[0].last_t < t - self.cfg.lineage_s - self.cfg.max_coast_static_s:
+            self.ended.popleft()
+        for j, ob in enumerate(observations):
+            if j not in assigned_o:
+                tr = Track(self._next_id, ob, t, self.cfg)
+                self._inherit(tr, ob, t, alive)
+                alive.append(tr)
+                self._next_id += 1
+        self.tracks = alive
+        return self.tracks
+
+    def _inherit(self, tr: Track, ob: Observation, t: float, alive: list[Track]) -> None:
+        """Continue the lineage of the nearest track of the same family that was last seen
+        here moments ago (ended, or still coasting unseen)."""
+        fam = _FAMILY[ob.kind]
+        best, best_d = None, self.cfg.lineage_m
+        for old in list(self.ended) + [a for a in alive if a.misses > 0 and a.confirmed]:
+            if t - old.last_t > self.cfg.lineage_s or _FAMILY[old.kind] != fam:
+                continue
+            last = old.samples[-1]
+            d = math.hypot(last.x - ob.xy[0], last.y - ob.xy[1])
+            if d < best_d:
+                best, best_d = old, d
+        if best is not None:
+            tr.root, tr.since = best.root, best.since
+
+    def _costs(self, observations: list[Observation]) -> np.ndarray:
+        """Gated Mahalanobis distances, tracks × observations; 1e6 where out of the gate."""
+        pred = np.array([tr.state[:2] for tr in self.tracks])
+        P = np.array([tr.cov[:2, :2] for tr in self.tracks])  # (T, 2, 2)
+        obs = np.array([ob.xy for ob in observations])
+        var = np.array([ob.sigma_m ** 2 for ob in observations])
+        d = obs[None, :, :] - pred[:, None, :]  # (T, O, 2)
+        a = P[:, None, 0, 0] + var[None, :]
+        b = P[:, None, 0, 1]
+        c = P[:, None, 1, 1] + var[None, :]
+        det = a * c - b * b
+        m2 = (c * d[..., 0] ** 2 - 2 * b * d[..., 0] * d[..., 1] + a * d[..., 1] ** 2) / det
+        dist = np.hypot(d[..., 0], d[..., 1])
+        t_kind = np.array([KIND_INDEX[tr.kind] for tr in self.tracks])
+        o_kind = np.array([KIND_INDEX[ob.kind] for ob in observations])
+        pen = _PENALTY[t_kind[:, None], o_kind[None, :]]
+        ok = (m2 <= CHI2_99_2DOF) & (dist <= self.cfg.max_gate_m)
+        return np.where(ok, m2 + pen, 1e6)
+
+    def _correct(self, tr: Track, ob: Observation, t: float) -> None:
+        H = np.array([[1, 0, 0, 0], [0, 1, 0, 0.0]])
+        R = np.eye(2) * ob.sigma_m ** 2
+        S = H @ tr.cov @ H.T + R
+        K = tr.cov @ H.T @ np.linalg.inv(S)
+        tr.state = tr.state + K @ (np.array(ob.xy) - H @ tr.state)
+        tr.cov = (np.eye(4) - K @ H) @ tr.cov
+        tr.hits += 1
+        tr.misses = 0
+        tr.last_t = t
+        tr._add(ob, t, self.cfg)
+        if tr.hits >= self.cfg.min_hits:
+            tr.confirmed = True
+
+
+_FAMILY = {PERSON: "person", GROUP: "person", LYING: "person", OBJECT: "object"}
+KIND_INDEX = {k: i for i, k in enumerate((PERSON, GROUP, LYING, OBJECT))}
+
+
+def _kind_penalty(track_kind: str, obs_kind: str) -> float:
+    """A person may merge into a group or fall; a bag does not stand up and walk."""
+    if track_kind == obs_kind:
+        return 0.0
+    if {track_kind, obs_kind} <= {PERSON, GROUP, LYING}:
+        return 1.0
+    return 4.0
+
+
+_PENALTY = np.array([[_kind_penalty(a, b) for b in KIND_INDEX] for a in KIND_INDEX])
