@@ -20,8 +20,8 @@ import numpy as np
 
 from sim.positions import hash_uniform
 
-__all__ = ["Appearance", "FigureBatch", "appearance", "draw_bag", "draw_figure", "face_patch",
-           "figure_batch"]
+__all__ = ["Appearance", "FigureBatch", "appearance", "bag_quads", "draw_bag", "draw_figure",
+           "face_patch", "figure_batch"]
 
 SHIFT = 3  # subpixel bits for cv2 drawing
 ONE = 1 << SHIFT
@@ -38,7 +38,7 @@ _HAIR = [(25, 25, 28), (30, 40, 60), (50, 70, 100), (90, 140, 180), (150, 150, 1
 CARRY = ("none", "backpack", "roller", "handbag")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by object: appearance() hands out one per key
 class Appearance:
     key: tuple[int, int]
     height_m: float
@@ -124,22 +124,22 @@ def _face_ref(identity, yaw_step: int) -> np.ndarray | None:
 
 
 def face_patch(app: Appearance, size_px: int, yaw_deg: float):
-    """(premultiplied BGR, alpha) float32 head patch of ``size_px`` for a figure, or None
-    when no face renderer is available."""
+    """(BGR, mask) uint8 head patch of ``size_px`` for a figure, or None when no face renderer
+    is available."""
     if app.identity is None:
         return None
-    return _face_sized(app.identity, int(size_px), int(round(np.clip(yaw_deg, -60, 60) / 30)))
+    return _face_sized(app, int(size_px), int(round(max(-60.0, min(60.0, yaw_deg)) / 30)))
 
 
 @lru_cache(maxsize=4096)  # a few KiB each: tens of MiB at most
-def _face_sized(identity, size_px: int, yaw_step: int):
-    ref = _face_ref(identity, yaw_step)
+def _face_sized(app: Appearance, size_px: int, yaw_step: int):
+    ref = _face_ref(app.identity, yaw_step)
     if ref is None:
         return None
     interp = cv2.INTER_AREA if size_px < FACE_REF_PX else cv2.INTER_LINEAR
-    patch = cv2.resize(ref, (size_px, size_px), interpolation=interp).astype(np.float32)
-    alpha = patch[..., 3:4] / 255.0
-    return patch[..., :3] * alpha, alpha
+    patch = cv2.resize(ref, (size_px, size_px), interpolation=interp)
+    return np.ascontiguousarray(patch[..., :3]), np.where(patch[..., 3] > 127, 255, 0).astype(
+        np.uint8)
 
 
 # Body landmarks in figure coordinates: height (fraction of body height, plus metres) and
@@ -165,6 +165,13 @@ _LM = {  # name: (height fraction, height metres, lateral m, scales with torso w
     "mouth_l": (1.0, -0.175, -0.025, 0), "mouth_r": (1.0, -0.175, 0.025, 0),
 }
 LM = {name: k for k, name in enumerate(_LM)}
+(HIP_L, HIP_R, ANK_L, ANK_R, SH_L, SH_R, HAND_L, HAND_R, NECK0, NECK1, HEAD, CAP, FACE,
+ FACE_BACK, DROP, EYE_L, EYE_R, MOUTH_L, MOUTH_R) = (LM[n] for n in (
+    "hip_l", "hip_r", "ank_l", "ank_r", "sh_l", "sh_r", "hand_l", "hand_r", "neck0", "neck1",
+    "head", "cap", "face", "face_back", "drop", "eye_l", "eye_r", "mouth_l", "mouth_r"))
+TORSO = [LM[n] for n in ("t_hl", "t_hr", "t_sr", "t_nr", "t_nl", "t_sl")]
+BACKPACK = [LM[n] for n in ("bp0", "bp1", "bp2", "bp3")]
+HANDBAG = [LM[n] for n in ("hb0", "hb1", "hb2", "hb3")]
 _LM_ARR = np.asarray(list(_LM.values()), float)
 _BOX_PTS = [LM[n] for n in ("ank_l", "ank_r", "hand_l", "hand_r", "top_l", "top_r", "foot_l",
                             "foot_r", "t_sl", "t_sr")]
@@ -227,110 +234,96 @@ def figure_batch(foot, top, ppm, height, shoulder, hip, swing, side, away, tilt_
 
 
 def draw_figure(img: np.ndarray, app: Appearance, fb: FigureBatch, k: int, faces: bool = True
-                ) -> tuple[float, float, float, float]:
-    """Draw figure ``k`` of the batch; returns its box (x0, y0, x1, y1), unclipped."""
-    p = fb.ipts[k].tolist()
+                ) -> None:
+    """Draw figure ``k`` of the batch (its box is ``fb.boxes[k]``)."""
+    ip = fb.ipts[k]
+    p = ip.tolist()
     s = float(fb.ppm[k])
     away = float(fb.away[k])
     back_view = away > 0.25
-    L = LM
     limb = max(1, int(0.13 * s + 0.5))
     arm = max(1, int(0.085 * s + 0.5))
+    line, circle, L8 = cv2.line, cv2.circle, cv2.LINE_8
     if app.carry == "backpack" and not back_view:
-        _quad(img, p, "bp", app.bag)
-    line = cv2.line
-    line(img, p[L["hip_l"]], p[L["ank_l"]], app.bottom, limb, cv2.LINE_8, SHIFT)
-    line(img, p[L["hip_r"]], p[L["ank_r"]], app.bottom, limb, cv2.LINE_8, SHIFT)
-    shoe = max(1, int(0.05 * s + 0.5)) * ONE
-    cv2.circle(img, p[L["ank_l"]], shoe, app.shoes, -1, cv2.LINE_8, SHIFT)
-    cv2.circle(img, p[L["ank_r"]], shoe, app.shoes, -1, cv2.LINE_8, SHIFT)
-    torso = fb.ipts[k, [L["t_hl"], L["t_hr"], L["t_sr"], L["t_nr"], L["t_nl"], L["t_sl"]]]
-    cv2.fillConvexPoly(img, torso, app.top, cv2.LINE_AA, SHIFT)
+        cv2.fillConvexPoly(img, ip[BACKPACK], app.bag, L8, SHIFT)
+    line(img, p[HIP_L], p[ANK_L], app.bottom, limb, L8, SHIFT)
+    line(img, p[HIP_R], p[ANK_R], app.bottom, limb, L8, SHIFT)
+    if s >= 20:  # shoes and hands are under a pixel further away
+        shoe = int(0.05 * s + 0.5) * ONE
+        circle(img, p[ANK_L], shoe, app.shoes, -1, L8, SHIFT)
+        circle(img, p[ANK_R], shoe, app.shoes, -1, L8, SHIFT)
+    cv2.fillConvexPoly(img, ip[TORSO], app.top, L8, SHIFT)
     if app.carry == "backpack" and back_view:
-        _quad(img, p, "bp", app.bag)
-    hand = max(1, arm // 2 + 1) * ONE
-    line(img, p[L["sh_l"]], p[L["hand_l"]], app.top, arm, cv2.LINE_8, SHIFT)
-    line(img, p[L["sh_r"]], p[L["hand_r"]], app.top, arm, cv2.LINE_8, SHIFT)
-    cv2.circle(img, p[L["hand_l"]], hand, app.skin, -1, cv2.LINE_8, SHIFT)
-    cv2.circle(img, p[L["hand_r"]], hand, app.skin, -1, cv2.LINE_8, SHIFT)
+        cv2.fillConvexPoly(img, ip[BACKPACK], app.bag, L8, SHIFT)
+    line(img, p[SH_L], p[HAND_L], app.top, arm, L8, SHIFT)
+    line(img, p[SH_R], p[HAND_R], app.top, arm, L8, SHIFT)
+    if s >= 20:
+        hand = (arm // 2 + 1) * ONE
+        circle(img, p[HAND_L], hand, app.skin, -1, L8, SHIFT)
+        circle(img, p[HAND_R], hand, app.skin, -1, L8, SHIFT)
     if app.carry == "handbag":
-        _quad(img, p, "hb", app.bag)
-    line(img, p[L["neck0"]], p[L["neck1"]], app.skin, max(1, int(0.09 * s + 0.5)), cv2.LINE_8,
-         SHIFT)
+        cv2.fillConvexPoly(img, ip[HANDBAG], app.bag, L8, SHIFT)
+    if s >= 15:
+        line(img, p[NECK0], p[NECK1], app.skin, max(1, int(0.09 * s + 0.5)), L8, SHIFT)
     _head(img, app, fb, k, p, s, back_view, faces)
-    return tuple(fb.boxes[k])
-
-
-def _quad(img, p, prefix, colour):
-    L = LM
-    pts = np.array([p[L[prefix + "0"]], p[L[prefix + "1"]], p[L[prefix + "2"]],
-                    p[L[prefix + "3"]]], np.int32)
-    cv2.fillConvexPoly(img, pts, colour, cv2.LINE_8, SHIFT)
 
 
 def _head(img, app, fb, k, p, s, back_view, faces):
-    L = LM
     lying = bool(fb.lying[k])
     angle = float(fb.angle[k])
     axes = (max(1, int(0.12 * s * ONE)), max(1, int(0.085 * s * ONE)))
     if app.long_hair and not lying:
-        cv2.line(img, p[L["head"]], p[L["drop"]], app.hair, max(1, int(0.17 * s + 0.5)),
-                 cv2.LINE_8, SHIFT)
+        cv2.line(img, p[HEAD], p[DROP], app.hair, max(1, int(0.17 * s + 0.5)), cv2.LINE_8, SHIFT)
     if back_view or lying:
         colour = app.skin if app.bald else app.hair
-        cv2.ellipse(img, p[L["head"]], axes, angle, 0, 360, colour, -1, cv2.LINE_AA, SHIFT)
+        cv2.ellipse(img, p[HEAD], axes, angle, 0, 360, colour, -1, cv2.LINE_AA, SHIFT)
         return
     away = float(fb.away[k])
     size = int(0.264 * s + 0.5)
     if faces and size >= 10 and away < -0.2:
-        yaw = math.degrees(math.asin(float(np.clip(fb.side[k], -1, 1)))) * 0.9
+        yaw = math.degrees(math.asin(max(-1.0, min(1.0, float(fb.side[k]))))) * 0.9
         patch = face_patch(app, size, -yaw)
         if patch is not None:
-            _paste(img, patch, fb.pts[k, L["head"]])
+            _paste(img, patch, fb.pts[k, HEAD])
             return
-    cv2.ellipse(img, p[L["cap"]], axes, angle, 0, 360, app.skin if app.bald else app.hair, -1,
+    cv2.ellipse(img, p[CAP], axes, angle, 0, 360, app.skin if app.bald else app.hair, -1,
                 cv2.LINE_AA, SHIFT)
     face_axes = (max(1, int(axes[0] * 0.8)), max(1, int(axes[1] * 0.85)))
-    centre = p[L["face"]] if away < 0 else p[L["face_back"]]
+    centre = p[FACE] if away < 0 else p[FACE_BACK]
     cv2.ellipse(img, centre, face_axes, angle, 0, 360, app.skin, -1, cv2.LINE_AA, SHIFT)
     if away < -0.2 and s * 0.12 >= 4:  # eyes and mouth on a plain oval
         r = max(ONE // 2, int(0.012 * s * ONE))
-        cv2.circle(img, p[L["eye_l"]], r, (30, 30, 30), -1, cv2.LINE_8, SHIFT)
-        cv2.circle(img, p[L["eye_r"]], r, (30, 30, 30), -1, cv2.LINE_8, SHIFT)
-        cv2.line(img, p[L["mouth_l"]], p[L["mouth_r"]], (60, 60, 120), 1, cv2.LINE_8, SHIFT)
+        cv2.circle(img, p[EYE_L], r, (30, 30, 30), -1, cv2.LINE_8, SHIFT)
+        cv2.circle(img, p[EYE_R], r, (30, 30, 30), -1, cv2.LINE_8, SHIFT)
+        cv2.line(img, p[MOUTH_L], p[MOUTH_R], (60, 60, 120), 1, cv2.LINE_8, SHIFT)
 
 
 def _paste(img, patch, center):
-    bgr, alpha = patch
-    h, w = alpha.shape[:2]
+    """Copy the head patch where its alpha is over half (a binary mask: one OpenCV call)."""
+    bgr, mask = patch
+    h, w = mask.shape
     x0, y0 = int(round(center[0] - w / 2)), int(round(center[1] - h / 2))
     X0, Y0 = max(x0, 0), max(y0, 0)
     X1, Y1 = min(x0 + w, img.shape[1]), min(y0 + h, img.shape[0])
     if X1 <= X0 or Y1 <= Y0:
         return
-    a = alpha[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
-    roi = img[Y0:Y1, X0:X1]
-    roi[:] = roi * (1 - a) + bgr[Y0 - y0:Y1 - y0, X0 - x0:X1 - x0]
+    sy, sx = slice(Y0 - y0, Y1 - y0), slice(X0 - x0, X1 - x0)
+    cv2.copyTo(bgr[sy, sx], mask[sy, sx], img[Y0:Y1, X0:X1])
 
 
-def _pt(p) -> tuple[int, int]:
-    return int(round(p[0] * ONE)), int(round(p[1] * ONE))
-
-
-def draw_bag(img, base_px, top_px, ppm, colour) -> tuple[float, float, float, float]:
-    """A rolling suitcase or left bag: upright box from its floor point to its top."""
+def bag_quads(base_px: np.ndarray, top_px: np.ndarray, ppm: np.ndarray) -> np.ndarray:
+    """Outlines (N, 4, 2) int32 << SHIFT of upright bags from their floor and top pixels."""
     axis = top_px - base_px
-    length = float(math.hypot(*axis))
-    if length < 1e-3:
-        return (base_px[0], base_px[1], base_px[0], base_px[1])
-    e = axis / length
-    n = np.array([-e[1], e[0]]) * 0.19 * ppm
-    corners = [base_px - n, base_px + n, top_px + n, top_px - n]
-    cv2.fillConvexPoly(img, np.array([_pt(c) for c in corners], np.int32), colour, cv2.LINE_8,
-                       SHIFT)
+    length = np.maximum(np.hypot(axis[:, 0], axis[:, 1]), 1e-3)
+    e = axis / length[:, None]
+    n = np.column_stack([-e[:, 1], e[:, 0]]) * (0.19 * ppm)[:, None]
+    quads = np.stack([base_px - n, base_px + n, top_px + n, top_px - n], axis=1)
+    return np.clip(np.round(quads * ONE), -2 ** 28, 2 ** 28).astype(np.int32)
+
+
+def draw_bag(img, quad: np.ndarray, colour) -> None:
+    """A rolling suitcase or a left bag, from its :func:`bag_quads` outline."""
+    cv2.fillConvexPoly(img, quad, colour, cv2.LINE_8, SHIFT)
+    mid0, mid1 = (quad[0] + quad[3]) // 2, (quad[1] + quad[2]) // 2
     dark = tuple(int(c * 0.6) for c in colour)
-    cv2.line(img, _pt(base_px + e * length * 0.5 - n), _pt(base_px + e * length * 0.5 + n),
-             dark, max(1, int(0.02 * ppm)), cv2.LINE_8, SHIFT)
-    xs = [c[0] for c in corners]
-    ys = [c[1] for c in corners]
-    return (min(xs), min(ys), max(xs), max(ys))
+    cv2.line(img, tuple(mid0.tolist()), tuple(mid1.tolist()), dark, 1, cv2.LINE_8, SHIFT)

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from sim.cctv.camera import NEAR_M, CameraModel
-from sim.cctv.figures import Appearance, appearance, draw_bag, draw_figure, figure_batch
+from sim.cctv.figures import ONE
+from sim.cctv.figures import (Appearance, appearance, bag_quads, draw_bag, draw_figure,
+                               figure_batch)
 from sim.cctv.incidents import IncidentScript
 from sim.cctv.scene import build_scene
 from sim.positions import ACTIVITIES, Trajectories, hash_uniform, points_in_polygon
@@ -148,7 +150,8 @@ class CctvRenderer:
         for b in self.script.bags_at(t):
             uv, z = cam.project(np.array([[*b.xy, 0.0], [*b.xy, 0.6]]))
             if np.all(z > NEAR_M):
-                bag_geo.append((b, uv, float(z.mean())))
+                quad = bag_quads(uv[:1], uv[1:], np.array([cam.focal_px / z.mean()]))[0]
+                bag_geo.append((b, quad, float(z.mean())))
                 draw.append((float(z.mean()), 2, len(bag_geo) - 1))
         draw.sort(key=lambda d: -d[0])
 
@@ -157,24 +160,22 @@ class CctvRenderer:
             if kind == 0:
                 self.scene.props[k].draw(img)
             elif kind == 2:
-                b, uv, z = bag_geo[k]
-                box = draw_bag(img, uv[0], uv[1], cam.focal_px / z, appearance(b.colour_key).bag)
+                b, quad, z = bag_geo[k]
+                draw_bag(img, quad, appearance(b.colour_key).bag)
+                q = quad / ONE
+                box = (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max())
                 clipped = _clip(box, cam)
                 if clipped is not None:
                     objects.append(ObjectTruth("bag", clipped, b.xy, b.owner))
             else:
                 roller = rollers.get(k)
-                if roller is not None and roller[2] > dep:
-                    draw_bag(img, roller[0], roller[1], cam.focal_px / roller[2],
-                             p["app"][k].bag)
-                box = draw_figure(img, p["app"][k], fb, k, self.faces)
-                if roller is not None and roller[2] <= dep:
-                    draw_bag(img, roller[0], roller[1], cam.focal_px / roller[2],
-                             p["app"][k].bag)
-                clipped = _clip(box, cam)
-                if clipped is not None:
-                    persons.append((k, clipped, box != clipped, dep))
-        truths = _person_truths(p, persons)
+                if roller is not None and roller[1] > dep:
+                    draw_bag(img, roller[0], p["app"][k].bag)
+                draw_figure(img, p["app"][k], fb, k, self.faces)
+                if roller is not None and roller[1] <= dep:
+                    draw_bag(img, roller[0], p["app"][k].bag)
+                persons.append((k, dep))
+        truths = _person_truths(p, persons, fb.boxes if fb is not None else None, cam)
         incidents = self._incident_truths(t, truths, objects)
         if self._noise is not None:
             pos, neg = self._noise[index % len(self._noise)]
@@ -234,11 +235,11 @@ class CctvRenderer:
         pts = np.vstack([np.column_stack([base, np.zeros(m)]),
                          np.column_stack([base, np.full(m, 0.62)])])
         uv, z = self.cam.project(pts)
-        out = {}
-        for j, k in enumerate(idx):
-            if z[j] > NEAR_M and z[m + j] > NEAR_M:
-                out[int(k)] = (uv[j], uv[m + j], float((z[j] + z[m + j]) / 2))
-        return out
+        ok = (z[:m] > NEAR_M) & (z[m:] > NEAR_M)
+        zm = (z[:m] + z[m:]) / 2
+        uv = np.nan_to_num(uv)
+        quads = bag_quads(uv[:m], uv[m:], self.cam.focal_px / np.maximum(zm, NEAR_M))
+        return {int(k): (quads[j], float(zm[j])) for j, k in enumerate(idx) if ok[j]}
 
     def _incident_truths(self, t, persons, objects) -> tuple[IncidentTruth, ...]:
         by_track = {pt.track_id: pt.box for pt in persons}
@@ -270,28 +271,33 @@ def _clip(box, cam: CameraModel):
     return (cx0, cy0, cx1, cy1)
 
 
-def _person_truths(p, drawn) -> tuple[PersonTruth, ...]:
+def _person_truths(p, drawn, all_boxes, cam: CameraModel) -> tuple[PersonTruth, ...]:
     if not drawn:
         return ()
-    boxes = np.array([d[1] for d in drawn])
-    depth = np.array([d[3] for d in drawn])
-    # Share of each box covered by nearer boxes (union approximated by the largest overlap
-    # sum, capped at 1: enough to tell a hidden person from a visible one).
+    idx = np.fromiter((d[0] for d in drawn), int, len(drawn))
+    depth = np.fromiter((d[1] for d in drawn), float, len(drawn))
+    raw = all_boxes[idx]
+    boxes = np.column_stack([np.clip(raw[:, 0], 0, cam.width), np.clip(raw[:, 1], 0, cam.height),
+                             np.clip(raw[:, 2], 0, cam.width), np.clip(raw[:, 3], 0, cam.height)])
+    keep = ((boxes[:, 2] - boxes[:, 0]) >= 1) & ((boxes[:, 3] - boxes[:, 1]) >= 1)
+    idx, depth, raw, boxes = idx[keep], depth[keep], raw[keep], boxes[keep]
+    truncated = np.any(np.abs(raw - boxes) > 1e-9, axis=1)
+    # Share of each box covered by nearer boxes (overlaps summed, capped at 1: enough to tell
+    # a hidden person from a visible one).
     ix0 = np.maximum(boxes[:, None, 0], boxes[None, :, 0])
     iy0 = np.maximum(boxes[:, None, 1], boxes[None, :, 1])
     ix1 = np.minimum(boxes[:, None, 2], boxes[None, :, 2])
     iy1 = np.minimum(boxes[:, None, 3], boxes[None, :, 3])
     inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
-    nearer = depth[None, :] < depth[:, None]
+    inter *= depth[None, :] < depth[:, None]
     area = np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1e-9)
-    occ = np.minimum(1.0, (inter * nearer).sum(axis=1) / area)
-    out = []
-    for (k, box, truncated, dep), o in zip(drawn, occ):
-        app: Appearance = p["app"][k]
-        out.append(PersonTruth(int(p["track"][k]), app.key, tuple(float(v) for v in box),
-                               (float(p["x"][k]), float(p["y"][k])), str(p["act"][k]),
-                               bool(p["actor"][k]), bool(truncated), float(o), float(dep)))
-    return tuple(out)
+    occ = np.minimum(1.0, inter.sum(axis=1) / area).tolist()
+    apps, tracks, xs, ys = p["app"], p["track"].tolist(), p["x"].tolist(), p["y"].tolist()
+    acts, actor = p["act"], p["actor"].tolist()
+    return tuple(
+        PersonTruth(tracks[k], apps[k].key, tuple(b), (xs[k], ys[k]), acts[k], actor[k], tr, o, d)
+        for k, b, tr, o, d in zip(idx.tolist(), boxes.tolist(), truncated.tolist(), occ,
+                                  depth.tolist()))
 
 
 def _noise_tiles(cam: CameraModel, seed: int, n: int = 4, sigma: float = 2.2):
