@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Optional
@@ -120,15 +121,18 @@ def sweep(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from sim.sweep import SweepError, run_sweep, parse_set
+    from sim.sweep import SweepError, check, parse_set, run_sweep
 
     console = Console()
     base = _load(scenario)
     try:
         sets = [parse_set(x) for x in set_]
+        points = check(base, sets, replications, base.seed if seed is None else seed,
+                       str(scenario))
     except SweepError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
+    console.print(f"{len(points)} points × {replications} replications")
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -137,7 +141,7 @@ def sweep(
             client = Client(scheduler)
         else:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         with client, Progress("[progress.description]{task.description}", BarColumn(),
                               MofNCompleteColumn(), TimeElapsedColumn(), console=console,
@@ -150,7 +154,8 @@ def sweep(
                 else:
                     bar.update(task, completed=done, total=total)
 
-            table = run_sweep(base, sets, replications, out, client, seed, progress)
+            table = run_sweep(base, sets, replications, out, client, seed, progress,
+                              str(scenario))
     except SweepError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
@@ -163,15 +168,23 @@ def sweep(
 def _print_comparison(console, table, paths: list[str], out: Path) -> None:
     from rich.table import Table
 
-    metrics = ["desk_wait_p95_s", "egate_wait_p95_s", "los_share_desk", "egate_utilisation",
-               "desk_utilisation", "time_in_system_mean_s"]
-    t = Table(title=f"sweep: {len(table)} points")
-    for col in ["point", *paths, *metrics]:
-        t.add_column(col, justify="left" if col == "point" else "right")
+    metrics = {"desk_wait_p95_s": "desk p95 wait s", "egate_wait_p95_s": "e-gate p95 wait s",
+               "los_share_desk": "desk LoS share", "time_in_system_mean_s": "time in system s"}
+    t = Table(title=f"sweep: {len(table)} points (mean ± 95% CI half-width)")
+    t.add_column("point")
+    for p in paths:
+        t.add_column(p.split(".")[-1] if len(paths) == 1 else ".".join(p.split(".")[-2:]),
+                     justify="right")
+    for label in metrics.values():
+        t.add_column(label, justify="right")
     for _, row in table.iterrows():
-        t.add_row(row["point"], *(str(row[p]) for p in paths),
-                  *(f"{_num(row[m])} ±{_num((row[m + '_ci_high'] or 0) - (row[m] or 0))}"
-                    if row[m] is not None and math.isfinite(row[m]) else "–" for m in metrics))
+        cells = []
+        for m in metrics:
+            mean, hi = row[m], row[m + "_ci_high"]
+            ok = mean is not None and math.isfinite(mean)
+            half = hi - mean if ok and hi is not None and math.isfinite(hi) else None
+            cells.append(f"{_num(mean)} ± {_num(half)}" if ok else "–")
+        t.add_row(row["point"], *(str(row[p]) for p in paths), *cells)
     console.print(t)
     console.print(f"comparison: {out / 'comparison.parquet'} and {out / 'comparison.csv'}")
 

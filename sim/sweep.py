@@ -8,14 +8,16 @@ anything runs, naming the path and the value.
 Sweep folder::
 
     DIR/
-      points/<id>/          one finished point, written atomically (a run folder of format 1
+      points/p-<key>/       one finished point, written atomically (a run folder of format 1
                             with only kpi_headline and kpi_summary, plus ``point`` in
                             summary.json: the assignments and the point's key)
       comparison.parquet    one row per point: point id, one column per swept path, then
       comparison.csv        <metric>, <metric>_ci_low, <metric>_ci_high for each headline metric
 
-A point's ``<id>`` hashes its assignments, the replication count, the seed and the base
-scenario, so a rerun skips exactly the points that finished with the same settings.
+A point's ``<key>`` hashes its assignments, the replication count, the seed and the base
+scenario, so a rerun skips exactly the points that finished with the same settings. Every point
+runs on the same replication seeds (common random numbers): differences between points come
+from the swept values, not from different draws.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ class Point:
 
     @property
     def id(self) -> str:
-        return f"p{self.index:04d}-{self.key[:10]}"
+        # The key alone, not the grid position: adding values to a sweep keeps old points' ids.
+        return f"p-{self.key[:12]}"
 
 
 def grid(base: Scenario, sets: list[tuple[str, list[Any]]], replications: int,
@@ -122,6 +125,17 @@ def grid(base: Scenario, sets: list[tuple[str, list[Any]]], replications: int,
                                         default=str).encode()).hexdigest()
         points.append(Point(i, assignments, scenario, key))
     return points
+
+
+def check(base: Scenario, sets: list[tuple[str, list[Any]]], replications: int, seed: int,
+          source: str = "<sweep>") -> list[Point]:
+    """The validated grid; :class:`SweepError` for anything that would stop the sweep."""
+    if base.immigration.recognizer.mode != "profile":
+        raise SweepError("sweeps run profile-mode recognizers only (the live recognizer "
+                         "holds models that do not travel to Dask workers)")
+    if not sets:
+        raise SweepError("--set: give at least one PATH=V1,V2,...")
+    return grid(base, sets, replications, seed, source)
 
 
 def _replication(scenario: Scenario, index: int, seed: int) -> tuple[int, dict[str, float]]:
@@ -171,17 +185,16 @@ def comparison_table(out: Path, points: list[Point]) -> pd.DataFrame:
 
 def run_sweep(base: Scenario, sets: list[tuple[str, list[Any]]], replications: int, out: Path,
               client=None, seed: int | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> pd.DataFrame:
+              progress: Callable[[str, int, int], None] | None = None,
+              source: str = "<sweep>") -> pd.DataFrame:
     """Run the grid (finished points are skipped), write DIR/comparison.{parquet,csv}.
 
     ``client``: a ``distributed.Client``; ``None`` runs every task here, one after another.
-    ``progress(event, done, total)`` is called as tasks finish.
+    ``progress(event, done, total)`` is called as tasks finish. Call :func:`check` first to
+    fail on a bad grid before starting a cluster.
     """
-    if base.immigration.recognizer.mode != "profile":
-        raise SweepError("sweeps run profile-mode recognizers only (the live recognizer "
-                         "holds models that do not travel to Dask workers)")
     seed = base.seed if seed is None else seed
-    points = grid(base, sets, replications, seed)
+    points = check(base, sets, replications, seed, source)
     out = Path(out)
     (out / "points").mkdir(parents=True, exist_ok=True)
     seeds = replication_seeds(seed, replications)
