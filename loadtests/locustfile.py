@@ -18,11 +18,12 @@ from locust import constant, events, task
 from loadtests.payloads import PayloadPack
 from loadtests.plan import plan_from_env, require_loopback, shape_stages
 from loadtests.shapes import StagesShape
-from loadtests.traffic import AirtwinUser, RequestLog, task_weights
+from loadtests.traffic import DRAIN_MARGIN_S, AirtwinUser, RequestLog, task_weights
 
 PLAN = plan_from_env()
 WEIGHTS = task_weights(PLAN)
-AirtwinUser.plan, AirtwinUser.pack = PLAN, PayloadPack.load(PLAN.pack)
+LOG = RequestLog(PLAN)
+AirtwinUser.plan, AirtwinUser.pack, AirtwinUser.log = PLAN, PayloadPack.load(PLAN.pack), LOG
 
 
 class ClosedLoopTraveler(AirtwinUser):
@@ -55,9 +56,13 @@ class ScheduledTraveler(AirtwinUser):
 
 class PlannedShape(StagesShape):
     stages = shape_stages(PLAN)
+    drain_s = PLAN.timeout_s + DRAIN_MARGIN_S
+
+    def drained(self) -> bool:
+        return LOG.drained()
 
 
 @events.init.add_listener
 def _on_init(environment, **_):
     require_loopback(environment.host)
-    RequestLog(PLAN).attach(environment)
+    LOG.attach(environment)

@@ -212,7 +212,7 @@ def locust_commands(plan: LoadPlan, host: str, work: Path, port: int) -> list[li
     base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
     master = [*base, "--headless", "--only-summary", "--csv", str(work / "locust" / LOCUST_PREFIX),
               "--html", str(work / "locust" / "report.html"), "--exit-code-on-error", "0",
-              "--stop-timeout", f"{plan.timeout_s + 2:g}", "--logfile",
+              "--stop-timeout", "3", "--logfile",
               str(work / "locust" / "locust.log"), "--loglevel", "WARNING"]
     if plan.workers == 0:
         return [[*master, user]]
@@ -245,7 +245,10 @@ def run_locust(plan: LoadPlan, host: str, work: Path,
                 raise LoadTestError(f"Locust did not finish within {budget:.0f} s; stopped it")
             time.sleep(0.25)
         for p in procs[1:]:
-            p.wait(timeout=30)
+            try:  # workers leave when the master tells them; one that lingers is stopped below
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
     finally:
         for p in procs:
             if p.poll() is None:
@@ -314,6 +317,10 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Pat
     log = prepare_log(pd.read_parquet(raw), plan)
     raw.unlink()
     stats = read_locust_stats(work / "locust" / f"{LOCUST_PREFIX}_stats.csv")
+    counted = int(stats.loc[stats["Name"] == "Aggregated", "Request Count"].sum())
+    if counted != len(log):
+        notes.append(f"Locust counted {counted} requests, the request log holds {len(log)}: "
+                     f"the load stopped before every reply was in (the drain hit its bound)")
     steps = step_summary(log, plan, opts.slo_ms, opts.max_error_rate)
     found = cap.find_capacity(steps, opts.slo_ms, opts.max_error_rate, opts.min_step_requests)
     summary = {"airtwin_version": _version(), "created": datetime.now(timezone.utc).isoformat(

@@ -28,6 +28,7 @@ NAMES = {"verify": "/v1/verify", "identify": "/v1/identify", "analyze": "/v1/ana
 LOG_COLUMNS = ("t_sched", "t_start", "latency_ms", "service_ms", "name", "endpoint",
                "expected_error", "ok", "status", "node")
 LOG_KEY = "airtwin_requests"  # the key of the request rows in Locust's worker reports
+DRAIN_MARGIN_S = 8.0  # past the client timeout: two worker report intervals (3 s) and some
 
 
 def task_weights(plan: LoadPlan, scale: int = 1000) -> dict[str, int]:
@@ -52,11 +53,22 @@ class Arrivals:
 
 
 class RequestLog:
-    """One row per request (LOG_COLUMNS), times in s from this process's load origin. Workers
-    ship their rows with each stats report; the master, or a lone process, writes them all."""
+    """One row per request (LOG_COLUMNS), times in s from this process's load origin.
+
+    Workers ship their rows, and how many requests they have sent and still have in flight,
+    inside Locust's own worker reports, so the master holds a row for exactly the requests
+    whose statistics it holds. After the last step the shape keeps the users (sending nothing
+    new) until :meth:`drained`: every request answered and reported. The master, or a lone
+    process, then writes the rows and a final snapshot of Locust's stats CSVs (Locust's own
+    writer runs once a second and can miss the last second).
+    """
 
     def __init__(self, plan: LoadPlan):
         self.plan, self.rows, self.origin, self.node = plan, [], None, "local"
+        self.sent = self.in_flight = 0
+        self.arrivals: Arrivals | None = None
+        self.workers: dict[str, dict] = {}  # master: the latest state each worker reported
+        self.is_master = False
 
     def attach(self, environment) -> None:
         ev = environment.events
@@ -66,16 +78,25 @@ class RequestLog:
         ev.worker_report.add_listener(self._receive)
         ev.quitting.add_listener(self._on_quitting)
 
+    # --- this process ---------------------------------------------------------------------
     def _on_test_start(self, environment, **_):
         self.origin = time.time() + self.plan.lead_s
         runner = environment.runner
+        self.is_master = isinstance(runner, MasterRunner)
         if isinstance(runner, WorkerRunner):
             self.node = f"worker-{runner.worker_index}"
-        if self.plan.mode == "open" and not isinstance(runner, MasterRunner):
-            schedule = arrival_schedule(self.plan, max(runner.worker_index, 0)
-                                        if isinstance(runner, WorkerRunner) else 0,
-                                        self.plan.workers)
-            environment.airtwin_arrivals = Arrivals(schedule, self.origin)
+        if self.plan.mode == "open" and not self.is_master:
+            index = runner.worker_index if isinstance(runner, WorkerRunner) else 0
+            self.arrivals = Arrivals(arrival_schedule(self.plan, index, self.plan.workers),
+                                     self.origin)
+
+    def past_end(self) -> bool:
+        return self.origin is not None and time.time() >= self.origin + self.plan.duration_s
+
+    def state(self) -> dict:
+        pending = 0 if self.arrivals is None else len(self.arrivals.t) - self.arrivals.next
+        return {"sent": self.sent, "in_flight": self.in_flight, "pending": pending,
+                "past_end": self.past_end()}
 
     def _on_request(self, name, response_time, exception, context=None, response=None, **_):
         ctx = context or {}
@@ -88,22 +109,59 @@ class RequestLog:
                           ctx["kind"], ctx["kind"] == "corrupt", exception is None, status,
                           self.node))
 
+    # --- workers to master ----------------------------------------------------------------
     def _ship(self, client_id, data):
         data[LOG_KEY], self.rows = self.rows, []
+        data[LOG_KEY + "_state"] = self.state()
 
     def _receive(self, client_id, data):
         self.rows.extend(tuple(r) for r in data.get(LOG_KEY, ()))
+        if LOG_KEY + "_state" in data:
+            self.workers[client_id] = data[LOG_KEY + "_state"]
 
+    def drained(self) -> bool:
+        """Past the end everywhere, nothing due or in flight, every request's row here."""
+        if not self.is_master:
+            s = self.state()
+            return s["past_end"] and not s["in_flight"] and not s["pending"] and \
+                len(self.rows) == self.sent
+        states = list(self.workers.values())
+        return (len(states) >= self.plan.workers
+                and all(s["past_end"] and not s["in_flight"] and not s["pending"] for s in states)
+                and len(self.rows) == sum(s["sent"] for s in states))
+
+    # --- the end --------------------------------------------------------------------------
     def _on_quitting(self, environment, **_):
         if isinstance(environment.runner, WorkerRunner) or not self.plan.log_path:
             return
         import pandas as pd
 
         df = pd.DataFrame.from_records(self.rows, columns=list(LOG_COLUMNS))
-        path = Path(self.plan.log_path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        df.to_parquet(tmp, index=False)
-        tmp.replace(path)
+        _atomic(Path(self.plan.log_path), lambda tmp: df.to_parquet(tmp, index=False))
+        prefix = getattr(environment.parsed_options, "csv_prefix", None)
+        if prefix:
+            write_final_csvs(environment, prefix)
+
+
+def write_final_csvs(environment, prefix: str) -> None:
+    """Locust's stats, failures and exceptions CSVs as they stand now (the test is over)."""
+    import csv
+
+    from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+
+    writer = StatsCSV(environment, PERCENTILES_TO_REPORT)
+    for suffix, method in (("stats", writer.requests_csv), ("failures", writer.failures_csv),
+                           ("exceptions", writer.exceptions_csv)):
+        def write(tmp, method=method):
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                method(csv.writer(fh))
+        _atomic(Path(f"{prefix}_{suffix}.csv"), write)
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    tmp.replace(path)
 
 
 class AirtwinUser(HttpUser):
@@ -112,6 +170,7 @@ class AirtwinUser(HttpUser):
     abstract = True
     plan: LoadPlan
     pack: PayloadPack
+    log: RequestLog
     _serial = itertools.count()
 
     def on_start(self):
@@ -141,10 +200,9 @@ class AirtwinUser(HttpUser):
     def next_arrival(self):
         """Take the next due arrival, sleep until it is due, send it. Past the schedule's end,
         idle until the shape stops the test."""
-        arrivals: Arrivals = self.environment.airtwin_arrivals
-        arrival = arrivals.take()
+        arrival = self.log.arrivals.take()
         if arrival is None:
-            gevent.sleep(max(arrivals.origin + self.plan.duration_s - time.time(), 0.5))
+            gevent.sleep(0.25)  # the schedule is spent: idle until the shape stops the test
             return
         due, kind = arrival
         wait = due - time.time()
@@ -154,9 +212,20 @@ class AirtwinUser(HttpUser):
 
     # --- the one place a request is sent ------------------------------------------------------
     def send(self, kind: str, form: dict[str, str], jpeg: bytes, due: float | None):
+        if due is None and self.log.past_end():
+            gevent.sleep(0.25)  # closed loop past its last step: send nothing new
+            return
         start = time.time()
         due = start if due is None else due
         ctx = {"kind": kind, "due": due, "t_start": start}
+        self.log.sent += 1
+        self.log.in_flight += 1
+        try:
+            self._post(kind, form, jpeg, due, start, ctx)
+        finally:
+            self.log.in_flight -= 1
+
+    def _post(self, kind, form, jpeg, due, start, ctx):
         with self.client.post(PATHS[kind], name=NAMES[kind], data=form, context=ctx,
                               files={"image": ("capture.jpg", jpeg, "image/jpeg")},
                               timeout=self.plan.timeout_s, catch_response=True) as resp:
