@@ -27,6 +27,7 @@ from fastapi import FastAPI
 
 import pipeline.service
 from pipeline.recognizer import Recognizer
+from pipeline.service.audit import AuditBackstopMiddleware
 from pipeline.service.config import ServiceConfig
 from pipeline.service.errors import install_error_handlers
 from pipeline.service.limits import BodyLimitMiddleware
@@ -116,5 +117,6 @@ def create_app(config: ServiceConfig, recognizer: Recognizer | None = None,
         app.include_router(mod.router)
     # The last added wraps the rest: metrics count every reply, the size limit's 413s included.
     app.add_middleware(BodyLimitMiddleware, max_body=config.max_image_bytes + FORM_OVERHEAD)
+    app.add_middleware(AuditBackstopMiddleware, log=state.audit, paths=("/v1/identify",))
     app.add_middleware(RequestMetricsMiddleware, metrics=state.metrics)
     return app

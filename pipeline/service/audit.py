@@ -102,3 +102,33 @@ class AuditLog:
                 os.close(fd)
             self._prev, self._seq = rec["hash"], rec["seq"]
             return rec
+
+
+class AuditBackstopMiddleware:
+    """Writes a ``refused`` record for any call to an audited route that its handler did not
+    record itself: requests refused before the handler runs (body too large, a missing form
+    field) or that failed inside it. Handlers mark what they wrote with
+    ``request.state.audited = True``."""
+
+    def __init__(self, app, log: AuditLog, paths: tuple[str, ...], event: str = "identify"):
+        self.app, self.log, self.paths, self.event = app, log, paths, event
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            return await self.app(scope, receive, send)
+        status = 500
+        scope.setdefault("state", {})
+
+        async def send_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            if not scope["state"].get("audited"):
+                client = scope.get("client")
+                self.log.append(self.event, outcome="refused", status=status,
+                                client=client[0] if client else None)

@@ -103,7 +103,8 @@ async def identify(request: Request, state: State, image: ImagePart,
                    k: Annotated[int, Form(ge=1, description="candidates to return")] = 5):
     """1:N: the top-k enrolled templates closest to the largest face in ``image``.
 
-    Every call, refused ones included, is written to the hash-chained audit log.
+    Every call, refused ones included, is written to the hash-chained audit log (calls refused
+    before they get here by :class:`~pipeline.service.audit.AuditBackstopMiddleware`).
     """
     started = time.perf_counter()
     request_id = uuid.uuid4().hex
@@ -119,6 +120,7 @@ async def identify(request: Request, state: State, image: ImagePart,
     except ServiceError as exc:
         await run_in_threadpool(state.audit.append, "identify", request_id=request_id,
                                 client=client, outcome="refused", error=exc.code, status=exc.status)
+        request.state.audited = True
         raise
     candidates, gallery_size, match_s = [], len(state.store), None
     if face.acquired:
@@ -138,6 +140,7 @@ async def identify(request: Request, state: State, image: ImagePart,
         model=state.recognizer.model, faces_found=face.n_faces,
         candidates=[{"template_id": c.template_id, "score": round(c.score, 6), "rank": c.rank}
                     for c in candidates])
+    request.state.audited = True
     state.metrics.outcomes.labels("identify", outcome.value).inc()
     return IdentifyResponse(outcome=outcome, candidates=candidates, threshold=th.threshold,
                             threshold_source=th.source, gallery_size=gallery_size,

@@ -103,3 +103,17 @@ def test_uncalibrated_service_uses_the_documented_fallback(tight_service, faces)
     assert r.status_code == 200
     assert r.json()["threshold"] == FALLBACK_THRESHOLDS["dlib"]
     assert "UNCALIBRATED" in r.json()["threshold_source"]
+
+
+def test_every_identify_call_is_audited_even_refused_ones(service, faces):
+    def records():
+        return [json.loads(l) for l in service.audit_log.read_text().splitlines()]
+
+    before = len(records())
+    identify(service.url, faces.blank)  # served: failure to acquire
+    httpx.post(f"{service.url}/v1/identify", data={"k": "2"}, timeout=30)  # no image part
+    identify(service.url, b"not an image")
+    new = records()[before:]
+    assert [(r["outcome"], r.get("status")) for r in new] == [
+        ("failure_to_acquire", None), ("refused", 422), ("refused", 415)]
+    assert verify_chain(service.audit_log).ok
