@@ -170,8 +170,22 @@ class Recognizer:
         lat = probe.latency.with_match(time.perf_counter() - t0)
         return VerifyResult(MATCH if s >= threshold else NO_MATCH, s, threshold, lat)
 
-    def verify(self, image: np.ndarray, reference: np.ndarray, threshold: float) -> VerifyResult:
-        """1:1: is the subject of ``image`` the owner of ``reference``?"""
+    def default_threshold(self) -> float:
+        """The saved calibration's FMR 1e-3 threshold (or the marked fallback, see
+        :func:`pipeline.calibration.operating_point`)."""
+        from pipeline.calibration import operating_point
+
+        if not self.backend:
+            raise ValueError("no threshold given and the recognizer was not built by backend "
+                             "name (Recognizer.from_backend), so no calibration applies")
+        return operating_point(self.backend, self.model).threshold
+
+    def verify(self, image: np.ndarray, reference: np.ndarray,
+               threshold: float | None = None) -> VerifyResult:
+        """1:1: is the subject of ``image`` the owner of ``reference``? Without a threshold,
+        the calibrated one."""
+        if threshold is None:
+            threshold = self.default_threshold()
         return self.compare(self.extract(image), reference, threshold)
 
     def identify(self, image: np.ndarray, gallery: NumpyGallery, k: int = 5,

@@ -85,6 +85,15 @@ def test_calibration_file_round_trip(dlib_calibration, tmp_path, monkeypatch):
         operating_point("dlib", dlib_calibration.model, fmr=1e-5)
 
 
+def test_verify_uses_the_saved_calibration_by_default(dlib_recognizer, dlib_calibration,
+                                                      check_faces, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRTWIN_CALIBRATION_DIR", str(tmp_path))
+    save_calibration(dlib_calibration)
+    ref = dlib_recognizer.extract(check_faces[0][0].image).vector
+    r = dlib_recognizer.verify(check_faces[0][0].image, ref)
+    assert r.threshold == dlib_calibration.thresholds["1e-03"] and r.outcome == MATCH
+
+
 def test_uncalibrated_fallback_is_marked(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRTWIN_CALIBRATION_DIR", str(tmp_path))
     op = operating_point("dlib", "dlib_resnet_v1")
