@@ -18,6 +18,7 @@ import pandas as pd
 PERSON, ACTOR, BAG, INCIDENT, ALERT = (60, 200, 60), (0, 160, 255), (255, 200, 0), \
     (0, 140, 255), (40, 40, 230)  # BGR
 ALERT_WINDOW_S = 2.0  # alerts this close to the frame's time are drawn on it
+MIN_LABEL_PX = 30  # people shorter than this on screen get no id label (it would hide them)
 BOX_COLUMNS = ["x0", "y0", "x1", "y1"]
 
 
@@ -112,7 +113,7 @@ def draw_overlays(image: np.ndarray, overlays: Overlays, alerts: pd.DataFrame | 
     for row, (x0, y0, x1, y1) in _boxes(overlays.persons):
         colour = ACTOR if bool(getattr(row, "actor", False)) else PERSON
         cv2.rectangle(img, (x0, y0), (x1, y1), colour, 1)
-        if ids:
+        if ids and y1 - y0 >= MIN_LABEL_PX:
             _label(img, str(row.track_id), x0, y0, colour)
     for row, (x0, y0, x1, y1) in _boxes(overlays.objects):
         cv2.rectangle(img, (x0, y0), (x1, y1), BAG, 2)

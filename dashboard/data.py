@@ -90,32 +90,20 @@ def sweep(path: str, stamp: float) -> tuple[pd.DataFrame, list[dict], str | None
 # --- load tests, services, benches -------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=32)
 def loadtest(path: str, stamp: float) -> dict:
-    """summary (dict), endpoints, steps, curve (DataFrames or None), report (text or None) of a
-    load-test folder (format in :mod:`loadtests.results`)."""
-    import json
+    """summary, gpu_plan (dicts), endpoints, steps, curve (DataFrames or None) and report
+    (text or None) of a load-test folder, read by :func:`loadtests.results.load_loadtest`."""
+    from loadtests.results import LoadTestFolderError, load_loadtest
 
-    folder = Path(path)
-    summary_file = folder / "summary.json"
     try:
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RunFolderError(f"{summary_file}: cannot read ({exc})") from None
-    files = summary.get("files") or {}
-
-    def table(name: str, required: bool) -> pd.DataFrame | None:
-        f = folder / files.get(name, f"{name}.parquet")
-        if not f.is_file():
-            if required:
-                raise RunFolderError(f"{f}: table {name!r} of the load test is missing")
-            return None
-        try:
-            return pd.read_parquet(f)
-        except Exception as exc:
-            raise RunFolderError(f"{f}: not a readable Parquet file ({exc})") from None
-
-    report = folder / "report.md"
-    return {"summary": summary, "endpoints": table("endpoints", True),
-            "steps": table("steps", False), "curve": table("curve", False),
+        lt = load_loadtest(path)
+    except LoadTestFolderError as exc:
+        raise RunFolderError(str(exc)) from None
+    if "endpoints" not in lt.tables:
+        raise RunFolderError(f"{path}: the load test has no endpoints table")
+    report = Path(path) / "report.md"
+    return {"summary": lt.summary, "gpu_plan": lt.gpu_plan or lt.summary.get("gpu_plan"),
+            "endpoints": lt.tables["endpoints"], "steps": lt.tables.get("steps"),
+            "curve": lt.tables.get("curve"),
             "report": report.read_text(encoding="utf-8") if report.is_file() else None}
 
 

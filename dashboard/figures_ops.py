@@ -19,15 +19,17 @@ def latency_vs_rps(steps: pd.DataFrame, slo_ms: float | None) -> go.Figure:
     the SLO as a line and the steps that pass it ringed."""
     fig = go.Figure()
     for i, (endpoint, d) in enumerate(steps.groupby("endpoint", sort=True)):
-        d = d.sort_values("rps")
+        d = d.sort_values("step")  # the path the load took, step by step
         for col, dash in PERCENTILE_DASH.items():
             if col not in d:
                 continue
             fig.add_scatter(x=d["rps"], y=d[col], mode="lines+markers", legendgroup=endpoint,
                             name=f"{endpoint} {col.removesuffix('_ms')}",
                             line=dict(color=_colour(i), dash=dash),
-                            customdata=np.column_stack([d["step"], d["error_rate"]]),
-                            hovertemplate="step %{customdata[0]}: %{x:.1f} req/s<br>"
+                            customdata=np.column_stack([d["step"], d["error_rate"],
+                                                        d.get("users", np.nan)]),
+                            hovertemplate="step %{customdata[0]} (%{customdata[2]} users): "
+                                          "%{x:.1f} req/s<br>"
                                           "%{y:.0f} ms, errors %{customdata[1]:.2%}"
                                           "<extra>%{fullData.name}</extra>")
         if "passes" in d and d["passes"].notna().any():
@@ -41,7 +43,8 @@ def latency_vs_rps(steps: pd.DataFrame, slo_ms: float | None) -> go.Figure:
                       annotation_text=f"p99 SLO {slo_ms:g} ms", annotation_position="top left")
     fig.update_xaxes(title="achieved throughput (requests/s)", rangemode="tozero")
     fig.update_yaxes(title="latency (ms)", rangemode="tozero")
-    return _layout(fig, "Latency percentiles against load (ringed: steps within the SLO)", 440)
+    return _layout(fig, "Latency percentiles against load, step by step (ringed: steps within "
+                        "the SLO)", 460, legend_below=True)
 
 
 def error_rate_bars(endpoints: pd.DataFrame, max_error_rate: float | None) -> go.Figure:
@@ -118,4 +121,4 @@ def group_rates(table: pd.DataFrame, rates: list[str], title: str) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".1%", rangemode="tozero")
     fig.update_yaxes(title_text="rate", col=1)
-    return _layout(fig, title, 380)
+    return _layout(fig, title, 400, legend_below=True)

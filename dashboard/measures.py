@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 TIME_BASE = pd.Timestamp("2000-01-01")  # sim seconds are drawn as clock times from 00:00
+UNIT_NAMES = {"m2": "m²"}
 WAIT_STATS = ("p50_s", "p90_s", "p95_s", "max_s", "mean_s")
 
 
@@ -75,7 +76,16 @@ def fmt(value: float, unit: str = "") -> str:
         return f"{value:.1f} s"
     text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}" if abs(value) >= 10 \
         else f"{value:,.2f}"
+    unit = UNIT_NAMES.get(unit, unit)
     return f"{text} {unit}".strip() if unit not in ("", "share") else text
+
+
+def fmt_clock(seconds: float) -> str:
+    """Sim seconds as ``h:mm:ss`` since the start of the run."""
+    if seconds is None or not np.isfinite(seconds):
+        return "–"
+    h, rem = divmod(int(round(seconds)), 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}"
 
 
 def fmt_ci(mean: float, low: float, high: float, unit: str) -> str:
@@ -85,7 +95,7 @@ def fmt_ci(mean: float, low: float, high: float, unit: str) -> str:
     text = fmt(mean, unit if spelled else "")
     if np.isfinite(low) and np.isfinite(high) and (low != mean or high != mean):
         u = unit if spelled else ""
-        text += f"  ({fmt(low, u)} – {fmt(high, u)})"
+        text += f" ({fmt(low, u)} – {fmt(high, u)})"
     return text if spelled or not unit else f"{text} {unit}"
 
 

@@ -108,6 +108,17 @@ def alerts_timeline(danger_alerts: pd.DataFrame | None,
     return pd.concat(parts, ignore_index=True).sort_values("t", ignore_index=True)
 
 
+def busiest_time(occupancy: pd.DataFrame, zone: str, replication: int = 0) -> float | None:
+    """When ``zone`` held the most travelers in one replication (a camera's most telling
+    moment); None when nobody was ever there."""
+    d = occupancy[occupancy["zone"] == zone]
+    if "replication" in d:
+        d = d[d["replication"] == replication]
+    if d.empty or d["count"].max() <= 0:
+        return None
+    return float(d.loc[d["count"].idxmax(), "t"])
+
+
 # --- the service's privacy figures --------------------------------------------------------------
 @dataclass(frozen=True)
 class AuditFigures:

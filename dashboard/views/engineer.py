@@ -35,17 +35,23 @@ else:
                    f"{s.get('workers') or 0} workers; SLO p99 ≤ {s.get('slo_ms')} ms, errors ≤ "
                    f"{measures.fmt(s.get('max_error_rate'), 'share')}")
         c = st.columns(5)
-        c[0].metric("Capacity at the SLO", "none" if cap.get("capacity_rps") is None else
-                    f"{cap['capacity_rps']:.1f} req/s", border=True, help=cap.get("detail"))
-        c[1].metric("Requests", f"{totals.get('requests', 0):,}", border=True)
-        c[2].metric("Throughput", f"{measures._num(totals.get('rps')):.1f} req/s", border=True)
-        c[3].metric("p99 latency", f"{measures._num(totals.get('p99_ms')):.0f} ms", border=True)
-        c[4].metric("Unexpected failures", f"{totals.get('failures', 0):,}", border=True,
-                    help=f"{totals.get('expected_failures', 0):,} deliberately bad payloads "
-                         f"failed as they should; late starts: {totals.get('late_starts', 0)}")
+        c[0].metric("Capacity at SLO, req/s", "none" if cap.get("capacity_rps") is None else
+                    f"{cap['capacity_rps']:.1f}", border=True, help=cap.get("detail"))
+        c[1].metric("Valid requests", f"{totals.get('requests', 0):,}", border=True)
+        c[2].metric("Throughput, req/s", f"{measures._num(totals.get('rps')):.1f}", border=True)
+        c[3].metric("p99 latency, ms", f"{measures._num(totals.get('p99_ms')):.0f}", border=True)
+        bad, rejected = totals.get("bad_requests", 0), totals.get("bad_rejected", 0)
+        c[4].metric("Failures", f"{totals.get('failures', 0):,}", border=True,
+                    help=f"{rejected:,} of {bad:,} deliberately bad payloads were refused with "
+                         f"a 4xx, as they should; late starts: {totals.get('late_starts', 0)} "
+                         f"(sent > 10 ms after their due time)")
         steps = lt["steps"]
         if steps is not None and len(steps):
-            st.plotly_chart(figures_ops.latency_vs_rps(steps, s.get("slo_ms")), key="lat_rps")
+            kinds = sorted(set(steps["endpoint"]), key=lambda e: (e != "all", e))
+            show = st.multiselect("Endpoints", kinds, default=kinds[:1], key="lt_endpoints",
+                                  help='"all": every valid request of the step')
+            st.plotly_chart(figures_ops.latency_vs_rps(steps[steps["endpoint"].isin(show)],
+                                                       s.get("slo_ms")), key="lat_rps")
         st.plotly_chart(figures_ops.error_rate_bars(lt["endpoints"], s.get("max_error_rate")),
                         key="errors")
         with st.expander("Per endpoint"):
@@ -58,27 +64,28 @@ else:
 
     st.header("Capacity and GPUs for the peak hour")
     with ui.panel("the GPU plan", found.path):
-        plan = lt["summary"].get("gpu_plan")
+        plan = lt["gpu_plan"]
         if not plan:
             st.info("This load test has no GPU plan: run `airtwin loadtest ... --run RUN_DIR` "
                     "to size the replicas for a simulated day's peak hour.")
         else:
             c = st.columns(4)
-            c[0].metric("Replicas (GPUs) for the peak hour", f"{plan.get('replicas')}",
+            c[0].metric("Replicas (GPUs), peak hour", f"{plan.get('replicas')}",
                         border=True, help=plan.get("detail"))
-            c[1].metric("Capacity per replica", f"{measures._num(plan.get('capacity_rps')):.1f}"
-                        " req/s", border=True, help=plan.get("measured_on"))
-            c[2].metric("Peak work / one replica", f"{measures._num(plan.get('utilisation')):.2f}",
-                        border=True)
+            c[1].metric("Per replica, req/s", f"{measures._num(plan.get('capacity_rps')):.1f}",
+                        border=True, help=f"measured on {plan.get('measured_on')}")
+            c[2].metric("Peak work / replica", f"{measures._num(plan.get('utilisation')):.2f}",
+                        border=True, help="the peak hour's work over what one replica does "
+                                          "at capacity")
             c[3].metric("Headroom", measures.fmt(plan.get("headroom"), "share"), border=True)
             demand = pd.DataFrame({"endpoint": list(plan.get("demand_rps") or {}),
                                    "peak demand (req/s)": list((plan.get("demand_rps") or
                                                                 {}).values())})
             demand["cost per request (ms)"] = demand["endpoint"].map(plan.get("cost_ms") or {})
-            st.dataframe(demand, width="stretch", hide_index=True)
+            st.dataframe(demand.round(3), width="stretch", hide_index=True)
             peak = plan.get("peak_hour") or {}
-            st.caption(f"Peak hour of the run: {measures.fmt(peak.get('start_s'), 's')} to "
-                       f"{measures.fmt(peak.get('end_s'), 's')} of simulated time." +
+            st.caption(f"Peak hour of the run: {measures.fmt_clock(peak.get('start_s'))} to "
+                       f"{measures.fmt_clock(peak.get('end_s'))} (h:mm:ss since its start)." +
                        (f" Demanded but not measured (left out of the replicas): "
                         f"{', '.join(plan['unmeasured'])}." if plan.get("unmeasured") else ""))
 

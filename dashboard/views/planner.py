@@ -64,7 +64,7 @@ with ui.panel("the headline figures", idx.root):
             if choices[label][0] is not None:
                 st.caption(f"**{label}**: {ui.run_label(choices[label][1])}")
         long = measures.headline_long({label: choices[label][1] for label in chosen})
-        st.dataframe(measures.headline_table(long), width="stretch", height=420)
+        st.table(measures.headline_table(long))
         st.caption("Mean over replications and its 95% confidence interval (t-distribution).")
         metrics = list(dict.fromkeys(long["metric"]))
         if metrics:
@@ -87,7 +87,7 @@ if len(chosen) >= 2:
         if diff.empty:
             st.info("The scenarios are identical (only seeds or horizons may differ).")
         else:
-            st.dataframe(diff, width="stretch")
+            st.table(diff)
 
 if not full:
     st.info("Pick a run folder (not only sweep points) for waits, queues, level of service "

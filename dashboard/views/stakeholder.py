@@ -28,15 +28,15 @@ except RunFolderError as exc:
     st.stop()
 st.caption(ui.run_label(summary))
 
-HEADLINE = [  # metric, label shown
+HEADLINE = [  # metric, short label (the description shows on hover)
     ("travelers_arrived", "Travelers arrived"),
-    ("travelers_exited", "Travelers through to the exit"),
-    ("immigration_wait_p95_s", "Immigration wait, 95% of travelers within"),
+    ("travelers_exited", "Reached the exit"),
+    ("immigration_wait_p95_s", "Immigration wait, p95"),
     ("time_in_system_mean_s", "Door to exit, mean"),
-    ("los_share_desk", "Desk waits within the IATA target"),
-    ("los_share_egate", "E-gate waits within the IATA target"),
-    ("egate_referral_rate", "E-gate attempts referred to a desk"),
-    ("hall_m2_per_pax_min", "Least space per traveler in the hall"),
+    ("los_share_desk", "Desk waits on target"),
+    ("los_share_egate", "E-gate waits on target"),
+    ("egate_referral_rate", "E-gate referrals"),
+    ("hall_m2_per_pax_min", "Hall space, least"),
 ]
 
 st.header("Headline figures")
@@ -106,8 +106,14 @@ with ui.panel("the camera frames", path):
             cam_id = c1.selectbox("Camera", cams)
             rep = c2.number_input("Replication", 0, max(0, int(summary.get("replications",
                                   1)) - 1), 0)
-            default_t = float(alerts["t"].iloc[0]) if not alerts.empty else horizon / 4
-            t = c3.slider("Time (s since start)", 0.0, horizon, min(default_t, horizon), 1.0)
+            zone = next(c.get("zone") for c in scenario["cameras"] if c["id"] == cam_id)
+            busiest = measures_ops.busiest_time(data.run_table(path, stamp, "occupancy"), zone,
+                                                int(rep))
+            default_t = float(alerts["t"].iloc[0]) if not alerts.empty else \
+                busiest if busiest is not None else horizon / 4
+            t = c3.slider("Time (s since start)", 0.0, horizon, min(default_t, horizon), 1.0,
+                          help="starts at the first alert, else when the camera's zone is "
+                               "busiest")
             ids = st.toggle("Track ids", value=True)
             if st.button("Render frame", icon=":material/videocam:", type="primary"):
                 st.session_state["_frame_request"] = (path, stamp, int(rep), cam_id, float(t))
@@ -163,7 +169,7 @@ with ui.panel("the privacy figures", path):
     travelers = data.run_table(path, stamp, "travelers")
     consent = measures.consent_routing(travelers)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Routed to a desk for lack of consent", f"{consent['routed_to_desk']:,.0f}",
+    c1.metric("Sent to a desk: no consent", f"{consent['routed_to_desk']:,.0f}",
               border=True, help="Travelers enrolled for e-gates who did not consent to "
                                 "biometric processing, sent to a manual desk instead (mean per "
                                 f"replication, {consent['replications']} replications). They "
