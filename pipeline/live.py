@@ -17,6 +17,7 @@ a 1:N gallery; every e-gate capture is searched in it and the results are record
 from __future__ import annotations
 
 import math
+import time
 from typing import Callable
 
 import numpy as np
@@ -73,7 +74,7 @@ class Watchlist:
 
     def search(self, traveler, probe_vector: np.ndarray) -> tuple:
         tid = f"traveler-{traveler.id}"
-        if traveler.id in self.planted and tid not in self.gallery.ids:
+        if traveler.id in self.planted and tid not in self.gallery:
             self._enrol(tid, _identity(traveler),
                         np.random.default_rng([self._seed, traveler.id, 2]))
         cands = self.gallery.search(probe_vector, self.top_k)
@@ -131,7 +132,6 @@ class LiveGateVerifier:
             lat.embed_s, lat.match_s, enrol_s, duration, traveler.skin_tone, traveler.age_band,
             traveler.sex))
         if self.watchlist is not None and probe.acquired:
-            import time
             t0 = time.perf_counter()
             found = self.watchlist.search(traveler, probe.vector)
             self._searches.append((traveler.id, capture_time, *found, time.perf_counter() - t0))

@@ -81,6 +81,9 @@ class NumpyGallery:
     def __len__(self) -> int:
         return self._n
 
+    def __contains__(self, template_id: str) -> bool:
+        return template_id in self._index
+
     @property
     def ids(self) -> list[str]:
         return list(self._ids)

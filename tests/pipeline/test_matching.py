@@ -54,7 +54,7 @@ def test_gallery_add_remove_and_errors():
     g.add([f"t{i}" for i in range(100)], np.tile(E, (25, 1)) + 0.01 * np.arange(100)[:, None])
     assert len(g) == 100 and g.nbytes == 100 * 4 * 4
     g.remove("t0")
-    assert len(g) == 99 and "t0" not in g.ids
+    assert len(g) == 99 and "t0" not in g.ids and "t0" not in g and "t99" in g
     assert g.search(E[0], k=1)[0].template_id != "t0"
     with pytest.raises(KeyError, match="unknown template id 't0'"):
         g.remove("t0")
