@@ -196,7 +196,9 @@ def manual_desk(env, term: Terminal, tr: Traveler):
 def immigration(env, term: Terminal, tr: Traveler):
     """E-gate if enrolled, consenting and a bank for the class is open; a desk otherwise, or
     after a reject or failure to acquire (a short walk across the hall first)."""
-    banks = [b for b in term.banks_for[tr.cls] if b.open > 0] if tr.egate_eligible else []
+    banks = term.banks_for[tr.cls] if tr.enrolled and tr.consent else ()
+    if len(banks) > 1 or (banks and banks[0].open <= 0):
+        banks = [b for b in banks if b.open > 0]
     if not banks:
         tr.route = "desk"
         yield from manual_desk(env, term, tr)
@@ -271,9 +273,12 @@ def flight_arrival(env, term: Terminal, flight, parties: list[list[Traveler]]):
     window = s.baggage.delivery_window_s
     offset = float(s.flights.deplaning.door_open_s.sample(term.rng))
     gap = 60.0 / s.flights.deplaning.rate_per_min
+    bags = (first_bag + term.rng.random(flight.passengers) * window).tolist()
+    i = 0
     for party in parties:
         for tr in party:
-            tr.bag_t = first_bag + term.unit() * window
+            tr.bag_t = bags[i]
+            i += 1
             env.process(traveler_journey(env, term, tr, flight.gate, offset))
         offset += gap * len(party)
 

@@ -19,7 +19,7 @@ from sim.faces.identity import Identity
 from sim.faces.paint import face_albedo, mix, noise, strands
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: caches key on the object
 class HeadLayers:
     grid: Grid
     albedo: np.ndarray  # (H, W, 3) BGR 0..1, ambient occlusion baked in
@@ -31,7 +31,7 @@ class HeadLayers:
     face: np.ndarray  # (H, W) coverage of visible facial skin (for masks, debugging)
     landmarks: np.ndarray  # (5, 3) pixels (x, y, z): insightface order
     box_points: np.ndarray  # (N, 3) pixels: face outline brow to chin, for the face box
-    stack: np.ndarray  # (H, W, 8) albedo, normals, alpha, spec: what a pose remap moves
+    bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 of the covered pixels
 
 
 def normals_from(z: np.ndarray, ppu: float) -> np.ndarray:
@@ -48,12 +48,13 @@ def finish(grid: Grid, albedo: np.ndarray, z: np.ndarray, alpha: np.ndarray, spe
     albedo, z = albedo.astype(np.float32), z.astype(np.float32)
     alpha, spec = np.clip(alpha, 0, 1).astype(np.float32), spec.astype(np.float32)
     normals = normals_from(z, grid.ppu)
-    stack = np.ascontiguousarray(np.dstack([albedo, normals, alpha, spec]))
+    ys, xs = np.nonzero(alpha > 0.004)
+    bbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
     return HeadLayers(grid=grid, albedo=albedo, z=z,
                       z_smooth=cv2.GaussianBlur(z, (0, 0), 0.08 * grid.ppu),
                       normals=normals, alpha=alpha, spec=spec, face=face.astype(np.float32),
                       landmarks=landmarks.astype(np.float32),
-                      box_points=box_points.astype(np.float32), stack=stack)
+                      box_points=box_points.astype(np.float32), bbox=bbox)
 
 
 class _Canvas:

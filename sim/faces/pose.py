@@ -1,14 +1,17 @@
 """Posing and shading an identity's cached sprite: pose, expression, light, placement.
 
-A capture poses the sprite by a parallax remap of its depth (yaw and pitch), bends the mouth
-and brows for an expression, shades the remapped normals under the capture's light (ambient +
-Lambert + Blinn-Phong), and places the result with one affine warp (scale, roll, position) over
-a background. Ground-truth landmarks and the face box go through the same transforms, forward.
+A capture shades the sprite in its own frame under the capture's light turned into that frame
+(ambient + wrapped Lambert + Blinn-Phong: rotating one light is cheaper than every normal),
+then fills the output region with one remap that inverts, per output pixel, the placement
+(scale, roll, position), the head's yaw and pitch (a parallax remap of its depth) and the
+expression (mouth and brow displacements). Ground-truth landmarks and the face box go through
+the same transforms forward.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from functools import lru_cache
 
 import cv2
@@ -25,11 +28,6 @@ class Pose:
     roll: float = 0.0  # degrees, positive turns clockwise in the image
     smile: float = 0.0  # 0 neutral .. 1 broad smile
     brow_raise: float = 0.0
-
-
-@lru_cache(maxsize=8)
-def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
 
 
 def _origin(L: HeadLayers) -> tuple[float, float]:
@@ -72,103 +70,129 @@ def _displace(x, y, pts) -> tuple[np.ndarray, np.ndarray]:
     return dx, dy
 
 
-def _pose_maps(L: HeadLayers, pose: Pose) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse maps (output pixel -> sprite pixel) for yaw, pitch and expression."""
+@lru_cache(maxsize=256)
+def _expression_field(L: HeadLayers) -> np.ndarray:
+    """(H, W, 4) float32 displacements of a full smile (0, 1) and a full brow raise (2, 3),
+    sampled around the displaced positions so that subtracting them inverts the expression."""
     h, w = L.alpha.shape
-    xs, ys = _pixel_grid(h, w)
+    xs = np.arange(w, dtype=np.float32)[None, :].repeat(h, 0)
+    ys = np.arange(h, dtype=np.float32)[:, None].repeat(w, 1)
+    out = []
+    for smile, brow in ((1.0, 0.0), (0.0, 1.0)):
+        pts = _expression_points(L, Pose(smile=smile, brow_raise=brow))
+        out += _displace(xs, ys, [(px + dx, py + dy, s, dx, dy) for px, py, s, dx, dy in pts])
+    return np.dstack(out).astype(np.float32)
+
+
+def _invert_pose(L: HeadLayers, pose: Pose, X: np.ndarray, Y: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Posed sprite coordinates (relative to the origin) -> source sprite pixels."""
     cx, cy = _origin(L)
-    X, Y = xs - cx, ys - cy
     yaw, pitch = np.deg2rad(pose.yaw), np.deg2rad(pose.pitch)
     sy, cyaw, sp, cp = (float(f(a)) for f, a in ((np.sin, yaw), (np.cos, yaw),
                                                  (np.sin, pitch), (np.cos, pitch)))
-    pts = _expression_points(L, pose)
-    if pts:  # the expression moves features first; invert it approximately at the output
-        dx, dy = _displace(xs, ys, [(px + ddx, py + ddy, s, ddx, ddy)
-                                    for px, py, s, ddx, ddy in pts])
-        X, Y = (X - dx).astype(np.float32), (Y - dy).astype(np.float32)
-    if yaw == 0 and pitch == 0:
-        return X + cx, Y + cy
-    # Forward: pitch about x, then yaw about y (orthographic). Invert by fixed-point iteration
-    # on the depth found at the current estimate of the source pixel.
-    z = L.z_smooth
     sx, syy = X, Y
-    for _ in range(3):
-        zz = cv2.remap(z, sx + cx, syy + cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        syy = (Y + zz * sp) / cp
-        sx = (X - (syy * sp + zz * cp) * sy) / cyaw
-    return (sx + cx).astype(np.float32), (syy + cy).astype(np.float32)
+    if yaw != 0 or pitch != 0:
+        # Forward: pitch about x, then yaw about y (orthographic). Invert by fixed-point
+        # iteration on the (smoothed) depth found at the current estimate of the source.
+        z = L.z_smooth
+        for _ in range(2):
+            zz = cv2.remap(z, sx + cx, syy + cy, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT)
+            syy = (Y + zz * sp) / cp
+            sx = (X - (syy * sp + zz * cp) * sy) / cyaw
+    sx, syy = (sx + cx).astype(np.float32), (syy + cy).astype(np.float32)
+    if pose.smile > 0 or pose.brow_raise > 0:
+        # Features moved by d(p): p' = p + d(p), so p ~ p' - d, d sampled around p + d.
+        f = cv2.remap(_expression_field(L), sx, syy, cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_CONSTANT)
+        sx = sx - (pose.smile * f[..., 0] + pose.brow_raise * f[..., 2])
+        syy = syy - (pose.smile * f[..., 1] + pose.brow_raise * f[..., 3])
+    return sx, syy
 
 
-def _forward(L: HeadLayers, pose: Pose, pts3: np.ndarray) -> np.ndarray:
-    """Sprite points (x, y, z) to posed sprite pixels, as the remap renders them."""
+def forward_points(L: HeadLayers, pose: Pose, pts3: np.ndarray) -> np.ndarray:
+    """Sprite points (x, y, z) to posed sprite pixels (before placement), as rendered."""
     cx, cy = _origin(L)
     p = pts3.astype(np.float64).copy()
     dx, dy = _displace(p[:, 0], p[:, 1], _expression_points(L, pose))
-    p[:, 0] += dx
-    p[:, 1] += dy
-    p[:, 0] -= cx
-    p[:, 1] -= cy
-    r = _rotation(Pose(yaw=pose.yaw, pitch=pose.pitch))
-    q = p @ r.T
+    p[:, 0] += dx - cx
+    p[:, 1] += dy - cy
+    q = p @ _rotation(Pose(yaw=pose.yaw, pitch=pose.pitch)).T
     return np.column_stack([q[:, 0] + cx, q[:, 1] + cy])
 
 
-def _shade(stack: np.ndarray, pose: Pose, light_dir, light_bgr, ambient: float,
-           exposure: float) -> tuple[np.ndarray, np.ndarray]:
-    """Premultiplied BGR (0..255) and alpha of the posed sprite under one light."""
-    albedo, n, alpha, spec = stack[..., :3], stack[..., 3:6], stack[..., 6], stack[..., 7]
-    r = _rotation(pose).astype(np.float32)
-    n = n @ r.T
-    ldir = np.asarray(light_dir, np.float32)
+def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
+          exposure: float) -> np.ndarray:
+    """(H, W, 4) float32: premultiplied BGR (0..255) and alpha of the sprite, lit as posed."""
+    r = _rotation(pose)
+    ldir = np.asarray(light_dir, np.float64)
     ldir /= np.linalg.norm(ldir)
-    half = ldir + np.array([0, 0, 1], np.float32)
+    half = ldir + (0.0, 0.0, 1.0)
     half /= np.linalg.norm(half)
-    # Wrapped Lambert: light bleeds past the terminator as it does through skin.
-    diff = np.clip((n @ ldir + 0.25) / 1.25, 0, None)
-    hl = np.clip(n @ half, 0, None)
-    shine = 0.5 * spec * hl ** 12
+    # Dot products of the sprite's normals with the light, the half vector and "up", all
+    # taken back into the sprite's frame (n' = R n, so n'.l = n.(R^T l)).
+    m = np.stack([r.T @ ldir, r.T @ half, r[1]]).astype(np.float32)
+    dots = cv2.transform(L.normals, m)
+    diff = np.maximum(dots[..., 0] + 0.25, 0) * (1 / 1.25)  # wrapped Lambert, as through skin
+    hl = np.maximum(dots[..., 1], 0)
+    hl *= hl
+    hl *= hl
+    shine = L.spec * 0.5 * (hl * hl * hl)  # Blinn-Phong, exponent 12
     # Sky-like ambient: surfaces facing up get a little more than those facing down.
-    amb = ambient * (0.85 - 0.15 * n[..., 1])
-    col = albedo * (amb + (1 - ambient) * 1.1 * diff)[..., None] + shine[..., None]
-    col = col * np.asarray(light_bgr, np.float32) * (255.0 * exposure)
-    return col * alpha[..., None], alpha
+    light = ambient * (0.85 - 0.15 * dots[..., 2]) + (1 - ambient) * 1.1 * diff
+    gain = np.asarray(light_bgr, np.float32) * np.float32(255.0 * exposure)
+    col = (L.albedo * light[..., None] + shine[..., None]) * gain
+    return np.dstack([col * L.alpha[..., None], L.alpha])
 
 
-def render_layers(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
-                  exposure: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Posed, shaded sprite: premultiplied colour, alpha, landmarks and box points (sprite px)."""
-    mx, my = _pose_maps(L, pose)
-    stack = cv2.remap(L.stack, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    col, alpha = _shade(stack, pose, light_dir, light_bgr, ambient, exposure)
-    return col, alpha, _forward(L, pose, L.landmarks), _forward(L, pose, L.box_points)
-
-
-def place(frame: np.ndarray, col: np.ndarray, alpha: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Composite premultiplied ``col``/``alpha`` into ``frame`` (uint8) through affine ``m``."""
-    h, w = col.shape[:2]
-    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64) @ m.T
-    x0, y0 = np.floor(corners.min(0)).astype(int)
-    x1, y1 = np.ceil(corners.max(0)).astype(int)
+def compose(frame: np.ndarray, L: HeadLayers, shaded: np.ndarray, pose: Pose,
+            m: np.ndarray) -> np.ndarray:
+    """Draw the posed, shaded sprite into ``frame`` (uint8 BGR, in place) through the
+    placement ``m`` (sprite pixel -> frame pixel, 2x3)."""
+    x0, y0, x1, y1 = L.bbox
+    corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
+    out = apply_affine(m, corners)
+    scale = float(np.hypot(m[0, 0], m[0, 1]))
+    zmax = float(L.z_smooth.max())
+    pad = scale * zmax * (abs(np.sin(np.deg2rad(pose.yaw))) + abs(np.sin(np.deg2rad(pose.pitch))))
+    pad += 2 + scale * 0.12 * L.grid.ppu * (pose.smile + pose.brow_raise)
     fh, fw = frame.shape[:2]
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, fw), min(y1, fh)
-    if x1 <= x0 or y1 <= y0:
+    ox0, oy0 = (max(0, int(np.floor(v - pad))) for v in out.min(0))
+    ox1, oy1 = int(min(fw, np.ceil(out[:, 0].max() + pad))), int(min(fh, np.ceil(out[:, 1].max() + pad)))
+    if ox1 <= ox0 or oy1 <= oy0:
         return frame
-    mr = m.copy()
-    mr[:, 2] -= (x0, y0)
-    src = np.dstack([col, alpha])
-    out = cv2.warpAffine(src, mr, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT)
-    roi = frame[y0:y1, x0:x1].astype(np.float32)
-    a = out[..., 3:4]
-    frame[y0:y1, x0:x1] = np.clip(roi * (1 - a) + out[..., :3], 0, 255).astype(np.uint8)
+    inv = cv2.invertAffineTransform(m)
+    cx, cy = _origin(L)
+    ox = np.arange(ox0, ox1, dtype=np.float32)[None, :]
+    oy = np.arange(oy0, oy1, dtype=np.float32)[:, None]
+    X = inv[0, 0] * ox + inv[0, 1] * oy + np.float32(inv[0, 2] - cx)
+    Y = inv[1, 0] * ox + inv[1, 1] * oy + np.float32(inv[1, 2] - cy)
+    sx, sy = _invert_pose(L, pose, X.astype(np.float32), Y.astype(np.float32))
+    src = cv2.remap(shaded, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    roi = frame[oy0:oy1, ox0:ox1]
+    a = src[..., 3:4]
+    frame[oy0:oy1, ox0:ox1] = np.clip(roi * (1 - a) + src[..., :3], 0, 255).astype(np.uint8)
     return frame
 
 
-def affine(L: HeadLayers, scale: float, roll_deg: float, centre: tuple[float, float],
-            pre_scale: float = 1.0) -> np.ndarray:
+def posed_sprite(L: HeadLayers, shaded: np.ndarray, pose: Pose) -> np.ndarray:
+    """The posed sprite in its own frame, premultiplied float BGRA, without placement."""
+    h, w = L.alpha.shape
+    cx, cy = _origin(L)
+    X = np.ascontiguousarray(np.broadcast_to(
+        np.arange(w, dtype=np.float32)[None, :] - np.float32(cx), (h, w)))
+    Y = np.ascontiguousarray(np.broadcast_to(
+        np.arange(h, dtype=np.float32)[:, None] - np.float32(cy), (h, w)))
+    sx, sy = _invert_pose(L, pose, X, Y)
+    return cv2.remap(shaded, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def affine(L: HeadLayers, scale: float, roll_deg: float, centre: tuple[float, float]
+           ) -> np.ndarray:
     """Sprite pixel -> image pixel: the face origin lands on ``centre``."""
     cx, cy = _origin(L)
-    m = cv2.getRotationMatrix2D((cx, cy), -roll_deg, scale * pre_scale)
+    m = cv2.getRotationMatrix2D((cx, cy), -roll_deg, scale)
     m[:, 2] += (centre[0] - cx, centre[1] - cy)
     return m
 

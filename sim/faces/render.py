@@ -8,12 +8,13 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from sim.faces.accessories import dressed_layers
+from sim.faces.accessories import draw_accessories
 from sim.faces.capture import CaptureVariation, FaceCapture, degrade, draw_shot
 from sim.faces.geometry import U_RANGE, V_RANGE
 from sim.faces.identity import Identity
 from sim.faces.layers import head_layers
-from sim.faces.pose import Pose, affine, apply_affine, bounding_box, place, render_layers
+from sim.faces.pose import (Pose, affine, apply_affine, bounding_box, compose, forward_points,
+                            posed_sprite, shade)
 
 LIVE_PPU = 80.0  # sprite pixels per face unit for live captures (faces land at 55-90 px/unit)
 ENROLMENT_SIZE = (480, 600)  # width, height
@@ -60,16 +61,16 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
     ppu = round(0.245 * min(h, 1.25 * w), 1)
     L = head_layers(identity, ppu)
     pose = Pose()
-    light = (0.0, -0.25, 1.0)
-    col, alpha, lm, box_pts = render_layers(L, pose, light, (1.0, 0.99, 0.97), 0.55, 1.05)
+    shaded = shade(L, pose, (0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55, 1.05)
     centre = (w / 2, 0.45 * h - identity.eye_v * ppu)
     m = affine(L, 1.0, 0.0, centre)
     ramp = np.linspace(1.0, 0.93, h, dtype=np.float32)[:, None, None]
     frame = np.clip(np.full((h, w, 3), (226, 222, 216), np.float32) * ramp, 0, 255)
-    frame = place(frame.astype(np.uint8), col, alpha, m)
+    frame = compose(frame.astype(np.uint8), L, shaded, pose, m)
     return FaceCapture(image=frame, identity_key=identity.key,
-                       box=bounding_box(apply_affine(m, box_pts[:, :2])),
-                       landmarks=apply_affine(m, lm).astype(np.float32), kind="enrolment",
+                       box=bounding_box(apply_affine(m, forward_points(L, pose, L.box_points))),
+                       landmarks=apply_affine(m, forward_points(L, pose, L.landmarks))
+                       .astype(np.float32), kind="enrolment",
                        meta={"ppu": ppu, "size": (w, h)})
 
 
@@ -83,16 +84,17 @@ def render_live(identity: Identity, rng: np.random.Generator,
     if not isinstance(var, CaptureVariation):
         raise TypeError(f"variation: expected CaptureVariation, got {type(var).__name__}")
     shot = draw_shot(var, rng)
-    L = dressed_layers(identity, LIVE_PPU, shot.glasses, shot.hat, shot.mask)
+    L = head_layers(identity, LIVE_PPU)
     pose = Pose(shot.yaw, shot.pitch, shot.roll, shot.smile, shot.brow_raise)
-    col, alpha, lm, box_pts = render_layers(L, pose, shot.light_dir, shot.light_bgr,
-                                            shot.ambient, shot.exposure)
+    shaded = shade(L, pose, shot.light_dir, shot.light_bgr, shot.ambient, shot.exposure)
     m = affine(L, shot.face_width_px / (2 * LIVE_PPU), shot.roll, shot.centre)
-    frame = place(_background(var.size, shot.background % 32).copy(), col, alpha, m)
+    frame = compose(_background(var.size, shot.background % 32).copy(), L, shaded, pose, m)
+    frame = draw_accessories(frame, identity, L, pose, m, shot)
     frame = degrade(frame, shot, rng)
     return FaceCapture(image=frame, identity_key=identity.key,
-                       box=bounding_box(apply_affine(m, box_pts)),
-                       landmarks=apply_affine(m, lm).astype(np.float32), kind="live",
+                       box=bounding_box(apply_affine(m, forward_points(L, pose, L.box_points))),
+                       landmarks=apply_affine(m, forward_points(L, pose, L.landmarks))
+                       .astype(np.float32), kind="live",
                        meta=shot.meta())
 
 
@@ -106,12 +108,14 @@ def _patch(identity: Identity, size_px: int, yaw_step: int) -> np.ndarray:
     L = head_layers(identity, ppu)
     yaw = float(yaw_step * 15)
     back = abs(yaw) > 100
-    col, alpha, _, _ = render_layers(L, Pose(yaw=0.0 if back else float(np.clip(yaw, -60, 60))),
-                                     (0.2, -0.6, 0.77), (1.0, 0.98, 0.95), 0.45, 1.0)
+    pose = Pose(yaw=0.0 if back else float(np.clip(yaw, -60, 60)))
+    shaded = shade(L, pose, (0.2, -0.6, 0.77), (1.0, 0.98, 0.95), 0.45, 1.0)
+    # Pose into a sprite-sized canvas (float, premultiplied), then shrink with area averaging.
+    canvas = posed_sprite(L, shaded, pose)
+    col, alpha = canvas[..., :3], canvas[..., 3].copy()
     # Drop the neck and shoulders: the CCTV figure brings its own body.
     g = L.grid
     rows = g.v > identity.chin_v + 0.12
-    alpha = alpha.copy()
     alpha[rows] = 0
     col[rows] = 0
     if back:  # the back of the head: hair (or scalp) colour over the whole silhouette

@@ -64,6 +64,6 @@ def test_mmc_mean_wait_matches_erlang_c():
     mean, lo, hi, _, n = mean_ci(means)
     assert n == REPLICATIONS
     assert lo <= expected <= hi, f"Erlang C {expected:.1f} s outside CI [{lo:.1f}, {hi:.1f}]"
-    assert hi - lo < 0.5 * expected  # the interval is tight enough to mean something
+    assert hi - lo < 0.7 * expected  # tight enough to mean something (a 10% slower desk: +90%)
     u_mean, u_lo, u_hi, _, _ = mean_ci(utils)
     assert u_lo - 0.01 <= 0.8 <= u_hi + 0.01, (u_lo, u_hi)
