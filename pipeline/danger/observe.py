@@ -25,7 +25,6 @@ import numpy as np
 
 from pipeline.danger.detect import Blob, Detections
 from pipeline.danger.floor import FloorMap
-from sim.positions import points_in_polygon
 
 PERSON, GROUP, LYING, OBJECT = "person", "group", "lying", "object"
 KINDS = (PERSON, GROUP, LYING, OBJECT)
@@ -151,15 +150,20 @@ class DensityMap:
         self.shape = (mh, mw)
         us, vs = np.meshgrid((np.arange(mw) + 0.5) / mask_scale, (np.arange(mh) + 0.5) / mask_scale)
         uv = np.column_stack([us.ravel(), vs.ravel()])
-        mid = floor.image_to_floor(uv, height_m=body.person_height_m / 2)
+        mid_h = body.person_height_m / 2
+        mid = floor.image_to_floor(uv, height_m=mid_h)
         ok = floor.in_front(floor.image_to_floor(uv)) & np.all(np.isfinite(mid), axis=1)
-        label = np.full(len(uv), -1, np.int64)
-        cand = np.flatnonzero(ok)
+        # Regions drawn into a label image through the mid-body plane (one fillPoly each).
+        labels = np.zeros((mh, mw), np.uint16)
         for k, name in enumerate(self.names):
-            if len(regions[name]) < 3 or not len(cand):
+            poly = np.asarray(regions[name], float).reshape(-1, 2)
+            if len(poly) < 3:
                 continue
-            inside = cand[points_in_polygon(mid[cand], regions[name])]
-            label[inside[label[inside] < 0]] = k
+            px = floor.project(np.column_stack([poly, np.full(len(poly), mid_h)])) * mask_scale - 0.5
+            if not np.all(np.isfinite(px)):
+                continue
+            cv2.fillPoly(labels, [np.round(px * 16).astype(np.int32)], k + 1, cv2.LINE_8, 4)
+        label = labels.ravel().astype(np.int64) - 1
         ppm = floor.pixels_per_metre(np.where(ok[:, None], mid, 0.0))
         cam = floor.camera_floor_position()
         across = _unit_across(mid - cam)
