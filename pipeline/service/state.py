@@ -6,13 +6,14 @@ from __future__ import annotations
 import hmac
 import math
 import time
+
 import numpy as np
 from fastapi import Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from pipeline.service.audit import AuditLog
 from pipeline.calibration import OperatingPoint, operating_point
 from pipeline.recognizer import FaceTemplate, Recognizer
+from pipeline.service.audit import AuditLog
 from pipeline.service.batching import BatchInfo, MicroBatcher
 from pipeline.service.config import TOKEN_ENV, ServiceConfig
 from pipeline.service.errors import NotReadyError, QueueFullError, ServiceError
