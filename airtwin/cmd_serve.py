@@ -47,16 +47,17 @@ def serve(
     from pipeline.registry import BackendError
     from pipeline.service.app import create_app
     from pipeline.service.audit import AuditError
-    from pipeline.service.config import (ServiceConfig, ServiceConfigError, read_secret,
-                                         read_template_key, TOKEN_ENV)
+    from pipeline.service.config import (TOKEN_ENV, ServiceConfig, ServiceConfigError,
+                                         read_secret, read_template_key)
     from pipeline.service.templates import TemplateStoreError
 
     if audit_log is None:
         audit_log = (store_dir / "audit.jsonl") if store_dir else Path("results/service/audit.jsonl")
     try:
         config = ServiceConfig(
-            backend=backend, model_dir=model_dir, provider=provider, max_batch=max_batch, max_wait_ms=max_wait_ms,
-            queue_size=queue_size, api_token=read_secret(token_file, TOKEN_ENV, "API token"),
+            backend=backend, model_dir=model_dir, provider=provider, max_batch=max_batch,
+            max_wait_ms=max_wait_ms, queue_size=queue_size,
+            api_token=read_secret(token_file, TOKEN_ENV, "API token"),
             template_key=read_template_key(key_file), retention_s=retention_s,
             store_dir=store_dir, audit_log=audit_log, threshold=threshold,
             target_fmr=target_fmr, calibration=calibration,

@@ -26,13 +26,13 @@ from types import ModuleType
 from fastapi import FastAPI
 
 import pipeline.service
+from pipeline.calibration import OperatingPoint
 from pipeline.recognizer import Recognizer
 from pipeline.service.audit import AuditBackstopMiddleware
 from pipeline.service.config import ServiceConfig
 from pipeline.service.errors import install_error_handlers
 from pipeline.service.limits import BodyLimitMiddleware
 from pipeline.service.metrics import RequestMetricsMiddleware
-from pipeline.calibration import OperatingPoint
 from pipeline.service.state import ServiceState, service_threshold
 
 log = logging.getLogger("airtwin.service")

@@ -4,9 +4,10 @@ pipeline called in process, compared at the same p99 latency.
 Both sides do the same work per request: decode a JPEG, detect, align, embed, and score against
 an enrolled template (1:1 verify). In process, ``c`` client threads call the pipeline, which, as
 in the service, has one model thread (a lock). Through HTTP, ``c`` async clients post to a real
-``airtwin serve`` child process (the client runs in this process, on the same CPU). Each side gives a curve of (throughput, p99) over ``c``; the
-service's throughput at the in-process p99 is read off its curve (linear between measured
-points), and the ratio is taken at the in-process point of highest throughput.
+``airtwin serve`` child process (the client runs in this process, on the same CPU). Each side
+gives a curve of (throughput, p99) over ``c``; the service's throughput at the in-process p99
+is read off its curve (linear between measured points), and the ratio is taken at the
+in-process point of highest throughput.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ async def _http_load(url: str, probes: Probes, concurrency: int, n: int) -> Load
         for i in next_i:
             tid, jpeg = probes.live[i % len(probes.live)]
             t0 = time.perf_counter()
-            r = await http.post(url + "/v1/verify", files={"image": ("live.jpg", jpeg, "image/jpeg")},
-                                data={"template_id": tid})
+            r = await http.post(url + "/v1/verify", data={"template_id": tid},
+                                files={"image": ("live.jpg", jpeg, "image/jpeg")})
             if r.status_code != 200:
                 errors += 1
                 continue
