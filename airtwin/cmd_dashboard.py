@@ -22,7 +22,7 @@ def streamlit_argv(results: Path, port: int, address: str) -> tuple[list[str], d
             "--server.headless", "true", "--server.address", address,
             "--server.port", str(port), "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--server.runOnSave", "false",
-            "--global.developmentMode", "false"]
+            "--global.developmentMode", "false", "--client.toolbarMode", "minimal"]
     return argv, {**os.environ, RESULTS_ENV: str(results)}
 
 

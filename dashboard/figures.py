@@ -25,7 +25,7 @@ STAT_NAMES = {"p50_s": "median", "p90_s": "90th percentile", "p95_s": "95th perc
 CLOCK_AXIS = dict(tickformat="%H:%M", title="time since start of run (h:mm)")
 
 
-def _colour(i: int) -> str:
+def colour(i: int) -> str:
     return COLOURS[i % len(COLOURS)]
 
 
@@ -35,7 +35,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 420, legend_below: bool = False
+def titled(fig: go.Figure, title: str, height: int = 420, legend_below: bool = False
             ) -> go.Figure:
     """Title, height, a horizontal legend (below the plot where panel titles sit above)."""
     legend = dict(orientation="h", x=0, title_text="", yanchor="bottom", y=1.0)
@@ -53,11 +53,11 @@ def headline_bars(long: pd.DataFrame, metric: str) -> go.Figure:
     err_hi = (d["ci_high"] - d["mean"]).clip(lower=0)
     err_lo = (d["mean"] - d["ci_low"]).clip(lower=0)
     fig = go.Figure(go.Bar(
-        x=d["label"], y=d["mean"], marker_color=[_colour(i) for i in range(len(d))],
+        x=d["label"], y=d["mean"], marker_color=[colour(i) for i in range(len(d))],
         error_y=dict(type="data", array=err_hi, arrayminus=err_lo, visible=True),
         hovertemplate="%{x}<br>%{y:.3g} " + unit + "<extra></extra>"))
     fig.update_yaxes(title=f"{metric} ({unit})" if unit else metric, rangemode="tozero")
-    return _layout(fig, f"{metric}: mean and 95% CI over replications", 360)
+    return titled(fig, f"{metric}: mean and 95% CI over replications", 360)
 
 
 def wait_bars(waits: dict[str, pd.DataFrame], stat: str, cls: str) -> go.Figure:
@@ -70,7 +70,7 @@ def wait_bars(waits: dict[str, pd.DataFrame], stat: str, cls: str) -> go.Figure:
         if d.empty:
             continue
         x = d["kind"] + ": " + d["processor"]
-        fig.add_bar(name=label, x=x, y=d[stat] / 60.0, marker_color=_colour(i),
+        fig.add_bar(name=label, x=x, y=d[stat] / 60.0, marker_color=colour(i),
                     customdata=np.column_stack([d["n"], d["within_target"]]),
                     hovertemplate="%{x}<br>%{y:.1f} min<br>%{customdata[0]:.0f} travelers, "
                                   "%{customdata[1]:.0%} within target<extra>" + label +
@@ -85,7 +85,7 @@ def wait_bars(waits: dict[str, pd.DataFrame], stat: str, cls: str) -> go.Figure:
     fig.update_yaxes(title="wait (min)", rangemode="tozero")
     fig.update_xaxes(categoryorder="category ascending")
     who = "all classes" if cls == "all" else f"class {cls}"
-    return _layout(fig, f"Queue wait, {STAT_NAMES.get(stat, stat)}, {who} "
+    return titled(fig, f"Queue wait, {STAT_NAMES.get(stat, stat)}, {who} "
                         "(mean over replications)")
 
 
@@ -118,15 +118,15 @@ def queue_lines(series: dict[str, pd.DataFrame]) -> go.Figure:
             x = sim_clock(d["t"]).reset_index(drop=True)
             if (d["length_high"] > d["length_low"]).any():
                 _band(fig, x, d["length_low"].to_numpy(), d["length_high"].to_numpy(),
-                      _colour(i), r, c, label, label)
+                      colour(i), r, c, label, label)
             fig.add_scatter(x=x, y=d["length"], mode="lines", name=label, legendgroup=label,
-                            line=dict(color=_colour(i), width=2), showlegend=k == 0,
+                            line=dict(color=colour(i), width=2), showlegend=k == 0,
                             hovertemplate="%{x|%H:%M}: %{y:.1f} waiting<extra>" + label +
                                           "</extra>", row=r, col=c)
     fig.update_xaxes(tickformat="%H:%M")
     fig.update_yaxes(title_text="travelers waiting", col=1, rangemode="tozero")
     fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, "Queue length over time (5-minute means; band: min–max over "
+    return titled(fig, "Queue length over time (5-minute means; band: min–max over "
                         "replications)", height + 40, legend_below=True)
 
 
@@ -147,7 +147,7 @@ def space_lines(space: dict[str, pd.DataFrame]) -> go.Figure:
             top = max(top, float(np.nanmax(y)) if y.notna().any() else top)
             fig.add_scatter(x=sim_clock(d["t"]), y=y, mode="lines+markers", name=label,
                             legendgroup=label, showlegend=k == 0,
-                            line=dict(color=_colour(i), width=2), marker=dict(size=4),
+                            line=dict(color=colour(i), width=2), marker=dict(size=4),
                             customdata=d["status"],
                             hovertemplate="%{x|%H:%M}: %{y:.2f} m²/pax, %{customdata}<extra>" +
                                           label + "</extra>", row=r, col=c)
@@ -161,7 +161,7 @@ def space_lines(space: dict[str, pd.DataFrame]) -> go.Figure:
     fig.update_yaxes(type="log", title_text="m² per traveler", col=1)
     fig.update_yaxes(type="log", range=[math.log10(0.3), math.log10(max(top * 1.5, 3.0))])
     fig.update_xaxes(tickformat="%H:%M")
-    return _layout(fig, "Space per traveler (IATA ADRM bands: red sub-optimum, green optimum, "
+    return titled(fig, "Space per traveler (IATA ADRM bands: red sub-optimum, green optimum, "
                         "blue over-design)", height + 40, legend_below=True)
 
 
@@ -170,7 +170,7 @@ def utilisation_bars(util: dict[str, pd.DataFrame]) -> go.Figure:
     fig = go.Figure()
     for i, (label, u) in enumerate(util.items()):
         x = u["kind"] + ": " + u["processor"]
-        fig.add_bar(name=label, x=x, y=u["utilisation"], marker_color=_colour(i),
+        fig.add_bar(name=label, x=x, y=u["utilisation"], marker_color=colour(i),
                     error_y=dict(type="data", visible=True,
                                  array=(u["utilisation_high"] - u["utilisation"]).clip(lower=0),
                                  arrayminus=(u["utilisation"] - u["utilisation_low"]).clip(
@@ -181,7 +181,7 @@ def utilisation_bars(util: dict[str, pd.DataFrame]) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="utilisation", tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(categoryorder="category ascending")
-    return _layout(fig, "Utilisation: busy over open time (mean over replications)", 380)
+    return titled(fig, "Utilisation: busy over open time (mean over replications)", 380)
 
 
 def sweep_lines(comparison: pd.DataFrame, axis: str, metric: str,
@@ -198,9 +198,9 @@ def sweep_lines(comparison: pd.DataFrame, axis: str, metric: str,
                        arrayminus=(d[metric] - lo).clip(lower=0))
         fig.add_scatter(x=d[axis], y=d[metric], mode="lines+markers", error_y=err,
                         name=f"{colour_by} = {key}" if colour_by else metric,
-                        line=dict(color=_colour(i)), customdata=d["point"],
+                        line=dict(color=colour(i)), customdata=d["point"],
                         hovertemplate="%{customdata}<br>" + axis + " = %{x}<br>" + metric +
                                       " = %{y:.3g}<extra></extra>")
     fig.update_xaxes(title=axis)
     fig.update_yaxes(title=metric)
-    return _layout(fig, f"Sweep: {metric} against {axis} (95% CI)", 380)
+    return titled(fig, f"Sweep: {metric} against {axis} (95% CI)", 380)

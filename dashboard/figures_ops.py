@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.figures import _colour, _layout
+from dashboard.figures import colour, titled
 from dashboard.measures import sim_clock
 
 PERCENTILE_DASH = {"p50_ms": "dot", "p95_ms": "dash", "p99_ms": "solid"}
@@ -25,7 +25,7 @@ def latency_vs_rps(steps: pd.DataFrame, slo_ms: float | None) -> go.Figure:
                 continue
             fig.add_scatter(x=d["rps"], y=d[col], mode="lines+markers", legendgroup=endpoint,
                             name=f"{endpoint} {col.removesuffix('_ms')}",
-                            line=dict(color=_colour(i), dash=dash),
+                            line=dict(color=colour(i), dash=dash),
                             customdata=np.column_stack([d["step"], d["error_rate"],
                                                         d.get("users", np.nan)]),
                             hovertemplate="step %{customdata[0]} (%{customdata[2]} users): "
@@ -43,14 +43,14 @@ def latency_vs_rps(steps: pd.DataFrame, slo_ms: float | None) -> go.Figure:
                       annotation_text=f"p99 SLO {slo_ms:g} ms", annotation_position="top left")
     fig.update_xaxes(title="achieved throughput (requests/s)", rangemode="tozero")
     fig.update_yaxes(title="latency (ms)", rangemode="tozero")
-    return _layout(fig, "Latency percentiles against load, step by step (ringed: steps within "
+    return titled(fig, "Latency percentiles against load, step by step (ringed: steps within "
                         "the SLO)", 460, legend_below=True)
 
 
 def error_rate_bars(endpoints: pd.DataFrame, max_error_rate: float | None) -> go.Figure:
     """Error rate per request name; deliberately bad payloads are grey (they should fail)."""
     d = endpoints.sort_values("name")
-    colours = ["#9e9e9e" if bool(e) else _colour(0) for e in d.get("expected_error", False)]
+    colours = ["#9e9e9e" if bool(e) else colour(0) for e in d.get("expected_error", False)]
     fig = go.Figure(go.Bar(x=d["name"], y=d["error_rate"], marker_color=colours,
                            customdata=np.column_stack([d["requests"], d["failures"]]),
                            hovertemplate="%{x}: %{y:.2%}<br>%{customdata[1]:.0f} of "
@@ -59,7 +59,7 @@ def error_rate_bars(endpoints: pd.DataFrame, max_error_rate: float | None) -> go
         fig.add_hline(y=max_error_rate, line_dash="dot", line_color="red",
                       annotation_text=f"limit {max_error_rate:.2%}")
     fig.update_yaxes(title="error rate", tickformat=".1%", rangemode="tozero")
-    return _layout(fig, "Error rate per endpoint (grey: deliberately bad payloads)", 360)
+    return titled(fig, "Error rate per endpoint (grey: deliberately bad payloads)", 360)
 
 
 def request_rate_curve(curve: pd.DataFrame) -> go.Figure:
@@ -67,16 +67,16 @@ def request_rate_curve(curve: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for i, col in enumerate(c for c in curve.columns if c.endswith("_rps")):
         fig.add_scatter(x=curve["t0"], y=curve[col], mode="lines", line_shape="hv",
-                        name=col.removesuffix("_rps"), line=dict(color=_colour(i)))
+                        name=col.removesuffix("_rps"), line=dict(color=colour(i)))
     fig.update_xaxes(title="load time (s)")
     fig.update_yaxes(title="requests/s sent", rangemode="tozero")
-    return _layout(fig, "Replayed request rate (from the simulated day, time-compressed)", 320)
+    return titled(fig, "Replayed request rate (from the simulated day, time-compressed)", 320)
 
 
 def stage_bars(stages: pd.DataFrame, source: str) -> go.Figure:
     """Median per pipeline stage with its p95 and p99 as markers."""
     fig = go.Figure(go.Bar(y=stages["stage"], x=stages["p50_ms"], orientation="h", name="p50",
-                           marker_color=_colour(0),
+                           marker_color=colour(0),
                            hovertemplate="%{y}: p50 %{x:.1f} ms<extra></extra>"))
     for col, symbol in (("p95_ms", "diamond"), ("p99_ms", "x")):
         if col in stages:
@@ -85,7 +85,7 @@ def stage_bars(stages: pd.DataFrame, source: str) -> go.Figure:
                             hovertemplate="%{y}: " + col[:3] + " %{x:.1f} ms<extra></extra>")
     fig.update_xaxes(title="milliseconds", rangemode="tozero")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, f"Pipeline stage latency ({source})", 320)
+    return titled(fig, f"Pipeline stage latency ({source})", 320)
 
 
 def alerts_figure(alerts: pd.DataFrame, horizon_s: float | None = None) -> go.Figure:
@@ -93,7 +93,7 @@ def alerts_figure(alerts: pd.DataFrame, horizon_s: float | None = None) -> go.Fi
     fig = go.Figure()
     for i, (where, d) in enumerate(alerts.groupby("where", sort=True)):
         fig.add_scatter(x=sim_clock(d["t"]), y=d["kind"], mode="markers", name=str(where),
-                        marker=dict(size=11, color=_colour(i), symbol="diamond"),
+                        marker=dict(size=11, color=colour(i), symbol="diamond"),
                         customdata=d[["source", "detail"]].to_numpy(),
                         hovertemplate="%{x|%H:%M:%S} %{y}<br>%{customdata[0]}: "
                                       "%{customdata[1]}<extra>%{fullData.name}</extra>")
@@ -101,7 +101,7 @@ def alerts_figure(alerts: pd.DataFrame, horizon_s: float | None = None) -> go.Fi
         fig.update_xaxes(range=list(sim_clock([0, horizon_s])))
     fig.update_xaxes(tickformat="%H:%M", title="time since start of run (h:mm)")
     fig.update_yaxes(title="", categoryorder="category descending")
-    return _layout(fig, f"Alerts ({len(alerts)})", 140 + 40 * max(1, alerts["kind"].nunique()))
+    return titled(fig, f"Alerts ({len(alerts)})", 140 + 40 * max(1, alerts["kind"].nunique()))
 
 
 def group_rates(table: pd.DataFrame, rates: list[str], title: str) -> go.Figure:
@@ -114,11 +114,11 @@ def group_rates(table: pd.DataFrame, rates: list[str], title: str) -> go.Figure:
         for i, rate in enumerate(r for r in rates if r in d):
             n_col = "n_genuine" if "n_genuine" in d else "n_mated" if "n_mated" in d else "n"
             fig.add_bar(x=d["group"].astype(str), y=d[rate], name=rate.upper(),
-                        legendgroup=rate, showlegend=k == 1, marker_color=_colour(i),
+                        legendgroup=rate, showlegend=k == 1, marker_color=colour(i),
                         customdata=d[n_col] if n_col in d else None,
                         hovertemplate="%{x}: " + rate.upper() + " %{y:.2%} "
                                       "(n=%{customdata})<extra></extra>", row=1, col=k)
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".1%", rangemode="tozero")
     fig.update_yaxes(title_text="rate", col=1)
-    return _layout(fig, title, 400, legend_below=True)
+    return titled(fig, title, 400, legend_below=True)

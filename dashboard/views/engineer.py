@@ -95,11 +95,10 @@ shown = False
 live = []
 for f in idx.runs:
     try:
-        summary, _ = data.run_meta(str(f.path), f.stamp)
-    except RunFolderError:
-        continue
-    if data.extra_table(str(f.path), f.stamp, "recognition") is not None:
-        live.append(f)
+        if data.extra_table(str(f.path), f.stamp, "recognition") is not None:
+            live.append(f)
+    except RunFolderError as exc:
+        st.warning(f"Skipped a run folder: {exc}")
 if live:
     labels = [f.label for f in live]
     f = live[labels.index(st.selectbox("Live-recognizer run", labels))]

@@ -78,13 +78,12 @@ with ui.panel("the alerts", path):
 
 st.header("Camera")
 with ui.panel("the camera frames", path):
-    sets = [f for f in idx.frame_sets if found.path in f.path.parents or f.path.parent ==
-            found.path.parent]
+    sets = list(idx.frame_sets)  # `airtwin frames` folders anywhere under the results
     cams = camera.cctv_cameras(scenario)
     modes = (["Render from this run"] if cams else []) + (["Saved frames"] if sets else [])
     if not modes:
-        st.info("This run's scenario has no CCTV camera and no saved frames (`airtwin frames`) "
-                "sit beside it.")
+        st.info("This run's scenario has no CCTV camera, and the results folder holds no saved "
+                "frames (`airtwin frames`).")
     else:
         mode = st.radio("Frames", modes, horizontal=True, label_visibility="collapsed")
         if mode == "Saved frames":
@@ -109,10 +108,12 @@ with ui.panel("the camera frames", path):
             zone = next(c.get("zone") for c in scenario["cameras"] if c["id"] == cam_id)
             busiest = measures_ops.busiest_time(data.run_table(path, stamp, "occupancy"), zone,
                                                 int(rep))
-            default_t = float(alerts["t"].iloc[0]) if not alerts.empty else \
+            seen = danger[danger["camera"] == cam_id] if danger is not None and len(danger) \
+                else None
+            default_t = float(seen["t"].min()) if seen is not None and len(seen) else \
                 busiest if busiest is not None else horizon / 4
             t = c3.slider("Time (s since start)", 0.0, horizon, min(default_t, horizon), 1.0,
-                          help="starts at the first alert, else when the camera's zone is "
+                          help="starts at the camera's first alert, else when its zone is "
                                "busiest")
             ids = st.toggle("Track ids", value=True)
             if st.button("Render frame", icon=":material/videocam:", type="primary"):
@@ -137,13 +138,19 @@ with ui.panel("the error rates by group", path):
     travelers = data.run_table(path, stamp, "travelers")
     if rec is not None and len(rec):
         table, ratios = measures_ops.verification_by_group(rec, travelers)
+        if "calibrated" in rec and not rec["calibrated"].astype(bool).all():
+            st.warning(f"The recognizer decided at an uncalibrated threshold "
+                       f"({rec['threshold'].iloc[0]:.3g}): error rates, and watchlist false "
+                       f"positives above all, are not those of a calibrated operating point. "
+                       f"Run `airtwin calibrate` first.")
         st.plotly_chart(figures_ops.group_rates(table, ["fnmr", "fta"],
                         "E-gate 1:1 verification: false non-match (FNMR) and failure to "
                         "acquire (FTA) by group"), key="groups")
         st.caption("Measured on the live recognizer's e-gate attempts (every traveler is "
                    "genuine, so FMR needs impostors: see `airtwin profile`). Max/min ratio "
                    "across groups, as NIST FRTE reports it:")
-        st.dataframe(ratios, width="stretch", hide_index=True)
+        st.dataframe(ratios.dropna(axis=1, how="all").round(2), width="stretch",
+                     hide_index=True)
         searches = data.extra_table(path, stamp, "watchlist_searches")
         if searches is not None and len(searches):
             t2, r2 = measures_ops.identification_by_group(searches, travelers)

@@ -92,11 +92,10 @@ def open_page(context, url: str, ready_text: str, timeout_ms: float = 60_000):
 
 
 def wait_idle(page, timeout_ms: float = 60_000) -> None:
-    """Until Streamlit's script run is over (its "running" status widget has gone)."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_ms)
+    """Until Streamlit's script run is over: the app root reports ``notRunning`` (checked twice,
+    since a widget set by the first run can trigger another)."""
+    done = ("() => document.querySelector('[data-testid=\"stApp\"]')"
+            "?.getAttribute('data-test-script-state') === 'notRunning'")
+    page.wait_for_function(done, timeout=timeout_ms)
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_ms)
+    page.wait_for_function(done, timeout=timeout_ms)

@@ -47,10 +47,13 @@ def _make_service_folder(folder: Path) -> None:
 
 @pytest.fixture(scope="session")
 def chromium():
+    """Debian's Chromium; without it the browser tests fail (never skip) saying how to install
+    it."""
     try:
         return chromium_path()
     except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        message = str(exc)
+    pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture(scope="session")
