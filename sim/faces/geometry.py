@@ -41,6 +41,16 @@ class Grid:
         """Pixel coordinates (x, y) of a face-unit point, pixel centres at +0.5."""
         return (u - U_RANGE[0]) * self.ppu, (v - V_RANGE[0]) * self.ppu
 
+    def window(self, u0: float, u1: float, v0: float, v1: float
+               ) -> tuple["Grid", tuple[slice, slice]]:
+        """The sub-grid covering a face-unit rectangle, and the slices that cut it out."""
+        x0 = int(np.clip(np.floor((u0 - U_RANGE[0]) * self.ppu), 0, len(self.u)))
+        x1 = int(np.clip(np.ceil((u1 - U_RANGE[0]) * self.ppu), 0, len(self.u)))
+        y0 = int(np.clip(np.floor((v0 - V_RANGE[0]) * self.ppu), 0, len(self.v)))
+        y1 = int(np.clip(np.ceil((v1 - V_RANGE[0]) * self.ppu), 0, len(self.v)))
+        sl = (slice(y0, y1), slice(x0, x1))
+        return Grid(self.ppu, self.u[x0:x1], self.v[y0:y1], self.U[sl], self.V[sl]), sl
+
     def soft(self, signed: np.ndarray) -> np.ndarray:
         """Antialiased coverage of a region given a signed distance in face units (>0 inside)."""
         return np.clip(signed * self.ppu + 0.5, 0.0, 1.0)

@@ -79,7 +79,9 @@ def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:
     neck = g.soft(neck_w - np.abs(U)) * g.soft(V - idt.jaw_v + 0.2)
     zn = idt.face_depth * 0.3 * np.sqrt(np.clip(1 - (U / neck_w) ** 2, 0, 1))
     skin = np.asarray(idt.skin_bgr, np.float32) * 0.92
-    c.over(neck, np.broadcast_to(skin, (*U.shape, 3)), zn, 0.08)
+    # The jaw shades the top of the neck.
+    under = 0.55 + 0.45 * np.clip((V - idt.chin_v + 0.05) / 0.4, 0, 1)
+    c.over(neck, skin * under[..., None], zn, 0.08)
     top = idt.chin_v + 0.42
     over_u = np.clip(np.abs(U) - neck_w * 0.9, 0, None)
     shoulder = top + 0.55 * over_u ** 1.6 / (1 + over_u)
@@ -113,7 +115,8 @@ def _hair_colour(g: Grid, idt: Identity, rng, curly: bool) -> tuple[np.ndarray, 
     base = np.asarray(idt.hair_bgr, np.float32)
     grey_mask = np.clip(idt.grey * 1.25 * (1 + 0.5 * tex) - 0.1, 0, 1)
     colour = mix(np.broadcast_to(base, (*g.U.shape, 3)), (0.62, 0.63, 0.65), grey_mask)
-    return colour * np.clip(0.8 + 0.25 * tex, 0.3, 1.4)[..., None], tex
+    shade = 0.85 + 0.15 * tex + 0.12 * noise(rng, g.U.shape, 10)
+    return colour * np.clip(shade, 0.4, 1.3)[..., None], tex
 
 
 def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarray,
@@ -225,4 +228,42 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
         for u in (-w, w):
             x, y = g.to_px(u, v)
             pts.append((x - 0.5, y - 0.5, 0.0))
-    return finish(g, albedo, c.z, c.alpha, c.spec, face, lm_px, np.asarray(pts, np.float32))
+    pts = np.asarray(pts, np.float32)
+    layers = np.dstack([albedo, c.z, c.alpha, c.spec, face]).astype(np.float32)
+    layers, lm_px, pts = _warp(g, layers, (lm_px, pts), rng)
+    albedo, z, alpha, spec, face = (layers[..., :3], layers[..., 3], layers[..., 4],
+                                    layers[..., 5], layers[..., 6])
+    return finish(g, albedo, z, alpha, spec, face, lm_px, pts)
+
+
+WARP_UNITS = 0.04  # typical displacement of the identity's random warp, face units
+
+
+def _warp(g: Grid, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
+          ) -> tuple[np.ndarray, ...]:
+    """Bend the whole head by a smooth random displacement field.
+
+    Named parameters move features along a few axes; this moves every feature and outline a
+    little in its own way, which is what makes two heads with close parameters look like two
+    people. Points follow the field forward (p = q + D(p), by fixed-point iteration).
+    """
+    h, w = layers.shape[:2]
+    amp = WARP_UNITS * g.ppu
+    cells = int(round(w / (0.6 * g.ppu)))
+    f = [noise(rng, (h, w), cells) for _ in range(4)]
+    # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
+    dx = amp * (0.8 * (f[0] - f[0][:, ::-1]) / 2 + 0.2 * f[2])
+    dy = amp * (0.8 * (f[1] + f[1][:, ::-1]) / 2 + 0.2 * f[3])
+    xs = np.arange(w, dtype=np.float32)[None, :] - dx
+    ys = np.arange(h, dtype=np.float32)[:, None] - dy
+    warped = cv2.remap(layers, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    moved = []
+    for p in points:
+        q = p.copy()
+        for _ in range(4):
+            xi = np.clip(np.round(q[:, 0]).astype(int), 0, w - 1)
+            yi = np.clip(np.round(q[:, 1]).astype(int), 0, h - 1)
+            q[:, 0] = p[:, 0] + dx[yi, xi]
+            q[:, 1] = p[:, 1] + dy[yi, xi]
+        moved.append(q)
+    return (warped, *moved)

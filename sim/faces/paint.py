@@ -37,8 +37,8 @@ def strands(rng: np.random.Generator, shape: tuple[int, int], length: int,
 
 def mix(base: np.ndarray, colour, alpha: np.ndarray) -> np.ndarray:
     """Blend ``colour`` (BGR or an (H, W, 3) layer) over ``base`` with per-pixel ``alpha``."""
-    a = alpha[..., None]
-    return base * (1 - a) + np.asarray(colour, np.float32) * a
+    a = np.asarray(alpha, np.float32)[..., None]
+    return base + (np.asarray(colour, np.float32) - base) * a
 
 
 def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarray:
@@ -82,11 +82,12 @@ def _brow(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndar
     t = np.clip((g.U - inner) / (outer - inner), 0, 1)
     base = idt.eye_v - idt.brow_gap
     yc = base - idt.brow_arch * np.sin(np.pi * t ** 0.8) - idt.brow_tilt * (t - 0.4) * 0.2
-    thick = idt.brow_thickness * (1.25 - 0.75 * t)
+    # Thick and rounded at the inner end, tapering to a point at the outer end.
+    thick = idt.brow_thickness * (1.2 - 0.5 * t) * np.sqrt(np.clip(1 - t ** 2.5, 0, 1))
+    thick = thick * np.sqrt(np.clip(t * 10, 0, 1))
     inside = g.soft(thick / 2 - np.abs(g.V - yc)) * (t > 0) * (t < 1)
-    inside *= np.clip((1 - t) * 12, 0, 1) * np.clip(t * 25, 0, 1)
-    hairs = np.clip(0.6 + 0.5 * strands(rng, g.U.shape, 7, 20.0 if side > 0 else 160.0), 0, 1)
-    colour = np.asarray(idt.hair_bgr, np.float32) * (0.55 + 0.3 * idt.grey)
+    hairs = np.clip(0.8 + 0.25 * strands(rng, g.U.shape, 7, 20.0 if side > 0 else 160.0), 0, 1)
+    colour = np.asarray(idt.hair_bgr, np.float32) * (0.5 + 0.3 * idt.grey)
     return mix(albedo, colour, inside * hairs * idt.brow_density)
 
 
@@ -111,8 +112,10 @@ def _facial_hair(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
     moustache = (g.soft(np.minimum(g.V - (idt.nose_v + 0.06), mv - 0.01 - g.V))
                  * g.soft(mw * 1.1 - np.abs(g.U)))
     chin = g.soft(g.V - (mv + idt.lower_lip + 0.02)) * g.soft(mw * 0.85 - np.abs(g.U))
-    cheek_line = mv - 0.3 + 0.15 * np.abs(g.U)
-    jaw = g.soft(g.V - cheek_line) * g.soft(np.abs(g.U) - 0.0)
+    # The beard's upper edge runs from the sideburns down across the cheeks to the moustache.
+    top = mv - 0.2
+    cheek_line = top - (top - (idt.eye_v + 0.3)) * np.clip(np.abs(g.U) / 1.0, 0, 1) ** 3
+    jaw = np.clip((g.V - cheek_line) / 0.12, 0, 1)
     lip = (np.abs(g.U) < mw) & (g.V > mv - idt.upper_lip) & (g.V < mv + idt.lower_lip)
     region = {"stubble": np.maximum(np.maximum(moustache, chin), jaw),
               "moustache": moustache, "goatee": np.maximum(moustache, chin),
@@ -162,17 +165,26 @@ def face_albedo(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
         area = gauss(g, 0, idt.nose_v - 0.1, 0.7, 0.25)
         albedo = mix(albedo, skin * 0.72, np.clip(dots, 0, 1) * area)
     albedo = _wrinkles(g, idt, albedo, rng)
+    # Features are painted in windows around them: the full grid would cost ten times more.
     for side in (-1, 1):
-        albedo = _eye(g, idt, side, albedo, rng)
-        albedo = _brow(g, idt, side, albedo, rng)
+        ex = side * idt.eye_spacing
+        w, sl = g.window(ex - 0.5, ex + 0.5, idt.eye_v - idt.brow_gap - 0.3, idt.eye_v + 0.3)
+        part = _eye(w, idt, side, albedo[sl], rng)
+        albedo[sl] = _brow(w, idt, side, part, rng)
+        w, sl = g.window(side * idt.nose_width * 0.5 - 0.25, side * idt.nose_width * 0.5 + 0.25,
+                         idt.nose_v - 0.2, idt.nose_v + 0.2)
+        part = albedo[sl]
         nx, ny = side * idt.nose_width * 0.42, idt.nose_v + 0.035
-        nostril = gauss(g, nx, ny, 0.05 * (0.7 + 0.4 * idt.nostril), 0.026)
-        albedo = mix(albedo, albedo * 0.15, np.clip(nostril * 1.6 * (0.5 + idt.nostril), 0, 1))
+        nostril = gauss(w, nx, ny, 0.05 * (0.7 + 0.4 * idt.nostril), 0.026)
+        part = mix(part, part * 0.15, np.clip(nostril * 1.6 * (0.5 + idt.nostril), 0, 1))
         # The alar groove: a soft dark crease curving around each nostril wing.
-        ala = np.hypot((g.U - side * idt.nose_width * 0.72) / 0.1, (g.V - idt.nose_v) / 0.085)
-        groove = np.exp(-((ala - 1.0) / 0.18) ** 2) * (g.V < idt.nose_v + 0.05)
-        groove *= (g.U * side > idt.nose_width * 0.5)
-        albedo = mix(albedo, albedo * 0.6, groove * 0.6)
-    albedo = _lips(g, idt, albedo)
-    albedo = _facial_hair(g, idt, albedo, rng)
+        ala = np.hypot((w.U - side * idt.nose_width * 0.72) / 0.1, (w.V - idt.nose_v) / 0.085)
+        groove = np.exp(-((ala - 1.0) / 0.18) ** 2) * (w.V < idt.nose_v + 0.05)
+        groove *= (w.U * side > idt.nose_width * 0.5)
+        albedo[sl] = mix(part, part * 0.6, groove * 0.6)
+    w, sl = g.window(-idt.mouth_width - 0.1, idt.mouth_width + 0.1, idt.mouth_v - 0.2,
+                     idt.mouth_v + 0.25)
+    albedo[sl] = _lips(w, idt, albedo[sl])
+    w, sl = g.window(-1.1, 1.1, idt.eye_v, idt.chin_v + 0.05)
+    albedo[sl] = _facial_hair(w, idt, albedo[sl], rng)
     return np.clip(albedo, 0, 1).astype(np.float32)
