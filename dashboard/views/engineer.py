@@ -35,7 +35,7 @@ else:
                    f"{s.get('workers') or 0} workers; SLO p99 ≤ {s.get('slo_ms')} ms, errors ≤ "
                    f"{measures.fmt(s.get('max_error_rate'), 'share')}")
         c = st.columns(5)
-        c[0].metric("Capacity at SLO, req/s", "none" if cap.get("capacity_rps") is None else
+        c[0].metric("Capacity, req/s", "none" if cap.get("capacity_rps") is None else
                     f"{cap['capacity_rps']:.1f}", border=True, help=cap.get("detail"))
         c[1].metric("Valid requests", f"{totals.get('requests', 0):,}", border=True)
         c[2].metric("Throughput, req/s", f"{measures._num(totals.get('rps')):.1f}", border=True)

@@ -133,7 +133,7 @@ def test_engineer_shows_load_test_capacity_and_gpu_plan(browser, dashboard, resu
     page = open_page(browser, dashboard.url + "/engineer", "Capacity and GPUs for the peak hour")
     _assert_clean(page)
     text = _text(page)
-    assert re.search(rf"Capacity at SLO, req/s\s+{want['capacity_rps']:.1f}", text)
+    assert re.search(rf"Capacity, req/s\s+{want['capacity_rps']:.1f}", text)
     assert re.search(rf"Replicas \(GPUs\), peak hour\s+{want['replicas']}\b", text)
     assert page.locator(".js-plotly-plot").count() >= 2  # latency against load, error rates
     assert "No measured stage latencies" in text  # a profile-mode run measures none

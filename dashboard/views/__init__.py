@@ -1,0 +1,1 @@
+"""The dashboard pages: scripts Streamlit runs through st.navigation (dashboard/app.py)."""
