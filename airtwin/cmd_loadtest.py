@@ -71,6 +71,9 @@ def loadtest(
                                     "corrupt JPEG uploads (counted as errors, kept out of SLO)"),
     analyze_fps: float = typer.Option(None, help="CCTV frames/s per camera sent for analysis "
                                       "(default: the camera's fps)"),
+    frames_scenario: Path = typer.Option(None, help="scenario whose CCTV cameras the analyze "
+                                         "frames show: the service's $AIRTWIN_DANGER_SCENARIO "
+                                         "(default scenarios/incidents_demo.yaml)"),
     slo_ms: float = typer.Option(200.0, help="p99 latency target (ms)"),
     max_error_rate: float = typer.Option(0.001, help="error-rate target (0.001 = 0.1%)"),
     min_step_requests: int = typer.Option(10, help="a step counts for the capacity only with "
@@ -108,6 +111,7 @@ def loadtest(
             users=_numbers(users, "--users", int), rps=_numbers(rps, "--rps", float),
             duration_s=duration, compress=compress, scale=scale, sim_from=sim_from,
             sim_to=sim_to, bin_s=bin_s, min_step_requests=min_step_requests, mix=_mix(mix), bad_share=bad_share, analyze_fps=analyze_fps,
+            frames_scenario=frames_scenario,
             endpoints=tuple(e.strip() for e in endpoints.split(",")) if endpoints else None,
             slo_ms=slo_ms, max_error_rate=max_error_rate, headroom=headroom, workers=workers,
             seed=seed, timeout_s=timeout, token=token, pack=pack,

@@ -22,8 +22,9 @@ from loadtests.traffic import DRAIN_MARGIN_S, AirtwinUser, RequestLog, task_weig
 
 PLAN = plan_from_env()
 WEIGHTS = task_weights(PLAN)
-LOG = RequestLog(PLAN)
-AirtwinUser.plan, AirtwinUser.pack, AirtwinUser.log = PLAN, PayloadPack.load(PLAN.pack), LOG
+PACK = PayloadPack.load(PLAN.pack)
+LOG = RequestLog(PLAN, PACK.frames)
+AirtwinUser.plan, AirtwinUser.pack, AirtwinUser.log = PLAN, PACK, LOG
 
 
 class ClosedLoopTraveler(AirtwinUser):

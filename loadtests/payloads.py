@@ -1,16 +1,17 @@
 """Payload packs: every picture a load test sends, rendered and JPEG-encoded BEFORE the run, so
 the load generator only reads bytes from memory and is never the bottleneck.
 
-All faces are synthetic (:mod:`sim.faces`); CCTV frames come from :mod:`sim.feeds` (a run's
-peak hour, or a run simulated for the purpose). Pack folder (``format`` 1)::
+All faces are synthetic (:mod:`sim.faces`); CCTV frames are short clips (consecutive frames at
+the camera's fps) from :mod:`sim.feeds`, of a run of the scenario whose cameras the analyze
+endpoint knows. Pack folder (``format`` 1)::
 
     PACK/
       pack.json         {"format": 1, "spec": {...how it was made...},
                          "identities": [{"template_id": "lt7-0000", "enrol": "enrol/lt7-0000.jpg",
                                          "live": ["live/lt7-0000-0.jpg", ...]}, ...],
                          "strangers": ["strangers/s-0000.jpg", ...],   # never enrolled
-                         "frames": [{"camera_id": "hall_cam_1", "t": 5400.0,
-                                     "file": "frames/hall_cam_1-0000.jpg"}, ...],
+                         "frames": [{"camera_id": "hall_south", "t": 1800.0,   # in time order
+                                     "file": "frames/hall_south-0000.jpg"}, ...],
                          "corrupt": ["bad/truncated-0000.jpg", ...]}   # deliberately bad
       enrol/ live/ strangers/ frames/ bad/
 
@@ -43,11 +44,11 @@ class PackSpec:
     identities: int = 8  # enrolled synthetic travelers (their template ids are in pack.json)
     captures: int = 2  # live e-gate captures per identity
     strangers: int = 4  # live captures of never-enrolled identities (1:N no-hits)
-    frames_per_camera: int = 4  # CCTV frames per cctv camera, spread over the peak hour
+    frames_per_camera: int = 10  # consecutive CCTV frames (a short clip) per cctv camera
     corrupt: int = 2  # truncated JPEGs
     seed: int = 7
-    scenario: str = ""  # scenario.json of the run, or a YAML path, for the frames
-    run: str = ""  # run folder whose records the frames show ("" = simulate one)
+    scenario: str = ""  # YAML of the scenario whose CCTV cameras the frames are of
+    frames_from_s: float | None = None  # where the clips start (default: a quarter in)
 
     def __post_init__(self):
         for name in ("identities", "captures", "strangers", "frames_per_camera", "corrupt"):
@@ -118,35 +119,24 @@ def truncated(jpeg: bytes, keep: float = 0.5) -> bytes:
 
 
 def _frames(spec: PackSpec, progress: Callable[[str], None]) -> list[tuple[str, float, np.ndarray]]:
+    """A clip of consecutive frames per cctv camera of a run of ``spec.scenario`` (simulated
+    here once; every camera sees the same day)."""
     if spec.frames_per_camera == 0:
         return []
-    from sim.feeds import CctvFeed
-    from sim.loader import load_scenario, parse_scenario
+    from sim.feeds import CctvFeed, frame_times
+    from sim.loader import load_scenario
 
-    if spec.run:
-        from sim.results import load_run
-
-        from loadtests.replay import peak_hour
-
-        run = load_run(spec.run, tables=["travelers", "visits", "walks", "egate_transactions"])
-        scenario = parse_scenario(run.scenario, f"{spec.run}/scenario.json")
-        # One replication's records: the frames show one consistent day.
-        records = {k: df[df["replication"] == 0].drop(columns="replication").reset_index(drop=True)
-                   for k, df in run.tables.items()}
-        peak = peak_hour(run)
-        seeds = run.summary.get("replication_seeds") or [scenario.seed]
-        seed, start, end = int(seeds[0]), peak.start_s, peak.end_s
-    else:
-        scenario = load_scenario(spec.scenario)
-        records, seed = None, scenario.seed
-        start, end = 0.4 * scenario.horizon_s, 0.6 * scenario.horizon_s
-    out, trajectories = [], None
+    if not spec.scenario:
+        raise PackError("scenario: CCTV frames need the scenario whose cameras they are of")
+    scenario = load_scenario(spec.scenario)
+    start = spec.frames_from_s if spec.frames_from_s is not None else 0.25 * scenario.horizon_s
+    out, records, trajectories = [], None, None
     for cam in (c for c in scenario.cameras if c.kind == "cctv"):
         progress(f"rendering {spec.frames_per_camera} frames of {cam.id}")
-        feed = CctvFeed(scenario, cam.id, records, seed, trajectories=trajectories)
-        # Every camera sees the same day: simulate it and lay out its trajectories once.
+        feed = CctvFeed(scenario, cam.id, records, trajectories=trajectories)
         records, trajectories = feed.records, feed.trajectories
-        for t in np.linspace(start, end, spec.frames_per_camera, endpoint=False):
+        times = frame_times(feed.fps, start, start + (spec.frames_per_camera + 0.5) / feed.fps)
+        for t in times[: spec.frames_per_camera]:
             frame = feed.render(float(t))
             out.append((cam.id, frame.t, frame.image))
     return out
@@ -231,9 +221,6 @@ class PayloadPicker:
 
     def identify(self) -> bytes:
         return self.rng.choice(self.probes)
-
-    def analyze(self) -> tuple[str, float, bytes]:
-        return self.rng.choice(self.pack.frames)
 
     def corrupt(self) -> tuple[str, bytes]:
         return self.rng.choice(self.pack.template_ids()), self.rng.choice(self.pack.corrupt)

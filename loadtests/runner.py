@@ -46,6 +46,9 @@ MAX_REQUESTS = 2_000_000  # ...and in the requests its plan may send
 MAX_USERS = 2000
 MIN_REPLAY_STEP_S = 5.0  # seconds of load per replay step, at least
 DEFAULT_MIX = {"verify": 0.6, "identify": 0.2, "analyze": 0.2}
+# The scenario `airtwin serve` analyses CCTV frames of unless $AIRTWIN_DANGER_SCENARIO says
+# otherwise (pipeline/danger/router.py).
+DANGER_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "incidents_demo.yaml"
 
 
 class LoadTestError(RuntimeError):
@@ -70,6 +73,7 @@ class LoadTestOptions:
     endpoints: tuple[str, ...] | None = None  # kinds to send (default: all the service has)
     bad_share: float = 0.0  # share of deliberately corrupt uploads
     analyze_fps: float | None = None
+    frames_scenario: Path | None = None  # default: DANGER_SCENARIO
     slo_ms: float = 200.0
     max_error_rate: float = 0.001
     headroom: float = 0.3
@@ -106,6 +110,26 @@ def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str]:
     if "verify" in kinds:
         kinds.add("corrupt")
     return kinds, r.json().get("detail", "")
+
+
+def prime_cameras(host: str, pack: PayloadPack) -> list[str]:
+    """Start each camera's stream over at its clip's first frame (reset=true), which also checks
+    that the service knows the camera and its frame size."""
+    first: dict[str, tuple[float, bytes]] = {}
+    for cam, t, jpeg in pack.frames:
+        if cam not in first or t < first[cam][0]:
+            first[cam] = (t, jpeg)
+    for cam, (t, jpeg) in sorted(first.items()):
+        r = httpx.post(f"{host}/v1/analyze", data={"camera_id": cam, "timestamp": f"{t:.3f}",
+                                                   "reset": "true"},
+                       files={"image": (f"{cam}.jpg", jpeg, "image/jpeg")}, timeout=120)
+        if r.status_code != 200:
+            raise LoadTestError(
+                f"the service refused a frame of camera {cam} ({pack.path}): HTTP "
+                f"{r.status_code} {r.text[:300]}. The frames must come from the scenario the "
+                f"service's danger detection runs ($AIRTWIN_DANGER_SCENARIO of `airtwin serve`): "
+                f"pass it as --frames-scenario")
+    return sorted(first)
 
 
 def enrol_pack(host: str, pack: PayloadPack, token: str | None) -> int:
@@ -287,6 +311,12 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
         pack = PayloadPack.load(pack_dir)
         if {"verify", "identify", "corrupt"} & set(mix):
             say(f"enrolled {enrol_pack(host, pack, opts.token)} synthetic travelers")
+        if "analyze" in mix:
+            cams = prime_cameras(host, pack)
+            if opts.workers > len(cams):
+                raise PlanError(f"workers: {opts.workers} load processes but {len(cams)} cameras: "
+                                f"each camera's frames must come from one process (in order), "
+                                f"so analyze load needs --workers <= {len(cams)}")
         (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
         say(f"{opts.shape}: {plan.mode} loop, {len(plan.steps)} step(s), {plan.duration_s:.0f} s"
             f" of load" + (f", {opts.workers} workers" if opts.workers else ""))
@@ -300,13 +330,12 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
 
 
 def pack_spec(opts: LoadTestOptions, mix: dict[str, float]) -> PackSpec:
-    """The pack this test needs: CCTV frames (of the run, else of the default scenario) only
-    when it sends analyze requests."""
+    """The pack this test needs: CCTV clips only when it sends analyze requests, of the
+    scenario the service's danger detection runs."""
     if "analyze" not in mix:
-        return dataclasses.replace(opts.pack_spec, frames_per_camera=0, run="", scenario="")
-    default = Path(__file__).resolve().parents[1] / "scenarios" / "icn_t1_arrivals_peak.yaml"
-    return dataclasses.replace(opts.pack_spec, run=str(opts.run.resolve()) if opts.run else "",
-                               scenario=opts.pack_spec.scenario or str(default))
+        return dataclasses.replace(opts.pack_spec, frames_per_camera=0, scenario="")
+    scenario = Path(opts.frames_scenario or DANGER_SCENARIO).resolve()
+    return dataclasses.replace(opts.pack_spec, scenario=str(scenario))
 
 
 def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Path, host: str,

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import gevent
+import gevent.lock
 from locust import HttpUser
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -52,6 +53,46 @@ class Arrivals:
         return self.origin + float(self.t[i]), KINDS[int(self.kind[i])]
 
 
+class CameraClips:
+    """The CCTV side: each camera is an ordered stream (the analyze endpoint tracks people
+    across a camera's frames and refuses one older than the last), so this process sends each
+    of its cameras' clip in order, looping, with timestamps that only grow, and keeps at most
+    one frame of a camera in flight. An arrival for a busy camera waits, and in the open loop
+    that wait is charged to its latency like any late start.
+
+    With several load processes, worker w owns the cameras whose index modulo the worker count
+    is w, so no camera gets frames from two processes.
+    """
+
+    def __init__(self, frames: list[tuple[str, float, bytes]], worker_index: int = 0,
+                 workers: int = 0):
+        by_camera: dict[str, list[tuple[float, bytes]]] = {}
+        for cam, t, jpeg in frames:
+            by_camera.setdefault(cam, []).append((t, jpeg))
+        cams = sorted(by_camera)
+        self.owned = [c for i, c in enumerate(cams) if workers <= 1 or i % workers == worker_index]
+        self.clips = {c: sorted(by_camera[c], key=lambda f: f[0]) for c in self.owned}
+        self.sent = {c: 0 for c in self.owned}
+        self.locks = {c: gevent.lock.Semaphore() for c in self.owned}
+        self._turn = itertools.cycle(self.owned) if self.owned else None
+
+    @staticmethod
+    def frame_step(clip: list[tuple[float, bytes]]) -> float:
+        return clip[1][0] - clip[0][0] if len(clip) > 1 else 0.1
+
+    def next_camera(self) -> str:
+        if self._turn is None:
+            raise RuntimeError("this load process owns no camera (more workers than cameras)")
+        return next(self._turn)
+
+    def next_frame(self, camera: str) -> tuple[float, bytes]:
+        """The camera's next frame and its timestamp: the clip's start plus one frame step per
+        frame sent (the runner primed the stream at the clip's start)."""
+        clip, n = self.clips[camera], self.sent[camera]
+        self.sent[camera] = n + 1
+        return clip[0][0] + (n + 1) * self.frame_step(clip), clip[n % len(clip)][1]
+
+
 class RequestLog:
     """One row per request (LOG_COLUMNS), times in s from this process's load origin.
 
@@ -63,10 +104,12 @@ class RequestLog:
     writer runs once a second and can miss the last second).
     """
 
-    def __init__(self, plan: LoadPlan):
-        self.plan, self.rows, self.origin, self.node = plan, [], None, "local"
+    def __init__(self, plan: LoadPlan, frames: list[tuple[str, float, bytes]] = ()):
+        self.plan, self.frames = plan, list(frames)
+        self.rows, self.origin, self.node = [], None, "local"
         self.sent = self.in_flight = 0
         self.arrivals: Arrivals | None = None
+        self.cameras: CameraClips | None = None
         self.workers: dict[str, dict] = {}  # master: the latest state each worker reported
         self.is_master = False
 
@@ -85,8 +128,11 @@ class RequestLog:
         self.is_master = isinstance(runner, MasterRunner)
         if isinstance(runner, WorkerRunner):
             self.node = f"worker-{runner.worker_index}"
-        if self.plan.mode == "open" and not self.is_master:
-            index = runner.worker_index if isinstance(runner, WorkerRunner) else 0
+        if self.is_master:
+            return
+        index = runner.worker_index if isinstance(runner, WorkerRunner) else 0
+        self.cameras = CameraClips(self.frames, index, self.plan.workers)
+        if self.plan.mode == "open":
             self.arrivals = Arrivals(arrival_schedule(self.plan, index, self.plan.workers),
                                      self.origin)
 
@@ -185,8 +231,12 @@ class AirtwinUser(HttpUser):
         self.send("identify", {"k": str(self.plan.top_k)}, self.pick.identify(), due)
 
     def cctv_analyze(self, due: float | None = None):
-        camera_id, t, jpeg = self.pick.analyze()
-        self.send("analyze", {"camera_id": camera_id, "t": f"{t:.3f}"}, jpeg, due)
+        cams = self.log.cameras
+        camera_id = cams.next_camera()
+        with cams.locks[camera_id]:  # one frame of a camera in flight: frames stay in order
+            timestamp, jpeg = cams.next_frame(camera_id)
+            self.send("analyze", {"camera_id": camera_id, "timestamp": f"{timestamp:.3f}"},
+                      jpeg, due)
 
     def corrupt_verify(self, due: float | None = None):
         template_id, bad = self.pick.corrupt()

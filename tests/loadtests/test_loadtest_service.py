@@ -123,7 +123,7 @@ def test_analyze_users_when_the_service_has_the_endpoint(service, tmp_path):
     if "/v1/analyze" not in httpx.get(f"{service.url}/openapi.json").json()["paths"]:
         pytest.skip("this service has no /v1/analyze yet (pipeline/danger/router.py): the "
                     "analyze users are left out of the mix, as the runner notes")
-    spec = PackSpec(identities=1, captures=1, strangers=0, frames_per_camera=2, corrupt=0)
+    spec = PackSpec(identities=1, captures=1, strangers=0, frames_per_camera=3, corrupt=0)
     out = run_loadtest(options(service, tmp_path / "pack", tmp_path, shape="sweep", users=(1,),
                                duration_s=6.0, mix={"analyze": 1.0}, pack_spec=spec),
                        say=lambda m: None)
