@@ -81,7 +81,12 @@ def loadtest(
     headroom: float = typer.Option(0.3, help="GPU plan: spare capacity at the peak hour"),
     out: Path = typer.Option(None, help="load-test folder (default: results/loadtest/"
                              "<shape>-<UTC time>)"),
-    workers: int = typer.Option(0, help="Locust worker processes (0: one process, no master)"),
+    workers: int = typer.Option(0, help="local Locust worker processes (0: one process, no "
+                                "master)"),
+    remote_workers: int = typer.Option(0, help="also wait for this many workers from other "
+                                       "machines (the command to run there is printed)"),
+    master_port: int = typer.Option(None, help="port the master listens on for workers "
+                                    "(default: free port; 5557 with --remote-workers)"),
     seed: int = typer.Option(0, help="seed of the arrival schedule and payload choice"),
     timeout: float = typer.Option(10.0, help="HTTP timeout per request (s)"),
     token_file: Path = typer.Option(None, help="API token file to enrol the pack's travelers "
@@ -114,13 +119,19 @@ def loadtest(
             frames_scenario=frames_scenario,
             endpoints=tuple(e.strip() for e in endpoints.split(",")) if endpoints else None,
             slo_ms=slo_ms, max_error_rate=max_error_rate, headroom=headroom, workers=workers,
+            remote_workers=remote_workers, master_port=master_port,
             seed=seed, timeout_s=timeout, token=token, pack=pack,
             pack_spec=PackSpec(identities=identities))
         with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
                       console=err, transient=True) as bar:
             task = bar.add_task("preparing", total=None)
+            def say(msg: str) -> None:
+                bar.update(task, description=msg)
+                if not msg.startswith("rendering"):  # per-picture progress stays transient
+                    bar.console.print(msg)
+
             folder = run_loadtest(
-                opts, say=lambda msg: bar.update(task, description=msg),
+                opts, say=say,
                 progress=lambda done, total: bar.update(task, description="load", completed=done,
                                                         total=total))
     except (PlanError, PackError, LoadTestError, ServiceConfigError, ValueError) as exc:

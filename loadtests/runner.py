@@ -2,16 +2,19 @@
 pack's travelers, run Locust headless (alone, or as ``--master`` with local ``--worker``s),
 then summarise into a load-test folder (:mod:`loadtests.results`).
 
-Workers on other machines: copy the repository, the payload pack and plan.json there, forward
-the service to a loopback port on that machine (``ssh -L 8000:127.0.0.1:8000 service-host``:
-load never goes to a non-loopback address), and start each worker with::
+Workers on other machines: ``airtwin loadtest ... --remote-workers M --master-port 5557`` makes
+the master listen on every interface and wait (up to ``REMOTE_WAIT_S``) for M more workers
+beside its ``--workers`` local ones; it prints the command. On each other machine: the same
+repository and payload pack (same path, or edit ``pack`` in the copied plan.json), the service
+forwarded to a loopback port there (``ssh -L 8000:127.0.0.1:8000 service-host``: load never
+goes to a non-loopback address), then::
 
-    AIRTWIN_LOADTEST_PLAN=plan.json locust -f loadtests/locustfile.py --worker \\
-        --master-host MASTER --host http://127.0.0.1:8000 ScheduledTraveler
+    AIRTWIN_LOADTEST_PLAN=plan.json locust -f loadtests/locustfile.py --worker \
+        --master-host MASTER --master-port 5557 --host http://127.0.0.1:8000 ScheduledTraveler
 
-(``plan.json``'s ``pack`` must point at the pack there; ``workers`` must count every worker,
-since each keeps its share of the open-loop schedule by its worker index.) The master is
-``airtwin loadtest ... --workers N``; it waits for N workers, local ones included.
+(``ClosedLoopTraveler`` for a closed-loop sweep; the master's plan.json is in its working
+folder, named in its output.) Each worker keeps the share of the open-loop schedule (and the
+cameras) that its worker index gives it, so the plan's ``workers`` counts them all.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ MAX_DURATION_S = 3600.0  # a load test is bounded in time...
 MAX_REQUESTS = 2_000_000  # ...and in the requests its plan may send
 MAX_USERS = 2000
 MIN_REPLAY_STEP_S = 5.0  # seconds of load per replay step, at least
+REMOTE_WAIT_S = 600.0  # how long a master waits for remote workers to connect
 DEFAULT_MIX = {"verify": 0.6, "identify": 0.2, "analyze": 0.2}
 # The scenario `airtwin serve` analyses CCTV frames of unless $AIRTWIN_DANGER_SCENARIO says
 # otherwise (pipeline/danger/router.py).
@@ -77,7 +81,9 @@ class LoadTestOptions:
     slo_ms: float = 200.0
     max_error_rate: float = 0.001
     headroom: float = 0.3
-    workers: int = 0
+    workers: int = 0  # local Locust worker processes (0 and no remote ones: a single process)
+    remote_workers: int = 0  # workers the master waits for from other machines
+    master_port: int | None = None  # default: a free port (local workers only) or 5557
     seed: int = 0
     timeout_s: float = 10.0
     settle_s: float = 1.0
@@ -183,7 +189,7 @@ def choose_mix(opts: LoadTestOptions, served: set[str], notes: list[str]) -> dic
 def build_plan(opts: LoadTestOptions, mix: dict[str, float], pack: Path, log_path: Path):
     """The plan, and for replays the curve as sent."""
     kw = dict(pack=str(pack), seed=opts.seed, timeout_s=opts.timeout_s, settle_s=opts.settle_s,
-              workers=opts.workers, log_path=str(log_path))
+              workers=opts.workers + opts.remote_workers, log_path=str(log_path))
     curve = None
     if opts.shape == "sweep":
         levels = opts.rps or opts.users
@@ -231,7 +237,10 @@ def check_bounds(plan: LoadPlan) -> None:
 
 # --- Locust ----------------------------------------------------------------------------------
 
-def locust_commands(plan: LoadPlan, host: str, work: Path, port: int) -> list[list[str]]:
+def locust_commands(plan: LoadPlan, host: str, work: Path, port: int,
+                    local_workers: int | None = None) -> list[list[str]]:
+    """The master's command (or the only one), then one per local worker."""
+    local = plan.workers if local_workers is None else local_workers
     user = "ScheduledTraveler" if plan.mode == "open" else "ClosedLoopTraveler"
     base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
     master = [*base, "--headless", "--only-summary", "--csv", str(work / "locust" / LOCUST_PREFIX),
@@ -241,21 +250,24 @@ def locust_commands(plan: LoadPlan, host: str, work: Path, port: int) -> list[li
     if plan.workers == 0:
         return [[*master, user]]
     master += ["--master", "--expect-workers", str(plan.workers), "--master-bind-host",
-               "127.0.0.1", "--master-bind-port", str(port)]
+               "127.0.0.1" if local == plan.workers else "*", "--master-bind-port", str(port)]
     worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
               "--loglevel", "WARNING", user]
-    return [[*master, user]] + [worker] * plan.workers
+    return [[*master, user]] + [worker] * local
 
 
 def run_locust(plan: LoadPlan, host: str, work: Path,
-               progress: Callable[[float, float], None] = lambda done, total: None) -> str:
+               progress: Callable[[float, float], None] = lambda done, total: None,
+               local_workers: int | None = None, port: int | None = None) -> str:
     """Run Locust to the end of the plan; returns its console output. Killed if it overruns."""
     from pipeline.service.launcher import free_port
 
+    local = plan.workers if local_workers is None else local_workers
     env = {**os.environ, PLAN_ENV: str(work / "plan.json")}
     budget = plan.lead_s + plan.duration_s + plan.timeout_s + 60.0 + 15.0 * plan.workers
+    budget += REMOTE_WAIT_S if local < plan.workers else 0.0
     procs, logs = [], []
-    for cmd in locust_commands(plan, host, work, free_port()):
+    for cmd in locust_commands(plan, host, work, port or free_port(), local):
         log = tempfile.TemporaryFile("w+")
         procs.append(subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True))
@@ -292,8 +304,9 @@ def run_locust(plan: LoadPlan, host: str, work: Path,
 def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
                  progress: Callable[[float, float], None] = lambda d, t: None) -> Path:
     host = require_loopback(opts.host).rstrip("/")
-    if opts.workers < 0:
-        raise PlanError(f"workers: must be >= 0, got {opts.workers}")
+    if opts.workers < 0 or opts.remote_workers < 0:
+        raise PlanError(f"workers: must be >= 0, got {opts.workers} local and "
+                        f"{opts.remote_workers} remote")
     served, service = service_endpoints(host)
     notes: list[str] = []
     mix = choose_mix(opts, served, notes)
@@ -313,14 +326,22 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
             say(f"enrolled {enrol_pack(host, pack, opts.token)} synthetic travelers")
         if "analyze" in mix:
             cams = prime_cameras(host, pack)
-            if opts.workers > len(cams):
-                raise PlanError(f"workers: {opts.workers} load processes but {len(cams)} cameras: "
+            if plan.workers > len(cams):
+                raise PlanError(f"workers: {plan.workers} load processes but {len(cams)} cameras: "
                                 f"each camera's frames must come from one process (in order), "
-                                f"so analyze load needs --workers <= {len(cams)}")
+                                f"so analyze load needs at most {len(cams)} workers")
         (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
         say(f"{opts.shape}: {plan.mode} loop, {len(plan.steps)} step(s), {plan.duration_s:.0f} s"
-            f" of load" + (f", {opts.workers} workers" if opts.workers else ""))
-        run_locust(plan, host, work, progress)
+            f" of load" + (f", {plan.workers} workers" if plan.workers else ""))
+        port = None
+        if opts.remote_workers:
+            port = opts.master_port or 5557
+            say(f"waiting for {opts.remote_workers} remote workers: on each, run "
+                f"AIRTWIN_LOADTEST_PLAN=<copy of {work / 'plan.json'}> locust -f "
+                f"loadtests/locustfile.py --worker --master-host <this machine> --master-port "
+                f"{port} --host http://127.0.0.1:<forwarded port> "
+                f"{'ScheduledTraveler' if plan.mode == 'open' else 'ClosedLoopTraveler'}")
+        run_locust(plan, host, work, progress, opts.workers, port or opts.master_port)
         return summarise(opts, plan, curve, work, out, host, service, mix, notes)
     except BaseException:
         import shutil
