@@ -93,13 +93,21 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
                 f"- **replicas (GPUs) needed: {gpu_plan['replicas']}** "
                 f"(utilisation {gpu_plan['utilisation']:.2f} x (1 + {gpu_plan['headroom']:.0%} "
                 f"headroom))", f"- {gpu_plan['detail']}"]
+        out.append("- model: endpoints are costed by their low-load service time and summed "
+                   "as if they shared one processor; where the service runs them on separate "
+                   "workers (CCTV analysis has its own thread) this over-counts, so read the "
+                   "figure as an upper bound.")
     else:
         out.append("Not computed: " + summary.get("gpu_plan_note", "needs a capacity figure and "
                                                   "a sim run (--run)."))
     out += ["", "## How the numbers were kept honest", "", _open_loop_note(plan, t),
             "The load generator sends pictures rendered and JPEG-encoded before the run (the "
-            "payload pack), so it only copies bytes. Requests still in flight when the load "
-            "ends are waited for (Locust's stop timeout), so the slowest are not dropped.",
+            "payload pack), so it only copies bytes. After the last step the users stay, "
+            "sending nothing new, until every request is answered and reported (at most the "
+            "client timeout plus a margin), so the slowest replies are not dropped. CCTV "
+            "frames go to each camera in order, one in flight per camera (the analyze endpoint "
+            "tracks across a camera's frames); an arrival for a busy camera waits, and that "
+            "wait counts as a late start.",
             "", f"Files: Locust's CSVs and HTML report in locust/; every request in "
             f"requests.parquet; steps.parquet, endpoints.parquet, summary.json.", ""]
     return "\n".join(out)
