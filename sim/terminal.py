@@ -61,7 +61,6 @@ class ProcessorGroup:
         """Queue for a processor; the event's value is the processor id."""
         ev = env.event()
         self.queue.append(ev)
-        self.rec.queue_lengths.append((env.now, self.id, len(self.queue)))
         return ev
 
     def release(self, env: simpy.Environment, server: int) -> None:
@@ -70,7 +69,6 @@ class ProcessorGroup:
             self.closed.append(server)
         elif self.queue:
             self.queue.popleft().succeed(server)
-            self.rec.queue_lengths.append((env.now, self.id, len(self.queue)))
         else:
             self.busy -= 1
             self.free.append(server)
@@ -84,7 +82,6 @@ class ProcessorGroup:
             if self.queue:
                 self.busy += 1
                 self.queue.popleft().succeed(server)
-                self.rec.queue_lengths.append((env.now, self.id, len(self.queue)))
             else:
                 self.free.append(server)
         self.rec.capacity.append((env.now, self.id, n_open))
@@ -124,8 +121,7 @@ class Terminal:
         self.reclaim = s.zone_of_kind(ZoneKind.baggage_reclaim).id
         self.customs_zone = s.zone_of_kind(ZoneKind.customs).id
         self.exit = s.zone_of_kind(ZoneKind.exit).id
-        # Zones where travelers are counted (occupancy): the ones they stop in on the route.
-        self.occupants = {self.hall: 0, self.reclaim: 0, self.customs_zone: 0}
+        rec.stop_zones = (self.hall, self.reclaim, self.customs_zone)
         self.walk_m = {(w.from_zone, w.to_zone): w.distance_m for w in s.terminal.walks}
         self.walk_hall_reclaim = self.walk_m[self.hall, self.reclaim]
         self.walk_reclaim_customs = self.walk_m[self.reclaim, self.customs_zone]
@@ -133,15 +129,6 @@ class Terminal:
         for g in self.banks + self.desks + [self.customs]:
             rec.capacity.append((0.0, g.id, g.open))
         self.egate_transaction = egate_service(self)
-
-    def enter_zone(self, tr: Traveler, zone: str, now: float) -> None:
-        n = self.occupants[zone] = self.occupants[zone] + 1
-        self.rec.occupancy.append((now, zone, n))
-        tr.place = zone
-
-    def leave_zone(self, zone: str, now: float) -> None:
-        n = self.occupants[zone] = self.occupants[zone] - 1
-        self.rec.occupancy.append((now, zone, n))
 
 
 def serve(env, term: Terminal, tr: Traveler, grp: ProcessorGroup, service_time,
@@ -184,32 +171,28 @@ def egate_service(term: Terminal):
     return transaction
 
 
-def manual_desk(env, term: Terminal, tr: Traveler):
+def desk_for(term: Terminal, tr: Traveler) -> tuple[ProcessorGroup, float]:
+    """The least-loaded desk group serving the traveler's class, and their service time."""
     desks = term.desks_for[tr.cls]
     grp = desks[0] if len(desks) == 1 else min(desks, key=ProcessorGroup.load)
     t = term.desk_time[grp.id]()
     if tr.cls == "first_time_visitor":
         t *= term.first_time_factor[grp.id]
-    return serve(env, term, tr, grp, t)
+    return grp, t
 
 
-def immigration(env, term: Terminal, tr: Traveler):
-    """E-gate if enrolled, consenting and a bank for the class is open; a desk otherwise, or
-    after a reject or failure to acquire (a short walk across the hall first)."""
+def first_processor(term: Terminal, tr: Traveler):
+    """E-gate if enrolled, consenting and a bank for the class is open; a desk otherwise.
+    Returns (group, service time or the e-gate transaction) and sets the traveler's route."""
     banks = term.banks_for[tr.cls] if tr.enrolled and tr.consent else ()
     if len(banks) > 1 or (banks and banks[0].open <= 0):
         banks = [b for b in banks if b.open > 0]
     if not banks:
         tr.route = "desk"
-        yield from manual_desk(env, term, tr)
-        return
+        return desk_for(term, tr)
     tr.route = "egate"
     bank = banks[0] if len(banks) == 1 else min(banks, key=ProcessorGroup.load)
-    decision = yield from serve(env, term, tr, bank, term.egate_transaction)
-    if decision.outcome is not GateOutcome.passed:
-        tr.route = "egate_referred"
-        yield env.timeout(term.referral_walk_m / tr.speed)
-        yield from manual_desk(env, term, tr)
+    return bank, term.egate_transaction
 
 
 def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_in: float):
@@ -226,16 +209,22 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     yield env.timeout(deplane_in + term.walk_m[gate_zone, hall] / speed)
     now = env.now
     walks.append((tr.id, gate_zone, hall, t0, now))
-    term.enter_zone(tr, hall, now)
-    yield from immigration(env, term, tr)
+    tr.place = hall
+    grp, service = first_processor(term, tr)
+    decision = yield from serve(env, term, tr, grp, service)
+    if decision is not None and decision.outcome is not GateOutcome.passed:
+        # Rejected or no face acquired: a short walk across the hall to a desk.
+        tr.route = "egate_referred"
+        yield env.timeout(term.referral_walk_m / speed)
+        grp, service = desk_for(term, tr)
+        yield from serve(env, term, tr, grp, service)
 
     now = env.now
-    term.leave_zone(hall, now)
     tr.place, tr.leg = "walking", (hall, reclaim, now)
     yield env.timeout(term.walk_hall_reclaim / speed)
     q_t = env.now
     walks.append((tr.id, hall, reclaim, now, q_t))
-    term.enter_zone(tr, reclaim, q_t)
+    tr.place = reclaim
     if tr.checked_bag:
         if tr.bag_t > q_t:
             tr.visit = ["reclaim", "reclaim", q_t, NAN, -1, "bag_collected"]
@@ -246,17 +235,15 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
                            "bag_collected"))
 
     now = env.now
-    term.leave_zone(reclaim, now)
     tr.place, tr.leg = "walking", (reclaim, customs, now)
     yield env.timeout(term.walk_reclaim_customs / speed)
     t1 = env.now
     walks.append((tr.id, reclaim, customs, now, t1))
-    term.enter_zone(tr, customs, t1)
+    tr.place = customs
     if term.customs.count > 0 and term.unit() < term.inspection_rate:
         yield from serve(env, term, tr, term.customs, term.inspect_time(), "inspected")
 
     now = env.now
-    term.leave_zone(customs, now)
     tr.place, tr.leg = "walking", (customs, exit_zone, now)
     yield env.timeout(term.walk_customs_exit / speed)
     tr.exit_t = env.now

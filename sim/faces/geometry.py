@@ -63,26 +63,32 @@ def gauss(g: Grid, cu: float, cv: float, su: float, sv: float) -> np.ndarray:
 def outline_width(idt: Identity, v: np.ndarray) -> np.ndarray:
     """Half-width of the head outline at height ``v`` (0 outside the head)."""
     v = np.asarray(v, np.float64)
-    w = np.zeros_like(v)
+    # Evaluate on a fine fixed grid and smooth it: a kink in the outline would crease the
+    # whole face, since depth follows the outline.
+    fine = np.linspace(-2.5, 2.5, 1001)
+    w = np.zeros_like(fine)
     top = -0.75
     # Skull: an elliptical cap from the crown to the forehead.
-    m = (v >= idt.crown_v) & (v < top)
-    w[m] = idt.skull_width * np.sqrt(np.clip(1 - ((v[m] - top) / (idt.crown_v - top)) ** 2, 0, 1))
-    # Face: a smooth profile through forehead, temples, cheekbones and jaw angle.
-    pts_v = [top, idt.eye_v, 0.0, 0.5 * idt.jaw_v, idt.jaw_v]
+    m = (fine >= idt.crown_v) & (fine < top)
+    w[m] = idt.skull_width * np.sqrt(np.clip(1 - ((fine[m] - top) / (idt.crown_v - top)) ** 2,
+                                             0, 1))
+    # Face: a smooth profile through forehead, temples, cheekbones, jaw angle and chin.
+    hc = 0.1 + 0.6 * idt.chin_width
+    chin_top = max(idt.chin_v - hc, idt.jaw_v + 0.05)
+    hc = idt.chin_v - chin_top
+    pts_v = [top, idt.eye_v, 0.0, 0.5 * idt.jaw_v, idt.jaw_v, chin_top]
     pts_w = [idt.skull_width, idt.temple_width, 1.0,
-             1.0 - 0.35 * (1.0 - idt.jaw_width) + 0.1 * idt.cheek_fullness, idt.jaw_width]
-    m = (v >= top) & (v < idt.jaw_v)
-    w[m] = PchipInterpolator(pts_v, pts_w)(v[m])
-    # Jaw line straight to the chin, then a rounded chin.
-    hc = 0.08 + 0.5 * idt.chin_width
-    chin_top = idt.chin_v - hc
-    m = (v >= idt.jaw_v) & (v < chin_top)
-    t = (v[m] - idt.jaw_v) / (chin_top - idt.jaw_v)
-    w[m] = idt.jaw_width + (idt.chin_width - idt.jaw_width) * t ** 0.85
-    m = (v >= chin_top) & (v < idt.chin_v)
-    w[m] = idt.chin_width * np.sqrt(np.clip(1 - ((v[m] - chin_top) / hc) ** 2, 0, 1))
-    return w
+             idt.jaw_width + 0.55 * (1.0 - idt.jaw_width) + 0.1 * idt.cheek_fullness,
+             idt.jaw_width,
+             idt.chin_width]
+    m = (fine >= top) & (fine < chin_top)
+    w[m] = PchipInterpolator(pts_v, pts_w)(fine[m])
+    m = (fine >= chin_top) & (fine < idt.chin_v)
+    w[m] = idt.chin_width * np.sqrt(np.clip(1 - ((fine[m] - chin_top) / hc) ** 2, 0, 1))
+    inside = w > 0
+    k = np.exp(-0.5 * (np.arange(-12, 13) / 5.0) ** 2)  # sigma 0.025 face units
+    w = np.convolve(w, k / k.sum(), mode="same") * inside
+    return np.interp(v, fine, w, left=0.0, right=0.0)
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,8 @@ def _nose(g: Grid, idt: Identity) -> np.ndarray:
     top = idt.eye_v + 0.02
     t = np.clip((V - top) / (idt.nose_v - top), 0, 1)
     # Bridge widens from the root to the alae; the ridge ends under the tip.
-    width = idt.nose_bridge + (idt.nose_width * 0.6 - idt.nose_bridge) * t ** 1.5
-    ridge = idt.nose_projection * (0.15 + 0.6 * t ** 1.6) * np.exp(-(U / width) ** 2)
+    width = idt.nose_bridge * 1.5 + (idt.nose_width * 0.6 - idt.nose_bridge * 1.5) * t ** 1.5
+    ridge = idt.nose_projection * (0.12 + 0.63 * t ** 1.8) * np.exp(-(U / width) ** 2)
     below = np.exp(-np.clip((V - idt.nose_v + 0.02) / 0.05, 0, None) ** 2)
     ridge = np.where(V < top, ridge * np.exp(-((V - top) / 0.08) ** 2), ridge * below)
     tip = 0.4 * idt.nose_projection * gauss(g, 0, idt.nose_v - 0.035, idt.nose_tip,

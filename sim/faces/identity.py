@@ -24,7 +24,7 @@ BEARD_STYLES = ("none", "stubble", "moustache", "goatee", "full")
 # Skin albedo (BGR, 0..1) spans per Fitzpatrick group: darkest and lightest anchor colours;
 # a draw mixes them and adds an independent hue shift (olive / rosy / yellow undertones).
 _SKIN_RANGE = {
-    "I-II": ((0.62, 0.70, 0.86), (0.80, 0.86, 0.97)),
+    "I-II": ((0.60, 0.69, 0.85), (0.76, 0.83, 0.95)),
     "III-IV": ((0.36, 0.48, 0.66), (0.58, 0.68, 0.86)),
     "V-VI": ((0.12, 0.19, 0.29), (0.30, 0.40, 0.55)),
 }
@@ -199,7 +199,7 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     if male:
         beard = _choice(rng, {"none": 0.45, "stubble": 0.2, "moustache": 0.1, "goatee": 0.1,
                               "full": 0.15})
-    jaw = u(0.7, 0.93) + (0.04 if male else -0.03)
+    jaw = u(0.66, 0.86) + (0.04 if male else -0.02)
     chin_v = u(0.95, 1.38) + (0.04 if male else 0.0)
     eye_v = -u(0.25, 0.52)
     nose_v = max(u(0.05, 0.42), eye_v + 0.4)
@@ -210,8 +210,8 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     eye_width = float(np.clip(u(0.15, 0.26), 0.1, eye_spacing * 0.62))
     return Identity(
         key=key, skin_tone=tone, age_band=band, sex_presentation=sex, age=round(age, 1),
-        skull_width=u(0.9, 1.08), temple_width=u(0.86, 1.02), jaw_width=jaw,
-        chin_width=u(0.25, 0.5) + (0.06 if male else 0.0), crown_v=-u(1.5, 1.85),
+        skull_width=u(0.9, 1.08), temple_width=u(0.86, 0.98), jaw_width=jaw,
+        chin_width=u(0.2, 0.38) + (0.05 if male else 0.0), crown_v=-u(1.5, 1.85),
         jaw_v=float(min(mouth_v + u(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
         face_depth=u(0.95, 1.25),
         eye_spacing=eye_spacing, eye_v=eye_v, eye_width=eye_width,

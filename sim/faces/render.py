@@ -61,7 +61,7 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
     ppu = round(0.245 * min(h, 1.25 * w), 1)
     L = head_layers(identity, ppu)
     pose = Pose()
-    shaded = shade(L, pose, (0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55, 1.05)
+    shaded = shade(L, pose, (0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55, 0.95)
     centre = (w / 2, 0.45 * h - identity.eye_v * ppu)
     m = affine(L, 1.0, 0.0, centre)
     ramp = np.linspace(1.0, 0.93, h, dtype=np.float32)[:, None, None]
