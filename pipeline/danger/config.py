@@ -32,6 +32,7 @@ class Overcrowding(_Model):
     clear_s: float = Field(default=30.0, ge=0)  # below the band this long re-arms the tile
     crowd_factor: float = Field(default=1.0, gt=0)  # scale for people hidden behind others
     density_per_m2: float | None = Field(default=None, gt=0)  # overrides the LoS band
+    margin: float = Field(default=1.25, ge=1)  # alert above this multiple of the limit
 
 
 class AbandonedBag(_Model):
@@ -39,16 +40,20 @@ class AbandonedBag(_Model):
     owner_radius_m: float = Field(default=2.5, gt=0)  # an owner within this attends the bag
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     settle_s: float = Field(default=3.0, ge=0)  # still this long before it counts as set down
+    repeat_m: float = Field(default=2.0, ge=0)  # one bag: later alerts this near are dropped
+    repeat_s: float = Field(default=300.0, ge=0)
 
 
 class Running(_Model):
-    speed_mps: float = Field(default=2.6, gt=0)  # brisk walking is up to about 2 m/s
-    window_s: float = Field(default=1.2, gt=0)  # speed is fitted over this window
-    sustain_s: float = Field(default=1.0, ge=0)  # and stays above the threshold this long
+    speed_mps: float = Field(default=3.0, gt=0)  # brisk walking is up to about 2 m/s
+    window_s: float = Field(default=1.6, gt=0)  # speed is fitted over this window
+    sustain_s: float = Field(default=1.2, ge=0)  # and stays above the threshold this long
 
 
 class Fall(_Model):
     lying_s: float = Field(default=3.0, ge=0)  # lying this long after being upright
+    repeat_m: float = Field(default=3.0, ge=0)  # one fall: later alerts this near are dropped
+    repeat_s: float = Field(default=120.0, ge=0)
     upright_within_s: float = Field(default=15.0, gt=0)
     upright_radius_m: float = Field(default=1.8, gt=0)
     static_m: float = Field(default=0.8, gt=0)
@@ -57,7 +62,7 @@ class Fall(_Model):
 class Loitering(_Model):
     dwell_s: float = Field(default=120.0, gt=0)
     zone_kinds: list[str] = Field(default_factory=lambda: [
-        "immigration_hall", "corridor", "exit", "gate"])
+        "immigration_hall", "baggage_reclaim", "corridor", "exit", "gate"])
     max_waiting_share: float = Field(default=0.3, ge=0, le=1)  # of the dwell spent in a queue
 
 
@@ -66,15 +71,29 @@ class Counterflow(_Model):
     min_speed_mps: float = Field(default=0.6, gt=0)  # against the flow, this fast
     min_distance_m: float = Field(default=2.5, gt=0)  # for at least this far
     max_cos: float = Field(default=-0.6, ge=-1, le=1)  # direction within ~53° of backwards
+    after_waiting_s: float = Field(default=15.0, ge=0)  # not just out of a queue or processor
 
 
 class Tailgating(_Model):
     cycle_s: float = Field(default=4.0, gt=0)  # two passages this close are one gate cycle
     pass_depth_m: float = Field(default=0.8, gt=0)  # past the gate line this far = passed
-    lane_margin_m: float = Field(default=0.2, ge=0)
+    max_transit_s: float = Field(default=3.0, gt=0)  # from the gate line to pass_depth_m
+    walkup_mps: float = Field(default=0.5, gt=0)  # walking into the gate at least this fast
+    max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
+    pair_persons: float = Field(default=1.8, gt=1)  # one blob this big walking through: two
+    lane_margin_m: float = Field(default=0.1, ge=0)
 
 
 class Rules(_Model):
+    # Tracks where a standing person would be shorter than this in the image are too far to
+    # judge speed, direction or shape from (a pixel of foot-point error is metres there).
+    min_person_px: float = Field(default=36.0, ge=0)
+    # ... and shorter than this, too far to tell a bag or a body on the floor from part of a
+    # person hidden behind others.
+    min_shape_px: float = Field(default=45.0, ge=0)
+    # People standing in a crowd are neither loitering nor walking against the flow: tracks in
+    # a density window above this share of its limit are left to the overcrowding rule.
+    crowd_share: float = Field(default=0.6, gt=0)
     overcrowding: Overcrowding = Field(default_factory=Overcrowding)
     abandoned_bag: AbandonedBag = Field(default_factory=AbandonedBag)
     running: Running = Field(default_factory=Running)

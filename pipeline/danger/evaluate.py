@@ -1,24 +1,26 @@
 """Alerts against ground truth, the way operators judge video analytics: events caught (recall),
 alerts that were real (precision), how fast (time to detect) and false alarms per camera-hour.
 
-Matching, per camera and kind: an alert is true when it falls inside an incident's span of the
-same kind seen by that camera, from its start to ``grace_s`` after its end (a rule that needs a
-dwell fires late by design); every other alert is a false alarm. An incident is detected when at
-least one alert matched it; its time to detect is the first such alert's time minus the
-incident's start. Further alerts on an already detected incident count as true but are also
-reported as duplicates.
+Matching: an alert is true when its camera's frames showed an incident of the same kind (the
+incident's people or bag in the picture) and the alert falls in that incident's span, from its
+start to ``grace_s`` after its end (a rule that waits for a dwell fires late by design). Every
+other alert is a false alarm, including one on a near miss (a bag picked up again, a brisk walk,
+a brief stop), which are counted apart too. An incident is detected when any camera's alert
+matched it; its time to detect is the first such alert's time minus the incident's start.
+Further alerts on a detected incident are true but also reported as duplicates.
 
-Inputs are the tables :mod:`pipeline.danger.simrun` writes:
-
-- ``danger_alerts``: camera, t, kind, zone, track_ids, confidence, x1, y1, x2, y2, detail
-- ``danger_truth``: camera, incident, kind, zone, t_start, t_end (spans seen by that camera)
-- ``danger_coverage``: camera, window, t_from, t_to, frames, incidents (analysed windows; a
-  window with no incidents in the scenario is a baseline window)
+Inputs are the tables :mod:`pipeline.danger.simrun` writes: ``danger_alerts``,
+``danger_truth``, ``danger_incidents`` and ``danger_coverage`` (a window with no incident is a
+baseline window, where the false-alarm target is measured).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,39 +28,46 @@ import pandas as pd
 from pipeline.danger.rules import KINDS
 
 METRIC_COLUMNS = ["kind", "incidents", "detected", "alerts", "true_alerts", "duplicates",
-                  "false_alarms", "precision", "recall", "f1", "ttd_median_s", "ttd_p95_s",
-                  "false_alarms_per_camera_hour", "baseline_false_alarms",
-                  "baseline_false_alarms_per_camera_hour", "recall_target", "precision_target",
-                  "meets_target"]
+                  "false_alarms", "near_miss_alarms", "precision", "recall", "f1",
+                  "ttd_median_s", "ttd_p95_s", "false_alarms_per_camera_hour",
+                  "baseline_false_alarms", "baseline_false_alarms_per_camera_hour",
+                  "recall_target", "precision_target", "meets_target"]
 
 # Targets of the issue: recall >= 0.9 and precision >= 0.8 for every kind but falls (measured).
 TARGETS = {k: (0.9, 0.8) for k in KINDS if k != "fall"}
 BASELINE_FA_TARGET = 1.0  # false alarms per camera-hour on incident-free windows
+GRACE_S = 30.0
 
 
-def match(alerts: pd.DataFrame, truth: pd.DataFrame, grace_s: float = 30.0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Alerts with an ``incident`` column (-1: false alarm) and ``duplicate`` flag; truth with
-    ``detected`` and ``ttd_s``."""
-    alerts = alerts.sort_values(["camera", "t"], kind="stable").reset_index(drop=True).copy()
-    truth = truth.reset_index(drop=True).copy()
+def match(alerts: pd.DataFrame, truth: pd.DataFrame, incidents: pd.DataFrame,
+          grace_s: float = GRACE_S) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Alerts with ``incident`` (-1: false alarm), ``near_miss`` and ``duplicate`` columns;
+    incidents with ``seen`` (in some analysed camera's frames), ``detected`` and ``ttd_s``."""
+    alerts = alerts.sort_values(["t", "camera"], kind="stable").reset_index(drop=True).copy()
+    inc = incidents.set_index("incident", drop=False).copy()
+    inc["seen"] = inc["incident"].isin(truth["incident"])
+    inc["detected"] = False
+    inc["ttd_s"] = np.nan
     alerts["incident"] = -1
+    alerts["near_miss"] = False
     alerts["duplicate"] = False
-    truth["detected"] = False
-    truth["ttd_s"] = np.nan
     for i, a in alerts.iterrows():
         cand = truth[(truth["camera"] == a["camera"]) & (truth["kind"] == a["kind"])
                      & (truth["t_start"] <= a["t"]) & (a["t"] <= truth["t_end"] + grace_s)]
-        if cand.empty:
+        real = cand[~cand["near_miss"].astype(bool)]
+        if real.empty:
+            alerts.at[i, "near_miss"] = bool(len(cand))
             continue
-        fresh = cand[~cand["detected"]]
-        j = (fresh if not fresh.empty else cand)["t_start"].idxmin()
-        alerts.at[i, "incident"] = int(truth.at[j, "incident"])
-        if truth.at[j, "detected"]:
+        ids = real["incident"].tolist()
+        fresh = [j for j in ids if not inc.at[j, "detected"]]
+        j = min(fresh or ids, key=lambda j: inc.at[j, "t_start"])
+        alerts.at[i, "incident"] = int(j)
+        if inc.at[j, "detected"]:
             alerts.at[i, "duplicate"] = True
         else:
-            truth.at[j, "detected"] = True
-            truth.at[j, "ttd_s"] = max(0.0, float(a["t"] - truth.at[j, "t_start"]))
-    return alerts, truth
+            inc.at[j, "detected"] = True
+            inc.at[j, "ttd_s"] = max(0.0, float(a["t"] - inc.at[j, "t_start"]))
+    return alerts, inc.reset_index(drop=True)
 
 
 def camera_hours(coverage: pd.DataFrame, baseline_only: bool = False) -> float:
@@ -73,38 +82,41 @@ def _in_windows(alerts: pd.DataFrame, windows: pd.DataFrame) -> pd.Series:
     return inside
 
 
-def metrics(alerts: pd.DataFrame, truth: pd.DataFrame, coverage: pd.DataFrame,
-            grace_s: float = 30.0) -> pd.DataFrame:
+def metrics(alerts: pd.DataFrame, truth: pd.DataFrame, incidents: pd.DataFrame,
+            coverage: pd.DataFrame, grace_s: float = GRACE_S) -> pd.DataFrame:
     """One row per kind (and ``all``) with the columns of :data:`METRIC_COLUMNS`."""
-    m_alerts, m_truth = match(alerts, truth, grace_s)
+    m_alerts, m_inc = match(alerts, truth, incidents, grace_s)
     hours = camera_hours(coverage)
     base_hours = camera_hours(coverage, baseline_only=True)
-    base_windows = coverage[coverage["incidents"] == 0]
-    in_base = _in_windows(m_alerts, base_windows) if len(m_alerts) else pd.Series(dtype=bool)
+    in_base = _in_windows(m_alerts, coverage[coverage["incidents"] == 0])
     rows = []
     for kind in list(KINDS) + ["all"]:
         a = m_alerts if kind == "all" else m_alerts[m_alerts["kind"] == kind]
-        t = m_truth if kind == "all" else m_truth[m_truth["kind"] == kind]
+        t = m_inc[m_inc["seen"] & ~m_inc["near_miss"].astype(bool)]
+        t = t if kind == "all" else t[t["kind"] == kind]
         n_true = int((a["incident"] >= 0).sum())
-        n_false = int((a["incident"] < 0).sum())
+        false = a["incident"] < 0
         detected = int(t["detected"].sum())
         precision = n_true / len(a) if len(a) else math.nan
         recall = detected / len(t) if len(t) else math.nan
-        f1 = (2 * precision * recall / (precision + recall)
-              if precision == precision and recall == recall and precision + recall > 0 else
-              (0.0 if precision == 0 or recall == 0 else math.nan))
+        if precision == precision and recall == recall:
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        else:
+            f1 = math.nan
         ttd = t["ttd_s"].dropna().to_numpy()
-        base_fa = int(((a["incident"] < 0) & in_base.reindex(a.index, fill_value=False)).sum())
+        base_fa = int((false & in_base.reindex(a.index, fill_value=False)).sum())
         r_target, p_target = TARGETS.get(kind, (math.nan, math.nan))
-        meets = (None if kind not in TARGETS or not len(t) else
-                 bool(recall >= r_target and (precision >= p_target)))
+        meets = None
+        if kind in TARGETS and len(t):
+            meets = bool(recall >= r_target and (precision == precision and precision >= p_target))
         rows.append({
             "kind": kind, "incidents": len(t), "detected": detected, "alerts": len(a),
-            "true_alerts": n_true, "duplicates": int(a["duplicate"].sum()), "false_alarms": n_false,
+            "true_alerts": n_true, "duplicates": int(a["duplicate"].sum()),
+            "false_alarms": int(false.sum()), "near_miss_alarms": int(a["near_miss"].sum()),
             "precision": precision, "recall": recall, "f1": f1,
             "ttd_median_s": float(np.median(ttd)) if len(ttd) else math.nan,
             "ttd_p95_s": float(np.percentile(ttd, 95)) if len(ttd) else math.nan,
-            "false_alarms_per_camera_hour": n_false / hours if hours > 0 else math.nan,
+            "false_alarms_per_camera_hour": int(false.sum()) / hours if hours > 0 else math.nan,
             "baseline_false_alarms": base_fa,
             "baseline_false_alarms_per_camera_hour": base_fa / base_hours if base_hours > 0 else math.nan,
             "recall_target": r_target, "precision_target": p_target, "meets_target": meets,
@@ -136,15 +148,17 @@ def report_markdown(table: pd.DataFrame, coverage: pd.DataFrame, meta: dict) -> 
         f"(cameras record at {meta.get('camera_fps', '?')}); detector `{meta.get('detector', '?')}`",
         f"- Camera-hours analysed: {hours:.2f}, of which incident-free (baseline): {base_hours:.2f}",
         f"- An alert is true when it falls in an incident of its kind seen by its camera, from the "
-        f"start to {meta.get('grace_s', 30):.0f} s after the end.",
+        f"start to {meta.get('grace_s', GRACE_S):.0f} s after the end; an alert on a near miss is "
+        f"a false alarm. Recall counts incidents caught by any camera.",
         "",
-        "| kind | incidents | detected | alerts | false alarms | precision | recall | F1 | "
-        "TTD median s | TTD p95 s | FA / cam-h | baseline FA / cam-h | target met |",
+        "| kind | incidents | detected | alerts | false alarms (near misses) | precision | recall "
+        "| F1 | TTD median s | TTD p95 s | FA / cam-h | baseline FA / cam-h | target met |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for r in table.itertuples(index=False):
         lines.append(
-            f"| {r.kind} | {r.incidents} | {r.detected} | {r.alerts} | {r.false_alarms} | "
+            f"| {r.kind} | {r.incidents} | {r.detected} | {r.alerts} | {r.false_alarms} "
+            f"({r.near_miss_alarms}) | "
             f"{_fmt(r.precision)} | {_fmt(r.recall)} | {_fmt(r.f1)} | {_fmt(r.ttd_median_s, 1)} | "
             f"{_fmt(r.ttd_p95_s, 1)} | {_fmt(r.false_alarms_per_camera_hour)} | "
             f"{_fmt(r.baseline_false_alarms_per_camera_hour)} | {_fmt(r.meets_target)} |")
@@ -162,3 +176,39 @@ def report_markdown(table: pd.DataFrame, coverage: pd.DataFrame, meta: dict) -> 
     if missed:
         lines.append(f"Kinds below target: {', '.join(missed)}.")
     return "\n".join(lines) + "\n"
+
+
+def _write_atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def evaluate_run(run: str | Path, grace_s: float = GRACE_S) -> tuple[pd.DataFrame, str]:
+    """Score a run folder written by ``airtwin detect-danger``: writes ``danger_metrics.parquet``
+    and ``danger_report.md`` into it (atomically) and lists the table in summary.json."""
+    from sim.results import RunFolderError, load_run, write_atomic_text
+
+    names = ["danger_alerts", "danger_truth", "danger_incidents", "danger_coverage"]
+    r = load_run(run, tables=[n for n in names])
+    table = metrics(r["danger_alerts"], r["danger_truth"], r["danger_incidents"],
+                    r["danger_coverage"], grace_s)
+    danger = r.summary.get("danger", {})
+    meta = {**danger, "run": str(run), "grace_s": grace_s}
+    text = report_markdown(table, r["danger_coverage"], meta)
+    path = Path(run)
+    _write_atomic(path / "danger_metrics.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    write_atomic_text(path / "danger_report.md", text)
+    summary = dict(r.summary)
+    if summary.get("tables", {}).get("danger_metrics") != "danger_metrics.parquet":
+        summary["tables"] = {**summary["tables"], "danger_metrics": "danger_metrics.parquet"}
+        try:
+            write_atomic_text(path / "summary.json", json.dumps(summary, indent=2) + "\n")
+        except OSError as exc:
+            raise RunFolderError(f"{path / 'summary.json'}: cannot update ({exc})") from None
+    return table, text

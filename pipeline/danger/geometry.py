@@ -18,7 +18,7 @@ from sim.positions import reclaim_belts
 from sim.scenario import Scenario
 
 QUEUE_HALF_WIDTH_M = 0.9  # half the width of a queue lane between its barriers
-SERVICE_RADIUS_M = 1.5  # around a desk, an e-gate, a customs officer
+SERVICE_RADIUS_M = 2.0  # around a desk, an e-gate, a customs officer
 BELT_WAIT_M = 3.0  # travelers wait for their bags this far out from a belt's edge
 
 
@@ -50,6 +50,9 @@ class SceneGeometry:
     zones: tuple[ZoneInfo, ...]
     waiting_areas: tuple[np.ndarray, ...] = ()  # polygons where standing still is expected
     gates: tuple[Gate, ...] = ()
+    # Rows of desks and e-gates: their counters and cabinets hide people, so a half-hidden
+    # person there looks short (like a bag, or someone lying); shape rules skip these.
+    service_areas: tuple[np.ndarray, ...] = ()
     _raster: tuple = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -58,7 +61,7 @@ class SceneGeometry:
         polys = [z.polygon for z in self.zones] + list(self.waiting_areas)
         if not polys:
             object.__setattr__(self, "_raster", (np.zeros(2), np.zeros((1, 1), np.int16),
-                                                 np.zeros((1, 1), bool)))
+                                                 np.zeros((1, 1), np.uint8)))
             return
         pts = np.vstack(polys)
         origin = pts.min(axis=0) - 1.0
@@ -68,10 +71,13 @@ class SceneGeometry:
             layer = np.zeros_like(zones, np.uint8)
             cv2.fillPoly(layer, [self._px(z.polygon, origin)], 1)
             zones[(layer > 0) & (zones == 0)] = k + 1
-        waiting = np.zeros_like(zones, np.uint8)
+        areas = np.zeros_like(zones, np.uint8)  # bit 1: waiting area, bit 2: service area
         for poly in self.waiting_areas:
-            cv2.fillPoly(waiting, [self._px(poly, origin)], 1)
-        object.__setattr__(self, "_raster", (origin, zones, waiting > 0))
+            cv2.fillPoly(areas, [self._px(poly, origin)], 1)
+        service = np.zeros_like(areas)
+        for poly in self.service_areas:
+            cv2.fillPoly(service, [self._px(poly, origin)], 2)
+        object.__setattr__(self, "_raster", (origin, zones, areas | service))
 
     @staticmethod
     def _px(poly, origin) -> np.ndarray:
@@ -98,7 +104,11 @@ class SceneGeometry:
 
     def in_waiting_area(self, xy) -> bool:
         c = self._cell(xy)
-        return c is not None and bool(self._raster[2][c])
+        return c is not None and bool(self._raster[2][c] & 1)
+
+    def in_service_area(self, xy) -> bool:
+        c = self._cell(xy)
+        return c is not None and bool(self._raster[2][c] & 2)
 
 
 def inside(points: np.ndarray, polygon) -> np.ndarray:
@@ -148,6 +158,7 @@ def scene_from_scenario(s: Scenario) -> SceneGeometry:
         zones.append(ZoneInfo(z.id, z.kind.value, np.asarray(z.polygon, float), flow,
                               band.low_m2 if band else None))
     waiting: list[np.ndarray] = []
+    service: list[np.ndarray] = []
     gates: list[Gate] = []
     imm = s.immigration
     for grp in list(imm.egate_banks) + list(imm.desks):
@@ -160,6 +171,7 @@ def scene_from_scenario(s: Scenario) -> SceneGeometry:
         points = np.asarray(pl.origin, float) + np.outer(np.arange(n), [pl.spacing_m, 0.0])
         row_end = [points[0] - [SERVICE_RADIUS_M, 0], points[-1] + [SERVICE_RADIUS_M, 0]]
         waiting += lane_polygon(row_end, SERVICE_RADIUS_M)
+        service += lane_polygon(row_end, SERVICE_RADIUS_M)
         if grp in imm.egate_banks:
             head = np.asarray(pl.queue_path[0] if pl.queue_path else (pl.origin[0],
                               pl.origin[1] - 3.0), float)
@@ -176,4 +188,4 @@ def scene_from_scenario(s: Scenario) -> SceneGeometry:
         elif z.kind.value == "customs":  # being inspected is what customs is for
             x0, y0, x1, y1 = zone_bounds(z)
             waiting.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float))
-    return SceneGeometry(tuple(zones), tuple(waiting), tuple(gates))
+    return SceneGeometry(tuple(zones), tuple(waiting), tuple(gates), tuple(service))

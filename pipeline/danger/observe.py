@@ -60,6 +60,8 @@ class Observation:
     persons: float  # people-equivalents of foreground area
     score: float
     sigma_m: float  # how far off the foot point may be (a few pixels of box error, in metres)
+    person_px: float  # image height a standing person would have here: how well it is seen
+    clipped: bool = False  # cut by the image border or an ignored region
 
 
 class Observer:
@@ -95,8 +97,8 @@ class Observer:
         top_front = self.floor.in_front(top_xy) & np.all(np.isfinite(top_xy), axis=1)
         length_m = np.where(top_front, np.linalg.norm(top_xy - xy, axis=1), np.inf)
         length_m = np.maximum(length_m, width_m)
-        person_px = b.person_height_m * ppm * b.person_width_m * hppm * b.person_fill
-        persons = np.array([bl.area_px for bl in blobs]) / np.maximum(person_px, 1.0)
+        person_area = b.person_height_m * ppm * b.person_width_m * hppm * b.person_fill
+        persons = np.array([bl.area_px for bl in blobs]) / np.maximum(person_area, 1.0)
         # Foot-point uncertainty: 3 px of box error along the image column, mapped to the floor.
         below = self.floor.image_to_floor(foot_uv + [0.0, 3.0])
         sigma = np.clip(np.linalg.norm(below - xy, axis=1), 0.08, 2.0)
@@ -111,7 +113,8 @@ class Observer:
                 continue
             out.append(Observation(bl.box, (float(xy[i, 0]), float(xy[i, 1])),
                                    float(height_m[i]), float(width_m[i]), float(length_m[i]),
-                                   kind, float(persons[i]), bl.score, float(sigma[i])))
+                                   kind, float(persons[i]), bl.score, float(sigma[i]),
+                                   float(ppm[i] * b.person_height_m), bl.clipped))
         return out
 
     def _kind(self, height_m: float, width_m: float, length_m: float,
@@ -169,9 +172,9 @@ class DensityMap:
         across = _unit_across(mid - cam)
         hppm = np.linalg.norm(floor.floor_to_image(mid + across * 0.5)
                               - floor.floor_to_image(mid - across * 0.5), axis=1)
-        person_px = (body.person_height_m * ppm * body.person_width_m * hppm * body.person_fill
-                     * mask_scale ** 2)
-        weight = np.where(ok & (label >= 0), crowd_factor / np.maximum(person_px, 1e-6), 0.0)
+        person_area = (body.person_height_m * ppm * body.person_width_m * hppm * body.person_fill
+                       * mask_scale ** 2)
+        weight = np.where(ok & (label >= 0), crowd_factor / np.maximum(person_area, 1e-6), 0.0)
         keep = np.flatnonzero(weight > 0)
         self._pixels = keep  # flat indices into the mask
         self._label = label[keep]

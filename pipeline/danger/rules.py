@@ -55,9 +55,32 @@ class Scene:
     geometry: SceneGeometry
     density: dict[str, float] = field(default_factory=dict)  # region → persons/m²
     regions: dict[str, Region] = field(default_factory=dict)
+    min_person_px: float = 0.0
+    min_shape_px: float = 0.0
+    crowd_share: float = math.inf
+    windows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     def zone_of(self, tr: Track) -> str:
         return self.geometry.zone_at(tr.xy)
+
+    def readable(self, tr: Track) -> bool:
+        """Near enough, and whole in the picture, that its speed and direction can be judged."""
+        last = tr.samples[-1]
+        return last.person_px >= self.min_person_px and not last.clipped
+
+    def shapely(self, tr: Track) -> bool:
+        """Near enough to tell a bag or a body on the floor from part of a hidden person."""
+        last = tr.samples[-1]
+        return last.person_px >= self.min_shape_px and not last.clipped
+
+    def crowded(self, xy) -> bool:
+        """In a density window above ``crowd_share`` of its limit."""
+        for name, (x0, y0, x1, y1) in self.windows.items():
+            if x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1:
+                limit = self.regions[name].limit_per_m2
+                if limit and self.density.get(name, 0.0) >= self.crowd_share * limit:
+                    return True
+        return False
 
 
 def _box(b) -> tuple[int, int, int, int]:
@@ -78,6 +101,20 @@ def steady(samples, max_ratio: float = 1.6) -> bool:
     return min(p) > 0 and max(p) / min(p) <= max_ratio
 
 
+class CrowdMemory:
+    """Lineages seen standing in a crowd (an overcrowding gathering): when the crowd breaks up
+    its people walk off every way and have stood a long time, which is neither counterflow nor
+    loitering."""
+
+    def __init__(self):
+        self.roots: set[int] = set()
+
+    def update(self, sc: Scene) -> None:
+        for tr in sc.tracks:
+            if tr.seen and tr.root not in self.roots and sc.crowded(tr.xy):
+                self.roots.add(tr.root)
+
+
 class RunningRule:
     kind = "running"
 
@@ -92,7 +129,9 @@ class RunningRule:
             live.add(tr.id)
             if not tr.seen or tr.kind not in (PERSON, GROUP) or tr.root in self._done:
                 continue
-            if not steady(tr.recent(self.p.window_s, sc.t)):
+            if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
+                continue
+            if not sc.readable(tr) or not steady(tr.recent(self.p.window_s, sc.t)):
                 self._fast_since.pop(tr.id, None)
                 continue
             v = tr.speed(self.p.window_s, sc.t)
@@ -108,6 +147,12 @@ class RunningRule:
         return out
 
 
+def _repeated(history: list, xy, t: float, radius: float, window_s: float) -> bool:
+    """An alert of this rule this near, this recently: the same event seen again (a track that
+    broke and came back with a new id)."""
+    return any(t - t0 <= window_s and _dist(xy, p) <= radius for t0, p in history)
+
+
 class FallRule:
     kind = "fall"
 
@@ -115,6 +160,7 @@ class FallRule:
         self.p = p
         self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
         self._done: set[int] = set()
+        self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def update(self, sc: Scene) -> list[Alert]:
         for tr in sc.tracks:
@@ -124,7 +170,9 @@ class FallRule:
             self._upright.popleft()
         out = []
         for tr in sc.tracks:
-            if tr.root in self._done or tr.kind != LYING:
+            if tr.root in self._done or tr.kind != LYING or not sc.shapely(tr):
+                continue
+            if sc.geometry.in_service_area(tr.xy):  # half hidden by a counter, not lying
                 continue
             lying = [s for s in tr.samples if s.kind == LYING]
             start = lying[0].t
@@ -135,6 +183,9 @@ class FallRule:
             if not was_upright:
                 continue
             self._done.add(tr.root)
+            if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                continue
+            self._alerted.append((sc.t, tr.xy))
             out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
                              _box(tr.box), f"lying {sc.t - start:.0f} s"))
         return out
@@ -151,11 +202,17 @@ class LoiteringRule:
     def __init__(self, p: C.Loitering = C.Loitering()):
         self.p = p
         self._done: set[int] = set()
+        self._crowd = CrowdMemory()
 
     def update(self, sc: Scene) -> list[Alert]:
         out = []
+        self._crowd.update(sc)
         for tr in sc.tracks:
             if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, LYING):
+                continue
+            if tr.root in self._crowd.roots:
+                continue
+            if not sc.readable(tr):
                 continue
             dwell = sc.t - tr.since
             if dwell < self.p.dwell_s:
@@ -179,11 +236,17 @@ class CounterflowRule:
     def __init__(self, p: C.Counterflow = C.Counterflow()):
         self.p = p
         self._done: set[int] = set()
+        self._crowd = CrowdMemory()
 
     def update(self, sc: Scene) -> list[Alert]:
         out = []
+        self._crowd.update(sc)
         for tr in sc.tracks:
             if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, GROUP):
+                continue
+            if tr.root in self._crowd.roots:
+                continue
+            if not sc.readable(tr):
                 continue
             zone = sc.geometry.zone(sc.zone_of(tr))
             if zone is None or zone.flow is None or sc.geometry.in_waiting_area(tr.xy):
@@ -192,6 +255,11 @@ class CounterflowRule:
             if len(recent) < 3 or recent[-1].t - recent[0].t < 0.8 * self.p.window_s:
                 continue
             if not steady(recent):
+                continue
+            # Someone leaving a queue or a processor (a referral walking back from an e-gate
+            # to the desks) is not walking against the hall's flow.
+            if any(sc.geometry.in_waiting_area((q.x, q.y))
+                   for q in tr.recent(self.p.after_waiting_s, sc.t)[::3]):
                 continue
             v = tr.velocity(self.p.window_s, sc.t)
             if v is None:
@@ -218,6 +286,7 @@ class AbandonedBagRule:
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
         self._done: set[int] = set()
+        self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def update(self, sc: Scene) -> list[Alert]:
         people = [tr for tr in sc.tracks if tr.kind in (PERSON, GROUP, LYING)]
@@ -226,26 +295,32 @@ class AbandonedBagRule:
         for bag in sc.tracks:
             if bag.kind != OBJECT or bag.root in self._done:
                 continue
-            live.add(bag.root)
-            if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
+            # Queues, counters and belts: people stand there with their bags, half hidden by
+            # each other, and a visible part of a person looks like a bag.
+            if not sc.shapely(bag) or sc.geometry.in_waiting_area(bag.xy):
                 continue
-            if bag.root not in self._owner:  # the nearest person when the bag settled
+            live.add(bag.root)
+            if bag.root not in self._owner:  # whoever stands beside it when it first shows up
                 near = _nearest(bag.xy, people, self.p.owner_radius_m)
                 self._owner[bag.root] = near.root if near is not None else None
+            if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
+                continue
             owner = self._owner[bag.root]
+            if owner is None:  # nobody set it down: a ghost, or part of a hidden person
+                continue
             attended = any(p.root == owner and _dist(p.xy, bag.xy) <= self.p.owner_radius_m
-                           for p in people) if owner is not None else False
-            if owner is None:  # nobody claimed it: any person standing beside it attends it
-                attended = any(_dist(p.xy, bag.xy) <= self.p.owner_radius_m / 2 for p in people)
+                           for p in people)
             if attended:
                 self._away_since.pop(bag.root, None)
                 continue
             away = self._away_since.setdefault(bag.root, sc.t)
             if sc.t - away >= self.p.unattended_s:
                 self._done.add(bag.root)
-                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(bag), (bag.id,),
-                                 0.8 if owner is not None else 0.6, _box(bag.box),
-                                 f"unattended {sc.t - away:.0f} s"))
+                if _repeated(self._alerted, bag.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                    continue
+                self._alerted.append((sc.t, bag.xy))
+                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(bag), (bag.id,), 0.8,
+                                 _box(bag.box), f"unattended {sc.t - away:.0f} s"))
         for gone in set(self._owner) - live - self._done:
             self._owner.pop(gone, None)
             self._away_since.pop(gone, None)
@@ -285,7 +360,7 @@ class OvercrowdingRule:
             limit = self.p.density_per_m2 or region.limit_per_m2
             if limit is None:
                 continue
-            ratio = dens / limit
+            ratio = dens / (limit * self.p.margin)
             if region.zone not in worst or ratio > worst[region.zone][0]:
                 worst[region.zone] = (ratio, dens, region)
         out = []
@@ -296,9 +371,10 @@ class OvercrowdingRule:
                 since = self._over_since.setdefault(zone, sc.t)
                 if armed and sc.t - since >= self.p.sustain_s:
                     self._armed[zone] = False
+                    limit = dens / ratio / self.p.margin
                     out.append(Alert(self.kind, sc.camera, sc.t, zone, (), _conf(ratio, 1.0),
-                                     region.box, f"{dens:.2f} persons/m² over "
-                                     f"{dens / ratio:.2f} on {region.area_m2:.0f} m²"))
+                                     region.box, f"{dens:.2f} persons/m² where the level of "
+                                     f"service allows {limit:.2f}, on {region.area_m2:.0f} m²"))
             else:
                 self._over_since.pop(zone, None)
                 under = self._under_since.setdefault(zone, sc.t)
@@ -308,58 +384,110 @@ class OvercrowdingRule:
 
 
 class TailgatingRule:
-    """Two people through one e-gate within one gate cycle. A passage is a person track moving
-    from the queue side of the gate line to ``pass_depth_m`` beyond it inside the lane; a
-    single blob of two people passing counts as two."""
+    """Two people through one e-gate within one gate cycle without the stop a transaction
+    takes.
+
+    A passage is a track going from the gate line (or before it) to ``pass_depth_m`` beyond it
+    within ``max_transit_s`` inside one gate's lane, or a track that first shows up just past the
+    gate (the cabinets hide people in the lane, so tracks often break there). It is unverified
+    when someone was seen walking up the lane into that gate moments before and did not stop
+    there: a verified traveler stands in the gate for the transaction, and the next one walks up
+    only as the gate frees. People are counted per passage: a blob of ``pair_persons`` walking
+    through counts as two. Two unverified people within ``cycle_s`` are tailgating."""
 
     kind = "tailgating"
 
     def __init__(self, p: C.Tailgating = C.Tailgating()):
         self.p = p
-        self._side: dict[tuple[int, int], float] = {}  # (track id, gate no) → last along
-        self._passed: set[tuple[int, int]] = set()
-        self._passages: dict[int, deque[tuple[float, int, tuple]]] = {}
+        self._before: dict[tuple[int, int], float] = {}  # (root, gate) → last time at or before it
+        self._passed: dict[int, float] = {}  # root → last passage
+        # gate → recent walk-ups: (time, track id, persons), seen moving into the gate
+        self._walkups: dict[int, deque[tuple[float, int, float]]] = {}
+        self._passages: dict[int, deque[tuple[float, int, int, tuple]]] = {}
         self._last_alert: dict[int, float] = {}
 
     def update(self, sc: Scene) -> list[Alert]:
+        gates = sc.geometry.gates
         out = []
-        for gi, gate in enumerate(sc.geometry.gates):
-            for tr in sc.tracks:
-                if not tr.seen or tr.kind not in (PERSON, GROUP):
-                    continue
-                along, lateral = _gate_coords(gate, tr.xy)
-                if abs(lateral) > gate.half_width_m + self.p.lane_margin_m:
-                    continue
-                key = (tr.root, gi)
-                prev = self._side.get(key)
-                self._side[key] = along
-                if key in self._passed or prev is None:
-                    continue
-                if prev < 0.0 <= along or (prev < self.p.pass_depth_m <= along and prev >= 0.0):
-                    if along < self.p.pass_depth_m:
-                        continue
-                    self._passed.add(key)
-                    n = 2 if tr.samples[-1].persons >= 1.7 or tr.kind == GROUP else 1
-                    q = self._passages.setdefault(gi, deque())
-                    q.append((sc.t, tr.id, tr.box))
-                    if n == 2:
-                        q.append((sc.t, tr.id, tr.box))
-                    while q and q[0][0] < sc.t - self.p.cycle_s:
+        if not gates:
+            return out
+        in_lane: dict[int, set[int]] = {}
+        seen = []
+        for tr in sc.tracks:
+            if not tr.seen or not sc.readable(tr):
+                continue
+            gi, along, lateral = _nearest_gate(gates, tr.xy)
+            gate = gates[gi]
+            if abs(lateral) > gate.half_width_m + self.p.lane_margin_m or not -3 < along < 3:
+                continue
+            seen.append((tr, gi, along))
+            if along <= 0.3:
+                in_lane.setdefault(gi, set()).add(tr.id)
+            v = tr.velocity(1.0, sc.t)
+            if -2.5 <= along <= 0.3 and v is not None:
+                toward = v[0] * gate.through[0] + v[1] * gate.through[1]
+                if self.p.walkup_mps <= toward and math.hypot(*v) <= self.p.max_walk_mps:
+                    q = self._walkups.setdefault(gi, deque())
+                    q.append((sc.t, tr.id, tr.samples[-1].persons))
+                    while q and q[0][0] < sc.t - 10.0:
                         q.popleft()
-                    if len(q) >= 2 and sc.t - self._last_alert.get(gi, -math.inf) > self.p.cycle_s:
-                        self._last_alert[gi] = sc.t
-                        ids = tuple(sorted({e[1] for e in q}))
-                        boxes = np.array([e[2] for e in q])
-                        box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(),
-                               boxes[:, 3].max())
-                        out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids, 0.7,
-                                         _box(box), f"{len(q)} through {gate.bank}[{gate.index}]"
-                                         f" within {self.p.cycle_s:.0f} s"))
-        if len(self._side) > 5000:  # forget tracks long gone
-            live = {tr.root for tr in sc.tracks}
-            self._side = {k: v for k, v in self._side.items() if k[0] in live}
-            self._passed = {k for k in self._passed if k[0] in live}
+        for tr, gi, along in seen:
+            gate = gates[gi]
+            key = (tr.root, gi)
+            if along <= 0.3:
+                self._before[key] = sc.t
+                continue
+            if tr.kind not in (PERSON, GROUP) or along < self.p.pass_depth_m:
+                continue
+            came_through = sc.t - self._before.get(key, -math.inf) <= self.p.max_transit_s
+            if not came_through:  # first seen just past the gate, walking out of it
+                first = tr.samples[0]
+                f_along, f_lat = _gate_coords(gate, (first.x, first.y))
+                came_through = (sc.t - tr.born_t <= self.p.max_transit_s
+                                and 0.0 <= f_along <= 1.5 and abs(f_lat) <= gate.half_width_m)
+            if not came_through or sc.t - self._passed.get(tr.root, -math.inf) < 10.0:
+                continue
+            v = tr.speed(1.0, sc.t)
+            if v is not None and v > self.p.max_walk_mps:  # a merge or a split, not a walker
+                continue
+            self._passed[tr.root] = sc.t
+            # Walk-ups into this gate moments ago, by someone not still standing before it.
+            walkups = [w for w in self._walkups.get(gi, ()) if
+                       sc.t - self.p.max_transit_s - 1.0 <= w[0] <= sc.t - 0.4
+                       and w[1] not in in_lane.get(gi, ())]
+            if not walkups:
+                continue  # came out after a stop (or unseen): a verified traveler
+            persons = max([w[2] for w in walkups] + [float(np.median(
+                [q.persons for q in tr.recent(1.0, sc.t)]))])
+            n = 2 if persons >= self.p.pair_persons else 1
+            q = self._passages.setdefault(gi, deque())
+            q.append((sc.t, tr.id, n, tr.box))
+            while q and q[0][0] < sc.t - self.p.cycle_s:
+                q.popleft()
+            people = sum(e[2] for e in q)
+            if people >= 2 and sc.t - self._last_alert.get(gi, -math.inf) > self.p.cycle_s:
+                self._last_alert[gi] = sc.t
+                ids = tuple(sorted({e[1] for e in q}))
+                boxes = np.array([e[3] for e in q])
+                box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids,
+                                 0.9 if len(ids) > 1 else 0.7, _box(box),
+                                 f"{people} through {gate.bank}[{gate.index}] within "
+                                 f"{self.p.cycle_s:.0f} s without stopping"))
+        if len(self._before) > 5000:  # forget tracks long gone
+            cut = sc.t - 60.0
+            self._before = {k: v for k, v in self._before.items() if v > cut}
+            self._passed = {k: v for k, v in self._passed.items() if v > cut}
         return out
+
+
+def _nearest_gate(gates, xy) -> tuple[int, float, float]:
+    best = (0, math.inf, math.inf)
+    for i, g in enumerate(gates):
+        along, lateral = _gate_coords(g, xy)
+        if abs(lateral) < abs(best[2]):
+            best = (i, along, lateral)
+    return best
 
 
 def _gate_coords(gate: Gate, xy) -> tuple[float, float]:

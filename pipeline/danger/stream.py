@@ -73,6 +73,7 @@ class CameraStream:
         self._density: DensityMap | None = None
         self._cells: dict[str, np.ndarray] = {}  # density cells: name → floor polygon
         self._windows: dict[str, list[str]] = {}  # density windows: name → its cells
+        self._window_boxes: dict[str, tuple[float, float, float, float]] = {}
         self._last_t: float | None = None
         self._prepared = False
 
@@ -91,6 +92,11 @@ class CameraStream:
     @property
     def size(self) -> tuple[int, int]:
         return self.floor.size
+
+    @property
+    def last_t(self) -> float | None:
+        """Time of the last frame analysed (None before the first)."""
+        return self._last_t
 
     def prepare(self) -> None:
         self.detector.prepare()
@@ -145,6 +151,12 @@ class CameraStream:
                     windows[name] = members
                     self.regions[name] = Region(name, z.id, area, box, 1.0 / z.space_low_m2)
         self._cells, self._windows = cells, windows
+        self._window_boxes = {}
+        for name, members in windows.items():
+            pts = np.vstack([cells[m] for m in members])
+            x0, y0 = pts.min(axis=0)
+            x1, y1 = pts.max(axis=0)
+            self._window_boxes[name] = (float(x0), float(y0), float(x1), float(y1))
         scale = getattr(self.detector, "scale", 1.0)
         self._density = DensityMap(self.floor, cells, scale, self.body,
                                    p.crowd_factor) if cells else None
@@ -179,7 +191,9 @@ class CameraStream:
             density = self._window_density(self._density.counts(det.mask), overlap=True)
         elif self._cells:  # box-only detectors: count the people standing in each cell
             density = self._window_density(self._counts_from_tracks(confirmed), overlap=False)
-        scene = Scene(t, self.camera, confirmed, self.geometry, density, self.regions)
+        r = self.config.rules
+        scene = Scene(t, self.camera, confirmed, self.geometry, density, self.regions,
+                      r.min_person_px, r.min_shape_px, r.crowd_share, self._window_boxes)
         alerts = [a for rule in self.rules for a in rule.update(scene)]
         objects = tuple(
             TrackedObject(tr.id, tr.kind, tuple(int(v) for v in tr.box), tr.xy,

@@ -47,6 +47,8 @@ class Sample:
     length_m: float
     persons: float
     box: tuple[float, float, float, float]
+    person_px: float  # image height of a standing person at this spot
+    clipped: bool
 
 
 class Track:
@@ -69,7 +71,7 @@ class Track:
 
     def _add(self, obs: Observation, t: float, cfg: TrackerConfig) -> None:
         self.samples.append(Sample(t, obs.xy[0], obs.xy[1], obs.kind, obs.height_m, obs.length_m,
-                                   obs.persons, obs.box))
+                                   obs.persons, obs.box, obs.person_px, obs.clipped))
         while self.samples and self.samples[0].t < t - cfg.history_s:
             self.samples.popleft()
         self._kinds.append(obs.kind)

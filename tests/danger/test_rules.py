@@ -26,7 +26,7 @@ def test_running_is_flagged_and_a_brisk_walk_is_not():
     hits = alerts(runner, "running")
     assert len(hits) == 1 and kinds(runner) == ["running"]
     assert float(hits[0].detail.split()[0]) == pytest.approx(4.0, abs=0.5)
-    assert 3 <= hits[0].t - T0 <= 6
+    assert 3 <= hits[0].t - T0 <= 7  # running from 3 s; fitted over 1.6 s, held 1.2 s
     brisk = run(Clip([Thing(legs((3, -8, 6), (11, 8, 6)))], 12))  # 2 m/s
     assert alerts(brisk) == []
 
