@@ -40,13 +40,13 @@ class CaptureVariation:
 
     size: tuple[int, int] = (640, 480)  # width, height
     yaw_deg: Range = (-14.0, 14.0)
-    pitch_deg: Range = (-8.0, 8.0)
-    roll_deg: Range = (-7.0, 7.0)
+    pitch_deg: Range = (-7.0, 7.0)
+    roll_deg: Range = (-6.0, 6.0)
     face_width_px: Range = (120.0, 175.0)
     offset_frac: float = 0.08  # face centre jitter, fraction of the frame size
-    light_azimuth_deg: Range = (-55.0, 55.0)
+    light_azimuth_deg: Range = (-40.0, 40.0)
     light_elevation_deg: Range = (5.0, 45.0)
-    ambient: Range = (0.3, 0.55)
+    ambient: Range = (0.38, 0.6)
     light_warmth: Range = (0.0, 1.0)  # 0 cool daylight .. 1 warm tungsten
     exposure: Range = (0.85, 1.15)
     smile: Range = (0.0, 0.6)

@@ -206,8 +206,9 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     lower_lip = u(0.08, 0.16) + (0.0 if male else 0.015)
     # The mouth sits between the nose tip and the chin at an identity-specific share.
     mouth_v = min(nose_v + (chin_v - nose_v) * u(0.25, 0.5), chin_v - lower_lip - 0.22)
-    eye_spacing = u(0.34, 0.56)
-    eye_width = float(np.clip(u(0.15, 0.26), 0.1, eye_spacing * 0.62))
+    eye_spacing = u(0.36, 0.53)
+    # The outer eye corner stays inside the cheek line.
+    eye_width = float(min(u(0.16, 0.24), eye_spacing * 0.62, 0.74 - eye_spacing))
     return Identity(
         key=key, skin_tone=tone, age_band=band, sex_presentation=sex, age=round(age, 1),
         skull_width=u(0.9, 1.08), temple_width=u(0.86, 0.98), jaw_width=jaw,
@@ -215,7 +216,7 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
         jaw_v=float(min(mouth_v + u(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
         face_depth=u(0.95, 1.25),
         eye_spacing=eye_spacing, eye_v=eye_v, eye_width=eye_width,
-        eye_open=eye_width * u(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=u(0.03, 0.1),
+        eye_open=eye_width * u(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=u(0.05, 0.12),
         iris_bgr=_colour(_IRIS_BGR[_choice(rng, _IRIS_BY_TONE[tone])], 0.12, rng),
         brow_gap=u(0.1, 0.3) + (0.0 if male else 0.03),
         brow_thickness=u(0.06, 0.12) * (1.15 if male else 0.85), brow_arch=u(0.0, 0.09),

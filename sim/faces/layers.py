@@ -113,9 +113,9 @@ def _hair_colour(g: Grid, idt: Identity, rng, curly: bool) -> tuple[np.ndarray, 
     else:
         tex = strands(rng, g.U.shape, max(5, int(g.ppu * 0.15)), 90.0)
     base = np.asarray(idt.hair_bgr, np.float32)
-    grey_mask = np.clip(idt.grey * 1.25 * (1 + 0.5 * tex) - 0.1, 0, 1)
+    grey_mask = np.clip(idt.grey * 1.2 * (1 + 0.12 * tex) - 0.1, 0, 1)
     colour = mix(np.broadcast_to(base, (*g.U.shape, 3)), (0.62, 0.63, 0.65), grey_mask)
-    shade = 0.85 + 0.15 * tex + 0.12 * noise(rng, g.U.shape, 10)
+    shade = 0.9 + 0.06 * tex + 0.1 * noise(rng, g.U.shape, 10)
     return colour * np.clip(shade, 0.4, 1.3)[..., None], tex
 
 
