@@ -72,9 +72,15 @@ def test_terminal_invariants(s, seed):
     assert set(tr.loc[~exited, "final_place"]) <= INSIDE
     assert (tr["arrive_t"].isna() == (tr["final_place"] == "aircraft")).all()
     assert (tr["exit_t"].dropna() <= s.horizon_s).all()
+    assert (f["occupancy"]["count"] >= 0).all() and (f["queue_lengths"]["length"] >= 0).all()
+    assert f["occupancy"]["t"].is_monotonic_increasing
     last = f["occupancy"].groupby("zone")["count"].last()
     for zone in ("hall", "reclaim", "customs"):
         assert last.get(zone, 0) == (tr["final_place"] == zone).sum(), zone
+    queued = f["queue_lengths"].groupby("processor")["length"].last()
+    waiting = visits[visits["outcome"] == "waiting"]
+    for proc in set(queued.index) | set(waiting["processor"]) - {"reclaim"}:
+        assert queued.get(proc, 0) == (waiting["processor"] == proc).sum(), proc
     open_walks = walks[walks["t1"].isna()]
     assert open_walks["traveler_id"].is_unique
     walking = set(tr.loc[tr["final_place"] == "walking", "traveler_id"])

@@ -27,6 +27,9 @@ def test_two_nationals_share_one_egate(tiny):
     assert tr["exit_t"].tolist() == [50.0, 60.0]  # three more 10 s walks after the gate
     assert tr["route"].tolist() == ["egate", "egate"]
     assert tr["final_place"].tolist() == ["exited", "exited"]
+    assert f["queue_lengths"].values.tolist() == [[11.0, "eg", 1], [20.0, "eg", 0]]
+    hall = f["occupancy"].query("zone == 'hall'")
+    assert hall[["t", "count"]].values.tolist() == [[10, 1], [11, 2], [20, 1], [30, 0]]
 
 
 def test_walk_legs_of_first_traveler(tiny):
