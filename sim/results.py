@@ -53,7 +53,7 @@ place; an existing folder of the same name is replaced only after the new one is
     {"format": 1, "airtwin_version": "0.1.0", "created": "2026-11-26T17:00:00+00:00",
      "scenario": {"name": ..., "file": ... or null, "sha256": <hash of scenario.json bytes>},
      "seed": 20261126, "replications": 5, "replication_seeds": [...], "horizon_s": 14400.0,
-     "recognizer_mode": "profile", "wall_time_s": 3.2,
+     "recognizer_mode": "profile", "wall_time_s": 3.2, "events": 144000,  # SimPy events
      "tables": {"travelers": "travelers.parquet", ...},   # every Parquet file, by table name
      "headline": {"egate_wait_p95_s": {"mean": ..., "ci_low": ..., "ci_high": ..., "sd": ...,
                                        "n": 5, "unit": "s", "description": ...}, ...}}

@@ -126,3 +126,34 @@ def test_run_command_errors(tmp_path, repo_root):
                                  "--horizon", "-5", "--out", str(tmp_path / "y")])
     assert result.exit_code == 2 and "horizon must be > 0" in result.output
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_live_mode_builds_the_pipeline_factory(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from tiny_scenarios import tiny_data
+
+    scen = tmp_path / "live.yaml"
+    scen.write_text(json.dumps(tiny_data(immigration__recognizer__mode="live")))
+    seen = {}
+
+    def live_verifier_factory(scenario, backend, model_dir):
+        from sim.verifier import ProfileVerifier
+
+        seen.update(name=scenario.name, backend=backend, model_dir=model_dir)
+        return lambda s, rng, seed: ProfileVerifier(s.immigration.recognizer.profile, rng)
+
+    fake = types.ModuleType("pipeline.live")
+    fake.live_verifier_factory = live_verifier_factory
+    monkeypatch.setitem(sys.modules, "pipeline.live", fake)
+    result = runner.invoke(app, ["run", str(scen), "-n", "1", "--backend", "insightface",
+                                 "--model-dir", str(tmp_path), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert seen == {"name": "tiny", "backend": "insightface", "model_dir": str(tmp_path)}
+    assert load_run(tmp_path / "r").summary["recognizer_mode"] == "live"
+
+    monkeypatch.setitem(sys.modules, "pipeline.live", None)  # import fails
+    result = runner.invoke(app, ["run", str(scen), "--out", str(tmp_path / "r2")])
+    assert result.exit_code == 2
+    assert "mode is 'live' but the live recognizer cannot be imported" in result.output
