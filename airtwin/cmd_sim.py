@@ -22,7 +22,7 @@ def _load(scenario: Path):
         return load_scenario(scenario)
     except ScenarioError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 def _num(v) -> str:
@@ -48,7 +48,7 @@ def _verifier_factory(s, backend: str, model_dir: Optional[Path]):
     except ImportError as exc:
         typer.echo(f"scenario {s.name}: immigration.recognizer.mode is 'live' but the live "
                    f"recognizer cannot be imported (pipeline.live: {exc})", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     return live_verifier_factory(s, backend=backend,
                                  model_dir=str(model_dir) if model_dir else None)
 
@@ -78,7 +78,7 @@ def run(
         s = with_horizon(s, horizon)
     except ValueError as exc:
         typer.echo(f"--horizon: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     factory = _verifier_factory(s, backend, model_dir)
     out = out or Path("runs") / s.name
     with Progress("[progress.description]{task.description}", BarColumn(),
@@ -131,7 +131,7 @@ def sweep(
                        str(scenario))
     except SweepError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     console.print(f"{len(points)} points × {replications} replications")
     from distributed import Client, LocalCluster
 
@@ -158,7 +158,7 @@ def sweep(
                               str(scenario))
     except SweepError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     finally:
         if cluster is not None:
             cluster.close()

@@ -132,7 +132,8 @@ def _check_references(s: Scenario) -> list[str]:
         if c.zone not in zones:
             errs.append(f"cameras[{i}].zone: unknown zone {c.zone!r}")
         if c.kind == "egate" and c.bank not in banks:
-            errs.append(f"cameras[{i}].bank: an egate camera needs an existing bank, got {c.bank!r}")
+            errs.append(f"cameras[{i}].bank: an egate camera needs an existing bank, "
+                        f"got {c.bank!r}")
     if len({c.id for c in s.cameras}) != len(s.cameras):
         errs.append("cameras: ids must be unique")
     for i, inc in enumerate(s.incidents):

@@ -97,7 +97,7 @@ def space_figure(space: pd.DataFrame) -> go.Figure:
         fig.update_yaxes(title_text="m²/pax", range=[0, cap * 1.05], row=i, col=1)
     fig.update_xaxes(title_text="time since start (h)", row=len(zones) or 1, col=1)
     fig.update_layout(title="Space per traveler against the IATA ADRM band (green: optimum, "
-                            "red: sub-optimum; emptier bins drawn at the axis top, empty bins blank)",
+                            "red: sub-optimum; emptier bins at the axis top, empty ones blank)",
                       height=300 * max(len(zones), 1), showlegend=False)
     return fig
 

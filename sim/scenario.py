@@ -283,7 +283,8 @@ class SpaceBand(Model):
         return self
 
 
-_ADRM = "IATA Airport Development Reference Manual, 10th ed. (2014), Level of Service optimum matrix"
+_ADRM = ("IATA Airport Development Reference Manual, 10th ed. (2014), "
+         "Level of Service optimum matrix")
 
 
 class LevelOfService(Model):
