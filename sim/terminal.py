@@ -108,7 +108,6 @@ class Terminal:
         self.desk_time = {d.id: SampleStream(d.service_time, self.rng) for d in imm.desks}
         self.first_time_factor = {d.id: d.first_time_factor for d in imm.desks}
         self.inspect_time = SampleStream(s.customs.inspection_time, self.rng)
-        self.inspection_rate = s.customs.inspection_rate
         self.referral_walk_m = imm.referral_walk_m
         self.unit = SampleStream(UNIT, self.rng)
         eligible = {b.id: {c.value for c in b.eligible} for b in imm.egate_banks}
@@ -200,11 +199,13 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     to the hall. Walks are a third of all events, so they are written out here rather than
     delegated to a sub-generator; ``tr.leg`` holds the walk under way for the horizon report.
     """
-    rec, walks, speed = term.rec, term.rec.walks, tr.speed
+    rec, walks, speed, timeout = term.rec, term.rec.walks, tr.speed, env.timeout
     hall, reclaim, customs, exit_zone = term.hall, term.reclaim, term.customs_zone, term.exit
+    # ``now`` is tracked here: after ``yield timeout(d)`` SimPy's clock is exactly now + d.
     t0 = tr.arrive_t = env.now + deplane_in
     tr.place, tr.leg = "walking", (gate_zone, hall, t0)
-    yield env.timeout(deplane_in + term.walk_m[gate_zone, hall] / speed)
+    d = deplane_in + term.walk_m[gate_zone, hall] / speed
+    yield timeout(d)
     now = env.now
     walks.append((tr.id, gate_zone, hall, t0, now))
     tr.place = hall
@@ -213,38 +214,41 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     if decision is not None and decision.outcome is not GateOutcome.passed:
         # Rejected or no face acquired: a short walk across the hall to a desk.
         tr.route = "egate_referred"
-        yield env.timeout(term.referral_walk_m / speed)
+        yield timeout(term.referral_walk_m / speed)
         grp, service = desk_for(term, tr)
         yield from serve(env, term, tr, grp, service)
 
-    now = env.now
-    tr.place, tr.leg = "walking", (hall, reclaim, now)
-    yield env.timeout(term.walk_hall_reclaim / speed)
-    q_t = env.now
-    walks.append((tr.id, hall, reclaim, now, q_t))
+    t0 = env.now
+    tr.place, tr.leg = "walking", (hall, reclaim, t0)
+    d = term.walk_hall_reclaim / speed
+    yield timeout(d)
+    now = t0 + d
+    walks.append((tr.id, hall, reclaim, t0, now))
     tr.place = reclaim
     if tr.checked_bag:
-        if tr.bag_t > q_t:
-            tr.visit = ["reclaim", "reclaim", q_t, NAN, -1, "bag_collected"]
-            yield env.timeout(tr.bag_t - q_t)
+        q_t = now
+        if tr.bag_t > now:
+            tr.visit = ["reclaim", "reclaim", now, NAN, -1, "bag_collected"]
+            yield timeout(tr.bag_t - now)
             tr.visit = None
-        now = env.now
+            now = env.now
         rec.visits.append((tr.id, tr.cls, "reclaim", "reclaim", q_t, now, now, -1,
                            "bag_collected"))
 
-    now = env.now
     tr.place, tr.leg = "walking", (reclaim, customs, now)
-    yield env.timeout(term.walk_reclaim_customs / speed)
-    t1 = env.now
-    walks.append((tr.id, reclaim, customs, now, t1))
+    d = term.walk_reclaim_customs / speed
+    yield timeout(d)
+    t0, now = now, now + d
+    walks.append((tr.id, reclaim, customs, t0, now))
     tr.place = customs
-    if term.customs.count > 0 and term.unit() < term.inspection_rate:
+    if tr.inspected and term.customs.count > 0:
         yield from serve(env, term, tr, term.customs, term.inspect_time(), "inspected")
+        now = env.now
 
-    now = env.now
     tr.place, tr.leg = "walking", (customs, exit_zone, now)
-    yield env.timeout(term.walk_customs_exit / speed)
-    tr.exit_t = env.now
+    d = term.walk_customs_exit / speed
+    yield timeout(d)
+    tr.exit_t = now + d
     walks.append((tr.id, customs, exit_zone, now, tr.exit_t))
     tr.place = "exited"
 

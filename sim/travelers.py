@@ -1,4 +1,5 @@
-"""Travelers of a flight: class, e-gate enrolment and consent, bags, speed, demographics.
+"""Travelers of a flight: class, e-gate enrolment and consent, bags, customs inspection, speed,
+demographics.
 
 Attributes are drawn for the whole schedule in vectorised blocks from the replication's generator.
 A traveler's synthetic identity (for rendered faces) is keyed by ``identity_key`` =
@@ -17,14 +18,15 @@ from sim.scenario import CLASSES, Flight, Scenario
 class Traveler:
     __slots__ = ("id", "flight_id", "party_id", "cls", "enrolled", "consent", "checked_bag",
                  "speed", "skin_tone", "age_band", "sex", "arrive_t", "exit_t", "route",
-                 "place", "bag_t", "identity_key", "leg", "visit")
+                 "place", "bag_t", "identity_key", "leg", "visit", "inspected")
 
     def __init__(self, id, flight_id, party_id, cls, enrolled, consent, checked_bag, speed,
-                 skin_tone, age_band, sex, identity_key):
+                 skin_tone, age_band, sex, identity_key, inspected=False):
         self.id, self.flight_id, self.party_id, self.cls = id, flight_id, party_id, cls
         self.enrolled, self.consent, self.checked_bag = enrolled, consent, checked_bag
         self.speed, self.skin_tone, self.age_band, self.sex = speed, skin_tone, age_band, sex
         self.identity_key = identity_key
+        self.inspected = inspected  # picked for the customs red channel
         self.arrive_t = self.exit_t = self.bag_t = math.nan
         self.route = ""
         self.place = "aircraft"
@@ -87,6 +89,7 @@ def schedule_travelers(flights: list[Flight], s: Scenario, rng: np.random.Genera
     enrolled = (rng.random(n) < enrol_rate[cls_idx]).tolist()
     consent = (rng.random(n) < t.consent_rate).tolist()
     bags = (rng.random(n) < t.checked_bag_rate).tolist()
+    inspected = (rng.random(n) < s.customs.inspection_rate).tolist()
     speed = np.clip(np.asarray(t.walking_speed.sample(rng, n), float), 0.3, 3.0)
     # A party walks at its slowest member's pace.
     pace = np.repeat(np.minimum.reduceat(speed, starts_a), lengths).tolist()
@@ -101,6 +104,6 @@ def schedule_travelers(flights: list[Flight], s: Scenario, rng: np.random.Genera
         fid = flights[fi].id
         out[fi].append([
             Traveler(k, fid, p, cls_names[k], enrolled[k], consent[k], bags[k], pace[k],
-                     skin[k], age[k], sex[k], (identity_seed, k))
+                     skin[k], age[k], sex[k], (identity_seed, k), inspected[k])
             for k in range(i, i + m)])
     return out

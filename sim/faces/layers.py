@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.faces.geometry import Grid, gauss, head_shape
 from sim.faces.identity import Identity
-from sim.faces.paint import face_albedo, mix, noise, strands
+from sim.faces.paint import face_albedo, mix, noise, stream, strands
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: caches key on the object
@@ -108,7 +108,7 @@ def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:
 
 def _hair_colour(g: Grid, idt: Identity, rng, curly: bool) -> tuple[np.ndarray, np.ndarray]:
     if curly:
-        tex = noise(rng, g.U.shape, int(g.U.shape[1] / 3))
+        tex = noise(rng, g.U.shape, int(g.U.shape[1] / (0.04 * g.ppu)))  # curls 0.04 units
         tex = tex / (tex.std() + 1e-6)
     else:
         tex = strands(rng, g.U.shape, max(5, int(g.ppu * 0.15)), 90.0)
@@ -126,7 +126,7 @@ def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarra
     W = width[:, None]
     au = np.abs(U)
     curly = style in ("curly", "afro")
-    colour, tex = _hair_colour(g, idt, rng, curly)
+    colour, tex = _hair_colour(g, idt, stream(idt, "hair texture"), curly)
     vol = {"bald": 0.0, "buzz": 0.015, "short": 0.08, "side_part": 0.1, "medium": 0.14,
            "long": 0.12, "bun": 0.06, "curly": 0.22, "afro": 0.38}[style]
     vol = vol * (0.6 + 2.0 * idt.hair_volume)
@@ -196,16 +196,15 @@ def _ears(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray) -> None:
 def head_layers(idt: Identity, ppu: float) -> HeadLayers:
     """The identity's sprite at ``ppu`` pixels per face unit (cached by identity and ppu)."""
     g = Grid.make(ppu)
-    rng = np.random.default_rng([idt.texture_seed, 1])
     shape = head_shape(g, idt)
     c = _Canvas(g.U.shape)
-    neck_w = _body(g, idt, c, rng)
+    neck_w = _body(g, idt, c, stream(idt, "body"))
     _ears(g, idt, c, shape.width)
     z_head = shape.z * g.ppu
     # Long hair behind the head goes before the face; the scalp hair after it (in _hair).
-    albedo = face_albedo(g, idt, rng)
+    albedo = face_albedo(g, idt)
     face_c = _Canvas(g.U.shape)
-    _hair(g, idt, face_c, shape.width, shape.head, z_head, neck_w, rng)
+    _hair(g, idt, face_c, shape.width, shape.head, z_head, neck_w, stream(idt, "hair"))
     back = face_c.alpha * (1 - shape.head)
     c.over(back, face_c.albedo, face_c.z, face_c.spec)
     spec_face = 0.12 + 0.1 * gauss(g, 0, -0.6, 0.5, 0.3) + 0.12 * gauss(g, 0, idt.nose_v - 0.05,
@@ -230,7 +229,7 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
             pts.append((x - 0.5, y - 0.5, 0.0))
     pts = np.asarray(pts, np.float32)
     layers = np.dstack([albedo, c.z, c.alpha, c.spec, face]).astype(np.float32)
-    layers, lm_px, pts = _warp(g, layers, (lm_px, pts), rng)
+    layers, lm_px, pts = _warp(g, layers, (lm_px, pts), stream(idt, "warp"))
     albedo, z, alpha, spec, face = (layers[..., :3], layers[..., 3], layers[..., 4],
                                     layers[..., 5], layers[..., 6])
     return finish(g, albedo, z, alpha, spec, face, lm_px, pts)

@@ -6,11 +6,23 @@ identities with close parameters still differ in their skin, brows and stubble.
 
 from __future__ import annotations
 
+import zlib
+
 import cv2
 import numpy as np
 
 from sim.faces.geometry import Grid, gauss
 from sim.faces.identity import Identity
+
+
+def stream(idt: Identity, part: str) -> np.random.Generator:
+    """The random stream of one part of the identity's texture.
+
+    Each part draws from its own stream so that draws sized by the resolution (white noise for
+    strands, stubble) never shift another part's draws: enrolment and live sprites, painted at
+    different resolutions, must show the same person.
+    """
+    return np.random.default_rng([idt.texture_seed, zlib.crc32(part.encode())])
 
 
 def noise(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -43,6 +55,7 @@ def mix(base: np.ndarray, colour, alpha: np.ndarray) -> np.ndarray:
 
 def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarray:
     cx, cy, a = side * idt.eye_spacing, idt.eye_v, idt.eye_width
+    crease = rng.uniform(0.2, 1.0)  # drawn first: the noise below is sized by resolution
     # Local frame: x points to the outer corner, tilt raises the outer corner.
     t = idt.eye_tilt
     dx, dy = (g.U - cx) * side, g.V - cy
@@ -66,7 +79,7 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     lash = g.soft(0.014 + 0.01 * r - np.abs(y - upper + 0.006)) * (np.abs(x) < a * 1.08)
     albedo = mix(albedo, (0.03, 0.03, 0.04), lash * 0.95)
     albedo = mix(albedo, albedo * 0.6, g.soft(0.006 - np.abs(y - lower)) * (np.abs(x) < a) * 0.6)
-    crease_y = upper - 0.03 - 0.05 * rng.uniform(0.2, 1.0)
+    crease_y = upper - 0.03 - 0.05 * crease
     crease = g.soft(0.01 - np.abs(y - crease_y)) * (np.abs(x) < a * 0.9) * r
     albedo = mix(albedo, albedo * 0.72, crease * 0.7)
     # Corner shadows and dark circles under the eye.
@@ -148,10 +161,11 @@ def _wrinkles(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
     return mix(albedo, albedo * 0.7, np.clip(lines, 0, 1) * k * 0.8)
 
 
-def face_albedo(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
+def face_albedo(g: Grid, idt: Identity) -> np.ndarray:
     """Skin and facial features painted over the whole grid (the head mask cuts it later)."""
     skin = np.asarray(idt.skin_bgr, np.float32)
     shape = g.U.shape
+    rng = stream(idt, "skin")
     m1 = noise(rng, shape, 10)[..., None]
     m2 = noise(rng, shape, 40)[..., None]
     tint = np.asarray([-0.5, -0.2, 0.6], np.float32)  # towards red for blotches
@@ -160,17 +174,17 @@ def face_albedo(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
     red = red + 0.6 * gauss(g, 0, idt.nose_v - 0.03, 0.08, 0.06)
     albedo = mix(albedo, skin * np.asarray([0.8, 0.78, 1.08], np.float32), red * idt.blush * 4)
     if idt.freckles:
-        dots = (rng.random(shape) < 0.012 * idt.freckles).astype(np.float32)
+        dots = (stream(idt, "freckles").random(shape) < 0.012 * idt.freckles).astype(np.float32)
         dots = cv2.GaussianBlur(dots, (0, 0), 0.012 * g.ppu) * 6
         area = gauss(g, 0, idt.nose_v - 0.1, 0.7, 0.25)
         albedo = mix(albedo, skin * 0.72, np.clip(dots, 0, 1) * area)
-    albedo = _wrinkles(g, idt, albedo, rng)
+    albedo = _wrinkles(g, idt, albedo, stream(idt, "wrinkles"))
     # Features are painted in windows around them: the full grid would cost ten times more.
     for side in (-1, 1):
         ex = side * idt.eye_spacing
         w, sl = g.window(ex - 0.5, ex + 0.5, idt.eye_v - idt.brow_gap - 0.3, idt.eye_v + 0.3)
-        part = _eye(w, idt, side, albedo[sl], rng)
-        albedo[sl] = _brow(w, idt, side, part, rng)
+        part = _eye(w, idt, side, albedo[sl], stream(idt, f"eye{side}"))
+        albedo[sl] = _brow(w, idt, side, part, stream(idt, f"brow{side}"))
         w, sl = g.window(side * idt.nose_width * 0.5 - 0.25, side * idt.nose_width * 0.5 + 0.25,
                          idt.nose_v - 0.2, idt.nose_v + 0.2)
         part = albedo[sl]
@@ -186,5 +200,5 @@ def face_albedo(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
                      idt.mouth_v + 0.25)
     albedo[sl] = _lips(w, idt, albedo[sl])
     w, sl = g.window(-1.1, 1.1, idt.eye_v, idt.chin_v + 0.05)
-    albedo[sl] = _facial_hair(w, idt, albedo[sl], rng)
+    albedo[sl] = _facial_hair(w, idt, albedo[sl], stream(idt, "beard"))
     return np.clip(albedo, 0, 1).astype(np.float32)
