@@ -42,6 +42,7 @@ class Window:
     name: str
     t_from: float
     t_to: float
+    preroll_s: float = 0.0  # analysed before t_from to learn the scene; its alerts are dropped
 
 
 def hour_windows(horizon_s: float) -> list[Window]:
@@ -79,14 +80,22 @@ def analyse_camera(scenario, camera_id: str, records: dict[str, pd.DataFrame],
     spans = incident_spans(scenario, seed)
     alerts, truth, coverage = [], {}, []
     for w in sorted(windows, key=lambda w: w.t_from):
-        times = frame_times(config.analysis_fps, w.t_from, w.t_to)
+        start = max(0.0, w.t_from - w.preroll_s)
+        if stream.last_t is not None and start <= stream.last_t:
+            start = w.t_from  # continuing the stream of the window before: nothing to learn
+        times = frame_times(config.analysis_fps, start, w.t_to)
         t0 = time.perf_counter()
-        proc = 0.0
+        proc, n_kept = 0.0, 0
         for k, t in enumerate(times):
             frame = feed.render(float(t))
             p0 = time.perf_counter()
             res = stream.process(frame.image, float(t))
             proc += time.perf_counter() - p0
+            if tick is not None and (k % 25 == 24 or k == len(times) - 1):
+                tick(25 if k % 25 == 24 else (k % 25) + 1)
+            if t < w.t_from:  # pre-roll
+                continue
+            n_kept += 1
             for a in res.alerts:
                 alerts.append((camera_id, a.t, a.kind, a.zone, ",".join(map(str, a.track_ids)),
                                a.confidence, *a.box, a.detail))
@@ -102,17 +111,15 @@ def analyse_camera(scenario, camera_id: str, records: dict[str, pd.DataFrame],
                 else:
                     row[7] += 1
                     row[8] = max(row[8], h)
-            if tick is not None and (k % 25 == 24 or k == len(times) - 1):
-                tick(25 if k % 25 == 24 else (k % 25) + 1)
         wall = time.perf_counter() - t0
         n_inc = int(((spans["t_start"] < w.t_to) & (spans["t_end"] > w.t_from)).sum())
-        coverage.append((camera_id, w.name, w.t_from, w.t_to, len(times), n_inc, wall,
+        coverage.append((camera_id, w.name, w.t_from, w.t_to, n_kept, n_inc, wall,
                          1000 * proc / max(len(times), 1)))
     return {"alerts": alerts, "truth": list(truth.values()), "coverage": coverage}
 
 
 def _worker(args):
-    scenario_path, camera_id, records, windows, config_json, seed, progress = args
+    scenario_path, camera_id, records, windows, config_json, seed, progress, job = args
     from pipeline.danger.config import DangerConfig
     from sim.loader import load_scenario
 
@@ -120,15 +127,20 @@ def _worker(args):
     config = DangerConfig.model_validate_json(config_json)
 
     def tick(n):
-        progress[camera_id] = progress.get(camera_id, 0) + n
+        progress[job] = progress.get(job, 0) + n
     return analyse_camera(scenario, camera_id, records, windows, config, seed, tick)
 
 
 def detect_danger(scenario_path, config: DangerConfig = DangerConfig(),
                   cameras: list[str] | None = None, windows: list[Window] | None = None,
-                  seed: int | None = None, workers: int = 1, progress: bool = True
+                  seed: int | None = None, workers: int = 1, progress: bool = True,
+                  split_windows: bool = False, preroll_s: float = 300.0
                   ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Simulate the scenario, analyse its CCTV cameras; returns (tables, metadata)."""
+    """Simulate the scenario, analyse its CCTV cameras; returns (tables, metadata).
+
+    By default each camera is one stream over all windows. ``split_windows`` makes each
+    (camera, window) its own stream, started ``preroll_s`` early to learn the scene (its alerts
+    dropped), so more processes can share the work."""
     from sim.feeds import simulate_run
     from sim.loader import load_scenario
 
@@ -150,11 +162,30 @@ def detect_danger(scenario_path, config: DangerConfig = DangerConfig(),
                              f"[0, {scenario.horizon_s:g}] s")
     started = time.perf_counter()
     records = simulate_run(scenario, seed)
-    total = {c: sum(len(np.arange(math.ceil(w.t_from * config.analysis_fps - 1e-9),
-                                  math.ceil(w.t_to * config.analysis_fps - 1e-9)))
-                    for w in windows) for c in cctv}
-    results = _run_all(scenario_path, scenario, cctv, records, windows, config, seed, workers,
-                       total, progress)
+    if split_windows:
+        jobs = {f"{c} {w.name}": (c, [Window(w.name, w.t_from, w.t_to, preroll_s)])
+                for c in cctv for w in windows}
+    else:
+        jobs = {c: (c, windows) for c in cctv}
+    fps = config.analysis_fps
+    total = {j: sum(len(frame_range(fps, max(0.0, w.t_from - w.preroll_s), w.t_to)) for w in ws)
+             for j, (c, ws) in jobs.items()}
+    done = _run_all(scenario_path, scenario, jobs, records, config, seed, workers, total,
+                    progress)
+    results = {c: {"alerts": [], "truth": [], "coverage": []} for c in cctv}
+    for j, (c, _) in jobs.items():
+        for key in ("alerts", "truth", "coverage"):
+            results[c][key] += done[j][key]
+    for c in cctv:  # an incident seen in two windows of a camera: one truth row
+        merged: dict[int, list] = {}
+        for row in results[c]["truth"]:
+            old = merged.get(row[1])
+            if old is None:
+                merged[row[1]] = list(row)
+            else:
+                old[7] += row[7]
+                old[8] = max(old[8], row[8])
+        results[c]["truth"] = list(merged.values())
     tables = {
         "danger_alerts": pd.DataFrame([r for c in cctv for r in results[c]["alerts"]],
                                       columns=ALERT_COLUMNS),
@@ -169,25 +200,30 @@ def detect_danger(scenario_path, config: DangerConfig = DangerConfig(),
             "analysis_fps": config.analysis_fps,
             "camera_fps": sorted({float(cams[c].fps) for c in cctv}),
             "detector": config.detector.backend, "workers": workers,
-            "windows": [w.__dict__ for w in windows],
+            "windows": [w.__dict__ for w in windows], "split_windows": split_windows,
+            "preroll_s": preroll_s if split_windows else 0.0,
             "wall_time_s": time.perf_counter() - started, "config": config.model_dump(),
             "records": records}
     return tables, meta
 
 
-def _run_all(scenario_path, scenario, cctv, records, windows, config, seed, workers, total,
+def frame_range(fps: float, t_from: float, t_to: float) -> np.ndarray:
+    return np.arange(math.ceil(t_from * fps - 1e-9), math.ceil(t_to * fps - 1e-9))
+
+
+def _run_all(scenario_path, scenario, jobs, records, config, seed, workers, total,
              show) -> dict[str, dict]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.completed}/{task.total} frames"), TimeRemainingColumn())
     with Progress(*columns, disable=not show) as bar:
-        tasks = {c: bar.add_task(f"{c}", total=total[c]) for c in cctv}
+        tasks = {j: bar.add_task(j, total=total[j]) for j in jobs}
         if workers <= 1:
             out = {}
-            for c in cctv:
-                out[c] = analyse_camera(scenario, c, records, windows, config, seed,
-                                        lambda n, c=c: bar.advance(tasks[c], n))
+            for j, (c, ws) in jobs.items():
+                out[j] = analyse_camera(scenario, c, records, ws, config, seed,
+                                        lambda n, j=j: bar.advance(tasks[j], n))
             return out
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -195,13 +231,13 @@ def _run_all(scenario_path, scenario, cctv, records, windows, config, seed, work
         ctx = mp.get_context("spawn")  # no forked OpenCV/BLAS thread state
         with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             prog = manager.dict()
-            futs = {c: pool.submit(_worker, (str(scenario_path), c, records, windows,
-                                             config.model_dump_json(), seed, prog))
-                    for c in cctv}
+            futs = {j: pool.submit(_worker, (str(scenario_path), c, records, ws,
+                                             config.model_dump_json(), seed, prog, j))
+                    for j, (c, ws) in jobs.items()}
             while not all(f.done() for f in futs.values()):
-                for c in cctv:
-                    bar.update(tasks[c], completed=prog.get(c, 0))
+                for j in jobs:
+                    bar.update(tasks[j], completed=prog.get(j, 0))
                 time.sleep(0.5)
-            for c in cctv:
-                bar.update(tasks[c], completed=total[c])
-            return {c: f.result() for c, f in futs.items()}
+            for j in jobs:
+                bar.update(tasks[j], completed=total[j])
+            return {j: f.result() for j, f in futs.items()}
