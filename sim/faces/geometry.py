@@ -72,19 +72,19 @@ def outline_width(idt: Identity, v: np.ndarray) -> np.ndarray:
     m = (fine >= idt.crown_v) & (fine < top)
     w[m] = idt.skull_width * np.sqrt(np.clip(1 - ((fine[m] - top) / (idt.crown_v - top)) ** 2,
                                              0, 1))
-    # Face: a smooth profile through forehead, temples, cheekbones, jaw angle and chin.
-    hc = 0.1 + 0.6 * idt.chin_width
-    chin_top = max(idt.chin_v - hc, idt.jaw_v + 0.05)
-    hc = idt.chin_v - chin_top
-    pts_v = [top, idt.eye_v, 0.0, 0.5 * idt.jaw_v, idt.jaw_v, chin_top]
+    # Face: a smooth profile through forehead, temples and cheekbones to the jaw angle.
+    pts_v = [top, idt.eye_v, 0.0, 0.5 * idt.jaw_v, idt.jaw_v]
     pts_w = [idt.skull_width, idt.temple_width, 1.0,
              idt.jaw_width + 0.55 * (1.0 - idt.jaw_width) + 0.1 * idt.cheek_fullness,
-             idt.jaw_width,
-             idt.chin_width]
-    m = (fine >= top) & (fine < chin_top)
+             idt.jaw_width]
+    m = (fine >= top) & (fine < idt.jaw_v)
     w[m] = PchipInterpolator(pts_v, pts_w)(fine[m])
-    m = (fine >= chin_top) & (fine < idt.chin_v)
-    w[m] = idt.chin_width * np.sqrt(np.clip(1 - ((fine[m] - chin_top) / hc) ** 2, 0, 1))
+    # Jaw to chin: a superellipse quadrant, pointed (k ~ 1.6) to square (k ~ 2.6) by the
+    # chin's width; vertical at the jaw angle, flat under the chin.
+    k = 1.1 + 3.5 * idt.chin_width
+    m = (fine >= idt.jaw_v) & (fine < idt.chin_v)
+    t = (fine[m] - idt.jaw_v) / (idt.chin_v - idt.jaw_v)
+    w[m] = idt.jaw_width * np.clip(1 - t ** k, 0, 1) ** (1 / k)
     inside = w > 0
     k = np.exp(-0.5 * (np.arange(-12, 13) / 5.0) ** 2)  # sigma 0.025 face units
     w = np.convolve(w, k / k.sum(), mode="same") * inside
@@ -96,6 +96,7 @@ class HeadShape:
     width: np.ndarray  # (H,) outline half-width per row
     head: np.ndarray  # (H, W) coverage of the head outline
     z: np.ndarray  # (H, W) face-unit depth of head + features (no hair, ears, body)
+    z_ext: np.ndarray  # (H, W) the same surface carried past the outline without a drop
     landmarks: np.ndarray  # (5, 3) face units (u, v, z), insightface order
 
 
@@ -165,8 +166,8 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
         b = np.array([side * (idt.mouth_width + 0.1), idt.mouth_v + 0.12])
         feat += -(0.01 + 0.03 * idt.wrinkles) * _segment_falloff(g, a, b, 0.03)
     feat += idt.chin_prominence * gauss(g, 0, idt.chin_v - 0.2, 0.22, 0.13)
-    z = (z + feat * head) * head
-    z = z.astype(np.float32)
+    z_ext = (z + feat).astype(np.float32)
+    z = (z_ext * head).astype(np.float32)
     lm = np.array([
         [-idt.eye_spacing, idt.eye_v],
         [idt.eye_spacing, idt.eye_v],
@@ -175,7 +176,7 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
         [idt.mouth_width, idt.mouth_v],
     ], np.float32)
     zs = np.array([sample(g, z, u, v) for u, v in lm], np.float32)
-    return HeadShape(width, head.astype(np.float32), z, np.column_stack([lm, zs]))
+    return HeadShape(width, head.astype(np.float32), z, z_ext, np.column_stack([lm, zs]))
 
 
 def _segment_falloff(g: Grid, a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:

@@ -32,6 +32,8 @@ class HeadLayers:
     landmarks: np.ndarray  # (5, 3) pixels (x, y, z): insightface order
     box_points: np.ndarray  # (N, 3) pixels: face outline brow to chin, for the face box
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 of the covered pixels
+    face_px: np.ndarray  # flat indices of a sample of facial-skin pixels, for exposure
+    face_luma: float  # mean albedo luminance over those pixels
 
 
 def normals_from(z: np.ndarray, ppu: float) -> np.ndarray:
@@ -42,31 +44,45 @@ def normals_from(z: np.ndarray, ppu: float) -> np.ndarray:
     return n.astype(np.float32)
 
 
-def finish(grid: Grid, albedo: np.ndarray, z: np.ndarray, alpha: np.ndarray, spec: np.ndarray,
-           face: np.ndarray, landmarks: np.ndarray, box_points: np.ndarray) -> HeadLayers:
-    """Derive normals, the smoothed depth and the remap stack from painted layers."""
+def finish(grid: Grid, albedo: np.ndarray, z: np.ndarray, normals: np.ndarray,
+           alpha: np.ndarray, spec: np.ndarray, face: np.ndarray, landmarks: np.ndarray,
+           box_points: np.ndarray) -> HeadLayers:
+    """Freeze painted layers: normalise the normals, smooth the depth, find the extent."""
     albedo, z = albedo.astype(np.float32), z.astype(np.float32)
     alpha, spec = np.clip(alpha, 0, 1).astype(np.float32), spec.astype(np.float32)
-    normals = normals_from(z, grid.ppu)
+    normals = normals / np.maximum(np.linalg.norm(normals, axis=2, keepdims=True), 1e-6)
+    normals = normals.astype(np.float32)
     ys, xs = np.nonzero(alpha > 0.004)
     bbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    face_px = np.flatnonzero(face.ravel() > 0.5)[::7]
+    luma = albedo.reshape(-1, 3)[face_px] @ np.array([0.114, 0.587, 0.299], np.float32)
     return HeadLayers(grid=grid, albedo=albedo, z=z,
                       z_smooth=cv2.GaussianBlur(z, (0, 0), 0.08 * grid.ppu),
                       normals=normals, alpha=alpha, spec=spec, face=face.astype(np.float32),
                       landmarks=landmarks.astype(np.float32),
-                      box_points=box_points.astype(np.float32), bbox=bbox)
+                      box_points=box_points.astype(np.float32), bbox=bbox,
+                      face_px=face_px, face_luma=float(luma.mean()))
 
 
 class _Canvas:
-    """Back-to-front compositing of layers that each bring coverage, colour, depth, shine."""
+    """Back-to-front compositing of layers that each bring coverage, colour, depth, shine
+    and normals. Normals come from each layer's own depth, so where one layer overlaps
+    another the step between them draws no false crease."""
 
-    def __init__(self, shape: tuple[int, int]):
+    def __init__(self, shape: tuple[int, int], ppu: float):
+        self.ppu = ppu
         self.albedo = np.zeros((*shape, 3), np.float32)
         self.z = np.zeros(shape, np.float32)
+        self.normals = np.zeros((*shape, 3), np.float32)
+        self.normals[..., 2] = 1.0
         self.alpha = np.zeros(shape, np.float32)
         self.spec = np.zeros(shape, np.float32)
 
-    def over(self, cover, albedo, z, spec) -> None:
+    def over(self, cover, albedo, z, spec, normals=None) -> None:
+        z = np.broadcast_to(np.asarray(z, np.float32), cover.shape)
+        if normals is None:
+            normals = normals_from(np.ascontiguousarray(z), self.ppu)
+        self.normals = mix(self.normals, normals, cover)
         self.albedo = mix(self.albedo, albedo, cover)
         self.z = self.z * (1 - cover) + z * cover
         self.spec = self.spec * (1 - cover) + spec * cover
@@ -197,21 +213,21 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
     """The identity's sprite at ``ppu`` pixels per face unit (cached by identity and ppu)."""
     g = Grid.make(ppu)
     shape = head_shape(g, idt)
-    c = _Canvas(g.U.shape)
+    c = _Canvas(g.U.shape, g.ppu)
     neck_w = _body(g, idt, c, stream(idt, "body"))
     _ears(g, idt, c, shape.width)
     z_head = shape.z * g.ppu
     # Long hair behind the head goes before the face; the scalp hair after it (in _hair).
     albedo = face_albedo(g, idt)
-    face_c = _Canvas(g.U.shape)
+    face_c = _Canvas(g.U.shape, g.ppu)
     _hair(g, idt, face_c, shape.width, shape.head, z_head, neck_w, stream(idt, "hair"))
     back = face_c.alpha * (1 - shape.head)
-    c.over(back, face_c.albedo, face_c.z, face_c.spec)
+    c.over(back, face_c.albedo, face_c.z, face_c.spec, face_c.normals)
     spec_face = 0.12 + 0.1 * gauss(g, 0, -0.6, 0.5, 0.3) + 0.12 * gauss(g, 0, idt.nose_v - 0.05,
                                                                           0.1, 0.15)
-    c.over(shape.head, albedo, z_head, spec_face)
+    c.over(shape.head, albedo, z_head, spec_face, normals_from(shape.z_ext * g.ppu, g.ppu))
     scalp = face_c.alpha * shape.head
-    c.over(scalp, face_c.albedo, face_c.z, face_c.spec)
+    c.over(scalp, face_c.albedo, face_c.z, face_c.spec, face_c.normals)
     face = shape.head * (1 - scalp)
     # Ambient occlusion from the depth: creases and sockets darker, whatever the light.
     zs = cv2.GaussianBlur(c.z, (0, 0), 0.12 * g.ppu)
@@ -228,11 +244,11 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
             x, y = g.to_px(u, v)
             pts.append((x - 0.5, y - 0.5, 0.0))
     pts = np.asarray(pts, np.float32)
-    layers = np.dstack([albedo, c.z, c.alpha, c.spec, face]).astype(np.float32)
+    layers = np.dstack([albedo, c.normals, c.z, c.alpha, c.spec, face]).astype(np.float32)
     layers, lm_px, pts = _warp(g, layers, (lm_px, pts), stream(idt, "warp"))
-    albedo, z, alpha, spec, face = (layers[..., :3], layers[..., 3], layers[..., 4],
-                                    layers[..., 5], layers[..., 6])
-    return finish(g, albedo, z, alpha, spec, face, lm_px, pts)
+    albedo, normals = layers[..., :3], layers[..., 3:6]
+    z, alpha, spec, face = layers[..., 6], layers[..., 7], layers[..., 8], layers[..., 9]
+    return finish(g, albedo, z, normals, alpha, spec, face, lm_px, pts)
 
 
 WARP_UNITS = 0.04  # typical displacement of the identity's random warp, face units

@@ -85,6 +85,9 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     # Corner shadows and dark circles under the eye.
     under = gauss(g, cx, cy + idt.eye_open * 1.6, a * 0.9, 0.06)
     albedo = mix(albedo, albedo * 0.78, under * (0.2 + 0.3 * idt.wrinkles))
+    # The socket between lid and brow is darker (thin skin, shadowed by the brow ridge).
+    socket = gauss(g, cx, cy - idt.eye_open - 0.04, a * 1.1, 0.07)
+    albedo = mix(albedo, albedo * 0.7, socket * 0.6)
     return albedo
 
 

@@ -123,8 +123,13 @@ def forward_points(L: HeadLayers, pose: Pose, pts3: np.ndarray) -> np.ndarray:
 
 
 def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
-          exposure: float) -> np.ndarray:
-    """(H, W, 4) float32: premultiplied BGR (0..255) and alpha of the sprite, lit as posed."""
+          exposure: float, face_luma: float | None = None) -> np.ndarray:
+    """(H, W, 4) float32: premultiplied BGR (0..255) and alpha of the sprite, lit as posed.
+
+    With ``face_luma`` (0..255) the camera meters on the face, as e-gate and passport cameras
+    do: the gain moves the face's mean luminance towards that level, then ``exposure`` scales
+    it.
+    """
     r = _rotation(pose)
     ldir = np.asarray(light_dir, np.float64)
     ldir /= np.linalg.norm(ldir)
@@ -141,6 +146,11 @@ def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
     shine = L.spec * 0.5 * (hl * hl * hl)  # Blinn-Phong, exponent 12
     # Sky-like ambient: surfaces facing up get a little more than those facing down.
     light = ambient * (0.85 - 0.15 * dots[..., 2]) + (1 - ambient) * 1.1 * diff
+    if face_luma is not None:
+        lit = float(light.ravel()[L.face_px].mean()) * L.face_luma * float(np.mean(light_bgr))
+        # Half-way metering (square root of the full correction): dark skin is lifted, as
+        # auto exposure does, without every face ending up the same brightness.
+        exposure *= float(np.clip(face_luma / (255.0 * max(lit, 1e-3)), 0.5, 4.0)) ** 0.5
     gain = np.asarray(light_bgr, np.float32) * np.float32(255.0 * exposure)
     col = (L.albedo * light[..., None] + shine[..., None]) * gain
     return np.dstack([col * L.alpha[..., None], L.alpha])

@@ -18,6 +18,9 @@ from sim.faces.pose import (Pose, affine, apply_affine, bounding_box, compose, f
 
 LIVE_PPU = 80.0  # sprite pixels per face unit for live captures (faces land at 55-90 px/unit)
 ENROLMENT_SIZE = (480, 600)  # width, height
+# Mean face luminance the cameras meter for (0..255): a live capture's exposure varies about it.
+ENROLMENT_LUMA = 135.0
+LIVE_LUMA = 120.0
 DEFAULT_VARIATION = CaptureVariation()
 
 
@@ -61,7 +64,7 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
     ppu = round(0.245 * min(h, 1.25 * w), 1)
     L = head_layers(identity, ppu)
     pose = Pose()
-    shaded = shade(L, pose, (0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55, 0.95)
+    shaded = shade(L, pose, (0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55, 1.0, ENROLMENT_LUMA)
     centre = (w / 2, 0.45 * h - identity.eye_v * ppu)
     m = affine(L, 1.0, 0.0, centre)
     ramp = np.linspace(1.0, 0.93, h, dtype=np.float32)[:, None, None]
@@ -86,7 +89,8 @@ def render_live(identity: Identity, rng: np.random.Generator,
     shot = draw_shot(var, rng)
     L = head_layers(identity, LIVE_PPU)
     pose = Pose(shot.yaw, shot.pitch, shot.roll, shot.smile, shot.brow_raise)
-    shaded = shade(L, pose, shot.light_dir, shot.light_bgr, shot.ambient, shot.exposure)
+    shaded = shade(L, pose, shot.light_dir, shot.light_bgr, shot.ambient, shot.exposure,
+                   LIVE_LUMA)
     m = affine(L, shot.face_width_px / (2 * LIVE_PPU), shot.roll, shot.centre)
     frame = compose(_background(var.size, shot.background % 32).copy(), L, shaded, pose, m)
     frame = draw_accessories(frame, identity, L, pose, m, shot)
