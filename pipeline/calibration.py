@@ -195,6 +195,7 @@ def write_json_atomic(path: Path, data: dict) -> Path:
         with os.fdopen(fd, "w") as fh:
             json.dump(data, fh, indent=2, default=float)
             fh.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; these files hold no biometrics
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
