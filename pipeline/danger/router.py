@@ -167,7 +167,13 @@ async def analyze(request: Request,
     if not math.isfinite(timestamp):
         raise ServiceError(422, "invalid_request", f"timestamp: must be a finite number of "
                            f"seconds, got {timestamp}")
-    svc.admit()  # refuse before reading the picture when there is no room
+    metrics = getattr(request.app.state.service, "metrics", None)
+    try:
+        svc.admit()  # refuse before reading the picture when there is no room
+    except ServiceError:
+        if metrics is not None:
+            metrics.rejected.labels("danger_queue_full").inc()
+        raise
     limits = getattr(request.app.state.service, "limits", None) or ImageLimits()
     t0 = time.perf_counter()
     data = await image.read()
@@ -176,6 +182,8 @@ async def analyze(request: Request,
     t1 = time.perf_counter()
     res = await svc.analyze(camera_id, frame, timestamp, reset)
     total_ms = (time.perf_counter() - t1) * 1000
+    if metrics is not None:  # the service's stage histogram: danger_decode, danger_analyze
+        metrics.observe_stages(danger_decode=decode_ms / 1000, danger_analyze=res.latency_s)
     return AnalyzeResponse(
         camera_id=camera_id, timestamp=timestamp,
         detections=[TrackedOut(track_id=o.track_id, kind=o.kind, box=o.box,

@@ -11,85 +11,17 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from pipeline.danger import config as C
-from pipeline.danger.geometry import Gate, SceneGeometry
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
+from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
+from pipeline.danger.tailgating import TailgatingRule
 from pipeline.danger.track import Track
+
+__all__ = ["KINDS", "RULES", "Alert", "Region", "Scene", "make_rules"]
 
 KINDS = ("overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
          "tailgating")
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    kind: str
-    camera: str
-    t: float  # seconds of the stream's clock (the run's time in a sim run)
-    zone: str
-    track_ids: tuple[int, ...]
-    confidence: float  # in [0, 1]
-    box: tuple[int, int, int, int]  # x1, y1, x2, y2: where to crop a thumbnail
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Region:
-    """A floor tile densities are measured on."""
-
-    name: str
-    zone: str
-    area_m2: float
-    box: tuple[int, int, int, int]  # its extent in the image
-    limit_per_m2: float | None  # the zone's LoS density limit; None = not watched
-
-
-@dataclass
-class Scene:
-    t: float
-    camera: str
-    tracks: list[Track]  # confirmed tracks, seen now or coasting
-    geometry: SceneGeometry
-    density: dict[str, float] = field(default_factory=dict)  # region → persons/m²
-    regions: dict[str, Region] = field(default_factory=dict)
-    min_person_px: float = 0.0
-    min_shape_px: float = 0.0
-    crowd_share: float = math.inf
-    windows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
-
-    def zone_of(self, tr: Track) -> str:
-        return self.geometry.zone_at(tr.xy)
-
-    def readable(self, tr: Track) -> bool:
-        """Near enough, and whole in the picture, that its speed and direction can be judged."""
-        last = tr.samples[-1]
-        return last.person_px >= self.min_person_px and not last.clipped
-
-    def shapely(self, tr: Track) -> bool:
-        """Near enough to tell a bag or a body on the floor from part of a hidden person."""
-        last = tr.samples[-1]
-        return last.person_px >= self.min_shape_px and not last.clipped
-
-    def crowded(self, xy) -> bool:
-        """In a density window above ``crowd_share`` of its limit."""
-        for name, (x0, y0, x1, y1) in self.windows.items():
-            if x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1:
-                limit = self.regions[name].limit_per_m2
-                if limit and self.density.get(name, 0.0) >= self.crowd_share * limit:
-                    return True
-        return False
-
-
-def _box(b) -> tuple[int, int, int, int]:
-    return tuple(int(round(v)) for v in b)
-
-
-def _conf(value: float, threshold: float) -> float:
-    """0.5 at the threshold, towards 1 as the value doubles it."""
-    return float(min(1.0, 0.5 + 0.5 * max(0.0, value / threshold - 1.0)))
 
 
 def steady(samples, max_ratio: float = 1.6) -> bool:
@@ -142,7 +74,7 @@ class RunningRule:
             if sc.t - since >= self.p.sustain_s:
                 self._done.add(tr.root)
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,),
-                                 _conf(v, self.p.speed_mps), _box(tr.box), f"{v:.1f} m/s"))
+                                 confidence(v, self.p.speed_mps), int_box(tr.box), f"{v:.1f} m/s"))
         self._fast_since = {k: v for k, v in self._fast_since.items() if k in live}
         return out
 
@@ -187,7 +119,7 @@ class FallRule:
                 continue
             self._alerted.append((sc.t, tr.xy))
             out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
-                             _box(tr.box), f"lying {sc.t - start:.0f} s"))
+                             int_box(tr.box), f"lying {sc.t - start:.0f} s"))
         return out
 
     def _person_was_here(self, xy, start: float) -> bool:
@@ -226,7 +158,7 @@ class LoiteringRule:
                 continue
             self._done.add(tr.root)
             out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
-                             _conf(dwell, self.p.dwell_s), _box(tr.box), f"{dwell:.0f} s"))
+                             confidence(dwell, self.p.dwell_s), int_box(tr.box), f"{dwell:.0f} s"))
         return out
 
 
@@ -273,7 +205,7 @@ class CounterflowRule:
                 continue
             self._done.add(tr.root)
             out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
-                             _conf(-along, self.p.min_speed_mps), _box(tr.box),
+                             confidence(-along, self.p.min_speed_mps), int_box(tr.box),
                              f"{-along:.1f} m/s against the flow"))
         return out
 
@@ -320,7 +252,7 @@ class AbandonedBagRule:
                     continue
                 self._alerted.append((sc.t, bag.xy))
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(bag), (bag.id,), 0.8,
-                                 _box(bag.box), f"unattended {sc.t - away:.0f} s"))
+                                 int_box(bag.box), f"unattended {sc.t - away:.0f} s"))
         for gone in set(self._owner) - live - self._done:
             self._owner.pop(gone, None)
             self._away_since.pop(gone, None)
@@ -372,7 +304,7 @@ class OvercrowdingRule:
                 if armed and sc.t - since >= self.p.sustain_s:
                     self._armed[zone] = False
                     limit = dens / ratio / self.p.margin
-                    out.append(Alert(self.kind, sc.camera, sc.t, zone, (), _conf(ratio, 1.0),
+                    out.append(Alert(self.kind, sc.camera, sc.t, zone, (), confidence(ratio, 1.0),
                                      region.box, f"{dens:.2f} persons/m² where the level of "
                                      f"service allows {limit:.2f}, on {region.area_m2:.0f} m²"))
             else:
@@ -381,119 +313,6 @@ class OvercrowdingRule:
                 if not armed and sc.t - under >= self.p.clear_s:
                     self._armed[zone] = True
         return out
-
-
-class TailgatingRule:
-    """Two people through one e-gate within one gate cycle without the stop a transaction
-    takes.
-
-    A passage is a track going from the gate line (or before it) to ``pass_depth_m`` beyond it
-    within ``max_transit_s`` inside one gate's lane, or a track that first shows up just past the
-    gate (the cabinets hide people in the lane, so tracks often break there). It is unverified
-    when someone was seen walking up the lane into that gate moments before and did not stop
-    there: a verified traveler stands in the gate for the transaction, and the next one walks up
-    only as the gate frees. People are counted per passage: a blob of ``pair_persons`` walking
-    through counts as two. Two unverified people within ``cycle_s`` are tailgating."""
-
-    kind = "tailgating"
-
-    def __init__(self, p: C.Tailgating = C.Tailgating()):
-        self.p = p
-        self._before: dict[tuple[int, int], float] = {}  # (root, gate) → last time at or before it
-        self._passed: dict[int, float] = {}  # root → last passage
-        # gate → recent walk-ups: (time, track id, persons), seen moving into the gate
-        self._walkups: dict[int, deque[tuple[float, int, float]]] = {}
-        self._passages: dict[int, deque[tuple[float, int, int, tuple]]] = {}
-        self._last_alert: dict[int, float] = {}
-
-    def update(self, sc: Scene) -> list[Alert]:
-        gates = sc.geometry.gates
-        out = []
-        if not gates:
-            return out
-        in_lane: dict[int, set[int]] = {}
-        seen = []
-        for tr in sc.tracks:
-            if not tr.seen or not sc.readable(tr):
-                continue
-            gi, along, lateral = _nearest_gate(gates, tr.xy)
-            gate = gates[gi]
-            if abs(lateral) > gate.half_width_m + self.p.lane_margin_m or not -3 < along < 3:
-                continue
-            seen.append((tr, gi, along))
-            if along <= 0.3:
-                in_lane.setdefault(gi, set()).add(tr.id)
-            v = tr.velocity(1.0, sc.t)
-            if -2.5 <= along <= 0.3 and v is not None:
-                toward = v[0] * gate.through[0] + v[1] * gate.through[1]
-                if self.p.walkup_mps <= toward and math.hypot(*v) <= self.p.max_walk_mps:
-                    q = self._walkups.setdefault(gi, deque())
-                    q.append((sc.t, tr.id, tr.samples[-1].persons))
-                    while q and q[0][0] < sc.t - 10.0:
-                        q.popleft()
-        for tr, gi, along in seen:
-            gate = gates[gi]
-            key = (tr.root, gi)
-            if along <= 0.3:
-                self._before[key] = sc.t
-                continue
-            if tr.kind not in (PERSON, GROUP) or along < self.p.pass_depth_m:
-                continue
-            came_through = sc.t - self._before.get(key, -math.inf) <= self.p.max_transit_s
-            if not came_through:  # first seen just past the gate, walking out of it
-                first = tr.samples[0]
-                f_along, f_lat = _gate_coords(gate, (first.x, first.y))
-                came_through = (sc.t - tr.born_t <= self.p.max_transit_s
-                                and 0.0 <= f_along <= 1.5 and abs(f_lat) <= gate.half_width_m)
-            if not came_through or sc.t - self._passed.get(tr.root, -math.inf) < 10.0:
-                continue
-            v = tr.speed(1.0, sc.t)
-            if v is not None and v > self.p.max_walk_mps:  # a merge or a split, not a walker
-                continue
-            self._passed[tr.root] = sc.t
-            # Walk-ups into this gate moments ago, by someone not still standing before it.
-            walkups = [w for w in self._walkups.get(gi, ()) if
-                       sc.t - self.p.max_transit_s - 1.0 <= w[0] <= sc.t - 0.4
-                       and w[1] not in in_lane.get(gi, ())]
-            if not walkups:
-                continue  # came out after a stop (or unseen): a verified traveler
-            persons = max([w[2] for w in walkups] + [float(np.median(
-                [q.persons for q in tr.recent(1.0, sc.t)]))])
-            n = 2 if persons >= self.p.pair_persons else 1
-            q = self._passages.setdefault(gi, deque())
-            q.append((sc.t, tr.id, n, tr.box))
-            while q and q[0][0] < sc.t - self.p.cycle_s:
-                q.popleft()
-            people = sum(e[2] for e in q)
-            if people >= 2 and sc.t - self._last_alert.get(gi, -math.inf) > self.p.cycle_s:
-                self._last_alert[gi] = sc.t
-                ids = tuple(sorted({e[1] for e in q}))
-                boxes = np.array([e[3] for e in q])
-                box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids,
-                                 0.9 if len(ids) > 1 else 0.7, _box(box),
-                                 f"{people} through {gate.bank}[{gate.index}] within "
-                                 f"{self.p.cycle_s:.0f} s without stopping"))
-        if len(self._before) > 5000:  # forget tracks long gone
-            cut = sc.t - 60.0
-            self._before = {k: v for k, v in self._before.items() if v > cut}
-            self._passed = {k: v for k, v in self._passed.items() if v > cut}
-        return out
-
-
-def _nearest_gate(gates, xy) -> tuple[int, float, float]:
-    best = (0, math.inf, math.inf)
-    for i, g in enumerate(gates):
-        along, lateral = _gate_coords(g, xy)
-        if abs(lateral) < abs(best[2]):
-            best = (i, along, lateral)
-    return best
-
-
-def _gate_coords(gate: Gate, xy) -> tuple[float, float]:
-    dx, dy = xy[0] - gate.xy[0], xy[1] - gate.xy[1]
-    tx, ty = gate.through
-    return dx * tx + dy * ty, -dx * ty + dy * tx
 
 
 RULES = {"overcrowding": OvercrowdingRule, "abandoned_bag": AbandonedBagRule,

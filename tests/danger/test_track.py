@@ -1,9 +1,5 @@
 """Track ids stay stable through short occlusions and crossings."""
 
-import math
-
-import numpy as np
-
 from danger_clips import FLOOR, Clip, Thing, legs, run
 from pipeline.danger.observe import PERSON, Observation
 from pipeline.danger.track import Tracker

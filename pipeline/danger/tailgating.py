@@ -1,0 +1,127 @@
+"""Tailgating at e-gates: two people through one gate within one gate cycle without the stop
+a transaction takes."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from pipeline.danger import config as C
+from pipeline.danger.observe import GROUP, PERSON
+from pipeline.danger.scene import Alert, Scene, int_box
+from pipeline.danger.geometry import Gate
+
+
+class TailgatingRule:
+    """Two people through one e-gate within one gate cycle without the stop a transaction
+    takes.
+
+    A passage is a track going from the gate line (or before it) to ``pass_depth_m`` beyond it
+    within ``max_transit_s`` inside one gate's lane, or a track that first shows up just past the
+    gate (the cabinets hide people in the lane, so tracks often break there). It is unverified
+    when someone was seen walking up the lane into that gate moments before and did not stop
+    there: a verified traveler stands in the gate for the transaction, and the next one walks up
+    only as the gate frees. People are counted per passage: a blob of ``pair_persons`` walking
+    through counts as two. Two unverified people within ``cycle_s`` are tailgating."""
+
+    kind = "tailgating"
+
+    def __init__(self, p: C.Tailgating = C.Tailgating()):
+        self.p = p
+        self._before: dict[tuple[int, int], float] = {}  # (root, gate) → last time at or before it
+        self._passed: dict[int, float] = {}  # root → last passage
+        # gate → recent walk-ups: (time, track id, persons), seen moving into the gate
+        self._walkups: dict[int, deque[tuple[float, int, float]]] = {}
+        self._passages: dict[int, deque[tuple[float, int, int, tuple]]] = {}
+        self._last_alert: dict[int, float] = {}
+
+    def update(self, sc: Scene) -> list[Alert]:
+        gates = sc.geometry.gates
+        out = []
+        if not gates:
+            return out
+        in_lane: dict[int, set[int]] = {}
+        seen = []
+        for tr in sc.tracks:
+            if not tr.seen or not sc.readable(tr):
+                continue
+            gi, along, lateral = _nearest_gate(gates, tr.xy)
+            gate = gates[gi]
+            if abs(lateral) > gate.half_width_m + self.p.lane_margin_m or not -3 < along < 3:
+                continue
+            seen.append((tr, gi, along))
+            if along <= 0.3:
+                in_lane.setdefault(gi, set()).add(tr.id)
+            v = tr.velocity(1.0, sc.t)
+            if -2.5 <= along <= 0.3 and v is not None:
+                toward = v[0] * gate.through[0] + v[1] * gate.through[1]
+                if self.p.walkup_mps <= toward and math.hypot(*v) <= self.p.max_walk_mps:
+                    q = self._walkups.setdefault(gi, deque())
+                    q.append((sc.t, tr.id, tr.samples[-1].persons))
+                    while q and q[0][0] < sc.t - 10.0:
+                        q.popleft()
+        for tr, gi, along in seen:
+            gate = gates[gi]
+            key = (tr.root, gi)
+            if along <= 0.3:
+                self._before[key] = sc.t
+                continue
+            if tr.kind not in (PERSON, GROUP) or along < self.p.pass_depth_m:
+                continue
+            came_through = sc.t - self._before.get(key, -math.inf) <= self.p.max_transit_s
+            if not came_through:  # first seen just past the gate, walking out of it
+                first = tr.samples[0]
+                f_along, f_lat = _gate_coords(gate, (first.x, first.y))
+                came_through = (sc.t - tr.born_t <= self.p.max_transit_s
+                                and 0.0 <= f_along <= 1.5 and abs(f_lat) <= gate.half_width_m)
+            if not came_through or sc.t - self._passed.get(tr.root, -math.inf) < 10.0:
+                continue
+            v = tr.speed(1.0, sc.t)
+            if v is not None and v > self.p.max_walk_mps:  # a merge or a split, not a walker
+                continue
+            self._passed[tr.root] = sc.t
+            # Walk-ups into this gate moments ago, by someone not still standing before it.
+            walkups = [w for w in self._walkups.get(gi, ()) if
+                       sc.t - self.p.max_transit_s - 1.0 <= w[0] <= sc.t - 0.4
+                       and w[1] not in in_lane.get(gi, ())]
+            if not walkups:
+                continue  # came out after a stop (or unseen): a verified traveler
+            persons = max([w[2] for w in walkups] + [float(np.median(
+                [q.persons for q in tr.recent(1.0, sc.t)]))])
+            n = 2 if persons >= self.p.pair_persons else 1
+            q = self._passages.setdefault(gi, deque())
+            q.append((sc.t, tr.id, n, tr.box))
+            while q and q[0][0] < sc.t - self.p.cycle_s:
+                q.popleft()
+            people = sum(e[2] for e in q)
+            if people >= 2 and sc.t - self._last_alert.get(gi, -math.inf) > self.p.cycle_s:
+                self._last_alert[gi] = sc.t
+                ids = tuple(sorted({e[1] for e in q}))
+                boxes = np.array([e[3] for e in q])
+                box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids,
+                                 0.9 if len(ids) > 1 else 0.7, int_box(box),
+                                 f"{people} through {gate.bank}[{gate.index}] within "
+                                 f"{self.p.cycle_s:.0f} s without stopping"))
+        if len(self._before) > 5000:  # forget tracks long gone
+            cut = sc.t - 60.0
+            self._before = {k: v for k, v in self._before.items() if v > cut}
+            self._passed = {k: v for k, v in self._passed.items() if v > cut}
+        return out
+
+
+def _nearest_gate(gates, xy) -> tuple[int, float, float]:
+    best = (0, math.inf, math.inf)
+    for i, g in enumerate(gates):
+        along, lateral = _gate_coords(g, xy)
+        if abs(lateral) < abs(best[2]):
+            best = (i, along, lateral)
+    return best
+
+
+def _gate_coords(gate: Gate, xy) -> tuple[float, float]:
+    dx, dy = xy[0] - gate.xy[0], xy[1] - gate.xy[1]
+    tx, ty = gate.through
+    return dx * tx + dy * ty, -dx * ty + dy * tx
