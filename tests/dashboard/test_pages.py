@@ -122,7 +122,14 @@ def test_planner_shows_the_runs_figures(browser, dashboard, results):
     for section in ("Queue waits per processor and class", "Queue length over time",
                     "Level of service (IATA ADRM)", "Utilisation"):
         assert section in text
-    assert page.locator(".js-plotly-plot").count() >= 5  # headline, waits, queues, space, util
+    # headline, waits, queues, space, util: plotly draws after the script finishes, so give a
+    # loaded machine time to draw them before counting.
+    try:
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 5",
+                               timeout=60_000)
+    except Exception:
+        pass
+    assert page.locator(".js-plotly-plot").count() >= 5
     page.close()
 
 
