@@ -55,9 +55,22 @@ class _Pen:
         t = max(1, int(round(width_units * self.scale)))
         cv2.polylines(self.frame, [pts], closed, self.colour(bgr), t, cv2.LINE_AA, _SHIFT)
 
-    def fill(self, uvz, bgr) -> None:
-        pts = np.round(self.project(np.asarray(uvz, float)) * _ONE).astype(np.int32)
-        cv2.fillPoly(self.frame, [pts], self.colour(bgr), cv2.LINE_AA, _SHIFT)
+    def fill(self, uvz, bgr, opacity: float = 1.0) -> None:
+        xy = self.project(np.asarray(uvz, float))
+        pts = np.round(xy * _ONE).astype(np.int32)
+        if opacity >= 1.0:
+            cv2.fillPoly(self.frame, [pts], self.colour(bgr), cv2.LINE_AA, _SHIFT)
+            return
+        h, w = self.frame.shape[:2]
+        x0, y0 = np.clip(np.floor(xy.min(0)).astype(int) - 1, 0, (w, h))
+        x1, y1 = np.clip(np.ceil(xy.max(0)).astype(int) + 2, 0, (w, h))
+        if x1 <= x0 or y1 <= y0:
+            return
+        roi = self.frame[y0:y1, x0:x1]
+        layer = roi.copy()
+        cv2.fillPoly(layer, [pts - np.array([x0, y0]) * _ONE], self.colour(bgr), cv2.LINE_AA,
+                     _SHIFT)
+        cv2.addWeighted(layer, opacity, roi, 1 - opacity, 0, dst=roi)
 
 
 def _glasses(pen: _Pen, idt: Identity, style: str, rng) -> None:
@@ -83,7 +96,9 @@ def _glasses(pen: _Pen, idt: Identity, style: str, rng) -> None:
 
 def _hat(pen: _Pen, idt: Identity, style: str, rng) -> None:
     colour = np.asarray(rng.uniform(0.1, 0.8, 3))
-    brim_v = idt.eye_v - idt.brow_gap - (0.3 if style == "cap" else 0.14)
+    brow_top = idt.eye_v - idt.brow_gap - idt.brow_arch - 0.6 * idt.brow_thickness
+    # Worn on the head, not over the eyes: the lower edge stays above the brows.
+    brim_v = min(idt.hairline_v + (0.2 if style == "cap" else 0.28), brow_top - 0.1)
     vol = 0.08 + 0.25 * idt.hair_volume
     vs = np.linspace(idt.crown_v - vol, brim_v, 24)
     ws = outline_width(idt, vs) + vol
@@ -93,15 +108,18 @@ def _hat(pen: _Pen, idt: Identity, style: str, rng) -> None:
     us = np.linspace(-ws[-1], ws[-1], 16)
     front = idt.face_depth * np.sqrt(np.clip(1 - (us / ws[-1]) ** 2, 0, 1)) + 0.05
     band = np.column_stack([us, np.full_like(us, brim_v), front])
+    if style == "cap":  # the visor's shadow on the forehead
+        shadow = np.column_stack([us[::-1], np.full_like(us, brim_v + 0.14), front[::-1]])
+        pen.fill(np.vstack([band, shadow]), (0.0, 0.0, 0.0), opacity=0.35)
     pen.fill(np.vstack([left, band, right]), colour)
     if style == "cap":
         bu = np.linspace(-0.85, 0.85, 16)
         bz = idt.face_depth + 0.25 * np.sqrt(np.clip(1 - (bu / 0.85) ** 2, 0, 1)) + 0.1
-        lip = np.column_stack([bu, np.full_like(bu, brim_v + 0.02), bz])
-        tip = np.column_stack([bu[::-1], np.full_like(bu, brim_v + 0.1), bz[::-1] + 0.2])
-        pen.fill(np.vstack([lip, tip]), colour * 0.7)
+        lip = np.column_stack([bu, np.full_like(bu, brim_v + 0.01), bz])
+        tip = np.column_stack([bu[::-1], np.full_like(bu, brim_v + 0.07), bz[::-1] + 0.2])
+        pen.fill(np.vstack([lip, tip]), colour * 0.6)
     else:  # beanie: a folded cuff
-        cuff = np.column_stack([us, np.full_like(us, brim_v - 0.12), front])
+        cuff = np.column_stack([us, np.full_like(us, brim_v - 0.1), front])
         pen.line(cuff, colour * 0.75, 0.05)
 
 

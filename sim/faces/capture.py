@@ -42,7 +42,7 @@ class CaptureVariation:
     yaw_deg: Range = (-14.0, 14.0)
     pitch_deg: Range = (-7.0, 7.0)
     roll_deg: Range = (-6.0, 6.0)
-    face_width_px: Range = (120.0, 175.0)
+    face_width_px: Range = (110.0, 160.0)
     offset_frac: float = 0.08  # face centre jitter, fraction of the frame size
     light_azimuth_deg: Range = (-40.0, 40.0)
     light_elevation_deg: Range = (5.0, 45.0)
@@ -52,7 +52,7 @@ class CaptureVariation:
     smile: Range = (0.0, 0.6)
     brow_raise: Range = (0.0, 0.4)
     glasses_p: float = 0.15
-    hat_p: float = 0.08
+    hat_p: float = 0.03
     mask_p: float = 0.0
     motion_blur_p: float = 0.3
     motion_blur_px: Range = (1.0, 4.0)

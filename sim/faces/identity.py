@@ -199,19 +199,19 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     if male:
         beard = _choice(rng, {"none": 0.45, "stubble": 0.2, "moustache": 0.1, "goatee": 0.1,
                               "full": 0.15})
-    jaw = u(0.66, 0.86) + (0.04 if male else -0.02)
+    jaw = u(0.62, 0.82) + (0.04 if male else -0.02)
     chin_v = u(0.95, 1.38) + (0.04 if male else 0.0)
     eye_v = -u(0.25, 0.52)
     nose_v = max(u(0.05, 0.42), eye_v + 0.4)
     lower_lip = u(0.08, 0.16) + (0.0 if male else 0.015)
     # The mouth sits between the nose tip and the chin at an identity-specific share.
     mouth_v = min(nose_v + (chin_v - nose_v) * u(0.25, 0.5), chin_v - lower_lip - 0.22)
-    eye_spacing = u(0.36, 0.53)
+    eye_spacing = u(0.36, 0.5)
     # The outer eye corner stays inside the cheek line.
     eye_width = float(min(u(0.16, 0.24), eye_spacing * 0.62, 0.74 - eye_spacing))
     return Identity(
         key=key, skin_tone=tone, age_band=band, sex_presentation=sex, age=round(age, 1),
-        skull_width=u(0.9, 1.08), temple_width=u(0.86, 0.98), jaw_width=jaw,
+        skull_width=u(0.88, 1.04), temple_width=u(0.84, 0.95), jaw_width=jaw,
         chin_width=u(0.2, 0.38) + (0.05 if male else 0.0), crown_v=-u(1.5, 1.85),
         jaw_v=float(min(mouth_v + u(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
         face_depth=u(0.95, 1.25),
@@ -219,24 +219,23 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
         eye_open=eye_width * u(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=u(0.05, 0.12),
         iris_bgr=_colour(_IRIS_BGR[_choice(rng, _IRIS_BY_TONE[tone])], 0.12, rng),
         brow_gap=u(0.1, 0.3) + (0.0 if male else 0.03),
-        brow_thickness=u(0.06, 0.12) * (1.15 if male else 0.85), brow_arch=u(0.0, 0.09),
+        brow_thickness=u(0.07, 0.13) * (1.1 if male else 0.85), brow_arch=u(0.0, 0.09),
         brow_tilt=n(0.0, 0.12), brow_length=u(0.85, 1.3), brow_density=u(0.7, 1.0),
         nose_v=nose_v, nose_width=u(0.15, 0.33) + (0.02 if tone == "V-VI" else 0),
-        nose_projection=u(0.2, 0.42), nose_bridge=u(0.05, 0.1), nose_tip=u(0.07, 0.13),
+        nose_projection=u(0.25, 0.45), nose_bridge=u(0.05, 0.1), nose_tip=u(0.07, 0.13),
         nostril=u(0.3, 1.0),
         mouth_v=mouth_v, mouth_width=u(0.26, 0.46), upper_lip=u(0.06, 0.12),
         lower_lip=lower_lip,
         lip_bgr=_colour(skin * np.asarray([0.78, 0.7, 0.95]) * (1.0 if male else
                         np.asarray([0.85, 0.8, 1.0])), 0.07, rng),
-        cheekbone=u(0.0, 0.12), cheek_fullness=u(-0.05, 0.1), chin_prominence=u(0.0, 0.12),
+        cheekbone=u(0.0, 0.08), cheek_fullness=u(-0.05, 0.06), chin_prominence=u(0.0, 0.12),
         ear_size=u(0.26, 0.4), ear_v=u(-0.35, -0.1), ear_out=u(0.04, 0.2),
         skin_bgr=_colour(skin, 0.0, rng), mottle=u(0.02, 0.08), blush=u(0.0, 0.06),
         freckles=float(u(0, 1) if tone == "I-II" and u() < 0.25 else 0.0),
         wrinkles=float(np.clip(aged + n(0, 0.12), 0, 1)),
         hair_style=style, hair_bgr=_colour(_HAIR_BGR[hair_name], 0.12, rng), grey=grey,
         hairline_v=min(-u(0.95, 1.25), eye_v - 0.55), hair_recession=float(u(0, aged * 0.5 if male else 0.1)),
-        hair_volume=u(0.08, 0.3), hair_length=u(0.4, 2.0), fringe=float(u(0, 1)
-                                                                          if u() < 0.35 else 0),
+        hair_volume=u(0.08, 0.3), hair_length=u(0.4, 2.0), fringe=float(u(0, 0.8) if u() < 0.25 else 0),
         part=float(u(-1, 1)),
         beard_style=beard, beard_density=u(0.4, 1.0),
         clothes_bgr=_colour(rng.uniform(0.1, 0.9, 3), 0.0, rng),

@@ -153,7 +153,7 @@ def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarra
     side = np.clip((au - 0.7) / 0.22, 0, 1)
     hl = hl * (1 - side) + (idt.eye_v + 0.05) * side
     if idt.fringe > 0 and style not in ("bald", "buzz"):
-        brow_top = idt.eye_v - idt.brow_gap - 0.08
+        brow_top = idt.eye_v - idt.brow_gap - idt.brow_arch - 0.6 * idt.brow_thickness - 0.06
         fringe_v = idt.hairline_v + (brow_top - idt.hairline_v) * idt.fringe
         ragged = 0.04 * noise(rng, U.shape, 40)
         hl = np.where(au < 0.75, np.maximum(hl, fringe_v + ragged - 0.1 * (U * idt.part) ** 2), hl)
@@ -225,6 +225,9 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
     c.over(back, face_c.albedo, face_c.z, face_c.spec, face_c.normals)
     spec_face = 0.12 + 0.1 * gauss(g, 0, -0.6, 0.5, 0.3) + 0.12 * gauss(g, 0, idt.nose_v - 0.05,
                                                                           0.1, 0.15)
+    # The face darkens towards its outline (it turns away and catches less bounce light).
+    s = np.clip(np.abs(g.U) / np.maximum(shape.width[:, None], 1e-3), 0, 1)
+    albedo = albedo * (1 - SIDE_SHADE * np.clip((s - 0.6) / 0.4, 0, 1) ** 1.5)[..., None]
     c.over(shape.head, albedo, z_head, spec_face, normals_from(shape.z_ext * g.ppu, g.ppu))
     scalp = face_c.alpha * shape.head
     c.over(scalp, face_c.albedo, face_c.z, face_c.spec, face_c.normals)
@@ -251,6 +254,7 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
     return finish(g, albedo, z, normals, alpha, spec, face, lm_px, pts)
 
 
+SIDE_SHADE = 0.45
 WARP_UNITS = 0.04  # typical displacement of the identity's random warp, face units
 
 

@@ -125,8 +125,12 @@ def _facial_hair(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
     if idt.beard_style == "none":
         return albedo
     mw, mv = idt.mouth_width, idt.mouth_v
-    moustache = (g.soft(np.minimum(g.V - (idt.nose_v + 0.06), mv - 0.01 - g.V))
-                 * g.soft(mw * 1.1 - np.abs(g.U)))
+    # Moustache: from under the nose to the lip, curving down and thinning at the sides.
+    r = np.clip(np.abs(g.U) / (mw * 1.1), 0, 1)
+    top = idt.nose_v + 0.06 + 0.05 * r ** 2
+    low = mv - idt.upper_lip * 0.6 * (1 - r ** 2) - 0.01 + 0.03 * r ** 2
+    moustache = g.soft(np.minimum(g.V - top, low - g.V)) * g.soft(mw * 1.1 - np.abs(g.U))
+    moustache = moustache * (1 - 0.5 * r ** 2)
     chin = g.soft(g.V - (mv + idt.lower_lip + 0.02)) * g.soft(mw * 0.85 - np.abs(g.U))
     # The beard's upper edge runs from the sideburns down across the cheeks to the moustache.
     top = mv - 0.2
@@ -139,11 +143,13 @@ def _facial_hair(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
     region = region * ~lip
     colour = np.asarray(idt.hair_bgr, np.float32) * (1 - idt.grey) + 0.6 * idt.grey
     if idt.beard_style == "stubble":
+        # A shaved beard reads as a smooth shadow with a fine grain.
         dots = np.clip(rng.normal(0, 1, g.U.shape) + 0.3, 0, 1).astype(np.float32)
-        return mix(albedo, colour, region * dots * 0.45 * idt.beard_density)
-    tex = np.clip(0.55 + 0.45 * strands(rng, g.U.shape, 5, 90.0), 0, 1)
-    return mix(albedo, colour * (0.7 + 0.5 * tex[..., None]),
-               region * (0.6 + 0.4 * tex) * idt.beard_density)
+        return mix(albedo, colour, region * (0.3 + 0.12 * dots) * idt.beard_density)
+    tex = np.clip(0.75 + 0.25 * strands(rng, g.U.shape, 5, 90.0), 0, 1)
+    edge = cv2.GaussianBlur(region.astype(np.float32), (0, 0), 0.02 * g.ppu)
+    return mix(albedo, colour * (0.8 + 0.3 * tex[..., None]),
+               edge * (0.7 + 0.3 * tex) * idt.beard_density)
 
 
 def _wrinkles(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
