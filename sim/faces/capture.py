@@ -4,6 +4,7 @@ per-capture draw of pose, light, expression, accessories and camera degradations
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 import cv2
@@ -58,6 +59,7 @@ class CaptureVariation:
     motion_blur_px: Range = (1.0, 4.0)
     defocus_sigma: Range = (0.0, 0.8)
     noise_sigma: Range = (1.0, 5.0)  # grey levels
+    jpeg_p: float = 0.5  # share of captures that went through JPEG
     jpeg_quality: Range = (60.0, 95.0)
 
     @classmethod
@@ -69,7 +71,7 @@ class CaptureVariation:
                    light_elevation_deg=(15.0, 15.0), ambient=(0.5, 0.5), light_warmth=(0.3, 0.3),
                    exposure=(1.0, 1.0), smile=zero, brow_raise=zero, glasses_p=0.0, hat_p=0.0,
                    mask_p=0.0, motion_blur_p=0.0, defocus_sigma=zero, noise_sigma=zero,
-                   jpeg_quality=(100.0, 100.0))
+                   jpeg_p=0.0, jpeg_quality=(100.0, 100.0))
 
     def __post_init__(self):
         w, h = self.size
@@ -157,11 +159,17 @@ def draw_shot(var: CaptureVariation, rng: np.random.Generator) -> Shot:
         mask=pick(var.mask_p, MASKS),
         motion_blur_px=_u(rng, var.motion_blur_px) if blur else 0.0,
         motion_blur_deg=float(rng.uniform(0, 180)), defocus_sigma=_u(rng, var.defocus_sigma),
-        noise_sigma=_u(rng, var.noise_sigma), jpeg_quality=int(round(_u(rng, var.jpeg_quality))),
+        noise_sigma=_u(rng, var.noise_sigma),
+        jpeg_quality=(int(round(_u(rng, var.jpeg_quality))) if rng.random() < var.jpeg_p
+                      else 100),
         background=int(rng.integers(1 << 16)))
 
 
-_NOISE_TILE: list[np.ndarray] = []
+@lru_cache(maxsize=4)
+def _noise_tile(width: int) -> np.ndarray:
+    """Unit Gaussian noise, 2048 rows of the image's width: read at a random row offset, a
+    contiguous slice, since drawing fresh normals per pixel would cost more than the render."""
+    return np.random.default_rng(7).normal(0, 1, (2048, width, 3)).astype(np.float32)
 
 
 def degrade(img: np.ndarray, shot: Shot, rng: np.random.Generator) -> np.ndarray:
@@ -178,20 +186,13 @@ def degrade(img: np.ndarray, shot: Shot, rng: np.random.Generator) -> np.ndarray
     if shot.defocus_sigma > 0.2:
         img = cv2.GaussianBlur(img, (0, 0), shot.defocus_sigma)
     if shot.noise_sigma > 0:
-        # A fixed tile of unit Gaussian noise, read at a random offset: drawing fresh normals for
-        # every pixel would cost more than the rest of the render.
-        if not _NOISE_TILE:
-            _NOISE_TILE.append(np.random.default_rng(7).normal(0, 1, (1024, 1024, 3))
-                               .astype(np.float32))
-        tile = _NOISE_TILE[0]
         h, w = img.shape[:2]
-        if h <= 1024 and w <= 1024:
-            y, x = int(rng.integers(0, 1025 - h)), int(rng.integers(0, 1025 - w))
-            nz = tile[y:y + h, x:x + w]
+        if h <= 1024:
+            y = int(rng.integers(0, 2049 - h))
+            nz = _noise_tile(w)[y:y + h]
         else:
             nz = rng.normal(0, 1, img.shape).astype(np.float32)
-        img = cv2.addWeighted(img.astype(np.float32), 1.0, nz, shot.noise_sigma, 0.0)
-        img = np.clip(img, 0, 255).astype(np.uint8)
+        img = cv2.addWeighted(img, 1.0, nz, shot.noise_sigma, 0.0, dtype=cv2.CV_8U)
     if shot.jpeg_quality < 100:
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, shot.jpeg_quality])
         img = cv2.imdecode(buf, cv2.IMREAD_COLOR)

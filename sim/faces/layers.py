@@ -34,6 +34,9 @@ class HeadLayers:
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 of the covered pixels
     face_px: np.ndarray  # flat indices of a sample of facial-skin pixels, for exposure
     face_luma: float  # mean albedo luminance over those pixels
+    normals_half: np.ndarray  # (H/2, W/2, 3): lighting is smooth, so it is computed at half size
+    spec_half: np.ndarray  # (H/2, W/2)
+    alpha_u8: np.ndarray  # (H, W) uint8 coverage
 
 
 def normals_from(z: np.ndarray, ppu: float) -> np.ndarray:
@@ -55,13 +58,28 @@ def finish(grid: Grid, albedo: np.ndarray, z: np.ndarray, normals: np.ndarray,
     ys, xs = np.nonzero(alpha > 0.004)
     bbox = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
     face_px = np.flatnonzero(face.ravel() > 0.5)[::7]
+    # Colours are straight (not premultiplied) and bled past the coverage edge, so that
+    # interpolating them at the silhouette never mixes in black.
+    a = alpha[..., None]
+    straight = albedo / np.maximum(a, 1e-3)
+    sigma = max(1.0, 0.03 * grid.ppu)
+    num = cv2.GaussianBlur(albedo, (0, 0), sigma)
+    den = cv2.GaussianBlur(alpha, (0, 0), sigma)[..., None]
+    bled = num / np.maximum(den, 1e-3)
+    albedo = np.where(a > 0.05, np.clip(straight, 0, 1), bled).astype(np.float32)
     luma = albedo.reshape(-1, 3)[face_px] @ np.array([0.114, 0.587, 0.299], np.float32)
+    half = ((albedo.shape[1] + 1) // 2, (albedo.shape[0] + 1) // 2)
+    nh = cv2.resize(normals, half, interpolation=cv2.INTER_AREA)
+    nh /= np.maximum(np.linalg.norm(nh, axis=2, keepdims=True), 1e-6)
     return HeadLayers(grid=grid, albedo=albedo, z=z,
                       z_smooth=cv2.GaussianBlur(z, (0, 0), 0.08 * grid.ppu),
                       normals=normals, alpha=alpha, spec=spec, face=face.astype(np.float32),
                       landmarks=landmarks.astype(np.float32),
                       box_points=box_points.astype(np.float32), bbox=bbox,
-                      face_px=face_px, face_luma=float(luma.mean()))
+                      face_px=face_px, face_luma=float(luma.mean()),
+                      normals_half=nh.astype(np.float32),
+                      spec_half=cv2.resize(spec, half, interpolation=cv2.INTER_AREA),
+                      alpha_u8=np.round(alpha * 255).astype(np.uint8))
 
 
 class _Canvas:
@@ -86,7 +104,7 @@ class _Canvas:
         self.albedo = mix(self.albedo, albedo, cover)
         self.z = self.z * (1 - cover) + z * cover
         self.spec = self.spec * (1 - cover) + spec * cover
-        self.alpha = np.maximum(self.alpha, cover)
+        self.alpha = self.alpha + cover * (1 - self.alpha)
 
 
 def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:

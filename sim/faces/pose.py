@@ -2,17 +2,15 @@
 
 A capture shades the sprite in its own frame under the capture's light turned into that frame
 (ambient + wrapped Lambert + Blinn-Phong: rotating one light is cheaper than every normal),
-then fills the output region with one remap that inverts, per output pixel, the placement
-(scale, roll, position), the head's yaw and pitch (a parallax remap of its depth) and the
-expression (mouth and brow displacements). Ground-truth landmarks and the face box go through
-the same transforms forward.
+bends mouth and brows for the expression with small local remaps, then fills the output
+region with one remap that inverts, per output pixel, the placement (scale, roll, position)
+and the head's yaw and pitch (a parallax remap of its depth). Ground-truth landmarks and the
+face box go through the same transforms forward.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -70,23 +68,10 @@ def _displace(x, y, pts) -> tuple[np.ndarray, np.ndarray]:
     return dx, dy
 
 
-@lru_cache(maxsize=256)
-def _expression_field(L: HeadLayers) -> np.ndarray:
-    """(H, W, 4) float32 displacements of a full smile (0, 1) and a full brow raise (2, 3),
-    sampled around the displaced positions so that subtracting them inverts the expression."""
-    h, w = L.alpha.shape
-    xs = np.arange(w, dtype=np.float32)[None, :].repeat(h, 0)
-    ys = np.arange(h, dtype=np.float32)[:, None].repeat(w, 1)
-    out = []
-    for smile, brow in ((1.0, 0.0), (0.0, 1.0)):
-        pts = _expression_points(L, Pose(smile=smile, brow_raise=brow))
-        out += _displace(xs, ys, [(px + dx, py + dy, s, dx, dy) for px, py, s, dx, dy in pts])
-    return np.dstack(out).astype(np.float32)
-
-
 def _invert_pose(L: HeadLayers, pose: Pose, X: np.ndarray, Y: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Posed sprite coordinates (relative to the origin) -> source sprite pixels."""
+    """Posed sprite coordinates (relative to the origin) -> source sprite pixels (yaw and
+    pitch; the expression is already in the shaded sprite)."""
     cx, cy = _origin(L)
     yaw, pitch = np.deg2rad(pose.yaw), np.deg2rad(pose.pitch)
     sy, cyaw, sp, cp = (float(f(a)) for f, a in ((np.sin, yaw), (np.cos, yaw),
@@ -101,14 +86,7 @@ def _invert_pose(L: HeadLayers, pose: Pose, X: np.ndarray, Y: np.ndarray
                            borderMode=cv2.BORDER_CONSTANT)
             syy = (Y + zz * sp) / cp
             sx = (X - (syy * sp + zz * cp) * sy) / cyaw
-    sx, syy = (sx + cx).astype(np.float32), (syy + cy).astype(np.float32)
-    if pose.smile > 0 or pose.brow_raise > 0:
-        # Features moved by d(p): p' = p + d(p), so p ~ p' - d, d sampled around p + d.
-        f = cv2.remap(_expression_field(L), sx, syy, cv2.INTER_LINEAR,
-                      borderMode=cv2.BORDER_CONSTANT)
-        sx = sx - (pose.smile * f[..., 0] + pose.brow_raise * f[..., 2])
-        syy = syy - (pose.smile * f[..., 1] + pose.brow_raise * f[..., 3])
-    return sx, syy
+    return (sx + cx).astype(np.float32), (syy + cy).astype(np.float32)
 
 
 def forward_points(L: HeadLayers, pose: Pose, pts3: np.ndarray) -> np.ndarray:
@@ -124,7 +102,7 @@ def forward_points(L: HeadLayers, pose: Pose, pts3: np.ndarray) -> np.ndarray:
 
 def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
           exposure: float, face_luma: float | None = None) -> np.ndarray:
-    """(H, W, 4) float32: premultiplied BGR (0..255) and alpha of the sprite, lit as posed.
+    """(H, W, 4) uint8 BGRA of the sprite lit as posed (straight colour, expression applied).
 
     With ``face_luma`` (0..255) the camera meters on the face, as e-gate and passport cameras
     do: the gain moves the face's mean luminance towards that level, then ``exposure`` scales
@@ -136,58 +114,89 @@ def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
     half = ldir + (0.0, 0.0, 1.0)
     half /= np.linalg.norm(half)
     # Dot products of the sprite's normals with the light, the half vector and "up", all
-    # taken back into the sprite's frame (n' = R n, so n'.l = n.(R^T l)).
+    # taken back into the sprite's frame (n' = R n, so n'.l = n.(R^T l)); at half size,
+    # since the light varies slowly and the albedo carries the detail.
     m = np.stack([r.T @ ldir, r.T @ half, r[1]]).astype(np.float32)
-    dots = cv2.transform(L.normals, m)
+    dots = cv2.transform(L.normals_half, m)
     diff = np.maximum(dots[..., 0] + 0.25, 0) * (1 / 1.25)  # wrapped Lambert, as through skin
     hl = np.maximum(dots[..., 1], 0)
     hl *= hl
     hl *= hl
-    shine = L.spec * 0.5 * (hl * hl * hl)  # Blinn-Phong, exponent 12
+    shine = L.spec_half * 0.5 * (hl * hl * hl)  # Blinn-Phong, exponent 12
     # Sky-like ambient: surfaces facing up get a little more than those facing down.
     light = ambient * (0.85 - 0.15 * dots[..., 2]) + (1 - ambient) * 1.1 * diff
+    h, w = L.alpha.shape
+    light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
+    shine = cv2.resize(shine, (w, h), interpolation=cv2.INTER_LINEAR)
     if face_luma is not None:
         lit = float(light.ravel()[L.face_px].mean()) * L.face_luma * float(np.mean(light_bgr))
         # Half-way metering (square root of the full correction): dark skin is lifted, as
         # auto exposure does, without every face ending up the same brightness.
         exposure *= float(np.clip(face_luma / (255.0 * max(lit, 1e-3)), 0.5, 4.0)) ** 0.5
-    gain = np.asarray(light_bgr, np.float32) * np.float32(255.0 * exposure)
-    col = (L.albedo * light[..., None] + shine[..., None]) * gain
-    return np.dstack([col * L.alpha[..., None], L.alpha])
+    gain = tuple(float(c) * 255.0 * exposure for c in light_bgr) + (0.0,)
+    col = cv2.multiply(L.albedo, cv2.merge([light, light, light]))
+    col = cv2.add(col, cv2.merge([shine, shine, shine]))
+    bgr = cv2.convertScaleAbs(cv2.multiply(col, gain))
+    out = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
+    out[..., 3] = L.alpha_u8
+    _express(out, L, pose)
+    return out
+
+
+def _express(img: np.ndarray, L: HeadLayers, pose: Pose) -> None:
+    """Bend mouth and brows in place: local remaps in windows around each displaced point."""
+    pts = _expression_points(L, pose)
+    h, w = img.shape[:2]
+    src = img.copy() if pts else img
+    for px, py, s, dx, dy in pts:
+        if abs(dx) + abs(dy) < 0.05:
+            continue
+        cx, cy = px + dx, py + dy
+        r = 2.5 * s + abs(dx) + abs(dy)
+        x0, y0 = max(0, int(cx - r)), max(0, int(cy - r))
+        x1, y1 = min(w, int(cx + r) + 1), min(h, int(cy + r) + 1)
+        xs = np.arange(x0, x1, dtype=np.float32)[None, :].repeat(y1 - y0, 0)
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None].repeat(x1 - x0, 1)
+        # p' = p + d(p), so p ~ p' - d, with d centred on the displaced point.
+        ddx, ddy = _displace(xs, ys, [(cx, cy, s, dx, dy)])
+        img[y0:y1, x0:x1] = cv2.remap(src, xs - ddx, ys - ddy, cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REPLICATE)
 
 
 def compose(frame: np.ndarray, L: HeadLayers, shaded: np.ndarray, pose: Pose,
             m: np.ndarray) -> np.ndarray:
-    """Draw the posed, shaded sprite into ``frame`` (uint8 BGR, in place) through the
-    placement ``m`` (sprite pixel -> frame pixel, 2x3)."""
+    """Draw the posed, shaded sprite (BGRA uint8) into ``frame`` (uint8 BGR, in place)
+    through the placement ``m`` (sprite pixel -> frame pixel, 2x3)."""
     x0, y0, x1, y1 = L.bbox
     corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
     out = apply_affine(m, corners)
     scale = float(np.hypot(m[0, 0], m[0, 1]))
     zmax = float(L.z_smooth.max())
     pad = scale * zmax * (abs(np.sin(np.deg2rad(pose.yaw))) + abs(np.sin(np.deg2rad(pose.pitch))))
-    pad += 2 + scale * 0.12 * L.grid.ppu * (pose.smile + pose.brow_raise)
+    pad += 2
     fh, fw = frame.shape[:2]
     ox0, oy0 = (max(0, int(np.floor(v - pad))) for v in out.min(0))
-    ox1, oy1 = int(min(fw, np.ceil(out[:, 0].max() + pad))), int(min(fh, np.ceil(out[:, 1].max() + pad)))
+    ox1 = int(min(fw, np.ceil(out[:, 0].max() + pad)))
+    oy1 = int(min(fh, np.ceil(out[:, 1].max() + pad)))
     if ox1 <= ox0 or oy1 <= oy0:
         return frame
     inv = cv2.invertAffineTransform(m)
     cx, cy = _origin(L)
     ox = np.arange(ox0, ox1, dtype=np.float32)[None, :]
     oy = np.arange(oy0, oy1, dtype=np.float32)[:, None]
-    X = inv[0, 0] * ox + inv[0, 1] * oy + np.float32(inv[0, 2] - cx)
-    Y = inv[1, 0] * ox + inv[1, 1] * oy + np.float32(inv[1, 2] - cy)
-    sx, sy = _invert_pose(L, pose, X.astype(np.float32), Y.astype(np.float32))
+    X = (inv[0, 0] * ox + inv[0, 1] * oy + np.float32(inv[0, 2] - cx)).astype(np.float32)
+    Y = (inv[1, 0] * ox + inv[1, 1] * oy + np.float32(inv[1, 2] - cy)).astype(np.float32)
+    sx, sy = _invert_pose(L, pose, X, Y)
     src = cv2.remap(shaded, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    a = src[..., 3].astype(np.float32) * np.float32(1 / 255)
     roi = frame[oy0:oy1, ox0:ox1]
-    a = src[..., 3:4]
-    frame[oy0:oy1, ox0:ox1] = np.clip(roi * (1 - a) + src[..., :3], 0, 255).astype(np.uint8)
+    frame[oy0:oy1, ox0:ox1] = cv2.blendLinear(roi, cv2.cvtColor(src, cv2.COLOR_BGRA2BGR),
+                                              1 - a, a)
     return frame
 
 
 def posed_sprite(L: HeadLayers, shaded: np.ndarray, pose: Pose) -> np.ndarray:
-    """The posed sprite in its own frame, premultiplied float BGRA, without placement."""
+    """The posed sprite in its own frame (uint8 BGRA, straight colour), without placement."""
     h, w = L.alpha.shape
     cx, cy = _origin(L)
     X = np.ascontiguousarray(np.broadcast_to(

@@ -57,16 +57,18 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
     """A passport-like photo: frontal, neutral, even light, plain light background.
 
     ``size`` is (width, height), default 480x600. The head fills about 75% of the height (ICAO
-    style) with the eyes at 45% from the top; the sprite is painted at the output resolution.
+    style) with the eyes at 45% from the top.
     """
     _check_identity(identity)
     w, h = _check_size("size", size, 96)
-    ppu = round(0.245 * min(h, 1.25 * w), 1)
-    L = head_layers(identity, ppu)
+    ppu = 0.245 * min(h, 1.25 * w)  # output pixels per face unit
+    # The live sprite, scaled up: one cached sprite per identity serves both kinds of capture
+    # (recognisers look at 112-150 px face crops, well inside its resolution).
+    L = head_layers(identity, LIVE_PPU)
     pose = Pose()
     shaded = shade(L, pose, (0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55, 1.0, ENROLMENT_LUMA)
     centre = (w / 2, 0.45 * h - identity.eye_v * ppu)
-    m = affine(L, 1.0, 0.0, centre)
+    m = affine(L, ppu / LIVE_PPU, 0.0, centre)
     ramp = np.linspace(1.0, 0.93, h, dtype=np.float32)[:, None, None]
     frame = np.clip(np.full((h, w, 3), (226, 222, 216), np.float32) * ramp, 0, 255)
     frame = compose(frame.astype(np.uint8), L, shaded, pose, m)
@@ -74,7 +76,7 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
                        box=bounding_box(apply_affine(m, forward_points(L, pose, L.box_points))),
                        landmarks=apply_affine(m, forward_points(L, pose, L.landmarks))
                        .astype(np.float32), kind="enrolment",
-                       meta={"ppu": ppu, "size": (w, h)})
+                       meta={"ppu": round(ppu, 2), "size": (w, h)})
 
 
 def render_live(identity: Identity, rng: np.random.Generator,
@@ -114,17 +116,18 @@ def _patch(identity: Identity, size_px: int, yaw_step: int) -> np.ndarray:
     back = abs(yaw) > 100
     pose = Pose(yaw=0.0 if back else float(np.clip(yaw, -60, 60)))
     shaded = shade(L, pose, (0.2, -0.6, 0.77), (1.0, 0.98, 0.95), 0.45, 1.0)
-    # Pose into a sprite-sized canvas (float, premultiplied), then shrink with area averaging.
-    canvas = posed_sprite(L, shaded, pose)
-    col, alpha = canvas[..., :3], canvas[..., 3].copy()
+    # Pose into a sprite-sized canvas, then shrink premultiplied colour with area averaging.
+    canvas = posed_sprite(L, shaded, pose).astype(np.float32)
+    alpha = canvas[..., 3] / 255.0
+    col = canvas[..., :3]
     # Drop the neck and shoulders: the CCTV figure brings its own body.
     g = L.grid
     rows = g.v > identity.chin_v + 0.12
     alpha[rows] = 0
-    col[rows] = 0
     if back:  # the back of the head: hair (or scalp) colour over the whole silhouette
         tone = identity.skin_bgr if identity.hair_style == "bald" else identity.hair_bgr
-        col = alpha[..., None] * np.asarray(tone, np.float32) * 200.0
+        col = np.broadcast_to(np.asarray(tone, np.float32) * 200.0, col.shape)
+    col = col * alpha[..., None]
     top = identity.crown_v - 0.35
     cx, cy = -U_RANGE[0] * ppu, (top + PATCH_HEAD_UNITS / 2 - V_RANGE[0]) * ppu
     half = PATCH_HEAD_UNITS / 2 * ppu
