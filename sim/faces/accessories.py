@@ -74,7 +74,7 @@ class _Pen:
 
 
 def _glasses(pen: _Pen, idt: Identity, style: str, rng) -> None:
-    thick = {"round": 0.018, "rect": 0.022, "thick": 0.04}[style]
+    thick = {"round": 0.013, "rect": 0.016, "thick": 0.03}[style]
     colour = [(0.05, 0.05, 0.05), (0.1, 0.15, 0.25), (0.55, 0.55, 0.55)][int(rng.integers(3))]
     hw, hh = idt.eye_width * 1.45, max(0.14, idt.eye_width * 0.85)
     depth = idt.face_depth + 0.12

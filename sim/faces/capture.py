@@ -52,7 +52,7 @@ class CaptureVariation:
     exposure: Range = (0.85, 1.15)
     smile: Range = (0.0, 0.6)
     brow_raise: Range = (0.0, 0.4)
-    glasses_p: float = 0.15
+    glasses_p: float = 0.12
     hat_p: float = 0.03
     mask_p: float = 0.0
     motion_blur_p: float = 0.3

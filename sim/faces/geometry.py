@@ -111,7 +111,8 @@ def _nose(g: Grid, idt: Identity) -> np.ndarray:
     ridge = np.where(V < top, ridge * np.exp(-((V - top) / 0.08) ** 2), ridge * below)
     tip = 0.4 * idt.nose_projection * gauss(g, 0, idt.nose_v - 0.035, idt.nose_tip,
                                             idt.nose_tip * 0.9)
-    alae = sum(0.11 * gauss(g, s * idt.nose_width * 0.72, idt.nose_v - 0.01, 0.085, 0.07)
+    alae = sum(0.11 * gauss(g, s * idt.nose_width * idt.alar_spread, idt.nose_v - 0.01, 0.085,
+                            0.07)
                for s in (-1, 1))
     root = -0.04 * gauss(g, 0, idt.eye_v - 0.02, 0.1, 0.06)
     return ridge + tip + alae + root
@@ -131,10 +132,10 @@ def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarra
     # Identity-specific relief no parameter names: it makes faces differ in ways a list of
     # named sliders would not.
     z = np.zeros_like(g.U)
-    for _ in range(14):
+    for _ in range(18):
         cu, cv = rng.uniform(-0.9, 0.9), rng.uniform(-1.0, idt.chin_v - 0.1)
         s = rng.uniform(0.1, 0.3)
-        z += rng.normal(0, 0.025) * gauss(g, cu, cv, s, s * rng.uniform(0.6, 1.6))
+        z += rng.normal(0, 0.04) * gauss(g, cu, cv, s, s * rng.uniform(0.6, 1.6))
     return z
 
 

@@ -84,6 +84,8 @@ class Identity:
     eye_open: float  # height of the upper lid arc
     eye_tilt: float  # radians, outer corner up for positive
     eye_socket: float  # socket depth
+    lid_curve: float  # exponent of the upper lid arc: low is round, high is almond
+    lid_skew: float  # how far the lid's peak sits towards the outer corner
     iris_bgr: tuple[float, float, float]
     # brows
     brow_gap: float  # brow above the eye centre
@@ -99,11 +101,13 @@ class Identity:
     nose_bridge: float  # bridge half-width
     nose_tip: float  # tip bulb radius
     nostril: float  # nostril darkness/size
+    alar_spread: float  # where the nostril wings sit, as a share of the nose width
     # mouth
     mouth_v: float
     mouth_width: float  # half-width, corner to centre
     upper_lip: float
     lower_lip: float
+    lip_bow: float  # depth of the cupid's bow
     lip_bgr: tuple[float, float, float]
     # cheeks, chin, ears
     cheekbone: float
@@ -217,15 +221,17 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
         face_depth=u(0.95, 1.25),
         eye_spacing=eye_spacing, eye_v=eye_v, eye_width=eye_width,
         eye_open=eye_width * u(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=u(0.05, 0.12),
+        lid_curve=u(0.4, 0.9), lid_skew=u(-0.1, 0.45),
         iris_bgr=_colour(_IRIS_BGR[_choice(rng, _IRIS_BY_TONE[tone])], 0.12, rng),
         brow_gap=u(0.1, 0.3) + (0.0 if male else 0.03),
         brow_thickness=u(0.07, 0.13) * (1.1 if male else 0.85), brow_arch=u(0.0, 0.09),
         brow_tilt=n(0.0, 0.12), brow_length=u(0.85, 1.3), brow_density=u(0.7, 1.0),
         nose_v=nose_v, nose_width=u(0.15, 0.33) + (0.02 if tone == "V-VI" else 0),
         nose_projection=u(0.25, 0.45), nose_bridge=u(0.05, 0.1), nose_tip=u(0.07, 0.13),
-        nostril=u(0.3, 1.0),
+        nostril=u(0.3, 1.0), alar_spread=u(0.6, 0.85),
         mouth_v=mouth_v, mouth_width=u(0.26, 0.46), upper_lip=u(0.06, 0.12),
         lower_lip=lower_lip,
+        lip_bow=u(0.1, 0.5),
         lip_bgr=_colour(skin * np.asarray([0.78, 0.7, 0.95]) * (1.0 if male else
                         np.asarray([0.85, 0.8, 1.0])), 0.07, rng),
         cheekbone=u(0.0, 0.08), cheek_fullness=u(-0.05, 0.06), chin_prominence=u(0.0, 0.12),

@@ -62,8 +62,8 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     x = dx * np.cos(t) - dy * np.sin(t)
     y = dx * np.sin(t) + dy * np.cos(t)
     r = np.clip(1 - (x / a) ** 2, 0, 1)
-    skew = 1 + 0.25 * (x / a)
-    upper = -idt.eye_open * r ** 0.6 * skew
+    skew = 1 + idt.lid_skew * (x / a)
+    upper = -idt.eye_open * r ** idt.lid_curve * skew
     lower = idt.eye_open * 0.6 * r ** 0.8
     inside = g.soft(np.minimum(y - upper, lower - y)) * (np.abs(x) < a)
     rad = np.hypot(g.U - cx, g.V - cy)
@@ -110,7 +110,7 @@ def _brow(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndar
 def _lips(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
     mw, mv = idt.mouth_width, idt.mouth_v
     r = np.clip(1 - (g.U / mw) ** 2, 0, 1)
-    bow = 1 - 0.3 * np.exp(-(g.U / 0.05) ** 2)
+    bow = 1 - idt.lip_bow * np.exp(-(g.U / 0.05) ** 2)
     top = mv - idt.upper_lip * r ** 0.5 * bow
     bottom = mv + idt.lower_lip * r ** 0.6
     lip = g.soft(np.minimum(g.V - top, bottom - g.V)) * (np.abs(g.U) < mw)
@@ -141,7 +141,8 @@ def _facial_hair(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
               "moustache": moustache, "goatee": np.maximum(moustache, chin),
               "full": np.maximum(np.maximum(moustache, chin), jaw)}[idt.beard_style]
     region = region * ~lip
-    colour = np.asarray(idt.hair_bgr, np.float32) * (1 - idt.grey) + 0.6 * idt.grey
+    colour = np.asarray(idt.hair_bgr, np.float32) * (1 - idt.grey) + 0.55 * idt.grey
+    region = region * (1 - 0.35 * idt.grey)  # grey beards are sparser
     if idt.beard_style == "stubble":
         # A shaved beard reads as a smooth shadow with a fine grain.
         dots = np.clip(rng.normal(0, 1, g.U.shape) + 0.3, 0, 1).astype(np.float32)
@@ -201,7 +202,8 @@ def face_albedo(g: Grid, idt: Identity) -> np.ndarray:
         nostril = gauss(w, nx, ny, 0.05 * (0.7 + 0.4 * idt.nostril), 0.026)
         part = mix(part, part * 0.15, np.clip(nostril * 1.6 * (0.5 + idt.nostril), 0, 1))
         # The alar groove: a soft dark crease curving around each nostril wing.
-        ala = np.hypot((w.U - side * idt.nose_width * 0.72) / 0.1, (w.V - idt.nose_v) / 0.085)
+        ala = np.hypot((w.U - side * idt.nose_width * idt.alar_spread) / 0.1,
+                       (w.V - idt.nose_v) / 0.085)
         groove = np.exp(-((ala - 1.0) / 0.18) ** 2) * (w.V < idt.nose_v + 0.05)
         groove *= (w.U * side > idt.nose_width * 0.5)
         albedo[sl] = mix(part, part * 0.6, groove * 0.6)

