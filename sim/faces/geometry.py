@@ -14,7 +14,7 @@ from scipy.interpolate import PchipInterpolator
 
 from sim.faces.identity import Identity
 
-U_RANGE = (-1.9, 1.9)
+U_RANGE = (-2.2, 2.2)
 V_RANGE = (-2.45, 2.45)
 
 

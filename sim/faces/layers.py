@@ -14,7 +14,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from sim.faces.geometry import Grid, gauss, head_shape
+from sim.faces.geometry import V_RANGE, Grid, gauss, head_shape
 from sim.faces.identity import Identity
 from sim.faces.paint import face_albedo, mix, noise, stream, strands
 
@@ -196,6 +196,7 @@ def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarra
     if style in ("medium", "long", "curly", "afro"):
         drop = {"medium": idt.jaw_v + 0.2, "long": idt.chin_v + idt.hair_length,
                 "curly": idt.mouth_v + 0.1, "afro": idt.jaw_v}[style]
+        drop = min(drop, V_RANGE[1] - 0.25)  # ends above the sprite's edge, which is clothes
         reach = W.max() + vol
         behind = g.soft(reach - au + edge_noise) * g.soft(drop - V + edge_noise)
         behind = behind * g.soft(V - idt.eye_v + 0.4)

@@ -177,7 +177,9 @@ def compose(frame: np.ndarray, L: HeadLayers, shaded: np.ndarray, pose: Pose,
     fh, fw = frame.shape[:2]
     ox0, oy0 = (max(0, int(np.floor(v - pad))) for v in out.min(0))
     ox1 = int(min(fw, np.ceil(out[:, 0].max() + pad)))
-    oy1 = int(min(fh, np.ceil(out[:, 1].max() + pad)))
+    # The body continues below the sprite to the bottom of the frame (its last rows are
+    # replicated), so a close-up never shows a bust cut off in mid-air.
+    oy1 = fh
     if ox1 <= ox0 or oy1 <= oy0:
         return frame
     inv = cv2.invertAffineTransform(m)
@@ -187,7 +189,8 @@ def compose(frame: np.ndarray, L: HeadLayers, shaded: np.ndarray, pose: Pose,
     X = (inv[0, 0] * ox + inv[0, 1] * oy + np.float32(inv[0, 2] - cx)).astype(np.float32)
     Y = (inv[1, 0] * ox + inv[1, 1] * oy + np.float32(inv[1, 2] - cy)).astype(np.float32)
     sx, sy = _invert_pose(L, pose, X, Y)
-    src = cv2.remap(shaded, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    src = cv2.remap(shaded, sx, np.minimum(sy, np.float32(shaded.shape[0] - 1)),
+                    cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     a = src[..., 3].astype(np.float32) * np.float32(1 / 255)
     roi = frame[oy0:oy1, ox0:ox1]
     frame[oy0:oy1, ox0:ox1] = cv2.blendLinear(roi, cv2.cvtColor(src, cv2.COLOR_BGRA2BGR),
