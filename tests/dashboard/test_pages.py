@@ -68,7 +68,9 @@ def results(tmp_path_factory, repo_root) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, which would break later tests that call asyncio.run().
+@pytest.fixture(scope="module")
 def browser(chromium, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
@@ -138,9 +140,12 @@ def test_engineer_shows_load_test_capacity_and_gpu_plan(browser, dashboard, resu
 
     want = expected_figures(results / "loadtests" / "sweep")
     page = open_page(browser, dashboard.url + "/engineer", "Capacity and GPUs for the peak hour")
+    # The metric rows paint after the script reports it has finished; wait for them.
+    for label in ("Capacity, req/s", "Replicas (GPUs), peak hour"):
+        page.get_by_text(label, exact=False).first.wait_for(timeout=60_000)
     _assert_clean(page)
     text = _text(page)
-    assert re.search(rf"Capacity, req/s\s+{want['capacity_rps']:.1f}", text)
+    assert re.search(rf"Capacity, req/s\s+{want['capacity_rps']:.1f}", text), text[:3000]
     assert re.search(rf"Replicas \(GPUs\), peak hour\s+{want['replicas']}\b", text)
     assert page.locator(".js-plotly-plot").count() >= 2  # latency against load, error rates
     assert "No measured stage latencies" in text  # a profile-mode run measures none
