@@ -27,7 +27,7 @@ class DetectorSettings(_Model):
 class Overcrowding(_Model):
     cell_m: float = Field(default=5.0, gt=0)  # floor tiles density is measured on
     min_cell_area_m2: float = Field(default=12.0, gt=0)  # smaller visible tiles are skipped
-    max_range_m: float = Field(default=30.0, gt=0)  # farther tiles are too small to count
+    max_range_m: float = Field(default=24.0, gt=0)  # farther, people hide each other too much
     sustain_s: float = Field(default=8.0, ge=0)  # density above the band this long
     clear_s: float = Field(default=30.0, ge=0)  # below the band this long re-arms the tile
     crowd_factor: float = Field(default=1.0, gt=0)  # scale for people hidden behind others
@@ -57,6 +57,9 @@ class Fall(_Model):
     upright_within_s: float = Field(default=15.0, gt=0)
     upright_radius_m: float = Field(default=1.8, gt=0)
     static_m: float = Field(default=0.8, gt=0)
+    # A body on the floor seen across the view is this wide; lying along the line of sight it
+    # is foreshortened into a short blob like a half-hidden standing person, which is not taken.
+    min_width_m: float = Field(default=1.0, gt=0)
 
 
 class Loitering(_Model):
@@ -78,9 +81,9 @@ class Tailgating(_Model):
     cycle_s: float = Field(default=4.0, gt=0)  # two passages this close are one gate cycle
     pass_depth_m: float = Field(default=0.8, gt=0)  # past the gate line this far = passed
     max_transit_s: float = Field(default=3.0, gt=0)  # from the gate line to pass_depth_m
-    walkup_mps: float = Field(default=0.5, gt=0)  # walking into the gate at least this fast
+    walkup_m: float = Field(default=1.0, gt=0)  # a straight run up one lane this long
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
-    pair_persons: float = Field(default=1.8, gt=1)  # one blob this big walking through: two
+    pair_persons: float = Field(default=1.7, gt=1)  # one blob this big walking up: two
     lane_margin_m: float = Field(default=0.1, ge=0)
 
 
@@ -90,7 +93,7 @@ class Rules(_Model):
     min_person_px: float = Field(default=36.0, ge=0)
     # ... and shorter than this, too far to tell a bag or a body on the floor from part of a
     # person hidden behind others.
-    min_shape_px: float = Field(default=45.0, ge=0)
+    min_shape_px: float = Field(default=50.0, ge=0)
     # People standing in a crowd are neither loitering nor walking against the flow: tracks in
     # a density window above this share of its limit are left to the overcrowding rule.
     crowd_share: float = Field(default=0.6, gt=0)

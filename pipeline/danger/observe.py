@@ -4,8 +4,11 @@ people the foreground holds per square metre of floor.
 
 Sizes come from the camera's projection: a blob's foot point (bottom centre of its box) is on the
 floor; its height in metres is its pixel height over the pixels per metre of an upright thing
-standing there; its length along the floor is where its top edge lands on a plane just above the
-floor (a body lying along the line of sight shows as a short, fairly tall blob otherwise).
+standing there, its width the same across the line of sight, and its area is counted in
+standing-person areas at that spot. Tall blobs are people (a group when they hold two or more
+person areas and are wide); low ones are a body on the floor when wide across the view or as big
+as a standing person, else an object such as a bag. A low blob cut by the image border, or too
+far away to be read, counts as a person: its shape says nothing then.
 
 Density uses the foreground area, not the blobs: in a crowd blobs merge, while the foreground
 area of k people is about k times one person's, less what they hide of each other. Every mask

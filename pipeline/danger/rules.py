@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+import numpy as np
+
 from pipeline.danger import config as C
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
@@ -108,6 +110,8 @@ class FallRule:
                 continue
             lying = [s for s in tr.samples if s.kind == LYING]
             start = lying[0].t
+            if float(np.median([s.width_m for s in lying])) < self.p.min_width_m:
+                continue
             if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
                 continue
             was_upright = any(s.kind == PERSON for s in tr.samples) or self._person_was_here(
@@ -144,7 +148,7 @@ class LoiteringRule:
                 continue
             if tr.root in self._crowd.roots:
                 continue
-            if not sc.readable(tr):
+            if not sc.shapely(tr):  # far away, a person is a few pixels that merge and split
                 continue
             dwell = sc.t - tr.since
             if dwell < self.p.dwell_s:

@@ -21,10 +21,12 @@ class TailgatingRule:
     A passage is a track going from the gate line (or before it) to ``pass_depth_m`` beyond it
     within ``max_transit_s`` inside one gate's lane, or a track that first shows up just past the
     gate (the cabinets hide people in the lane, so tracks often break there). It is unverified
-    when someone was seen walking up the lane into that gate moments before and did not stop
-    there: a verified traveler stands in the gate for the transaction, and the next one walks up
-    only as the gate frees. People are counted per passage: a blob of ``pair_persons`` walking
-    through counts as two. Two unverified people within ``cycle_s`` are tailgating."""
+    when someone was seen walking straight up that gate's lane moments before (``walkup_m`` of
+    steady approach inside the lane) and did not stop: a verified traveler stands in the gate for
+    the transaction, travelers reach their gate from the queue head on a slant across the lanes,
+    and the next one walks up only as the gate frees. People are counted from the walk-up: a
+    blob of ``pair_persons`` walking up counts as two. Two unverified people within ``cycle_s``
+    are tailgating."""
 
     kind = "tailgating"
 
@@ -34,6 +36,8 @@ class TailgatingRule:
         self._passed: dict[int, float] = {}  # root → last passage
         # gate → recent walk-ups: (time, track id, persons), seen moving into the gate
         self._walkups: dict[int, deque[tuple[float, int, float]]] = {}
+        # track id → (gate, start time, start along, persons) of its current run up one lane
+        self._runs: dict[int, tuple[int, float, float, list[float]]] = {}
         self._passages: dict[int, deque[tuple[float, int, int, tuple]]] = {}
         self._last_alert: dict[int, float] = {}
 
@@ -54,14 +58,9 @@ class TailgatingRule:
             seen.append((tr, gi, along))
             if along <= 0.3:
                 in_lane.setdefault(gi, set()).add(tr.id)
-            v = tr.velocity(1.0, sc.t)
-            if -2.5 <= along <= 0.3 and v is not None:
-                toward = v[0] * gate.through[0] + v[1] * gate.through[1]
-                if self.p.walkup_mps <= toward and math.hypot(*v) <= self.p.max_walk_mps:
-                    q = self._walkups.setdefault(gi, deque())
-                    q.append((sc.t, tr.id, tr.samples[-1].persons))
-                    while q and q[0][0] < sc.t - 10.0:
-                        q.popleft()
+            self._walk_up(tr, gi, along, sc.t)
+        in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over
+        self._runs = {k: v for k, v in self._runs.items() if k in in_lanes}
         for tr, gi, along in seen:
             gate = gates[gi]
             key = (tr.root, gi)
@@ -88,9 +87,7 @@ class TailgatingRule:
                        and w[1] not in in_lane.get(gi, ())]
             if not walkups:
                 continue  # came out after a stop (or unseen): a verified traveler
-            persons = max([w[2] for w in walkups] + [float(np.median(
-                [q.persons for q in tr.recent(1.0, sc.t)]))])
-            n = 2 if persons >= self.p.pair_persons else 1
+            n = 2 if max(w[2] for w in walkups) >= self.p.pair_persons else 1
             q = self._passages.setdefault(gi, deque())
             q.append((sc.t, tr.id, n, tr.box))
             while q and q[0][0] < sc.t - self.p.cycle_s:
@@ -110,6 +107,26 @@ class TailgatingRule:
             self._before = {k: v for k, v in self._before.items() if v > cut}
             self._passed = {k: v for k, v in self._passed.items() if v > cut}
         return out
+
+
+    def _walk_up(self, tr, gi: int, along: float, t: float) -> None:
+        """Follow a track's run straight up one lane; a long enough run is a walk-up."""
+        run = self._runs.get(tr.id)
+        if run is None or run[0] != gi or along < run[2] - 0.3 or along > 0.5:
+            run = (gi, t, along, [])
+            if along > 0.5:  # past the gate: no run
+                self._runs.pop(tr.id, None)
+                return
+        run[3].append(tr.samples[-1].persons)
+        self._runs[tr.id] = run
+        v = tr.velocity(1.0, t)
+        speed = math.hypot(*v) if v is not None else 0.0
+        if (along - run[2] >= self.p.walkup_m and t - run[1] >= 1.0 and -2.5 <= along <= 0.3
+                and speed <= self.p.max_walk_mps):
+            q = self._walkups.setdefault(gi, deque())
+            q.append((t, tr.id, float(np.median(run[3]))))
+            while q and q[0][0] < t - 10.0:
+                q.popleft()
 
 
 def _nearest_gate(gates, xy) -> tuple[int, float, float]:

@@ -44,6 +44,7 @@ class Sample:
     y: float
     kind: str
     height_m: float
+    width_m: float
     length_m: float
     persons: float
     box: tuple[float, float, float, float]
@@ -70,7 +71,8 @@ class Track:
         self._add(obs, t, cfg)
 
     def _add(self, obs: Observation, t: float, cfg: TrackerConfig) -> None:
-        self.samples.append(Sample(t, obs.xy[0], obs.xy[1], obs.kind, obs.height_m, obs.length_m,
+        self.samples.append(Sample(t, obs.xy[0], obs.xy[1], obs.kind, obs.height_m, obs.width_m,
+                                   obs.length_m,
                                    obs.persons, obs.box, obs.person_px, obs.clipped))
         while self.samples and self.samples[0].t < t - cfg.history_s:
             self.samples.popleft()
