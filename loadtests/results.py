@@ -84,8 +84,6 @@ LATE_MS = 10.0  # a send this long after its due time counts as a late start
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,14 +243,9 @@ def write_loadtest(work: Path, out: Path, summary: dict[str, Any],
                          "locust": "locust/"}}
     (work / "summary.json").write_text(json_text(summary), encoding="utf-8")
     os.chmod(work, 0o755)
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.replace(out, old)
-        os.replace(work, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(work, out)
+    from sim.results import replace_dir
+
+    replace_dir(work, out)
     return out
 
 

@@ -152,14 +152,14 @@ def write_run(out: str | Path, tables: dict[str, pd.DataFrame], summary: dict[st
         summary = {"format": FORMAT, **summary, "tables": files}
         (tmp / "summary.json").write_text(json.dumps(json_safe(summary), indent=2) + "\n",
                                           encoding="utf-8")
-        _replace_dir(tmp, out)
+        replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
 
 
-def _replace_dir(new: Path, target: Path) -> None:
+def replace_dir(new: Path, target: Path) -> None:
     """Rename ``new`` to ``target``; an old ``target`` is moved aside first, then removed."""
     if target.exists():
         if not target.is_dir():
