@@ -3,7 +3,7 @@ per-capture draw of pose, light, expression, accessories and camera degradations
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -121,7 +121,7 @@ class Shot:
     background: int
 
     def meta(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _u(rng: np.random.Generator, r: Range) -> float:
@@ -183,7 +183,7 @@ def degrade(img: np.ndarray, shot: Shot, rng: np.random.Generator) -> np.ndarray
                  (int(round(c + r * np.cos(a))), int(round(c + r * np.sin(a)))), 1.0, 1,
                  cv2.LINE_AA)
         img = cv2.filter2D(img, -1, k / k.sum())
-    if shot.defocus_sigma > 0.2:
+    if shot.defocus_sigma > 0.3:  # below that a blur changes next to nothing
         img = cv2.GaussianBlur(img, (0, 0), shot.defocus_sigma)
     if shot.noise_sigma > 0:
         h, w = img.shape[:2]

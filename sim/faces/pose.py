@@ -184,11 +184,17 @@ def compose(frame: np.ndarray, L: HeadLayers, shaded: np.ndarray, pose: Pose,
         return frame
     inv = cv2.invertAffineTransform(m)
     cx, cy = _origin(L)
-    ox = np.arange(ox0, ox1, dtype=np.float32)[None, :]
-    oy = np.arange(oy0, oy1, dtype=np.float32)[:, None]
+    # The inverse map is smooth (it follows the smoothed depth), so it is solved at the
+    # centres of 2x2 pixel blocks and interpolated back up.
+    w, h = ox1 - ox0, oy1 - oy0
+    hw, hh = (w + 1) // 2, (h + 1) // 2
+    ox = (ox0 + 0.5 + 2 * np.arange(hw, dtype=np.float32))[None, :]
+    oy = (oy0 + 0.5 + 2 * np.arange(hh, dtype=np.float32))[:, None]
     X = (inv[0, 0] * ox + inv[0, 1] * oy + np.float32(inv[0, 2] - cx)).astype(np.float32)
     Y = (inv[1, 0] * ox + inv[1, 1] * oy + np.float32(inv[1, 2] - cy)).astype(np.float32)
     sx, sy = _invert_pose(L, pose, X, Y)
+    sx = cv2.resize(sx, (2 * hw, 2 * hh), interpolation=cv2.INTER_LINEAR)[:h, :w]
+    sy = cv2.resize(sy, (2 * hw, 2 * hh), interpolation=cv2.INTER_LINEAR)[:h, :w]
     src = cv2.remap(shaded, sx, np.minimum(sy, np.float32(shaded.shape[0] - 1)),
                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     a = src[..., 3].astype(np.float32) * np.float32(1 / 255)
