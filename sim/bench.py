@@ -31,6 +31,21 @@ TARGET_PEAK_MB = 2048.0
 BARE_EVENTS_PER_CUSTOMER = 6  # source timeout, process start, request, service, release, end
 
 
+def _timed_run(env: simpy.Environment) -> tuple[int, float, float]:
+    """Run ``env`` to the end with the collector paused, as the terminal model runs.
+    (events, wall s, CPU s)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        env.run()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        if was:
+            gc.enable()
+    return env_event_count(env), wall, cpu
+
+
 def bare_mmc(events: int, servers: int = 20, seed: int = 1) -> tuple[int, float, float]:
     """A textbook SimPy M/M/c (one arrival per second, utilisation 0.8) with about ``events``
     events: (events, wall s, CPU s). About ``0.8 * servers`` customers are in service at once,
@@ -53,16 +68,7 @@ def bare_mmc(events: int, servers: int = 20, seed: int = 1) -> tuple[int, float,
             env.process(customer(env, s))
 
     env.process(source(env))
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        t0, c0 = time.perf_counter(), time.process_time()
-        env.run()
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    finally:
-        if was:
-            gc.enable()
-    return env_event_count(env), wall, cpu
+    return _timed_run(env)
 
 
 def bare_mminf(events: int, in_system: float, seed: int = 1) -> tuple[int, float, float]:
@@ -84,16 +90,7 @@ def bare_mminf(events: int, in_system: float, seed: int = 1) -> tuple[int, float
             env.process(customer(env, s))
 
     env.process(source(env))
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        t0, c0 = time.perf_counter(), time.process_time()
-        env.run()
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    finally:
-        if was:
-            gc.enable()
-    return env_event_count(env), wall, cpu
+    return _timed_run(env)
 
 
 def _peak_rss_mb() -> float:
