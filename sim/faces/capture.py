@@ -67,7 +67,8 @@ class CaptureVariation:
         """Frontal, neutral, evenly lit, no accessories and no camera degradation."""
         zero = (0.0, 0.0)
         return cls(size=size, yaw_deg=zero, pitch_deg=zero, roll_deg=zero,
-                   face_width_px=(150.0, 150.0), offset_frac=0.0, light_azimuth_deg=zero,
+                   face_width_px=(min(150.0, 0.5 * min(size)),) * 2, offset_frac=0.0,
+                   light_azimuth_deg=zero,
                    light_elevation_deg=(15.0, 15.0), ambient=(0.5, 0.5), light_warmth=(0.3, 0.3),
                    exposure=(1.0, 1.0), smile=zero, brow_raise=zero, glasses_p=0.0, hat_p=0.0,
                    mask_p=0.0, motion_blur_p=0.0, defocus_sigma=zero, noise_sigma=zero,

@@ -140,9 +140,6 @@ class Identity:
     collar: str
     texture_seed: int
 
-    def describe(self) -> str:
-        return f"{self.key[1]} {self.skin_tone} {self.age_band} {self.sex_presentation}"
-
 
 def _check(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
