@@ -55,7 +55,7 @@ class Fall(_Model):
     repeat_m: float = Field(default=3.0, ge=0)  # one fall: later alerts this near are dropped
     repeat_s: float = Field(default=120.0, ge=0)
     upright_within_s: float = Field(default=15.0, gt=0)
-    upright_radius_m: float = Field(default=1.8, gt=0)
+    min_upright_samples: int = Field(default=5, ge=1)  # seen upright this often first
     static_m: float = Field(default=0.8, gt=0)
     # A body on the floor seen across the view is this wide; lying along the line of sight it
     # is foreshortened into a short blob like a half-hidden standing person, which is not taken.
@@ -67,6 +67,8 @@ class Loitering(_Model):
     zone_kinds: list[str] = Field(default_factory=lambda: [
         "immigration_hall", "baggage_reclaim", "corridor", "exit", "gate"])
     max_waiting_share: float = Field(default=0.3, ge=0, le=1)  # of the dwell spent in a queue
+    min_person_share: float = Field(default=0.7, ge=0, le=1)  # of the dwell looking like a person
+    min_wander_m: float = Field(default=0.5, ge=0)  # moved at least this far during the dwell
 
 
 class Counterflow(_Model):

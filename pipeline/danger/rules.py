@@ -88,35 +88,34 @@ def _repeated(history: list, xy, t: float, radius: float, window_s: float) -> bo
 
 
 class FallRule:
+    """A person going from upright to lying and staying there: one track (its own samples, so
+    a crowd around cannot stand in for the upright part) first upright, then a wide low blob
+    that stays put for ``lying_s``."""
+
     kind = "fall"
 
     def __init__(self, p: C.Fall = C.Fall()):
         self.p = p
-        self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def update(self, sc: Scene) -> list[Alert]:
-        for tr in sc.tracks:
-            if tr.seen and tr.samples[-1].kind == PERSON:
-                self._upright.append((sc.t, *tr.xy))
-        while self._upright and self._upright[0][0] < sc.t - self.p.upright_within_s - 60:
-            self._upright.popleft()
         out = []
         for tr in sc.tracks:
             if tr.root in self._done or tr.kind != LYING or not sc.shapely(tr):
                 continue
             if sc.geometry.in_service_area(tr.xy):  # half hidden by a counter, not lying
                 continue
-            lying = [s for s in tr.samples if s.kind == LYING]
+            samples = list(tr.samples)
+            first = next(i for i, q in enumerate(samples) if q.kind == LYING)
+            lying = [q for q in samples[first:] if q.kind == LYING]
             start = lying[0].t
-            if float(np.median([s.width_m for s in lying])) < self.p.min_width_m:
-                continue
             if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
                 continue
-            was_upright = any(s.kind == PERSON for s in tr.samples) or self._person_was_here(
-                tr.xy, start)
-            if not was_upright:
+            if float(np.median([q.width_m for q in lying])) < self.p.min_width_m:
+                continue
+            upright = [q for q in samples[:first] if q.kind == PERSON and start - q.t <= self.p.upright_within_s]
+            if len(upright) < self.p.min_upright_samples:
                 continue
             self._done.add(tr.root)
             if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -125,11 +124,6 @@ class FallRule:
             out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
                              int_box(tr.box), f"lying {sc.t - start:.0f} s"))
         return out
-
-    def _person_was_here(self, xy, start: float) -> bool:
-        r2 = self.p.upright_radius_m ** 2
-        return any(start - self.p.upright_within_s <= t <= start + 1.0
-                   and (x - xy[0]) ** 2 + (y - xy[1]) ** 2 <= r2 for t, x, y in self._upright)
 
 
 class LoiteringRule:
@@ -159,6 +153,15 @@ class LoiteringRule:
             samples = tr.recent(self.p.dwell_s, sc.t)[::5] or [tr.samples[-1]]
             waiting = sum(sc.geometry.in_waiting_area((s.x, s.y)) for s in samples)
             if waiting > self.p.max_waiting_share * len(samples):
+                continue
+            # A person lingering shifts about and looks like a person; a bag that passers-by
+            # merge with, or a patch of floor the background has not relearnt, does neither.
+            people = sum(s.kind in (PERSON, GROUP) for s in samples)
+            if people < self.p.min_person_share * len(samples):
+                continue
+            own = sc.t - tr.samples[0].t  # this id's part of the lineage
+            if own >= 0.5 * self.p.dwell_s and tr.displacement(
+                    self.p.dwell_s, sc.t) < self.p.min_wander_m:
                 continue
             self._done.add(tr.root)
             out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),

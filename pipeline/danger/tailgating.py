@@ -87,7 +87,10 @@ class TailgatingRule:
                        and w[1] not in in_lane.get(gi, ())]
             if not walkups:
                 continue  # came out after a stop (or unseen): a verified traveler
-            n = 2 if max(w[2] for w in walkups) >= self.p.pair_persons else 1
+            # Two people walk up as one blob, and pass as one: both sides of the gate must agree
+            # (a traveler leaving a neighbouring gate merges with the passer on one side only).
+            passing = float(np.median([q.persons for q in tr.recent(1.0, sc.t)]))
+            n = 2 if min(max(w[2] for w in walkups), passing) >= self.p.pair_persons else 1
             q = self._passages.setdefault(gi, deque())
             q.append((sc.t, tr.id, n, tr.box))
             while q and q[0][0] < sc.t - self.p.cycle_s:
