@@ -111,16 +111,6 @@ class SceneGeometry:
         return c is not None and bool(self._raster[2][c] & 2)
 
 
-def inside(points: np.ndarray, polygon) -> np.ndarray:
-    """Even-odd point-in-polygon for many points (N, 2) against one polygon."""
-    poly = np.asarray(polygon, float)
-    x, y = points[:, 0:1], points[:, 1:2]
-    x0, y0 = poly[:, 0], poly[:, 1]
-    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
-    crosses = (y0 > y) != (y1 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xc = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
-    return ((crosses & (x < xc)).sum(axis=1) % 2) == 1
 
 
 def lane_polygon(path, half_width: float) -> list[np.ndarray]:

@@ -17,10 +17,11 @@ import numpy as np
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.detect import PersonDetector, check_frame, make_detector
 from pipeline.danger.floor import FloorMap
-from pipeline.danger.geometry import SceneGeometry, inside, scene_from_scenario
+from pipeline.danger.geometry import SceneGeometry, scene_from_scenario
 from pipeline.danger.observe import BodyModel, DensityMap, Observation, Observer, occupancy_count
 from pipeline.danger.rules import Alert, Region, Scene, make_rules
 from pipeline.danger.track import Tracker, TrackerConfig
+from sim.positions import points_in_polygon as inside
 
 
 class StreamError(ValueError):
