@@ -55,7 +55,10 @@ class Fall(_Model):
     repeat_m: float = Field(default=3.0, ge=0)  # one fall: later alerts this near are dropped
     repeat_s: float = Field(default=120.0, ge=0)
     upright_within_s: float = Field(default=15.0, gt=0)
-    min_upright_samples: int = Field(default=5, ge=1)  # seen upright this often first
+    min_upright_samples: int = Field(default=5, ge=1)  # seen upright this often first ...
+    min_drop: float = Field(default=0.35, ge=0)  # ... and its head came down this share of a
+    # standing person's height; or, its track broken, someone stood this near that recently:
+    upright_radius_m: float = Field(default=1.8, gt=0)
     static_m: float = Field(default=0.8, gt=0)
     # A body on the floor seen across the view is this wide; lying along the line of sight it
     # is foreshortened into a short blob like a half-hidden standing person, which is not taken.

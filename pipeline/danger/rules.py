@@ -88,18 +88,29 @@ def _repeated(history: list, xy, t: float, radius: float, window_s: float) -> bo
 
 
 class FallRule:
-    """A person going from upright to lying and staying there: one track (its own samples, so
-    a crowd around cannot stand in for the upright part) first upright, then a wide low blob
-    that stays put for ``lying_s``."""
+    """A person going from upright to lying and staying there: a wide, low blob that stays put
+    for ``lying_s`` where someone stood moments before.
+
+    Best evidence is one track going from upright to lying with the top of its box dropping by
+    a good part of a person's height: when a standing person is only half hidden by someone in
+    front, the blob turns low and wide too, but its top (the head) stays where it was. When the
+    track broke in the tumble, a person seen standing on that spot moments before will do,
+    except in waiting areas, where someone always was."""
 
     kind = "fall"
 
     def __init__(self, p: C.Fall = C.Fall()):
         self.p = p
+        self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def update(self, sc: Scene) -> list[Alert]:
+        for tr in sc.tracks:
+            if tr.seen and tr.samples[-1].kind == PERSON:
+                self._upright.append((sc.t, *tr.xy))
+        while self._upright and self._upright[0][0] < sc.t - self.p.upright_within_s - 30:
+            self._upright.popleft()
         out = []
         for tr in sc.tracks:
             if tr.root in self._done or tr.kind != LYING or not sc.shapely(tr):
@@ -114,8 +125,14 @@ class FallRule:
                 continue
             if float(np.median([q.width_m for q in lying])) < self.p.min_width_m:
                 continue
-            upright = [q for q in samples[:first] if q.kind == PERSON and start - q.t <= self.p.upright_within_s]
-            if len(upright) < self.p.min_upright_samples:
+            upright = [q for q in samples[:first]
+                       if q.kind == PERSON and start - q.t <= self.p.upright_within_s]
+            if len(upright) >= self.p.min_upright_samples:
+                top_before = float(np.median([q.box[1] for q in upright[-5:]]))
+                top_now = float(np.median([q.box[1] for q in lying]))
+                if top_now - top_before < self.p.min_drop * lying[-1].person_px:
+                    continue  # the head did not come down: half hidden, not fallen
+            elif sc.geometry.in_waiting_area(tr.xy) or not self._person_was_here(tr.xy, start):
                 continue
             self._done.add(tr.root)
             if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -124,6 +141,11 @@ class FallRule:
             out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
                              int_box(tr.box), f"lying {sc.t - start:.0f} s"))
         return out
+
+    def _person_was_here(self, xy, start: float) -> bool:
+        r2 = self.p.upright_radius_m ** 2
+        return any(start - self.p.upright_within_s <= t <= start + 1.0
+                   and (x - xy[0]) ** 2 + (y - xy[1]) ** 2 <= r2 for t, x, y in self._upright)
 
 
 class LoiteringRule:
