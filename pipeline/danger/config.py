@@ -72,6 +72,7 @@ class Loitering(_Model):
     max_waiting_share: float = Field(default=0.3, ge=0, le=1)  # of the dwell spent in a queue
     min_person_share: float = Field(default=0.7, ge=0, le=1)  # of the dwell looking like a person
     min_wander_m: float = Field(default=0.5, ge=0)  # moved at least this far during the dwell
+    min_own_share: float = Field(default=0.3, ge=0, le=1)  # of the dwell tracked as one id
 
 
 class Counterflow(_Model):
@@ -87,6 +88,7 @@ class Tailgating(_Model):
     pass_depth_m: float = Field(default=0.8, gt=0)  # past the gate line this far = passed
     max_transit_s: float = Field(default=3.0, gt=0)  # from the gate line to pass_depth_m
     walkup_m: float = Field(default=1.0, gt=0)  # a straight run up one lane this long
+    min_walkup_mps: float = Field(default=0.5, ge=0)  # and still walking when last seen
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
     pair_persons: float = Field(default=1.7, gt=1)  # one blob this big walking up: two
     lane_margin_m: float = Field(default=0.1, ge=0)

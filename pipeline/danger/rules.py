@@ -181,8 +181,10 @@ class LoiteringRule:
             people = sum(s.kind in (PERSON, GROUP) for s in samples)
             if people < self.p.min_person_share * len(samples):
                 continue
-            own = sc.t - tr.samples[0].t  # this id's part of the lineage
-            if own >= 0.5 * self.p.dwell_s and tr.displacement(
+            # Lineages bridge short breaks, but where people come and go (a door) they can
+            # chain strangers into one long "dwell": the loiterer must be this id for a while.
+            own = sc.t - tr.samples[0].t
+            if own < self.p.min_own_share * self.p.dwell_s or tr.displacement(
                     self.p.dwell_s, sc.t) < self.p.min_wander_m:
                 continue
             self._done.add(tr.root)

@@ -38,6 +38,7 @@ class TailgatingRule:
         self._walkups: dict[int, deque[tuple[float, int, float]]] = {}
         # track id → (gate, start time, start along, persons) of its current run up one lane
         self._runs: dict[int, tuple[int, float, float, list[float]]] = {}
+        self._last_speed: dict[int, float] = {}  # track id → speed when last seen in a lane
         self._passages: dict[int, deque[tuple[float, int, int, tuple]]] = {}
         self._last_alert: dict[int, float] = {}
 
@@ -61,6 +62,9 @@ class TailgatingRule:
             self._walk_up(tr, gi, along, sc.t)
         in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over
         self._runs = {k: v for k, v in self._runs.items() if k in in_lanes}
+        if len(self._last_speed) > 2000:
+            live = {tr.id for tr in sc.tracks}
+            self._last_speed = {k: v for k, v in self._last_speed.items() if k in live}
         for tr, gi, along in seen:
             gate = gates[gi]
             key = (tr.root, gi)
@@ -81,10 +85,13 @@ class TailgatingRule:
             if v is not None and v > self.p.max_walk_mps:  # a merge or a split, not a walker
                 continue
             self._passed[tr.root] = sc.t
-            # Walk-ups into this gate moments ago, by someone not still standing before it.
+            # Walk-ups into this gate moments ago, by someone not still standing before it and
+            # still walking when last seen (a traveler hidden by the cabinets while standing
+            # for the transaction had stopped).
             walkups = [w for w in self._walkups.get(gi, ()) if
                        sc.t - self.p.max_transit_s - 1.0 <= w[0] <= sc.t - 0.4
-                       and w[1] not in in_lane.get(gi, ())]
+                       and w[1] not in in_lane.get(gi, ())
+                       and self._last_speed.get(w[1], 0.0) >= self.p.min_walkup_mps]
             if not walkups:
                 continue  # came out after a stop (or unseen): a verified traveler
             # Two people walk up as one blob, and pass as one: both sides of the gate must agree
@@ -114,6 +121,8 @@ class TailgatingRule:
 
     def _walk_up(self, tr, gi: int, along: float, t: float) -> None:
         """Follow a track's run straight up one lane; a long enough run is a walk-up."""
+        speed = tr.speed(1.0, t)
+        self._last_speed[tr.id] = 0.0 if speed is None else speed
         run = self._runs.get(tr.id)
         if run is None or run[0] != gi or along < run[2] - 0.3 or along > 0.5:
             run = (gi, t, along, [])
