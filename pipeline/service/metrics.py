@@ -35,6 +35,8 @@ class ServiceMetrics:
         self.rejected = Counter("airtwin_rejected", "Requests refused before the model",
                                 ["reason"], registry=r)
         self.templates = Gauge("airtwin_templates", "Enrolled templates held", registry=r)
+        self.purged = Counter("airtwin_templates_purged",
+                              "Templates dropped after the retention period", registry=r)
         self.outcomes = Counter("airtwin_outcomes", "Recognition outcomes by route",
                                 ["route", "outcome"], registry=r)
 

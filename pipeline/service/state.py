@@ -38,7 +38,8 @@ class ServiceState:
         self.metrics = metrics or ServiceMetrics()
         self.limits = ImageLimits(config.max_image_bytes, config.max_image_pixels)
         store_path = None if config.store_dir is None else config.store_dir / "templates.fernet"
-        self.store = TemplateStore(config.retention_s, store_path, config.template_key)
+        self.store = TemplateStore(config.retention_s, store_path, config.template_key,
+                                   on_purge=self._purged)
         self.audit = AuditLog(config.audit_log)
         self.batcher: MicroBatcher[np.ndarray, FaceTemplate] = MicroBatcher(
             recognizer.extract_batch, max_batch=config.max_batch,
@@ -48,6 +49,12 @@ class ServiceState:
         self.ready = False
         self.not_ready_reason = "models are loading"
         self.metrics.templates.set(len(self.store))
+
+    def _purged(self, n: int) -> None:
+        self.metrics.purged.inc(n)
+        store = getattr(self, "store", None)  # None while the store is still loading
+        if store is not None:
+            self.metrics.templates.set(len(store))
 
     def require_ready(self) -> None:
         if not self.ready:

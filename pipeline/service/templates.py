@@ -42,11 +42,14 @@ class Template:
 
 class TemplateStore:
     def __init__(self, retention_s: float, path: Path | None = None, key: bytes | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time,
+                 on_purge: Callable[[int], None] | None = None):
         if path is not None and key is None:
             raise TemplateStoreError(f"{path}: refusing to persist templates without an "
                                      f"encryption key")
         self.retention_s, self.path, self._clock = retention_s, path, clock
+        self._on_purge = on_purge  # told how many templates each retention purge dropped
+        self.purged = 0  # templates dropped for age since this store opened
         self._fernet = Fernet(key) if key is not None else None
         self._templates: dict[str, Template] = {}
         self._lock = threading.RLock()
@@ -99,6 +102,9 @@ class TemplateStore:
                 self._drop(k)
             if old:
                 self._changed()
+                self.purged += len(old)
+                if self._on_purge is not None:
+                    self._on_purge(len(old))
             return len(old)
 
     def search(self, probe: np.ndarray, model: str, k: int) -> tuple[list[Candidate], int]:

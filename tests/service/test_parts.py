@@ -107,9 +107,9 @@ def _unit(seed, d=16):
 
 
 def test_store_encrypts_persists_and_purges(tmp_path):
-    key, now = Fernet.generate_key(), [1000.0]
+    key, now, purges = Fernet.generate_key(), [1000.0], []
     path = tmp_path / "t.fernet"
-    store = TemplateStore(60, path, key, clock=lambda: now[0])
+    store = TemplateStore(60, path, key, clock=lambda: now[0], on_purge=purges.append)
     store.add("a", _unit(1), "m")
     now[0] += 30
     store.add("b", _unit(2), "m")
@@ -120,6 +120,7 @@ def test_store_encrypts_persists_and_purges(tmp_path):
     now[0] += 31  # a is 61 s old, b 31 s
     assert store.get("a") is None and store.get("b") is not None
     assert [t.template_id for t in read_store(path, key)] == ["b"]
+    assert purges == [1] and store.purged == 1  # what /metrics counts
     # A restart with the same key reads it back; another key cannot.
     assert [t.template_id for t in TemplateStore(60, path, key, clock=lambda: now[0]).templates()] == ["b"]
     with pytest.raises(TemplateStoreError, match="cannot be decrypted"):

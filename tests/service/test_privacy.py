@@ -93,6 +93,9 @@ def test_templates_are_purged_after_retention(tight_service, faces):
     assert "ret-1" not in held, "template still on disk well after its retention"
     r = verify(tight_service.url, "ret-1", faces.live[0])
     assert r.status_code == 404 and "retention" in r.json()["detail"]
+    metrics = httpx.get(f"{tight_service.url}/metrics", timeout=10).text
+    purged = [l for l in metrics.splitlines() if l.startswith("airtwin_templates_purged_total")]
+    assert purged and float(purged[0].split()[-1]) >= 1, purged
 
 
 def test_uncalibrated_service_uses_the_documented_fallback(tight_service, faces):
