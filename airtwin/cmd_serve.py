@@ -77,14 +77,24 @@ def serve(
 
 
 @app.command("audit-check")
-def audit_check(log: Path = typer.Argument(..., help="audit log (JSON lines)")) -> None:
-    """Verify an audit log's hash chain; exit 1 naming the first bad line if it is broken."""
-    from pipeline.service.audit import verify_chain
+def audit_check(log: Path = typer.Argument(..., help="audit log (JSON lines)"),
+                anchor: str = typer.Option(None, help="SEQ:HASH head printed by an earlier check "
+                                           "and kept elsewhere: also fail if that record is "
+                                           "gone or changed (catches lines cut off the end)")
+                ) -> None:
+    """Verify an audit log's hash chain; exit 1 naming the first bad line if it is broken. It
+    prints the head (SEQ:HASH): keep it outside the log's machine and pass it as --anchor."""
+    from pipeline.service.audit import parse_anchor, verify_chain
 
     if not log.is_file():
         typer.echo(f"{log}: no such file", err=True)
         raise typer.Exit(2)
-    check = verify_chain(log)
+    try:
+        kept = None if anchor is None else parse_anchor(anchor)
+    except ValueError as exc:
+        typer.echo(f"--anchor: {exc}", err=True)
+        raise typer.Exit(2)
+    check = verify_chain(log, kept)
     typer.echo(f"{log}: {check}")
     if not check.ok:
         raise typer.Exit(1)

@@ -2,7 +2,10 @@
 
 Each line is one record holding ``prev`` (the hash of the line before; 64 zeros for the first)
 and ``hash`` = SHA-256 of the record's canonical JSON without ``hash``. Changing, deleting or
-reordering a line breaks the chain at that line, which :func:`verify_chain` reports. Records
+reordering a line breaks the chain at that line, which :func:`verify_chain` reports. Cutting
+lines off the end leaves a shorter chain that still verifies; to catch that, keep the head
+(``seq:hash``, printed by ``airtwin audit-check``) somewhere the log's writer cannot reach and
+pass it back as an anchor: the check then fails unless that record is still there unchanged. Records
 name who was searched for what outcome (candidate ids and scores), never an image or a template.
 The log reopens where it left off, and refuses to extend a chain that does not verify.
 """
@@ -40,14 +43,39 @@ class ChainCheck:
     reason: str = ""
     last_hash: str = GENESIS
 
+    @property
+    def head(self) -> str:
+        """The anchor to keep elsewhere: ``seq:hash`` of the last verified record."""
+        return f"{self.records}:{self.last_hash}"
+
     def __str__(self) -> str:
         if self.ok:
-            return f"ok: {self.records} records, chain intact"
+            return f"ok: {self.records} records, chain intact (head {self.head})"
         return f"BROKEN at line {self.bad_line}: {self.reason} ({self.records} records verified)"
 
 
-def verify_chain(path: Path) -> ChainCheck:
-    """Walk the whole log; the first line whose hash or link does not hold is reported."""
+def parse_anchor(anchor: str) -> tuple[int, str]:
+    """``"SEQ:HASH"`` (as :attr:`ChainCheck.head` prints it) -> (seq, hash)."""
+    seq, sep, digest = anchor.partition(":")
+    if not sep or not seq.isdigit() or int(seq) < 1 or len(digest) != 64 \
+            or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"anchor {anchor!r} is not SEQ:HASH (a record number >= 1, a colon and "
+                         f"the record's 64 hex-digit SHA-256), as audit-check prints the head")
+    return int(seq), digest
+
+
+def verify_chain(path: Path, anchor: tuple[int, str] | None = None) -> ChainCheck:
+    """Walk the whole log; the first line whose hash or link does not hold is reported. With an
+    ``anchor`` (seq, hash) kept from an earlier check, the log must still hold that record."""
+    check = _walk(path, anchor)
+    if check.ok and anchor is not None and check.records < anchor[0]:
+        return ChainCheck(False, check.records, check.records + 1,
+                          f"the log ends at record {check.records} but the anchor names record "
+                          f"{anchor[0]}: records were cut off its end", check.last_hash)
+    return check
+
+
+def _walk(path: Path, anchor: tuple[int, str] | None) -> ChainCheck:
     prev, n = GENESIS, 0
     if not Path(path).exists():
         return ChainCheck(True, 0)
@@ -69,6 +97,9 @@ def verify_chain(path: Path) -> ChainCheck:
             if record_hash(rec) != rec["hash"]:
                 return ChainCheck(False, n, lineno, "content does not match its hash "
                                   "(the line was altered)", prev)
+            if anchor is not None and anchor[0] == n + 1 and rec["hash"] != anchor[1]:
+                return ChainCheck(False, n, lineno, "the record differs from the anchor kept "
+                                  "for it (the log was rewritten from here on)", prev)
             prev, n = rec["hash"], n + 1
     return ChainCheck(True, n, last_hash=prev)
 

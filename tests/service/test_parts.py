@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from cryptography.fernet import Fernet
 
-from pipeline.service.audit import AuditError, AuditLog, verify_chain
+from pipeline.service.audit import AuditError, AuditLog, parse_anchor, verify_chain
 from pipeline.service.batching import MicroBatcher
 from pipeline.service.bench import LoadPoint, throughput_at_p99
 from pipeline.service.config import ServiceConfig, ServiceConfigError, read_template_key
@@ -153,6 +153,30 @@ def test_audit_log_resumes_its_chain_and_refuses_a_broken_one(tmp_path):
         AuditLog(path)
     path.write_text(lines[0] + lines[1][:-1])  # a last line cut short
     assert verify_chain(path).reason == "last line is incomplete"
+
+
+def test_an_anchor_kept_elsewhere_catches_a_truncated_or_rewritten_tail(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, fsync=False)
+    for outcome in ("hit", "no_hit", "hit"):
+        log.append("identify", outcome=outcome)
+    head = verify_chain(path).head
+    anchor = parse_anchor(head)
+    assert anchor[0] == 3 and verify_chain(path, anchor).ok
+    log.append("identify", outcome="no_hit")  # the log grows past the anchor: still fine
+    assert verify_chain(path, anchor).ok
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:2]))  # the last two lines cut off: the chain alone holds
+    assert verify_chain(path).ok
+    cut = verify_chain(path, anchor)
+    assert not cut.ok and "cut off its end" in cut.reason and cut.records == 2
+    path.write_text("".join(lines[:2]))  # rewritten from record 3 on with a fresh chain
+    AuditLog(path, fsync=False).append("identify", outcome="no_hit")
+    forged = verify_chain(path, anchor)
+    assert not forged.ok and forged.bad_line == 3 and "anchor" in forged.reason
+    for bad in ("3", "x:" + "0" * 64, "3:abc", "0:" + "0" * 64):
+        with pytest.raises(ValueError, match="SEQ:HASH"):
+            parse_anchor(bad)
 
 
 # --- benchmark ---------------------------------------------------------------------------
