@@ -42,6 +42,7 @@ def test_no_image_is_stored(service, faces):
 
 
 def test_audit_chain_verifies_and_detects_tampering(service, faces, tmp_path):
+    enroll(service.url, "aud-1", faces.enrol[1])  # so identify has candidates to record
     for _ in range(2):
         assert identify(service.url, faces.live[1]).status_code == 200
     check = verify_chain(service.audit_log)
