@@ -79,3 +79,35 @@ def order_five(points: np.ndarray) -> np.ndarray:
     if p[3, 0] > p[4, 0]:
         p[[3, 4]] = p[[4, 3]]
     return p
+
+
+def umeyama_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 2x3 similarity transform (scale, rotation, shift) taking ``src`` to ``dst`` in the
+    least-squares sense, computed exactly as scikit-image's ``SimilarityTransform.estimate``
+    (Umeyama 1991) does, in the points' own dtype: insightface's ``norm_crop`` uses that, and the
+    int8 ArcFace recogniser moves by ~0.002 in cosine when one pixel of its crop is off by one,
+    so a closed form that differs in the last bits (as :func:`similarity_fit` does) is not
+    close enough. All NaN when the points do not fix a transform.
+    """
+    src, dst = np.asarray(src), np.asarray(dst)
+    src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
+    src_demean, dst_demean = src - src_mean, dst - dst_mean
+    a = dst_demean.T @ src_demean / src.shape[0]
+    d = np.ones(2, dtype=np.float64)
+    if np.linalg.det(a) < 0:
+        d[1] = -1
+    t = np.eye(3, dtype=np.float64)
+    u, s, v = np.linalg.svd(a)
+    rank = np.count_nonzero(s > s.max() * np.max(a.shape) * np.finfo(float).eps)
+    if rank == 0:
+        return np.full((2, 3), np.nan)
+    if rank == 1 and np.linalg.det(u) * np.linalg.det(v) > 0:
+        t[:2, :2] = u @ v
+    elif rank == 1:
+        t[:2, :2] = u @ np.diag([d[0], -1.0]) @ v
+    else:
+        t[:2, :2] = u @ np.diag(d) @ v
+    scale = 1.0 / src_demean.var(axis=0).sum() * (s @ d)
+    t[:2, 2] = dst_mean - scale * (t[:2, :2] @ src_mean.T)
+    t[:2, :2] *= scale
+    return t[:2]

@@ -2,25 +2,26 @@
 run by insightface 2.1 on onnxruntime (CPU, CUDA or TensorRT providers).
 
 Each role loads only its own file of the pack (see :mod:`pipeline.models` for how files are
-found). Alignment is insightface's ``norm_crop`` (a similarity transform of the 5 landmarks to
-the ArcFace reference, 112x112); the recogniser's ONNX session then runs all crops of a call in
-one batch, which is where a GPU earns its keep.
+found) with insightface's model_zoo, which also makes the ONNX sessions. The per-call work around
+those sessions is done here rather than by insightface's wrappers, which cost about 15% over the
+bare model calls on a CPU (issue 4): SCRFD's letterbox goes into a reused buffer through a lookup
+table, only anchors above the threshold are decoded, and alignment is a closed-form similarity
+fit of the 5 landmarks to the ArcFace reference (the arithmetic ``norm_crop`` runs through skimage).
+Results match insightface's ``SCRFD.detect`` and ``norm_crop``; tests/pipeline checks that.
+The recogniser's ONNX session runs all crops of a call in one batch, which is where a GPU earns
+its keep.
 """
 
 from __future__ import annotations
 
 import threading
-import warnings
 
+import cv2
 import numpy as np
 
-from pipeline.align import check_image
+from pipeline.align import ARCFACE_REF, check_image, umeyama_similarity
 from pipeline.models import DEFAULT_PACK, choose_providers, find_pack
 from pipeline.types import Detection, Embedding
-
-# insightface 2.1's norm_crop calls skimage's deprecated ``SimilarityTransform.estimate``
-# (works until skimage 2.2, which pyproject excludes); silence just that message.
-warnings.filterwarnings("ignore", message=r"`estimate` is deprecated", category=FutureWarning)
 
 
 def _load(path, providers: list[str], task: str):
@@ -50,6 +51,48 @@ def _active_provider(model) -> str:
     return model.session.get_providers()[0]
 
 
+def _blob_lut(mean: float, std: float) -> np.ndarray:
+    """Float32 input value per uint8 pixel value, computed as cv2.dnn.blobFromImage does."""
+    return (np.arange(256, dtype=np.float32) - np.float32(mean)) * np.float32(1.0 / std)
+
+
+def _anchor_centres(height: int, width: int, stride: int, num_anchors: int) -> np.ndarray:
+    """SCRFD's anchor centres for one feature map, in its order (row-major, anchors innermost)."""
+    xy = np.stack(np.mgrid[:height, :width][::-1], axis=-1).astype(np.float32)
+    xy = (xy * stride).reshape(-1, 2)
+    return np.repeat(xy, num_anchors, axis=0) if num_anchors > 1 else xy
+
+
+def _nms(dets: np.ndarray, thresh: float) -> np.ndarray:
+    """insightface's greedy NMS on score-sorted ``dets`` (x1, y1, x2, y2, score): its +1 pixel
+    box areas, a box suppressed when its IoU with a kept one is above ``thresh``."""
+    n = len(dets)
+    if n < 2:
+        return np.arange(n)
+    x1, y1, x2, y2 = dets[:, 0], dets[:, 1], dets[:, 2], dets[:, 3]
+    areas = (x2 - x1 + 1) * (y2 - y1 + 1)
+    if n > 1024:  # a pairwise matrix would be large: suppress row by row instead
+        keep, order = [], np.arange(n)
+        while order.size:
+            i, rest = order[0], order[1:]
+            keep.append(i)
+            w = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]) + 1)
+            h = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]) + 1)
+            inter = w * h
+            order = rest[inter / (areas[i] + areas[rest] - inter) <= thresh]
+        return np.asarray(keep)
+    w = np.maximum(0.0, np.minimum(x2[:, None], x2) - np.maximum(x1[:, None], x1) + 1)
+    h = np.maximum(0.0, np.minimum(y2[:, None], y2) - np.maximum(y1[:, None], y1) + 1)
+    inter = w * h
+    over = inter / (areas[:, None] + areas - inter) > thresh
+    keep, gone = [], np.zeros(n, bool)
+    for i in range(n):
+        if not gone[i]:
+            keep.append(i)
+            gone |= over[i]
+    return np.asarray(keep)
+
+
 class ScrfdDetector:
     """SCRFD face detector with 5 keypoints (the pack's det_*.onnx)."""
 
@@ -63,7 +106,10 @@ class ScrfdDetector:
         self.det_size, self.det_thresh = int(det_size), float(det_thresh)
         self.name = "scrfd"
         self._model = None
-        self._lock = threading.Lock()
+        self.session = None  # the ONNX session detect runs
+        self.input_wh = (self.det_size, self.det_size)
+        # Each thread letterboxes into its own input buffer, so detection needs no lock.
+        self._buffers = threading.local()
 
     def prepare(self) -> None:
         if self._model is not None:
@@ -73,6 +119,15 @@ class ScrfdDetector:
         # One explicit size: insightface 2.1 otherwise detects at two sizes (about 2x the time).
         model.prepare(-1 if _active_provider(model) == "CPUExecutionProvider" else 0,
                       input_size=(self.det_size, self.det_size), det_thresh=self.det_thresh)
+        # A graph with a fixed input size keeps it (insightface ignores input_size then).
+        width, height = self.input_wh = tuple(int(v) for v in model.input_size)
+        # The model's own session. (insightface 2.1's detect would build and run a fixed-shape
+        # copy of a dynamic-shape graph per input size, for CoreML; on the providers used here
+        # it runs no faster, and a second copy of the network is not loaded.)
+        self.session = model.session
+        self._lut = _blob_lut(model.input_mean, model.input_std)
+        self._centres = [_anchor_centres(height // s, width // s, s, model._num_anchors)
+                         for s in model._feat_stride_fpn]
         self.name = f"scrfd:{pack.detector.stem}"
         self._model = model
 
@@ -81,18 +136,84 @@ class ScrfdDetector:
         self.prepare()
         return _active_provider(self._model)
 
+    def letterbox(self, image: np.ndarray) -> tuple[np.ndarray, float]:
+        """SCRFD's input for ``image``: resized keeping its aspect ratio into the top left of the
+        network input, the rest zero pixels, as a (1, 3, H, W) float32 RGB blob; and the scale.
+
+        The array is this thread's buffer, overwritten by its next call.
+        """
+        self.prepare()
+        width, height = self.input_wh
+        h, w = image.shape[:2]
+        # SCRFD._detect_candidates' rounding: the side that fills is exact, the other truncated.
+        if h / w > height / width:
+            nh, nw = height, int(height / (h / w))
+        else:
+            nw, nh = width, int(width * (h / w))
+        buf = getattr(self._buffers, "blob", None)
+        if buf is None:
+            buf = self._buffers.blob = np.empty((1, 3, height, width), np.float32)
+            self._buffers.filled = None
+        if self._buffers.filled != (nh, nw):  # another letterbox than last time: new border
+            buf.fill(self._lut[0])
+            self._buffers.filled = (nh, nw)
+        resized = image if (nh, nw) == (h, w) else cv2.resize(image, (nw, nh))
+        for c, plane in enumerate(reversed(cv2.split(resized))):  # BGR -> RGB planes
+            cv2.LUT(plane, self._lut, dst=buf[0, c, :nh, :nw])
+        return buf, nh / h
+
     def detect(self, image: np.ndarray) -> list[Detection]:
         self.prepare()
         image = check_image(image)
-        # SCRFD keeps per-call state (its resolution session pool): one call at a time.
-        with self._lock:
-            boxes, kpss = self._model.detect(image, max_num=0)
+        m = self._model
+        blob, scale = self.letterbox(image)
+        outs = self.session.run(m.output_names, {m.input_name: blob})
+        dets, kpss = self._decode(outs, scale)
         out = []
-        for i in np.argsort(-boxes[:, 4]) if len(boxes) else []:
-            x1, y1, x2, y2, score = (float(v) for v in boxes[i])
-            lm = None if kpss is None else np.asarray(kpss[i], np.float32)
+        for i in range(len(dets)):
+            x1, y1, x2, y2, score = (float(v) for v in dets[i])
+            lm = None if kpss is None else kpss[i]
             out.append(Detection(box=(x1, y1, x2, y2), score=score, landmarks=lm))
         return out
+
+    def _decode(self, outs: list[np.ndarray], scale: float):
+        """Boxes (x1, y1, x2, y2, score) and (5, 2) keypoints in image pixels, best first, after
+        NMS: insightface's SCRFD.forward + detect, decoding only anchors above the threshold."""
+        m = self._model
+        fmc, scores, boxes, kpss = m.fmc, [], [], []
+        for idx, stride in enumerate(m._feat_stride_fpn):
+            heads = [outs[idx], outs[idx + fmc]] + ([outs[idx + 2 * fmc]] if m.use_kps else [])
+            if m.batched:
+                heads = [o[0] for o in heads]
+            score = heads[0].reshape(len(heads[0]), -1)[:, 0]
+            pos = np.flatnonzero(score >= self.det_thresh)
+            if not pos.size:
+                continue
+            centre = self._centres[idx][pos]
+            dist = heads[1][pos] * stride
+            scores.append(score[pos])
+            boxes.append(np.hstack([centre - dist[:, :2], centre + dist[:, 2:]]))
+            if m.use_kps:
+                kpss.append(centre[:, None, :] + (heads[2][pos] * stride).reshape(len(pos), -1, 2))
+        if not scores:
+            return np.empty((0, 5), np.float32), None
+        score = np.concatenate(scores)
+        order = np.argsort(-score, kind="stable")
+        dets = np.hstack([np.concatenate(boxes) / scale, score[:, None]])[order]
+        keep = _nms(dets, m.nms_thresh)
+        kps = (np.concatenate(kpss) / scale)[order][keep] if kpss else None
+        return dets[keep], kps
+
+
+def _arcface_reference(size: int) -> np.ndarray:
+    """The 5 reference points in a ``size`` crop, as insightface's ``estimate_norm`` places them."""
+    if size % 112 == 0:
+        return ARCFACE_REF * (size / 112.0)
+    if size % 128 == 0:
+        ref = ARCFACE_REF * (size / 128.0)
+        ref[:, 0] += 8.0 * size / 128.0
+        return ref
+    raise ValueError(f"ArcFace crops are a multiple of 112 or 128 px, got {size}")
 
 
 class ArcFaceEmbedder:
@@ -129,19 +250,18 @@ class ArcFaceEmbedder:
         return int(self._model.input_size[0])
 
     def align(self, image: np.ndarray, detections: list[Detection]) -> list[np.ndarray]:
-        from insightface.utils.face_align import norm_crop
-
+        """insightface's ``norm_crop`` without its skimage object: the least-squares similarity
+        transform of the 5 landmarks to the ArcFace reference, then a bilinear warp."""
         image = check_image(image)
         size = self.input_size
+        ref = _arcface_reference(size)
         crops = []
         for d in detections:
             if d.landmarks is None:
                 raise ValueError("the ArcFace embedder aligns by 5 landmarks; this detection "
                                  "has none (use a detector that returns them)")
-            with warnings.catch_warnings():  # see the filter at the top (pytest resets it)
-                warnings.simplefilter("ignore", FutureWarning)
-                crops.append(norm_crop(image, landmark=np.asarray(d.landmarks, np.float32),
-                                       image_size=size))
+            m = umeyama_similarity(np.asarray(d.landmarks, np.float32), ref)
+            crops.append(cv2.warpAffine(image, m, (size, size), borderValue=0.0))
         return crops
 
     def forward(self, blob: np.ndarray) -> np.ndarray:
@@ -150,8 +270,6 @@ class ArcFaceEmbedder:
         return m.session.run(m.output_names, {m.input_name: blob})[0]
 
     def preprocess(self, crops: list[np.ndarray]) -> np.ndarray:
-        import cv2
-
         m = self._model
         return cv2.dnn.blobFromImages(list(crops), 1.0 / m.input_std, m.input_size,
                                       (m.input_mean,) * 3, swapRB=True).astype(np.float32)
