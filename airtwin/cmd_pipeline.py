@@ -87,18 +87,25 @@ def calibrate(backend: str = typer.Option("dlib", help=BACKEND_HELP),
               lives: int = typer.Option(2, min=1, help="live captures per identity"),
               provider: str = typer.Option("auto", help="auto | cpu | cuda | tensorrt (insightface)"),
               out: Optional[Path] = typer.Option(None, help="calibration file (default: the user data folder)"),
+              ship: bool = typer.Option(False, "--ship", help="for maintainers: write the calibration "
+                                        "airtwin ships (pipeline/calibrations/), after a renderer "
+                                        "change; needs --n >= 200"),
               as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
     """Thresholds at FMR 1e-3 and 1e-4 from synthetic genuine and impostor scores, saved and
     then used by default (live mode, profile, serve)."""
     from dataclasses import asdict
 
-    from pipeline.calibration import calibrate as run_calibration, save_calibration
+    from pipeline.calibration import calibrate as run_calibration, save_calibration, shipped_path
 
+    if ship and (out is not None or n < 200):
+        typer.echo("--ship writes pipeline/calibrations/ itself (no --out) and needs --n >= 200",
+                   err=True)
+        raise typer.Exit(2)
     with _errors():
         rec = _recognizer(backend, model_dir, provider)
         with _progress(f"calibrating {backend} (render, then score)", 2 * n, as_json) as step:
             cal = run_calibration(rec, backend, n_identities=n, lives=lives, progress=step)
-        path = save_calibration(cal, out)
+        path = save_calibration(cal, shipped_path(backend, cal.model) if ship else out)
     if as_json:
         _echo_json({"file": str(path), **asdict(cal)})
         return
@@ -216,6 +223,7 @@ def bench_pipeline(backend: str = typer.Option("dlib", help=BACKEND_HELP),
     result = {"backend": backend, "model": rec.model, "detector": rec.detector.name,
               "provider": provider_used, "onnxruntime_providers": ort.get_available_providers(),
               "cpu_count": os.cpu_count(), "latency": lat, "batch_sweep": sweep,
+              "embedder_faces_per_call": getattr(rec.embedder, "batch_limit", None),
               "memory_bandwidth_gb_s": bw / 1e9, "search": search}
     if as_json:
         _echo_json(result)
@@ -228,6 +236,10 @@ def bench_pipeline(backend: str = typer.Option("dlib", help=BACKEND_HELP),
                f"(target <= {lat['overhead_target']:.2f}x)")
     _table(f"embedder batch sweep on {provider_used}", ["batch", "faces/s", "p50 ms", "p99 ms"],
            [[r["batch"], r["faces_per_s"], r["p50_ms"], r["p99_ms"]] for r in sweep])
+    if result["embedder_faces_per_call"] == 1:
+        typer.echo("the recogniser is dynamically quantised: it runs one face per model call (a "
+                   "batched template would depend on its batch mates), so batches gain nothing; "
+                   "size GPUs with an fp32/fp16 recogniser")
     _table(f"1:N exact search (numpy, {search[0]['dtype'] if search else ''}); memory bandwidth "
            f"{bw / 1e9:.1f} GB/s (copy)", ["templates", "dim", "MB", "search ms",
                                             "batched ms/probe", "bound ms", "x bound"],

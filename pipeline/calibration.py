@@ -8,12 +8,18 @@ is a JSON file per backend and model under the user data folder
 ``~/.local/share/airtwin/calibration``). Verification uses the FMR 1e-3 threshold by default:
 Frontex's e-gate best practice asks for FMR <= 0.1 % at FNMR <= 5 %.
 
-Without a calibration file, :func:`operating_point` falls back to a documented per-model
-threshold and says so (``calibrated=False``); no threshold is baked in anywhere else.
+Where no calibration was saved, the one shipped with airtwin (``pipeline/calibrations/``, made
+with ``airtwin calibrate --ship`` on this renderer at the default seed) is used, so a fresh
+install decides at a measured threshold; an explicit ``$AIRTWIN_CALIBRATION_DIR`` is the only
+folder looked in. Each calibration records a fingerprint of the renderer (``sim/faces``) it was
+measured on; a test fails when the shipped one no longer matches. With no calibration at all,
+:func:`operating_point` falls back to a documented per-model threshold and says so
+(``calibrated=False``); no threshold is baked in anywhere else.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -51,9 +57,31 @@ def calibration_dir() -> Path:
     return Path(base) / "airtwin" / "calibration"
 
 
-def calibration_path(backend: str, model: str) -> Path:
+SHIPPED_DIR = Path(__file__).with_name("calibrations")
+
+
+def _file_name(backend: str, model: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", model).strip("_")
-    return calibration_dir() / f"{backend}-{slug}.json"
+    return f"{backend}-{slug}.json"
+
+
+def calibration_path(backend: str, model: str) -> Path:
+    return calibration_dir() / _file_name(backend, model)
+
+
+def shipped_path(backend: str, model: str) -> Path:
+    return SHIPPED_DIR / _file_name(backend, model)
+
+
+def renderer_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of the face renderer's sources: the scores a calibration
+    measured hold for these faces only."""
+    import sim.faces
+
+    h = hashlib.sha256()
+    for f in sorted(Path(sim.faces.__file__).parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def fmr_key(fmr: float) -> str:
@@ -76,6 +104,7 @@ class Calibration:
     seed: int
     summary: dict = field(default_factory=dict)  # d', EER, score means (pipeline.metrics)
     created: str = ""
+    renderer: str = ""  # renderer_fingerprint() of the faces it was measured on
 
     def threshold(self, fmr: float = DEFAULT_FMR) -> float:
         try:
@@ -184,7 +213,8 @@ def calibrate(recognizer, backend: str, n_identities: int = 200, lives: int = LI
         metric=recognizer.metric, thresholds=thresholds, fnmr=fnmr, fmr_observed=fmr_obs,
         n_identities=n_identities, n_genuine=int(len(s.genuine)),
         n_impostor=int(len(s.impostor)), fta_rate=s.n_fta / n_captures, seed=seed,
-        summary=summary, created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        summary=summary, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        renderer=renderer_fingerprint())
 
 
 def write_json_atomic(path: Path, data: dict) -> Path:
@@ -221,8 +251,15 @@ def read_calibration(path: str | Path) -> Calibration:
 
 def operating_point(backend: str, model: str, fmr: float = DEFAULT_FMR,
                     path: str | Path | None = None) -> OperatingPoint:
-    """The threshold to decide with: the saved calibration's, else the marked fallback."""
+    """The threshold to decide with: the given or saved calibration's, else the shipped one's
+    (only while ``$AIRTWIN_CALIBRATION_DIR`` is unset), else the marked fallback."""
     path = Path(path) if path else calibration_path(backend, model)
+    if not path.is_file() and not os.environ.get("AIRTWIN_CALIBRATION_DIR") \
+            and shipped_path(backend, model).is_file():
+        cal = read_calibration(shipped_path(backend, model))
+        return OperatingPoint(cal.threshold(fmr), fmr, True,
+                              f"{shipped_path(backend, model)} (shipped; `airtwin calibrate` "
+                              f"saves your own to {path})")
     if path.is_file():
         cal = read_calibration(path)
         if cal.model != model:

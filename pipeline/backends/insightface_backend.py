@@ -216,8 +216,23 @@ def _arcface_reference(size: int) -> np.ndarray:
     raise ValueError(f"ArcFace crops are a multiple of 112 or 128 px, got {size}")
 
 
+def dynamically_quantised(path) -> bool:
+    """Whether an ONNX graph quantises its activations at run time (DynamicQuantizeLinear):
+    its scale then comes from the whole batch, so a face's template would depend on the other
+    faces it shares a batch with."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return any(n.op_type == "DynamicQuantizeLinear" for n in graph.node)
+
+
 class ArcFaceEmbedder:
-    """ArcFace recogniser (the pack's w600k_*.onnx), 512-d, L2-normalised, batched."""
+    """ArcFace recogniser (the pack's w600k_*.onnx), 512-d, L2-normalised, batched.
+
+    A dynamically quantised recogniser (such as w600k_mbf_int8) runs one face per call: with
+    batches, a traveler's template would change with whoever else was in the batch (cosine
+    0.986-0.995 to the same face alone, measured), which no border system may allow.
+    """
 
     def __init__(self, model_dir: str | None = None, pack: str = DEFAULT_PACK,
                  provider: str = "auto", max_batch: int = 64):
@@ -225,6 +240,7 @@ class ArcFaceEmbedder:
             raise ValueError(f"max_batch must be >= 1, got {max_batch}")
         self.model_dir, self.pack, self.provider = model_dir, pack, provider
         self.max_batch = int(max_batch)
+        self.batch_limit = self.max_batch  # 1 for a dynamically quantised model (prepare)
         self.name = "arcface"
         self.dim = 512
         self._model = None
@@ -235,6 +251,7 @@ class ArcFaceEmbedder:
         pack = find_pack(self.model_dir, self.pack)
         model = _load(pack.recogniser, choose_providers(self.provider), "recognition")
         self.name = f"arcface:{pack.recogniser_name}"
+        self.batch_limit = 1 if dynamically_quantised(pack.recogniser) else self.max_batch
         dim = model.output_shape[-1]
         self.dim = int(dim) if isinstance(dim, int) else 512
         self._model = model
@@ -278,8 +295,9 @@ class ArcFaceEmbedder:
         self.prepare()
         if not crops:
             return []
-        parts = [self.forward(self.preprocess(crops[i:i + self.max_batch]))
-                 for i in range(0, len(crops), self.max_batch)]
+        step = self.batch_limit
+        parts = [self.forward(self.preprocess(crops[i:i + step]))
+                 for i in range(0, len(crops), step)]
         vecs = np.concatenate(parts).astype(np.float32).reshape(len(crops), -1)
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return [Embedding(vector=v, model=self.name) for v in vecs]

@@ -165,3 +165,19 @@ def test_umeyama_is_skimages_similarity_estimate():
             warnings.simplefilter("ignore", FutureWarning)
             t.estimate(src, ARCFACE_REF)
         np.testing.assert_array_equal(umeyama_similarity(src, ARCFACE_REF), t.params[:2])
+
+
+def test_a_template_does_not_depend_on_its_batch_mates(insightface_recognizer, captures):
+    """The int8 recogniser quantises activations per call: batched, a face's template would
+    move with the other faces in the batch. The backend runs such a model one face a call."""
+    from pipeline.backends.insightface_backend import dynamically_quantised
+
+    emb = insightface_recognizer.embedder
+    crops = [emb.align(im, [insightface_recognizer.detector.detect(im)[0]])[0]
+             for im in captures[:5]]
+    alone = np.stack([emb.embed_aligned([c])[0].vector for c in crops])
+    together = np.stack([e.vector for e in emb.embed_aligned(crops)])
+    reversed_ = np.stack([e.vector for e in emb.embed_aligned(crops[::-1])])[::-1]
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    np.testing.assert_allclose(reversed_, alone, atol=1e-6)
+    assert dynamically_quantised(emb._model.model_file) == (emb.batch_limit == 1)
