@@ -45,8 +45,10 @@ class CaptureVariation:
     roll_deg: Range = (-6.0, 6.0)
     face_width_px: Range = (110.0, 160.0)
     offset_frac: float = 0.08  # face centre jitter, fraction of the frame size
-    light_azimuth_deg: Range = (-40.0, 40.0)
-    light_elevation_deg: Range = (5.0, 45.0)
+    # The gate's own light panels flank the camera, so the key light stays within about 30
+    # degrees of its axis and below steep overhead angles; the hall's ceiling is the ambient.
+    light_azimuth_deg: Range = (-30.0, 30.0)
+    light_elevation_deg: Range = (5.0, 35.0)
     ambient: Range = (0.38, 0.6)
     light_warmth: Range = (0.0, 1.0)  # 0 cool daylight .. 1 warm tungsten
     exposure: Range = (0.85, 1.15)

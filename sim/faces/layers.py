@@ -274,7 +274,7 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
 
 
 SIDE_SHADE = 0.45
-WARP_UNITS = 0.055  # typical displacement of the identity's random warp, face units
+WARP_UNITS = 0.07  # typical displacement of the identity's random warp, face units
 
 
 def _warp(g: Grid, layers: np.ndarray, points: tuple[np.ndarray, ...], rng

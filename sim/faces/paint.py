@@ -102,7 +102,9 @@ def _brow(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndar
     thick = idt.brow_thickness * (1.2 - 0.5 * t) * np.sqrt(np.clip(1 - t ** 2.5, 0, 1))
     thick = thick * np.sqrt(np.clip(t * 10, 0, 1))
     inside = g.soft(thick / 2 - np.abs(g.V - yc)) * (t > 0) * (t < 1)
-    hairs = np.clip(0.8 + 0.25 * strands(rng, g.U.shape, 7, 20.0 if side > 0 else 160.0), 0, 1)
+    # Brow hairs overlap: the core of a brow hides most of the skin under it, so brows read
+    # against dark skin as well as against light.
+    hairs = np.clip(0.92 + 0.25 * strands(rng, g.U.shape, 7, 20.0 if side > 0 else 160.0), 0, 1)
     colour = np.asarray(idt.hair_bgr, np.float32) * (0.5 + 0.3 * idt.grey)
     return mix(albedo, colour, inside * hairs * idt.brow_density)
 

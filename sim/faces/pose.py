@@ -19,6 +19,27 @@ from sim.faces.geometry import U_RANGE, V_RANGE
 from sim.faces.layers import HeadLayers
 
 
+# Share (as an exponent) of the full correction to ``face_luma`` that face-priority auto
+# exposure applies: 1 would give every face the same brightness, 0 meters the scene. E-gate
+# cameras expose for the face, so a dark face is lifted most of the way, keeping its eyes,
+# brows and lips well above the sensor's noise and the JPEG quantiser, yet still reads darker
+# than a light one.
+FACE_METERING = 0.8
+
+
+def _tone_curve(level: np.ndarray, knee: float = 200.0) -> np.ndarray:
+    """A camera's tone curve: linear up to ``knee``, then a shoulder that approaches 255."""
+    top = 255.0 - knee
+    rolled = knee + top * (1 - np.exp(-(level - knee) / top))
+    return np.clip(np.where(level > knee, rolled, level), 0, 255).round().astype(np.uint8)
+
+
+# Shading is quantised at 1/HEADROOM scale, so levels up to HEADROOM x white survive to the
+# tone curve's shoulder instead of clipping: white hair and shirts keep their texture.
+HEADROOM = 1.5
+_TONE = _tone_curve(np.arange(256, dtype=np.float64) * HEADROOM)
+
+
 @dataclass(frozen=True)
 class Pose:
     yaw: float = 0.0  # degrees, positive turns the face towards the image right
@@ -105,8 +126,9 @@ def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
     """(H, W, 4) uint8 BGRA of the sprite lit as posed (straight colour, expression applied).
 
     With ``face_luma`` (0..255) the camera meters on the face, as e-gate and passport cameras
-    do: the gain moves the face's mean luminance towards that level, then ``exposure`` scales
-    it.
+    do: the gain moves the face's mean luminance most of the way to that level
+    (``FACE_METERING``), then ``exposure`` scales it. Levels go through the camera's tone
+    curve, which rolls highlights off rather than clipping them.
     """
     r = _rotation(pose)
     ldir = np.asarray(light_dir, np.float64)
@@ -130,13 +152,12 @@ def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
     shine = cv2.resize(shine, (w, h), interpolation=cv2.INTER_LINEAR)
     if face_luma is not None:
         lit = float(light.ravel()[L.face_px].mean()) * L.face_luma * float(np.mean(light_bgr))
-        # Half-way metering (square root of the full correction): dark skin is lifted, as
-        # auto exposure does, without every face ending up the same brightness.
-        exposure *= float(np.clip(face_luma / (255.0 * max(lit, 1e-3)), 0.5, 4.0)) ** 0.5
-    gain = tuple(float(c) * 255.0 * exposure for c in light_bgr) + (0.0,)
+        correction = float(np.clip(face_luma / (255.0 * max(lit, 1e-3)), 0.5, 4.0))
+        exposure *= correction ** FACE_METERING
+    gain = tuple(float(c) * (255.0 / HEADROOM) * exposure for c in light_bgr) + (0.0,)
     col = cv2.multiply(L.albedo, cv2.merge([light, light, light]))
     col = cv2.add(col, cv2.merge([shine, shine, shine]))
-    bgr = cv2.convertScaleAbs(cv2.multiply(col, gain))
+    bgr = cv2.LUT(cv2.convertScaleAbs(cv2.multiply(col, gain)), _TONE)
     out = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
     out[..., 3] = L.alpha_u8
     _express(out, L, pose)

@@ -116,6 +116,35 @@ def test_yaw_turns_the_nose_towards_its_sign():
         assert np.sign(cap.landmarks[2, 0] - mid_eyes) == np.sign(y)
 
 
+def _cheek_luma(cap: FaceCapture) -> float:
+    (rx, ry), (lx, _) = cap.landmarks[:2]
+    my = float(cap.landmarks[3:, 1].mean())
+    grey = cv2.cvtColor(cap.image, cv2.COLOR_BGR2GRAY)
+    return float(np.median(grey[int(ry + 0.25 * (my - ry)):int(my - 0.3 * (my - ry)),
+                                int(rx):int(lx)]))
+
+
+def test_camera_meters_on_the_face():
+    # Face-priority exposure lifts a dark face most of the way, but not all: it still reads
+    # darker than a light one under the same light.
+    bare = CaptureVariation.none()
+    luma = {t: np.mean([_cheek_luma(render_live(make_identity((21, i), skin_tone=t),
+                                                np.random.default_rng(0), bare))
+                        for i in range(4)]) for t in ("I-II", "V-VI")}
+    assert 0.75 * luma["I-II"] < luma["V-VI"] < luma["I-II"] - 8, luma
+
+
+def test_tone_curve_rolls_off_highlights_instead_of_clipping():
+    from sim.faces.pose import _TONE, HEADROOM
+
+    level = np.arange(256) * HEADROOM
+    assert (np.diff(_TONE.astype(int)) >= 0).all()
+    linear = level <= 200
+    assert np.abs(_TONE[linear] - level[linear]).max() <= 0.5
+    # Up to HEADROOM x white there is still gradation, and nothing lands on 255.
+    assert _TONE[-1] < 255 and _TONE[-1] - _TONE[-40] >= 2
+
+
 def test_accessories_change_pixels_not_ground_truth():
     idt = make_identity((0, 3))
     bare = CaptureVariation.none()
