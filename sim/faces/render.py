@@ -39,17 +39,23 @@ def _check_size(name: str, size, lo: int = 64, hi: int = 4096) -> tuple[int, int
 
 @lru_cache(maxsize=64)
 def _background(size: tuple[int, int], seed: int) -> np.ndarray:
-    """An e-gate interior behind the traveler: a lit wall with a few vertical panels."""
+    """An e-gate interior behind the traveler: a lit wall with a few vertical panels.
+
+    The wall is a vertical ramp times a row of panels, so it is blurred as two 1-D profiles
+    (a Gaussian blur is separable) and multiplied out once: a fraction of a full 2-D blur.
+    """
     w, h = size
     rng = np.random.default_rng([seed, 99])
     base = rng.uniform(90, 220) * (1 + rng.normal(0, 0.08, 3))
-    ramp = np.linspace(1 + rng.uniform(-0.2, 0.2), 1, h, dtype=np.float32)[:, None, None]
-    img = np.ones((h, w, 3), np.float32) * base.astype(np.float32) * ramp
+    ramp = np.linspace(1 + rng.uniform(-0.2, 0.2), 1, h, dtype=np.float32)
+    panels = np.ones(w, np.float32)
     for _ in range(int(rng.integers(1, 5))):
         x0 = int(rng.integers(0, w))
         bw = int(rng.integers(w // 40, w // 5))
-        img[:, x0:x0 + bw] *= rng.uniform(0.6, 1.25)
-    img = cv2.GaussianBlur(img, (0, 0), 2.0)
+        panels[x0:x0 + bw] *= rng.uniform(0.6, 1.25)
+    ramp = cv2.GaussianBlur(ramp[:, None], (1, 0), 0, sigmaY=2.0)[:, 0]
+    panels = cv2.GaussianBlur(panels[None, :], (0, 1), 2.0, sigmaY=0)[0]
+    img = (ramp[:, None, None] * panels[None, :, None]) * base.astype(np.float32)
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
