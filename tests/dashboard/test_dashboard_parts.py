@@ -221,11 +221,13 @@ def test_audit_figures_and_metrics_from_the_service_code(tmp_path):
 
     m = ServiceMetrics()
     m.templates.set(4)
+    m.purged.inc(3)  # what the template store reports after a retention purge
     values = measures_ops.metric_values(m.exposition()[0].decode())
     assert measures_ops.privacy_from_metrics(values) == {"templates_held": 4.0,
-                                                         "retention_purges": None}
-    assert measures_ops.privacy_from_metrics({"airtwin_purged_total": 2.0})[
-        "retention_purges"] == 2.0
+                                                         "retention_purges": 3.0}
+    # A service that exports no purge count (an older one) shows "not available", not 0.
+    assert measures_ops.privacy_from_metrics({"airtwin_templates": 4.0}) == {
+        "templates_held": 4.0, "retention_purges": None}
 
 
 # --- figures --------------------------------------------------------------------------------
