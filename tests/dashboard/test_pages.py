@@ -157,10 +157,13 @@ def test_engineer_shows_load_test_capacity_and_gpu_plan(browser, dashboard, resu
 
 
 def test_stakeholder_shows_headline_privacy_and_renders_a_frame(browser, dashboard, results):
+    head = _head(results)
+    arrived = measures.fmt(head["travelers_arrived"]["mean"], "pax")
     page = open_page(browser, dashboard.url + "/stakeholder", "Privacy")
+    page.get_by_text(arrived).first.wait_for(timeout=60_000)  # metrics paint after the headers
+    wait_idle(page)
     _assert_clean(page)
     text = _text(page)
-    head = _head(results)
     assert measures.fmt(head["travelers_arrived"]["mean"], "pax") in text
     assert measures.fmt(head["immigration_wait_p95_s"]["mean"], "s") in text
     t = pd.read_parquet(results / "runs" / "peak" / "travelers.parquet")
