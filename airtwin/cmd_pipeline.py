@@ -4,7 +4,6 @@ bench faces. Heavy imports happen inside each command."""
 from __future__ import annotations
 
 import json
-import math
 import os
 from contextlib import contextmanager
 from pathlib import Path

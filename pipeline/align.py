@@ -34,21 +34,6 @@ def check_image(image: np.ndarray, min_side: int = 16) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def similarity_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Least-squares similarity transform (scale, rotation, shift) taking ``src`` to ``dst``.
-
-    Returns a 2x3 matrix. Umeyama's closed form; used to place points a model does not give.
-    """
-    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    ms, md = src.mean(0), dst.mean(0)
-    s0, d0 = src - ms, dst - md
-    # Complex-number form of the 2-D similarity: d ≈ a * s with a = scale * e^{i theta}.
-    sc, dc = s0[:, 0] + 1j * s0[:, 1], d0[:, 0] + 1j * d0[:, 1]
-    a = np.vdot(sc, dc) / max(np.vdot(sc, sc).real, 1e-12)
-    rot = np.array([[a.real, -a.imag], [a.imag, a.real]])
-    return np.hstack([rot, (md - rot @ ms)[:, None]])
-
-
 def apply_affine(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
     pts = np.asarray(pts, np.float64)
     return (pts @ m[:, :2].T + m[:, 2]).astype(np.float32)
@@ -66,7 +51,8 @@ def five_from_dlib(parts: np.ndarray) -> np.ndarray:
     eye_a, eye_b = parts[0:2].mean(0), parts[2:4].mean(0)
     left, right = (eye_a, eye_b) if eye_a[0] <= eye_b[0] else (eye_b, eye_a)
     nose = parts[4]
-    m = similarity_fit(ARCFACE_REF[:3], np.stack([left, right, nose]))
+    m = umeyama_similarity(ARCFACE_REF[:3].astype(np.float64),
+                           np.stack([left, right, nose]).astype(np.float64))
     mouth = apply_affine(m, ARCFACE_REF[3:])
     return np.vstack([left, right, nose, mouth]).astype(np.float32)
 
@@ -86,8 +72,8 @@ def umeyama_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     least-squares sense, computed exactly as scikit-image's ``SimilarityTransform.estimate``
     (Umeyama 1991) does, in the points' own dtype: insightface's ``norm_crop`` uses that, and the
     int8 ArcFace recogniser moves by ~0.002 in cosine when one pixel of its crop is off by one,
-    so a closed form that differs in the last bits (as :func:`similarity_fit` does) is not
-    close enough. All NaN when the points do not fix a transform.
+    so a closed form that differs in the last bits is not close enough. All NaN when the points
+    do not fix a transform.
     """
     src, dst = np.asarray(src), np.asarray(dst)
     src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)

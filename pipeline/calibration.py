@@ -254,18 +254,17 @@ def operating_point(backend: str, model: str, fmr: float = DEFAULT_FMR,
     """The threshold to decide with: the given or saved calibration's, else the shipped one's
     (only while ``$AIRTWIN_CALIBRATION_DIR`` is unset), else the marked fallback."""
     path = Path(path) if path else calibration_path(backend, model)
+    source = str(path)
     if not path.is_file() and not os.environ.get("AIRTWIN_CALIBRATION_DIR") \
             and shipped_path(backend, model).is_file():
-        cal = read_calibration(shipped_path(backend, model))
-        return OperatingPoint(cal.threshold(fmr), fmr, True,
-                              f"{shipped_path(backend, model)} (shipped; `airtwin calibrate` "
-                              f"saves your own to {path})")
+        source = f"{shipped_path(backend, model)} (shipped; `airtwin calibrate` saves your own to {path})"
+        path = shipped_path(backend, model)
     if path.is_file():
         cal = read_calibration(path)
         if cal.model != model:
             raise CalibrationError(f"{path}: calibrated for model {cal.model!r}, not {model!r}; "
                                    f"run `airtwin calibrate --backend {backend}` for this model")
-        return OperatingPoint(cal.threshold(fmr), fmr, True, str(path))
+        return OperatingPoint(cal.threshold(fmr), fmr, True, source)
     if backend not in FALLBACK_THRESHOLDS:
         raise CalibrationError(f"no calibration for {backend}/{model} at {path} and no fallback "
                                f"for backend {backend!r}: run `airtwin calibrate --backend {backend}`")

@@ -66,31 +66,17 @@ def _anchor_centres(height: int, width: int, stride: int, num_anchors: int) -> n
 def _nms(dets: np.ndarray, thresh: float) -> np.ndarray:
     """insightface's greedy NMS on score-sorted ``dets`` (x1, y1, x2, y2, score): its +1 pixel
     box areas, a box suppressed when its IoU with a kept one is above ``thresh``."""
-    n = len(dets)
-    if n < 2:
-        return np.arange(n)
     x1, y1, x2, y2 = dets[:, 0], dets[:, 1], dets[:, 2], dets[:, 3]
     areas = (x2 - x1 + 1) * (y2 - y1 + 1)
-    if n > 1024:  # a pairwise matrix would be large: suppress row by row instead
-        keep, order = [], np.arange(n)
-        while order.size:
-            i, rest = order[0], order[1:]
-            keep.append(i)
-            w = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]) + 1)
-            h = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]) + 1)
-            inter = w * h
-            order = rest[inter / (areas[i] + areas[rest] - inter) <= thresh]
-        return np.asarray(keep)
-    w = np.maximum(0.0, np.minimum(x2[:, None], x2) - np.maximum(x1[:, None], x1) + 1)
-    h = np.maximum(0.0, np.minimum(y2[:, None], y2) - np.maximum(y1[:, None], y1) + 1)
-    inter = w * h
-    over = inter / (areas[:, None] + areas - inter) > thresh
-    keep, gone = [], np.zeros(n, bool)
-    for i in range(n):
-        if not gone[i]:
-            keep.append(i)
-            gone |= over[i]
-    return np.asarray(keep)
+    keep, order = [], np.arange(len(dets))
+    while order.size:
+        i, rest = order[0], order[1:]
+        keep.append(i)
+        w = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]) + 1)
+        h = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]) + 1)
+        inter = w * h
+        order = rest[inter / (areas[i] + areas[rest] - inter) <= thresh]
+    return np.asarray(keep, dtype=np.intp)
 
 
 class ScrfdDetector:

@@ -111,8 +111,6 @@ class SceneGeometry:
         return c is not None and bool(self._raster[2][c] & 2)
 
 
-
-
 def lane_polygon(path, half_width: float) -> list[np.ndarray]:
     """Rectangles around each segment of a polyline (one polygon per segment)."""
     pts = np.asarray(path, float)

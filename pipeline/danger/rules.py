@@ -20,8 +20,6 @@ from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
 from pipeline.danger.track import Track
 
-__all__ = ["KINDS", "RULES", "Alert", "Region", "Scene", "make_rules"]
-
 KINDS = ("overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
          "tailgating")
 

@@ -19,7 +19,8 @@ from pipeline.danger.detect import PersonDetector, check_frame, make_detector
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry, scene_from_scenario
 from pipeline.danger.observe import BodyModel, DensityMap, Observation, Observer, occupancy_count
-from pipeline.danger.rules import Alert, Region, Scene, make_rules
+from pipeline.danger.rules import make_rules
+from pipeline.danger.scene import Alert, Region, Scene
 from pipeline.danger.track import Tracker, TrackerConfig
 from sim.positions import points_in_polygon as inside
 

@@ -9,9 +9,9 @@ from collections import deque
 import numpy as np
 
 from pipeline.danger import config as C
+from pipeline.danger.geometry import Gate
 from pipeline.danger.observe import GROUP, PERSON
 from pipeline.danger.scene import Alert, Scene, int_box
-from pipeline.danger.geometry import Gate
 
 
 class TailgatingRule:
@@ -118,11 +118,11 @@ class TailgatingRule:
             self._passed = {k: v for k, v in self._passed.items() if v > cut}
         return out
 
-
     def _walk_up(self, tr, gi: int, along: float, t: float) -> None:
         """Follow a track's run straight up one lane; a long enough run is a walk-up."""
-        speed = tr.speed(1.0, t)
-        self._last_speed[tr.id] = 0.0 if speed is None else speed
+        v = tr.velocity(1.0, t)
+        speed = math.hypot(*v) if v is not None else 0.0
+        self._last_speed[tr.id] = speed
         run = self._runs.get(tr.id)
         if run is None or run[0] != gi or along < run[2] - 0.3 or along > 0.5:
             run = (gi, t, along, [])
@@ -131,8 +131,6 @@ class TailgatingRule:
                 return
         run[3].append(tr.samples[-1].persons)
         self._runs[tr.id] = run
-        v = tr.velocity(1.0, t)
-        speed = math.hypot(*v) if v is not None else 0.0
         if (along - run[2] >= self.p.walkup_m and t - run[1] >= 1.0 and -2.5 <= along <= 0.3
                 and speed <= self.p.max_walk_mps):
             q = self._walkups.setdefault(gi, deque())

@@ -3,6 +3,8 @@ threshold still belongs to the faces the renderer draws today."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.calibration import (SHIPPED_DIR, operating_point, read_calibration,
@@ -45,7 +47,7 @@ def test_fingerprint_follows_the_renderer_sources(tmp_path, monkeypatch):
     before = renderer_fingerprint()
     fake = tmp_path / "faces"
     fake.mkdir()
-    for f in __import__("pathlib").Path(sim.faces.__file__).parent.glob("*.py"):
+    for f in Path(sim.faces.__file__).parent.glob("*.py"):
         (fake / f.name).write_bytes(f.read_bytes())
     monkeypatch.setattr(sim.faces, "__file__", str(fake / "__init__.py"))
     assert renderer_fingerprint() == before
