@@ -25,7 +25,7 @@ def bench_service_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from pipeline.service.bench import bench_service
+    from experiments.bench_service import bench_service
 
     try:
         levels = tuple(sorted({int(c) for c in concurrency.split(",") if c.strip()}))

@@ -42,7 +42,7 @@ def _print_table(table, title: str) -> None:
 
 
 def _windows(specs: list[str]):
-    from pipeline.danger.simrun import Window
+    from experiments.danger_run import Window
 
     out = []
     for k, spec in enumerate(specs):
@@ -76,7 +76,7 @@ def detect_danger_cmd(
     write a run folder: the sim's record tables, danger_alerts, danger_truth, danger_incidents,
     danger_coverage (Parquet), then the evaluation (danger_metrics.parquet, danger_report.md)."""
     from pipeline.danger.config import DangerConfigError, load_danger_config
-    from pipeline.danger.simrun import detect_danger
+    from experiments.danger_run import detect_danger
     from sim.loader import ScenarioError
     from sim.results import write_run
 
@@ -113,7 +113,7 @@ def detect_danger_cmd(
 
 
 def _evaluate(run: Path, grace: float) -> None:
-    from pipeline.danger.evaluate import evaluate_run
+    from experiments.danger_evaluate import evaluate_run
 
     table, _ = evaluate_run(run, grace)
     _print_table(table, f"danger detection: {run}")
@@ -151,7 +151,7 @@ def bench_danger_cmd(
     one OpenCV thread) and per-frame latency p50/p99. Target: 25 frames/s per core."""
     from rich.console import Console
 
-    from pipeline.danger.bench import bench_danger
+    from experiments.bench_danger import bench_danger
 
     err = Console(stderr=True)
     with err.status("rendering frames, then timing the pipeline"):

@@ -94,7 +94,8 @@ def calibrate(backend: str = typer.Option("dlib", help=BACKEND_HELP),
     then used by default (live mode, profile, serve)."""
     from dataclasses import asdict
 
-    from pipeline.calibration import calibrate as run_calibration, save_calibration, shipped_path
+    from experiments.calibrate import calibrate_synthetic as run_calibration
+    from pipeline.calibration import save_calibration, shipped_path
 
     if ship and (out is not None or n < 200):
         typer.echo("--ship writes pipeline/calibrations/ itself (no --out) and needs --n >= 200",
@@ -131,7 +132,7 @@ def profile_cmd(out: Path = typer.Option(..., help="profile JSON to write (scena
     """Measure FTA, FNMR, FMR and latency on N synthetic e-gate transactions and save a profile
     that profile-mode runs load."""
     from pipeline.calibration import operating_point
-    from pipeline.profile import build_profile, save_profile, synthetic_transactions
+    from experiments.profile import build_profile, save_profile, synthetic_transactions
 
     with _errors():
         rec = _recognizer(backend, model_dir)
@@ -202,7 +203,7 @@ def bench_pipeline(backend: str = typer.Option("dlib", help=BACKEND_HELP),
     bound, embedder batch sweep (faces/s, p99). With --provider cuda: on an NVIDIA GPU."""
     import onnxruntime as ort
 
-    from pipeline import bench_pipeline as bp
+    from experiments import bench_pipeline as bp
 
     with _errors():
         rec = _recognizer(backend, model_dir, provider)
@@ -258,7 +259,7 @@ def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """Realism of the synthetic faces: detection rates (dlib HOG, CNN, SCRFD), separability
     (dlib ResNet, ArcFace: d', EER, TAR at FAR 1e-3), rendering speed."""
-    from pipeline import bench_faces as bf
+    from experiments import bench_faces as bf
     from pipeline.registry import get_detector, get_embedder
 
     if model_dir is None:

@@ -44,10 +44,10 @@ def _verifier_factory(s, backend: str, model_dir: Optional[Path]):
     if s.immigration.recognizer.mode != "live":
         return None
     try:
-        from pipeline.live import live_verifier_factory
+        from experiments.live_egate import live_verifier_factory
     except ImportError as exc:
         typer.echo(f"scenario {s.name}: immigration.recognizer.mode is 'live' but the live "
-                   f"recognizer cannot be imported (pipeline.live: {exc})", err=True)
+                   f"recognizer cannot be imported (experiments.live_egate: {exc})", err=True)
         raise typer.Exit(2) from None
     return live_verifier_factory(s, backend=backend,
                                  model_dir=str(model_dir) if model_dir else None)

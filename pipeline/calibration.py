@@ -1,8 +1,8 @@
 """Decision thresholds from synthetic genuine and impostor scores, saved and used by default.
 
-``calibrate`` renders a fixed-seed set of synthetic identities (an enrolment photo and live
-e-gate captures each), runs the real pipeline, and takes the threshold at each target FMR from
-the impostor scores (every live capture against every other identity's enrolment). The result
+``calibrate`` runs the real pipeline on a set of identities' captures (an enrolment photo and
+live e-gate captures each; :mod:`experiments.calibrate` renders airtwin's fixed-seed set) and
+takes the threshold at each target FMR from the impostor scores (every live capture against every other identity's enrolment). The result
 is a JSON file per backend and model under the user data folder
 (``$AIRTWIN_CALIBRATION_DIR``, else ``$XDG_DATA_HOME/airtwin/calibration``, else
 ``~/.local/share/airtwin/calibration``). Verification uses the FMR 1e-3 threshold by default:
@@ -19,7 +19,6 @@ measured on; a test fails when the shipped one no longer matches. With no calibr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -73,17 +72,6 @@ def shipped_path(backend: str, model: str) -> Path:
     return SHIPPED_DIR / _file_name(backend, model)
 
 
-def renderer_fingerprint() -> str:
-    """SHA-256 (first 16 hex digits) of the face renderer's sources: the scores a calibration
-    measured hold for these faces only."""
-    import sim.faces
-
-    h = hashlib.sha256()
-    for f in sorted(Path(sim.faces.__file__).parent.glob("*.py")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def fmr_key(fmr: float) -> str:
     return f"{fmr:.0e}"  # 1e-3 -> "1e-03"
 
@@ -134,25 +122,10 @@ class ScoreSet:
     latencies: list = field(default_factory=list)  # StageLatency per capture
 
 
-def render_set(n_identities: int, lives: int = LIVES_PER_IDENTITY, seed: int = CALIBRATION_SEED,
-               progress: Callable[[int], None] | None = None) -> list[list]:
-    """Per identity (keys ``(seed, i)``): its enrolment photo then ``lives`` live captures."""
-    from sim.faces import make_identity, render_enrolment, render_live
-
-    out = []
-    for i in range(n_identities):
-        idt = make_identity((seed, i))
-        rng = np.random.default_rng([seed, i])
-        out.append([render_enrolment(idt)] + [render_live(idt, rng) for _ in range(lives)])
-        if progress:
-            progress(1)
-    return out
-
-
 def synthetic_scores(recognizer, captures: list[list],
                      progress: Callable[[int], None] | None = None) -> ScoreSet:
     """Score every live capture against its own enrolment (genuine) and every other
-    identity's (impostor). ``captures`` as :func:`render_set` gives them."""
+    identity's (impostor). ``captures`` as :func:`calibrate` takes them."""
     enrol, live_vecs, live_owner, lat = [], [], [], []
     n_fta = n_live = 0
     for i, caps in enumerate(captures):
@@ -179,24 +152,19 @@ def synthetic_scores(recognizer, captures: list[list],
     return ScoreSet(S[own & valid], S[~own & valid], len(captures), n_live, n_fta, lat)
 
 
-def calibrate(recognizer, backend: str, n_identities: int = 200, lives: int = LIVES_PER_IDENTITY,
-              seed: int = CALIBRATION_SEED, fmrs=TARGET_FMRS,
-              progress: Callable[[int], None] | None = None,
-              captures: list[list] | None = None) -> Calibration:
-    """Measure thresholds at each target FMR for a prepared :class:`Recognizer`.
-
-    Renders :func:`render_set` (``n_identities``, ``lives``, ``seed``) unless ``captures``
-    (already rendered, same layout) are given.
-    """
-    if captures is None:
-        captures = render_set(n_identities, lives, seed, progress)
+def calibrate(recognizer, backend: str, captures: list[list], seed: int = CALIBRATION_SEED,
+              fmrs=TARGET_FMRS, progress: Callable[[int], None] | None = None,
+              renderer: str = "") -> Calibration:
+    """Measure thresholds at each target FMR for a prepared :class:`Recognizer` on ``captures``:
+    per identity, its enrolment photo then its live captures (each with ``.image``).
+    ``renderer`` is the fingerprint of whatever made the captures
+    (:func:`experiments.calibrate.renderer_fingerprint` for airtwin's faces)."""
     n_identities = len(captures)
-    lives = len(captures[0]) - 1 if captures else lives
     s = synthetic_scores(recognizer, captures, progress)
     if len(s.genuine) < 2 or len(s.impostor) < 2:
         raise CalibrationError(f"too few usable captures to calibrate ({len(s.genuine)} genuine, "
                                f"{len(s.impostor)} impostor scores from {n_identities} identities)")
-    n_captures = n_identities * (1 + lives)
+    n_captures = sum(len(c) for c in captures)
     live_fta = s.n_live - len(s.genuine)
     thresholds, fnmr, fmr_obs = {}, {}, {}
     for fmr in fmrs:
@@ -214,7 +182,7 @@ def calibrate(recognizer, backend: str, n_identities: int = 200, lives: int = LI
         n_identities=n_identities, n_genuine=int(len(s.genuine)),
         n_impostor=int(len(s.impostor)), fta_rate=s.n_fta / n_captures, seed=seed,
         summary=summary, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        renderer=renderer_fingerprint())
+        renderer=renderer)
 
 
 def write_json_atomic(path: Path, data: dict) -> Path:

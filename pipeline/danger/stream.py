@@ -2,7 +2,7 @@
 
 A :class:`CameraStream` holds everything that carries from frame to frame (the learnt
 background, the tracks, each rule's timers), so a camera needs one stream and frames must come in
-time order. The same stream serves a sim run (:mod:`pipeline.danger.simrun`) and the HTTP
+time order. The same stream serves a sim run (:mod:`experiments.danger_run`) and the HTTP
 endpoint (:mod:`pipeline.danger.router`).
 """
 

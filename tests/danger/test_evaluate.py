@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from pipeline.danger.config import DangerConfigError, load_danger_config
-from pipeline.danger.evaluate import match, metrics, report_markdown
-from pipeline.danger.simrun import ALERT_COLUMNS, COVERAGE_COLUMNS, INCIDENT_COLUMNS, TRUTH_COLUMNS
+from experiments.danger_evaluate import match, metrics, report_markdown
+from experiments.danger_run import ALERT_COLUMNS, COVERAGE_COLUMNS, INCIDENT_COLUMNS, TRUTH_COLUMNS
 
 INCIDENTS = pd.DataFrame([
     (0, "running", "hall", 100.0, 115.0, False),

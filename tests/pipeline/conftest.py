@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from pipeline.calibration import calibrate, render_set
+from experiments.calibrate import calibrate_synthetic as calibrate, render_set
 from pipeline.recognizer import Recognizer
 
 CAL_IDENTITIES = 10

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from pipeline.calibration import save_calibration
-from pipeline.live import LiveGateVerifier, live_verifier_factory
-from pipeline.profile import build_profile, save_profile, synthetic_transactions
+from experiments.live_egate import LiveGateVerifier, live_verifier_factory
+from experiments.profile import build_profile, save_profile, synthetic_transactions
 from sim.loader import parse_scenario
 from sim.replications import run_one
 

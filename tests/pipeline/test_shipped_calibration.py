@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.calibration import (SHIPPED_DIR, operating_point, read_calibration,
-                                  renderer_fingerprint, shipped_path)
+from experiments.calibrate import renderer_fingerprint
+from pipeline.calibration import SHIPPED_DIR, operating_point, read_calibration, shipped_path
 
 DLIB_MODEL = "dlib_resnet_v1"
 

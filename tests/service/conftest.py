@@ -65,7 +65,8 @@ class Running:
 @pytest.fixture(scope="session")
 def calibration_dir(tmp_path_factory) -> Path:
     """A dlib calibration saved where the service looks for it ($AIRTWIN_CALIBRATION_DIR)."""
-    from pipeline.calibration import calibrate, calibration_path, save_calibration
+    from experiments.calibrate import calibrate_synthetic as calibrate
+    from pipeline.calibration import calibration_path, save_calibration
     from pipeline.recognizer import Recognizer
 
     folder = tmp_path_factory.mktemp("calibration")

@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 
 from pipeline.service.audit import AuditError, AuditLog, parse_anchor, verify_chain
 from pipeline.service.batching import MicroBatcher
-from pipeline.service.bench import LoadPoint, throughput_at_p99
+from experiments.bench_service import LoadPoint, throughput_at_p99
 from pipeline.service.config import ServiceConfig, ServiceConfigError, read_template_key
 from pipeline.service.errors import QueueFullError, ServiceError
 from pipeline.service.imaging import ImageLimits, decode_image, encode_jpeg, jpeg_truncated

@@ -144,16 +144,16 @@ def test_live_mode_builds_the_pipeline_factory(tmp_path, monkeypatch):
         seen.update(name=scenario.name, backend=backend, model_dir=model_dir)
         return lambda s, rng, seed: ProfileVerifier(s.immigration.recognizer.profile, rng)
 
-    fake = types.ModuleType("pipeline.live")
+    fake = types.ModuleType("experiments.live_egate")
     fake.live_verifier_factory = live_verifier_factory
-    monkeypatch.setitem(sys.modules, "pipeline.live", fake)
+    monkeypatch.setitem(sys.modules, "experiments.live_egate", fake)
     result = runner.invoke(app, ["run", str(scen), "-n", "1", "--backend", "insightface",
                                  "--model-dir", str(tmp_path), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert seen == {"name": "tiny", "backend": "insightface", "model_dir": str(tmp_path)}
     assert load_run(tmp_path / "r").summary["recognizer_mode"] == "live"
 
-    monkeypatch.setitem(sys.modules, "pipeline.live", None)  # import fails
+    monkeypatch.setitem(sys.modules, "experiments.live_egate", None)  # import fails
     result = runner.invoke(app, ["run", str(scen), "--out", str(tmp_path / "r2")])
     assert result.exit_code == 2
     assert "mode is 'live' but the live recognizer cannot be imported" in result.output

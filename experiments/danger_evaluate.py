@@ -9,7 +9,7 @@ a brief stop), which are counted apart too. An incident is detected when any cam
 matched it; its time to detect is the first such alert's time minus the incident's start.
 Further alerts on a detected incident are true but also reported as duplicates.
 
-Inputs are the tables :mod:`pipeline.danger.simrun` writes: ``danger_alerts``,
+Inputs are the tables :mod:`experiments.danger_run` writes: ``danger_alerts``,
 ``danger_truth``, ``danger_incidents`` and ``danger_coverage`` (a window with no incident is a
 baseline window, where the false-alarm target is measured).
 """
