@@ -63,7 +63,7 @@ class Walk(Model):
     distance_m: float = Field(ge=0)
 
 
-class Terminal(Model):
+class TerminalConfig(Model):
     zones: list[Zone] = Field(min_length=1)
     walks: list[Walk] = Field(default_factory=list)
 
@@ -133,7 +133,7 @@ class RecognizerProfile(Model):
     latency: Distribution = Field(default_factory=lambda: Fixed(value=0.3))  # s per attempt
 
 
-class Recognizer(Model):
+class RecognizerConfig(Model):
     mode: Literal["profile", "live"] = "profile"
     profile: RecognizerProfile = Field(default_factory=RecognizerProfile)
     profile_file: str | None = None  # a saved ``airtwin profile`` result, relative to the YAML
@@ -151,7 +151,7 @@ class Immigration(Model):
     desks: list[DeskGroup] = Field(min_length=1)
     roster: list[RosterWindow] = Field(default_factory=list)
     outages: list[Outage] = Field(default_factory=list)
-    recognizer: Recognizer = Field(default_factory=Recognizer)
+    recognizer: RecognizerConfig = Field(default_factory=RecognizerConfig)
     # An e-gate reject or failure to acquire sends the traveler to a desk.
     referral_walk_m: float = Field(default=15.0, ge=0)
 
@@ -305,7 +305,7 @@ class LevelOfService(Model):
     })
 
 
-class Watchlist(Model):
+class WatchlistConfig(Model):
     """Watchlisted synthetic identities, searched 1:N at e-gates in ``live`` recognizer mode.
 
     ``planted`` arriving travelers (picked by seed) are on the list; ``extra_identities`` listed
@@ -323,7 +323,7 @@ class Scenario(Model):
     description: str = ""
     seed: int = Field(default=0, ge=0)
     horizon_s: float = Field(gt=0)  # simulated time; whoever is inside then is reported inside
-    terminal: Terminal
+    terminal: TerminalConfig
     immigration: Immigration
     flights: Flights
     travelers: Travelers
@@ -332,7 +332,7 @@ class Scenario(Model):
     cameras: list[Camera] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
     level_of_service: LevelOfService = Field(default_factory=LevelOfService)
-    watchlist: Watchlist = Field(default_factory=Watchlist)  # live recognizer mode only
+    watchlist: WatchlistConfig = Field(default_factory=WatchlistConfig)  # live recognizer mode only
 
     # --- look-ups used by the model and the renderers -------------------------------------
     def zone(self, zone_id: str) -> Zone:

@@ -21,7 +21,7 @@ class Outcome(str, Enum):
     failure_to_acquire = "failure_to_acquire"  # no face found: a normal outcome, not an error
 
 
-class StageLatency(BaseModel):
+class StageLatencyOut(BaseModel):
     """Milliseconds spent in each stage of this request; null where a stage did not run
     (no face: no align, embed or match)."""
 
@@ -50,7 +50,7 @@ class EnrollResponse(BaseModel):
     face: FaceBox | None = None
     expires_in_s: float | None = Field(None, description="purged after this retention period")
     batch_size: int
-    latency: StageLatency
+    latency: StageLatencyOut
 
 
 class VerifyResponse(BaseModel):
@@ -64,7 +64,7 @@ class VerifyResponse(BaseModel):
     model: str
     face: FaceBox | None = None
     batch_size: int
-    latency: StageLatency
+    latency: StageLatencyOut
 
 
 class CandidateOut(BaseModel):
@@ -84,7 +84,7 @@ class IdentifyResponse(BaseModel):
     audit_seq: int = Field(description="line of this search in the audit log")
     face: FaceBox | None = None
     batch_size: int
-    latency: StageLatency
+    latency: StageLatencyOut
 
 
 class Health(BaseModel):

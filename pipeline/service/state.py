@@ -19,7 +19,7 @@ from pipeline.service.config import TOKEN_ENV, ServiceConfig
 from pipeline.service.errors import NotReadyError, QueueFullError, ServiceError
 from pipeline.service.imaging import ImageLimits, decode_image
 from pipeline.service.metrics import ServiceMetrics
-from pipeline.service.schemas import FaceBox, StageLatency
+from pipeline.service.schemas import FaceBox, StageLatencyOut
 from pipeline.service.templates import TemplateStore
 
 
@@ -83,13 +83,13 @@ class ServiceState:
             raise
 
     def latency(self, started: float, decode_s: float, face: FaceTemplate, info: BatchInfo,
-                match_s: float | None = None) -> StageLatency:
+                match_s: float | None = None) -> StageLatencyOut:
         lat = face.latency
         stages = {"decode": decode_s, "queue": info.queue_s, "detect": lat.detect_s,
                   "align": lat.align_s, "embed": lat.embed_s, "match": match_s}
         ran = {k: v for k, v in stages.items() if v is not None and not math.isnan(v)}
         self.metrics.observe_stages(**ran)
-        return StageLatency(**{f"{k}_ms": (v * 1000.0 if k in ran else None)
+        return StageLatencyOut(**{f"{k}_ms": (v * 1000.0 if k in ran else None)
                                for k, v in stages.items()},
                             batch_ms=info.run_s * 1000.0,
                             total_ms=(time.perf_counter() - started) * 1000.0)

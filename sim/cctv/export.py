@@ -112,7 +112,7 @@ class FrameWriter:
                 "yaw_deg": m.yaw_deg, "tilt_deg": m.tilt_deg, "fov_deg": m.fov_deg,
                 "K": np.asarray(m.K).tolist(), "R": np.asarray(m.R).tolist(),
                 "homography_floor_to_image": m.homography().tolist(),
-                "zone_polygon": [list(p) for p in feed.renderer.scene.zone.polygon],
+                "zone_polygon": [list(p) for p in feed.renderer.backdrop.zone.polygon],
                 "overlay_box": list(OVERLAY_BOX)},
             "incidents": [{"index": s.index, "label": s.label, "near_miss": s.near_miss,
                            "t_start": s.t_start, "t_end": s.t_end, "zone": s.zone,

@@ -20,7 +20,7 @@ from sim.cctv.figures import ONE
 from sim.cctv.figures import (Appearance, appearance, bag_quads, draw_bag, draw_figure,
                                figure_batch)
 from sim.cctv.incidents import IncidentScript
-from sim.cctv.scene import build_scene
+from sim.cctv.scene import build_backdrop
 from sim.positions import ACTIVITIES, Trajectories, hash_uniform, points_in_polygon
 from sim.scenario import Scenario
 
@@ -84,8 +84,8 @@ class CctvRenderer:
         cam = scenario.camera(camera_id)
         self.camera = cam
         self.cam = CameraModel.from_scenario(scenario, cam)
-        self.scene = build_scene(scenario, self.cam, cam.zone, seed)
-        self.zone_poly = np.asarray(self.scene.zone.polygon, float)
+        self.backdrop = build_backdrop(scenario, self.cam, cam.zone, seed)
+        self.zone_poly = np.asarray(self.backdrop.zone.polygon, float)
         self.traj = trajectories
         self.script = IncidentScript(scenario, seed)
         self.seed, self.faces, self.overlay = seed, faces, overlay
@@ -135,11 +135,11 @@ class CctvRenderer:
     # --- drawing --------------------------------------------------------------------------
     def render(self, t: float, index: int = 0) -> Frame:
         cam = self.cam
-        img = self.scene.background.copy()
+        img = self.backdrop.background.copy()
         p = self._people(t)
         n = len(p["x"])
         draw: list[tuple[float, int, int]] = [(pr.depth, 0, k) for k, pr in
-                                              enumerate(self.scene.props)]
+                                              enumerate(self.backdrop.props)]
         fb = rollers = None
         if n:
             fb, depth, ok = self._figures(p)
@@ -158,7 +158,7 @@ class CctvRenderer:
         objects, persons = [], []
         for dep, kind, k in draw:
             if kind == 0:
-                self.scene.props[k].draw(img)
+                self.backdrop.props[k].draw(img)
             elif kind == 2:
                 b, quad, z = bag_geo[k]
                 draw_bag(img, quad, appearance(b.colour_key).bag)

@@ -21,7 +21,7 @@ from sim.positions import (_door, customs_placement, points_in_polygon, processo
                            reclaim_belts)
 from sim.scenario import Placement, Scenario, Zone, ZoneKind
 
-__all__ = ["Prop", "Scene", "build_scene"]
+__all__ = ["Prop", "Backdrop", "build_backdrop"]
 
 CEILING_ABOVE_CAMERA_M = 1.5  # walls reach the ceiling, above any camera
 SS = 2  # supersampling of the background
@@ -48,7 +48,7 @@ class Prop:
 
 
 @dataclass(frozen=True)
-class Scene:
+class Backdrop:
     camera: CameraModel
     zone: Zone
     background: np.ndarray
@@ -314,7 +314,7 @@ def zone_doors(scenario: Scenario, zone: Zone) -> list[np.ndarray]:
     return [_door(zone, zone_centroid(scenario.zone(o))) for o in sorted(others)]
 
 
-def build_scene(scenario: Scenario, cam: CameraModel, zone_id: str, seed: int) -> Scene:
+def build_backdrop(scenario: Scenario, cam: CameraModel, zone_id: str, seed: int) -> Backdrop:
     zone = scenario.zone(zone_id)
     big = np.empty((cam.height * SS, cam.width * SS, 3), np.uint8)
     big[:] = CEILING
@@ -339,5 +339,5 @@ def build_scene(scenario: Scenario, cam: CameraModel, zone_id: str, seed: int) -
     for pl, n, kind in groups:
         props += (_egate_props if kind == "egate" else _desk_props)(cam, pl, n)
     props = tuple(sorted((p for p in props if p is not None), key=lambda p: -p.depth))
-    return Scene(cam, zone, bg.astype(np.uint8), props,
+    return Backdrop(cam, zone, bg.astype(np.uint8), props,
                  np.asarray([p.depth for p in props], float))

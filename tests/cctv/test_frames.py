@@ -35,7 +35,7 @@ def test_person_boxes_are_in_the_image_and_on_people(demo_feeds):
     h, w = frame.image.shape[:2]
     assert (h, w) == (720, 1280)
     assert len(frame.persons) > 20
-    bg = feed.renderer.scene.background.astype(int)
+    bg = feed.renderer.backdrop.background.astype(int)
     for p in frame.persons:
         x0, y0, x1, y1 = p.box
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
