@@ -46,6 +46,19 @@ def _timed_run(env: simpy.Environment) -> tuple[int, float, float]:
     return env_event_count(env), wall, cpu
 
 
+def _run_arrivals(env: simpy.Environment, inter: list[float], work: list[float], customer
+                  ) -> tuple[int, float, float]:
+    """One arrival process starting ``customer(env, w)`` after each inter-arrival gap."""
+
+    def source(env):
+        for a, w in zip(inter, work):
+            yield env.timeout(a)
+            env.process(customer(env, w))
+
+    env.process(source(env))
+    return _timed_run(env)
+
+
 def bare_mmc(events: int, servers: int = 20, seed: int = 1) -> tuple[int, float, float]:
     """A textbook SimPy M/M/c (one arrival per second, utilisation 0.8) with about ``events``
     events: (events, wall s, CPU s). About ``0.8 * servers`` customers are in service at once,
@@ -62,13 +75,7 @@ def bare_mmc(events: int, servers: int = 20, seed: int = 1) -> tuple[int, float,
             yield req
             yield env.timeout(s)
 
-    def source(env):
-        for a, s in zip(inter, service):
-            yield env.timeout(a)
-            env.process(customer(env, s))
-
-    env.process(source(env))
-    return _timed_run(env)
+    return _run_arrivals(env, inter, service, customer)
 
 
 def bare_mminf(events: int, in_system: float, seed: int = 1) -> tuple[int, float, float]:
@@ -84,13 +91,7 @@ def bare_mminf(events: int, in_system: float, seed: int = 1) -> tuple[int, float
     def customer(env, s):
         yield env.timeout(s)
 
-    def source(env):
-        for a, s in zip(inter, stay):
-            yield env.timeout(a)
-            env.process(customer(env, s))
-
-    env.process(source(env))
-    return _timed_run(env)
+    return _run_arrivals(env, inter, stay, customer)
 
 
 def _peak_rss_mb() -> float:

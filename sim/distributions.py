@@ -52,13 +52,18 @@ class Fixed(_Dist):
         return self.value if size is None else np.full(size, self.value)
 
 
-class Exponential(_Dist):
-    dist: Literal["exponential"]
+class _ByMean(_Dist):
+    """A distribution given by its mean (YAML key ``mean``)."""
+
     mean_: float = Field(gt=0, alias="mean")
 
     @property
     def mean(self) -> float:
         return self.mean_
+
+
+class Exponential(_ByMean):
+    dist: Literal["exponential"]
 
     def sample(self, rng, size=None):
         return rng.exponential(self.mean_, size)
@@ -83,14 +88,9 @@ class Uniform(_Dist):
         return rng.uniform(self.low, self.high, size)
 
 
-class Lognormal(_Dist):
+class Lognormal(_ByMean):
     dist: Literal["lognormal"]
-    mean_: float = Field(gt=0, alias="mean")
     sd: float = Field(ge=0)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
     def _log_params(self) -> tuple[float, float]:
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
@@ -101,14 +101,9 @@ class Lognormal(_Dist):
         return rng.lognormal(mu, sigma, size)
 
 
-class Gamma(_Dist):
+class Gamma(_ByMean):
     dist: Literal["gamma"]
-    mean_: float = Field(gt=0, alias="mean")
     sd: float = Field(gt=0)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
     def sample(self, rng, size=None):
         shape = (self.mean_ / self.sd) ** 2
