@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/icn_t1_arrivals_peak.yaml
 OUT ?= runs/default
 
-.PHONY: setup browser demo test clean
+.PHONY: setup browser postgres demo test clean
 
 $(BIN)/airtwin: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,14 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-test: setup browser
+# The template-store tests start a real PostgreSQL server (initdb + pg_ctl in a temporary folder)
+# from Debian's package.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
+
+test: setup browser postgres
 	$(BIN)/python -m pytest
 
 clean:

@@ -77,8 +77,8 @@ def detect_danger_cmd(
     danger_coverage (Parquet), then the evaluation (danger_metrics.parquet, danger_report.md)."""
     from pipeline.danger.config import DangerConfigError, load_danger_config
     from experiments.danger_run import detect_danger
-    from sim.loader import ScenarioError
-    from sim.results import write_run
+    from sim.loader import ScenarioError, load_scenario
+    from sim.results import write_scenario_run
 
     try:
         cfg = load_danger_config(config)
@@ -98,13 +98,10 @@ def detect_danger_cmd(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
     records = meta.pop("records")
-    from sim.loader import load_scenario
-
     s = load_scenario(scenario)
-    summary = {"airtwin_version": "0.1.0", "scenario": {"name": s.name, "file": str(scenario)},
-               "seed": meta["seed"], "horizon_s": s.horizon_s, "danger": meta}
-    path = write_run(out, {**records, **tables}, summary,
-                     json.dumps(s.model_dump(mode="json", by_alias=True), indent=2))
+    path = write_scenario_run(out, s, {**records, **tables},
+                              {"seed": meta["seed"], "horizon_s": s.horizon_s, "danger": meta},
+                              str(scenario))
     n = len(tables["danger_alerts"])
     typer.echo(f"{path}: {n} alerts from {len(meta['cameras'])} cameras in "
                f"{meta['wall_time_s']:.0f} s (analysed at {cfg.analysis_fps:g} frames/s)")
@@ -130,7 +127,7 @@ def evaluate_danger_cmd(
     """Per kind: precision, recall, F1, time to detect (median, p95), false alarms per
     camera-hour (all, and on incident-free windows); written as danger_metrics.parquet and
     danger_report.md in the run folder."""
-    from sim.results import RunFolderError
+    from outputs.run import RunFolderError
 
     try:
         _evaluate(run, grace)

@@ -16,8 +16,7 @@ def sheet(
                              help="Live e-gate captures per identity beside the enrolment."),
 ) -> None:
     """Write a contact sheet: per identity its enrolment photo, live captures and demographics."""
-    from rich.progress import Progress
-
+    from outputs.progress import steps
     from sim.faces.sheet import contact_sheet, write_image
 
     if not out.parent.exists():
@@ -27,9 +26,7 @@ def sheet(
         typer.echo(f"{out}: unsupported image type {out.suffix or '(none)'}; use .png or .jpg",
                    err=True)
         raise typer.Exit(2)
-    with Progress(transient=True) as bar:
-        task = bar.add_task("rendering identities", total=n)
-        image = contact_sheet(n, seed=seed, live=live,
-                              progress=lambda: bar.advance(task))
+    with steps("rendering identities", n) as advance:
+        image = contact_sheet(n, seed=seed, live=live, progress=advance)
     write_image(out, image)
     typer.echo(f"{out}: {n} identities (seed {seed}), {image.shape[1]}x{image.shape[0]} px")

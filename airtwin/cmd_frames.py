@@ -29,8 +29,7 @@ def frames(
     """Simulate the run, render the camera's frames in [--from, --to) with ground truth:
     frames/NNNNNN.jpg, CAMERA.mp4, persons.parquet, objects.parquet, incidents.parquet and
     ground_truth.json (camera model, floor homography, incidents in the window)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+    from outputs.progress import steps
     from sim.feeds import CctvFeed, FeedError, check_window
     from sim.loader import ScenarioError, load_scenario
     from sim.cctv.export import FrameWriter
@@ -57,13 +56,10 @@ def frames(
                    f"[{t_from}, {t_to})", err=True)
         raise typer.Exit(2)
     writer = FrameWriter(out, feed, t_from, t_to, image_format, video)
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} frames"),
-                  TimeRemainingColumn()) as bar:
-        task = bar.add_task(f"{camera} {t_from:g}-{t_to:g} s", total=n)
+    with steps(f"{camera} {t_from:g}-{t_to:g} s", n, "frames", transient=False) as advance:
         for frame in feed.frames(t_from, t_to):
             writer.add(frame)
-            bar.advance(task)
+            advance()
     summary = writer.close()
     typer.echo(f"{out}: {summary['frames']} frames, {summary['persons']} person boxes, "
                f"{len(summary['incidents'])} incidents"

@@ -50,7 +50,8 @@ def _mix(text: str | None) -> dict[str, float] | None:
 def loadtest(
     shape: str = typer.Option("sweep", help="sweep (step load), poisson (open loop at --rps), "
                               "replay (a sim run's day, time-compressed)"),
-    host: str = typer.Option(..., help="service URL on this machine, e.g. http://127.0.0.1:8000"),
+    host: str = typer.Option(..., help="service URL on this machine, e.g. http://127.0.0.1:8000;"
+                             " several, comma-separated, for replicas on one template store"),
     run: Path = typer.Option(None, help="sim run folder: the mix, the replay curve, and the "
                              "peak hour the GPU plan is sized for"),
     users: str = typer.Option("1,2,4,8", help="sweep: closed-loop user counts, one per step"),
@@ -72,7 +73,8 @@ def loadtest(
     analyze_fps: float = typer.Option(None, help="CCTV frames/s per camera sent for analysis "
                                       "(default: the camera's fps)"),
     frames_scenario: Path = typer.Option(None, help="scenario whose CCTV cameras the analyze "
-                                         "frames show: the service's $AIRTWIN_DANGER_SCENARIO "
+                                         "frames show; the service must run `airtwin serve "
+                                         "--site` with its site file (`airtwin site export`) "
                                          "(default scenarios/incidents_demo.yaml)"),
     slo_ms: float = typer.Option(200.0, help="p99 latency target (ms)"),
     max_error_rate: float = typer.Option(0.001, help="error-rate target (0.001 = 0.1%)"),
@@ -99,12 +101,12 @@ def loadtest(
     """Load-test the recognition service with Locust; writes a load-test folder and prints the
     capacity (and, with --run, the GPUs the simulated peak hour needs)."""
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from loadtests.payloads import PackError, PackSpec
     from loadtests.plan import PlanError
-    from loadtests.results import load_loadtest
     from loadtests.runner import LoadTestError, LoadTestOptions, run_loadtest
+    from outputs.loadtest import load_loadtest
+    from outputs.progress import progress_bar
     from pipeline.service.config import ServiceConfigError, TOKEN_ENV, read_secret
 
     err = Console(stderr=True)
@@ -122,8 +124,7 @@ def loadtest(
             remote_workers=remote_workers, master_port=master_port,
             seed=seed, timeout_s=timeout, token=token, pack=pack,
             pack_spec=PackSpec(identities=identities))
-        with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
+        with progress_bar(console=err) as bar:
             task = bar.add_task("preparing", total=None)
             def say(msg: str) -> None:
                 bar.update(task, description=msg)

@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from airtwin.app import app, bench_app, models_app
+from outputs.progress import steps
 
 BACKEND_HELP = "recognition backend: dlib (offline default) or insightface (ONNX model pack)"
 MODEL_DIR_HELP = "insightface model pack folder (default: $AIRTWIN_MODEL_DIR, then ~/.insightface/models/<pack>)"
@@ -33,19 +34,6 @@ def _errors():
         yield
     except (BackendError, ModelPackError, CalibrationError, ImageError) as exc:
         _fail(str(exc))
-
-
-@contextmanager
-def _progress(label: str, total: int, quiet: bool = False):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    if quiet:
-        yield lambda k=1: None
-        return
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True) as p:
-        task = p.add_task(label, total=total)
-        yield lambda k=1: p.advance(task, k)
 
 
 def _recognizer(backend: str, model_dir: Optional[Path], provider: str = "auto"):
@@ -103,7 +91,7 @@ def calibrate(backend: str = typer.Option("dlib", help=BACKEND_HELP),
         raise typer.Exit(2)
     with _errors():
         rec = _recognizer(backend, model_dir, provider)
-        with _progress(f"calibrating {backend} (render, then score)", 2 * n, as_json) as step:
+        with steps(f"calibrating {backend} (render, then score)", 2 * n, quiet=as_json) as step:
             cal = run_calibration(rec, backend, n_identities=n, lives=lives, progress=step)
         path = save_calibration(cal, shipped_path(backend, cal.model) if ship else out)
     if as_json:
@@ -139,7 +127,7 @@ def profile_cmd(out: Path = typer.Option(..., help="profile JSON to write (scena
         op = operating_point(backend, rec.model, fmr, calibration)
         if not op.calibrated:
             typer.echo(f"warning: {op.source}", err=True)
-        with _progress(f"profiling {backend}", n, as_json) as step:
+        with steps(f"profiling {backend}", n, quiet=as_json) as step:
             table = synthetic_transactions(rec, op, n, progress=step)
         prof = build_profile(table, rec, backend, op)
         path = save_profile(prof, out)
@@ -208,17 +196,17 @@ def bench_pipeline(backend: str = typer.Option("dlib", help=BACKEND_HELP),
     with _errors():
         rec = _recognizer(backend, model_dir, provider)
         provider_used = getattr(rec.embedder, "execution_provider", "dlib (CPU)")
-        with _progress("rendering captures", n, as_json) as step:
+        with steps("rendering captures", n, quiet=as_json) as step:
             images = []
             for im in bp.render_captures(n):
                 images.append(im)
                 step()
-        with _progress("timing stages", n, as_json) as step:
+        with steps("timing stages", n, quiet=as_json) as step:
             lat = bp.stage_latencies(rec, backend, images, step)
         sweep = bp.batch_sweep(rec, images[:16], _sizes(batches))
         bw = bp.memory_bandwidth()
         sizes = _sizes(galleries)
-        with _progress("1:N search", len(sizes), as_json) as step:
+        with steps("1:N search", len(sizes), quiet=as_json) as step:
             search = bp.search_scaling(rec.embedder.dim, sizes, bandwidth=bw, progress=step)
     result = {"backend": backend, "model": rec.model, "detector": rec.detector.name,
               "provider": provider_used, "onnxruntime_providers": ort.get_available_providers(),
@@ -267,7 +255,7 @@ def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
         model_dir = shared if (shared / "det_500m.onnx").is_file() else None
     res: dict = {"identities": n, "lives_per_identity": lives}
     with _errors():
-        with _progress("rendering", n, as_json) as step:
+        with steps("rendering", n, quiet=as_json) as step:
             data = bf.render_set(n, lives, progress=step)
         live = [c for _, _, ls in data for c in ls]
         enrol = [e for _, e, _ in data]
@@ -278,7 +266,7 @@ def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
                              provider="cpu")
         det = {}
         for name, d in (("dlib_hog", hog), ("scrfd_det_500m", scrfd)):
-            with _progress(f"detecting ({name})", 2, as_json) as step:
+            with steps(f"detecting ({name})", 2, quiet=as_json) as step:
                 det[name] = {"egate": bf.detection_rates(d, live, tones_live)}
                 step()
                 det[name]["enrolment"] = bf.detection_rates(d, enrol, tones_enrol)
@@ -286,7 +274,7 @@ def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
         if cnn_sample:
             cnn = get_detector("dlib", model="cnn")
             idx = list(range(0, len(live), max(1, len(live) // cnn_sample)))[:cnn_sample]
-            with _progress("detecting (dlib CNN)", 1, as_json) as step:
+            with steps("detecting (dlib CNN)", 1, quiet=as_json) as step:
                 det["dlib_cnn"] = {"egate": bf.detection_rates(
                     cnn, [live[i] for i in idx], [tones_live[i] for i in idx])}
                 det["dlib_cnn"]["egate"]["note"] = f"sample of {len(idx)} live captures"
@@ -297,7 +285,7 @@ def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
                            ("arcface_w600k_mbf_int8", scrfd,
                             get_embedder("insightface", provider="cpu",
                                          model_dir=str(model_dir) if model_dir else None))):
-            with _progress(f"embedding ({name})", n, as_json) as step:
+            with steps(f"embedding ({name})", n, quiet=as_json) as step:
                 sep[name] = bf.separability(d, e, name, data, progress=step)
         res["separability"] = sep
         res["targets"] = {"detection_rate": 0.99, "dlib_d_prime": 4.0, "dlib_eer": 0.03}

@@ -23,12 +23,19 @@ def serve(
     queue_size: int = typer.Option(64, help="requests that may wait; one more gets 429"),
     token_file: Path = typer.Option(None, help="file holding the API token that enrolment "
                                     "needs (else $AIRTWIN_API_TOKEN)"),
-    key_file: Path = typer.Option(None, help="file holding the Fernet key that encrypts "
-                                  "templates at rest (else $AIRTWIN_TEMPLATE_KEY)"),
+    key_file: Path = typer.Option(None, help="file holding the key that encrypts templates at "
+                                  "rest (else $AIRTWIN_TEMPLATE_KEY; make one with `airtwin keys "
+                                  "new`)"),
+    old_key_file: Path = typer.Option(None, help="during a key rotation: the previous key, so "
+                                      "rows not yet re-encrypted still open"),
     retention_s: float = typer.Option(86_400.0, help="templates are purged this long after "
                                       "enrolment (s)"),
-    store_dir: Path = typer.Option(None, help="persist templates here, encrypted (needs a key); "
-                                   "default: memory only"),
+    store_dir: Path = typer.Option(None, help="persist templates here, encrypted, in SQLite "
+                                   "(needs a key); default: memory only"),
+    store_dsn: str = typer.Option(None, envvar="AIRTWIN_STORE_DSN", show_envvar=True,
+                                  help="or persist them in PostgreSQL, shared by replicas: "
+                                  "postgresql://... (prefer the variable: a password on the "
+                                  "command line shows in ps)"),
     audit_log: Path = typer.Option(None, help="hash-chained audit log of identify calls "
                                    "(default: STORE_DIR/audit.jsonl or "
                                    "results/service/audit.jsonl)"),
@@ -38,18 +45,22 @@ def serve(
     calibration: Path = typer.Option(None, help="calibration file (default: where `airtwin "
                                      "calibrate` saves it)"),
     max_image_mb: float = typer.Option(10.0, help="largest upload accepted (MiB)"),
+    site: Path = typer.Option(None, help="site file of the CCTV cameras /v1/analyze watches "
+                              "(make one: `airtwin site export SCENARIO --out FILE`); "
+                              "without it /v1/analyze answers 503 no_site"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ) -> None:
     """Run the recognition service: enroll, verify, identify, health, metrics (see /docs)."""
     import uvicorn
 
+    from floorplan.site import read_site
     from pipeline.calibration import CalibrationError
+    from pipeline.gallery.store import StoreError
     from pipeline.registry import BackendError
     from pipeline.service.app import create_app
     from pipeline.service.audit import AuditError
     from pipeline.service.config import (TOKEN_ENV, ServiceConfig, ServiceConfigError,
                                          read_secret, read_template_key)
-    from pipeline.service.templates import TemplateStoreError
 
     if audit_log is None:
         audit_log = (store_dir / "audit.jsonl") if store_dir else Path("results/service/audit.jsonl")
@@ -58,19 +69,28 @@ def serve(
             backend=backend, model_dir=model_dir, provider=provider, max_batch=max_batch,
             max_wait_ms=max_wait_ms, queue_size=queue_size,
             api_token=read_secret(token_file, TOKEN_ENV, "API token"),
-            template_key=read_template_key(key_file), retention_s=retention_s,
-            store_dir=store_dir, audit_log=audit_log, threshold=threshold,
+            template_key=read_template_key(key_file),
+            old_template_keys=tuple(k for k in [read_template_key(old_key_file, env=None)] if k),
+            retention_s=retention_s, store_dir=store_dir, store_dsn=store_dsn,
+            audit_log=audit_log, threshold=threshold,
             target_fmr=target_fmr, calibration=calibration,
-            max_image_bytes=int(max_image_mb * 1024 * 1024))
+            max_image_bytes=int(max_image_mb * 1024 * 1024), site=site)
+        if site is not None:
+            read_site(site)  # a bad site file stops the start here, naming file and field
         application = create_app(config)
-    except (ServiceConfigError, BackendError, CalibrationError, TemplateStoreError, AuditError,
+    except (ServiceConfigError, BackendError, CalibrationError, StoreError, AuditError,
             ValueError) as exc:
         typer.echo(f"airtwin serve: {exc}", err=True)
         raise typer.Exit(2)
     if config.api_token is None:
         typer.echo(f"airtwin serve: no API token ({TOKEN_ENV} or --token-file): /v1/enroll is "
                    f"disabled", err=True)
+    if site is None:
+        typer.echo("airtwin serve: no --site: /v1/analyze answers 503 no_site", err=True)
     th = application.state.service.threshold
+    if config.store_location is not None:
+        typer.echo(f"airtwin serve: template store {application.state.service.store.rows.location}"
+                   f": {application.state.service.store.loaded}", err=True)
     typer.echo(f"airtwin serve: {backend} on http://{host}:{port} (OpenAPI at /docs); threshold "
                f"{th.threshold:.4f} from {th.source}", err=True)
     uvicorn.run(application, host=host, port=port, log_level=log_level, workers=1)

@@ -67,8 +67,8 @@ def run(
     """Run a scenario: replications, KPIs with 95% CIs, a run folder with Parquet tables,
     summary.json, scenario.json and report.html."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from outputs.progress import progress_bar
     from sim.replications import run_replications, with_horizon
     from sim.results import save_run
 
@@ -81,9 +81,7 @@ def run(
         raise typer.Exit(2) from None
     factory = _verifier_factory(s, backend, model_dir)
     out = out or Path("runs") / s.name
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
+    with progress_bar(console=console) as bar:
         task = bar.add_task(f"{s.name}: replications", total=replications)
         result = run_replications(s, replications, seed, factory,
                                   progress=lambda rep: bar.advance(task))
@@ -119,8 +117,8 @@ def sweep(
 ) -> None:
     """Run a grid of scenario variants × replications on Dask; write one comparison table."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from outputs.progress import progress_bar
     from sim.sweep import SweepError, check, parse_set, run_sweep
 
     console = Console()
@@ -143,9 +141,7 @@ def sweep(
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
-        with client, Progress("[progress.description]{task.description}", BarColumn(),
-                              MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                              transient=True) as bar:
+        with client, progress_bar(console=console) as bar:
             task = bar.add_task("sweep", total=None)
 
             def progress(event, done, total):

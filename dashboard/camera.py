@@ -29,23 +29,6 @@ class Overlays:
     incidents: pd.DataFrame  # label, x0..y1 (NaN: not in view)
 
 
-def scenario_from_run(scenario_json: dict):
-    """The run's :class:`sim.scenario.Scenario`. Flights landing at or after the horizon never
-    arrived in the run; they are dropped first, because a run made with ``--horizon`` shorter
-    than the schedule keeps them in scenario.json and the loader rejects such a scenario."""
-    from sim.loader import parse_scenario
-
-    data = dict(scenario_json)
-    horizon = float(data.get("horizon_s") or 0)
-    flights = dict(data.get("flights") or {})
-    if horizon and isinstance(flights.get("schedule"), list):
-        flights["schedule"] = [f for f in flights["schedule"] if not isinstance(f, dict) or
-                               float(f.get("time_s", 0)) + float(f.get("delay_s", 0) or 0)
-                               < horizon]
-        data["flights"] = flights
-    return parse_scenario(data, "scenario.json")
-
-
 def cctv_cameras(scenario_json: dict | None) -> list[str]:
     return [c["id"] for c in (scenario_json or {}).get("cameras", [])
             if isinstance(c, dict) and c.get("kind") == "cctv"]
@@ -62,10 +45,13 @@ def replication_records(tables: dict[str, pd.DataFrame], replication: int
 
 
 def make_feed(scenario_json: dict, camera_id: str, records: dict[str, pd.DataFrame], seed: int):
-    """A :class:`sim.feeds.CctvFeed` over a run's recorded replication (nothing simulated)."""
+    """A :class:`sim.feeds.CctvFeed` over a run's recorded replication (nothing simulated).
+    ``scenario_json`` is the run's scenario.json, which the loader reads back as written."""
     from sim.feeds import CctvFeed
+    from sim.loader import parse_scenario
 
-    return CctvFeed(scenario_from_run(scenario_json), camera_id, records=records, seed=seed)
+    return CctvFeed(parse_scenario(scenario_json, "scenario.json"), camera_id, records=records,
+                    seed=seed)
 
 
 def frame_overlays(frame) -> Overlays:

@@ -2,8 +2,9 @@
 read from disk, ``st.cache_resource`` for the CCTV feed that renders frames).
 
 Every reader takes the path and a ``stamp`` (the mtime :mod:`dashboard.folders` saw), so a
-folder rewritten by a new run is read again. Errors are :class:`sim.results.RunFolderError`
-(or the load-test reader's own error), naming the file; the pages turn them into messages.
+folder rewritten by a new run is read again. Every folder is read through :mod:`outputs`, the
+owner of its format; errors are :class:`outputs.header.FolderError` naming the file, which the
+pages turn into messages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import camera, folders
-from sim.results import RunFolderError, load_run
+from outputs.header import FolderError
+from outputs.loadtest import load_loadtest
+from outputs.run import load_run, optional_table
+from outputs.sweep import read_sweep
 
 RESULTS_ENV = folders.RESULTS_ENV
 DEFAULT_RESULTS = "runs"
@@ -35,7 +39,7 @@ def index(root: str) -> folders.ResultsIndex:
 # --- run folders ----------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=256)
 def run_meta(path: str, stamp: float) -> tuple[dict, dict | None]:
-    """(summary.json, scenario.json) of a run folder, checked by :func:`sim.results.load_run`."""
+    """(summary.json, scenario.json) of a run folder, checked by :func:`outputs.run.load_run`."""
     run = load_run(path, tables=[])
     return run.summary, run.scenario
 
@@ -51,55 +55,25 @@ def extra_table(path: str, stamp: float, name: str) -> pd.DataFrame | None:
     """A table another tool may have added to the run (recognition, watchlist_hits,
     danger_alerts, ...); None when the run has none."""
     summary, _ = run_meta(path, stamp)
-    file = folders.find_table(Path(path), summary, name)
-    if file is None:
-        return None
-    try:
-        return pd.read_parquet(file)
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise RunFolderError(f"{file}: not a readable Parquet file ({exc})") from None
+    return optional_table(path, summary, name)
 
 
 # --- sweeps ---------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=32)
 def sweep(path: str, stamp: float) -> tuple[pd.DataFrame, list[dict], str | None]:
     """(comparison table, finished points' summaries, a note when the table was rebuilt)."""
-    from dashboard.measures import sweep_from_points
-
-    folder = Path(path)
-    points = []
-    for p in sorted((folder / "points").glob("*/summary.json")) if (folder / "points").is_dir() \
-            else []:
-        try:
-            points.append(load_run(p.parent, tables=[]).summary | {"_path": str(p.parent)})
-        except RunFolderError:
-            continue  # an unfinished point: the sweep reruns it
-    comparison = folder / "comparison.parquet"
-    if comparison.is_file():
-        try:
-            return pd.read_parquet(comparison), points, None
-        except Exception as exc:
-            raise RunFolderError(f"{comparison}: not a readable Parquet file ({exc})") from None
-    if not points:
-        raise RunFolderError(f"{folder}: a sweep folder with no comparison.parquet and no "
-                             f"finished point yet")
-    return sweep_from_points(points), points, (f"{comparison.name} not written yet (sweep "
-                                               f"unfinished): {len(points)} finished points shown")
+    found = read_sweep(path)
+    return found.comparison, found.points, found.note
 
 
 # --- load tests, services, benches -------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=32)
 def loadtest(path: str, stamp: float) -> dict:
     """summary, gpu_plan (dicts), endpoints, steps, curve (DataFrames or None) and report
-    (text or None) of a load-test folder, read by :func:`loadtests.results.load_loadtest`."""
-    from loadtests.results import LoadTestFolderError, load_loadtest
-
-    try:
-        lt = load_loadtest(path)
-    except LoadTestFolderError as exc:
-        raise RunFolderError(str(exc)) from None
+    (text or None) of a load-test folder, read by :func:`outputs.loadtest.load_loadtest`."""
+    lt = load_loadtest(path)
     if "endpoints" not in lt.tables:
-        raise RunFolderError(f"{path}: the load test has no endpoints table")
+        raise FolderError(f"{path}: the load test has no endpoints table")
     report = Path(path) / "report.md"
     return {"summary": lt.summary, "gpu_plan": lt.gpu_plan or lt.summary.get("gpu_plan"),
             "endpoints": lt.tables["endpoints"], "steps": lt.tables.get("steps"),

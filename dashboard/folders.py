@@ -3,10 +3,11 @@
 The dashboard is pointed at one folder (``airtwin dashboard --results DIR``) and finds, in DIR
 itself and one or two levels below it (hidden and temporary folders skipped):
 
-- run folders (``summary.json`` of format 1 without ``kind``, see :mod:`sim.results`);
+- run folders (``summary.json`` with ``kind: run``, or without ``kind`` as format 1 wrote
+  them, see :mod:`outputs.run`);
 - sweep folders (``comparison.parquet`` or a ``points/`` folder of run folders, see
-  :mod:`sim.sweep`); their points are listed with the sweep, not as runs of their own;
-- load-test folders (``summary.json`` with ``kind: loadtest``, see :mod:`loadtests.results`);
+  :mod:`outputs.sweep`); their points are listed with the sweep, not as runs of their own;
+- load-test folders (``summary.json`` with ``kind: loadtest``, see :mod:`outputs.loadtest`);
 - service folders (an ``audit.jsonl`` of ``airtwin serve``, maybe a ``metrics.prom`` snapshot
   of its ``/metrics``);
 - bench files (``*.json`` saved from ``airtwin bench pipeline --json``);
@@ -21,6 +22,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from outputs import loadtest as loadtest_folder
+from outputs import run as run_folder
+from outputs import sweep as sweep_folder
 
 MAX_DEPTH = 2  # DIR, DIR/x, DIR/x/y
 RESULTS_ENV = "AIRTWIN_RESULTS"  # how `airtwin dashboard --results` reaches the app
@@ -106,10 +111,10 @@ def scan(root: str | Path) -> ResultsIndex:
     for folder in _walk(root):
         if any(s in folder.parents for s in sweep_dirs):
             continue  # a sweep's points belong to the sweep
-        comparison = folder / "comparison.parquet"
-        if comparison.is_file() or (folder / "points").is_dir():
+        comparison = folder / sweep_folder.COMPARISON
+        if comparison.is_file() or (folder / sweep_folder.POINTS).is_dir():
             sweep_dirs.append(folder)
-            stamp_file = comparison if comparison.is_file() else folder / "points"
+            stamp_file = comparison if comparison.is_file() else folder / sweep_folder.POINTS
             sweeps.append(Found(folder, _label(root, folder), stamp_file.stat().st_mtime))
             continue
         summary = folder / "summary.json"
@@ -119,9 +124,9 @@ def scan(root: str | Path) -> ResultsIndex:
                 problems.append(Problem(folder, err or f"{summary.name} is not a JSON object"))
                 continue
             found = Found(folder, _label(root, folder), summary.stat().st_mtime)
-            if data.get("kind") == "loadtest":
+            if data.get("kind") == loadtest_folder.KIND:
                 loads.append(found)
-            elif data.get("kind") is None and "point" not in data:
+            elif data.get("kind") in (run_folder.KIND, None) and "point" not in data:
                 runs.append(found)
             continue
         truth = folder / "ground_truth.json"
@@ -137,15 +142,3 @@ def scan(root: str | Path) -> ResultsIndex:
     return ResultsIndex(root, tuple(runs), tuple(sweeps), tuple(loads), tuple(services),
                         tuple(benches), tuple(frame_sets), tuple(problems))
 
-
-def find_table(run_dir: Path, summary: dict, name: str) -> Path | None:
-    """A Parquet table of a run: listed in its summary, or written beside it later by another
-    tool (live recognizer, danger detection) as ``<name>.parquet`` in the folder or one below."""
-    listed = (summary.get("tables") or {}).get(name)
-    if listed and (run_dir / listed).is_file():
-        return run_dir / listed
-    for pattern in (f"{name}.parquet", f"*/{name}.parquet"):
-        hits = sorted(run_dir.glob(pattern))
-        if hits:
-            return hits[0]
-    return None

@@ -1,6 +1,6 @@
 """The planner's figures as tables: pure functions over a run's KPI tables and summaries.
 
-KPI tables hold one row per replication and key (see :mod:`sim.results`); the dashboard shows
+KPI tables hold one row per replication and key (see :mod:`outputs.run`); the dashboard shows
 the mean over replications, with the spread across them (min–max) where a band helps. Headline
 metrics keep the confidence interval summary.json already computed. Nothing here reads files or
 imports Streamlit, so every function is tested on small hand-built frames.
@@ -246,18 +246,3 @@ def sweep_axes(comparison: pd.DataFrame, metrics: list[str]) -> list[str]:
         {f"{m}_ci_high" for m in metrics}
     return [c for c in comparison.columns if c != "point" and c not in metric_cols]
 
-
-def sweep_from_points(points: list[dict]) -> pd.DataFrame:
-    """A comparison table (as ``sim.sweep`` writes it) rebuilt from finished points'
-    summaries, for a sweep that has not written comparison.parquet yet."""
-    rows = []
-    for s in points:
-        p = s.get("point") or {}
-        row: dict[str, Any] = {"point": p.get("id", "?")}
-        row.update(p.get("assignments") or {})
-        for metric, h in (s.get("headline") or {}).items():
-            row[metric] = _num(h.get("mean"))
-            row[f"{metric}_ci_low"] = _num(h.get("ci_low"))
-            row[f"{metric}_ci_high"] = _num(h.get("ci_high"))
-        rows.append(row)
-    return pd.DataFrame(rows)

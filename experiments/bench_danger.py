@@ -27,6 +27,7 @@ def bench_danger(n_frames: int = 200, scenario=None, camera_id: str = "hall_sout
     from pipeline.danger.config import DangerConfig, DetectorSettings
     from pipeline.danger.stream import CameraStream
     from sim.feeds import OVERLAY_BOX, CctvFeed, frame_times
+    from sim.layout import floor_plan
     from sim.loader import load_scenario
 
     if n_frames < 1 or warmup < 0:
@@ -43,7 +44,7 @@ def bench_danger(n_frames: int = 200, scenario=None, camera_id: str = "hall_sout
         frames = [feed.render(float(t)) for t in times]
         cfg = DangerConfig(analysis_fps=fps, detector=DetectorSettings(
             options={"ignore_boxes": [OVERLAY_BOX]}))
-        stream = CameraStream.from_scenario(s, camera_id, cfg)
+        stream = CameraStream.from_plan(floor_plan(s), camera_id, cfg)
         p0 = time.perf_counter()
         stream.prepare()
         prepare_s = time.perf_counter() - p0

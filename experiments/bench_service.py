@@ -96,11 +96,15 @@ def run_in_process(rec: Recognizer, refs: dict[str, np.ndarray], probes: Probes,
     return _point("in-process", concurrency, lat, time.perf_counter() - t0, 0, [])
 
 
-async def _http_load(url: str, probes: Probes, concurrency: int, n: int) -> LoadPoint:
+async def http_load(url: str | list[str], probes: Probes, concurrency: int,
+                    n: int) -> LoadPoint:
+    """``n`` verify requests from ``concurrency`` clients; with several URLs (replicas), client
+    ``i`` sends to URL ``i`` mod their number."""
+    urls = [url] if isinstance(url, str) else list(url)
     lat, batches, errors = [], [], 0
     next_i = iter(range(n))
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client(http: httpx.AsyncClient, url: str) -> None:
         nonlocal errors
         for i in next_i:
             tid, jpeg = probes.live[i % len(probes.live)]
@@ -116,9 +120,17 @@ async def _http_load(url: str, probes: Probes, concurrency: int, n: int) -> Load
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=120.0, limits=limits) as http:
         t0 = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+        await asyncio.gather(*(client(http, urls[c % len(urls)]) for c in range(concurrency)))
         wall = time.perf_counter() - t0
     return _point("http", concurrency, lat, wall, errors, batches)
+
+
+def enrol_probes(url: str, token: str, probes: Probes) -> None:
+    for tid, jpeg in probes.enrol.items():
+        r = httpx.post(url + "/v1/enroll", headers={"Authorization": f"Bearer {token}"},
+                       files={"image": ("enrol.jpg", jpeg, "image/jpeg")},
+                       data={"template_id": tid, "consent": "true"}, timeout=60)
+        r.raise_for_status()
 
 
 def throughput_at_p99(points: list[LoadPoint], p99_ms: float) -> float | None:
@@ -162,11 +174,7 @@ def bench_service(backend: str = "dlib", concurrency: tuple[int, ...] = (1, 2, 4
         progress("starting airtwin serve")
         with ServiceProcess(args, env={"AIRTWIN_API_TOKEN": token,
                                        "AIRTWIN_TEMPLATE_KEY": None}) as svc:
-            for tid, jpeg in probes.enrol.items():
-                r = httpx.post(svc.url + "/v1/enroll", headers={"Authorization": f"Bearer {token}"},
-                               files={"image": ("enrol.jpg", jpeg, "image/jpeg")},
-                               data={"template_id": tid, "consent": "true"}, timeout=60)
-                r.raise_for_status()
+            enrol_probes(svc.url, token, probes)
             # Each level runs in process and then through HTTP, back to back, so a change in
             # what else the machine is doing hits both sides alike.
             for c in concurrency:
@@ -175,8 +183,8 @@ def bench_service(backend: str = "dlib", concurrency: tuple[int, ...] = (1, 2, 4
                 run_in_process(rec, refs, probes, th, c, min(c, 4))  # warm-up
                 inproc.append(run_in_process(rec, refs, probes, th, c, n))
                 progress(f"HTTP, {c} client(s)")
-                asyncio.run(_http_load(svc.url, probes, c, min(c, 4)))  # warm-up
-                http.append(asyncio.run(_http_load(svc.url, probes, c, n)))
+                asyncio.run(http_load(svc.url, probes, c, min(c, 4)))  # warm-up
+                http.append(asyncio.run(http_load(svc.url, probes, c, n)))
 
     rows = []
     for p in inproc:

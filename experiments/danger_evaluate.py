@@ -16,10 +16,7 @@ baseline window, where the false-alarm target is measured).
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -178,37 +175,19 @@ def report_markdown(table: pd.DataFrame, coverage: pd.DataFrame, meta: dict) -> 
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def evaluate_run(run: str | Path, grace_s: float = GRACE_S) -> tuple[pd.DataFrame, str]:
-    """Score a run folder written by ``airtwin detect-danger``: writes ``danger_metrics.parquet``
-    and ``danger_report.md`` into it (atomically) and lists the table in summary.json."""
-    from sim.results import RunFolderError, load_run, write_atomic_text
+    """Score a run folder written by ``airtwin detect-danger``: adds ``danger_metrics`` to its
+    tables (:func:`outputs.run.add_tables`) and writes ``danger_report.md`` beside them."""
+    from outputs.atomic import write_text
+    from outputs.run import add_tables, load_run
 
     names = ["danger_alerts", "danger_truth", "danger_incidents", "danger_coverage"]
-    r = load_run(run, tables=[n for n in names])
+    r = load_run(run, tables=names)
     table = metrics(r["danger_alerts"], r["danger_truth"], r["danger_incidents"],
                     r["danger_coverage"], grace_s)
     danger = r.summary.get("danger", {})
     meta = {**danger, "run": str(run), "grace_s": grace_s}
     text = report_markdown(table, r["danger_coverage"], meta)
-    path = Path(run)
-    _write_atomic(path / "danger_metrics.parquet", lambda tmp: table.to_parquet(tmp, index=False))
-    write_atomic_text(path / "danger_report.md", text)
-    summary = dict(r.summary)
-    if summary.get("tables", {}).get("danger_metrics") != "danger_metrics.parquet":
-        summary["tables"] = {**summary["tables"], "danger_metrics": "danger_metrics.parquet"}
-        try:
-            write_atomic_text(path / "summary.json", json.dumps(summary, indent=2) + "\n")
-        except OSError as exc:
-            raise RunFolderError(f"{path / 'summary.json'}: cannot update ({exc})") from None
+    add_tables(run, {"danger_metrics": table})
+    write_text(Path(run) / "danger_report.md", text)
     return table, text

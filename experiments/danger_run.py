@@ -32,6 +32,9 @@ ALERT_COLUMNS = ["camera", "t", "kind", "zone", "track_ids", "confidence", "x1",
                  "y2", "detail"]
 TRUTH_COLUMNS = ["camera", "incident", "kind", "zone", "t_start", "t_end", "near_miss",
                  "frames", "box_height_px"]
+# Truth rows are lists in TRUTH_COLUMNS order, counted up frame by frame: read them by name.
+T_INCIDENT, T_FRAMES, T_BOX_H = (TRUTH_COLUMNS.index(c) for c in
+                                 ("incident", "frames", "box_height_px"))
 INCIDENT_COLUMNS = ["incident", "kind", "zone", "t_start", "t_end", "near_miss"]
 COVERAGE_COLUMNS = ["camera", "window", "t_from", "t_to", "frames", "incidents", "wall_s",
                     "ms_per_frame"]
@@ -66,6 +69,7 @@ def analyse_camera(scenario, camera_id: str, records: dict[str, pd.DataFrame],
 
     from pipeline.danger.stream import CameraStream
     from sim.feeds import OVERLAY_BOX, CctvFeed, frame_times
+    from sim.layout import floor_plan
 
     cv2.setNumThreads(1)  # one camera per process: threads would only fight over the cores
     feed = CctvFeed(scenario, camera_id, records=records, seed=seed, faces=False)
@@ -75,7 +79,7 @@ def analyse_camera(scenario, camera_id: str, records: dict[str, pd.DataFrame],
         options["ignore_boxes"] = ignore
     cfg = config.model_copy(update={"detector": config.detector.model_copy(
         update={"options": options})})
-    stream = CameraStream.from_scenario(scenario, camera_id, cfg)
+    stream = CameraStream.from_plan(floor_plan(scenario), camera_id, cfg)
     stream.prepare()
     spans = incident_spans(scenario, seed)
     alerts, truth, coverage = [], {}, []
@@ -109,8 +113,8 @@ def analyse_camera(scenario, camera_id: str, records: dict[str, pd.DataFrame],
                     truth[key] = [camera_id, key, inc.label, inc.zone, inc.t_start, inc.t_end,
                                   inc.near_miss, 1, h]
                 else:
-                    row[7] += 1
-                    row[8] = max(row[8], h)
+                    row[T_FRAMES] += 1
+                    row[T_BOX_H] = max(row[T_BOX_H], h)
         wall = time.perf_counter() - t0
         n_inc = int(((spans["t_start"] < w.t_to) & (spans["t_end"] > w.t_from)).sum())
         coverage.append((camera_id, w.name, w.t_from, w.t_to, n_kept, n_inc, wall,
@@ -179,12 +183,12 @@ def detect_danger(scenario_path, config: DangerConfig = DangerConfig(),
     for c in cctv:  # an incident seen in two windows of a camera: one truth row
         merged: dict[int, list] = {}
         for row in results[c]["truth"]:
-            old = merged.get(row[1])
+            old = merged.get(row[T_INCIDENT])
             if old is None:
-                merged[row[1]] = list(row)
+                merged[row[T_INCIDENT]] = list(row)
             else:
-                old[7] += row[7]
-                old[8] = max(old[8], row[8])
+                old[T_FRAMES] += row[T_FRAMES]
+                old[T_BOX_H] = max(old[T_BOX_H], row[T_BOX_H])
         results[c]["truth"] = list(merged.values())
     tables = {
         "danger_alerts": pd.DataFrame([r for c in cctv for r in results[c]["alerts"]],
@@ -213,11 +217,9 @@ def frame_range(fps: float, t_from: float, t_to: float) -> np.ndarray:
 
 def _run_all(scenario_path, scenario, jobs, records, config, seed, workers, total,
              show) -> dict[str, dict]:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from outputs.progress import progress_bar
 
-    columns = (TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed}/{task.total} frames"), TimeRemainingColumn())
-    with Progress(*columns, disable=not show) as bar:
+    with progress_bar("frames", quiet=not show, transient=False) as bar:
         tasks = {j: bar.add_task(j, total=total[j]) for j in jobs}
         if workers <= 1:
             out = {}

@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from pipeline.calibration import OperatingPoint, write_json_atomic
+from outputs.atomic import write_json
+from pipeline.calibration import OperatingPoint
 from pipeline.metrics import per_group, verification_metrics
 from pipeline.recognizer import FTA, MATCH, Recognizer
 
@@ -84,4 +85,6 @@ def build_profile(table: pd.DataFrame, recognizer: Recognizer, backend: str,
 
 
 def save_profile(profile: dict, path: str | Path) -> Path:
-    return write_json_atomic(Path(path), profile)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_json(path, profile)

@@ -65,5 +65,6 @@ class PlannedShape(StagesShape):
 
 @events.init.add_listener
 def _on_init(environment, **_):
-    require_loopback(environment.host)
+    for host in (environment.host, *PLAN.replicas):
+        require_loopback(host)
     LOG.attach(environment)

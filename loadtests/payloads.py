@@ -15,22 +15,21 @@ endpoint knows. Pack folder (``format`` 1)::
                          "corrupt": ["bad/truncated-0000.jpg", ...]}   # deliberately bad
       enrol/ live/ strangers/ frames/ bad/
 
-A pack is written whole (temporary folder, then renamed). :func:`ensure_pack` reuses a pack
+A pack is written whole (a staging folder swapped in, :func:`outputs.atomic.staged_folder`). :func:`ensure_pack` reuses a pack
 whose spec matches, so repeated load tests skip the rendering.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from outputs.atomic import staged_folder
 
 FORMAT = 1
 
@@ -148,9 +147,7 @@ def build_pack(out: str | Path, spec: PackSpec,
     from sim.faces import make_identity, render_enrolment, render_live
 
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with staged_folder(out) as tmp:
         for sub in ("enrol", "live", "strangers", "frames", "bad"):
             (tmp / sub).mkdir()
         rng = np.random.default_rng(spec.seed)
@@ -187,13 +184,6 @@ def build_pack(out: str | Path, spec: PackSpec,
             (tmp / rel).write_bytes(truncated(first_jpeg, 0.3 + 0.4 * i / max(spec.corrupt, 1)))
             index["corrupt"].append(rel)
         (tmp / "pack.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

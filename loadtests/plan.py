@@ -74,6 +74,9 @@ class LoadPlan:
     log_path: str = ""  # where the master (or the only process) writes requests.parquet
     compress: float | None = None  # replay: simulated seconds per load second
     top_k: int = 5
+    # Replicas of one service (one shared template store): users are spread over these URLs,
+    # each CCTV camera sticks to one. Empty: every user sends to Locust's --host.
+    replicas: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.shape not in SHAPES:
@@ -121,6 +124,7 @@ class LoadPlan:
     def from_json(cls, text: str) -> "LoadPlan":
         d = json.loads(text)
         d["steps"] = tuple(Step(**s) for s in d["steps"])
+        d["replicas"] = tuple(d.get("replicas", ()))
         return cls(**d)
 
     @classmethod

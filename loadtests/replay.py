@@ -1,4 +1,4 @@
-"""The service demand a simulated day makes, from a sim run folder (:func:`sim.results.load_run`).
+"""The service demand a simulated day makes, from a sim run folder (:func:`outputs.run.load_run`).
 
 - e-gate verify: one 1:1 verify per e-gate transaction (the ``egate_transactions`` table).
 - watchlist identify: one 1:N search per e-gate capture when the scenario has a watchlist

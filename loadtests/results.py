@@ -1,90 +1,13 @@
-"""Load-test result folders: what ``airtwin loadtest`` writes and what the dashboard reads.
+"""A load test's figures from Locust's output: per-endpoint figures from its stats CSV, the
+request log with late starts and steps, per-step figures against the SLO, and the totals.
 
-Load-test folder format (``format`` 1, ``kind`` "loadtest"). Written whole or not at all: Locust
-and the summary write into a temporary folder beside the target (``.<name>.tmp-XXXX``), renamed
-into place once complete. Times are seconds from the start of the load (the shape's t = 0);
-latencies are milliseconds.
-
-::
-
-    LOADTEST/
-      summary.json        headline figures and metadata (below); a dashboard starts here
-      report.md           readable report: setup, endpoints, steps, capacity, GPU plan, and
-                          how coordinated omission was avoided
-      plan.json           the load plan Locust ran (shape, mode, stages, mix, payload pack,
-                          seed, workers); loadtests.shapes.LoadPlan.from_json() reads it back
-      endpoints.parquet   one row per request name from Locust's stats CSV, then Locust's
-                          "Aggregated" row (every request, deliberately bad ones included):
-                          name ("/v1/verify", "/v1/identify", "/v1/analyze",
-                          "/v1/verify [corrupt jpeg]", "Aggregated"), endpoint ("verify"|
-                          "identify"|"analyze"|"corrupt"|"all"), expected_error (bool: a
-                          deliberately bad payload), requests, failures, error_rate, rps,
-                          mean_ms, p50_ms, p95_ms, p99_ms, max_ms (Locust's figures: latency
-                          from the due time, percentiles rounded as Locust rounds them),
-                          late_starts (from requests.parquet)
-      steps.parquet       one row per load step and endpoint ("all" = every valid request):
-                          step, endpoint, users (closed loop; NaN open loop), target_rps (open
-                          loop; NaN closed loop), t_start, t_end (measured window, after the
-                          step's settle time), requests, failures, error_rate, rps, p50_ms,
-                          p95_ms, p99_ms, late_starts, passes (p99 <= SLO and error_rate <=
-                          max; only on "all" rows, else NaN; the capacity also needs the step
-                          to hold >= capacity.min_requests valid requests)
-      requests.parquet    one row per request: t_sched (when it was due), t_start (when it was
-                          sent), latency_ms (from t_sched to the reply: what the traveler
-                          waited), service_ms (from t_start to the reply), name, endpoint
-                          (the kind: verify|identify|analyze|corrupt), expected_error, ok,
-                          status (HTTP status; 0 = no reply), node ("local" or "worker-N"),
-                          late (sent more than LATE_MS after t_sched), step (-1: between steps)
-      curve.parquet       replay shape only: the request-rate curve sent, on the compressed
-                          clock: t0, t1, verify_rps, identify_rps, analyze_rps, sim_t0, sim_t1
-                          (the simulated seconds the bin stands for)
-      gpu_plan.json       only with a sim run (--run): the replicas the peak hour needs (below)
-      locust/             Locust's own files: locust_stats.csv, locust_stats_history.csv,
-                          locust_failures.csv, locust_exceptions.csv, locust.log, report.html
-
-``summary.json``::
-
-    {"format": 1, "kind": "loadtest", "airtwin_version": "0.1.0", "created": ISO-8601,
-     "shape": "sweep"|"poisson"|"replay", "mode": "closed"|"open", "host": "http://127.0.0.1:8000",
-     "duration_s": 60.0, "workers": 0, "seed": 0, "run": "runs/x" or null,
-     "mix": {"verify": 0.5, "identify": 0.2, "analyze": 0.3, "corrupt": 0.0},   # shares of sends
-     "slo_ms": 200.0, "max_error_rate": 0.001,
-     "totals": {"requests": ..., "failures": ..., "error_rate": ..., "rps": ...,  # valid only
-                "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "late_starts": ...,
-                "late_share": ..., "bad_requests": ..., "bad_rejected": ...},  # deliberately bad
-     "capacity": {"capacity_rps": 7.9 or null, "step": 3 or null, "slo_ms": 200.0,
-                  "max_error_rate": 0.001, "steps": 5, "steps_passing": 3, "detail": "...",
-                  "min_requests": 10},
-     "gpu_plan": null or the gpu_plan.json object,
-     "files": {"endpoints": "endpoints.parquet", ...}}
-
-``gpu_plan.json``::
-
-    {"capacity_rps": 7.9,                 # measured, one service replica, at the SLO
-     "measured_on": "dlib backend, this CPU", "headroom": 0.3,
-     "cost_ms": {"verify": 95.0, ...},    # per-request work of each endpoint (low-load p50)
-     "measured_mix": {"verify": 0.6, ...},
-     "peak_hour": {"start_s": 3600.0, "end_s": 7200.0},   # simulated clock of the run
-     "demand_rps": {"verify": 0.42, "identify": 0.0, "analyze": 20.0},
-     "unmeasured": ["analyze"],           # demanded but not measured: not in the replicas
-     "utilisation": 3.1,                  # peak work / one replica's work capacity
-     "replicas": 5,                       # ceil(utilisation * (1 + headroom)), at least 1
-     "detail": "..."}
-
-Non-finite numbers are written as JSON ``null``. Read a folder with :func:`load_loadtest`;
-a missing folder or file, or a malformed ``summary.json``, raises :class:`LoadTestFolderError`
-naming the path.
+The folder these tables go into is the load-test folder format that :mod:`outputs.loadtest`
+owns (its docstring documents every file and column); :mod:`loadtests.runner` writes it through
+:func:`outputs.loadtest.write_loadtest`.
 """
 
 from __future__ import annotations
 
-FORMAT = 1
-KIND = "loadtest"
-LATE_MS = 10.0  # a send this long after its due time counts as a late start
-
-import json
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from loadtests.plan import ENDPOINTS, LoadPlan, step_of
+from outputs.loadtest import LoadTestFolderError
 
-__all__ = ["FORMAT", "KIND", "LATE_MS", "LoadTest", "LoadTestFolderError", "endpoint_summary",
-           "load_loadtest", "prepare_log", "read_locust_stats", "step_summary", "totals",
-           "write_loadtest"]
+__all__ = ["LATE_MS", "endpoint_summary", "prepare_log", "read_locust_stats", "step_summary",
+           "totals"]
+
+LATE_MS = 10.0  # a send this long after its due time counts as a late start
 
 LOCUST_PREFIX = "locust"  # Locust's --csv prefix inside locust/
 STEP_COLUMNS = ("step", "endpoint", "users", "target_rps", "t_start", "t_end", "requests",
@@ -103,10 +28,6 @@ STEP_COLUMNS = ("step", "endpoint", "users", "target_rps", "t_start", "t_end", "
                 "passes")
 ENDPOINT_COLUMNS = ("name", "endpoint", "expected_error", "requests", "failures", "error_rate",
                     "rps", "mean_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "late_starts")
-
-
-class LoadTestFolderError(ValueError):
-    """A load-test folder that cannot be read; ``str()`` names the path and what is wrong."""
 
 
 def endpoint_of(name: str) -> str:
@@ -207,71 +128,3 @@ def totals(log: pd.DataFrame, duration_s: float) -> dict[str, Any]:
     t["bad_requests"] = len(bad)
     t["bad_rejected"] = int(((bad["status"] >= 400) & (bad["status"] < 500)).sum())
     return t
-
-
-# --- the folder --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LoadTest:
-    path: Path
-    summary: dict[str, Any]
-    tables: dict[str, pd.DataFrame] = field(repr=False)
-    gpu_plan: dict[str, Any] | None = None
-
-
-def json_text(obj: Any) -> str:
-    from sim.results import json_safe
-
-    return json.dumps(json_safe(obj), indent=2) + "\n"
-
-
-def write_loadtest(work: Path, out: Path, summary: dict[str, Any],
-                   tables: dict[str, pd.DataFrame], report_md: str,
-                   gpu_plan: dict[str, Any] | None) -> Path:
-    """Finish the working folder ``work`` (Locust's files and plan.json already in it) and
-    rename it to ``out``; an older ``out`` is replaced only once the new one is complete."""
-    files = {}
-    for name, df in tables.items():
-        files[name] = f"{name}.parquet"
-        df.to_parquet(work / files[name], index=False)
-    if gpu_plan is not None:
-        (work / "gpu_plan.json").write_text(json_text(gpu_plan), encoding="utf-8")
-        files["gpu_plan"] = "gpu_plan.json"
-    (work / "report.md").write_text(report_md, encoding="utf-8")
-    summary = {"format": FORMAT, "kind": KIND, **summary, "gpu_plan": gpu_plan,
-               "files": {**files, "report": "report.md", "plan": "plan.json",
-                         "locust": "locust/"}}
-    (work / "summary.json").write_text(json_text(summary), encoding="utf-8")
-    os.chmod(work, 0o755)
-    from sim.results import replace_dir
-
-    replace_dir(work, out)
-    return out
-
-
-def load_loadtest(path: str | Path) -> LoadTest:
-    """Read a load-test folder; missing or malformed parts raise LoadTestFolderError."""
-    path = Path(path)
-    summary_path = path / "summary.json"
-    if not path.is_dir():
-        raise LoadTestFolderError(f"{path}: load-test folder not found")
-    if not summary_path.is_file():
-        raise LoadTestFolderError(f"{summary_path}: missing (not a load-test folder)")
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise LoadTestFolderError(f"{summary_path}: not valid JSON ({exc})") from None
-    if not isinstance(summary, dict) or summary.get("kind") != KIND:
-        raise LoadTestFolderError(f"{summary_path}: not a load-test summary (kind "
-                                  f"{summary.get('kind') if isinstance(summary, dict) else None!r})")
-    if summary.get("format") != FORMAT:
-        raise LoadTestFolderError(f"{summary_path}: format {summary.get('format')!r} is not "
-                                  f"the supported format {FORMAT}")
-    tables = {}
-    for name, file in summary.get("files", {}).items():
-        if str(file).endswith(".parquet"):
-            try:
-                tables[name] = pd.read_parquet(path / file)
-            except (OSError, ValueError) as exc:
-                raise LoadTestFolderError(f"{path / file}: cannot read ({exc})") from None
-    return LoadTest(path, summary, tables, summary.get("gpu_plan"))

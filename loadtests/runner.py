@@ -1,6 +1,6 @@
 """Run a load test end to end: check the service, build the plan and the payload pack, enrol the
 pack's travelers, run Locust headless (alone, or as ``--master`` with local ``--worker``s),
-then summarise into a load-test folder (:mod:`loadtests.results`).
+then summarise into a load-test folder (:mod:`outputs.loadtest`).
 
 Workers on other machines: ``airtwin loadtest ... --remote-workers M --master-port 5557`` makes
 the master listen on every interface and wait (up to ``REMOTE_WAIT_S``) for M more workers
@@ -15,6 +15,10 @@ goes to a non-loopback address), then::
 (``ClosedLoopTraveler`` for a closed-loop sweep; the master's plan.json is in its working
 folder, named in its output.) Each worker keeps the share of the open-loop schedule (and the
 cameras) that its worker index gives it, so the plan's ``workers`` counts them all.
+
+Replicas: ``--host URL1,URL2`` (``airtwin serve`` processes on one PostgreSQL template store)
+spreads the users over them, each camera's frames to one, and the GPU plan counts replicas by
+the capacity each carried.
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -41,7 +44,11 @@ from loadtests.plan import (ENDPOINTS, PLAN_ENV, LoadPlan, PlanError, poisson_pl
                             require_loopback, sweep_plan)
 from loadtests.report import render_report
 from loadtests.results import (LOCUST_PREFIX, endpoint_summary, prepare_log, read_locust_stats,
-                               step_summary, totals, write_loadtest)
+                               step_summary, totals)
+from outputs.atomic import staged_folder
+from outputs.header import header
+from outputs.loadtest import KIND, write_loadtest
+from outputs.run import load_run
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_DURATION_S = 3600.0  # a load test is bounded in time...
@@ -50,9 +57,10 @@ MAX_USERS = 2000
 MIN_REPLAY_STEP_S = 5.0  # seconds of load per replay step, at least
 REMOTE_WAIT_S = 600.0  # how long a master waits for remote workers to connect
 DEFAULT_MIX = {"verify": 0.6, "identify": 0.2, "analyze": 0.2}
-# The scenario `airtwin serve` analyses CCTV frames of unless $AIRTWIN_DANGER_SCENARIO says
-# otherwise (pipeline/danger/router.py).
-DANGER_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "incidents_demo.yaml"
+# The scenario the analyze frames come from unless --frames-scenario says otherwise. The service
+# must watch the same floor: `airtwin site export SCENARIO --out site.yaml`, then
+# `airtwin serve --site site.yaml`.
+FRAMES_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "incidents_demo.yaml"
 
 
 class LoadTestError(RuntimeError):
@@ -77,7 +85,7 @@ class LoadTestOptions:
     endpoints: tuple[str, ...] | None = None  # kinds to send (default: all the service has)
     bad_share: float = 0.0  # share of deliberately corrupt uploads
     analyze_fps: float | None = None
-    frames_scenario: Path | None = None  # default: DANGER_SCENARIO
+    frames_scenario: Path | None = None  # default: FRAMES_SCENARIO
     slo_ms: float = 200.0
     max_error_rate: float = 0.001
     headroom: float = 0.3
@@ -115,6 +123,11 @@ def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str]:
     kinds = {k for k in ENDPOINTS if f"/v1/{k}" in paths}
     if "verify" in kinds:
         kinds.add("corrupt")
+    if "analyze" in kinds:  # started without --site, it refuses every frame (503 no_site)
+        probe = httpx.post(f"{host}/v1/analyze", data={"camera_id": "probe", "timestamp": "0"},
+                           files={"image": ("probe.jpg", b"probe", "image/jpeg")}, timeout=10.0)
+        if probe.status_code == 503 and probe.json().get("error") == "no_site":
+            kinds.discard("analyze")
     return kinds, r.json().get("detail", "")
 
 
@@ -132,9 +145,9 @@ def prime_cameras(host: str, pack: PayloadPack) -> list[str]:
         if r.status_code != 200:
             raise LoadTestError(
                 f"the service refused a frame of camera {cam} ({pack.path}): HTTP "
-                f"{r.status_code} {r.text[:300]}. The frames must come from the scenario the "
-                f"service's danger detection runs ($AIRTWIN_DANGER_SCENARIO of `airtwin serve`): "
-                f"pass it as --frames-scenario")
+                f"{r.status_code} {r.text[:300]}. The frames must show the site the service "
+                f"watches: start it with `airtwin serve --site FILE`, FILE made by `airtwin site "
+                f"export SCENARIO --out FILE`, and pass that SCENARIO as --frames-scenario")
     return sorted(first)
 
 
@@ -162,8 +175,6 @@ def choose_mix(opts: LoadTestOptions, served: set[str], notes: list[str]) -> dic
     if opts.mix is not None:
         mix = dict(opts.mix)
     elif opts.run is not None:
-        from sim.results import load_run
-
         from loadtests.replay import mix_from_run
 
         mix = mix_from_run(load_run(opts.run, tables=["egate_transactions"]), opts.analyze_fps)
@@ -174,7 +185,8 @@ def choose_mix(opts: LoadTestOptions, served: set[str], notes: list[str]) -> dic
         if kind not in wanted:
             mix.pop(kind)
         elif kind not in served and mix[kind] > 0:
-            notes.append(f"the service has no /v1/{kind}: {kind} requests left out of the mix")
+            notes.append(f"the service does not serve /v1/{kind} (analyze needs `airtwin serve "
+                         f"--site FILE`): {kind} requests left out of the mix")
             mix.pop(kind)
     if opts.bad_share > 0:
         total = sum(mix.values())
@@ -200,8 +212,6 @@ def build_plan(opts: LoadTestOptions, mix: dict[str, float], pack: Path, log_pat
             raise PlanError(f"poisson: give one target rate (--rps R), got {list(opts.rps)}")
         plan = poisson_plan(mix, opts.rps[0], opts.duration_s, **kw)
     elif opts.shape == "replay":
-        from sim.results import load_run
-
         from loadtests.replay import compressed_curve, demand_curve, replay_plan
 
         if opts.run is None:
@@ -303,11 +313,15 @@ def run_locust(plan: LoadPlan, host: str, work: Path,
 
 def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
                  progress: Callable[[float, float], None] = lambda d, t: None) -> Path:
-    host = require_loopback(opts.host).rstrip("/")
+    # Several comma-separated URLs: replicas of one service sharing one template store.
+    hosts = [require_loopback(h.strip()).rstrip("/") for h in opts.host.split(",") if h.strip()]
+    host = hosts[0]
     if opts.workers < 0 or opts.remote_workers < 0:
         raise PlanError(f"workers: must be >= 0, got {opts.workers} local and "
                         f"{opts.remote_workers} remote")
     served, service = service_endpoints(host)
+    for replica in hosts[1:]:
+        service_endpoints(replica)  # every replica ready before the load starts
     notes: list[str] = []
     mix = choose_mix(opts, served, notes)
     out = Path(opts.out).resolve()
@@ -315,17 +329,21 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
     spec = pack_spec(opts, mix)
     digest = hashlib.sha1(repr(spec).encode()).hexdigest()[:12]
     pack_dir = opts.pack or out.parent / "packs" / f"pack-{digest}"
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with staged_folder(out) as work:  # swapped in whole once summarised; removed on a failure
         (work / "locust").mkdir()
         plan, curve = build_plan(opts, mix, pack_dir.resolve(), work / "requests.raw.parquet")
+        if len(hosts) > 1:
+            plan = dataclasses.replace(plan, replicas=tuple(hosts))
         say(f"payload pack: {pack_dir}")
         ensure_pack(pack_dir, spec, say)
         pack = PayloadPack.load(pack_dir)
         if {"verify", "identify", "corrupt"} & set(mix):
-            say(f"enrolled {enrol_pack(host, pack, opts.token)} synthetic travelers")
+            # On each replica: harmless on a shared store, needed on replicas that hold their own.
+            enrolled = [enrol_pack(h, pack, opts.token) for h in hosts]
+            say(f"enrolled {enrolled[0]} synthetic travelers"
+                + (f" on each of {len(hosts)} replicas" if len(hosts) > 1 else ""))
         if "analyze" in mix:
-            cams = prime_cameras(host, pack)
+            cams = [prime_cameras(h, pack) for h in hosts][0]  # every replica's streams start
             if plan.workers > len(cams):
                 raise PlanError(f"workers: {plan.workers} load processes but {len(cams)} cameras: "
                                 f"each camera's frames must come from one process (in order), "
@@ -342,25 +360,23 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
                 f"{port} --host http://127.0.0.1:<forwarded port> "
                 f"{'ScheduledTraveler' if plan.mode == 'open' else 'ClosedLoopTraveler'}")
         run_locust(plan, host, work, progress, opts.workers, port or opts.master_port)
-        return summarise(opts, plan, curve, work, out, host, service, mix, notes)
-    except BaseException:
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        summarise(opts, plan, curve, work, ",".join(hosts), service, mix, notes, len(hosts))
+    return out
 
 
 def pack_spec(opts: LoadTestOptions, mix: dict[str, float]) -> PackSpec:
     """The pack this test needs: CCTV clips only when it sends analyze requests, of the
-    scenario the service's danger detection runs."""
+    scenario whose site file the service watches."""
     if "analyze" not in mix:
         return dataclasses.replace(opts.pack_spec, frames_per_camera=0, scenario="")
-    scenario = Path(opts.frames_scenario or DANGER_SCENARIO).resolve()
+    scenario = Path(opts.frames_scenario or FRAMES_SCENARIO).resolve()
     return dataclasses.replace(opts.pack_spec, scenario=str(scenario))
 
 
-def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Path, host: str,
-              service: str, mix: dict, notes: list[str]) -> Path:
+def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, host: str,
+              service: str, mix: dict, notes: list[str], replicas: int = 1) -> None:
+    """Locust's output in the staging folder ``work`` → the load-test folder's files. With
+    several replicas loaded together, the GPU plan counts replicas by what each one carried."""
     raw = work / "requests.raw.parquet"
     if not raw.is_file():
         raise LoadTestError(f"Locust wrote no request log ({raw}); see {work}/locust/locust.log")
@@ -373,23 +389,25 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Pat
                      f"the load stopped before every reply was in (the drain hit its bound)")
     steps = step_summary(log, plan, opts.slo_ms, opts.max_error_rate)
     found = cap.find_capacity(steps, opts.slo_ms, opts.max_error_rate, opts.min_step_requests)
-    summary = {"airtwin_version": _version(), "created": datetime.now(timezone.utc).isoformat(
-        timespec="seconds"), "shape": plan.shape, "mode": plan.mode, "host": host,
+    summary = {**header(KIND), "shape": plan.shape, "mode": plan.mode, "host": host,
+        "replicas": replicas,
         "service": service, "duration_s": plan.duration_s, "workers": plan.workers,
         "seed": plan.seed, "run": str(opts.run) if opts.run else None, "mix": mix,
         "slo_ms": opts.slo_ms, "max_error_rate": opts.max_error_rate,
         "totals": totals(log, plan.duration_s), "capacity": found.to_dict(), "notes": notes}
     gpu = None
     if opts.run is not None and found.capacity_rps:
-        from sim.results import load_run
-
         from loadtests.replay import peak_hour
 
         peak = peak_hour(load_run(opts.run, tables=["egate_transactions"]), opts.analyze_fps)
-        gpu = cap.plan_replicas(found.capacity_rps, cap.endpoint_costs(log),
+        measured_on = service or "this service"
+        if replicas > 1:
+            measured_on += (f"; {replicas} replicas measured together, "
+                            f"{found.capacity_rps:.2f} req/s in all")
+        gpu = cap.plan_replicas(found.capacity_rps / replicas, cap.endpoint_costs(log),
                                 cap.measured_mix(log, found.step), peak.demand_rps,
                                 opts.headroom, (peak.start_s, peak.end_s),
-                                measured_on=service or "this service").to_dict()
+                                measured_on=measured_on).to_dict()
     else:
         summary["gpu_plan_note"] = ("needs a sim run (--run DIR) for the peak demand"
                                     if opts.run is None else "no step met the SLO, so there "
@@ -398,13 +416,4 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, out: Pat
     if curve is not None:
         tables["curve"] = curve
     report = render_report(summary, tables["endpoints"], steps, plan, gpu)
-    return write_loadtest(work, out, summary, tables, report, gpu)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("airtwin")
-    except PackageNotFoundError:
-        return "unknown"
+    write_loadtest(work, summary, tables, report, gpu)

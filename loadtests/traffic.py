@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import zlib
 from pathlib import Path
 
 import gevent
@@ -20,6 +21,7 @@ from locust import HttpUser
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.payloads import PayloadPack, PayloadPicker
+from outputs.atomic import write_parquet, write_with
 from loadtests.plan import KINDS, LoadPlan, Schedule, arrival_schedule
 
 PATHS = {"verify": "/v1/verify", "identify": "/v1/identify", "analyze": "/v1/analyze",
@@ -183,7 +185,7 @@ class RequestLog:
         import pandas as pd
 
         df = pd.DataFrame.from_records(self.rows, columns=list(LOG_COLUMNS))
-        _atomic(Path(self.plan.log_path), lambda tmp: df.to_parquet(tmp, index=False))
+        write_parquet(Path(self.plan.log_path), df)
         prefix = getattr(environment.parsed_options, "csv_prefix", None)
         if prefix:
             write_final_csvs(environment, prefix)
@@ -201,13 +203,7 @@ def write_final_csvs(environment, prefix: str) -> None:
         def write(tmp, method=method):
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
                 method(csv.writer(fh))
-        _atomic(Path(f"{prefix}_{suffix}.csv"), write)
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    tmp.replace(path)
+        write_with(Path(f"{prefix}_{suffix}.csv"), write)
 
 
 class AirtwinUser(HttpUser):
@@ -220,7 +216,16 @@ class AirtwinUser(HttpUser):
     _serial = itertools.count()
 
     def on_start(self):
-        self.pick = PayloadPicker(self.pack, seed=self.plan.seed * 100_003 + next(self._serial))
+        serial = next(self._serial)
+        self.pick = PayloadPicker(self.pack, seed=self.plan.seed * 100_003 + serial)
+        if self.plan.replicas:  # spread the users over the replicas, round robin
+            self.client.base_url = self.plan.replicas[serial % len(self.plan.replicas)]
+
+    def camera_replica(self, camera_id: str) -> str:
+        """The replica a camera's frames all go to (each replica tracks its own cameras); ""
+        sends to this user's own host."""
+        replicas = self.plan.replicas
+        return replicas[zlib.crc32(camera_id.encode()) % len(replicas)] if replicas else ""
 
     # --- one method per kind of request -----------------------------------------------------
     def egate_verify(self, due: float | None = None):
@@ -236,7 +241,7 @@ class AirtwinUser(HttpUser):
         with cams.locks[camera_id]:  # one frame of a camera in flight: frames stay in order
             timestamp, jpeg = cams.next_frame(camera_id)
             self.send("analyze", {"camera_id": camera_id, "timestamp": f"{timestamp:.3f}"},
-                      jpeg, due)
+                      jpeg, due, self.camera_replica(camera_id))
 
     def corrupt_verify(self, due: float | None = None):
         template_id, bad = self.pick.corrupt()
@@ -261,7 +266,8 @@ class AirtwinUser(HttpUser):
         self.send_kind(kind, due)
 
     # --- the one place a request is sent ------------------------------------------------------
-    def send(self, kind: str, form: dict[str, str], jpeg: bytes, due: float | None):
+    def send(self, kind: str, form: dict[str, str], jpeg: bytes, due: float | None,
+             base: str = ""):
         if due is None and self.log.past_end():
             gevent.sleep(0.25)  # closed loop past its last step: send nothing new
             return
@@ -271,12 +277,13 @@ class AirtwinUser(HttpUser):
         self.log.sent += 1
         self.log.in_flight += 1
         try:
-            self._post(kind, form, jpeg, due, start, ctx)
+            self._post(kind, form, jpeg, due, start, ctx, base)
         finally:
             self.log.in_flight -= 1
 
-    def _post(self, kind, form, jpeg, due, start, ctx):
-        with self.client.post(PATHS[kind], name=NAMES[kind], data=form, context=ctx,
+    def _post(self, kind, form, jpeg, due, start, ctx, base=""):
+        # An absolute URL (base) overrides the user's host: Locust's session sends it as is.
+        with self.client.post(base + PATHS[kind], name=NAMES[kind], data=form, context=ctx,
                               files={"image": ("capture.jpg", jpeg, "image/jpeg")},
                               timeout=self.plan.timeout_s, catch_response=True) as resp:
             # Charge the wait of a late start: latency runs from when the request was due.

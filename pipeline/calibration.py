@@ -23,7 +23,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Callable
 
 import numpy as np
 
+from outputs.atomic import write_json
 from pipeline.metrics import score_summary, threshold_at_fmr
 
 TARGET_FMRS = (1e-3, 1e-4)
@@ -185,25 +185,10 @@ def calibrate(recognizer, backend: str, captures: list[list], seed: int = CALIBR
         renderer=renderer)
 
 
-def write_json_atomic(path: Path, data: dict) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2, default=float)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; these files hold no biometrics
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def save_calibration(cal: Calibration, path: str | Path | None = None) -> Path:
-    return write_json_atomic(Path(path) if path else calibration_path(cal.backend, cal.model),
-                             {"calibration": asdict(cal)})
+    path = Path(path) if path else calibration_path(cal.backend, cal.model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_json(path, {"calibration": asdict(cal)})
 
 
 def read_calibration(path: str | Path) -> Calibration:

@@ -109,9 +109,8 @@ class NumpyGallery:
         v = self._prep(vectors)
         if len(ids) != len(v):
             raise ValueError(f"{len(ids)} ids for {len(v)} templates")
-        dup = [i for i in ids if i in self._index] or (
-            [ids[0]] if len(set(ids)) != len(ids) else [])
-        if dup:
+        if not self._index.keys().isdisjoint(ids) or len(set(ids)) != len(ids):
+            dup = [i for i in ids if i in self._index] or [ids[0]]
             raise ValueError(f"template id {dup[0]!r} is already in the gallery")
         need = self._n + len(v)
         if need > len(self._rows):  # grow geometrically so repeated adds stay linear
@@ -119,8 +118,7 @@ class NumpyGallery:
             grown[:self._n] = self._rows[:self._n]
             self._rows = grown
         self._rows[self._n:need] = v
-        for j, i in enumerate(ids):
-            self._index[i] = self._n + j
+        self._index.update(zip(ids, range(self._n, need)))  # C speed: 1M ids load in a blink
         self._ids.extend(ids)
         self._n = need
 
@@ -140,6 +138,13 @@ class NumpyGallery:
 
     def matrix(self) -> np.ndarray:
         return self._rows[:self._n]
+
+    def vector(self, template_id: str) -> np.ndarray:
+        """A copy of one template as stored (L2-normalised under cosine)."""
+        try:
+            return self._rows[self._index[template_id]].copy()
+        except KeyError:
+            raise KeyError(f"unknown template id {template_id!r}") from None
 
     def score_matrix(self, probes: np.ndarray) -> np.ndarray:
         """(M, N) scores of M probes against the whole gallery: one matrix product."""

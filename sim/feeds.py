@@ -21,10 +21,11 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from sim.cctv.camera import CameraError, CameraModel
+from floorplan.camera import CameraError
 from sim.cctv.incidents import IncidentError
 from sim.cctv.render import (OVERLAY_BOX, CctvRenderer, Frame, IncidentTruth, ObjectTruth,
                              PersonTruth)
+from sim.layout import floor_plan
 from sim.positions import Trajectories
 from sim.records import Records
 from sim.scenario import Scenario
@@ -105,12 +106,13 @@ class CctvFeed:
                             f"sim.faces")
         self.camera = cam
         try:
-            self.model = CameraModel.from_scenario(s, cam)
+            plan = trajectories.plan if trajectories is not None else floor_plan(s)
+            self.model = plan.camera(camera_id)
         except CameraError as exc:
             raise FeedError(f"camera: {exc}") from None
         tables = _tables(records) if records is not None else simulate_run(s, self.seed)
         self.records = tables
-        self.trajectories = trajectories or Trajectories.from_records(tables, s)
+        self.trajectories = trajectories or Trajectories.from_records(tables, s, plan)
         try:
             self.renderer = CctvRenderer(s, camera_id, self.trajectories, tables["travelers"],
                                          self.seed, faces=faces, noise=noise, overlay=overlay)

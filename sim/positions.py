@@ -1,7 +1,8 @@
 """Where every traveler stands at any simulated time, rebuilt from a run's records.
 
 The queueing model only knows who is where in which queue; renderers need metres. This module
-replays each traveler's records as a chain of legs on the floor plan:
+replays each traveler's records as a chain of legs on the floor plan (:mod:`floorplan.plan`:
+doors, processor points, queue paths and belts are read from it, never worked out here):
 
     gate → (door) → tail of the queue joined → queue slot by order → processor → (through an
     e-gate) → reclaim waiting point → customs (officer or pass-through point) → exit point
@@ -20,21 +21,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from sim.layout import zone_bounds, zone_centroid
-from sim.scenario import Placement, Scenario, Zone, ZoneKind
+from floorplan.plan import Belt, FloorPlan, PlanZone
+from floorplan.shapes import points_in_polygon, queue_point, serpentine_queue
+from sim.scenario import Scenario, ZoneKind
 
-__all__ = ["ACTIVITIES", "Trajectories", "hash_uniform", "points_in_polygon", "processor_points",
-           "customs_placement", "queue_point"]
+__all__ = ["ACTIVITIES", "Trajectories", "hash_uniform"]
 
 ACTIVITIES = ("walking", "queueing", "service", "waiting_bag")
 WALKING, QUEUEING, SERVICE, WAITING_BAG = range(4)
 BUCKET_S = 10.0  # time buckets of the leg index
 ADVANCE_S = 0.8  # seconds a queue takes to shuffle one slot forward
-DOOR_INSET_M = 1.5  # doors keep away from the corners of a zone
+GATE_EXIT_M = 1.5  # how far past an e-gate a traveler steps before walking on
+# One row of the leg table: who, when, from where to where, doing what; queue legs have no
+# fixed place (NaN) but a queue group and a rank in it, resolved per query.
+LEG_COLUMNS = ("tidx", "t0", "t1", "x0", "y0", "x1", "y1", "act", "heading", "queue", "rank")
 
 
 def hash_uniform(ids, salt: int) -> np.ndarray:
@@ -46,88 +51,6 @@ def hash_uniform(ids, salt: int) -> np.ndarray:
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-
-
-def points_in_polygon(xy: np.ndarray, polygon) -> np.ndarray:
-    """Even-odd rule for many points against one polygon."""
-    poly = np.asarray(polygon, float)
-    x, y = xy[:, 0:1], xy[:, 1:2]
-    x0, y0 = poly[:, 0], poly[:, 1]
-    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
-    crosses = (y0 > y) != (y1 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xc = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
-    return ((crosses & (x < xc)).sum(axis=1) % 2) == 1
-
-
-def _path_arrays(path, lanes: int = 30, lane_gap_m: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """The queue path, extended past its tail as a serpentine of ``lanes`` lanes like the last
-    segment (the way staff open more rope lanes), so a long queue folds instead of running off."""
-    pts = np.asarray(path, float)
-    a, b = pts[-2], pts[-1]
-    run = b - a
-    length = float(np.hypot(*run))
-    if length > 1e-9 and lanes > 0:
-        u = run / length
-        side = np.array([-u[1], u[0]])
-        if len(pts) >= 3:  # fold away from where the path came from
-            back = pts[-3] - a
-            side = side if np.dot(side, back) < 0 else -side
-        ext, p, direction = [], b, u
-        for _ in range(lanes):
-            p = p + side * lane_gap_m
-            ext.append(p)
-            direction = -direction
-            p = p + direction * length
-            ext.append(p)
-        pts = np.vstack([pts, ext])
-    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
-    return pts, cum
-
-
-def queue_point(pts: np.ndarray, cum: np.ndarray, s: np.ndarray):
-    """Points at arc length ``s`` along a queue path (head first), extended past its tail along
-    the last segment; returns (xy, heading) with heading pointing towards the head."""
-    s = np.asarray(s, float)
-    i = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, len(pts) - 2)
-    seg = pts[i + 1] - pts[i]
-    seg_len = np.maximum(cum[i + 1] - cum[i], 1e-9)
-    u = seg / seg_len[:, None]
-    xy = pts[i] + u * (s - cum[i])[:, None]
-    heading = np.arctan2(-u[:, 1], -u[:, 0])
-    return xy, heading
-
-
-def processor_points(p: Placement, n: int) -> np.ndarray:
-    return np.asarray(p.origin, float) + np.outer(np.arange(max(n, 1)), [p.spacing_m, 0.0])
-
-
-def customs_placement(zone: Zone, officers: int) -> Placement:
-    """Customs has no placement in the schema: officers along the zone's far wall, one queue."""
-    x0, y0, x1, y1 = zone_bounds(zone)
-    n = max(officers, 1)
-    spacing = max(1.0, min(2.0, 0.6 * (x1 - x0) / n))
-    mid = (x0 + x1) / 2
-    return Placement(origin=(mid - spacing * (n - 1) / 2, y1 - 1.5), spacing_m=spacing,
-                     queue_path=[(mid, y1 - 3.5), (mid, y0 + 0.5)])
-
-
-def _door(zone: Zone, toward: tuple[float, float]) -> np.ndarray:
-    """The point of ``zone``'s outline nearest ``toward``, kept off the corners."""
-    poly = np.asarray(zone.polygon, float)
-    best, best_d = None, math.inf
-    for a, b in zip(poly, np.roll(poly, -1, axis=0)):
-        ab = b - a
-        length = float(np.hypot(*ab))
-        if length < 1e-9:
-            continue
-        inset = min(DOOR_INSET_M, length / 2)
-        s = np.clip(np.dot(np.asarray(toward) - a, ab) / length, inset, length - inset)
-        p = a + ab * s / length
-        d = float(np.hypot(*(p - toward)))
-        if d < best_d:
-            best, best_d = p, d
-    return best
 
 
 @dataclass
@@ -155,10 +78,11 @@ class _QueueGroup:
 
 
 class _Legs:
-    """Growing leg table while the trajectories are built."""
+    """Growing leg table while the trajectories are built: one tuple per leg, in LEG_COLUMNS
+    order (plain tuples: there are hundreds of thousands)."""
 
     def __init__(self):
-        self.rows: list[tuple] = []  # (tidx, t0, t1, x0, y0, x1, y1, act, heading, queue, rank)
+        self.rows: list[tuple] = []
 
     def move(self, i, t0, t1, a, b, act=WALKING):
         if t1 <= t0:
@@ -180,19 +104,18 @@ class _Legs:
 class Trajectories:
     """Every traveler's legs on the floor plan, indexed for fast look-ups by time."""
 
-    def __init__(self, scenario: Scenario, traveler_ids: np.ndarray, legs: np.ndarray,
-                 groups: list[_QueueGroup], zones: list[Zone], group_ids: dict[str, int]):
+    def __init__(self, scenario: Scenario, plan: FloorPlan, traveler_ids: np.ndarray,
+                 legs: np.ndarray, groups: list[_QueueGroup], group_ids: dict[str, int]):
         self.scenario = scenario
+        self.plan = plan
         self.traveler_ids = traveler_ids
-        names = ("tidx", "t0", "t1", "x0", "y0", "x1", "y1", "act", "heading", "queue", "rank")
-        cols = legs.T if len(legs) else np.zeros((len(names), 0))
-        for name, col in zip(names, cols):
+        cols = legs.T if len(legs) else np.zeros((len(LEG_COLUMNS), 0))
+        for name, col in zip(LEG_COLUMNS, cols):
             setattr(self, name, col)
         for name in ("tidx", "act", "queue", "rank"):
             setattr(self, name, getattr(self, name).astype(np.int64))
         self.groups = groups
         self.group_ids = group_ids
-        self.zones = zones
         with np.errstate(invalid="ignore", divide="ignore"):
             speed = np.hypot(self.x1 - self.x0, self.y1 - self.y0) / (self.t1 - self.t0)
         self.speed = np.where(np.isfinite(speed), speed, 0.0)  # m/s on the leg (0 in queues)
@@ -214,9 +137,14 @@ class Trajectories:
     # --- construction ---------------------------------------------------------------------
     @classmethod
     def from_records(cls, frames: dict[str, pd.DataFrame], scenario: Scenario,
-                     ) -> "Trajectories":
-        """Build from ``Records.frames()`` (or a run folder's tables) of a run of ``scenario``."""
-        return _build(frames, scenario)
+                     plan: FloorPlan | None = None) -> "Trajectories":
+        """Build from ``Records.frames()`` (or a run folder's tables) of a run of ``scenario``,
+        on its floor plan (``sim.layout.floor_plan(scenario)`` unless given)."""
+        if plan is None:
+            from sim.layout import floor_plan
+
+            plan = floor_plan(scenario)
+        return _build(frames, scenario, plan)
 
     # --- queries --------------------------------------------------------------------------
     def queue_path(self, processor: str) -> np.ndarray:
@@ -256,7 +184,7 @@ class Trajectories:
         a = self.arrays_at(t)
         xy = np.column_stack([a["x"], a["y"]])
         zone = np.full(len(xy), "", dtype=object)
-        for z in self.zones:
+        for z in self.plan.zones:
             inside = points_in_polygon(xy, z.polygon) & (zone == "")
             zone[inside] = z.id
         df = pd.DataFrame({"traveler_id": a["traveler_id"], "x": a["x"], "y": a["y"],
@@ -267,30 +195,34 @@ class Trajectories:
 
 # --- building the legs ---------------------------------------------------------------------
 
-def _build(frames: dict[str, pd.DataFrame], s: Scenario) -> Trajectories:
+class _Event(NamedTuple):
+    """One walk or visit of a traveler; sorted by (t, order) they come in the order lived."""
+
+    t: float  # when it began (a visit: when the traveler joined its queue)
+    order: int  # at one time, a visit (0) comes before a walk (1)
+    walk: Any  # the walk record, or None
+    visit: Any  # the visit record, or None
+    visit_label: Any  # the visit record's index label (None for a walk)
+
+
+def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Trajectories:
     horizon = s.horizon_s
-    zones = {z.id: z for z in s.terminal.zones}
     travelers = frames["travelers"].sort_values("traveler_id", ignore_index=True)
     tids = travelers["traveler_id"].to_numpy(np.int64)
     tindex = {int(t): i for i, t in enumerate(tids)}
     speed = travelers["walk_speed"].to_numpy(float)
 
-    # Queue groups: e-gate banks, desk groups, customs; each with its processors' points.
-    placements: dict[str, tuple[Placement, int]] = {}
-    for g in list(s.immigration.egate_banks) + list(s.immigration.desks):
-        placements[g.id] = (g.placement, g.count)
-    customs_zone = s.zone_of_kind(ZoneKind.customs)
-    placements["customs"] = (customs_placement(customs_zone, s.customs.officers),
-                             s.customs.officers)
+    # Queue groups: e-gate banks, desk groups, customs; one per row of processors.
     visits = frames["visits"]
     queued = visits[visits["kind"] != "reclaim"].copy()
     queued["start_f"] = queued["start_t"].fillna(math.inf)
     groups, gid, rank, tail, head = [], {}, {}, {}, {}
-    for name, (pl, n) in placements.items():
-        v = queued[queued["processor"] == name].sort_values(["queue_t", "start_f"], kind="stable")
-        pts, cum = _path_arrays(pl.queue_path or [pl.origin, (pl.origin[0], pl.origin[1] - 5)])
-        gid[name] = len(groups)
-        grp = _QueueGroup(pts, cum, pl.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
+    for row in plan.rows:
+        v = queued[queued["processor"] == row.id].sort_values(["queue_t", "start_f"],
+                                                              kind="stable")
+        pts, cum = serpentine_queue(row.queue_line())
+        gid[row.id] = len(groups)
+        grp = _QueueGroup(pts, cum, row.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
         groups.append(grp)
         ranks = np.arange(len(v))
         # Where each traveler joins the queue and where they stand when called: the anchors
@@ -300,72 +232,66 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario) -> Trajectories:
         t_out, _ = grp.slot_xy(ranks, np.where(np.isfinite(start), start, 0.0))
         for r, idx in enumerate(v.index):
             rank[idx], tail[idx], head[idx] = r, t_in[r], t_out[r]
-    proc_xy = {name: processor_points(pl, n) for name, (pl, n) in placements.items()}
+    rows = {row.id: row for row in plan.rows}
 
     # Per-traveler deterministic spots: reclaim waiting point, pass-through points.
     u = np.column_stack([hash_uniform(tids, k) for k in range(6)])
-    spots = {z.id: _spots_in(z, u) for z in zones.values()}
-    reclaim = s.zone_of_kind(ZoneKind.baggage_reclaim)
-    belts = reclaim_belts(reclaim)
+    spots = {z.id: _spots_in(z, u) for z in plan.zones}
+    belts = plan.belts_in(s.zone_of_kind(ZoneKind.baggage_reclaim).id)
     wait_xy, wait_heading = _belt_spots(belts, u[:, 4], u[:, 5])
 
-    events: dict[int, list] = {}
-    for row in frames["walks"].itertuples(index=False):
-        events.setdefault(int(row.traveler_id), []).append(
-            (row.t0, 1, "walk", row.from_zone, row.to_zone, row.t0, row.t1))
-    for idx, row in zip(visits.index, visits.itertuples(index=False)):
-        events.setdefault(int(row.traveler_id), []).append(
-            (row.queue_t, 0, "visit", row.processor, row.kind, idx, row))
+    events: dict[int, list[_Event]] = {}
+    for walk in frames["walks"].itertuples(index=False):
+        events.setdefault(int(walk.traveler_id), []).append(_Event(walk.t0, 1, walk, None, None))
+    for label, visit in zip(visits.index, visits.itertuples(index=False)):
+        events.setdefault(int(visit.traveler_id), []).append(
+            _Event(visit.queue_t, 0, None, visit, label))
 
-    doors: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-    for a_id in zones:
-        for b_id in zones:
-            doors[a_id, b_id] = (_door(zones[a_id], zone_centroid(zones[b_id])),
-                                 _door(zones[b_id], zone_centroid(zones[a_id])))
     legs = _Legs()
     for tid, evs in events.items():
         i = tindex.get(tid)
         if i is None:
             continue
-        evs.sort(key=lambda e: (e[0], e[1]))
+        evs.sort(key=lambda e: (e.t, e.order))
         v_speed = max(float(speed[i]), 0.3)
         cur, cur_t = None, None
         for k, ev in enumerate(evs):
             nxt = evs[k + 1] if k + 1 < len(evs) else None
-            if ev[2] == "walk":
-                _, _, _, src, dst, t0, t1 = ev
+            if ev.walk is not None:
+                src, dst = ev.walk.from_zone, ev.walk.to_zone
+                t0, t1 = ev.walk.t0, ev.walk.t1
                 t1 = horizon if not np.isfinite(t1) else t1
                 start = cur if cur is not None else spots[src][i]
                 target = _visit_start(nxt, dst, t1, i, tail, spots, wait_xy)
-                _walk(legs, i, t0, t1, start, target, *doors[src, dst], v_speed)
+                _walk(legs, i, t0, t1, start, target, plan.door(src, dst), plan.door(dst, src),
+                      v_speed)
                 cur, cur_t = target, t1
                 continue
-            _, _, _, proc, kind, idx, row = ev
-            q_t = float(row.queue_t)
+            visit = ev.visit
+            q_t = float(visit.queue_t)
             if cur is not None and q_t > cur_t + 1e-6:  # e.g. a referral from e-gate to desk
                 joined = _visit_start(ev, None, q_t, i, tail, spots, wait_xy)
                 legs.move(i, cur_t, q_t, cur, joined)
-            start_t = horizon if not np.isfinite(row.start_t) else float(row.start_t)
-            end_t = horizon if not np.isfinite(row.end_t) else float(row.end_t)
-            if kind == "reclaim":
+            start_t = horizon if not np.isfinite(visit.start_t) else float(visit.start_t)
+            end_t = horizon if not np.isfinite(visit.end_t) else float(visit.end_t)
+            if visit.kind == "reclaim":
                 p = wait_xy[i]
                 legs.stay(i, q_t, end_t, p, WAITING_BAG, wait_heading[i])
                 cur, cur_t = p, end_t
                 continue
-            g = gid[proc]
-            legs.queue(i, q_t, start_t, g, rank[idx])
+            row = rows[visit.processor]
+            legs.queue(i, q_t, start_t, gid[row.id], rank[ev.visit_label])
             if start_t >= horizon:
                 cur, cur_t = None, horizon
                 continue
-            slot = head[idx]
-            server = int(row.server) if row.server >= 0 else 0
-            desk = proc_xy[proc][min(server, len(proc_xy[proc]) - 1)]
+            slot = head[ev.visit_label]
+            server = int(visit.server) if visit.server >= 0 else 0
+            desk = row.points[min(server, len(row.points) - 1)]
             walk_s = min(float(np.hypot(*(desk - slot))) / v_speed, 0.6 * (end_t - start_t))
             legs.move(i, start_t, start_t + walk_s, slot, desk, SERVICE)
             facing = math.atan2(*(desk - slot)[::-1]) if np.hypot(*(desk - slot)) > 1e-6 else 0.0
-            if kind == "egate":  # step through the gate, away from the queue
-                through = np.sign(desk[1] - groups[g].pts[0][1]) or 1.0
-                out = desk + np.array([0.0, 1.5 * through])
+            if visit.kind == "egate":  # step through the gate, away from the queue
+                out = desk + GATE_EXIT_M * np.asarray(row.through, float)
                 pass_s = min(1.2, 0.3 * (end_t - start_t))
                 legs.stay(i, start_t + walk_s, end_t - pass_s, desk, SERVICE, facing)
                 legs.move(i, end_t - pass_s, end_t, desk, out, SERVICE)
@@ -375,18 +301,18 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario) -> Trajectories:
                 cur = desk
             cur_t = end_t
 
-    rows = np.asarray(legs.rows, float) if legs.rows else np.zeros((0, 11))
-    return Trajectories(s, tids, rows, groups, list(zones.values()), gid)
+    table = np.asarray(legs.rows, float) if legs.rows else np.zeros((0, len(LEG_COLUMNS)))
+    return Trajectories(s, plan, tids, table, groups, gid)
 
 
-def _visit_start(ev, zone_id, t, i, tail, spots, wait_xy) -> np.ndarray:
+def _visit_start(ev: _Event | None, zone_id, t, i, tail, spots, wait_xy) -> np.ndarray:
     """Where a traveler reaching ``zone_id`` at ``t`` heads for: the tail of the queue of the
     visit ``ev`` if it begins then (or ``zone_id`` is None: a referral), else a spot."""
-    if ev is not None and ev[2] == "visit" and (
-            zone_id is None or abs(float(ev[6].queue_t) - t) < 1e-6):
-        if ev[4] == "reclaim":
+    if ev is not None and ev.visit is not None and (
+            zone_id is None or abs(float(ev.visit.queue_t) - t) < 1e-6):
+        if ev.visit.kind == "reclaim":
             return wait_xy[i]
-        return tail[ev[5]]
+        return tail[ev.visit_label]
     return spots[zone_id][i]
 
 
@@ -407,10 +333,10 @@ def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):
     legs.move(i, t1 - l_in / speed, t1, d_in, b)
 
 
-def _spots_in(zone: Zone, u: np.ndarray) -> np.ndarray:
+def _spots_in(zone: PlanZone, u: np.ndarray) -> np.ndarray:
     """One point per traveler inside ``zone`` (near its middle), from hashed uniforms."""
-    x0, y0, x1, y1 = zone_bounds(zone)
-    cx, cy = zone_centroid(zone)
+    x0, y0, x1, y1 = zone.bounds
+    cx, cy = zone.centre
     pts = np.column_stack([cx + (u[:, 0] - 0.5) * 0.6 * (x1 - x0),
                            cy + (u[:, 1] - 0.5) * 0.6 * (y1 - y0)])
     inside = points_in_polygon(pts, zone.polygon)
@@ -418,21 +344,11 @@ def _spots_in(zone: Zone, u: np.ndarray) -> np.ndarray:
     return pts
 
 
-def reclaim_belts(zone: Zone) -> list[tuple[float, float, float, float]]:
-    """Baggage belts (cx, cy, half length along y, half width) laid out across the reclaim zone;
-    geometry only the renderers use, so it is derived rather than configured."""
-    x0, y0, x1, y1 = zone_bounds(zone)
-    n = max(1, min(4, round(zone.area_m2 / 1800)))
-    w = (x1 - x0) / n
-    half_len = max(2.0, 0.3 * (y1 - y0))
-    half_wid = min(2.5, 0.15 * w)
-    return [(x0 + w * (k + 0.5), (y0 + y1) / 2, half_len, half_wid) for k in range(n)]
-
-
-def _belt_spots(belts, u_belt: np.ndarray, u_pos: np.ndarray):
+def _belt_spots(belts: list[Belt], u_belt: np.ndarray, u_pos: np.ndarray):
     """Waiting points 1.2 m outside a belt's stadium outline, facing the belt."""
     k = np.minimum((u_belt * len(belts)).astype(int), len(belts) - 1)
-    cx, cy, hl, hw = np.asarray(belts, float)[k].T
+    table = np.asarray([(*b.centre, b.half_length_m, b.half_width_m) for b in belts], float)
+    cx, cy, hl, hw = table[k].T
     r = hw + 1.2
     arc = math.pi * hw
     s = u_pos * (4 * hl + 2 * arc)

@@ -5,19 +5,14 @@ scenario (list items by index, keys as in the YAML); each value is read as YAML 
 ``0.5``, ``true``, ``lognormal``). Every grid point is re-validated, so a bad value fails before
 anything runs, naming the path and the value.
 
-Sweep folder::
+The sweep folder (``points/``, ``comparison.parquet`` and ``.csv``) is documented and written by
+:mod:`outputs.sweep`; this module runs the grid and hands it each finished point and the final
+comparison table.
 
-    DIR/
-      points/p-<key>/       one finished point, written atomically (a run folder of format 1
-                            with only kpi_headline and kpi_summary, plus ``point`` in
-                            summary.json: the assignments and the point's key)
-      comparison.parquet    one row per point: point id, one column per swept path, then
-      comparison.csv        <metric>, <metric>_ci_low, <metric>_ci_high for each headline metric
-
-A point's ``<key>`` hashes its assignments, the replication count, the seed and the base
-scenario, so a rerun skips exactly the points that finished with the same settings. Every point
-runs on the same replication seeds (common random numbers): differences between points come
-from the swept values, not from different draws.
+A point's key (its folder is ``points/p-<key>``) hashes its assignments, the replication count,
+the seed and the base scenario, so a rerun skips exactly the points that finished with the same
+settings. Every point runs on the same replication seeds (common random numbers): differences
+between points come from the swept values, not from different draws.
 """
 
 from __future__ import annotations
@@ -32,13 +27,14 @@ from typing import Any, Callable
 import pandas as pd
 import yaml
 
+from outputs.sweep import (comparison_table, finished_point, finished_points,
+                           write_comparison, write_point)
 from sim.kpi import HEADLINE, summarise
 from sim.loader import ScenarioError, parse_scenario, scenario_json
 from sim.replications import replication_seeds, run_one
-from sim.results import RunFolderError, load_run, write_atomic_text, write_run
 from sim.scenario import Scenario
 
-__all__ = ["SweepError", "Point", "parse_set", "grid", "run_sweep", "comparison_table"]
+__all__ = ["SweepError", "Point", "parse_set", "grid", "run_sweep"]
 
 
 class SweepError(ValueError):
@@ -144,15 +140,7 @@ def _replication(scenario: Scenario, index: int, seed: int) -> tuple[int, dict[s
     return index, rep.headline
 
 
-def _finished(folder: Path, point: Point) -> bool:
-    try:
-        run = load_run(folder, tables=[])
-    except RunFolderError:
-        return False
-    return run.summary.get("point", {}).get("key") == point.key
-
-
-def _write_point(folder: Path, point: Point, heads: dict[int, dict[str, float]],
+def _write_point(out: Path, point: Point, heads: dict[int, dict[str, float]],
                  seeds: list[int]) -> None:
     per_rep = pd.DataFrame([{"replication": i, **heads[i]} for i in sorted(heads)])
     summary = summarise(per_rep)
@@ -163,24 +151,8 @@ def _write_point(folder: Path, point: Point, heads: dict[int, dict[str, float]],
             "headline": {r.metric: {"mean": r.mean, "ci_low": r.ci_low, "ci_high": r.ci_high,
                                     "n": int(r.n), "unit": r.unit}
                          for r in summary.itertuples()}}
-    write_run(folder, {"kpi_headline": per_rep, "kpi_summary": summary}, meta,
-              scenario_json(point.scenario))
-
-
-def comparison_table(out: Path, points: list[Point]) -> pd.DataFrame:
-    rows = []
-    for p in points:
-        run = load_run(out / "points" / p.id, tables=[])
-        row: dict[str, Any] = {"point": p.id}
-        row.update({path: json.dumps(v) if isinstance(v, (dict, list)) else v
-                    for path, v in p.assignments})
-        for metric in HEADLINE:
-            h = run.summary["headline"].get(metric, {})
-            row[metric] = h.get("mean")
-            row[f"{metric}_ci_low"] = h.get("ci_low")
-            row[f"{metric}_ci_high"] = h.get("ci_high")
-        rows.append(row)
-    return pd.DataFrame(rows)
+    write_point(out, meta, {"kpi_headline": per_rep, "kpi_summary": summary},
+                scenario_json(point.scenario))
 
 
 def run_sweep(base: Scenario, sets: list[tuple[str, list[Any]]], replications: int, out: Path,
@@ -198,7 +170,7 @@ def run_sweep(base: Scenario, sets: list[tuple[str, list[Any]]], replications: i
     out = Path(out)
     (out / "points").mkdir(parents=True, exist_ok=True)
     seeds = replication_seeds(seed, replications)
-    todo = [p for p in points if not _finished(out / "points" / p.id, p)]
+    todo = [p for p in points if not finished_point(out, p.id, p.key)]
     total = len(todo) * replications
     if progress:
         progress("start", len(points) - len(todo), len(points))
@@ -212,7 +184,7 @@ def run_sweep(base: Scenario, sets: list[tuple[str, list[Any]]], replications: i
         done += 1
         if len(heads[point_index]) == replications:
             p = by_index[point_index]
-            _write_point(out / "points" / p.id, p, heads.pop(point_index), seeds)
+            _write_point(out, p, heads.pop(point_index), seeds)
         if progress:
             progress("task", done, total)
 
@@ -231,8 +203,7 @@ def run_sweep(base: Scenario, sets: list[tuple[str, list[Any]]], replications: i
         for fut in as_completed(futures):
             rep, head = fut.result()
             finish(futures[fut], rep, head)
-    table = comparison_table(out, points)
-    table.to_parquet(out / ".comparison.parquet.tmp", index=False)
-    (out / ".comparison.parquet.tmp").replace(out / "comparison.parquet")
-    write_atomic_text(out / "comparison.csv", table.to_csv(index=False))
+    finished = {s["point"]["id"]: s for s in finished_points(out)}
+    table = comparison_table([finished[p.id] for p in points], HEADLINE)
+    write_comparison(out, table)
     return table

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, figures_ops, measures, measures_ops, ui
-from sim.results import RunFolderError
+from outputs.header import FolderError
 
 st.title("Engineer")
 st.caption("How the recognition service holds up under load (Locust through `airtwin loadtest`), "
@@ -97,7 +97,7 @@ for f in idx.runs:
     try:
         if data.extra_table(str(f.path), f.stamp, "recognition") is not None:
             live.append(f)
-    except RunFolderError as exc:
+    except FolderError as exc:
         st.warning(f"Skipped a run folder: {exc}")
 if live:
     labels = [f.label for f in live]

@@ -4,7 +4,7 @@ m² per traveler), utilisation, and runs or sweep points side by side."""
 import streamlit as st
 
 from dashboard import data, figures, measures, ui
-from sim.results import RunFolderError
+from outputs.header import FolderError
 
 st.title("Planner")
 st.caption("Queue waits, queue lengths, IATA ADRM level of service and utilisation of each "
@@ -25,7 +25,7 @@ def _readable_runs() -> dict[str, tuple]:
     for f in idx.runs:
         try:
             summary, scenario = data.run_meta(str(f.path), f.stamp)
-        except RunFolderError as exc:
+        except FolderError as exc:
             st.warning(f"Skipped a run folder: {exc}")
             continue
         out[f.label] = (f, summary, scenario)
@@ -38,7 +38,7 @@ def _sweep_points() -> dict[str, tuple]:
     for s in idx.sweeps:
         try:
             _, points, _ = data.sweep(str(s.path), s.stamp)
-        except RunFolderError:
+        except FolderError:
             continue  # reported in the sweep section
         for p in points:
             out[f"{s.label} · {measures.point_label(p)}"] = (None, p, None)

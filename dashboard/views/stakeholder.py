@@ -4,7 +4,7 @@ error rates by demographic group, and privacy (templates, purges, audit, consent
 import streamlit as st
 
 from dashboard import camera, data, figures_ops, measures, measures_ops, ui
-from sim.results import RunFolderError
+from outputs.header import FolderError
 
 st.title("Stakeholder")
 st.caption("What a run means for travelers and the public: how long people waited, what the "
@@ -23,7 +23,7 @@ found = ui.pick_run(idx, "stakeholder_run")
 path, stamp = str(found.path), found.stamp
 try:
     summary, scenario = data.run_meta(path, stamp)
-except RunFolderError as exc:
+except FolderError as exc:
     st.warning(f"Cannot read this run folder: {exc}")
     st.stop()
 st.caption(ui.run_label(summary))

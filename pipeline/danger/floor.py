@@ -95,7 +95,7 @@ class FloorMap:
     @classmethod
     def from_camera(cls, camera) -> "FloorMap":
         """From a camera model: exact when it exposes intrinsics ``K``, rotation ``R`` and
-        ``center`` (sim.cctv's CameraModel does); else from its ``homography()`` (floor → image)
+        ``center`` (:class:`floorplan.camera.CameraModel` does); else from its ``homography()`` (floor → image)
         with its ``fov_deg`` and ``width``/``height``."""
         size = (int(camera.width), int(camera.height))
         if all(hasattr(camera, a) for a in ("K", "R", "center")):

@@ -2,33 +2,23 @@
 direction and level-of-service space band), the lanes where people are expected to wait (queues,
 processors, baggage belts) and the e-gates people pass through one at a time.
 
-Built from a scenario (:func:`scene_from_scenario`) or given directly for a user's own camera.
+Built from a floor plan (:func:`scene_geometry`: a site file's, or a scenario's through
+``sim.layout.floor_plan``) or given directly.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from sim.layout import zone_bounds
-from sim.positions import reclaim_belts
-from sim.scenario import Scenario
+from floorplan.plan import FloorPlan, PlanZone
+from floorplan.shapes import lane_polygons
 
 QUEUE_HALF_WIDTH_M = 0.9  # half the width of a queue lane between its barriers
 SERVICE_RADIUS_M = 2.0  # around a desk, an e-gate, a customs officer
 BELT_WAIT_M = 3.0  # travelers wait for their bags this far out from a belt's edge
-
-
-@dataclass(frozen=True)
-class ZoneInfo:
-    id: str
-    kind: str
-    polygon: np.ndarray  # (N, 2) metres
-    flow: tuple[float, float] | None = None  # unit vector of allowed movement
-    space_low_m2: float | None = None  # IATA LoS: below this many m² per person is sub-optimum
 
 
 @dataclass(frozen=True)
@@ -47,7 +37,7 @@ RASTER_M = 0.1  # floor raster cell for zone and waiting-area look-ups
 
 @dataclass(frozen=True)
 class SceneGeometry:
-    zones: tuple[ZoneInfo, ...]
+    zones: tuple[PlanZone, ...]
     waiting_areas: tuple[np.ndarray, ...] = ()  # polygons where standing still is expected
     gates: tuple[Gate, ...] = ()
     # Rows of desks and e-gates: their counters and cabinets hide people, so a half-hidden
@@ -96,7 +86,7 @@ class SceneGeometry:
         k = 0 if c is None else int(self._raster[1][c])
         return self.zones[k - 1].id if k > 0 else ""
 
-    def zone(self, zone_id: str) -> ZoneInfo | None:
+    def zone(self, zone_id: str) -> PlanZone | None:
         for z in self.zones:
             if z.id == zone_id:
                 return z
@@ -111,69 +101,31 @@ class SceneGeometry:
         return c is not None and bool(self._raster[2][c] & 2)
 
 
-def lane_polygon(path, half_width: float) -> list[np.ndarray]:
-    """Rectangles around each segment of a polyline (one polygon per segment)."""
-    pts = np.asarray(path, float)
-    out = []
-    for a, b in zip(pts[:-1], pts[1:]):
-        d = b - a
-        n = float(np.hypot(*d))
-        if n < 1e-9:
-            continue
-        u = d / n
-        perp = np.array([-u[1], u[0]]) * half_width
-        a2, b2 = a - u * half_width, b + u * half_width
-        out.append(np.array([a2 + perp, b2 + perp, b2 - perp, a2 - perp]))
-    return out
-
-
-def disc(xy, r: float, n: int = 12) -> np.ndarray:
-    ang = np.linspace(0, 2 * math.pi, n, endpoint=False)
-    return np.column_stack([xy[0] + r * np.cos(ang), xy[1] + r * np.sin(ang)])
-
-
-def scene_from_scenario(s: Scenario) -> SceneGeometry:
-    """Zones, waiting areas and e-gates of a (layout-filled) scenario."""
-    space = s.level_of_service.space
-    zones = []
-    for z in s.terminal.zones:
-        flow = None
-        if z.flow_direction is not None:
-            v = np.asarray(z.flow_direction, float)
-            n = float(np.hypot(*v))
-            flow = (float(v[0] / n), float(v[1] / n)) if n > 0 else None
-        band = space.get(z.kind.value)
-        zones.append(ZoneInfo(z.id, z.kind.value, np.asarray(z.polygon, float), flow,
-                              band.low_m2 if band else None))
+def scene_geometry(plan: FloorPlan) -> SceneGeometry:
+    """Zones, waiting areas and e-gates of a floor plan."""
     waiting: list[np.ndarray] = []
     service: list[np.ndarray] = []
     gates: list[Gate] = []
-    imm = s.immigration
-    for grp in list(imm.egate_banks) + list(imm.desks):
-        pl = grp.placement
-        if pl is None:
+    for row in plan.rows:
+        if row.kind == "customs":  # the whole customs zone is a waiting area (below)
             continue
-        if pl.queue_path:
-            waiting += lane_polygon(pl.queue_path, QUEUE_HALF_WIDTH_M)
-        n = max(grp.count, 1)
-        points = np.asarray(pl.origin, float) + np.outer(np.arange(n), [pl.spacing_m, 0.0])
+        if row.queue_path is not None:
+            waiting += lane_polygons(row.queue_path, QUEUE_HALF_WIDTH_M)
+        points = row.points
         row_end = [points[0] - [SERVICE_RADIUS_M, 0], points[-1] + [SERVICE_RADIUS_M, 0]]
-        waiting += lane_polygon(row_end, SERVICE_RADIUS_M)
-        service += lane_polygon(row_end, SERVICE_RADIUS_M)
-        if grp in imm.egate_banks:
-            head = np.asarray(pl.queue_path[0] if pl.queue_path else (pl.origin[0],
-                              pl.origin[1] - 3.0), float)
-            side = math.copysign(1.0, points[0][1] - head[1]) if points[0][1] != head[1] else 1.0
-            for i, p in enumerate(points):
-                gates.append(Gate(grp.id, i, (float(p[0]), float(p[1])), (0.0, side),
-                                  pl.spacing_m / 2))
-    for z in s.terminal.zones:
-        if z.kind.value == "baggage_reclaim":  # waiting at a belt is what reclaim is for
-            for cx, cy, half_len, half_wid in reclaim_belts(z):
-                r = half_wid + BELT_WAIT_M
+        waiting += lane_polygons(row_end, SERVICE_RADIUS_M)
+        service += lane_polygons(row_end, SERVICE_RADIUS_M)
+        if row.kind == "egate":
+            gates += [Gate(row.id, i, (float(p[0]), float(p[1])), row.through, row.spacing_m / 2)
+                      for i, p in enumerate(points)]
+    for z in plan.zones:
+        if z.kind == "baggage_reclaim":  # waiting at a belt is what reclaim is for
+            for belt in plan.belts_in(z.id):
+                (cx, cy), half_len = belt.centre, belt.half_length_m
+                r = belt.half_width_m + BELT_WAIT_M
                 waiting.append(np.array([[cx - r, cy - half_len - r], [cx + r, cy - half_len - r],
                                          [cx + r, cy + half_len + r], [cx - r, cy + half_len + r]]))
-        elif z.kind.value == "customs":  # being inspected is what customs is for
-            x0, y0, x1, y1 = zone_bounds(z)
+        elif z.kind == "customs":  # being inspected is what customs is for
+            x0, y0, x1, y1 = z.bounds
             waiting.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float))
-    return SceneGeometry(tuple(zones), tuple(waiting), tuple(gates), tuple(service))
+    return SceneGeometry(tuple(plan.zones), tuple(waiting), tuple(gates), tuple(service))

@@ -3,7 +3,8 @@
 A :class:`CameraStream` holds everything that carries from frame to frame (the learnt
 background, the tracks, each rule's timers), so a camera needs one stream and frames must come in
 time order. The same stream serves a sim run (:mod:`experiments.danger_run`) and the HTTP
-endpoint (:mod:`pipeline.danger.router`).
+endpoint (:mod:`pipeline.service.routes_danger`, through :mod:`pipeline.danger.monitor`). A
+stream is built from a floor plan and one of its cameras (:meth:`CameraStream.from_plan`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from dataclasses import dataclass, fields
 import cv2
 import numpy as np
 
+from floorplan.plan import FloorPlan
+from floorplan.shapes import points_in_polygon
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.detect import PersonDetector, check_frame, make_detector
 from pipeline.danger.floor import FloorMap
-from pipeline.danger.geometry import SceneGeometry, scene_from_scenario
+from pipeline.danger.geometry import SceneGeometry, scene_geometry
 from pipeline.danger.observe import BodyModel, DensityMap, Observation, Observer, occupancy_count
 from pipeline.danger.rules import make_rules
 from pipeline.danger.scene import Alert, Region, Scene
 from pipeline.danger.track import Tracker, TrackerConfig
-from sim.positions import points_in_polygon as inside
 
 
 class StreamError(ValueError):
@@ -80,16 +82,12 @@ class CameraStream:
         self._prepared = False
 
     @classmethod
-    def from_scenario(cls, scenario, camera_id: str, config: DangerConfig = DangerConfig(),
-                      detector: PersonDetector | None = None) -> "CameraStream":
-        from sim.cctv.camera import CameraModel
-
-        cam = scenario.camera(camera_id)
-        if cam.kind != "cctv":
-            raise ValueError(f"camera {camera_id!r} is an {cam.kind} camera; danger detection "
-                             f"runs on cctv cameras")
-        floor = FloorMap.from_camera(CameraModel.from_scenario(scenario, cam))
-        return cls(camera_id, floor, scene_from_scenario(scenario), config, detector)
+    def from_plan(cls, plan: FloorPlan, camera_id: str, config: DangerConfig = DangerConfig(),
+                  detector: PersonDetector | None = None) -> "CameraStream":
+        """The stream of ``camera_id``, one of the plan's CCTV cameras (KeyError naming the
+        known ones otherwise)."""
+        floor = FloorMap.from_camera(plan.camera(camera_id))
+        return cls(camera_id, floor, scene_geometry(plan), config, detector)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -99,6 +97,12 @@ class CameraStream:
     def last_t(self) -> float | None:
         """Time of the last frame analysed (None before the first)."""
         return self._last_t
+
+    def check_time(self, t: float) -> None:
+        """:class:`StreamError` unless a frame at ``t`` may come next (after the last one)."""
+        if self._last_t is not None and t <= self._last_t:
+            raise StreamError(f"{t} is not after camera {self.camera}'s previous frame at "
+                              f"{self._last_t}; frames of a camera must come in time order")
 
     def prepare(self) -> None:
         self.detector.prepare()
@@ -180,9 +184,7 @@ class CameraStream:
         if not self._prepared:
             self.prepare()
         check_frame(image, self.size, f"frame of camera {self.camera}")
-        if self._last_t is not None and t <= self._last_t:
-            raise StreamError(f"camera {self.camera}: frame time {t} is not after the previous "
-                              f"frame's {self._last_t}; frames must come in time order")
+        self.check_time(t)
         self._last_t = t
         det = self.detector.detect(image)
         obs: list[Observation] = self.observer.observe(det)
@@ -206,5 +208,5 @@ class CameraStream:
 
     def _counts_from_tracks(self, tracks) -> dict[str, float]:
         pts = np.array([tr.xy for tr in tracks if tr.seen]).reshape(-1, 2)
-        return {name: float(inside(pts, poly).sum()) if len(pts) else 0.0
+        return {name: float(points_in_polygon(pts, poly).sum()) if len(pts) else 0.0
                 for name, poly in self._cells.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import NamedTuple
 
 import numpy as np
 
@@ -12,6 +13,32 @@ from pipeline.danger import config as C
 from pipeline.danger.geometry import Gate
 from pipeline.danger.observe import GROUP, PERSON
 from pipeline.danger.scene import Alert, Scene, int_box
+
+
+class WalkUp(NamedTuple):
+    """Someone seen walking straight up a gate's lane."""
+
+    t: float
+    track_id: int
+    persons: float  # how many people the blob looked like on the way
+
+
+class LaneRun(NamedTuple):
+    """A track's run straight up one gate's lane, so far."""
+
+    gate: int
+    t: float  # when it began
+    along: float  # where it began, metres along the gate's through direction
+    persons: list[float]  # how many people the blob looked like, frame by frame
+
+
+class Passage(NamedTuple):
+    """Someone who came out past a gate without the stop a transaction takes."""
+
+    t: float
+    track_id: int
+    persons: int
+    box: tuple
 
 
 class TailgatingRule:
@@ -34,12 +61,10 @@ class TailgatingRule:
         self.p = p
         self._before: dict[tuple[int, int], float] = {}  # (root, gate) → last time at or before it
         self._passed: dict[int, float] = {}  # root → last passage
-        # gate → recent walk-ups: (time, track id, persons), seen moving into the gate
-        self._walkups: dict[int, deque[tuple[float, int, float]]] = {}
-        # track id → (gate, start time, start along, persons) of its current run up one lane
-        self._runs: dict[int, tuple[int, float, float, list[float]]] = {}
+        self._walkups: dict[int, deque[WalkUp]] = {}  # gate → recent walk-ups
+        self._runs: dict[int, LaneRun] = {}  # track id → its current run up one lane
         self._last_speed: dict[int, float] = {}  # track id → speed when last seen in a lane
-        self._passages: dict[int, deque[tuple[float, int, int, tuple]]] = {}
+        self._passages: dict[int, deque[Passage]] = {}  # gate → recent passages
         self._last_alert: dict[int, float] = {}
 
     def update(self, sc: Scene) -> list[Alert]:
@@ -89,24 +114,24 @@ class TailgatingRule:
             # still walking when last seen (a traveler hidden by the cabinets while standing
             # for the transaction had stopped).
             walkups = [w for w in self._walkups.get(gi, ()) if
-                       sc.t - self.p.max_transit_s - 1.0 <= w[0] <= sc.t - 0.4
-                       and w[1] not in in_lane.get(gi, ())
-                       and self._last_speed.get(w[1], 0.0) >= self.p.min_walkup_mps]
+                       sc.t - self.p.max_transit_s - 1.0 <= w.t <= sc.t - 0.4
+                       and w.track_id not in in_lane.get(gi, ())
+                       and self._last_speed.get(w.track_id, 0.0) >= self.p.min_walkup_mps]
             if not walkups:
                 continue  # came out after a stop (or unseen): a verified traveler
             # Two people walk up as one blob, and pass as one: both sides of the gate must agree
             # (a traveler leaving a neighbouring gate merges with the passer on one side only).
             passing = float(np.median([q.persons for q in tr.recent(1.0, sc.t)]))
-            n = 2 if min(max(w[2] for w in walkups), passing) >= self.p.pair_persons else 1
+            n = 2 if min(max(w.persons for w in walkups), passing) >= self.p.pair_persons else 1
             q = self._passages.setdefault(gi, deque())
-            q.append((sc.t, tr.id, n, tr.box))
-            while q and q[0][0] < sc.t - self.p.cycle_s:
+            q.append(Passage(sc.t, tr.id, n, tr.box))
+            while q and q[0].t < sc.t - self.p.cycle_s:
                 q.popleft()
-            people = sum(e[2] for e in q)
+            people = sum(e.persons for e in q)
             if people >= 2 and sc.t - self._last_alert.get(gi, -math.inf) > self.p.cycle_s:
                 self._last_alert[gi] = sc.t
-                ids = tuple(sorted({e[1] for e in q}))
-                boxes = np.array([e[3] for e in q])
+                ids = tuple(sorted({e.track_id for e in q}))
+                boxes = np.array([e.box for e in q])
                 box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids,
                                  0.9 if len(ids) > 1 else 0.7, int_box(box),
@@ -124,18 +149,18 @@ class TailgatingRule:
         speed = math.hypot(*v) if v is not None else 0.0
         self._last_speed[tr.id] = speed
         run = self._runs.get(tr.id)
-        if run is None or run[0] != gi or along < run[2] - 0.3 or along > 0.5:
-            run = (gi, t, along, [])
+        if run is None or run.gate != gi or along < run.along - 0.3 or along > 0.5:
+            run = LaneRun(gi, t, along, [])
             if along > 0.5:  # past the gate: no run
                 self._runs.pop(tr.id, None)
                 return
-        run[3].append(tr.samples[-1].persons)
+        run.persons.append(tr.samples[-1].persons)
         self._runs[tr.id] = run
-        if (along - run[2] >= self.p.walkup_m and t - run[1] >= 1.0 and -2.5 <= along <= 0.3
+        if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0 and -2.5 <= along <= 0.3
                 and speed <= self.p.max_walk_mps):
             q = self._walkups.setdefault(gi, deque())
-            q.append((t, tr.id, float(np.median(run[3]))))
-            while q and q[0][0] < t - 10.0:
+            q.append(WalkUp(t, tr.id, float(np.median(run.persons))))
+            while q and q[0].t < t - 10.0:
                 q.popleft()
 
 

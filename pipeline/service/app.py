@@ -8,7 +8,12 @@ and whatever is added later, such as danger detection). A routes module may also
 - ``prepare(state)``: runs on the model-loading thread after the recognizer is prepared;
   ``/readyz`` turns ready only once every one has returned (load your models here);
 - ``async start(state)`` / ``async stop(state)``: run in the event loop when the server starts
-  and stops (start a :class:`~pipeline.service.batching.MicroBatcher` of your own here).
+  and stops (start a :class:`~pipeline.service.batching.MicroBatcher` of your own here);
+- ``document(openapi, state)``: completes the OpenAPI document with what depends on this app's
+  settings (a limit from the config), once, when ``/openapi.json`` is first asked for.
+
+Routes declare their error statuses with :func:`~pipeline.service.errors.error_responses`; the
+document never shows FastAPI's default validation error, since every 422 is an ``ErrorBody``.
 
 Modules reach the shared state as ``request.app.state.service`` (config, metrics, image intake
 with :meth:`ServiceState.read_image`, and ``extras``, a dict for their own objects).
@@ -24,13 +29,14 @@ from contextlib import asynccontextmanager
 from types import ModuleType
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 import pipeline.service
 from pipeline.calibration import OperatingPoint
 from pipeline.recognizer import Recognizer
 from pipeline.service.audit import AuditBackstopMiddleware
 from pipeline.service.config import ServiceConfig
-from pipeline.service.errors import install_error_handlers
+from pipeline.service.errors import install_error_handlers, replace_default_422
 from pipeline.service.limits import BodyLimitMiddleware
 from pipeline.service.metrics import RequestMetricsMiddleware
 from pipeline.service.state import ServiceState, service_threshold
@@ -78,6 +84,20 @@ async def _sweep(state: ServiceState) -> None:
             log.exception("retention sweep failed")
 
 
+def _document(app: FastAPI, state: ServiceState, modules: list[ModuleType]) -> dict:
+    """The OpenAPI document as the service answers: FastAPI's default 422 body (a list of
+    pydantic errors) replaced by ErrorBody wherever a route did not declare its own 422."""
+    if app.openapi_schema is None:
+        doc = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                          routes=app.routes)
+        replace_default_422(doc)
+        for mod in modules:
+            if hasattr(mod, "document"):
+                mod.document(doc, state)
+        app.openapi_schema = doc
+    return app.openapi_schema
+
+
 def create_app(config: ServiceConfig, recognizer: Recognizer | None = None,
                threshold: OperatingPoint | None = None) -> FastAPI:
     """Build the app; models are prepared in the background once the server starts."""
@@ -112,6 +132,7 @@ def create_app(config: ServiceConfig, recognizer: Recognizer | None = None,
                           "travelers, with micro-batching, encrypted templates and an audit log.",
                   lifespan=lifespan)
     app.state.service = state
+    app.openapi = lambda: _document(app, state, modules)
     install_error_handlers(app)
     for mod in modules:
         app.include_router(mod.router)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.service.asgi import ResponseStatus
+
 GENESIS = "0" * 64
 
 
@@ -147,19 +149,12 @@ class AuditBackstopMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] not in self.paths:
             return await self.app(scope, receive, send)
-        status = 500
         scope.setdefault("state", {})
-
-        async def send_status(message):
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        sent = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(scope, receive, sent)
         finally:
             if not scope["state"].get("audited"):
                 client = scope.get("client")
-                self.log.append(self.event, outcome="refused", status=status,
+                self.log.append(self.event, outcome="refused", status=sent.status,
                                 client=client[0] if client else None)

@@ -1,8 +1,9 @@
 """What ``airtwin serve`` is configured with, and where its two secrets come from.
 
-Secrets (the API token that guards enrolment, the Fernet key that encrypts templates at rest)
-come from a file or an environment variable, never from the command line, so they do not show up
-in ``ps`` or shell history. A file wins over the variable.
+Secrets (the API token that guards enrolment, the key that encrypts templates at rest, a
+PostgreSQL DSN that may hold a password) come from a file or an environment variable, never from
+the command line, so they do not show up in ``ps`` or shell history. A file wins over the
+variable.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.fernet import Fernet
+from pipeline.gallery.crypto import KEYGEN_HINT, StoreKeyError, decode_key
+from pipeline.gallery.location import is_dsn
 
 TOKEN_ENV = "AIRTWIN_API_TOKEN"
 KEY_ENV = "AIRTWIN_TEMPLATE_KEY"
+DSN_ENV = "AIRTWIN_STORE_DSN"
 
 
 class ServiceConfigError(ValueError):
@@ -31,8 +34,10 @@ class ServiceConfig:
     queue_size: int = 64  # requests waiting for the model; one more gets 429
     api_token: str | None = field(default=None, repr=False)
     template_key: bytes | None = field(default=None, repr=False)
+    old_template_keys: tuple[bytes, ...] = field(default=(), repr=False)  # during a rotation
     retention_s: float = 86_400.0  # templates older than this are purged
-    store_dir: Path | None = None  # persist templates (encrypted) here; None = memory only
+    store_dir: Path | None = None  # persist templates (encrypted) here, in SQLite
+    store_dsn: str | None = field(default=None, repr=False)  # or in PostgreSQL (replicas)
     audit_log: Path = Path("results/service/audit.jsonl")
     threshold: float | None = None  # None = the calibrated threshold of the backend
     target_fmr: float = 1e-3  # which calibrated threshold to decide with
@@ -40,6 +45,7 @@ class ServiceConfig:
     max_image_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 4096 * 4096
     max_top_k: int = 100
+    site: Path | None = None  # site file for danger detection; None: /v1/analyze answers 503
 
     def __post_init__(self):
         checks = [("max_batch", self.max_batch >= 1, ">= 1"),
@@ -52,19 +58,26 @@ class ServiceConfig:
         for name, ok, rule in checks:
             if not ok:
                 raise ServiceConfigError(f"{name}: must be {rule}, got {getattr(self, name)!r}")
-        if self.store_dir is not None and self.template_key is None:
+        if self.store_dir is not None and self.store_dsn is not None:
+            raise ServiceConfigError(f"store_dir {self.store_dir} and a store DSN are both set: "
+                                     f"pass one of --store-dir and --store-dsn")
+        if self.store_dsn is not None and not is_dsn(self.store_dsn):
+            raise ServiceConfigError("store DSN: must start with postgresql:// (the DSN itself "
+                                     "is not shown: it may hold a password)")
+        if self.store_location is not None and self.template_key is None:
             raise ServiceConfigError(
-                f"store_dir {self.store_dir} is set but there is no template key: templates are "
+                f"the template store is set but there is no template key: templates are "
                 f"never written to disk unencrypted. Pass --key-file FILE or set {KEY_ENV} "
                 f"(make one with: {KEYGEN_HINT})")
 
+    @property
+    def store_location(self) -> str | Path | None:
+        """Where templates persist: a folder (SQLite), a DSN (PostgreSQL), or None (memory)."""
+        return self.store_dsn if self.store_dsn is not None else self.store_dir
 
-KEYGEN_HINT = ('python -c "from cryptography.fernet import Fernet; '
-               'print(Fernet.generate_key().decode())"')
 
-
-def read_secret(file: Path | None, env: str, what: str) -> str | None:
-    """The secret in ``file`` (stripped) if given, else in ``$env``, else None."""
+def read_secret(file: Path | None, env: str | None, what: str) -> str | None:
+    """The secret in ``file`` (stripped) if given, else in ``$env`` (if any), else None."""
     if file is not None:
         try:
             text = Path(file).read_text(encoding="utf-8").strip()
@@ -73,18 +86,19 @@ def read_secret(file: Path | None, env: str, what: str) -> str | None:
         if not text:
             raise ServiceConfigError(f"{what} file {file}: is empty")
         return text
-    text = os.environ.get(env, "").strip()
+    text = os.environ.get(env, "").strip() if env else ""
     return text or None
 
 
-def read_template_key(file: Path | None) -> bytes | None:
-    key = read_secret(file, KEY_ENV, "template key")
+def read_template_key(file: Path | None, env: str | None = KEY_ENV) -> bytes | None:
+    """A template key (the same format as a Fernet key) from ``file``, else ``$env``."""
+    key = read_secret(file, env, "template key")
     if key is None:
         return None
     try:
-        Fernet(key.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        where = f"file {file}" if file else f"${KEY_ENV}"
+        decode_key(key.encode("ascii"))
+    except (StoreKeyError, UnicodeEncodeError):
+        where = f"file {file}" if file else f"${env}"
         raise ServiceConfigError(f"template key in {where} is not a Fernet key (32 url-safe "
                                  f"base64-encoded bytes); make one with: {KEYGEN_HINT}") from None
     return key.encode("ascii")

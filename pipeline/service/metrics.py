@@ -13,6 +13,8 @@ import time
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram,
                                generate_latest)
 
+from pipeline.service.asgi import ResponseStatus
+
 # Latency buckets from 1 ms to 10 s: a dlib face takes ~0.1 s, a queued burst several seconds.
 _LATENCY_BUCKETS = (.001, .0025, .005, .01, .025, .05, .075, .1, .15, .2, .3, .5, .75, 1.0,
                     1.5, 2.5, 5.0, 10.0)
@@ -58,19 +60,12 @@ class RequestMetricsMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        status = 500
         start = time.perf_counter()
-
-        async def send_status(message):
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        sent = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(scope, receive, sent)
         finally:
             route = scope.get("route")
             name = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(name, scope["method"], str(status)).inc()
+            self.metrics.requests.labels(name, scope["method"], str(sent.status)).inc()
             self.metrics.request_seconds.labels(name).observe(time.perf_counter() - start)

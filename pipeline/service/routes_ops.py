@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from pipeline.service.schemas import Health
 
@@ -27,7 +27,8 @@ async def readyz(request: Request):
                                detail=state.not_ready_reason).model_dump(), 503)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=PlainTextResponse,
+            responses={200: {"description": "Prometheus text exposition format"}})
 async def metrics(request: Request) -> Response:
     body, content_type = request.app.state.service.metrics.exposition()
     return Response(body, media_type=content_type)

@@ -18,28 +18,46 @@ import time
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Security, UploadFile
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from pipeline import matching
-from pipeline.service.errors import ServiceError
+from pipeline.service.errors import ServiceError, error_responses
+from pipeline.service.forms import BooleanText, IntegerText, refuse_empty_fields
 from pipeline.service.schemas import (TEMPLATE_ID_PATTERN, CandidateOut, EnrollResponse,
                                       IdentifyResponse, Outcome, VerifyResponse)
 from pipeline.service.state import ServiceState, face_box, require_token, service_state
 
 router = APIRouter(prefix="/v1", tags=["recognition"])
 
-ImagePart = Annotated[UploadFile, File(description="JPEG or PNG picture of one traveler")]
+# An empty part is refused (422 empty_image, by decode_image); minLength says so in the document.
+ImagePart = Annotated[UploadFile, File(description="JPEG or PNG picture of one traveler",
+                                       json_schema_extra={"minLength": 1})]
 TemplateId = Annotated[str, Form(pattern=TEMPLATE_ID_PATTERN,
                                  description="1-128 chars: letters, digits, . _ : -")]
 State = Annotated[ServiceState, Depends(service_state)]
+NoEmptyFields = Depends(refuse_empty_fields)
+# Declares the bearer scheme in the document; require_token does the checking (and says why).
+_bearer = HTTPBearer(auto_error=False, scheme_name="apiToken",
+                     description="the service's API token (--token-file or $AIRTWIN_API_TOKEN)")
+# The image part's media types, so clients (and generated tests) send a picture, not any bytes.
+_IMAGE_ENCODING = {"requestBody": {"content": {"multipart/form-data": {
+    "encoding": {"image": {"contentType": "image/jpeg, image/png"}}}}}}
+# Every recognition route reads an image: these statuses can answer any of them.
+_IMAGE_ERRORS = (400, 413, 415, 422, 429, 503)
 
 
-@router.post("/enroll", response_model=EnrollResponse, dependencies=[Depends(require_token)],
-             responses={401: {"description": "missing or invalid API token"},
-                        403: {"description": "consent is false: nothing processed or stored"}})
+@router.post("/enroll", response_model=EnrollResponse,
+             dependencies=[Security(_bearer), Depends(require_token), NoEmptyFields],
+             openapi_extra=_IMAGE_ENCODING,
+             responses=error_responses(401, 403, *_IMAGE_ERRORS, described={
+                 403: "consent is false: nothing processed or stored",
+                 503: "models not ready (not_ready, with Retry-After), or enrolment disabled: "
+                      "the service has no API token (enrolment_disabled)"}))
 async def enroll(state: State, image: ImagePart, template_id: TemplateId,
-                 consent: Annotated[bool, Form(description="the traveler consented to enrolment")]):
+                 consent: Annotated[bool, Form(description="the traveler consented to "
+                                                           "enrolment"), BooleanText]):
     """Enrol the largest face in ``image`` as template ``template_id`` (needs the API token)."""
     if not consent:
         # Checked before the image is even decoded: a non-consenting traveler leaves no trace.
@@ -65,8 +83,11 @@ async def enroll(state: State, image: ImagePart, template_id: TemplateId,
                           latency=state.latency(started, decode_s, face, info))
 
 
-@router.post("/verify", response_model=VerifyResponse,
-             responses={404: {"description": "unknown template id"}})
+@router.post("/verify", response_model=VerifyResponse, openapi_extra=_IMAGE_ENCODING,
+             dependencies=[NoEmptyFields],
+             responses=error_responses(404, 409, *_IMAGE_ERRORS, described={
+                 404: "template_id is not enrolled (or was purged after the retention period)",
+                 409: "the template was made by another model than the one this service runs"}))
 async def verify(state: State, image: ImagePart, template_id: TemplateId):
     """1:1: is the largest face in ``image`` the person enrolled as ``template_id``?"""
     started = time.perf_counter()
@@ -97,10 +118,12 @@ async def verify(state: State, image: ImagePart, template_id: TemplateId):
                           latency=state.latency(started, decode_s, face, info, match_s))
 
 
-@router.post("/identify", response_model=IdentifyResponse,
-             responses={429: {"description": "queue full; see Retry-After"}})
+@router.post("/identify", response_model=IdentifyResponse, openapi_extra=_IMAGE_ENCODING,
+             dependencies=[NoEmptyFields], responses=error_responses(*_IMAGE_ERRORS))
 async def identify(request: Request, state: State, image: ImagePart,
-                   k: Annotated[int, Form(ge=1, description="candidates to return")] = 5):
+                   k: Annotated[int, Form(
+                       ge=1, description="candidates to return, at most the service's max_top_k "
+                                         "(the schema's maximum)"), IntegerText] = 5):
     """1:N: the top-k enrolled templates closest to the largest face in ``image``.
 
     Every call, refused ones included, is written to the hash-chained audit log (calls refused
@@ -147,3 +170,11 @@ async def identify(request: Request, state: State, image: ImagePart,
                             model=state.recognizer.model, audit_seq=rec["seq"],
                             face=face_box(face), batch_size=info.size,
                             latency=state.latency(started, decode_s, face, info, match_s))
+
+
+def document(openapi: dict, state: ServiceState) -> None:
+    """The limit on ``k`` is this service's setting, so the document is completed per app."""
+    ref = (openapi["paths"]["/v1/identify"]["post"]["requestBody"]["content"]
+           ["multipart/form-data"]["schema"]["$ref"])
+    form = openapi["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    form["properties"]["k"]["maximum"] = state.config.max_top_k

@@ -12,6 +12,15 @@ from pydantic import BaseModel, Field
 TEMPLATE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 
 
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx reply of the service (see :mod:`pipeline.service.errors`)."""
+
+    error: str = Field(description="stable machine-readable code, e.g. unknown_template, "
+                       "queue_full, invalid_request", examples=["unknown_template"])
+    detail: str = Field(description="what is wrong, naming the field, value or limit",
+                        examples=["template_id 'T9' is not enrolled"])
+
+
 class Outcome(str, Enum):
     match = "match"  # verify: score >= threshold
     no_match = "no_match"

@@ -12,6 +12,7 @@ from fastapi import Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.calibration import OperatingPoint, operating_point
+from pipeline.gallery.crypto import KeyRing
 from pipeline.recognizer import FaceTemplate, Recognizer
 from pipeline.service.audit import AuditLog
 from pipeline.service.batching import BatchInfo, MicroBatcher
@@ -37,9 +38,13 @@ class ServiceState:
         self.config, self.recognizer, self.threshold = config, recognizer, threshold
         self.metrics = metrics or ServiceMetrics()
         self.limits = ImageLimits(config.max_image_bytes, config.max_image_pixels)
-        store_path = None if config.store_dir is None else config.store_dir / "templates.fernet"
-        self.store = TemplateStore(config.retention_s, store_path, config.template_key,
-                                   on_purge=self._purged)
+        if config.store_location is None:
+            self.store = TemplateStore(config.retention_s, on_purge=self._purged)
+        else:
+            keys = KeyRing(config.template_key, config.old_template_keys)
+            self.store = TemplateStore.open(config.store_location, keys, config.retention_s,
+                                            on_purge=self._purged)
+            self.store.follow()  # a shared store: apply the other replicas' changes
         self.audit = AuditLog(config.audit_log)
         self.batcher: MicroBatcher[np.ndarray, FaceTemplate] = MicroBatcher(
             recognizer.extract_batch, max_batch=config.max_batch,

@@ -1,2 +1,3 @@
-"""Synthetic CCTV: a camera model, a scene of the hall, figures for travelers and scripted
-incidents, rendered into frames with ground truth (see :mod:`sim.feeds` for the entry point)."""
+"""Synthetic CCTV: a scene of the hall drawn from the floor plan (:mod:`floorplan`, which also
+holds the camera model), figures for travelers and scripted incidents, rendered into frames with
+ground truth (see :mod:`sim.feeds` for the entry point)."""

@@ -1,6 +1,7 @@
 """Writing a camera's frames to a folder: images, an MP4, ground-truth Parquet tables and JSON.
 
-Folder layout (every file written to a temporary name in the folder, then renamed):
+Folder layout (every file written to a temporary name in the folder, then renamed, by
+:mod:`outputs.atomic`):
 
 - ``frames/NNNNNN.jpg`` (or .png): frame k of the window, k from 0;
 - ``CAMERA.mp4``: the same frames, OpenCV ``mp4v``, at the camera's fps;
@@ -11,36 +12,23 @@ Folder layout (every file written to a temporary name in the folder, then rename
 - ``incidents.parquet``: one row per active incident per frame: frame, t, label, near_miss,
   incident_index, t_start, t_end, zone, track_ids (space-separated), visible, x0..y1 (NaN when
   the incident is not in this camera's view);
-- ``ground_truth.json``: scenario, seed, camera model (K, R, position, homography floor → image,
+- ``ground_truth.json`` (non-finite numbers as ``null``): scenario, seed, camera model (K, R, position, homography floor → image,
   zone polygon, overlay box), the window, frame count and every incident span in it.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pandas as pd
 
+from outputs.atomic import commit_file, write_bytes, write_json, write_parquet
 from sim.cctv.render import OVERLAY_BOX, Frame
 
-__all__ = ["FrameWriter", "write_atomic"]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _parquet_atomic(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+__all__ = ["FrameWriter"]
 
 
 class FrameWriter:
@@ -67,7 +55,7 @@ class FrameWriter:
         ok, buf = cv2.imencode(self.ext, frame.image, self.params)
         if not ok:
             raise RuntimeError(f"could not encode frame {self.k} as {self.ext}")
-        write_atomic(self.out / "frames" / f"{self.k:06d}{self.ext}", buf.tobytes())
+        write_bytes(self.out / "frames" / f"{self.k:06d}{self.ext}", buf.tobytes())
         if self.video is not None:
             self.video.write(frame.image)
         for p in frame.persons:
@@ -87,17 +75,16 @@ class FrameWriter:
     def close(self) -> dict:
         if self.video is not None:
             self.video.release()
-            os.replace(self.video_tmp, self.video_path)
-        _parquet_atomic(pd.DataFrame(self.persons, columns=[
+            commit_file(self.video_tmp, self.video_path)
+        write_parquet(self.out / "persons.parquet", pd.DataFrame(self.persons, columns=[
             "frame", "t", "track_id", "identity_seed", "identity_id", "x0", "y0", "x1", "y1",
-            "floor_x", "floor_y", "activity", "actor", "truncated", "occluded", "depth_m"]),
-            self.out / "persons.parquet")
-        _parquet_atomic(pd.DataFrame(self.objects, columns=[
+            "floor_x", "floor_y", "activity", "actor", "truncated", "occluded", "depth_m"]))
+        write_parquet(self.out / "objects.parquet", pd.DataFrame(self.objects, columns=[
             "frame", "t", "kind", "owner_track_id", "x0", "y0", "x1", "y1", "floor_x",
-            "floor_y"]), self.out / "objects.parquet")
-        _parquet_atomic(pd.DataFrame(self.incidents, columns=[
+            "floor_y"]))
+        write_parquet(self.out / "incidents.parquet", pd.DataFrame(self.incidents, columns=[
             "frame", "t", "label", "near_miss", "incident_index", "t_start", "t_end", "zone",
-            "track_ids", "visible", "x0", "y0", "x1", "y1"]), self.out / "incidents.parquet")
+            "track_ids", "visible", "x0", "y0", "x1", "y1"]))
         feed, m = self.feed, self.feed.model
         spans = [s for s in feed.renderer.script.spans
                  if s.zone == feed.camera.zone and s.t_start < self.t_to and s.t_end > self.t_from]
@@ -120,6 +107,5 @@ class FrameWriter:
                            "info": {k: (list(v) if isinstance(v, tuple) else v)
                                     for k, v in s.info.items()}} for s in spans],
         }
-        write_atomic(self.out / "ground_truth.json",
-                     json.dumps(summary, indent=2, default=float).encode())
+        write_json(self.out / "ground_truth.json", summary)
         return summary

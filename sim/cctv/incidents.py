@@ -9,7 +9,8 @@ than the threshold). ``params`` tune a script; ``near_miss: 1`` makes the almost
 a second traveler through the next gate cycle), labelled ``near_miss`` in the ground truth.
 
 Where the incident happens (``spot``): ``params.x``/``params.y`` if given, else the floor point
-at the middle of the first CCTV camera that watches the zone, else the zone's centre.
+at the middle of the first CCTV camera that watches the zone, else the zone's centre. Zones,
+cameras and e-gate lanes are read from the floor plan (:func:`sim.layout.floor_plan`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.cctv.camera import CameraModel
-from sim.layout import zone_bounds, zone_centroid
-from sim.positions import hash_uniform, points_in_polygon, processor_points
-from sim.scenario import Incident, Scenario, Zone
+from floorplan.plan import FloorPlan, PlanZone
+from floorplan.shapes import points_in_polygon
+from sim.positions import hash_uniform
+from sim.scenario import Incident, Scenario
 
 __all__ = ["ACTOR_BASE", "IncidentError", "IncidentScript", "IncidentSpan", "ActorTrack",
            "LeftBag", "incident_spot"]
@@ -123,20 +124,19 @@ class LeftBag:
 
 # --- where -----------------------------------------------------------------------------------
 
-def incident_spot(scenario: Scenario, inc: Incident) -> np.ndarray:
-    zone = scenario.zone(inc.zone)
+def incident_spot(plan: FloorPlan, inc: Incident) -> np.ndarray:
+    zone = plan.zone(inc.zone)
     if "x" in inc.params and "y" in inc.params:
         return np.array([float(inc.params["x"]), float(inc.params["y"])])
-    for cam in scenario.cameras:
-        if cam.kind == "cctv" and cam.zone == zone.id:
-            model = CameraModel.from_scenario(scenario, cam)
+    for model in plan.cameras:
+        if model.zone == zone.id:
             p = model.image_to_floor([[model.width / 2, model.height * 0.6]])[0]
             if np.all(np.isfinite(p)) and points_in_polygon(p[None], zone.polygon)[0]:
                 return p
-    return np.asarray(zone_centroid(zone), float)
+    return np.asarray(zone.centre, float)
 
 
-def _chord(zone: Zone, spot, direction, half: float) -> tuple[np.ndarray, np.ndarray]:
+def _chord(zone: PlanZone, spot, direction, half: float) -> tuple[np.ndarray, np.ndarray]:
     """The stretch of the line through ``spot`` along ``direction`` inside ``zone``, at most
     ``half`` metres either side, kept 0.5 m off the walls."""
     u = np.asarray(direction, float) / max(np.hypot(*direction), 1e-9)
@@ -163,8 +163,12 @@ def _heading(inc: Incident, default: float) -> np.ndarray:
 class IncidentScript:
     """All incidents of a scenario as actor tracks, left bags and labelled spans."""
 
-    def __init__(self, scenario: Scenario, seed: int):
-        self.scenario, self.seed = scenario, seed
+    def __init__(self, scenario: Scenario, seed: int, plan: FloorPlan | None = None):
+        if plan is None:
+            from sim.layout import floor_plan
+
+            plan = floor_plan(scenario)
+        self.scenario, self.seed, self.plan = scenario, seed, plan
         self.actors: list[ActorTrack] = []
         self.bags: list[LeftBag] = []
         self.spans: list[IncidentSpan] = []
@@ -172,7 +176,7 @@ class IncidentScript:
         self._demo = [(list(d), np.cumsum(list(d.values()))) for d in
                       (demo.skin_tone, demo.age_band, demo.sex_presentation)]
         for i, inc in enumerate(scenario.incidents):
-            getattr(self, f"_{inc.kind}")(i, inc, incident_spot(scenario, inc))
+            getattr(self, f"_{inc.kind}")(i, inc, incident_spot(plan, inc))
         for a in self.actors:
             a.freeze()
         self._starts = np.asarray([a.t[0] for a in self.actors], float)
@@ -233,7 +237,7 @@ class IncidentScript:
         T, E = inc.time_s, inc.time_s + inc.duration_s
         near = self._near(inc)
         speed = float(inc.params.get("speed_mps", 2.0 if near else RUN))
-        a, b = _chord(self.scenario.zone(inc.zone), spot,
+        a, b = _chord(self.plan.zone(inc.zone), spot,
                       _heading(inc, self._default_dir(inc, i)),
                       float(inc.params.get("length_m", 20.0)) / 2)
         runner = self._actor(i, 0, T, a)
@@ -272,7 +276,7 @@ class IncidentScript:
         p = self._actor(i, 0, max(0.0, enter - 8.0), spot - d * WALK * min(8.0, enter))
         p.go(spot, WALK)
         k = 0
-        zone = self.scenario.zone(inc.zone)
+        zone = self.plan.zone(inc.zone)
         while p.t[-1] < leave:
             u = self._u(i, 100 + k, 3)
             p.wait(min(5.0 + 6.0 * u[0], leave - p.t[-1]), "loitering")
@@ -287,17 +291,18 @@ class IncidentScript:
 
     def _counterflow(self, i, inc, spot):
         T, E = inc.time_s, inc.time_s + inc.duration_s
-        zone = self.scenario.zone(inc.zone)
+        flow = self.scenario.zone(inc.zone).flow_direction  # as written: the truth's info
         if "heading_deg" in inc.params:
             d = _heading(inc, 0.0)
-        elif zone.flow_direction is not None:
-            d = -np.asarray(zone.flow_direction, float)
+        elif flow is not None:
+            d = -np.asarray(flow, float)
         else:
             raise IncidentError(
-                f"incident {i} (counterflow in zone {zone.id}): the zone has no flow_direction; "
-                f"set terminal.zones[{zone.id}].flow_direction or params.heading_deg")
+                f"incident {i} (counterflow in zone {inc.zone}): the zone has no flow_direction; "
+                f"set terminal.zones[{inc.zone}].flow_direction or params.heading_deg")
         speed = float(inc.params.get("speed_mps", WALK))
-        a, b = _chord(zone, spot, d, float(inc.params.get("length_m", 30.0)) / 2)
+        a, b = _chord(self.plan.zone(inc.zone), spot, d,
+                      float(inc.params.get("length_m", 30.0)) / 2)
         pass_s = float(np.hypot(*(b - a))) / speed
         ids, t, k = [], T, 0
         while t < E:
@@ -309,13 +314,13 @@ class IncidentScript:
 
     def _overcrowding(self, i, inc, spot):
         T, E = inc.time_s, inc.time_s + inc.duration_s
-        zone = self.scenario.zone(inc.zone)
-        band = self.scenario.level_of_service.space.get(zone.kind.value)
-        m2pp = float(inc.params.get("m2_per_person", 0.5 * band.low_m2 if band else 0.5))
+        zone = self.plan.zone(inc.zone)
+        low = zone.space_low_m2
+        m2pp = float(inc.params.get("m2_per_person", 0.5 * low if low is not None else 0.5))
         area = float(inc.params.get("area_m2", 25.0))
         n = int(min(150, math.ceil(area / m2pp)))
         side = math.sqrt(area)
-        x0, y0, x1, y1 = zone_bounds(zone)
+        x0, y0, x1, y1 = zone.bounds
         c = np.clip(spot, [x0 + side / 2 + 0.5, y0 + side / 2 + 0.5],
                     [x1 - side / 2 - 0.5, y1 - side / 2 - 0.5])
         cols = int(math.ceil(math.sqrt(n)))
@@ -343,23 +348,19 @@ class IncidentScript:
 
     def _tailgating(self, i, inc, spot):
         T, E = inc.time_s, inc.time_s + inc.duration_s
-        zone = self.scenario.zone(inc.zone)
-        banks = [b for b in self.scenario.immigration.egate_banks if b.placement is not None
-                 and points_in_polygon(np.asarray([b.placement.origin]), zone.polygon)[0]]
+        banks = [r for r in self.plan.rows_in(inc.zone) if r.kind == "egate"]
         if "bank" in inc.params:
             banks = [b for b in banks if b.id == inc.params["bank"]]
         if not banks:
-            raise IncidentError(f"incident {i} (tailgating in zone {zone.id}): no e-gate bank "
+            raise IncidentError(f"incident {i} (tailgating in zone {inc.zone}): no e-gate bank "
                                 f"stands in that zone")
         bank = banks[0]
-        pl = bank.placement
-        gates = processor_points(pl, bank.count)
+        gates = bank.points
         g = int(inc.params.get("gate", int(np.argmin(np.hypot(*(gates - spot).T)))))
         if not 0 <= g < len(gates):
             raise IncidentError(f"incident {i} (tailgating): params.gate must be in "
                                 f"0..{len(gates) - 1}, got {g}")
-        head = (pl.queue_path or [pl.origin])[0]
-        through = np.array([0.0, float(np.sign(pl.origin[1] - head[1]) or 1.0)])
+        through = np.asarray(bank.through, float)
         p = gates[g]
         speed = 1.0
         t_pass = T + min(inc.duration_s / 2, 6.0)

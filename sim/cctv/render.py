@@ -15,13 +15,14 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from sim.cctv.camera import NEAR_M, CameraModel
+from floorplan.camera import NEAR_M, CameraModel
+from floorplan.shapes import points_in_polygon
 from sim.cctv.figures import ONE
 from sim.cctv.figures import (Appearance, appearance, bag_quads, draw_bag, draw_figure,
                                figure_batch)
 from sim.cctv.incidents import IncidentScript
 from sim.cctv.scene import build_backdrop
-from sim.positions import ACTIVITIES, Trajectories, hash_uniform, points_in_polygon
+from sim.positions import ACTIVITIES, Trajectories, hash_uniform
 from sim.scenario import Scenario
 
 __all__ = ["CctvRenderer", "Frame", "IncidentTruth", "ObjectTruth", "PersonTruth"]
@@ -81,13 +82,12 @@ class CctvRenderer:
     def __init__(self, scenario: Scenario, camera_id: str, trajectories: Trajectories,
                  travelers: pd.DataFrame, seed: int, faces: bool = True, noise: bool = True,
                  overlay: bool = True):
-        cam = scenario.camera(camera_id)
-        self.camera = cam
-        self.cam = CameraModel.from_scenario(scenario, cam)
-        self.backdrop = build_backdrop(scenario, self.cam, cam.zone, seed)
-        self.zone_poly = np.asarray(self.backdrop.zone.polygon, float)
+        plan = trajectories.plan
+        self.cam = plan.camera(camera_id)
+        self.backdrop = build_backdrop(plan, self.cam, seed)
+        self.zone_poly = self.backdrop.zone.polygon
         self.traj = trajectories
-        self.script = IncidentScript(scenario, seed)
+        self.script = IncidentScript(scenario, seed, plan)
         self.seed, self.faces, self.overlay = seed, faces, overlay
         tv = travelers.set_index("traveler_id").reindex(trajectories.traveler_ids)
         self._demo = list(zip(tv["skin_tone"].astype(str), tv["age_band"].astype(str),
@@ -182,8 +182,8 @@ class CctvRenderer:
             cv2.add(img, pos, dst=img)
             cv2.subtract(img, neg, dst=img)
         if self.overlay:
-            _overlay(img, self.camera.id, t)
-        return Frame(self.camera.id, index, float(t), img, truths, tuple(objects), incidents)
+            _overlay(img, self.cam.id, t)
+        return Frame(self.cam.id, index, float(t), img, truths, tuple(objects), incidents)
 
     def _figures(self, p):
         """Project everyone at once: foot and head-top pixels, scale, view angles, swing."""
@@ -246,7 +246,7 @@ class CctvRenderer:
         bags = {o.owner_track_id: o.box for o in objects}
         out = []
         for s in self.script.spans_at(t):
-            if s.zone != self.camera.zone:
+            if s.zone != self.cam.zone:
                 continue
             if s.label == "abandoned_bag":
                 boxes = [bags[i] for i in s.track_ids if i in bags]

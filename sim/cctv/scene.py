@@ -5,6 +5,9 @@ background image (drawn at twice the resolution and shrunk, so far tiles do not 
 E-gate cabinets, desks and customs counters are *props*: small sprites with a depth, drawn in
 the same far-to-near order as the people, so a traveler standing in an e-gate lane is hidden
 behind the near cabinet and in front of the far one.
+
+All of it is read from the floor plan (:mod:`floorplan.plan`). Props are drawn for rows laid out
+as a scenario places them: along +x, travelers passing along y (``through``).
 """
 
 from __future__ import annotations
@@ -15,11 +18,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from sim.cctv.camera import NEAR_M, CameraModel
-from sim.layout import zone_centroid
-from sim.positions import (_door, customs_placement, points_in_polygon, processor_points,
-                           reclaim_belts)
-from sim.scenario import Placement, Scenario, Zone, ZoneKind
+from floorplan.camera import NEAR_M, CameraModel
+from floorplan.plan import Belt, FloorPlan, PlanZone, ProcessorRow
+from floorplan.shapes import segments
 
 __all__ = ["Prop", "Backdrop", "build_backdrop"]
 
@@ -50,7 +51,7 @@ class Prop:
 @dataclass(frozen=True)
 class Backdrop:
     camera: CameraModel
-    zone: Zone
+    zone: PlanZone
     background: np.ndarray
     props: tuple[Prop, ...]
     prop_depths: np.ndarray
@@ -126,7 +127,7 @@ def _draw_box(img, cam, center, size, colour, scale=1.0, top_colour=None, offset
 
 # --- background -----------------------------------------------------------------------------
 
-def _draw_floor(img, cam: CameraModel, zone: Zone, seed: int) -> None:
+def _draw_floor(img, cam: CameraModel, zone: PlanZone, seed: int) -> None:
     """Tiled floor computed per pixel in image space: each pixel's ray meets the floor at
     (x, y); 1.2 m tiles with grout lines and a random shade per tile, lighter inside the zone."""
     h, w = img.shape[:2]
@@ -158,7 +159,7 @@ def _draw_floor(img, cam: CameraModel, zone: Zone, seed: int) -> None:
         img[top:, :, c] = np.clip((base + light) * gain, 0, 255).astype(np.uint8)
 
 
-def _draw_walls(img, cam: CameraModel, zone: Zone, doors: list[np.ndarray]) -> None:
+def _draw_walls(img, cam: CameraModel, zone: PlanZone, doors: list[np.ndarray]) -> None:
     WALL_H = max(4.5, cam.position[2] + CEILING_ABOVE_CAMERA_M)
     poly = np.asarray(zone.polygon, float)
     walls = []
@@ -200,26 +201,21 @@ def _line3(img, cam, a, b, colour, width_m, scale):
 
 def _draw_barriers(img, cam: CameraModel, path, scale) -> None:
     """Retractable-belt stanchions on both sides of a queue path, posts every ~2 m."""
-    pts = np.asarray(path, float)
     for side in (-0.55, 0.55):
         posts = []
-        for a, b in zip(pts[:-1], pts[1:]):
-            seg = b - a
-            length = float(np.hypot(*seg))
-            if length < 1e-6:
-                continue
-            u = seg / length
+        for a, b, u, length in segments(path, 1e-6):
             off = np.array([-u[1], u[0]]) * side
             n = max(1, int(round(length / 2.0)))
-            posts += [a + off + seg * k / n for k in range(n + 1)]
+            posts += [a + off + (b - a) * k / n for k in range(n + 1)]
         for p, q in zip(posts[:-1], posts[1:]):
             _line3(img, cam, (*p, 0.9), (*q, 0.9), (140, 60, 30), 0.05, scale)
         for p in posts:
             _line3(img, cam, (*p, 0.0), (*p, 0.98), (70, 72, 75), 0.05, scale)
 
 
-def _draw_belts(img, cam: CameraModel, zone: Zone, scale) -> None:
-    for cx, cy, hl, hw in reclaim_belts(zone):
+def _draw_belts(img, cam: CameraModel, belts: list[Belt], scale) -> None:
+    for belt in belts:
+        (cx, cy), hl, hw = belt.centre, belt.half_length_m, belt.half_width_m
         ang = np.linspace(0, math.pi, 12)
         outline = np.vstack([
             np.column_stack([cx + hw * np.cos(ang), cy + hl + hw * np.sin(ang)]),
@@ -272,72 +268,56 @@ def _sprite(cam: CameraModel, boxes, depth_xy) -> Prop | None:
                 mask[b0:b1, a0:a1].copy())
 
 
-def _through(pl: Placement) -> float:
-    head = (pl.queue_path or [pl.origin])[0]
-    return float(np.sign(pl.origin[1] - head[1]) or 1.0)
-
-
-def _egate_props(cam, pl: Placement, n: int):
-    d = _through(pl)
-    pts = processor_points(pl, n)
+def _egate_props(cam, row: ProcessorRow):
+    """A cabinet on either side of each lane, a reader post at each lane's entry."""
+    d = row.through[1]
+    pts, n, spacing = row.points, len(row.points), row.spacing_m
+    x0, y0 = pts[0]
     out = []
     for k in range(n + 1):
-        x = pl.origin[0] + (k - 0.5) * pl.spacing_m
-        y = pl.origin[1] + 0.2 * d
+        x = x0 + (k - 0.5) * spacing
+        y = y0 + 0.2 * d
         boxes = [((x, y, 0.0), (0.22, 1.6, 1.02), (176, 178, 172), (70, 72, 74))]
         if k < n:  # reader post with a screen at the lane's entry
-            px, py = pts[k][0] - pl.spacing_m / 2 + 0.2, pl.origin[1] - 0.75 * d
+            px, py = pts[k][0] - spacing / 2 + 0.2, y0 - 0.75 * d
             boxes += [((px, py, 0.0), (0.07, 0.07, 1.3), (90, 92, 95), None),
                       ((px, py, 1.3), (0.26, 0.06, 0.2), (40, 40, 44), None)]
         out.append(_sprite(cam, boxes, (x, y)))
     return out
 
 
-def _desk_props(cam, pl: Placement, n: int):
-    d = _through(pl)
+def _desk_props(cam, row: ProcessorRow):
+    """A counter before each desk (or customs officer), a screen behind, a side panel."""
+    d, spacing = row.through[1], row.spacing_m
     out = []
-    for k, (x, y) in enumerate(processor_points(pl, n)):
-        boxes = [((x, y + 0.75 * d, 0.0), (0.8 * pl.spacing_m, 0.6, 1.1), (70, 105, 140),
+    for x, y in row.points:
+        boxes = [((x, y + 0.75 * d, 0.0), (0.8 * spacing, 0.6, 1.1), (70, 105, 140),
                   (150, 160, 165)),
-                 ((x, y + 1.45 * d, 0.0), (0.9 * pl.spacing_m, 0.05, 1.9), (150, 140, 120),
+                 ((x, y + 1.45 * d, 0.0), (0.9 * spacing, 0.05, 1.9), (150, 140, 120),
                   None),
-                 ((x - pl.spacing_m / 2, y + 0.9 * d, 0.0), (0.05, 1.2, 1.5), (150, 140, 120),
+                 ((x - spacing / 2, y + 0.9 * d, 0.0), (0.05, 1.2, 1.5), (150, 140, 120),
                   None)]
         out.append(_sprite(cam, boxes, (x, y + 0.75 * d)))
     return out
 
 
-def zone_doors(scenario: Scenario, zone: Zone) -> list[np.ndarray]:
-    """Door points on ``zone``'s outline, one per zone it has a walk to or from."""
-    others = {w.to_zone for w in scenario.terminal.walks if w.from_zone == zone.id}
-    others |= {w.from_zone for w in scenario.terminal.walks if w.to_zone == zone.id}
-    return [_door(zone, zone_centroid(scenario.zone(o))) for o in sorted(others)]
-
-
-def build_backdrop(scenario: Scenario, cam: CameraModel, zone_id: str, seed: int) -> Backdrop:
-    zone = scenario.zone(zone_id)
+def build_backdrop(plan: FloorPlan, cam: CameraModel, seed: int) -> Backdrop:
+    """The background and props of ``cam``'s view of its zone."""
+    zone = plan.zone(cam.zone)
     big = np.empty((cam.height * SS, cam.width * SS, 3), np.uint8)
     big[:] = CEILING
     _draw_floor(big, cam, zone, seed)
-    _draw_walls(big, cam, zone, zone_doors(scenario, zone))
-    groups = [(g.placement, g.count, "egate") for g in scenario.immigration.egate_banks]
-    groups += [(g.placement, g.count, "desk") for g in scenario.immigration.desks]
-    if zone.kind == ZoneKind.customs:
-        groups.append((customs_placement(zone, scenario.customs.officers),
-                       scenario.customs.officers, "desk"))
-    poly = np.asarray(zone.polygon, float)
-    groups = [g for g in groups if g[0] is not None
-              and points_in_polygon(np.asarray([g[0].origin]), poly)[0]]
-    for pl, _, _ in groups:
-        if pl.queue_path:
-            _draw_barriers(big, cam, pl.queue_path, SS)
-    if zone.kind == ZoneKind.baggage_reclaim:
-        _draw_belts(big, cam, zone, SS)
+    _draw_walls(big, cam, zone, [np.asarray(d.xy, float) for d in plan.doors_of(zone.id)])
+    rows = plan.rows_in(zone.id)
+    for row in rows:
+        if row.queue_path is not None:
+            _draw_barriers(big, cam, row.queue_path, SS)
+    _draw_belts(big, cam, plan.belts_in(zone.id), SS)
     bg = cv2.resize(big, (cam.width, cam.height), interpolation=cv2.INTER_AREA)
     bg = np.clip(bg.astype(np.float32) * _vignette(cam.height, cam.width)[..., None], 0, 255)
     props = []
-    for pl, n, kind in groups:
-        props += (_egate_props if kind == "egate" else _desk_props)(cam, pl, n)
+    for row in rows:
+        props += (_egate_props if row.kind == "egate" else _desk_props)(cam, row)
     props = tuple(sorted((p for p in props if p is not None), key=lambda p: -p.depth))
     return Backdrop(cam, zone, bg.astype(np.uint8), props,
-                 np.asarray([p.depth for p in props], float))
+                    np.asarray([p.depth for p in props], float))

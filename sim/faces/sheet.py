@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from outputs.atomic import write_bytes
 from sim.faces.identity import make_identity
 from sim.faces.render import render_enrolment, render_live
 
@@ -71,11 +70,4 @@ def write_image(path: Path, image: np.ndarray) -> None:
     ok, buf = cv2.imencode(suffix, image)
     if not ok:
         raise RuntimeError(f"{path}: OpenCV could not encode the image")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, buf.tobytes())

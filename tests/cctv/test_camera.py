@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.cctv.camera import CameraError, CameraModel
+from floorplan.camera import CameraError, CameraModel
+from sim.layout import floor_plan
 
 
 def cam(**kw):
@@ -66,6 +67,7 @@ def test_degenerate_cameras_are_refused(kw, word):
 
 def test_scenario_camera_without_position_is_mounted_in_its_zone(demo):
     c = demo.cameras[0].model_copy(update={"position": None})
-    model = CameraModel.from_scenario(demo, c)
+    model = floor_plan(demo.model_copy(update={"cameras": [c]})).camera(c.id)
+    assert model.position == (1.0, 1.0, 6.0) and model.zone == c.zone  # a corner, 6 m up
     centre = model.image_to_floor([[640.0, 360.0]])[0]
     assert 0 < centre[0] < 40 and 0 < centre[1] < 30  # looks into the hall

@@ -15,7 +15,8 @@ import numpy as np
 
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.floor import FloorMap
-from pipeline.danger.geometry import Gate, SceneGeometry, ZoneInfo
+from floorplan.plan import PlanZone
+from pipeline.danger.geometry import Gate, SceneGeometry
 from pipeline.danger.stream import CameraStream, FrameResult
 
 SIZE = (640, 360)
@@ -30,7 +31,9 @@ BAG_BOX = (0.45, 0.3, 0.55)
 
 
 def geometry(gates: tuple[Gate, ...] = (), waiting=()) -> SceneGeometry:
-    return SceneGeometry((ZoneInfo("hall", "immigration_hall", ZONE, (1.0, 0.0), 1.0),),
+    hall = PlanZone("hall", "immigration_hall", ZONE, 576.0, flow=(1.0, 0.0), space_low_m2=1.0,
+                    space_high_m2=1.2)
+    return SceneGeometry((hall,),
                          tuple(np.asarray(w, float) for w in waiting), gates)
 
 

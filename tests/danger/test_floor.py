@@ -33,9 +33,9 @@ def test_four_marked_points_give_the_same_camera():
 
 
 def test_the_sim_camera_model_maps_the_same(default_scenario):
-    from sim.cctv.camera import CameraModel
+    from sim.layout import floor_plan
 
-    cam = CameraModel.from_scenario(default_scenario, "hall_cam_1")
+    cam = floor_plan(default_scenario).camera("hall_cam_1")
     fm = FloorMap.from_camera(cam)
     pts = np.array([[100.0, 30.0, 0.0], [100.0, 30.0, 1.7]])
     assert np.allclose(fm.project(pts), cam.project(pts)[0], atol=1e-6)

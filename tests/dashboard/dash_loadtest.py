@@ -1,4 +1,4 @@
-"""A load-test folder in the real format (:mod:`loadtests.results`) for the engineer page,
+"""A load-test folder in the real format (:mod:`outputs.loadtest`) for the engineer page,
 made from a seeded request log instead of a Locust run (the load tests' own tests run Locust).
 
 The log imitates one service replica under a closed-loop sweep: each step's users keep one
@@ -20,8 +20,10 @@ from loadtests import capacity as cap
 from loadtests.plan import sweep_plan
 from loadtests.replay import peak_hour
 from loadtests.report import render_report
-from loadtests.results import endpoint_summary, prepare_log, step_summary, totals, write_loadtest
-from sim.results import load_run
+from loadtests.results import endpoint_summary, prepare_log, step_summary, totals
+from outputs.atomic import staged_folder
+from outputs.loadtest import write_loadtest
+from outputs.run import load_run
 
 MIX = {"verify": 0.6, "identify": 0.2, "analyze": 0.15, "corrupt": 0.05}
 SERVICE_MS = {"verify": 90.0, "identify": 110.0, "analyze": 60.0, "corrupt": 5.0}
@@ -77,11 +79,11 @@ def make_loadtest(out: Path, run_dir: Path, seed: int = 7) -> Path:
                             (peak.start_s, peak.end_s), measured_on="synthetic log").to_dict()
     tables = {"endpoints": endpoint_summary(_locust_stats(log, plan.duration_s), log),
               "steps": steps, "requests": log}
-    work = out.parent / f".{out.name}.work"
-    (work / "locust").mkdir(parents=True)
-    (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
-    write_loadtest(work, out, summary, tables, render_report(summary, tables["endpoints"], steps,
-                                                             plan, gpu), gpu)
+    with staged_folder(out) as work:
+        (work / "locust").mkdir()
+        (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
+        write_loadtest(work, summary, tables, render_report(summary, tables["endpoints"], steps,
+                                                            plan, gpu), gpu)
     return out
 
 

@@ -24,7 +24,7 @@ def _run_folder(path, headline=None, **extra):
 # --- discovery --------------------------------------------------------------------------------
 def test_scan_finds_each_kind_two_levels_down_and_reports_bad_folders(tmp_path):
     _run_folder(tmp_path / "runs" / "a")
-    _run_folder(tmp_path / "b")
+    _run_folder(tmp_path / "b", kind="run")
     _run_folder(tmp_path / "x" / "y" / "too_deep")
     _run_folder(tmp_path / ".a.tmp-123")  # an unfinished write
     sweep = tmp_path / "sweeps" / "s1"
@@ -56,12 +56,17 @@ def test_scan_of_a_missing_or_empty_folder(tmp_path):
     assert missing.empty and "does not exist" in missing.problems[0].reason
 
 
-def test_find_table_listed_or_added_beside_the_run(tmp_path):
+def test_optional_table_listed_or_added_beside_the_run(tmp_path):
+    from outputs.run import optional_table
+
     run = _run_folder(tmp_path / "r")
     (run / "danger").mkdir()
     pd.DataFrame({"t": [1.0]}).to_parquet(run / "danger" / "danger_alerts.parquet")
-    assert folders.find_table(run, {"tables": {}}, "danger_alerts").parent.name == "danger"
-    assert folders.find_table(run, {"tables": {}}, "recognition") is None
+    pd.DataFrame({"t": [2.0]}).to_parquet(run / "listed.parquet")
+    summary = {"tables": {"recognition": "listed.parquet"}}
+    assert optional_table(run, summary, "danger_alerts")["t"].tolist() == [1.0]
+    assert optional_table(run, summary, "recognition")["t"].tolist() == [2.0]
+    assert optional_table(run, summary, "watchlist_hits") is None
 
 
 # --- planner tables ---------------------------------------------------------------------------
@@ -161,10 +166,12 @@ def test_consent_routing_counts_enrolled_non_consenting_sent_to_desks():
 
 
 def test_sweep_axes_and_rebuilt_comparison():
+    from outputs.sweep import comparison_table
+
     points = [{"point": {"id": f"p{i}", "assignments": {"a.count": n}},
                "headline": {"w": {"mean": 10.0 * n, "ci_low": 1.0, "ci_high": 2.0}}}
               for i, n in enumerate((4, 8))]
-    comp = measures.sweep_from_points(points)
+    comp = comparison_table(points)
     assert measures.sweep_axes(comp, ["w"]) == ["a.count"]
     assert comp["w"].tolist() == [40.0, 80.0]
 
@@ -300,20 +307,6 @@ def test_draw_overlays_boxes_people_and_alerts():
     assert tuple(out[60, 10]) == camera.PERSON  # the person's box edge
     assert tuple(out[90 + 6, 75]) == camera.ALERT  # the alert box, drawn 6 px outside
     assert out[80, 20].sum() == 0  # inside an untouched area
-
-
-def test_scenario_from_run_drops_flights_after_a_shortened_horizon(default_scenario):
-    from sim.loader import ScenarioError, parse_scenario, scenario_json
-
-    data = json.loads(scenario_json(default_scenario))
-    data["horizon_s"] = 1800.0  # what `airtwin run --horizon 1800` writes to scenario.json
-    with pytest.raises(ScenarioError):
-        parse_scenario(data)
-    s = camera.scenario_from_run(data)
-    assert s.horizon_s == 1800.0
-    assert [f.id for f in s.flights.schedule] == [f.id for f in default_scenario.flights.schedule
-                                                  if f.time_s + f.delay_s < 1800.0]
-    assert camera.cctv_cameras(data) == ["hall_cam_1", "reclaim_cam_1"]
 
 
 # --- command line ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from loadtests.plan import PlanError, arrival_schedule
 from loadtests.replay import (compressed_curve, demand_curve, mix_from_run, peak_hour,
                               replay_plan)
-from sim.results import Run
+from outputs.run import Run
 
 CAMERAS = [{"id": "hall", "kind": "cctv", "fps": 10.0}, {"id": "belt", "kind": "cctv", "fps": 5.0},
            {"id": "gate", "kind": "egate", "fps": 15.0}]

@@ -10,9 +10,10 @@ import pytest
 
 from loadtests.capacity import endpoint_costs, find_capacity, measured_mix, plan_replicas
 from loadtests.plan import sweep_plan
-from loadtests.results import (LoadTestFolderError, endpoint_summary, load_loadtest,
-                               prepare_log, read_locust_stats, step_summary, totals,
-                               write_loadtest)
+from loadtests.results import (endpoint_summary, prepare_log, read_locust_stats, step_summary,
+                               totals)
+from outputs.atomic import staged_folder
+from outputs.loadtest import LoadTestFolderError, load_loadtest, write_loadtest
 
 LOCUST_CSV = """\
 Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%
@@ -126,16 +127,18 @@ def test_costs_and_mix_come_from_the_log():
 
 
 def test_folder_round_trip_and_errors(tmp_path):
-    work = tmp_path / "work"
-    (work / "locust").mkdir(parents=True)
-    (work / "plan.json").write_text("{}")
     steps = pd.DataFrame({"step": [0], "endpoint": ["all"]})
-    out = write_loadtest(work, tmp_path / "lt", {"shape": "sweep", "x": float("nan")},
-                         {"steps": steps}, "# report\n", {"replicas": 2})
+    out = tmp_path / "lt"
+    with staged_folder(out) as work:
+        (work / "locust").mkdir()
+        (work / "plan.json").write_text("{}")
+        write_loadtest(work, {"shape": "sweep", "x": float("nan")}, {"steps": steps},
+                       "# report\n", {"replicas": 2})
     lt = load_loadtest(out)
     assert lt.summary["kind"] == "loadtest" and lt.summary["x"] is None
     assert lt.gpu_plan == {"replicas": 2} and json.loads((out / "gpu_plan.json").read_text())
     assert lt.tables["steps"].equals(steps) and not work.exists()
+    assert (out / "report.md").read_text() == "# report\n" and (out / "locust").is_dir()
     with pytest.raises(LoadTestFolderError, match="not found"):
         load_loadtest(tmp_path / "nope")
     (tmp_path / "bad").mkdir()

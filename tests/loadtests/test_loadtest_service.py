@@ -17,11 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from floorplan.site import write_site
 from loadtests.payloads import PackSpec, build_pack
 from loadtests.plan import LoadPlan, arrival_schedule
-from loadtests.runner import LoadTestOptions, run_loadtest
+from loadtests.runner import FRAMES_SCENARIO, LoadTestOptions, run_loadtest
+from outputs.run import write_run
 from pipeline.service.launcher import ServiceProcess
-from sim.results import write_run
+from sim.layout import floor_plan
+from sim.loader import load_scenario
 
 TOKEN = "loadtest-token-not-a-secret"
 SPEC = PackSpec(identities=2, captures=1, strangers=1, frames_per_camera=0, corrupt=2, seed=5)
@@ -32,8 +35,10 @@ LOOSE_SLO_MS = 120_000.0  # the dlib backend on two shared cores: seconds per fa
 def service(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lt-service")
     (tmp / "token").write_text(TOKEN + "\n")
+    # The analyze frames are of FRAMES_SCENARIO's cameras: the service watches its site.
+    site = write_site(floor_plan(load_scenario(FRAMES_SCENARIO)), tmp / "site.yaml")
     proc = ServiceProcess(["--backend", "dlib", "--token-file", str(tmp / "token"),
-                           "--audit-log", str(tmp / "audit.jsonl")],
+                           "--audit-log", str(tmp / "audit.jsonl"), "--site", str(site)],
                           env={"AIRTWIN_API_TOKEN": None, "AIRTWIN_TEMPLATE_KEY": None,
                                "AIRTWIN_CALIBRATION_DIR": str(tmp / "no-calibration")})
     proc.start()
@@ -121,7 +126,7 @@ def test_analyze_users_when_the_service_has_the_endpoint(service, tmp_path):
     import httpx
 
     if "/v1/analyze" not in httpx.get(f"{service.url}/openapi.json").json()["paths"]:
-        pytest.skip("this service has no /v1/analyze yet (pipeline/danger/router.py): the "
+        pytest.skip("this service has no /v1/analyze (pipeline/service/routes_danger.py): the "
                     "analyze users are left out of the mix, as the runner notes")
     spec = PackSpec(identities=1, captures=1, strangers=0, frames_per_camera=3, corrupt=0)
     out = run_loadtest(options(service, tmp_path / "pack", tmp_path, shape="sweep", users=(1,),

@@ -5,7 +5,8 @@ Two servers run per session: ``service`` (persisted encrypted store, 1 MiB uploa
 dlib calibration made here by :func:`pipeline.calibration.calibrate` on a small fixed synthetic
 sample, so it decides at a calibrated threshold) for the API, bad-input, privacy and audit
 tests; ``tight_service`` (queue of 2, batch of 1, 3 s retention, no calibration: the documented
-fallback threshold) for back-pressure, purging and the fallback.
+fallback threshold) for back-pressure, purging and the fallback. Both watch the incidents
+demo's floor for danger detection (``--site``, a site file exported here by :func:`export_site`).
 
 Live captures here are frontal (``CaptureVariation.none()``): these tests are about the service,
 and recognition accuracy under pose and light is measured by the pipeline's own tests.
@@ -20,6 +21,9 @@ import numpy as np
 import pytest
 from cryptography.fernet import Fernet
 
+from pipeline.gallery.crypto import KeyRing
+from pipeline.gallery.location import SQLITE_FILE, read_templates
+from pipeline.gallery.store import Template
 from pipeline.service.imaging import encode_jpeg
 from pipeline.service.launcher import ServiceProcess
 
@@ -57,9 +61,13 @@ class Running:
     audit_log: Path
     proc: ServiceProcess
 
-    @property
-    def templates_file(self) -> Path:
-        return self.store_dir / "templates.fernet"
+    def store_bytes(self) -> bytes:
+        """Everything the template store has on disk: the SQLite file, its WAL and index."""
+        return b"".join(f.read_bytes() for f in sorted(self.store_dir.glob(f"{SQLITE_FILE}*")))
+
+    def stored(self) -> dict[str, Template]:
+        """The templates on disk, opened with the service's key (no retention applied)."""
+        return {t.template_id: t for t in read_templates(self.store_dir, KeyRing(self.key))}
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +85,22 @@ def calibration_dir(tmp_path_factory) -> Path:
     return folder
 
 
+def export_site(tmp: Path) -> Path:
+    """The incidents demo's floor plan as a site file in ``tmp`` (what `airtwin site export`
+    writes), for ``airtwin serve --site``."""
+    from floorplan.site import write_site
+    from sim.layout import floor_plan
+    from sim.loader import load_scenario
+
+    demo = Path(__file__).resolve().parents[2] / "scenarios" / "incidents_demo.yaml"
+    return write_site(floor_plan(load_scenario(demo)), tmp / "site.yaml")
+
+
+@pytest.fixture(scope="session")
+def site_file(tmp_path_factory) -> Path:
+    return export_site(tmp_path_factory.mktemp("site"))
+
+
 def _start(tmp: Path, extra: list[str], calibration: Path) -> tuple[ServiceProcess, Running]:
     key = Fernet.generate_key()
     (tmp / "token").write_text(TOKEN + "\n")
@@ -84,7 +108,7 @@ def _start(tmp: Path, extra: list[str], calibration: Path) -> tuple[ServiceProce
     store, audit = tmp / "store", tmp / "audit" / "audit.jsonl"
     proc = ServiceProcess(["--backend", "dlib", "--token-file", str(tmp / "token"),
                            "--key-file", str(tmp / "key"), "--store-dir", str(store),
-                           "--audit-log", str(audit), *extra],
+                           "--audit-log", str(audit), "--site", str(export_site(tmp)), *extra],
                           env={"AIRTWIN_API_TOKEN": None, "AIRTWIN_TEMPLATE_KEY": None,
                                "AIRTWIN_CALIBRATION_DIR": str(calibration)})
     proc.start()

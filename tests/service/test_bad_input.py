@@ -101,6 +101,27 @@ def test_bad_fields(service, faces):
     expect(r, 422, "invalid_request", "consent")
 
 
+def test_fields_read_as_the_document_declares(service, faces):
+    # Only what the OpenAPI types say: no lax integers or booleans, no empty field read as absent.
+    for k in ("+5", "05", "1_0", "5.0"):
+        r = httpx.post(f"{service.url}/v1/identify", files=jpeg_part(faces.live[0]),
+                       data={"k": k}, timeout=30)
+        expect(r, 422, "invalid_request", "k: must be a whole number", f"(got {k!r})")
+    r = httpx.post(f"{service.url}/v1/identify", files=jpeg_part(faces.live[0]),
+                   data={"k": ""}, timeout=30)
+    expect(r, 422, "invalid_request", "k: is empty")
+    for consent in ("yes", "1", "True"):
+        r = enroll(service.url, "x-3", faces.enrol[0], consent=consent, headers=auth())
+        expect(r, 422, "invalid_request", "consent: must be true or false")
+
+
+def test_unknown_paths_and_methods(service):
+    expect(httpx.get(f"{service.url}/v2/nothing"), 404, "not_found", "/v2/nothing")
+    r = httpx.get(f"{service.url}/v1/verify")
+    expect(r, 405, "method_not_allowed", "GET /v1/verify")
+    assert r.headers["allow"] == "POST"
+
+
 def test_missing_token(service, faces):
     expect(enroll(service.url, "x-2", faces.enrol[0], headers={}), 401, "missing_token",
            "Authorization: Bearer")

@@ -17,7 +17,10 @@ from experiments.bench_service import LoadPoint, throughput_at_p99
 from pipeline.service.config import ServiceConfig, ServiceConfigError, read_template_key
 from pipeline.service.errors import QueueFullError, ServiceError
 from pipeline.service.imaging import ImageLimits, decode_image, encode_jpeg, jpeg_truncated
-from pipeline.service.templates import TemplateStore, TemplateStoreError, read_store
+from pipeline.gallery.crypto import KeyRing, StoreKeyError
+from pipeline.gallery.location import connect_rows, read_templates
+from pipeline.gallery.store import StoreError
+from pipeline.service.templates import TemplateStore
 
 
 def _noise(h=120, w=160):
@@ -107,26 +110,30 @@ def _unit(seed, d=16):
 
 
 def test_store_encrypts_persists_and_purges(tmp_path):
-    key, now, purges = Fernet.generate_key(), [1000.0], []
-    path = tmp_path / "t.fernet"
-    store = TemplateStore(60, path, key, clock=lambda: now[0], on_purge=purges.append)
+    key, now, purges = Fernet.generate_key(), [1000.0], []  # a Fernet key is a template key
+    keys = KeyRing(key)
+    store = TemplateStore.open(tmp_path, keys, 60, clock=lambda: now[0], on_purge=purges.append)
     store.add("a", _unit(1), "m")
     now[0] += 30
     store.add("b", _unit(2), "m")
-    assert _unit(1).tobytes() not in path.read_bytes()
-    assert [t.template_id for t in read_store(path, key)] == ["a", "b"]
+    on_disk = b"".join(f.read_bytes() for f in tmp_path.iterdir())
+    assert _unit(1).tobytes() not in on_disk and _unit(2).tobytes() not in on_disk
+    assert sorted(t.template_id for t in read_templates(tmp_path, keys)) == ["a", "b"]
     cands, n = store.search(_unit(2), "m", 2)
     assert n == 2 and cands[0].template_id == "b" and cands[0].rank == 1
     now[0] += 31  # a is 61 s old, b 31 s
     assert store.get("a") is None and store.get("b") is not None
-    assert [t.template_id for t in read_store(path, key)] == ["b"]
+    assert [t.template_id for t in read_templates(tmp_path, keys)] == ["b"]
     assert purges == [1] and store.purged == 1  # what /metrics counts
-    # A restart with the same key reads it back; another key cannot.
-    assert [t.template_id for t in TemplateStore(60, path, key, clock=lambda: now[0]).templates()] == ["b"]
-    with pytest.raises(TemplateStoreError, match="cannot be decrypted"):
-        TemplateStore(60, path, Fernet.generate_key())
-    with pytest.raises(TemplateStoreError, match="without an encryption key"):
-        TemplateStore(60, path, None)
+    store.close()
+    # A restart with the same key reads it back; another key cannot, and changes nothing.
+    again = TemplateStore.open(tmp_path, keys, 60, clock=lambda: now[0])
+    assert len(again) == 1 and np.allclose(again.get("b").vector, _unit(2))
+    again.close()
+    with pytest.raises(StoreKeyError, match="sealed with key id"):
+        TemplateStore.open(tmp_path, KeyRing(Fernet.generate_key()), 60)
+    with pytest.raises(StoreError, match="without an encryption key"):
+        TemplateStore(60, connect_rows(tmp_path), None)
 
 
 def test_config_refuses_to_persist_without_a_key(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""`airtwin run` writes a complete run folder atomically; load_run reads it back or says why not."""
+"""`airtwin run` writes a complete run folder atomically (through :mod:`outputs.run`); load_run
+reads it back or says why not; scenario.json loads as written."""
 
 import json
 import re
@@ -8,11 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from airtwin.cli import app
+from outputs.header import airtwin_version
+from outputs.run import RunFolderError, load_run
 from sim.kpi import HEADLINE
-from sim.loader import parse_scenario
+from sim.loader import load_scenario, parse_scenario
 from sim.records import COLUMNS
 from sim.replications import replication_seeds, run_replications
-from sim.results import RunFolderError, load_run, save_run
+from sim.results import save_run, write_scenario_run
 
 runner = CliRunner()
 
@@ -26,6 +29,7 @@ def test_run_command_writes_a_reloadable_folder(tmp_path, repo_root):
     assert "desk_wait_p95_s" in result.output and "run folder" in result.output
     run = load_run(out)
     s = run.summary
+    assert (s["format"], s["kind"], s["airtwin_version"]) == (1, "run", airtwin_version())
     assert s["replications"] == 2 and s["seed"] == 9 and s["horizon_s"] == 2400.0
     assert s["replication_seeds"] == replication_seeds(9, 2)
     assert s["scenario"]["name"] == "icn_t1_arrivals_peak" and len(s["scenario"]["sha256"]) == 64
@@ -45,6 +49,23 @@ def test_run_command_writes_a_reloadable_folder(tmp_path, repo_root):
     assert html.startswith("<!DOCTYPE html>") and "plotly" in html and "Queue waits" in html
     assert not re.search(r"<script[^>]*\bsrc=", html) and len(html) > 1_000_000  # inlined js
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp leftovers
+
+
+def test_scenario_json_loads_as_written_with_a_csv_schedule(tmp_path):
+    from tiny_scenarios import tiny_data
+
+    data = tiny_data()
+    flights = data["flights"]
+    (tmp_path / "schedule.csv").write_text(
+        "id,time_s,passengers,gate\nCSV1,120,5," + flights["schedule"][0]["gate"] + "\n")
+    flights["schedule_csv"] = "schedule.csv"
+    (tmp_path / "tiny.yaml").write_text(json.dumps(data))
+    s = load_scenario(tmp_path / "tiny.yaml")
+    out = write_scenario_run(tmp_path / "r", s, {}, {"seed": 1}, "tiny.yaml")
+    run = load_run(out)
+    again = parse_scenario(run.scenario, "scenario.json", base_dir=tmp_path / "elsewhere")
+    assert [f.id for f in again.flights.schedule] == [f.id for f in s.flights.schedule]
+    assert run.summary["scenario"]["name"] == "tiny" and run.summary["seed"] == 1
 
 
 def test_same_seed_same_headline(tiny):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim.loader import parse_scenario
-from sim.results import load_run
+from outputs.run import load_run
 from sim.sweep import SweepError, check, parse_set, run_sweep, set_path
 
 from tiny_scenarios import tiny_data

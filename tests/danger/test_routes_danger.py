@@ -1,5 +1,5 @@
 """POST /v1/analyze through HTTP: a frame in, tracked objects and alerts out; bad input and
-backpressure answered like the recognition routes."""
+backpressure answered like the recognition routes; no site, a clear 503."""
 
 from types import SimpleNamespace
 
@@ -9,26 +9,38 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from pipeline.danger.router import DangerService, router
+from floorplan.site import read_site, write_site
+from pipeline.danger.monitor import DangerMonitor
 from pipeline.service.errors import install_error_handlers
 from pipeline.service.imaging import ImageLimits, encode_jpeg
+from pipeline.service.routes_danger import MONITOR, router
+from sim.layout import floor_plan
 from sim.loader import load_scenario
 
 
 @pytest.fixture(scope="module")
-def scenario(repo_root):
-    return load_scenario(repo_root / "scenarios" / "incidents_demo.yaml")
+def site(repo_root, tmp_path_factory):
+    """The incidents demo's floor, through a site file as the service reads it."""
+    path = tmp_path_factory.mktemp("site") / "site.yaml"
+    write_site(floor_plan(load_scenario(repo_root / "scenarios" / "incidents_demo.yaml")), path)
+    return path
 
 
-@pytest.fixture()
-def client(scenario):
+def _app(site, monitor=None) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
-    svc = DangerService(scenario, queue_size=4)
-    app.state.service = SimpleNamespace(danger=svc, limits=ImageLimits())
-    with TestClient(app) as c:
-        c.svc = svc
+    extras = {} if monitor is None else {MONITOR: monitor}
+    app.state.service = SimpleNamespace(extras=extras, limits=ImageLimits(),
+                                        config=SimpleNamespace(site=site))
+    return app
+
+
+@pytest.fixture()
+def client(site):
+    monitor = DangerMonitor(read_site(site), queue_size=4)
+    with TestClient(_app(site, monitor)) as c:
+        c.svc = monitor
         yield c
 
 
@@ -101,3 +113,10 @@ def test_a_full_queue_answers_429_with_retry_after(client):
     assert int(r.headers["Retry-After"]) >= 1
     client.svc.pending = 0
     assert _post(client, _frame(False), 1.0).status_code == 200
+
+
+def test_without_a_site_the_route_says_how_to_start_with_one():
+    with TestClient(_app(None)) as c:
+        r = _post(c, _frame(False), 1.0)
+    assert r.status_code == 503 and r.json()["error"] == "no_site"
+    assert "--site FILE" in r.json()["detail"] and "airtwin site export" in r.json()["detail"]

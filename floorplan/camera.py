@@ -5,6 +5,10 @@ World frame: terminal metres, x east, y north, z up (floor at z = 0). A camera s
 plane), tilted ``tilt_deg`` below horizontal, with a horizontal field of view ``fov_deg`` and
 square pixels. No lens distortion: the image of the floor is an exact homography, which is what
 a video-analytics pipeline calibrates from four marked floor points.
+
+A camera also names the ``zone`` it watches: the zone's walls bound what it sees of the crowd.
+Cameras of a scenario are mounted by :func:`sim.layout.floor_plan` (one without a position in a
+corner of its zone); a site file gives them directly (:mod:`floorplan.site`).
 """
 
 from __future__ import annotations
@@ -14,9 +18,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-
-from sim.layout import zone_bounds, zone_centroid
-from sim.scenario import Camera, Scenario
 
 __all__ = ["CameraError", "CameraModel", "NEAR_M"]
 
@@ -36,6 +37,7 @@ class CameraModel:
     yaw_deg: float
     tilt_deg: float
     fov_deg: float
+    zone: str = ""  # the zone it watches
 
     def __post_init__(self):
         if self.width <= 0 or self.height <= 0:
@@ -50,25 +52,6 @@ class CameraModel:
             raise CameraError(f"camera {self.id}: fov_deg must be in (0, 180), got {self.fov_deg}")
         if not all(math.isfinite(v) for v in (*self.position, self.yaw_deg)):
             raise CameraError(f"camera {self.id}: position and yaw must be finite numbers")
-
-    # --- construction ---------------------------------------------------------------------
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, camera: Camera | str) -> "CameraModel":
-        """A scenario camera; one without a position is mounted in a corner of its zone,
-        6 m up, looking at the zone's middle."""
-        cam = scenario.camera(camera) if isinstance(camera, str) else camera
-        pos, yaw, tilt = cam.position, cam.yaw_deg, cam.tilt_deg
-        if pos is None:
-            zone = scenario.zone(cam.zone)
-            x0, y0, _, _ = zone_bounds(zone)
-            cx, cy = zone_centroid(zone)
-            pos = (x0 + 1.0, y0 + 1.0, 6.0)
-            yaw = math.degrees(math.atan2(cy - pos[1], cx - pos[0]))
-            tilt = min(60.0, max(15.0, math.degrees(math.atan2(pos[2], math.hypot(
-                cx - pos[0], cy - pos[1])))))
-        w, h = cam.resolution
-        return cls(cam.id, int(w), int(h), tuple(float(v) for v in pos), float(yaw),
-                   float(tilt), float(cam.fov_deg))
 
     # --- intrinsics and pose --------------------------------------------------------------
     @cached_property
