@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "incidents_demo.yaml"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "incidents_demo.yaml"
 TARGET_FPS_PER_CORE = 25.0
 
 

@@ -43,3 +43,10 @@ def test_bad_arguments_are_named(tmp_path, repo_root):
     assert r.exit_code == 2 and "must lie inside the run" in r.output
     r = runner.invoke(app, ["evaluate-danger", str(tmp_path / "nothing")])
     assert r.exit_code == 2 and "run folder not found" in r.output
+
+
+def test_bench_danger_default_scenario_is_in_the_repository():
+    # The benchmark's default moved with the module once and pointed outside the repository.
+    from experiments.bench_danger import DEFAULT_SCENARIO
+
+    assert DEFAULT_SCENARIO.is_file(), DEFAULT_SCENARIO
