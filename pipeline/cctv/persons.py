@@ -92,6 +92,8 @@ class LibraryTracker:
         det = sv.Detections(xyxy=boxes, confidence=scores,
                             data={"det": np.arange(len(boxes))})
         out = self._tracker.update(det)
+        if len(out) == 0 or "det" not in out.data:
+            return []
         return [PersonTrack(int(tid) + 1, tuple(float(v) for v in box), int(i))
                 for box, tid, i in zip(out.xyxy, out.tracker_id, out.data["det"]) if tid >= 0]
 

@@ -46,7 +46,7 @@ def export_frame(image: np.ndarray, face_boxes, body_boxes=(), match_boxes=(),
                  blur: bool = True) -> ExportedFrame:
     """A copy of ``image`` fit to leave the system. ``match_boxes``: the face (or body) boxes of
     confirmed watchlist matches, left sharp; everything else in ``face_boxes`` and the heads of
-    ``body_boxes`` is pixelated beyond recognition."""
+    ``body_boxes`` is pixelated (1/12 resolution, smoothed) beyond recognition."""
     out = image.copy()
     if not blur:
         cv2.putText(out, "UNBLURRED EXPORT", (10, out.shape[0] - 12), cv2.FONT_HERSHEY_SIMPLEX,
@@ -66,7 +66,7 @@ def export_frame(image: np.ndarray, face_boxes, body_boxes=(), match_boxes=(),
         roi = out[y1:y2, x1:x2]
         small = cv2.resize(roi, (max((x2 - x1) // 12, 1), max((y2 - y1) // 12, 1)),
                            interpolation=cv2.INTER_AREA)
-        out[y1:y2, x1:x2] = cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_NEAREST)
+        out[y1:y2, x1:x2] = cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR)
         done.append(r)
     return ExportedFrame(out, tuple(done), "")
 
