@@ -1,0 +1,129 @@
+"""Drive the CCTV identification core over frames with ground truth, and measure it.
+
+    tables = run_cameras(frames_by_camera, gallery, detector, embedder, centres, config)
+    metrics = evaluate(tables, gallery)
+
+``frames_by_camera`` maps a camera id to its frames in time order, each with ``.image``,
+``.t`` and a ground-truth ``.persons`` DataFrame (the frame interface agreed with the
+face-capable cameras of issue 11 part 1; :mod:`experiments.cctv_composite` makes such frames
+today). Ground truth is read only here, never by the pipeline.
+
+Tables (one row per ...): ``cctv_tracks`` (camera, frame t, track box), ``cctv_truth`` (camera,
+frame t, GT person box and face), ``cctv_searches`` (one 1:N search: its candidates' ids and
+scores, no template), ``journeys``. The evaluation adds ``cctv_identification`` (FRTE style per
+group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.cctv.galleries import Gallery
+from pipeline.cctv.journeys import LinkConfig, link_journeys
+from pipeline.cctv.metrics import (cross_camera_idf1, identification_table, ipd_band,
+                                   mot_metrics, _iou)
+from pipeline.cctv.stream import CctvStream, StreamConfig
+from outputs.progress import steps
+
+
+def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
+                centres: dict[str, tuple[float, float]], config: StreamConfig = StreamConfig(),
+                audit=None, frame_size=(1920, 1080), link: LinkConfig = LinkConfig(),
+                quiet: bool = False) -> dict[str, pd.DataFrame]:
+    unknown = sorted(set(frames_by_camera) - set(centres))
+    if unknown:
+        raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
+                         f"{', '.join(sorted(centres))})")
+    tracks, truth, searches, summaries, seconds = [], [], [], [], []
+    for cam, frames in frames_by_camera.items():
+        stream = CctvStream(cam, frame_size, detector, embedder, gallery, config, audit)
+        frames = list(frames)
+        with steps(f"camera {cam}", len(frames), "frames", quiet=quiet) as advance:
+            for f in frames:
+                r = stream.process(f.image, f.t)
+                advance()
+                _collect(cam, f, r, tracks, truth, searches, seconds)
+        summaries += stream.finish()
+    return _tables(tracks, truth, searches, seconds, link_journeys(summaries, centres, link))
+
+
+def _collect(cam, f, r, tracks, truth, searches, seconds) -> None:
+    seconds.append((cam, f.t, r.seconds))
+    tracks += [(cam, f.t, tid, *box) for tid, box in r.tracks]
+    truth += [(cam, f.t, *row) for row in f.persons[["traveler_id", "x1", "y1", "x2", "y2",
+                                                     "face_x1", "ipd_px"]].itertuples(index=False)]
+    for s in r.searches:
+        top = s.candidates[0] if s.candidates else None
+        searches.append((cam, s.track_id, s.t, s.first_face_t, s.search, s.matched,
+                         s.watchlist, s.best_ipd_px, [c.template_id for c in s.candidates],
+                         [c.score for c in s.candidates], top.score if top else np.nan))
+
+
+def _tables(tracks, truth, searches, seconds, journeys) -> dict[str, pd.DataFrame]:
+    return {
+        "cctv_tracks": pd.DataFrame(tracks, columns=["camera", "frame", "id", "x1", "y1", "x2",
+                                                     "y2"]),
+        "cctv_truth": pd.DataFrame(truth, columns=["camera", "frame", "id", "x1", "y1", "x2",
+                                                   "y2", "face_x1", "ipd_px"]),
+        "cctv_searches": pd.DataFrame(searches, columns=[
+            "camera", "track_id", "t", "first_face_t", "search", "matched", "watchlist",
+            "best_ipd_px", "candidate_ids", "candidate_scores", "top_score"]),
+        "cctv_frames": pd.DataFrame(seconds, columns=["camera", "t", "seconds"]),
+        "journeys": journeys,
+    }
+
+
+def _track_truth(tracks: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
+    """(camera, track id) -> the GT traveler its boxes overlap most (IoU >= 0.3 votes)."""
+    votes = []
+    for (cam, t), h in tracks.groupby(["camera", "frame"]):
+        g = truth[(truth.camera == cam) & (truth.frame == t)]
+        if g.empty:
+            continue
+        iou = _iou(h[["x1", "y1", "x2", "y2"]].to_numpy(float), g[["x1", "y1", "x2", "y2"]]
+                   .to_numpy(float))
+        for i, tid in enumerate(h["id"]):
+            j = int(iou[i].argmax())
+            if iou[i, j] >= 0.3:
+                votes.append((cam, tid, int(g["id"].iloc[j])))
+    v = pd.DataFrame(votes, columns=["camera", "id", "traveler"])
+    return v.groupby(["camera", "id"])["traveler"].agg(lambda s: s.mode().iloc[0])
+
+
+def evaluate(tables: dict[str, pd.DataFrame], gallery: Gallery,
+             groups: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Identification, tracking and cross-camera metrics; ``groups`` (traveler_id plus
+    demographic columns) adds per-group identification rows."""
+    tracks, truth, s = tables["cctv_tracks"], tables["cctv_truth"], tables["cctv_searches"].copy()
+    who = _track_truth(tracks, truth)
+    enrolled = {tr: tid for tid, tr in gallery.traveler_of.items() if tr >= 0}
+    s["traveler_id"] = [who.get((c, k), -1) for c, k in zip(s["camera"], s["track_id"])]
+    s["mated"] = s["traveler_id"].map(lambda tr: tr in enrolled)
+    rank, score = [], []
+    for tr, ids, scs in zip(s["traveler_id"], s["candidate_ids"], s["candidate_scores"]):
+        mate = enrolled.get(tr)
+        ids = list(ids)
+        r = ids.index(mate) + 1 if mate in ids else 0
+        rank.append(r)
+        score.append(float(scs[r - 1]) if r else np.nan)
+    s["mate_rank"], s["mate_score"] = rank, score
+    s["ipd_band"] = ipd_band(s["best_ipd_px"]).astype(str).to_numpy()
+    s["policy"], s["gallery_size"] = gallery.policy, gallery.size
+    if groups is not None:
+        s = s.merge(groups, on="traveler_id", how="left")
+    ident = [identification_table(s).assign(by="all")]
+    for by in [["camera"], ["ipd_band"]] + ([[c] for c in groups.columns if c != "traveler_id"]
+                                            if groups is not None else []):
+        ident.append(identification_table(s, by).assign(by=by[0]))
+    ident = pd.concat(ident, ignore_index=True).assign(policy=gallery.policy,
+                                                       gallery_size=gallery.size)
+    per_cam = [dict(camera=cam, **mot_metrics(truth[truth.camera == cam],
+                                              tracks[tracks.camera == cam]))
+               for cam in sorted(truth["camera"].unique())]
+    j = tables["journeys"][["camera", "track_id", "journey_id"]]
+    global_hyp = tracks.merge(j, left_on=["camera", "id"], right_on=["camera", "track_id"])
+    cross = cross_camera_idf1(truth, global_hyp.assign(id=global_hyp["journey_id"]))
+    return {"cctv_search_truth": s.drop(columns=["candidate_ids", "candidate_scores"]),
+            "cctv_identification": ident, "cctv_tracking": pd.DataFrame(per_cam),
+            "cctv_cross_camera": pd.DataFrame([cross])}

@@ -1,0 +1,88 @@
+"""A track's best faces, and when its one 1:N search is (re)run.
+
+A person crossing a camera shows many faces of mixed quality. Searching each would multiply the
+false identifications by the number of frames (FPIR is per search); instead each track keeps its
+``k`` best faces (by :attr:`FaceQuality.value`) and searches once with their quality-weighted
+mean template. It searches again only when a clearly better face joins the best ``k``
+(its quality exceeds the best searched so far by ``research_gain``), so a track that comes closer
+to the camera gets a second chance, while a steady stream of similar faces costs nothing.
+
+Only templates are kept, never images; a track that ends without a match is forgotten whole
+(:meth:`TrackFaces.forget`), so a face that matches nothing is never stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.cctv.quality import FaceQuality
+from pipeline.matching import normalise
+
+__all__ = ["AggregationConfig", "TrackFace", "TrackFaces"]
+
+
+@dataclass(frozen=True, slots=True)
+class AggregationConfig:
+    k: int = 5  # best faces kept per track
+    min_faces: int = 1  # faces before the first search
+    research_gain: float = 1.15  # a new best face this much better than the searched one
+    max_searches: int = 4  # per track
+
+    def __post_init__(self):
+        if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:
+            raise ValueError(f"AggregationConfig: need 1 <= min_faces <= k, got "
+                             f"min_faces={self.min_faces}, k={self.k}")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackFace:
+    t: float
+    quality: FaceQuality
+    vector: np.ndarray  # L2-normalised template
+
+
+@dataclass
+class TrackFaces:
+    track_id: int
+    config: AggregationConfig = field(default_factory=AggregationConfig)
+    best: list[TrackFace] = field(default_factory=list)  # best first
+    first_face_t: float | None = None
+    searched_quality: float = 0.0  # best face quality at the last search (0: never searched)
+    searches: int = 0
+
+    def add(self, face: TrackFace) -> None:
+        if self.first_face_t is None:
+            self.first_face_t = face.t
+        self.best.append(face)
+        self.best.sort(key=lambda f: -f.quality.value)
+        del self.best[self.config.k:]
+
+    @property
+    def best_quality(self) -> float:
+        return self.best[0].quality.value if self.best else 0.0
+
+    def wants_search(self) -> bool:
+        c = self.config
+        if len(self.best) < c.min_faces or self.searches >= c.max_searches:
+            return False
+        if self.searches == 0:
+            return True
+        return self.best_quality > self.searched_quality * c.research_gain
+
+    def template(self) -> np.ndarray:
+        """Quality-weighted mean of the best faces' templates, L2-normalised."""
+        if not self.best:
+            raise ValueError(f"track {self.track_id} has no face to make a template from")
+        w = np.array([max(f.quality.value, 1e-6) for f in self.best], np.float32)
+        v = np.stack([f.vector for f in self.best])
+        return normalise((w[:, None] * v).sum(0))
+
+    def mark_searched(self) -> None:
+        self.searches += 1
+        self.searched_quality = self.best_quality
+
+    def forget(self) -> None:
+        """Drop every template (the track matched nothing, or ended)."""
+        self.best.clear()

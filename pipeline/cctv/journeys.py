@@ -1,0 +1,124 @@
+"""Cross-camera linking: one journey per person from the track summaries of every camera.
+
+Evidence, strongest first:
+
+1. **Face identity.** Two tracks that claim the same identity are the same person; two that
+   claim different identities never are.
+2. **The floor plan.** Moving from camera A's view to camera B's takes at least the walking
+   distance between the views' centres (straight line x ``detour``) at ``max_speed``; a gap
+   longer than that distance at ``min_speed`` plus ``max_dwell_s`` is implausible. Overlapping
+   views (B starts before A ends) are allowed when the views are close.
+3. **Appearance.** Clothing colour histograms (Bhattacharyya similarity) must reach
+   ``min_appearance``; among plausible predecessors the best appearance x timing wins.
+
+Linking is greedy in time order (each new track joins the best open journey whose last track it
+can follow, or starts a new one), which is what an online system can do as tracks end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from pipeline.cctv.stream import TrackSummary
+
+__all__ = ["LinkConfig", "JOURNEY_COLUMNS", "link_journeys", "view_centre"]
+
+JOURNEY_COLUMNS = ["journey_id", "camera", "track_id", "t_in", "t_out", "identity", "score",
+                   "link_score"]
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    min_speed: float = 0.4  # m/s, slowest plausible walk between views
+    max_speed: float = 2.2  # m/s
+    detour: float = 1.3  # walking distance / straight-line distance
+    max_dwell_s: float = 300.0  # time a person may stop between views (queue, toilet)
+    min_appearance: float = 0.55  # Bhattacharyya similarity of clothing histograms
+    overlap_m: float = 6.0  # views closer than this may see a person at the same time
+
+
+def view_centre(camera) -> tuple[float, float]:
+    """Floor point (metres) at the centre of a :class:`floorplan.camera.CameraModel`'s lower
+    image half, where its subjects stand."""
+    uv = np.array([[camera.width / 2, camera.height * 0.75]])
+    xy = camera.image_to_floor(uv)[0]
+    if not np.all(np.isfinite(xy)):
+        xy = np.asarray(camera.position[:2], float)
+    return float(xy[0]), float(xy[1])
+
+
+def _appearance(a: np.ndarray, b: np.ndarray) -> float:
+    if a.sum() <= 0 or b.sum() <= 0:
+        return 0.0
+    d = cv2.compareHist(a.astype(np.float32), b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA)
+    return float(1.0 - d)
+
+
+def _timing(prev: TrackSummary, nxt: TrackSummary, dist_m: float, cfg: LinkConfig) -> float:
+    """1 for a transit time well inside the plausible window, 0 outside it."""
+    walk = dist_m * cfg.detour
+    gap = nxt.t_in - prev.t_out
+    if prev.camera == nxt.camera or dist_m <= cfg.overlap_m:
+        lo = -(prev.t_out - prev.t_in) if dist_m <= cfg.overlap_m else 0.0
+    else:
+        lo = walk / cfg.max_speed
+    hi = walk / cfg.min_speed + cfg.max_dwell_s
+    if gap < lo - 1.0 or gap > hi:
+        return 0.0
+    return 1.0 - 0.5 * max(0.0, gap - walk / 1.2) / max(hi, 1.0)
+
+
+def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float, float]],
+                  cfg: LinkConfig = LinkConfig()) -> pd.DataFrame:
+    """The ``journeys`` table (:data:`JOURNEY_COLUMNS`), one row per track, ordered by journey
+    and time. ``centres`` maps each camera to its view centre on the floor (metres)."""
+    unknown = sorted({s.camera for s in summaries} - set(centres))
+    if unknown:
+        raise ValueError(f"link_journeys: no floor position for camera(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(centres))})")
+    journeys: list[list[tuple[TrackSummary, float]]] = []
+    for s in sorted(summaries, key=lambda s: (s.t_in, s.camera, s.track_id)):
+        best, best_score = None, 0.0
+        for j, members in enumerate(journeys):
+            last = members[-1][0]
+            if last.camera == s.camera and last.t_out >= s.t_in:
+                continue  # two live tracks of one camera are two people
+            ids = {m.identity for m, _ in members if m.identity is not None}
+            if s.identity is not None and ids:
+                if s.identity not in ids:
+                    continue
+                score = 1.0 + _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
+            else:
+                timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
+                app = _appearance(last.histogram, s.histogram)
+                if timing <= 0 or app < cfg.min_appearance:
+                    continue
+                score = app * timing
+            if score > best_score:
+                best, best_score = j, score
+        if best is None:
+            journeys.append([(s, float("nan"))])
+        else:
+            journeys[best].append((s, min(best_score, 1.0)))
+    rows = []
+    for jid, members in enumerate(journeys, 1):
+        for m, link in members:
+            rows.append((jid, m.camera, m.track_id, m.t_in, m.t_out, m.identity,
+                         m.score, link))
+    df = pd.DataFrame(rows, columns=JOURNEY_COLUMNS)
+    # a journey's claimed identity is its best-scoring track claim, on every row
+    best = (df.dropna(subset=["identity"]).sort_values("score", ascending=False)
+            .drop_duplicates("journey_id").set_index("journey_id"))
+    df["journey_identity"] = df["journey_id"].map(best["identity"])
+    df["journey_score"] = df["journey_id"].map(best["score"])
+    return df
+
+
+def _dist(centres, a: str, b: str) -> float:
+    (xa, ya), (xb, yb) = centres[a], centres[b]
+    return math.hypot(xa - xb, ya - yb)

@@ -1,0 +1,243 @@
+"""One camera's identification stream: frames in time order -> person tracks, their faces, one
+1:N search per track, identification events.
+
+    stream = CctvStream("pier_cam_1", (1920, 1080), detector, embedder, gallery, audit=log)
+    for frame in frames:
+        result = stream.process(frame.image, frame.t)   # FrameResult: tracks, faces, events
+    summaries = stream.finish()                          # TrackSummary per track, for journeys
+
+Privacy rules live here, not in the caller: templates are kept per live track only (never
+images), a track that ends without a match is forgotten whole, and every identification (a
+search whose best candidate reaches the threshold) is appended to the hash-chained audit log
+with its camera, time, track, candidate id and score, never a face or a template. Searches that
+match nothing are returned to the caller (an evaluation needs their scores) but never logged.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
+from pipeline.cctv.galleries import Gallery
+from pipeline.cctv.persons import PersonTracker, body_boxes_from_faces, make_tracker
+from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
+from pipeline.danger.detect import FrameError, check_frame
+from pipeline.types import Candidate, FaceDetector, FaceEmbedder
+
+__all__ = ["CctvStream", "FaceObservation", "FrameResult", "Identification", "StreamConfig",
+           "StreamError", "TrackSummary", "clothing_histogram"]
+
+HIST_BINS = (12, 4)  # hue x saturation of the torso
+
+
+class StreamError(ValueError):
+    """A frame the stream cannot take (out of time order, wrong size)."""
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    fps: float = 10.0
+    tracker: str = "bytetrack"
+    threshold: float = 0.6  # a search's best score must reach this to identify (cosine)
+    candidates: int = 5  # kept per search (rank-k for the evaluation)
+    gate: QualityGate = field(default_factory=QualityGate)
+    aggregation: AggregationConfig = field(default_factory=AggregationConfig)
+    end_after_s: float = 2.0  # a track unseen this long is ended
+
+
+@dataclass(frozen=True, slots=True)
+class FaceObservation:
+    t: float
+    track_id: int  # -1: not on a confirmed track this frame
+    box: tuple[float, float, float, float]
+    quality: FaceQuality
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """One 1:N search of a track's aggregated template. ``matched`` when the best candidate
+    reaches the threshold; only those are identifications (audited, reported as claims)."""
+
+    camera: str
+    track_id: int
+    t: float
+    first_face_t: float
+    search: int  # 1 = the track's first search
+    candidates: tuple[Candidate, ...]
+    matched: bool
+    watchlist: bool  # matched a watchlist entry
+    faces: int  # faces in the template
+    best_ipd_px: float
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    camera: str
+    t: float
+    tracks: tuple[tuple[int, tuple[float, float, float, float]], ...]  # (track id, body box)
+    faces: tuple[FaceObservation, ...]
+    searches: tuple[Identification, ...]
+    seconds: float
+
+
+@dataclass
+class TrackSummary:
+    camera: str
+    track_id: int
+    t_in: float
+    t_out: float
+    identity: str | None  # claimed template id (best matched search)
+    score: float  # its score (NaN without a claim)
+    watchlist: bool
+    histogram: np.ndarray  # normalised clothing colour histogram (HIST_BINS)
+    frames: int
+
+
+@dataclass
+class _Live:
+    summary: TrackSummary
+    faces: TrackFaces
+    hist_sum: np.ndarray
+    last_seen: float
+
+
+def clothing_histogram(image: np.ndarray, box) -> np.ndarray:
+    """Hue-saturation histogram of the torso (the body box's 25-60 % band), L1-normalised."""
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = box
+    bh = y2 - y1
+    xa, xb = int(max(x1 + 0.15 * (x2 - x1), 0)), int(min(x2 - 0.15 * (x2 - x1), w))
+    ya, yb = int(max(y1 + 0.25 * bh, 0)), int(min(y1 + 0.6 * bh, h))
+    if xb - xa < 2 or yb - ya < 2:
+        return np.zeros(HIST_BINS, np.float32)
+    hsv = cv2.cvtColor(image[ya:yb, xa:xb], cv2.COLOR_BGR2HSV)
+    hist = cv2.calcHist([hsv], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
+    return (hist / max(float(hist.sum()), 1.0)).astype(np.float32)
+
+
+class CctvStream:
+    def __init__(self, camera: str, frame_size: tuple[int, int], detector: FaceDetector,
+                 embedder: FaceEmbedder, gallery: Gallery, config: StreamConfig = StreamConfig(),
+                 audit=None, tracker: PersonTracker | None = None, person_detector=None):
+        self.camera, self.frame_size = camera, (int(frame_size[0]), int(frame_size[1]))
+        self.detector, self.embedder, self.gallery = detector, embedder, gallery
+        self.config, self.audit = config, audit
+        self.tracker = tracker or make_tracker(config.tracker, config.fps)
+        self.person_detector = person_detector
+        self._live: dict[int, _Live] = {}
+        self._ended: list[TrackSummary] = []
+        self._last_t: float | None = None
+
+    @property
+    def last_t(self) -> float | None:
+        return self._last_t
+
+    def process(self, image: np.ndarray, t: float) -> FrameResult:
+        started = time.perf_counter()
+        try:
+            check_frame(image, self.frame_size, f"frame of camera {self.camera}")
+        except FrameError as exc:
+            raise StreamError(str(exc)) from None
+        if self._last_t is not None and not t > self._last_t:
+            raise StreamError(f"camera {self.camera}: frame at t={t} is not after the previous "
+                              f"frame at t={self._last_t}; a camera's frames must come in time "
+                              f"order")
+        self._last_t = t
+        dets = self.detector.detect(image)
+        quals = [measure_face(image, d, self.config.gate) for d in dets]
+        face_boxes = np.array([d.box for d in dets], np.float64).reshape(-1, 4)
+        if self.person_detector is None:
+            bodies = body_boxes_from_faces(face_boxes, self.frame_size)
+            scores = np.array([min(max(q.score, 0.0), 1.0) if q.score <= 1 else 1.0
+                               for q in quals], np.float32)
+            scores = np.maximum(scores, 0.6)  # a found face is a confident person
+            face_of_body = {i: i for i in range(len(dets))}
+        else:
+            blobs = self.person_detector.detect(image).blobs
+            bodies = np.array([b.box for b in blobs], np.float64).reshape(-1, 4)
+            scores = np.array([b.score for b in blobs], np.float32)
+            face_of_body = _faces_in_bodies(face_boxes, bodies)
+        tracks = self.tracker.update(t, bodies, scores)
+        track_of_face: dict[int, int] = {}
+        for tr in tracks:
+            j = face_of_body.get(tr.detection)
+            if j is not None:
+                track_of_face[j] = tr.track_id
+            live = self._live.get(tr.track_id)
+            if live is None:
+                live = self._live[tr.track_id] = _Live(
+                    TrackSummary(self.camera, tr.track_id, t, t, None, float("nan"), False,
+                                 np.zeros(HIST_BINS, np.float32), 0),
+                    TrackFaces(tr.track_id, self.config.aggregation),
+                    np.zeros(HIST_BINS, np.float32), t)
+            live.summary.t_out, live.last_seen = t, t
+            live.summary.frames += 1
+            live.hist_sum += clothing_histogram(image, tr.box)
+        # embed only faces that pass the gate and sit on a confirmed track
+        todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face]
+        if todo:
+            embs = self.embedder.embed(image, [dets[j] for j in todo])
+            for j, e in zip(todo, embs):
+                self._live[track_of_face[j]].faces.add(TrackFace(t, quals[j], e.vector))
+        searches = tuple(self._search(live, t) for tid, live in self._live.items()
+                         if live.faces.wants_search())
+        self._end_stale(t)
+        faces = tuple(FaceObservation(t, track_of_face.get(j, -1), d.box, q)
+                      for j, (d, q) in enumerate(zip(dets, quals)))
+        return FrameResult(self.camera, t, tuple((tr.track_id, tr.box) for tr in tracks), faces,
+                           searches, time.perf_counter() - started)
+
+    def _search(self, live: _Live, t: float) -> Identification:
+        tf, cfg = live.faces, self.config
+        probe = tf.template()
+        cands = tuple(self.gallery.store.search(probe, k=cfg.candidates))
+        tf.mark_searched()
+        matched = bool(cands) and cands[0].score >= cfg.threshold
+        wl = matched and cands[0].template_id in self.gallery.watchlist_ids
+        ident = Identification(self.camera, tf.track_id, t, float(tf.first_face_t), tf.searches,
+                               cands, matched, wl, len(tf.best), max(f.quality.ipd_px for f in tf.best))
+        s = live.summary
+        if matched and not (s.identity is not None and s.score >= cands[0].score):
+            s.identity, s.score, s.watchlist = cands[0].template_id, cands[0].score, wl
+        if matched and self.audit is not None:
+            self.audit.append("cctv_identify", camera=self.camera, track=tf.track_id,
+                              t=round(t, 3), policy=self.gallery.policy,
+                              gallery_size=self.gallery.size, candidate=cands[0].template_id,
+                              score=round(cands[0].score, 4), watchlist=wl)
+        return ident
+
+    def _end_stale(self, t: float) -> None:
+        for tid in [tid for tid, lv in self._live.items()
+                    if t - lv.last_seen > self.config.end_after_s]:
+            self._close(tid)
+
+    def _close(self, tid: int) -> None:
+        live = self._live.pop(tid)
+        live.summary.histogram = live.hist_sum / max(float(live.hist_sum.sum()), 1e-9)
+        live.faces.forget()  # templates never outlive their track, matched or not
+        self._ended.append(live.summary)
+
+    def finish(self) -> list[TrackSummary]:
+        """End every live track; the summaries of all tracks of this stream, by start time."""
+        for tid in list(self._live):
+            self._close(tid)
+        return sorted(self._ended, key=lambda s: (s.t_in, s.track_id))
+
+
+def _faces_in_bodies(faces: np.ndarray, bodies: np.ndarray) -> dict[int, int]:
+    """Body index -> the face whose centre lies in its top third (the highest such face)."""
+    out: dict[int, int] = {}
+    for i, b in enumerate(bodies):
+        top = b[1] + (b[3] - b[1]) / 3
+        best = None
+        for j, f in enumerate(faces):
+            cx, cy = (f[0] + f[2]) / 2, (f[1] + f[3]) / 2
+            if b[0] <= cx <= b[2] and b[1] <= cy <= top and (best is None or cy < faces[best][1]):
+                best = j
+        if best is not None:
+            out[i] = best
+    return out
