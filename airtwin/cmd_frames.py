@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from airtwin.app import app
+from airtwin.app import app, bench_app
 
 FORMATS = ("jpg", "png")
 
@@ -64,3 +64,31 @@ def frames(
     typer.echo(f"{out}: {summary['frames']} frames, {summary['persons']} person boxes, "
                f"{len(summary['incidents'])} incidents"
                + (f", video {summary['video']}" if summary.get("video") else ""))
+
+
+@bench_app.command("face-camera")
+def bench_face_camera(
+    n: int = typer.Option(100, "--frames", min=1, help="frames to time"),
+    camera: str = typer.Option("reclaim_exit", "--camera",
+                               help="a face camera of scenarios/cctv_identification.yaml"),
+    t_start: float = typer.Option(1100.0, "--from", help="first frame, s of simulated time"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Face-camera rendering speed on one core, faces on (own faces, pose, motion blur, JPEG)."""
+    import json
+
+    from sim.feeds import FeedError, bench_face_camera as bench
+
+    try:
+        res = bench(n, camera, t_start)
+    except (FeedError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(res, indent=2))
+        return
+    typer.echo(f"{res['camera']} ({res['resolution']}, {res['persons_per_frame']:.0f} people and "
+               f"{res['faces_per_frame']:.0f} faces in view): {res['frames_per_cpu_s']:.2f} "
+               f"frames per CPU-second, {res['frames_per_s']:.2f} frames/s wall, p50 "
+               f"{res['ms_p50']:.0f} ms, p95 {res['ms_p95']:.0f} ms (warm-up {res['warmup_s']:.1f} s); "
+               f"target >= {res['target_frames_per_s']:.0f} frames/s per core")

@@ -6,7 +6,8 @@ plane), tilted ``tilt_deg`` below horizontal, with a horizontal field of view ``
 square pixels. No lens distortion: the image of the floor is an exact homography, which is what
 a video-analytics pipeline calibrates from four marked floor points.
 
-A camera also names the ``zone`` it watches: the zone's walls bound what it sees of the crowd.
+A camera also names the ``zone`` it watches (and says whether it is a ``faces`` camera, one
+placed at a choke point to see faces): the zone's walls bound what it sees of the crowd.
 Cameras of a scenario are mounted by :func:`sim.layout.floor_plan` (one without a position in a
 corner of its zone); a site file gives them directly (:mod:`floorplan.site`).
 """
@@ -38,6 +39,7 @@ class CameraModel:
     tilt_deg: float
     fov_deg: float
     zone: str = ""  # the zone it watches
+    faces: bool = False  # placed and built to see faces (a choke point, 1080p or 4K, narrow)
 
     def __post_init__(self):
         if self.width <= 0 or self.height <= 0:

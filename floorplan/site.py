@@ -96,6 +96,7 @@ class CameraEntry(_Entry):
     yaw_deg: float
     tilt_deg: float
     fov_deg: float
+    faces: bool = False  # a camera placed to see faces
 
 
 class SiteFile(_Entry):
@@ -153,7 +154,7 @@ def _plan(site: SiteFile) -> FloorPlan:
     for i, c in enumerate(site.cameras):
         try:
             cameras.append(CameraModel(c.id, c.resolution[0], c.resolution[1], c.position,
-                                       c.yaw_deg, c.tilt_deg, c.fov_deg, c.zone))
+                                       c.yaw_deg, c.tilt_deg, c.fov_deg, c.zone, c.faces))
         except CameraError as exc:
             raise PlanError(f"cameras[{i}]: {exc}") from None
     return FloorPlan(site.name, tuple(zones), tuple(rows),
@@ -221,7 +222,8 @@ def site_document(plan: FloorPlan) -> dict:
         "doors": [{"zone": d.zone, "toward": d.toward, "xy": _xy(d.xy)} for d in plan.doors],
         "cameras": [{"id": c.id, "zone": c.zone, "resolution": [int(c.width), int(c.height)],
                      "position": _xy(c.position), "yaw_deg": float(c.yaw_deg),
-                     "tilt_deg": float(c.tilt_deg), "fov_deg": float(c.fov_deg)}
+                     "tilt_deg": float(c.tilt_deg), "fov_deg": float(c.fov_deg),
+                     **({"faces": True} if c.faces else {})}
                     for c in plan.cameras],
     }
 

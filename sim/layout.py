@@ -157,4 +157,4 @@ def _mount(s: Scenario, cam: Camera) -> CameraModel:
             cx - pos[0], cy - pos[1])))))
     w, h = cam.resolution
     return CameraModel(cam.id, int(w), int(h), tuple(float(v) for v in pos), float(yaw),
-                       float(tilt), float(cam.fov_deg), cam.zone)
+                       float(tilt), float(cam.fov_deg), cam.zone, cam.faces is not None)

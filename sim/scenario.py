@@ -240,6 +240,15 @@ class Baggage(Model):
     delivery_window_s: float = Field(default=1200.0, ge=0)  # first to last bag of a flight
 
 
+class FaceCameraConfig(Model):
+    """What makes a CCTV camera able to see faces: the sensor's exposure (motion blur at walking
+    speed) and its video compression. The mount (2.5-4 m up, facing the flow, narrow field of
+    view, 1920x1080 or 3840x2160) is the camera's own position, yaw, tilt, fov and resolution."""
+
+    shutter_s: float = Field(default=0.01, gt=0, le=0.1)  # exposure time per frame, s
+    jpeg_quality: int = Field(default=80, ge=10, le=100)  # the stream's compression (JPEG 1-100)
+
+
 class Camera(Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     zone: str
@@ -251,6 +260,16 @@ class Camera(Model):
     tilt_deg: float = Field(default=35.0, ge=0, le=90)  # below horizontal
     fov_deg: float = Field(default=70.0, gt=5, lt=170)  # horizontal field of view
     bank: str | None = None  # for egate cameras
+    # Set on a cctv camera placed for faces (choke points): its frames show every traveler's own
+    # face at true pixel size, posed, motion-blurred and compressed (sim.cctv.face_view).
+    faces: FaceCameraConfig | None = None
+
+    @model_validator(mode="after")
+    def _faces_on_cctv(self):
+        if self.faces is not None and self.kind != "cctv":
+            raise ValueError(f"faces: only a cctv camera can be a face camera, got kind "
+                             f"{self.kind!r}")
+        return self
 
 
 IncidentKind = Literal[

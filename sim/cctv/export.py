@@ -7,7 +7,11 @@ Folder layout (every file written to a temporary name in the folder, then rename
 - ``CAMERA.mp4``: the same frames, OpenCV ``mp4v``, at the camera's fps;
 - ``persons.parquet``: one row per person per frame: frame, t, track_id, identity_seed,
   identity_id, x0, y0, x1, y1 (pixels), floor_x, floor_y (m), activity, actor, truncated,
-  occluded, depth_m;
+  occluded, depth_m, and the CCTV identification truth: traveler_id (-1: incident actor),
+  yaw_deg, pitch_deg (every camera), face_x1, face_y1, face_x2, face_y2 (face box, pixels; NaN
+  when no face is seen, and always on cameras without ``faces:``), ipd_px, face_occluded
+  (the names of ``sim.cctv.render.PERSON_COLUMNS``: there the body box is x1..y2 too; here it
+  keeps this file's first names, x0..y1);
 - ``objects.parquet``: left bags: frame, t, kind, owner_track_id, x0..y1, floor_x, floor_y;
 - ``incidents.parquet``: one row per active incident per frame: frame, t, label, near_miss,
   incident_index, t_start, t_end, zone, track_ids (space-separated), visible, x0..y1 (NaN when
@@ -61,7 +65,10 @@ class FrameWriter:
         for p in frame.persons:
             self.persons.append((self.k, frame.t, p.track_id, p.identity[0], p.identity[1],
                                  *p.box, *p.floor_xy, p.activity, p.actor, p.truncated,
-                                 p.occluded, p.depth_m))
+                                 p.occluded, p.depth_m, -1 if p.actor else p.track_id,
+                                 p.yaw_deg, p.pitch_deg,
+                                 *(p.face_box if p.face_box is not None else (math.nan,) * 4),
+                                 p.ipd_px, p.face_occluded))
         for o in frame.objects:
             self.objects.append((self.k, frame.t, o.kind, o.owner_track_id, *o.box, *o.floor_xy))
         for i in frame.incidents:
@@ -78,7 +85,9 @@ class FrameWriter:
             commit_file(self.video_tmp, self.video_path)
         write_parquet(self.out / "persons.parquet", pd.DataFrame(self.persons, columns=[
             "frame", "t", "track_id", "identity_seed", "identity_id", "x0", "y0", "x1", "y1",
-            "floor_x", "floor_y", "activity", "actor", "truncated", "occluded", "depth_m"]))
+            "floor_x", "floor_y", "activity", "actor", "truncated", "occluded", "depth_m",
+            "traveler_id", "yaw_deg", "pitch_deg", "face_x1", "face_y1", "face_x2", "face_y2",
+            "ipd_px", "face_occluded"]))
         write_parquet(self.out / "objects.parquet", pd.DataFrame(self.objects, columns=[
             "frame", "t", "kind", "owner_track_id", "x0", "y0", "x1", "y1", "floor_x",
             "floor_y"]))

@@ -3,7 +3,10 @@ props, drawn far to near over the cached background, with ground truth for every
 
 Only people standing inside the camera's zone are drawn (the zone's walls hide the rest).
 Ground truth boxes are the drawn figure's extent, clipped to the image; ``occluded`` is the
-share of a person's box covered by the boxes of people nearer the camera.
+share of a person's box covered by the boxes of people nearer the camera. Every person's head
+yaw and pitch relative to the camera are given; on a face camera (``faces:`` in the scenario)
+the head is the traveler's own face at its true size (:mod:`sim.cctv.face_view`) and the truth
+adds its face box, inter-pupil distance and the share of the face box nearer people cover.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import pandas as pd
 
 from floorplan.camera import NEAR_M, CameraModel
 from floorplan.shapes import points_in_polygon
-from sim.cctv.figures import ONE
+from sim.cctv.face_view import FaceView, head_poses
+from sim.cctv.figures import HEAD, ONE
 from sim.cctv.figures import (Appearance, appearance, bag_quads, draw_bag, draw_figure,
                                figure_batch)
 from sim.cctv.incidents import IncidentScript
@@ -25,7 +29,8 @@ from sim.cctv.scene import build_backdrop
 from sim.positions import ACTIVITIES, Trajectories, hash_uniform
 from sim.scenario import Scenario
 
-__all__ = ["CctvRenderer", "Frame", "IncidentTruth", "ObjectTruth", "PersonTruth"]
+__all__ = ["CctvRenderer", "Frame", "IncidentTruth", "ObjectTruth", "PERSON_COLUMNS",
+           "PersonTruth", "persons_table"]
 
 STRIDE_CYCLE_M = 1.3  # two steps
 OVERLAY_BOX = (0, 0, 420, 34)  # where the camera id and clock are printed (x0, y0, x1, y1)
@@ -42,6 +47,12 @@ class PersonTruth:
     truncated: bool  # the box was cut by the image border
     occluded: float  # share of the box behind nearer people's boxes
     depth_m: float
+    yaw_deg: float = math.nan  # head turned from the camera (0: facing it; > 90: away)
+    pitch_deg: float = math.nan  # negative: the camera looks down on the face
+    # Face cameras only (None / NaN elsewhere and whenever no face is seen):
+    face_box: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 pixels
+    ipd_px: float = math.nan  # pupil to pupil, pixels
+    face_occluded: float = math.nan  # share of the face box behind nearer people's boxes
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,31 @@ class Frame:
     objects: tuple[ObjectTruth, ...]
     incidents: tuple[IncidentTruth, ...]
 
+    @property
+    def persons_df(self) -> pd.DataFrame:
+        """The persons as a table (columns: ``PERSON_COLUMNS``), one row per person in view."""
+        return persons_table(self.persons)
+
+
+# The CCTV identification interface: one row per person per frame. traveler_id is -1 for an
+# incident actor (not a traveler); track_id is the person's identity across frames and
+# cameras; x1..y2 the body box, face_x1..face_y2 the face box (NaN: no face seen).
+PERSON_COLUMNS = ["traveler_id", "track_id", "identity_seed", "identity_id", "x1", "y1", "x2",
+                  "y2", "face_x1", "face_y1", "face_x2", "face_y2", "ipd_px", "yaw_deg",
+                  "pitch_deg", "face_occluded", "occluded", "truncated", "depth_m", "floor_x",
+                  "floor_y", "activity", "actor"]
+
+
+def persons_table(persons) -> pd.DataFrame:
+    nan4 = (math.nan,) * 4
+    rows = [(-1 if p.actor else p.track_id, p.track_id, p.identity[0], p.identity[1], *p.box,
+             *(p.face_box if p.face_box is not None else nan4), p.ipd_px, p.yaw_deg,
+             p.pitch_deg, p.face_occluded, p.occluded, p.truncated, p.depth_m, *p.floor_xy,
+             p.activity, p.actor) for p in persons]
+    df = pd.DataFrame(rows, columns=PERSON_COLUMNS)
+    return df.astype({"traveler_id": "int64", "track_id": "int64", "identity_seed": "int64",
+                      "identity_id": "int64", "truncated": bool, "actor": bool})
+
 
 class CctvRenderer:
     """Renders frames of one CCTV camera for a run; build once, call :meth:`render` per time."""
@@ -97,6 +133,9 @@ class CctvRenderer:
         self._right = np.array([math.sin(yaw), -math.cos(yaw)])
         self._tilt_sin = math.sin(math.radians(self.cam.tilt_deg))
         self._noise = _noise_tiles(self.cam, seed) if noise else None
+        spec = scenario.camera(camera_id).faces
+        self.face_view = (FaceView(self.cam, spec.shutter_s, spec.jpeg_quality)
+                          if spec is not None and faces else None)
 
     # --- gather everyone in view ----------------------------------------------------------
     def _people(self, t: float) -> dict:
@@ -141,9 +180,13 @@ class CctvRenderer:
         draw: list[tuple[float, int, int]] = [(pr.depth, 0, k) for k, pr in
                                               enumerate(self.backdrop.props)]
         fb = rollers = None
+        pose = None
         if n:
             fb, depth, ok = self._figures(p)
             rollers = self._rollers(p, depth)
+            heights = np.fromiter((ap.height_m for ap in p["app"]), float, n)
+            pose = head_poses(cam, p["x"], p["y"], p["heading"], heights, p["speed"],
+                              self.face_view.shutter_s if self.face_view else 0.0)
             for k in np.flatnonzero(ok):
                 draw.append((float(depth[k]), 1, int(k)))
         bag_geo = []
@@ -156,6 +199,7 @@ class CctvRenderer:
         draw.sort(key=lambda d: -d[0])
 
         objects, persons = [], []
+        faces: dict = {}
         for dep, kind, k in draw:
             if kind == 0:
                 self.backdrop.props[k].draw(img)
@@ -171,11 +215,19 @@ class CctvRenderer:
                 roller = rollers.get(k)
                 if roller is not None and roller[1] > dep:
                     draw_bag(img, roller[0], p["app"][k].bag)
-                draw_figure(img, p["app"][k], fb, k, self.faces)
+                app = p["app"][k]
+                fv = self.face_view
+                own_face = (fv is not None and not fb.lying[k] and app.identity is not None
+                            and fv.draws_head(float(pose[2][k])))
+                draw_figure(img, app, fb, k, self.faces and not own_face)
+                if own_face:
+                    faces[k] = fv.draw(img, app.identity, fb.pts[k, HEAD], float(pose[2][k]),
+                                       float(pose[0][k]), float(pose[1][k]), pose[4][k])
                 if roller is not None and roller[1] <= dep:
                     draw_bag(img, roller[0], p["app"][k].bag)
                 persons.append((k, dep))
-        truths = _person_truths(p, persons, fb.boxes if fb is not None else None, cam)
+        truths = _person_truths(p, persons, fb.boxes if fb is not None else None, cam, pose,
+                                faces)
         incidents = self._incident_truths(t, truths, objects)
         if self._noise is not None:
             pos, neg = self._noise[index % len(self._noise)]
@@ -183,6 +235,8 @@ class CctvRenderer:
             cv2.subtract(img, neg, dst=img)
         if self.overlay:
             _overlay(img, self.cam.id, t)
+        if self.face_view is not None:
+            img = self.face_view.compress(img)
         return Frame(self.cam.id, index, float(t), img, truths, tuple(objects), incidents)
 
     def _figures(self, p):
@@ -271,7 +325,8 @@ def _clip(box, cam: CameraModel):
     return (cx0, cy0, cx1, cy1)
 
 
-def _person_truths(p, drawn, all_boxes, cam: CameraModel) -> tuple[PersonTruth, ...]:
+def _person_truths(p, drawn, all_boxes, cam: CameraModel, pose=None, faces=None
+                   ) -> tuple[PersonTruth, ...]:
     if not drawn:
         return ()
     idx = np.fromiter((d[0] for d in drawn), int, len(drawn))
@@ -294,10 +349,32 @@ def _person_truths(p, drawn, all_boxes, cam: CameraModel) -> tuple[PersonTruth, 
     occ = np.minimum(1.0, inter.sum(axis=1) / area).tolist()
     apps, tracks, xs, ys = p["app"], p["track"].tolist(), p["x"].tolist(), p["y"].tolist()
     acts, actor = p["act"], p["actor"].tolist()
-    return tuple(
-        PersonTruth(tracks[k], apps[k].key, tuple(b), (xs[k], ys[k]), acts[k], actor[k], tr, o, d)
-        for k, b, tr, o, d in zip(idx.tolist(), boxes.tolist(), truncated.tolist(), occ,
-                                  depth.tolist()))
+    yaw, pitch = (pose[0].tolist(), pose[1].tolist()) if pose is not None else (None, None)
+    faces = faces or {}
+    out = []
+    for j, (k, b, tr, o, d) in enumerate(zip(idx.tolist(), boxes.tolist(), truncated.tolist(),
+                                             occ, depth.tolist())):
+        extra = {}
+        if yaw is not None:
+            extra = {"yaw_deg": yaw[k], "pitch_deg": pitch[k]}
+        face = faces.get(k)
+        if face is not None and face.face_box is not None:
+            extra.update(face_box=face.face_box, ipd_px=face.ipd_px,
+                         face_occluded=_covered(face.face_box, boxes, depth, d))
+        out.append(PersonTruth(tracks[k], apps[k].key, tuple(b), (xs[k], ys[k]), acts[k],
+                               actor[k], tr, o, d, **extra))
+    return tuple(out)
+
+
+def _covered(box, boxes: np.ndarray, depth: np.ndarray, own_depth: float) -> float:
+    """Share of ``box`` under the boxes of people nearer than ``own_depth`` (capped at 1)."""
+    near = boxes[depth < own_depth]
+    if not len(near):
+        return 0.0
+    x0, y0, x1, y1 = box
+    w = np.clip(np.minimum(near[:, 2], x1) - np.maximum(near[:, 0], x0), 0, None)
+    h = np.clip(np.minimum(near[:, 3], y1) - np.maximum(near[:, 1], y0), 0, None)
+    return float(min(1.0, (w * h).sum() / max((x1 - x0) * (y1 - y0), 1e-9)))
 
 
 def _noise_tiles(cam: CameraModel, seed: int, n: int = 4, sigma: float = 2.2):

@@ -124,22 +124,7 @@ def _patch(identity: Identity, size_px: int, yaw_step: int) -> np.ndarray:
     shaded = shade(L, pose, (0.2, -0.6, 0.77), (1.0, 0.98, 0.95), 0.45, 1.0)
     # Pose into a sprite-sized canvas, then shrink premultiplied colour with area averaging.
     canvas = posed_sprite(L, shaded, pose).astype(np.float32)
-    alpha = canvas[..., 3] / 255.0
-    col = canvas[..., :3]
-    # Drop the neck and shoulders: the CCTV figure brings its own body.
-    g = L.grid
-    rows = g.v > identity.chin_v + 0.12
-    alpha[rows] = 0
-    if back:  # the back of the head: hair (or scalp) colour over the whole silhouette
-        tone = identity.skin_bgr if identity.hair_style == "bald" else identity.hair_bgr
-        col = np.broadcast_to(np.asarray(tone, np.float32) * 200.0, col.shape)
-    col = col * alpha[..., None]
-    top = identity.crown_v - 0.35
-    cx, cy = -U_RANGE[0] * ppu, (top + PATCH_HEAD_UNITS / 2 - V_RANGE[0]) * ppu
-    half = PATCH_HEAD_UNITS / 2 * ppu
-    m = np.array([[size_px / (2 * half), 0, 0], [0, size_px / (2 * half), 0]], np.float64)
-    m[:, 2] = (-(cx - half) * m[0, 0], -(cy - half) * m[1, 1])
-    src = np.dstack([col, alpha * 255.0]).astype(np.float32)
+    src, m = head_source(identity, L, canvas, back, size_px)
     if m[0, 0] < 1:  # shrink with area averaging, then shift
         small = cv2.resize(src, None, fx=m[0, 0], fy=m[0, 0], interpolation=cv2.INTER_AREA)
         m2 = np.array([[1, 0, m[0, 2]], [0, 1, m[1, 2]]], np.float64)
@@ -152,6 +137,28 @@ def _patch(identity: Identity, size_px: int, yaw_step: int) -> np.ndarray:
     patch = np.clip(patch, 0, 255).astype(np.uint8)
     patch.flags.writeable = False
     return patch
+
+
+def head_source(identity: Identity, L, canvas: np.ndarray, back: bool, size_px: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The posed sprite ``canvas`` (float BGRA) as a premultiplied head without neck (hair
+    colour only when seen from the ``back``), and the affine (sprite px -> patch px) that puts
+    hair top to chin, ``PATCH_HEAD_UNITS`` tall, into a ``size_px`` square."""
+    ppu = L.grid.ppu
+    alpha = canvas[..., 3] / 255.0
+    col = canvas[..., :3]
+    # Drop the neck and shoulders: the CCTV figure brings its own body.
+    alpha[L.grid.v > identity.chin_v + 0.12] = 0
+    if back:  # the back of the head: hair (or scalp) colour over the whole silhouette
+        tone = identity.skin_bgr if identity.hair_style == "bald" else identity.hair_bgr
+        col = np.broadcast_to(np.asarray(tone, np.float32) * 200.0, col.shape)
+    col = col * alpha[..., None]
+    top = identity.crown_v - 0.35
+    cx, cy = -U_RANGE[0] * ppu, (top + PATCH_HEAD_UNITS / 2 - V_RANGE[0]) * ppu
+    half = PATCH_HEAD_UNITS / 2 * ppu
+    m = np.array([[size_px / (2 * half), 0, 0], [0, size_px / (2 * half), 0]], np.float64)
+    m[:, 2] = (-(cx - half) * m[0, 0], -(cy - half) * m[1, 1])
+    return np.dstack([col, alpha * 255.0]).astype(np.float32), m
 
 
 def render_face_patch(identity: Identity, size_px: int, yaw: float = 0.0) -> np.ndarray:
