@@ -1,6 +1,7 @@
 """``airtwin loadtest``: Locust, headless, against the recognition service on a loopback port;
 a load-test folder with Locust's CSVs, per-endpoint and per-step latency, the capacity at the
-SLO and, with a sim run, the GPUs its peak hour needs (see loadtests/results.py)."""
+SLO and, with a sim run, the replicas (CPU processes or GPUs, as measured) its peak hour
+needs (see loadtests/results.py)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def loadtest(
     host: str = typer.Option(..., help="service URL on this machine, e.g. http://127.0.0.1:8000;"
                              " several, comma-separated, for replicas on one template store"),
     run: Path = typer.Option(None, help="sim run folder: the mix, the replay curve, and the "
-                             "peak hour the GPU plan is sized for"),
+                             "peak hour the replica plan is sized for"),
     users: str = typer.Option("1,2,4,8", help="sweep: closed-loop user counts, one per step"),
     rps: str = typer.Option(None, help="poisson: target req/s; sweep: open-loop rates, one per "
                             "step (instead of --users)"),
@@ -80,7 +81,7 @@ def loadtest(
     max_error_rate: float = typer.Option(0.001, help="error-rate target (0.001 = 0.1%)"),
     min_step_requests: int = typer.Option(10, help="a step counts for the capacity only with "
                                           "this many valid requests"),
-    headroom: float = typer.Option(0.3, help="GPU plan: spare capacity at the peak hour"),
+    headroom: float = typer.Option(0.3, help="replica plan: spare capacity at the peak hour"),
     out: Path = typer.Option(None, help="load-test folder (default: results/loadtest/"
                              "<shape>-<UTC time>)"),
     workers: int = typer.Option(0, help="local Locust worker processes (0: one process, no "
@@ -99,7 +100,7 @@ def loadtest(
     as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON object"),
 ) -> None:
     """Load-test the recognition service with Locust; writes a load-test folder and prints the
-    capacity (and, with --run, the GPUs the simulated peak hour needs)."""
+    capacity (and, with --run, the replicas the simulated peak hour needs)."""
     from rich.console import Console
 
     from loadtests.payloads import PackError, PackSpec
@@ -162,7 +163,10 @@ def _print(console, s: dict, endpoints, folder: Path) -> None:
                   if cap["capacity_rps"] is not None else f"capacity: none — {cap['detail']}")
     if s.get("gpu_plan"):
         g = s["gpu_plan"]
-        console.print(f"GPU plan: {g['replicas']} replicas for the peak hour — {g['detail']}")
+        from outputs.loadtest import replica_unit
+
+        console.print(f"replica plan: {g['replicas']} {replica_unit(g)} for the peak hour — "
+                      f"{g['detail']}")
     for note in s.get("notes", []):
         console.print(f"note: {note}")
     console.print(f"load-test folder: {folder} (report: {folder / 'report.md'})")

@@ -1,10 +1,12 @@
-"""Capacity of one service replica, and the replicas (GPUs) a simulated peak hour needs.
+"""Capacity of one service replica, and the replicas a simulated peak hour needs.
 
 Capacity (MLPerf Server / perf_analyzer style): the highest throughput among the load steps
 whose valid requests met the SLO: p99 latency (from the due time) <= ``slo_ms`` and error rate
 <= ``max_error_rate``. Deliberately bad payloads are left out of both.
 
-GPU plan. Endpoints cost different amounts of work (a CCTV frame is not a face), so a capacity
+Replica plan. A replica is what was measured: one service process on a CPU, or one on a GPU
+(``replica_kind``, from the service's ``/readyz``); the plan never calls a CPU process a GPU.
+Endpoints cost different amounts of work (a CCTV frame is not a face), so a capacity
 measured at one mix is converted into work: ``cost_ms[e]`` is endpoint e's p50 service time at
 the lowest load step (no queueing, so it is the work one request brings), and one replica at
 its capacity does ``capacity_rps * sum(mix[e] * cost_ms[e])`` ms of work per second. The peak
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from loadtests.plan import ENDPOINTS
+from outputs.loadtest import replica_unit
 
 MIN_STEP_REQUESTS = 10  # fewer, and a step's p99 is just its slowest request or two
 
@@ -95,7 +98,7 @@ def measured_mix(log: pd.DataFrame, step: int | None) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class GpuPlan:
+class ReplicaPlan:
     capacity_rps: float
     measured_on: str
     headroom: float
@@ -107,6 +110,7 @@ class GpuPlan:
     utilisation: float
     replicas: int
     detail: str
+    replica_kind: str | None = None  # "cpu" or "gpu": what one measured replica was
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,10 +119,12 @@ class GpuPlan:
 def plan_replicas(capacity_rps: float, cost_ms: dict[str, float], mix: dict[str, float],
                   demand_rps: dict[str, float], headroom: float = 0.3,
                   peak_hour: tuple[float, float] = (0.0, 3600.0),
-                  measured_on: str = "") -> GpuPlan:
+                  measured_on: str = "", replica_kind: str | None = None) -> ReplicaPlan:
     """Replicas for ``demand_rps`` (see the module docstring for the model)."""
     if not capacity_rps > 0:
         raise ValueError(f"capacity_rps: must be > 0, got {capacity_rps}")
+    if replica_kind not in (None, "cpu", "gpu"):
+        raise ValueError(f"replica_kind: must be 'cpu' or 'gpu', got {replica_kind!r}")
     if headroom < 0:
         raise ValueError(f"headroom: must be >= 0, got {headroom}")
     work_per_req = sum(mix.get(k, 0.0) * cost_ms[k] for k in cost_ms)
@@ -133,10 +139,14 @@ def plan_replicas(capacity_rps: float, cost_ms: dict[str, float], mix: dict[str,
     covered = {k: d for k, d in demand_rps.items() if k in cost_ms}
     detail = (f"peak-hour demand {sum(covered.values()):.2f} req/s "
               f"({', '.join(f'{k} {v:.2f}' for k, v in covered.items())}) = {util:.2f} replicas "
-              f"of measured work; with {headroom:.0%} headroom: {replicas}")
+              f"of measured work; with {headroom:.0%} headroom: {replicas} "
+              f"{replica_unit({'replica_kind': replica_kind})}")
     if unmeasured:
         detail += (f". NOT covered (not measured by this load test): "
                    f"{', '.join(f'{k} {demand_rps[k]:.2f} req/s' for k in unmeasured)}")
-    return GpuPlan(capacity_rps, measured_on, headroom, cost_ms, mix,
-                   {"start_s": float(peak_hour[0]), "end_s": float(peak_hour[1])},
-                   dict(demand_rps), unmeasured, util, replicas, detail)
+    return ReplicaPlan(capacity_rps, measured_on, headroom, cost_ms, mix,
+                       {"start_s": float(peak_hour[0]), "end_s": float(peak_hour[1])},
+                       dict(demand_rps), unmeasured, util, replicas, detail, replica_kind)
+
+
+GpuPlan = ReplicaPlan  # the old name; a plan's replicas are CPU processes or GPUs

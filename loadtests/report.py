@@ -1,5 +1,6 @@
 """The readable report of a load test (report.md): setup, per-endpoint latency, the steps, the
-capacity, the GPU plan, and how the figures were kept honest."""
+capacity, the replica plan (CPU processes or GPUs, as measured), and how the figures were
+kept honest."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from loadtests.plan import LoadPlan
+from outputs.loadtest import replica_unit
 
 
 def _cell(v: Any, fmt: str = "") -> str:
@@ -81,7 +83,7 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
             "", "## Capacity", "",
             (f"**{cap['capacity_rps']:.2f} req/s** per service replica. " if
              cap["capacity_rps"] is not None else "**No capacity figure**: ") + cap["detail"],
-            "", "## GPU plan for the simulated peak hour", ""]
+            "", "## Replica plan for the simulated peak hour", ""]
     if gpu_plan:
         demand = ", ".join(f"{k} {v:.2f} req/s" for k, v in gpu_plan["demand_rps"].items())
         cost = ", ".join(f"{k} {v:.0f} ms" for k, v in gpu_plan["cost_ms"].items())
@@ -90,7 +92,7 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
                 f"- work per request (p50 at the lowest load): {cost}",
                 f"- one replica ({gpu_plan['measured_on']}): {gpu_plan['capacity_rps']:.2f} "
                 f"req/s at the measured mix",
-                f"- **replicas (GPUs) needed: {gpu_plan['replicas']}** "
+                f"- **replicas needed: {gpu_plan['replicas']} {replica_unit(gpu_plan)}** "
                 f"(utilisation {gpu_plan['utilisation']:.2f} x (1 + {gpu_plan['headroom']:.0%} "
                 f"headroom))", f"- {gpu_plan['detail']}"]
         out.append("- model: endpoints are costed by their low-load service time and summed "

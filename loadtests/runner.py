@@ -103,8 +103,9 @@ class LoadTestOptions:
 
 # --- the service ---------------------------------------------------------------------------
 
-def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str]:
-    """Which kinds the service at ``host`` serves (from its OpenAPI schema), once /readyz is 200."""
+def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str, str | None]:
+    """Which kinds the service at ``host`` serves (from its OpenAPI schema), once /readyz is 200,
+    its description, and what it runs on (``cpu`` or ``gpu``; None: a service too old to say)."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
@@ -128,7 +129,8 @@ def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str]:
                            files={"image": ("probe.jpg", b"probe", "image/jpeg")}, timeout=10.0)
         if probe.status_code == 503 and probe.json().get("error") == "no_site":
             kinds.discard("analyze")
-    return kinds, r.json().get("detail", "")
+    ready = r.json()
+    return kinds, ready.get("detail", ""), ready.get("device")
 
 
 def prime_cameras(host: str, pack: PayloadPack) -> list[str]:
@@ -319,7 +321,7 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
     if opts.workers < 0 or opts.remote_workers < 0:
         raise PlanError(f"workers: must be >= 0, got {opts.workers} local and "
                         f"{opts.remote_workers} remote")
-    served, service = service_endpoints(host)
+    served, service, device = service_endpoints(host)
     for replica in hosts[1:]:
         service_endpoints(replica)  # every replica ready before the load starts
     notes: list[str] = []
@@ -360,7 +362,8 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
                 f"{port} --host http://127.0.0.1:<forwarded port> "
                 f"{'ScheduledTraveler' if plan.mode == 'open' else 'ClosedLoopTraveler'}")
         run_locust(plan, host, work, progress, opts.workers, port or opts.master_port)
-        summarise(opts, plan, curve, work, ",".join(hosts), service, mix, notes, len(hosts))
+        summarise(opts, plan, curve, work, ",".join(hosts), service, mix, notes, len(hosts),
+                  device)
     return out
 
 
@@ -374,9 +377,11 @@ def pack_spec(opts: LoadTestOptions, mix: dict[str, float]) -> PackSpec:
 
 
 def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, host: str,
-              service: str, mix: dict, notes: list[str], replicas: int = 1) -> None:
+              service: str, mix: dict, notes: list[str], replicas: int = 1,
+              device: str | None = None) -> None:
     """Locust's output in the staging folder ``work`` → the load-test folder's files. With
-    several replicas loaded together, the GPU plan counts replicas by what each one carried."""
+    several replicas loaded together, the replica plan counts replicas by what each one carried;
+    ``device`` (the service's /readyz: cpu or gpu) says what a replica is."""
     raw = work / "requests.raw.parquet"
     if not raw.is_file():
         raise LoadTestError(f"Locust wrote no request log ({raw}); see {work}/locust/locust.log")
@@ -407,7 +412,9 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, host: st
         gpu = cap.plan_replicas(found.capacity_rps / replicas, cap.endpoint_costs(log),
                                 cap.measured_mix(log, found.step), peak.demand_rps,
                                 opts.headroom, (peak.start_s, peak.end_s),
-                                measured_on=measured_on).to_dict()
+                                measured_on=measured_on,
+                                replica_kind=device if device in ("cpu", "gpu") else None
+                                ).to_dict()
     else:
         summary["gpu_plan_note"] = ("needs a sim run (--run DIR) for the peak demand"
                                     if opts.run is None else "no step met the SLO, so there "

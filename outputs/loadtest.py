@@ -43,7 +43,9 @@ the start of the load (the shape's t = 0); latencies are milliseconds.
       curve.parquet       replay shape only: the request-rate curve sent, on the compressed
                           clock: t0, t1, verify_rps, identify_rps, analyze_rps, sim_t0, sim_t1
                           (the simulated seconds the bin stands for)
-      gpu_plan.json       only with a sim run (--run): the replicas the peak hour needs (below)
+      gpu_plan.json       only with a sim run (--run): the replicas the peak hour needs (below;
+                          the name is historic: a replica is a CPU process or a GPU, as
+                          ``replica_kind`` says)
       locust/             Locust's own files: locust_stats.csv, locust_stats_history.csv,
                           locust_failures.csv, locust_exceptions.csv, locust.log, report.html
 
@@ -67,7 +69,9 @@ the start of the load (the shape's t = 0); latencies are milliseconds.
 ``gpu_plan.json``::
 
     {"capacity_rps": 7.9,                 # measured, one service replica, at the SLO
-     "measured_on": "dlib backend, this CPU", "headroom": 0.3,
+     "measured_on": "backend dlib, model ...", "headroom": 0.3,
+     "replica_kind": "cpu" | "gpu",       # what one measured replica was (the service's /readyz);
+                                          # absent in folders written before it was recorded
      "cost_ms": {"verify": 95.0, ...},    # per-request work of each endpoint (low-load p50)
      "measured_mix": {"verify": 0.6, ...},
      "peak_hour": {"start_s": 3600.0, "end_s": 7200.0},   # simulated clock of the run
@@ -93,9 +97,18 @@ import pandas as pd
 from outputs.atomic import write_json, write_text
 from outputs.header import SUMMARY, FolderError, read_summary, with_header
 
-__all__ = ["KIND", "LoadTest", "LoadTestFolderError", "load_loadtest", "write_loadtest"]
+__all__ = ["KIND", "LoadTest", "LoadTestFolderError", "load_loadtest", "replica_unit",
+           "write_loadtest"]
 
 KIND = "loadtest"
+_UNITS = {"cpu": "CPU processes", "gpu": "GPUs"}
+
+
+def replica_unit(plan: dict[str, Any] | None) -> str:
+    """What the plan's replicas are, by what was measured: ``CPU processes`` or ``GPUs``; a
+    folder written before the kind was recorded says so rather than guess."""
+    kind = (plan or {}).get("replica_kind")
+    return _UNITS.get(kind, "replicas (CPU process or GPU: not recorded)")
 
 
 class LoadTestFolderError(FolderError):

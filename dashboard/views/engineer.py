@@ -1,16 +1,18 @@
 """Engineer: load-test results (latency percentiles against load, error rates per endpoint),
-pipeline stage latencies, and the capacity and GPUs the peak hour needs."""
+pipeline stage latencies, and the capacity and replicas (CPU processes or GPUs, as measured) the
+peak hour needs."""
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import data, figures_ops, measures, measures_ops, ui
 from outputs.header import FolderError
+from outputs.loadtest import replica_unit
 
 st.title("Engineer")
 st.caption("How the recognition service holds up under load (Locust through `airtwin loadtest`), "
-           "where its time goes per pipeline stage, and how many replicas (GPUs) the "
-           "simulated peak hour needs.")
+           "where its time goes per pipeline stage, and how many replicas (CPU processes or "
+           "GPUs, as measured) the simulated peak hour needs.")
 
 idx = ui.results()
 ui.show_problems(idx)
@@ -62,15 +64,15 @@ else:
             with st.expander("Report (report.md)"):
                 st.markdown(lt["report"])
 
-    st.header("Capacity and GPUs for the peak hour")
-    with ui.panel("the GPU plan", found.path):
+    st.header("Capacity and replicas for the peak hour")
+    with ui.panel("the replica plan", found.path):
         plan = lt["gpu_plan"]
         if not plan:
-            st.info("This load test has no GPU plan: run `airtwin loadtest ... --run RUN_DIR` "
+            st.info("This load test has no replica plan: run `airtwin loadtest ... --run RUN_DIR` "
                     "to size the replicas for a simulated day's peak hour.")
         else:
             c = st.columns(4)
-            c[0].metric("Replicas (GPUs), peak hour", f"{plan.get('replicas')}",
+            c[0].metric(f"Replicas ({replica_unit(plan)}), peak hour", f"{plan.get('replicas')}",
                         border=True, help=plan.get("detail"))
             c[1].metric("Per replica, req/s", f"{measures._num(plan.get('capacity_rps')):.1f}",
                         border=True, help=f"measured on {plan.get('measured_on')}")

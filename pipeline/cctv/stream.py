@@ -191,6 +191,14 @@ class CctvStream:
         return FrameResult(self.camera, t, tuple((tr.track_id, tr.box) for tr in tracks), faces,
                            searches, time.perf_counter() - started)
 
+    def claim(self, track_id: int) -> tuple[str | None, float]:
+        """The template id a live track is claimed as so far (None: not identified), and its
+        score (NaN without a claim)."""
+        live = self._live.get(track_id)
+        if live is None:
+            return None, float("nan")
+        return live.summary.identity, live.summary.score
+
     def _search(self, live: _Live, t: float) -> Identification:
         tf, cfg = live.faces, self.config
         probe = tf.template()

@@ -100,3 +100,5 @@ class Health(BaseModel):
     status: str
     ready: bool
     detail: str = ""
+    device: str | None = Field(None, description="where the recognizer runs once ready: cpu or "
+                                                 "gpu (a load test sizes replicas in these)")

@@ -32,6 +32,29 @@ def service_threshold(config: ServiceConfig, model: str) -> OperatingPoint:
     return operating_point(config.backend, model, config.target_fmr, config.calibration)
 
 
+_GPU_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider", "ROCMExecutionProvider")
+
+
+def recognizer_device(recognizer: Recognizer) -> str:
+    """``gpu`` when a prepared recognizer's models run on a GPU (an onnxruntime GPU provider, or
+    a dlib built with CUDA that sees a device), else ``cpu``."""
+    for part in (recognizer.embedder, recognizer.detector):
+        try:
+            provider = getattr(part, "execution_provider", None)
+        except Exception:  # not prepared: it has no session to ask
+            provider = None
+        if provider in _GPU_PROVIDERS:
+            return "gpu"
+    if recognizer.backend == "dlib":
+        try:
+            import dlib
+            if dlib.DLIB_USE_CUDA and dlib.cuda.get_num_devices() > 0:
+                return "gpu"
+        except Exception:  # no dlib, or no CUDA runtime: the CPU build
+            pass
+    return "cpu"
+
+
 class ServiceState:
     def __init__(self, config: ServiceConfig, recognizer: Recognizer, threshold: OperatingPoint,
                  metrics: ServiceMetrics | None = None):
@@ -129,4 +152,5 @@ def require_token(request: Request) -> None:
         raise ServiceError(401, "invalid_token", "API token is not valid", challenge)
 
 
-__all__ = ["ServiceState", "service_threshold", "face_box", "require_token", "service_state"]
+__all__ = ["ServiceState", "recognizer_device", "service_threshold", "face_box", "require_token",
+           "service_state"]

@@ -44,9 +44,14 @@ class Dashboard:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log, "wb")
-        airtwin = Path(sys.executable).with_name("airtwin")
+        # This checkout's code, not whatever the venv's `airtwin` script was installed from:
+        # the CLI as a module from the repository root, and the root first on the Streamlit
+        # child's path (it imports `dashboard`, `outputs`).
+        repo = Path(__file__).resolve().parents[2]
+        path = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
-            [str(airtwin), "dashboard", "--results", str(results), "--port", str(self.port)],
+            [sys.executable, "-m", "airtwin.cli", "dashboard", "--results", str(results),
+             "--port", str(self.port)], cwd=repo, env={**os.environ, "PYTHONPATH": path},
             stdout=self._log, stderr=subprocess.STDOUT)
         self.log_path = log
 

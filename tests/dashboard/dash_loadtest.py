@@ -76,7 +76,8 @@ def make_loadtest(out: Path, run_dir: Path, seed: int = 7) -> Path:
     peak = peak_hour(load_run(run_dir, tables=["egate_transactions"]))
     gpu = cap.plan_replicas(found.capacity_rps, cap.endpoint_costs(log),
                             cap.measured_mix(log, found.step), peak.demand_rps, 0.3,
-                            (peak.start_s, peak.end_s), measured_on="synthetic log").to_dict()
+                            (peak.start_s, peak.end_s), measured_on="synthetic log",
+                            replica_kind="cpu").to_dict()
     tables = {"endpoints": endpoint_summary(_locust_stats(log, plan.duration_s), log),
               "steps": steps, "requests": log}
     with staged_folder(out) as work:

@@ -139,18 +139,20 @@ def test_planner_shows_the_runs_figures(browser, dashboard, results):
     page.close()
 
 
-def test_engineer_shows_load_test_capacity_and_gpu_plan(browser, dashboard, results):
+def test_engineer_shows_load_test_capacity_and_replica_plan(browser, dashboard, results):
     from dash_loadtest import expected_figures
 
     want = expected_figures(results / "loadtests" / "sweep")
-    page = open_page(browser, dashboard.url + "/engineer", "Capacity and GPUs for the peak hour")
+    page = open_page(browser, dashboard.url + "/engineer",
+                     "Capacity and replicas for the peak hour")
     # The metric rows paint after the script reports it has finished; wait for them.
-    for label in ("Capacity, req/s", "Replicas (GPUs), peak hour"):
+    for label in ("Capacity, req/s", "Replicas (CPU processes), peak hour"):
         page.get_by_text(label, exact=False).first.wait_for(timeout=60_000)
     _assert_clean(page)
     text = _text(page)
     assert re.search(rf"Capacity, req/s\s+{want['capacity_rps']:.1f}", text), text[:3000]
-    assert re.search(rf"Replicas \(GPUs\), peak hour\s+{want['replicas']}\b", text)
+    assert re.search(rf"Replicas \(CPU processes\), peak hour\s+{want['replicas']}\b", text)
+    assert "GPU" not in text.split("Capacity and replicas for the peak hour")[1][:400]
     assert page.locator(".js-plotly-plot").count() >= 2  # latency against load, error rates
     assert "No measured stage latencies" in text  # a profile-mode run measures none
     page.close()

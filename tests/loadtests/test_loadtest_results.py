@@ -13,7 +13,7 @@ from loadtests.plan import sweep_plan
 from loadtests.results import (endpoint_summary, prepare_log, read_locust_stats, step_summary,
                                totals)
 from outputs.atomic import staged_folder
-from outputs.loadtest import LoadTestFolderError, load_loadtest, write_loadtest
+from outputs.loadtest import LoadTestFolderError, load_loadtest, replica_unit, write_loadtest
 
 LOCUST_CSV = """\
 Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%
@@ -117,6 +117,20 @@ def test_gpu_plan_converts_between_mixes_by_work():
     assert g.unmeasured == ["identify"] and "NOT covered" in g.detail
     with pytest.raises(ValueError, match="capacity_rps"):
         plan_replicas(0.0, {"verify": 1.0}, {"verify": 1.0}, {"verify": 1.0})
+
+
+def test_replicas_are_labelled_by_what_was_measured():
+    cpu = plan_replicas(10.0, {"verify": 100.0}, {"verify": 1.0}, {"verify": 23.0},
+                        replica_kind="cpu")
+    assert cpu.replica_kind == "cpu" and cpu.detail.endswith("3 CPU processes")
+    assert "GPU" not in cpu.detail and replica_unit(cpu.to_dict()) == "CPU processes"
+    gpu = plan_replicas(10.0, {"verify": 100.0}, {"verify": 1.0}, {"verify": 23.0},
+                        replica_kind="gpu")
+    assert gpu.detail.endswith("3 GPUs") and replica_unit(gpu.to_dict()) == "GPUs"
+    # a folder written before the kind was recorded: said so, not guessed
+    assert "not recorded" in replica_unit({"replicas": 2}) and "not recorded" in replica_unit(None)
+    with pytest.raises(ValueError, match="replica_kind"):
+        plan_replicas(10.0, {"verify": 1.0}, {"verify": 1.0}, {"verify": 1.0}, replica_kind="tpu")
 
 
 def test_costs_and_mix_come_from_the_log():

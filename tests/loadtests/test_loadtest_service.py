@@ -98,7 +98,10 @@ def test_sweep_records_requests_counts_bad_ones_and_finds_capacity(service, pack
     assert gpu["demand_rps"]["verify"] == pytest.approx(0.2)
     assert gpu["replicas"] == max(1, math.ceil(gpu["utilisation"] * 1.3 - 1e-9))
     report = (out / "report.md").read_text()
-    assert "## Capacity" in report and f"replicas (GPUs) needed: {gpu['replicas']}" in report
+    # a dlib service on this CPU: its replicas are CPU processes, never "GPUs"
+    assert gpu["replica_kind"] == "cpu"
+    assert "## Capacity" in report and \
+        f"replicas needed: {gpu['replicas']} CPU processes" in report and "GPU" not in report
     assert (out / "locust" / "report.html").is_file()
 
 

@@ -1,5 +1,6 @@
-"""The service's danger detection runs on a site file alone: building the app with ``--site``,
-preparing it and analysing a frame loads no module of the simulator (``sim``)."""
+"""The service's danger detection and CCTV identification run on a site file alone: building the
+app with ``--site``, preparing it and sending each a frame loads no module of the simulator
+(``sim``)."""
 
 import json
 import os
@@ -28,7 +29,10 @@ CHILD = textwrap.dedent("""
         ok, png = cv2.imencode(".png", np.full((720, 1280, 3), 128, np.uint8))
         r = client.post("/v1/analyze", files={"image": ("f.png", png.tobytes(), "image/png")},
                         data={"camera_id": "hall_south", "timestamp": "1"})
+        c = client.post("/v1/cctv/frame", files={"image": ("f.png", png.tobytes(), "image/png")},
+                        data={"camera_id": "hall_south", "timestamp": "1"})
     print(json.dumps({"status": r.status_code, "body": r.text[:300],
+                      "cctv_status": c.status_code, "cctv_body": c.text[:300],
                       "sim": sorted(m for m in sys.modules if m == "sim" or m.startswith("sim."))}))
 """)
 
@@ -42,4 +46,5 @@ def test_serving_danger_detection_from_a_site_loads_no_sim_module(site_file, tmp
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["status"] == 200, got["body"]
+    assert got["cctv_status"] == 200, got["cctv_body"]
     assert got["sim"] == [], f"the service loaded simulator modules: {got['sim']}"

@@ -13,7 +13,9 @@ Pictures are the one thing a JSON Schema cannot describe: the document says the 
 else is generated from the document alone.
 
 The server watches the incidents demo's floor (``--site``), so ``POST /v1/analyze`` runs danger
-detection for real. The document gives the site's camera ids as ``camera_id``'s examples, so the
+detection and ``POST /v1/cctv/frame`` CCTV identification for real (a frame strategy sends each
+camera's size with a synthetic face walking through it, so tracks and face searches run). The
+document gives the site's camera ids as ``camera_id``'s examples, so the
 examples phase sends each camera a frame of its size: the 200 answer and its body are checked too,
 not only the refusals (generated ids are never a camera of the site).
 """
@@ -40,6 +42,7 @@ from pipeline.service.launcher import ServiceProcess
 
 MAX_EXAMPLES = 50
 SEED = 20240610
+FACE_WALKER_SEED = 6161  # synthetic identity walking through CCTV frames
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +64,16 @@ def cctv_frame(width: int, height: int) -> np.ndarray:
     return frame
 
 
+def faces_frames(width: int, height: int) -> list[bytes]:
+    """JPEG frames of that size with a synthetic face walking through (CCTV identification
+    finds, tracks and searches it)."""
+    from experiments.cctv_composite import Walker, composite_stream
+
+    walker = Walker(1, (FACE_WALKER_SEED, 0), 45, 0.0, 600, height // 4, (40, 40, 200))
+    return [encode_jpeg(f.image) for f in composite_stream("cam", [walker], 0.5, 1.0,
+                                                           size=(width, height))]
+
+
 @pytest.fixture(scope="module")
 def pictures(faces, site_file) -> dict[str, bytes]:
     """What an ``image`` part holds, registered for the run and unregistered after it; the
@@ -68,11 +81,13 @@ def pictures(faces, site_file) -> dict[str, bytes]:
     cameras = read_site(site_file).cameras
     sizes = sorted({(c.width, c.height) for c in cameras})
     jpegs = {size: encode_jpeg(cctv_frame(*size)) for size in sizes}
+    walking = [jpeg for size in sizes for jpeg in faces_frames(*size)]
     small = np.full((64, 64, 3), 90, np.uint8)
     pngs = [cv2.imencode(".png", frame)[1].tobytes()
             for frame in [small, *(cctv_frame(w, h) for w, h in sizes)]]
     schemathesis.openapi.media_type("image/jpeg",
-                                    st.sampled_from([*faces.enrol, faces.blank, *jpegs.values()]))
+                                    st.sampled_from([*faces.enrol, faces.blank, *jpegs.values(),
+                                                     *walking]))
     schemathesis.openapi.media_type("image/png", st.sampled_from(pngs))
     yield {c.id: jpegs[c.width, c.height] for c in cameras}
     unregister_all()
@@ -160,6 +175,7 @@ def test_the_service_does_what_its_document_says(fresh_service, pictures):
     assert answered.total() > 100, f"only {answered.total()} requests were answered"
     # Frames were analysed, not only refused: the 200 body was checked against the document.
     assert answered["POST /v1/analyze", 200] > 0, sorted(answered.items())
+    assert answered["POST /v1/cctv/frame", 200] > 0, sorted(answered.items())
     assert not problems, f"{len(problems)} problems:\n\n" + "\n\n".join(problems)
 
 
@@ -174,7 +190,7 @@ def test_every_error_is_documented_as_error_body(fresh_service, site_file):
                     assert ref.endswith("/ErrorBody"), (method, path, status)
     enroll = doc["paths"]["/v1/enroll"]["post"]
     assert "401" in enroll["responses"] and enroll["security"] == [{"apiToken": []}]
-    for path in ("/v1/enroll", "/v1/verify", "/v1/identify", "/v1/analyze"):
+    for path in ("/v1/enroll", "/v1/verify", "/v1/identify", "/v1/analyze", "/v1/cctv/frame"):
         responses = doc["paths"][path]["post"]["responses"]
         assert responses["429"]["headers"]["Retry-After"]["required"] is True
         form = doc["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
@@ -187,3 +203,9 @@ def test_every_error_is_documented_as_error_body(fresh_service, site_file):
     assert {"404", "409", "413", "415", "422", "429", "503"} <= set(analyze["responses"])
     form = doc["components"]["schemas"]["Body_analyze_v1_analyze_post"]["properties"]
     assert form["camera_id"]["examples"] == [c.id for c in read_site(site_file).cameras]
+    cctv = doc["paths"]["/v1/cctv/frame"]["post"]
+    assert {"404", "409", "413", "415", "422", "429", "503"} <= set(cctv["responses"])
+    form = doc["components"]["schemas"]["Body_cctv_frame_v1_cctv_frame_post"]["properties"]
+    assert form["camera_id"]["examples"] == [c.id for c in read_site(site_file).cameras]
+    body = doc["components"]["schemas"]["CctvFrameResponse"]["properties"]
+    assert {"tracks", "identifications", "threshold"} <= set(body)

@@ -1,0 +1,219 @@
+"""``POST /v1/cctv/frame``: one CCTV frame in (picture, camera id, timestamp), the camera's tracks
+out, with the identity of each track identified so far and the identifications this frame made.
+
+Each camera of the service's site (``airtwin serve --site FILE``) has one stateful stream
+(:class:`~pipeline.cctv.monitor.CctvMonitor`): people are tracked, their faces found by the
+service's own detector, gated on quality, embedded by its embedder, aggregated per track and
+searched once (1:N) against the service's enrolled templates, at the service's operating
+threshold. Only consenting travelers are ever enrolled (``/v1/enroll`` refuses the others), so
+nobody else can be named. Without a site the route answers 503 ``no_site``.
+
+Privacy: every identification (a search whose best candidate reaches the threshold) is written to
+the hash-chained audit log by the stream (camera, time, track, template id, score; never a face or
+a template). A face that matches nothing is never stored or logged, nor named in the answer: its
+template lives only as long as its track, in memory.
+
+Same rules as the other routes: bad input gets a 4xx naming the problem, a camera's frames must
+come in time order (an older timestamp is refused with 409; ``reset=true`` starts the camera
+over), and when more frames wait than the queue holds a request is refused at once with 429 and
+``Retry-After``. Frames are decoded on a thread and run on one worker thread, in arrival order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from floorplan.site import ID as CAMERA_ID_PATTERN
+from floorplan.site import read_site
+from pipeline.cctv.monitor import (CctvMonitor, EnrolledGallery, FrameSizeError, OutOfOrderError,
+                                   QueueFullError, UnknownCameraError)
+from pipeline.cctv.stream import FrameResult, StreamConfig, StreamError
+from pipeline.service.errors import ServiceError, error_responses
+from pipeline.service.forms import BooleanText, NumberText, refuse_empty_fields
+from pipeline.service.imaging import ImageLimits, decode_image
+
+MONITOR = "cctv"  # its key in the service state's extras
+PATH = "/v1/cctv/frame"
+NO_SITE = ("CCTV identification has no site: start the service with --site FILE (make one from "
+           "a scenario with `airtwin site export SCENARIO --out FILE`)")
+
+router = APIRouter(prefix="/v1", tags=["cctv"])
+_FRAME_ENCODING = {"requestBody": {"content": {"multipart/form-data": {
+    "encoding": {"image": {"contentType": "image/jpeg, image/png"}}}}}}
+
+
+class CctvTrackOut(BaseModel):
+    track_id: int
+    box: tuple[float, float, float, float] = Field(description="body box x1, y1, x2, y2, pixels")
+    identity: str | None = Field(description="the enrolled template id this track is identified "
+                                             "as (its best match so far); null: not identified")
+    score: float | None = Field(description="the identity's match score; null without one")
+
+
+class CctvIdentificationOut(BaseModel):
+    track_id: int
+    t: float = Field(description="timestamp of the frame that made the search")
+    first_face_t: float = Field(description="when the track's first usable face was seen")
+    template_id: str
+    score: float
+    search: int = Field(description="1: the track's first search")
+    faces: int = Field(description="faces aggregated into the searched template")
+    audit_logged: bool = Field(description="written to the hash-chained audit log")
+
+
+class CctvFrameResponse(BaseModel):
+    camera_id: str
+    timestamp: float
+    tracks: list[CctvTrackOut]
+    identifications: list[CctvIdentificationOut] = Field(
+        description="identifications made on this frame (searches that matched nothing are "
+                    "not named)")
+    faces_found: int
+    faces_usable: int = Field(description="faces that passed the quality gate")
+    searches: int = Field(description="1:N searches run on this frame, matched or not")
+    threshold: float
+    threshold_source: str
+    gallery_size: int = Field(description="enrolled templates of the service's model, at the "
+                                          "last search")
+    latency_ms: dict[str, float]
+
+
+def prepare(state) -> None:
+    """Run by the app factory on its model-loading thread, after the recognizer is prepared."""
+    if state.config.site is None:
+        return
+    rec = state.recognizer
+    site = read_site(state.config.site)
+    state.extras[MONITOR] = CctvMonitor(
+        list(site.cameras), rec.detector, rec.embedder, EnrolledGallery(state.store, rec.model),
+        StreamConfig(threshold=state.threshold.threshold), audit=state.audit, site=site.name,
+        queue_size=max(1, min(state.config.queue_size, 16)))
+
+
+async def stop(state) -> None:
+    monitor = state.extras.get(MONITOR)
+    if monitor is not None:
+        monitor.close()
+
+
+def _monitor(request: Request) -> CctvMonitor:
+    state = request.app.state.service
+    monitor = state.extras.get(MONITOR)
+    if monitor is not None:
+        return monitor
+    if state.config.site is None:
+        raise ServiceError(503, "no_site", NO_SITE)
+    raise ServiceError(503, "not_ready", "CCTV identification is not ready (loading models and "
+                       "the site)", {"Retry-After": "1"})
+
+
+def _queue_full(exc: QueueFullError) -> ServiceError:
+    return ServiceError(429, "queue_full", str(exc), {"Retry-After": str(exc.retry_after_s)})
+
+
+async def _identify(monitor: CctvMonitor, camera_id: str, frame, t: float,
+                    reset: bool) -> FrameResult:
+    """The monitor's answer, its CCTV-domain errors as the service's."""
+    try:
+        return await monitor.identify(camera_id, frame, t, reset)
+    except UnknownCameraError as exc:
+        raise ServiceError(404, "unknown_camera", f"camera_id: {exc}") from None
+    except FrameSizeError as exc:
+        raise ServiceError(422, "wrong_image_size", f"image: {exc}") from None
+    except OutOfOrderError as exc:
+        raise ServiceError(409, "out_of_order", f"timestamp: {exc}; a camera's frames must come "
+                           f"in time order (send reset=true to start it over)") from None
+    except StreamError as exc:
+        raise ServiceError(422, "bad_frame", f"image: {exc}") from None
+    except QueueFullError as exc:
+        raise _queue_full(exc) from None
+
+
+def _finite(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 4)
+
+
+@router.post("/cctv/frame", response_model=CctvFrameResponse, openapi_extra=_FRAME_ENCODING,
+             dependencies=[Depends(refuse_empty_fields)],
+             responses=error_responses(400, 404, 409, 413, 415, 422, 429, 503, described={
+                 404: "camera_id is not a CCTV camera of the service's site",
+                 409: "timestamp is not after the camera's previous frame (send reset=true)",
+                 422: "a field or the image is invalid (wrong size for the camera, a bad "
+                      "frame, a non-finite timestamp); detail names which and why",
+                 503: "no site (no_site: start the service with --site FILE), or models not "
+                      "ready (not_ready, with Retry-After)"}))
+async def cctv_frame(request: Request,
+                     image: Annotated[UploadFile, File(
+                         description="JPEG or PNG CCTV frame, of the camera's resolution",
+                         json_schema_extra={"minLength": 1})],
+                     camera_id: Annotated[str, Form(
+                         pattern=CAMERA_ID_PATTERN,
+                         description="a CCTV camera of the site (letters, digits, _ and -)")],
+                     timestamp: Annotated[float, Form(
+                         allow_inf_nan=False, description="seconds on the camera's clock"),
+                         NumberText],
+                     reset: Annotated[bool, Form(description="start this camera's stream over "
+                                                             "(its tracks end)"),
+                                      BooleanText] = False):
+    """Identify the people in one CCTV frame: the camera's tracks, the identity of each track
+    identified so far, and the identifications this frame made (each one audit-logged)."""
+    monitor = _monitor(request)
+    state = request.app.state.service
+    metrics = state.metrics
+    try:
+        monitor.admit()  # refuse before reading the picture when there is no room
+    except QueueFullError as exc:
+        metrics.rejected.labels("cctv_queue_full").inc()
+        raise _queue_full(exc) from None
+    limits = getattr(state, "limits", None) or ImageLimits()
+    t0 = time.perf_counter()
+    data = await image.read()
+    frame = await asyncio.to_thread(decode_image, data, limits, "image")
+    del data
+    decode_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    res = await _identify(monitor, camera_id, frame, timestamp, reset)
+    del frame  # no picture is kept past this point
+    total_s = time.perf_counter() - t1
+    hits = [s for s in res.searches if s.matched]
+    metrics.observe_stages(cctv_decode=decode_s, cctv_frame=res.seconds)
+    for s in res.searches:
+        metrics.outcomes.labels("cctv", "hit" if s.matched else "no_hit").inc()
+    tracks = []
+    for tid, box in res.tracks:
+        identity, score = monitor.live_identity(camera_id, tid)
+        tracks.append(CctvTrackOut(track_id=tid, box=tuple(round(float(v), 1) for v in box),
+                                   identity=identity, score=_finite(score)))
+    th = state.threshold
+    return CctvFrameResponse(
+        camera_id=camera_id, timestamp=timestamp, tracks=tracks,
+        identifications=[CctvIdentificationOut(
+            track_id=s.track_id, t=s.t, first_face_t=s.first_face_t,
+            template_id=s.candidates[0].template_id, score=round(s.candidates[0].score, 4),
+            search=s.search, faces=s.faces, audit_logged=monitor.audit is not None)
+            for s in hits],
+        faces_found=len(res.faces), faces_usable=sum(f.quality.passed for f in res.faces),
+        searches=len(res.searches), threshold=th.threshold, threshold_source=th.source,
+        gallery_size=monitor.gallery.size,
+        latency_ms={"decode": round(decode_s * 1000, 2), "frame": round(res.seconds * 1000, 2),
+                    "queue_and_frame": round(total_s * 1000, 2)})
+
+
+def document(openapi: dict, state) -> None:
+    """The cameras are this service's site's: their ids are camera_id's examples, and the
+    frame's size is each camera's resolution."""
+    if state.config.site is None:
+        return
+    cameras = read_site(state.config.site).cameras  # checked when the service started
+    ref = (openapi["paths"][PATH]["post"]["requestBody"]["content"]
+           ["multipart/form-data"]["schema"]["$ref"])
+    form = openapi["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
+    form["camera_id"]["examples"] = [c.id for c in cameras]
+    form["image"]["description"] += ": " + ", ".join(
+        f"{c.id} {c.width}x{c.height}" for c in cameras)
