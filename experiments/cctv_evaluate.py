@@ -118,7 +118,8 @@ def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
              f"({meta['embedder']}); decision threshold {meta['threshold']:.3f} "
              f"({meta['threshold_source']}); cameras {', '.join(meta['cameras'])}; "
              f"{meta.get('excluded_no_consent', 0)} non-consenting travelers kept out of the "
-             f"gallery.", "",
+             f"gallery; failed to enrol (no face found in the enrolment photo): "
+             f"{len(meta.get('failed_to_enrol', []))}.", "",
              "## Identification (NIST FRTE style; per search of a track's aggregated template)",
              "", _md(ident, cols), ""]
     for g in GROUP_COLUMNS:

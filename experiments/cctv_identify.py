@@ -5,9 +5,10 @@ policy, as record tables for a run folder (``airtwin identify-cctv``).
 
 The gallery is built from the travelers' enrolment photos (detected and embedded by the same
 backend) under the policy's rules (:func:`pipeline.cctv.galleries.build_gallery`). The
-population policy's extra identities are drawn from a Gaussian fitted to the run's own
-enrolment templates (mean and the templates' spread, plus a little of every direction): face-like
-templates, so they score against a probe as unknown faces do, at 100,000+ without rendering
+population policy's extra identities are drawn from a Gaussian fitted to the enrolment
+templates of :data:`POOL_SIZE` other synthetic identities, never the run's own travelers (mean
+and the templates' spread, plus a little of every direction; fitted on the run's travelers the
+draws would mix in each traveler's own template and pass for them): face-like templates, so they score against a probe as unknown faces do, at 100,000+ without rendering
 100,000 faces. (Random unit vectors would score near 0 against every probe and hide the growth
 of false identifications with N.)
 
@@ -27,12 +28,15 @@ import pandas as pd
 
 from experiments.cctv_run import run_cameras
 from experiments.cctv_sources import CctvSource
+from outputs.progress import steps
 from pipeline.cctv.galleries import POPULATION_MIN_EXTRA, Gallery, build_gallery, check_policy
 from pipeline.cctv.stream import StreamConfig
 from pipeline.matching import top_k
 from pipeline.types import Candidate
 
 SWEEP_SIZES = (0, 1_000, 10_000, 100_000, 1_000_000)
+POOL_SIZE = 48  # identities the population's extras are modelled on
+POOL_SEED_OFFSET = 1_000_003  # their identity keys' seed: nobody in the run
 
 
 def face_like_templates(n: int, real: np.ndarray, rng: np.random.Generator,
@@ -117,12 +121,30 @@ def enrolments(source: CctvSource) -> pd.DataFrame:
                          "key_seed": t["key_seed"].to_numpy(), "key_id": t["key_id"].to_numpy()})
 
 
+def _embed_enrolments(keys, parts: BackendParts, label: str,
+                      quiet: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Templates of the enrolment photos the detector finds a face in, and which keys those
+    are (a photo without a detectable face is a failure to enrol: that person is not searchable)."""
+    from experiments.cctv_composite import enrolment_templates
+
+    rows, ok = [], []
+    with steps(label, len(keys), "faces", quiet=quiet) as advance:
+        for key in keys:
+            try:
+                rows.append(enrolment_templates([key], parts.detector, parts.embedder)[0])
+                ok.append(True)
+            except RuntimeError:  # no face found
+                ok.append(False)
+            advance()
+    if not rows:
+        raise ValueError(f"{label}: no face found in any of {len(keys)} enrolment photos")
+    return np.stack(rows), np.array(ok, bool)
+
+
 def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | BackendParts = "dlib",
                   extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
                   sizes=SWEEP_SIZES) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata."""
-    from experiments.cctv_composite import enrolment_templates
-
     check_policy(policy)
     if policy == "population" and extra < POPULATION_MIN_EXTRA:
         raise ValueError(f"--extra: the population policy needs at least "
@@ -134,9 +156,14 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     parts = backend if isinstance(backend, BackendParts) else prepare_backend(backend)
     enr = enrolments(source)
     keys = list(zip(enr["key_seed"].astype(int), enr["key_id"].astype(int)))
-    templates = enrolment_templates(keys, parts.detector, parts.embedder)
-    extras = (face_like_templates(extra, templates, np.random.default_rng(seed + 7))
-              if policy == "population" else None)
+    templates, enrolled = _embed_enrolments(keys, parts, "enrolment photos", quiet)
+    failed = enr.loc[~enrolled, "traveler_id"].astype(int).tolist()
+    enr = enr[enrolled].reset_index(drop=True)
+    extras = None
+    if policy == "population":  # fitted on other people, never on the run's own travelers
+        pool, _ = _embed_enrolments([(seed + POOL_SEED_OFFSET, i) for i in range(POOL_SIZE)],
+                                 parts, "population model", quiet)
+        extras = face_like_templates(extra, pool, np.random.default_rng(seed + 7))
     gallery = build_gallery(enr.drop(columns=["key_seed", "key_id"]), templates, policy, extras)
     n_listed = gallery.size - (0 if extras is None else len(extras))
     sweep = SizeSweepStore(gallery.store, n_listed, sizes)
@@ -160,7 +187,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     meta = {"policy": policy, "marked": gallery.marked, "gallery_label": gallery.label(),
             "gallery_size": gallery.size, "listed": n_listed,
             "extra": 0 if extras is None else len(extras), "sweep_sizes": list(sweep.sizes),
-            "excluded_no_consent": gallery.n_excluded_no_consent, "backend": parts.name,
+            "excluded_no_consent": gallery.n_excluded_no_consent,
+            "failed_to_enrol": failed, "backend": parts.name,
             "embedder": parts.embedder.name, "threshold": parts.threshold,
             "threshold_source": parts.threshold_source, "source": source.kind,
             "source_name": source.name, "cameras": list(source.cameras), "seed": seed,
