@@ -25,7 +25,8 @@ def identify_cctv_cmd(
     out: Path = typer.Option(..., help="run folder to write (replaced whole if it exists)"),
     gallery: str = typer.Option("watchlist", help="gallery policy: watchlist (default), manifest "
                                 "or population; the last two are marked in every report"),
-    backend: str = typer.Option("dlib", help="recognition backend: dlib or insightface"),
+    backend: str = typer.Option("dlib", help="recognition backend: dlib or insightface "
+                                "(models from $AIRTWIN_MODEL_DIR or ~/.insightface)"),
     seed: int = typer.Option(0, min=0, help="seed of the source (travelers, walks, faces)"),
     extra: int = typer.Option(0, min=0, help="extra enrolled identities (population only; "
                               ">= 100000)"),
@@ -64,9 +65,11 @@ def identify_cctv_cmd(
     if audit is not None:
         from pipeline.service.audit import AuditLog
         log = AuditLog(audit)
+    from pipeline.models import ModelPackError
+
     try:
         tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet)
-    except (ValueError, BackendError) as exc:
+    except (ValueError, BackendError, ModelPackError) as exc:
         _fail(str(exc))
     path = write_run(out, tables, {"seed": seed, "gallery_policy": gallery,
                                    "mass_enrolment_policy": meta["marked"], "cctv": meta},
@@ -78,37 +81,63 @@ def identify_cctv_cmd(
         _evaluate(path)
 
 
-def _evaluate(run: Path) -> None:
-    from experiments.cctv_evaluate import REPORT, evaluate_run
+def _evaluate(run: Path) -> dict:
+    from experiments.cctv_evaluate import REPORT, evaluate_run, headline
 
     out, _ = evaluate_run(run)
-    ident = out["cctv_identification"]
-    row = ident[ident["by"] == "all"].iloc[0]
-    reach = out["cctv_reach"].iloc[0]
-    cross = out["cctv_cross_camera"].iloc[0]
-    typer.echo(f"rank-1 {row['rank1']:.3f}, FNIR@FPIR1e-2 {row['fnir_at_fpir_1e-2']:.3f} "
-               f"({int(row['n_mated'])} mated / {int(row['n_nonmated'])} non-mated searches); "
-               f"reach {reach['share_identified']:.2f} of {int(reach['travelers'])} travelers; "
-               f"cross-camera IDF1 {cross['IDF1']:.3f}")
+    h = headline(out)
+    typer.echo(f"rank-1 {h['rank1']:.3f}, FNIR@FPIR1e-2 {h['fnir_at_fpir_1e-2']:.3f} "
+               f"({h['n_mated']} mated / {h['n_nonmated']} non-mated searches); reach "
+               f"{h['share_identified']:.2f} of {h['travelers']} travelers; false "
+               f"identifications {h['false_identifications']}; cross-camera IDF1 "
+               f"{h['cross_camera_idf1']:.3f}")
     typer.echo(f"report: {Path(run) / REPORT}")
+    return h
 
 
 @app.command("evaluate-tracking")
 def evaluate_tracking_cmd(
-    run: Path = typer.Argument(..., help="run folder written by airtwin identify-cctv"),
+    runs: list[Path] = typer.Argument(..., help="run folder(s) written by airtwin "
+                                      "identify-cctv; several are compared side by side"),
 ) -> None:
     """Identification (FNIR at FPIR 1e-2/1e-3, rank-1 per camera, IPD band, group, gallery
     size), tracking (HOTA/IDF1/MOTA per camera, cross-camera IDF1), surveillance reach,
-    latency and real-time factor: tables and cctv_report.md in RUN."""
-    from outputs.run import RunFolderError
+    latency and real-time factor: tables and cctv_report.md in each RUN; with several runs
+    (e.g. one per gallery policy) a side-by-side table."""
+    from outputs.run import RunFolderError, read_run_summary
 
-    if not run.is_dir():
-        _fail(f"{run}: run folder not found (make one with: airtwin identify-cctv SCENARIO "
-              f"--out {run})")
-    try:
-        _evaluate(run)
-    except RunFolderError as exc:
-        _fail(str(exc))
+    for run in runs:
+        if not run.is_dir():
+            _fail(f"{run}: run folder not found (make one with: airtwin identify-cctv SCENARIO "
+                  f"--out {run})")
+    rows = []
+    for run in runs:
+        try:
+            h = _evaluate(run)
+            meta = read_run_summary(run)["cctv"]
+        except RunFolderError as exc:
+            _fail(str(exc))
+        rows.append((run.name, meta["gallery_label"], h))
+    if len(rows) > 1:
+        _compare(rows)
+
+
+def _compare(rows) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="CCTV identification by gallery policy (compare runs of one source)")
+    cols = [("share_identified", "reach", ".2f"), ("false_identifications", "false ids", "d"),
+            ("false_ids_per_hour", "false ids/h", ".1f"), ("rank1", "rank-1", ".3f"),
+            ("fnir_at_fpir_1e-2", "FNIR@1e-2", ".3f"), ("fnir_at_fpir_1e-3", "FNIR@1e-3", ".3f"),
+            ("cross_camera_idf1", "cross-cam IDF1", ".3f")]
+    t.add_column("run")
+    t.add_column("gallery")
+    for _, head, _ in cols:
+        t.add_column(head, justify="right")
+    for run, label, h in rows:
+        t.add_row(run, label, *(format(h[k], f) if h[k] == h[k] else "–" for k, _, f in cols))
+    Console().print(t)
 
 
 @bench_app.command("cctv")
@@ -122,11 +151,12 @@ def bench_cctv_cmd(
     """Faces/s per core through detect -> embed -> search, cameras per core at 10 fps, 1:N
     search at 1M templates, frames/s per core at 1080p with about 20 people in view."""
     from experiments.bench_cctv import bench_cctv
+    from pipeline.models import ModelPackError
     from pipeline.registry import BackendError
 
     try:
         r = bench_cctv(backend, frames, people, search_size, quiet=as_json)
-    except (ValueError, BackendError, MemoryError) as exc:
+    except (ValueError, BackendError, ModelPackError, MemoryError) as exc:
         _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(r))

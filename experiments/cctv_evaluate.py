@@ -79,6 +79,22 @@ def evaluate_run(run: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
     return out, text
 
 
+def headline(out: dict[str, pd.DataFrame]) -> dict:
+    """The few figures a command line or a policy comparison shows for one evaluated run."""
+    ident = out["cctv_identification"]
+    row = ident[ident["by"] == "all"].iloc[0]
+    reach = out["cctv_reach"].iloc[0]
+    false = out["cctv_false_ids"].iloc[0]
+    return {"rank1": float(row["rank1"]), "fnir_at_fpir_1e-2": float(row["fnir_at_fpir_1e-2"]),
+            "fnir_at_fpir_1e-3": float(row["fnir_at_fpir_1e-3"]),
+            "n_mated": int(row["n_mated"]), "n_nonmated": int(row["n_nonmated"]),
+            "share_identified": float(reach["share_identified"]),
+            "travelers": int(reach["travelers"]),
+            "false_identifications": int(false["false_identifications"]),
+            "false_ids_per_hour": float(false["false_ids_per_hour"]),
+            "cross_camera_idf1": float(out["cctv_cross_camera"].iloc[0]["IDF1"])}
+
+
 def _f(v, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "–"

@@ -57,11 +57,11 @@ def test_identify_cctv_writes_tables_and_a_marked_report(manifest_run):
     assert pd.read_parquet(out / "cctv_realtime.parquet")["fps"].eq(10.0).all()
 
 
-def test_evaluate_tracking_reruns_on_the_folder(manifest_run):
+def test_evaluate_tracking_reruns_and_compares_runs(manifest_run):
     out, _ = manifest_run
-    r = runner.invoke(app, ["evaluate-tracking", str(out)])
+    r = runner.invoke(app, ["evaluate-tracking", str(out), str(out)])
     assert r.exit_code == 0, r.output
-    assert "cross-camera IDF1" in r.output
+    assert r.output.count("cross-camera IDF1") == 2 and "by gallery policy" in r.output
 
 
 @pytest.mark.parametrize("args, needle", [
