@@ -138,6 +138,12 @@ def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
              f"{len(meta.get('failed_to_enrol', []))}.", "",
              "## Identification (NIST FRTE style; per search of a track's aggregated template)",
              "", _md(ident, cols), ""]
+    n_non = int(ident.loc[ident["by"] == "all", "n_nonmated"].iloc[0]) if len(ident) else 0
+    if n_non < 1000:
+        parts += [f"Note: FPIR 1e-3 needs at least 1,000 non-mated searches and 1e-2 at least "
+                  f"100; this run has {n_non}, so those thresholds sit just above its highest "
+                  f"non-mated scores and the FNIR figures are optimistic. Use more travelers "
+                  f"or cameras for figures to quote.", ""]
     for g in GROUP_COLUMNS:
         sub = ident[ident["by"] == g]
         if len(sub):
