@@ -53,6 +53,9 @@ replaced only after the new one is complete.
                             (empty|over-design|optimum|sub-optimum, the IATA ADRM words)
         kpi_headline        replication, then one column per headline metric (see summary.json)
         kpi_summary         metric, unit, mean, ci_low, ci_high, sd, n, description
+      cctv_*.parquet, journeys.parquet   ``airtwin identify-cctv`` runs only
+                            (experiments.cctv_identify), then the metrics added by
+                            ``airtwin evaluate-tracking``, with cctv_report.md beside them
       danger_*.parquet      ``airtwin detect-danger`` runs only: danger_alerts, danger_truth,
                             danger_incidents, danger_coverage (experiments.danger_run), then
                             danger_metrics added by the evaluation (:func:`add_tables`), with
@@ -88,11 +91,11 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from outputs.atomic import staged_folder, write_json, write_parquet
+from outputs.atomic import staged_folder, write_json, write_parquet, write_text
 from outputs.header import SUMMARY, FolderError, read_summary, with_header
 
-__all__ = ["KIND", "Run", "RunFolderError", "add_tables", "load_run", "optional_table",
-           "read_run_summary", "write_run"]
+__all__ = ["KIND", "Run", "RunFolderError", "add_report", "add_tables", "load_run",
+           "optional_table", "read_run_summary", "write_run"]
 
 KIND = "run"
 SCENARIO = "scenario.json"
@@ -201,6 +204,23 @@ def add_tables(path: str | Path, tables: dict[str, pd.DataFrame]) -> dict[str, A
         write_parquet(path / f"{name}.parquet", df)
     summary = {**summary, "tables": {**summary["tables"],
                                      **{name: f"{name}.parquet" for name in tables}}}
+    try:
+        write_json(path / SUMMARY, summary)
+    except OSError as exc:
+        raise RunFolderError(f"{path / SUMMARY}: cannot update ({exc})") from None
+    return summary
+
+
+def add_report(path: str | Path, name: str, text: str) -> dict[str, Any]:
+    """Add (or replace) a text report (markdown) ``name`` in an existing run folder, atomically,
+    and list it under summary.json's ``reports``. Returns the new summary."""
+    path = Path(path)
+    if "/" in name or name.startswith("."):
+        raise RunFolderError(f"{path}: report name {name!r} must be a plain file name")
+    summary = read_run_summary(path)
+    write_text(path / name, text)
+    reports = sorted(set(summary.get("reports") or []) | {name})
+    summary = {**summary, "reports": reports}
     try:
         write_json(path / SUMMARY, summary)
     except OSError as exc:

@@ -1,0 +1,91 @@
+"""``airtwin bench cctv``: the CCTV identification stream's cost on one core.
+
+Frames: 1080p composites (:mod:`experiments.cctv_composite`) with ``people`` real synthetic
+faces in view at 30-70 px inter-pupil distance, walking. One :class:`CctvStream` processes them
+in order with OpenCV held to one thread; CPU time (``time.process_time``) over the timed frames
+gives frames/s per core and, with the faces the detector found, faces/s per core through
+detect -> quality gate -> embed -> aggregate -> search. Cameras per core at 10 fps is
+frames/s per core / 10. The 1:N search is timed separately on a gallery of ``search_size``
+face-like templates (:func:`experiments.cctv_identify.face_like_templates`), exact scan.
+Rendering is not timed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from outputs.progress import steps
+
+
+def _walkers(people: int, keys, rng):
+    from experiments.cctv_composite import Walker
+
+    return [Walker(i, keys[i], float(rng.uniform(30, 70)), float(rng.uniform(-1.5, 0.5)),
+                   float(rng.uniform(250, 450)), 40 + (i % 5) * 200 + float(rng.uniform(0, 40)),
+                   tuple(int(v) for v in rng.integers(20, 235, 3))) for i in range(people)]
+
+
+def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
+               search_size: int = 1_000_000, warmup: int = 2, quiet: bool = False) -> dict:
+    import cv2
+
+    from experiments.cctv_composite import composite_stream, enrolment_templates
+    from experiments.cctv_identify import face_like_templates, prepare_backend
+    from pipeline.cctv.galleries import build_gallery
+    from pipeline.cctv.stream import CctvStream, StreamConfig
+    from pipeline.matching import NumpyGallery
+
+    if n_frames < 1 or people < 1 or search_size < 1:
+        raise ValueError(f"bench cctv: frames, people and search size must be >= 1, got "
+                         f"{n_frames}, {people}, {search_size}")
+    parts = prepare_backend(backend)
+    rng = np.random.default_rng(20261205)
+    keys = [(99, i) for i in range(people)]
+    enr = pd.DataFrame({"template_id": [f"e{i}" for i in range(people)],
+                        "traveler_id": range(people), "consent": True, "watchlist": True})
+    templates = enrolment_templates(keys, parts.detector, parts.embedder)
+    gallery = build_gallery(enr, templates, "manifest")
+    fps = 10.0
+    frames = list(composite_stream("bench", _walkers(people, keys, rng), 0.0,
+                                   (n_frames + warmup) / fps, fps, (1920, 1080), seed=5))
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        stream = CctvStream("bench", (1920, 1080), parts.detector, parts.embedder, gallery,
+                            StreamConfig(fps=fps, threshold=parts.threshold))
+        cpu, lat, faces = 0.0, [], 0
+        with steps("bench cctv", len(frames), "frames", quiet=quiet) as advance:
+            for k, f in enumerate(frames):
+                c0, w0 = time.process_time(), time.perf_counter()
+                r = stream.process(f.image, f.t)
+                if k >= warmup:
+                    cpu += time.process_time() - c0
+                    lat.append(time.perf_counter() - w0)
+                    faces += sum(1 for o in r.faces if o.quality.passed)
+                advance()
+    finally:
+        cv2.setNumThreads(threads)
+    in_view = float(np.mean([len(f.persons) for f in frames[warmup:]]))
+    dim = templates.shape[1]
+    big = face_like_templates(search_size, templates, rng)
+    store = NumpyGallery(dim)
+    store.reserve(search_size)
+    store.add([f"x{i}" for i in range(search_size)], big)
+    del big
+    probes = templates[: min(people, 10)]
+    store.search(probes[0], k=5)  # warm the pages
+    c0 = time.perf_counter()
+    for p in probes:
+        store.search(p, k=5)
+    search_ms = (time.perf_counter() - c0) / len(probes) * 1000
+    fps_core = n_frames / cpu if cpu > 0 else float("inf")
+    return {"backend": backend, "frames": n_frames, "people_in_view": in_view,
+            "faces_passed": faces, "faces_per_core_s": faces / cpu if cpu > 0 else float("inf"),
+            "frames_per_core_s": fps_core, "cameras_per_core_at_10fps": fps_core / 10.0,
+            "target_frames_per_core_s": 5.0, "meets_target": fps_core >= 5.0,
+            "latency_ms_p50": float(np.percentile(lat, 50) * 1000),
+            "latency_ms_p99": float(np.percentile(lat, 99) * 1000),
+            "search_size": search_size, "search_dim": dim, "search_ms_per_probe": search_ms}

@@ -1,0 +1,170 @@
+"""``airtwin evaluate-tracking``: score a CCTV identification run folder against its ground
+truth and write the metrics tables and ``cctv_report.md`` into it (through :mod:`outputs.run`).
+
+Tables added: ``cctv_search_truth`` (each search with its true traveler), ``cctv_identification``
+(FNIR at FPIR 1e-2/1e-3 and rank-1: all, per camera, per IPD band, per group; with policy and
+gallery size), ``cctv_gallery_size`` (the same as the gallery grows), ``cctv_tracking`` (HOTA,
+IDF1, MOTA, ID switches per camera), ``cctv_cross_camera`` (IDF1 over all cameras with journeys
+as global ids), ``cctv_reach`` (share identified by group and consent, arrival to first
+identification), ``cctv_false_ids`` (per hour and camera-hour), ``cctv_latency`` (face to
+identification p50/p95), ``cctv_realtime`` (processing rate against fps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.cctv_reach import (false_identifications, gallery_size_sweep,
+                                    identification_latency, realtime, surveillance_reach)
+from experiments.cctv_run import evaluate
+from experiments.cctv_sources import GROUP_COLUMNS
+from pipeline.cctv.metrics import max_min_ratio
+
+RECORD_TABLES = ["cctv_tracks", "cctv_truth", "cctv_searches", "cctv_frames", "journeys",
+                 "cctv_gallery", "cctv_travelers", "cctv_cameras"]
+REPORT = "cctv_report.md"
+
+
+@dataclass(frozen=True)
+class GalleryInfo:
+    """What the evaluation needs of a run's gallery (read back from the run folder)."""
+    policy: str
+    size: int
+    traveler_of: dict  # listed template id -> traveler id
+
+
+def evaluate_run(run: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
+    from outputs.run import RunFolderError, add_report, add_tables, load_run
+
+    r = load_run(run, tables=None)
+    missing = [t for t in RECORD_TABLES if t not in r.tables]
+    if missing or "cctv" not in r.summary:
+        raise RunFolderError(f"{run}: not a CCTV identification run (missing "
+                             f"{', '.join(missing) or 'summary cctv section'}); make one with "
+                             f"airtwin identify-cctv")
+    meta = r.summary["cctv"]
+    gal = r["cctv_gallery"]
+    info = GalleryInfo(meta["policy"], int(meta["gallery_size"]),
+                       dict(zip(gal["template_id"], gal["traveler_id"].astype(int))))
+    travelers = r["cctv_travelers"]
+    groups = travelers[["traveler_id", *GROUP_COLUMNS, "consent"]]
+    tables = {k: r[k] for k in RECORD_TABLES}
+    out = evaluate(tables, info, groups)
+    s = out["cctv_search_truth"]
+    raw = r["cctv_searches"]
+    s["claimed_traveler"] = [int(info.traveler_of.get(ids[0], -1)) if len(ids) else -1
+                             for ids in raw["candidate_ids"]]
+    out["cctv_search_truth"] = s
+    truth, cams = r["cctv_truth"], r["cctv_cameras"]
+    span = float(truth["frame"].max() - truth["frame"].min()) + 1 / float(cams["fps"].min()) \
+        if len(truth) else 0.0
+    out["cctv_reach"] = surveillance_reach(s, truth, travelers)
+    out["cctv_false_ids"] = pd.DataFrame([false_identifications(s, cams, span)])
+    out["cctv_latency"] = identification_latency(s, truth)
+    out["cctv_realtime"] = realtime(r["cctv_frames"], cams)
+    mates = {int(tr): tid for tid, tr in info.traveler_of.items()}
+    sweep = s.assign(listed_ids=raw["listed_ids"].to_numpy(),
+                     listed_scores=raw["listed_scores"].to_numpy(),
+                     extra_max=raw["extra_max"].to_numpy())
+    out["cctv_gallery_size"] = gallery_size_sweep(
+        sweep, meta["sweep_sizes"], int(meta["listed"]), mates, float(meta["threshold"])) \
+        .assign(policy=meta["policy"])
+    text = report_markdown(out, meta, str(run))
+    add_tables(run, out)
+    add_report(run, REPORT, text)
+    return out, text
+
+
+def headline(out: dict[str, pd.DataFrame]) -> dict:
+    """The few figures a command line or a policy comparison shows for one evaluated run."""
+    ident = out["cctv_identification"]
+    row = ident[ident["by"] == "all"].iloc[0]
+    reach = out["cctv_reach"].iloc[0]
+    false = out["cctv_false_ids"].iloc[0]
+    return {"rank1": float(row["rank1"]), "fnir_at_fpir_1e-2": float(row["fnir_at_fpir_1e-2"]),
+            "fnir_at_fpir_1e-3": float(row["fnir_at_fpir_1e-3"]),
+            "n_mated": int(row["n_mated"]), "n_nonmated": int(row["n_nonmated"]),
+            "share_identified": float(reach["share_identified"]),
+            "travelers": int(reach["travelers"]),
+            "false_identifications": int(false["false_identifications"]),
+            "false_ids_per_hour": float(false["false_ids_per_hour"]),
+            "cross_camera_idf1": float(out["cctv_cross_camera"].iloc[0]["IDF1"])}
+
+
+def _f(v, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "–"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "NO"
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _md(df: pd.DataFrame, cols: list[str]) -> str:
+    cols = [c for c in cols if c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(_f(v) for v in row) + " |"
+              for row in df[cols].itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def policy_banner(meta: dict) -> str:
+    if meta.get("marked"):
+        return (f"> **MASS-ENROLMENT POLICY: `{meta['policy']}`.** This run searched "
+                f"{meta['gallery_size']:,} enrolled identities, not a watchlist: everyone "
+                f"{'on the arriving flights' if meta['policy'] == 'manifest' else 'on the manifest plus ' + format(meta['extra'], ',') + ' extra people'}"
+                f" could be named by the cameras.")
+    return (f"Gallery policy: `watchlist` (the default): only {meta['gallery_size']:,} listed "
+            f"identities are searchable.")
+
+
+def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
+    ident = out["cctv_identification"]
+    fpir = [c for c in ident.columns if c.startswith("fnir_at_fpir")]
+    cols = ["by", "camera", "ipd_band", *GROUP_COLUMNS, "consent", "n_mated", "n_nonmated",
+            "rank1", *fpir]
+    parts = [f"# CCTV identification: {meta['source_name']} ({meta['gallery_label']})", "",
+             policy_banner(meta), "",
+             f"Run `{run}`; source {meta['source']}; backend {meta['backend']} "
+             f"({meta['embedder']}); decision threshold {meta['threshold']:.3f} "
+             f"({meta['threshold_source']}); cameras {', '.join(meta['cameras'])}; "
+             f"{meta.get('excluded_no_consent', 0)} non-consenting travelers kept out of the "
+             f"gallery; failed to enrol (no face found in the enrolment photo): "
+             f"{len(meta.get('failed_to_enrol', []))}.", "",
+             "## Identification (NIST FRTE style; per search of a track's aggregated template)",
+             "", _md(ident, cols), ""]
+    n_non = int(ident.loc[ident["by"] == "all", "n_nonmated"].iloc[0]) if len(ident) else 0
+    if n_non < 1000:
+        parts += [f"Note: FPIR 1e-3 needs at least 1,000 non-mated searches and 1e-2 at least "
+                  f"100; this run has {n_non}, so those thresholds sit just above its highest "
+                  f"non-mated scores and the FNIR figures are optimistic. Use more travelers "
+                  f"or cameras for figures to quote.", ""]
+    for g in GROUP_COLUMNS:
+        sub = ident[ident["by"] == g]
+        if len(sub):
+            parts.append(f"- {g}: rank-1 max/min ratio {_f(max_min_ratio(sub['rank1']), 2)}")
+    parts += ["", "## False identifications as the gallery grows", "",
+              _md(out["cctv_gallery_size"], ["policy", "n_extra", "gallery_size", "searches",
+                                             "rank1", *fpir, "false_identifications",
+                                             "fpir_at_threshold", "fnir_at_threshold"]), "",
+              "## Surveillance reach", "",
+              _md(out["cctv_reach"], ["by", "group", "travelers", "identified",
+                                      "share_identified", "to_first_id_p50_s",
+                                      "to_first_id_p95_s"]), "",
+              _md(out["cctv_false_ids"], ["identifications", "correct", "false_identifications",
+                                          "false_ids_per_hour", "false_ids_per_camera_hour"]),
+              "", "## Tracking (MOTChallenge style, trackers.eval)", "",
+              _md(out["cctv_tracking"], ["camera", "HOTA", "IDF1", "MOTA", "ID_switches",
+                                         "gt_ids", "tracker_ids"]), "",
+              _md(out["cctv_cross_camera"], ["IDF1", "IDP", "IDR", "gt_ids", "journeys"]), "",
+              "## Real time", "",
+              _md(out["cctv_latency"], ["camera", "identified", "latency_p50_s",
+                                        "latency_p95_s"]), "",
+              _md(out["cctv_realtime"], ["camera", "frames", "processing_s", "frames_per_s",
+                                         "fps", "realtime_factor", "keeps_up"]), ""]
+    return "\n".join(parts)

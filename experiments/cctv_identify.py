@@ -1,0 +1,197 @@
+"""One CCTV identification run: a source's frames through the pipeline under one gallery
+policy, as record tables for a run folder (``airtwin identify-cctv``).
+
+    tables, meta = identify_cctv(composite_source(seed=1), policy="manifest", backend="dlib")
+
+The gallery is built from the travelers' enrolment photos (detected and embedded by the same
+backend) under the policy's rules (:func:`pipeline.cctv.galleries.build_gallery`). The
+population policy's extra identities are drawn from a Gaussian fitted to the enrolment
+templates of :data:`POOL_SIZE` other synthetic identities, never the run's own travelers (mean
+and the templates' spread, plus a little of every direction; fitted on the run's travelers the
+draws would mix in each traveler's own template and pass for them): face-like templates, so they score against a probe as unknown faces do, at 100,000+ without rendering
+100,000 faces. (Random unit vectors would score near 0 against every probe and hide the growth
+of false identifications with N.)
+
+Gallery size is also swept inside the run: :class:`SizeSweepStore` records, for each search, the
+listed part's top candidates and the best score among the first ``n`` extras for each size in
+``sizes``: scores only, never a template, so the evaluation can show how false identifications
+grow with N from one pass.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from experiments.cctv_run import run_cameras
+from experiments.cctv_sources import CctvSource
+from outputs.progress import steps
+from pipeline.cctv.galleries import POPULATION_MIN_EXTRA, Gallery, build_gallery, check_policy
+from pipeline.cctv.stream import StreamConfig
+from pipeline.matching import top_k
+from pipeline.types import Candidate
+
+SWEEP_SIZES = (0, 1_000, 10_000, 100_000, 1_000_000)
+POOL_SIZE = 48  # identities the population's extras are modelled on
+POOL_SEED_OFFSET = 1_000_003  # their identity keys' seed: nobody in the run
+
+
+def face_like_templates(n: int, real: np.ndarray, rng: np.random.Generator,
+                        chunk: int = 65_536) -> np.ndarray:
+    """(n, dim) unit templates from a Gaussian fitted to ``real`` (rows, L2-normalised): its
+    mean, its centred rows as the covariance's square root, and isotropic noise at the
+    residual's scale. ``n`` 0 gives an empty array."""
+    real = np.atleast_2d(np.asarray(real, np.float32))
+    if len(real) < 2:
+        raise ValueError(f"face-like templates need >= 2 real templates to fit, got {len(real)}")
+    mean = real.mean(0)
+    centred = (real - mean) / np.sqrt(len(real) - 1)
+    noise = 0.25 * float(np.sqrt((centred ** 2).sum() / real.shape[1] / len(real)))
+    out = np.empty((n, real.shape[1]), np.float32)
+    for lo in range(0, n, chunk):
+        m = min(chunk, n - lo)
+        block = mean + rng.standard_normal((m, len(real)), dtype=np.float32) @ centred
+        block += noise * rng.standard_normal(block.shape, dtype=np.float32)
+        out[lo:lo + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+class SizeSweepStore:
+    """Wraps a gallery's store whose first ``n_listed`` rows are the listed (manifest or
+    watchlist) identities and the rest the population's extras, in order. ``search`` answers as
+    the store does and records the sweep (:attr:`records`, one dict per search, in order)."""
+
+    def __init__(self, store, n_listed: int, sizes, k: int = 5):
+        self.store, self.n_listed, self.k = store, int(n_listed), k
+        n_extra = len(store) - self.n_listed
+        self.sizes = tuple(sorted({s for s in sizes if s <= n_extra} | {n_extra}))
+        self.records: list[dict] = []
+        self._ids = store.ids  # a copy; the gallery does not change during a run
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def search(self, probe: np.ndarray, k: int = 1, threshold=None) -> list[Candidate]:
+        row = self.store.score_matrix(np.atleast_2d(probe))[0]
+        ids = self._ids
+        listed = row[:self.n_listed]
+        top = top_k(listed, min(self.k, len(listed))) if len(listed) else []
+        extra = row[self.n_listed:]
+        cummax = np.maximum.accumulate(extra) if len(extra) else extra
+        self.records.append({
+            "listed_ids": [ids[i] for i in top], "listed_scores": [float(listed[i]) for i in top],
+            "extra_max": [float(cummax[s - 1]) if s else float("-inf") for s in self.sizes]})
+        return [c for c in (Candidate(ids[i], float(row[i]), r + 1)
+                            for r, i in enumerate(top_k(row, k)))
+                if threshold is None or c.score >= threshold]
+
+
+@dataclass(frozen=True)
+class BackendParts:
+    name: str
+    detector: object
+    embedder: object
+    threshold: float
+    threshold_source: str
+
+
+def prepare_backend(backend: str, fmr: float = 1e-4) -> BackendParts:
+    from pipeline.calibration import operating_point
+    from pipeline.registry import get_detector, get_embedder
+
+    det = get_detector(backend, model="hog") if backend == "dlib" else get_detector(backend)
+    emb = get_embedder(backend)
+    det.prepare(), emb.prepare()
+    op = operating_point(backend, emb.name, fmr=fmr)
+    return BackendParts(backend, det, emb, op.threshold, op.source)
+
+
+def enrolments(source: CctvSource) -> pd.DataFrame:
+    """Enrolment records (template_id, traveler_id, consent, watchlist) of everyone on a
+    manifest or the watchlist; travelers on neither have no enrolment photo to search."""
+    t = source.travelers
+    t = t[t["on_manifest"].astype(bool) | t["watchlist"].astype(bool)]
+    return pd.DataFrame({"template_id": [f"e{int(i):06d}" for i in t["traveler_id"]],
+                         "traveler_id": t["traveler_id"].astype(int).to_numpy(),
+                         "consent": t["consent"].astype(bool).to_numpy(),
+                         "watchlist": t["watchlist"].astype(bool).to_numpy(),
+                         "key_seed": t["key_seed"].to_numpy(), "key_id": t["key_id"].to_numpy()})
+
+
+def _embed_enrolments(keys, parts: BackendParts, label: str,
+                      quiet: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Templates of the enrolment photos the detector finds a face in, and which keys those
+    are (a photo without a detectable face is a failure to enrol: that person is not searchable)."""
+    from experiments.cctv_composite import enrolment_templates
+
+    rows, ok = [], []
+    with steps(label, len(keys), "faces", quiet=quiet) as advance:
+        for key in keys:
+            try:
+                rows.append(enrolment_templates([key], parts.detector, parts.embedder)[0])
+                ok.append(True)
+            except RuntimeError:  # no face found
+                ok.append(False)
+            advance()
+    if not rows:
+        raise ValueError(f"{label}: no face found in any of {len(keys)} enrolment photos")
+    return np.stack(rows), np.array(ok, bool)
+
+
+def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | BackendParts = "dlib",
+                  extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
+                  sizes=SWEEP_SIZES) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Run every camera of ``source`` and return the record tables and the run's metadata."""
+    check_policy(policy)
+    if policy == "population" and extra < POPULATION_MIN_EXTRA:
+        raise ValueError(f"--extra: the population policy needs at least "
+                         f"{POPULATION_MIN_EXTRA:,} extra enrolled identities, got {extra:,}")
+    if policy != "population" and extra:
+        raise ValueError(f"--extra: extra identities belong to the population policy only, "
+                         f"not {policy!r} (got {extra:,})")
+    started = time.perf_counter()
+    parts = backend if isinstance(backend, BackendParts) else prepare_backend(backend)
+    enr = enrolments(source)
+    keys = list(zip(enr["key_seed"].astype(int), enr["key_id"].astype(int)))
+    templates, enrolled = _embed_enrolments(keys, parts, "enrolment photos", quiet)
+    failed = enr.loc[~enrolled, "traveler_id"].astype(int).tolist()
+    enr = enr[enrolled].reset_index(drop=True)
+    extras = None
+    if policy == "population":  # fitted on other people, never on the run's own travelers
+        pool, _ = _embed_enrolments([(seed + POOL_SEED_OFFSET, i) for i in range(POOL_SIZE)],
+                                 parts, "population model", quiet)
+        extras = face_like_templates(extra, pool, np.random.default_rng(seed + 7))
+    gallery = build_gallery(enr.drop(columns=["key_seed", "key_id"]), templates, policy, extras)
+    n_listed = gallery.size - (0 if extras is None else len(extras))
+    sweep = SizeSweepStore(gallery.store, n_listed, sizes)
+    config = StreamConfig(fps=max(c.fps for c in source.cameras.values()),
+                          threshold=parts.threshold)
+    frames = {cid: source.frames(cid) for cid in source.cameras}
+    centres = {cid: c.centre for cid, c in source.cameras.items()}
+    size = next(iter(source.cameras.values())).size
+    tables = run_cameras(frames, replace(gallery, store=sweep), parts.detector, parts.embedder,
+                         centres, config, audit, size, quiet=quiet)
+    s = tables["cctv_searches"]
+    recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
+        pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])
+    tables["cctv_searches"] = pd.concat([s, recs], axis=1)
+    tables["cctv_gallery"] = pd.DataFrame(
+        {"template_id": list(gallery.traveler_of)[:n_listed],
+         "traveler_id": list(gallery.traveler_of.values())[:n_listed]}).assign(
+        watchlist=lambda d: d["template_id"].isin(gallery.watchlist_ids))
+    tables["cctv_travelers"] = source.travelers.copy()
+    tables["cctv_cameras"] = source.camera_table()
+    meta = {"policy": policy, "marked": gallery.marked, "gallery_label": gallery.label(),
+            "gallery_size": gallery.size, "listed": n_listed,
+            "extra": 0 if extras is None else len(extras), "sweep_sizes": list(sweep.sizes),
+            "excluded_no_consent": gallery.n_excluded_no_consent,
+            "failed_to_enrol": failed, "backend": parts.name,
+            "embedder": parts.embedder.name, "threshold": parts.threshold,
+            "threshold_source": parts.threshold_source, "source": source.kind,
+            "source_name": source.name, "cameras": list(source.cameras), "seed": seed,
+            "audit": None if audit is None else str(audit.path),
+            "wall_time_s": time.perf_counter() - started}
+    return tables, meta

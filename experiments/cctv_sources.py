@@ -1,0 +1,171 @@
+"""Where CCTV identification runs get their frames: a :class:`CctvSource` per run.
+
+A source gives, per camera, its frames in time order (each with ``.image``, ``.t`` and a
+ground-truth ``.persons`` DataFrame: traveler_id, track_id, x1..y2, face_x1..face_y2 (NaN: no
+face), ipd_px, yaw_deg, pitch_deg), the camera's fps, frame size and view centre on the floor,
+and the travelers table (who they are, their groups, whether they consented, whether they are on
+the arriving flights' manifest or the watchlist). Two sources:
+
+- :func:`composite_source` (the default today): real synthetic faces pasted into 1080p frames
+  (:mod:`experiments.cctv_composite`), walkers crossing a chain of cameras, with travelers who
+  are on no manifest and no watchlist (staff, transit, greeters) so every policy has non-mated
+  searches.
+- :func:`scenario_source`: a scenario's face-capable CCTV cameras through ``sim.feeds.CctvFeed``.
+  This is the one adapter to switch on once face cameras are merged (issue 11 part 1).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+TRAVELER_COLUMNS = ["traveler_id", "key_seed", "key_id", "on_manifest", "consent", "watchlist",
+                    "skin_tone", "age_band", "sex_presentation"]
+GROUP_COLUMNS = ["skin_tone", "age_band", "sex_presentation"]
+
+
+class SourceError(ValueError):
+    """A source that cannot be built; the message names the input and the rule."""
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    camera_id: str
+    fps: float
+    size: tuple[int, int]  # width, height
+    centre: tuple[float, float]  # view centre on the floor, metres
+    n_frames: int
+
+
+@dataclass(frozen=True)
+class CctvSource:
+    name: str
+    kind: str  # "composite" or "scenario"
+    cameras: dict[str, CameraSpec]
+    frames: Callable[[str], Iterable]  # camera id -> its frames, in time order
+    travelers: pd.DataFrame  # TRAVELER_COLUMNS
+    description: dict = field(default_factory=dict)  # what scenario.json records
+
+    def describe_json(self) -> str:
+        return json.dumps({"source": self.kind, "name": self.name, **self.description,
+                           "cameras": {c.camera_id: {"fps": c.fps, "size": list(c.size),
+                                                     "centre": list(c.centre)}
+                                       for c in self.cameras.values()}}, indent=2)
+
+    def camera_table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"camera": c.camera_id, "fps": c.fps, "width": c.size[0],
+                              "height": c.size[1], "centre_x": c.centre[0],
+                              "centre_y": c.centre[1], "frames": c.n_frames}
+                             for c in self.cameras.values()])
+
+
+def composite_source(seed: int = 0, travelers: int = 12, cameras: int = 3,
+                     seconds: float = 6.0, fps: float = 10.0, size=(1920, 1080),
+                     consent_rate: float = 0.85, watchlist_share: float = 0.3,
+                     off_manifest_share: float = 0.25) -> CctvSource:
+    """Travelers crossing ``cameras`` views 25 m apart, each view ``seconds`` long. Each
+    traveler shows a face at an inter-pupil distance drawn per camera (15-75 px, so every IPD
+    band is filled); a share of them is on no manifest and on no watchlist."""
+    from experiments.cctv_composite import Walker, composite_stream
+    from sim.faces import make_identity
+
+    for name, v, lo in (("travelers", travelers, 1), ("cameras", cameras, 1)):
+        if v < lo:
+            raise SourceError(f"composite source: {name} must be >= {lo}, got {v}")
+    if not seconds > 0 or not fps > 0:
+        raise SourceError(f"composite source: seconds and fps must be > 0, got {seconds}, {fps}")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(travelers):
+        ident = make_identity((seed, i))
+        off = rng.random() < off_manifest_share
+        wl = (not off) and rng.random() < watchlist_share
+        rows.append((i, seed, i, not off, bool(rng.random() < consent_rate), wl,
+                     ident.skin_tone, ident.age_band, ident.sex_presentation))
+    table = pd.DataFrame(rows, columns=TRAVELER_COLUMNS)
+    if not table["watchlist"].any():  # a watchlist run needs someone to look for
+        table.loc[table.index[table["on_manifest"]][:1], "watchlist"] = True
+    W, H = size
+    cams, walkers = {}, {}
+    n_frames = int(np.ceil(seconds * fps))
+    for c in range(cameras):
+        cid = f"cam{c + 1}"
+        cams[cid] = CameraSpec(cid, float(fps), (int(W), int(H)), (25.0 * c, 0.0), n_frames)
+        lane = rng.permutation(travelers)
+        walkers[cid] = []
+        for k, i in enumerate(lane):
+            if rng.random() < 0.15 and c > 0:
+                continue  # a gap: this traveler is not seen by this camera
+            ipd = float(rng.uniform(15, 75))
+            speed = float(rng.uniform(500, 900))  # px/s across the frame
+            t0 = 25.0 * c / 1.3 + float(rng.uniform(-0.5, seconds * 0.6))
+            y = 60 + (k % 4) * (H - 200) / 4
+            walkers[cid].append(Walker(int(i), (seed, int(i)), ipd, t0, speed, y,
+                                       tuple(int(v) for v in rng.integers(20, 235, 3))))
+    starts = {cid: 25.0 * c / 1.3 for c, cid in enumerate(cams)}
+
+    def frames(cid: str):
+        if cid not in cams:
+            raise SourceError(f"composite source: unknown camera {cid!r} "
+                              f"(known: {', '.join(cams)})")
+        t0 = starts[cid]
+        return composite_stream(cid, walkers[cid], t0, t0 + n_frames / fps, fps, (W, H),
+                                seed=seed * 1000 + int(cid[3:]))
+
+    return CctvSource(f"composite-{seed}", "composite", cams, frames, table,
+                      {"seed": seed, "travelers": travelers, "seconds_per_camera": seconds})
+
+
+def scenario_source(path: str | Path, seed: int | None = None,
+                    window: tuple[float, float] | None = None) -> CctvSource:
+    """A scenario's face-capable CCTV cameras as a source (the one adapter from the simulator).
+
+    Switched on once ``sim.feeds.CctvFeed`` renders face cameras whose frames carry ``.persons``
+    as a DataFrame with the columns named in this module's docstring. A camera counts as
+    face-capable when the scenario marks it so (``faces: true`` or ``purpose: faces`` on a
+    ``kind: cctv`` camera). Raises :class:`SourceError` naming the file when the scenario is
+    unknown or has no face cameras.
+    """
+    from sim.loader import ScenarioError, load_scenario
+
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: scenario not found")
+    try:
+        s = load_scenario(path)
+    except ScenarioError as exc:
+        raise SourceError(str(exc)) from None
+    face_cams = [c for c in s.cameras if c.kind == "cctv"
+                 and (getattr(c, "faces", False) or getattr(c, "purpose", "") == "faces")]
+    if not face_cams:
+        cctv = ", ".join(c.id for c in s.cameras if c.kind == "cctv") or "none"
+        raise SourceError(f"{path}: no face-capable CCTV camera (cctv cameras: {cctv}); face "
+                          f"cameras come with scenarios/cctv_identification.yaml (issue 11 "
+                          f"part 1). Until then use --composite")
+    from pipeline.cctv.journeys import view_centre
+    from sim.feeds import CctvFeed, frame_times, simulate_run
+    from sim.layout import floor_plan
+
+    seed = int(s.seed if seed is None else seed)
+    records = simulate_run(s, seed)
+    plan = floor_plan(s)
+    t_from, t_to = window or (0.0, float(s.horizon_s))
+    feeds = {c.id: CctvFeed(s, c.id, records, seed) for c in face_cams}
+    cams = {c.id: CameraSpec(c.id, float(c.fps), tuple(c.resolution),
+                             view_centre(plan.camera(c.id)),
+                             len(frame_times(c.fps, t_from, t_to))) for c in face_cams}
+    tr = records["travelers"]
+    travelers = pd.DataFrame({
+        "traveler_id": tr["traveler_id"].astype(int), "key_seed": seed,
+        "key_id": tr["traveler_id"].astype(int), "on_manifest": True,
+        "consent": tr["consent"].astype(bool),
+        "watchlist": tr.get("watchlist", pd.Series(False, index=tr.index)).astype(bool),
+        **{g: tr[g] for g in GROUP_COLUMNS}})
+    return CctvSource(s.name, "scenario", cams, lambda cid: feeds[cid].frames(t_from, t_to),
+                      travelers, {"scenario_file": str(path), "seed": seed,
+                                  "window": [t_from, t_to]})

@@ -1,0 +1,99 @@
+"""``airtwin identify-cctv`` / ``evaluate-tracking`` end to end on a tiny composite run (dlib,
+two cameras, a few frames): the run folder holds the record and metric tables and a report that
+marks the manifest policy; bad input gets a clear error naming it."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import airtwin.cli  # noqa: F401  (registers every command)
+from airtwin.app import app
+from pipeline.registry import available_backends
+
+runner = CliRunner()
+SCENARIOS = __import__("pathlib").Path(__file__).resolve().parents[2] / "scenarios"
+
+TABLES = {"cctv_tracks", "cctv_truth", "cctv_searches", "cctv_frames", "journeys",
+          "cctv_gallery", "cctv_travelers", "cctv_cameras", "cctv_identification",
+          "cctv_tracking", "cctv_cross_camera", "cctv_reach", "cctv_false_ids", "cctv_latency",
+          "cctv_realtime", "cctv_gallery_size", "cctv_search_truth"}
+
+
+@pytest.fixture(scope="module")
+def manifest_run(tmp_path_factory):
+    if "dlib" not in available_backends():
+        pytest.skip("dlib not installed")
+    out = tmp_path_factory.mktemp("cctv") / "run"
+    r = runner.invoke(app, ["identify-cctv", "--composite", "--out", str(out), "--gallery",
+                            "manifest", "--travelers", "5", "--cameras", "2", "--seconds", "0.5",
+                            "--seed", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    return out, r.output
+
+
+def test_identify_cctv_writes_tables_and_a_marked_report(manifest_run):
+    out, output = manifest_run
+    summary = json.loads((out / "summary.json").read_text())
+    assert TABLES <= set(summary["tables"]) and summary["reports"] == ["cctv_report.md"]
+    assert summary["gallery_policy"] == "manifest" and summary["mass_enrolment_policy"] is True
+    report = (out / "cctv_report.md").read_text()
+    assert "MASS-ENROLMENT POLICY: `manifest`" in report and "MASS-ENROLMENT" in output
+    for section in ("## Identification", "## False identifications as the gallery grows",
+                    "## Surveillance reach", "## Tracking", "## Real time"):
+        assert section in report
+    ident = pd.read_parquet(out / "cctv_identification.parquet")
+    assert {"camera", "ipd_band", "skin_tone", "consent"} <= set(ident["by"])
+    assert (ident["policy"] == "manifest").all()
+    travelers = pd.read_parquet(out / "cctv_travelers.parquet")
+    gallery = pd.read_parquet(out / "cctv_gallery.parquet")
+    # nobody off the manifest (and off the watchlist) or without consent is enrolled
+    enrolled = set(gallery["traveler_id"])
+    assert not enrolled & set(travelers.loc[~travelers.on_manifest & ~travelers.watchlist,
+                                            "traveler_id"])
+    reach = pd.read_parquet(out / "cctv_reach.parquet").set_index(["by", "group"])
+    assert reach.loc[("on_manifest", "False"), "identified"] == 0
+    assert pd.read_parquet(out / "cctv_realtime.parquet")["fps"].eq(10.0).all()
+
+
+def test_evaluate_tracking_reruns_and_compares_runs(manifest_run):
+    out, _ = manifest_run
+    r = runner.invoke(app, ["evaluate-tracking", str(out), str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("cross-camera IDF1") == 2 and "by gallery policy" in r.output
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["identify-cctv", "nope.yaml", "--out", "{tmp}/r"], "nope.yaml: scenario not found"),
+    (["identify-cctv", "--composite", "--out", "{tmp}/r", "--gallery", "everyone"],
+     "gallery policy 'everyone' is unknown"),
+    (["identify-cctv", "--composite", "--out", "{tmp}/r", "--backend", "magic"],
+     "unknown recognition backend 'magic'"),
+    (["identify-cctv", "--out", "{tmp}/r"], "give a SCENARIO or --composite"),
+    (["identify-cctv", str(SCENARIOS / "incidents_demo.yaml"), "--out", "{tmp}/r"],
+     "no face-capable CCTV camera"),
+    (["evaluate-tracking", "{tmp}/missing"], "missing: run folder not found"),
+])
+def test_bad_input_names_the_problem(tmp_path, args, needle):
+    r = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert r.exit_code == 2
+    assert needle in r.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_population_without_enough_extras_is_refused(tmp_path):
+    if "dlib" not in available_backends():
+        pytest.skip("dlib not installed")
+    r = runner.invoke(app, ["identify-cctv", "--composite", "--out", str(tmp_path / "r"),
+                            "--gallery", "population", "--extra", "10", "--travelers", "2",
+                            "--cameras", "1", "--seconds", "0.1", "--quiet"])
+    assert r.exit_code == 2 and "at least 100,000 extra" in r.output
+
+
+def test_evaluate_tracking_refuses_a_run_that_is_not_cctv(tmp_path):
+    from outputs.run import write_run
+
+    write_run(tmp_path / "sim", {"travelers": pd.DataFrame({"x": [1]})}, {}, "{}")
+    r = runner.invoke(app, ["evaluate-tracking", str(tmp_path / "sim")])
+    assert r.exit_code == 2 and "not a CCTV identification run" in r.output
