@@ -35,6 +35,10 @@ def identify_cctv_cmd(
     travelers: int = typer.Option(12, min=1, help="--composite: travelers (some on no manifest)"),
     cameras: int = typer.Option(3, min=1, help="--composite: cameras in a chain, 25 m apart"),
     seconds: float = typer.Option(6.0, min=0.1, help="--composite: seconds of footage per camera"),
+    t_from: Optional[float] = typer.Option(None, "--from", min=0, help="scenario: first second "
+                                           "of footage (default: the start of the run)"),
+    t_to: Optional[float] = typer.Option(None, "--to", min=0, help="scenario: end of the "
+                                         "footage, s (default: the horizon)"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -58,7 +62,7 @@ def identify_cctv_cmd(
         _fail("give a SCENARIO or --composite (exactly one)")
     try:
         source = (composite_source(seed, travelers, cameras, seconds) if composite
-                  else scenario_source(scenario, seed))
+                  else scenario_source(scenario, seed, _window(t_from, t_to)))
     except SourceError as exc:
         _fail(str(exc))
     log = None
@@ -177,3 +181,12 @@ def bench_cctv_cmd(
     t.add_row("frame latency p50 / p99 ms", f"{r['latency_ms_p50']:.0f} / "
                                             f"{r['latency_ms_p99']:.0f}", "")
     Console().print(t)
+
+
+def _window(t_from: float | None, t_to: float | None) -> tuple[float, float] | None:
+    if t_from is None and t_to is None:
+        return None
+    if t_from is None or t_to is None or t_to <= t_from:
+        raise typer.BadParameter(f"--from and --to go together, with --to after --from "
+                                 f"(got {t_from} and {t_to})")
+    return float(t_from), float(t_to)

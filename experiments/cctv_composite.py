@@ -95,13 +95,14 @@ def _paste(img: np.ndarray, sprite: np.ndarray, x: int, y: int) -> None:
         img[ya:yb, xa:xb] = sprite[ya - y:yb - y, xa - x:xb - x]
 
 
-def enrolment_templates(keys, detector, embedder) -> np.ndarray:
-    """Templates of the identities' enrolment photos (the gallery side), one row per key."""
+def enrolment_templates(keys, detector, embedder, photo=None) -> np.ndarray:
+    """Templates of the identities' enrolment photos (the gallery side), one row per key.
+    ``photo(key)`` gives a key's enrolment image (default: ``make_identity(key)``'s)."""
     out = []
     for key in keys:
-        cap = render_enrolment(make_identity(key))
-        dets = detector.detect(cap.image)
+        image = photo(key) if photo is not None else render_enrolment(make_identity(key)).image
+        dets = detector.detect(image)
         if not dets:
             raise RuntimeError(f"no face found in the enrolment photo of identity {key}")
-        out.append(embedder.embed(cap.image, dets[:1])[0].vector)
+        out.append(embedder.embed(image, dets[:1])[0].vector)
     return np.stack(out)

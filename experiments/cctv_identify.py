@@ -121,8 +121,8 @@ def enrolments(source: CctvSource) -> pd.DataFrame:
                          "key_seed": t["key_seed"].to_numpy(), "key_id": t["key_id"].to_numpy()})
 
 
-def _embed_enrolments(keys, parts: BackendParts, label: str,
-                      quiet: bool) -> tuple[np.ndarray, np.ndarray]:
+def _embed_enrolments(keys, parts: BackendParts, label: str, quiet: bool,
+                      photo=None) -> tuple[np.ndarray, np.ndarray]:
     """Templates of the enrolment photos the detector finds a face in, and which keys those
     are (a photo without a detectable face is a failure to enrol: that person is not searchable)."""
     from experiments.cctv_composite import enrolment_templates
@@ -131,7 +131,8 @@ def _embed_enrolments(keys, parts: BackendParts, label: str,
     with steps(label, len(keys), "faces", quiet=quiet) as advance:
         for key in keys:
             try:
-                rows.append(enrolment_templates([key], parts.detector, parts.embedder)[0])
+                rows.append(enrolment_templates([key], parts.detector, parts.embedder,
+                                                photo)[0])
                 ok.append(True)
             except RuntimeError:  # no face found
                 ok.append(False)
@@ -156,7 +157,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     parts = backend if isinstance(backend, BackendParts) else prepare_backend(backend)
     enr = enrolments(source)
     keys = list(zip(enr["key_seed"].astype(int), enr["key_id"].astype(int)))
-    templates, enrolled = _embed_enrolments(keys, parts, "enrolment photos", quiet)
+    templates, enrolled = _embed_enrolments(keys, parts, "enrolment photos", quiet,
+                                            source.enrolment_photo)
     failed = enr.loc[~enrolled, "traveler_id"].astype(int).tolist()
     enr = enr[enrolled].reset_index(drop=True)
     extras = None
@@ -171,9 +173,10 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                           threshold=parts.threshold)
     frames = {cid: source.frames(cid) for cid in source.cameras}
     centres = {cid: c.centre for cid, c in source.cameras.items()}
-    size = next(iter(source.cameras.values())).size
+    sizes = {cid: c.size for cid, c in source.cameras.items()}
     tables = run_cameras(frames, replace(gallery, store=sweep), parts.detector, parts.embedder,
-                         centres, config, audit, size, quiet=quiet)
+                         centres, config, audit, sizes, quiet=quiet,
+                         fps={cid: c.fps for cid, c in source.cameras.items()})
     s = tables["cctv_searches"]
     recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
         pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])

@@ -16,6 +16,8 @@ group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -30,14 +32,20 @@ from outputs.progress import steps
 def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 centres: dict[str, tuple[float, float]], config: StreamConfig = StreamConfig(),
                 audit=None, frame_size=(1920, 1080), link: LinkConfig = LinkConfig(),
-                quiet: bool = False) -> dict[str, pd.DataFrame]:
+                quiet: bool = False, fps: dict[str, float] | None = None
+                ) -> dict[str, pd.DataFrame]:
+    """Every camera's frames through its own stream, then journeys across cameras.
+    ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
+    camera's frame rate where it differs from ``config.fps`` (the tracker's time step)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
                          f"{', '.join(sorted(centres))})")
     tracks, truth, searches, summaries, seconds = [], [], [], [], []
     for cam, frames in frames_by_camera.items():
-        stream = CctvStream(cam, frame_size, detector, embedder, gallery, config, audit)
+        size = frame_size[cam] if isinstance(frame_size, dict) else frame_size
+        cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
+        stream = CctvStream(cam, size, detector, embedder, gallery, cam_config, audit)
         frames = list(frames)
         with steps(f"camera {cam}", len(frames), "frames", quiet=quiet) as advance:
             for f in frames:

@@ -50,6 +50,8 @@ class CctvSource:
     frames: Callable[[str], Iterable]  # camera id -> its frames, in time order
     travelers: pd.DataFrame  # TRAVELER_COLUMNS
     description: dict = field(default_factory=dict)  # what scenario.json records
+    # (key_seed, key_id) -> the enrolment photo (BGR); None: make_identity(key)'s photo
+    enrolment_photo: Callable[[tuple[int, int]], np.ndarray] | None = None
 
     def describe_json(self) -> str:
         return json.dumps({"source": self.kind, "name": self.name, **self.description,
@@ -140,13 +142,12 @@ def scenario_source(path: str | Path, seed: int | None = None,
         s = load_scenario(path)
     except ScenarioError as exc:
         raise SourceError(str(exc)) from None
-    face_cams = [c for c in s.cameras if c.kind == "cctv"
-                 and (getattr(c, "faces", False) or getattr(c, "purpose", "") == "faces")]
+    face_cams = [c for c in s.cameras if c.kind == "cctv" and c.faces is not None]
     if not face_cams:
         cctv = ", ".join(c.id for c in s.cameras if c.kind == "cctv") or "none"
-        raise SourceError(f"{path}: no face-capable CCTV camera (cctv cameras: {cctv}); face "
-                          f"cameras come with scenarios/cctv_identification.yaml (issue 11 "
-                          f"part 1). Until then use --composite")
+        raise SourceError(f"{path}: no face-capable CCTV camera (cctv cameras: {cctv}); a "
+                          f"camera sees faces with `faces:` set, as in "
+                          f"scenarios/cctv_identification.yaml, or use --composite")
     from pipeline.cctv.journeys import view_centre
     from sim.feeds import CctvFeed, frame_times, simulate_run
     from sim.layout import floor_plan
@@ -160,12 +161,30 @@ def scenario_source(path: str | Path, seed: int | None = None,
                              view_centre(plan.camera(c.id)),
                              len(frame_times(c.fps, t_from, t_to))) for c in face_cams}
     tr = records["travelers"]
+    ids = tr["traveler_id"].astype(int).to_numpy()
+    # The watchlist: the scenario's planted travelers, drawn as live e-gate mode draws them.
+    from experiments.live_egate import WATCHLIST_STREAM
+
+    rng = np.random.default_rng([s.seed, seed, WATCHLIST_STREAM])
+    planted = rng.choice(ids, size=min(s.watchlist.planted, len(ids)), replace=False)
     travelers = pd.DataFrame({
-        "traveler_id": tr["traveler_id"].astype(int), "key_seed": seed,
-        "key_id": tr["traveler_id"].astype(int), "on_manifest": True,
-        "consent": tr["consent"].astype(bool),
-        "watchlist": tr.get("watchlist", pd.Series(False, index=tr.index)).astype(bool),
-        **{g: tr[g] for g in GROUP_COLUMNS}})
-    return CctvSource(s.name, "scenario", cams, lambda cid: feeds[cid].frames(t_from, t_to),
-                      travelers, {"scenario_file": str(path), "seed": seed,
-                                  "window": [t_from, t_to]})
+        "traveler_id": ids, "key_seed": seed, "key_id": ids, "on_manifest": True,
+        "consent": tr["consent"].astype(bool).to_numpy(),
+        "watchlist": np.isin(ids, planted),
+        **{g: tr[g].to_numpy() for g in GROUP_COLUMNS}})
+    any_feed = next(iter(feeds.values()))
+
+    def frames(cid):  # the ground truth as the table the pipeline evaluation reads
+        for f in feeds[cid].frames(t_from, t_to):
+            yield _ScenarioFrame(f.image, f.t, f.persons_df)
+
+    return CctvSource(s.name, "scenario", cams, frames, travelers,
+                      {"scenario_file": str(path), "seed": seed, "window": [t_from, t_to]},
+                      enrolment_photo=lambda key: any_feed.enrolment_photo(int(key[1])).image)
+
+
+@dataclass(frozen=True)
+class _ScenarioFrame:
+    image: np.ndarray
+    t: float
+    persons: pd.DataFrame
