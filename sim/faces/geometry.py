@@ -128,6 +128,9 @@ def _lips(g: Grid, idt: Identity) -> np.ndarray:
     return upper + lower + line + philtrum + sulcus
 
 
+BUMP_HEIGHT = 0.2  # relief of the identity's random bumps, in bump widths
+
+
 def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
     # Identity-specific relief no parameter names: it makes faces differ in ways a list of
     # named sliders would not. Many small bumps rather than a few broad ones: more independent
@@ -137,7 +140,7 @@ def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarra
         cu, cv = rng.uniform(-0.9, 0.9), rng.uniform(-1.0, idt.chin_v - 0.1)
         s = rng.uniform(0.06, 0.18)
         # Height in proportion to width: the slope, which the light shows, stays gentle.
-        z += rng.normal(0, 0.2) * s * gauss(g, cu, cv, s, s * rng.uniform(0.6, 1.6))
+        z += rng.normal(0, BUMP_HEIGHT) * s * gauss(g, cu, cv, s, s * rng.uniform(0.6, 1.6))
     return z
 
 

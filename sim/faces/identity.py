@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 SKIN_TONES = ("I-II", "III-IV", "V-VI")
@@ -21,13 +22,29 @@ SEX_PRESENTATIONS = ("female", "male")
 HAIR_STYLES = ("bald", "buzz", "short", "side_part", "medium", "long", "bun", "curly", "afro")
 BEARD_STYLES = ("none", "stubble", "moustache", "goatee", "full")
 
-# Skin albedo (BGR, 0..1) spans per Fitzpatrick group: darkest and lightest anchor colours;
-# a draw mixes them and adds an independent hue shift (olive / rosy / yellow undertones).
-_SKIN_RANGE = {
-    "I-II": ((0.60, 0.69, 0.85), (0.76, 0.83, 0.95)),
-    "III-IV": ((0.36, 0.48, 0.66), (0.58, 0.68, 0.86)),
-    "V-VI": ((0.12, 0.19, 0.29), (0.30, 0.40, 0.55)),
+# Skin colour per Fitzpatrick group as CIELab draws: the Individual Typology Angle
+# ITA = atan((L* - 50) / b*) (Chardon et al. 1991; Del Bino & Bernerd 2013) in a range that
+# puts I-II in "light"/"very light" (> 41 deg), III-IV in "intermediate"/"tan" (10..41) and V-VI
+# in "brown"/"dark" (< 10, about a third below -30), with b* (yellowness) and a* (redness)
+# in the ranges colorimetry of real skin reports. L* follows from ITA and b*, capped where
+# b* would make it implausibly light. The albedo is the sRGB colour of that Lab value: under
+# the standard enrolment light and exposure a frontal cheek renders at about its albedo.
+_SKIN_LAB = {  # ITA deg, b*, a*: uniform ranges; L* max
+    "I-II": ((51.0, 68.0), (11.0, 18.0), (5.0, 12.0), 78.0),
+    "III-IV": ((16.0, 35.0), (15.0, 22.0), (7.0, 13.0), 70.0),
+    "V-VI": ((-52.0, 2.0), (10.0, 19.0), (7.0, 13.0), 56.0),
 }
+
+
+def skin_albedo(ita_deg: float, b: float, a: float, l_max: float) -> tuple[float, ...]:
+    """BGR albedo (0..1) of the skin colour with that ITA, b* and a* (L* at most ``l_max``)."""
+    t = np.tan(np.deg2rad(ita_deg))
+    if 50 + b * t > l_max:
+        b = (l_max - 50) / t
+    lab = np.array([[[50 + b * t, a, b]]], np.float32)
+    return tuple(float(c) for c in np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR)[0, 0], 0.01, 1))
+
+
 _GREY_DELAY = {"I-II": 0.0, "III-IV": 0.12, "V-VI": 0.24}  # later greying, in units of aged
 _AGE_YEARS = {"18-29": (18, 30), "30-44": (30, 45), "45-59": (45, 60), "60+": (60, 85)}
 _HAIR_BGR = {  # natural hair colours, BGR 0..1
@@ -189,9 +206,8 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     age = float(u(lo, hi))
     aged = np.clip((age - 30) / 45, 0, 1)  # 0 young .. 1 old
 
-    dark, light = (np.asarray(c) for c in _SKIN_RANGE[tone])
-    skin = dark + (light - dark) * u(0, 1)
-    skin = skin * np.asarray([1 + n(0, 0.06), 1 + n(0, 0.04), 1 + n(0, 0.03)])
+    ita_r, b_r, a_r, l_max = _SKIN_LAB[tone]
+    skin = np.asarray(skin_albedo(u(*ita_r), u(*b_r), u(*a_r), l_max))
     hair_name = _choice(rng, _HAIR_BY_TONE[tone])
     # Greying starts about five years later in East Asian and ten in African populations
     # than in European ones (Tobin & Paus 2001): ``aged`` counts 45 years.

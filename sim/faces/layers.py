@@ -275,6 +275,7 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
 
 SIDE_SHADE = 0.45
 WARP_UNITS = 0.07  # typical displacement of the identity's random warp, face units
+WARP_CELL = 0.6  # size of the warp's features, face units
 
 
 def _warp(g: Grid, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
@@ -287,7 +288,7 @@ def _warp(g: Grid, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
     """
     h, w = layers.shape[:2]
     amp = WARP_UNITS * g.ppu
-    cells = int(round(w / (0.6 * g.ppu)))
+    cells = int(round(w / (WARP_CELL * g.ppu)))
     f = [noise(rng, (h, w), cells) for _ in range(4)]
     # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
     dx = amp * (0.8 * (f[0] - f[0][:, ::-1]) / 2 + 0.2 * f[2])

@@ -18,10 +18,16 @@ from sim.faces.pose import (Pose, affine, apply_affine, bounding_box, compose, f
 
 LIVE_PPU = 80.0  # sprite pixels per face unit for live captures (faces land at 55-90 px/unit)
 ENROLMENT_SIZE = (480, 600)  # width, height
-# Mean face luminance the cameras meter for (0..255): a live capture's exposure varies about it.
-ENROLMENT_LUMA = 135.0
+# The enrolment studio exposes for its standard light, not for the face (a fixed exposure, as
+# a photographer sets once against a grey card): skin renders at its own tone. At this
+# exposure a frontal cheek's pixel is about its albedo x 255.
+ENROLMENT_EXPOSURE = 1.05
+# Mean face luminance the e-gate camera's face-priority metering aims at (0..255); it moves
+# only part of the way there (``pose.FACE_METERING``), and a capture's exposure varies about it.
 LIVE_LUMA = 120.0
 DEFAULT_VARIATION = CaptureVariation()
+# The standard enrolment light: direction (towards the light), colour (BGR), ambient share.
+ENROLMENT_LIGHT = ((0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55)
 
 
 def _check_identity(identity) -> None:
@@ -72,7 +78,7 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
     # (recognisers look at 112-150 px face crops, well inside its resolution).
     L = head_layers(identity, LIVE_PPU)
     pose = Pose()
-    shaded = shade(L, pose, (0.0, -0.25, 1.0), (1.0, 0.99, 0.97), 0.55, 1.0, ENROLMENT_LUMA)
+    shaded = shade(L, pose, *ENROLMENT_LIGHT, ENROLMENT_EXPOSURE)
     centre = (w / 2, 0.45 * h - identity.eye_v * ppu)
     m = affine(L, ppu / LIVE_PPU, 0.0, centre)
     ramp = np.linspace(1.0, 0.93, h, dtype=np.float32)[:, None, None]
