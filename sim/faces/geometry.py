@@ -128,7 +128,7 @@ def _lips(g: Grid, idt: Identity) -> np.ndarray:
     return upper + lower + line + philtrum + sulcus
 
 
-BUMP_HEIGHT = 0.2  # relief of the identity's random bumps, in bump widths
+BUMP_HEIGHT = 0.22  # relief of the identity's random bumps, in bump widths
 
 
 def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
@@ -144,8 +144,23 @@ def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarra
     return z
 
 
+AGEING_RELIEF = 1.2  # relief change over ten years of ageing, as a share of an identity's own
+
+
+def _relief(g: Grid, idt: Identity) -> np.ndarray:
+    """The identity's own random relief; a relative's is partly the shared family one, and
+    years of ageing (``drift``) add a change of their own."""
+    z = _random_bumps(g, idt, np.random.default_rng(idt.texture_seed))
+    if idt.kin_seed >= 0:
+        kin = _random_bumps(g, idt, np.random.default_rng(idt.kin_seed))
+        z = np.sqrt(1 - idt.kin_share ** 2) * z + idt.kin_share * kin
+    if idt.drift:
+        older = _random_bumps(g, idt, np.random.default_rng([idt.texture_seed, 0xA6E]))
+        z = z + AGEING_RELIEF * min(idt.drift / 10.0, 1.5) * older
+    return z
+
+
 def head_shape(g: Grid, idt: Identity) -> HeadShape:
-    rng = np.random.default_rng(idt.texture_seed)
     width = outline_width(idt, g.v).astype(np.float32)
     W = width[:, None]
     head = g.soft(W - np.abs(g.U)) * (W > 0)
@@ -158,7 +173,7 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
                                                  0, 1)), 1.0)
     fall = fall * (1 - 0.12 * np.clip((g.V - idt.mouth_v) / (idt.chin_v - idt.mouth_v), 0, 1))
     z = z * fall
-    feat = _nose(g, idt) + _lips(g, idt) + _random_bumps(g, idt, rng)
+    feat = _nose(g, idt) + _lips(g, idt) + _relief(g, idt)
     for side in (-1, 1):
         ex = side * idt.eye_spacing
         feat += -idt.eye_socket * gauss(g, ex, idt.eye_v - 0.02, idt.eye_width * 1.35, 0.14)

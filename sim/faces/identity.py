@@ -11,6 +11,7 @@ from ``texture_seed``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -157,6 +158,32 @@ class Identity:
     clothes_bgr: tuple[float, float, float]
     collar: str
     texture_seed: int
+    # Change over time and kinship (sim.faces.change): ``drift`` is years of individual ageing
+    # change applied to the relief (0 for the person as they look now); a relative shares
+    # ``kin_share`` of the relief and warp drawn from ``kin_seed`` (-1: none).
+    drift: float = 0.0
+    kin_seed: int = -1
+    kin_share: float = 0.0
+
+
+SHAPE_SPREAD = 1.5  # named shape ranges, widened: recognisers separate people by shape
+
+
+def age_shape(age: float) -> dict[str, float]:
+    """Additive shape change of an adult face from age 30 to ``age`` (face units).
+
+    Soft tissue descends and thins with age (Farkas's anthropometry; Coleman & Grover 2006 on
+    facial ageing): the jaw line and chin sag, the cheeks hollow, the nose lengthens and
+    widens, the lips thin, the brows drop, the upper lids close a little and the sockets
+    deepen. Before 30 the face is a little fuller. Applied on top of an identity's own shape,
+    so the same person can be drawn at another age (:func:`sim.faces.change.at_age`).
+    """
+    t = float(np.clip((age - 30.0) / 45.0, -0.3, 1.0))  # -0.3 at 16 .. 1 at 75
+    return {"jaw_v": 0.07 * t, "chin_v": 0.05 * t, "cheek_fullness": -0.05 * t,
+            "nose_v": 0.05 * t, "nose_width": 0.035 * t, "mouth_v": 0.04 * t,
+            "upper_lip": -0.025 * t, "lower_lip": -0.025 * t, "eye_open": -0.02 * t,
+            "brow_gap": -0.04 * t, "eye_socket": 0.03 * t, "ear_size": 0.04 * t,
+            "jaw_width": 0.02 * t}
 
 
 def _check(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -202,6 +229,10 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     u = rng.uniform
     n = rng.normal
 
+    def w(lo: float, hi: float) -> float:
+        """A shape parameter: its nominal range widened by ``SHAPE_SPREAD`` about the middle."""
+        return (lo + hi) / 2 + (u(lo, hi) - (lo + hi) / 2) * SHAPE_SPREAD
+
     lo, hi = _AGE_YEARS[band]
     age = float(u(lo, hi))
     aged = np.clip((age - 30) / 45, 0, 1)  # 0 young .. 1 old
@@ -219,39 +250,39 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     if male:
         beard = _choice(rng, {"none": 0.45, "stubble": 0.2, "moustache": 0.1, "goatee": 0.1,
                               "full": 0.15})
-    jaw = u(0.62, 0.82) + (0.04 if male else -0.02)
-    chin_v = u(0.95, 1.38) + (0.04 if male else 0.0)
-    eye_v = -u(0.25, 0.52)
-    nose_v = max(u(0.05, 0.42), eye_v + 0.4)
-    lower_lip = u(0.08, 0.16) + (0.0 if male else 0.015)
+    jaw = w(0.62, 0.82) + (0.04 if male else -0.02)
+    chin_v = w(0.95, 1.38) + (0.04 if male else 0.0)
+    eye_v = -w(0.25, 0.52)
+    nose_v = max(w(0.05, 0.42), eye_v + 0.4)
+    lower_lip = w(0.08, 0.16) + (0.0 if male else 0.015)
     # The mouth sits between the nose tip and the chin at an identity-specific share.
-    mouth_v = min(nose_v + (chin_v - nose_v) * u(0.25, 0.5), chin_v - lower_lip - 0.22)
-    eye_spacing = u(0.36, 0.5)
+    mouth_v = min(nose_v + (chin_v - nose_v) * w(0.25, 0.5), chin_v - lower_lip - 0.22)
+    eye_spacing = w(0.36, 0.5)
     # The outer eye corner stays inside the cheek line.
-    eye_width = float(min(u(0.16, 0.24), eye_spacing * 0.62, 0.74 - eye_spacing))
-    return Identity(
+    eye_width = float(min(w(0.16, 0.24), eye_spacing * 0.62, 0.74 - eye_spacing))
+    idt = Identity(
         key=key, skin_tone=tone, age_band=band, sex_presentation=sex, age=round(age, 1),
-        skull_width=u(0.88, 1.04), temple_width=u(0.84, 0.95), jaw_width=jaw,
-        chin_width=u(0.2, 0.38) + (0.05 if male else 0.0), crown_v=-u(1.5, 1.85),
-        jaw_v=float(min(mouth_v + u(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
-        face_depth=u(0.95, 1.25),
+        skull_width=w(0.88, 1.04), temple_width=w(0.84, 0.95), jaw_width=jaw,
+        chin_width=w(0.2, 0.38) + (0.05 if male else 0.0), crown_v=-w(1.5, 1.85),
+        jaw_v=float(min(mouth_v + w(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
+        face_depth=w(0.95, 1.25),
         eye_spacing=eye_spacing, eye_v=eye_v, eye_width=eye_width,
-        eye_open=eye_width * u(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=u(0.05, 0.12),
-        lid_curve=u(0.4, 0.9), lid_skew=u(-0.1, 0.45),
+        eye_open=eye_width * w(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=w(0.05, 0.12),
+        lid_curve=w(0.4, 0.9), lid_skew=w(-0.1, 0.45),
         iris_bgr=_colour(_IRIS_BGR[_choice(rng, _IRIS_BY_TONE[tone])], 0.12, rng),
-        brow_gap=u(0.1, 0.3) + (0.0 if male else 0.03),
-        brow_thickness=u(0.07, 0.13) * (1.1 if male else 0.85), brow_arch=u(0.0, 0.09),
-        brow_tilt=n(0.0, 0.12), brow_length=u(0.85, 1.3), brow_density=u(0.7, 1.0),
-        nose_v=nose_v, nose_width=u(0.15, 0.33) + (0.02 if tone == "V-VI" else 0),
-        nose_projection=u(0.25, 0.45), nose_bridge=u(0.05, 0.1), nose_tip=u(0.07, 0.13),
-        nostril=u(0.3, 1.0), alar_spread=u(0.6, 0.85),
-        mouth_v=mouth_v, mouth_width=u(0.26, 0.46), upper_lip=u(0.06, 0.12),
+        brow_gap=w(0.1, 0.3) + (0.0 if male else 0.03),
+        brow_thickness=w(0.07, 0.13) * (1.1 if male else 0.85), brow_arch=w(0.0, 0.09),
+        brow_tilt=n(0.0, 0.12), brow_length=w(0.85, 1.3), brow_density=u(0.7, 1.0),
+        nose_v=nose_v, nose_width=w(0.15, 0.33) + (0.02 if tone == "V-VI" else 0) + (0.02 if male else 0),
+        nose_projection=w(0.25, 0.45) + (0.03 if male else 0), nose_bridge=w(0.05, 0.1), nose_tip=w(0.07, 0.13),
+        nostril=u(0.3, 1.0), alar_spread=w(0.6, 0.85),
+        mouth_v=mouth_v, mouth_width=w(0.26, 0.46), upper_lip=w(0.06, 0.12),
         lower_lip=lower_lip,
-        lip_bow=u(0.1, 0.5),
+        lip_bow=w(0.1, 0.5),
         lip_bgr=_colour(skin * np.asarray([0.78, 0.7, 0.95]) * (1.0 if male else
                         np.asarray([0.85, 0.8, 1.0])), 0.07, rng),
-        cheekbone=u(0.0, 0.08), cheek_fullness=u(-0.05, 0.06), chin_prominence=u(0.0, 0.12),
-        ear_size=u(0.26, 0.4), ear_v=u(-0.35, -0.1), ear_out=u(0.04, 0.2),
+        cheekbone=w(0.0, 0.08), cheek_fullness=w(-0.05, 0.06), chin_prominence=w(0.0, 0.12),
+        ear_size=w(0.26, 0.4), ear_v=w(-0.35, -0.1), ear_out=w(0.04, 0.2),
         skin_bgr=_colour(skin, 0.0, rng), mottle=u(0.02, 0.08), blush=u(0.0, 0.06),
         freckles=float(u(0, 1) if tone == "I-II" and u() < 0.25 else 0.0),
         wrinkles=float(np.clip(aged + n(0, 0.12), 0, 1)),
@@ -266,4 +297,5 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
         collar=("round", "v", "shirt")[int(rng.integers(3))],
         texture_seed=int(rng.integers(2**31)),
     )
+    return dataclasses.replace(idt, **{k: getattr(idt, k) + d for k, d in age_shape(age).items()})
 

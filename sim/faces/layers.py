@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import zlib
+
 import cv2
 import numpy as np
 
@@ -267,18 +269,22 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
             pts.append((x - 0.5, y - 0.5, 0.0))
     pts = np.asarray(pts, np.float32)
     layers = np.dstack([albedo, c.normals, c.z, c.alpha, c.spec, face]).astype(np.float32)
-    layers, lm_px, pts = _warp(g, layers, (lm_px, pts), stream(idt, "warp"))
+    layers, lm_px, pts = _warp(g, idt, layers, (lm_px, pts), stream(idt, "warp"))
     albedo, normals = layers[..., :3], layers[..., 3:6]
     z, alpha, spec, face = layers[..., 6], layers[..., 7], layers[..., 8], layers[..., 9]
     return finish(g, albedo, z, normals, alpha, spec, face, lm_px, pts)
 
 
 SIDE_SHADE = 0.45
-WARP_UNITS = 0.07  # typical displacement of the identity's random warp, face units
-WARP_CELL = 0.6  # size of the warp's features, face units
+WARP_UNITS = 0.13  # typical displacement of the identity's random warp, face units
+WARP_CELL = 0.8  # size of the warp's features, face units
+WARP_FINE_UNITS = 0.045
+WARP_FINE_CELL = 0.35
+WARP_SYMMETRY = 0.9
+AGEING_WARP = 1.2  # warp change over ten years of ageing, as a share of the identity's own
 
 
-def _warp(g: Grid, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
+def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
           ) -> tuple[np.ndarray, ...]:
     """Bend the whole head by a smooth random displacement field.
 
@@ -287,12 +293,29 @@ def _warp(g: Grid, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
     people. Points follow the field forward (p = q + D(p), by fixed-point iteration).
     """
     h, w = layers.shape[:2]
-    amp = WARP_UNITS * g.ppu
-    cells = int(round(w / (WARP_CELL * g.ppu)))
-    f = [noise(rng, (h, w), cells) for _ in range(4)]
-    # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
-    dx = amp * (0.8 * (f[0] - f[0][:, ::-1]) / 2 + 0.2 * f[2])
-    dy = amp * (0.8 * (f[1] + f[1][:, ::-1]) / 2 + 0.2 * f[3])
+    dx = np.zeros((h, w), np.float32)
+    dy = np.zeros((h, w), np.float32)
+    kin = (np.random.default_rng([idt.kin_seed, zlib.crc32(b"warp")]) if idt.kin_seed >= 0
+           else None)
+    older = np.random.default_rng([idt.texture_seed, zlib.crc32(b"ageing warp")])
+    for units, cell in ((WARP_UNITS, WARP_CELL), (WARP_FINE_UNITS, WARP_FINE_CELL)):
+        amp = units * g.ppu
+        cells = int(round(w / (cell * g.ppu)))
+        f = [noise(rng, (h, w), cells) for _ in range(4)]
+        if kin is not None:  # a relative: part of the shape is the family's
+            s = idt.kin_share
+            f = [np.sqrt(1 - s * s) * a + s * noise(kin, (h, w), cells) for a in f]
+        if idt.drift:  # years of ageing move the shape a little, in the person's own way
+            k = AGEING_WARP * min(idt.drift / 10.0, 1.5)
+            f = [a + k * noise(older, (h, w), cells) for a in f]
+        # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
+        dx += amp * (WARP_SYMMETRY * (f[0] - f[0][:, ::-1]) / 2 + (1 - WARP_SYMMETRY) * f[2])
+        dy += amp * (WARP_SYMMETRY * (f[1] + f[1][:, ::-1]) / 2 + (1 - WARP_SYMMETRY) * f[3])
+    # The warp shapes the head; it fades out below the chin so collars and shoulders keep
+    # their straight lines.
+    chin_y = g.to_px(0.0, idt.chin_v + 0.25)[1]
+    fade = np.clip(1 - (np.arange(h, dtype=np.float32) - chin_y) / (0.4 * g.ppu), 0, 1)[:, None]
+    dx, dy = dx * fade, dy * fade
     xs = np.arange(w, dtype=np.float32)[None, :] - dx
     ys = np.arange(h, dtype=np.float32)[:, None] - dy
     warped = cv2.remap(layers, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -3,6 +3,7 @@ small face patch for CCTV figures. All three reuse the identity's cached sprite.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 import cv2
@@ -10,6 +11,7 @@ import numpy as np
 
 from sim.faces.accessories import draw_accessories
 from sim.faces.capture import CaptureVariation, FaceCapture, degrade, draw_shot
+from sim.faces.change import AppearanceChange, ChangeSettings, draw_change, enrolment_identity
 from sim.faces.geometry import U_RANGE, V_RANGE
 from sim.faces.identity import Identity
 from sim.faces.layers import head_layers
@@ -92,15 +94,19 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
 
 
 def render_live(identity: Identity, rng: np.random.Generator,
-                variation: CaptureVariation | None = None) -> FaceCapture:
+                variation: CaptureVariation | None = None,
+                glasses: str | None = None) -> FaceCapture:
     """An e-gate camera capture (default 640x480) with pose, light, expression, accessories and
     camera degradation drawn from ``variation`` (default :class:`CaptureVariation`()) by ``rng``.
-    ``meta`` holds every drawn value."""
+    ``glasses`` (a style, or "none") overrides the drawn glasses: a traveler who wears them
+    (:class:`sim.faces.change.AppearanceChange`). ``meta`` holds every drawn value."""
     _check_identity(identity)
     var = DEFAULT_VARIATION if variation is None else variation
     if not isinstance(var, CaptureVariation):
         raise TypeError(f"variation: expected CaptureVariation, got {type(var).__name__}")
     shot = draw_shot(var, rng)
+    if glasses is not None and glasses != shot.glasses:
+        shot = dataclasses.replace(shot, glasses=glasses)
     L = head_layers(identity, LIVE_PPU)
     pose = Pose(shot.yaw, shot.pitch, shot.roll, shot.smile, shot.brow_raise)
     shaded = shade(L, pose, shot.light_dir, shot.light_bgr, shot.ambient, shot.exposure,
@@ -172,3 +178,19 @@ def render_face_patch(identity: Identity, size_px: int, yaw: float = 0.0) -> np.
         raise ValueError(f"size_px: expected an int in 4..512, got {size_px!r}")
     wrapped = (float(yaw) + 180.0) % 360.0 - 180.0
     return _patch(identity, int(size_px), int(round(wrapped / 15.0)))
+
+
+def render_traveler(identity: Identity, seed: tuple[int, ...], lives: int,
+                    change: ChangeSettings = ChangeSettings(),
+                    variation: CaptureVariation | None = None
+                    ) -> tuple[FaceCapture, list[FaceCapture], AppearanceChange]:
+    """A traveler's enrolment photo and ``lives`` e-gate captures, with the change between them
+    drawn from ``change`` (ground truth in the photo's ``meta["change"]``). Live captures draw
+    from ``default_rng(seed)``, the change from its own stream, so switching change off leaves
+    the live captures' pose and light as they were."""
+    ch = draw_change(np.random.default_rng([*seed, 0xC4A]), identity, change)
+    enrol = render_enrolment(enrolment_identity(identity, ch))
+    enrol.meta["change"] = ch.meta()
+    rng = np.random.default_rng(list(seed))
+    glasses = ch.glasses if change.enabled else None
+    return enrol, [render_live(identity, rng, variation, glasses) for _ in range(lives)], ch
