@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from experiments.calibrate import renderer_fingerprint
 from pipeline.calibration import DEFAULT_FMR, OperatingPoint, operating_point
 from pipeline.matching import NumpyGallery
 from pipeline.recognizer import FTA, MATCH, Recognizer
@@ -158,11 +159,13 @@ def live_verifier_factory(scenario, backend: str = "dlib", model_dir: str | None
     verifier (fresh in-memory templates and records).
     """
     recognizer = Recognizer.from_backend(backend, model_dir=model_dir).prepare()
-    op = operating_point(backend, recognizer.model, fmr, calibration_file)
+    # Decisions on airtwin's own faces: the calibration must match this pipeline and renderer.
+    prints = {"pipeline": recognizer.fingerprint(), "renderer": renderer_fingerprint()}
+    op = operating_point(backend, recognizer.model, fmr, calibration_file, **prints)
     w_op = None
     if scenario.watchlist.planted or scenario.watchlist.extra_identities:
         w_op = operating_point(backend, recognizer.model, scenario.watchlist.threshold_fmr,
-                               calibration_file)
+                               calibration_file, **prints)
 
     def make(scn, rng: np.random.Generator, identity_seed: int = 0) -> LiveGateVerifier:
         return LiveGateVerifier(scn, recognizer, op, identity_seed, w_op)

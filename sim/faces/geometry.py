@@ -144,7 +144,7 @@ def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarra
     return z
 
 
-AGEING_RELIEF = 1.2  # relief change over ten years of ageing, as a share of an identity's own
+AGEING_RELIEF = 2.0  # relief change over ten years of ageing, as a share of an identity's own
 
 
 def _relief(g: Grid, idt: Identity) -> np.ndarray:

@@ -166,7 +166,7 @@ class Identity:
     kin_share: float = 0.0
 
 
-SHAPE_SPREAD = 1.5  # named shape ranges, widened: recognisers separate people by shape
+SHAPE_SPREAD = 1.15  # named shape ranges, widened: recognisers separate people by shape
 
 
 def age_shape(age: float) -> dict[str, float]:
@@ -181,7 +181,7 @@ def age_shape(age: float) -> dict[str, float]:
     t = float(np.clip((age - 30.0) / 45.0, -0.3, 1.0))  # -0.3 at 16 .. 1 at 75
     return {"jaw_v": 0.07 * t, "chin_v": 0.05 * t, "cheek_fullness": -0.05 * t,
             "nose_v": 0.05 * t, "nose_width": 0.035 * t, "mouth_v": 0.04 * t,
-            "upper_lip": -0.025 * t, "lower_lip": -0.025 * t, "eye_open": -0.02 * t,
+            "upper_lip": -0.02 * t, "lower_lip": -0.02 * t, "eye_open": -0.008 * t,
             "brow_gap": -0.04 * t, "eye_socket": 0.03 * t, "ear_size": 0.04 * t,
             "jaw_width": 0.02 * t}
 

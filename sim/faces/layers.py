@@ -276,12 +276,12 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
 
 
 SIDE_SHADE = 0.45
-WARP_UNITS = 0.13  # typical displacement of the identity's random warp, face units
+WARP_UNITS = 0.08  # typical displacement of the identity's random warp, face units
 WARP_CELL = 0.8  # size of the warp's features, face units
-WARP_FINE_UNITS = 0.045
+WARP_FINE_UNITS = 0.0
 WARP_FINE_CELL = 0.35
 WARP_SYMMETRY = 0.9
-AGEING_WARP = 1.2  # warp change over ten years of ageing, as a share of the identity's own
+AGEING_WARP = 3.0  # warp change over ten years of ageing, as a share of the identity's own
 
 
 def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
