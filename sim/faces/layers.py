@@ -281,6 +281,7 @@ WARP_CELL = 0.8  # size of the warp's features, face units
 WARP_FINE_UNITS = 0.0
 WARP_FINE_CELL = 0.35
 WARP_SYMMETRY = 0.9
+WARP_FINE_SYMMETRY = 1.0
 AGEING_WARP = 3.0  # warp change over ten years of ageing, as a share of the identity's own
 
 
@@ -298,8 +299,14 @@ def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, 
     kin = (np.random.default_rng([idt.kin_seed, zlib.crc32(b"warp")]) if idt.kin_seed >= 0
            else None)
     older = np.random.default_rng([idt.texture_seed, zlib.crc32(b"ageing warp")])
-    for units, cell in ((WARP_UNITS, WARP_CELL), (WARP_FINE_UNITS, WARP_FINE_CELL)):
-        amp = units * g.ppu
+    # The fine warp reshapes the features themselves (lids, nose, lips, brows), so it stays
+    # on the inner face and mirror-symmetric: asymmetric fine bends read as deformity.
+    inner = np.exp(-((g.U / 0.8) ** 2 + ((g.V - 0.15) / 1.0) ** 4)).astype(np.float32)
+    for units, cell, sym, mask in ((WARP_UNITS, WARP_CELL, WARP_SYMMETRY, None),
+                                   (WARP_FINE_UNITS, WARP_FINE_CELL, WARP_FINE_SYMMETRY, inner)):
+        if units <= 0:
+            continue
+        amp = units * g.ppu if mask is None else units * g.ppu * mask
         cells = int(round(w / (cell * g.ppu)))
         f = [noise(rng, (h, w), cells) for _ in range(4)]
         if kin is not None:  # a relative: part of the shape is the family's
@@ -309,8 +316,8 @@ def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, 
             k = AGEING_WARP * min(idt.drift / 10.0, 1.5)
             f = [a + k * noise(older, (h, w), cells) for a in f]
         # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
-        dx += amp * (WARP_SYMMETRY * (f[0] - f[0][:, ::-1]) / 2 + (1 - WARP_SYMMETRY) * f[2])
-        dy += amp * (WARP_SYMMETRY * (f[1] + f[1][:, ::-1]) / 2 + (1 - WARP_SYMMETRY) * f[3])
+        dx += amp * (sym * (f[0] - f[0][:, ::-1]) / 2 + (1 - sym) * f[2])
+        dy += amp * (sym * (f[1] + f[1][:, ::-1]) / 2 + (1 - sym) * f[3])
     # The warp shapes the head; it fades out below the chin so collars and shoulders keep
     # their straight lines.
     chin_y = g.to_px(0.0, idt.chin_v + 0.25)[1]
