@@ -132,11 +132,15 @@ class LiveGateVerifier:
                           if watchlist_op is not None and (w.planted or w.extra_identities) else None)
 
     def _reference(self, traveler, identity, change) -> tuple[np.ndarray | None, float]:
-        """The chip photo's template (the traveler as the photo shows them: ``change``); the
-        gate extracts it at every attempt (time counted)."""
+        """The chip photo's template (the traveler as the photo shows them: ``change``, taken
+        in a studio of its own); the gate extracts it at every attempt (time counted)."""
         from sim.faces import enrolment_identity, render_enrolment
+        from sim.faces.render import STANDARD_STUDIO, draw_studio
 
-        t = self.recognizer.extract(render_enrolment(enrolment_identity(identity, change)).image)
+        studio = (draw_studio(np.random.default_rng([self.identity_seed, traveler.id, 0x57D]))
+                  if self.change.enabled else STANDARD_STUDIO)
+        photo = render_enrolment(enrolment_identity(identity, change), studio=studio)
+        t = self.recognizer.extract(photo.image)
         return t.vector, t.latency.total_s
 
     def verify(self, traveler, capture_time: float) -> GateDecision:

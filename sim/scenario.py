@@ -140,7 +140,7 @@ class AppearanceChangeConfig(Model):
     enabled: bool = True
     photo_age_years_max: float = Field(default=10.0, ge=0, le=15)  # years, drawn uniformly
     weight_sd_bmi: float = Field(default=2.0, ge=0, le=10)  # BMI points over ten years, sd
-    hairstyle_change: float = Field(default=0.3, ge=0, le=1)  # probability per traveler
+    hairstyle_change: float = Field(default=0.4, ge=0, le=1)  # probability per traveler
     facial_hair_change: float = Field(default=0.3, ge=0, le=1)  # male-presenting only
     glasses: float = Field(default=0.15, ge=0, le=1)  # wears glasses at the gate, not in the photo
 

@@ -18,6 +18,7 @@ import numpy as np
 from sim.faces.identity import (BEARD_STYLES, HAIR_STYLES, Identity, age_shape, make_identity)
 
 GLASSES_STYLES = ("round", "rect", "thick")
+AGEING_DRIFT = 2.5  # scale of the individual feature drift (_DRIFT_SD per ten years)
 # Shape change per point of body-mass index (face units): fuller cheeks and jaw, a lower chin
 # line (Coetzee et al. 2009 on facial adiposity).
 _WEIGHT_SHAPE = {"cheek_fullness": 0.012, "jaw_width": 0.008, "jaw_v": 0.006, "chin_v": 0.004}
@@ -36,7 +37,7 @@ class ChangeSettings:
     enabled: bool = True
     photo_age_years: tuple[float, float] = (0.0, 10.0)
     weight_sd_bmi: float = 2.0
-    hairstyle_p: float = 0.3
+    hairstyle_p: float = 0.4
     facial_hair_p: float = 0.3
     glasses_p: float = 0.15
 
@@ -84,14 +85,36 @@ def draw_change(rng: np.random.Generator, idt: Identity,
         glasses=glasses if glasses_p < settings.glasses_p else "none")
 
 
+# Individual ageing: besides the average trend (age_shape), each person's features drift their
+# own way; sd per ten years, face units (radians for tilts), about a tenth of each range.
+_DRIFT_SD = {"eye_open": 0.012, "lid_curve": 0.06, "lid_skew": 0.06, "eye_tilt": 0.03,
+             "brow_gap": 0.02, "brow_arch": 0.012, "brow_tilt": 0.03, "brow_thickness": 0.008,
+             "nose_width": 0.015, "nose_projection": 0.02, "nose_tip": 0.006,
+             "alar_spread": 0.02, "mouth_width": 0.02, "upper_lip": 0.008, "lower_lip": 0.008,
+             "lip_bow": 0.04, "cheekbone": 0.01, "cheek_fullness": 0.012,
+             "chin_prominence": 0.012, "jaw_width": 0.015, "chin_width": 0.015}
+
+
+_DRIFT_FLOOR = {"eye_open": 0.045, "upper_lip": 0.05, "lower_lip": 0.06, "brow_gap": 0.08}
+
+
 def at_age(idt: Identity, age: float) -> Identity:
-    """The same person at another adult age: shape (:func:`age_shape`), wrinkles, grey hair
-    and recession follow; ``drift`` counts the years between the two, so the individual
-    change in relief and shape (:mod:`sim.faces.geometry`, :mod:`sim.faces.layers`) grows with
-    them. Demographic labels stay those of the traveler today."""
+    """The same person at another adult age: shape (:func:`age_shape` plus an individual
+    drift of the features, from the identity's own stream), wrinkles, grey hair and recession
+    follow; ``drift`` counts the years between the two, so the individual change in relief and
+    shape (:mod:`sim.faces.geometry`, :mod:`sim.faces.layers`) grows with them. Demographic
+    labels stay those of the traveler today."""
     now, then = age_shape(idt.age), age_shape(age)
     years = idt.age - age
     shape = {k: getattr(idt, k) - now[k] + then[k] for k in now}
+    rng = np.random.default_rng([idt.texture_seed, 0xA6E5])
+    step = rng.normal(0, 1, len(_DRIFT_SD)) * min(abs(years) / 10.0, 1.5) * AGEING_DRIFT
+    for (k, sd), z in zip(_DRIFT_SD.items(), step):
+        shape[k] = shape.get(k, getattr(idt, k)) + sd * z
+    # Lids and lips thin with the years but never close: a shut eye is no longer a face to
+    # a detector, nor a plausible photo.
+    for k, floor in _DRIFT_FLOOR.items():
+        shape[k] = max(shape[k], min(getattr(idt, k), floor))
     d = years / 45.0  # the identity's ``aged`` scale: 45 years from young to old
     return dataclasses.replace(
         idt, age=round(float(age), 1), drift=idt.drift + abs(years),
@@ -108,8 +131,12 @@ def enrolment_identity(idt: Identity, change: AppearanceChange) -> Identity:
     then = at_age(idt, idt.age - change.photo_age_years)
     then = dataclasses.replace(then, **{
         k: getattr(then, k) - per * change.weight_change_bmi for k, per in _WEIGHT_SHAPE.items()})
-    if change.photo_hair_style:
-        then = dataclasses.replace(then, hair_style=change.photo_hair_style)
+    if change.photo_hair_style:  # another cut: its length, volume, fringe and parting too
+        r = np.random.default_rng([idt.texture_seed, 0xC07])
+        then = dataclasses.replace(
+            then, hair_style=change.photo_hair_style, hair_volume=float(r.uniform(0.08, 0.3)),
+            hair_length=float(r.uniform(0.4, 2.0)), part=float(r.uniform(-1, 1)),
+            fringe=float(r.uniform(0, 0.8) if r.random() < 0.3 else 0.0))
     if change.photo_beard_style:
         then = dataclasses.replace(then, beard_style=change.photo_beard_style)
     return then

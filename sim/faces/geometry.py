@@ -144,7 +144,7 @@ def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarra
     return z
 
 
-AGEING_RELIEF = 2.0  # relief change over ten years of ageing, as a share of an identity's own
+AGEING_RELIEF = 1.0  # radians: ten years turn this much of the relief into new relief
 
 
 def _relief(g: Grid, idt: Identity) -> np.ndarray:
@@ -154,9 +154,10 @@ def _relief(g: Grid, idt: Identity) -> np.ndarray:
     if idt.kin_seed >= 0:
         kin = _random_bumps(g, idt, np.random.default_rng(idt.kin_seed))
         z = np.sqrt(1 - idt.kin_share ** 2) * z + idt.kin_share * kin
-    if idt.drift:
+    if idt.drift:  # as much relief as before, part of it new
         older = _random_bumps(g, idt, np.random.default_rng([idt.texture_seed, 0xA6E]))
-        z = z + AGEING_RELIEF * min(idt.drift / 10.0, 1.5) * older
+        t = AGEING_RELIEF * min(idt.drift / 10.0, 1.5)
+        z = np.cos(t) * z + np.sin(t) * older
     return z
 
 

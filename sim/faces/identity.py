@@ -166,7 +166,7 @@ class Identity:
     kin_share: float = 0.0
 
 
-SHAPE_SPREAD = 1.15  # named shape ranges, widened: recognisers separate people by shape
+SHAPE_SPREAD = 1.0  # named shape ranges, widened: recognisers separate people by shape
 
 
 def age_shape(age: float) -> dict[str, float]:

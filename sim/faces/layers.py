@@ -276,13 +276,13 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
 
 
 SIDE_SHADE = 0.45
-WARP_UNITS = 0.08  # typical displacement of the identity's random warp, face units
+WARP_UNITS = 0.07  # typical displacement of the identity's random warp, face units
 WARP_CELL = 0.8  # size of the warp's features, face units
 WARP_FINE_UNITS = 0.0
 WARP_FINE_CELL = 0.35
 WARP_SYMMETRY = 0.9
 WARP_FINE_SYMMETRY = 1.0
-AGEING_WARP = 3.0  # warp change over ten years of ageing, as a share of the identity's own
+AGEING_WARP = 1.0  # radians: ten years turn this much of the warp field into a new one
 
 
 def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, ...], rng
@@ -312,9 +312,9 @@ def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, 
         if kin is not None:  # a relative: part of the shape is the family's
             s = idt.kin_share
             f = [np.sqrt(1 - s * s) * a + s * noise(kin, (h, w), cells) for a in f]
-        if idt.drift:  # years of ageing move the shape a little, in the person's own way
-            k = AGEING_WARP * min(idt.drift / 10.0, 1.5)
-            f = [a + k * noise(older, (h, w), cells) for a in f]
+        if idt.drift:  # years of ageing turn part of the shape into another, as much of it
+            t = AGEING_WARP * min(idt.drift / 10.0, 1.5)
+            f = [np.cos(t) * a + np.sin(t) * noise(older, (h, w), cells) for a in f]
         # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
         dx += amp * (sym * (f[0] - f[0][:, ::-1]) / 2 + (1 - sym) * f[2])
         dy += amp * (sym * (f[1] + f[1][:, ::-1]) / 2 + (1 - sym) * f[3])

@@ -218,7 +218,9 @@ def face_albedo(g: Grid, idt: Identity) -> np.ndarray:
         part = albedo[sl]
         nx, ny = side * idt.nose_width * 0.42, idt.nose_v + 0.035
         nostril = gauss(w, nx, ny, 0.05 * (0.7 + 0.4 * idt.nostril), 0.026)
-        part = mix(part, part * 0.15, np.clip(nostril * 1.6 * (0.5 + idt.nostril), 0, 1))
+        # Seen from the front the nostrils are half hidden by the tip: a soft shadow, not two
+        # dark holes (dlib's 5-point model took those for eyes and aligned on the nose).
+        part = mix(part, part * 0.45, np.clip(nostril * (0.5 + 0.6 * idt.nostril), 0, 1))
         # The alar groove: a soft dark crease curving around each nostril wing.
         ala = np.hypot((w.U - side * idt.nose_width * idt.alar_spread) / 0.1,
                        (w.V - idt.nose_v) / 0.085)

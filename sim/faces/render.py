@@ -4,13 +4,15 @@ small face patch for CCTV figures. All three reuse the identity's cached sprite.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from sim.faces.accessories import draw_accessories
-from sim.faces.capture import CaptureVariation, FaceCapture, degrade, draw_shot
+from sim.faces.capture import (CaptureVariation, FaceCapture, degrade, draw_shot, light_colour,
+                               light_direction)
 from sim.faces.change import AppearanceChange, ChangeSettings, draw_change, enrolment_identity
 from sim.faces.geometry import U_RANGE, V_RANGE
 from sim.faces.identity import Identity
@@ -67,11 +69,46 @@ def _background(size: tuple[int, int], seed: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE) -> FaceCapture:
+@dataclass(frozen=True)
+class Studio:
+    """Where and how a passport photo was taken: its light, exposure, a little pose, and the
+    chip's JPEG. Photos of one person years apart differ in these as much as in the face."""
+
+    light_dir: tuple[float, float, float] = ENROLMENT_LIGHT[0]
+    light_bgr: tuple[float, float, float] = ENROLMENT_LIGHT[1]
+    ambient: float = ENROLMENT_LIGHT[2]
+    exposure: float = ENROLMENT_EXPOSURE
+    yaw: float = 0.0
+    pitch: float = 0.0
+    blur_sigma: float = 0.0
+    jpeg_quality: int = 100  # ICAO 9303 chip photos are JPEG of about 15-20 kB
+
+    def meta(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+STANDARD_STUDIO = Studio()
+
+
+def draw_studio(rng: np.random.Generator) -> Studio:
+    """A studio of the kind passport photos come from: soft front light from a little above
+    or aside, exposure within a third of a stop, a head turned by a degree or two."""
+    az, el = rng.uniform(-20, 20), rng.uniform(5, 30)
+    return Studio(light_dir=light_direction(az, el), light_bgr=light_colour(rng.uniform(0, 0.6)),
+                  ambient=float(rng.uniform(0.45, 0.65)),
+                  exposure=ENROLMENT_EXPOSURE * float(rng.uniform(0.85, 1.15)),
+                  yaw=float(rng.uniform(-3, 3)), pitch=float(rng.uniform(-3, 3)),
+                  blur_sigma=float(rng.uniform(0.0, 0.8)),
+                  jpeg_quality=int(rng.integers(35, 80)))
+
+
+def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE,
+                     studio: Studio = STANDARD_STUDIO) -> FaceCapture:
     """A passport-like photo: frontal, neutral, even light, plain light background.
 
     ``size`` is (width, height), default 480x600. The head fills about 75% of the height (ICAO
-    style) with the eyes at 45% from the top.
+    style) with the eyes at 45% from the top. ``studio`` (default the standard light and
+    exposure, no compression) is where it was taken (:func:`draw_studio`).
     """
     _check_identity(identity)
     w, h = _check_size("size", size, 96)
@@ -79,18 +116,25 @@ def render_enrolment(identity: Identity, size: tuple[int, int] = ENROLMENT_SIZE)
     # The live sprite, scaled up: one cached sprite per identity serves both kinds of capture
     # (recognisers look at 112-150 px face crops, well inside its resolution).
     L = head_layers(identity, LIVE_PPU)
-    pose = Pose()
-    shaded = shade(L, pose, *ENROLMENT_LIGHT, ENROLMENT_EXPOSURE)
+    pose = Pose(yaw=studio.yaw, pitch=studio.pitch)
+    shaded = shade(L, pose, studio.light_dir, studio.light_bgr, studio.ambient, studio.exposure)
     centre = (w / 2, 0.45 * h - identity.eye_v * ppu)
     m = affine(L, ppu / LIVE_PPU, 0.0, centre)
     ramp = np.linspace(1.0, 0.93, h, dtype=np.float32)[:, None, None]
     frame = np.clip(np.full((h, w, 3), (226, 222, 216), np.float32) * ramp, 0, 255)
     frame = compose(frame.astype(np.uint8), L, shaded, pose, m)
+    if studio.blur_sigma > 0.3:
+        frame = cv2.GaussianBlur(frame, (0, 0), studio.blur_sigma)
+    if studio.jpeg_quality < 100:
+        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, studio.jpeg_quality])
+        frame = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    meta = {"ppu": round(ppu, 2), "size": (w, h)}
+    if studio != STANDARD_STUDIO:
+        meta["studio"] = studio.meta()
     return FaceCapture(image=frame, identity_key=identity.key,
                        box=bounding_box(apply_affine(m, forward_points(L, pose, L.box_points))),
                        landmarks=apply_affine(m, forward_points(L, pose, L.landmarks))
-                       .astype(np.float32), kind="enrolment",
-                       meta={"ppu": round(ppu, 2), "size": (w, h)})
+                       .astype(np.float32), kind="enrolment", meta=meta)
 
 
 def render_live(identity: Identity, rng: np.random.Generator,
@@ -189,7 +233,9 @@ def render_traveler(identity: Identity, seed: tuple[int, ...], lives: int,
     from ``default_rng(seed)``, the change from its own stream, so switching change off leaves
     the live captures' pose and light as they were."""
     ch = draw_change(np.random.default_rng([*seed, 0xC4A]), identity, change)
-    enrol = render_enrolment(enrolment_identity(identity, ch))
+    studio = (draw_studio(np.random.default_rng([*seed, 0x57D])) if change.enabled
+              else STANDARD_STUDIO)
+    enrol = render_enrolment(enrolment_identity(identity, ch), studio=studio)
     enrol.meta["change"] = ch.meta()
     rng = np.random.default_rng(list(seed))
     glasses = ch.glasses if change.enabled else None
