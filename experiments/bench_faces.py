@@ -86,17 +86,19 @@ def render_set(n: int, lives: int, seed: int = BENCH_SEED, progress=None, change
 
 
 def ita_cheeks(cap) -> float:
-    """Individual Typology Angle (deg) of the cheeks: CIELab (D65, sRGB) of two patches under
-    the eyes, half-way to the mouth corners; ITA = atan2(L* - 50, b*) of their median colour
-    (Chardon et al. 1991)."""
+    """Individual Typology Angle (deg) of the cheeks: CIELab (D65, sRGB) of two patches on the
+    cheekbones, below the pupils and 40% of the way down to the mouth corners (clear of the
+    lower lids' shadow and of the nose's wings); ITA = atan2(L* - 50, b*) of their median
+    colour (Chardon et al. 1991)."""
     import cv2
 
     lm = np.asarray(cap.landmarks, np.float32)
     lab = cv2.cvtColor(cap.image.astype(np.float32) / 255, cv2.COLOR_BGR2Lab)
-    r = int(max(2, 0.1 * np.linalg.norm(lm[1] - lm[0])))
+    ipd = float(np.linalg.norm(lm[1] - lm[0]))
+    r = int(max(2, 0.1 * ipd))
     px = []
     for eye, mouth in ((lm[0], lm[3]), (lm[1], lm[4])):
-        x, y = int(eye[0]), int(eye[1] + 0.55 * (mouth[1] - eye[1]))
+        x, y = int(eye[0]), int(eye[1] + 0.4 * (mouth[1] - eye[1]))
         px.append(lab[y - r:y + r + 1, x - r:x + r + 1].reshape(-1, 3))
     L, _, b = np.median(np.concatenate(px), axis=0)
     return float(np.degrees(np.arctan2(L - 50, b)))
