@@ -44,7 +44,8 @@ LOOK_ALIKE_STREAM = 0x100C  # the look-alike draw's own stream, per traveler
 
 
 def _identity(traveler, look_alikes=None) -> tuple:
-    """The traveler's face today, and (traveler id, kind) of whom they are a look-alike of.
+    """The traveler's face today, and whom they look like: (traveler id, "twin"/"sibling"), or
+    (-1, "") for nobody.
 
     A look-alike is a sibling or twin of the face the previous traveler id would have with this
     traveler's demographics: the previous traveler's own face when theirs are the same."""
