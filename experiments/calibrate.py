@@ -11,33 +11,39 @@ import hashlib
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from pipeline.calibration import (CALIBRATION_SEED, LIVES_PER_IDENTITY, TARGET_FMRS, Calibration,
                                   calibrate)
 
 
 def renderer_fingerprint() -> str:
-    """SHA-256 (first 16 hex digits) of the face renderer's sources: the scores a calibration
-    measured hold for these faces only."""
+    """SHA-256 (first 16 hex digits) of the face renderer's sources and of how the calibration
+    set is drawn (this module): the scores a calibration measured hold for these faces only.
+    What makes templates of them is :func:`pipeline.calibration.pipeline_fingerprint`."""
     import sim.faces
 
     h = hashlib.sha256()
     for f in sorted(Path(sim.faces.__file__).parent.glob("*.py")):
         h.update(f.name.encode() + b"\0" + f.read_bytes())
+    h.update(b"experiments/calibrate.py\0" + Path(__file__).read_bytes())
     return h.hexdigest()[:16]
 
 
 def render_set(n_identities: int, lives: int = LIVES_PER_IDENTITY, seed: int = CALIBRATION_SEED,
-               progress: Callable[[int], None] | None = None) -> list[list]:
-    """Per identity (keys ``(seed, i)``): its enrolment photo then ``lives`` live captures."""
-    from sim.faces import make_identity, render_enrolment, render_live
+               progress: Callable[[int], None] | None = None, change=None) -> list[list]:
+    """Per identity (keys ``(seed, i)``): its enrolment photo then ``lives`` live captures.
 
+    The photo shows the traveler as they were when it was taken (``change``, a
+    :class:`sim.faces.ChangeSettings`, default on: up to ten years younger, weight, hair,
+    glasses at the gate), as in live runs, so thresholds are measured on the faces decided on.
+    """
+    from sim.faces import ChangeSettings, make_identity
+    from sim.faces.render import render_traveler
+
+    change = ChangeSettings() if change is None else change
     out = []
     for i in range(n_identities):
-        idt = make_identity((seed, i))
-        rng = np.random.default_rng([seed, i])
-        out.append([render_enrolment(idt)] + [render_live(idt, rng) for _ in range(lives)])
+        enrol, lives_, _ = render_traveler(make_identity((seed, i)), (seed, i), lives, change)
+        out.append([enrol, *lives_])
         if progress:
             progress(1)
     return out

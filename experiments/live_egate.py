@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from experiments.calibrate import renderer_fingerprint
 from pipeline.calibration import DEFAULT_FMR, OperatingPoint, operating_point
 from pipeline.matching import NumpyGallery
 from pipeline.recognizer import FTA, MATCH, Recognizer
@@ -31,18 +32,46 @@ from sim.verifier import GateDecision, GateOutcome
 RECOGNITION_COLUMNS = [
     "traveler_id", "time", "attempt", "score", "threshold", "calibrated", "decision", "genuine",
     "enrol_acquired", "n_faces", "detect_s", "align_s", "embed_s", "match_s", "enrol_s",
-    "total_s", "skin_tone", "age_band", "sex_presentation"]
+    "total_s", "skin_tone", "age_band", "sex_presentation", "photo_age_years", "look_alike_of",
+    "look_alike_kind"]
 SEARCH_COLUMNS = ["traveler_id", "time", "mated", "mate_rank", "mate_score", "top_id",
                   "top_score", "threshold", "hit", "search_s"]
 WATCHLIST_STREAM = 0x5741  # separates the watchlist's draws from the terminal's generator
 _OUTCOME = {MATCH: GateOutcome.passed, FTA: GateOutcome.failure_to_acquire}
 
 
-def _identity(traveler):
-    from sim.faces import make_identity
+LOOK_ALIKE_STREAM = 0x100C  # the look-alike draw's own stream, per traveler
 
-    return make_identity(tuple(traveler.identity_key), skin_tone=traveler.skin_tone,
-                         age_band=traveler.age_band, sex_presentation=traveler.sex)
+
+def _identity(traveler, look_alikes=None) -> tuple:
+    """The traveler's face today, and whom they look like: (traveler id, "twin"/"sibling"), or
+    (-1, "") for nobody.
+
+    A look-alike is a sibling or twin of the face the previous traveler id would have with this
+    traveler's demographics: the previous traveler's own face when theirs are the same."""
+    from sim.faces import make_identity, relative
+
+    key = tuple(traveler.identity_key)
+    demo = {"skin_tone": traveler.skin_tone, "age_band": traveler.age_band,
+            "sex_presentation": traveler.sex}
+    idt = make_identity(key, **demo)
+    if look_alikes is None or look_alikes.share <= 0 or key[1] == 0:
+        return idt, (-1, "")
+    draw = np.random.default_rng([*key, LOOK_ALIKE_STREAM]).random(2)
+    if draw[0] >= look_alikes.share:
+        return idt, (-1, "")
+    kind = "twin" if draw[1] < look_alikes.twin_share else "sibling"
+    root = make_identity((key[0], key[1] - 1), **demo)
+    return relative(root, key, kind), (traveler.id - 1, kind)
+
+
+def change_settings(config) -> "ChangeSettings":
+    """sim.faces.ChangeSettings from a scenario's ``recognizer.appearance_change``."""
+    from sim.faces import ChangeSettings
+
+    return ChangeSettings(enabled=config.enabled, photo_age_years=(0.0, config.photo_age_years_max),
+                          weight_sd_bmi=config.weight_sd_bmi, hairstyle_p=config.hairstyle_change,
+                          facial_hair_p=config.facial_hair_change, glasses_p=config.glasses)
 
 
 class Watchlist:
@@ -61,6 +90,7 @@ class Watchlist:
         self.gallery = NumpyGallery(recognizer.embedder.dim, recognizer.metric)
         self._render = render_live
         self._seed = identity_seed
+        self._look_alikes = scenario.immigration.recognizer.look_alikes
         # Listed people who never travel: keys outside any traveler's (identity_seed, id) space.
         for j in range(w.extra_identities):
             idt = make_identity((identity_seed + WATCHLIST_STREAM, j))
@@ -75,7 +105,7 @@ class Watchlist:
     def search(self, traveler, probe_vector: np.ndarray) -> tuple:
         tid = f"traveler-{traveler.id}"
         if traveler.id in self.planted and tid not in self.gallery:
-            self._enrol(tid, _identity(traveler),
+            self._enrol(tid, _identity(traveler, self._look_alikes)[0],
                         np.random.default_rng([self._seed, traveler.id, 2]))
         cands = self.gallery.search(probe_vector, self.top_k)
         mate = next((c for c in cands if c.template_id == tid), None)
@@ -92,6 +122,8 @@ class LiveGateVerifier:
     def __init__(self, scenario, recognizer: Recognizer, op: OperatingPoint, identity_seed: int,
                  watchlist_op: OperatingPoint | None = None):
         self.recognizer, self.op, self.identity_seed = recognizer, op, identity_seed
+        rc = scenario.immigration.recognizer
+        self.change, self.look_alikes = change_settings(rc.appearance_change), rc.look_alikes
         self._attempts: dict[int, int] = {}
         self._templates: dict[int, np.ndarray | None] = {}  # in memory only, never persisted
         self._rows: list[tuple] = []
@@ -100,11 +132,16 @@ class LiveGateVerifier:
         self.watchlist = (Watchlist(scenario, recognizer, identity_seed, watchlist_op.threshold)
                           if watchlist_op is not None and (w.planted or w.extra_identities) else None)
 
-    def _reference(self, traveler, identity) -> tuple[np.ndarray | None, float]:
-        """The chip photo's template; the gate extracts it at every attempt (time counted)."""
-        from sim.faces import render_enrolment
+    def _reference(self, traveler, identity, change) -> tuple[np.ndarray | None, float]:
+        """The chip photo's template (the traveler as the photo shows them: ``change``, taken
+        in a studio of its own); the gate extracts it at every attempt (time counted)."""
+        from sim.faces import enrolment_identity, render_enrolment
+        from sim.faces.render import STANDARD_STUDIO, draw_studio
 
-        t = self.recognizer.extract(render_enrolment(identity).image)
+        studio = (draw_studio(np.random.default_rng([self.identity_seed, traveler.id, 0x57D]))
+                  if self.change.enabled else STANDARD_STUDIO)
+        photo = render_enrolment(enrolment_identity(identity, change), studio=studio)
+        t = self.recognizer.extract(photo.image)
         return t.vector, t.latency.total_s
 
     def verify(self, traveler, capture_time: float) -> GateDecision:
@@ -114,10 +151,16 @@ class LiveGateVerifier:
             raise ValueError(f"traveler {traveler.id} did not consent to biometric processing")
         attempt = self._attempts.get(traveler.id, 0)
         self._attempts[traveler.id] = attempt + 1
-        identity = _identity(traveler)
-        reference, enrol_s = self._reference(traveler, identity)
+        from sim.faces import draw_change
+
+        identity, (kin_of, kin_kind) = _identity(traveler, self.look_alikes)
+        # The change since the photo belongs to the traveler, not to the attempt.
+        change = draw_change(np.random.default_rng([self.identity_seed, traveler.id, 0xC4A]),
+                             identity, self.change)
+        reference, enrol_s = self._reference(traveler, identity, change)
         rng = np.random.default_rng([self.identity_seed, traveler.id, 0, attempt])
-        probe = self.recognizer.extract(render_live(identity, rng).image)
+        glasses = change.glasses if self.change.enabled else None
+        probe = self.recognizer.extract(render_live(identity, rng, None, glasses).image)
         if reference is None and probe.acquired:
             # The chip photo gave no template: the gate cannot match and refers to a desk.
             outcome, score, lat = GateOutcome.rejected, math.nan, probe.latency
@@ -130,7 +173,7 @@ class LiveGateVerifier:
             traveler.id, capture_time, attempt, score, self.op.threshold, self.op.calibrated,
             outcome.value, True, reference is not None, probe.n_faces, lat.detect_s, lat.align_s,
             lat.embed_s, lat.match_s, enrol_s, duration, traveler.skin_tone, traveler.age_band,
-            traveler.sex))
+            traveler.sex, change.photo_age_years, kin_of, kin_kind))
         if self.watchlist is not None and probe.acquired:
             t0 = time.perf_counter()
             found = self.watchlist.search(traveler, probe.vector)
@@ -158,11 +201,13 @@ def live_verifier_factory(scenario, backend: str = "dlib", model_dir: str | None
     verifier (fresh in-memory templates and records).
     """
     recognizer = Recognizer.from_backend(backend, model_dir=model_dir).prepare()
-    op = operating_point(backend, recognizer.model, fmr, calibration_file)
+    # Decisions on airtwin's own faces: the calibration must match this pipeline and renderer.
+    prints = {"pipeline": recognizer.fingerprint(), "renderer": renderer_fingerprint()}
+    op = operating_point(backend, recognizer.model, fmr, calibration_file, **prints)
     w_op = None
     if scenario.watchlist.planted or scenario.watchlist.extra_identities:
         w_op = operating_point(backend, recognizer.model, scenario.watchlist.threshold_fmr,
-                               calibration_file)
+                               calibration_file, **prints)
 
     def make(scn, rng: np.random.Generator, identity_seed: int = 0) -> LiveGateVerifier:
         return LiveGateVerifier(scn, recognizer, op, identity_seed, w_op)

@@ -30,14 +30,17 @@ _DECISION = {MATCH: "pass", FTA: "fta"}
 def synthetic_transactions(recognizer: Recognizer, op: OperatingPoint, n: int,
                            seed: int = PROFILE_SEED,
                            progress: Callable[[int], None] | None = None) -> pd.DataFrame:
-    """One genuine and one impostor row per transaction, with stage latencies."""
-    from sim.faces import make_identity, render_enrolment, render_live
+    """One genuine and one impostor row per transaction, with stage latencies. The photo is up
+    to ten years old, as live mode draws it by default (:class:`sim.faces.ChangeSettings`)."""
+    from sim.faces import make_identity
+    from sim.faces.render import render_traveler
 
     enrol, probes, rows = [], [], []
     for i in range(n):
         idt = make_identity((seed, i))
-        ref = recognizer.extract(render_enrolment(idt).image)
-        probe = recognizer.extract(render_live(idt, np.random.default_rng([seed, i])).image)
+        photo, (live,), _ = render_traveler(idt, (seed, i), 1)
+        ref = recognizer.extract(photo.image)
+        probe = recognizer.extract(live.image)
         enrol.append(ref)
         probes.append((idt, probe))
         if progress:

@@ -12,14 +12,22 @@ Where no calibration was saved, the one shipped with airtwin (``pipeline/calibra
 with ``airtwin calibrate --ship`` on this renderer at the default seed) is used, so a fresh
 install decides at a measured threshold; an explicit ``$AIRTWIN_CALIBRATION_DIR`` is the only
 folder looked in. Each calibration records a fingerprint of the renderer (``sim/faces``) it was
-measured on; a test fails when the shipped one no longer matches. With no calibration at all,
+measured on, and of the pipeline that made its templates (:func:`pipeline_fingerprint`:
+alignment, the backends' code, their libraries' versions, the model files); given the current
+fingerprints, :func:`operating_point` reports a calibration that no longer matches as STALE
+(``OperatingPoint.stale``, ``source`` and a logged warning) rather than using it silently.
+With no calibration at all,
 :func:`operating_point` falls back to a documented per-model threshold and says so
 (``calibrated=False``); no threshold is baked in anywhere else.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib
 import json
+import logging
 import math
 import os
 import re
@@ -32,6 +40,8 @@ import numpy as np
 
 from outputs.atomic import write_json
 from pipeline.metrics import score_summary, threshold_at_fmr
+
+log = logging.getLogger(__name__)
 
 TARGET_FMRS = (1e-3, 1e-4)
 DEFAULT_FMR = 1e-3
@@ -93,6 +103,7 @@ class Calibration:
     summary: dict = field(default_factory=dict)  # d', EER, score means (pipeline.metrics)
     created: str = ""
     renderer: str = ""  # renderer_fingerprint() of the faces it was measured on
+    pipeline: str = ""  # pipeline_fingerprint() of the recognizer that measured it
 
     def threshold(self, fmr: float = DEFAULT_FMR) -> float:
         try:
@@ -107,7 +118,51 @@ class OperatingPoint:
     threshold: float
     target_fmr: float
     calibrated: bool
-    source: str  # the calibration file, or why the fallback was used
+    source: str  # the calibration file, or why the fallback was used; "STALE ..." if stale
+    stale: bool = False  # measured on another pipeline or renderer than the one given
+
+
+# Libraries whose version can change a template, besides each backend's own.
+_LIBRARIES = ("numpy", "cv2", "dlib", "onnxruntime", "insightface")
+
+
+@functools.lru_cache(maxsize=64)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _source(module_name: str) -> bytes:
+    """A module's source, read from the file it was imported from."""
+    return Path(importlib.import_module(module_name).__file__).read_bytes()
+
+
+def pipeline_fingerprint(recognizer) -> str:
+    """SHA-256 (first 16 hex digits) of everything in ``recognizer`` that turns an image into a
+    template: the alignment code (``pipeline/align.py``), the detector's and embedder's backend
+    modules, their names and the metric, the versions of the libraries they run on, and the
+    model files they load (``model_files``). A calibration holds only while this holds."""
+    h = hashlib.sha256()
+    parts = [recognizer.detector, recognizer.embedder]
+    modules = sorted({"pipeline.align", *(type(p).__module__ for p in parts)})
+    for name in modules:
+        h.update(name.encode() + b"\0" + _source(name))
+    h.update(f"{recognizer.detector.name}|{recognizer.embedder.name}|{recognizer.metric}".encode())
+    for lib in _LIBRARIES:
+        try:
+            version = getattr(importlib.import_module(lib), "__version__", "?")
+        except ImportError:
+            version = "absent"
+        h.update(f"{lib}={version}".encode())
+    for p in parts:
+        for f in getattr(p, "model_files", ()):
+            st = Path(f).stat()
+            h.update(Path(f).name.encode() + _file_digest(str(f), st.st_size, st.st_mtime_ns)
+                     .encode())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -182,7 +237,7 @@ def calibrate(recognizer, backend: str, captures: list[list], seed: int = CALIBR
         n_identities=n_identities, n_genuine=int(len(s.genuine)),
         n_impostor=int(len(s.impostor)), fta_rate=s.n_fta / n_captures, seed=seed,
         summary=summary, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        renderer=renderer)
+        renderer=renderer, pipeline=pipeline_fingerprint(recognizer))
 
 
 def save_calibration(cal: Calibration, path: str | Path | None = None) -> Path:
@@ -203,9 +258,14 @@ def read_calibration(path: str | Path) -> Calibration:
 
 
 def operating_point(backend: str, model: str, fmr: float = DEFAULT_FMR,
-                    path: str | Path | None = None) -> OperatingPoint:
+                    path: str | Path | None = None, pipeline: str | None = None,
+                    renderer: str | None = None) -> OperatingPoint:
     """The threshold to decide with: the given or saved calibration's, else the shipped one's
-    (only while ``$AIRTWIN_CALIBRATION_DIR`` is unset), else the marked fallback."""
+    (only while ``$AIRTWIN_CALIBRATION_DIR`` is unset), else the marked fallback.
+
+    ``pipeline`` (:func:`pipeline_fingerprint` of the recognizer that will decide) and
+    ``renderer`` (the synthetic faces' fingerprint, where they are what is decided on) are
+    checked against the calibration's: a mismatch is reported, never silently used."""
     path = Path(path) if path else calibration_path(backend, model)
     source = str(path)
     if not path.is_file() and not os.environ.get("AIRTWIN_CALIBRATION_DIR") \
@@ -217,6 +277,15 @@ def operating_point(backend: str, model: str, fmr: float = DEFAULT_FMR,
         if cal.model != model:
             raise CalibrationError(f"{path}: calibrated for model {cal.model!r}, not {model!r}; "
                                    f"run `airtwin calibrate --backend {backend}` for this model")
+        changed = [f"{what} {was or 'unrecorded'} -> {now}"
+                   for what, was, now in (("pipeline", cal.pipeline, pipeline),
+                                          ("renderer", cal.renderer, renderer))
+                   if now is not None and was != now]
+        if changed:
+            source = (f"STALE calibration {source} ({'; '.join(changed)}): run `airtwin "
+                      f"calibrate --backend {backend}`")
+            log.warning("%s", source)
+            return OperatingPoint(cal.threshold(fmr), fmr, True, source, stale=True)
         return OperatingPoint(cal.threshold(fmr), fmr, True, source)
     if backend not in FALLBACK_THRESHOLDS:
         raise CalibrationError(f"no calibration for {backend}/{model} at {path} and no fallback "

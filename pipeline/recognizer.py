@@ -103,6 +103,15 @@ class Recognizer:
     def model(self) -> str:
         return self.embedder.name
 
+    def fingerprint(self) -> str:
+        """:func:`pipeline.calibration.pipeline_fingerprint` of this recognizer (cached: the
+        code and model files it hashes do not change while it runs)."""
+        if getattr(self, "_fingerprint", None) is None:
+            from pipeline.calibration import pipeline_fingerprint
+
+            self._fingerprint = pipeline_fingerprint(self)
+        return self._fingerprint
+
     # --- stages --------------------------------------------------------------------------
     def _detect(self, image: np.ndarray) -> tuple[list[Detection], Detection | None, float]:
         t0 = time.perf_counter()
@@ -178,7 +187,7 @@ class Recognizer:
         if not self.backend:
             raise ValueError("no threshold given and the recognizer was not built by backend "
                              "name (Recognizer.from_backend), so no calibration applies")
-        return operating_point(self.backend, self.model).threshold
+        return operating_point(self.backend, self.model, pipeline=self.fingerprint()).threshold
 
     def verify(self, image: np.ndarray, reference: np.ndarray,
                threshold: float | None = None) -> VerifyResult:

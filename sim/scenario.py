@@ -133,10 +133,33 @@ class RecognizerProfile(Model):
     latency: Distribution = Field(default_factory=lambda: Fixed(value=0.3))  # s per attempt
 
 
+class AppearanceChangeConfig(Model):
+    """``live`` mode: how travelers changed since their enrolment (passport) photo. On by
+    default: a photo is up to ten years old at a real border (sim.faces.ChangeSettings)."""
+
+    enabled: bool = True
+    photo_age_years_max: float = Field(default=10.0, ge=0, le=15)  # years, drawn uniformly
+    weight_sd_bmi: float = Field(default=2.0, ge=0, le=10)  # BMI points over ten years, sd
+    hairstyle_change: float = Field(default=0.4, ge=0, le=1)  # probability per traveler
+    facial_hair_change: float = Field(default=0.3, ge=0, le=1)  # male-presenting only
+    glasses: float = Field(default=0.15, ge=0, le=1)  # wears glasses at the gate, not in the photo
+
+
+class LookAlikeConfig(Model):
+    """``live`` mode: a share of travelers who are a sibling or twin of the traveler before them
+    (same demographics: the same face family), for stress-testing false matches and watchlist
+    false hits; labelled in the recognition records."""
+
+    share: float = Field(default=0.0, ge=0, le=0.5)
+    twin_share: float = Field(default=0.25, ge=0, le=1)  # of the look-alikes, identical twins
+
+
 class RecognizerConfig(Model):
     mode: Literal["profile", "live"] = "profile"
     profile: RecognizerProfile = Field(default_factory=RecognizerProfile)
     profile_file: str | None = None  # a saved ``airtwin profile`` result, relative to the YAML
+    appearance_change: AppearanceChangeConfig = Field(default_factory=AppearanceChangeConfig)
+    look_alikes: LookAlikeConfig = Field(default_factory=LookAlikeConfig)
 
 
 class Customs(Model):

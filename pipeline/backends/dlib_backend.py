@@ -82,6 +82,13 @@ class DlibDetector:
         self.name = f"dlib_{model}"
         self._ready = False
 
+    @property
+    def model_files(self) -> tuple[str, ...]:
+        """The files this detector loads (HOG is built into dlib, whose version covers it)."""
+        _, frm = _models()
+        files = (frm.pose_predictor_five_point_model_location(),)
+        return files + ((frm.cnn_face_detector_model_location(),) if self.model == "cnn" else ())
+
     def prepare(self) -> None:
         (_hog if self.model == "hog" else _cnn)()
         _shape_predictor()
@@ -109,16 +116,24 @@ class DlibDetector:
 
 
 class DlibEmbedder:
-    """dlib ResNet face descriptor, 128-d, L2-normalised."""
+    """dlib ResNet face descriptor, 128-d, L2-normalised (``normalise=False``: dlib's raw
+    descriptor, on which its published Euclidean distance of 0.6 is defined)."""
 
     dim = 128
 
-    def __init__(self, jitters: int = 0, padding: float = 0.25):
+    def __init__(self, jitters: int = 0, padding: float = 0.25, normalise: bool = True):
         if jitters < 0:
             raise ValueError(f"jitters must be >= 0, got {jitters}")
         self.jitters, self.padding = int(jitters), float(padding)
+        self.normalise = bool(normalise)
         self.name = MODEL_NAME
         self._ready = False
+
+    @property
+    def model_files(self) -> tuple[str, ...]:
+        _, frm = _models()
+        return (frm.pose_predictor_five_point_model_location(),
+                frm.face_recognition_model_location())
 
     def prepare(self) -> None:
         _shape_predictor()
@@ -144,7 +159,8 @@ class DlibEmbedder:
             return []
         vecs = np.asarray(_resnet().compute_face_descriptor(list(crops), self.jitters),
                           np.float32).reshape(len(crops), self.dim)
-        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        if self.normalise:
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return [Embedding(vector=v, model=MODEL_NAME) for v in vecs]
 
     def embed(self, image: np.ndarray, detections: list[Detection]) -> list[Embedding]:

@@ -122,6 +122,10 @@ class ScrfdDetector:
         self.prepare()
         return _active_provider(self._model)
 
+    @property
+    def model_files(self) -> tuple[str, ...]:
+        return (str(find_pack(self.model_dir, self.pack).detector),)
+
     def letterbox(self, image: np.ndarray) -> tuple[np.ndarray, float]:
         """SCRFD's input for ``image``: resized keeping its aspect ratio into the top left of the
         network input, the rest zero pixels, as a (1, 3, H, W) float32 RGB blob; and the scale.
@@ -246,6 +250,10 @@ class ArcFaceEmbedder:
     def execution_provider(self) -> str:
         self.prepare()
         return _active_provider(self._model)
+
+    @property
+    def model_files(self) -> tuple[str, ...]:
+        return (str(find_pack(self.model_dir, self.pack).recogniser),)
 
     @property
     def input_size(self) -> int:

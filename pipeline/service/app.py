@@ -39,7 +39,7 @@ from pipeline.service.config import ServiceConfig
 from pipeline.service.errors import install_error_handlers, replace_default_422
 from pipeline.service.limits import BodyLimitMiddleware
 from pipeline.service.metrics import RequestMetricsMiddleware
-from pipeline.service.state import ServiceState, service_threshold
+from pipeline.service.state import ServiceState, current_fingerprint, service_threshold
 
 log = logging.getLogger("airtwin.service")
 
@@ -104,7 +104,7 @@ def create_app(config: ServiceConfig, recognizer: Recognizer | None = None,
     recognizer = recognizer or Recognizer.from_backend(
         config.backend, None if config.model_dir is None else str(config.model_dir),
         provider=config.provider)
-    threshold = threshold or service_threshold(config, recognizer.model)
+    threshold = threshold or service_threshold(config, recognizer.model, current_fingerprint(recognizer))
     state = ServiceState(config, recognizer, threshold)
     modules = route_modules()
 

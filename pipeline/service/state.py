@@ -24,12 +24,25 @@ from pipeline.service.schemas import FaceBox, StageLatencyOut
 from pipeline.service.templates import TemplateStore
 
 
-def service_threshold(config: ServiceConfig, model: str) -> OperatingPoint:
+def current_fingerprint(recognizer) -> str | None:
+    """The recognizer's pipeline fingerprint, or None where it cannot be taken before the
+    models load (a missing pack is reported when they do) or the recognizer has none."""
+    from pipeline.models import ModelPackError
+
+    try:
+        return recognizer.fingerprint()
+    except (AttributeError, ModelPackError, OSError):
+        return None
+
+
+def service_threshold(config: ServiceConfig, model: str, pipeline: str | None = None
+                      ) -> OperatingPoint:
     """``--threshold`` if given, else the backend's calibrated threshold at the target FMR, else
     the calibration module's marked fallback (its ``source`` says so)."""
     if config.threshold is not None:
         return OperatingPoint(config.threshold, math.nan, False, "--threshold")
-    return operating_point(config.backend, model, config.target_fmr, config.calibration)
+    return operating_point(config.backend, model, config.target_fmr, config.calibration,
+                           pipeline=pipeline)
 
 
 _GPU_PROVIDERS = ("CUDAExecutionProvider", "TensorrtExecutionProvider", "ROCMExecutionProvider")

@@ -128,6 +128,9 @@ def _lips(g: Grid, idt: Identity) -> np.ndarray:
     return upper + lower + line + philtrum + sulcus
 
 
+BUMP_HEIGHT = 0.22  # relief of the identity's random bumps, in bump widths
+
+
 def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarray:
     # Identity-specific relief no parameter names: it makes faces differ in ways a list of
     # named sliders would not. Many small bumps rather than a few broad ones: more independent
@@ -137,12 +140,28 @@ def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarra
         cu, cv = rng.uniform(-0.9, 0.9), rng.uniform(-1.0, idt.chin_v - 0.1)
         s = rng.uniform(0.06, 0.18)
         # Height in proportion to width: the slope, which the light shows, stays gentle.
-        z += rng.normal(0, 0.2) * s * gauss(g, cu, cv, s, s * rng.uniform(0.6, 1.6))
+        z += rng.normal(0, BUMP_HEIGHT) * s * gauss(g, cu, cv, s, s * rng.uniform(0.6, 1.6))
+    return z
+
+
+AGEING_RELIEF = 1.0  # radians: ten years turn this much of the relief into new relief
+
+
+def _relief(g: Grid, idt: Identity) -> np.ndarray:
+    """The identity's own random relief; a relative's is partly the shared family one, and
+    years of ageing (``drift``) add a change of their own."""
+    z = _random_bumps(g, idt, np.random.default_rng(idt.texture_seed))
+    if idt.kin_seed >= 0:
+        kin = _random_bumps(g, idt, np.random.default_rng(idt.kin_seed))
+        z = np.sqrt(1 - idt.kin_share ** 2) * z + idt.kin_share * kin
+    if idt.drift:  # as much relief as before, part of it new
+        older = _random_bumps(g, idt, np.random.default_rng([idt.texture_seed, 0xA6E]))
+        t = AGEING_RELIEF * min(idt.drift / 10.0, 1.5)
+        z = np.cos(t) * z + np.sin(t) * older
     return z
 
 
 def head_shape(g: Grid, idt: Identity) -> HeadShape:
-    rng = np.random.default_rng(idt.texture_seed)
     width = outline_width(idt, g.v).astype(np.float32)
     W = width[:, None]
     head = g.soft(W - np.abs(g.U)) * (W > 0)
@@ -155,7 +174,7 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
                                                  0, 1)), 1.0)
     fall = fall * (1 - 0.12 * np.clip((g.V - idt.mouth_v) / (idt.chin_v - idt.mouth_v), 0, 1))
     z = z * fall
-    feat = _nose(g, idt) + _lips(g, idt) + _random_bumps(g, idt, rng)
+    feat = _nose(g, idt) + _lips(g, idt) + _relief(g, idt)
     for side in (-1, 1):
         ex = side * idt.eye_spacing
         feat += -idt.eye_socket * gauss(g, ex, idt.eye_v - 0.02, idt.eye_width * 1.35, 0.14)

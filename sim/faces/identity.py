@@ -11,8 +11,10 @@ from ``texture_seed``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 SKIN_TONES = ("I-II", "III-IV", "V-VI")
@@ -21,13 +23,30 @@ SEX_PRESENTATIONS = ("female", "male")
 HAIR_STYLES = ("bald", "buzz", "short", "side_part", "medium", "long", "bun", "curly", "afro")
 BEARD_STYLES = ("none", "stubble", "moustache", "goatee", "full")
 
-# Skin albedo (BGR, 0..1) spans per Fitzpatrick group: darkest and lightest anchor colours;
-# a draw mixes them and adds an independent hue shift (olive / rosy / yellow undertones).
-_SKIN_RANGE = {
-    "I-II": ((0.60, 0.69, 0.85), (0.76, 0.83, 0.95)),
-    "III-IV": ((0.36, 0.48, 0.66), (0.58, 0.68, 0.86)),
-    "V-VI": ((0.12, 0.19, 0.29), (0.30, 0.40, 0.55)),
+# Skin colour per Fitzpatrick group as CIELab draws: the Individual Typology Angle
+# ITA = atan((L* - 50) / b*) (Chardon et al. 1991; Del Bino & Bernerd 2013) in a range that
+# puts I-II in "light"/"very light" (> 41 deg), III-IV in "intermediate"/"tan" (10..41) and V-VI
+# in "brown"/"dark" (< 10, about a third below -30), with b* (yellowness) and a* (redness)
+# in the ranges colorimetry of real skin reports. L* follows from ITA and b*, capped where
+# b* would make it implausibly light. The albedo is the sRGB colour of that Lab value: under
+# the standard enrolment light and exposure a cheekbone renders a few degrees lighter than its
+# albedo (it faces the light), which the ranges allow for.
+_SKIN_LAB = {  # ITA deg, b*, a*: uniform ranges; L* max
+    "I-II": ((48.0, 66.0), (11.0, 18.0), (5.0, 12.0), 78.0),
+    "III-IV": ((13.0, 31.0), (15.0, 22.0), (7.0, 13.0), 70.0),
+    "V-VI": ((-58.0, -4.0), (10.0, 19.0), (7.0, 13.0), 56.0),
 }
+
+
+def skin_albedo(ita_deg: float, b: float, a: float, l_max: float) -> tuple[float, ...]:
+    """BGR albedo (0..1) of the skin colour with that ITA, b* and a* (L* at most ``l_max``)."""
+    t = np.tan(np.deg2rad(ita_deg))
+    if 50 + b * t > l_max:
+        b = (l_max - 50) / t
+    lab = np.array([[[50 + b * t, a, b]]], np.float32)
+    return tuple(float(c) for c in np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2BGR)[0, 0], 0.01, 1))
+
+
 _GREY_DELAY = {"I-II": 0.0, "III-IV": 0.12, "V-VI": 0.24}  # later greying, in units of aged
 _AGE_YEARS = {"18-29": (18, 30), "30-44": (30, 45), "45-59": (45, 60), "60+": (60, 85)}
 _HAIR_BGR = {  # natural hair colours, BGR 0..1
@@ -140,6 +159,35 @@ class Identity:
     clothes_bgr: tuple[float, float, float]
     collar: str
     texture_seed: int
+    # Change over time and kinship (sim.faces.change): ``drift`` is years of individual ageing
+    # change applied to the relief and warp (0 for the person as they look now); a relative
+    # shares ``kin_share`` of the relief and warp drawn from ``kin_seed`` (-1: none).
+    drift: float = 0.0
+    kin_seed: int = -1
+    kin_share: float = 0.0
+
+
+# Widens the named shape ranges about their middle. Kept at 1: at 1.3-1.5 ArcFace impostor
+# scores fell by 0.01-0.04 only, while dlib's HOG detector missed more of the odder faces
+# (experiments.face_sensitivity says where variety moves the embeddings).
+SHAPE_SPREAD = 1.0
+
+
+def age_shape(age: float) -> dict[str, float]:
+    """Additive shape change of an adult face from age 30 to ``age`` (face units).
+
+    Soft tissue descends and thins with age (Farkas's anthropometry; Coleman & Grover 2006 on
+    facial ageing): the jaw line and chin sag, the cheeks hollow, the nose lengthens and
+    widens, the lips thin, the brows drop, the upper lids close a little and the sockets
+    deepen. Before 30 the face is a little fuller. Applied on top of an identity's own shape,
+    so the same person can be drawn at another age (:func:`sim.faces.change.at_age`).
+    """
+    t = float(np.clip((age - 30.0) / 45.0, -0.3, 1.0))  # -0.3 at 16 .. 1 at 75
+    return {"jaw_v": 0.07 * t, "chin_v": 0.05 * t, "cheek_fullness": -0.05 * t,
+            "nose_v": 0.05 * t, "nose_width": 0.035 * t, "mouth_v": 0.04 * t,
+            "upper_lip": -0.02 * t, "lower_lip": -0.02 * t, "eye_open": -0.008 * t,
+            "brow_gap": -0.04 * t, "eye_socket": 0.03 * t, "ear_size": 0.04 * t,
+            "jaw_width": 0.02 * t}
 
 
 def _check(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -185,13 +233,16 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     u = rng.uniform
     n = rng.normal
 
+    def w(lo: float, hi: float) -> float:
+        """A shape parameter: its nominal range widened by ``SHAPE_SPREAD`` about the middle."""
+        return (lo + hi) / 2 + (u(lo, hi) - (lo + hi) / 2) * SHAPE_SPREAD
+
     lo, hi = _AGE_YEARS[band]
     age = float(u(lo, hi))
     aged = np.clip((age - 30) / 45, 0, 1)  # 0 young .. 1 old
 
-    dark, light = (np.asarray(c) for c in _SKIN_RANGE[tone])
-    skin = dark + (light - dark) * u(0, 1)
-    skin = skin * np.asarray([1 + n(0, 0.06), 1 + n(0, 0.04), 1 + n(0, 0.03)])
+    ita_r, b_r, a_r, l_max = _SKIN_LAB[tone]
+    skin = np.asarray(skin_albedo(u(*ita_r), u(*b_r), u(*a_r), l_max))
     hair_name = _choice(rng, _HAIR_BY_TONE[tone])
     # Greying starts about five years later in East Asian and ten in African populations
     # than in European ones (Tobin & Paus 2001): ``aged`` counts 45 years.
@@ -203,39 +254,39 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     if male:
         beard = _choice(rng, {"none": 0.45, "stubble": 0.2, "moustache": 0.1, "goatee": 0.1,
                               "full": 0.15})
-    jaw = u(0.62, 0.82) + (0.04 if male else -0.02)
-    chin_v = u(0.95, 1.38) + (0.04 if male else 0.0)
-    eye_v = -u(0.25, 0.52)
-    nose_v = max(u(0.05, 0.42), eye_v + 0.4)
-    lower_lip = u(0.08, 0.16) + (0.0 if male else 0.015)
+    jaw = w(0.62, 0.82) + (0.04 if male else -0.02)
+    chin_v = w(0.95, 1.38) + (0.04 if male else 0.0)
+    eye_v = -w(0.25, 0.52)
+    nose_v = max(w(0.05, 0.42), eye_v + 0.4)
+    lower_lip = w(0.08, 0.16) + (0.0 if male else 0.015)
     # The mouth sits between the nose tip and the chin at an identity-specific share.
-    mouth_v = min(nose_v + (chin_v - nose_v) * u(0.25, 0.5), chin_v - lower_lip - 0.22)
-    eye_spacing = u(0.36, 0.5)
+    mouth_v = min(nose_v + (chin_v - nose_v) * w(0.25, 0.5), chin_v - lower_lip - 0.22)
+    eye_spacing = w(0.36, 0.5)
     # The outer eye corner stays inside the cheek line.
-    eye_width = float(min(u(0.16, 0.24), eye_spacing * 0.62, 0.74 - eye_spacing))
-    return Identity(
+    eye_width = float(min(w(0.16, 0.24), eye_spacing * 0.62, 0.74 - eye_spacing))
+    idt = Identity(
         key=key, skin_tone=tone, age_band=band, sex_presentation=sex, age=round(age, 1),
-        skull_width=u(0.88, 1.04), temple_width=u(0.84, 0.95), jaw_width=jaw,
-        chin_width=u(0.2, 0.38) + (0.05 if male else 0.0), crown_v=-u(1.5, 1.85),
-        jaw_v=float(min(mouth_v + u(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
-        face_depth=u(0.95, 1.25),
+        skull_width=w(0.88, 1.04), temple_width=w(0.84, 0.95), jaw_width=jaw,
+        chin_width=w(0.2, 0.38) + (0.05 if male else 0.0), crown_v=-w(1.5, 1.85),
+        jaw_v=float(min(mouth_v + w(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
+        face_depth=w(0.95, 1.25),
         eye_spacing=eye_spacing, eye_v=eye_v, eye_width=eye_width,
-        eye_open=eye_width * u(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=u(0.05, 0.12),
-        lid_curve=u(0.4, 0.9), lid_skew=u(-0.1, 0.45),
+        eye_open=eye_width * w(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=w(0.05, 0.12),
+        lid_curve=w(0.4, 0.9), lid_skew=w(-0.1, 0.45),
         iris_bgr=_colour(_IRIS_BGR[_choice(rng, _IRIS_BY_TONE[tone])], 0.12, rng),
-        brow_gap=u(0.1, 0.3) + (0.0 if male else 0.03),
-        brow_thickness=u(0.07, 0.13) * (1.1 if male else 0.85), brow_arch=u(0.0, 0.09),
-        brow_tilt=n(0.0, 0.12), brow_length=u(0.85, 1.3), brow_density=u(0.7, 1.0),
-        nose_v=nose_v, nose_width=u(0.15, 0.33) + (0.02 if tone == "V-VI" else 0),
-        nose_projection=u(0.25, 0.45), nose_bridge=u(0.05, 0.1), nose_tip=u(0.07, 0.13),
-        nostril=u(0.3, 1.0), alar_spread=u(0.6, 0.85),
-        mouth_v=mouth_v, mouth_width=u(0.26, 0.46), upper_lip=u(0.06, 0.12),
+        brow_gap=w(0.1, 0.3) + (0.0 if male else 0.03),
+        brow_thickness=w(0.07, 0.13) * (1.1 if male else 0.85), brow_arch=w(0.0, 0.09),
+        brow_tilt=n(0.0, 0.12), brow_length=w(0.85, 1.3), brow_density=u(0.7, 1.0),
+        nose_v=nose_v, nose_width=w(0.15, 0.33) + (0.02 if tone == "V-VI" else 0) + (0.02 if male else 0),
+        nose_projection=w(0.25, 0.45) + (0.03 if male else 0), nose_bridge=w(0.05, 0.1), nose_tip=w(0.07, 0.13),
+        nostril=u(0.3, 1.0), alar_spread=w(0.6, 0.85),
+        mouth_v=mouth_v, mouth_width=w(0.26, 0.46), upper_lip=w(0.06, 0.12),
         lower_lip=lower_lip,
-        lip_bow=u(0.1, 0.5),
+        lip_bow=w(0.1, 0.5),
         lip_bgr=_colour(skin * np.asarray([0.78, 0.7, 0.95]) * (1.0 if male else
                         np.asarray([0.85, 0.8, 1.0])), 0.07, rng),
-        cheekbone=u(0.0, 0.08), cheek_fullness=u(-0.05, 0.06), chin_prominence=u(0.0, 0.12),
-        ear_size=u(0.26, 0.4), ear_v=u(-0.35, -0.1), ear_out=u(0.04, 0.2),
+        cheekbone=w(0.0, 0.08), cheek_fullness=w(-0.05, 0.06), chin_prominence=w(0.0, 0.12),
+        ear_size=w(0.26, 0.4), ear_v=w(-0.35, -0.1), ear_out=w(0.04, 0.2),
         skin_bgr=_colour(skin, 0.0, rng), mottle=u(0.02, 0.08), blush=u(0.0, 0.06),
         freckles=float(u(0, 1) if tone == "I-II" and u() < 0.25 else 0.0),
         wrinkles=float(np.clip(aged + n(0, 0.12), 0, 1)),
@@ -250,4 +301,5 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
         collar=("round", "v", "shirt")[int(rng.integers(3))],
         texture_seed=int(rng.integers(2**31)),
     )
+    return dataclasses.replace(idt, **{k: getattr(idt, k) + d for k, d in age_shape(age).items()})
 

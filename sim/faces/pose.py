@@ -20,11 +20,12 @@ from sim.faces.layers import HeadLayers
 
 
 # Share (as an exponent) of the full correction to ``face_luma`` that face-priority auto
-# exposure applies: 1 would give every face the same brightness, 0 meters the scene. E-gate
-# cameras expose for the face, so a dark face is lifted most of the way, keeping its eyes,
-# brows and lips well above the sensor's noise and the JPEG quantiser, yet still reads darker
-# than a light one.
-FACE_METERING = 0.8
+# exposure applies, and the most it may lift or cut: 1 would give every face the same
+# brightness, 0 meters the scene. A real camera's face-priority metering weights the face
+# region but still averages in the scene and limits its bias (about +-1 stop), so a dark face
+# is lifted a little and keeps reading much darker than a light one: skin tone survives.
+FACE_METERING = 0.45
+METERING_LIMITS = (0.7, 1.9)
 
 
 def _tone_curve(level: np.ndarray, knee: float = 200.0) -> np.ndarray:
@@ -153,9 +154,9 @@ def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
           exposure: float, face_luma: float | None = None) -> np.ndarray:
     """(H, W, 4) uint8 BGRA of the sprite lit as posed (straight colour, expression applied).
 
-    With ``face_luma`` (0..255) the camera meters on the face, as e-gate and passport cameras
-    do: the gain moves the face's mean luminance most of the way to that level
-    (``FACE_METERING``), then ``exposure`` scales it. Levels go through the camera's tone
+    With ``face_luma`` (0..255) the camera meters on the face, as e-gate cameras do: the gain
+    moves the face's mean luminance part of the way to that level (``FACE_METERING``, within
+    ``METERING_LIMITS``), then ``exposure`` scales it; without, ``exposure`` is the gain. Levels go through the camera's tone
     curve, which rolls highlights off rather than clipping them.
     """
     r = _rotation(pose)
@@ -180,8 +181,8 @@ def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
     shine = cv2.resize(shine, (w, h), interpolation=cv2.INTER_LINEAR)
     if face_luma is not None:
         lit = float(light.ravel()[L.face_px].mean()) * L.face_luma * float(np.mean(light_bgr))
-        correction = float(np.clip(face_luma / (255.0 * max(lit, 1e-3)), 0.5, 4.0))
-        exposure *= correction ** FACE_METERING
+        correction = (face_luma / (255.0 * max(lit, 1e-3))) ** FACE_METERING
+        exposure *= float(np.clip(correction, *METERING_LIMITS))
     gain = tuple(float(c) * (255.0 / HEADROOM) * exposure for c in light_bgr) + (0.0,)
     col = cv2.multiply(L.albedo, cv2.merge([light, light, light]))
     col = cv2.add(col, cv2.merge([shine, shine, shine]))

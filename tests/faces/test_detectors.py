@@ -92,4 +92,6 @@ def test_scrfd_finds_every_face_and_its_five_points(scrfd, live_sample):
         ipd = float(np.linalg.norm(cap.landmarks[1] - cap.landmarks[0]))
         err = np.linalg.norm(kps[k] - cap.landmarks, axis=1)
         assert err[:2].max() < 0.15 * ipd, (cap.identity_key, err / ipd)
-        assert err.max() < 0.3 * ipd, (cap.identity_key, err / ipd)
+        # Nose and mouth within 0.35 IPD: SCRFD puts the mouth corners further in than the
+        # drawn ones, more so on the wider mouths and smiles today's shape range has.
+        assert err.max() < 0.35 * ipd, (cap.identity_key, err / ipd)

@@ -125,13 +125,14 @@ def _cheek_luma(cap: FaceCapture) -> float:
 
 
 def test_camera_meters_on_the_face():
-    # Face-priority exposure lifts a dark face most of the way, but not all: it still reads
-    # darker than a light one under the same light.
+    # Face-priority exposure lifts a dark face a little (partial metering, about a stop at
+    # most), as real e-gate cameras do: it stays far darker than a light one under the same
+    # light, so skin tone survives (issue 13; the old renderer lifted it most of the way).
     bare = CaptureVariation.none()
     luma = {t: np.mean([_cheek_luma(render_live(make_identity((21, i), skin_tone=t),
                                                 np.random.default_rng(0), bare))
                         for i in range(4)]) for t in ("I-II", "V-VI")}
-    assert 0.75 * luma["I-II"] < luma["V-VI"] < luma["I-II"] - 8, luma
+    assert 0.55 * luma["I-II"] < luma["V-VI"] < 0.85 * luma["I-II"], luma
 
 
 def test_tone_curve_rolls_off_highlights_instead_of_clipping():

@@ -22,6 +22,8 @@ def _tiny(default_scenario, **recognizer):
     d["travelers"]["party_size"] = {"dist": "fixed", "value": 1}
     d["travelers"]["egate_enrolment"] = {"national": 1.0}
     d["travelers"]["consent_rate"] = 1.0
+    # Same-day photos unless a test asks for change over time (see conftest.SAME_DAY).
+    d["immigration"]["recognizer"]["appearance_change"] = {"enabled": False}
     d["immigration"]["recognizer"].update(recognizer)
     d["incidents"] = []
     d["immigration"]["roster"] = []
@@ -47,6 +49,7 @@ def test_live_mode_runs_the_real_pipeline(default_scenario, dlib_calibration, tm
     passed = rec[rec["decision"] == "pass"]
     assert (passed["score"] >= passed["threshold"]).all()
     assert set(rec["skin_tone"]) <= {"I-II", "III-IV", "V-VI"}
+    assert (rec["photo_age_years"] == 0).all() and (rec["look_alike_of"] == -1).all()
     # watchlist: every acquired capture was searched; planted travelers find themselves first
     searches, hits = rep.records["watchlist_searches"], rep.records["watchlist_hits"]
     assert len(searches) == (rec["decision"] != "fta").sum()
@@ -54,6 +57,30 @@ def test_live_mode_runs_the_real_pipeline(default_scenario, dlib_calibration, tm
     assert len(mated) >= 1 and (mated["mate_rank"] == 1).all()
     assert set(hits["traveler_id"]) <= set(searches["traveler_id"])
     assert (searches[~searches["mated"]]["mate_rank"].isna()).all()
+
+
+def test_live_mode_ages_photos_and_labels_look_alikes(default_scenario, dlib_recognizer):
+    # Ten-year-old photos and every traveler after the first a sibling or twin of the one
+    # before: the ground truth lands in the recognition records.
+    from pipeline.calibration import OperatingPoint
+
+    s = _tiny(default_scenario, mode="live", appearance_change={"enabled": True},
+              look_alikes={"share": 0.5, "twin_share": 0.5})
+    v = LiveGateVerifier(s, dlib_recognizer, OperatingPoint(0.9, 1e-3, True, "test"), 3)
+
+    class Traveler:
+        consent, skin_tone, age_band, sex = True, "III-IV", "30-44", "male"
+
+        def __init__(self, i):
+            self.id, self.identity_key = i, (3, i)
+    for i in range(6):
+        v.verify(Traveler(i), 10.0 * i)
+    rec = v.frames()["recognition"]
+    assert rec["photo_age_years"].between(0, 10).all() and rec["photo_age_years"].gt(0).any()
+    kin = rec[rec["look_alike_of"] >= 0]
+    assert len(kin) >= 1 and (kin["look_alike_of"] == kin["traveler_id"] - 1).all()
+    assert set(kin["look_alike_kind"]) <= {"twin", "sibling"}
+    assert rec.loc[rec["traveler_id"] == 0, "look_alike_of"].item() == -1
 
 
 def test_live_verifier_never_enrols_a_non_consenting_traveler(default_scenario, dlib_recognizer):
