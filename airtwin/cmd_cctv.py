@@ -126,22 +126,28 @@ def evaluate_tracking_cmd(
         _compare(rows)
 
 
-def _compare(rows) -> None:
+def _print_table(title: str, columns, rows) -> None:
+    """A rich table: ``columns`` as (name, justify) pairs, ``rows`` of strings."""
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title="CCTV identification by gallery policy (compare runs of one source)")
+    t = Table(title=title)
+    for name, justify in columns:
+        t.add_column(name, justify=justify)
+    for row in rows:
+        t.add_row(*row)
+    Console().print(t)
+
+
+def _compare(rows) -> None:
     cols = [("share_identified", "reach", ".2f"), ("false_identifications", "false ids", "d"),
             ("false_ids_per_hour", "false ids/h", ".1f"), ("rank1", "rank-1", ".3f"),
             ("fnir_at_fpir_1e-2", "FNIR@1e-2", ".3f"), ("fnir_at_fpir_1e-3", "FNIR@1e-3", ".3f"),
             ("cross_camera_idf1", "cross-cam IDF1", ".3f")]
-    t.add_column("run")
-    t.add_column("gallery")
-    for _, head, _ in cols:
-        t.add_column(head, justify="right")
-    for run, label, h in rows:
-        t.add_row(run, label, *(format(h[k], f) if h[k] == h[k] else "–" for k, _, f in cols))
-    Console().print(t)
+    _print_table("CCTV identification by gallery policy (compare runs of one source)",
+                 [("run", "left"), ("gallery", "left")] + [(head, "right") for _, head, _ in cols],
+                 [(run, label, *(format(h[k], f) if h[k] == h[k] else "–" for k, _, f in cols))
+                  for run, label, h in rows])
 
 
 @bench_app.command("cctv")
@@ -165,22 +171,15 @@ def bench_cctv_cmd(
     if as_json:
         typer.echo(json.dumps(r))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(title=f"airtwin bench cctv — {r['backend']}, 1080p composite frames with "
-                    f"{r['people_in_view']:.0f} people in view, {r['frames']} frames, one core "
-                    f"(CPU time)")
-    for col in ("measure", "value", "target"):
-        t.add_column(col, justify="right")
-    t.add_row("faces/s per core (detect+embed+search)", f"{r['faces_per_core_s']:.1f}", "")
-    t.add_row("frames/s per core, 1080p", f"{r['frames_per_core_s']:.2f}", ">= 5")
-    t.add_row("cameras per core at 10 fps", f"{r['cameras_per_core_at_10fps']:.2f}", "")
-    t.add_row(f"1:N search at {r['search_size']:,}: ms/probe", f"{r['search_ms_per_probe']:.1f}",
-              "")
-    t.add_row("frame latency p50 / p99 ms", f"{r['latency_ms_p50']:.0f} / "
-                                            f"{r['latency_ms_p99']:.0f}", "")
-    Console().print(t)
+    _print_table(f"airtwin bench cctv — {r['backend']}, 1080p composite frames with "
+                 f"{r['people_in_view']:.0f} people in view, {r['frames']} frames, one core "
+                 f"(CPU time)", [("measure", "right"), ("value", "right"), ("target", "right")], [
+        ("faces/s per core (detect+embed+search)", f"{r['faces_per_core_s']:.1f}", ""),
+        ("frames/s per core, 1080p", f"{r['frames_per_core_s']:.2f}", ">= 5"),
+        ("cameras per core at 10 fps", f"{r['cameras_per_core_at_10fps']:.2f}", ""),
+        (f"1:N search at {r['search_size']:,}: ms/probe", f"{r['search_ms_per_probe']:.1f}", ""),
+        ("frame latency p50 / p99 ms",
+         f"{r['latency_ms_p50']:.0f} / {r['latency_ms_p99']:.0f}", "")])
 
 
 def _window(t_from: float | None, t_to: float | None) -> tuple[float, float] | None:

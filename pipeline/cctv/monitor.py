@@ -12,15 +12,14 @@ service's route (:mod:`pipeline.service.routes_cctv`) answers them with statuses
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
 
 from floorplan.camera import CameraModel
+from pipeline.camera_queue import (FrameQueue, FrameSizeError, OutOfOrderError, QueueFullError,
+                                   UnknownCameraError, check_frame_size)
 from pipeline.cctv.stream import CctvStream, FrameResult, StreamConfig
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
 
@@ -28,30 +27,6 @@ __all__ = ["CctvMonitor", "EnrolledGallery", "FrameSizeError", "OutOfOrderError"
            "QueueFullError", "UnknownCameraError", "ENROLLED_POLICY"]
 
 ENROLLED_POLICY = "enrolled"  # the gallery is whoever enrolled (with consent), as the audit says
-
-
-class UnknownCameraError(KeyError):
-    """A camera the site does not have; the message lists the ones it has."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
-
-
-class FrameSizeError(ValueError):
-    """A frame whose size is not its camera's."""
-
-
-class OutOfOrderError(ValueError):
-    """A frame not after its camera's previous one."""
-
-
-class QueueFullError(RuntimeError):
-    """More frames wait than the queue holds; try again after ``retry_after_s``."""
-
-    def __init__(self, waiting: int, retry_after_s: int):
-        super().__init__(f"the CCTV identification queue is full ({waiting} frames waiting); "
-                         f"retry after {retry_after_s} s")
-        self.retry_after_s = retry_after_s
 
 
 class TemplateSearch(Protocol):
@@ -84,15 +59,12 @@ class CctvMonitor:
     def __init__(self, cameras: list[CameraModel], detector: FaceDetector, embedder: FaceEmbedder,
                  gallery: EnrolledGallery, config: StreamConfig = StreamConfig(), audit=None,
                  site: str = "", queue_size: int = 8):
-        if queue_size < 1:
-            raise ValueError(f"queue_size: must be >= 1, got {queue_size}")
         self.cameras = {c.id: c for c in cameras}
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
-        self.config, self.audit, self.site, self.queue_size = config, audit, site, queue_size
+        self.config, self.audit, self.site = config, audit, site
         self.streams: dict[str, CctvStream] = {}
-        self.pending = 0
-        self._item_s = 0.2  # running mean of time per frame, for the retry hint
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="airtwin-cctv")
+        self.queue = FrameQueue("CCTV identification", queue_size, 0.2, "airtwin-cctv")
+        self.admit, self.close = self.queue.admit, self.queue.close
 
     def camera(self, camera_id: str) -> CameraModel:
         cam = self.cameras.get(camera_id)
@@ -112,43 +84,22 @@ class CctvMonitor:
                 self.config, audit=self.audit)
         return st
 
-    def retry_after_s(self) -> int:
-        return max(1, math.ceil(self.pending * self._item_s))
-
-    def admit(self) -> None:
-        """:class:`QueueFullError` at once when there is no room for one more frame."""
-        if self.pending >= self.queue_size:
-            raise QueueFullError(self.pending, self.retry_after_s())
-
     def _run(self, camera_id: str, image: np.ndarray, t: float, reset: bool) -> FrameResult:
         cam = self.camera(camera_id)
-        if image.ndim != 3 or image.shape[1] != cam.width or image.shape[0] != cam.height:
-            raise FrameSizeError(f"{image.shape[1]}x{image.shape[0]} does not match camera "
-                                 f"{camera_id}'s {cam.width}x{cam.height}")
+        check_frame_size(image, camera_id, cam.width, cam.height)
         st = self._stream(cam, reset)
         if st.last_t is not None and not t > st.last_t:
             raise OutOfOrderError(f"camera {camera_id}: frame at t={t} is not after the previous "
                                   f"frame at t={st.last_t}")
-        return st.process(image, t)
+        return st.process(image, t)  # StreamError: a BadFrameError
 
     async def identify(self, camera_id: str, image: np.ndarray, t: float,
                        reset: bool = False) -> FrameResult:
         """Run one frame of ``camera_id`` taken at ``t`` (after ``reset``: start its stream
         over) on the worker thread."""
-        self.admit()
-        self.pending += 1
-        started = time.perf_counter()
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, self._run, camera_id, image, t, reset)
-        finally:
-            self.pending -= 1
-            self._item_s = 0.9 * self._item_s + 0.1 * (time.perf_counter() - started)
+        return await self.queue.run(self._run, camera_id, image, t, reset)
 
     def live_identity(self, camera_id: str, track_id: int) -> tuple[str | None, float]:
         """The identity a live track of the camera is claimed as so far, and its score."""
         st = self.streams.get(camera_id)
         return (None, math.nan) if st is None else st.claim(track_id)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from pipeline.camera_queue import BadFrameError
+
 from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
 from pipeline.cctv.galleries import Gallery
 from pipeline.cctv.persons import PersonTracker, body_boxes_from_faces, make_tracker
@@ -34,7 +36,7 @@ __all__ = ["CctvStream", "FaceObservation", "FrameResult", "Identification", "St
 HIST_BINS = (12, 4)  # hue x saturation of the torso
 
 
-class StreamError(ValueError):
+class StreamError(BadFrameError):
     """A frame the stream cannot take (out of time order, wrong size)."""
 
 

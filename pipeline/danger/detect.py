@@ -27,6 +27,8 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 
+from pipeline.camera_queue import BadFrameError
+
 __all__ = ["Blob", "Detections", "PersonDetector", "BackgroundSubtractionDetector",
            "DetectorError", "FrameError", "check_frame", "known_detectors", "make_detector"]
 
@@ -35,7 +37,7 @@ class DetectorError(ValueError):
     """An unknown backend or option, or a model file that cannot serve as a person detector."""
 
 
-class FrameError(ValueError):
+class FrameError(BadFrameError):
     """A frame the pipeline cannot take: wrong type, shape, size or dtype; the message says which."""
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from floorplan.plan import FloorPlan
 from floorplan.shapes import points_in_polygon
+from pipeline.camera_queue import OutOfOrderError
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.detect import PersonDetector, check_frame, make_detector
 from pipeline.danger.floor import FloorMap
@@ -27,7 +28,7 @@ from pipeline.danger.scene import Alert, Region, Scene
 from pipeline.danger.track import Tracker, TrackerConfig
 
 
-class StreamError(ValueError):
+class StreamError(OutOfOrderError):
     """Frames a stream cannot take in this order (time going backwards)."""
 
 

@@ -21,31 +21,24 @@ over), and when more frames wait than the queue holds a request is refused at on
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from floorplan.site import ID as CAMERA_ID_PATTERN
 from floorplan.site import read_site
-from pipeline.cctv.monitor import (CctvMonitor, EnrolledGallery, FrameSizeError, OutOfOrderError,
-                                   QueueFullError, UnknownCameraError)
-from pipeline.cctv.stream import FrameResult, StreamConfig, StreamError
-from pipeline.service.errors import ServiceError, error_responses
-from pipeline.service.forms import BooleanText, NumberText, refuse_empty_fields
-from pipeline.service.imaging import ImageLimits, decode_image
+from pipeline.cctv.monitor import CctvMonitor, EnrolledGallery
+from pipeline.cctv.stream import StreamConfig
+from pipeline.service.camera_routes import (CAMERA_ERRORS, FRAME_ENCODING, FRAME_RESPONSES,
+                                            CameraId, FrameImage, Reset, Timestamp,
+                                            camera_error, camera_monitor, read_frame)
+from pipeline.service.forms import refuse_empty_fields
 
 MONITOR = "cctv"  # its key in the service state's extras
 PATH = "/v1/cctv/frame"
-NO_SITE = ("CCTV identification has no site: start the service with --site FILE (make one from "
-           "a scenario with `airtwin site export SCENARIO --out FILE`)")
 
 router = APIRouter(prefix="/v1", tags=["cctv"])
-_FRAME_ENCODING = {"requestBody": {"content": {"multipart/form-data": {
-    "encoding": {"image": {"contentType": "image/jpeg, image/png"}}}}}}
 
 
 class CctvTrackOut(BaseModel):
@@ -102,83 +95,25 @@ async def stop(state) -> None:
         monitor.close()
 
 
-def _monitor(request: Request) -> CctvMonitor:
-    state = request.app.state.service
-    monitor = state.extras.get(MONITOR)
-    if monitor is not None:
-        return monitor
-    if state.config.site is None:
-        raise ServiceError(503, "no_site", NO_SITE)
-    raise ServiceError(503, "not_ready", "CCTV identification is not ready (loading models and "
-                       "the site)", {"Retry-After": "1"})
-
-
-def _queue_full(exc: QueueFullError) -> ServiceError:
-    return ServiceError(429, "queue_full", str(exc), {"Retry-After": str(exc.retry_after_s)})
-
-
-async def _identify(monitor: CctvMonitor, camera_id: str, frame, t: float,
-                    reset: bool) -> FrameResult:
-    """The monitor's answer, its CCTV-domain errors as the service's."""
-    try:
-        return await monitor.identify(camera_id, frame, t, reset)
-    except UnknownCameraError as exc:
-        raise ServiceError(404, "unknown_camera", f"camera_id: {exc}") from None
-    except FrameSizeError as exc:
-        raise ServiceError(422, "wrong_image_size", f"image: {exc}") from None
-    except OutOfOrderError as exc:
-        raise ServiceError(409, "out_of_order", f"timestamp: {exc}; a camera's frames must come "
-                           f"in time order (send reset=true to start it over)") from None
-    except StreamError as exc:
-        raise ServiceError(422, "bad_frame", f"image: {exc}") from None
-    except QueueFullError as exc:
-        raise _queue_full(exc) from None
-
-
 def _finite(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), 4)
 
 
-@router.post("/cctv/frame", response_model=CctvFrameResponse, openapi_extra=_FRAME_ENCODING,
-             dependencies=[Depends(refuse_empty_fields)],
-             responses=error_responses(400, 404, 409, 413, 415, 422, 429, 503, described={
-                 404: "camera_id is not a CCTV camera of the service's site",
-                 409: "timestamp is not after the camera's previous frame (send reset=true)",
-                 422: "a field or the image is invalid (wrong size for the camera, a bad "
-                      "frame, a non-finite timestamp); detail names which and why",
-                 503: "no site (no_site: start the service with --site FILE), or models not "
-                      "ready (not_ready, with Retry-After)"}))
-async def cctv_frame(request: Request,
-                     image: Annotated[UploadFile, File(
-                         description="JPEG or PNG CCTV frame, of the camera's resolution",
-                         json_schema_extra={"minLength": 1})],
-                     camera_id: Annotated[str, Form(
-                         pattern=CAMERA_ID_PATTERN,
-                         description="a CCTV camera of the site (letters, digits, _ and -)")],
-                     timestamp: Annotated[float, Form(
-                         allow_inf_nan=False, description="seconds on the camera's clock"),
-                         NumberText],
-                     reset: Annotated[bool, Form(description="start this camera's stream over "
-                                                             "(its tracks end)"),
-                                      BooleanText] = False):
+@router.post("/cctv/frame", response_model=CctvFrameResponse, openapi_extra=FRAME_ENCODING,
+             dependencies=[Depends(refuse_empty_fields)], responses=FRAME_RESPONSES)
+async def cctv_frame(request: Request, image: FrameImage, camera_id: CameraId,
+                     timestamp: Timestamp, reset: Reset = False):
     """Identify the people in one CCTV frame: the camera's tracks, the identity of each track
     identified so far, and the identifications this frame made (each one audit-logged)."""
-    monitor = _monitor(request)
+    monitor = camera_monitor(request, MONITOR, "CCTV identification")
     state = request.app.state.service
     metrics = state.metrics
-    try:
-        monitor.admit()  # refuse before reading the picture when there is no room
-    except QueueFullError as exc:
-        metrics.rejected.labels("cctv_queue_full").inc()
-        raise _queue_full(exc) from None
-    limits = getattr(state, "limits", None) or ImageLimits()
-    t0 = time.perf_counter()
-    data = await image.read()
-    frame = await asyncio.to_thread(decode_image, data, limits, "image")
-    del data
-    decode_s = time.perf_counter() - t0
+    frame, decode_s = await read_frame(request, monitor, image, "cctv_queue_full")
     t1 = time.perf_counter()
-    res = await _identify(monitor, camera_id, frame, timestamp, reset)
+    try:
+        res = await monitor.identify(camera_id, frame, timestamp, reset)
+    except CAMERA_ERRORS as exc:
+        raise camera_error(exc) from None
     del frame  # no picture is kept past this point
     total_s = time.perf_counter() - t1
     hits = [s for s in res.searches if s.matched]

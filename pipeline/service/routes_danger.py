@@ -18,34 +18,23 @@ thread and analysed on one worker thread, in arrival order.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from floorplan.site import ID as CAMERA_ID_PATTERN  # any id a site file allows its cameras
 from floorplan.site import read_site
 from pipeline.danger.config import load_danger_config
-from pipeline.danger.detect import FrameError
-from pipeline.danger.monitor import (DangerMonitor, FrameSizeError, QueueFullError,
-                                     UnknownCameraError)
-from pipeline.danger.stream import FrameResult, StreamError
-from pipeline.service.errors import ServiceError, error_responses
-from pipeline.service.forms import BooleanText, NumberText, refuse_empty_fields
-from pipeline.service.imaging import ImageLimits, decode_image
+from pipeline.danger.monitor import DangerMonitor
+from pipeline.service.camera_routes import (CAMERA_ERRORS, FRAME_ENCODING, FRAME_RESPONSES,
+                                            CameraId, FrameImage, Reset, Timestamp,
+                                            camera_error, camera_monitor, read_frame)
+from pipeline.service.forms import refuse_empty_fields
 
 CONFIG_ENV = "AIRTWIN_DANGER_CONFIG"
 MONITOR = "danger"  # its key in the service state's extras
-NO_SITE = ("danger detection has no site: start the service with --site FILE (make one from a "
-           "scenario with `airtwin site export SCENARIO --out FILE`)")
-
 router = APIRouter(prefix="/v1", tags=["danger"])
-# The frame part's media types, so clients (and generated tests) send a picture.
-_FRAME_ENCODING = {"requestBody": {"content": {"multipart/form-data": {
-    "encoding": {"image": {"contentType": "image/jpeg, image/png"}}}}}}
 
 
 class TrackedOut(BaseModel):
@@ -85,77 +74,20 @@ def prepare(state) -> None:
                                           load_danger_config(os.environ.get(CONFIG_ENV) or None))
 
 
-def _monitor(request: Request) -> DangerMonitor:
-    state = request.app.state.service
-    monitor = state.extras.get(MONITOR)
-    if monitor is not None:
-        return monitor
-    if state.config.site is None:
-        raise ServiceError(503, "no_site", NO_SITE)
-    raise ServiceError(503, "not_ready", "danger detection is not ready (reading the site)",
-                       {"Retry-After": "1"})
-
-
-async def _analyze(monitor: DangerMonitor, camera_id: str, frame, t: float,
-                   reset: bool) -> FrameResult:
-    """The monitor's answer, its danger-domain errors as the service's."""
-    try:
-        return await monitor.analyze(camera_id, frame, t, reset)
-    except UnknownCameraError as exc:
-        raise ServiceError(404, "unknown_camera", f"camera_id: {exc}") from None
-    except FrameSizeError as exc:
-        raise ServiceError(422, "wrong_image_size", f"image: {exc}") from None
-    except FrameError as exc:
-        raise ServiceError(422, "bad_frame", f"image: {exc}") from None
-    except StreamError as exc:
-        raise ServiceError(409, "out_of_order", f"timestamp: {exc} (send reset=true to start "
-                           f"it over)") from None
-    except QueueFullError as exc:
-        raise _queue_full(exc) from None
-
-
-def _queue_full(exc: QueueFullError) -> ServiceError:
-    return ServiceError(429, "queue_full", str(exc), {"Retry-After": str(exc.retry_after_s)})
-
-
-@router.post("/analyze", response_model=AnalyzeResponse, openapi_extra=_FRAME_ENCODING,
-             dependencies=[Depends(refuse_empty_fields)],
-             responses=error_responses(400, 404, 409, 413, 415, 422, 429, 503, described={
-                 404: "camera_id is not a CCTV camera of the service's site",
-                 409: "timestamp is not after the camera's previous frame (send reset=true)",
-                 422: "a field or the image is invalid (wrong size for the camera, a bad "
-                      "frame, a non-finite timestamp); detail names which and why",
-                 503: "no site (no_site: start the service with --site FILE), or models not "
-                      "ready (not_ready, with Retry-After)"}))
-async def analyze(request: Request,
-                  image: Annotated[UploadFile, File(
-                      description="JPEG or PNG CCTV frame, of the camera's resolution",
-                      json_schema_extra={"minLength": 1})],
-                  camera_id: Annotated[str, Form(
-                      pattern=CAMERA_ID_PATTERN,
-                      description="a CCTV camera of the site (letters, digits, _ and -)")],
-                  timestamp: Annotated[float, Form(
-                      allow_inf_nan=False, description="seconds on the camera's clock"),
-                      NumberText],
-                  reset: Annotated[bool, Form(description="start this camera's stream over"),
-                                   BooleanText] = False):
+@router.post("/analyze", response_model=AnalyzeResponse, openapi_extra=FRAME_ENCODING,
+             dependencies=[Depends(refuse_empty_fields)], responses=FRAME_RESPONSES)
+async def analyze(request: Request, image: FrameImage, camera_id: CameraId,
+                  timestamp: Timestamp, reset: Reset = False):
     """Analyse one CCTV frame: the camera's tracked people and objects, and any new alerts."""
-    monitor = _monitor(request)
-    state = request.app.state.service
-    metrics = getattr(state, "metrics", None)
-    try:
-        monitor.admit()  # refuse before reading the picture when there is no room
-    except QueueFullError as exc:
-        if metrics is not None:
-            metrics.rejected.labels("danger_queue_full").inc()
-        raise _queue_full(exc) from None
-    limits = getattr(state, "limits", None) or ImageLimits()
-    t0 = time.perf_counter()
-    data = await image.read()
-    frame = await asyncio.to_thread(decode_image, data, limits, "image")
-    decode_ms = (time.perf_counter() - t0) * 1000
+    monitor = camera_monitor(request, MONITOR, "danger detection")
+    metrics = getattr(request.app.state.service, "metrics", None)
+    frame, decode_s = await read_frame(request, monitor, image, "danger_queue_full")
+    decode_ms = decode_s * 1000
     t1 = time.perf_counter()
-    res = await _analyze(monitor, camera_id, frame, timestamp, reset)
+    try:
+        res = await monitor.analyze(camera_id, frame, timestamp, reset)
+    except CAMERA_ERRORS as exc:
+        raise camera_error(exc) from None
     total_ms = (time.perf_counter() - t1) * 1000
     if metrics is not None:  # the service's stage histogram: danger_decode, danger_analyze
         metrics.observe_stages(danger_decode=decode_ms / 1000, danger_analyze=res.latency_s)

@@ -9,13 +9,28 @@ from sim.positions import Trajectories
 
 
 @pytest.fixture(scope="session")
-def demo(repo_root):
-    return load_scenario(repo_root / "scenarios" / "incidents_demo.yaml")
+def simulated(repo_root):
+    """``simulated(name)``: a shipped scenario and the records of its run at its own seed,
+    simulated once per session."""
+    runs = {}
+
+    def get(name: str):
+        if name not in runs:
+            s = load_scenario(repo_root / "scenarios" / f"{name}.yaml")
+            runs[name] = (s, simulate_run(s, s.seed))
+        return runs[name]
+
+    return get
 
 
 @pytest.fixture(scope="session")
-def demo_records(demo):
-    return simulate_run(demo, demo.seed)
+def demo(simulated):
+    return simulated("incidents_demo")[0]
+
+
+@pytest.fixture(scope="session")
+def demo_records(simulated):
+    return simulated("incidents_demo")[1]
 
 
 @pytest.fixture(scope="session")

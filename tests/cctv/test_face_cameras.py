@@ -15,21 +15,20 @@ from sim.cctv.face_view import IPD_M
 from sim.cctv.figures import appearance
 from sim.faces import make_identity
 from sim.faces.head import MAX_FACE_YAW, render_head
-from sim.feeds import PERSON_COLUMNS, CctvFeed, simulate_run
+from sim.feeds import PERSON_COLUMNS, CctvFeed
 from sim.layout import floor_plan
-from sim.loader import load_scenario
 
 FACE_CAMERAS = ("corridor_far", "corridor_near", "hall_entry", "hall_exit", "reclaim_exit")
 
 
 @pytest.fixture(scope="module")
-def scenario(repo_root):
-    return load_scenario(repo_root / "scenarios" / "cctv_identification.yaml")
+def scenario(simulated):
+    return simulated("cctv_identification")[0]
 
 
 @pytest.fixture(scope="module")
-def records(scenario):
-    return simulate_run(scenario, scenario.seed)
+def records(scenario, simulated):
+    return simulated(scenario.name)[1]  # the run of this scenario, simulated once
 
 
 @pytest.fixture(scope="module")

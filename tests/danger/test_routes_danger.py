@@ -107,11 +107,11 @@ def test_frames_of_a_camera_must_come_in_time_order(client):
 
 
 def test_a_full_queue_answers_429_with_retry_after(client):
-    client.svc.pending = client.svc.queue_size  # as if four frames were being analysed
+    client.svc.queue.pending = client.svc.queue.size  # as if four frames were being analysed
     r = _post(client, _frame(False), 1.0)
     assert r.status_code == 429 and r.json()["error"] == "queue_full"
     assert int(r.headers["Retry-After"]) >= 1
-    client.svc.pending = 0
+    client.svc.queue.pending = 0
     assert _post(client, _frame(False), 1.0).status_code == 200
 
 
