@@ -63,6 +63,12 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
                    + (f", replayed {plan.compress:g}x faster" if plan.compress else ""))
     for note in summary.get("notes", []):
         out.append(f"- note: {note}")
+    cams = summary.get("cameras") or {}
+    if cams:
+        out.append(f"- face cameras streamed to /v1/cctv/frame (one Locust user each, frames "
+                   f"in time order): " + ", ".join(
+                       f"{c} {v.get('fps', 0):g} fps, {v.get('faces_per_frame', 0):.1f} faces "
+                       f"per frame" for c, v in sorted(cams.items())))
     out += ["", "## Totals (valid requests)", "",
             f"{t['requests']} requests, {t['failures']} failed ({_cell(t['error_rate'], '.2%')}), "
             f"{_cell(t['rps'], '.2f')} req/s; latency p50 {_cell(t['p50_ms'], '.0f')} ms, "
@@ -95,6 +101,11 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
                 f"- **replicas needed: {gpu_plan['replicas']} {replica_unit(gpu_plan)}** "
                 f"(utilisation {gpu_plan['utilisation']:.2f} x (1 + {gpu_plan['headroom']:.0%} "
                 f"headroom))", f"- {gpu_plan['detail']}"]
+        if gpu_plan.get("cameras_per_replica") is not None:
+            out.append(f"- **CCTV identification: one replica holds "
+                       f"{gpu_plan['cameras_per_replica']:.2f} face cameras in real time** "
+                       f"({len(gpu_plan['cameras'])} cameras in the demand, "
+                       f"{sum(gpu_plan['cameras'].values()):.0f} frames/s)")
         out.append("- model: endpoints are costed by their low-load service time and summed "
                    "as if they shared one processor; where the service runs them on separate "
                    "workers (CCTV analysis has its own thread) this over-counts, so read the "
