@@ -165,6 +165,7 @@ def engineer_section(idx: ResultsIndex) -> None:
                 f"`/v1/cctv/frame` with `airtwin loadtest --shape cameras`.")
         return
     found, summary = _pick(runs, "cctv_engineer_run")
+    mass_enrolment_banner(summary)
     meta = summary["cctv"]
     st.caption(f"Backend {meta.get('backend')} ({meta.get('embedder')}), cameras "
                f"{', '.join(meta.get('cameras', []))}; one processing thread runs each camera's "
