@@ -105,6 +105,9 @@ def loadtest(
     pack: Path = typer.Option(None, help="payload pack folder (built there if missing or "
                               "different; default: beside --out)"),
     identities: int = typer.Option(8, help="synthetic travelers in the payload pack"),
+    stages: bool = typer.Option(True, help="after sending cctv frames, run them again in this "
+                                "process through the service's CCTV stream on its backend, "
+                                "each stage timed (cctv_stages.parquet)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON object"),
 ) -> None:
     """Load-test the recognition service with Locust; writes a load-test folder and prints the
@@ -133,7 +136,7 @@ def loadtest(
             slo_ms=slo_ms, max_error_rate=max_error_rate, headroom=headroom, workers=workers,
             remote_workers=remote_workers, master_port=master_port,
             seed=seed, timeout_s=timeout, token=token, pack=pack,
-            pack_spec=PackSpec(identities=identities))
+            pack_spec=PackSpec(identities=identities), stages=stages)
         with progress_bar(console=err) as bar:
             task = bar.add_task("preparing", total=None)
             def say(msg: str) -> None:

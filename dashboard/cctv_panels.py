@@ -155,7 +155,25 @@ def journey_panel(found: Found) -> None:
         st.plotly_chart(figures_cctv.journey_timeline(gt, rec, traveler), key="cctv_journey")
 
 
-# --- engineer ------------------------------------------------------------------------------------
+# --- engineer ---------------------------------------------------------------------------------
+
+def loadtest_stages(lt: dict, found: Found) -> None:
+    """A camera load test's CCTV stage profile (cctv_stages.parquet), if it has one."""
+    rows = lt.get("cctv_stages")
+    if rows is None or rows.empty:
+        return
+    prof = lt["summary"].get("cctv_stages") or {}
+    stages = measures_cctv.stage_latencies(rows)
+    st.plotly_chart(figures_ops.stage_bars(stages, f"CCTV frames of {found.label}, backend "
+                                                   f"{prof.get('backend', '?')}"),
+                    key="lt_cctv_stages")
+    frame_ms = rows["frame_s"].to_numpy(float) * 1000
+    st.caption(f"CCTV identification stage latencies: the load's {len(rows)} face-camera "
+               f"frames run again in the load-test process, each stage timed; a frame took "
+               f"{frame_ms.mean():.0f} ms on average, "
+               f"{rows['faces'].mean():.1f} faces found per frame.")
+
+
 
 def engineer_section(idx: ResultsIndex) -> None:
     st.header("CCTV identification: stage latencies and capacity")

@@ -19,7 +19,7 @@ POLICY_LABEL = {"watchlist": "watchlist", "manifest": "manifest (MASS ENROLMENT)
                 "population": "population (MASS ENROLMENT)"}
 GROUP_BY = ("skin_tone", "age_band", "sex_presentation", "consent", "on_manifest", "watchlist")
 IOU_MATCH = 0.3  # a track box and a ground-truth box this close are the same person
-STAGES = ("detect", "quality", "embed", "search", "track")  # per-frame stage seconds: <stage>_s
+STAGES = ("detect", "quality", "track", "embed", "search", "other")  # seconds: <stage>_s
 
 
 def is_cctv_run(summary: dict) -> bool:

@@ -35,6 +35,16 @@ def _open_loop_note(plan: LoadPlan, totals: dict) -> str:
                 "reply arrives, so the offered load follows the server (what a concurrency sweep "
                 "measures: throughput and latency at N requests in flight). Latency is from "
                 "the send.")
+    if plan.shape == "cameras":
+        return (f"Open loop, camera streams: each face camera is one Locust user that sends its "
+                f"frames at its fps times the step's camera load, on a clock fixed before the run "
+                f"(periodic, like a camera), in time order, one in flight. Latency is measured "
+                f"from each frame's due time, so a frame that waited for its camera's previous "
+                f"answer is charged that wait (no coordinated omission). Late starts (sent more "
+                f"than 10 ms after due): {totals.get('late_starts', 0)} of "
+                f"{totals.get('requests', 0)} frames. The replica plan's capacity is the highest "
+                f"frame rate a step sustained within the SLO: raise --camera-load until a step "
+                f"fails to find the limit.")
     return (f"Open loop: send times were drawn before the run from a Poisson process (seed "
             f"{plan.seed}), independent of any reply. A pool of {plan.pool_users} users (sized "
             f"by Little's law at the peak rate with every request taking up to the "
@@ -113,6 +123,17 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
     else:
         out.append("Not computed: " + summary.get("gpu_plan_note", "needs a capacity figure and "
                                                   "a sim run (--run)."))
+    prof = summary.get("cctv_stages")
+    if prof:
+        out += ["", "## CCTV identification: where a frame's time goes", "",
+                f"The load's face-camera frames ({prof['frames']}) run again after the load, one "
+                f"camera at a time, through the service's own CCTV stream in the load-test "
+                f"process on backend {prof['backend']}, each stage timed (per frame; one "
+                f"thread, no queueing):", "",
+                markdown_table(pd.DataFrame([{"stage": k, **v} for k, v in
+                                             prof["stages"].items()]),
+                               {"stage": "", "mean_ms": ".1f", "p50_ms": ".1f",
+                                "p95_ms": ".1f"})]
     out += ["", "## How the numbers were kept honest", "", _open_loop_note(plan, t),
             "The load generator sends pictures rendered and JPEG-encoded before the run (the "
             "payload pack), so it only copies bytes. After the last step the users stay, "

@@ -103,6 +103,7 @@ class LoadTestOptions:
     token: str | None = field(default=None, repr=False)
     pack: Path | None = None
     pack_spec: PackSpec = field(default_factory=PackSpec)
+    stages: bool = True  # after cctv load: profile the frames' stages in-process (cctv_stages)
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -490,5 +491,17 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, host: st
     tables = {"endpoints": endpoint_summary(stats, log), "steps": steps, "requests": log}
     if curve is not None:
         tables["curve"] = curve
+    if face and opts.stages:
+        from loadtests.cctv_stages import backend_of, profile_stages, stage_summary
+
+        backend = backend_of(service)
+        if backend is None:
+            notes.append(f"CCTV stage latencies not profiled: the service ({service!r}) does "
+                         f"not name its backend")
+        else:
+            rows = profile_stages(pack.frames, sorted(face), pack.enrol, backend)
+            tables["cctv_stages"] = rows
+            summary["cctv_stages"] = {"backend": backend, "frames": len(rows),
+                                      "stages": stage_summary(rows)}
     report = render_report(summary, tables["endpoints"], steps, plan, gpu)
     write_loadtest(work, summary, tables, report, gpu)

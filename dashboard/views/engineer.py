@@ -59,6 +59,7 @@ else:
                         key="errors")
         with st.expander("Per endpoint"):
             st.dataframe(lt["endpoints"].round(3), width="stretch", hide_index=True)
+        cctv_panels.loadtest_stages(lt, found)
         if lt["curve"] is not None and len(lt["curve"]):
             st.plotly_chart(figures_ops.request_rate_curve(lt["curve"]), key="curve")
         if lt["report"]:

@@ -5,6 +5,7 @@ pages must mark)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import SMALL_CCTV_WINDOW
+from dash_camera_loadtest import make_camera_loadtest
 from dash_browser import Dashboard, chromium_path, launch_chromium, open_page, wait_idle
 from dashboard import measures_cctv
 from dashboard.ui import PANEL_FAILED
@@ -28,6 +30,7 @@ def cctv_results(tmp_path_factory, repo_root, small_cctv_scenario):
                           "--from", str(t0), "--to", str(t1), "--quiet"], cwd=repo_root,
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
+    make_camera_loadtest(root / "loadtests" / "cameras")
     return root
 
 
@@ -103,6 +106,13 @@ def test_engineer_shows_cctv_frame_latency_and_capacity(cctv_browser, cctv_dashb
     assert re.search(rf"Frame p99, ms\s+{total['frame p99 (ms)']:.0f}\b", text)
     assert re.search(rf"Real-time factor\s+{total['real-time factor']:.2f}", text)
     assert re.search(rf"Cameras per thread\s+{total['cameras per thread']:.2f}", text)
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1",
+    # The camera load test: the face cameras' replica plan and the frames' stage profile.
+    gpu = json.loads((cctv_results / "loadtests" / "cameras" / "gpu_plan.json").read_text())
+    assert re.search(rf"Face cameras per replica, real time\s+"
+                     rf"{gpu['cameras_per_replica']:.2f}", text), text[:4000]
+    assert re.search(rf"Replicas \(CPU processes\), peak hour\s+{gpu['replicas']}\b", text)
+    assert "CCTV identification stage latencies" in text
+    # latency against load, errors, the load test's stages, the run's camera latency
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4",
                            timeout=60_000)
     page.close()

@@ -71,3 +71,10 @@ def test_camera_replay_streams_each_face_camera_in_order(cctv_service, small_cct
     assert gpu["cost_ms"]["cctv"] > 0
     report = (out / "report.md").read_text()
     assert "one replica holds" in report and "face cameras streamed" in report
+    # Afterwards the same frames ran through the service's stream in-process, stage by stage.
+    stages = pd.read_parquet(out / "cctv_stages.parquet")
+    assert len(stages) == SPEC.frames_per_camera and set(stages["camera"]) == {"corridor_near"}
+    assert (stages["detect_s"] > 0).all() and (stages["t"].diff().dropna() > 0).all()
+    parts = stages[[c for c in stages if c.endswith("_s") and c != "frame_s"]].sum(axis=1)
+    assert np.allclose(parts, stages["frame_s"], rtol=0.05, atol=1e-3)
+    assert summary["cctv_stages"]["backend"] == "dlib" and "where a frame's time goes" in report
