@@ -14,10 +14,9 @@ import pandas as pd
 from loadtests import capacity as cap
 from loadtests.cctv_stages import COLUMNS, stage_summary
 from loadtests.plan import camera_plan, camera_schedule
-from loadtests.report import render_report
 from loadtests.results import endpoint_summary, prepare_log, step_summary, totals
-from outputs.atomic import staged_folder
-from outputs.loadtest import write_loadtest
+
+from dash_loadtest import locust_stats, write_folder
 
 CAMERAS = {f"cam{i}": 10.0 for i in range(5)}  # the demand: five face cameras at 10 fps
 SLO_MS, MAX_ERRORS = 500.0, 0.001
@@ -41,12 +40,6 @@ def make_camera_loadtest(out: Path, seed: int = 3) -> Path:
     frames = pd.DataFrame([("cam0", 900 + 0.1 * k, 4, 1, 0, 0.030, 0.002, 0.001, 0.012,
                             0.004, 0.003) for k in range(6)], columns=list(COLUMNS))
     frames["frame_s"] = frames[[c for c in COLUMNS if c.endswith("_s") and c != "frame_s"]].sum(axis=1)
-    stats = pd.DataFrame([{"Name": n, "Request Count": len(log), "Failure Count": 0,
-                           "Requests/s": len(log) / plan.duration_s,
-                           "Average Response Time": log["latency_ms"].mean(),
-                           "50%": log["latency_ms"].median(), "95%": 0.0, "99%": 0.0,
-                           "Max Response Time": log["latency_ms"].max()}
-                          for n in ("/v1/cctv/frame", "Aggregated")])
     summary = {"airtwin_version": "test", "created": "2026-12-05T00:00:00+00:00",
                "shape": plan.shape, "mode": plan.mode, "host": "http://127.0.0.1:9",
                "service": "backend dlib, synthetic log", "duration_s": plan.duration_s,
@@ -56,11 +49,6 @@ def make_camera_loadtest(out: Path, seed: int = 3) -> Path:
                "cameras": {"cam0": {"fps": 10.0, "faces": True, "faces_per_frame": 4.0}},
                "cctv_stages": {"backend": "dlib", "frames": len(frames),
                                "stages": stage_summary(frames)}}
-    tables = {"endpoints": endpoint_summary(stats, log), "steps": steps, "requests": log,
-              "cctv_stages": frames}
-    with staged_folder(out) as work:
-        (work / "locust").mkdir()
-        (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
-        write_loadtest(work, summary, tables, render_report(summary, tables["endpoints"], steps,
-                                                            plan, gpu), gpu)
-    return out
+    tables = {"endpoints": endpoint_summary(locust_stats(log, plan.duration_s), log),
+              "steps": steps, "requests": log, "cctv_stages": frames}
+    return write_folder(out, plan, summary, tables, gpu)
