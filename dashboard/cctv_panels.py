@@ -72,7 +72,7 @@ def stakeholder_section(idx: ResultsIndex) -> None:
         st.info(f"No CCTV identification runs in `{idx.root}`. {HOW}")
         return
     with ui.panel("the reach per gallery policy", idx.root):
-        rows = [(_label(f, s), s, _table(f, "cctv_reach"), _table(f, "cctv_false_ids"))
+        rows = [(f.label, s, _table(f, "cctv_reach"), _table(f, "cctv_false_ids"))
                 for f, s in runs]
         table = measures_cctv.reach_by_policy(rows)
         st.caption("Share of the travelers the cameras saw who were identified at least once "
@@ -106,7 +106,7 @@ def stakeholder_section(idx: ResultsIndex) -> None:
         by = st.radio("Reach by", list(measures_cctv.GROUP_BY), horizontal=True,
                       key="cctv_reach_by")
         groups = measures_cctv.reach_by_group(
-            [(_label(f2, s2), s2, _table(f2, "cctv_reach")) for f2, s2 in runs], by)
+            [(f2.label, s2, _table(f2, "cctv_reach")) for f2, s2 in runs], by)
         st.plotly_chart(figures_cctv.reach_bars(groups, by), key="cctv_reach_bars")
     st.subheader("Identification rates by group")
     with ui.panel("the per-group rates", found.path):
