@@ -37,6 +37,12 @@ SMALL_CCTV_WINDOW = (198.5, 200.5)
 
 
 @pytest.fixture(scope="session")
+def small_cctv_window() -> tuple[float, float]:
+    """Seconds of small_cctv_scenario's footage with faces walking towards its camera."""
+    return SMALL_CCTV_WINDOW
+
+
+@pytest.fixture(scope="session")
 def small_cctv_scenario(tmp_path_factory) -> Path:
     import yaml
 

@@ -13,7 +13,6 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import SMALL_CCTV_WINDOW
 from dash_camera_loadtest import make_camera_loadtest
 from dash_browser import Dashboard, chromium_path, launch_chromium, open_page, wait_idle
 from dashboard import measures_cctv
@@ -21,10 +20,10 @@ from dashboard.ui import PANEL_FAILED
 
 
 @pytest.fixture(scope="session")
-def cctv_results(tmp_path_factory, repo_root, small_cctv_scenario):
+def cctv_results(tmp_path_factory, repo_root, small_cctv_scenario, small_cctv_window):
     root = tmp_path_factory.mktemp("cctv-results")
     out = root / "cctv" / "manifest"
-    t0, t1 = SMALL_CCTV_WINDOW
+    t0, t1 = small_cctv_window
     res = subprocess.run([sys.executable, "-m", "airtwin.cli", "identify-cctv",
                           str(small_cctv_scenario), "--out", str(out), "--gallery", "manifest",
                           "--from", str(t0), "--to", str(t1), "--quiet"], cwd=repo_root,

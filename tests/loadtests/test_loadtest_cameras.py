@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL_CCTV_WINDOW
 from floorplan.site import write_site
 from loadtests.payloads import PackSpec
 from loadtests.plan import LoadPlan, camera_schedule
@@ -21,8 +20,12 @@ from pipeline.service.launcher import ServiceProcess
 from sim.layout import floor_plan
 from sim.loader import load_scenario
 
-SPEC = PackSpec(identities=1, captures=1, strangers=0, frames_per_camera=3, corrupt=0, seed=3,
-                frames_from_s=SMALL_CCTV_WINDOW[0])
+FRAMES = 3  # per camera in the payload pack
+
+
+def pack_spec(start_s: float) -> PackSpec:
+    return PackSpec(identities=1, captures=1, strangers=0, frames_per_camera=FRAMES, corrupt=0,
+                    seed=3, frames_from_s=start_s)
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +42,10 @@ def cctv_service(tmp_path_factory, small_cctv_scenario):
 
 
 def test_camera_replay_streams_each_face_camera_in_order(cctv_service, small_cctv_scenario,
-                                                         tmp_path):
+                                                         small_cctv_window, tmp_path):
     opts = LoadTestOptions(shape="cameras", host=cctv_service.url, out=tmp_path / "lt",
                            camera_load=(0.1, 0.2), duration_s=6.0, pack=tmp_path / "pack",
-                           pack_spec=SPEC, frames_scenario=small_cctv_scenario,
+                           pack_spec=pack_spec(small_cctv_window[0]), frames_scenario=small_cctv_scenario,
                            slo_ms=120_000.0, timeout_s=60.0, settle_s=0.0, min_step_requests=1)
     out = run_loadtest(opts, say=lambda m: None)
     plan = LoadPlan.read(out / "plan.json")
@@ -73,7 +76,7 @@ def test_camera_replay_streams_each_face_camera_in_order(cctv_service, small_cct
     assert "one replica holds" in report and "face cameras streamed" in report
     # Afterwards the same frames ran through the service's stream in-process, stage by stage.
     stages = pd.read_parquet(out / "cctv_stages.parquet")
-    assert len(stages) == SPEC.frames_per_camera and set(stages["camera"]) == {"corridor_near"}
+    assert len(stages) == FRAMES and set(stages["camera"]) == {"corridor_near"}
     assert (stages["detect_s"] > 0).all() and (stages["t"].diff().dropna() > 0).all()
     parts = stages[[c for c in stages if c.endswith("_s") and c != "frame_s"]].sum(axis=1)
     assert np.allclose(parts, stages["frame_s"], rtol=0.05, atol=1e-3)
