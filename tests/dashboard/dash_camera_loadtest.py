@@ -39,7 +39,8 @@ def make_camera_loadtest(out: Path, seed: int = 3) -> Path:
                             cameras=CAMERAS, faces_per_frame=4.0).to_dict()
     frames = pd.DataFrame([("cam0", 900 + 0.1 * k, 4, 1, 0, 0.030, 0.002, 0.001, 0.012,
                             0.004, 0.003) for k in range(6)], columns=list(COLUMNS))
-    frames["frame_s"] = frames[[c for c in COLUMNS if c.endswith("_s") and c != "frame_s"]].sum(axis=1)
+    parts = [c for c in COLUMNS if c.endswith("_s") and c != "frame_s"]
+    frames["frame_s"] = frames[parts].sum(axis=1)
     summary = {"airtwin_version": "test", "created": "2026-12-05T00:00:00+00:00",
                "shape": plan.shape, "mode": plan.mode, "host": "http://127.0.0.1:9",
                "service": "backend dlib, synthetic log", "duration_s": plan.duration_s,

@@ -45,7 +45,8 @@ def test_camera_replay_streams_each_face_camera_in_order(cctv_service, small_cct
                                                          small_cctv_window, tmp_path):
     opts = LoadTestOptions(shape="cameras", host=cctv_service.url, out=tmp_path / "lt",
                            camera_load=(0.1, 0.2), duration_s=6.0, pack=tmp_path / "pack",
-                           pack_spec=pack_spec(small_cctv_window[0]), frames_scenario=small_cctv_scenario,
+                           pack_spec=pack_spec(small_cctv_window[0]),
+                           frames_scenario=small_cctv_scenario,
                            slo_ms=120_000.0, timeout_s=60.0, settle_s=0.0, min_step_requests=1)
     out = run_loadtest(opts, say=lambda m: None)
     plan = LoadPlan.read(out / "plan.json")
