@@ -366,8 +366,9 @@ def _cctv_problem(resp) -> str | None:
     try:
         body = resp.json()
         tracks = body["tracks"]
-        named = [t for t in tracks if t.get("identity") is not None]
-        if not isinstance(tracks, list) or any(t.get("score") is None for t in named):
+        if not isinstance(tracks, list):
+            return "cctv answer: tracks is not a list"
+        if any(t.get("identity") is not None and t.get("score") is None for t in tracks):
             return "cctv answer: a named track without a score"
         if not {"faces_found", "searches", "latency_ms"} <= set(body):
             return "cctv answer: missing faces_found/searches/latency_ms"
