@@ -78,3 +78,30 @@ def test_replica_plan_counts_cameras_per_replica():
     assert "3.0 faces per measured frame" in plan.detail
     no_cams = cap.plan_replicas(8.0, {"verify": 100.0}, {"verify": 1.0}, {"verify": 1.0})
     assert no_cams.cameras_per_replica is None
+
+
+def test_replica_plan_puts_camera_work_next_to_the_egates():
+    # Measured at a 50/50 mix: verify 100 ms, cctv 300 ms; one replica did 4 req/s, i.e.
+    # 4 * (0.5 * 100 + 0.5 * 300) = 800 ms of work per second. Peak: 2 verify/s (200 ms) and
+    # two 10 fps face cameras (20 frames/s, 6000 ms): 6200 / 800 = 7.75 replicas of work.
+    plan = cap.plan_replicas(4.0, {"verify": 100.0, "cctv": 300.0},
+                             {"verify": 0.5, "cctv": 0.5}, {"verify": 2.0, "cctv": 20.0}, 0.3,
+                             cameras={"a": 10.0, "b": 10.0}, replica_kind="gpu")
+    assert plan.utilisation == pytest.approx(7.75) and plan.replicas == 11  # ceil(7.75 * 1.3)
+    assert plan.cameras_per_replica == pytest.approx(800 / 3000)
+    assert "11 GPUs" in plan.detail and plan.unmeasured == []
+
+
+def test_a_replay_streams_the_days_face_cameras_compressed():
+    from loadtests.replay import replay_plan
+
+    curve = pd.DataFrame({"sim_t0": [0.0], "sim_t1": [600.0], "verify_rps": [0.5],
+                          "identify_rps": [0.0], "analyze_rps": [0.0], "cctv_rps": [15.0]})
+    plan = replay_plan(curve, compress=10.0, scale=0.01, endpoints=("verify", "cctv"),
+                       cameras=CAMERAS)
+    # 600 simulated s in 60 s of load; cameras at 15 frames/s x 10 x 0.01 = 1.5 frames/s
+    assert plan.duration_s == 60.0 and plan.steps[0].rates["cctv"] == pytest.approx(1.5)
+    assert len(camera_schedule(plan, "corridor")) == 60 and len(camera_schedule(plan, "hall")) == 30
+    assert user_classes(plan) == ["ScheduledTraveler", "CameraStream"]
+    kinds = {int(k) for k in arrival_schedule(plan).kind}
+    assert kinds == {0}  # Poisson arrivals: verify only; camera frames come from their users
