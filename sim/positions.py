@@ -7,10 +7,15 @@ doors, processor points, queue paths and belts are read from it, never worked ou
     gate → (door) → tail of the queue joined → queue slot by order → processor → (through an
     e-gate) → reclaim waiting point → customs (officer or pass-through point) → exit point
 
-Walk records last as long as the scenario's walking distances say, which is usually longer than
-the straight line on the plan. A walker covers the visible parts (inside the zone they leave and
-the zone they enter) at their own walking speed and spends the rest in the unmodelled corridor,
-off the plan: :meth:`Trajectories.positions_at` does not return them then.
+Walks routed on the plan (a scenario with doors, :mod:`sim.walking`) follow their polyline
+through the doors and around obstacles, at the pace that fits the walk record (crowding
+included). A typed walk lasts as long as its typed distance says, which is usually longer than
+the straight line on the plan: the walker covers the visible parts (inside the zone they leave
+and the zone they enter) at their own walking speed and spends the rest in the unmodelled
+corridor, off the plan: :meth:`Trajectories.positions_at` does not return them then.
+
+A queue longer than its roped line holds (``walking.queue_space``) spills: the overflow stands
+in a block in front of the line's tail, inside the row's zone (spillback).
 
 Queue positions are computed per query: a traveler's slot is their rank among those still waiting
 (FIFO, as in the model), and the slot eases forward over ``ADVANCE_S`` when someone ahead leaves,
@@ -29,6 +34,7 @@ import pandas as pd
 from floorplan.plan import Belt, FloorPlan, PlanZone
 from floorplan.shapes import points_in_polygon, queue_point, serpentine_queue
 from sim.scenario import Scenario, ZoneKind
+from sim.walking import WalkRoutes, walk_routes
 
 __all__ = ["ACTIVITIES", "Trajectories", "hash_uniform"]
 
@@ -37,6 +43,8 @@ WALKING, QUEUEING, SERVICE, WAITING_BAG = range(4)
 BUCKET_S = 10.0  # time buckets of the leg index
 ADVANCE_S = 0.8  # seconds a queue takes to shuffle one slot forward
 GATE_EXIT_M = 1.5  # how far past an e-gate a traveler steps before walking on
+SPILL_ROW = 5  # travelers side by side where a full queue spills into the hall
+SPILL_GAP_M = 0.6  # between them (about 2.8 travelers/m², a dense standing crowd)
 # One row of the leg table: who, when, from where to where, doing what; queue legs have no
 # fixed place (NaN) but a queue group and a rank in it, resolved per query.
 LEG_COLUMNS = ("tidx", "t0", "t1", "x0", "y0", "x1", "y1", "act", "heading", "queue", "rank")
@@ -59,6 +67,10 @@ class _QueueGroup:
     cum: np.ndarray
     slot_m: float
     starts: np.ndarray  # sorted service start times of everyone who queued (inf: never)
+    slots: float = math.inf  # what the roped line holds; the rest stand in the spill area
+    spill_at: np.ndarray | None = None  # the queue's tail
+    spill_u: np.ndarray | None = None  # from the tail away from the head
+    spill_box: tuple[float, float, float, float] | None = None  # keep the crowd in its zone
 
     def shuffled(self, t: np.ndarray) -> np.ndarray:
         """How many of the group's travelers have left the queue by ``t`` (eased)."""
@@ -74,7 +86,21 @@ class _QueueGroup:
 
     def slot_xy(self, rank: np.ndarray, t: np.ndarray):
         slot = np.maximum(np.asarray(rank, float) - self.shuffled(t), 0.0)
-        return queue_point(self.pts, self.cum, slot * self.slot_m)
+        xy, heading = queue_point(self.pts, self.cum, slot * self.slot_m)
+        over = slot >= self.slots
+        if over.any():  # spillback: a block SPILL_ROW wide in front of the queue's tail
+            j = np.floor(slot[over] - self.slots)
+            row, col = j // SPILL_ROW, j % SPILL_ROW
+            u = self.spill_u
+            perp = np.array([-u[1], u[0]])
+            p = (self.spill_at + np.outer(row + 1, u) * SPILL_GAP_M
+                 + np.outer(col - (SPILL_ROW - 1) / 2, perp) * SPILL_GAP_M)
+            x0, y0, x1, y1 = self.spill_box
+            p[:, 0] = np.clip(p[:, 0], x0 + 0.5, x1 - 0.5)
+            p[:, 1] = np.clip(p[:, 1], y0 + 0.5, y1 - 0.5)
+            xy[over] = p
+            heading[over] = math.atan2(-u[1], -u[0])
+        return xy, heading
 
 
 class _Legs:
@@ -220,9 +246,21 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
     for row in plan.rows:
         v = queued[queued["processor"] == row.id].sort_values(["queue_t", "start_f"],
                                                               kind="stable")
-        pts, cum = serpentine_queue(row.queue_line())
+        line = row.queue_line()
         gid[row.id] = len(groups)
-        grp = _QueueGroup(pts, cum, row.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
+        if s.terminal.walking.queue_space:  # the ropes hold what they hold; the rest spill
+            cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(line, axis=0).T))])
+            tail_u = line[-1] - line[-2]
+            tail_u = tail_u / max(float(np.hypot(*tail_u)), 1e-9)
+            zone = plan.zone(row.zone).polygon if row.zone else line
+            box = (*line.min(axis=0), *line.max(axis=0)) if not row.zone else \
+                tuple(float(v) for v in (*zone.min(axis=0), *zone.max(axis=0)))
+            grp = _QueueGroup(np.asarray(line, float), cum, row.slot_spacing_m,
+                              np.sort(v["start_f"].to_numpy()), float(row.queue_slots),
+                              np.asarray(line[-1], float), tail_u, box)
+        else:
+            pts, cum = serpentine_queue(line)
+            grp = _QueueGroup(pts, cum, row.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
         groups.append(grp)
         ranks = np.arange(len(v))
         # Where each traveler joins the queue and where they stand when called: the anchors
@@ -247,6 +285,7 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
         events.setdefault(int(visit.traveler_id), []).append(
             _Event(visit.queue_t, 0, None, visit, label))
 
+    routes = walk_routes(s, plan) if s.terminal.doors else None
     legs = _Legs()
     for tid, evs in events.items():
         i = tindex.get(tid)
@@ -254,7 +293,7 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
             continue
         evs.sort(key=lambda e: (e.t, e.order))
         v_speed = max(float(speed[i]), 0.3)
-        cur, cur_t = None, None
+        cur, cur_t, served_by = None, None, ""
         for k, ev in enumerate(evs):
             nxt = evs[k + 1] if k + 1 < len(evs) else None
             if ev.walk is not None:
@@ -263,11 +302,17 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
                 t1 = horizon if not np.isfinite(t1) else t1
                 start = cur if cur is not None else spots[src][i]
                 target = _visit_start(nxt, dst, t1, i, tail, spots, wait_xy)
-                _walk(legs, i, t0, t1, start, target, plan.door(src, dst), plan.door(dst, src),
-                      v_speed)
+                line = _routed_line(routes, src, dst, nxt, served_by)
+                if line is not None:
+                    _walk_along(legs, i, t0, t1, np.vstack([start, line, target]))
+                else:
+                    _walk(legs, i, t0, t1, start, target, plan.door(src, dst),
+                          plan.door(dst, src), v_speed)
                 cur, cur_t = target, t1
                 continue
             visit = ev.visit
+            if visit.kind != "reclaim":
+                served_by = visit.processor
             q_t = float(visit.queue_t)
             if cur is not None and q_t > cur_t + 1e-6:  # e.g. a referral from e-gate to desk
                 joined = _visit_start(ev, None, q_t, i, tail, spots, wait_xy)
@@ -314,6 +359,32 @@ def _visit_start(ev: _Event | None, zone_id, t, i, tail, spots, wait_xy) -> np.n
             return wait_xy[i]
         return tail[ev.visit_label]
     return spots[zone_id][i]
+
+
+def _routed_line(routes: WalkRoutes | None, src: str, dst: str, nxt: _Event | None,
+                 served_by: str) -> np.ndarray | None:
+    """The routed polyline of a walk (:mod:`sim.walking`), or None where it is typed: into
+    the hall it runs on to the queue the traveler joins, out of it from the row that served."""
+    if routes is None or (src, dst) not in routes.polyline:
+        return None
+    line = routes.polyline[src, dst]
+    if nxt is not None and nxt.visit is not None and (src, nxt.visit.processor) in \
+            routes.into_queue:
+        return np.vstack([line, routes.into_queue[src, nxt.visit.processor]])
+    return routes.from_row.get(served_by, line) if src == routes.hall else line
+
+
+def _walk_along(legs: _Legs, i, t0, t1, pts: np.ndarray) -> None:
+    """Along a polyline at one pace, from t0 to t1 (the model's time, crowd included)."""
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    total = float(seg.sum())
+    if total <= 1e-9:
+        legs.stay(i, t0, t1, pts[0], WALKING, math.nan)
+        return
+    times = t0 + (t1 - t0) * np.concatenate([[0.0], np.cumsum(seg)]) / total
+    for k in range(len(seg)):
+        if seg[k] > 1e-9:
+            legs.move(i, float(times[k]), float(times[k + 1]), pts[k], pts[k + 1])
 
 
 def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):

@@ -31,10 +31,12 @@ import numpy as np
 import simpy
 
 from sim.distributions import SampleStream
+from sim.layout import floor_plan
 from sim.records import Records
 from sim.scenario import Scenario, TravelerClass, ZoneKind
 from sim.travelers import Traveler, schedule_travelers
 from sim.verifier import GateOutcome, GateVerifier, ProfileVerifier
+from sim.walking import walk_routes, weidmann_factor
 
 NAN = math.nan
 
@@ -44,12 +46,15 @@ class ProcessorGroup:
 
     Invariant: travelers wait only while no open processor is free. ``open`` is the number the
     roster or outages ask for; a processor that must close finishes its traveler first.
+    ``slots`` is how many the queue's ropes hold (the rest spill into the hall in front).
     """
 
-    __slots__ = ("id", "kind", "count", "open", "busy", "free", "closed", "queue", "rec")
+    __slots__ = ("id", "kind", "count", "open", "busy", "free", "closed", "queue", "rec",
+                 "slots")
 
     def __init__(self, gid: str, kind: str, count: int, rec: Records):
         self.id, self.kind, self.count, self.rec = gid, kind, count, rec
+        self.slots = math.inf
         self.open = count
         self.busy = 0
         self.free = list(range(count - 1, -1, -1))  # idle open processor ids, popped from the end
@@ -124,12 +129,52 @@ class Terminal:
         self.customs_zone = s.zone_of_kind(ZoneKind.customs).id
         self.exit = s.zone_of_kind(ZoneKind.exit).id
         rec.stop_zones = (self.hall, self.reclaim, self.customs_zone)
-        self.walk_m = {(w.from_zone, w.to_zone): w.distance_m for w in s.terminal.walks}
+        walking = s.terminal.walking
+        plan = floor_plan(s) if s.terminal.doors or walking.queue_space else None
+        self.routes = walk_routes(s, plan)
+        self.walk_m = self.routes.distance
         self.walk_hall_reclaim = self.walk_m[self.hall, self.reclaim]
         self.walk_reclaim_customs = self.walk_m[self.reclaim, self.customs_zone]
         self.walk_customs_exit = self.walk_m[self.customs_zone, self.exit]
+        hall_groups = self.banks + self.desks
+        if walking.queue_space:
+            slots = {r.id: r.queue_slots for r in plan.rows}
+            for g in hall_groups + [self.customs]:
+                g.slots = slots.get(g.id, math.inf)
+        # Walking stretches and their crowds (walkers on them), for the speed-density relation.
+        width = walking.corridor_width_m
+        spill = tuple(hall_groups) if walking.queue_space else ()
+        self.stretch = {pair: Stretch(d * width, spill if pair[1] == self.hall else ())
+                        for pair, d in self.walk_m.items()}
+        self.congestion = walking.congestion
+        self.into_queue_m = {k: self.routes.into_queue_m(*k) for k in self.routes.into_queue}
+        self.from_row_m = {g.id: self.routes.from_row_m(g.id, self.walk_hall_reclaim)
+                           for g in hall_groups}
         for g in self.banks + self.desks + [self.customs]:
             rec.capacity.append((0.0, g.id, g.open))
+
+    def pace(self, st: "Stretch", speed: float) -> float:
+        """Enter stretch ``st``: the walking speed there (m/s), by Weidmann's diagram over the
+        crowd on it (:mod:`sim.walking`), or the free ``speed`` with congestion off."""
+        st.n += 1
+        if not self.congestion:
+            return speed
+        n = st.n
+        for g in st.spill:
+            over = len(g.queue) - g.slots
+            if over > 0:
+                n += over
+        return speed * weidmann_factor(n / st.area)
+
+
+class Stretch:
+    """A walk between two zones as a crowded floor: ``n`` walkers on ``area`` m², plus the
+    overflow of the queues in ``spill`` (travelers standing where the walk ends)."""
+
+    __slots__ = ("n", "area", "spill")
+
+    def __init__(self, area: float, spill: tuple = ()):
+        self.n, self.area, self.spill = 0, max(area, 1e-9), spill
 
 
 def serve(env, term: Terminal, tr: Traveler, grp: ProcessorGroup, service_time,
@@ -204,15 +249,24 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     """
     rec, walks, speed, timeout = term.rec, term.rec.walks, tr.speed, env.timeout
     hall, reclaim, customs, exit_zone = term.hall, term.reclaim, term.customs_zone, term.exit
+    stretch, pace = term.stretch, term.pace
     # ``now`` is tracked here: after ``yield timeout(d)`` SimPy's clock is exactly now + d.
     t0 = tr.arrive_t = env.now + deplane_in
+    if term.congestion and deplane_in > 0:  # the crowd is counted when the walk begins
+        yield timeout(deplane_in)
+        deplane_in = 0.0
     tr.place, tr.leg = "walking", (gate_zone, hall, t0)
-    d = deplane_in + term.walk_m[gate_zone, hall] / speed
+    st = stretch[gate_zone, hall]
+    v = pace(st, speed)
+    d = deplane_in + term.walk_m[gate_zone, hall] / v
     yield timeout(d)
+    grp, service = first_processor(term, tr)
+    if term.into_queue_m:  # routed: from the hall's door on to the tail of the queue picked
+        yield timeout(term.into_queue_m[gate_zone, grp.id] / v)
+    st.n -= 1
     now = env.now
     walks.append((tr.id, gate_zone, hall, t0, now))
     tr.place = hall
-    grp, service = first_processor(term, tr)
     decision = yield from serve(env, term, tr, grp, service)
     if decision is not None and decision.outcome is not GateOutcome.passed:
         # Rejected or no face acquired: a short walk across the hall to a desk.
@@ -223,8 +277,10 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
 
     t0 = env.now
     tr.place, tr.leg = "walking", (hall, reclaim, t0)
-    d = term.walk_hall_reclaim / speed
+    st = stretch[hall, reclaim]
+    d = term.from_row_m[grp.id] / pace(st, speed)
     yield timeout(d)
+    st.n -= 1
     now = t0 + d
     walks.append((tr.id, hall, reclaim, t0, now))
     tr.place = reclaim
@@ -239,8 +295,10 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
                            "bag_collected"))
 
     tr.place, tr.leg = "walking", (reclaim, customs, now)
-    d = term.walk_reclaim_customs / speed
+    st = stretch[reclaim, customs]
+    d = term.walk_reclaim_customs / pace(st, speed)
     yield timeout(d)
+    st.n -= 1
     t0, now = now, now + d
     walks.append((tr.id, reclaim, customs, t0, now))
     tr.place = customs
@@ -249,8 +307,10 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
         now = env.now
 
     tr.place, tr.leg = "walking", (customs, exit_zone, now)
-    d = term.walk_customs_exit / speed
+    st = stretch[customs, exit_zone]
+    d = term.walk_customs_exit / pace(st, speed)
     yield timeout(d)
+    st.n -= 1
     tr.exit_t = now + d
     walks.append((tr.id, customs, exit_zone, now, tr.exit_t))
     tr.place = "exited"
