@@ -15,7 +15,8 @@ and the zone they enter) at their own walking speed and spends the rest in the u
 corridor, off the plan: :meth:`Trajectories.positions_at` does not return them then.
 
 A queue longer than its roped line holds (``walking.queue_space``) spills: the overflow stands
-in a block in front of the line's tail, inside the row's zone (spillback).
+as a crowd round the line's tail, on a grid of free floor in the row's zone (off every queue
+line and processor row), nearest the tail first (spillback).
 
 Queue positions are computed per query: a traveler's slot is their rank among those still waiting
 (FIFO, as in the model), and the slot eases forward over ``ADVANCE_S`` when someone ahead leaves,
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from floorplan.plan import Belt, FloorPlan, PlanZone
 from floorplan.shapes import points_in_polygon, queue_point, serpentine_queue
@@ -43,8 +45,8 @@ WALKING, QUEUEING, SERVICE, WAITING_BAG = range(4)
 BUCKET_S = 10.0  # time buckets of the leg index
 ADVANCE_S = 0.8  # seconds a queue takes to shuffle one slot forward
 GATE_EXIT_M = 1.5  # how far past an e-gate a traveler steps before walking on
-SPILL_ROW = 5  # travelers side by side where a full queue spills into the hall
-SPILL_GAP_M = 0.6  # between them (about 2.8 travelers/m², a dense standing crowd)
+SPILL_GAP_M = 0.6  # grid of a spilled crowd (about 2.8 travelers/m², dense standing)
+SPILL_CLEAR_M = 0.5  # a spilled traveler stands this far off queue lines and rows
 # One row of the leg table: who, when, from where to where, doing what; queue legs have no
 # fixed place (NaN) but a queue group and a rank in it, resolved per query.
 LEG_COLUMNS = ("tidx", "t0", "t1", "x0", "y0", "x1", "y1", "act", "heading", "queue", "rank")
@@ -67,10 +69,8 @@ class _QueueGroup:
     cum: np.ndarray
     slot_m: float
     starts: np.ndarray  # sorted service start times of everyone who queued (inf: never)
-    slots: float = math.inf  # what the roped line holds; the rest stand in the spill area
-    spill_at: np.ndarray | None = None  # the queue's tail
-    spill_u: np.ndarray | None = None  # from the tail away from the head
-    spill_box: tuple[float, float, float, float] | None = None  # keep the crowd in its zone
+    slots: float = math.inf  # what the roped line holds; the rest stand on spill cells
+    spill: np.ndarray | None = None  # (K, 2) free floor round the tail, nearest first
 
     def shuffled(self, t: np.ndarray) -> np.ndarray:
         """How many of the group's travelers have left the queue by ``t`` (eased)."""
@@ -88,18 +88,13 @@ class _QueueGroup:
         slot = np.maximum(np.asarray(rank, float) - self.shuffled(t), 0.0)
         xy, heading = queue_point(self.pts, self.cum, slot * self.slot_m)
         over = slot >= self.slots
-        if over.any():  # spillback: a block SPILL_ROW wide in front of the queue's tail
-            j = np.floor(slot[over] - self.slots)
-            row, col = j // SPILL_ROW, j % SPILL_ROW
-            u = self.spill_u
-            perp = np.array([-u[1], u[0]])
-            p = (self.spill_at + np.outer(row + 1, u) * SPILL_GAP_M
-                 + np.outer(col - (SPILL_ROW - 1) / 2, perp) * SPILL_GAP_M)
-            x0, y0, x1, y1 = self.spill_box
-            p[:, 0] = np.clip(p[:, 0], x0 + 0.5, x1 - 0.5)
-            p[:, 1] = np.clip(p[:, 1], y0 + 0.5, y1 - 0.5)
-            xy[over] = p
-            heading[over] = math.atan2(-u[1], -u[0])
+        if over.any():  # spillback: the j-th beyond the ropes stands on the j-th spill cell
+            j = np.minimum(np.floor(slot[over] - self.slots).astype(np.int64),
+                           len(self.spill) - 1)
+            tail = self.pts[-1]
+            xy[over] = self.spill[j]
+            d = tail - self.spill[j]
+            heading[over] = np.arctan2(d[:, 1], d[:, 0])  # facing the queue's tail
         return xy, heading
 
 
@@ -250,14 +245,10 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
         gid[row.id] = len(groups)
         if s.terminal.walking.queue_space:  # the ropes hold what they hold; the rest spill
             cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(line, axis=0).T))])
-            tail_u = line[-1] - line[-2]
-            tail_u = tail_u / max(float(np.hypot(*tail_u)), 1e-9)
-            zone = plan.zone(row.zone).polygon if row.zone else line
-            box = (*line.min(axis=0), *line.max(axis=0)) if not row.zone else \
-                tuple(float(v) for v in (*zone.min(axis=0), *zone.max(axis=0)))
+            n_spill = max(len(v) - row.queue_slots, 1)
             grp = _QueueGroup(np.asarray(line, float), cum, row.slot_spacing_m,
                               np.sort(v["start_f"].to_numpy()), float(row.queue_slots),
-                              np.asarray(line[-1], float), tail_u, box)
+                              _spill_cells(plan, row, n_spill))
         else:
             pts, cum = serpentine_queue(line)
             grp = _QueueGroup(pts, cum, row.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
@@ -402,6 +393,30 @@ def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):
         return
     legs.move(i, t0, t0 + l_out / speed, a, d_out)
     legs.move(i, t1 - l_in / speed, t1, d_in, b)
+
+
+def _spill_cells(plan: FloorPlan, row, n: int) -> np.ndarray:
+    """``n`` standing places for a spilled queue: a SPILL_GAP_M grid over the row's zone, off
+    every queue line and processor row there, nearest the queue's tail first (repeating the
+    farthest if the zone has fewer)."""
+    line = row.queue_line()
+    tail = np.asarray(line[-1], float)
+    if not row.zone:
+        return tail[None, :]
+    zone = plan.zone(row.zone)
+    x0, y0, x1, y1 = zone.bounds
+    gx, gy = np.meshgrid(np.arange(x0 + SPILL_GAP_M / 2, x1, SPILL_GAP_M),
+                         np.arange(y0 + SPILL_GAP_M / 2, y1, SPILL_GAP_M))
+    cells = np.column_stack([gx.ravel(), gy.ravel()])
+    cells = cells[points_in_polygon(cells, zone.polygon)]
+    lines = [shapely.linestrings(r.queue_line()) for r in plan.rows_in(row.zone)]
+    lines += [shapely.linestrings(r.points) if len(r.points) > 1 else shapely.points(r.points[0])
+              for r in plan.rows_in(row.zone)]
+    taken = shapely.union_all(lines)
+    free = shapely.distance(shapely.points(cells), taken) >= SPILL_CLEAR_M
+    cells = cells[free] if free.any() else cells
+    order = np.argsort(np.hypot(*(cells - tail).T), kind="stable")[:n]
+    return cells[order] if len(order) else tail[None, :]
 
 
 def _spots_in(zone: PlanZone, u: np.ndarray) -> np.ndarray:

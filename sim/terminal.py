@@ -164,17 +164,27 @@ class Terminal:
             over = len(g.queue) - g.slots
             if over > 0:
                 n += over
-        return speed * weidmann_factor(n / st.area)
+        factors = st.factors
+        if n >= len(factors):
+            st.grow(n)
+        return speed * factors[n]
 
 
 class Stretch:
     """A walk between two zones as a crowded floor: ``n`` walkers on ``area`` m², plus the
-    overflow of the queues in ``spill`` (travelers standing where the walk ends)."""
+    overflow of the queues in ``spill`` (travelers standing where the walk ends).
+    ``factors[k]`` is the speed factor with k people on it, tabled as crowds first reach k
+    (a list look-up on the hot path instead of an exp)."""
 
-    __slots__ = ("n", "area", "spill")
+    __slots__ = ("n", "area", "spill", "factors")
 
     def __init__(self, area: float, spill: tuple = ()):
         self.n, self.area, self.spill = 0, max(area, 1e-9), spill
+        self.factors = [1.0]
+
+    def grow(self, n: int) -> None:
+        self.factors.extend(weidmann_factor(k / self.area)
+                            for k in range(len(self.factors), 2 * n + 1))
 
 
 def serve(env, term: Terminal, tr: Traveler, grp: ProcessorGroup, service_time,

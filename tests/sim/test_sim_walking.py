@@ -71,7 +71,7 @@ def spill_scenario(queue_space: bool):
         terminal__walking={"queue_space": queue_space, "corridor_width_m": 1.0},
         immigration__egate_banks=[],
         immigration__desks__0__service_time=60,
-        immigration__desks__0__placement={"origin": [5, 8], "queue_path": [[5, 6], [5, 2]],
+        immigration__desks__0__placement={"origin": [23, 7], "queue_path": [[23, 6], [23, 2]],
                                           "slot_spacing_m": 0.8},
         flights__deplaning={"door_open_s": 0, "rate_per_min": 60},
         flights__schedule__0__passengers=40), "spill.yaml")
@@ -91,8 +91,11 @@ def test_spillback_when_the_queue_is_full():
                & queued["y"].between(line[-1, 1] - 1e-6, line[0, 1] + 1e-6))
     assert on_line.sum() == 6  # the ropes are full ...
     spilled = queued[~on_line]
-    assert len(spilled) == len(queued) - 6 > 10  # ... and the rest stand in front of them
-    assert (spilled["y"] < line[-1, 1]).all()
+    assert len(spilled) == len(queued) - 6 > 10  # ... and the rest stand round its tail,
+    hall = s.zone("hall").polygon  # in the hall, each on a place of their own
+    assert spilled["zone"].eq("hall").all(), hall
+    assert not spilled.duplicated(["x", "y"]).any()
+    assert np.hypot(spilled["x"] - 23, spilled["y"] - 2).max() < 4.0
     # Spilled travelers crowd the walk into the hall: later arrivals walk slower than without.
     walks_on = f["walks"][f["walks"]["from_zone"] == "gate"].eval("t1 - t0")
     off = simulate(spill_scenario(False), np.random.default_rng(1)).frames()["walks"]
