@@ -31,10 +31,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-import shapely
 
-from floorplan.plan import Belt, FloorPlan, PlanZone
+from floorplan.plan import FloorPlan
 from floorplan.shapes import points_in_polygon, queue_point, serpentine_queue
+from sim.floor_spots import belt_spots, spill_cells, spots_in
 from sim.scenario import Scenario, ZoneKind
 from sim.walking import WalkRoutes, walk_routes
 
@@ -45,8 +45,6 @@ WALKING, QUEUEING, SERVICE, WAITING_BAG = range(4)
 BUCKET_S = 10.0  # time buckets of the leg index
 ADVANCE_S = 0.8  # seconds a queue takes to shuffle one slot forward
 GATE_EXIT_M = 1.5  # how far past an e-gate a traveler steps before walking on
-SPILL_GAP_M = 0.6  # grid of a spilled crowd (about 2.8 travelers/m², dense standing)
-SPILL_CLEAR_M = 0.5  # a spilled traveler stands this far off queue lines and rows
 # One row of the leg table: who, when, from where to where, doing what; queue legs have no
 # fixed place (NaN) but a queue group and a rank in it, resolved per query.
 LEG_COLUMNS = ("tidx", "t0", "t1", "x0", "y0", "x1", "y1", "act", "heading", "queue", "rank")
@@ -248,7 +246,7 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
             n_spill = max(len(v) - row.queue_slots, 1)
             grp = _QueueGroup(np.asarray(line, float), cum, row.slot_spacing_m,
                               np.sort(v["start_f"].to_numpy()), float(row.queue_slots),
-                              _spill_cells(plan, row, n_spill))
+                              spill_cells(plan, row, n_spill))
         else:
             pts, cum = serpentine_queue(line)
             grp = _QueueGroup(pts, cum, row.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
@@ -265,9 +263,9 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
 
     # Per-traveler deterministic spots: reclaim waiting point, pass-through points.
     u = np.column_stack([hash_uniform(tids, k) for k in range(6)])
-    spots = {z.id: _spots_in(z, u) for z in plan.zones}
+    spots = {z.id: spots_in(z, u) for z in plan.zones}
     belts = plan.belts_in(s.zone_of_kind(ZoneKind.baggage_reclaim).id)
-    wait_xy, wait_heading = _belt_spots(belts, u[:, 4], u[:, 5])
+    wait_xy, wait_heading = belt_spots(belts, u[:, 4], u[:, 5])
 
     events: dict[int, list[_Event]] = {}
     for walk in frames["walks"].itertuples(index=False):
@@ -393,61 +391,3 @@ def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):
         return
     legs.move(i, t0, t0 + l_out / speed, a, d_out)
     legs.move(i, t1 - l_in / speed, t1, d_in, b)
-
-
-def _spill_cells(plan: FloorPlan, row, n: int) -> np.ndarray:
-    """``n`` standing places for a spilled queue: a SPILL_GAP_M grid over the row's zone, off
-    every queue line and processor row there, nearest the queue's tail first (repeating the
-    farthest if the zone has fewer)."""
-    line = row.queue_line()
-    tail = np.asarray(line[-1], float)
-    if not row.zone:
-        return tail[None, :]
-    zone = plan.zone(row.zone)
-    x0, y0, x1, y1 = zone.bounds
-    gx, gy = np.meshgrid(np.arange(x0 + SPILL_GAP_M / 2, x1, SPILL_GAP_M),
-                         np.arange(y0 + SPILL_GAP_M / 2, y1, SPILL_GAP_M))
-    cells = np.column_stack([gx.ravel(), gy.ravel()])
-    cells = cells[points_in_polygon(cells, zone.polygon)]
-    lines = [shapely.linestrings(r.queue_line()) for r in plan.rows_in(row.zone)]
-    lines += [shapely.linestrings(r.points) if len(r.points) > 1 else shapely.points(r.points[0])
-              for r in plan.rows_in(row.zone)]
-    taken = shapely.union_all(lines)
-    free = shapely.distance(shapely.points(cells), taken) >= SPILL_CLEAR_M
-    cells = cells[free] if free.any() else cells
-    order = np.argsort(np.hypot(*(cells - tail).T), kind="stable")[:n]
-    return cells[order] if len(order) else tail[None, :]
-
-
-def _spots_in(zone: PlanZone, u: np.ndarray) -> np.ndarray:
-    """One point per traveler inside ``zone`` (near its middle), from hashed uniforms."""
-    x0, y0, x1, y1 = zone.bounds
-    cx, cy = zone.centre
-    pts = np.column_stack([cx + (u[:, 0] - 0.5) * 0.6 * (x1 - x0),
-                           cy + (u[:, 1] - 0.5) * 0.6 * (y1 - y0)])
-    inside = points_in_polygon(pts, zone.polygon)
-    pts[~inside] = (cx, cy)
-    return pts
-
-
-def _belt_spots(belts: list[Belt], u_belt: np.ndarray, u_pos: np.ndarray):
-    """Waiting points 1.2 m outside a belt's stadium outline, facing the belt."""
-    k = np.minimum((u_belt * len(belts)).astype(int), len(belts) - 1)
-    table = np.asarray([(*b.centre, b.half_length_m, b.half_width_m) for b in belts], float)
-    cx, cy, hl, hw = table[k].T
-    r = hw + 1.2
-    arc = math.pi * hw
-    s = u_pos * (4 * hl + 2 * arc)
-    x, y = np.empty_like(s), np.empty_like(s)
-    a = s < 2 * hl  # east straight, going north
-    x[a], y[a] = cx[a] + r[a], cy[a] - hl[a] + s[a]
-    b = ~a & (s < 2 * hl + arc)  # north end
-    ang = (s[b] - 2 * hl[b]) / hw[b]
-    x[b], y[b] = cx[b] + r[b] * np.cos(ang), cy[b] + hl[b] + r[b] * np.sin(ang)
-    c = ~a & ~b & (s < 4 * hl + arc)  # west straight, going south
-    x[c], y[c] = cx[c] - r[c], cy[c] + hl[c] - (s[c] - 2 * hl[c] - arc[c])
-    d = ~(a | b | c)  # south end
-    ang = math.pi + (s[d] - 4 * hl[d] - arc[d]) / hw[d]
-    x[d], y[d] = cx[d] + r[d] * np.cos(ang), cy[d] - hl[d] + r[d] * np.sin(ang)
-    heading = np.arctan2(np.clip(y, cy - hl, cy + hl) - y, cx - x)
-    return np.column_stack([x, y]), heading

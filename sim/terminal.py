@@ -8,7 +8,8 @@ by class and e-gate eligibility (least travelers per open processor among the gr
 the class), e-gate transactions through a :class:`~sim.verifier.GateVerifier` with referral to a
 desk on a reject or a failure to acquire, desk rosters and e-gate outages (a closing processor
 finishes its current traveler first), bags delivered per flight over a window, a customs red
-channel. Whoever is still inside at the horizon is reported where they are (see
+channel. Walks (:mod:`sim.walking`): typed or routed on the floor plan, slowed by the crowd on
+them (Weidmann), the walk into the hall also by travelers spilled from full queues. Whoever is still inside at the horizon is reported where they are (see
 :func:`simulate`).
 
 Speed: a 24-hour day of 100,000 travelers is about 800,000 events (``airtwin bench sim``), so
@@ -36,7 +37,7 @@ from sim.records import Records
 from sim.scenario import Scenario, TravelerClass, ZoneKind
 from sim.travelers import Traveler, schedule_travelers
 from sim.verifier import GateOutcome, GateVerifier, ProfileVerifier
-from sim.walking import walk_routes, weidmann_factor
+from sim.walking import Stretch, walk_routes
 
 NAN = math.nan
 
@@ -144,47 +145,15 @@ class Terminal:
         # Walking stretches and their crowds (walkers on them), for the speed-density relation.
         width = walking.corridor_width_m
         spill = tuple(hall_groups) if walking.queue_space else ()
-        self.stretch = {pair: Stretch(d * width, spill if pair[1] == self.hall else ())
-                        for pair, d in self.walk_m.items()}
         self.congestion = walking.congestion
+        self.stretch = {pair: Stretch(d * width, spill if pair[1] == self.hall else (),
+                                      self.congestion)
+                        for pair, d in self.walk_m.items()}
         self.into_queue_m = {k: self.routes.into_queue_m(*k) for k in self.routes.into_queue}
         self.from_row_m = {g.id: self.routes.from_row_m(g.id, self.walk_hall_reclaim)
                            for g in hall_groups}
         for g in self.banks + self.desks + [self.customs]:
             rec.capacity.append((0.0, g.id, g.open))
-
-    def pace(self, st: "Stretch", speed: float) -> float:
-        """Enter stretch ``st``: the walking speed there (m/s), by Weidmann's diagram over the
-        crowd on it (:mod:`sim.walking`), or the free ``speed`` with congestion off."""
-        st.n += 1
-        if not self.congestion:
-            return speed
-        n = st.n
-        for g in st.spill:
-            over = len(g.queue) - g.slots
-            if over > 0:
-                n += over
-        factors = st.factors
-        if n >= len(factors):
-            st.grow(n)
-        return speed * factors[n]
-
-
-class Stretch:
-    """A walk between two zones as a crowded floor: ``n`` walkers on ``area`` m², plus the
-    overflow of the queues in ``spill`` (travelers standing where the walk ends).
-    ``factors[k]`` is the speed factor with k people on it, tabled as crowds first reach k
-    (a list look-up on the hot path instead of an exp)."""
-
-    __slots__ = ("n", "area", "spill", "factors")
-
-    def __init__(self, area: float, spill: tuple = ()):
-        self.n, self.area, self.spill = 0, max(area, 1e-9), spill
-        self.factors = [1.0]
-
-    def grow(self, n: int) -> None:
-        self.factors.extend(weidmann_factor(k / self.area)
-                            for k in range(len(self.factors), 2 * n + 1))
 
 
 def serve(env, term: Terminal, tr: Traveler, grp: ProcessorGroup, service_time,
@@ -259,7 +228,7 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     """
     rec, walks, speed, timeout = term.rec, term.rec.walks, tr.speed, env.timeout
     hall, reclaim, customs, exit_zone = term.hall, term.reclaim, term.customs_zone, term.exit
-    stretch, pace = term.stretch, term.pace
+    stretch = term.stretch
     # ``now`` is tracked here: after ``yield timeout(d)`` SimPy's clock is exactly now + d.
     t0 = tr.arrive_t = env.now + deplane_in
     if term.congestion and deplane_in > 0:  # the crowd is counted when the walk begins
@@ -267,7 +236,7 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
         deplane_in = 0.0
     tr.place, tr.leg = "walking", (gate_zone, hall, t0)
     st = stretch[gate_zone, hall]
-    v = pace(st, speed)
+    v = st.enter(speed)
     d = deplane_in + term.walk_m[gate_zone, hall] / v
     yield timeout(d)
     grp, service = first_processor(term, tr)
@@ -288,7 +257,7 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     t0 = env.now
     tr.place, tr.leg = "walking", (hall, reclaim, t0)
     st = stretch[hall, reclaim]
-    d = term.from_row_m[grp.id] / pace(st, speed)
+    d = term.from_row_m[grp.id] / st.enter(speed)
     yield timeout(d)
     st.n -= 1
     now = t0 + d
@@ -306,7 +275,7 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
 
     tr.place, tr.leg = "walking", (reclaim, customs, now)
     st = stretch[reclaim, customs]
-    d = term.walk_reclaim_customs / pace(st, speed)
+    d = term.walk_reclaim_customs / st.enter(speed)
     yield timeout(d)
     st.n -= 1
     t0, now = now, now + d
@@ -318,7 +287,7 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
 
     tr.place, tr.leg = "walking", (customs, exit_zone, now)
     st = stretch[customs, exit_zone]
-    d = term.walk_customs_exit / pace(st, speed)
+    d = term.walk_customs_exit / st.enter(speed)
     yield timeout(d)
     st.n -= 1
     tr.exit_t = now + d

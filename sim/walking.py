@@ -38,8 +38,8 @@ from floorplan.plan import FloorPlan
 from floorplan.routing import RouteError, WalkGraph, path_length
 from sim.scenario import Scenario, ZoneKind
 
-__all__ = ["MIN_SPEED_FACTOR", "WEIDMANN_GAMMA", "WEIDMANN_RHO_MAX", "EXIT_STEP_M", "WalkRoutes",
-           "walk_routes", "weidmann_factor"]
+__all__ = ["MIN_SPEED_FACTOR", "WEIDMANN_GAMMA", "WEIDMANN_RHO_MAX", "EXIT_STEP_M", "Stretch",
+           "WalkRoutes", "walk_routes", "weidmann_factor"]
 
 WEIDMANN_GAMMA = 1.913  # m^-2, Weidmann (1993)
 WEIDMANN_RHO_MAX = 5.4  # m^-2, jam density, Weidmann (1993)
@@ -55,6 +55,35 @@ def weidmann_factor(rho: float) -> float:
         return MIN_SPEED_FACTOR
     f = 1.0 - math.exp(-WEIDMANN_GAMMA * (1.0 / rho - 1.0 / WEIDMANN_RHO_MAX))
     return f if f > MIN_SPEED_FACTOR else MIN_SPEED_FACTOR
+
+
+class Stretch:
+    """A walk between two zones as a crowded floor, in the model: ``n`` walkers on ``area`` m²,
+    plus the overflow of the queues in ``spill`` (processor groups whose spilled travelers
+    stand where the walk ends). ``factors[k]`` is the speed factor with k people on it, tabled
+    as crowds first reach k (a list look-up on the model's hot path instead of an exp)."""
+
+    __slots__ = ("n", "area", "spill", "congestion", "factors")
+
+    def __init__(self, area: float, spill: tuple = (), congestion: bool = True):
+        self.n, self.area, self.spill, self.congestion = 0, max(area, 1e-9), spill, congestion
+        self.factors = [1.0]
+
+    def enter(self, speed: float) -> float:
+        """A walker enters (``n`` counts them until the model takes them off): their speed
+        here, m/s, by Weidmann's diagram, or the free ``speed`` with congestion off."""
+        self.n += 1
+        if not self.congestion:
+            return speed
+        n = self.n
+        for g in self.spill:
+            over = len(g.queue) - g.slots
+            if over > 0:
+                n += over
+        factors = self.factors
+        if n >= len(factors):
+            factors.extend(weidmann_factor(k / self.area) for k in range(len(factors), 2 * n + 1))
+        return speed * factors[n]
 
 
 @dataclass(frozen=True)
