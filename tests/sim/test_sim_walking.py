@@ -2,6 +2,7 @@
 equal to the model before it, routed distances in the model, queue space and spillback."""
 
 import copy
+import json
 import math
 from pathlib import Path
 
@@ -184,3 +185,23 @@ def test_layout_pair_differs_in_walking_only_by_layout():
     assert rf.into_queue_m("pier_east", "egates") < rb.into_queue_m("pier_east", "egates") - 20
     assert rf.from_row_m("egates", 0) > rb.from_row_m("egates", 0) + 20
     assert not math.isinf(floor_plan(front).row("egates").queue_slots)
+
+
+def test_compare_shows_the_layouts_difference():
+    from typer.testing import CliRunner
+
+    from airtwin.cli import app
+
+    files = [str(SCENARIOS / f"layout_egates_{x}.yaml") for x in ("front", "back")]
+    result = CliRunner().invoke(app, ["compare", *files, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["figure"]: r for r in json.loads(result.stdout)}
+    front, back = "layout_egates_front", "layout_egates_back"
+    for key in ("immigration_wait_mean_s", "hall_m2_per_pax_min", "walk_per_traveler_mean_s",
+                "walk_crowd_delay_mean_s", "spill_max_pax"):
+        r = rows[key]
+        assert math.isfinite(r[front]) and math.isfinite(r[back]), key
+        assert r[f"{back} - {front}"] == pytest.approx(r[back] - r[front]), key
+    assert rows["spill_max_pax"][front] > 0  # the desks' ropes fill at the peak
+    assert rows["walk_crowd_delay_mean_s"][front] > 0  # ... and crowd the walk into the hall
+    assert rows["walk_per_traveler_mean_s"][front] != rows["walk_per_traveler_mean_s"][back]
