@@ -230,10 +230,7 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     hall, reclaim, customs, exit_zone = term.hall, term.reclaim, term.customs_zone, term.exit
     stretch = term.stretch
     # ``now`` is tracked here: after ``yield timeout(d)`` SimPy's clock is exactly now + d.
-    t0 = tr.arrive_t = env.now + deplane_in
-    if term.congestion and deplane_in > 0:  # the crowd is counted when the walk begins
-        yield timeout(deplane_in)
-        deplane_in = 0.0
+    t0 = tr.arrive_t = env.now + deplane_in  # (with congestion on, the party steps off now)
     tr.place, tr.leg = "walking", (gate_zone, hall, t0)
     st = stretch[gate_zone, hall]
     v = st.enter(speed)
@@ -297,7 +294,9 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
 
 def flight_arrival(env, term: Terminal, flight, parties: list[list[Traveler]]):
     """At on-blocks: draw the bag and door times, then start every traveler's journey with
-    their deplaning offset (parties leave the aircraft one after another at the door rate)."""
+    their deplaning offset (parties leave the aircraft one after another at the door rate).
+    With congestion on, each party's journeys start when it steps off (one event per party),
+    so the crowd on the walk is counted when the walk begins."""
     s = term.scenario
     yield env.timeout(flight.time_s + flight.delay_s)
     first_bag = env.now + float(s.baggage.first_bag_s.sample(term.rng))
@@ -306,11 +305,17 @@ def flight_arrival(env, term: Terminal, flight, parties: list[list[Traveler]]):
     gap = 60.0 / s.flights.deplaning.rate_per_min
     bags = (first_bag + term.rng.random(flight.passengers) * window).tolist()
     i = 0
+    on_blocks = env.now
     for party in parties:
+        if term.congestion:  # the party steps off now: their walk's crowd is counted as it is
+            due = on_blocks + offset
+            if due > env.now:
+                yield env.timeout(due - env.now)
         for tr in party:
             tr.bag_t = bags[i]
             i += 1
-            env.process(traveler_journey(env, term, tr, flight.gate, offset))
+            env.process(traveler_journey(env, term, tr, flight.gate,
+                                         0.0 if term.congestion else offset))
         offset += gap * len(party)
 
 
