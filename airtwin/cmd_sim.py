@@ -223,6 +223,8 @@ def compare(
 
     loaded = [_load(p) for p in scenarios]
     console = Console(stderr=as_json)
+    if not as_json and console.width < 160:  # scenario names as column headers need room
+        console = Console(width=160)
     with console.status("simulating") as status:
         table, runs = compare_layouts(loaded, replications, seed, lambda name, i: status.update(
             f"{name}: replication {i + 1} of {replications} done"))
@@ -233,7 +235,8 @@ def compare(
                     "same seeds")
     for col in table.columns:
         if col != "meaning":
-            t.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+            t.add_column(col, justify="left" if col in ("figure", "unit") else "right",
+                         no_wrap=col == "figure")
     for row in table.itertuples(index=False):
         cells = [row.figure, row.unit] + [_num(v) for v in row[3:]]
         t.add_row(*cells)

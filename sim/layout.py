@@ -5,8 +5,10 @@ placements (:func:`fill_layout`), and the scenario as a plain :class:`~floorplan
 Only rendering uses geometry (the queueing model needs walking distances and counts), so a
 scenario may leave it out; :func:`fill_layout` fills a plain plan: zones as rectangles left to
 right in file order, processors in a row along the far wall of their zone, each queue snaking
-straight back. What the schema never places (customs officers, baggage belts, doors, the mount
-of a camera without a position) is derived in :func:`floor_plan`.
+straight back. What the schema never places (customs officers, baggage belts, the mount of a
+camera without a position, the ends of typed walks where no door is given) is derived in
+:func:`floor_plan`; ``terminal.doors`` and ``terminal.barriers`` pass through as given (walking
+routes, :mod:`sim.walking`).
 """
 
 from __future__ import annotations
