@@ -238,7 +238,9 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     yield timeout(d)
     grp, service = first_processor(term, tr)
     if term.into_queue_m:  # routed: from the hall's door on to the tail of the queue picked
-        yield timeout(term.into_queue_m[gate_zone, grp.id] / v)
+        on_m = term.into_queue_m.get((gate_zone, grp.id), 0.0)  # 0: this gate's walk is typed
+        if on_m > 0:
+            yield timeout(on_m / v)
     st.n -= 1
     now = env.now
     walks.append((tr.id, gate_zone, hall, t0, now))

@@ -153,9 +153,16 @@ def test_walks_come_from_the_plan():
 def test_typed_walks_override_routed_ones():
     data = walled()
     data["terminal"]["walks"] = [{"from": "customs", "to": "out", "distance_m": 99}]
-    routes = walk_routes(parse_scenario(data, "walled.yaml"))
+    data["terminal"]["walks"].append({"from": "gate", "to": "hall", "distance_m": 7})
+    s = parse_scenario(data, "walled.yaml")
+    routes = walk_routes(s)
     assert routes.distance["customs", "out"] == 99
     assert ("customs", "out") not in routes.polyline
+    assert routes.into_queue_m("gate", "eg") == 0.0  # a typed walk ends where it is typed
+    w = simulate(s, np.random.default_rng(1)).frames()["walks"].set_index(
+        ["traveler_id", "from_zone"])
+    assert w.loc[(0, "gate"), "t1"] - w.loc[(0, "gate"), "t0"] == pytest.approx(7.0)
+    assert w.loc[(0, "customs"), "t1"] - w.loc[(0, "customs"), "t0"] == pytest.approx(99.0)
 
 
 def test_a_missing_door_is_an_error_naming_the_wall():
