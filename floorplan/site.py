@@ -161,7 +161,8 @@ def _plan(site: SiteFile) -> FloorPlan:
     return FloorPlan(site.name, tuple(zones), tuple(rows),
                      tuple(Belt(b.zone, b.centre, b.half_length_m, b.half_width_m)
                            for b in site.belts),
-                     tuple(Door(d.zone, d.toward, d.xy, d.width_m) for d in site.doors), tuple(cameras))
+                     tuple(Door(d.zone, d.toward, d.xy, d.width_m) for d in site.doors),
+                     tuple(cameras))
 
 
 def parse_site(data: Any, source: str = "<site>") -> FloorPlan:

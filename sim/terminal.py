@@ -9,8 +9,8 @@ the class), e-gate transactions through a :class:`~sim.verifier.GateVerifier` wi
 desk on a reject or a failure to acquire, desk rosters and e-gate outages (a closing processor
 finishes its current traveler first), bags delivered per flight over a window, a customs red
 channel. Walks (:mod:`sim.walking`): typed or routed on the floor plan, slowed by the crowd on
-them (Weidmann), the walk into the hall also by travelers spilled from full queues. Whoever is still inside at the horizon is reported where they are (see
-:func:`simulate`).
+them (Weidmann), the walk into the hall also by travelers spilled from full queues. Whoever is
+still inside at the horizon is reported where they are (see :func:`simulate`).
 
 Speed: a 24-hour day of 100,000 travelers is about 800,000 events (``airtwin bench sim``), so
 the hot path avoids SimPy's ``Resource`` (a request object and a sorted queue per visit): a
