@@ -1,0 +1,45 @@
+"""CCTV operating settings: the recogniser's CCTV threshold, the detector input, which faces a
+track embeds, and the profile gate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
+from pipeline.cctv.operating import cctv_operating_point, detection_input
+from pipeline.cctv.quality import FaceQuality, QualityGate
+
+
+def test_cctv_threshold_is_the_recognisers_own_and_none_for_others():
+    op = cctv_operating_point("arcface:w600k_mbf_int8")
+    assert op is not None and 0.2 < op.threshold < 0.6 and "tune seed" in op.source
+    assert cctv_operating_point("dlib_resnet_v1") is None
+
+
+def test_detection_input_is_a_third_of_the_frame_in_multiples_of_32():
+    assert detection_input((1920, 1080)) == (640, 384)
+    assert detection_input((1280, 720), scale=1.0) == (1280, 736)
+    with pytest.raises(ValueError, match="scale >= 1"):
+        detection_input((1920, 1080), scale=0.5)
+
+
+def _q(value_ipd):
+    return FaceQuality(value_ipd, 0.0, 0.0, 200.0, 0.9)
+
+
+def test_a_track_embeds_only_faces_that_improve_it_and_not_too_often():
+    tf = TrackFaces(1, AggregationConfig(k=2, embed_interval_s=0.3))
+    assert tf.wants_face(_q(30), 0.0)
+    tf.add(TrackFace(0.0, _q(30), np.ones(4, np.float32) / 2))
+    assert not tf.wants_face(_q(50), 0.1)  # too soon after the last embedding
+    assert tf.wants_face(_q(20), 0.4)  # fewer than k faces kept
+    tf.add(TrackFace(0.4, _q(20), np.ones(4, np.float32) / 2))
+    assert not tf.wants_face(_q(15), 0.8)  # would not join the best k
+    assert tf.wants_face(_q(25), 0.8)
+
+
+def test_faces_turned_beyond_35_degrees_are_gated_as_profile():
+    gate = QualityGate()
+    assert gate.check(FaceQuality(50, 36.0, 0.0, 200.0, 0.9)) == "profile"
+    assert gate.check(FaceQuality(50, -34.0, 0.0, 200.0, 0.9)) == ""
