@@ -173,3 +173,67 @@ def bench_danger_cmd(
               f"{r['persons_in_view']:.0f}", f"{r['tracked_objects']:.0f}",
               f"{r['target_frames_per_cpu_s']:.0f}", "yes" if r["meets_target"] else "NO")
     Console().print(t)
+
+
+danger_app = typer.Typer(no_args_is_help=True, help="The procedural danger benchmark (issue 12): "
+                                                    "generated scenes, tune/test split.")
+app.add_typer(danger_app, name="danger")
+
+
+def _seed_list(spec: str) -> list[int]:
+    out: list[int] = []
+    try:
+        for part in spec.split(","):
+            a, _, b = part.strip().partition("-")
+            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+    except ValueError:
+        typer.echo(f"--seeds: expected numbers and ranges like 0-19,1000, got {spec!r}", err=True)
+        raise typer.Exit(2)
+    return out
+
+
+@danger_app.command("generate")
+def danger_generate_cmd(
+    out: Path = typer.Option(..., help="folder for scene_<seed>.yaml and scenes.json"),
+    seeds: str = typer.Option("0-19", help="seeds, e.g. 0-19 (tune) or 1000-1039 (test)"),
+) -> None:
+    """Write one scenario per seed: a hall, a camera and staged incidents plus a near miss,
+    every incident inside the camera's view (deterministic by seed)."""
+    from experiments.danger_scenes import generate
+
+    paths = generate(_seed_list(seeds), out)
+    typer.echo(f"{len(paths)} scenes in {out} (facts: {out / 'scenes.json'})")
+
+
+@danger_app.command("benchmark")
+def danger_benchmark_cmd(
+    out: Path = typer.Option(..., help="benchmark folder (scenes/, runs/<seed>/, result/); "
+                                       "scenes already run there are kept"),
+    split: str = typer.Option("test", help="tune (seeds 0-19) or test (seeds 1000-1039)"),
+    seeds: Optional[str] = typer.Option(None, help="these seeds instead of the split's"),
+    limit: Optional[int] = typer.Option(None, min=1, help="only the split's first N seeds"),
+    config: Optional[Path] = typer.Option(None, help="danger-detection settings YAML"),
+    workers: int = typer.Option(1, min=1, help="scenes analysed in parallel processes"),
+    boot: int = typer.Option(1000, min=10, help="bootstrap resamples for the 95% CIs"),
+) -> None:
+    """Run a split's scenes through danger detection and score them: per kind recall and
+    precision with bootstrap CIs, episodes and duplicates, near misses, natural crowding,
+    TTD p50/p95, baseline false alarms per camera-hour, recall by camera distance and crowd.
+    Writes OUT/result (Parquet + danger_bench.md)."""
+    import sys
+
+    from experiments.danger_bench import run_split, score_split, split_seeds
+    from pipeline.danger.config import DangerConfigError, load_danger_config
+
+    try:
+        cfg = load_danger_config(config)
+        chosen = _seed_list(seeds) if seeds else split_seeds(split, limit)
+    except (DangerConfigError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    run_split(chosen, out, cfg, workers)
+    command = "airtwin " + " ".join(sys.argv[1:])
+    table, text, folder = score_split(out, chosen, split if not seeds else "custom", command,
+                                      n_boot=boot)
+    typer.echo(text)
+    typer.echo(f"result: {folder} (danger_bench.md, danger_bench_kinds.parquet)")
