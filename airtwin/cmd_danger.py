@@ -222,6 +222,8 @@ def danger_benchmark_cmd(
     config: Optional[Path] = typer.Option(None, help="danger-detection settings YAML"),
     workers: int = typer.Option(1, min=1, help="scenes analysed in parallel processes"),
     boot: int = typer.Option(1000, min=10, help="bootstrap resamples for the 95% CIs"),
+    score_only: bool = typer.Option(False, help="run nothing: score the chosen seeds that "
+                                                "OUT/runs already holds (a split cut short)"),
 ) -> None:
     """Run a split's scenes through danger detection and score them: per kind recall and
     precision with bootstrap CIs, episodes and duplicates, near misses, natural crowding,
@@ -238,9 +240,17 @@ def danger_benchmark_cmd(
     except (DangerConfigError, ValueError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
-    run_split(chosen, out, cfg, workers)
+    name = split if not seeds else "custom"
+    if score_only:
+        done = [s for s in chosen if (out / "runs" / str(s) / "summary.json").is_file()]
+        if not done:
+            typer.echo(f"{out / 'runs'}: no scene of the chosen seeds has been run", err=True)
+            raise typer.Exit(2)
+        name = f"{name} (partial: {len(done)} of {len(chosen)} scenes)" if done != chosen else name
+        chosen = done
+    else:
+        run_split(chosen, out, cfg, workers)
     command = "airtwin " + " ".join(sys.argv[1:])
-    table, text, folder = score_split(out, chosen, split if not seeds else "custom", command,
-                                      n_boot=boot)
+    table, text, folder = score_split(out, chosen, name, command, n_boot=boot)
     typer.echo(text)
     typer.echo(f"result: {folder} (danger_bench.md, danger_bench_kinds.parquet)")
