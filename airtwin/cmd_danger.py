@@ -212,6 +212,16 @@ def danger_generate_cmd(
     typer.echo(f"{len(paths)} scenes in {out} (facts: {out / 'scenes.json'})")
 
 
+def _split_of(seeds: list[int]) -> str:
+    """The split a list of seeds belongs to: "tune", "test" or "custom" (both or neither)."""
+    from experiments.danger_scenes import SPLITS
+
+    for name, members in SPLITS.items():
+        if set(seeds) <= set(members):
+            return f"{name} (seeds chosen: {len(set(seeds))} of {len(members)})"
+    return "custom"
+
+
 @danger_app.command("benchmark")
 def danger_benchmark_cmd(
     out: Path = typer.Option(..., help="benchmark folder (scenes/, runs/<seed>/, result/); "
@@ -240,7 +250,7 @@ def danger_benchmark_cmd(
     except (DangerConfigError, ValueError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
-    name = split if not seeds else "custom"
+    name = split if not seeds else _split_of(chosen)
     if score_only:
         done = [s for s in chosen if (out / "runs" / str(s) / "summary.json").is_file()]
         if not done:

@@ -14,7 +14,8 @@ Each seed draws (one ``numpy.random.Generator`` from ``SeedSequence([SCENE_SALT,
 - ``STAGED`` incidents of kinds drawn in rotation over the seeds (so every kind appears), each
   with a random spot, start, duration, speed and direction, and one near miss (a brisk walk,
   a short stop, a bag picked up again, a fall with an immediate get-up, a second traveler a
-  gate cycle behind).
+  gate cycle behind). Actors of every kind but counterflow walk within 75° of the hall's flow
+  (a bag's owner who comes back walks across it), so no scene stages an unlabelled counterflow.
 
 **In view** means: the spot's foot point and a 1.7 m head above it lie inside the image with a
 5 % margin, a standing person there is at least ``MIN_PERSON_PX`` tall, and the spot is
@@ -243,6 +244,12 @@ def _visible_gate(view: _View) -> int | None:
     return None
 
 
+def _with_flow(rng) -> float:
+    """A heading (degrees, 0 = east) within 75° of the hall's flow (north): actors of other
+    kinds must not walk against the flow, or they would stage an unlabelled counterflow."""
+    return round(90.0 + float(rng.uniform(-75, 75)), 1)
+
+
 def _stage(rng, kind: str, near: bool, spot, gate, t: float) -> tuple[dict, float, float]:
     """One incident entry, with its lead-in (actors arrive) and its end."""
     p: dict = {}
@@ -253,20 +260,22 @@ def _stage(rng, kind: str, near: bool, spot, gate, t: float) -> tuple[dict, floa
     lead = 12.0
     if kind == "running":
         dur = 15.0
-        p.update(heading_deg=round(float(rng.uniform(0, 360)), 1),
+        p.update(heading_deg=_with_flow(rng),
                  length_m=round(float(rng.uniform(10, 18)), 1),
                  speed_mps=round(float(rng.uniform(1.7, 2.2) if near else rng.uniform(3.8, 6.0)), 2))
     elif kind == "fall":
         dur = float(rng.uniform(30, 90))
-        p["heading_deg"] = round(float(rng.uniform(0, 360)), 1)
+        p["heading_deg"] = _with_flow(rng)
     elif kind == "loitering":
         dur = float(rng.uniform(40, 90))
         p["threshold_s"] = LOITER_THRESHOLD_S
+        p["heading_deg"] = _with_flow(rng)
         lead = LOITER_THRESHOLD_S + 10
     elif kind == "abandoned_bag":
         dur = float(rng.uniform(60, 150))
-        p["heading_deg"] = round(float(rng.uniform(0, 360)), 1)
-        if near:
+        p["heading_deg"] = _with_flow(rng)
+        if near:  # the owner walks off and back: across the flow, so neither leg is against it
+            p["heading_deg"] = round(float(rng.choice([0.0, 180.0]) + rng.uniform(-20, 20)), 1)
             p["return_s"] = round(float(rng.uniform(8, 20)), 1)
             dur = p["return_s"] + 1
     elif kind == "counterflow":
