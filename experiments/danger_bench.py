@@ -119,6 +119,9 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
         "near_miss": False, "natural": True, "x": x, "y": y,
         "distance_m": float(np.hypot(x - cam.center[0], y - cam.center[1])),
         "crowd": info["crowd"]} for k, (a, b, x, y) in enumerate(nat)], columns=staged.columns)
+    for df, paths in ((staged, _paths(s, seed, staged)), (natural, ([[]] * len(natural),) * 2)):
+        for col, values in zip(("path_x", "path_y"), paths):
+            df[col] = pd.Series(list(values), index=df.index, dtype=object)
     incidents = pd.concat([staged, natural], ignore_index=True)
     coverage = pd.DataFrame([{"scene": seed, "t_from": t_from, "t_to": s.horizon_s,
                               "baseline_from": info["baseline_from_s"], "wall_s": wall,
@@ -128,6 +131,31 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
                "config": config.model_dump()}
     return write_run(folder, {"bench_alerts": alerts, "bench_incidents": incidents,
                               "bench_coverage": coverage}, summary, scenario_json(s))
+
+
+def _paths(scenario, seed: int, staged: pd.DataFrame, step_s: float = 0.5):
+    """Where each moving incident's people were over its span (lists of x and y, metres);
+    empty lists for the other kinds, which are matched on their spot."""
+    from experiments.danger_score import MOVING
+    from sim.cctv.incidents import IncidentScript
+
+    script = IncidentScript(scenario, seed)
+    by_id = {a.track_id: a for a in script.actors}
+    spans = {sp.index: sp for sp in script.spans}
+    xs, ys = [], []
+    for inc in staged.itertuples(index=False):
+        px, py = [], []
+        sp = spans.get(int(inc.incident))
+        if inc.kind in MOVING and sp is not None:
+            for t in np.arange(sp.t_start, sp.t_end + step_s, step_s):
+                for tid in sp.track_ids:
+                    st = by_id[tid].state(float(t)) if tid in by_id else None
+                    if st is not None:
+                        px.append(float(st[0]))
+                        py.append(float(st[1]))
+        xs.append(px)
+        ys.append(py)
+    return xs, ys
 
 
 def _job(args):

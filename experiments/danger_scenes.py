@@ -15,7 +15,8 @@ Each seed draws (one ``numpy.random.Generator`` from ``SeedSequence([SCENE_SALT,
   with a random spot, start, duration, speed and direction, and one near miss (a brisk walk,
   a short stop, a bag picked up again, a fall with an immediate get-up, a second traveler a
   gate cycle behind). Actors of every kind but counterflow walk within 75° of the hall's flow
-  (a bag's owner who comes back walks across it), so no scene stages an unlabelled counterflow.
+  (a runner, who laps back and forth, and a bag's owner who comes back walk across it; a crowd
+  gathers from the south), so no scene stages an unlabelled counterflow.
 
 **In view** means: the spot's foot point and a 1.7 m head above it lie inside the image with a
 5 % margin, a standing person there is at least ``MIN_PERSON_PX`` tall, and the spot is
@@ -250,6 +251,12 @@ def _with_flow(rng) -> float:
     return round(90.0 + float(rng.uniform(-75, 75)), 1)
 
 
+def _across_flow(rng) -> float:
+    """A heading across the hall's flow (east or west, within 30°): a runner laps back and
+    forth along it, and neither lap may be against the flow."""
+    return round(float(rng.choice([0.0, 180.0]) + rng.uniform(-30, 30)), 1)
+
+
 def _stage(rng, kind: str, near: bool, spot, gate, t: float) -> tuple[dict, float, float]:
     """One incident entry, with its lead-in (actors arrive) and its end."""
     p: dict = {}
@@ -260,7 +267,7 @@ def _stage(rng, kind: str, near: bool, spot, gate, t: float) -> tuple[dict, floa
     lead = 12.0
     if kind == "running":
         dur = 15.0
-        p.update(heading_deg=_with_flow(rng),
+        p.update(heading_deg=_across_flow(rng),
                  length_m=round(float(rng.uniform(10, 18)), 1),
                  speed_mps=round(float(rng.uniform(1.7, 2.2) if near else rng.uniform(3.8, 6.0)), 2))
     elif kind == "fall":
@@ -285,6 +292,7 @@ def _stage(rng, kind: str, near: bool, spot, gate, t: float) -> tuple[dict, floa
     elif kind == "overcrowding":
         dur = float(rng.uniform(60, 150))
         p["area_m2"] = round(float(rng.uniform(16, 30)), 1)
+        p.update(approach_deg=270.0, approach_spread_deg=120.0)  # gathers from the south
         lead = 25.0
     elif kind == "tailgating":
         dur = 12.0

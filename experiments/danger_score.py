@@ -6,7 +6,8 @@ Tables (one row each):
 - alerts: scene, t, kind, x, y (the alert's floor position, m: the foot point of its box, the
   middle of a density tile for overcrowding)
 - incidents: scene, incident, kind, t_start, t_end, near_miss, natural, x, y, distance_m,
-  crowd. ``natural`` rows are overcrowding that the simulated crowd made by itself (derived
+  crowd, and optionally path_x, path_y (lists: where a moving incident's people were, every
+  0.5 s of its span, for the kinds in ``MOVING``). ``natural`` rows are overcrowding that the simulated crowd made by itself (derived
   from positions, see :func:`natural_crowding`): an alert on them is true, and they are scored
   for recall apart from the staged incidents.
 - coverage: scene, t_from, t_to (analysed), baseline_from (incident-free from here on)
@@ -15,7 +16,8 @@ Rules:
 
 - **Spatial matching.** An alert is true for an incident of its kind when it falls from the
   incident's start to ``grace_s`` after its end AND its floor position lies within
-  ``radius_m[kind]`` of the incident's spot (``RADIUS_M``: 3 m for a person or a bag, the
+  ``radius_m[kind]`` of the incident's spot, or for a moving incident (running, counterflow,
+  tailgating: a runner laps 10-18 m at up to 6 m/s) of its people's path (``RADIUS_M``: 3 m for a person or a bag, the
   distance a foot point moves under a box's jitter at 25 m; 6 m for overcrowding, whose spot is
   the middle of a crowd of up to 30 m² and whose alert is the middle of a 5 m density tile).
 - **Episodes.** Alerts of one kind in one scene within ``radius_m`` and ``episode_gap_s`` of
@@ -43,6 +45,7 @@ KINDS = ("overcrowding", "abandoned_bag", "running", "fall", "loitering", "count
 RADIUS_M = {k: 3.0 for k in KINDS} | {"overcrowding": 6.0}
 GRACE_S = 30.0
 EPISODE_GAP_S = 60.0
+MOVING = ("running", "counterflow", "tailgating")
 TARGETS = {k: (0.9, 0.8) for k in KINDS} | {"fall": (0.7, 0.7)}  # recall, precision
 BASELINE_FA_TARGET = 1.0  # per camera-hour
 DISTANCE_BINS = (0, 10, 20, 30, math.inf)
@@ -96,7 +99,7 @@ def match(eps: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFrame,
             for c in cand.itertuples(index=False):
                 if not (c.t_start <= a.t <= c.t_end + grace_s):
                     continue
-                if math.hypot(a.x - c.x, a.y - c.y) > radius_m[e["kind"]]:
+                if _distance(a.x, a.y, c) > radius_m[e["kind"]]:
                     continue
                 if c.near_miss:
                     near = True
@@ -116,6 +119,15 @@ def match(eps: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFrame,
             inc.iat[j, inc.columns.get_loc("ttd_s")] = max(0.0, best_t - best.t_start)
         inc.iat[j, inc.columns.get_loc("episodes")] += 1
     return ep, inc
+
+
+def _distance(x: float, y: float, inc) -> float:
+    """From an alert's floor position to the incident: its spot, or its people's path."""
+    d = math.hypot(x - inc.x, y - inc.y)
+    px, py = getattr(inc, "path_x", None), getattr(inc, "path_y", None)
+    if px is not None and py is not None and len(px):
+        d = min(d, float(np.min(np.hypot(np.asarray(px) - x, np.asarray(py) - y))))
+    return d
 
 
 def _rates(ep: pd.DataFrame, inc: pd.DataFrame) -> tuple[float, float]:

@@ -103,3 +103,15 @@ def test_distance_and_crowd_breakdowns():
     assert d.loc["[10.0, 20.0)", "recall"] == 1 and d.loc["[30.0, inf)", "recall"] == 0
     c = S.breakdown(eps, inc, "crowd")
     assert c["incidents"].tolist() == [2] and math.isclose(c["recall"][0], 0.5)
+
+
+def test_a_moving_incident_matches_along_its_peoples_path():
+    lap = RUN + ([10.0, 14.0, 18.0, 22.0], [10.0, 10.0, 10.0, 10.0])  # ran east 12 m
+    cols = INC_COLS + ["path_x", "path_y"]
+    alerts = pd.DataFrame([(1, 108.0, "running", 21.0, 11.0)], columns=["scene", "t", "kind",
+                                                                       "x", "y"])
+    for inc, outcome in (([lap], "true"), ([RUN], "false")):
+        incidents = pd.DataFrame([r + (([], []) if len(r) == len(INC_COLS) else ())
+                                  for r in inc], columns=cols)
+        eps, _ = S.match(S.episodes(alerts), alerts, incidents)
+        assert eps["outcome"].tolist() == [outcome]
