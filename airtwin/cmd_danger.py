@@ -142,34 +142,125 @@ def bench_danger_cmd(
     scenario: Optional[Path] = typer.Option(None, help="scenario (default incidents_demo)"),
     camera: str = typer.Option("hall_south", help="cctv camera"),
     t_start: float = typer.Option(1440.0, help="run time of the first frame, s"),
+    resolution: list[str] = typer.Option(["1080p", "720p"], help="frame sizes timed, the "
+                                                                 "camera re-rendered at each"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Danger pipeline speed at 1280x720 on rendered CCTV frames: frames/s per core (CPU time,
-    one OpenCV thread) and per-frame latency p50/p99. Target: 25 frames/s per core."""
+    """Danger pipeline speed on rendered CCTV frames at 1920x1080 and 1280x720: frames/s per
+    core (CPU time, one OpenCV thread) and per-frame latency p50/p99. Target: 25 frames/s per
+    core at 1080p."""
     from rich.console import Console
 
     from experiments.bench_danger import bench_danger
 
     err = Console(stderr=True)
+    results = []
     with err.status("rendering frames, then timing the pipeline"):
         try:
-            r = bench_danger(frames, scenario, camera, t_start)
+            for res in resolution:
+                results.append(bench_danger(frames, scenario, camera, t_start, resolution=res))
         except (ValueError, KeyError) as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(2)
     if as_json:
-        typer.echo(json.dumps(r))
+        typer.echo(json.dumps(results[0] if len(results) == 1 else {"runs": results}))
         return
     from rich.table import Table
 
-    t = Table(title=f"airtwin bench danger — {r['scenario']} {r['camera']} {r['resolution']}, "
-                    f"{r['frames']} frames from t={r['t_start']:.0f} s, detector {r['detector']} "
-                    f"at scale {r['scale']}")
-    for col in ("frames/s per core (CPU)", "frames/s (wall)", "latency p50 ms",
-                "latency p99 ms", "people in view", "tracked", "target", "met"):
+    r = results[0]
+    t = Table(title=f"airtwin bench danger — {r['scenario']} {r['camera']}, {r['frames']} "
+                    f"frames from t={r['t_start']:.0f} s, detector {r['detector']}")
+    for col in ("resolution", "scale", "frames/s per core (CPU)", "frames/s (wall)",
+                "latency p50 ms", "latency p99 ms", "people in view", "tracked", "target", "met"):
         t.add_column(col, justify="right")
-    t.add_row(f"{r['frames_per_cpu_s']:.1f}", f"{r['frames_per_wall_s']:.1f}",
-              f"{r['latency_ms_p50']:.1f}", f"{r['latency_ms_p99']:.1f}",
-              f"{r['persons_in_view']:.0f}", f"{r['tracked_objects']:.0f}",
-              f"{r['target_frames_per_cpu_s']:.0f}", "yes" if r["meets_target"] else "NO")
+    for r in results:
+        t.add_row(r["resolution"], str(r["scale"]), f"{r['frames_per_cpu_s']:.1f}",
+                  f"{r['frames_per_wall_s']:.1f}", f"{r['latency_ms_p50']:.1f}",
+                  f"{r['latency_ms_p99']:.1f}", f"{r['persons_in_view']:.0f}",
+                  f"{r['tracked_objects']:.0f}", f"{r['target_frames_per_cpu_s']:.0f}",
+                  "yes" if r["meets_target"] else "NO")
     Console().print(t)
+
+
+danger_app = typer.Typer(no_args_is_help=True, help="The procedural danger benchmark (issue 12): "
+                                                    "generated scenes, tune/test split.")
+app.add_typer(danger_app, name="danger")
+
+
+def _seed_list(spec: str) -> list[int]:
+    out: list[int] = []
+    try:
+        for part in spec.split(","):
+            a, _, b = part.strip().partition("-")
+            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+    except ValueError:
+        typer.echo(f"--seeds: expected numbers and ranges like 0-19,1000, got {spec!r}", err=True)
+        raise typer.Exit(2)
+    return out
+
+
+@danger_app.command("generate")
+def danger_generate_cmd(
+    out: Path = typer.Option(..., help="folder for scene_<seed>.yaml and scenes.json"),
+    seeds: str = typer.Option("0-19", help="seeds, e.g. 0-19 (tune) or 1000-1039 (test)"),
+) -> None:
+    """Write one scenario per seed: a hall, a camera and staged incidents plus a near miss,
+    every incident inside the camera's view (deterministic by seed)."""
+    from experiments.danger_scenes import generate
+
+    paths = generate(_seed_list(seeds), out)
+    typer.echo(f"{len(paths)} scenes in {out} (facts: {out / 'scenes.json'})")
+
+
+def _split_of(seeds: list[int]) -> str:
+    """The split a list of seeds belongs to: "tune", "test" or "custom" (both or neither)."""
+    from experiments.danger_scenes import SPLITS
+
+    for name, members in SPLITS.items():
+        if set(seeds) <= set(members):
+            return f"{name} (seeds chosen: {len(set(seeds))} of {len(members)})"
+    return "custom"
+
+
+@danger_app.command("benchmark")
+def danger_benchmark_cmd(
+    out: Path = typer.Option(..., help="benchmark folder (scenes/, runs/<seed>/, result/); "
+                                       "scenes already run there are kept"),
+    split: str = typer.Option("test", help="tune (seeds 0-19) or test (seeds 1000-1039)"),
+    seeds: Optional[str] = typer.Option(None, help="these seeds instead of the split's"),
+    limit: Optional[int] = typer.Option(None, min=1, help="only the split's first N seeds"),
+    config: Optional[Path] = typer.Option(None, help="danger-detection settings YAML"),
+    workers: int = typer.Option(1, min=1, help="scenes analysed in parallel processes"),
+    boot: int = typer.Option(1000, min=10, help="bootstrap resamples for the 95% CIs"),
+    score_only: bool = typer.Option(False, help="run nothing: score the chosen seeds that "
+                                                "OUT/runs already holds (a split cut short)"),
+) -> None:
+    """Run a split's scenes through danger detection and score them: per kind recall and
+    precision with bootstrap CIs, episodes and duplicates, near misses, natural crowding,
+    TTD p50/p95, baseline false alarms per camera-hour, recall by camera distance and crowd.
+    Writes OUT/result (Parquet + danger_bench.md)."""
+    import sys
+
+    from experiments.danger_bench import run_split, score_split, split_seeds
+    from pipeline.danger.config import DangerConfigError, load_danger_config
+
+    try:
+        cfg = load_danger_config(config)
+        chosen = _seed_list(seeds) if seeds else split_seeds(split, limit)
+    except (DangerConfigError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    name = split if not seeds else _split_of(chosen)
+    if score_only:
+        done = [s for s in chosen if (out / "runs" / str(s) / "summary.json").is_file()]
+        if not done:
+            typer.echo(f"{out / 'runs'}: no scene of the chosen seeds has been run", err=True)
+            raise typer.Exit(2)
+        name = f"{name} (partial: {len(done)} of {len(chosen)} scenes)" if done != chosen else name
+        chosen = done
+    else:
+        run_split(chosen, out, cfg, workers)
+    command = "airtwin " + " ".join(sys.argv[1:])
+    table, text, folder = score_split(out, chosen, name, command, n_boot=boot)
+    typer.echo(text)
+    typer.echo(f"result: {folder} (danger_bench.md, danger_bench_kinds.parquet)")

@@ -1,4 +1,5 @@
-"""``airtwin bench danger``: frames per second per core of the danger pipeline at 1280x720, and
+"""``airtwin bench danger``: frames per second per core of the danger pipeline at 1280x720 and
+1920x1080, and
 per-frame latency, on frames the sim renders.
 
 Frames are rendered first (rendering is the sim's cost, benchmarked by ``airtwin bench frames``),
@@ -18,10 +19,16 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "incident
 TARGET_FPS_PER_CORE = 25.0
 
 
+RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080)}
+
+
 def bench_danger(n_frames: int = 200, scenario=None, camera_id: str = "hall_south",
-                 t_start: float = 1440.0, fps: float = 5.0, warmup: int = 50) -> dict:
+                 t_start: float = 1440.0, fps: float = 5.0, warmup: int = 50,
+                 resolution: str | None = None) -> dict:
     """Defaults: the incident demo's south hall camera from 00:24, as a crowd of 50 gathers and
-    stands (overcrowding), with the queues busy: a heavy stretch for the tracker and the rules."""
+    stands (overcrowding), with the queues busy: a heavy stretch for the tracker and the rules.
+    ``resolution`` ("720p", "1080p") renders that camera at that size instead of its own (same
+    pose and field of view, so the same scene)."""
     import cv2
 
     from pipeline.danger.config import DangerConfig, DetectorSettings
@@ -33,6 +40,12 @@ def bench_danger(n_frames: int = 200, scenario=None, camera_id: str = "hall_sout
     if n_frames < 1 or warmup < 0:
         raise ValueError(f"n_frames must be >= 1 and warmup >= 0, got {n_frames}, {warmup}")
     s = load_scenario(scenario or DEFAULT_SCENARIO)
+    if resolution is not None:
+        if resolution not in RESOLUTIONS:
+            raise ValueError(f"resolution: one of {', '.join(RESOLUTIONS)}, got {resolution!r}")
+        s = s.model_copy(update={"cameras": [
+            c.model_copy(update={"resolution": RESOLUTIONS[resolution]}) if c.id == camera_id
+            else c for c in s.cameras]})
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:

@@ -48,6 +48,9 @@ class Running(_Model):
     speed_mps: float = Field(default=3.0, gt=0)  # brisk walking is up to about 2 m/s
     window_s: float = Field(default=1.6, gt=0)  # speed is fitted over this window
     sustain_s: float = Field(default=1.2, ge=0)  # and stays above the threshold this long
+    # ... by this many standard errors of the fitted speed (pixel error through the homography):
+    # far-field jitter is metres per second on the floor and must not count as running.
+    z_sigma: float = Field(default=2.0, ge=0)
 
 
 class Fall(_Model):
@@ -81,6 +84,7 @@ class Counterflow(_Model):
     min_distance_m: float = Field(default=2.5, gt=0)  # for at least this far
     max_cos: float = Field(default=-0.6, ge=-1, le=1)  # direction within ~53° of backwards
     after_waiting_s: float = Field(default=15.0, ge=0)  # not just out of a queue or processor
+    z_sigma: float = Field(default=2.0, ge=0)  # speed against the flow by this many std errors
 
 
 class Tailgating(_Model):

@@ -67,7 +67,8 @@ class RunningRule:
                 self._fast_since.pop(tr.id, None)
                 continue
             v = tr.speed(self.p.window_s, sc.t)
-            if v is None or v < self.p.speed_mps:
+            err = tr.speed_error(self.p.window_s, sc.t)
+            if v is None or err is None or v - self.p.z_sigma * err < self.p.speed_mps:
                 self._fast_since.pop(tr.id, None)
                 continue
             since = self._fast_since.setdefault(tr.id, sc.t)
@@ -229,7 +230,9 @@ class CounterflowRule:
             along = v[0] * zone.flow[0] + v[1] * zone.flow[1]
             moved = ((recent[-1].x - recent[0].x) * zone.flow[0]
                      + (recent[-1].y - recent[0].y) * zone.flow[1])
-            if (speed < 1e-6 or -along < self.p.min_speed_mps or along / speed > self.p.max_cos
+            err = tr.speed_error(self.p.window_s, sc.t) or 0.0
+            if (speed < 1e-6 or -along - self.p.z_sigma * err < self.p.min_speed_mps
+                    or along / speed > self.p.max_cos
                     or -moved < self.p.min_distance_m):
                 continue
             self._done.add(tr.root)

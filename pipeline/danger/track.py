@@ -50,6 +50,7 @@ class Sample:
     box: tuple[float, float, float, float]
     person_px: float  # image height of a standing person at this spot
     clipped: bool
+    sigma_m: float = 0.1  # foot-point uncertainty here (a few pixels of box error, in metres)
 
 
 class Track:
@@ -73,7 +74,8 @@ class Track:
     def _add(self, obs: Observation, t: float, cfg: TrackerConfig) -> None:
         self.samples.append(Sample(t, obs.xy[0], obs.xy[1], obs.kind, obs.height_m, obs.width_m,
                                    obs.length_m,
-                                   obs.persons, obs.box, obs.person_px, obs.clipped))
+                                   obs.persons, obs.box, obs.person_px, obs.clipped,
+                                   obs.sigma_m))
         while self.samples and self.samples[0].t < t - cfg.history_s:
             self.samples.popleft()
         self._kinds.append(obs.kind)
@@ -105,9 +107,10 @@ class Track:
             out.append(s)
         return out[::-1]
 
-    def velocity(self, window_s: float, now: float) -> tuple[float, float] | None:
-        """Least-squares velocity (m/s) over the observed positions of the last ``window_s``;
-        None with fewer than 3 samples or too short a span."""
+    def _line_fit(self, window_s: float, now: float):
+        """(samples, centred times, their sum of squares, positions, velocity) of a
+        least-squares line through the last ``window_s``; None with fewer than 3 samples or
+        too short a span."""
         s = self.recent(window_s, now)
         if len(s) < 3 or s[-1].t - s[0].t < 0.5 * window_s:
             return None
@@ -117,8 +120,28 @@ class Track:
         denom = float(tc @ tc)
         if denom <= 0:
             return None
-        v = tc @ (xy - xy.mean(axis=0)) / denom
-        return float(v[0]), float(v[1])
+        return s, tc, denom, xy, tc @ (xy - xy.mean(axis=0)) / denom
+
+    def velocity(self, window_s: float, now: float) -> tuple[float, float] | None:
+        """Least-squares velocity (m/s) over the observed positions of the last ``window_s``;
+        None with fewer than 3 samples or too short a span."""
+        fit = self._line_fit(window_s, now)
+        return None if fit is None else (float(fit[4][0]), float(fit[4][1]))
+
+    def speed_error(self, window_s: float, now: float) -> float | None:
+        """Standard error (m/s) of :meth:`velocity`'s speed: the larger of the foot points'
+        pixel error carried through the homography (each sample's ``sigma_m``) and the fit's
+        own residual scatter. Far from the camera a few pixels of box jitter are metres on the
+        floor; a steady runner fits a line, a jittering stander does not."""
+        fit = self._line_fit(window_s, now)
+        if fit is None:
+            return None
+        s, tc, denom, xy, v = fit
+        sig = np.array([q.sigma_m for q in s])
+        model = math.sqrt(float((tc ** 2) @ (sig ** 2))) / denom
+        resid = xy - xy.mean(axis=0) - np.outer(tc, v)
+        scatter = math.sqrt(float((resid ** 2).sum()) / max(2 * (len(s) - 2), 1) / denom)
+        return max(model, scatter)
 
     def speed(self, window_s: float, now: float) -> float | None:
         v = self.velocity(window_s, now)

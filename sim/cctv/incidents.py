@@ -325,13 +325,18 @@ class IncidentScript:
                     [x1 - side / 2 - 0.5, y1 - side / 2 - 0.5])
         cols = int(math.ceil(math.sqrt(n)))
         gather = float(inc.params.get("gather_s", 15.0))
+        # Where the crowd comes from: all around (default), or within ``approach_spread_deg``
+        # of ``approach_deg`` (0 = from the east, 270 = from the south), so that a crowd can
+        # gather without anyone walking against the hall's flow.
+        spread = math.radians(float(inc.params.get("approach_spread_deg", 360.0)))
+        centre = math.radians(float(inc.params.get("approach_deg", 0.0)))
         ids = []
         for k in range(n):
             u = self._u(i, k, 4)
             gx, gy = k % cols, k // cols
             place = c + (np.array([(gx + 0.5) / cols, (gy + 0.5) / cols]) - 0.5) * side \
                 + (u[:2] - 0.5) * side / cols * 0.5
-            ang = 2 * math.pi * u[2]
+            ang = 2 * math.pi * u[2] if spread >= 2 * math.pi else centre + spread * (u[2] - 0.5)
             ring = place + (side / 2 + 5 + 3 * u[3]) * np.array([math.cos(ang), math.sin(ang)])
             ring = np.clip(ring, [x0 + 0.3, y0 + 0.3], [x1 - 0.3, y1 - 0.3])
             p = self._actor(i, k, max(0.0, T - gather), ring)

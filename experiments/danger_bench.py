@@ -1,0 +1,240 @@
+"""The procedural danger benchmark (issue 12): generate a split's scenes
+(:mod:`experiments.danger_scenes`), run each scene's camera through danger detection
+(:func:`experiments.danger_run.detect_danger`) over the stretch around its incidents plus an
+incident-free tail, and score all scenes together (:mod:`experiments.danger_score`).
+
+Layout of ``out`` (every folder written through :mod:`outputs`):
+
+- ``scenes/scene_<seed>.yaml`` and ``scenes/scenes.json``: the generated scenes;
+- ``runs/<seed>/``: one run folder per scene (``bench_alerts``, ``bench_incidents``,
+  ``bench_coverage`` beside the sim's tables); a scene whose folder exists is not run again
+  (``resume``), so a long split can be stopped and picked up;
+- ``result/``: the split's run folder: ``danger_bench_kinds``, ``danger_bench_episodes``,
+  ``danger_bench_incidents``, ``danger_bench_breakdown`` and ``danger_bench.md``.
+
+Only the analysed stretch costs time: from ``PREROLL_S`` before the first incident's lead-in
+(the background is learnt there; its alerts are dropped) to the end of the baseline tail.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.danger_scenes import PREROLL_S, SPLITS
+from pipeline.danger.config import DangerConfig
+
+CELL_M = 5.0  # natural crowding: density on 5 m x 5 m floor cells (>= the rule's 12 m² tiles)
+SAMPLE_S = 2.0
+MAX_RANGE_M = 24.0  # the overcrowding rule's range
+
+
+def _floor_xy(model, alerts: pd.DataFrame) -> np.ndarray:
+    if alerts.empty:
+        return np.zeros((0, 2))
+    cx = (alerts["x1"] + alerts["x2"]) / 2
+    foot = np.where(alerts["kind"] == "overcrowding", (alerts["y1"] + alerts["y2"]) / 2,
+                    alerts["y2"])
+    return model.image_to_floor(np.column_stack([cx, foot]))
+
+
+def natural_spans(scenario, records, t_from: float, t_to: float) -> list[tuple]:
+    """Overcrowding the simulated crowd made by itself, where the camera sees it."""
+    from experiments.danger_score import natural_crowding
+    from sim.layout import floor_plan
+    from sim.positions import Trajectories
+
+    plan = floor_plan(scenario)
+    cam = plan.camera("cam")
+    hall = plan.zone("immigration_hall")
+    if hall.space_low_m2 is None:
+        return []
+    traj = Trajectories.from_records(records, scenario, plan)
+    x0, y0, x1, y1 = hall.bounds
+    nx, ny = int(math.ceil((x1 - x0) / CELL_M)), int(math.ceil((y1 - y0) / CELL_M))
+    gx, gy = np.meshgrid(x0 + CELL_M * (np.arange(nx) + 0.5), y0 + CELL_M * (np.arange(ny) + 0.5))
+    cell_xy = np.column_stack([gx.ravel(), gy.ravel()])
+    times = np.arange(t_from, t_to, SAMPLE_S)
+    counts = np.zeros((len(times), len(cell_xy)))
+    for k, t in enumerate(times):
+        a = traj.arrays_at(float(t))
+        xy = np.column_stack([a["x"], a["y"]])
+        if not len(xy):
+            continue
+        uv = cam.floor_to_image(xy)
+        with np.errstate(invalid="ignore"):
+            seen = (np.all(np.isfinite(uv), axis=1) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width)
+                    & (uv[:, 1] >= 0) & (uv[:, 1] < cam.height)
+                    & (np.hypot(*(xy - cam.center[:2]).T) <= MAX_RANGE_M))
+        ix = ((xy[seen, 0] - x0) // CELL_M).astype(int).clip(0, nx - 1)
+        iy = ((xy[seen, 1] - y0) // CELL_M).astype(int).clip(0, ny - 1)
+        np.add.at(counts[k], iy * nx + ix, 1)
+    return natural_crowding(times, counts, 1.0 / hall.space_low_m2, CELL_M * CELL_M, cell_xy)
+
+
+def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig(),
+              progress: bool = False, resume: bool = True, staged: int | None = None) -> Path:
+    """Generate, analyse and record one scene; returns its run folder."""
+    from experiments.danger_run import Window, detect_danger, incident_spans
+    from experiments.danger_scenes import generate, scene
+    from outputs.run import write_run
+    from sim.layout import floor_plan
+    from sim.loader import load_scenario, scenario_json
+
+    root = Path(root)
+    folder = root / "runs" / str(seed)
+    if resume and (folder / "summary.json").is_file():
+        return folder
+    path = generate([seed], root / "scenes" / str(seed), staged)[0]
+    _, info = scene(seed, *([staged] if staged else []))
+    s = load_scenario(path)
+    t_from = info["analyse_from_s"]
+    win = Window("scene", t_from, s.horizon_s, preroll_s=PREROLL_S)
+    t0 = time.perf_counter()
+    tables, meta = detect_danger(path, config, windows=[win], progress=progress)
+    wall = time.perf_counter() - t0
+    records = meta.pop("records")
+    cam = floor_plan(s).camera("cam")
+    al = tables["danger_alerts"]
+    xy = _floor_xy(cam, al)
+    alerts = pd.DataFrame({"scene": seed, "t": al["t"].astype(float), "kind": al["kind"],
+                           "x": xy[:, 0] if len(xy) else [], "y": xy[:, 1] if len(xy) else [],
+                           "confidence": al["confidence"], "detail": al["detail"]})
+    spans = incident_spans(s, seed).set_index("incident")
+    facts = pd.DataFrame(info["incidents"]).set_index("index")
+    staged = pd.DataFrame({
+        "scene": seed, "incident": facts.index.astype(int), "kind": facts["kind"],
+        "t_start": spans.loc[facts.index, "t_start"].to_numpy(),
+        "t_end": spans.loc[facts.index, "t_end"].to_numpy(),
+        "near_miss": facts["near_miss"].astype(bool), "natural": False, "x": facts["x"],
+        "y": facts["y"], "distance_m": facts["distance_m"], "crowd": info["crowd"]})
+    nat = natural_spans(s, records, t_from, s.horizon_s)
+    natural = pd.DataFrame([{
+        "scene": seed, "incident": 1000 + k, "kind": "overcrowding", "t_start": a, "t_end": b,
+        "near_miss": False, "natural": True, "x": x, "y": y,
+        "distance_m": float(np.hypot(x - cam.center[0], y - cam.center[1])),
+        "crowd": info["crowd"]} for k, (a, b, x, y) in enumerate(nat)], columns=staged.columns)
+    for df, paths in ((staged, _paths(s, seed, staged)), (natural, ([[]] * len(natural),) * 2)):
+        for col, values in zip(("path_x", "path_y"), paths):
+            df[col] = pd.Series(list(values), index=df.index, dtype=object)
+    incidents = pd.concat([staged, natural], ignore_index=True)
+    coverage = pd.DataFrame([{"scene": seed, "t_from": t_from, "t_to": s.horizon_s,
+                              "baseline_from": info["baseline_from_s"], "wall_s": wall,
+                              "crowd": info["crowd"], "resolution": info["resolution"]}])
+    summary = {"seed": seed, "horizon_s": s.horizon_s, "scene": info,
+               "danger": {k: v for k, v in meta.items() if k != "config"},
+               "config": config.model_dump()}
+    return write_run(folder, {"bench_alerts": alerts, "bench_incidents": incidents,
+                              "bench_coverage": coverage}, summary, scenario_json(s))
+
+
+def _paths(scenario, seed: int, staged: pd.DataFrame, step_s: float = 0.5):
+    """Where each moving incident's people were over its span (lists of x and y, metres);
+    empty lists for the other kinds, which are matched on their spot."""
+    from experiments.danger_score import MOVING
+    from sim.cctv.incidents import IncidentScript
+
+    script = IncidentScript(scenario, seed)
+    by_id = {a.track_id: a for a in script.actors}
+    spans = {sp.index: sp for sp in script.spans}
+    xs, ys = [], []
+    for inc in staged.itertuples(index=False):
+        px, py = [], []
+        sp = spans.get(int(inc.incident))
+        if inc.kind in MOVING and sp is not None:
+            for t in np.arange(sp.t_start, sp.t_end + step_s, step_s):
+                for tid in sp.track_ids:
+                    st = by_id[tid].state(float(t)) if tid in by_id else None
+                    if st is not None:
+                        px.append(float(st[0]))
+                        py.append(float(st[1]))
+        xs.append(px)
+        ys.append(py)
+    return xs, ys
+
+
+def _job(args):
+    seed, root, cfg_json = args
+    import cv2
+
+    cv2.setNumThreads(1)
+    run_scene(seed, root, DangerConfig.model_validate_json(cfg_json))
+    return seed
+
+
+def run_split(seeds, root: str | Path, config: DangerConfig = DangerConfig(),
+              workers: int = 1, show: bool = True) -> list[Path]:
+    """Every scene of ``seeds`` (already-run scenes are kept), ``workers`` at a time."""
+    from outputs.progress import progress_bar
+
+    root = Path(root)
+    seeds = [int(s) for s in seeds]
+    with progress_bar("scenes", quiet=not show, transient=False) as bar:
+        task = bar.add_task("scenes", total=len(seeds))
+        if workers <= 1:
+            for s in seeds:
+                run_scene(s, root, config)
+                bar.advance(task)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            ctx = mp.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                futs = [pool.submit(_job, (s, str(root), config.model_dump_json())) for s in seeds]
+                for f in as_completed(futs):
+                    f.result()
+                    bar.advance(task)
+    return [root / "runs" / str(s) for s in seeds]
+
+
+def score_split(root: str | Path, seeds, split: str, command: str = "",
+                n_boot: int = 1000) -> tuple[pd.DataFrame, str, Path]:
+    """Score the scenes' run folders together; writes ``root/result`` (tables + report)."""
+    from experiments import danger_score as S
+    from outputs.run import add_report, load_run, write_run
+
+    root = Path(root)
+    parts = {"bench_alerts": [], "bench_incidents": [], "bench_coverage": []}
+    for s in seeds:
+        r = load_run(root / "runs" / str(int(s)), tables=list(parts))
+        for k in parts:
+            parts[k].append(r[k])
+    alerts, incidents, coverage = (pd.concat(parts[k], ignore_index=True) for k in parts)
+    incidents["near_miss"] = incidents["near_miss"].astype(bool)
+    incidents["natural"] = incidents["natural"].astype(bool)
+    eps = S.episodes(alerts)
+    eps, inc = S.match(eps, alerts, incidents)
+    table = S.kind_table(eps, inc, alerts, coverage, n_boot=n_boot)
+    by_d, by_c = S.breakdown(eps, inc, "distance"), S.breakdown(eps, inc, "crowd")
+    hours = float((coverage["t_to"] - coverage["t_from"]).sum()) / 3600
+    base = float((coverage["t_to"] - coverage["baseline_from"]).clip(lower=0).sum()) / 3600
+    meta = {"split": split, "seeds": _seed_text(seeds), "command": command, "hours": hours,
+            "baseline_hours": base, "wall_s": float(coverage["wall_s"].sum())}
+    text = S.report_markdown(table, by_d, by_c, meta)
+    out = write_run(root / "result", {
+        "danger_bench_kinds": table, "danger_bench_episodes": eps,
+        "danger_bench_incidents": inc, "danger_bench_breakdown": pd.concat([by_d, by_c]),
+        "danger_bench_coverage": coverage}, {"danger_bench": meta}, json.dumps(
+        {"split": split, "seeds": [int(s) for s in seeds]}))
+    add_report(out, "danger_bench.md", text)
+    return table, text, out
+
+
+def _seed_text(seeds) -> str:
+    s = sorted(int(v) for v in seeds)
+    if s and s == list(range(s[0], s[-1] + 1)):
+        return f"{s[0]}-{s[-1]} ({len(s)} scenes)"
+    return ", ".join(map(str, s))
+
+
+def split_seeds(split: str, limit: int | None = None) -> list[int]:
+    if split not in SPLITS:
+        raise ValueError(f"--split: one of {', '.join(SPLITS)}, got {split!r}")
+    seeds = list(SPLITS[split])
+    return seeds[:limit] if limit else seeds
