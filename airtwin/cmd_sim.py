@@ -63,9 +63,12 @@ def run(
     horizon: Optional[float] = typer.Option(None, help="simulated seconds (default: scenario's)"),
     backend: str = typer.Option("dlib", help="face backend when the recognizer mode is live"),
     model_dir: Optional[Path] = typer.Option(None, help="model folder for the live backend"),
+    plan: bool = typer.Option(True, "--plan/--no-plan", help="add the animated plan's and the "
+                              "density tables (replication 0, sampled every 10 s)"),
 ) -> None:
     """Run a scenario: replications, KPIs with 95% CIs, a run folder with Parquet tables,
-    summary.json, scenario.json and report.html."""
+    summary.json, scenario.json and report.html (and, with --plan, plan_* and density_*
+    tables: sim.plan_tables)."""
     from rich.console import Console
 
     from outputs.progress import progress_bar
@@ -87,6 +90,12 @@ def run(
                                   progress=lambda rep: bar.advance(task))
         bar.update(task, description="writing run folder")
         path = save_run(result, out, str(scenario))
+        if plan:
+            from outputs.run import add_tables
+            from sim.plan_tables import plan_tables
+
+            bar.update(task, description="positions and density over the plan")
+            add_tables(path, plan_tables(result.tables, s))
     _print_summary(console, result, path)
 
 
