@@ -1,0 +1,68 @@
+"""``airtwin bench pedestrian``: the pedestrian mode's speed with 50-1,500 people in the hall,
+and what that makes of the 3 h arrivals peak."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from airtwin.app import bench_app
+
+PEAK_SCENARIO = Path("scenarios/icn_t1_arrivals_peak.yaml")
+
+
+@bench_app.command("pedestrian")
+def bench_pedestrian(
+    scenario: Path = typer.Option(PEAK_SCENARIO, help="whose immigration hall and crowd"),
+    people: str = typer.Option("50,200,800,1500", help="people in the hall, comma-separated"),
+    sim_s: float = typer.Option(20.0, help="simulated seconds per point"),
+    seed: int = typer.Option(5, help="placement and speed seed"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Real-time factor of JuPedSim (one core, dt 0.05 s, trajectories recorded) with N people
+    walking through the scenario's immigration hall; then the fast mode's hall occupancy of one
+    replication prices the whole run (an estimate, labelled so)."""
+    from airtwin.cmd_sim import _load
+    from sim.layout import floor_plan
+    from sim.pedestrian.bench import bench_hall, hall_polygon, peak_estimate
+    from sim.replications import run_one
+
+    s = _load(scenario)
+    plan = floor_plan(s)
+    hall = hall_polygon(plan)
+    try:
+        counts = [int(x) for x in people.split(",") if x.strip()]
+    except ValueError:
+        typer.echo(f"--people: comma-separated whole numbers, got {people!r}", err=True)
+        raise typer.Exit(2) from None
+    points = []
+    for n in counts:
+        typer.echo(f"{n} people in the hall ...", err=True)
+        points.append(bench_hall(n, hall, sim_s=sim_s, seed=seed))
+    rep = run_one(s, 0, s.seed)
+    occ = rep.records["occupancy"]
+    hall_id = next(z.id for z in plan.zones if z.kind == "immigration_hall")
+    occ = occ[occ["zone"] == hall_id].sort_values("t")
+    est = peak_estimate(points, occ["t"].to_numpy(float), occ["count"].to_numpy(float),
+                        s.horizon_s)
+    figures = {"scenario": s.name, "hall_m2": hall.area, "points": points,
+               "peak": est, "target_realtime_factor": 5.0}
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"pedestrian mode, {s.name} hall ({hall.area:,.0f} m²), one core")
+    for col in ("people in hall", "simulated s", "wall s", "ms per step", "× real time"):
+        t.add_column(col, justify="right")
+    for p in points:
+        t.add_row(str(p["people"]), f"{p['sim_s']:.0f}", f"{p['wall_s']:.2f}",
+                  f"{p['ms_per_step']:.2f}", f"{p['realtime_factor']:.1f}")
+    c = Console()
+    c.print(t)
+    c.print(f"{s.name}: hall holds up to {est['hall_people_max']:.0f} people (mean "
+            f"{est['hall_people_mean']:.0f}) over {s.horizon_s / 3600:.1f} h; estimated "
+            f"{est['realtime_factor_estimated']:.1f}× real time (target ≥ 5×)")
