@@ -4,6 +4,8 @@ run: sampled positions, each processor's state, and :mod:`sim.density`'s tables.
 ``airtwin run`` adds them to the run folder (replication 0 only: an animation shows one
 replication, and a day sampled every 10 s is already a few hundred thousand rows):
 
+- ``plan_zones``: zone, kind, vertex, x, y (each zone's outline, so a reader can draw the plan
+  without the simulator);
 - ``plan_positions``: t, traveler_id, x, y, zone, activity (every ``step_s``);
 - ``plan_processors``: t, processor, kind, server, x, y, state (busy | idle | closed);
 - ``density_zones``, ``density_cells``, ``density_worst`` (see :mod:`sim.density`).
@@ -19,8 +21,16 @@ from sim.density import STEP_S, density_tables, sample_positions
 
 __all__ = ["PLAN_TABLES", "plan_tables", "processor_states"]
 
-PLAN_TABLES = ("plan_positions", "plan_processors", "density_zones", "density_cells",
+PLAN_TABLES = ("plan_zones", "plan_positions", "plan_processors", "density_zones",
+               "density_cells",
                "density_worst")
+
+
+def zone_outlines(plan: FloorPlan) -> pd.DataFrame:
+    """zone, kind, vertex, x, y: every zone polygon's corners in order."""
+    return pd.DataFrame([{"zone": z.id, "kind": z.kind, "vertex": k, "x": float(x),
+                          "y": float(y)} for z in plan.zones
+                         for k, (x, y) in enumerate(z.polygon)])
 
 
 def processor_states(visits: pd.DataFrame, capacity: pd.DataFrame, plan: FloorPlan,
@@ -72,7 +82,7 @@ def plan_tables(tables: dict[str, pd.DataFrame], scenario, replication: int = 0,
     times = np.arange(0.0, scenario.horizon_s, step_s)
     if positions is None:
         positions = sample_positions(Trajectories.from_records(frames, scenario, plan), step_s)
-    out = {"plan_positions": positions,
+    out = {"plan_zones": zone_outlines(plan), "plan_positions": positions,
            "plan_processors": processor_states(frames["visits"], frames["capacity"], plan,
                                                times)}
     out.update(density_tables(positions, plan, times=times))

@@ -1,0 +1,80 @@
+"""The planner's animated floor plan in a real headless Chromium: two short runs of the arrivals
+peak (two seeds, standing in for two layouts) side by side; pressing Play moves the time slider
+and the travelers; the headline table speaks words with units."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dash_browser import Dashboard, chromium_path, launch_chromium, open_page
+
+HORIZON_S = 900
+SLIDER_VALUE = ".slider-current-value"
+
+
+def _run(repo_root: Path, out: Path, seed: int) -> None:
+    # This checkout's CLI (python -m from the repo root), so the plan tables are this branch's.
+    res = subprocess.run([sys.executable, "-m", "airtwin.cli", "run",
+                          str(repo_root / "scenarios" / "icn_t1_arrivals_peak.yaml"),
+                          "--replications", "1", "--seed", str(seed), "--horizon",
+                          str(HORIZON_S), "--out", str(out)], cwd=repo_root,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.fixture(scope="module")
+def plan_dashboard(tmp_path_factory, repo_root):
+    try:
+        chromium_path()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    root = tmp_path_factory.mktemp("plan-results")
+    _run(repo_root, root / "runs" / "layout_a", 1)
+    _run(repo_root, root / "runs" / "layout_b", 2)
+    d = Dashboard(root, tmp_path_factory.mktemp("plan-logs") / "dashboard.log")
+    try:
+        d.wait()
+        yield d
+    finally:
+        d.stop()
+
+
+@pytest.fixture(scope="module")
+def page(plan_dashboard, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = launch_chromium(p, tmp_path_factory.mktemp("plan-chromium"))
+        page = open_page(context, plan_dashboard.url + "/", "The floor plan over time",
+                         timeout_ms=120_000)
+        yield page
+        context.close()
+
+
+def test_headline_in_words_with_units(page):
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "95th percentile e-gate queue wait (s)" in text
+    assert "egate_wait_p95_s" not in text
+
+
+def test_plan_plays_and_shows_both_layouts(page):
+    anim = page.locator(".js-plotly-plot").filter(has=page.locator(SLIDER_VALUE)).first
+    anim.wait_for(timeout=120_000)
+    text = anim.inner_text()
+    assert "runs/layout_a" in text and "runs/layout_b" in text  # two panels, one per run
+    before = anim.locator(SLIDER_VALUE).inner_text()
+    dots = "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length"
+    points_before = page.evaluate(dots)
+    assert "0:00:00" in before
+    anim.locator(".updatemenu-button").first.click()  # ▶ Play
+    page.wait_for_function(
+        f"(b) => {{ const e = document.querySelector('{SLIDER_VALUE}');"
+        " return e && e.textContent !== b; }", arg=before, timeout=30_000)
+    page.wait_for_timeout(1500)
+    after = anim.locator(SLIDER_VALUE).inner_text()
+    assert after != before
+    assert page.evaluate(dots) != points_before or points_before > 0
