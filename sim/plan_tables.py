@@ -19,7 +19,7 @@ import pandas as pd
 from floorplan.plan import FloorPlan
 from sim.density import STEP_S, density_tables, sample_positions
 
-__all__ = ["PLAN_TABLES", "plan_tables", "processor_states"]
+__all__ = ["PLAN_TABLES", "fast_positions", "plan_tables", "processor_states", "zone_outlines"]
 
 PLAN_TABLES = ("plan_zones", "plan_positions", "plan_processors", "density_zones",
                "density_cells",
@@ -66,6 +66,22 @@ def processor_states(visits: pd.DataFrame, capacity: pd.DataFrame, plan: FloorPl
                                                            ignore_index=True)
 
 
+def _replication(tables: dict[str, pd.DataFrame], replication: int) -> dict[str, pd.DataFrame]:
+    return {name: df[df["replication"] == replication].drop(columns="replication")
+            for name, df in tables.items()
+            if not name.startswith("kpi_") and "replication" in df}
+
+
+def fast_positions(tables: dict[str, pd.DataFrame], scenario, replication: int = 0,
+                   step_s: float = STEP_S, plan: FloorPlan | None = None) -> pd.DataFrame:
+    """The fast mode's positions of one replication every ``step_s``
+    (:class:`sim.positions.Trajectories` rebuilt from the records)."""
+    from sim.positions import Trajectories
+
+    return sample_positions(Trajectories.from_records(_replication(tables, replication),
+                                                      scenario, plan), step_s)
+
+
 def plan_tables(tables: dict[str, pd.DataFrame], scenario, replication: int = 0,
                 step_s: float = STEP_S, positions: pd.DataFrame | None = None
                 ) -> dict[str, pd.DataFrame]:
@@ -73,15 +89,12 @@ def plan_tables(tables: dict[str, pd.DataFrame], scenario, replication: int = 0,
     ``replication`` column). ``positions`` (e.g. a pedestrian run's trajectories sampled every
     ``step_s``) replaces the fast mode's positions rebuilt from the records."""
     from sim.layout import floor_plan
-    from sim.positions import Trajectories
 
     plan = floor_plan(scenario)
-    frames = {name: df[df["replication"] == replication].drop(columns="replication")
-              for name, df in tables.items()
-              if not name.startswith("kpi_") and "replication" in df}
+    frames = _replication(tables, replication)
     times = np.arange(0.0, scenario.horizon_s, step_s)
     if positions is None:
-        positions = sample_positions(Trajectories.from_records(frames, scenario, plan), step_s)
+        positions = fast_positions(tables, scenario, replication, step_s, plan)
     out = {"plan_zones": zone_outlines(plan), "plan_positions": positions,
            "plan_processors": processor_states(frames["visits"], frames["capacity"], plan,
                                                times)}
