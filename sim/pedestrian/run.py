@@ -26,7 +26,8 @@ __all__ = ["merged_positions", "pedestrian_tables"]
 def merged_positions(fast: pd.DataFrame, ped: pd.DataFrame, hall_polygon,
                      step_s: float = STEP_S) -> pd.DataFrame:
     """Fast-mode positions outside the hall, pedestrian positions inside it, at the fast
-    table's instants (pedestrian rows at the nearest recorded instant)."""
+    table's instants. A traveler JuPedSim has on the hall's floor at an instant is there, not
+    wherever the fast mode puts them then (the two modes' timings differ)."""
     from floorplan.shapes import points_in_polygon
 
     inside = points_in_polygon(fast[["x", "y"]].to_numpy(float), hall_polygon)
@@ -34,7 +35,12 @@ def merged_positions(fast: pd.DataFrame, ped: pd.DataFrame, hall_polygon,
     p = ped[np.isin(np.round(ped["t"].to_numpy(float), 3), np.round(times, 3))]
     p = p.assign(zone="", t=np.round(p["t"].to_numpy(float), 3))
     cols = ["t", "traveler_id", "x", "y", "zone", "activity"]
-    return pd.concat([fast.loc[~inside, cols], p[cols]], ignore_index=True).sort_values(
+    key = pd.MultiIndex.from_arrays([np.round(fast["t"].to_numpy(float), 3),
+                                     fast["traveler_id"].to_numpy()])
+    on_ped_floor = key.isin(pd.MultiIndex.from_arrays([p["t"].to_numpy(),
+                                                       p["traveler_id"].to_numpy()]))
+    keep = ~inside & ~on_ped_floor
+    return pd.concat([fast.loc[keep, cols], p[cols]], ignore_index=True).sort_values(
         ["t", "traveler_id"], ignore_index=True)
 
 
