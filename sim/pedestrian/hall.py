@@ -39,6 +39,7 @@ __all__ = ["HallResult", "HallTraveler", "hall_travelers", "simulate_hall"]
 REACH_M = 0.5  # a traveler this close to their processor has reached it
 QUEUE_SLOTS = 250  # waiting places per row (the serpentine folds as long as the hall allows)
 RECORD_EVERY = 10  # record positions every 10th step (0.5 s)
+CLOSED_POLL_S = 5.0  # a closed processor looks at its row's open count this often
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class _Row:
     journey: int
     server_stages: list[int] = field(default_factory=list)
     server_journeys: list[int] = field(default_factory=list)
+    wake: object = None  # simpy.Event: someone stands in the queue (idle servers wait on it)
 
 
 def _inside(poly: shapely.Polygon, p, margin: float = 0.3) -> tuple[float, float]:
@@ -224,8 +226,13 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
         point = np.asarray(_inside(poly, r.row.points[j], 0.3))
         out = _inside(poly, np.asarray(r.row.points[j]) + 1.5 * np.asarray(r.row.through), 0.3)
         while True:
-            if j >= open_at(env.now) or r.queue.count_enqueued() == 0:
-                yield env.timeout(0.5)
+            if j >= open_at(env.now):
+                yield env.timeout(CLOSED_POLL_S)
+                continue
+            if r.queue.count_enqueued() == 0:
+                if r.wake is None or r.wake.triggered:
+                    r.wake = env.event()
+                yield r.wake
                 continue
             aid = r.queue.enqueued()[0]
             r.queue.pop(1)
@@ -256,26 +263,37 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
     recs, steps, max_in, wall = [], int(math.ceil(horizon_s / dt)), 0, 0.0
     queued_ids: set[int] = set()
     t_wall = time.perf_counter()
+    def sync(t: float) -> None:
+        """SimPy up to ``t`` (its clock too, so events triggered now are stamped ``t``)."""
+        if env.now < t or env.peek() <= t:
+            env.run(until=t + 1e-9)
+
     for k in range(steps):
         t = k * dt
-        env.run(until=t + 1e-9)
+        if env.peek() <= t:
+            sync(t)
         if pending:
             step_on()
         sim.iterate()
-        for aid in [a for a in arrived if not arrived[a].triggered]:
+        t_after = t + dt
+        for aid in list(arrived):
             pos = np.asarray(sim.agent(aid).position)
             if np.hypot(*(pos - targets[aid])) < REACH_M:
-                arrived[aid].succeed()
-                del arrived[aid], targets[aid]
+                sync(t_after)
+                arrived.pop(aid).succeed()
+                del targets[aid]
         for aid in sim.removed_agents():
             tid = who.pop(aid, None)
             if tid is not None:  # left through the exit, not into a booth
                 agent_of.pop(tid, None)
                 log[tid]["exit_t"] = t + dt
                 state.pop(tid, None)
-        if k % 2 == 0:  # who has reached a queue (to 0.1 s)
+        if k % 2 == 0:  # who has reached a queue (to 0.1 s); wake the row's idle servers
             for r in rows.values():
                 if r.queue.count_enqueued():
+                    if r.wake is not None and not r.wake.triggered:
+                        sync(t_after)
+                        r.wake.succeed()
                     for aid in r.queue.enqueued():
                         tid = who.get(aid)
                         if tid is not None and tid not in queued_ids:
