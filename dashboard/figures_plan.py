@@ -16,8 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-__all__ = ["ACTIVITY_COLOURS", "PlanTables", "STATE_COLOURS", "clock", "frame_times", "plan_animation",
-           "worded_headline"]
+__all__ = ["ACTIVITY_COLOURS", "PlanTables", "STATE_COLOURS", "clock", "frame_times",
+           "plan_animation", "worded_headline"]
 
 ACTIVITY_COLOURS = {"walking": "#1f77b4", "queueing": "#ff7f0e", "service": "#2ca02c",
                     "waiting_bag": "#9467bd"}

@@ -32,7 +32,7 @@ import simpy
 
 from floorplan.plan import FloorPlan, ProcessorRow
 from floorplan.shapes import serpentine_queue
-from sim.pedestrian.crowd import DT_S, FREE_SPEED, RADIUS_M, TIME_GAP_S
+from sim.pedestrian.crowd import DT_S, RADIUS_M, TIME_GAP_S
 
 __all__ = ["HallResult", "HallTraveler", "hall_travelers", "simulate_hall"]
 
