@@ -79,6 +79,7 @@ class HallResult:
     #                       end_t, exit_t (NaN where not reached by the horizon)
     steps: int
     wall_s: float
+    cpu_s: float  # this process's CPU time in the loop: the one-core cost on a shared machine
     max_in_hall: int
 
 
@@ -262,7 +263,7 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
 
     recs, steps, max_in, wall = [], int(math.ceil(horizon_s / dt)), 0, 0.0
     queued_ids: set[int] = set()
-    t_wall = time.perf_counter()
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
     def sync(t: float) -> None:
         """SimPy up to ``t`` (its clock too, so events triggered now are stamped ``t``)."""
         if env.now < t or env.peek() <= t:
@@ -310,9 +311,9 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
                                  state.get(tid, "walking")))
             if progress is not None and k % (RECORD_EVERY * 600) == 0:
                 progress(t, horizon_s)
-    wall = time.perf_counter() - t_wall
+    wall, cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
     traj = pd.DataFrame(recs, columns=["t", "traveler_id", "x", "y", "activity"])
     cols = ["traveler_id", "processor", "server", "enter_t", "queue_t", "call_t", "start_t",
             "end_t", "exit_t"]
     visits = pd.DataFrame(list(log.values())).reindex(columns=cols)
-    return HallResult(traj, visits, steps, wall, max_in)
+    return HallResult(traj, visits, steps, wall, cpu, max_in)

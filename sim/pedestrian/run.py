@@ -8,7 +8,8 @@ Tables (``airtwin run --mode pedestrian`` adds them to the run folder through ou
 - ``ped_visits``: traveler_id, processor, server, enter_t, queue_t, call_t, start_t, end_t,
   exit_t (s; NaN where the horizon came first);
 - ``ped_summary``: one row: replication, travelers, max_in_hall, steps, dt_s, wall_s,
-  realtime_factor, hall_wait_mean_s and hall_wait_p95_s (queue reached to called, pedestrian
+  realtime_factor, cpu_s, realtime_factor_cpu (simulated s per CPU s of this process: one
+  core's worth on a shared machine), hall_wait_mean_s and hall_wait_p95_s (queue reached to called, pedestrian
   mode), fast_wait_mean_s and fast_wait_p95_s (the same travelers' waits in the fast mode);
 - ``plan_positions`` then carries the pedestrian hall (see :func:`merged_positions`).
 """
@@ -73,6 +74,7 @@ def pedestrian_tables(tables: dict[str, pd.DataFrame], scenario, replication: in
         "replication": replication, "travelers": len(people), "max_in_hall": res.max_in_hall,
         "steps": res.steps, "dt_s": scenario.horizon_s / max(res.steps, 1),
         "wall_s": res.wall_s, "realtime_factor": scenario.horizon_s / max(res.wall_s, 1e-9),
+        "cpu_s": res.cpu_s, "realtime_factor_cpu": scenario.horizon_s / max(res.cpu_s, 1e-9),
         "hall_wait_mean_s": stat(ped_wait, np.mean),
         "hall_wait_p95_s": stat(ped_wait, lambda x: np.percentile(x, 95)),
         "fast_wait_mean_s": stat(fast_wait, np.mean),
