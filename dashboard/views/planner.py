@@ -83,6 +83,17 @@ def _plan_section(full: dict) -> None:
                "(squares: busy, idle, closed) sampled every 10 s, replication 0; press Play "
                "or drag the slider. Two runs play side by side at the same moment.")
     st.plotly_chart(fig, key="plan_animation")
+    for k in labels:
+        ped = data.extra_table(str(full[k][0].path), full[k][0].stamp, "ped_summary")
+        if ped is not None and len(ped):
+            r = ped.iloc[0]
+            st.caption(f"**{k}** is a pedestrian-mode run: JuPedSim walked "
+                       f"{r['travelers']:.0f} travelers through the immigration hall (up to "
+                       f"{r['max_in_hall']:.0f} at once); their wait from reaching the queue "
+                       f"to being called: mean {measures.fmt(r['hall_wait_mean_s'], 's')}, 95th "
+                       f"percentile {measures.fmt(r['hall_wait_p95_s'], 's')} (the fast mode "
+                       f"gave the same travelers {measures.fmt(r['fast_wait_mean_s'], 's')} and "
+                       f"{measures.fmt(r['fast_wait_p95_s'], 's')}).")
     worst = {k: data.extra_table(str(full[k][0].path), full[k][0].stamp, "density_worst")
              for k in labels}
     for k, w in worst.items():
