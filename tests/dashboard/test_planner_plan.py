@@ -16,14 +16,18 @@ HORIZON_S = 600
 CURRENT = "time since start (h:mm:ss):"  # the slider's current-value label
 
 
-def _run(repo_root: Path, out: Path, seed: int) -> None:
-    # This checkout's CLI (python -m from the repo root), so the plan tables are this branch's.
-    res = subprocess.run([sys.executable, "-m", "airtwin.cli", "run",
-                          str(repo_root / "scenarios" / "icn_t1_arrivals_peak.yaml"),
-                          "--replications", "1", "--seed", str(seed), "--horizon",
-                          str(HORIZON_S), "--out", str(out)], cwd=repo_root,
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr
+def _runs(repo_root: Path, outs: dict[Path, int]) -> None:
+    """One short run per (folder, seed), side by side. This checkout's CLI (python -m from
+    the repo root), so the plan tables are this branch's."""
+    procs = [subprocess.Popen([sys.executable, "-m", "airtwin.cli", "run",
+                               str(repo_root / "scenarios" / "icn_t1_arrivals_peak.yaml"),
+                               "--replications", "1", "--seed", str(seed), "--horizon",
+                               str(HORIZON_S), "--out", str(out)], cwd=repo_root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for out, seed in outs.items()]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +37,7 @@ def plan_dashboard(tmp_path_factory, repo_root):
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     root = tmp_path_factory.mktemp("plan-results")
-    _run(repo_root, root / "runs" / "layout_a", 1)
-    _run(repo_root, root / "runs" / "layout_b", 2)
+    _runs(repo_root, {root / "runs" / "layout_a": 1, root / "runs" / "layout_b": 2})
     d = Dashboard(root, tmp_path_factory.mktemp("plan-logs") / "dashboard.log")
     try:
         d.wait()
