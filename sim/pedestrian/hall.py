@@ -81,6 +81,8 @@ class HallResult:
     wall_s: float
     cpu_s: float  # this process's CPU time in the loop: the one-core cost on a shared machine
     max_in_hall: int
+    exit_xy: tuple[float, float]  # the door people leave the hall by
+    frame_rate: float  # recorded positions per second
 
 
 @dataclass
@@ -316,4 +318,5 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
     cols = ["traveler_id", "processor", "server", "enter_t", "queue_t", "call_t", "start_t",
             "end_t", "exit_t"]
     visits = pd.DataFrame(list(log.values())).reindex(columns=cols)
-    return HallResult(traj, visits, steps, wall, cpu, max_in)
+    return HallResult(traj, visits, steps, wall, cpu, max_in, tuple(map(float, exit_xy)),
+                      1.0 / (dt * RECORD_EVERY))

@@ -11,6 +11,7 @@ Tables (``airtwin run --mode pedestrian`` adds them to the run folder through ou
   realtime_factor, cpu_s, realtime_factor_cpu (simulated s per CPU s of this process: one
   core's worth on a shared machine), hall_wait_mean_s and hall_wait_p95_s (queue reached to called, pedestrian
   mode), fast_wait_mean_s and fast_wait_p95_s (the same travelers' waits in the fast mode);
+- ``ped_flow``: the hall measured with PedPy per minute (:mod:`sim.pedestrian.analysis`);
 - ``plan_positions`` then carries the pedestrian hall (see :func:`merged_positions`).
 """
 
@@ -50,6 +51,7 @@ def pedestrian_tables(tables: dict[str, pd.DataFrame], scenario, replication: in
     """The pedestrian tables of one replication of a run's ``tables`` (records with a
     ``replication`` column), and the :class:`sim.pedestrian.hall.HallResult`."""
     from sim.layout import floor_plan
+    from sim.pedestrian.analysis import door_line, hall_flow
     from sim.pedestrian.hall import hall_travelers, simulate_hall
 
     plan = floor_plan(scenario)
@@ -79,4 +81,8 @@ def pedestrian_tables(tables: dict[str, pd.DataFrame], scenario, replication: in
         "hall_wait_p95_s": stat(ped_wait, lambda x: np.percentile(x, 95)),
         "fast_wait_mean_s": stat(fast_wait, np.mean),
         "fast_wait_p95_s": stat(fast_wait, lambda x: np.percentile(x, 95))}])
-    return {"ped_trajectories": res.trajectories, "ped_visits": v, "ped_summary": summary}, res
+    exit_door = res.exit_xy
+    flow = hall_flow(res.trajectories, hall.polygon, door_line(hall.polygon, exit_door),
+                     res.frame_rate)
+    return {"ped_trajectories": res.trajectories, "ped_visits": v, "ped_summary": summary,
+            "ped_flow": flow}, res

@@ -23,7 +23,7 @@ def ped_run(tmp_path_factory, repo_root):
                           "--horizon", str(HORIZON_S), "--mode", "pedestrian", "--out",
                           str(out)], cwd=repo_root, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
-    return load_run(out, tables=["ped_trajectories", "ped_visits", "ped_summary",
+    return load_run(out, tables=["ped_trajectories", "ped_visits", "ped_summary", "ped_flow",
                                  "plan_positions", "density_zones"])
 
 
@@ -34,6 +34,13 @@ def test_pedestrian_tables_written(ped_run):
     served = v.dropna(subset=["start_t"])
     assert len(served) > 0
     assert (served["start_t"] >= served["enter_t"]).all()
+
+
+def test_pedpy_flow_counts_who_left(ped_run):
+    flow = ped_run["ped_flow"]
+    left = ped_run["ped_visits"]["exit_t"].notna().sum()
+    assert 0 < flow["exits"].sum() <= left  # the door line is crossed on the way out
+    assert (flow["density"] >= 0).all() and (flow["speed"].dropna() <= 2.5).all()
 
 
 def test_hall_positions_are_the_pedestrian_ones(ped_run):
