@@ -55,3 +55,12 @@ def test_hall_positions_are_the_pedestrian_ones(ped_run):
     zones = ped_run["density_zones"]
     hall = zones[(zones["zone"] == "immigration_hall") & np.isclose(zones["t"], t)]
     assert int(hall["travelers"].iloc[0]) >= len(ped_now)
+
+
+def test_unknown_mode_is_named(repo_root, tmp_path):
+    res = subprocess.run([sys.executable, "-m", "airtwin.cli", "run",
+                          str(repo_root / "scenarios" / "icn_t1_arrivals_peak.yaml"), "-n", "1",
+                          "--horizon", "60", "--mode", "walking", "--out", str(tmp_path / "r")],
+                         cwd=repo_root, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert "--mode: must be fast or pedestrian, got 'walking'" in res.stderr
