@@ -175,6 +175,7 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
     arrived: dict[int, simpy.Event] = {}  # agent id -> event when at their processor
     targets: dict[int, np.ndarray] = {}
     log: dict[int, dict] = {}
+    queued_ids: set[int] = set()  # who has been seen in a queue (their queue_t is set)
     by_id = {h.traveler_id: h for h in travelers}
 
     pending: list[tuple[int, tuple[float, float], int, int]] = []  # waiting to step on
@@ -240,6 +241,9 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
             aid = r.queue.enqueued()[0]
             r.queue.pop(1)
             tid = who[aid]
+            if tid not in queued_ids:  # reached the queue since the loop last looked
+                queued_ids.add(tid)
+                log[tid]["queue_t"] = env.now
             log[tid]["call_t"] = env.now
             state[tid] = "walking"
             sim.switch_agent_journey(aid, r.server_journeys[j], r.server_stages[j])
@@ -263,9 +267,9 @@ def simulate_hall(plan: FloorPlan, travelers: list[HallTraveler], capacity: pd.D
         for j in range(len(r.row.points)):
             env.process(server(r, j, open_at))
 
-    recs, steps, max_in, wall = [], int(math.ceil(horizon_s / dt)), 0, 0.0
-    queued_ids: set[int] = set()
+    recs, steps, max_in = [], int(math.ceil(horizon_s / dt)), 0
     t_wall, t_cpu = time.perf_counter(), time.process_time()
+
     def sync(t: float) -> None:
         """SimPy up to ``t`` (its clock too, so events triggered now are stamped ``t``)."""
         if env.now < t or env.peek() <= t:
