@@ -39,6 +39,11 @@ def identify_cctv_cmd(
                                            "of footage (default: the start of the run)"),
     t_to: Optional[float] = typer.Option(None, "--to", min=0, help="scenario: end of the "
                                          "footage, s (default: the horizon)"),
+    holdout: float = typer.Option(0.0, min=0.0, max=0.95, help="share of the non-watchlist "
+                                  "travelers left out of the gallery (seeded), so a manifest "
+                                  "run has non-mated searches to measure FPIR on"),
+    threshold: Optional[float] = typer.Option(None, help="1:N threshold (cosine) instead of "
+                                              "the recogniser's CCTV operating point"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -72,7 +77,8 @@ def identify_cctv_cmd(
     from pipeline.models import ModelPackError
 
     try:
-        tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet)
+        tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet,
+                                     holdout=holdout, threshold=threshold)
     except (ValueError, BackendError, ModelPackError) as exc:
         _fail(str(exc))
     path = write_run(out, tables, {"seed": seed, "gallery_policy": gallery,

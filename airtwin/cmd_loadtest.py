@@ -50,12 +50,17 @@ def _mix(text: str | None) -> dict[str, float] | None:
 @app.command()
 def loadtest(
     shape: str = typer.Option("sweep", help="sweep (step load), poisson (open loop at --rps), "
-                              "replay (a sim run's day, time-compressed)"),
+                              "replay (a sim run's day, time-compressed), cameras (the frames "
+                              "scenario's face cameras streaming to /v1/cctv/frame at "
+                              "--camera-load times their fps)"),
     host: str = typer.Option(..., help="service URL on this machine, e.g. http://127.0.0.1:8000;"
                              " several, comma-separated, for replicas on one template store"),
     run: Path = typer.Option(None, help="sim run folder: the mix, the replay curve, and the "
                              "peak hour the replica plan is sized for"),
     users: str = typer.Option("1,2,4,8", help="sweep: closed-loop user counts, one per step"),
+    camera_load: str = typer.Option("1", help="cameras: each step's camera load, a share of "
+                                    "every face camera's fps (e.g. 0.25,0.5,1: a quarter, half "
+                                    "and full real time)"),
     rps: str = typer.Option(None, help="poisson: target req/s; sweep: open-loop rates, one per "
                             "step (instead of --users)"),
     duration: float = typer.Option(60.0, help="seconds of load (a sweep splits it among steps; "
@@ -67,7 +72,8 @@ def loadtest(
     bin_s: float = typer.Option(300.0, help="replay: curve resolution in simulated seconds "
                                 "(coarsened so each step holds >= 5 s of load)"),
     mix: str = typer.Option(None, help="shares of requests, e.g. verify=0.6,identify=0.2,"
-                            "analyze=0.2 (default: the run's, else that one)"),
+                            "analyze=0.2 (default: the run's, else that one); cctv=... sends "
+                            "face-camera frames to /v1/cctv/frame"),
     endpoints: str = typer.Option(None, help="only these kinds, e.g. verify,identify"),
     bad_share: float = typer.Option(0.0, min=0.0, max=0.5, help="share of deliberately "
                                     "corrupt JPEG uploads (counted as errors, kept out of SLO)"),
@@ -76,7 +82,9 @@ def loadtest(
     frames_scenario: Path = typer.Option(None, help="scenario whose CCTV cameras the analyze "
                                          "frames show; the service must run `airtwin serve "
                                          "--site` with its site file (`airtwin site export`) "
-                                         "(default scenarios/incidents_demo.yaml)"),
+                                         "(default scenarios/incidents_demo.yaml; "
+                                         "scenarios/cctv_identification.yaml when cctv frames "
+                                         "are sent)"),
     slo_ms: float = typer.Option(200.0, help="p99 latency target (ms)"),
     max_error_rate: float = typer.Option(0.001, help="error-rate target (0.001 = 0.1%)"),
     min_step_requests: int = typer.Option(10, help="a step counts for the capacity only with "
@@ -97,6 +105,9 @@ def loadtest(
     pack: Path = typer.Option(None, help="payload pack folder (built there if missing or "
                               "different; default: beside --out)"),
     identities: int = typer.Option(8, help="synthetic travelers in the payload pack"),
+    stages: bool = typer.Option(True, help="after sending cctv frames, run them again in this "
+                                "process through the service's CCTV stream on its backend, "
+                                "each stage timed (cctv_stages.parquet)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as one JSON object"),
 ) -> None:
     """Load-test the recognition service with Locust; writes a load-test folder and prints the
@@ -117,6 +128,7 @@ def loadtest(
             shape=shape, host=host, run=run,
             out=out or Path("results/loadtest") / f"{shape}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}",
             users=_numbers(users, "--users", int), rps=_numbers(rps, "--rps", float),
+            camera_load=_numbers(camera_load, "--camera-load", float),
             duration_s=duration, compress=compress, scale=scale, sim_from=sim_from,
             sim_to=sim_to, bin_s=bin_s, min_step_requests=min_step_requests, mix=_mix(mix), bad_share=bad_share, analyze_fps=analyze_fps,
             frames_scenario=frames_scenario,
@@ -124,7 +136,7 @@ def loadtest(
             slo_ms=slo_ms, max_error_rate=max_error_rate, headroom=headroom, workers=workers,
             remote_workers=remote_workers, master_port=master_port,
             seed=seed, timeout_s=timeout, token=token, pack=pack,
-            pack_spec=PackSpec(identities=identities))
+            pack_spec=PackSpec(identities=identities), stages=stages)
         with progress_bar(console=err) as bar:
             task = bar.add_task("preparing", total=None)
             def say(msg: str) -> None:

@@ -1,4 +1,4 @@
-"""Commands for the terminal model: validate, run, sweep, bench sim."""
+"""Commands for the terminal model: validate, run, sweep, compare, bench sim."""
 
 from __future__ import annotations
 
@@ -234,3 +234,55 @@ def bench_sim(
         from rich.console import Console
 
         Console().print(format_table(figures))
+
+
+@app.command()
+def compare(
+    scenarios: list[Path] = typer.Argument(..., help="two or more scenario YAML files with the "
+                                           "same demand (e.g. the scenarios/layout_*.yaml pair)"),
+    replications: int = typer.Option(1, "--replications", "-n", min=1),
+    seed: Optional[int] = typer.Option(None, help="master seed (default: the first scenario's)"),
+    as_json: bool = typer.Option(False, "--json", help="print the table as JSON records"),
+) -> None:
+    """Layouts side by side on the same seeds: waits, m² per traveler, walking times, spillback."""
+    if len(scenarios) < 2:
+        typer.echo("compare: give at least two scenario files", err=True)
+        raise typer.Exit(2)
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.compare import compare_layouts
+
+    loaded = [_load(p) for p in scenarios]
+    console = Console(stderr=as_json)
+    if not as_json and console.width < 160:  # scenario names as column headers need room
+        console = Console(width=160)
+    with console.status("simulating") as status:
+        table, runs = compare_layouts(loaded, replications, seed, lambda name, i: status.update(
+            f"{name}: replication {i + 1} of {replications} done"))
+    if as_json:
+        typer.echo(table.to_json(orient="records"))
+        return
+    t = Table(title=f"compare: {len(runs)} layouts, {replications} replication(s) each, "
+                    "same seeds")
+    for col in table.columns:
+        if col != "meaning":
+            t.add_column(col, justify="left" if col in ("figure", "unit") else "right",
+                         no_wrap=col == "figure")
+    for row in table.itertuples(index=False):
+        cells = [row.figure, row.unit] + [_num(v) for v in row[3:]]
+        t.add_row(*cells)
+    console.print(t)
+    w = Table(title="mean walking time per walk (s) and its distance (m; routed or typed)")
+    for col in ("from", "to", *(r.scenario.name for r in runs)):
+        w.add_column(col, justify="left" if col in ("from", "to") else "right")
+    keys = list(dict.fromkeys(k for r in runs for k in zip(r.walks["from_zone"],
+                                                            r.walks["to_zone"])))
+    for a, b in keys:
+        cells = []
+        for r in runs:
+            m = r.walks[(r.walks["from_zone"] == a) & (r.walks["to_zone"] == b)]
+            cells.append("–" if m.empty else
+                         f"{_num(m['walk_mean_s'].iloc[0])} s / {_num(m['distance_m'].iloc[0])} m")
+        w.add_row(a, b, *cells)
+    console.print(w)

@@ -77,7 +77,7 @@ def loadtest(path: str, stamp: float) -> dict:
     report = Path(path) / "report.md"
     return {"summary": lt.summary, "gpu_plan": lt.gpu_plan or lt.summary.get("gpu_plan"),
             "endpoints": lt.tables["endpoints"], "steps": lt.tables.get("steps"),
-            "curve": lt.tables.get("curve"),
+            "curve": lt.tables.get("curve"), "cctv_stages": lt.tables.get("cctv_stages"),
             "report": report.read_text(encoding="utf-8") if report.is_file() else None}
 
 

@@ -41,7 +41,7 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     if n_frames < 1 or people < 1 or search_size < 1:
         raise ValueError(f"bench cctv: frames, people and search size must be >= 1, got "
                          f"{n_frames}, {people}, {search_size}")
-    parts = prepare_backend(backend)
+    parts = prepare_backend(backend, frame_sizes=[(1920, 1080)])
     rng = np.random.default_rng(20261205)
     keys = [(99, i) for i in range(people)]
     enr = pd.DataFrame({"template_id": [f"e{i}" for i in range(people)],
@@ -54,7 +54,8 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
-        stream = CctvStream("bench", (1920, 1080), parts.detector, parts.embedder, gallery,
+        stream = CctvStream("bench", (1920, 1080), parts.detector_for((1920, 1080)),
+                            parts.embedder, gallery,
                             StreamConfig(fps=fps, threshold=parts.threshold))
         cpu, lat, faces = 0.0, [], 0
         with steps("bench cctv", len(frames), "frames", quiet=quiet) as advance:

@@ -21,7 +21,7 @@ grow with N from one pass.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -96,17 +96,53 @@ class BackendParts:
     embedder: object
     threshold: float
     threshold_source: str
+    # frame size -> a detector sized for it (insightface); empty: ``detector`` for every size
+    camera_detectors: dict = field(default_factory=dict)
+
+    def detector_for(self, frame_size: tuple[int, int]):
+        return self.camera_detectors.get(tuple(frame_size), self.detector)
 
 
-def prepare_backend(backend: str, fmr: float = 1e-4) -> BackendParts:
+def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
+                    threshold: float | None = None) -> BackendParts:
+    """Detector, embedder and the CCTV threshold of ``backend``: ``threshold`` when given, else
+    the recogniser's CCTV operating point (:mod:`pipeline.cctv.operating`), else its gate
+    calibration at ``fmr`` (marked as such). The insightface detector gets one SCRFD per frame
+    size in ``frame_sizes``, at :func:`pipeline.cctv.operating.detection_input`."""
     from pipeline.calibration import operating_point
+    from pipeline.cctv.operating import cctv_operating_point, detection_input
     from pipeline.registry import get_detector, get_embedder
 
     det = get_detector(backend, model="hog") if backend == "dlib" else get_detector(backend)
     emb = get_embedder(backend)
     det.prepare(), emb.prepare()
+    per_size = {}
+    if backend == "insightface":
+        for size in {tuple(int(v) for v in s) for s in frame_sizes}:
+            per_size[size] = get_detector(backend, det_size=detection_input(size))
+            per_size[size].prepare()
+    if threshold is not None:
+        return BackendParts(backend, det, emb, float(threshold), "given (--threshold)", per_size)
+    cctv = cctv_operating_point(emb.name)
+    if cctv is not None:
+        return BackendParts(backend, det, emb, cctv.threshold, cctv.source, per_size)
     op = operating_point(backend, emb.name, fmr=fmr)
-    return BackendParts(backend, det, emb, op.threshold, op.source)
+    return BackendParts(backend, det, emb, op.threshold,
+                        f"gate calibration, not CCTV: {op.source}", per_size)
+
+
+def hold_out(enr: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    """``enr`` without a random ``share`` of its non-watchlist travelers (seeded): their CCTV
+    searches become non-mated, which a manifest run needs to measure FPIR (everyone seen is on
+    a manifest otherwise)."""
+    if not 0 <= share < 1:
+        raise ValueError(f"--holdout must be in [0, 1), got {share}")
+    if share == 0:
+        return enr
+    rng = np.random.default_rng([seed, 11_011])
+    pool = enr.index[~enr["watchlist"].astype(bool)]
+    out = rng.choice(pool, size=int(round(share * len(pool))), replace=False)
+    return enr.drop(index=out).reset_index(drop=True)
 
 
 def enrolments(source: CctvSource) -> pd.DataFrame:
@@ -144,7 +180,8 @@ def _embed_enrolments(keys, parts: BackendParts, label: str, quiet: bool,
 
 def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | BackendParts = "dlib",
                   extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
-                  sizes=SWEEP_SIZES) -> tuple[dict[str, pd.DataFrame], dict]:
+                  sizes=SWEEP_SIZES, holdout: float = 0.0, threshold: float | None = None
+                  ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata."""
     check_policy(policy)
     if policy == "population" and extra < POPULATION_MIN_EXTRA:
@@ -154,8 +191,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
         raise ValueError(f"--extra: extra identities belong to the population policy only, "
                          f"not {policy!r} (got {extra:,})")
     started = time.perf_counter()
-    parts = backend if isinstance(backend, BackendParts) else prepare_backend(backend)
-    enr = enrolments(source)
+    parts = backend if isinstance(backend, BackendParts) else prepare_backend(
+        backend, frame_sizes=[c.size for c in source.cameras.values()], threshold=threshold)
+    enr = hold_out(enrolments(source), holdout, seed)
     keys = list(zip(enr["key_seed"].astype(int), enr["key_id"].astype(int)))
     templates, enrolled = _embed_enrolments(keys, parts, "enrolment photos", quiet,
                                             source.enrolment_photo)
@@ -174,7 +212,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     frames = {cid: source.frames(cid) for cid in source.cameras}
     centres = {cid: c.centre for cid, c in source.cameras.items()}
     sizes = {cid: c.size for cid, c in source.cameras.items()}
-    tables = run_cameras(frames, replace(gallery, store=sweep), parts.detector, parts.embedder,
+    detectors = {cid: parts.detector_for(c.size) for cid, c in source.cameras.items()}
+    tables = run_cameras(frames, replace(gallery, store=sweep), detectors, parts.embedder,
                          centres, config, audit, sizes, quiet=quiet,
                          fps={cid: c.fps for cid, c in source.cameras.items()})
     s = tables["cctv_searches"]
@@ -192,7 +231,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "extra": 0 if extras is None else len(extras), "sweep_sizes": list(sweep.sizes),
             "excluded_no_consent": gallery.n_excluded_no_consent,
             "failed_to_enrol": failed, "backend": parts.name,
-            "embedder": parts.embedder.name, "threshold": parts.threshold,
+            "embedder": parts.embedder.name, "threshold": parts.threshold, "holdout": holdout,
+            "detector_input": {cid: list(getattr(d, "input_wh", ())) for cid, d in
+                               detectors.items()},
             "threshold_source": parts.threshold_source, "source": source.kind,
             "source_name": source.name, "cameras": list(source.cameras), "seed": seed,
             "audit": None if audit is None else str(audit.path),

@@ -36,7 +36,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 ) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
-    camera's frame rate where it differs from ``config.fps`` (the tracker's time step)."""
+    camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
+    ``detector``: one for all cameras or a dict per camera."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -45,7 +46,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     for cam, frames in frames_by_camera.items():
         size = frame_size[cam] if isinstance(frame_size, dict) else frame_size
         cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
-        stream = CctvStream(cam, size, detector, embedder, gallery, cam_config, audit)
+        det = detector[cam] if isinstance(detector, dict) else detector
+        stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit)
         frames = list(frames)
         with steps(f"camera {cam}", len(frames), "frames", quiet=quiet) as advance:
             for f in frames:

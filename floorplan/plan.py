@@ -104,6 +104,14 @@ class ProcessorRow:
         head = self.points[0]
         return np.array([head, head - DEFAULT_QUEUE_M * np.asarray(self.through, float)])
 
+    @property
+    def queue_slots(self) -> int:
+        """How many travelers the queue holds standing ``slot_spacing_m`` apart along its line
+        (the roped serpentine's capacity; beyond it the queue spills into the hall)."""
+        line = self.queue_line()
+        length = float(np.hypot(*np.diff(line, axis=0).T).sum())
+        return int(length / self.slot_spacing_m + 1e-9) + 1  # 4 m at 0.8 m: 6 slots
+
 
 @dataclass(frozen=True)
 class Belt:
@@ -117,11 +125,14 @@ class Belt:
 
 @dataclass(frozen=True)
 class Door:
-    """Where travelers leave ``zone`` for ``toward``: a point on ``zone``'s outline."""
+    """Where travelers leave ``zone`` for ``toward``: a point on ``zone``'s outline. A door with
+    a width is an opening in the wall the two zones share, which walking routes pass through
+    (:mod:`floorplan.routing`); 0: a point only (plans without walls)."""
 
     zone: str
     toward: str
     xy: tuple[float, float]
+    width_m: float = 0.0
 
 
 def _known(ids) -> str:
@@ -136,10 +147,13 @@ class FloorPlan:
     belts: tuple[Belt, ...] = ()
     doors: tuple[Door, ...] = ()
     cameras: tuple[CameraModel, ...] = ()
+    barriers: tuple[np.ndarray, ...] = ()  # walls and rope lines inside zones: polylines (M, 2)
 
     def __post_init__(self):
         for field in ("zones", "rows", "belts", "doors", "cameras"):
             object.__setattr__(self, field, tuple(getattr(self, field)))
+        object.__setattr__(self, "barriers", tuple(
+            _frozen_points(b, f"barriers[{i}]", 2) for i, b in enumerate(self.barriers)))
         errs = []
         zones = [z.id for z in self.zones]
         for field, ids in (("zones", zones), ("rows", [r.id for r in self.rows]),
@@ -199,3 +213,8 @@ class FloorPlan:
 
     def rows_in(self, zone_id: str) -> list[ProcessorRow]:
         return [r for r in self.rows if r.zone == zone_id]
+
+    @property
+    def walled(self) -> bool:
+        """Whether walking routes come from this plan: it has doors with a width."""
+        return any(d.width_m > 0 for d in self.doors)

@@ -86,6 +86,7 @@ class DoorEntry(_Entry):
     zone: str
     toward: str
     xy: Point
+    width_m: float = Field(default=0.0, ge=0)  # an opening walking routes pass (0: a point)
 
 
 class CameraEntry(_Entry):
@@ -160,7 +161,8 @@ def _plan(site: SiteFile) -> FloorPlan:
     return FloorPlan(site.name, tuple(zones), tuple(rows),
                      tuple(Belt(b.zone, b.centre, b.half_length_m, b.half_width_m)
                            for b in site.belts),
-                     tuple(Door(d.zone, d.toward, d.xy) for d in site.doors), tuple(cameras))
+                     tuple(Door(d.zone, d.toward, d.xy, d.width_m) for d in site.doors),
+                     tuple(cameras))
 
 
 def parse_site(data: Any, source: str = "<site>") -> FloorPlan:
@@ -219,7 +221,8 @@ def site_document(plan: FloorPlan) -> dict:
         "belts": [{"zone": b.zone, "centre": _xy(b.centre),
                    "half_length_m": float(b.half_length_m),
                    "half_width_m": float(b.half_width_m)} for b in plan.belts],
-        "doors": [{"zone": d.zone, "toward": d.toward, "xy": _xy(d.xy)} for d in plan.doors],
+        "doors": [{"zone": d.zone, "toward": d.toward, "xy": _xy(d.xy),
+                   **({"width_m": float(d.width_m)} if d.width_m else {})} for d in plan.doors],
         "cameras": [{"id": c.id, "zone": c.zone, "resolution": [int(c.width), int(c.height)],
                      "position": _xy(c.position), "yaw_deg": float(c.yaw_deg),
                      "tilt_deg": float(c.tilt_deg), "fov_deg": float(c.fov_deg),

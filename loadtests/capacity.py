@@ -14,6 +14,12 @@ hour brings ``sum(demand_rps[e] * cost_ms[e])``; their ratio is the utilisation 
 would have, and ``replicas = ceil(utilisation * (1 + headroom))``. When the demand mix is the
 measured mix this is simply ``demand / capacity * (1 + headroom)``. An endpoint the peak hour
 needs but the load test did not measure is listed in ``unmeasured``, never guessed.
+
+CCTV identification (``cctv``, ``POST /v1/cctv/frame``) is costed the same way, per frame: the
+demand is every face camera's fps (cameras never rest, so every hour is the peak), and the plan
+also says how many such cameras one replica holds in real time (``cameras_per_replica``: one
+replica's work over one camera's, ``fps x cost_ms["cctv"]``, at the mean fps of the cameras), at
+the faces per frame the measured frames showed (``faces_per_frame``).
 """
 
 from __future__ import annotations
@@ -111,16 +117,31 @@ class ReplicaPlan:
     replicas: int
     detail: str
     replica_kind: str | None = None  # "cpu" or "gpu": what one measured replica was
+    cameras: dict[str, float] | None = None  # face cameras of the demand -> fps
+    cameras_per_replica: float | None = None  # such cameras one replica holds in real time
+    faces_per_frame: float | None = None  # mean faces visible in the measured cctv frames
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+def cameras_per_replica(replica_work_ms: float, cost_ms: dict[str, float],
+                        cameras: dict[str, float] | None) -> float | None:
+    """Face cameras at their mean fps that one replica's work (ms per second) holds."""
+    if not cameras or "cctv" not in cost_ms or not cost_ms["cctv"] > 0:
+        return None
+    fps = sum(cameras.values()) / len(cameras)
+    return replica_work_ms / (fps * cost_ms["cctv"])
+
+
 def plan_replicas(capacity_rps: float, cost_ms: dict[str, float], mix: dict[str, float],
                   demand_rps: dict[str, float], headroom: float = 0.3,
                   peak_hour: tuple[float, float] = (0.0, 3600.0),
-                  measured_on: str = "", replica_kind: str | None = None) -> ReplicaPlan:
-    """Replicas for ``demand_rps`` (see the module docstring for the model)."""
+                  measured_on: str = "", replica_kind: str | None = None,
+                  cameras: dict[str, float] | None = None,
+                  faces_per_frame: float | None = None) -> ReplicaPlan:
+    """Replicas for ``demand_rps`` (see the module docstring for the model); ``cameras``: the
+    face cameras behind the cctv demand and their fps."""
     if not capacity_rps > 0:
         raise ValueError(f"capacity_rps: must be > 0, got {capacity_rps}")
     if replica_kind not in (None, "cpu", "gpu"):
@@ -141,12 +162,21 @@ def plan_replicas(capacity_rps: float, cost_ms: dict[str, float], mix: dict[str,
               f"({', '.join(f'{k} {v:.2f}' for k, v in covered.items())}) = {util:.2f} replicas "
               f"of measured work; with {headroom:.0%} headroom: {replicas} "
               f"{replica_unit({'replica_kind': replica_kind})}")
+    per_replica = cameras_per_replica(replica_work, cost_ms, cameras)
+    if per_replica is not None:
+        fps = sum(cameras.values()) / len(cameras)
+        detail += (f"; CCTV identification: {len(cameras)} face cameras, "
+                   f"{sum(cameras.values()):.0f} frames/s; one replica holds "
+                   f"{per_replica:.2f} cameras at {fps:g} fps in real time"
+                   + (f" ({faces_per_frame:.1f} faces per measured frame)"
+                      if faces_per_frame is not None else ""))
     if unmeasured:
         detail += (f". NOT covered (not measured by this load test): "
                    f"{', '.join(f'{k} {demand_rps[k]:.2f} req/s' for k in unmeasured)}")
     return ReplicaPlan(capacity_rps, measured_on, headroom, cost_ms, mix,
                        {"start_s": float(peak_hour[0]), "end_s": float(peak_hour[1])},
-                       dict(demand_rps), unmeasured, util, replicas, detail, replica_kind)
+                       dict(demand_rps), unmeasured, util, replicas, detail, replica_kind,
+                       dict(cameras) if cameras else None, per_replica, faces_per_frame)
 
 
 GpuPlan = ReplicaPlan  # the old name; a plan's replicas are CPU processes or GPUs

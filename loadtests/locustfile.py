@@ -7,8 +7,12 @@
         --host http://127.0.0.1:8000 ClosedLoopTraveler      # or ScheduledTraveler
 
 ClosedLoopTraveler: each user sends back to back; which request is drawn by the @task weights,
-which are the plan's mix (e-gate verify, watchlist identify, CCTV analyze, corrupt uploads).
+which are the plan's mix (e-gate verify, watchlist identify, CCTV analyze, CCTV identification
+frames, corrupt uploads).
 ScheduledTraveler: open loop; users take due arrivals from the plan's Poisson schedule.
+CameraStream: open loop; one user per face camera (``fixed_count``), sending that camera's
+frames to ``/v1/cctv/frame`` in time order at its fps times the step's camera load; named
+beside ScheduledTraveler when the plan streams cameras.
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ class ClosedLoopTraveler(AirtwinUser):
     def cctv(self):
         self.cctv_analyze()
 
+    @task(WEIGHTS["cctv"])
+    def cctv_identification(self):
+        self.cctv_frame()
+
     @task(WEIGHTS["corrupt"])
     def corrupt_upload(self):
         self.corrupt_verify()
@@ -53,6 +61,15 @@ class ScheduledTraveler(AirtwinUser):
     @task
     def due_arrival(self):
         self.next_arrival()
+
+
+class CameraStream(AirtwinUser):
+    wait_time = constant(0)
+    fixed_count = PLAN.camera_users  # one per face camera, spawned before the pool
+
+    @task
+    def camera_frame(self):
+        self.next_camera_frame()
 
 
 class PlannedShape(StagesShape):

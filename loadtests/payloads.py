@@ -11,7 +11,9 @@ endpoint knows. Pack folder (``format`` 1)::
                                          "live": ["live/lt7-0000-0.jpg", ...]}, ...],
                          "strangers": ["strangers/s-0000.jpg", ...],   # never enrolled
                          "frames": [{"camera_id": "hall_south", "t": 1800.0,   # in time order
-                                     "file": "frames/hall_south-0000.jpg"}, ...],
+                                     "file": "frames/hall_south-0000.jpg",
+                                     "faces": 3}, ...],   # faces visible (ground truth)
+                         "cameras": {"hall_south": {"fps": 10.0, "faces": false}, ...},
                          "corrupt": ["bad/truncated-0000.jpg", ...]}   # deliberately bad
       enrol/ live/ strangers/ frames/ bad/
 
@@ -48,6 +50,7 @@ class PackSpec:
     seed: int = 7
     scenario: str = ""  # YAML of the scenario whose CCTV cameras the frames are of
     frames_from_s: float | None = None  # where the clips start (default: a quarter in)
+    camera_ids: str = ""  # comma-separated cctv cameras to render (default: every one)
 
     def __post_init__(self):
         for name in ("identities", "captures", "strangers", "frames_per_camera", "corrupt"):
@@ -67,6 +70,13 @@ class PayloadPack:
     strangers: list[bytes]
     frames: list[tuple[str, float, bytes]]  # (camera_id, t, frame JPEG)
     corrupt: list[bytes]
+    # camera id -> {"fps", "faces" (a face camera: its frames go to /v1/cctv/frame),
+    # "faces_per_frame" (mean faces visible in its clip)}; {} in packs made before it was kept
+    cameras: dict[str, dict] | None = None
+
+    def face_cameras(self) -> dict[str, float]:
+        """The face cameras of the pack's frames and their fps."""
+        return {c: float(v["fps"]) for c, v in (self.cameras or {}).items() if v.get("faces")}
 
     @classmethod
     def load(cls, path: str | Path) -> "PayloadPack":
@@ -78,7 +88,7 @@ class PayloadPack:
             live = [(i["template_id"], read(f)) for i in index["identities"] for f in i["live"]]
             return cls(path, enrol, live, [read(f) for f in index["strangers"]],
                        [(f["camera_id"], float(f["t"]), read(f["file"])) for f in index["frames"]],
-                       [read(f) for f in index["corrupt"]])
+                       [read(f) for f in index["corrupt"]], camera_table(index))
         except OSError as exc:
             raise PackError(f"{path}: pack file missing or unreadable ({exc})") from None
         except (KeyError, TypeError) as exc:
@@ -86,6 +96,16 @@ class PayloadPack:
 
     def template_ids(self) -> list[str]:
         return [t for t, _ in self.enrol]
+
+
+def camera_table(index: dict) -> dict[str, dict]:
+    """Per camera of the pack's frames: fps, whether it is a face camera, and the mean faces
+    visible per frame of its clip."""
+    out = {c: dict(v) for c, v in (index.get("cameras") or {}).items()}
+    for cam in out:
+        faces = [f.get("faces", 0) for f in index["frames"] if f["camera_id"] == cam]
+        out[cam]["faces_per_frame"] = float(np.mean(faces)) if faces else 0.0
+    return out
 
 
 def _read_index(path: Path) -> dict:
@@ -117,9 +137,11 @@ def truncated(jpeg: bytes, keep: float = 0.5) -> bytes:
     return jpeg[: max(int(len(jpeg) * keep), 64)]
 
 
-def _frames(spec: PackSpec, progress: Callable[[str], None]) -> list[tuple[str, float, np.ndarray]]:
+def _frames(spec: PackSpec, progress: Callable[[str], None], cameras: dict | None = None
+            ) -> list[tuple[str, float, np.ndarray, int]]:
     """A clip of consecutive frames per cctv camera of a run of ``spec.scenario`` (simulated
-    here once; every camera sees the same day)."""
+    here once; every camera sees the same day), each with the faces visible in it (ground
+    truth); ``cameras`` is filled with each camera's fps and whether it sees faces."""
     if spec.frames_per_camera == 0:
         return []
     from sim.feeds import CctvFeed, frame_times
@@ -130,14 +152,24 @@ def _frames(spec: PackSpec, progress: Callable[[str], None]) -> list[tuple[str, 
     scenario = load_scenario(spec.scenario)
     start = spec.frames_from_s if spec.frames_from_s is not None else 0.25 * scenario.horizon_s
     out, records, trajectories = [], None, None
-    for cam in (c for c in scenario.cameras if c.kind == "cctv"):
+    wanted = [c for c in spec.camera_ids.split(",") if c.strip()]
+    cctv = [c for c in scenario.cameras if c.kind == "cctv"]
+    unknown = sorted(set(wanted) - {c.id for c in cctv})
+    if unknown:
+        raise PackError(f"camera_ids: {', '.join(unknown)} not a cctv camera of {spec.scenario} "
+                        f"(its cctv cameras: {', '.join(c.id for c in cctv) or 'none'})")
+    for cam in (c for c in cctv if not wanted or c.id in wanted):
         progress(f"rendering {spec.frames_per_camera} frames of {cam.id}")
         feed = CctvFeed(scenario, cam.id, records, trajectories=trajectories)
         records, trajectories = feed.records, feed.trajectories
+        if cameras is not None:
+            cameras[cam.id] = {"fps": float(feed.fps), "faces": cam.faces is not None}
         times = frame_times(feed.fps, start, start + (spec.frames_per_camera + 0.5) / feed.fps)
         for t in times[: spec.frames_per_camera]:
             frame = feed.render(float(t))
-            out.append((cam.id, frame.t, frame.image))
+            persons = frame.persons_df
+            faces = int(persons["face_x1"].notna().sum()) if "face_x1" in persons else 0
+            out.append((cam.id, frame.t, frame.image, faces))
     return out
 
 
@@ -152,7 +184,7 @@ def build_pack(out: str | Path, spec: PackSpec,
             (tmp / sub).mkdir()
         rng = np.random.default_rng(spec.seed)
         index = {"format": FORMAT, "spec": asdict(spec), "identities": [], "strangers": [],
-                 "frames": [], "corrupt": []}
+                 "frames": [], "corrupt": [], "cameras": {}}
         first_jpeg = b""
         for i in range(spec.identities):
             progress(f"rendering identity {i + 1}/{spec.identities}")
@@ -175,10 +207,11 @@ def build_pack(out: str | Path, spec: PackSpec,
             rel = f"strangers/s-{i:04d}.jpg"
             (tmp / rel).write_bytes(_jpeg(render_live(stranger, rng).image))
             index["strangers"].append(rel)
-        for k, (cam, t, image) in enumerate(_frames(spec, progress)):
+        for k, (cam, t, image, faces) in enumerate(_frames(spec, progress, index["cameras"])):
             rel = f"frames/{cam}-{k:04d}.jpg"
             (tmp / rel).write_bytes(_jpeg(image))
-            index["frames"].append({"camera_id": cam, "t": float(t), "file": rel})
+            index["frames"].append({"camera_id": cam, "t": float(t), "file": rel,
+                                    "faces": faces})
         for i in range(spec.corrupt):
             rel = f"bad/truncated-{i:04d}.jpg"
             (tmp / rel).write_bytes(truncated(first_jpeg, 0.3 + 0.4 * i / max(spec.corrupt, 1)))

@@ -4,7 +4,7 @@
 Pure data and numpy: nothing here imports Locust, whose import monkey-patches the process
 with gevent.
 
-Three shapes, one :class:`LoadPlan` each:
+Four shapes, one :class:`LoadPlan` each:
 
 - ``sweep``: steps of rising load. Given user counts it is a closed-loop concurrency sweep
   (Triton perf_analyzer's ``--concurrency-range``); given rates it is an open-loop rate sweep
@@ -12,6 +12,15 @@ Three shapes, one :class:`LoadPlan` each:
 - ``poisson``: open-loop Poisson arrivals at one target rate.
 - ``replay``: open-loop arrivals following the request-rate curve of a simulated day
   (:mod:`loadtests.replay`), time-compressed.
+- ``cameras``: a scenario's face cameras as CCTV identification streams
+  (``POST /v1/cctv/frame``): every camera sends its frames at its own fps times the step's
+  camera load (0.5, 1, 2: half, real time, twice), so the steps find how much camera demand one
+  replica holds at the SLO.
+
+Camera streams are periodic, not Poisson: in the open loop each face camera is one Locust user
+(``CameraStream``) that sends its camera's frames in time order at ``fps x load`` frames/s, one
+in flight; a frame due while the last is still out waits, and that wait counts as a late start
+in its latency (:func:`camera_schedule`). The other kinds keep their Poisson arrivals.
 
 Open loop, made real. Locust users are closed-loop: each sends, waits for the reply, sends again,
 so a slow server slows the load and hides its own slowness (coordinated omission). Here the send
@@ -32,9 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
-ENDPOINTS = ("verify", "identify", "analyze")  # what the service is measured on
+ENDPOINTS = ("verify", "identify", "analyze", "cctv")  # what the service is measured on
 KINDS = (*ENDPOINTS, "corrupt")  # "corrupt": a deliberately bad payload (truncated JPEG)
-SHAPES = ("sweep", "poisson", "replay")
+SHAPES = ("sweep", "poisson", "replay", "cameras")
+CAMERA_KIND = "cctv"  # the kind sent by per-camera streams (open loop: periodic, not Poisson)
 LEAD_S = 2.0  # open loop: the pool spawns before the first arrival is due
 
 
@@ -77,6 +87,9 @@ class LoadPlan:
     # Replicas of one service (one shared template store): users are spread over these URLs,
     # each CCTV camera sticks to one. Empty: every user sends to Locust's --host.
     replicas: tuple[str, ...] = ()
+    # Face cameras whose frames go to /v1/cctv/frame: camera id -> its fps (the share of a
+    # step's cctv rate each camera sends). Open loop: one CameraStream user per camera.
+    cameras: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.shape not in SHAPES:
@@ -102,6 +115,16 @@ class LoadPlan:
             prev = s.end_s
         if self.mode == "open" and self.pool_users < 1:
             raise PlanError(f"pool_users: open loop needs >= 1, got {self.pool_users}")
+        bad = {c: f for c, f in self.cameras.items() if not f > 0}
+        if bad:
+            raise PlanError(f"cameras: every camera's fps must be > 0, got {bad}")
+        if CAMERA_KIND in self.kinds() and not self.cameras:
+            raise PlanError("cameras: the plan sends cctv frames but names no face camera "
+                            "(the payload pack has no frames of a face camera)")
+        if self.mode == "open" and self.cameras and self.workers > 1:
+            raise PlanError(f"workers: camera streams run in one load process (each camera is "
+                            f"one Locust user, frames in order); use --workers 0 or 1, got "
+                            f"{self.workers}")
 
     @property
     def duration_s(self) -> float:
@@ -110,6 +133,13 @@ class LoadPlan:
     @property
     def lead_s(self) -> float:
         return LEAD_S if self.mode == "open" else 0.0
+
+    @property
+    def camera_users(self) -> int:
+        """Open loop: one CameraStream user per face camera that sends any frame."""
+        if self.mode != "open" or CAMERA_KIND not in self.kinds():
+            return 0
+        return len(self.cameras)
 
     def kinds(self) -> list[str]:
         """Kinds that are sent at all."""
@@ -125,6 +155,7 @@ class LoadPlan:
         d = json.loads(text)
         d["steps"] = tuple(Step(**s) for s in d["steps"])
         d["replicas"] = tuple(d.get("replicas", ()))
+        d["cameras"] = dict(d.get("cameras") or {})
         return cls(**d)
 
     @classmethod
@@ -179,6 +210,22 @@ def poisson_plan(mix: dict[str, float], rps: float, duration_s: float, **kw) -> 
                     dict(mix), **kw)
 
 
+def camera_plan(cameras: dict[str, float], loads: list[float], step_s: float, **kw) -> LoadPlan:
+    """Open loop: one step per camera load (1.0 = every face camera at its own fps)."""
+    if not cameras:
+        raise PlanError("cameras: no face camera to stream (the frames scenario needs cctv "
+                        "cameras with `faces:`, e.g. scenarios/cctv_identification.yaml)")
+    if not loads or any(v <= 0 for v in loads):
+        raise PlanError(f"camera load: levels must be > 0, got {loads}")
+    if step_s <= 0:
+        raise PlanError(f"step duration: must be > 0 s, got {step_s}")
+    fps = float(sum(cameras.values()))
+    steps = tuple(Step(i * step_s, (i + 1) * step_s, rates={CAMERA_KIND: fps * v})
+                  for i, v in enumerate(loads))
+    kw.setdefault("pool_users", 1)  # nothing Poisson to send: the camera users do the work
+    return LoadPlan("cameras", "open", steps, {CAMERA_KIND: 1.0}, cameras=dict(cameras), **kw)
+
+
 # --- the open-loop schedule --------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -197,7 +244,8 @@ def arrival_schedule(plan: LoadPlan, worker_index: int = 0, workers: int = 0) ->
     """The plan's arrivals: per step and kind, a Poisson count with uniform times (exactly a
     Poisson process with a piecewise-constant rate). Every load process draws the same global
     schedule from the plan's seed and keeps arrivals ``worker_index, worker_index + workers, ...``
-    so that the processes together send exactly the global Poisson stream."""
+    so that the processes together send exactly the global Poisson stream. CCTV camera frames
+    are not in it: cameras send on their own clock (:func:`camera_schedule`)."""
     if plan.mode != "open":
         raise PlanError("arrival_schedule: only open-loop plans have a schedule")
     rng = np.random.default_rng(plan.seed)
@@ -205,7 +253,7 @@ def arrival_schedule(plan: LoadPlan, worker_index: int = 0, workers: int = 0) ->
     for step in plan.steps:
         span = step.end_s - step.start_s
         for j, kind in enumerate(KINDS):
-            rate = (step.rates or {}).get(kind, 0.0)
+            rate = (step.rates or {}).get(kind, 0.0) if kind != CAMERA_KIND else 0.0
             n = rng.poisson(rate * span) if rate > 0 else 0
             ts.append(step.start_s + rng.uniform(0.0, span, n))
             ks.append(np.full(n, j, np.int8))
@@ -215,6 +263,26 @@ def arrival_schedule(plan: LoadPlan, worker_index: int = 0, workers: int = 0) ->
     if workers > 1:
         t, k = t[worker_index::workers], k[worker_index::workers]
     return Schedule(t, k)
+
+
+def camera_schedule(plan: LoadPlan, camera: str) -> np.ndarray:
+    """Due times (load clock) of one face camera's frames: per step, evenly spaced at the
+    camera's share of the step's cctv rate (its fps over all cameras' fps). Cameras are offset
+    from one another by a fraction of a frame interval, so they do not all fire at once."""
+    if camera not in plan.cameras:
+        raise PlanError(f"camera_schedule: {camera!r} is not a camera of the plan "
+                        f"({', '.join(sorted(plan.cameras)) or 'none'})")
+    share = plan.cameras[camera] / sum(plan.cameras.values())
+    phase = sorted(plan.cameras).index(camera) / len(plan.cameras)
+    out = []
+    for step in plan.steps:
+        rate = (step.rates or {}).get(CAMERA_KIND, 0.0) * share
+        if rate <= 0:
+            continue
+        k = np.arange(int(np.ceil((step.end_s - step.start_s) * rate - phase)))
+        t = step.start_s + (k + phase) / rate
+        out.append(t[t < step.end_s])
+    return np.concatenate(out) if out else np.empty(0)
 
 
 def step_of(plan: LoadPlan, t: np.ndarray) -> np.ndarray:
@@ -235,8 +303,8 @@ Stage = tuple[float, int, float]  # (end time s on Locust's clock, users, spawn 
 def shape_stages(plan: LoadPlan) -> tuple[Stage, ...]:
     """Closed loop: one stage per step; open loop: the whole pool for the lead-in and the plan."""
     if plan.mode == "open":
-        return ((plan.lead_s + plan.duration_s, plan.pool_users,
-                 max(plan.pool_users / (plan.lead_s / 2), 1.0)),)
+        users = plan.pool_users + plan.camera_users
+        return ((plan.lead_s + plan.duration_s, users, max(users / (plan.lead_s / 2), 1.0)),)
     return tuple((s.end_s, s.users, float(max(s.users * 4, 4))) for s in plan.steps)
 
 

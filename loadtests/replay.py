@@ -6,6 +6,8 @@
   otherwise.
 - CCTV analyze: every frame of every ``cctv`` camera (``fps`` in scenario.json), or
   ``analyze_fps`` frames/s per camera where the analytics run slower than the camera.
+- CCTV identification (``cctv``): every frame of every face camera (a ``cctv`` camera with
+  ``faces:``), ``POST /v1/cctv/frame``; cameras never rest, so this demand is flat.
 
 Rates are averaged over the run's replications. :func:`demand_curve` bins them on the simulated
 clock; :func:`replay_plan` compresses that curve into a load plan; :func:`peak_hour` is the
@@ -14,7 +16,7 @@ busiest hour, which the GPU plan is sized for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,6 +59,12 @@ def cctv_frame_rate(scenario: dict, analyze_fps: float | None = None) -> float:
     return float(sum(float(c.get("fps", 10.0)) for c in cams))
 
 
+def face_cameras(scenario: dict) -> dict[str, float]:
+    """The scenario's face cameras (cctv cameras with ``faces:``) and their fps."""
+    return {c["id"]: float(c.get("fps", 10.0)) for c in scenario.get("cameras", [])
+            if c.get("kind") == "cctv" and c.get("faces")}
+
+
 def demand_curve(run, bin_s: float = 300.0, analyze_fps: float | None = None) -> pd.DataFrame:
     """sim_t0, sim_t1 (s), then requests/s per endpoint in each bin of the simulated day."""
     if bin_s <= 0:
@@ -70,7 +78,8 @@ def demand_curve(run, bin_s: float = 300.0, analyze_fps: float | None = None) ->
     verify = counts / width / _replications(run)
     return pd.DataFrame({"sim_t0": edges[:-1], "sim_t1": edges[1:], "verify_rps": verify,
                          "identify_rps": verify * searches_per_transaction(scenario),
-                         "analyze_rps": np.full(len(width), cctv_frame_rate(scenario, analyze_fps))})
+                         "analyze_rps": np.full(len(width), cctv_frame_rate(scenario, analyze_fps)),
+                         "cctv_rps": np.full(len(width), sum(face_cameras(scenario).values()))})
 
 
 def mix_from_run(run, analyze_fps: float | None = None) -> dict[str, float]:
@@ -90,6 +99,7 @@ class PeakHour:
     start_s: float
     end_s: float
     demand_rps: dict[str, float]
+    cameras: dict[str, float] = field(default_factory=dict)  # face cameras -> fps
 
     @property
     def total_rps(self) -> float:
@@ -112,8 +122,9 @@ def peak_hour(run, analyze_fps: float | None = None, window_s: float = 3600.0) -
         start, count = float(starts[best]), int(n[best])
     verify = count / window / _replications(run)
     demand = {"verify": verify, "identify": verify * searches_per_transaction(scenario),
-              "analyze": cctv_frame_rate(scenario, analyze_fps)}
-    return PeakHour(start, start + window, demand)
+              "analyze": cctv_frame_rate(scenario, analyze_fps),
+              "cctv": float(sum(face_cameras(scenario).values()))}
+    return PeakHour(start, start + window, demand, face_cameras(scenario))
 
 
 def replay_plan(curve: pd.DataFrame, compress: float, scale: float = 1.0,

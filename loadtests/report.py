@@ -35,6 +35,16 @@ def _open_loop_note(plan: LoadPlan, totals: dict) -> str:
                 "reply arrives, so the offered load follows the server (what a concurrency sweep "
                 "measures: throughput and latency at N requests in flight). Latency is from "
                 "the send.")
+    if plan.shape == "cameras":
+        return (f"Open loop, camera streams: each face camera is one Locust user that sends its "
+                f"frames at its fps times the step's camera load, on a clock fixed before the run "
+                f"(periodic, like a camera), in time order, one in flight. Latency is measured "
+                f"from each frame's due time, so a frame that waited for its camera's previous "
+                f"answer is charged that wait (no coordinated omission). Late starts (sent more "
+                f"than 10 ms after due): {totals.get('late_starts', 0)} of "
+                f"{totals.get('requests', 0)} frames. The replica plan's capacity is the highest "
+                f"frame rate a step sustained within the SLO: raise --camera-load until a step "
+                f"fails to find the limit.")
     return (f"Open loop: send times were drawn before the run from a Poisson process (seed "
             f"{plan.seed}), independent of any reply. A pool of {plan.pool_users} users (sized "
             f"by Little's law at the peak rate with every request taking up to the "
@@ -63,6 +73,12 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
                    + (f", replayed {plan.compress:g}x faster" if plan.compress else ""))
     for note in summary.get("notes", []):
         out.append(f"- note: {note}")
+    cams = summary.get("cameras") or {}
+    if cams:
+        out.append(f"- face cameras streamed to /v1/cctv/frame (one Locust user each, frames "
+                   f"in time order): " + ", ".join(
+                       f"{c} {v.get('fps', 0):g} fps, {v.get('faces_per_frame', 0):.1f} faces "
+                       f"per frame" for c, v in sorted(cams.items())))
     out += ["", "## Totals (valid requests)", "",
             f"{t['requests']} requests, {t['failures']} failed ({_cell(t['error_rate'], '.2%')}), "
             f"{_cell(t['rps'], '.2f')} req/s; latency p50 {_cell(t['p50_ms'], '.0f')} ms, "
@@ -95,6 +111,11 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
                 f"- **replicas needed: {gpu_plan['replicas']} {replica_unit(gpu_plan)}** "
                 f"(utilisation {gpu_plan['utilisation']:.2f} x (1 + {gpu_plan['headroom']:.0%} "
                 f"headroom))", f"- {gpu_plan['detail']}"]
+        if gpu_plan.get("cameras_per_replica") is not None:
+            out.append(f"- **CCTV identification: one replica holds "
+                       f"{gpu_plan['cameras_per_replica']:.2f} face cameras in real time** "
+                       f"({len(gpu_plan['cameras'])} cameras in the demand, "
+                       f"{sum(gpu_plan['cameras'].values()):.0f} frames/s)")
         out.append("- model: endpoints are costed by their low-load service time and summed "
                    "as if they shared one processor; where the service runs them on separate "
                    "workers (CCTV analysis has its own thread) this over-counts, so read the "
@@ -102,6 +123,17 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
     else:
         out.append("Not computed: " + summary.get("gpu_plan_note", "needs a capacity figure and "
                                                   "a sim run (--run)."))
+    prof = summary.get("cctv_stages")
+    if prof:
+        out += ["", "## CCTV identification: where a frame's time goes", "",
+                f"The load's face-camera frames ({prof['frames']}) run again after the load, one "
+                f"camera at a time, through the service's own CCTV stream in the load-test "
+                f"process on backend {prof['backend']}, each stage timed (per frame; one "
+                f"thread, no queueing):", "",
+                markdown_table(pd.DataFrame([{"stage": k, **v} for k, v in
+                                             prof["stages"].items()]),
+                               {"stage": "", "mean_ms": ".1f", "p50_ms": ".1f",
+                                "p95_ms": ".1f"})]
     out += ["", "## How the numbers were kept honest", "", _open_loop_note(plan, t),
             "The load generator sends pictures rendered and JPEG-encoded before the run (the "
             "payload pack), so it only copies bytes. After the last step the users stay, "

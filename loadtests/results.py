@@ -36,6 +36,8 @@ def endpoint_of(name: str) -> str:
         return "all"
     if "[corrupt" in name:
         return "corrupt"
+    if name.split()[0].rstrip("/") == "/v1/cctv/frame":
+        return "cctv"
     tail = name.split()[0].rstrip("/").rsplit("/", 1)[-1]
     return tail if tail in ENDPOINTS else name
 

@@ -1,6 +1,7 @@
-"""Run a load test end to end: check the service, build the plan and the payload pack, enrol the
-pack's travelers, run Locust headless (alone, or as ``--master`` with local ``--worker``s),
-then summarise into a load-test folder (:mod:`outputs.loadtest`).
+"""Run a load test end to end: check the service (:mod:`loadtests.service_under_test`), build
+the plan and the payload pack, enrol the pack's travelers, run Locust headless (alone, or as
+``--master`` with local ``--worker``s), then summarise into a load-test folder
+(:mod:`outputs.loadtest`).
 
 Workers on other machines: ``airtwin loadtest ... --remote-workers M --master-port 5557`` makes
 the master listen on every interface and wait (up to ``REMOTE_WAIT_S``) for M more workers
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import httpx
+import numpy as np
 import pandas as pd
 
 from loadtests import capacity as cap
@@ -45,6 +46,8 @@ from loadtests.plan import (ENDPOINTS, PLAN_ENV, LoadPlan, PlanError, poisson_pl
 from loadtests.report import render_report
 from loadtests.results import (LOCUST_PREFIX, endpoint_summary, prepare_log, read_locust_stats,
                                step_summary, totals)
+from loadtests.service_under_test import (CAMERA_PATHS, LoadTestError, enrol_pack,
+                                          prime_cameras, service_endpoints)
 from outputs.atomic import staged_folder
 from outputs.header import header
 from outputs.loadtest import KIND, write_loadtest
@@ -61,10 +64,8 @@ DEFAULT_MIX = {"verify": 0.6, "identify": 0.2, "analyze": 0.2}
 # must watch the same floor: `airtwin site export SCENARIO --out site.yaml`, then
 # `airtwin serve --site site.yaml`.
 FRAMES_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "incidents_demo.yaml"
-
-
-class LoadTestError(RuntimeError):
-    """The load test could not run; the message says what to fix."""
+# ...and the one whose face cameras stream to /v1/cctv/frame when the test sends cctv frames.
+CCTV_SCENARIO = FRAMES_SCENARIO.with_name("cctv_identification.yaml")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class LoadTestOptions:
     run: Path | None = None
     users: tuple[int, ...] = (1, 2, 4, 8)
     rps: tuple[float, ...] = ()
+    camera_load: tuple[float, ...] = (1.0,)  # cameras: each step's share of real-time fps
     duration_s: float = 60.0
     compress: float | None = None
     scale: float = 1.0
@@ -99,76 +101,7 @@ class LoadTestOptions:
     token: str | None = field(default=None, repr=False)
     pack: Path | None = None
     pack_spec: PackSpec = field(default_factory=PackSpec)
-
-
-# --- the service ---------------------------------------------------------------------------
-
-def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str, str | None]:
-    """Which kinds the service at ``host`` serves (from its OpenAPI schema), once /readyz is 200,
-    its description, and what it runs on (``cpu`` or ``gpu``; None: a service too old to say)."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            r = httpx.get(f"{host}/readyz", timeout=5.0)
-            if r.status_code == 200:
-                break
-            why = r.json().get("detail", r.text) if r.headers.get("content-type", "").startswith(
-                "application/json") else r.text
-        except httpx.HTTPError as exc:
-            why = f"{type(exc).__name__}: {exc}"
-        if time.monotonic() > deadline:
-            raise LoadTestError(f"service at {host} is not ready after {wait_s:g} s ({why}); "
-                                f"start it with `airtwin serve --backend dlib --port PORT`")
-        time.sleep(0.5)
-    paths = set(httpx.get(f"{host}/openapi.json", timeout=10.0).json().get("paths", {}))
-    kinds = {k for k in ENDPOINTS if f"/v1/{k}" in paths}
-    if "verify" in kinds:
-        kinds.add("corrupt")
-    if "analyze" in kinds:  # started without --site, it refuses every frame (503 no_site)
-        probe = httpx.post(f"{host}/v1/analyze", data={"camera_id": "probe", "timestamp": "0"},
-                           files={"image": ("probe.jpg", b"probe", "image/jpeg")}, timeout=10.0)
-        if probe.status_code == 503 and probe.json().get("error") == "no_site":
-            kinds.discard("analyze")
-    ready = r.json()
-    return kinds, ready.get("detail", ""), ready.get("device")
-
-
-def prime_cameras(host: str, pack: PayloadPack) -> list[str]:
-    """Start each camera's stream over at its clip's first frame (reset=true), which also checks
-    that the service knows the camera and its frame size."""
-    first: dict[str, tuple[float, bytes]] = {}
-    for cam, t, jpeg in pack.frames:
-        if cam not in first or t < first[cam][0]:
-            first[cam] = (t, jpeg)
-    for cam, (t, jpeg) in sorted(first.items()):
-        r = httpx.post(f"{host}/v1/analyze", data={"camera_id": cam, "timestamp": f"{t:.3f}",
-                                                   "reset": "true"},
-                       files={"image": (f"{cam}.jpg", jpeg, "image/jpeg")}, timeout=120)
-        if r.status_code != 200:
-            raise LoadTestError(
-                f"the service refused a frame of camera {cam} ({pack.path}): HTTP "
-                f"{r.status_code} {r.text[:300]}. The frames must show the site the service "
-                f"watches: start it with `airtwin serve --site FILE`, FILE made by `airtwin site "
-                f"export SCENARIO --out FILE`, and pass that SCENARIO as --frames-scenario")
-    return sorted(first)
-
-
-def enrol_pack(host: str, pack: PayloadPack, token: str | None) -> int:
-    """Enrol the pack's travelers (consenting, synthetic); returns how many were enrolled."""
-    if token is None:
-        probe = httpx.post(f"{host}/v1/verify", data={"template_id": pack.enrol[0][0]},
-                           files={"image": ("x.jpg", pack.live[0][1], "image/jpeg")}, timeout=60)
-        if probe.status_code == 404:
-            raise LoadTestError("the pack's travelers are not enrolled and there is no API token "
-                                "to enrol them: pass --token-file FILE or set $AIRTWIN_API_TOKEN")
-        return 0
-    for template_id, jpeg in pack.enrol:
-        r = httpx.post(f"{host}/v1/enroll", headers={"Authorization": f"Bearer {token}"},
-                       data={"template_id": template_id, "consent": "true"},
-                       files={"image": (f"{template_id}.jpg", jpeg, "image/jpeg")}, timeout=120)
-        if r.status_code != 200:
-            raise LoadTestError(f"enrolling {template_id} failed: HTTP {r.status_code} {r.text}")
-    return len(pack.enrol)
+    stages: bool = True  # after cctv load: profile the frames' stages in-process (cctv_stages)
 
 
 # --- the plan ------------------------------------------------------------------------------
@@ -176,6 +109,8 @@ def enrol_pack(host: str, pack: PayloadPack, token: str | None) -> int:
 def choose_mix(opts: LoadTestOptions, served: set[str], notes: list[str]) -> dict[str, float]:
     if opts.mix is not None:
         mix = dict(opts.mix)
+    elif opts.shape == "cameras":
+        mix = {"cctv": 1.0}
     elif opts.run is not None:
         from loadtests.replay import mix_from_run
 
@@ -187,8 +122,9 @@ def choose_mix(opts: LoadTestOptions, served: set[str], notes: list[str]) -> dic
         if kind not in wanted:
             mix.pop(kind)
         elif kind not in served and mix[kind] > 0:
-            notes.append(f"the service does not serve /v1/{kind} (analyze needs `airtwin serve "
-                         f"--site FILE`): {kind} requests left out of the mix")
+            notes.append(f"the service does not serve {CAMERA_PATHS.get(kind, '/v1/' + kind)} "
+                         f"(analyze and cctv need `airtwin serve --site FILE`): {kind} "
+                         f"requests left out of the mix")
             mix.pop(kind)
     if opts.bad_share > 0:
         total = sum(mix.values())
@@ -200,12 +136,30 @@ def choose_mix(opts: LoadTestOptions, served: set[str], notes: list[str]) -> dic
     return {k: v / total for k, v in mix.items() if v > 0}
 
 
-def build_plan(opts: LoadTestOptions, mix: dict[str, float], pack: Path, log_path: Path):
-    """The plan, and for replays the curve as sent."""
+def face_cameras_of(scenario: str | Path | None) -> dict[str, float]:
+    """The face cameras (cctv cameras with ``faces:``) of a scenario file and their fps."""
+    if not scenario:
+        return {}
+    from sim.loader import load_scenario
+
+    return {c.id: float(c.fps) for c in load_scenario(scenario).cameras
+            if c.kind == "cctv" and getattr(c, "faces", None) is not None}
+
+
+def build_plan(opts: LoadTestOptions, mix: dict[str, float], pack: Path, log_path: Path,
+               cameras: dict[str, float] | None = None):
+    """The plan, and for replays the curve as sent. ``cameras``: the face cameras whose frames
+    go to /v1/cctv/frame (and their fps)."""
     kw = dict(pack=str(pack), seed=opts.seed, timeout_s=opts.timeout_s, settle_s=opts.settle_s,
-              workers=opts.workers + opts.remote_workers, log_path=str(log_path))
+              workers=opts.workers + opts.remote_workers, log_path=str(log_path),
+              cameras=dict(cameras or {}) if "cctv" in mix else {})
     curve = None
-    if opts.shape == "sweep":
+    if opts.shape == "cameras":
+        from loadtests.plan import camera_plan
+
+        loads = list(opts.camera_load)
+        plan = camera_plan(kw.pop("cameras"), loads, opts.duration_s / len(loads), **kw)
+    elif opts.shape == "sweep":
         levels = opts.rps or opts.users
         plan = sweep_plan(mix, opts.duration_s / len(levels), users=None if opts.rps else
                           list(opts.users), rps=list(opts.rps) or None, **kw)
@@ -229,7 +183,7 @@ def build_plan(opts: LoadTestOptions, mix: dict[str, float], pack: Path, log_pat
                            mix.get("corrupt", 0.0), **kw)
         curve = compressed_curve(plan, day, opts.sim_from)
     else:
-        raise PlanError(f"shape: must be sweep, poisson or replay, got {opts.shape!r}")
+        raise PlanError(f"shape: must be sweep, poisson, replay or cameras, got {opts.shape!r}")
     check_bounds(plan)
     return plan, curve
 
@@ -238,7 +192,8 @@ def check_bounds(plan: LoadPlan) -> None:
     if plan.duration_s > MAX_DURATION_S:
         raise PlanError(f"duration: {plan.duration_s:g} s is over the {MAX_DURATION_S:g} s bound "
                         f"of one load test (use a larger --compress or a shorter --duration)")
-    users = plan.pool_users if plan.mode == "open" else max(s.users for s in plan.steps)
+    users = plan.pool_users + plan.camera_users if plan.mode == "open" else \
+        max(s.users for s in plan.steps)
     if users > MAX_USERS:
         raise PlanError(f"users: {users} is over the bound of {MAX_USERS}")
     expected = sum((s.target_rps or 0) * (s.end_s - s.start_s) for s in plan.steps)
@@ -253,19 +208,26 @@ def locust_commands(plan: LoadPlan, host: str, work: Path, port: int,
                     local_workers: int | None = None) -> list[list[str]]:
     """The master's command (or the only one), then one per local worker."""
     local = plan.workers if local_workers is None else local_workers
-    user = "ScheduledTraveler" if plan.mode == "open" else "ClosedLoopTraveler"
+    users = user_classes(plan)
     base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
     master = [*base, "--headless", "--only-summary", "--csv", str(work / "locust" / LOCUST_PREFIX),
               "--html", str(work / "locust" / "report.html"), "--exit-code-on-error", "0",
               "--stop-timeout", "3", "--logfile",
               str(work / "locust" / "locust.log"), "--loglevel", "WARNING"]
     if plan.workers == 0:
-        return [[*master, user]]
+        return [[*master, *users]]
     master += ["--master", "--expect-workers", str(plan.workers), "--master-bind-host",
                "127.0.0.1" if local == plan.workers else "*", "--master-bind-port", str(port)]
     worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
-              "--loglevel", "WARNING", user]
-    return [[*master, user]] + [worker] * local
+              "--loglevel", "WARNING", *users]
+    return [[*master, *users]] + [worker] * local
+
+
+def user_classes(plan: LoadPlan) -> list[str]:
+    """The locustfile's user classes a plan runs (CameraStream: one per face camera)."""
+    if plan.mode == "closed":
+        return ["ClosedLoopTraveler"]
+    return ["ScheduledTraveler"] + (["CameraStream"] if plan.camera_users else [])
 
 
 def run_locust(plan: LoadPlan, host: str, work: Path,
@@ -331,9 +293,17 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
     spec = pack_spec(opts, mix)
     digest = hashlib.sha1(repr(spec).encode()).hexdigest()[:12]
     pack_dir = opts.pack or out.parent / "packs" / f"pack-{digest}"
+    cameras = face_cameras_of(spec.scenario) if "cctv" in mix else {}
+    if spec.camera_ids:  # the pack renders only these cameras: only they can stream
+        cameras = {c: f for c, f in cameras.items() if c in spec.camera_ids.split(",")}
+    if "cctv" in mix and not cameras:
+        raise LoadTestError(f"{spec.scenario}: no face camera (a cctv camera with `faces:`) to "
+                            f"stream to /v1/cctv/frame; use --frames-scenario "
+                            f"{CCTV_SCENARIO.relative_to(CCTV_SCENARIO.parents[1])}")
     with staged_folder(out) as work:  # swapped in whole once summarised; removed on a failure
         (work / "locust").mkdir()
-        plan, curve = build_plan(opts, mix, pack_dir.resolve(), work / "requests.raw.parquet")
+        plan, curve = build_plan(opts, mix, pack_dir.resolve(), work / "requests.raw.parquet",
+                                 cameras)
         if len(hosts) > 1:
             plan = dataclasses.replace(plan, replicas=tuple(hosts))
         say(f"payload pack: {pack_dir}")
@@ -344,12 +314,14 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
             enrolled = [enrol_pack(h, pack, opts.token) for h in hosts]
             say(f"enrolled {enrolled[0]} synthetic travelers"
                 + (f" on each of {len(hosts)} replicas" if len(hosts) > 1 else ""))
-        if "analyze" in mix:
-            cams = [prime_cameras(h, pack) for h in hosts][0]  # every replica's streams start
+        for kind in ("analyze", "cctv"):
+            if kind not in mix:
+                continue
+            cams = [prime_cameras(h, pack, kind) for h in hosts][0]  # every replica's streams
             if plan.workers > len(cams):
                 raise PlanError(f"workers: {plan.workers} load processes but {len(cams)} cameras: "
                                 f"each camera's frames must come from one process (in order), "
-                                f"so analyze load needs at most {len(cams)} workers")
+                                f"so {kind} load needs at most {len(cams)} workers")
         (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
         say(f"{opts.shape}: {plan.mode} loop, {len(plan.steps)} step(s), {plan.duration_s:.0f} s"
             f" of load" + (f", {plan.workers} workers" if plan.workers else ""))
@@ -363,22 +335,23 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
                 f"{'ScheduledTraveler' if plan.mode == 'open' else 'ClosedLoopTraveler'}")
         run_locust(plan, host, work, progress, opts.workers, port or opts.master_port)
         summarise(opts, plan, curve, work, ",".join(hosts), service, mix, notes, len(hosts),
-                  device)
+                  device, pack)
     return out
 
 
 def pack_spec(opts: LoadTestOptions, mix: dict[str, float]) -> PackSpec:
     """The pack this test needs: CCTV clips only when it sends analyze requests, of the
     scenario whose site file the service watches."""
-    if "analyze" not in mix:
+    if not {"analyze", "cctv"} & set(mix):
         return dataclasses.replace(opts.pack_spec, frames_per_camera=0, scenario="")
-    scenario = Path(opts.frames_scenario or FRAMES_SCENARIO).resolve()
+    default = CCTV_SCENARIO if "cctv" in mix else FRAMES_SCENARIO
+    scenario = Path(opts.frames_scenario or default).resolve()
     return dataclasses.replace(opts.pack_spec, scenario=str(scenario))
 
 
 def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, host: str,
               service: str, mix: dict, notes: list[str], replicas: int = 1,
-              device: str | None = None) -> None:
+              device: str | None = None, pack: PayloadPack | None = None) -> None:
     """Locust's output in the staging folder ``work`` → the load-test folder's files. With
     several replicas loaded together, the replica plan counts replicas by what each one carried;
     ``device`` (the service's /readyz: cpu or gpu) says what a replica is."""
@@ -400,27 +373,52 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, host: st
         "seed": plan.seed, "run": str(opts.run) if opts.run else None, "mix": mix,
         "slo_ms": opts.slo_ms, "max_error_rate": opts.max_error_rate,
         "totals": totals(log, plan.duration_s), "capacity": found.to_dict(), "notes": notes}
-    gpu = None
-    if opts.run is not None and found.capacity_rps:
+    face = {c: v for c, v in ((pack.cameras or {}) if pack else {}).items() if c in plan.cameras}
+    if face:
+        summary["cameras"] = face  # the face cameras streamed: fps, faces per frame of the clip
+    gpu, peak = None, None
+    if found.capacity_rps and opts.run is not None:
         from loadtests.replay import peak_hour
 
         peak = peak_hour(load_run(opts.run, tables=["egate_transactions"]), opts.analyze_fps)
+    elif found.capacity_rps and plan.cameras and set(mix) <= {"cctv", "corrupt"}:
+        from loadtests.replay import PeakHour
+
+        # No sim run: the demand is the frames scenario's face cameras, which never rest.
+        demand = face_cameras_of(pack_spec(opts, mix).scenario) or dict(plan.cameras)
+        peak = PeakHour(0.0, 3600.0, {"cctv": float(sum(demand.values()))}, demand)
+    if peak is not None:
         measured_on = service or "this service"
         if replicas > 1:
             measured_on += (f"; {replicas} replicas measured together, "
                             f"{found.capacity_rps:.2f} req/s in all")
+        faces = [v["faces_per_frame"] for v in face.values()]
         gpu = cap.plan_replicas(found.capacity_rps / replicas, cap.endpoint_costs(log),
                                 cap.measured_mix(log, found.step), peak.demand_rps,
                                 opts.headroom, (peak.start_s, peak.end_s),
                                 measured_on=measured_on,
-                                replica_kind=device if device in ("cpu", "gpu") else None
+                                replica_kind=device if device in ("cpu", "gpu") else None,
+                                cameras=peak.cameras or None,
+                                faces_per_frame=float(np.mean(faces)) if faces else None
                                 ).to_dict()
     else:
-        summary["gpu_plan_note"] = ("needs a sim run (--run DIR) for the peak demand"
-                                    if opts.run is None else "no step met the SLO, so there "
-                                    "is no measured capacity to plan with")
+        summary["gpu_plan_note"] = ("no step met the SLO, so there is no measured capacity "
+                                    "to plan with" if not found.capacity_rps else
+                                    "needs a sim run (--run DIR) for the peak demand")
     tables = {"endpoints": endpoint_summary(stats, log), "steps": steps, "requests": log}
     if curve is not None:
         tables["curve"] = curve
+    if face and opts.stages:
+        from loadtests.cctv_stages import backend_of, profile_stages, stage_summary
+
+        backend = backend_of(service)
+        if backend is None:
+            notes.append(f"CCTV stage latencies not profiled: the service ({service!r}) does "
+                         f"not name its backend")
+        else:
+            rows = profile_stages(pack.frames, sorted(face), pack.enrol, backend)
+            tables["cctv_stages"] = rows
+            summary["cctv_stages"] = {"backend": backend, "frames": len(rows),
+                                      "stages": stage_summary(rows)}
     report = render_report(summary, tables["endpoints"], steps, plan, gpu)
     write_loadtest(work, summary, tables, report, gpu)

@@ -22,12 +22,11 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.payloads import PayloadPack, PayloadPicker
 from outputs.atomic import write_parquet, write_with
-from loadtests.plan import KINDS, LoadPlan, Schedule, arrival_schedule
+from loadtests.plan import KINDS, LoadPlan, Schedule, arrival_schedule, camera_schedule
 
 PATHS = {"verify": "/v1/verify", "identify": "/v1/identify", "analyze": "/v1/analyze",
-         "corrupt": "/v1/verify"}
-NAMES = {"verify": "/v1/verify", "identify": "/v1/identify", "analyze": "/v1/analyze",
-         "corrupt": "/v1/verify [corrupt jpeg]"}
+         "cctv": "/v1/cctv/frame", "corrupt": "/v1/verify"}
+NAMES = {**PATHS, "corrupt": "/v1/verify [corrupt jpeg]"}
 LOG_COLUMNS = ("t_sched", "t_start", "latency_ms", "service_ms", "name", "endpoint",
                "expected_error", "ok", "status", "node")
 LOG_KEY = "airtwin_requests"  # the key of the request rows in Locust's worker reports
@@ -67,10 +66,11 @@ class CameraClips:
     """
 
     def __init__(self, frames: list[tuple[str, float, bytes]], worker_index: int = 0,
-                 workers: int = 0):
+                 workers: int = 0, only: frozenset[str] | None = None):
         by_camera: dict[str, list[tuple[float, bytes]]] = {}
         for cam, t, jpeg in frames:
-            by_camera.setdefault(cam, []).append((t, jpeg))
+            if only is None or cam in only:
+                by_camera.setdefault(cam, []).append((t, jpeg))
         cams = sorted(by_camera)
         self.owned = [c for i, c in enumerate(cams) if workers <= 1 or i % workers == worker_index]
         self.clips = {c: sorted(by_camera[c], key=lambda f: f[0]) for c in self.owned}
@@ -95,6 +95,30 @@ class CameraClips:
         return clip[0][0] + (n + 1) * self.frame_step(clip), clip[n % len(clip)][1]
 
 
+class CameraStreams:
+    """The open loop's face cameras: each camera's due frames (:func:`camera_schedule`), taken by
+    the one :class:`CameraStream` user that claimed the camera."""
+
+    def __init__(self, plan: LoadPlan, origin: float):
+        self.origin = origin
+        self.due = {c: camera_schedule(plan, c) for c in sorted(plan.cameras)}
+        self.next = {c: 0 for c in self.due}
+        self.unclaimed = list(self.due)
+
+    def claim(self) -> str | None:
+        return self.unclaimed.pop(0) if self.unclaimed else None
+
+    def take(self, camera: str) -> float | None:
+        i = self.next[camera]
+        if i >= len(self.due[camera]):
+            return None
+        self.next[camera] = i + 1
+        return self.origin + float(self.due[camera][i])
+
+    def pending(self) -> int:
+        return sum(len(d) - self.next[c] for c, d in self.due.items())
+
+
 class RequestLog:
     """One row per request (LOG_COLUMNS), times in s from this process's load origin.
 
@@ -111,7 +135,9 @@ class RequestLog:
         self.rows, self.origin, self.node = [], None, "local"
         self.sent = self.in_flight = 0
         self.arrivals: Arrivals | None = None
-        self.cameras: CameraClips | None = None
+        self.cameras: CameraClips | None = None  # /v1/analyze: every camera of the pack
+        self.face_clips: CameraClips | None = None  # /v1/cctv/frame: the plan's face cameras
+        self.streams: CameraStreams | None = None  # open loop: each face camera's due frames
         self.workers: dict[str, dict] = {}  # master: the latest state each worker reported
         self.is_master = False
 
@@ -134,15 +160,20 @@ class RequestLog:
             return
         index = runner.worker_index if isinstance(runner, WorkerRunner) else 0
         self.cameras = CameraClips(self.frames, index, self.plan.workers)
+        self.face_clips = CameraClips(self.frames, index, self.plan.workers,
+                                      only=frozenset(self.plan.cameras))
         if self.plan.mode == "open":
             self.arrivals = Arrivals(arrival_schedule(self.plan, index, self.plan.workers),
                                      self.origin)
+            if self.plan.camera_users:
+                self.streams = CameraStreams(self.plan, self.origin)
 
     def past_end(self) -> bool:
         return self.origin is not None and time.time() >= self.origin + self.plan.duration_s
 
     def state(self) -> dict:
         pending = 0 if self.arrivals is None else len(self.arrivals.t) - self.arrivals.next
+        pending += 0 if self.streams is None else self.streams.pending()
         return {"sent": self.sent, "in_flight": self.in_flight, "pending": pending,
                 "past_end": self.past_end()}
 
@@ -243,13 +274,24 @@ class AirtwinUser(HttpUser):
             self.send("analyze", {"camera_id": camera_id, "timestamp": f"{timestamp:.3f}"},
                       jpeg, due, self.camera_replica(camera_id))
 
+    def cctv_frame(self, due: float | None = None, camera_id: str | None = None):
+        """A face camera's next frame to the identification route (its tracks live in the
+        service, so the camera's frames go in time order, one in flight)."""
+        clips = self.log.face_clips
+        camera_id = camera_id or clips.next_camera()
+        with clips.locks[camera_id]:
+            timestamp, jpeg = clips.next_frame(camera_id)
+            self.send("cctv", {"camera_id": camera_id, "timestamp": f"{timestamp:.3f}"},
+                      jpeg, due, self.camera_replica(camera_id))
+
     def corrupt_verify(self, due: float | None = None):
         template_id, bad = self.pick.corrupt()
         self.send("corrupt", {"template_id": template_id}, bad, due)
 
     def send_kind(self, kind: str, due: float | None = None):
         {"verify": self.egate_verify, "identify": self.watchlist_identify,
-         "analyze": self.cctv_analyze, "corrupt": self.corrupt_verify}[kind](due)
+         "analyze": self.cctv_analyze, "cctv": self.cctv_frame,
+         "corrupt": self.corrupt_verify}[kind](due)
 
     # --- open loop ----------------------------------------------------------------------------
     def next_arrival(self):
@@ -264,6 +306,22 @@ class AirtwinUser(HttpUser):
         if wait > 0:
             gevent.sleep(wait)
         self.send_kind(kind, due)
+
+    def next_camera_frame(self):
+        """A CameraStream user: claim one face camera (once), sleep until its next frame is
+        due, send it. Frames go in order and one at a time, so a slow answer delays the next
+        frame, and that delay is charged to it (latency from the due time)."""
+        streams = self.log.streams
+        if getattr(self, "camera", None) is None and streams is not None:
+            self.camera = streams.claim()
+        due = streams.take(self.camera) if getattr(self, "camera", None) else None
+        if due is None:
+            gevent.sleep(0.25)  # no camera left to claim, or its frames are spent
+            return
+        wait = due - time.time()
+        if wait > 0:
+            gevent.sleep(wait)
+        self.cctv_frame(due, self.camera)
 
     # --- the one place a request is sent ------------------------------------------------------
     def send(self, kind: str, form: dict[str, str], jpeg: bytes, due: float | None,
@@ -294,11 +352,29 @@ class AirtwinUser(HttpUser):
                 resp.failure(f"rejected as expected (HTTP {status})" if 400 <= status < 500
                              else f"expected a 4xx for a corrupt JPEG, got HTTP {status}")
             elif status == 200:
-                resp.success()
+                problem = _cctv_problem(resp) if kind == "cctv" else None
+                resp.failure(problem) if problem else resp.success()
             elif status == 0:
                 resp.failure(f"no reply: {type(resp.error).__name__}")
             else:
                 resp.failure(f"HTTP {status} {_error_code(resp)}")
+
+
+def _cctv_problem(resp) -> str | None:
+    """What is wrong with a 200 answer of /v1/cctv/frame, if anything: it must name the camera
+    and carry its tracks, and every track named as someone must carry a score."""
+    try:
+        body = resp.json()
+        tracks = body["tracks"]
+        if not isinstance(tracks, list):
+            return "cctv answer: tracks is not a list"
+        if any(t.get("identity") is not None and t.get("score") is None for t in tracks):
+            return "cctv answer: a named track without a score"
+        if not {"faces_found", "searches", "latency_ms"} <= set(body):
+            return "cctv answer: missing faces_found/searches/latency_ms"
+    except Exception as exc:  # not the documented answer
+        return f"cctv answer is not the documented JSON ({type(exc).__name__})"
+    return None
 
 
 def _error_code(resp) -> str:

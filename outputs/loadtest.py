@@ -19,9 +19,9 @@ the start of the load (the shape's t = 0); latencies are milliseconds.
                           seed, workers); loadtests.shapes.LoadPlan.from_json() reads it back
       endpoints.parquet   one row per request name from Locust's stats CSV, then Locust's
                           "Aggregated" row (every request, deliberately bad ones included):
-                          name ("/v1/verify", "/v1/identify", "/v1/analyze",
+                          name ("/v1/verify", "/v1/identify", "/v1/analyze", "/v1/cctv/frame",
                           "/v1/verify [corrupt jpeg]", "Aggregated"), endpoint ("verify"|
-                          "identify"|"analyze"|"corrupt"|"all"), expected_error (bool: a
+                          "identify"|"analyze"|"cctv"|"corrupt"|"all"), expected_error (bool: a
                           deliberately bad payload), requests, failures, error_rate, rps,
                           mean_ms, p50_ms, p95_ms, p99_ms, max_ms (Locust's figures: latency
                           from the due time, percentiles rounded as Locust rounds them),
@@ -36,13 +36,18 @@ the start of the load (the shape's t = 0); latencies are milliseconds.
       requests.parquet    one row per request: t_sched (when it was due), t_start (when it was
                           sent), latency_ms (from t_sched to the reply: what the traveler
                           waited), service_ms (from t_start to the reply), name, endpoint
-                          (the kind: verify|identify|analyze|corrupt), expected_error, ok,
+                          (the kind: verify|identify|analyze|cctv|corrupt), expected_error, ok,
                           status (HTTP status; 0 = no reply), node ("local" or "worker-N"),
                           late (sent more than loadtests.results.LATE_MS after t_sched),
                           step (-1: between steps)
       curve.parquet       replay shape only: the request-rate curve sent, on the compressed
-                          clock: t0, t1, verify_rps, identify_rps, analyze_rps, sim_t0, sim_t1
-                          (the simulated seconds the bin stands for)
+                          clock: t0, t1, verify_rps, identify_rps, analyze_rps, cctv_rps, sim_t0,
+                          sim_t1 (the simulated seconds the bin stands for; cctv_rps absent in
+                          folders written before CCTV identification was load-tested)
+      cctv_stages.parquet only when cctv frames were sent (loadtests.cctv_stages): one row per
+                          face-camera frame of the pack run again in-process through the
+                          service's CctvStream on its backend: camera, t, faces, searches,
+                          frame_s, detect_s, quality_s, track_s, embed_s, search_s, other_s
       gpu_plan.json       only with a sim run (--run): the replicas the peak hour needs (below;
                           the name is historic: a replica is a CPU process or a GPU, as
                           ``replica_kind`` says)
@@ -57,6 +62,10 @@ the start of the load (the shape's t = 0); latencies are milliseconds.
      "duration_s": 60.0, "workers": 0, "seed": 0, "run": "runs/x" or null,
      "mix": {"verify": 0.5, "identify": 0.2, "analyze": 0.3, "corrupt": 0.0},   # shares of sends
      "slo_ms": 200.0, "max_error_rate": 0.001,
+     "cameras": {"corridor_near": {"fps": 10.0, "faces": true, "faces_per_frame": 4.3}},
+                                          # only when cctv frames were sent: the face cameras
+     "cctv_stages": {"backend": "dlib", "frames": 50,
+                     "stages": {"detect": {"mean_ms":, "p50_ms":, "p95_ms":}, ...}},  # ditto
      "totals": {"requests": ..., "failures": ..., "error_rate": ..., "rps": ...,  # valid only
                 "p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "late_starts": ...,
                 "late_share": ..., "bad_requests": ..., "bad_rejected": ...},  # deliberately bad
@@ -79,7 +88,10 @@ the start of the load (the shape's t = 0); latencies are milliseconds.
      "unmeasured": ["analyze"],           # demanded but not measured: not in the replicas
      "utilisation": 3.1,                  # peak work / one replica's work capacity
      "replicas": 5,                       # ceil(utilisation * (1 + headroom)), at least 1
-     "detail": "..."}
+     "detail": "...",
+     "cameras": {"corridor_near": 10.0, ...} or null,   # face cameras behind the cctv demand
+     "cameras_per_replica": 2.4 or null,  # such cameras one replica holds in real time
+     "faces_per_frame": 4.3 or null}      # mean faces visible in the measured cctv frames
 
 Non-finite numbers are written as JSON ``null``. Read a folder with :func:`load_loadtest`;
 a missing folder or file, a malformed ``summary.json`` or a wrong ``kind`` or ``format``

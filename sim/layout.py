@@ -5,8 +5,10 @@ placements (:func:`fill_layout`), and the scenario as a plain :class:`~floorplan
 Only rendering uses geometry (the queueing model needs walking distances and counts), so a
 scenario may leave it out; :func:`fill_layout` fills a plain plan: zones as rectangles left to
 right in file order, processors in a row along the far wall of their zone, each queue snaking
-straight back. What the schema never places (customs officers, baggage belts, doors, the mount
-of a camera without a position) is derived in :func:`floor_plan`.
+straight back. What the schema never places (customs officers, baggage belts, the mount of a
+camera without a position, the ends of typed walks where no door is given) is derived in
+:func:`floor_plan`; ``terminal.doors`` and ``terminal.barriers`` pass through as given (walking
+routes, :mod:`sim.walking`).
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def floor_plan(s: Scenario) -> FloorPlan:
     belts = tuple(b for z in s.terminal.zones if z.kind == ZoneKind.baggage_reclaim
                   for b in _reclaim_belts(z))
     cameras = tuple(_mount(s, c) for c in s.cameras if c.kind == "cctv")
-    return FloorPlan(s.name, zones, tuple(rows), belts, _doors(s, zones), cameras)
+    barriers = tuple(np.asarray(b.points, float) for b in s.terminal.barriers)
+    return FloorPlan(s.name, zones, tuple(rows), belts, _doors(s, zones), cameras, barriers)
 
 
 def _plan_zone(z: Zone, band: SpaceBand | None) -> PlanZone:
@@ -134,13 +137,23 @@ def _reclaim_belts(zone: Zone) -> list[Belt]:
 
 
 def _doors(s: Scenario, zones: tuple[PlanZone, ...]) -> tuple[Door, ...]:
-    """Both ends of every walk: the point of each zone's outline nearest the other's middle."""
+    """The scenario's doors (openings in shared walls, both ways round), and for each typed
+    walk without one, both its ends: the point of each zone's outline nearest the other's
+    middle."""
     by_id = {z.id: z for z in zones}
+    out = {}
+    for d in s.terminal.doors:
+        a, b = d.between
+        xy = (float(d.at[0]), float(d.at[1]))
+        out[a, b] = Door(a, b, xy, float(d.width_m))
+        out[b, a] = Door(b, a, xy, float(d.width_m))
     pairs = {(w.from_zone, w.to_zone) for w in s.terminal.walks}
     pairs |= {(b, a) for a, b in pairs}
-    return tuple(Door(a, b, tuple(float(v) for v in door_point(by_id[a].polygon,
-                                                                 by_id[b].centre)))
-                 for a, b in sorted(pairs) if a != b)
+    for a, b in sorted(pairs):
+        if a != b and (a, b) not in out:
+            out[a, b] = Door(a, b, tuple(float(v) for v in door_point(by_id[a].polygon,
+                                                                       by_id[b].centre)))
+    return tuple(out[k] for k in sorted(out))
 
 
 def _mount(s: Scenario, cam: Camera) -> CameraModel:

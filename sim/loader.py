@@ -95,8 +95,10 @@ def _check_references(s: Scenario) -> list[str]:
         legs += list(zip(ids, ids[1:]))
         have = {(w.from_zone, w.to_zone) for w in s.terminal.walks}
         for a, b in legs:
-            if (a, b) not in have:
-                errs.append(f"terminal.walks: missing walk from {a!r} to {b!r}")
+            if (a, b) not in have and not s.terminal.doors:  # with doors, routed on the plan
+                errs.append(f"terminal.walks: missing walk from {a!r} to {b!r} (or give "
+                            f"terminal.doors to route walks on the floor plan)")
+    errs += _check_doors(s, zones)
     imm = s.immigration
     banks = {b.id: b for b in imm.egate_banks}
     desks = {d.id: d for d in imm.desks}
@@ -154,6 +156,45 @@ def _check_references(s: Scenario) -> list[str]:
     return errs
 
 
+def _check_doors(s: Scenario, zones: dict) -> list[str]:
+    """A door joins two known zones that have polygons, at a point on both outlines."""
+    from shapely.geometry import Point, Polygon
+
+    errs = []
+    for i, d in enumerate(s.terminal.doors):
+        where = f"terminal.doors[{i}]"
+        unknown = [z for z in d.between if z not in zones]
+        if unknown:
+            errs.append(f"{where}.between: unknown zone {unknown[0]!r}")
+            continue
+        a, b = (zones[z] for z in d.between)
+        if a.id == b.id:
+            errs.append(f"{where}.between: a door joins two different zones, got {a.id!r} twice")
+            continue
+        if a.polygon is None or b.polygon is None:
+            errs.append(f"{where}.between: zones with doors need polygons, "
+                        f"{(a if a.polygon is None else b).id!r} has none")
+            continue
+        p = Point(d.at)
+        for z in (a, b):
+            gap = Polygon(z.polygon).exterior.distance(p)
+            if gap > 0.05:
+                errs.append(f"{where}.at: must lie on the wall of zone {z.id!r}, got "
+                            f"({d.at[0]:g}, {d.at[1]:g}), {gap:.2f} m off it")
+    return errs
+
+
+def _check_routes(s: Scenario, source: str) -> None:
+    """With doors, every walk of the route must exist on the floor plan."""
+    from floorplan.routing import RouteError
+    from sim.walking import walk_routes
+
+    try:
+        walk_routes(s)
+    except (RouteError, KeyError) as exc:
+        raise ScenarioError(f"{source}: terminal.doors: {exc.args[0]}") from None
+
+
 def parse_scenario(data: Any, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
     """Validate an already-parsed mapping; ``base_dir`` resolves relative file references."""
     if not isinstance(data, dict):
@@ -189,7 +230,10 @@ def parse_scenario(data: Any, source: str = "<scenario>", base_dir: Path | None 
     errs = _check_references(scenario)
     if errs:
         raise ScenarioError("\n".join(f"{source}: {e}" for e in errs))
-    return fill_layout(scenario)
+    scenario = fill_layout(scenario)
+    if scenario.terminal.doors:
+        _check_routes(scenario, source)
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:

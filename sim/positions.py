@@ -7,10 +7,16 @@ doors, processor points, queue paths and belts are read from it, never worked ou
     gate → (door) → tail of the queue joined → queue slot by order → processor → (through an
     e-gate) → reclaim waiting point → customs (officer or pass-through point) → exit point
 
-Walk records last as long as the scenario's walking distances say, which is usually longer than
-the straight line on the plan. A walker covers the visible parts (inside the zone they leave and
-the zone they enter) at their own walking speed and spends the rest in the unmodelled corridor,
-off the plan: :meth:`Trajectories.positions_at` does not return them then.
+Walks routed on the plan (a scenario with doors, :mod:`sim.walking`) follow their polyline
+through the doors and around obstacles, at the pace that fits the walk record (crowding
+included). A typed walk lasts as long as its typed distance says, which is usually longer than
+the straight line on the plan: the walker covers the visible parts (inside the zone they leave
+and the zone they enter) at their own walking speed and spends the rest in the unmodelled
+corridor, off the plan: :meth:`Trajectories.positions_at` does not return them then.
+
+A queue longer than its roped line holds (``walking.queue_space``) spills: the overflow stands
+as a crowd round the line's tail, on a grid of free floor in the row's zone (off every queue
+line and processor row), nearest the tail first (spillback).
 
 Queue positions are computed per query: a traveler's slot is their rank among those still waiting
 (FIFO, as in the model), and the slot eases forward over ``ADVANCE_S`` when someone ahead leaves,
@@ -26,9 +32,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from floorplan.plan import Belt, FloorPlan, PlanZone
+from floorplan.plan import FloorPlan
 from floorplan.shapes import points_in_polygon, queue_point, serpentine_queue
+from sim.floor_spots import belt_spots, spill_cells, spots_in
 from sim.scenario import Scenario, ZoneKind
+from sim.walking import WalkRoutes, walk_routes
 
 __all__ = ["ACTIVITIES", "Trajectories", "hash_uniform"]
 
@@ -59,6 +67,8 @@ class _QueueGroup:
     cum: np.ndarray
     slot_m: float
     starts: np.ndarray  # sorted service start times of everyone who queued (inf: never)
+    slots: float = math.inf  # what the roped line holds; the rest stand on spill cells
+    spill: np.ndarray | None = None  # (K, 2) free floor round the tail, nearest first
 
     def shuffled(self, t: np.ndarray) -> np.ndarray:
         """How many of the group's travelers have left the queue by ``t`` (eased)."""
@@ -74,7 +84,16 @@ class _QueueGroup:
 
     def slot_xy(self, rank: np.ndarray, t: np.ndarray):
         slot = np.maximum(np.asarray(rank, float) - self.shuffled(t), 0.0)
-        return queue_point(self.pts, self.cum, slot * self.slot_m)
+        xy, heading = queue_point(self.pts, self.cum, slot * self.slot_m)
+        over = slot >= self.slots
+        if over.any():  # spillback: the j-th beyond the ropes stands on the j-th spill cell
+            j = np.minimum(np.floor(slot[over] - self.slots).astype(np.int64),
+                           len(self.spill) - 1)
+            tail = self.pts[-1]
+            xy[over] = self.spill[j]
+            d = tail - self.spill[j]
+            heading[over] = np.arctan2(d[:, 1], d[:, 0])  # facing the queue's tail
+        return xy, heading
 
 
 class _Legs:
@@ -220,9 +239,17 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
     for row in plan.rows:
         v = queued[queued["processor"] == row.id].sort_values(["queue_t", "start_f"],
                                                               kind="stable")
-        pts, cum = serpentine_queue(row.queue_line())
+        line = row.queue_line()
         gid[row.id] = len(groups)
-        grp = _QueueGroup(pts, cum, row.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
+        if s.terminal.walking.queue_space:  # the ropes hold what they hold; the rest spill
+            cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(line, axis=0).T))])
+            n_spill = max(len(v) - row.queue_slots, 1)
+            grp = _QueueGroup(np.asarray(line, float), cum, row.slot_spacing_m,
+                              np.sort(v["start_f"].to_numpy()), float(row.queue_slots),
+                              spill_cells(plan, row, n_spill))
+        else:
+            pts, cum = serpentine_queue(line)
+            grp = _QueueGroup(pts, cum, row.slot_spacing_m, np.sort(v["start_f"].to_numpy()))
         groups.append(grp)
         ranks = np.arange(len(v))
         # Where each traveler joins the queue and where they stand when called: the anchors
@@ -236,9 +263,9 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
 
     # Per-traveler deterministic spots: reclaim waiting point, pass-through points.
     u = np.column_stack([hash_uniform(tids, k) for k in range(6)])
-    spots = {z.id: _spots_in(z, u) for z in plan.zones}
+    spots = {z.id: spots_in(z, u) for z in plan.zones}
     belts = plan.belts_in(s.zone_of_kind(ZoneKind.baggage_reclaim).id)
-    wait_xy, wait_heading = _belt_spots(belts, u[:, 4], u[:, 5])
+    wait_xy, wait_heading = belt_spots(belts, u[:, 4], u[:, 5])
 
     events: dict[int, list[_Event]] = {}
     for walk in frames["walks"].itertuples(index=False):
@@ -247,6 +274,7 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
         events.setdefault(int(visit.traveler_id), []).append(
             _Event(visit.queue_t, 0, None, visit, label))
 
+    routes = walk_routes(s, plan) if s.terminal.doors else None
     legs = _Legs()
     for tid, evs in events.items():
         i = tindex.get(tid)
@@ -254,7 +282,7 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
             continue
         evs.sort(key=lambda e: (e.t, e.order))
         v_speed = max(float(speed[i]), 0.3)
-        cur, cur_t = None, None
+        cur, cur_t, served_by = None, None, ""
         for k, ev in enumerate(evs):
             nxt = evs[k + 1] if k + 1 < len(evs) else None
             if ev.walk is not None:
@@ -263,11 +291,17 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
                 t1 = horizon if not np.isfinite(t1) else t1
                 start = cur if cur is not None else spots[src][i]
                 target = _visit_start(nxt, dst, t1, i, tail, spots, wait_xy)
-                _walk(legs, i, t0, t1, start, target, plan.door(src, dst), plan.door(dst, src),
-                      v_speed)
+                line = _routed_line(routes, src, dst, nxt, served_by)
+                if line is not None:
+                    _walk_along(legs, i, t0, t1, np.vstack([start, line, target]))
+                else:
+                    _walk(legs, i, t0, t1, start, target, plan.door(src, dst),
+                          plan.door(dst, src), v_speed)
                 cur, cur_t = target, t1
                 continue
             visit = ev.visit
+            if visit.kind != "reclaim":
+                served_by = visit.processor
             q_t = float(visit.queue_t)
             if cur is not None and q_t > cur_t + 1e-6:  # e.g. a referral from e-gate to desk
                 joined = _visit_start(ev, None, q_t, i, tail, spots, wait_xy)
@@ -316,6 +350,32 @@ def _visit_start(ev: _Event | None, zone_id, t, i, tail, spots, wait_xy) -> np.n
     return spots[zone_id][i]
 
 
+def _routed_line(routes: WalkRoutes | None, src: str, dst: str, nxt: _Event | None,
+                 served_by: str) -> np.ndarray | None:
+    """The routed polyline of a walk (:mod:`sim.walking`), or None where it is typed: into
+    the hall it runs on to the queue the traveler joins, out of it from the row that served."""
+    if routes is None or (src, dst) not in routes.polyline:
+        return None
+    line = routes.polyline[src, dst]
+    if nxt is not None and nxt.visit is not None and (src, nxt.visit.processor) in \
+            routes.into_queue:
+        return np.vstack([line, routes.into_queue[src, nxt.visit.processor]])
+    return routes.from_row.get(served_by, line) if src == routes.hall else line
+
+
+def _walk_along(legs: _Legs, i, t0, t1, pts: np.ndarray) -> None:
+    """Along a polyline at one pace, from t0 to t1 (the model's time, crowd included)."""
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    total = float(seg.sum())
+    if total <= 1e-9:
+        legs.stay(i, t0, t1, pts[0], WALKING, math.nan)
+        return
+    times = t0 + (t1 - t0) * np.concatenate([[0.0], np.cumsum(seg)]) / total
+    for k in range(len(seg)):
+        if seg[k] > 1e-9:
+            legs.move(i, float(times[k]), float(times[k + 1]), pts[k], pts[k + 1])
+
+
 def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):
     """a → door out of the zone left → (corridor, off the plan) → door into the next → b."""
     l_out = float(np.hypot(*(d_out - a)))
@@ -331,37 +391,3 @@ def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):
         return
     legs.move(i, t0, t0 + l_out / speed, a, d_out)
     legs.move(i, t1 - l_in / speed, t1, d_in, b)
-
-
-def _spots_in(zone: PlanZone, u: np.ndarray) -> np.ndarray:
-    """One point per traveler inside ``zone`` (near its middle), from hashed uniforms."""
-    x0, y0, x1, y1 = zone.bounds
-    cx, cy = zone.centre
-    pts = np.column_stack([cx + (u[:, 0] - 0.5) * 0.6 * (x1 - x0),
-                           cy + (u[:, 1] - 0.5) * 0.6 * (y1 - y0)])
-    inside = points_in_polygon(pts, zone.polygon)
-    pts[~inside] = (cx, cy)
-    return pts
-
-
-def _belt_spots(belts: list[Belt], u_belt: np.ndarray, u_pos: np.ndarray):
-    """Waiting points 1.2 m outside a belt's stadium outline, facing the belt."""
-    k = np.minimum((u_belt * len(belts)).astype(int), len(belts) - 1)
-    table = np.asarray([(*b.centre, b.half_length_m, b.half_width_m) for b in belts], float)
-    cx, cy, hl, hw = table[k].T
-    r = hw + 1.2
-    arc = math.pi * hw
-    s = u_pos * (4 * hl + 2 * arc)
-    x, y = np.empty_like(s), np.empty_like(s)
-    a = s < 2 * hl  # east straight, going north
-    x[a], y[a] = cx[a] + r[a], cy[a] - hl[a] + s[a]
-    b = ~a & (s < 2 * hl + arc)  # north end
-    ang = (s[b] - 2 * hl[b]) / hw[b]
-    x[b], y[b] = cx[b] + r[b] * np.cos(ang), cy[b] + hl[b] + r[b] * np.sin(ang)
-    c = ~a & ~b & (s < 4 * hl + arc)  # west straight, going south
-    x[c], y[c] = cx[c] - r[c], cy[c] + hl[c] - (s[c] - 2 * hl[c] - arc[c])
-    d = ~(a | b | c)  # south end
-    ang = math.pi + (s[d] - 4 * hl[d] - arc[d]) / hw[d]
-    x[d], y[d] = cx[d] + r[d] * np.cos(ang), cy[d] - hl[d] + r[d] * np.sin(ang)
-    heading = np.arctan2(np.clip(y, cy - hl, cy + hl) - y, cx - x)
-    return np.column_stack([x, y]), heading

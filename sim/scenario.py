@@ -63,9 +63,41 @@ class Walk(Model):
     distance_m: float = Field(ge=0)
 
 
+class DoorConfig(Model):
+    """An opening in the wall two touching zones share. A scenario with doors walks on its
+    floor plan: walking routes and distances are shortest paths through doors and around
+    processors, belts and barriers (``floorplan.routing``); typed ``walks`` still override."""
+
+    between: tuple[str, str]  # the two zone ids
+    at: Point  # a point on the shared wall, terminal metres
+    width_m: float = Field(default=2.0, gt=0.6)  # clear width of the opening, m
+
+
+class BarrierConfig(Model):
+    """A wall or a rope line inside a zone that routes walk around (terminal metres)."""
+
+    points: list[Point] = Field(min_length=2)
+
+
+class WalkingConfig(Model):
+    """How the fast mode moves travelers between processors."""
+
+    # Speed falls with the density of the corridor walked (Weidmann 1993); off: free speed.
+    congestion: bool = True
+    # Effective width of a walk between zones, m: its floor (distance x width) holds the crowd
+    # whose density sets the speed.
+    corridor_width_m: float = Field(default=4.0, gt=0)
+    # A queue holds what its line's length allows at the row's slot spacing; the rest wait in
+    # the hall in front of it (spillback), crowding the walk into the hall. Off: unlimited.
+    queue_space: bool = True
+
+
 class TerminalConfig(Model):
     zones: list[Zone] = Field(min_length=1)
     walks: list[Walk] = Field(default_factory=list)
+    doors: list[DoorConfig] = Field(default_factory=list)
+    barriers: list[BarrierConfig] = Field(default_factory=list)
+    walking: WalkingConfig = Field(default_factory=WalkingConfig)
 
 
 class Placement(Model):
@@ -393,6 +425,7 @@ class Scenario(Model):
         raise KeyError(f"no zone of kind {kind.value!r}")
 
     def walk_distance(self, from_zone: str, to_zone: str) -> float:
+        """The typed walking distance (see ``sim.layout.walk_routes`` for routed ones)."""
         for w in self.terminal.walks:
             if w.from_zone == from_zone and w.to_zone == to_zone:
                 return w.distance_m

@@ -8,8 +8,9 @@ by class and e-gate eligibility (least travelers per open processor among the gr
 the class), e-gate transactions through a :class:`~sim.verifier.GateVerifier` with referral to a
 desk on a reject or a failure to acquire, desk rosters and e-gate outages (a closing processor
 finishes its current traveler first), bags delivered per flight over a window, a customs red
-channel. Whoever is still inside at the horizon is reported where they are (see
-:func:`simulate`).
+channel. Walks (:mod:`sim.walking`): typed or routed on the floor plan, slowed by the crowd on
+them (Weidmann), the walk into the hall also by travelers spilled from full queues. Whoever is
+still inside at the horizon is reported where they are (see :func:`simulate`).
 
 Speed: a 24-hour day of 100,000 travelers is about 800,000 events (``airtwin bench sim``), so
 the hot path avoids SimPy's ``Resource`` (a request object and a sorted queue per visit): a
@@ -31,10 +32,12 @@ import numpy as np
 import simpy
 
 from sim.distributions import SampleStream
+from sim.layout import floor_plan
 from sim.records import Records
 from sim.scenario import Scenario, TravelerClass, ZoneKind
 from sim.travelers import Traveler, schedule_travelers
 from sim.verifier import GateOutcome, GateVerifier, ProfileVerifier
+from sim.walking import Stretch, walk_routes
 
 NAN = math.nan
 
@@ -44,12 +47,15 @@ class ProcessorGroup:
 
     Invariant: travelers wait only while no open processor is free. ``open`` is the number the
     roster or outages ask for; a processor that must close finishes its traveler first.
+    ``slots`` is how many the queue's ropes hold (the rest spill into the hall in front).
     """
 
-    __slots__ = ("id", "kind", "count", "open", "busy", "free", "closed", "queue", "rec")
+    __slots__ = ("id", "kind", "count", "open", "busy", "free", "closed", "queue", "rec",
+                 "slots")
 
     def __init__(self, gid: str, kind: str, count: int, rec: Records):
         self.id, self.kind, self.count, self.rec = gid, kind, count, rec
+        self.slots = math.inf
         self.open = count
         self.busy = 0
         self.free = list(range(count - 1, -1, -1))  # idle open processor ids, popped from the end
@@ -124,10 +130,28 @@ class Terminal:
         self.customs_zone = s.zone_of_kind(ZoneKind.customs).id
         self.exit = s.zone_of_kind(ZoneKind.exit).id
         rec.stop_zones = (self.hall, self.reclaim, self.customs_zone)
-        self.walk_m = {(w.from_zone, w.to_zone): w.distance_m for w in s.terminal.walks}
+        walking = s.terminal.walking
+        plan = floor_plan(s) if s.terminal.doors or walking.queue_space else None
+        self.routes = walk_routes(s, plan)
+        self.walk_m = self.routes.distance
         self.walk_hall_reclaim = self.walk_m[self.hall, self.reclaim]
         self.walk_reclaim_customs = self.walk_m[self.reclaim, self.customs_zone]
         self.walk_customs_exit = self.walk_m[self.customs_zone, self.exit]
+        hall_groups = self.banks + self.desks
+        if walking.queue_space:
+            slots = {r.id: r.queue_slots for r in plan.rows}
+            for g in hall_groups + [self.customs]:
+                g.slots = slots.get(g.id, math.inf)
+        # Walking stretches and their crowds (walkers on them), for the speed-density relation.
+        width = walking.corridor_width_m
+        spill = tuple(hall_groups) if walking.queue_space else ()
+        self.congestion = walking.congestion
+        self.stretch = {pair: Stretch(d * width, spill if pair[1] == self.hall else (),
+                                      self.congestion)
+                        for pair, d in self.walk_m.items()}
+        self.into_queue_m = {k: self.routes.into_queue_m(*k) for k in self.routes.into_queue}
+        self.from_row_m = {g.id: self.routes.from_row_m(g.id, self.walk_hall_reclaim)
+                           for g in hall_groups}
         for g in self.banks + self.desks + [self.customs]:
             rec.capacity.append((0.0, g.id, g.open))
 
@@ -204,15 +228,23 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
     """
     rec, walks, speed, timeout = term.rec, term.rec.walks, tr.speed, env.timeout
     hall, reclaim, customs, exit_zone = term.hall, term.reclaim, term.customs_zone, term.exit
+    stretch = term.stretch
     # ``now`` is tracked here: after ``yield timeout(d)`` SimPy's clock is exactly now + d.
-    t0 = tr.arrive_t = env.now + deplane_in
+    t0 = tr.arrive_t = env.now + deplane_in  # (with congestion on, the party steps off now)
     tr.place, tr.leg = "walking", (gate_zone, hall, t0)
-    d = deplane_in + term.walk_m[gate_zone, hall] / speed
+    st = stretch[gate_zone, hall]
+    v = st.enter(speed)
+    d = deplane_in + term.walk_m[gate_zone, hall] / v
     yield timeout(d)
+    grp, service = first_processor(term, tr)
+    if term.into_queue_m:  # routed: from the hall's door on to the tail of the queue picked
+        on_m = term.into_queue_m.get((gate_zone, grp.id), 0.0)  # 0: this gate's walk is typed
+        if on_m > 0:
+            yield timeout(on_m / v)
+    st.n -= 1
     now = env.now
     walks.append((tr.id, gate_zone, hall, t0, now))
     tr.place = hall
-    grp, service = first_processor(term, tr)
     decision = yield from serve(env, term, tr, grp, service)
     if decision is not None and decision.outcome is not GateOutcome.passed:
         # Rejected or no face acquired: a short walk across the hall to a desk.
@@ -223,8 +255,10 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
 
     t0 = env.now
     tr.place, tr.leg = "walking", (hall, reclaim, t0)
-    d = term.walk_hall_reclaim / speed
+    st = stretch[hall, reclaim]
+    d = term.from_row_m[grp.id] / st.enter(speed)
     yield timeout(d)
+    st.n -= 1
     now = t0 + d
     walks.append((tr.id, hall, reclaim, t0, now))
     tr.place = reclaim
@@ -239,8 +273,10 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
                            "bag_collected"))
 
     tr.place, tr.leg = "walking", (reclaim, customs, now)
-    d = term.walk_reclaim_customs / speed
+    st = stretch[reclaim, customs]
+    d = term.walk_reclaim_customs / st.enter(speed)
     yield timeout(d)
+    st.n -= 1
     t0, now = now, now + d
     walks.append((tr.id, reclaim, customs, t0, now))
     tr.place = customs
@@ -249,8 +285,10 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
         now = env.now
 
     tr.place, tr.leg = "walking", (customs, exit_zone, now)
-    d = term.walk_customs_exit / speed
+    st = stretch[customs, exit_zone]
+    d = term.walk_customs_exit / st.enter(speed)
     yield timeout(d)
+    st.n -= 1
     tr.exit_t = now + d
     walks.append((tr.id, customs, exit_zone, now, tr.exit_t))
     tr.place = "exited"
@@ -258,7 +296,9 @@ def traveler_journey(env, term: Terminal, tr: Traveler, gate_zone: str, deplane_
 
 def flight_arrival(env, term: Terminal, flight, parties: list[list[Traveler]]):
     """At on-blocks: draw the bag and door times, then start every traveler's journey with
-    their deplaning offset (parties leave the aircraft one after another at the door rate)."""
+    their deplaning offset (parties leave the aircraft one after another at the door rate).
+    With congestion on, each party's journeys start when it steps off (one event per party),
+    so the crowd on the walk is counted when the walk begins."""
     s = term.scenario
     yield env.timeout(flight.time_s + flight.delay_s)
     first_bag = env.now + float(s.baggage.first_bag_s.sample(term.rng))
@@ -267,11 +307,17 @@ def flight_arrival(env, term: Terminal, flight, parties: list[list[Traveler]]):
     gap = 60.0 / s.flights.deplaning.rate_per_min
     bags = (first_bag + term.rng.random(flight.passengers) * window).tolist()
     i = 0
+    on_blocks = env.now
     for party in parties:
+        if term.congestion:  # the party steps off now: their walk's crowd is counted as it is
+            due = on_blocks + offset
+            if due > env.now:
+                yield env.timeout(due - env.now)
         for tr in party:
             tr.bag_t = bags[i]
             i += 1
-            env.process(traveler_journey(env, term, tr, flight.gate, offset))
+            env.process(traveler_journey(env, term, tr, flight.gate,
+                                         0.0 if term.congestion else offset))
         offset += gap * len(party)
 
 

@@ -27,3 +27,31 @@ def shared_models() -> Path:
     if not (SHARED_MODELS / "det_500m.onnx").is_file():
         pytest.skip(f"shared test models not found at {SHARED_MODELS}")
     return SHARED_MODELS
+
+
+# A small cut of scenarios/cctv_identification.yaml for tests that need real face-camera
+# footage quickly: one flight of 40 travelers, 400 s, and only the corridor_near camera
+# (1920x1080, facing the flow). At 198.5-200.5 s travelers walk towards it with faces of
+# 20-50 px inter-pupil distance.
+SMALL_CCTV_WINDOW = (198.5, 200.5)
+
+
+@pytest.fixture(scope="session")
+def small_cctv_window() -> tuple[float, float]:
+    """Seconds of small_cctv_scenario's footage with faces walking towards its camera."""
+    return SMALL_CCTV_WINDOW
+
+
+@pytest.fixture(scope="session")
+def small_cctv_scenario(tmp_path_factory) -> Path:
+    import yaml
+
+    d = yaml.safe_load((SCENARIOS / "cctv_identification.yaml").read_text(encoding="utf-8"))
+    d["horizon_s"] = 400
+    d["flights"]["schedule"] = [{"id": "CF201", "time_s": 0, "passengers": 40, "origin": "NRT",
+                                 "gate": "pier"}]
+    d["cameras"] = [c for c in d["cameras"] if c["id"] == "corridor_near"]
+    out = tmp_path_factory.mktemp("small-cctv") / "small_cctv.yaml"
+    out.write_text("# cctv_identification.yaml cut down for tests: one flight, one face "
+                   "camera\n" + yaml.safe_dump(d, sort_keys=False), encoding="utf-8")
+    return out

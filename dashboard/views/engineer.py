@@ -1,11 +1,12 @@
 """Engineer: load-test results (latency percentiles against load, error rates per endpoint),
-pipeline stage latencies, and the capacity and replicas (CPU processes or GPUs, as measured) the
-peak hour needs."""
+pipeline stage latencies, the capacity and replicas (CPU processes or GPUs, as measured) the
+peak hour needs (CCTV identification's face cameras included), and CCTV identification's
+per-camera latency and real-time capacity (:mod:`dashboard.cctv_panels`)."""
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures_ops, measures, measures_ops, ui
+from dashboard import cctv_panels, data, figures_ops, measures, measures_ops, ui
 from outputs.header import FolderError
 from outputs.loadtest import replica_unit
 
@@ -58,6 +59,7 @@ else:
                         key="errors")
         with st.expander("Per endpoint"):
             st.dataframe(lt["endpoints"].round(3), width="stretch", hide_index=True)
+        cctv_panels.loadtest_stages(lt, found)
         if lt["curve"] is not None and len(lt["curve"]):
             st.plotly_chart(figures_ops.request_rate_curve(lt["curve"]), key="curve")
         if lt["report"]:
@@ -85,6 +87,15 @@ else:
                                                                 {}).values())})
             demand["cost per request (ms)"] = demand["endpoint"].map(plan.get("cost_ms") or {})
             st.dataframe(demand.round(3), width="stretch", hide_index=True)
+            if plan.get("cameras_per_replica") is not None:
+                cams = plan.get("cameras") or {}
+                faces = plan.get("faces_per_frame")
+                st.metric("Face cameras per replica, real time",
+                          f"{plan['cameras_per_replica']:.2f}", border=True,
+                          help=f"{len(cams)} face cameras in the demand "
+                               f"({', '.join(f'{c} {v:g} fps' for c, v in cams.items())}); "
+                               + (f"{faces:.1f} faces per measured frame" if faces is not None
+                                  else "faces per frame not recorded"))
             peak = plan.get("peak_hour") or {}
             st.caption(f"Peak hour of the run: {measures.fmt_clock(peak.get('start_s'))} to "
                        f"{measures.fmt_clock(peak.get('end_s'))} (h:mm:ss since its start)." +
@@ -122,3 +133,5 @@ if not shown:
     st.info(f"No measured stage latencies in `{idx.root}`: they come from a live-recognizer "
             f"run (`immigration.recognizer.mode: live`, its recognition table) or from "
             f"`airtwin bench pipeline --json > {idx.root}/bench_pipeline.json`.")
+
+cctv_panels.engineer_section(idx)

@@ -1,9 +1,13 @@
 """Stakeholder: headline figures, alerts over time, camera frames with overlays, recognition
-error rates by demographic group, and privacy (templates, purges, audit, consent)."""
+error rates by demographic group, privacy (templates, purges, audit, consent), and CCTV
+identification (surveillance reach per gallery policy, false identifications, per-group rates,
+a traveler's reconstructed journey beside its ground truth; :mod:`dashboard.cctv_panels`)."""
+
+import dataclasses
 
 import streamlit as st
 
-from dashboard import camera, data, figures_ops, measures, measures_ops, ui
+from dashboard import camera, cctv_panels, data, figures_ops, measures, measures_ops, ui
 from outputs.header import FolderError
 
 st.title("Stakeholder")
@@ -13,13 +17,18 @@ st.caption("What a run means for travelers and the public: how long people waite
 
 idx = ui.results()
 ui.show_problems(idx)
-if not idx.runs:
-    ui.nothing_here(idx, "run folders", "Make one with `airtwin run SCENARIO.yaml --out DIR/NAME`.")
+cctv_paths = {f.path for f, _ in cctv_panels.cctv_runs(idx)}
+sim_runs = tuple(f for f in idx.runs if f.path not in cctv_paths)  # CCTV runs have a section
+if not sim_runs:
+    ui.nothing_here(idx, "simulation run folders", "Make one with `airtwin run SCENARIO.yaml "
+                    "--out DIR/NAME`.")
     if idx.services:
         st.caption("Service logs are shown on this page once a run is present too.")
+    if cctv_paths:
+        cctv_panels.stakeholder_section(idx)
     st.stop()
 
-found = ui.pick_run(idx, "stakeholder_run")
+found = ui.pick_run(dataclasses.replace(idx, runs=sim_runs), "stakeholder_run")
 path, stamp = str(found.path), found.stamp
 try:
     summary, scenario = data.run_meta(path, stamp)
@@ -206,3 +215,5 @@ with ui.panel("the privacy figures", path):
                    (", ".join(f"{k} {v}" for k, v in audit.events.items()) or "none") +
                    "; retention purges: " + ("not available (the service exports no purge "
                                              "count)" if purges is None else f"{purges:,.0f}"))
+
+cctv_panels.stakeholder_section(idx)

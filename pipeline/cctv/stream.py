@@ -179,8 +179,9 @@ class CctvStream:
             live.summary.t_out, live.last_seen = t, t
             live.summary.frames += 1
             live.hist_sum += clothing_histogram(image, tr.box)
-        # embed only faces that pass the gate and sit on a confirmed track
-        todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face]
+        # embed only faces that pass the gate, sit on a confirmed track and would improve it
+        todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face
+                and self._live[track_of_face[j]].faces.wants_face(q, t)]
         if todo:
             embs = self.embedder.embed(image, [dets[j] for j in todo])
             for j, e in zip(todo, embs):

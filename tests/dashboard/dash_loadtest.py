@@ -51,7 +51,7 @@ def _request_log(plan, rng: np.random.Generator) -> pd.DataFrame:
                                        "endpoint", "expected_error", "ok", "status", "node"])
 
 
-def _locust_stats(log: pd.DataFrame, duration_s: float) -> pd.DataFrame:
+def locust_stats(log: pd.DataFrame, duration_s: float) -> pd.DataFrame:
     """What Locust's stats CSV holds for this log (one row per name, then Aggregated)."""
     def row(name, d):
         q = np.percentile(d["latency_ms"], [50, 95, 99])
@@ -78,13 +78,18 @@ def make_loadtest(out: Path, run_dir: Path, seed: int = 7) -> Path:
                             cap.measured_mix(log, found.step), peak.demand_rps, 0.3,
                             (peak.start_s, peak.end_s), measured_on="synthetic log",
                             replica_kind="cpu").to_dict()
-    tables = {"endpoints": endpoint_summary(_locust_stats(log, plan.duration_s), log),
+    tables = {"endpoints": endpoint_summary(locust_stats(log, plan.duration_s), log),
               "steps": steps, "requests": log}
+    return write_folder(out, plan, summary, tables, gpu)
+
+
+def write_folder(out: Path, plan, summary: dict, tables: dict, gpu: dict | None) -> Path:
+    """The load-test folder, written as the runner writes it (report included)."""
     with staged_folder(out) as work:
         (work / "locust").mkdir()
         (work / "plan.json").write_text(plan.to_json(), encoding="utf-8")
-        write_loadtest(work, summary, tables, render_report(summary, tables["endpoints"], steps,
-                                                            plan, gpu), gpu)
+        write_loadtest(work, summary, tables, render_report(summary, tables["endpoints"],
+                                                            tables["steps"], plan, gpu), gpu)
     return out
 
 

@@ -13,7 +13,8 @@ from sim.loader import load_scenario
 @pytest.fixture(scope="module")
 def plans(repo_root, default_scenario):
     demo = load_scenario(repo_root / "scenarios" / "incidents_demo.yaml")
-    return [floor_plan(demo), floor_plan(default_scenario)]
+    walled = load_scenario(repo_root / "scenarios" / "layout_egates_front.yaml")  # door widths
+    return [floor_plan(demo), floor_plan(default_scenario), floor_plan(walled)]
 
 
 def same_plan(a, b):
@@ -25,6 +26,7 @@ def same_plan(a, b):
         assert (ra.queue_path is None) == (rb.queue_path is None)
         assert ra.queue_path is None or np.array_equal(ra.queue_path, rb.queue_path)
     assert a.cameras == b.cameras  # CameraModel is a plain frozen dataclass: == is field by field
+    assert a.doors == b.doors  # widths included: walking routes read them
 
 
 def test_a_plan_round_trips_through_a_site_file(plans, tmp_path):

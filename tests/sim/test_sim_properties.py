@@ -42,6 +42,9 @@ def scenarios(draw):
         customs__inspection_time={"dist": "exponential", "mean": 40},
         flights__deplaning={"door_open_s": {"dist": "uniform", "low": 0, "high": 60},
                             "rate_per_min": draw(st.floats(5, 60))},
+        # crowded walks (Weidmann congestion) must keep every invariant too
+        terminal__walking={"congestion": draw(st.booleans()),
+                           "corridor_width_m": draw(st.floats(0.5, 5))},
     )
     imm = data["immigration"]
     imm["egate_banks"] = [{"id": "eg", "count": egates, "eligible": ["national", "resident"],

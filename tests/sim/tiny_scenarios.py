@@ -20,6 +20,9 @@ TINY = {
             {"from": "reclaim", "to": "customs", "distance_m": 10},
             {"from": "customs", "to": "out", "distance_m": 10},
         ],
+        # Exact traces walk at free speed: three travelers on a 10 m x 4 m walk are crowded
+        # enough to slow by a few 1e-11 s (tests/sim/test_sim_walking.py covers congestion).
+        "walking": {"congestion": False},
     },
     "immigration": {
         "egate_banks": [{"id": "eg", "count": 1, "transaction_time": 10,
