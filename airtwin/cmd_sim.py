@@ -63,9 +63,15 @@ def run(
     horizon: Optional[float] = typer.Option(None, help="simulated seconds (default: scenario's)"),
     backend: str = typer.Option("dlib", help="face backend when the recognizer mode is live"),
     model_dir: Optional[Path] = typer.Option(None, help="model folder for the live backend"),
+    plan: bool = typer.Option(True, "--plan/--no-plan", help="add the animated plan's and the "
+                              "density tables (replication 0, sampled every 10 s)"),
+    mode: Optional[str] = typer.Option(None, help="fast | pedestrian (JuPedSim walks the "
+                                       "immigration hall of replication 0); default: the "
+                                       "scenario's mode"),
 ) -> None:
     """Run a scenario: replications, KPIs with 95% CIs, a run folder with Parquet tables,
-    summary.json, scenario.json and report.html."""
+    summary.json, scenario.json and report.html (and, with --plan, plan_* and density_*
+    tables: sim.plan_tables)."""
     from rich.console import Console
 
     from outputs.progress import progress_bar
@@ -79,6 +85,10 @@ def run(
     except ValueError as exc:
         typer.echo(f"--horizon: {exc}", err=True)
         raise typer.Exit(2) from None
+    mode = mode or s.mode
+    if mode not in ("fast", "pedestrian"):
+        typer.echo(f"--mode: must be fast or pedestrian, got {mode!r}", err=True)
+        raise typer.Exit(2)
     factory = _verifier_factory(s, backend, model_dir)
     out = out or Path("runs") / s.name
     with progress_bar(console=console) as bar:
@@ -87,7 +97,29 @@ def run(
                                   progress=lambda rep: bar.advance(task))
         bar.update(task, description="writing run folder")
         path = save_run(result, out, str(scenario))
+        if plan or mode == "pedestrian":
+            from outputs.run import add_tables
+            from sim.plan_tables import plan_tables
+
+            bar.update(task, description="positions and density over the plan")
+            add_tables(path, plan_tables(result.tables, s) if mode == "fast" else
+                       _pedestrian(result.tables, s, bar))
     _print_summary(console, result, path)
+
+
+def _pedestrian(tables, s, bar) -> dict:
+    """Replication 0's hall walked by JuPedSim; plan tables from the merged positions."""
+    from sim.layout import floor_plan
+    from sim.pedestrian.run import merged_positions, pedestrian_tables
+    from sim.plan_tables import fast_positions, plan_tables
+
+    walk = bar.add_task("pedestrian hall (JuPedSim)", total=s.horizon_s)
+    ped, _ = pedestrian_tables(tables, s, progress=lambda t, h: bar.update(walk, completed=t))
+    bar.update(walk, completed=s.horizon_s)
+    fast = fast_positions(tables, s)
+    hall = next(z for z in floor_plan(s).zones if z.kind == "immigration_hall")
+    positions = merged_positions(fast, ped["ped_trajectories"], hall.polygon)
+    return {**ped, **plan_tables(tables, s, positions=positions)}
 
 
 def _print_summary(console, result, path: Path) -> None:

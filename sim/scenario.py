@@ -397,6 +397,9 @@ class Scenario(Model):
     description: str = ""
     seed: int = Field(default=0, ge=0)
     horizon_s: float = Field(gt=0)  # simulated time; whoever is inside then is reported inside
+    # fast: the SimPy model alone; pedestrian: JuPedSim also walks the immigration hall
+    # (sim/pedestrian/hall.py), replication 0, after the fast replications
+    mode: Literal["fast", "pedestrian"] = "fast"
     terminal: TerminalConfig
     immigration: Immigration
     flights: Flights

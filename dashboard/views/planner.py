@@ -3,7 +3,7 @@ m² per traveler), utilisation, and runs or sweep points side by side."""
 
 import streamlit as st
 
-from dashboard import data, figures, measures, ui
+from dashboard import data, figures, figures_plan, measures, ui
 from outputs.header import FolderError
 
 st.title("Planner")
@@ -45,6 +45,66 @@ def _sweep_points() -> dict[str, tuple]:
     return out
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _plan_figure(paths: tuple, start_s: float, length_s: float, heatmap: bool) -> dict | None:
+    """The animation of the runs at ``paths`` ((label, path, stamp) each); None when a run has
+    no plan tables (written before they existed, or with --no-plan)."""
+    runs = []
+    for label, path, stamp in paths:
+        summary, _ = data.run_meta(path, stamp)
+        if not all(name in summary.get("tables", {}) for name in PLAN_TABLES):
+            return None
+        t = {name: data.run_table(path, stamp, name) for name in PLAN_TABLES}
+        runs.append(figures_plan.PlanTables(label, t["plan_zones"], t["plan_positions"],
+                                            t["plan_processors"], t["density_cells"]))
+    times = figures_plan.frame_times(runs, start_s, length_s)
+    return figures_plan.plan_animation(runs, times, heatmap) if len(times) else None
+
+
+PLAN_TABLES = ("plan_zones", "plan_positions", "plan_processors", "density_cells")
+
+
+def _plan_section(full: dict) -> None:
+    labels = list(full)[:2]
+    horizon = min(float(full[k][1].get("horizon_s") or 0.0) for k in labels)
+    c1, c2, c3 = st.columns(3)
+    start_min = c1.number_input("From (minutes since start)", 0, max(int(horizon // 60) - 1, 0),
+                                0, step=5, key="plan_start")
+    length_min = c2.selectbox("Window (minutes)", [5, 10, 20, 30, 60], index=2,
+                              key="plan_window")
+    heatmap = c3.checkbox("Density heatmap (persons/m², 2 m cells)", True, key="plan_heat")
+    paths = tuple((k, str(full[k][0].path), full[k][0].stamp) for k in labels)
+    fig = _plan_figure(paths, 60.0 * start_min, 60.0 * length_min, heatmap)
+    if fig is None:
+        st.info("These runs have no plan tables: rerun them with `airtwin run` (plan tables "
+                "are on by default), or pick a window inside their horizon.")
+        return
+    st.caption(f"{', '.join(labels)}: travelers (dots by what they are doing) and processors "
+               "(squares: busy, idle, closed) sampled every 10 s, replication 0; press Play "
+               "or drag the slider. Two runs play side by side at the same moment.")
+    st.plotly_chart(fig, key="plan_animation")
+    for k in labels:
+        ped = data.extra_table(str(full[k][0].path), full[k][0].stamp, "ped_summary")
+        if ped is not None and len(ped):
+            r = ped.iloc[0]
+            st.caption(f"**{k}** is a pedestrian-mode run: JuPedSim walked "
+                       f"{r['travelers']:.0f} travelers through the immigration hall (up to "
+                       f"{r['max_in_hall']:.0f} at once); their wait from reaching the queue "
+                       f"to being called: mean {measures.fmt(r['hall_wait_mean_s'], 's')}, 95th "
+                       f"percentile {measures.fmt(r['hall_wait_p95_s'], 's')} (the fast mode "
+                       f"gave the same travelers {measures.fmt(r['fast_wait_mean_s'], 's')} and "
+                       f"{measures.fmt(r['fast_wait_p95_s'], 's')}).")
+    worst = {k: data.extra_table(str(full[k][0].path), full[k][0].stamp, "density_worst")
+             for k in labels}
+    for k, w in worst.items():
+        if w is not None and len(w):
+            st.caption(f"Most crowded moments ({k}): m² per traveler, IATA ADRM status and "
+                       "Fruin level of service")
+            st.dataframe(w.assign(time=[figures_plan.clock(t) for t in w["t"]])[
+                ["rank", "time", "zone", "travelers", "m2_per_pax", "iata_status",
+                 "fruin_los"]].round(2), width="stretch", hide_index=True)
+
+
 runs = _readable_runs()
 choices = {**runs, **_sweep_points()}
 default = list(runs)[:3] or list(choices)[:2]
@@ -64,7 +124,7 @@ with ui.panel("the headline figures", idx.root):
             if choices[label][0] is not None:
                 st.caption(f"**{label}**: {ui.run_label(choices[label][1])}")
         long = measures.headline_long({label: choices[label][1] for label in chosen})
-        st.table(measures.headline_table(long))
+        st.table(measures.headline_table(figures_plan.worded_headline(long)))
         st.caption("Mean over replications and its 95% confidence interval (t-distribution).")
         metrics = list(dict.fromkeys(long["metric"]))
         if metrics:
@@ -96,6 +156,10 @@ else:
     def tables(name: str, shape) -> dict:
         return {label: shape(data.run_table(str(f.path), f.stamp, name))
                 for label, (f, _, _) in full.items()}
+
+    st.header("The floor plan over time")
+    with ui.panel("the animated floor plan", ", ".join(full)):
+        _plan_section(full)
 
     st.header("Queue waits per processor and class")
     with ui.panel("the waits", ", ".join(full)):
