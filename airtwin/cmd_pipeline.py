@@ -310,9 +310,9 @@ def bench_faces(n: int = typer.Option(200, min=2, help="synthetic identities"),
         res["references"] = ref.REFERENCES
         res["targets"] = ref.targets(res)
     if out is not None:
-        from pipeline.calibration import write_json_atomic
+        from outputs.atomic import write_json  # atomic, NaN as null
 
-        write_json_atomic(out / "bench_faces.json", res)
+        write_json(out / "bench_faces.json", res)
         ref.write_histograms(res, out / "bench_faces_scores.png")
         res["files"] = [str(out / "bench_faces.json"), str(out / "bench_faces_scores.png")]
     if as_json:
