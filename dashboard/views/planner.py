@@ -3,7 +3,7 @@ m² per traveler), utilisation, and runs or sweep points side by side."""
 
 import streamlit as st
 
-from dashboard import data, figures, figures_plan, measures, ui
+from dashboard import data, figures, figures_plan, measures, measures_cctv, ui
 from outputs.header import FolderError
 
 st.title("Planner")
@@ -28,6 +28,8 @@ def _readable_runs() -> dict[str, tuple]:
         except FolderError as exc:
             st.warning(f"Skipped a run folder: {exc}")
             continue
+        if measures_cctv.is_cctv_run(summary):
+            continue  # a CCTV identification run: the stakeholder and engineer pages show it
         out[f.label] = (f, summary, scenario)
     return out
 
