@@ -43,6 +43,9 @@ BODY_TOP_ABOVE_FACE = 0.5
 # bowed head, and still keeps the face of someone standing behind at the waist out).
 HEAD_SHARE = 0.35
 FACE_BODY_SCORE = 0.6  # a box implied by a found face: a confident person
+# A detected box carrying one face but covering more than this many times the body that face
+# implies is a crowd merged into one blob with one face showing: the face's body replaces it.
+MAX_BOX_PER_FACE_BODY = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +121,11 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
                  frame_size: tuple[int, int], head_share: float = HEAD_SHARE) -> PersonBoxes:
     """A person detector's boxes with the frame's faces attached (:func:`attach_faces`).
 
-    Two repairs, both driven by faces, because the detector may be background subtraction:
+    Three repairs, all driven by faces, because the detector may be background subtraction:
     a detected box whose top part holds two or more face centres is a crowd merged into one
-    blob, and is replaced by the bodies those faces imply; a face that no box carries (a
+    blob, and is replaced by the bodies those faces imply; a box carrying one face but far
+    larger than that face's body (:data:`MAX_BOX_PER_FACE_BODY`) is replaced by that body; a
+    face that no box carries (a
     person the detector missed, or one standing still long enough to fade into the
     background) adds the body its face implies. Without faces this is the detector's boxes."""
     det = np.asarray(detected, np.float64).reshape(-1, 4)
@@ -134,6 +139,13 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
         keep = inside.sum(1) < 2
         det, sc = det[keep], sc[keep]
     face_of_box = attach_faces(faces, det, head_share)
+    if face_of_box:
+        rows = np.array(sorted(face_of_box))
+        implied = body_boxes_from_faces(faces[[face_of_box[i] for i in rows]], frame_size)
+        area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+        too_big = area(det[rows]) > MAX_BOX_PER_FACE_BODY * area(implied)
+        det = det.copy()
+        det[rows[too_big]] = implied[too_big]
     loose = sorted(set(range(len(faces))) - set(face_of_box.values()))
     implied = body_boxes_from_faces(faces[loose], frame_size)
     boxes = np.vstack([det, implied]) if len(implied) else det

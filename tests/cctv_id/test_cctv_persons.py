@@ -112,3 +112,14 @@ def test_a_stream_tracks_detected_people_and_puts_each_face_on_its_person():
     assert set(last.stages) == {"detect", "quality", "track", "embed", "search"}
     assert all(v >= 0 for v in last.stages.values()) and last.cpu_seconds >= 0
     assert last.person_boxes == 2 and last.boxes_from_faces == 0
+
+
+def test_a_crowd_blob_showing_one_face_becomes_that_face_s_body():
+    faces = np.array([_face(200, 40)])
+    crowd = np.array([[0, 0, 800, 600]])  # far larger than a body under a 20 px face
+    p = person_boxes(crowd, np.array([0.9]), faces, (1920, 1080))
+    assert len(p.boxes) == 1 and p.face_of_box == {0: 0} and p.from_faces == 0
+    assert p.boxes[0, 2] - p.boxes[0, 0] < 100  # 3.5 face widths
+    person = np.array([[165, 25, 235, 215]])  # about the body the face implies: kept as is
+    q = person_boxes(person, np.array([0.9]), faces, (1920, 1080))
+    assert np.allclose(q.boxes, person) and q.face_of_box == {0: 0}
