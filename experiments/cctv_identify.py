@@ -152,6 +152,7 @@ def person_detectors(source: CctvSource, persons: str = "faces",
         opts = dict(options or {})
         if persons in ("mog2", "knn"):
             opts.setdefault("fps", cam.fps)
+            opts.setdefault("ignore_boxes", list(source.overlay_boxes))
         det = make_detector(persons, **opts)
         det.prepare()
         plate = source.clean_plate(cid) if source.clean_plate is not None else None

@@ -55,6 +55,9 @@ class CctvSource:
     # camera id -> a picture of its empty scene (BGR) for a background-subtraction person
     # detector to start from; None: no such picture (the detector learns the scene as it goes)
     clean_plate: Callable[[str], np.ndarray | None] | None = None
+    # regions of every frame that change but are no scene (a recorder's clock overlay: x1, y1,
+    # x2, y2 pixels), for a background-subtraction person detector to ignore
+    overlay_boxes: tuple = ()
 
     def describe_json(self) -> str:
         return json.dumps({"source": self.kind, "name": self.name, **self.description,
@@ -159,7 +162,7 @@ def scenario_source(path: str | Path, seed: int | None = None,
                               f"cameras: {', '.join(c.id for c in face_cams)})")
         face_cams = [c for c in face_cams if c.id in cameras]
     from pipeline.cctv.journeys import view_centre
-    from sim.feeds import CctvFeed, frame_times, simulate_run
+    from sim.feeds import OVERLAY_BOX, CctvFeed, frame_times, simulate_run
     from sim.layout import floor_plan
 
     seed = int(s.seed if seed is None else seed)
@@ -195,7 +198,7 @@ def scenario_source(path: str | Path, seed: int | None = None,
     return CctvSource(s.name, "scenario", cams, frames, travelers,
                       {"scenario_file": str(path), "seed": seed, "window": [t_from, t_to]},
                       enrolment_photo=lambda key: any_feed.enrolment_photo(int(key[1])).image,
-                      clean_plate=clean_plate)
+                      clean_plate=clean_plate, overlay_boxes=(tuple(OVERLAY_BOX),))
 
 
 @dataclass(frozen=True)

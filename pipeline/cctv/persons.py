@@ -46,6 +46,7 @@ FACE_BODY_SCORE = 0.6  # a box implied by a found face: a confident person
 # A detected box carrying one face but covering more than this many times the body that face
 # implies is a crowd merged into one blob with one face showing: the face's body replaces it.
 MAX_BOX_PER_FACE_BODY = 2.5
+MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than this is a fragment
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,24 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
     boxes = np.vstack([det, implied]) if len(implied) else det
     scores = np.concatenate([sc, np.full(len(implied), FACE_BODY_SCORE, np.float32)])
     face_of_box.update({len(det) + k: j for k, j in enumerate(loose)})
-    return PersonBoxes(boxes, scores.astype(np.float32), face_of_box, len(loose))
+    # a faceless box mostly inside a box with a face is a piece of that person (legs, a
+    # shadow) that background subtraction cut off: not another person
+    faced = boxes[sorted(face_of_box)] if face_of_box else np.zeros((0, 4))
+    keep = [i for i in range(len(boxes))
+            if i in face_of_box or _share_inside(boxes[i], faced) <= MAX_SHARE_INSIDE_FACED]
+    renumber = {old: new for new, old in enumerate(keep)}
+    return PersonBoxes(boxes[keep], scores[keep].astype(np.float32),
+                       {renumber[i]: j for i, j in face_of_box.items()}, len(loose))
+
+
+def _share_inside(box: np.ndarray, others: np.ndarray) -> float:
+    """The largest share of ``box``'s area that lies inside one of ``others``."""
+    if not len(others):
+        return 0.0
+    iw = np.clip(np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]), 0, None)
+    ih = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0, None)
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
+    return float((iw * ih).max() / area)
 
 
 class LibraryTracker:

@@ -88,7 +88,8 @@ class FrameResult:
     searches: tuple[Identification, ...]
     seconds: float  # wall time of the whole frame
     cpu_seconds: float = float("nan")  # process CPU time of the whole frame
-    # wall seconds per stage: detect (faces and person boxes), quality, track, embed, search
+    # wall seconds per stage: detect (faces and person boxes), quality (the gate), track (the
+    # tracker and clothing histograms), embed, search
     stages: dict = field(default_factory=dict)
     person_boxes: int = 0  # boxes the tracker was given
     boxes_from_faces: int = 0  # of which implied by faces no detected person box carried

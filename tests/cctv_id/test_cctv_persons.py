@@ -123,3 +123,12 @@ def test_a_crowd_blob_showing_one_face_becomes_that_face_s_body():
     person = np.array([[165, 25, 235, 215]])  # about the body the face implies: kept as is
     q = person_boxes(person, np.array([0.9]), faces, (1920, 1080))
     assert np.allclose(q.boxes, person) and q.face_of_box == {0: 0}
+
+
+def test_a_faceless_piece_of_a_person_with_a_face_is_not_another_person():
+    faces = np.array([_face(150, 40)])
+    detected = np.array([[100, 20, 200, 300],    # the person, face on top
+                         [110, 200, 190, 300],   # their legs cut off as a blob of their own
+                         [400, 20, 500, 300]])   # someone else, showing no face
+    p = person_boxes(detected, np.full(3, 0.9), faces, (1920, 1080))
+    assert np.allclose(p.boxes, detected[[0, 2]]) and p.face_of_box == {0: 0}
