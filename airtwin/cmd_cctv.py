@@ -39,11 +39,20 @@ def identify_cctv_cmd(
                                            "of footage (default: the start of the run)"),
     t_to: Optional[float] = typer.Option(None, "--to", min=0, help="scenario: end of the "
                                          "footage, s (default: the horizon)"),
+    camera_ids: Optional[str] = typer.Option(None, "--cameras", help="scenario: only these "
+                                             "face cameras, comma-separated (default: all)"),
     holdout: float = typer.Option(0.0, min=0.0, max=0.95, help="share of the non-watchlist "
                                   "travelers left out of the gallery (seeded), so a manifest "
                                   "run has non-mated searches to measure FPIR on"),
     threshold: Optional[float] = typer.Option(None, help="1:N threshold (cosine) instead of "
                                               "the recogniser's CCTV operating point"),
+    persons: str = typer.Option("faces", help="person boxes for tracking: faces (bodies implied "
+                                "by detected faces), mog2 or knn (background subtraction from "
+                                "the camera's clean plate, merged blobs split by their faces) "
+                                "or onnx (a person detector model, --person-model)"),
+    person_model: Optional[Path] = typer.Option(None, help="--persons onnx: the model file"),
+    person_format: str = typer.Option("boxes", help="--persons onnx: output format, boxes or "
+                                      "yolo"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -67,9 +76,16 @@ def identify_cctv_cmd(
         _fail("give a SCENARIO or --composite (exactly one)")
     try:
         source = (composite_source(seed, travelers, cameras, seconds) if composite
-                  else scenario_source(scenario, seed, _window(t_from, t_to)))
+                  else scenario_source(scenario, seed, _window(t_from, t_to),
+                                       camera_ids.split(",") if camera_ids else None))
     except SourceError as exc:
         _fail(str(exc))
+    person_options = None
+    if persons == "onnx":
+        if person_model is None:
+            _fail("--persons onnx needs --person-model FILE (an ONNX person detector); without "
+                  "one use --persons faces or mog2")
+        person_options = {"model_path": person_model, "output_format": person_format}
     log = None
     if audit is not None:
         from pipeline.service.audit import AuditLog
@@ -78,7 +94,8 @@ def identify_cctv_cmd(
 
     try:
         tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet,
-                                     holdout=holdout, threshold=threshold)
+                                     holdout=holdout, threshold=threshold, persons=persons,
+                                     person_options=person_options)
     except (ValueError, BackendError, ModelPackError) as exc:
         _fail(str(exc))
     path = write_run(out, tables, {"seed": seed, "gallery_policy": gallery,

@@ -165,6 +165,7 @@ def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
               "## Real time", "",
               _md(out["cctv_latency"], ["camera", "identified", "latency_p50_s",
                                         "latency_p95_s"]), "",
-              _md(out["cctv_realtime"], ["camera", "frames", "processing_s", "frames_per_s",
-                                         "fps", "realtime_factor", "keeps_up"]), ""]
+              _md(out["cctv_realtime"], ["camera", "frames", "cpu_s", "processing_s",
+                                         "frames_per_s", "fps", "realtime_factor",
+                                         "wall_realtime_factor", "keeps_up"]), ""]
     return "\n".join(parts)

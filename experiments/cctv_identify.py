@@ -131,6 +131,37 @@ def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
                         f"gate calibration, not CCTV: {op.source}", per_size)
 
 
+PERSON_SOURCES = ("faces", "mog2", "knn", "onnx")
+
+
+def person_detectors(source: CctvSource, persons: str = "faces",
+                     options: dict | None = None) -> dict:
+    """Camera id -> a prepared person detector (:mod:`pipeline.danger.detect`, by name) for
+    ``persons`` other than ``faces`` (empty: every camera tracks the bodies its faces imply).
+    A background-subtraction detector starts from the camera's clean plate where the source has
+    one; ``options`` go to the detector (``onnx``: model_path, output_format, ...)."""
+    from pipeline.danger.detect import make_detector
+
+    if persons not in PERSON_SOURCES:
+        raise ValueError(f"--persons: must be one of {', '.join(PERSON_SOURCES)}, got "
+                         f"{persons!r}")
+    if persons == "faces":
+        return {}
+    out = {}
+    for cid, cam in source.cameras.items():
+        opts = dict(options or {})
+        if persons in ("mog2", "knn"):
+            opts.setdefault("fps", cam.fps)
+            opts.setdefault("ignore_boxes", list(source.overlay_boxes))
+        det = make_detector(persons, **opts)
+        det.prepare()
+        plate = source.clean_plate(cid) if source.clean_plate is not None else None
+        if plate is not None and hasattr(det, "seed"):
+            det.seed(plate)
+        out[cid] = det
+    return out
+
+
 def hold_out(enr: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
     """``enr`` without a random ``share`` of its non-watchlist travelers (seeded): their CCTV
     searches become non-mated, which a manifest run needs to measure FPIR (everyone seen is on
@@ -180,7 +211,8 @@ def _embed_enrolments(keys, parts: BackendParts, label: str, quiet: bool,
 
 def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | BackendParts = "dlib",
                   extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
-                  sizes=SWEEP_SIZES, holdout: float = 0.0, threshold: float | None = None
+                  sizes=SWEEP_SIZES, holdout: float = 0.0, threshold: float | None = None,
+                  persons: str = "faces", person_options: dict | None = None
                   ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata."""
     check_policy(policy)
@@ -191,6 +223,7 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
         raise ValueError(f"--extra: extra identities belong to the population policy only, "
                          f"not {policy!r} (got {extra:,})")
     started = time.perf_counter()
+    people = person_detectors(source, persons, person_options)
     parts = backend if isinstance(backend, BackendParts) else prepare_backend(
         backend, frame_sizes=[c.size for c in source.cameras.values()], threshold=threshold)
     enr = hold_out(enrolments(source), holdout, seed)
@@ -215,7 +248,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     detectors = {cid: parts.detector_for(c.size) for cid, c in source.cameras.items()}
     tables = run_cameras(frames, replace(gallery, store=sweep), detectors, parts.embedder,
                          centres, config, audit, sizes, quiet=quiet,
-                         fps={cid: c.fps for cid, c in source.cameras.items()})
+                         fps={cid: c.fps for cid, c in source.cameras.items()},
+                         person_detectors=people)
     s = tables["cctv_searches"]
     recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
         pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])
@@ -232,6 +266,7 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "excluded_no_consent": gallery.n_excluded_no_consent,
             "failed_to_enrol": failed, "backend": parts.name,
             "embedder": parts.embedder.name, "threshold": parts.threshold, "holdout": holdout,
+            "persons": persons,
             "detector_input": {cid: list(getattr(d, "input_wh", ())) for cid, d in
                                detectors.items()},
             "threshold_source": parts.threshold_source, "source": source.kind,

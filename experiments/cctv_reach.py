@@ -98,16 +98,19 @@ def identification_latency(searches: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
 
 def realtime(frames: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:
     """Per camera: frames, processing seconds, frames/s processed, the camera's fps and the
-    real-time factor (processing time / footage time; <= 1 keeps up)."""
+    real-time factor: CPU time per frame over the frame interval (``cpu_s``, the process's CPU
+    seconds per frame; <= 1 keeps up on one core), and the same from wall time beside it. Runs
+    recorded before ``cpu_s`` existed get the wall-time factor in both columns."""
     fps = cameras.set_index("camera")["fps"]
     rows = []
     for cam, g in frames.groupby("camera"):
-        proc = float(g["seconds"].sum())
+        wall = float(g["seconds"].sum())
+        cpu = float(g["cpu_s"].sum()) if "cpu_s" in g.columns else wall
         footage = len(g) / float(fps[cam])
-        rows.append({"camera": cam, "frames": len(g), "processing_s": proc,
-                     "frames_per_s": len(g) / proc if proc > 0 else float("inf"),
-                     "fps": float(fps[cam]), "realtime_factor": proc / footage,
-                     "keeps_up": proc <= footage})
+        rows.append({"camera": cam, "frames": len(g), "processing_s": wall, "cpu_s": cpu,
+                     "frames_per_s": len(g) / wall if wall > 0 else float("inf"),
+                     "fps": float(fps[cam]), "realtime_factor": cpu / footage,
+                     "wall_realtime_factor": wall / footage, "keeps_up": cpu <= footage})
     return pd.DataFrame(rows)
 
 

@@ -9,7 +9,9 @@ face-capable cameras of issue 11 part 1; :mod:`experiments.cctv_composite` makes
 today). Ground truth is read only here, never by the pipeline.
 
 Tables (one row per ...): ``cctv_tracks`` (camera, frame t, track box), ``cctv_truth`` (camera,
-frame t, GT person box and face), ``cctv_searches`` (one 1:N search: its candidates' ids and
+frame t, GT person box and face), ``cctv_frames`` (camera, frame t: wall ``seconds``, process
+CPU ``cpu_s``, wall seconds per stage ``detect_s`` ... ``search_s``, person boxes given to the
+tracker and how many of them faces implied), ``cctv_searches`` (one 1:N search: its candidates' ids and
 scores, no template), ``journeys``. The evaluation adds ``cctv_identification`` (FRTE style per
 group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera``.
 """
@@ -28,16 +30,21 @@ from pipeline.cctv.metrics import (cross_camera_idf1, identification_table, ipd_
 from pipeline.cctv.stream import CctvStream, StreamConfig
 from outputs.progress import steps
 
+# per-frame stages of :class:`pipeline.cctv.stream.CctvStream`, wall seconds as ``<stage>_s``
+STAGES = ("detect", "quality", "track", "embed", "search")
+
 
 def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 centres: dict[str, tuple[float, float]], config: StreamConfig = StreamConfig(),
                 audit=None, frame_size=(1920, 1080), link: LinkConfig = LinkConfig(),
-                quiet: bool = False, fps: dict[str, float] | None = None
-                ) -> dict[str, pd.DataFrame]:
+                quiet: bool = False, fps: dict[str, float] | None = None,
+                person_detectors: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
-    ``detector``: one for all cameras or a dict per camera."""
+    ``detector``: one for all cameras or a dict per camera; ``person_detectors``: camera id ->
+    its prepared :class:`pipeline.danger.detect.PersonDetector` (a camera without one tracks
+    the bodies its faces imply)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -47,7 +54,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
         size = frame_size[cam] if isinstance(frame_size, dict) else frame_size
         cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
         det = detector[cam] if isinstance(detector, dict) else detector
-        stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit)
+        stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit,
+                            person_detector=(person_detectors or {}).get(cam))
         frames = list(frames)
         with steps(f"camera {cam}", len(frames), "frames", quiet=quiet) as advance:
             for f in frames:
@@ -59,7 +67,9 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
 
 
 def _collect(cam, f, r, tracks, truth, searches, seconds) -> None:
-    seconds.append((cam, f.t, r.seconds))
+    seconds.append((cam, f.t, r.seconds, r.cpu_seconds,
+                    *(r.stages.get(k, np.nan) for k in STAGES), r.person_boxes,
+                    r.boxes_from_faces))
     tracks += [(cam, f.t, tid, *box) for tid, box in r.tracks]
     truth += [(cam, f.t, *row) for row in f.persons[["traveler_id", "x1", "y1", "x2", "y2",
                                                      "face_x1", "ipd_px"]].itertuples(index=False)]
@@ -79,7 +89,9 @@ def _tables(tracks, truth, searches, seconds, journeys) -> dict[str, pd.DataFram
         "cctv_searches": pd.DataFrame(searches, columns=[
             "camera", "track_id", "t", "first_face_t", "search", "matched", "watchlist",
             "best_ipd_px", "candidate_ids", "candidate_scores", "top_score"]),
-        "cctv_frames": pd.DataFrame(seconds, columns=["camera", "t", "seconds"]),
+        "cctv_frames": pd.DataFrame(seconds, columns=[
+            "camera", "t", "seconds", "cpu_s", *(f"{k}_s" for k in STAGES), "person_boxes",
+            "boxes_from_faces"]),
         "journeys": journeys,
     }
 

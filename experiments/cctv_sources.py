@@ -52,6 +52,12 @@ class CctvSource:
     description: dict = field(default_factory=dict)  # what scenario.json records
     # (key_seed, key_id) -> the enrolment photo (BGR); None: make_identity(key)'s photo
     enrolment_photo: Callable[[tuple[int, int]], np.ndarray] | None = None
+    # camera id -> a picture of its empty scene (BGR) for a background-subtraction person
+    # detector to start from; None: no such picture (the detector learns the scene as it goes)
+    clean_plate: Callable[[str], np.ndarray | None] | None = None
+    # regions of every frame that change but are no scene (a recorder's clock overlay: x1, y1,
+    # x2, y2 pixels), for a background-subtraction person detector to ignore
+    overlay_boxes: tuple = ()
 
     def describe_json(self) -> str:
         return json.dumps({"source": self.kind, "name": self.name, **self.description,
@@ -124,14 +130,15 @@ def composite_source(seed: int = 0, travelers: int = 12, cameras: int = 3,
 
 
 def scenario_source(path: str | Path, seed: int | None = None,
-                    window: tuple[float, float] | None = None) -> CctvSource:
+                    window: tuple[float, float] | None = None,
+                    cameras: list[str] | None = None) -> CctvSource:
     """A scenario's face-capable CCTV cameras as a source (the one adapter from the simulator).
 
     Switched on once ``sim.feeds.CctvFeed`` renders face cameras whose frames carry ``.persons``
     as a DataFrame with the columns named in this module's docstring. A camera counts as
     face-capable when the scenario marks it so (``faces: true`` or ``purpose: faces`` on a
     ``kind: cctv`` camera). Raises :class:`SourceError` naming the file when the scenario is
-    unknown or has no face cameras.
+    unknown or has no face cameras. ``cameras``: only these face cameras (default: all).
     """
     from sim.loader import ScenarioError, load_scenario
 
@@ -148,8 +155,14 @@ def scenario_source(path: str | Path, seed: int | None = None,
         raise SourceError(f"{path}: no face-capable CCTV camera (cctv cameras: {cctv}); a "
                           f"camera sees faces with `faces:` set, as in "
                           f"scenarios/cctv_identification.yaml, or use --composite")
+    if cameras:
+        unknown = sorted(set(cameras) - {c.id for c in face_cams})
+        if unknown:
+            raise SourceError(f"{path}: --cameras: no face camera {', '.join(unknown)} (face "
+                              f"cameras: {', '.join(c.id for c in face_cams)})")
+        face_cams = [c for c in face_cams if c.id in cameras]
     from pipeline.cctv.journeys import view_centre
-    from sim.feeds import CctvFeed, frame_times, simulate_run
+    from sim.feeds import OVERLAY_BOX, CctvFeed, frame_times, simulate_run
     from sim.layout import floor_plan
 
     seed = int(s.seed if seed is None else seed)
@@ -178,9 +191,14 @@ def scenario_source(path: str | Path, seed: int | None = None,
         for f in feeds[cid].frames(t_from, t_to):
             yield _ScenarioFrame(f.image, f.t, f.persons_df)
 
+    def clean_plate(cid):  # the camera at the start of the run, if nobody is in view yet
+        f = feeds[cid].render(0.0)
+        return f.image if f.persons_df.empty else None
+
     return CctvSource(s.name, "scenario", cams, frames, travelers,
                       {"scenario_file": str(path), "seed": seed, "window": [t_from, t_to]},
-                      enrolment_photo=lambda key: any_feed.enrolment_photo(int(key[1])).image)
+                      enrolment_photo=lambda key: any_feed.enrolment_photo(int(key[1])).image,
+                      clean_plate=clean_plate, overlay_boxes=(tuple(OVERLAY_BOX),))
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,16 @@ Two trackers, compared on the same detections by ``experiments/cctv_tracker_comp
 - ``floor``: the danger pipeline's own tracker (:mod:`pipeline.danger.track`), a Kalman filter
   on the floor plane through the camera's calibration. It needs the camera model.
 
-Where the person boxes come from is the caller's choice: a :class:`pipeline.danger.detect.
-PersonDetector` (MOG2 or an ONNX person detector), or the faces themselves
-(:func:`body_boxes_from_faces`): at a face camera's choke point every person worth identifying
-shows a face, and a face box is a far tighter detection than a background-subtraction blob in a
-crowd, so the face-driven source is the default of :class:`pipeline.cctv.stream.CctvStream`.
+Where the person boxes come from is the caller's choice (``CctvStream(person_detector=...)``):
+
+- the faces themselves (:func:`body_boxes_from_faces`, the default when no person detector is
+  given, and the fallback when none is available): every box carries its face, but a person who
+  shows no face (turned away, occluded, too small) is never tracked;
+- a :class:`pipeline.danger.detect.PersonDetector` (MOG2/KNN background subtraction, or an ONNX
+  person detector) with the faces attached (:func:`person_boxes`): one face per box, the face's
+  centre in the top of its box (:func:`attach_faces`); a blob holding two or more faces (a crowd
+  merged by background subtraction) is split into the bodies its faces imply, and a face that
+  no box carries adds its implied body, so no face is lost to the detector.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 __all__ = ["PersonTrack", "PersonTracker", "LibraryTracker", "FloorTracker", "TRACKERS",
-           "body_boxes_from_faces", "make_tracker"]
+           "PersonBoxes", "attach_faces", "body_boxes_from_faces", "make_tracker",
+           "person_boxes"]
 
 # A person's box in face-detection boxes (SCRFD's box runs brow to chin, narrower than the head):
 # medians over detected faces against the ground-truth body boxes of tune seed 1 (corridor
@@ -32,6 +38,15 @@ __all__ = ["PersonTrack", "PersonTracker", "LibraryTracker", "FloorTracker", "TR
 BODY_HEIGHTS_PER_FACE = 9.5
 BODY_WIDTHS_PER_FACE = 3.5
 BODY_TOP_ABOVE_FACE = 0.5
+# A face belongs to a person box when its centre lies in the box's top HEAD_SHARE (a standing
+# person's head is the top ~15 % of the body; 0.35 leaves room for a loose detector box and a
+# bowed head, and still keeps the face of someone standing behind at the waist out).
+HEAD_SHARE = 0.35
+FACE_BODY_SCORE = 0.6  # a box implied by a found face: a confident person
+# A detected box carrying one face but covering more than this many times the body that face
+# implies is a crowd merged into one blob with one face showing: the face's body replaces it.
+MAX_BOX_PER_FACE_BODY = 2.5
+MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than this is a fragment
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +81,95 @@ def body_boxes_from_faces(face_boxes: np.ndarray, frame_size: tuple[int, int]) -
     out[:, [0, 2]] = out[:, [0, 2]].clip(0, w - 1)
     out[:, [1, 3]] = out[:, [1, 3]].clip(0, h - 1)
     return out
+
+
+def attach_faces(face_boxes: np.ndarray, bodies: np.ndarray,
+                 head_share: float = HEAD_SHARE) -> dict[int, int]:
+    """Body index -> face index, one face per body and one body per face: a face can attach
+    to a body when its centre lies inside the body box's top ``head_share``; among those pairs
+    the assignment (Hungarian, :func:`scipy.optimize.linear_sum_assignment`) puts each face
+    nearest the head point of its body (top centre, a twelfth of the height down), measured in
+    body widths, so two overlapping people do not share a face."""
+    from scipy.optimize import linear_sum_assignment
+
+    f = np.asarray(face_boxes, np.float64).reshape(-1, 4)
+    b = np.asarray(bodies, np.float64).reshape(-1, 4)
+    if not len(f) or not len(b):
+        return {}
+    fx, fy = (f[:, 0] + f[:, 2]) / 2, (f[:, 1] + f[:, 3]) / 2
+    bw, bh = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    hx, hy = (b[:, 0] + b[:, 2]) / 2, b[:, 1] + bh / 12
+    inside = ((fx[None] >= b[:, :1]) & (fx[None] <= b[:, 2:3]) & (fy[None] >= b[:, 1:2])
+              & (fy[None] <= (b[:, 1] + head_share * bh)[:, None]))
+    dist = np.hypot(fx[None] - hx[:, None], fy[None] - hy[:, None]) / np.maximum(bw, 1)[:, None]
+    big = 1e6
+    cost = np.where(inside, dist, big)
+    rows, cols = linear_sum_assignment(cost)
+    return {int(i): int(j) for i, j in zip(rows, cols) if inside[i, j]}
+
+
+@dataclass(frozen=True)
+class PersonBoxes:
+    """One frame's person boxes for the tracker, and which face each one carries."""
+
+    boxes: np.ndarray  # (N, 4) x1 y1 x2 y2
+    scores: np.ndarray  # (N,) in [0, 1]
+    face_of_box: dict[int, int]  # box index -> face index
+    from_faces: int  # boxes implied by faces that no detected person box carried
+
+
+def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarray,
+                 frame_size: tuple[int, int], head_share: float = HEAD_SHARE) -> PersonBoxes:
+    """A person detector's boxes with the frame's faces attached (:func:`attach_faces`).
+
+    Three repairs, all driven by faces, because the detector may be background subtraction:
+    a detected box whose top part holds two or more face centres is a crowd merged into one
+    blob, and is replaced by the bodies those faces imply; a box carrying one face but far
+    larger than that face's body (:data:`MAX_BOX_PER_FACE_BODY`) is replaced by that body; a
+    face that no box carries (a
+    person the detector missed, or one standing still long enough to fade into the
+    background) adds the body its face implies. Without faces this is the detector's boxes."""
+    det = np.asarray(detected, np.float64).reshape(-1, 4)
+    sc = np.asarray(scores, np.float32).reshape(-1)
+    faces = np.asarray(face_boxes, np.float64).reshape(-1, 4)
+    if len(faces) and len(det):
+        fx, fy = (faces[:, 0] + faces[:, 2]) / 2, (faces[:, 1] + faces[:, 3]) / 2
+        top = det[:, 1] + head_share * (det[:, 3] - det[:, 1])
+        inside = ((fx[None] >= det[:, :1]) & (fx[None] <= det[:, 2:3])
+                  & (fy[None] >= det[:, 1:2]) & (fy[None] <= top[:, None]))
+        keep = inside.sum(1) < 2
+        det, sc = det[keep], sc[keep]
+    face_of_box = attach_faces(faces, det, head_share)
+    if face_of_box:
+        rows = np.array(sorted(face_of_box))
+        implied = body_boxes_from_faces(faces[[face_of_box[i] for i in rows]], frame_size)
+        area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+        too_big = area(det[rows]) > MAX_BOX_PER_FACE_BODY * area(implied)
+        det = det.copy()
+        det[rows[too_big]] = implied[too_big]
+    loose = sorted(set(range(len(faces))) - set(face_of_box.values()))
+    implied = body_boxes_from_faces(faces[loose], frame_size)
+    boxes = np.vstack([det, implied]) if len(implied) else det
+    scores = np.concatenate([sc, np.full(len(implied), FACE_BODY_SCORE, np.float32)])
+    face_of_box.update({len(det) + k: j for k, j in enumerate(loose)})
+    # a faceless box mostly inside a box with a face is a piece of that person (legs, a
+    # shadow) that background subtraction cut off: not another person
+    faced = boxes[sorted(face_of_box)] if face_of_box else np.zeros((0, 4))
+    keep = [i for i in range(len(boxes))
+            if i in face_of_box or _share_inside(boxes[i], faced) <= MAX_SHARE_INSIDE_FACED]
+    renumber = {old: new for new, old in enumerate(keep)}
+    return PersonBoxes(boxes[keep], scores[keep].astype(np.float32),
+                       {renumber[i]: j for i, j in face_of_box.items()}, len(loose))
+
+
+def _share_inside(box: np.ndarray, others: np.ndarray) -> float:
+    """The largest share of ``box``'s area that lies inside one of ``others``."""
+    if not len(others):
+        return 0.0
+    iw = np.clip(np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]), 0, None)
+    ih = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0, None)
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
+    return float((iw * ih).max() / area)
 
 
 class LibraryTracker:

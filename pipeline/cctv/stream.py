@@ -1,9 +1,11 @@
 """One camera's identification stream: frames in time order -> person tracks, their faces, one
 1:N search per track, identification events.
 
-    stream = CctvStream("pier_cam_1", (1920, 1080), detector, embedder, gallery, audit=log)
+    stream = CctvStream("pier_cam_1", (1920, 1080), detector, embedder, gallery, audit=log,
+                        person_detector=mog2)           # None: bodies implied by faces
     for frame in frames:
-        result = stream.process(frame.image, frame.t)   # FrameResult: tracks, faces, events
+        result = stream.process(frame.image, frame.t)   # FrameResult: tracks, faces, events,
+                                                         # wall seconds per stage, CPU seconds
     summaries = stream.finish()                          # TrackSummary per track, for journeys
 
 Privacy rules live here, not in the caller: templates are kept per live track only (never
@@ -25,7 +27,8 @@ from pipeline.camera_queue import BadFrameError
 
 from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
 from pipeline.cctv.galleries import Gallery
-from pipeline.cctv.persons import PersonTracker, body_boxes_from_faces, make_tracker
+from pipeline.cctv.persons import (FACE_BODY_SCORE, PersonBoxes, PersonTracker,
+                                   body_boxes_from_faces, make_tracker, person_boxes)
 from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
 from pipeline.danger.detect import FrameError, check_frame
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
@@ -83,7 +86,13 @@ class FrameResult:
     tracks: tuple[tuple[int, tuple[float, float, float, float]], ...]  # (track id, body box)
     faces: tuple[FaceObservation, ...]
     searches: tuple[Identification, ...]
-    seconds: float
+    seconds: float  # wall time of the whole frame
+    cpu_seconds: float = float("nan")  # process CPU time of the whole frame
+    # wall seconds per stage: detect (faces and person boxes), quality (the gate), track (the
+    # tracker and clothing histograms), embed, search
+    stages: dict = field(default_factory=dict)
+    person_boxes: int = 0  # boxes the tracker was given
+    boxes_from_faces: int = 0  # of which implied by faces no detected person box carried
 
 
 @dataclass
@@ -139,7 +148,7 @@ class CctvStream:
         return self._last_t
 
     def process(self, image: np.ndarray, t: float) -> FrameResult:
-        started = time.perf_counter()
+        clock = _StageClock()
         try:
             check_frame(image, self.frame_size, f"frame of camera {self.camera}")
         except FrameError as exc:
@@ -150,23 +159,22 @@ class CctvStream:
                               f"order")
         self._last_t = t
         dets = self.detector.detect(image)
-        quals = [measure_face(image, d, self.config.gate) for d in dets]
         face_boxes = np.array([d.box for d in dets], np.float64).reshape(-1, 4)
         if self.person_detector is None:
-            bodies = body_boxes_from_faces(face_boxes, self.frame_size)
-            scores = np.array([min(max(q.score, 0.0), 1.0) if q.score <= 1 else 1.0
-                               for q in quals], np.float32)
-            scores = np.maximum(scores, 0.6)  # a found face is a confident person
-            face_of_body = {i: i for i in range(len(dets))}
+            people = PersonBoxes(body_boxes_from_faces(face_boxes, self.frame_size),
+                                 np.full(len(dets), FACE_BODY_SCORE, np.float32),
+                                 {i: i for i in range(len(dets))}, len(dets))
         else:
             blobs = self.person_detector.detect(image).blobs
-            bodies = np.array([b.box for b in blobs], np.float64).reshape(-1, 4)
-            scores = np.array([b.score for b in blobs], np.float32)
-            face_of_body = _faces_in_bodies(face_boxes, bodies)
-        tracks = self.tracker.update(t, bodies, scores)
+            people = person_boxes([b.box for b in blobs], [b.score for b in blobs], face_boxes,
+                                  self.frame_size)
+        clock.lap("detect")
+        quals = [measure_face(image, d, self.config.gate) for d in dets]
+        clock.lap("quality")
+        tracks = self.tracker.update(t, people.boxes, people.scores)
         track_of_face: dict[int, int] = {}
         for tr in tracks:
-            j = face_of_body.get(tr.detection)
+            j = people.face_of_box.get(tr.detection)
             if j is not None:
                 track_of_face[j] = tr.track_id
             live = self._live.get(tr.track_id)
@@ -179,6 +187,7 @@ class CctvStream:
             live.summary.t_out, live.last_seen = t, t
             live.summary.frames += 1
             live.hist_sum += clothing_histogram(image, tr.box)
+        clock.lap("track")
         # embed only faces that pass the gate, sit on a confirmed track and would improve it
         todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face
                 and self._live[track_of_face[j]].faces.wants_face(q, t)]
@@ -186,13 +195,17 @@ class CctvStream:
             embs = self.embedder.embed(image, [dets[j] for j in todo])
             for j, e in zip(todo, embs):
                 self._live[track_of_face[j]].faces.add(TrackFace(t, quals[j], e.vector))
+        clock.lap("embed")
         searches = tuple(self._search(live, t) for tid, live in self._live.items()
                          if live.faces.wants_search())
+        clock.lap("search")
         self._end_stale(t)
         faces = tuple(FaceObservation(t, track_of_face.get(j, -1), d.box, q)
                       for j, (d, q) in enumerate(zip(dets, quals)))
+        seconds, cpu = clock.total()
         return FrameResult(self.camera, t, tuple((tr.track_id, tr.box) for tr in tracks), faces,
-                           searches, time.perf_counter() - started)
+                           searches, seconds, cpu, clock.stages, len(people.boxes),
+                           people.from_faces)
 
     def claim(self, track_id: int) -> tuple[str | None, float]:
         """The template id a live track is claimed as so far (None: not identified), and its
@@ -239,16 +252,22 @@ class CctvStream:
         return sorted(self._ended, key=lambda s: (s.t_in, s.track_id))
 
 
-def _faces_in_bodies(faces: np.ndarray, bodies: np.ndarray) -> dict[int, int]:
-    """Body index -> the face whose centre lies in its top third (the highest such face)."""
-    out: dict[int, int] = {}
-    for i, b in enumerate(bodies):
-        top = b[1] + (b[3] - b[1]) / 3
-        best = None
-        for j, f in enumerate(faces):
-            cx, cy = (f[0] + f[2]) / 2, (f[1] + f[3]) / 2
-            if b[0] <= cx <= b[2] and b[1] <= cy <= top and (best is None or cy < faces[best][1]):
-                best = j
-        if best is not None:
-            out[i] = best
-    return out
+
+class _StageClock:
+    """Wall seconds per stage (``lap(name)`` ends the stage begun at the previous lap) and the
+    process's CPU seconds for the whole frame. Process CPU time counts every thread of the
+    process (onnxruntime's own pool included), so it is this stream's cost only while one
+    stream runs at a time, as in ``airtwin identify-cctv``."""
+
+    def __init__(self):
+        self.stages: dict[str, float] = {}
+        self._wall0 = self._last = time.perf_counter()
+        self._cpu0 = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = self.stages.get(stage, 0.0) + now - self._last
+        self._last = now
+
+    def total(self) -> tuple[float, float]:
+        return time.perf_counter() - self._wall0, time.process_time() - self._cpu0

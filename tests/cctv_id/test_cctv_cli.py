@@ -74,6 +74,12 @@ def test_evaluate_tracking_reruns_and_compares_runs(manifest_run):
     (["identify-cctv", str(SCENARIOS / "incidents_demo.yaml"), "--out", "{tmp}/r"],
      "no face-capable CCTV camera"),
     (["evaluate-tracking", "{tmp}/missing"], "missing: run folder not found"),
+    (["identify-cctv", "--composite", "--out", "{tmp}/r", "--persons", "onnx"],
+     "--persons onnx needs --person-model"),
+    (["identify-cctv", "--composite", "--out", "{tmp}/r", "--persons", "onnx",
+      "--person-model", "{tmp}/none.onnx"], "none.onnx: no such file"),
+    (["identify-cctv", "--composite", "--out", "{tmp}/r", "--persons", "yolo"],
+     "--persons: must be one of faces, mog2, knn, onnx"),
 ])
 def test_bad_input_names_the_problem(tmp_path, args, needle):
     r = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])

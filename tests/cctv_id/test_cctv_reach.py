@@ -110,3 +110,16 @@ def test_the_report_marks_mass_enrolment_policies():
         banner = policy_banner(meta)
         assert ("MASS-ENROLMENT POLICY" in banner) == marked
         assert f"`{policy}`" in banner
+
+
+def test_realtime_factor_counts_cpu_time_not_wall_time():
+    # a: waits on a busy machine (wall 0.2 s) but spends 0.05 s of CPU per frame: keeps up;
+    # b: onnxruntime's threads spend 0.15 s of CPU in 0.08 s of wall time: does not
+    frames = pd.DataFrame({"camera": ["a"] * 10 + ["b"] * 10,
+                           "seconds": [0.2] * 10 + [0.08] * 10,
+                           "cpu_s": [0.05] * 10 + [0.15] * 10})
+    cams = pd.DataFrame({"camera": ["a", "b"], "fps": [10.0, 10.0]})
+    r = realtime(frames, cams).set_index("camera")
+    assert r.loc["a", "realtime_factor"] == pytest.approx(0.5) and r.loc["a", "keeps_up"]
+    assert r.loc["a", "wall_realtime_factor"] == pytest.approx(2.0)
+    assert r.loc["b", "realtime_factor"] == pytest.approx(1.5) and not r.loc["b", "keeps_up"]

@@ -126,6 +126,10 @@ def test_engineer_shows_cctv_frame_latency_and_capacity(cctv_browser, cctv_dashb
     for pattern in want:
         assert re.search(pattern, text), (pattern, text[:4000])
     assert "CCTV identification stage latencies" in text
+    # the run's own per-stage split (cctv_frames' <stage>_s columns), not the notice without it
+    assert {"detect_s", "quality_s", "track_s", "embed_s", "search_s"} <= set(
+        _table(cctv_results, "cctv_frames").columns)
+    assert "cctv_frames has no" not in text
     # latency against load, errors, the load test's stages, the run's camera latency
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4",
                            timeout=60_000)
