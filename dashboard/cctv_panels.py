@@ -202,7 +202,8 @@ def engineer_section(idx: ResultsIndex) -> None:
                     help=f"p50 {total['frame p50 (ms)']:.0f} ms over {int(total['frames'])} "
                          f"frames")
         c[1].metric("Real-time factor", f"{total['real-time factor']:.2f}", border=True,
-                    help="processing time over footage time; <= 1 keeps up")
+                    help=f"processing time ({total['capacity from']}) over footage time; "
+                         f"<= 1 keeps up")
         c[2].metric("Cameras per thread", f"{total['cameras per thread']:.2f}", border=True,
                     help="frames/s processed over the cameras' fps: how many such cameras one "
                          "processing thread (one service replica's CCTV worker) keeps up with")

@@ -106,3 +106,11 @@ def test_camera_capacity_from_frame_times():
     assert st["stage"].tolist() == ["detect", "embed"] and st["p50_ms"].tolist() == \
         pytest.approx([30.0, 10.0])
     figures_cctv.camera_latency_bars(m.camera_capacity(frames, realtime))
+    assert cap.loc["a", "capacity from"] == "wall time"
+    # a run that recorded CPU time per frame is sized by it, not by wall time
+    on_cpu = m.camera_capacity(frames.assign(cpu_s=[0.025] * 4 + [0.1] * 2),
+                               realtime).set_index("camera")
+    assert on_cpu.loc["a", "frames/s processed"] == pytest.approx(40.0)
+    assert on_cpu.loc["b", "real-time factor"] == pytest.approx(0.5)
+    assert on_cpu.loc["a", "capacity from"] == "CPU time"
+    assert on_cpu.loc["a", "frame p50 (ms)"] == pytest.approx(50)  # latency stays wall time
