@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -78,6 +80,17 @@ class Dashboard:
             self.proc.kill()
             self.proc.wait()
         self._log.close()
+
+
+@contextmanager
+def serving(results: Path, log: Path) -> Iterator[Dashboard]:
+    """The dashboard on ``results``, healthy, for the block's duration (stopped after it)."""
+    d = Dashboard(results, log)
+    try:
+        d.wait()
+        yield d
+    finally:
+        d.stop()
 
 
 def launch_chromium(playwright, profile: Path):

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from dash_camera_loadtest import make_camera_loadtest
-from dash_browser import Dashboard, chromium_path, launch_chromium, open_page, wait_idle
+from dash_browser import chromium_path, launch_chromium, open_page, serving, wait_idle
 from dashboard import measures_cctv
 from dashboard.ui import PANEL_FAILED
 
@@ -46,12 +46,8 @@ def cctv_browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cctv_dashboard(cctv_results, tmp_path_factory):
-    d = Dashboard(cctv_results, tmp_path_factory.mktemp("logs") / "dashboard.log")
-    try:
-        d.wait()
+    with serving(cctv_results, tmp_path_factory.mktemp("logs") / "dashboard.log") as d:
         yield d
-    finally:
-        d.stop()
 
 
 def _table(results, name: str) -> pd.DataFrame:

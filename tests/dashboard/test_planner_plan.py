@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dash_browser import Dashboard, chromium_path, launch_chromium, open_page
+from dash_browser import chromium_path, launch_chromium, open_page, serving
 
 HORIZON_S = 600
 CURRENT = "time since start (h:mm:ss):"  # the slider's current-value label
@@ -38,12 +38,8 @@ def plan_dashboard(tmp_path_factory, repo_root):
         pytest.fail(str(exc), pytrace=False)
     root = tmp_path_factory.mktemp("plan-results")
     _runs(repo_root, {root / "runs" / "layout_a": 1, root / "runs" / "layout_b": 2})
-    d = Dashboard(root, tmp_path_factory.mktemp("plan-logs") / "dashboard.log")
-    try:
-        d.wait()
+    with serving(root, tmp_path_factory.mktemp("plan-logs") / "dashboard.log") as d:
         yield d
-    finally:
-        d.stop()
 
 
 @pytest.fixture(scope="module")
