@@ -96,6 +96,11 @@ class Tailgating(_Model):
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
     pair_persons: float = Field(default=1.7, gt=1)  # one blob this big walking up: two
     lane_margin_m: float = Field(default=0.1, ge=0)
+    # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
+    # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the
+    # lane width or ``pass_depth_m`` spans fewer image pixels than this are not judged.
+    # Set on tune seed 4 (false alarms at a gate whose 0.8 m pass depth spans 8 px).
+    min_gate_px: float = Field(default=12.0, ge=0)
 
 
 class Rules(_Model):

@@ -45,6 +45,9 @@ class Scene:
     min_shape_px: float = 0.0
     crowd_share: float = math.inf
     windows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    # Indices of the e-gates the camera resolves well enough to judge tailgating at; None = all
+    # (no floor map to tell, e.g. hand-built scenes).
+    judged_gates: frozenset[int] | None = None
 
     def zone_of(self, tr: Track) -> str:
         return self.geometry.zone_at(tr.xy)
