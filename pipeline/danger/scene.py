@@ -52,6 +52,11 @@ class Scene:
     def zone_of(self, tr: Track) -> str:
         return self.geometry.zone_at(tr.xy)
 
+    def on_floor(self, tr: Track) -> bool:
+        """Its foot point lies in a zone of the plan: a blob whose foot point falls beyond the
+        walls is on a wall, a sign or behind glass, not on the floor being watched."""
+        return self.zone_of(tr) != ""
+
     def readable(self, tr: Track) -> bool:
         """Near enough, and whole in the picture, that its speed and direction can be judged."""
         last = tr.samples[-1]

@@ -1,14 +1,16 @@
 """The danger-tune round's rule changes, each on hand-built input that makes it fail if the
-change is undone: gates too foreshortened to judge tailgating at, running and counterflow
-beside the processor rows, the loitering label's walk-in in the scoring."""
+change is undone: gates too foreshortened to judge tailgating at, one walker against the flow
+lost and found again, a "bag" beyond the walls, the loitering label's walk-in in the scoring."""
 
 import pandas as pd
 
-from danger_clips import FLOOR, Clip, Thing, alerts, geometry, legs, run
+from floorplan.plan import PlanZone
+from danger_clips import BAG_BOX, FLOOR, Clip, Thing, alerts, geometry, legs, run
 from experiments import danger_score as S
-from pipeline.danger.config import DangerConfig, Rules, Tailgating
+from pipeline.danger.config import (AbandonedBag, Counterflow, DangerConfig, Rules, Running,
+                                    Tailgating)
 from pipeline.danger.floor import FloorMap
-from pipeline.danger.geometry import Gate
+from pipeline.danger.geometry import Gate, SceneGeometry
 from pipeline.danger.tailgating import judged_gates
 
 
@@ -49,3 +51,36 @@ def test_a_loitering_alert_during_the_walk_in_is_on_time_but_other_early_alerts_
     assert _match(192.0, "loitering") == (["true"], [0.0])  # 8 s before the label: walk-in
     assert _match(185.0, "loitering")[0] == ["false"]  # earlier than any walk-in
     assert _match(192.0, "fall")[0] == ["false"]  # no other kind gets the allowance
+
+
+def test_a_walker_against_the_flow_lost_and_found_again_is_one_alert():
+    # One walker against the hall's +x flow, hidden for 3 s midway: a new lineage, whose
+    # alert comes 9 m on (the default radius, 8 m, is set from a slower walk on tune seed 6).
+    walker = [Thing(legs((3, 9, 7), (9, 1, 7))), Thing(legs((12, -3, 7), (18, -11, 7)))]
+    reach = DangerConfig(rules=Rules(counterflow=Counterflow(repeat_m=12.0)))
+    once = run(Clip(walker, 19), reach)
+    assert len(alerts(once, "counterflow")) == 1
+    no_repeat = DangerConfig(rules=Rules(counterflow=Counterflow(repeat_s=0.0)))
+    assert len(alerts(run(Clip(walker, 19), no_repeat), "counterflow")) == 2
+
+
+def test_a_bag_whose_foot_point_lies_beyond_the_walls_is_not_abandoned():
+    fast = DangerConfig(rules=Rules(abandoned_bag=AbandonedBag(unattended_s=8.0)))
+    things = [Thing(legs((2, -6, 6), (6, 0, 6), (7, 0, 6), (12, 9, 10))),
+              Thing(legs((2, -5.7, 6), (6, 0.3, 6), (30, 0.3, 6)), size=BAG_BOX,
+                    colour=(20, 140, 40))]
+    assert len(alerts(run(Clip(things, 30), fast), "abandoned_bag")) == 1
+    hall = geometry().zones[0]
+    north = PlanZone("hall", "immigration_hall", hall.polygon + [0.0, 4.5], 576.0,
+                     flow=(1.0, 0.0), space_low_m2=1.0, space_high_m2=1.2)
+    walled = SceneGeometry((north,))  # the hall begins 0.5 m north of the bag
+    assert alerts(run(Clip(things, 30), fast, geom=walled), "abandoned_bag") == []
+
+
+
+def test_a_runner_just_out_of_a_queue_is_a_split_blob_not_a_runner():
+    queue = [[-10.0, 4.0], [-5.0, 4.0], [-5.0, 8.0], [-10.0, 8.0]]
+    runner = Clip([Thing(legs((3, -8, 6), (7, 8, 6)))], 9)  # 4 m/s, from inside the queue
+    assert alerts(run(runner, geom=geometry(waiting=[queue])), "running") == []
+    eager = DangerConfig(rules=Rules(running=Running(after_waiting_s=0.0)))
+    assert len(alerts(run(runner, eager, geom=geometry(waiting=[queue])), "running")) == 1
