@@ -51,6 +51,13 @@ class Running(_Model):
     # ... by this many standard errors of the fitted speed (pixel error through the homography):
     # far-field jitter is metres per second on the floor and must not count as running.
     z_sigma: float = Field(default=2.0, ge=0)
+    # One runner: a track lost in the crowd and found again alerts again under a new lineage;
+    # a later alert this soon and this near (a runner's lap) is the same run (tune seed 0).
+    repeat_s: float = Field(default=20.0, ge=0)
+    repeat_m: float = Field(default=12.0, ge=0)
+    # Blobs that split off a queue or a processor row jump by a body's width: a "runner" just
+    # out of a waiting area is that (tune seed 13: 4.5 m/s, 4-6 m past the e-gates, surge).
+    after_waiting_s: float = Field(default=10.0, ge=0)
 
 
 class Fall(_Model):
@@ -85,6 +92,10 @@ class Counterflow(_Model):
     max_cos: float = Field(default=-0.6, ge=-1, le=1)  # direction within ~53° of backwards
     after_waiting_s: float = Field(default=15.0, ge=0)  # not just out of a queue or processor
     z_sigma: float = Field(default=2.0, ge=0)  # speed against the flow by this many std errors
+    # One walker against the flow, lost and found again (tune seed 6: 4 alerts in 22 s, 5 m
+    # apart): a later alert this soon and this near is the same walk.
+    repeat_s: float = Field(default=30.0, ge=0)
+    repeat_m: float = Field(default=8.0, ge=0)
 
 
 class Tailgating(_Model):
@@ -96,6 +107,11 @@ class Tailgating(_Model):
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
     pair_persons: float = Field(default=1.7, gt=1)  # one blob this big walking up: two
     lane_margin_m: float = Field(default=0.1, ge=0)
+    # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
+    # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the
+    # lane width or ``pass_depth_m`` spans fewer image pixels than this are not judged.
+    # Set on tune seed 4 (false alarms at a gate whose 0.8 m pass depth spans 8 px).
+    min_gate_px: float = Field(default=12.0, ge=0)
 
 
 class Rules(_Model):

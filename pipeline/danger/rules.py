@@ -54,6 +54,7 @@ class RunningRule:
         self.p = p
         self._fast_since: dict[int, float] = {}
         self._done: set[int] = set()
+        self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def update(self, sc: Scene) -> list[Alert]:
         out, live = [], set()
@@ -62,6 +63,9 @@ class RunningRule:
             if not tr.seen or tr.kind not in (PERSON, GROUP) or tr.root in self._done:
                 continue
             if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
+                continue
+            if not sc.on_floor(tr) or _after_waiting(sc, tr, self.p.after_waiting_s):
+                self._fast_since.pop(tr.id, None)
                 continue
             if not sc.readable(tr) or not steady(tr.recent(self.p.window_s, sc.t)):
                 self._fast_since.pop(tr.id, None)
@@ -74,10 +78,19 @@ class RunningRule:
             since = self._fast_since.setdefault(tr.id, sc.t)
             if sc.t - since >= self.p.sustain_s:
                 self._done.add(tr.root)
+                if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                    continue
+                self._alerted.append((sc.t, tr.xy))
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,),
                                  confidence(v, self.p.speed_mps), int_box(tr.box), f"{v:.1f} m/s"))
         self._fast_since = {k: v for k, v in self._fast_since.items() if k in live}
         return out
+
+
+def _after_waiting(sc: Scene, tr: Track, within_s: float) -> bool:
+    """In a waiting area (a queue, a processor row) now or within the last ``within_s``."""
+    return within_s > 0 and any(sc.geometry.in_waiting_area((q.x, q.y))
+                                for q in tr.recent(within_s, sc.t)[::3] + [tr.samples[-1]])
 
 
 def _repeated(history: list, xy, t: float, radius: float, window_s: float) -> bool:
@@ -113,6 +126,8 @@ class FallRule:
         out = []
         for tr in sc.tracks:
             if tr.root in self._done or tr.kind != LYING or not sc.shapely(tr):
+                continue
+            if not sc.on_floor(tr):
                 continue
             if sc.geometry.in_service_area(tr.xy):  # half hidden by a counter, not lying
                 continue
@@ -199,6 +214,7 @@ class CounterflowRule:
         self.p = p
         self._done: set[int] = set()
         self._crowd = CrowdMemory()
+        self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def update(self, sc: Scene) -> list[Alert]:
         out = []
@@ -236,6 +252,9 @@ class CounterflowRule:
                     or -moved < self.p.min_distance_m):
                 continue
             self._done.add(tr.root)
+            if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                continue
+            self._alerted.append((sc.t, tr.xy))
             out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
                              confidence(-along, self.p.min_speed_mps), int_box(tr.box),
                              f"{-along:.1f} m/s against the flow"))
@@ -262,6 +281,8 @@ class AbandonedBagRule:
             # Queues, counters and belts: people stand there with their bags, half hidden by
             # each other, and a visible part of a person looks like a bag.
             if not sc.shapely(bag) or sc.geometry.in_waiting_area(bag.xy):
+                continue
+            if not sc.on_floor(bag):  # beyond the walls: a sign or someone behind glass
                 continue
             live.add(bag.root)
             if bag.root not in self._owner:  # whoever stands beside it when it first shows up

@@ -45,9 +45,17 @@ class Scene:
     min_shape_px: float = 0.0
     crowd_share: float = math.inf
     windows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    # Indices of the e-gates the camera resolves well enough to judge tailgating at; None = all
+    # (no floor map to tell, e.g. hand-built scenes).
+    judged_gates: frozenset[int] | None = None
 
     def zone_of(self, tr: Track) -> str:
         return self.geometry.zone_at(tr.xy)
+
+    def on_floor(self, tr: Track) -> bool:
+        """Its foot point lies in a zone of the plan: a blob whose foot point falls beyond the
+        walls is on a wall, a sign or behind glass, not on the floor being watched."""
+        return self.zone_of(tr) != ""
 
     def readable(self, tr: Track) -> bool:
         """Near enough, and whole in the picture, that its speed and direction can be judged."""

@@ -22,6 +22,7 @@ from pipeline.danger.config import DangerConfig
 from pipeline.danger.detect import PersonDetector, check_frame, make_detector
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry, scene_geometry
+from pipeline.danger.tailgating import judged_gates
 from pipeline.danger.observe import BodyModel, DensityMap, Observation, Observer, occupancy_count
 from pipeline.danger.rules import make_rules
 from pipeline.danger.scene import Alert, Region, Scene
@@ -81,6 +82,7 @@ class CameraStream:
         self._window_boxes: dict[str, tuple[float, float, float, float]] = {}
         self._last_t: float | None = None
         self._prepared = False
+        self._judged_gates = judged_gates(floor, geometry.gates, config.rules.tailgating)
 
     @classmethod
     def from_plan(cls, plan: FloorPlan, camera_id: str, config: DangerConfig = DangerConfig(),
@@ -198,7 +200,8 @@ class CameraStream:
             density = self._window_density(self._counts_from_tracks(confirmed), overlap=False)
         r = self.config.rules
         scene = Scene(t, self.camera, confirmed, self.geometry, density, self.regions,
-                      r.min_person_px, r.min_shape_px, r.crowd_share, self._window_boxes)
+                      r.min_person_px, r.min_shape_px, r.crowd_share, self._window_boxes,
+                      self._judged_gates)
         alerts = [a for rule in self.rules for a in rule.update(scene)]
         objects = tuple(
             TrackedObject(tr.id, tr.kind, tuple(int(v) for v in tr.box), tr.xy,

@@ -78,6 +78,8 @@ class TailgatingRule:
             if not tr.seen or not sc.readable(tr):
                 continue
             gi, along, lateral = _nearest_gate(gates, tr.xy)
+            if sc.judged_gates is not None and gi not in sc.judged_gates:
+                continue
             gate = gates[gi]
             if abs(lateral) > gate.half_width_m + self.p.lane_margin_m or not -3 < along < 3:
                 continue
@@ -162,6 +164,27 @@ class TailgatingRule:
             q.append(WalkUp(t, tr.id, float(np.median(run.persons))))
             while q and q[0].t < t - 10.0:
                 q.popleft()
+
+
+def judged_gates(floor, gates, p: C.Tailgating) -> frozenset[int]:
+    """The gates whose lane width and pass depth both span at least ``min_gate_px`` image
+    pixels (``floor``: a :class:`~pipeline.danger.floor.FloorMap`), and lie in front of it."""
+    keep = set()
+    for i, g in enumerate(gates):
+        o = np.asarray(g.xy, float)
+        t = np.asarray(g.through, float)
+        across = np.array([-t[1], t[0]])
+        pts = np.vstack([o, o + p.pass_depth_m * t, o + 2 * g.half_width_m * across])
+        if not floor.in_front(pts).all():
+            continue
+        uv = floor.floor_to_image(pts)
+        if not np.isfinite(uv).all():
+            continue
+        depth_px = float(np.hypot(*(uv[1] - uv[0])))
+        lane_px = float(np.hypot(*(uv[2] - uv[0])))
+        if min(depth_px, lane_px) >= p.min_gate_px:
+            keep.add(i)
+    return frozenset(keep)
 
 
 def _nearest_gate(gates, xy) -> tuple[int, float, float]:

@@ -5,7 +5,8 @@ same creep without the speed's error bar is, and a real runner at that range sti
 
 import numpy as np
 
-from danger_clips import geometry
+from floorplan.plan import PlanZone
+from pipeline.danger.geometry import SceneGeometry
 from pipeline.danger.config import Running
 from pipeline.danger.detect import Blob, Detections
 from pipeline.danger.floor import FloorMap
@@ -17,6 +18,10 @@ from pipeline.danger.track import Tracker
 SIZE = (1920, 1080)
 # 4 m up at the origin, looking north (+y), 12° down, 60° wide: 40 m away is mid-frame.
 FLOOR = FloorMap.from_pose((0.0, 0.0, 4.0), 90.0, 12.0, 60.0, SIZE)
+# The hall the far floor lies in (rules judge only foot points on the plan's floor).
+HALL = SceneGeometry((PlanZone("hall", "immigration_hall",
+                               np.array([[-12.0, 30.0], [12.0, 30.0], [12.0, 50.0], [-12.0, 50.0]]),
+                               480.0, flow=(1.0, 0.0)),))
 
 
 def _creep(t: float, px: float = 55.0, period_s: float = 6.0) -> float:
@@ -43,7 +48,7 @@ def _running_alerts(params: Running, speed_mps: float = 0.0, seconds: float = 60
         box = (foot[0] - 0.18 * h + dx, head[1] + c + dy, foot[0] + 0.18 * h + dx, foot[1] + c + dy)
         blob = Blob(box, 0.9 * (box[2] - box[0]) * (box[3] - box[1]), 0.9)
         tracks = tracker.update(t, observer.observe(Detections((blob,))))
-        scene = Scene(t, "far", [tr for tr in tracks if tr.confirmed], geometry(),
+        scene = Scene(t, "far", [tr for tr in tracks if tr.confirmed], HALL,
                       min_person_px=36.0, min_shape_px=50.0)
         alerts += rule.update(scene)
     return alerts, float(np.median(heights))
