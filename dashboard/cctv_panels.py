@@ -5,11 +5,10 @@ wherever a run is named."""
 
 from __future__ import annotations
 
-import math
 
 import streamlit as st
 
-from dashboard import data, figures_cctv, figures_ops, measures_cctv, ui
+from dashboard import data, figures_cctv, figures_ops, measures, measures_cctv, ui
 from dashboard.folders import Found, ResultsIndex
 from outputs.header import FolderError
 
@@ -45,10 +44,6 @@ def _table(found: Found, name: str):
         raise FolderError(f"{found.path}: no {name} table (run `airtwin evaluate-tracking "
                           f"{found.path}`)")
     return t
-
-
-def _share(v: float) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
 
 
 def mass_enrolment_banner(summary: dict) -> None:
@@ -91,7 +86,7 @@ def stakeholder_section(idx: ResultsIndex) -> None:
         everyone = reach[reach["by"] == "all"].iloc[0]
         f = false.iloc[0]
         c = st.columns(4)
-        c[0].metric("Identified at least once", _share(float(everyone["share_identified"])),
+        c[0].metric("Identified at least once", measures.fmt(float(everyone["share_identified"]), "share"),
                     border=True, help=f"{int(everyone['identified'])} of "
                                       f"{int(everyone['travelers'])} travelers seen")
         c[1].metric("Travelers seen", f"{int(everyone['travelers']):,}", border=True)

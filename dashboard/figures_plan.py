@@ -16,7 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-__all__ = ["ACTIVITY_COLOURS", "PlanTables", "STATE_COLOURS", "clock", "frame_times",
+from dashboard.measures import fmt_clock
+
+__all__ = ["ACTIVITY_COLOURS", "PlanTables", "STATE_COLOURS", "frame_times",
            "plan_animation", "worded_headline"]
 
 ACTIVITY_COLOURS = {"walking": "#1f77b4", "queueing": "#ff7f0e", "service": "#2ca02c",
@@ -25,12 +27,6 @@ STATE_COLOURS = {"busy": "#2ca02c", "idle": "#bbbbbb", "closed": "#d62728"}
 ZONE_FILL = "rgba(120,120,120,0.06)"
 DENSITY_MAX = 2.0  # persons/m² at the top of the heatmap's scale (Fruin walkway level E-F)
 MAX_FRAMES = 40  # each frame costs Streamlit ~0.2 s of plotly validation
-
-
-def clock(seconds: float) -> str:
-    """Sim seconds as h:mm:ss since the start of the run."""
-    m, sec = divmod(int(round(seconds)), 60)
-    return f"{m // 60}:{m % 60:02d}:{sec:02d}"
 
 
 @dataclass(frozen=True)
@@ -196,7 +192,7 @@ def plan_animation(runs: list[PlanTables], times: np.ndarray, heatmap: bool = Tr
     moving_idx = list(range(n_static, n_static + len(first)))
     frames, steps = [], []
     for t in times:
-        name = clock(float(t))
+        name = fmt_clock(float(t))
         frames.append(dict(data=moving(float(t)), traces=moving_idx, name=name))
         steps.append(dict(method="animate", label=name, args=[[name], dict(
             mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))]))

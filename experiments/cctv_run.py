@@ -56,8 +56,9 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
         det = detector[cam] if isinstance(detector, dict) else detector
         stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit,
                             person_detector=(person_detectors or {}).get(cam))
-        frames = list(frames)
-        with steps(f"camera {cam}", len(frames), "frames", quiet=quiet) as advance:
+        # frames may be rendered lazily: never held all at once
+        total = len(frames) if hasattr(frames, "__len__") else None
+        with steps(f"camera {cam}", total, "frames", quiet=quiet) as advance:
             for f in frames:
                 r = stream.process(f.image, f.t)
                 advance()
@@ -99,9 +100,10 @@ def _tables(tracks, truth, searches, seconds, journeys) -> dict[str, pd.DataFram
 def _track_truth(tracks: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
     """(camera, track id) -> the GT traveler its boxes overlap most (IoU >= 0.3 votes)."""
     votes = []
+    truth_at = dict(list(truth.groupby(["camera", "frame"])))  # one pass, not one per frame
     for (cam, t), h in tracks.groupby(["camera", "frame"]):
-        g = truth[(truth.camera == cam) & (truth.frame == t)]
-        if g.empty:
+        g = truth_at.get((cam, t))
+        if g is None or g.empty:
             continue
         iou = _iou(h[["x1", "y1", "x2", "y2"]].to_numpy(float), g[["x1", "y1", "x2", "y2"]]
                    .to_numpy(float))

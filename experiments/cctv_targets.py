@@ -21,8 +21,6 @@ import pandas as pd
 from outputs.run import load_run, read_run_summary
 from pipeline.cctv.metrics import identification_table
 
-TARGETS = {"rank1_ipd_ge_40": 0.95, "per_camera_idf1": 0.8, "cross_camera_idf1": 0.7}
-
 
 def _tables(runs: list[Path]) -> dict[str, pd.DataFrame]:
     out: dict[str, list] = {k: [] for k in ("search", "tracking", "cross", "realtime")}

@@ -81,7 +81,7 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
               progress: bool = False, resume: bool = True, staged: int | None = None) -> Path:
     """Generate, analyse and record one scene; returns its run folder."""
     from experiments.danger_run import Window, detect_danger, incident_spans
-    from experiments.danger_scenes import generate, scene
+    from experiments.danger_scenes import generate
     from outputs.run import write_run
     from sim.layout import floor_plan
     from sim.loader import load_scenario, scenario_json
@@ -90,8 +90,9 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
     folder = root / "runs" / str(seed)
     if resume and (folder / "summary.json").is_file():
         return folder
-    path = generate([seed], root / "scenes" / str(seed), staged)[0]
-    _, info = scene(seed, *([staged] if staged else []))
+    scenes = root / "scenes" / str(seed)
+    path = generate([seed], scenes, staged)[0]
+    info = json.loads((scenes / "scenes.json").read_text(encoding="utf-8"))[str(seed)]
     s = load_scenario(path)
     t_from = info["analyse_from_s"]
     win = Window("scene", t_from, s.horizon_s, preroll_s=PREROLL_S)

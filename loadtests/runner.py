@@ -332,7 +332,7 @@ def run_loadtest(opts: LoadTestOptions, say: Callable[[str], None] = print,
                 f"AIRTWIN_LOADTEST_PLAN=<copy of {work / 'plan.json'}> locust -f "
                 f"loadtests/locustfile.py --worker --master-host <this machine> --master-port "
                 f"{port} --host http://127.0.0.1:<forwarded port> "
-                f"{'ScheduledTraveler' if plan.mode == 'open' else 'ClosedLoopTraveler'}")
+                f"{' '.join(user_classes(plan))}")
         run_locust(plan, host, work, progress, opts.workers, port or opts.master_port)
         summarise(opts, plan, curve, work, ",".join(hosts), service, mix, notes, len(hosts),
                   device, pack)

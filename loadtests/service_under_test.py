@@ -51,9 +51,6 @@ def service_endpoints(host: str, wait_s: float = 30.0) -> tuple[set[str], str, s
     return kinds, ready.get("detail", ""), ready.get("device")
 
 
-CAMERA_PATHS = {"analyze": "/v1/analyze", "cctv": "/v1/cctv/frame"}
-
-
 def prime_cameras(host: str, pack: PayloadPack, kind: str = "analyze") -> list[str]:
     """Start each camera's stream over at its clip's first frame (reset=true), which also checks
     that the service knows the camera and its frame size. ``kind`` cctv: the face cameras'

@@ -66,7 +66,10 @@ def processor_states(visits: pd.DataFrame, capacity: pd.DataFrame, plan: FloorPl
                                                            ignore_index=True)
 
 
-def _replication(tables: dict[str, pd.DataFrame], replication: int) -> dict[str, pd.DataFrame]:
+def replication_tables(tables: dict[str, pd.DataFrame],
+                       replication: int) -> dict[str, pd.DataFrame]:
+    """The record tables of one replication (KPI tables and tables without replications left
+    out), without the ``replication`` column."""
     return {name: df[df["replication"] == replication].drop(columns="replication")
             for name, df in tables.items()
             if not name.startswith("kpi_") and "replication" in df}
@@ -78,7 +81,7 @@ def fast_positions(tables: dict[str, pd.DataFrame], scenario, replication: int =
     (:class:`sim.positions.Trajectories` rebuilt from the records)."""
     from sim.positions import Trajectories
 
-    return sample_positions(Trajectories.from_records(_replication(tables, replication),
+    return sample_positions(Trajectories.from_records(replication_tables(tables, replication),
                                                       scenario, plan), step_s)
 
 
@@ -91,7 +94,7 @@ def plan_tables(tables: dict[str, pd.DataFrame], scenario, replication: int = 0,
     from sim.layout import floor_plan
 
     plan = floor_plan(scenario)
-    frames = _replication(tables, replication)
+    frames = replication_tables(tables, replication)
     times = np.arange(0.0, scenario.horizon_s, step_s)
     if positions is None:
         positions = fast_positions(tables, scenario, replication, step_s, plan)

@@ -102,10 +102,6 @@ class WalkRoutes:
     typed: frozenset = frozenset()
     hall: str = ""  # the immigration hall, where from_row routes start
 
-    @property
-    def routed(self) -> bool:
-        return bool(self.polyline)
-
     def into_queue_m(self, gate: str, group: str) -> float:
         line = self.into_queue.get((gate, group))
         return 0.0 if line is None else path_length(line)

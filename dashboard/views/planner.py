@@ -102,7 +102,7 @@ def _plan_section(full: dict) -> None:
         if w is not None and len(w):
             st.caption(f"Most crowded moments ({k}): m² per traveler, IATA ADRM status and "
                        "Fruin level of service")
-            st.dataframe(w.assign(time=[figures_plan.clock(t) for t in w["t"]])[
+            st.dataframe(w.assign(time=[measures.fmt_clock(t) for t in w["t"]])[
                 ["rank", "time", "zone", "travelers", "m2_per_pax", "iata_status",
                  "fruin_los"]].round(2), width="stretch", hide_index=True)
 

@@ -70,9 +70,9 @@ class RunningRule:
             if not sc.readable(tr) or not steady(tr.recent(self.p.window_s, sc.t)):
                 self._fast_since.pop(tr.id, None)
                 continue
-            v = tr.speed(self.p.window_s, sc.t)
-            err = tr.speed_error(self.p.window_s, sc.t)
-            if v is None or err is None or v - self.p.z_sigma * err < self.p.speed_mps:
+            fit = tr.velocity_and_error(self.p.window_s, sc.t)
+            v = None if fit is None else math.hypot(*fit[0])
+            if v is None or v - self.p.z_sigma * fit[1] < self.p.speed_mps:
                 self._fast_since.pop(tr.id, None)
                 continue
             since = self._fast_since.setdefault(tr.id, sc.t)
@@ -239,14 +239,14 @@ class CounterflowRule:
             if any(sc.geometry.in_waiting_area((q.x, q.y))
                    for q in tr.recent(self.p.after_waiting_s, sc.t)[::3]):
                 continue
-            v = tr.velocity(self.p.window_s, sc.t)
-            if v is None:
+            fit = tr.velocity_and_error(self.p.window_s, sc.t)
+            if fit is None:
                 continue
+            v, err = fit
             speed = math.hypot(*v)
             along = v[0] * zone.flow[0] + v[1] * zone.flow[1]
             moved = ((recent[-1].x - recent[0].x) * zone.flow[0]
                      + (recent[-1].y - recent[0].y) * zone.flow[1])
-            err = tr.speed_error(self.p.window_s, sc.t) or 0.0
             if (speed < 1e-6 or -along - self.p.z_sigma * err < self.p.min_speed_mps
                     or along / speed > self.p.max_cos
                     or -moved < self.p.min_distance_m):

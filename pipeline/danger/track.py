@@ -122,6 +122,20 @@ class Track:
             return None
         return s, tc, denom, xy, tc @ (xy - xy.mean(axis=0)) / denom
 
+    def velocity_and_error(self, window_s: float,
+                           now: float) -> tuple[tuple[float, float], float] | None:
+        """:meth:`velocity` and :meth:`speed_error` from one line fit (rules need both each
+        frame); None as they are."""
+        fit = self._line_fit(window_s, now)
+        if fit is None:
+            return None
+        s, tc, denom, xy, v = fit
+        sig = np.array([q.sigma_m for q in s])
+        model = math.sqrt(float((tc ** 2) @ (sig ** 2))) / denom
+        resid = xy - xy.mean(axis=0) - np.outer(tc, v)
+        scatter = math.sqrt(float((resid ** 2).sum()) / max(2 * (len(s) - 2), 1) / denom)
+        return (float(v[0]), float(v[1])), max(model, scatter)
+
     def velocity(self, window_s: float, now: float) -> tuple[float, float] | None:
         """Least-squares velocity (m/s) over the observed positions of the last ``window_s``;
         None with fewer than 3 samples or too short a span."""
@@ -133,15 +147,8 @@ class Track:
         pixel error carried through the homography (each sample's ``sigma_m``) and the fit's
         own residual scatter. Far from the camera a few pixels of box jitter are metres on the
         floor; a steady runner fits a line, a jittering stander does not."""
-        fit = self._line_fit(window_s, now)
-        if fit is None:
-            return None
-        s, tc, denom, xy, v = fit
-        sig = np.array([q.sigma_m for q in s])
-        model = math.sqrt(float((tc ** 2) @ (sig ** 2))) / denom
-        resid = xy - xy.mean(axis=0) - np.outer(tc, v)
-        scatter = math.sqrt(float((resid ** 2).sum()) / max(2 * (len(s) - 2), 1) / denom)
-        return max(model, scatter)
+        both = self.velocity_and_error(window_s, now)
+        return None if both is None else both[1]
 
     def speed(self, window_s: float, now: float) -> float | None:
         v = self.velocity(window_s, now)

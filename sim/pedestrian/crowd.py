@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from sim.walking import WEIDMANN_GAMMA, WEIDMANN_RHO_MAX
+
 __all__ = ["DT_S", "Crowd", "Walker", "weidmann_speed"]
 
 DT_S = 0.05  # JuPedSim time step (s); its documentation uses 0.01-0.05
@@ -23,8 +25,8 @@ FREE_SPEED = 1.34  # Weidmann's mean free walking speed (m/s)
 TIME_GAP_S = 0.7  # the speed model's time gap T (s): fitted to Weidmann on the corridor, seed 3
 
 
-def weidmann_speed(density, v0: float = FREE_SPEED, rho_max: float = 5.4,
-                   gamma: float = 1.913) -> np.ndarray:
+def weidmann_speed(density, v0: float = FREE_SPEED, rho_max: float = WEIDMANN_RHO_MAX,
+                   gamma: float = WEIDMANN_GAMMA) -> np.ndarray:
     """Weidmann's (1993) fundamental diagram: walking speed (m/s) at a density (persons/m²)."""
     rho = np.asarray(density, float)
     with np.errstate(divide="ignore"):

@@ -53,11 +53,10 @@ def pedestrian_tables(tables: dict[str, pd.DataFrame], scenario, replication: in
     from sim.layout import floor_plan
     from sim.pedestrian.analysis import door_line, hall_flow
     from sim.pedestrian.hall import hall_travelers, simulate_hall
+    from sim.plan_tables import replication_tables
 
     plan = floor_plan(scenario)
-    frames = {name: df[df["replication"] == replication].drop(columns="replication")
-              for name, df in tables.items()
-              if not name.startswith("kpi_") and "replication" in df}
+    frames = replication_tables(tables, replication)
     hall = next(z for z in plan.zones if z.kind == "immigration_hall")
     people = hall_travelers(frames, hall.id)
     res = simulate_hall(plan, people, frames["capacity"], scenario.horizon_s,
