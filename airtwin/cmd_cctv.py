@@ -33,7 +33,7 @@ def identify_cctv_cmd(
     composite: bool = typer.Option(False, help="composite 1080p frames with real synthetic faces "
                                    "instead of a scenario (until face cameras exist)"),
     travelers: int = typer.Option(12, min=1, help="--composite: travelers (some on no manifest)"),
-    cameras: int = typer.Option(3, min=1, help="--composite: cameras in a chain, 25 m apart"),
+    chain: int = typer.Option(3, min=1, help="--composite: cameras in a chain, 25 m apart"),
     seconds: float = typer.Option(6.0, min=0.1, help="--composite: seconds of footage per camera"),
     t_from: Optional[float] = typer.Option(None, "--from", min=0, help="scenario: first second "
                                            "of footage (default: the start of the run)"),
@@ -41,6 +41,10 @@ def identify_cctv_cmd(
                                          "footage, s (default: the horizon)"),
     camera_ids: Optional[str] = typer.Option(None, "--cameras", help="scenario: only these "
                                              "face cameras, comma-separated (default: all)"),
+    fps: Optional[float] = typer.Option(None, min=0.1, help="scenario: process this many frames "
+                                        "per second of each camera (every k-th frame, k = "
+                                        "camera fps / FPS rounded) instead of all of them; for "
+                                        "long windows at a lower cost"),
     holdout: float = typer.Option(0.0, min=0.0, max=0.95, help="share of the non-watchlist "
                                   "travelers left out of the gallery (seeded), so a manifest "
                                   "run has non-mated searches to measure FPIR on"),
@@ -75,9 +79,9 @@ def identify_cctv_cmd(
     if composite == (scenario is not None):
         _fail("give a SCENARIO or --composite (exactly one)")
     try:
-        source = (composite_source(seed, travelers, cameras, seconds) if composite
+        source = (composite_source(seed, travelers, chain, seconds) if composite
                   else scenario_source(scenario, seed, _window(t_from, t_to),
-                                       camera_ids.split(",") if camera_ids else None))
+                                       camera_ids.split(",") if camera_ids else None, fps))
     except SourceError as exc:
         _fail(str(exc))
     person_options = None

@@ -13,7 +13,9 @@ frame t, GT person box and face), ``cctv_frames`` (camera, frame t: wall ``secon
 CPU ``cpu_s``, wall seconds per stage ``detect_s`` ... ``search_s``, person boxes given to the
 tracker and how many of them faces implied), ``cctv_searches`` (one 1:N search: its candidates' ids and
 scores, no template), ``journeys``. The evaluation adds ``cctv_identification`` (FRTE style per
-group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera``.
+group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera`` over the persons in sight
+(at least :data:`pipeline.cctv.metrics.MIN_VISIBLE` of the body visible; the hidden ones are
+"don't care"), and ``cctv_tracking_all`` / ``cctv_cross_camera_all`` over everyone in view.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ import pandas as pd
 
 from pipeline.cctv.galleries import Gallery
 from pipeline.cctv.journeys import LinkConfig, link_journeys
-from pipeline.cctv.metrics import (cross_camera_idf1, identification_table, ipd_band,
-                                   mot_metrics, _iou)
+from pipeline.cctv.metrics import (MIN_VISIBLE, cross_camera_idf1, drop_dont_care,
+                                   identification_table, ipd_band, mot_metrics, _iou)
 from pipeline.cctv.stream import CctvStream, StreamConfig
 from outputs.progress import steps
 
@@ -72,8 +74,9 @@ def _collect(cam, f, r, tracks, truth, searches, seconds) -> None:
                     *(r.stages.get(k, np.nan) for k in STAGES), r.person_boxes,
                     r.boxes_from_faces))
     tracks += [(cam, f.t, tid, *box) for tid, box in r.tracks]
-    truth += [(cam, f.t, *row) for row in f.persons[["traveler_id", "x1", "y1", "x2", "y2",
-                                                     "face_x1", "ipd_px"]].itertuples(index=False)]
+    p = f.persons if "occluded" in f.persons.columns else f.persons.assign(occluded=0.0)
+    truth += [(cam, f.t, *row) for row in p[["traveler_id", "x1", "y1", "x2", "y2", "face_x1",
+                                             "ipd_px", "occluded"]].itertuples(index=False)]
     for s in r.searches:
         top = s.candidates[0] if s.candidates else None
         searches.append((cam, s.track_id, s.t, s.first_face_t, s.search, s.matched,
@@ -86,7 +89,7 @@ def _tables(tracks, truth, searches, seconds, journeys) -> dict[str, pd.DataFram
         "cctv_tracks": pd.DataFrame(tracks, columns=["camera", "frame", "id", "x1", "y1", "x2",
                                                      "y2"]),
         "cctv_truth": pd.DataFrame(truth, columns=["camera", "frame", "id", "x1", "y1", "x2",
-                                                   "y2", "face_x1", "ipd_px"]),
+                                                   "y2", "face_x1", "ipd_px", "occluded"]),
         "cctv_searches": pd.DataFrame(searches, columns=[
             "camera", "track_id", "t", "first_face_t", "search", "matched", "watchlist",
             "best_ipd_px", "candidate_ids", "candidate_scores", "top_score"]),
@@ -142,12 +145,20 @@ def evaluate(tables: dict[str, pd.DataFrame], gallery: Gallery,
         ident.append(identification_table(s, by).assign(by=by[0]))
     ident = pd.concat(ident, ignore_index=True).assign(policy=gallery.policy,
                                                        gallery_size=gallery.size)
-    per_cam = [dict(camera=cam, **mot_metrics(truth[truth.camera == cam],
-                                              tracks[tracks.camera == cam]))
-               for cam in sorted(truth["camera"].unique())]
     j = tables["journeys"][["camera", "track_id", "journey_id"]]
     global_hyp = tracks.merge(j, left_on=["camera", "id"], right_on=["camera", "track_id"])
-    cross = cross_camera_idf1(truth, global_hyp.assign(id=global_hyp["journey_id"]))
-    return {"cctv_search_truth": s.drop(columns=["candidate_ids", "candidate_scores"]),
-            "cctv_identification": ident, "cctv_tracking": pd.DataFrame(per_cam),
-            "cctv_cross_camera": pd.DataFrame([cross])}
+    global_hyp = global_hyp.assign(id=global_hyp["journey_id"])
+    out = {"cctv_search_truth": s.drop(columns=["candidate_ids", "candidate_scores"]),
+           "cctv_identification": ident}
+    # the persons in sight (the scored ground truth) and everyone in view, side by side
+    for suffix, min_visible in (("", MIN_VISIBLE), ("_all", 0.0)):
+        per_cam = []
+        for cam in sorted(truth["camera"].unique()):
+            g, h = drop_dont_care(truth[truth.camera == cam], tracks[tracks.camera == cam],
+                                  ["frame"], min_visible)
+            per_cam.append(dict(camera=cam, min_visible=min_visible, **mot_metrics(g, h)))
+        g, h = drop_dont_care(truth, global_hyp, ["camera", "frame"], min_visible)
+        out[f"cctv_tracking{suffix}"] = pd.DataFrame(per_cam)
+        out[f"cctv_cross_camera{suffix}"] = pd.DataFrame(
+            [dict(min_visible=min_visible, **cross_camera_idf1(g, h))])
+    return out

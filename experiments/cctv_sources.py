@@ -131,7 +131,7 @@ def composite_source(seed: int = 0, travelers: int = 12, cameras: int = 3,
 
 def scenario_source(path: str | Path, seed: int | None = None,
                     window: tuple[float, float] | None = None,
-                    cameras: list[str] | None = None) -> CctvSource:
+                    cameras: list[str] | None = None, fps: float | None = None) -> CctvSource:
     """A scenario's face-capable CCTV cameras as a source (the one adapter from the simulator).
 
     Switched on once ``sim.feeds.CctvFeed`` renders face cameras whose frames carry ``.persons``
@@ -139,6 +139,8 @@ def scenario_source(path: str | Path, seed: int | None = None,
     face-capable when the scenario marks it so (``faces: true`` or ``purpose: faces`` on a
     ``kind: cctv`` camera). Raises :class:`SourceError` naming the file when the scenario is
     unknown or has no face cameras. ``cameras``: only these face cameras (default: all).
+    ``fps``: take every k-th frame of each camera, k = round(camera fps / fps) (at least 1), so
+    a long window costs less; the source's camera rate is then fps / k.
     """
     from sim.loader import ScenarioError, load_scenario
 
@@ -162,7 +164,7 @@ def scenario_source(path: str | Path, seed: int | None = None,
                               f"cameras: {', '.join(c.id for c in face_cams)})")
         face_cams = [c for c in face_cams if c.id in cameras]
     from pipeline.cctv.journeys import view_centre
-    from sim.feeds import OVERLAY_BOX, CctvFeed, frame_times, simulate_run
+    from sim.feeds import OVERLAY_BOX, CctvFeed, simulate_run
     from sim.layout import floor_plan
 
     seed = int(s.seed if seed is None else seed)
@@ -170,9 +172,11 @@ def scenario_source(path: str | Path, seed: int | None = None,
     plan = floor_plan(s)
     t_from, t_to = window or (0.0, float(s.horizon_s))
     feeds = {c.id: CctvFeed(s, c.id, records, seed) for c in face_cams}
-    cams = {c.id: CameraSpec(c.id, float(c.fps), tuple(c.resolution),
+    step = {c.id: max(1, round(c.fps / fps)) if fps else 1 for c in face_cams}
+    cams = {c.id: CameraSpec(c.id, float(c.fps) / step[c.id], tuple(c.resolution),
                              view_centre(plan.camera(c.id)),
-                             len(frame_times(c.fps, t_from, t_to))) for c in face_cams}
+                             feeds[c.id].count(t_from, t_to, step[c.id]))
+            for c in face_cams}
     tr = records["travelers"]
     ids = tr["traveler_id"].astype(int).to_numpy()
     # The watchlist: the scenario's planted travelers, drawn as live e-gate mode draws them.
@@ -188,7 +192,7 @@ def scenario_source(path: str | Path, seed: int | None = None,
     any_feed = next(iter(feeds.values()))
 
     def frames(cid):  # the ground truth as the table the pipeline evaluation reads
-        for f in feeds[cid].frames(t_from, t_to):
+        for f in feeds[cid].frames(t_from, t_to, step[cid]):
             yield _ScenarioFrame(f.image, f.t, f.persons_df)
 
     def clean_plate(cid):  # the camera at the start of the run, if nobody is in view yet
@@ -196,7 +200,8 @@ def scenario_source(path: str | Path, seed: int | None = None,
         return f.image if f.persons_df.empty else None
 
     return CctvSource(s.name, "scenario", cams, frames, travelers,
-                      {"scenario_file": str(path), "seed": seed, "window": [t_from, t_to]},
+                      {"scenario_file": str(path), "seed": seed, "window": [t_from, t_to],
+                       "fps": {cid: c.fps for cid, c in cams.items()}},
                       enrolment_photo=lambda key: any_feed.enrolment_photo(int(key[1])).image,
                       clean_plate=clean_plate, overlay_boxes=(tuple(OVERLAY_BOX),))
 

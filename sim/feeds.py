@@ -181,15 +181,17 @@ class CctvFeed:
         k = int(round(t * self.fps))
         return self.renderer.render(k / self.fps, k)
 
-    def frames(self, t_from: float, t_to: float) -> Iterator[Frame]:
-        """Every frame on the camera clock in [t_from, t_to) (the window is checked now, the
-        frames are rendered as they are iterated)."""
+    def frames(self, t_from: float, t_to: float, step: int = 1) -> Iterator[Frame]:
+        """Every ``step``-th frame on the camera clock in [t_from, t_to) (the window is checked
+        now, the frames are rendered as they are iterated)."""
         self.check_window(t_from, t_to)
+        if step < 1:
+            raise FeedError(f"step: must be a whole number of frames >= 1, got {step}")
         return (self.renderer.render(float(t), int(round(t * self.fps)))
-                for t in frame_times(self.fps, t_from, t_to))
+                for t in frame_times(self.fps, t_from, t_to)[::step])
 
-    def count(self, t_from: float, t_to: float) -> int:
-        return len(frame_times(self.fps, t_from, t_to))
+    def count(self, t_from: float, t_to: float, step: int = 1) -> int:
+        return len(frame_times(self.fps, t_from, t_to)[::step])
 
 
 def traveler_identity(seed: int, traveler):

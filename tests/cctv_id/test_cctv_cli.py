@@ -27,7 +27,7 @@ def manifest_run(tmp_path_factory):
         pytest.skip("dlib not installed")
     out = tmp_path_factory.mktemp("cctv") / "run"
     r = runner.invoke(app, ["identify-cctv", "--composite", "--out", str(out), "--gallery",
-                            "manifest", "--travelers", "5", "--cameras", "2", "--seconds", "0.5",
+                            "manifest", "--travelers", "5", "--chain", "2", "--seconds", "0.5",
                             "--seed", "1", "--quiet"])
     assert r.exit_code == 0, r.output
     return out, r.output
@@ -38,6 +38,7 @@ def test_identify_cctv_writes_tables_and_a_marked_report(manifest_run):
     summary = json.loads((out / "summary.json").read_text())
     assert TABLES <= set(summary["tables"]) and summary["reports"] == ["cctv_report.md"]
     assert summary["gallery_policy"] == "manifest" and summary["mass_enrolment_policy"] is True
+    assert len(summary["cctv"]["cameras"]) == 2  # --chain 2 (it was shadowed by --cameras)
     report = (out / "cctv_report.md").read_text()
     assert "MASS-ENROLMENT POLICY: `manifest`" in report and "MASS-ENROLMENT" in output
     for section in ("## Identification", "## False identifications as the gallery grows",
@@ -93,7 +94,7 @@ def test_population_without_enough_extras_is_refused(tmp_path):
         pytest.skip("dlib not installed")
     r = runner.invoke(app, ["identify-cctv", "--composite", "--out", str(tmp_path / "r"),
                             "--gallery", "population", "--extra", "10", "--travelers", "2",
-                            "--cameras", "1", "--seconds", "0.1", "--quiet"])
+                            "--chain", "1", "--seconds", "0.1", "--quiet"])
     assert r.exit_code == 2 and "at least 100,000 extra" in r.output
 
 

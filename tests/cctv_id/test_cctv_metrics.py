@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.cctv.metrics import (cross_camera_idf1, identification_table, ipd_band,
-                                   max_min_ratio, mot_metrics, threshold_at_fpir)
+from pipeline.cctv.metrics import (cross_camera_idf1, drop_dont_care, identification_table,
+                                   ipd_band, max_min_ratio, mot_metrics, threshold_at_fpir)
 
 
 def _searches():
@@ -78,3 +78,28 @@ def test_cross_camera_idf1_rewards_one_journey_across_cameras():
     split = gt.assign(id=np.where(gt["camera"] == "a", 1, 2))
     assert cross_camera_idf1(gt, one)["IDF1"] == 1.0
     assert cross_camera_idf1(gt, split)["IDF1"] == pytest.approx(0.5)
+
+
+def test_hidden_persons_are_dont_care_neither_missed_nor_false():
+    # person 7 in sight and tracked; person 8 hidden (90 % behind others) in every frame
+    hidden = _gt().assign(id=8, x1=100.0, x2=110.0, occluded=0.9)
+    gt = pd.concat([_gt().assign(occluded=0.1), hidden], ignore_index=True)
+    on_hidden = hidden.drop(columns="occluded").assign(id=2).iloc[:2]  # a track on person 8
+    elsewhere = pd.DataFrame({"frame": [0], "id": [9], "x1": 50.0, "y1": 50.0, "x2": 60.0,
+                              "y2": 60.0})  # a box on nobody
+    hyp = pd.concat([_gt().assign(id=1), on_hidden, elsewhere], ignore_index=True)
+    everyone = mot_metrics(gt, hyp)
+    assert everyone["MOTA"] == pytest.approx((6 - 1) / 8)  # 4 + 2 hits of 8, one false box
+    g, h = drop_dont_care(gt, hyp, ["frame"])
+    assert set(g["id"]) == {7} and set(h["id"]) == {1, 9}  # the track on person 8 is dropped
+    in_sight = mot_metrics(g, h)
+    assert in_sight["MOTA"] == pytest.approx((4 - 1) / 4)  # the box on nobody still counts
+    assert in_sight["IDF1"] == pytest.approx(2 * 4 / (4 + 5))
+    # a track that only overlaps a hidden person a little (IoU < 0.5) is a false positive
+    near = on_hidden.assign(x1=105.0, x2=115.0)  # IoU 5/15
+    _, h2 = drop_dont_care(gt, pd.concat([_gt().assign(id=1), near], ignore_index=True),
+                           ["frame"])
+    assert len(h2) == 6
+    # no visibility column: everyone counts
+    g3, h3 = drop_dont_care(gt.drop(columns="occluded"), hyp, ["frame"])
+    assert len(g3) == 8 and len(h3) == len(hyp)

@@ -42,3 +42,15 @@ def test_a_scenario_without_face_cameras_is_refused_by_name(repo_root):
     path = repo_root / "scenarios" / "incidents_demo.yaml"
     with pytest.raises(SourceError, match="incidents_demo.yaml: no face-capable CCTV camera"):
         scenario_source(path)
+
+
+def test_a_lower_processing_rate_takes_every_kth_frame_on_the_camera_clock(repo_root):
+    path = repo_root / "scenarios" / "cctv_identification.yaml"
+    full = scenario_source(path, window=(240.0, 241.0), cameras=["corridor_far"])
+    half = scenario_source(path, window=(240.0, 241.0), cameras=["corridor_far"], fps=5)
+    cam, cam2 = full.cameras["corridor_far"], half.cameras["corridor_far"]
+    assert cam2.fps == pytest.approx(cam.fps / 2) and cam2.n_frames == (cam.n_frames + 1) // 2
+    assert cam.n_frames == 10 and cam2.n_frames == 5
+    # the frames' own times say what was taken: 240.0, 240.2, ... on the 10 fps clock
+    times = [f.t for f in half.frames("corridor_far")]
+    assert times == pytest.approx([240.0, 240.2, 240.4, 240.6, 240.8])
