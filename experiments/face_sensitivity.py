@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,40 @@ GROUPS = {
     "clothes": ["clothes_bgr", "collar"],
     "texture_seed": ["texture_seed"],
 }
+# Groups of per-person texture traits (sim.faces.texture.TRAIT_RANGES), swapped between base
+# and donor without touching the rest of the texture seed.
+TRAIT_GROUPS = {
+    "tx_pigment": ["pigment", "pigment_cells", "cheek_patch", "forehead"],
+    "tx_regions": ["periorbital", "perioral", "tear_trough"],
+    "tx_spots": ["moles", "blemishes", "pores"],
+    "tx_relief": ["nose_light", "nose_side", "fold"],
+    "tx_brows": ["brow_shade", "brow_peak", "brow_head", "brow_sparse"],
+    "tx_eyes": ["lid_shade", "iris_ring"],
+    "tx_lips": ["lip_dark", "lip_border", "lip_two_tone"],
+    "tx_lines": ["forehead_lines", "line_wave", "glabella"],
+    "tx_beard": ["beard_patchy", "beard_line"],
+}
+
+
+@contextmanager
+def swapped_traits(base, donor, names):
+    """Within the block, ``base`` renders with ``donor``'s texture traits ``names``."""
+    from sim.faces import texture
+    from sim.faces.layers import head_layers
+
+    own = texture.traits
+
+    def patched(idt):
+        t = own(idt)
+        return {**t, **{k: own(donor)[k] for k in names}} if idt == base else t
+
+    texture.traits = patched
+    head_layers.cache_clear()
+    try:
+        yield
+    finally:
+        texture.traits = own
+        head_layers.cache_clear()
 
 
 def sensitivity(embedders: dict, n: int = 8, seed: int = 900) -> dict[str, dict[str, float]]:
@@ -65,6 +100,13 @@ def sensitivity(embedders: dict, n: int = 8, seed: int = 900) -> dict[str, dict[
         moved = []
         for i, (b, d) in enumerate(zip(base, donor)):
             e = embed(dataclasses.replace(b, **{f: getattr(d, f) for f in names}))
+            moved.append({k: 1 - be[i][k] @ e[k] for k in embedders})
+        out[group] = {k: float(np.mean([m[k] for m in moved])) for k in embedders}
+    for group, names in TRAIT_GROUPS.items():
+        moved = []
+        for i, (b, d) in enumerate(zip(base, donor)):
+            with swapped_traits(b, d, names):
+                e = embed(b)
             moved.append({k: 1 - be[i][k] @ e[k] for k in embedders})
         out[group] = {k: float(np.mean([m[k] for m in moved])) for k in embedders}
     return out
