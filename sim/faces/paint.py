@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.faces.geometry import Grid, gauss
 from sim.faces.identity import Identity
+from sim.faces import texture
 
 
 def stream(idt: Identity, part: str) -> np.random.Generator:
@@ -88,7 +89,8 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     iris = np.asarray(idt.iris_bgr, np.float32) * iris_tex
     eye = mix(sclera, iris, g.soft(ri - rad))
     eye = mix(eye, (0.02, 0.02, 0.02), g.soft(ri * 0.42 - rad))
-    eye = mix(eye, (0.1, 0.1, 0.1), g.soft(0.008 - np.abs(rad - ri)) * 0.5)  # limbal ring
+    tr = texture.traits(idt)
+    eye = mix(eye, (0.1, 0.1, 0.1), g.soft(0.008 - np.abs(rad - ri)) * tr["iris_ring"])  # limbus
     albedo = mix(albedo, eye, inside)
     # Lash line along the upper lid, a fainter lower lid line, and the lid crease.
     lash = g.soft((0.014 + 0.01 * r) * st["lash_w"] - np.abs(y - upper + 0.006))
@@ -104,24 +106,31 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     # The socket between lid and brow is darker (thin skin, shadowed by the brow ridge).
     socket = gauss(g, cx, cy - idt.eye_open - 0.04, a * 1.1, 0.07)
     albedo = mix(albedo, albedo * 0.7, socket * st["socket"])
-    return albedo
+    lid = g.soft(np.minimum(y - crease_y, upper - y)) * (np.abs(x) < a)
+    return mix(albedo, albedo * 0.6, lid * tr["lid_shade"] * 2)
 
 
 def _brow(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarray:
     cx = side * idt.eye_spacing
     inner = cx - side * idt.eye_width * 0.95
     outer = cx + side * idt.eye_width * idt.brow_length * 1.15
+    tr = texture.traits(idt)
     t = np.clip((g.U - inner) / (outer - inner), 0, 1)
     base = idt.eye_v - idt.brow_gap
-    yc = base - idt.brow_arch * np.sin(np.pi * t ** 0.8) - idt.brow_tilt * (t - 0.4) * 0.2
+    yc = (base - idt.brow_arch * np.sin(np.pi * t ** (0.8 * tr["brow_peak"]))
+          - idt.brow_tilt * (t - 0.4) * 0.2)
     # Thick and rounded at the inner end, tapering to a point at the outer end.
-    thick = idt.brow_thickness * (1.2 - 0.5 * t) * np.sqrt(np.clip(1 - t ** 2.5, 0, 1))
+    head = tr["brow_head"]
+    thick = idt.brow_thickness * (head - (head - 0.7) * t) * np.sqrt(np.clip(1 - t ** 2.5, 0, 1))
     thick = thick * np.sqrt(np.clip(t * 10, 0, 1))
     inside = g.soft(thick / 2 - np.abs(g.V - yc)) * (t > 0) * (t < 1)
     # Brow hairs overlap: the core of a brow hides most of the skin under it, so brows read
     # against dark skin as well as against light.
     hairs = np.clip(0.92 + 0.25 * strands(rng, g.U.shape, 7, 20.0 if side > 0 else 160.0), 0, 1)
-    colour = np.asarray(idt.hair_bgr, np.float32) * (0.5 + 0.3 * idt.grey)
+    if tr["brow_sparse"] > 0.05:  # gaps where the brow grows thin
+        gaps = noise(rng, g.U.shape, max(4, int(g.U.shape[1] / (0.08 * g.ppu))))
+        hairs = hairs * np.clip(1 - tr["brow_sparse"] * np.clip(gaps, 0, None) * 1.5, 0.2, 1)
+    colour = np.asarray(idt.hair_bgr, np.float32) * (tr["brow_shade"] + 0.3 * idt.grey)
     return mix(albedo, colour, inside * hairs * idt.brow_density)
 
 
@@ -132,8 +141,13 @@ def _lips(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
     top = mv - idt.upper_lip * r ** 0.5 * bow
     bottom = mv + idt.lower_lip * r ** 0.6
     lip = g.soft(np.minimum(g.V - top, bottom - g.V)) * (np.abs(g.U) < mw)
+    tr = texture.traits(idt)
     shade = 1 - 0.15 * np.clip((g.V - mv) / idt.lower_lip, 0, 1)[..., None]
+    shade = shade * (1 - tr["lip_dark"] - tr["lip_two_tone"] * (g.V < mv)[..., None])
     albedo = mix(albedo, np.asarray(idt.lip_bgr, np.float32) * shade, lip)
+    # The vermilion border: a fine line where lip meets skin.
+    border = g.soft(0.006 - np.abs(np.minimum(g.V - top, bottom - g.V))) * (np.abs(g.U) < mw)
+    albedo = mix(albedo, albedo * 0.7, border * tr["lip_border"] * 2)
     line_y = mv + 0.008 * (g.U / mw) ** 2
     line = g.soft(0.009 * (0.6 + r) - np.abs(g.V - line_y)) * (np.abs(g.U) < mw * 1.03)
     return mix(albedo, albedo * 0.3, line)
@@ -151,7 +165,8 @@ def _facial_hair(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
     moustache = moustache * (1 - 0.5 * r ** 2)
     chin = g.soft(g.V - (mv + idt.lower_lip + 0.02)) * g.soft(mw * 0.85 - np.abs(g.U))
     # The beard's upper edge runs from the sideburns down across the cheeks to the moustache.
-    top = mv - 0.2
+    tr = texture.traits(idt)
+    top = mv - 0.2 + tr["beard_line"]
     cheek_line = top - (top - (idt.eye_v + 0.3)) * np.clip(np.abs(g.U) / 1.0, 0, 1) ** 3
     jaw = np.clip((g.V - cheek_line) / 0.12, 0, 1)
     lip = (np.abs(g.U) < mw) & (g.V > mv - idt.upper_lip) & (g.V < mv + idt.lower_lip)
@@ -159,6 +174,10 @@ def _facial_hair(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
               "moustache": moustache, "goatee": np.maximum(moustache, chin),
               "full": np.maximum(np.maximum(moustache, chin), jaw)}[idt.beard_style]
     region = region * ~lip
+    if tr["beard_patchy"] > 0.05:  # where a beard does not grow, in the person's own pattern
+        cells = max(4, int(g.U.shape[1] / (0.25 * g.ppu)))
+        patch = np.clip(noise(stream(idt, "beard patches"), g.U.shape, cells) + 0.3, 0, None)
+        region = region * np.clip(1 - tr["beard_patchy"] * patch * 1.5, 0, 1)
     colour = np.asarray(idt.hair_bgr, np.float32) * (1 - idt.grey) + 0.55 * idt.grey
     region = region * (1 - 0.35 * idt.grey)  # grey beards are sparser
     if idt.beard_style == "stubble":
@@ -175,11 +194,16 @@ def _wrinkles(g: Grid, idt: Identity, albedo: np.ndarray, rng) -> np.ndarray:
     if idt.wrinkles < 0.15:
         return albedo
     k = idt.wrinkles
+    tr = texture.traits(idt)
+    fl = 0.4 + 1.2 * tr["forehead_lines"]  # this person's forehead lines against crow's feet
     lines = np.zeros_like(g.U)
     brow_v = idt.eye_v - idt.brow_gap
-    for i in range(int(2 + 3 * k)):  # forehead lines
-        y = brow_v - 0.14 - 0.09 * i + 0.015 * np.sin(g.U * 3 + rng.uniform(0, 6))
-        lines += g.soft(0.006 - np.abs(g.V - y)) * gauss(g, 0, y.mean(), 0.55, 1.0)
+    gap = rng.uniform(0.07, 0.12)
+    for i in range(int(1 + 4 * k * tr["forehead_lines"] + 1)):  # forehead lines
+        y = (brow_v - 0.14 - gap * i + tr["line_wave"] * np.sin(g.U * rng.uniform(2, 6)
+                                                                + rng.uniform(0, 6)))
+        lines += fl * g.soft(0.006 - np.abs(g.V - y)) * gauss(g, rng.uniform(-0.1, 0.1),
+                                                              y.mean(), rng.uniform(0.35, 0.6), 1.0)
     for side in (-1, 1):  # crow's feet
         ox = side * (idt.eye_spacing + idt.eye_width + 0.06)
         for ang in (-0.5, 0.0, 0.5):
@@ -206,6 +230,7 @@ def face_albedo(g: Grid, idt: Identity) -> np.ndarray:
         dots = cv2.GaussianBlur(dots, (0, 0), 0.012 * g.ppu) * 6
         area = gauss(g, 0, idt.nose_v - 0.1, 0.7, 0.25)
         albedo = mix(albedo, skin * 0.72, np.clip(dots, 0, 1) * area)
+    albedo = texture.paint_skin(g, idt, albedo)
     albedo = _wrinkles(g, idt, albedo, stream(idt, "wrinkles"))
     # Features are painted in windows around them: the full grid would cost ten times more.
     for side in (-1, 1):
