@@ -49,8 +49,12 @@ def identify_cctv_cmd(
     persons: str = typer.Option("faces", help="person boxes for tracking: faces (bodies implied "
                                 "by detected faces), mog2 or knn (background subtraction from "
                                 "the camera's clean plate, merged blobs split by their faces) "
-                                "or onnx (a person detector model, --person-model)"),
-    person_model: Optional[Path] = typer.Option(None, help="--persons onnx: the model file"),
+                                "or onnx (a person detector model, --person-model) or heads "
+                                "(the head-and-shoulders detector trained on synthetic frames: "
+                                "airtwin train heads)"),
+    person_model: Optional[Path] = typer.Option(None, help="--persons onnx: the model file; "
+                                                "--persons heads: a .svm other than the "
+                                                "shipped pipeline/cctv/models/heads_hog.svm"),
     person_format: str = typer.Option("boxes", help="--persons onnx: output format, boxes or "
                                       "yolo"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
@@ -86,6 +90,8 @@ def identify_cctv_cmd(
             _fail("--persons onnx needs --person-model FILE (an ONNX person detector); without "
                   "one use --persons faces or mog2")
         person_options = {"model_path": person_model, "output_format": person_format}
+    elif persons == "heads" and person_model is not None:
+        person_options = {"model_path": person_model}
     log = None
     if audit is not None:
         from pipeline.service.audit import AuditLog
