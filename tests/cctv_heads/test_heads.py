@@ -110,3 +110,27 @@ def test_a_missing_model_is_named(tmp_path, small_cctv_scenario):
                                  "198.7", "--quiet"])
     assert r.exit_code == 2 and "no_such_heads.svm" in r.output
     assert not (tmp_path / "run").exists()
+
+
+def test_labels_ignore_hidden_small_and_cut_heads_and_matching_skips_them():
+    import pandas as pd
+
+    from experiments.cctv_heads_train import head_labels, match
+
+    p = pd.DataFrame({"head_x1": [100.0, 300.0, 500.0, 0.0, np.nan],
+                      "head_y1": [100.0, 100.0, 100.0, 100.0, np.nan],
+                      "head_x2": [140.0, 340.0, 510.0, 20.0, np.nan],
+                      "head_y2": [140.0, 140.0, 110.0, 140.0, np.nan],
+                      "head_occluded": [0.1, 0.7, 0.0, 0.0, np.nan]})
+    hs, lab = head_labels(p, 1.0, (1920, 1080))
+    # visible; hidden behind nearer people; smaller than the window; cut by the image edge
+    assert len(hs) == 4 and lab.tolist() == [True, False, False, False]
+    det = np.vstack([hs[0] + 2, hs[1], [900, 900, 960, 960]])
+    assert match(det, np.array([0.9, 0.8, 0.7]), hs, lab) == (1, 1, 1)
+    assert match(np.zeros((0, 4)), np.zeros(0), hs, lab) == (0, 0, 1)
+
+
+def test_train_heads_rejects_bad_seeds(tmp_path):
+    r = CliRunner().invoke(app, ["train", "heads", "--seeds", "1,x", "--out",
+                                 str(tmp_path / "m.svm")])
+    assert r.exit_code == 2 and "--seeds" in r.output and not (tmp_path / "m.svm").exists()
