@@ -134,3 +134,8 @@ def test_train_heads_rejects_bad_seeds(tmp_path):
     r = CliRunner().invoke(app, ["train", "heads", "--seeds", "1,x", "--out",
                                  str(tmp_path / "m.svm")])
     assert r.exit_code == 2 and "--seeds" in r.output and not (tmp_path / "m.svm").exists()
+
+
+def test_bench_cctv_names_a_bad_person_source():
+    r = CliRunner().invoke(app, ["bench", "cctv", "--persons", "mog9", "--frames", "1"])
+    assert r.exit_code == 2 and "--persons must be faces or heads" in r.output
