@@ -114,7 +114,8 @@ class HeadDetector:
 
     ``model_path``: the dlib ``.svm`` file (default :data:`DEFAULT_MODEL`); ``adjust``: added to
     the detector's threshold (negative finds more heads, at lower scores); ``height``: frames
-    are resized to this height before detection (:data:`TRAIN_HEIGHT`, the training scale)."""
+    are resized to this height before detection (:data:`TRAIN_HEIGHT`, the training scale);
+    ``every``: run the detector on every ``every``-th frame only (:meth:`detect`)."""
 
     name = "heads"
     # how pipeline.cctv.persons.person_boxes treats these boxes: a face attaches inside the
@@ -122,11 +123,15 @@ class HeadDetector:
     person_box_options = {"head_share": HEAD_SHARE, "drop_fragments": False}
 
     def __init__(self, model_path: str | Path | None = None, adjust: float = -0.3,
-                 height: int = TRAIN_HEIGHT):
+                 height: int = TRAIN_HEIGHT, every: int = 1):
+        if int(every) < 1:
+            raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
-        self.adjust, self.height = float(adjust), int(height)
+        self.adjust, self.height, self.every = float(adjust), int(height), int(every)
         self._det = None
-        self.last_heads = np.zeros((0, 4))  # the last frame's head boxes (full resolution)
+        self._frame = 0
+        self._last: Detections | None = None
+        self.last_heads = np.zeros((0, 4))  # the last detected head boxes (full resolution)
 
     def prepare(self) -> None:
         if self._det is not None:
@@ -142,8 +147,8 @@ class HeadDetector:
             raise HeadModelError(f"head detector model {self.model_path}: dlib cannot read it "
                                  f"({exc})") from None
 
-    def reset(self) -> None:  # no state between frames
-        pass
+    def reset(self) -> None:
+        self._frame, self._last = 0, None
 
     def provenance(self) -> dict:
         """The model's provenance record (``<model>.json``), or {} when there is none."""
@@ -166,6 +171,16 @@ class HeadDetector:
         return heads_from_shoulder_boxes(hs), _score(svm)
 
     def detect(self, image: np.ndarray) -> Detections:
+        """This frame's person boxes; with ``every`` > 1 the detector runs on every
+        ``every``-th frame and the frames between reuse its boxes (the tracker's motion model
+        carries them; a walker moves about 13 cm a frame at 10 fps)."""
+        k, self._frame = self._frame, self._frame + 1
+        if self._last is not None and k % self.every:
+            return self._last
+        self._last = self._detect(image)
+        return self._last
+
+    def _detect(self, image: np.ndarray) -> Detections:
         heads, scores = self.heads(image)
         self.last_heads = heads
         h, w = image.shape[:2]

@@ -139,3 +139,14 @@ def test_train_heads_rejects_bad_seeds(tmp_path):
 def test_bench_cctv_names_a_bad_person_source():
     r = CliRunner().invoke(app, ["bench", "cctv", "--persons", "mog9", "--frames", "1"])
     assert r.exit_code == 2 and "--persons must be faces or heads" in r.output
+
+
+def test_every_other_frame_reuses_the_last_boxes(frame):
+    f, _ = frame
+    det = HeadDetector(every=2)
+    a, b, c = det.detect(f.image), det.detect(f.image), det.detect(f.image)
+    assert len(a.blobs) and b is a and c is not a and c.blobs == a.blobs
+    det.reset()
+    assert det.detect(f.image) is not a
+    with pytest.raises(ValueError, match="every must be >= 1"):
+        HeadDetector(every=0)
