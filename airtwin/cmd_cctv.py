@@ -188,6 +188,8 @@ def bench_cctv_cmd(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     persons: str = typer.Option("faces", help="person boxes: faces, or heads (the "
                                 "head-and-shoulders detector run on every frame too)"),
+    head_height: int = typer.Option(810, min=100, help="--persons heads: rows to detect at"),
+    head_every: int = typer.Option(1, min=1, help="--persons heads: detect every N frames"),
 ) -> None:
     """Faces/s per core through detect -> embed -> search, cameras per core at 10 fps, 1:N
     search at 1M templates, frames/s per core at 1080p with about 20 people in view."""
@@ -196,7 +198,8 @@ def bench_cctv_cmd(
     from pipeline.registry import BackendError
 
     try:
-        r = bench_cctv(backend, frames, people, search_size, quiet=as_json, persons=persons)
+        r = bench_cctv(backend, frames, people, search_size, quiet=as_json, persons=persons,
+                       head_options={"height": head_height, "every": head_every})
     except (ValueError, BackendError, ModelPackError, MemoryError) as exc:
         _fail(str(exc))
     if as_json:
