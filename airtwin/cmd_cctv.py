@@ -53,8 +53,12 @@ def identify_cctv_cmd(
     persons: str = typer.Option("faces", help="person boxes for tracking: faces (bodies implied "
                                 "by detected faces), mog2 or knn (background subtraction from "
                                 "the camera's clean plate, merged blobs split by their faces) "
-                                "or onnx (a person detector model, --person-model)"),
-    person_model: Optional[Path] = typer.Option(None, help="--persons onnx: the model file"),
+                                "or onnx (a person detector model, --person-model) or heads "
+                                "(the head-and-shoulders detector trained on synthetic frames: "
+                                "airtwin train heads)"),
+    person_model: Optional[Path] = typer.Option(None, help="--persons onnx: the model file; "
+                                                "--persons heads: a .svm other than the "
+                                                "shipped pipeline/cctv/models/heads_hog.svm"),
     person_format: str = typer.Option("boxes", help="--persons onnx: output format, boxes or "
                                       "yolo"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
@@ -90,6 +94,8 @@ def identify_cctv_cmd(
             _fail("--persons onnx needs --person-model FILE (an ONNX person detector); without "
                   "one use --persons faces or mog2")
         person_options = {"model_path": person_model, "output_format": person_format}
+    elif persons == "heads" and person_model is not None:
+        person_options = {"model_path": person_model}
     log = None
     if audit is not None:
         from pipeline.service.audit import AuditLog
@@ -184,6 +190,10 @@ def bench_cctv_cmd(
     people: int = typer.Option(20, min=1, help="people in view per frame"),
     search_size: int = typer.Option(1_000_000, min=1, help="templates in the 1:N search test"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    persons: str = typer.Option("faces", help="person boxes: faces, or heads (the "
+                                "head-and-shoulders detector run on every frame too)"),
+    head_height: int = typer.Option(810, min=100, help="--persons heads: rows to detect at"),
+    head_every: int = typer.Option(1, min=1, help="--persons heads: detect every N frames"),
 ) -> None:
     """Faces/s per core through detect -> embed -> search, cameras per core at 10 fps, 1:N
     search at 1M templates, frames/s per core at 1080p with about 20 people in view."""
@@ -192,13 +202,15 @@ def bench_cctv_cmd(
     from pipeline.registry import BackendError
 
     try:
-        r = bench_cctv(backend, frames, people, search_size, quiet=as_json)
+        r = bench_cctv(backend, frames, people, search_size, quiet=as_json, persons=persons,
+                       head_options={"height": head_height, "every": head_every})
     except (ValueError, BackendError, ModelPackError, MemoryError) as exc:
         _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(r))
         return
-    _print_table(f"airtwin bench cctv — {r['backend']}, 1080p composite frames with "
+    _print_table(f"airtwin bench cctv — {r['backend']}, persons {r['persons']}, 1080p "
+                 f"composite frames with "
                  f"{r['people_in_view']:.0f} people in view, {r['frames']} frames, one core "
                  f"(CPU time)", [("measure", "right"), ("value", "right"), ("target", "right")], [
         ("faces/s per core (detect+embed+search)", f"{r['faces_per_core_s']:.1f}", ""),

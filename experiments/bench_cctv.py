@@ -29,7 +29,11 @@ def _walkers(people: int, keys, rng):
 
 
 def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
-               search_size: int = 1_000_000, warmup: int = 2, quiet: bool = False) -> dict:
+               search_size: int = 1_000_000, warmup: int = 2, quiet: bool = False,
+               persons: str = "faces", head_options: dict | None = None) -> dict:
+    """``persons``: ``faces`` (bodies implied by faces) or ``heads`` (the head-and-shoulders
+    detector, :mod:`pipeline.cctv.heads`, run on every frame: its cost, not its recall, since
+    the composites paste faces without figures)."""
     import cv2
 
     from experiments.cctv_composite import composite_stream, enrolment_templates
@@ -41,6 +45,14 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     if n_frames < 1 or people < 1 or search_size < 1:
         raise ValueError(f"bench cctv: frames, people and search size must be >= 1, got "
                          f"{n_frames}, {people}, {search_size}")
+    if persons not in ("faces", "heads"):
+        raise ValueError(f"bench cctv: --persons must be faces or heads, got {persons!r}")
+    person_detector = None
+    if persons == "heads":
+        from pipeline.cctv.heads import HeadDetector
+
+        person_detector = HeadDetector(**(head_options or {}))
+        person_detector.prepare()
     parts = prepare_backend(backend, frame_sizes=[(1920, 1080)])
     rng = np.random.default_rng(20261205)
     keys = [(99, i) for i in range(people)]
@@ -56,7 +68,8 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     try:
         stream = CctvStream("bench", (1920, 1080), parts.detector_for((1920, 1080)),
                             parts.embedder, gallery,
-                            StreamConfig(fps=fps, threshold=parts.threshold))
+                            StreamConfig(fps=fps, threshold=parts.threshold),
+                            person_detector=person_detector)
         cpu, lat, faces = 0.0, [], 0
         with steps("bench cctv", len(frames), "frames", quiet=quiet) as advance:
             for k, f in enumerate(frames):
@@ -82,7 +95,8 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
         store.search(p, k=5)
     search_ms = (time.perf_counter() - c0) / len(probes) * 1000
     fps_core = n_frames / cpu if cpu > 0 else float("inf")
-    return {"backend": backend, "frames": n_frames, "people_in_view": in_view,
+    return {"backend": backend, "persons": persons, "head_options": head_options or {},
+            "frames": n_frames, "people_in_view": in_view,
             "faces_passed": faces, "faces_per_core_s": faces / cpu if cpu > 0 else float("inf"),
             "frames_per_core_s": fps_core, "cameras_per_core_at_10fps": fps_core / 10.0,
             "target_frames_per_core_s": 5.0, "meets_target": fps_core >= 5.0,

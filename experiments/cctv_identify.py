@@ -131,7 +131,7 @@ def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
                         f"gate calibration, not CCTV: {op.source}", per_size)
 
 
-PERSON_SOURCES = ("faces", "mog2", "knn", "onnx")
+PERSON_SOURCES = ("faces", "mog2", "knn", "onnx", "heads")
 
 
 def person_detectors(source: CctvSource, persons: str = "faces",
@@ -148,6 +148,13 @@ def person_detectors(source: CctvSource, persons: str = "faces",
     if persons == "faces":
         return {}
     out = {}
+    if persons == "heads":  # the CCTV head-and-shoulders detector (pipeline.cctv.heads)
+        from pipeline.cctv.heads import HeadDetector
+
+        for cid in source.cameras:
+            out[cid] = HeadDetector(**(options or {}))
+            out[cid].prepare()  # HeadModelError (a ValueError) names a missing model file
+        return out
     for cid, cam in source.cameras.items():
         opts = dict(options or {})
         if persons in ("mog2", "knn"):

@@ -52,7 +52,8 @@ class _Frame:
         self.image, self.t, self.persons = image, t, persons
 
 
-def compare(source, persons: list[str], out: Path, seed: int, holdout: float) -> pd.DataFrame:
+def compare(source, persons: list[str], out: Path, seed: int, holdout: float,
+            head_options: dict | None = None) -> pd.DataFrame:
     from experiments.cctv_evaluate import evaluate_run
     from experiments.cctv_identify import identify_cctv, prepare_backend
     from outputs.run import write_run
@@ -63,7 +64,8 @@ def compare(source, persons: list[str], out: Path, seed: int, holdout: float) ->
         src = cached_source(source, Path(scratch))
         for p in persons:
             tables, meta = identify_cctv(src, "manifest", parts, seed=seed, holdout=holdout,
-                                         persons=p)
+                                         persons=p,
+                                         person_options=head_options if p == "heads" else None)
             run = write_run(out / p, tables, {"seed": seed, "gallery_policy": "manifest",
                                               "mass_enrolment_policy": meta["marked"],
                                               "cctv": meta}, source.describe_json())
@@ -95,10 +97,14 @@ def main(argv=None) -> None:
     ap.add_argument("--persons", default="faces,mog2", help="person sources to compare")
     ap.add_argument("--holdout", type=float, default=0.2)
     ap.add_argument("--out", type=Path, required=True, help="folder for one run per source")
+    ap.add_argument("--head-height", type=int, default=None, help="heads: rows to detect at")
+    ap.add_argument("--head-every", type=int, default=None, help="heads: detect every N frames")
     a = ap.parse_args(argv)
     src = scenario_source(a.scenario, a.seed, (a.t_from, a.t_to),
                           a.cameras.split(",") if a.cameras else None)
-    table = compare(src, a.persons.split(","), a.out, a.seed, a.holdout)
+    head_options = {k: v for k, v in (("height", a.head_height), ("every", a.head_every))
+                    if v is not None}
+    table = compare(src, a.persons.split(","), a.out, a.seed, a.holdout, head_options or None)
     print(f"seed {a.seed}, {a.t_from:g}-{a.t_to:g} s")
     print(table.round(3).to_string(index=False))
 

@@ -23,7 +23,8 @@ CCTV identification interface (face cameras: a scenario camera with ``faces:``, 
         #   px), face_x1, face_y1, face_x2, face_y2 (face box, px; NaN: no face seen), ipd_px,
         #   yaw_deg (0: facing the camera), pitch_deg (negative: seen from above), face_occluded,
         #   occluded (shares of the face / body box behind nearer people), truncated, depth_m,
-        #   floor_x, floor_y (m), activity, actor
+        #   floor_x, floor_y (m), activity, actor, head_x1..head_y2 (head box, px; every drawn
+        #   person), head_occluded
     feed.travelers                            # travelers table: traveler_id, consent, enrolled,
                                               # skin_tone, age_band, sex_presentation, cls, ...
     feed.identity(traveler_id)                # sim.faces.Identity behind the face and the photo

@@ -12,8 +12,9 @@ Where the person boxes come from is the caller's choice (``CctvStream(person_det
 - the faces themselves (:func:`body_boxes_from_faces`, the default when no person detector is
   given, and the fallback when none is available): every box carries its face, but a person who
   shows no face (turned away, occluded, too small) is never tracked;
-- a :class:`pipeline.danger.detect.PersonDetector` (MOG2/KNN background subtraction, or an ONNX
-  person detector) with the faces attached (:func:`person_boxes`): one face per box, the face's
+- a :class:`pipeline.danger.detect.PersonDetector` (MOG2/KNN background subtraction, an ONNX
+  person detector, or the head-and-shoulders detector :class:`pipeline.cctv.heads.HeadDetector`,
+  whose ``person_box_options`` say how its boxes are treated here) with the faces attached (:func:`person_boxes`): one face per box, the face's
   centre in the top of its box (:func:`attach_faces`); a blob holding two or more faces (a crowd
   merged by background subtraction) is split into the bodies its faces imply, and a face that
   no box carries adds its implied body, so no face is lost to the detector.
@@ -119,7 +120,8 @@ class PersonBoxes:
 
 
 def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarray,
-                 frame_size: tuple[int, int], head_share: float = HEAD_SHARE) -> PersonBoxes:
+                 frame_size: tuple[int, int], head_share: float = HEAD_SHARE,
+                 drop_fragments: bool = True) -> PersonBoxes:
     """A person detector's boxes with the frame's faces attached (:func:`attach_faces`).
 
     Three repairs, all driven by faces, because the detector may be background subtraction:
@@ -128,7 +130,12 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
     larger than that face's body (:data:`MAX_BOX_PER_FACE_BODY`) is replaced by that body; a
     face that no box carries (a
     person the detector missed, or one standing still long enough to fade into the
-    background) adds the body its face implies. Without faces this is the detector's boxes."""
+    background) adds the body its face implies. Without faces this is the detector's boxes.
+
+    ``drop_fragments`` (background subtraction): a faceless box lying mostly inside a box with
+    a face is dropped as a piece of that person. A detector that finds each person by their
+    head (:class:`pipeline.cctv.heads.HeadDetector`) turns it off, since there such a box is
+    someone standing behind."""
     det = np.asarray(detected, np.float64).reshape(-1, 4)
     sc = np.asarray(scores, np.float32).reshape(-1)
     faces = np.asarray(face_boxes, np.float64).reshape(-1, 4)
@@ -156,7 +163,8 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
     # shadow) that background subtraction cut off: not another person
     faced = boxes[sorted(face_of_box)] if face_of_box else np.zeros((0, 4))
     keep = [i for i in range(len(boxes))
-            if i in face_of_box or _share_inside(boxes[i], faced) <= MAX_SHARE_INSIDE_FACED]
+            if i in face_of_box or not drop_fragments
+            or _share_inside(boxes[i], faced) <= MAX_SHARE_INSIDE_FACED]
     renumber = {old: new for new, old in enumerate(keep)}
     return PersonBoxes(boxes[keep], scores[keep].astype(np.float32),
                        {renumber[i]: j for i, j in face_of_box.items()}, len(loose))

@@ -167,7 +167,8 @@ class CctvStream:
         else:
             blobs = self.person_detector.detect(image).blobs
             people = person_boxes([b.box for b in blobs], [b.score for b in blobs], face_boxes,
-                                  self.frame_size)
+                                  self.frame_size,
+                                  **getattr(self.person_detector, "person_box_options", {}))
         clock.lap("detect")
         quals = [measure_face(image, d, self.config.gate) for d in dets]
         clock.lap("quality")

@@ -11,7 +11,8 @@ Folder layout (every file written to a temporary name in the folder, then rename
   yaw_deg, pitch_deg (every camera), face_x1, face_y1, face_x2, face_y2 (face box, pixels; NaN
   when no face is seen, and always on cameras without ``faces:``), ipd_px, face_occluded
   (the names of ``sim.cctv.render.PERSON_COLUMNS``: there the body box is x1..y2 too; here it
-  keeps this file's first names, x0..y1);
+  keeps this file's first names, x0..y1), head_x1, head_y1, head_x2, head_y2 (every drawn
+  person's head box, pixels) and head_occluded;
 - ``objects.parquet``: left bags: frame, t, kind, owner_track_id, x0..y1, floor_x, floor_y;
 - ``incidents.parquet``: one row per active incident per frame: frame, t, label, near_miss,
   incident_index, t_start, t_end, zone, track_ids (space-separated), visible, x0..y1 (NaN when
@@ -68,7 +69,9 @@ class FrameWriter:
                                  p.occluded, p.depth_m, -1 if p.actor else p.track_id,
                                  p.yaw_deg, p.pitch_deg,
                                  *(p.face_box if p.face_box is not None else (math.nan,) * 4),
-                                 p.ipd_px, p.face_occluded))
+                                 p.ipd_px, p.face_occluded,
+                                 *(p.head_box if p.head_box is not None else (math.nan,) * 4),
+                                 p.head_occluded))
         for o in frame.objects:
             self.objects.append((self.k, frame.t, o.kind, o.owner_track_id, *o.box, *o.floor_xy))
         for i in frame.incidents:
@@ -87,7 +90,8 @@ class FrameWriter:
             "frame", "t", "track_id", "identity_seed", "identity_id", "x0", "y0", "x1", "y1",
             "floor_x", "floor_y", "activity", "actor", "truncated", "occluded", "depth_m",
             "traveler_id", "yaw_deg", "pitch_deg", "face_x1", "face_y1", "face_x2", "face_y2",
-            "ipd_px", "face_occluded"]))
+            "ipd_px", "face_occluded", "head_x1", "head_y1", "head_x2", "head_y2",
+            "head_occluded"]))
         write_parquet(self.out / "objects.parquet", pd.DataFrame(self.objects, columns=[
             "frame", "t", "kind", "owner_track_id", "x0", "y0", "x1", "y1", "floor_x",
             "floor_y"]))

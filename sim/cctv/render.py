@@ -20,7 +20,7 @@ import pandas as pd
 
 from floorplan.camera import NEAR_M, CameraModel
 from floorplan.shapes import points_in_polygon
-from sim.cctv.face_view import FaceView, head_poses
+from sim.cctv.face_view import HEAD_M, FaceView, head_poses
 from sim.cctv.figures import HEAD, ONE
 from sim.cctv.figures import (Appearance, appearance, bag_quads, draw_bag, draw_figure,
                                figure_batch)
@@ -53,6 +53,10 @@ class PersonTruth:
     face_box: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 pixels
     ipd_px: float = math.nan  # pupil to pupil, pixels
     face_occluded: float = math.nan  # share of the face box behind nearer people's boxes
+    # Every drawn person: the head (hair top to chin, HEAD_M square around the figure's head
+    # point), clipped to the image (None: outside it), and the share nearer people's boxes cover
+    head_box: tuple[float, float, float, float] | None = None
+    head_occluded: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,8 @@ class Frame:
 PERSON_COLUMNS = ["traveler_id", "track_id", "identity_seed", "identity_id", "x1", "y1", "x2",
                   "y2", "face_x1", "face_y1", "face_x2", "face_y2", "ipd_px", "yaw_deg",
                   "pitch_deg", "face_occluded", "occluded", "truncated", "depth_m", "floor_x",
-                  "floor_y", "activity", "actor"]
+                  "floor_y", "activity", "actor", "head_x1", "head_y1", "head_x2", "head_y2",
+                  "head_occluded"]
 
 
 def persons_table(persons) -> pd.DataFrame:
@@ -106,7 +111,8 @@ def persons_table(persons) -> pd.DataFrame:
     rows = [(-1 if p.actor else p.track_id, p.track_id, p.identity[0], p.identity[1], *p.box,
              *(p.face_box if p.face_box is not None else nan4), p.ipd_px, p.yaw_deg,
              p.pitch_deg, p.face_occluded, p.occluded, p.truncated, p.depth_m, *p.floor_xy,
-             p.activity, p.actor) for p in persons]
+             p.activity, p.actor, *(p.head_box if p.head_box is not None else nan4),
+             p.head_occluded) for p in persons]
     df = pd.DataFrame(rows, columns=PERSON_COLUMNS)
     return df.astype({"traveler_id": "int64", "track_id": "int64", "identity_seed": "int64",
                       "identity_id": "int64", "truncated": bool, "actor": bool})
@@ -227,7 +233,7 @@ class CctvRenderer:
                     draw_bag(img, roller[0], p["app"][k].bag)
                 persons.append((k, dep))
         truths = _person_truths(p, persons, fb.boxes if fb is not None else None, cam, pose,
-                                faces)
+                                faces, _head_boxes(fb) if fb is not None else None)
         incidents = self._incident_truths(t, truths, objects)
         if self._noise is not None:
             pos, neg = self._noise[index % len(self._noise)]
@@ -325,8 +331,16 @@ def _clip(box, cam: CameraModel):
     return (cx0, cy0, cx1, cy1)
 
 
-def _person_truths(p, drawn, all_boxes, cam: CameraModel, pose=None, faces=None
-                   ) -> tuple[PersonTruth, ...]:
+def _head_boxes(fb) -> np.ndarray:
+    """(N, 4) head boxes: a HEAD_M square (scaled by the figure's pixels per metre) centred on
+    its head point, the centre of the drawn head and of a face camera's pasted head."""
+    c = fb.pts[:, HEAD]
+    half = 0.5 * HEAD_M * fb.ppm
+    return np.column_stack([c[:, 0] - half, c[:, 1] - half, c[:, 0] + half, c[:, 1] + half])
+
+
+def _person_truths(p, drawn, all_boxes, cam: CameraModel, pose=None, faces=None,
+                   head_boxes=None) -> tuple[PersonTruth, ...]:
     if not drawn:
         return ()
     idx = np.fromiter((d[0] for d in drawn), int, len(drawn))
@@ -357,6 +371,10 @@ def _person_truths(p, drawn, all_boxes, cam: CameraModel, pose=None, faces=None
         extra = {}
         if yaw is not None:
             extra = {"yaw_deg": yaw[k], "pitch_deg": pitch[k]}
+        if head_boxes is not None:
+            hb = _clip(head_boxes[k], cam)
+            if hb is not None:
+                extra.update(head_box=hb, head_occluded=_covered(hb, boxes, depth, d))
         face = faces.get(k)
         if face is not None and face.face_box is not None:
             extra.update(face_box=face.face_box, ipd_px=face.ipd_px,

@@ -1,0 +1,192 @@
+"""A head-and-shoulders detector for CCTV person tracking: dlib's HOG sliding-window detector
+(``dlib.simple_object_detector``) trained on synthetic frames only
+(``airtwin train heads``, :mod:`experiments.cctv_heads_train`).
+
+Heads stay visible in a queue or a crowd seen from 3-4 m up, and show a face or the back of a
+head, so a head finds the people a face detector misses (turned away, too small) and a
+background model merges (a queue at the belt). Every detection is one person:
+
+- the detector's box is a *head-and-shoulders* box (:func:`shoulder_boxes_from_heads`): a
+  square two head heights a side around the head, its top a quarter of a head above the hair
+  (the head alone is 3 x 3 HOG cells at the smallest heads; the shoulders' outline adds the
+  rest);
+- the person's body box is implied from the head (:func:`body_boxes_from_heads`) in measured
+  proportions, as :func:`pipeline.cctv.persons.body_boxes_from_faces` implies one from a face;
+- faces attach to those bodies with :func:`pipeline.cctv.persons.attach_faces`, through
+  :data:`HeadDetector.head_share` (the face must lie in the head, not anywhere in the body).
+
+:class:`HeadDetector` follows the danger pipeline's ``PersonDetector`` protocol (``name``,
+``prepare``, ``detect(image) -> Detections``, ``reset``), so ``CctvStream(person_detector=...)``
+takes it as it takes MOG2. The frame is downscaled to :attr:`HeadDetector.scale` of 1080p
+before the HOG pyramid runs (the model was trained at that scale), which sets both the
+smallest head found and the cost per frame.
+
+The model file is looked up at :data:`DEFAULT_MODEL` (shipped beside its provenance,
+``heads_hog.json``: seeds, command, code version, sha256); a missing file raises
+:class:`HeadModelError` naming it and the command that makes it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pipeline.danger.detect import Blob, Detections, check_frame
+
+__all__ = ["DEFAULT_MODEL", "HeadDetector", "HeadModelError", "TRAIN_HEIGHT",
+           "body_boxes_from_heads", "heads_from_shoulder_boxes", "shoulder_boxes_from_heads"]
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "heads_hog.svm"
+TRAIN_COMMAND = "airtwin train heads --seeds 1,2,3 --out pipeline/cctv/models/heads_hog.svm"
+# Frames are detected (and the model trained) at this height in pixels: 1080p frames at 0.75,
+# 4K at 0.375. A head of 27 px at 1080p (the back of the reclaim crowd) is a 40 px
+# head-and-shoulders box here, the detector's window.
+TRAIN_HEIGHT = 810
+WINDOW_PX = 40  # the HOG window, a side (5 x 5 cells of 8 px)
+
+# Head-and-shoulders box from a head box (a HEAD_M = 0.25 m square, hair top to chin).
+HS_SIDE = 2.0  # head heights a side
+HS_ABOVE = 0.25  # head heights above the hair top
+# Body box from a head box: medians over the ground truth of tune seed 1 (141 visible,
+# untruncated people on the five face cameras, their first 4 sampled frames each:
+# ``python -m experiments.cctv_heads_train measure-body --seeds 1``): 7.09 head heights tall,
+# 1.96 wide, the body's top 0.13 above the head's.
+BODY_HEIGHTS_PER_HEAD = 7.1
+BODY_WIDTHS_PER_HEAD = 2.0
+BODY_TOP_ABOVE_HEAD = 0.13
+# A face belongs to a head-implied body when its centre lies in the body's top HEAD_SHARE (the
+# head is the top 1/7 of the body; a little more for a box that sits a little high or low).
+HEAD_SHARE = 0.2
+
+
+class HeadModelError(ValueError):
+    """The head detector's model file is missing or unreadable; the message names the file."""
+
+
+def shoulder_boxes_from_heads(heads: np.ndarray) -> np.ndarray:
+    """Head-and-shoulders boxes (N, 4) from head boxes (N, 4) x1 y1 x2 y2: a square of
+    :data:`HS_SIDE` head heights centred on the head, its top :data:`HS_ABOVE` above the hair."""
+    h = np.asarray(heads, np.float64).reshape(-1, 4)
+    side = np.maximum(h[:, 2] - h[:, 0], h[:, 3] - h[:, 1])
+    cx = (h[:, 0] + h[:, 2]) / 2
+    top = h[:, 1] - HS_ABOVE * side
+    return np.column_stack([cx - HS_SIDE * side / 2, top, cx + HS_SIDE * side / 2,
+                            top + HS_SIDE * side])
+
+
+def heads_from_shoulder_boxes(boxes: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`shoulder_boxes_from_heads`: head boxes from detector boxes."""
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    side = (b[:, 2] - b[:, 0] + b[:, 3] - b[:, 1]) / 2 / HS_SIDE
+    cx = (b[:, 0] + b[:, 2]) / 2
+    top = b[:, 1] + HS_ABOVE * side
+    return np.column_stack([cx - side / 2, top, cx + side / 2, top + side])
+
+
+def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
+    """Body boxes (N, 4) implied by head boxes: the head at the top centre of a standing body,
+    clipped to the frame (``frame_size`` = width, height)."""
+    h = np.asarray(heads, np.float64).reshape(-1, 4)
+    w, ht = frame_size
+    side = h[:, 3] - h[:, 1]
+    cx = (h[:, 0] + h[:, 2]) / 2
+    top = h[:, 1] - BODY_TOP_ABOVE_HEAD * side
+    out = np.column_stack([cx - BODY_WIDTHS_PER_HEAD * side / 2, top,
+                           cx + BODY_WIDTHS_PER_HEAD * side / 2,
+                           top + BODY_HEIGHTS_PER_HEAD * side])
+    out[:, [0, 2]] = out[:, [0, 2]].clip(0, w - 1)
+    out[:, [1, 3]] = out[:, [1, 3]].clip(0, ht - 1)
+    return out
+
+
+def _score(svm: np.ndarray) -> np.ndarray:
+    """dlib's SVM margin as a confidence in [0, 1]: 0.5 at the trained threshold (margin 0),
+    so ByteTrack's high-confidence pass (>= 0.5) takes the detector's own detections and its
+    second pass the ones found with a lowered threshold (:attr:`HeadDetector.adjust`)."""
+    return 1.0 / (1.0 + np.exp(-4.0 * np.asarray(svm, np.float64)))
+
+
+class HeadDetector:
+    """Head-and-shoulders detections as person boxes (body implied from the head).
+
+    ``model_path``: the dlib ``.svm`` file (default :data:`DEFAULT_MODEL`); ``adjust``: added to
+    the detector's threshold (negative finds more heads, at lower scores); ``height``: frames
+    are resized to this height before detection (:data:`TRAIN_HEIGHT`, the training scale);
+    ``every``: run the detector on every ``every``-th frame only (:meth:`detect`)."""
+
+    name = "heads"
+    # how pipeline.cctv.persons.person_boxes treats these boxes: a face attaches inside the
+    # head; a box mostly inside another person's is someone standing behind, not a fragment
+    person_box_options = {"head_share": HEAD_SHARE, "drop_fragments": False}
+
+    def __init__(self, model_path: str | Path | None = None, adjust: float = -0.3,
+                 height: int = TRAIN_HEIGHT, every: int = 1):
+        if int(every) < 1:
+            raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
+        self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
+        self.adjust, self.height, self.every = float(adjust), int(height), int(every)
+        self._det = None
+        self._frame = 0
+        self._last: Detections | None = None
+        self.last_heads = np.zeros((0, 4))  # the last detected head boxes (full resolution)
+
+    def prepare(self) -> None:
+        if self._det is not None:
+            return
+        if not self.model_path.is_file():
+            raise HeadModelError(f"head detector model {self.model_path} not found; make it with "
+                                 f"`{TRAIN_COMMAND}` (or pass --head-model FILE)")
+        import dlib
+
+        try:
+            self._det = dlib.fhog_object_detector(str(self.model_path))
+        except RuntimeError as exc:
+            raise HeadModelError(f"head detector model {self.model_path}: dlib cannot read it "
+                                 f"({exc})") from None
+
+    def reset(self) -> None:
+        self._frame, self._last = 0, None
+
+    def provenance(self) -> dict:
+        """The model's provenance record (``<model>.json``), or {} when there is none."""
+        p = self.model_path.with_suffix(".json")
+        return json.loads(p.read_text()) if p.is_file() else {}
+
+    def heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Head boxes (N, 4) in the frame's pixels and their scores in [0, 1]."""
+        self.prepare()
+        img = check_frame(image)
+        k = self.height / img.shape[0]
+        small = img if abs(k - 1) < 1e-6 else cv2.resize(
+            img, (int(round(img.shape[1] * k)), self.height), interpolation=cv2.INTER_AREA)
+        rgb = np.ascontiguousarray(small[..., ::-1])
+        rects, svm, _ = self._det.run(rgb, 0, self.adjust)
+        if not rects:
+            return np.zeros((0, 4)), np.zeros(0)
+        hs = np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
+                      np.float64) / k
+        return heads_from_shoulder_boxes(hs), _score(svm)
+
+    def detect(self, image: np.ndarray) -> Detections:
+        """This frame's person boxes; with ``every`` > 1 the detector runs on every
+        ``every``-th frame and the frames between reuse its boxes (the tracker's motion model
+        carries them; a walker moves about 13 cm a frame at 10 fps)."""
+        k, self._frame = self._frame, self._frame + 1
+        if self._last is not None and k % self.every:
+            return self._last
+        self._last = self._detect(image)
+        return self._last
+
+    def _detect(self, image: np.ndarray) -> Detections:
+        heads, scores = self.heads(image)
+        self.last_heads = heads
+        h, w = image.shape[:2]
+        bodies = body_boxes_from_heads(heads, (w, h))
+        return Detections(tuple(
+            Blob(tuple(float(v) for v in b), float((b[2] - b[0]) * (b[3] - b[1])), float(s),
+                 bool(hd[0] < 0 or hd[2] > w or hd[1] < 0))
+            for b, hd, s in zip(bodies, heads, scores)))
+
