@@ -50,12 +50,12 @@ def identify_cctv_cmd(
                                   "run has non-mated searches to measure FPIR on"),
     threshold: Optional[float] = typer.Option(None, help="1:N threshold (cosine) instead of "
                                               "the recogniser's CCTV operating point"),
-    persons: str = typer.Option("faces", help="person boxes for tracking: faces (bodies implied "
-                                "by detected faces), mog2 or knn (background subtraction from "
-                                "the camera's clean plate, merged blobs split by their faces) "
-                                "or onnx (a person detector model, --person-model) or heads "
-                                "(the head-and-shoulders detector trained on synthetic frames: "
-                                "airtwin train heads)"),
+    persons: str = typer.Option("heads", help="person boxes for tracking: heads (the default: "
+                                "the head-and-shoulders detector trained on synthetic frames, "
+                                "airtwin train heads), faces (bodies implied by detected faces "
+                                "only), mog2 or knn (background subtraction from the camera's "
+                                "clean plate, merged blobs split by their faces) or onnx (a "
+                                "person detector model, --person-model)"),
     person_model: Optional[Path] = typer.Option(None, help="--persons onnx: the model file; "
                                                 "--persons heads: a .svm other than the "
                                                 "shipped pipeline/cctv/models/heads_hog.svm"),
@@ -190,8 +190,8 @@ def bench_cctv_cmd(
     people: int = typer.Option(20, min=1, help="people in view per frame"),
     search_size: int = typer.Option(1_000_000, min=1, help="templates in the 1:N search test"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
-    persons: str = typer.Option("faces", help="person boxes: faces, or heads (the "
-                                "head-and-shoulders detector run on every frame too)"),
+    persons: str = typer.Option("heads", help="person boxes: heads (the default: the "
+                                "head-and-shoulders detector run on every frame too) or faces"),
     head_height: int = typer.Option(810, min=100, help="--persons heads: rows to detect at"),
     head_every: int = typer.Option(1, min=1, help="--persons heads: detect every N frames"),
 ) -> None:

@@ -30,7 +30,7 @@ def _walkers(people: int, keys, rng):
 
 def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
                search_size: int = 1_000_000, warmup: int = 2, quiet: bool = False,
-               persons: str = "faces", head_options: dict | None = None) -> dict:
+               persons: str = "heads", head_options: dict | None = None) -> dict:
     """``persons``: ``faces`` (bodies implied by faces) or ``heads`` (the head-and-shoulders
     detector, :mod:`pipeline.cctv.heads`, run on every frame: its cost, not its recall, since
     the composites paste faces without figures)."""

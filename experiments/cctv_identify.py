@@ -134,7 +134,7 @@ def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
 PERSON_SOURCES = ("faces", "mog2", "knn", "onnx", "heads")
 
 
-def person_detectors(source: CctvSource, persons: str = "faces",
+def person_detectors(source: CctvSource, persons: str = "heads",
                      options: dict | None = None) -> dict:
     """Camera id -> a prepared person detector (:mod:`pipeline.danger.detect`, by name) for
     ``persons`` other than ``faces`` (empty: every camera tracks the bodies its faces imply).
@@ -219,7 +219,7 @@ def _embed_enrolments(keys, parts: BackendParts, label: str, quiet: bool,
 def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | BackendParts = "dlib",
                   extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
                   sizes=SWEEP_SIZES, holdout: float = 0.0, threshold: float | None = None,
-                  persons: str = "faces", person_options: dict | None = None
+                  persons: str = "heads", person_options: dict | None = None
                   ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata."""
     check_policy(policy)
