@@ -188,7 +188,10 @@ class LibraryTracker:
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         self.name, self.fps = kind, float(fps)
-        self._opts = dict(lost_track_buffer=max(int(round(lost_s * fps)), 1), frame_rate=fps,
+        # the library counts the lost-track buffer in frames at 30 fps whatever the frame rate
+        # (it keeps a track buffer / 30 seconds); lost_s * fps gave 0.67 s at 10 fps, 0.33 s
+        # at 5 fps, and walkers occluded for a moment came back as new tracks
+        self._opts = dict(lost_track_buffer=max(int(round(lost_s * 30)), 1), frame_rate=fps,
                           minimum_consecutive_frames=min_hits, minimum_iou_threshold=min_iou)
         self.reset()
 

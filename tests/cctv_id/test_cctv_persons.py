@@ -2,6 +2,7 @@
 and a stream tracking detected people that carry (or do not carry) a face."""
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from pipeline.cctv.galleries import build_gallery
@@ -132,3 +133,21 @@ def test_a_faceless_piece_of_a_person_with_a_face_is_not_another_person():
                          [400, 20, 500, 300]])   # someone else, showing no face
     p = person_boxes(detected, np.full(3, 0.9), faces, (1920, 1080))
     assert np.allclose(p.boxes, detected[[0, 2]]) and p.face_of_box == {0: 0}
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0])
+def test_a_library_track_survives_a_one_second_gap_at_any_frame_rate(fps):
+    # trackers counts its lost-track buffer in 30 fps frames: the gap a track survives must be
+    # lost_s seconds whatever the camera's rate
+    from pipeline.cctv.persons import LibraryTracker
+
+    tr = LibraryTracker("bytetrack", fps=fps, lost_s=2.0)
+    box = lambda k: np.array([[100.0 + 3 * k, 100.0, 160.0 + 3 * k, 300.0]])  # noqa: E731
+    ids = []
+    n_gap = int(fps)  # one second without a detection
+    for k in range(int(3 * fps) + n_gap):
+        seen = not (int(fps) <= k < int(fps) + n_gap)
+        out = tr.update(k / fps, box(k) if seen else np.zeros((0, 4)),
+                        np.array([0.9]) if seen else np.zeros(0))
+        ids += [t.track_id for t in out]
+    assert len(set(ids)) == 1 and len(ids) >= int(2 * fps) - 2
