@@ -80,10 +80,9 @@ def natural_spans(scenario, records, t_from: float, t_to: float) -> list[tuple]:
 def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig(),
               progress: bool = False, resume: bool = True, staged: int | None = None) -> Path:
     """Generate, analyse and record one scene; returns its run folder."""
-    from experiments.danger_run import Window, detect_danger, incident_spans
+    from experiments.danger_run import Window, detect_danger
     from experiments.danger_scenes import generate
     from outputs.run import write_run
-    from sim.layout import floor_plan
     from sim.loader import load_scenario, scenario_json
 
     root = Path(root)
@@ -100,8 +99,22 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
     tables, meta = detect_danger(path, config, windows=[win], progress=progress)
     wall = time.perf_counter() - t0
     records = meta.pop("records")
+    summary = {"seed": seed, "horizon_s": s.horizon_s, "scene": info,
+               "danger": {k: v for k, v in meta.items() if k != "config"},
+               "config": config.model_dump()}
+    return write_run(folder, bench_tables(seed, s, info, tables["danger_alerts"], records,
+                                          wall), summary, scenario_json(s))
+
+
+def bench_tables(seed: int, s, info: dict, al: pd.DataFrame, records,
+                 wall: float) -> dict[str, pd.DataFrame]:
+    """A scene's benchmark tables (``bench_alerts``, ``bench_incidents``, ``bench_coverage``)
+    from its alerts (``danger_alerts`` columns) and the sim's records."""
+    from experiments.danger_run import incident_spans
+    from sim.layout import floor_plan
+
+    t_from = info["analyse_from_s"]
     cam = floor_plan(s).camera("cam")
-    al = tables["danger_alerts"]
     xy = _floor_xy(cam, al)
     alerts = pd.DataFrame({"scene": seed, "t": al["t"].astype(float), "kind": al["kind"],
                            "x": xy[:, 0] if len(xy) else [], "y": xy[:, 1] if len(xy) else [],
@@ -127,11 +140,7 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
     coverage = pd.DataFrame([{"scene": seed, "t_from": t_from, "t_to": s.horizon_s,
                               "baseline_from": info["baseline_from_s"], "wall_s": wall,
                               "crowd": info["crowd"], "resolution": info["resolution"]}])
-    summary = {"seed": seed, "horizon_s": s.horizon_s, "scene": info,
-               "danger": {k: v for k, v in meta.items() if k != "config"},
-               "config": config.model_dump()}
-    return write_run(folder, {"bench_alerts": alerts, "bench_incidents": incidents,
-                              "bench_coverage": coverage}, summary, scenario_json(s))
+    return {"bench_alerts": alerts, "bench_incidents": incidents, "bench_coverage": coverage}
 
 
 def _paths(scenario, seed: int, staged: pd.DataFrame, step_s: float = 0.5):

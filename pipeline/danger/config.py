@@ -9,7 +9,7 @@ and e-gates (loitering exclusions, tailgating).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -138,6 +138,10 @@ class DangerConfig(_Model):
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
     body: dict[str, float] = Field(default_factory=dict)  # BodyModel overrides
     tracker: dict[str, float | int] = Field(default_factory=dict)  # TrackerConfig overrides
+    # Which observation continues which track (pipeline.danger.association): the floor
+    # tracker's own Mahalanobis/Hungarian step, or a maintained tracker's (floor Kalman, speeds
+    # and their error bars kept either way). Compared by experiments/danger_tracker_compare.py.
+    association: Literal["floor", "bytetrack", "ocsort", "norfair"] = "floor"
     rules: Rules = Field(default_factory=Rules)
     enabled: list[str] = Field(default_factory=lambda: [
         "overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
