@@ -86,6 +86,7 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
     out.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(out, pickle.dumps({"seed": seed, "info": info, "records": records,
                                    "frames": frames, "gt": gt, "t_to": t_to,
+                                   "crowd_factor": cfg.rules.overcrowding.crowd_factor,
                                    "wall_s": time.perf_counter() - t0}, protocol=5))
     return out
 
@@ -124,8 +125,13 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     st.prepare()
     t_from = info["analyse_from_s"]
     rows, hyp = [], []
+    # window densities scale with the count model's crowd factor (both the foreground count
+    # and the window's capacity do): a new factor is judged from the kept measurement
+    scale = cfg.rules.overcrowding.crowd_factor / m.get("crowd_factor", 1.0)
     t0 = time.perf_counter()
     for t, obs, density in m["frames"]:
+        if density is not None and scale != 1.0:
+            density = {k: v * scale for k, v in density.items()}
         res = st.judge(t, obs, density)
         if t >= t_from:
             rows += [("cam", al.t, al.kind, al.zone, ",".join(map(str, al.track_ids)),
