@@ -77,13 +77,61 @@ def natural_spans(scenario, records, t_from: float, t_to: float) -> list[tuple]:
     return natural_crowding(times, counts, 1.0 / hall.space_low_m2, CELL_M * CELL_M, cell_xy)
 
 
+# Natural running: a simulated traveler the walking model moves this fast (a walk the
+# schedule gives less time than the route needs, sim.positions: up to 3.8 m/s seen on tune
+# seed 3) for at least NATURAL_RUN_S in view. Brisk walking is at most about 2 m/s
+# (Weidmann's free speed 1.34 +- 0.26 m/s), so this is running by any definition; an alert on it
+# is true (scored apart from staged recall, like natural crowding).
+NATURAL_RUN_MPS = 2.5
+NATURAL_RUN_S = 1.0
+
+
+def natural_running(scenario, records, t_from: float, t_to: float,
+                    step_s: float = 0.2) -> list[tuple]:
+    """(t_start, t_end, path_x, path_y) of every walk leg at >= ``NATURAL_RUN_MPS`` whose feet
+    are in the camera's image for >= ``NATURAL_RUN_S`` inside [t_from, t_to]."""
+    from sim.layout import floor_plan
+    from sim.positions import Trajectories
+
+    plan = floor_plan(scenario)
+    cam = plan.camera("cam")
+    tr = Trajectories.from_records(records, scenario, plan)
+    return running_legs(tr, cam.floor_to_image, (cam.width, cam.height), t_from, t_to, step_s)
+
+
+def running_legs(tr, floor_to_image, size: tuple[int, int], t_from: float, t_to: float,
+                 step_s: float = 0.2) -> list[tuple]:
+    """:func:`natural_running` on legs (``tr``: arrays x0, y0, x1, y1, t0, t1, speed, queue as
+    :class:`sim.positions.Trajectories` has them) and a floor-to-image mapping."""
+    w, h = size
+    fast = np.flatnonzero((tr.speed >= NATURAL_RUN_MPS) & (tr.t1 > t_from) & (tr.t0 < t_to)
+                          & (tr.queue < 0))
+    out = []
+    for k in fast:
+        a, b = max(tr.t0[k], t_from), min(tr.t1[k], t_to)
+        ts = np.arange(a, b + 1e-9, step_s)
+        if len(ts) < 2:
+            continue
+        f = (ts - tr.t0[k]) / max(tr.t1[k] - tr.t0[k], 1e-9)
+        xy = np.column_stack([tr.x0[k] + (tr.x1[k] - tr.x0[k]) * f,
+                              tr.y0[k] + (tr.y1[k] - tr.y0[k]) * f])
+        uv = floor_to_image(xy)
+        with np.errstate(invalid="ignore"):
+            seen = (np.all(np.isfinite(uv), axis=1) & (uv[:, 0] >= 0) & (uv[:, 0] < w)
+                    & (uv[:, 1] >= 0) & (uv[:, 1] < h))
+        if seen.sum() * step_s < NATURAL_RUN_S:
+            continue
+        ts, xy = ts[seen], xy[seen]
+        out.append((float(ts[0]), float(ts[-1]), xy[:, 0].tolist(), xy[:, 1].tolist()))
+    return out
+
+
 def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig(),
               progress: bool = False, resume: bool = True, staged: int | None = None) -> Path:
     """Generate, analyse and record one scene; returns its run folder."""
-    from experiments.danger_run import Window, detect_danger, incident_spans
+    from experiments.danger_run import Window, detect_danger
     from experiments.danger_scenes import generate
     from outputs.run import write_run
-    from sim.layout import floor_plan
     from sim.loader import load_scenario, scenario_json
 
     root = Path(root)
@@ -100,8 +148,22 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
     tables, meta = detect_danger(path, config, windows=[win], progress=progress)
     wall = time.perf_counter() - t0
     records = meta.pop("records")
+    summary = {"seed": seed, "horizon_s": s.horizon_s, "scene": info,
+               "danger": {k: v for k, v in meta.items() if k != "config"},
+               "config": config.model_dump()}
+    return write_run(folder, bench_tables(seed, s, info, tables["danger_alerts"], records,
+                                          wall), summary, scenario_json(s))
+
+
+def bench_tables(seed: int, s, info: dict, al: pd.DataFrame, records,
+                 wall: float) -> dict[str, pd.DataFrame]:
+    """A scene's benchmark tables (``bench_alerts``, ``bench_incidents``, ``bench_coverage``)
+    from its alerts (``danger_alerts`` columns) and the sim's records."""
+    from experiments.danger_run import incident_spans
+    from sim.layout import floor_plan
+
+    t_from = info["analyse_from_s"]
     cam = floor_plan(s).camera("cam")
-    al = tables["danger_alerts"]
     xy = _floor_xy(cam, al)
     alerts = pd.DataFrame({"scene": seed, "t": al["t"].astype(float), "kind": al["kind"],
                            "x": xy[:, 0] if len(xy) else [], "y": xy[:, 1] if len(xy) else [],
@@ -120,18 +182,21 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
         "near_miss": False, "natural": True, "x": x, "y": y,
         "distance_m": float(np.hypot(x - cam.center[0], y - cam.center[1])),
         "crowd": info["crowd"]} for k, (a, b, x, y) in enumerate(nat)], columns=staged.columns)
-    for df, paths in ((staged, _paths(s, seed, staged)), (natural, ([[]] * len(natural),) * 2)):
+    runs = natural_running(s, records, t_from, s.horizon_s)
+    ran = pd.DataFrame([{
+        "scene": seed, "incident": 2000 + k, "kind": "running", "t_start": a, "t_end": b,
+        "near_miss": False, "natural": True, "x": px[0], "y": py[0],
+        "distance_m": float(np.hypot(px[0] - cam.center[0], py[0] - cam.center[1])),
+        "crowd": info["crowd"]} for k, (a, b, px, py) in enumerate(runs)], columns=staged.columns)
+    for df, paths in ((staged, _paths(s, seed, staged)), (natural, ([[]] * len(natural),) * 2),
+                      (ran, ([r[2] for r in runs], [r[3] for r in runs]))):
         for col, values in zip(("path_x", "path_y"), paths):
             df[col] = pd.Series(list(values), index=df.index, dtype=object)
-    incidents = pd.concat([staged, natural], ignore_index=True)
+    incidents = pd.concat([staged, natural, ran], ignore_index=True)
     coverage = pd.DataFrame([{"scene": seed, "t_from": t_from, "t_to": s.horizon_s,
                               "baseline_from": info["baseline_from_s"], "wall_s": wall,
                               "crowd": info["crowd"], "resolution": info["resolution"]}])
-    summary = {"seed": seed, "horizon_s": s.horizon_s, "scene": info,
-               "danger": {k: v for k, v in meta.items() if k != "config"},
-               "config": config.model_dump()}
-    return write_run(folder, {"bench_alerts": alerts, "bench_incidents": incidents,
-                              "bench_coverage": coverage}, summary, scenario_json(s))
+    return {"bench_alerts": alerts, "bench_incidents": incidents, "bench_coverage": coverage}
 
 
 def _paths(scenario, seed: int, staged: pd.DataFrame, step_s: float = 0.5):

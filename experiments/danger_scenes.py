@@ -235,12 +235,31 @@ def _open_view(rng, view: _View, row_y: float) -> float:
     return float(np.mean(view.sees(cand) & view.open_floor(cand, row_y)))
 
 
+def resolvable_gates(view: _View) -> frozenset[int]:
+    """Indices (along the e-gate row) of the gates the tailgating rule judges from this
+    camera: lane width and pass depth both at least ``min_gate_px`` image pixels
+    (:func:`pipeline.danger.tailgating.judged_gates`, the rule's own check and setting)."""
+    from pipeline.danger.config import Tailgating
+    from pipeline.danger.floor import FloorMap
+    from pipeline.danger.geometry import scene_geometry
+    from pipeline.danger.tailgating import judged_gates
+
+    gates = [g for g in scene_geometry(view.plan).gates if g.bank == view.gates.id]
+    judged = judged_gates(FloorMap.from_camera(view.cam), gates, Tailgating())
+    return frozenset(gates[i].index for i in judged)
+
+
 def _visible_gate(view: _View) -> int | None:
+    """The nearest gate whose approach and exit are in view and that the tailgating rule can
+    resolve (:func:`resolvable_gates`): staging tailgating where the camera cannot tell one
+    passage from two would score the rule's documented blind spot as a miss."""
     row = view.gates
     th = np.asarray(row.through, float)
+    judged = resolvable_gates(view)
     for g in np.argsort(np.hypot(*(row.points - view.cam.center[:2]).T)):
         p = row.points[g]
-        if view.sees([p - 2.5 * th, p + 2.5 * th], need_px=MIN_PERSON_PX).all():
+        if int(g) in judged and view.sees([p - 2.5 * th, p + 2.5 * th],
+                                          need_px=MIN_PERSON_PX).all():
             return int(g)
     return None
 

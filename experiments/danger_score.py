@@ -8,15 +8,16 @@ Tables (one row each):
 - incidents: scene, incident, kind, t_start, t_end, near_miss, natural, x, y, distance_m,
   crowd, and optionally path_x, path_y (lists: where a moving incident's people were, every
   0.5 s of its span, for the kinds in ``MOVING``). ``natural`` rows are overcrowding that the simulated crowd made by itself (derived
-  from positions, see :func:`natural_crowding`): an alert on them is true, and they are scored
-  for recall apart from the staged incidents.
+  from positions, see :func:`natural_crowding`) and travelers the walking model moved at a
+  running pace (:func:`experiments.danger_bench.natural_running`): an alert on them is true,
+  and they are scored for recall apart from the staged incidents.
 - coverage: scene, t_from, t_to (analysed), baseline_from (incident-free from here on)
 
 Rules:
 
 - **Spatial matching.** An alert is true for an incident of its kind when it falls from the
-  incident's start (``EARLY_S`` before it for loitering, whose label leaves out the actor's
-  walk-in) to ``grace_s`` after its end AND its floor position lies within
+  incident's start (``EARLY_S`` before it for loitering and overcrowding, whose labels leave
+  out the actors' walk-in) to ``grace_s`` after its end AND its floor position lies within
   ``radius_m[kind]`` of the incident's spot, or for a moving incident (running, counterflow,
   tailgating: a runner laps 10-18 m at up to 6 m/s) of its people's path (``RADIUS_M``: 3 m for a person or a bag, the
   distance a foot point moves under a box's jitter at 25 m; 6 m for overcrowding, whose spot is
@@ -49,7 +50,9 @@ GRACE_S = 30.0
 # in through the same zone (in view) for up to 8 s before that (``sim/cctv/incidents.py``,
 # ``_loitering``): by the label's own definition (time in the zone) the dwell is met up to 8 s
 # earlier, so an alert that early is on time, not a false alarm.
-EARLY_S = {"loitering": 10.0}
+# Likewise an overcrowding label starts when the last of its crowd has arrived, but the crowd
+# walks in over ``gather_s`` (15 s, ``_overcrowding``) and is above the band before that.
+EARLY_S = {"loitering": 10.0, "overcrowding": 15.0}
 EPISODE_GAP_S = 60.0
 MOVING = ("running", "counterflow", "tailgating")
 TARGETS = {k: (0.9, 0.8) for k in KINDS} | {"fall": (0.7, 0.7)}  # recall, precision

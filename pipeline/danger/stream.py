@@ -26,7 +26,8 @@ from pipeline.danger.tailgating import judged_gates
 from pipeline.danger.observe import BodyModel, DensityMap, Observation, Observer, occupancy_count
 from pipeline.danger.rules import make_rules
 from pipeline.danger.scene import Alert, Region, Scene
-from pipeline.danger.track import Tracker, TrackerConfig
+from pipeline.danger.association import make_floor_tracker
+from pipeline.danger.track import TrackerConfig
 
 
 class StreamError(OutOfOrderError):
@@ -73,7 +74,8 @@ class CameraStream:
         self.body = _override(BodyModel, config.body, "body")
         self.tracker_cfg = _override(TrackerConfig, config.tracker, "tracker")
         self.observer = Observer(floor, self.body)
-        self.tracker = Tracker(self.tracker_cfg)
+        self.tracker = make_floor_tracker(self.tracker_cfg, config.association,
+                                          config.analysis_fps)
         self.rules = make_rules(config)
         self.regions: dict[str, Region] = {}
         self._density: DensityMap | None = None
@@ -184,6 +186,13 @@ class CameraStream:
     def process(self, image: np.ndarray, t: float) -> FrameResult:
         """Analyse one frame taken at ``t`` seconds (the stream's clock)."""
         started = time.perf_counter()
+        obs, density = self.measure(image, t)
+        return self.judge(t, obs, density, started)
+
+    def measure(self, image: np.ndarray,
+                t: float) -> tuple[list[Observation], dict[str, float] | None]:
+        """Detect and measure one frame: its observations, and the density per window from the
+        foreground mask (None from box-only detectors: :meth:`judge` counts tracks then)."""
         if not self._prepared:
             self.prepare()
         check_frame(image, self.size, f"frame of camera {self.camera}")
@@ -191,13 +200,24 @@ class CameraStream:
         self._last_t = t
         det = self.detector.detect(image)
         obs: list[Observation] = self.observer.observe(det)
-        tracks = self.tracker.update(t, obs)
-        confirmed = [tr for tr in tracks if tr.confirmed]
-        density = {}
+        density = None
         if self._density is not None and det.mask is not None:
             density = self._window_density(self._density.counts(det.mask), overlap=True)
-        elif self._cells:  # box-only detectors: count the people standing in each cell
-            density = self._window_density(self._counts_from_tracks(confirmed), overlap=False)
+        return obs, density
+
+    def judge(self, t: float, obs: list[Observation], density: dict[str, float] | None,
+              started: float | None = None) -> FrameResult:
+        """Track this frame's observations and run the rules. Another stream's
+        :meth:`measure` may feed it (trackers compared on the same detections)."""
+        started = time.perf_counter() if started is None else started
+        if not self._prepared:
+            self.prepare()
+        self._last_t = t
+        tracks = self.tracker.update(t, obs)
+        confirmed = [tr for tr in tracks if tr.confirmed]
+        if density is None:  # box-only detectors: count the people standing in each cell
+            density = (self._window_density(self._counts_from_tracks(confirmed), overlap=False)
+                       if self._cells else {})
         r = self.config.rules
         scene = Scene(t, self.camera, confirmed, self.geometry, density, self.regions,
                       r.min_person_px, r.min_shape_px, r.crowd_share, self._window_boxes,

@@ -195,17 +195,11 @@ class Tracker:
         self._t = t
         if dt > 0:
             self._predict(dt)
-        n_t, n_o = len(self.tracks), len(observations)
-        assigned_t, assigned_o = set(), set()
-        if n_t and n_o:
-            cost = self._costs(observations)
-            rows, cols = linear_sum_assignment(cost)
-            for i, j in zip(rows, cols):
-                if cost[i, j] >= 1e6:
-                    continue
-                self._correct(self.tracks[i], observations[j], t)
-                assigned_t.add(i)
-                assigned_o.add(j)
+        pairs, births = self._associate(t, observations)
+        assigned_t = set()
+        for i, j in pairs:
+            self._correct(self.tracks[i], observations[j], t)
+            assigned_t.add(i)
         alive = []
         for i, tr in enumerate(self.tracks):
             if i not in assigned_t:
@@ -219,14 +213,31 @@ class Tracker:
             alive.append(tr)
         while self.ended and self.ended[0].last_t < t - self.cfg.lineage_s - self.cfg.max_coast_static_s:
             self.ended.popleft()
-        for j, ob in enumerate(observations):
-            if j not in assigned_o:
-                tr = Track(self._next_id, ob, t, self.cfg)
-                self._inherit(tr, ob, t, alive)
-                alive.append(tr)
-                self._next_id += 1
+        for j in births:
+            ob = observations[j]
+            tr = Track(self._next_id, ob, t, self.cfg)
+            self._inherit(tr, ob, t, alive)
+            alive.append(tr)
+            self._next_id += 1
+            self._born(j, tr)
         self.tracks = alive
         return self.tracks
+
+    def _associate(self, t: float, observations: list[Observation]
+                   ) -> tuple[list[tuple[int, int]], list[int]]:
+        """(track index, observation index) pairs for this frame, and the observations that
+        start new tracks. Here: Hungarian on gated Mahalanobis distances, every unmatched
+        observation a birth. Subclasses (:mod:`pipeline.danger.association`) swap only this."""
+        pairs = []
+        if self.tracks and observations:
+            cost = self._costs(observations)
+            rows, cols = linear_sum_assignment(cost)
+            pairs = [(int(i), int(j)) for i, j in zip(rows, cols) if cost[i, j] < 1e6]
+        taken = {j for _, j in pairs}
+        return pairs, [j for j in range(len(observations)) if j not in taken]
+
+    def _born(self, j: int, track: Track) -> None:
+        """Observation ``j`` started ``track`` (a hook for subclasses keyed by another id)."""
 
     def _inherit(self, tr: Track, ob: Observation, t: float, alive: list[Track]) -> None:
         """Continue the lineage of the nearest track of the same family that was last seen

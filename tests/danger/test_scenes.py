@@ -49,3 +49,16 @@ def test_every_incident_is_inside_its_cameras_view(scenes):
                 half = np.sqrt(inc["params"]["area_m2"]) / 2
                 corners = spot + half * np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
                 assert view.sees(corners).all()
+
+
+@pytest.mark.parametrize("seed", [4, 13])
+def test_tailgating_is_staged_only_at_gates_the_rule_can_resolve(seed):
+    """Tune seeds 4 and 13 staged tailgating at gates 24-29 m away whose pass depth spans
+    fewer pixels than the rule's ``min_gate_px``: the rule skips such gates by design, so the
+    generator now stages at the nearest gate the rule judges."""
+    from experiments.danger_scenes import resolvable_gates
+
+    data, info = scene(seed)
+    gates = [inc["params"]["gate"] for inc in data["incidents"] if inc["kind"] == "tailgating"]
+    assert gates
+    assert set(gates) <= resolvable_gates(_View(data))
