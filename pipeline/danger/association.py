@@ -9,9 +9,9 @@ track* (:meth:`Tracker._associate`):
   on the floor plane (:class:`pipeline.danger.track.Tracker` itself);
 - ``bytetrack`` / ``ocsort``: the ``trackers`` library (Roboflow, Apache-2.0) on image boxes
   (IoU; ByteTrack's second stage takes low-score blobs);
-- ``norfair``: ``norfair`` (Tryolabs, BSD-3) on floor points, Euclidean distance in metres.
-  Optional: not a declared dependency (norfair 2.3 pins numpy < 2; install it with
-  ``pip install --no-deps norfair filterpy``, or the maintained fork ``norfair-enough``).
+- ``norfair``: ``norfair`` (Tryolabs, BSD-3) on floor points, Euclidean distance in metres,
+  from the maintained fork ``norfair-enough`` (a declared dependency; norfair 2.3 itself pins
+  numpy < 2).
 
 A library id seen for the first time starts a track; an observation the library holds back
 (its id -1 while the library track is tentative) is dropped, as the library drops it. A library

@@ -28,10 +28,7 @@ def _walk(tracker, paths, steps=40, dt=0.2):
 
 
 def _needs(name):
-    """norfair is optional (not in pyproject: norfair 2.3 pins numpy < 2; installed here with
-    --no-deps); the other associations need only declared dependencies."""
-    if name == "norfair":
-        pytest.importorskip("norfair")
+    """Every association needs only declared dependencies (norfair from ``norfair-enough``)."""
 
 
 @pytest.mark.parametrize("name", ASSOCIATIONS)
