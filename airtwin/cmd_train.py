@@ -43,6 +43,6 @@ def train_heads_cmd(
     folder = data or Path("runs") / f"heads-data-{'-'.join(map(str, seed_list))}"
     if not (folder / "labels.parquet").is_file():
         build_dataset(folder, seed_list, step=step)
-    command = f"airtwin train heads --seeds {','.join(map(str, seed_list))} --out {out}" + (
-        f" --C {c:g}" if c != 5.0 else "") + (f" --step {step:g}" if step != 194.0 else "")
+    command = (f"airtwin train heads --seeds {','.join(map(str, seed_list))} --out {out} "
+               f"--C {c:g} --step {step:g}")
     typer.echo(json.dumps(train(folder, out, seed_list, C=c, command=command), indent=2))

@@ -35,6 +35,7 @@ import pandas as pd
 
 from pipeline.cctv.heads import (TRAIN_COMMAND, TRAIN_HEIGHT, WINDOW_PX, HeadDetector,
                                  shoulder_boxes_from_heads)
+from pipeline.cctv.metrics import _iou
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "cctv_identification.yaml"
 VISIBLE = 0.5  # a head is labelled when less than this share of it is covered
@@ -220,16 +221,6 @@ def _git_version() -> str:
         return "unknown"
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0],
-                                                                      b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1],
-                                                                      b[None, :, 1]), 0, None)
-    inter = ix * iy
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])
-    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-9)
-
-
 def match(det: np.ndarray, scores: np.ndarray, truth: np.ndarray, labelled: np.ndarray
           ) -> tuple[int, int, int]:
     """(true positives, false positives, labelled heads) of one frame: detections in score
@@ -238,7 +229,7 @@ def match(det: np.ndarray, scores: np.ndarray, truth: np.ndarray, labelled: np.n
     n_lab = int(labelled.sum())
     if not len(det):
         return 0, 0, n_lab
-    iou = _iou(det, truth) if len(truth) else np.zeros((len(det), 0))
+    iou = _iou(det, truth)
     free = labelled.copy()
     tp = fp = 0
     for i in np.argsort(-scores):
@@ -315,19 +306,14 @@ def measure_body(folder_seeds, cameras=None, max_frames: int = 4) -> dict:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    a_tr = sub.add_parser("train")
-    a_ev = sub.add_parser("evaluate")
+    a_ev = sub.add_parser("evaluate")  # training: airtwin train heads
     a_mb = sub.add_parser("measure-body")
-    for p in (a_tr, a_ev, a_mb):
+    for p in (a_ev, a_mb):
         p.add_argument("--seeds", required=True)
-    for p in (a_tr, a_ev):
-        p.add_argument("--data", type=Path, default=None, help="dataset folder (kept; "
-                       "rendered when it has no labels.parquet)")
-        p.add_argument("--max-frames", type=int, default=None, help="per camera and seed")
-        p.add_argument("--step", type=float, default=97.0 if p is a_ev else 194.0,
-                       help="seconds between sampled frames")
-    a_tr.add_argument("--out", type=Path, required=True)
-    a_tr.add_argument("--C", type=float, default=5.0)
+    a_ev.add_argument("--data", type=Path, default=None, help="dataset folder (kept; "
+                      "rendered when it has no labels.parquet)")
+    a_ev.add_argument("--max-frames", type=int, default=None, help="per camera and seed")
+    a_ev.add_argument("--step", type=float, default=97.0, help="seconds between sampled frames")
     a_ev.add_argument("--model", type=Path, required=True)
     a_ev.add_argument("--adjust", default="0", help="threshold moves, comma-separated")
     a_ev.add_argument("--speed", action="store_true", help="also CPU ms per 1080p frame")
@@ -341,9 +327,6 @@ def main(argv=None) -> None:
     data = a.data or Path("runs") / f"heads-data-{'-'.join(map(str, seeds))}"
     if not (data / "labels.parquet").is_file():
         build_dataset(data, seeds, step=a.step, max_frames=a.max_frames)
-    if a.cmd == "train":
-        print(json.dumps(train(data, a.out, seeds, C=a.C), indent=2))
-        return
     for adj in (float(v) for v in a.adjust.split(",")):
         print(f"seeds {a.seeds}, model {a.model}, threshold adjust {adj:+g}, {a.height} rows")
         print(evaluate(data, a.model, adj, a.height).round(3).to_string(index=False))

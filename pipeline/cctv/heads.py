@@ -28,7 +28,6 @@ The model file is looked up at :data:`DEFAULT_MODEL` (shipped beside its provena
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import cv2
@@ -131,7 +130,6 @@ class HeadDetector:
         self._det = None
         self._frame = 0
         self._last: Detections | None = None
-        self.last_heads = np.zeros((0, 4))  # the last detected head boxes (full resolution)
 
     def prepare(self) -> None:
         if self._det is not None:
@@ -149,11 +147,6 @@ class HeadDetector:
 
     def reset(self) -> None:
         self._frame, self._last = 0, None
-
-    def provenance(self) -> dict:
-        """The model's provenance record (``<model>.json``), or {} when there is none."""
-        p = self.model_path.with_suffix(".json")
-        return json.loads(p.read_text()) if p.is_file() else {}
 
     def heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Head boxes (N, 4) in the frame's pixels and their scores in [0, 1]."""
@@ -182,7 +175,6 @@ class HeadDetector:
 
     def _detect(self, image: np.ndarray) -> Detections:
         heads, scores = self.heads(image)
-        self.last_heads = heads
         h, w = image.shape[:2]
         bodies = body_boxes_from_heads(heads, (w, h))
         return Detections(tuple(

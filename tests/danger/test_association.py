@@ -27,13 +27,8 @@ def _walk(tracker, paths, steps=40, dt=0.2):
     return out
 
 
-def _needs(name):
-    """Every association needs only declared dependencies (norfair from ``norfair-enough``)."""
-
-
 @pytest.mark.parametrize("name", ASSOCIATIONS)
 def test_two_walkers_keep_two_tracks_with_their_floor_velocities(name):
-    _needs(name)
     tr = make_floor_tracker(association=name)
     assert isinstance(tr, Tracker)
     out = _walk(tr, [lambda t: (-3 + 1.2 * t, 8.0), lambda t: (3.0, 6.0 + 0.0 * t)])
@@ -47,7 +42,6 @@ def test_two_walkers_keep_two_tracks_with_their_floor_velocities(name):
 
 @pytest.mark.parametrize("name", ASSOCIATIONS[1:])
 def test_a_library_id_seen_again_after_a_gap_continues_its_track(name):
-    _needs(name)
     tr = make_floor_tracker(association=name)
     ids = set()
     for k in range(40):
@@ -73,10 +67,5 @@ def test_the_config_switch_reaches_the_stream():
 
     for name, cls in (("bytetrack", LibraryAssociation), ("norfair", NorfairAssociation),
                       ("floor", Tracker)):
-        if name == "norfair":
-            try:
-                import norfair  # noqa: F401
-            except ImportError:
-                continue
         st = CameraStream("c", FLOOR, geometry(), DangerConfig(association=name))
         assert type(st.tracker) is cls
