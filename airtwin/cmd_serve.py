@@ -48,6 +48,8 @@ def serve(
     site: Path = typer.Option(None, help="site file of the CCTV cameras /v1/analyze watches "
                               "(make one: `airtwin site export SCENARIO --out FILE`); "
                               "without it /v1/analyze answers 503 no_site"),
+    cctv_persons: str = typer.Option("heads", help="person boxes of /v1/cctv/frame: heads (the "
+                                     "CCTV head detector) or faces (implied by the faces found)"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
 ) -> None:
     """Run the recognition service: enroll, verify, identify, health, metrics (see /docs)."""
@@ -74,7 +76,8 @@ def serve(
             retention_s=retention_s, store_dir=store_dir, store_dsn=store_dsn,
             audit_log=audit_log, threshold=threshold,
             target_fmr=target_fmr, calibration=calibration,
-            max_image_bytes=int(max_image_mb * 1024 * 1024), site=site)
+            max_image_bytes=int(max_image_mb * 1024 * 1024), site=site,
+            cctv_persons=cctv_persons)
         if site is not None:
             read_site(site)  # a bad site file stops the start here, naming file and field
         application = create_app(config)

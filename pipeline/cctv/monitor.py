@@ -13,7 +13,7 @@ service's route (:mod:`pipeline.service.routes_cctv`) answers them with statuses
 from __future__ import annotations
 
 import math
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -54,13 +54,19 @@ class EnrolledGallery:
 
 
 class CctvMonitor:
-    """The identification streams of a site's cameras, and the one worker that runs them."""
+    """The identification streams of a site's cameras, and the one worker that runs them.
+
+    ``person_detector``: makes each camera's person detector when its stream starts (a
+    :class:`~pipeline.cctv.heads.HeadDetector` in the service); None: person boxes are implied
+    by the faces found."""
 
     def __init__(self, cameras: list[CameraModel], detector: FaceDetector, embedder: FaceEmbedder,
                  gallery: EnrolledGallery, config: StreamConfig = StreamConfig(), audit=None,
-                 site: str = "", queue_size: int = 8):
+                 site: str = "", queue_size: int = 8,
+                 person_detector: Callable[[CameraModel], object] | None = None):
         self.cameras = {c.id: c for c in cameras}
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
+        self.person_detector = person_detector
         self.config, self.audit, self.site = config, audit, site
         self.streams: dict[str, CctvStream] = {}
         self.queue = FrameQueue("CCTV identification", queue_size, 0.2, "airtwin-cctv")
@@ -81,7 +87,8 @@ class CctvMonitor:
         if st is None:
             st = self.streams[cam.id] = CctvStream(
                 cam.id, (cam.width, cam.height), self.detector, self.embedder, self.gallery,
-                self.config, audit=self.audit)
+                self.config, audit=self.audit,
+                person_detector=self.person_detector(cam) if self.person_detector else None)
         return st
 
     def _run(self, camera_id: str, image: np.ndarray, t: float, reset: bool) -> FrameResult:

@@ -20,6 +20,9 @@ KEY_ENV = "AIRTWIN_TEMPLATE_KEY"
 DSN_ENV = "AIRTWIN_STORE_DSN"
 
 
+CCTV_PERSONS = ("heads", "faces")  # where /v1/cctv/frame's person boxes come from
+
+
 class ServiceConfigError(ValueError):
     """A setting the service cannot start with; the message names the setting and the fix."""
 
@@ -46,6 +49,7 @@ class ServiceConfig:
     max_image_pixels: int = 4096 * 4096
     max_top_k: int = 100
     site: Path | None = None  # site file for danger detection; None: /v1/analyze answers 503
+    cctv_persons: str = "heads"  # CCTV person boxes: the head detector, or implied by faces
 
     def __post_init__(self):
         checks = [("max_batch", self.max_batch >= 1, ">= 1"),
@@ -54,7 +58,9 @@ class ServiceConfig:
                   ("retention_s", self.retention_s > 0, "> 0"),
                   ("max_image_bytes", self.max_image_bytes > 0, "> 0"),
                   ("max_image_pixels", self.max_image_pixels > 0, "> 0"),
-                  ("max_top_k", self.max_top_k >= 1, ">= 1")]
+                  ("max_top_k", self.max_top_k >= 1, ">= 1"),
+                  ("cctv_persons", self.cctv_persons in CCTV_PERSONS,
+                   f"one of {', '.join(CCTV_PERSONS)}")]
         for name, ok, rule in checks:
             if not ok:
                 raise ServiceConfigError(f"{name}: must be {rule}, got {getattr(self, name)!r}")

@@ -2,7 +2,9 @@
 out, with the identity of each track identified so far and the identifications this frame made.
 
 Each camera of the service's site (``airtwin serve --site FILE``) has one stateful stream
-(:class:`~pipeline.cctv.monitor.CctvMonitor`): people are tracked, their faces found by the
+(:class:`~pipeline.cctv.monitor.CctvMonitor`): people are found by the CCTV head detector
+(:class:`~pipeline.cctv.heads.HeadDetector`, one per camera; ``airtwin serve --cctv-persons
+faces``: bodies implied by the faces found) and tracked, their faces found by the
 service's own detector, gated on quality, embedded by its embedder, aggregated per track and
 searched once (1:N) against the service's enrolled templates, at the service's operating
 threshold. Only consenting travelers are ever enrolled (``/v1/enroll`` refuses the others), so
@@ -28,6 +30,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from floorplan.site import read_site
+from pipeline.cctv.heads import HeadDetector
 from pipeline.cctv.monitor import CctvMonitor, EnrolledGallery
 from pipeline.cctv.stream import StreamConfig
 from pipeline.service.camera_routes import (CAMERA_ERRORS, FRAME_ENCODING, FRAME_RESPONSES,
@@ -83,10 +86,14 @@ def prepare(state) -> None:
         return
     rec = state.recognizer
     site = read_site(state.config.site)
+    people = None
+    if state.config.cctv_persons == "heads":  # one head detector per camera (it keeps state)
+        HeadDetector().prepare()  # a missing model stops the start, naming the file
+        people = lambda cam: HeadDetector()  # noqa: E731
     state.extras[MONITOR] = CctvMonitor(
         list(site.cameras), rec.detector, rec.embedder, EnrolledGallery(state.store, rec.model),
         StreamConfig(threshold=state.threshold.threshold), audit=state.audit, site=site.name,
-        queue_size=max(1, min(state.config.queue_size, 16)))
+        queue_size=max(1, min(state.config.queue_size, 16)), person_detector=people)
 
 
 async def stop(state) -> None:
