@@ -1,6 +1,8 @@
 """The one progress bar of every command and long run: description, bar, done/total (with a
 unit when given), time remaining. Rich draws it on the terminal; ``quiet`` (``--json``) turns
-it off so nothing but the JSON reaches stdout.
+it off so nothing but the JSON reaches stdout. Where the output is not a terminal (a log file,
+``nohup``, CI) rich draws nothing until the end, so the bar writes a plain line to stderr
+instead at each tenth of the work and at least every :data:`LOG_EVERY_S` seconds.
 
 :func:`progress_bar` gives the rich ``Progress`` for callers that keep several tasks or change
 the description; :func:`steps` a single counted task as an ``advance(k=1)`` function.
@@ -8,24 +10,63 @@ the description; :func:`steps` a single counted task as an ``advance(k=1)`` func
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["progress_bar", "steps"]
+from rich.progress import Progress
+
+__all__ = ["LOG_EVERY_S", "progress_bar", "steps"]
+
+LOG_EVERY_S = 60.0
+
+
+class _Progress(Progress):
+    """rich's Progress, which also logs plain lines when its console is not a terminal."""
+
+    def __init__(self, *columns, unit: str = "", log_console=None, **kw):
+        super().__init__(*columns, **kw)
+        self._unit, self._log_console, self._logged = unit, log_console, {}
+
+    def update(self, task_id, **kw) -> None:
+        super().update(task_id, **kw)
+        self._log(task_id)
+
+    def advance(self, task_id, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._log(task_id)
+
+    def _log(self, task_id) -> None:
+        if self.disable or self.console.is_terminal:
+            return
+        task, now = self._tasks[task_id], time.monotonic()
+        tenth = int(10 * task.completed / task.total) if task.total else -1
+        last_t, last_tenth = self._logged.get(task_id, (now, -1))
+        if task_id in self._logged and tenth <= last_tenth and now - last_t < LOG_EVERY_S:
+            return
+        self._logged[task_id] = (now, tenth)
+        done = f"{task.completed:g}" + (f"/{task.total:g}" if task.total else "")
+        pct = f" ({100 * task.completed / task.total:.0f}%)" if task.total else ""
+        left = task.time_remaining
+        eta = f", ~{left:.0f} s left" if left is not None and task.completed else ""
+        self._log_console.print(f"{task.description}: {done} {self._unit}{pct}, "
+                                f"{task.elapsed or 0:.0f} s{eta}".replace("  ", " "),
+                                markup=False, highlight=False)
 
 
 def progress_bar(unit: str = "", *, quiet: bool = False, transient: bool = True,
                  console=None):
     """A rich ``Progress`` (use it as a context manager) with the airtwin columns."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
     columns = [TextColumn("[progress.description]{task.description}"), BarColumn(),
                MofNCompleteColumn()]
     if unit:
         columns.append(TextColumn(unit))
     columns.append(TimeRemainingColumn())
-    return Progress(*columns, console=console, transient=transient, disable=quiet)
+    return _Progress(*columns, console=console, transient=transient, disable=quiet, unit=unit,
+                     log_console=Console(stderr=True))
 
 
 @contextmanager

@@ -173,3 +173,16 @@ def test_the_progress_bar_is_silent_when_quiet(capsys):
     names = [type(c).__name__ for c in bar.columns]
     assert names == ["TextColumn", "BarColumn", "MofNCompleteColumn", "TextColumn",
                      "TimeRemainingColumn"]
+
+
+def test_the_progress_bar_logs_lines_where_there_is_no_terminal(capsys):
+    from outputs.progress import steps
+
+    with steps("rendering", 20, "frames") as advance:
+        for _ in range(20):
+            advance()
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("rendering:")]
+    # the first step, then one line per tenth of the work, not one per step
+    assert lines[0].startswith("rendering: 1/20 frames (5%)")
+    assert lines[-1].startswith("rendering: 20/20 frames (100%)")
+    assert 10 <= len(lines) <= 11
