@@ -192,8 +192,10 @@ def bench_cctv_cmd(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     persons: str = typer.Option("heads", help="person boxes: heads (the default: the "
                                 "head-and-shoulders detector run on every frame too) or faces"),
-    head_height: int = typer.Option(810, min=100, help="--persons heads: rows to detect at"),
-    head_every: int = typer.Option(1, min=1, help="--persons heads: detect every N frames"),
+    head_height: int = typer.Option(None, min=100, help="--persons heads: rows to detect at "
+                                    "(default 810)"),
+    head_every: int = typer.Option(None, min=1, help="--persons heads: detect every N frames "
+                                   "(default 1)"),
 ) -> None:
     """Faces/s per core through detect -> embed -> search, cameras per core at 10 fps, 1:N
     search at 1M templates, frames/s per core at 1080p with about 20 people in view."""
@@ -201,15 +203,22 @@ def bench_cctv_cmd(
     from pipeline.models import ModelPackError
     from pipeline.registry import BackendError
 
+    head_options = {k: v for k, v in (("height", head_height), ("every", head_every))
+                    if v is not None}
+    if head_options and persons != "heads":
+        _fail(f"--head-height / --head-every set the head detector; --persons {persons} "
+              f"does not run it")
     try:
         r = bench_cctv(backend, frames, people, search_size, quiet=as_json, persons=persons,
-                       head_options={"height": head_height, "every": head_every})
+                       head_options=head_options)
     except (ValueError, BackendError, ModelPackError, MemoryError) as exc:
         _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(r))
         return
-    _print_table(f"airtwin bench cctv — {r['backend']}, persons {r['persons']}, 1080p "
+    heads = (f" (rows {r['head_options']['height']}, every {r['head_options']['every']})"
+             if r["persons"] == "heads" else "")
+    _print_table(f"airtwin bench cctv — {r['backend']}, persons {r['persons']}{heads}, 1080p "
                  f"composite frames with "
                  f"{r['people_in_view']:.0f} people in view, {r['frames']} frames, one core "
                  f"(CPU time)", [("measure", "right"), ("value", "right"), ("target", "right")], [

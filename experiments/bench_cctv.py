@@ -53,6 +53,9 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
 
         person_detector = HeadDetector(**(head_options or {}))
         person_detector.prepare()
+    elif head_options:
+        raise ValueError(f"bench cctv: head options {head_options} need --persons heads, "
+                         f"not {persons!r}")
     parts = prepare_backend(backend, frame_sizes=[(1920, 1080)])
     rng = np.random.default_rng(20261205)
     keys = [(99, i) for i in range(people)]
@@ -95,7 +98,9 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
         store.search(p, k=5)
     search_ms = (time.perf_counter() - c0) / len(probes) * 1000
     fps_core = n_frames / cpu if cpu > 0 else float("inf")
-    return {"backend": backend, "persons": persons, "head_options": head_options or {},
+    used = ({"height": person_detector.height, "every": person_detector.every}
+            if person_detector is not None else None)  # what ran, never what was not used
+    return {"backend": backend, "persons": persons, "head_options": used,
             "frames": n_frames, "people_in_view": in_view,
             "faces_passed": faces, "faces_per_core_s": faces / cpu if cpu > 0 else float("inf"),
             "frames_per_core_s": fps_core, "cameras_per_core_at_10fps": fps_core / 10.0,

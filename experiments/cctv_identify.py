@@ -21,7 +21,7 @@ grow with N from one pass.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -273,7 +273,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "excluded_no_consent": gallery.n_excluded_no_consent,
             "failed_to_enrol": failed, "backend": parts.name,
             "embedder": parts.embedder.name, "threshold": parts.threshold, "holdout": holdout,
-            "persons": persons,
+            "persons": persons, "tracker": config.tracker,
+            "tracker_options": dict(config.tracker_options),
+            "relink": None if config.relink is None else asdict(config.relink),
             "detector_input": {cid: list(getattr(d, "input_wh", ())) for cid, d in
                                detectors.items()},
             "threshold_source": parts.threshold_source, "source": source.kind,

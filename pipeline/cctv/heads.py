@@ -88,17 +88,11 @@ def heads_from_shoulder_boxes(boxes: np.ndarray) -> np.ndarray:
 def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
     """Body boxes (N, 4) implied by head boxes: the head at the top centre of a standing body,
     clipped to the frame (``frame_size`` = width, height)."""
+    from pipeline.cctv.persons import implied_bodies
+
     h = np.asarray(heads, np.float64).reshape(-1, 4)
-    w, ht = frame_size
-    side = h[:, 3] - h[:, 1]
-    cx = (h[:, 0] + h[:, 2]) / 2
-    top = h[:, 1] - BODY_TOP_ABOVE_HEAD * side
-    out = np.column_stack([cx - BODY_WIDTHS_PER_HEAD * side / 2, top,
-                           cx + BODY_WIDTHS_PER_HEAD * side / 2,
-                           top + BODY_HEIGHTS_PER_HEAD * side])
-    out[:, [0, 2]] = out[:, [0, 2]].clip(0, w - 1)
-    out[:, [1, 3]] = out[:, [1, 3]].clip(0, ht - 1)
-    return out
+    return implied_bodies(h, h[:, 3] - h[:, 1], frame_size, BODY_HEIGHTS_PER_HEAD,
+                          BODY_WIDTHS_PER_HEAD, BODY_TOP_ABOVE_HEAD)
 
 
 def _score(svm: np.ndarray) -> np.ndarray:
@@ -130,6 +124,7 @@ class HeadDetector:
         self._det = None
         self._frame = 0
         self._last: Detections | None = None
+        self.last_heads: np.ndarray | None = None  # the head of each box :meth:`detect` gave
 
     def prepare(self) -> None:
         if self._det is not None:
@@ -146,7 +141,7 @@ class HeadDetector:
                                  f"({exc})") from None
 
     def reset(self) -> None:
-        self._frame, self._last = 0, None
+        self._frame, self._last, self.last_heads = 0, None, None
 
     def heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Head boxes (N, 4) in the frame's pixels and their scores in [0, 1]."""
@@ -175,6 +170,7 @@ class HeadDetector:
 
     def _detect(self, image: np.ndarray) -> Detections:
         heads, scores = self.heads(image)
+        self.last_heads = heads
         h, w = image.shape[:2]
         bodies = body_boxes_from_heads(heads, (w, h))
         return Detections(tuple(

@@ -28,8 +28,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 __all__ = ["PersonTrack", "PersonTracker", "LibraryTracker", "FloorTracker", "TRACKERS",
-           "PersonBoxes", "attach_faces", "body_boxes_from_faces", "make_tracker",
-           "person_boxes"]
+           "PersonBoxes", "CCTV_TRACKER_OPTIONS", "attach_faces", "body_boxes_from_faces", "head_boxes_from_faces",
+           "implied_bodies", "make_tracker", "person_boxes"]
 
 # A person's box in face-detection boxes (SCRFD's box runs brow to chin, narrower than the head):
 # medians over detected faces against the ground-truth body boxes of tune seed 1 (corridor
@@ -48,6 +48,15 @@ FACE_BODY_SCORE = 0.6  # a box implied by a found face: a confident person
 # implies is a crowd merged into one blob with one face showing: the face's body replaces it.
 MAX_BOX_PER_FACE_BODY = 2.5
 MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than this is a fragment
+# The CCTV stream's ByteTrack settings (pipeline.cctv.stream.StreamConfig.tracker_options),
+# chosen on cached detections of tune seeds 1, 2, 3 (1330-1360 s at 5 fps, five cameras,
+# ``python -m experiments.cctv_track_tune replay``; held-out seeds never replayed). Mean
+# per-camera IDF1 (persons in sight), re-link on: body boxes 0.765, heads as found 0.733
+# (a walker's head moves about one head width a frame at 5 fps on hall_entry, so boxes of
+# successive frames do not overlap and tracks never start there), heads scaled x2 0.775 (x3
+# 0.768, x4 0.761), and with a lost buffer of 1 s instead of 2 s 0.806 (a lost track's
+# prediction drifts onto its neighbours; the re-link takes the longer gaps by appearance).
+CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 1.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +70,10 @@ class PersonTrack:
 class PersonTracker(Protocol):
     name: str
 
-    def update(self, t: float, boxes: np.ndarray, scores: np.ndarray) -> list[PersonTrack]:
-        """This frame's person boxes (N, 4) x1 y1 x2 y2 with scores in [0, 1] -> the confirmed
-        tracks that took one of them."""
+    def update(self, t: float, boxes: np.ndarray, scores: np.ndarray,
+               heads: np.ndarray | None = None) -> list[PersonTrack]:
+        """This frame's person boxes (N, 4) x1 y1 x2 y2 with scores in [0, 1] (and each box's
+        head, where known) -> the confirmed tracks that took one of them."""
         ...
 
     def reset(self) -> None: ...
@@ -73,15 +83,41 @@ def body_boxes_from_faces(face_boxes: np.ndarray, frame_size: tuple[int, int]) -
     """Body boxes (N, 4) implied by face boxes: the face at the top centre of a standing body,
     clipped to the frame (``frame_size`` = width, height)."""
     f = np.asarray(face_boxes, np.float64).reshape(-1, 4)
+    return implied_bodies(f, f[:, 3] - f[:, 1], frame_size, BODY_HEIGHTS_PER_FACE,
+                          BODY_WIDTHS_PER_FACE, BODY_TOP_ABOVE_FACE)
+
+
+def implied_bodies(parts: np.ndarray, unit: np.ndarray, frame_size: tuple[int, int],
+                   heights: float, widths: float, top_above: float) -> np.ndarray:
+    """Body boxes (N, 4) centred on ``parts`` (N, 4: a face or a head box), ``heights`` x
+    ``widths`` units tall and wide (``unit`` (N,): the part's size in pixels, e.g. the face
+    box's height), the body's top ``top_above`` units above the part's; clipped to the frame
+    (``frame_size`` = width, height). The one rule behind :func:`body_boxes_from_faces` and
+    :func:`pipeline.cctv.heads.body_boxes_from_heads`."""
+    p = np.asarray(parts, np.float64).reshape(-1, 4)
+    u = np.asarray(unit, np.float64).reshape(-1)
     w, h = frame_size
-    fw, fh = f[:, 2] - f[:, 0], f[:, 3] - f[:, 1]
-    cx = (f[:, 0] + f[:, 2]) / 2
-    top = f[:, 1] - BODY_TOP_ABOVE_FACE * fh
-    out = np.column_stack([cx - BODY_WIDTHS_PER_FACE * fw / 2, top,
-                           cx + BODY_WIDTHS_PER_FACE * fw / 2, top + BODY_HEIGHTS_PER_FACE * fh])
+    cx = (p[:, 0] + p[:, 2]) / 2
+    top = p[:, 1] - top_above * u
+    out = np.column_stack([cx - widths * u / 2, top, cx + widths * u / 2, top + heights * u])
     out[:, [0, 2]] = out[:, [0, 2]].clip(0, w - 1)
     out[:, [1, 3]] = out[:, [1, 3]].clip(0, h - 1)
     return out
+
+
+def head_boxes_from_faces(face_boxes: np.ndarray) -> np.ndarray:
+    """Head boxes (N, 4) implied by face boxes, in the proportions of the two body rules (a
+    body of 9.5 face heights is 7.1 head heights: a head is 1.34 face heights a side, its top
+    0.33 face heights above the face box's): where a face carries a person no head was found
+    for, the tracker still gets a head."""
+    from pipeline.cctv.heads import BODY_HEIGHTS_PER_HEAD, BODY_TOP_ABOVE_HEAD
+
+    f = np.asarray(face_boxes, np.float64).reshape(-1, 4)
+    fh = f[:, 3] - f[:, 1]
+    side = BODY_HEIGHTS_PER_FACE / BODY_HEIGHTS_PER_HEAD * fh
+    cx = (f[:, 0] + f[:, 2]) / 2
+    top = f[:, 1] - BODY_TOP_ABOVE_FACE * fh + BODY_TOP_ABOVE_HEAD * side
+    return np.column_stack([cx - side / 2, top, cx + side / 2, top + side])
 
 
 def attach_faces(face_boxes: np.ndarray, bodies: np.ndarray,
@@ -117,11 +153,12 @@ class PersonBoxes:
     scores: np.ndarray  # (N,) in [0, 1]
     face_of_box: dict[int, int]  # box index -> face index
     from_faces: int  # boxes implied by faces that no detected person box carried
+    heads: np.ndarray | None = None  # (N, 4) each box's head, when the detector found heads
 
 
 def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarray,
                  frame_size: tuple[int, int], head_share: float = HEAD_SHARE,
-                 drop_fragments: bool = True) -> PersonBoxes:
+                 drop_fragments: bool = True, heads: np.ndarray | None = None) -> PersonBoxes:
     """A person detector's boxes with the frame's faces attached (:func:`attach_faces`).
 
     Three repairs, all driven by faces, because the detector may be background subtraction:
@@ -135,9 +172,16 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
     ``drop_fragments`` (background subtraction): a faceless box lying mostly inside a box with
     a face is dropped as a piece of that person. A detector that finds each person by their
     head (:class:`pipeline.cctv.heads.HeadDetector`) turns it off, since there such a box is
-    someone standing behind."""
+    someone standing behind.
+
+    ``heads`` (N, 4), one per detected box (a head detector's): carried to the output boxes
+    (:attr:`PersonBoxes.heads`), a face-implied box getting the head its face implies
+    (:func:`head_boxes_from_faces`), so a tracker can associate on heads."""
     det = np.asarray(detected, np.float64).reshape(-1, 4)
     sc = np.asarray(scores, np.float32).reshape(-1)
+    hd = None if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
+    if hd is not None and len(hd) != len(det):
+        raise ValueError(f"person_boxes: {len(hd)} heads for {len(det)} detected boxes")
     faces = np.asarray(face_boxes, np.float64).reshape(-1, 4)
     if len(faces) and len(det):
         fx, fy = (faces[:, 0] + faces[:, 2]) / 2, (faces[:, 1] + faces[:, 3]) / 2
@@ -146,6 +190,7 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
                   & (fy[None] >= det[:, 1:2]) & (fy[None] <= top[:, None]))
         keep = inside.sum(1) < 2
         det, sc = det[keep], sc[keep]
+        hd = None if hd is None else hd[keep]
     face_of_box = attach_faces(faces, det, head_share)
     if face_of_box:
         rows = np.array(sorted(face_of_box))
@@ -158,6 +203,8 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
     implied = body_boxes_from_faces(faces[loose], frame_size)
     boxes = np.vstack([det, implied]) if len(implied) else det
     scores = np.concatenate([sc, np.full(len(implied), FACE_BODY_SCORE, np.float32)])
+    if hd is not None:
+        hd = np.vstack([hd, head_boxes_from_faces(faces[loose])])
     face_of_box.update({len(det) + k: j for k, j in enumerate(loose)})
     # a faceless box mostly inside a box with a face is a piece of that person (legs, a
     # shadow) that background subtraction cut off: not another person
@@ -167,7 +214,8 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
             or _share_inside(boxes[i], faced) <= MAX_SHARE_INSIDE_FACED]
     renumber = {old: new for new, old in enumerate(keep)}
     return PersonBoxes(boxes[keep], scores[keep].astype(np.float32),
-                       {renumber[i]: j for i, j in face_of_box.items()}, len(loose))
+                       {renumber[i]: j for i, j in face_of_box.items()}, len(loose),
+                       None if hd is None else hd[keep])
 
 
 def _share_inside(box: np.ndarray, others: np.ndarray) -> float:
@@ -180,14 +228,34 @@ def _share_inside(box: np.ndarray, others: np.ndarray) -> float:
     return float((iw * ih).max() / area)
 
 
+IOU_KINDS = ("iou", "giou", "diou", "ciou")
+
+
 class LibraryTracker:
-    """ByteTrack or OC-SORT from the ``trackers`` library, on image boxes."""
+    """ByteTrack or OC-SORT from the ``trackers`` library, on image boxes.
+
+    ``assoc``: what the library associates frame to frame: ``body`` (the person boxes) or
+    ``head`` (the head each box carries, :attr:`PersonBoxes.heads`, when the caller passes
+    them; the output box is still the body). ``iou``: the library's box similarity (plain IoU
+    or its generalised / distance / complete variants, which still score two boxes that no
+    longer overlap after a missed detection). ``coast``: a confirmed track whose detection is
+    missed keeps its predicted box for up to this many frames (detection index -1), so one
+    missed frame does not cut the track's output. ``activation``: the lowest detection score
+    that starts a track; ``high``: ByteTrack's first-pass score."""
 
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
-                 min_hits: int = 2, min_iou: float = 0.1):
+                 min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
+                 iou: str = "iou", activation: float = 0.3, high: float = 0.5, coast: int = 0,
+                 head_scale: float = 1.0):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
-        self.name, self.fps = kind, float(fps)
+        if assoc not in ("body", "head"):
+            raise ValueError(f"tracker association must be 'body' or 'head', got {assoc!r}")
+        if iou not in IOU_KINDS:
+            raise ValueError(f"tracker iou must be one of {', '.join(IOU_KINDS)}, got {iou!r}")
+        self.name, self.fps, self.assoc = kind, float(fps), assoc
+        self.iou, self.coast, self.activation, self.high = iou, int(coast), activation, high
+        self.head_scale = float(head_scale)
         # the library counts the lost-track buffer in frames at 30 fps whatever the frame rate
         # (it keeps a track buffer / 30 seconds); lost_s * fps gave 0.67 s at 10 fps, 0.33 s
         # at 5 fps, and walkers occluded for a moment came back as new tracks
@@ -197,25 +265,61 @@ class LibraryTracker:
 
     def reset(self) -> None:
         import trackers
+        from trackers.utils import iou as lib_iou
 
+        sim = {"iou": lib_iou.IoU, "giou": lib_iou.GIoU, "diou": lib_iou.DIoU,
+               "ciou": lib_iou.CIoU}[self.iou]()
         if self.name == "bytetrack":
-            self._tracker = trackers.ByteTrackTracker(track_activation_threshold=0.3,
-                                                      high_conf_det_threshold=0.5, **self._opts)
+            self._tracker = trackers.ByteTrackTracker(track_activation_threshold=self.activation,
+                                                      high_conf_det_threshold=self.high, iou=sim,
+                                                      **self._opts)
         else:
-            self._tracker = trackers.OCSORTTracker(high_conf_det_threshold=0.5, **self._opts)
+            self._tracker = trackers.OCSORTTracker(high_conf_det_threshold=self.high,
+                                                   **self._opts)
 
-    def update(self, t: float, boxes: np.ndarray, scores: np.ndarray) -> list[PersonTrack]:
+    def update(self, t: float, boxes: np.ndarray, scores: np.ndarray,
+               heads: np.ndarray | None = None) -> list[PersonTrack]:
         import supervision as sv
 
         boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
         scores = np.asarray(scores, np.float32).reshape(-1)
-        det = sv.Detections(xyxy=boxes, confidence=scores,
+        on_heads = self.assoc == "head" and heads is not None
+        space = _scaled(heads, self.head_scale) if on_heads else boxes
+        if len(space) != len(boxes):
+            raise ValueError(f"tracker: {len(space)} heads for {len(boxes)} person boxes")
+        det = sv.Detections(xyxy=space, confidence=scores,
                             data={"det": np.arange(len(boxes))})
         out = self._tracker.update(det)
-        if len(out) == 0 or "det" not in out.data:
-            return []
-        return [PersonTrack(int(tid) + 1, tuple(float(v) for v in box), int(i))
-                for box, tid, i in zip(out.xyxy, out.tracker_id, out.data["det"]) if tid >= 0]
+        tracks = []
+        if len(out) and "det" in out.data:
+            tracks = [PersonTrack(int(tid) + 1, tuple(float(v) for v in boxes[i]), int(i))
+                      for tid, i in zip(out.tracker_id, out.data["det"]) if tid >= 0]
+        if self.coast > 0:
+            tracks += self._coasting(on_heads, {tr.track_id for tr in tracks})
+        return tracks
+
+    def _coasting(self, on_heads: bool, seen: set[int]) -> list[PersonTrack]:
+        """Confirmed tracks missed for 1..coast frames, at their predicted boxes."""
+        out = []
+        for tl in getattr(self._tracker, "tracks", []):
+            tid = int(tl.tracker_id) + 1
+            if tl.tracker_id < 0 or tid in seen or not 0 < tl.time_since_update <= self.coast:
+                continue
+            box = np.asarray(tl.get_state_bbox(), np.float64).reshape(1, 4)
+            if on_heads:
+                from pipeline.cctv.heads import body_boxes_from_heads
+
+                box = body_boxes_from_heads(_scaled(box, 1 / self.head_scale), (10 ** 6, 10 ** 6))
+            out.append(PersonTrack(tid, tuple(float(v) for v in box[0]), -1))
+        return out
+
+
+def _scaled(boxes, k: float) -> np.ndarray:
+    """Boxes (N, 4) scaled by ``k`` about their centres."""
+    b = np.asarray(boxes, np.float32).reshape(-1, 4)
+    c = (b[:, :2] + b[:, 2:]) / 2
+    half = (b[:, 2:] - b[:, :2]) * (k / 2)
+    return np.hstack([c - half, c + half]).astype(np.float32)
 
 
 class FloorTracker:
@@ -236,7 +340,8 @@ class FloorTracker:
     def reset(self) -> None:
         self._tracker = self._make()
 
-    def update(self, t: float, boxes: np.ndarray, scores: np.ndarray) -> list[PersonTrack]:
+    def update(self, t: float, boxes: np.ndarray, scores: np.ndarray,
+               heads: np.ndarray | None = None) -> list[PersonTrack]:
         from pipeline.danger.detect import Blob, Detections
 
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
@@ -254,9 +359,11 @@ class FloorTracker:
 TRACKERS = ("bytetrack", "ocsort", "floor")
 
 
-def make_tracker(name: str, fps: float, camera=None) -> PersonTracker:
+def make_tracker(name: str, fps: float, camera=None, options: dict | None = None
+                 ) -> PersonTracker:
+    """A tracker by name; ``options`` go to :class:`LibraryTracker` (bytetrack, ocsort)."""
     if name in ("bytetrack", "ocsort"):
-        return LibraryTracker(name, fps)
+        return LibraryTracker(name, fps, **(options or {}))
     if name == "floor":
         if camera is None:
             raise ValueError("the floor tracker needs the camera model (its calibration)")

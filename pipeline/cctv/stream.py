@@ -27,9 +27,10 @@ from pipeline.camera_queue import BadFrameError
 
 from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
 from pipeline.cctv.galleries import Gallery
-from pipeline.cctv.persons import (FACE_BODY_SCORE, PersonBoxes, PersonTracker,
+from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, PersonBoxes, PersonTracker,
                                    body_boxes_from_faces, make_tracker, person_boxes)
 from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
+from pipeline.cctv.relink import RelinkConfig, Relinker
 from pipeline.danger.detect import FrameError, check_frame
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
 
@@ -52,6 +53,11 @@ class StreamConfig:
     gate: QualityGate = field(default_factory=QualityGate)
     aggregation: AggregationConfig = field(default_factory=AggregationConfig)
     end_after_s: float = 2.0  # a track unseen this long is ended
+    # options of the person tracker (pipeline.cctv.persons.LibraryTracker: assoc, iou, ...)
+    tracker_options: dict = field(default_factory=lambda: dict(CCTV_TRACKER_OPTIONS))
+    # a new track continuing one lost a moment ago keeps its id (None: off); a track is kept
+    # open at least its window, so the fragment joins the same summary and face aggregate
+    relink: RelinkConfig | None = field(default_factory=RelinkConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +143,11 @@ class CctvStream:
         self.camera, self.frame_size = camera, (int(frame_size[0]), int(frame_size[1]))
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
         self.config, self.audit = config, audit
-        self.tracker = tracker or make_tracker(config.tracker, config.fps)
+        self.tracker = tracker or make_tracker(config.tracker, config.fps,
+                                               options=config.tracker_options)
+        self.relinker = Relinker(config.relink) if config.relink is not None else None
+        self._end_after_s = max(config.end_after_s,
+                                config.relink.window_s if config.relink is not None else 0.0)
         self.person_detector = person_detector
         self._live: dict[int, _Live] = {}
         self._ended: list[TrackSummary] = []
@@ -166,15 +176,22 @@ class CctvStream:
                                  {i: i for i in range(len(dets))}, len(dets))
         else:
             blobs = self.person_detector.detect(image).blobs
+            # a head detector says where each box's head is (the tracker may follow heads)
+            heads = getattr(self.person_detector, "last_heads", None)
             people = person_boxes([b.box for b in blobs], [b.score for b in blobs], face_boxes,
-                                  self.frame_size,
+                                  self.frame_size, heads=heads,
                                   **getattr(self.person_detector, "person_box_options", {}))
         clock.lap("detect")
         quals = [measure_face(image, d, self.config.gate) for d in dets]
         clock.lap("quality")
-        tracks = self.tracker.update(t, people.boxes, people.scores)
+        tracks = self.tracker.update(t, people.boxes, people.scores, heads=people.heads)
+        # a predicted box (a coasting track, detection -1) gives no clothing colour
+        hists = [clothing_histogram(image, tr.box) if tr.detection >= 0 else None
+                 for tr in tracks]
+        if self.relinker is not None:
+            tracks = self.relinker.update(t, tracks, hists)
         track_of_face: dict[int, int] = {}
-        for tr in tracks:
+        for tr, hist in zip(tracks, hists):
             j = people.face_of_box.get(tr.detection)
             if j is not None:
                 track_of_face[j] = tr.track_id
@@ -187,7 +204,8 @@ class CctvStream:
                     np.zeros(HIST_BINS, np.float32), t)
             live.summary.t_out, live.last_seen = t, t
             live.summary.frames += 1
-            live.hist_sum += clothing_histogram(image, tr.box)
+            if hist is not None:
+                live.hist_sum += hist
         clock.lap("track")
         # embed only faces that pass the gate, sit on a confirmed track and would improve it
         todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face
@@ -237,7 +255,7 @@ class CctvStream:
 
     def _end_stale(self, t: float) -> None:
         for tid in [tid for tid, lv in self._live.items()
-                    if t - lv.last_seen > self.config.end_after_s]:
+                    if t - lv.last_seen > self._end_after_s]:
             self._close(tid)
 
     def _close(self, tid: int) -> None:

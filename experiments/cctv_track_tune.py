@@ -1,0 +1,233 @@
+"""Person-tracking settings tuned on cached detections: detect once, replay the tracker many times.
+
+    python -m experiments.cctv_track_tune collect scenarios/cctv_identification.yaml --seed 1 \\
+        --from 1330 --to 1360 --fps 5 --out runs/track-cache/s1
+    python -m experiments.cctv_track_tune replay runs/track-cache/s1 runs/track-cache/s2 \\
+        --grid "assoc=body,head;min_hits=1,2;lost_s=2,4"
+
+``collect`` renders each face camera of the window once and keeps, per frame, what
+:class:`pipeline.cctv.stream.CctvStream` hands its tracker: the head detector's heads and
+scores (every frame, at each ``--heights``), the faces (SCRFD at the CCTV input), the person
+boxes :func:`pipeline.cctv.persons.person_boxes` makes of them, each box's clothing histogram,
+and the ground truth (``persons.parquet`` columns). ``replay`` runs
+:class:`pipeline.cctv.persons.LibraryTracker` over those boxes for every combination of the
+grid and scores each camera as ``airtwin evaluate-tracking`` does (persons in sight,
+:func:`pipeline.cctv.metrics.drop_dont_care`), plus a loss breakdown (missed ground-truth boxes,
+false boxes, ground truth split over several tracks, tracks covering several people).
+
+Tune seeds only (1, 2, 3): the held-out seeds 101-103 are for the frozen settings' report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HELD_OUT = {101, 102, 103}
+
+
+def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, out: Path,
+            cameras: list[str] | None = None, heights=(810,)) -> Path:
+    from experiments.cctv_sources import scenario_source
+    from outputs.progress import steps
+    from pipeline.cctv.heads import HeadDetector
+    from pipeline.cctv.operating import detection_input
+    from pipeline.registry import get_detector
+
+    src = scenario_source(scenario, seed, window, cameras, fps=fps)
+    heads = {h: HeadDetector(height=h) for h in heights}
+    out.mkdir(parents=True, exist_ok=True)
+    for cam, spec in src.cameras.items():
+        det = get_detector("insightface", det_size=detection_input(spec.size))
+        det.prepare()
+        frames = []
+        with steps(f"seed {seed} {cam}", spec.n_frames, "frames") as advance:
+            for f in src.frames(cam):
+                advance()
+                faces = np.array([d.box for d in det.detect(f.image)],
+                                 np.float64).reshape(-1, 4)
+                rec = {"t": f.t, "faces": faces, "truth": f.persons, "heads": {}}
+                for h, hd in heads.items():
+                    hb, sc = hd.heads(f.image)
+                    rec["heads"][h] = (hb, sc, _histograms(f.image, hb))
+                rec["face_hist"] = _histograms_faces(f.image, faces)
+                frames.append(rec)
+        with open(out / f"{cam}.pkl", "wb") as fh:
+            pickle.dump({"camera": cam, "fps": spec.fps, "size": spec.size, "seed": seed,
+                         "frames": frames}, fh)
+    return out
+
+
+def _histograms(image, heads):
+    from pipeline.cctv.heads import body_boxes_from_heads
+    from pipeline.cctv.stream import clothing_histogram
+
+    h, w = image.shape[:2]
+    return [clothing_histogram(image, b) for b in body_boxes_from_heads(heads, (w, h))]
+
+
+def _histograms_faces(image, faces):
+    from pipeline.cctv.persons import body_boxes_from_faces
+    from pipeline.cctv.stream import clothing_histogram
+
+    h, w = image.shape[:2]
+    return [clothing_histogram(image, b) for b in body_boxes_from_faces(faces, (w, h))]
+
+
+def load(folder: Path) -> list[dict]:
+    out = []
+    for p in sorted(Path(folder).glob("*.pkl")):
+        with open(p, "rb") as fh:
+            out.append(pickle.load(fh))
+    if not out:
+        raise SystemExit(f"{folder}: no cached camera (*.pkl); run `collect` first")
+    if out[0]["seed"] in HELD_OUT:
+        raise SystemExit(f"{folder}: seed {out[0]['seed']} is held out; tune on seeds 1, 2, 3")
+    return out
+
+
+def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
+    """The (frame, id, x1, y1, x2, y2) tracks of one cached camera under ``opts`` (tracker
+    options, ``height`` / ``every`` of the head detector, ``relink`` 0/1 and its ``r_*``
+    settings)."""
+    from pipeline.cctv.persons import make_tracker
+    from pipeline.cctv.relink import RelinkConfig, Relinker
+
+    height, every = opts.get("height", 810), int(opts.get("every", 1))
+    tracker = make_tracker("bytetrack", cam["fps"], options=_tracker_options(opts))
+    relinker = None
+    if int(opts.get("relink", 0)):
+        relinker = Relinker(RelinkConfig(**{k[2:]: v for k, v in opts.items()
+                                            if k.startswith("r_")}))
+    rows, last = [], None
+    for k, fr in enumerate(cam["frames"]):
+        if last is None or k % every == 0:
+            last = fr["heads"][height]
+        people, hists = _people(last, fr["faces"], fr["face_hist"], cam["size"])
+        tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
+        if relinker is not None:
+            tracks = relinker.update(fr["t"], tracks, [hists[tr.detection] if tr.detection >= 0
+                                                       else None for tr in tracks])
+        for tr in tracks:
+            rows.append((fr["t"], tr.track_id, *tr.box))
+    return pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2"])
+
+
+def _tracker_options(opts: dict) -> dict:
+    keys = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
+            "head_scale")
+    return {k: opts[k] for k in keys if k in opts}
+
+
+def _people(detected, faces, face_hist, size):
+    """The frame's person boxes as the stream makes them, and each box's clothing histogram
+    (looked up among the cached head- and face-implied bodies; None for a replaced box)."""
+    from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
+    from pipeline.cctv.persons import body_boxes_from_faces, person_boxes
+
+    heads, scores, head_hist = detected
+    bodies = body_boxes_from_heads(heads, size)
+    people = person_boxes(bodies, scores, faces, size, heads=heads,
+                          **HeadDetector.person_box_options)
+    known = [(b, h) for b, h in zip(bodies, head_hist)]
+    known += [(b, h) for b, h in zip(body_boxes_from_faces(faces, size), face_hist)]
+    hists = []
+    for box in people.boxes:
+        hit = next((h for b, h in known if np.allclose(b, box)), None)
+        hists.append(hit)
+    return people, hists
+
+
+def truth_of(cam: dict) -> pd.DataFrame:
+    parts = []
+    for fr in cam["frames"]:
+        p = fr["truth"]
+        if len(p):
+            parts.append(pd.DataFrame({"frame": fr["t"], "id": p["traveler_id"].to_numpy(),
+                                       "x1": p["x1"], "y1": p["y1"], "x2": p["x2"],
+                                       "y2": p["y2"], "occluded": p["occluded"]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def score(truth: pd.DataFrame, hyp: pd.DataFrame) -> dict:
+    from pipeline.cctv.metrics import drop_dont_care, mot_metrics
+
+    g, h = drop_dont_care(truth, hyp, ["frame"])
+    m = mot_metrics(g[["frame", "id", "x1", "y1", "x2", "y2"]], h)
+    return {k: m[k] for k in ("IDF1", "IDP", "IDR", "HOTA", "MOTA", "ID_switches", "gt_ids",
+                              "tracker_ids")}
+
+
+def grid(spec: str) -> list[dict]:
+    keys, values = [], []
+    for part in filter(None, spec.split(";")):
+        k, v = part.split("=")
+        keys.append(k.strip())
+        values.append([_value(x) for x in v.split(",")])
+    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+def _value(x: str):
+    for cast in (int, float):
+        try:
+            return cast(x)
+        except ValueError:
+            pass
+    return x
+
+
+def replay(folders: list[Path], spec: str) -> pd.DataFrame:
+    cams = [(f, c) for f in folders for c in load(f)]
+    truths = {(str(f), c["camera"]): truth_of(c) for f, c in cams}
+    rows = []
+    for opts in grid(spec):
+        for f, c in cams:
+            m = score(truths[(str(f), c["camera"])], track_camera(c, opts))
+            rows.append({**opts, "seed": c["seed"], "camera": c["camera"], **m})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("scenario")
+    c.add_argument("--seed", type=int, required=True)
+    c.add_argument("--from", dest="t_from", type=float, required=True)
+    c.add_argument("--to", dest="t_to", type=float, required=True)
+    c.add_argument("--fps", type=float, default=5.0)
+    c.add_argument("--cameras", default=None)
+    c.add_argument("--heights", default="810")
+    c.add_argument("--out", type=Path, required=True)
+    r = sub.add_parser("replay")
+    r.add_argument("folders", nargs="+", type=Path)
+    r.add_argument("--grid", default="")
+    r.add_argument("--csv", type=Path, default=None)
+    a = ap.parse_args(argv)
+    if a.cmd == "collect":
+        if a.seed in HELD_OUT:
+            raise SystemExit(f"--seed {a.seed} is held out; tune on seeds 1, 2, 3")
+        collect(a.scenario, a.seed, (a.t_from, a.t_to), a.fps, a.out,
+                a.cameras.split(",") if a.cameras else None,
+                tuple(int(h) for h in a.heights.split(",")))
+        return
+    table = replay(a.folders, a.grid)
+    if a.csv:
+        table.to_csv(a.csv, index=False)
+    keys = [k for k in table.columns if k not in ("seed", "camera", "IDF1", "IDP", "IDR", "HOTA",
+                                                  "MOTA", "ID_switches", "gt_ids",
+                                                  "tracker_ids")]
+    pd.set_option("display.width", 250)
+    print(table.round(3).to_string(index=False))
+    if keys:
+        print(table.groupby(keys)[["IDF1", "HOTA", "MOTA", "ID_switches"]].mean().round(3)
+              .sort_values("IDF1").to_string())
+
+
+if __name__ == "__main__":
+    main()
