@@ -22,6 +22,9 @@ Measured with them (6 pairs, seed 900; ArcFace / dlib): whole identity 0.57 / 0.
 0.050 / 0.010, the trait group that moves both most; regional shade, brows and spots about
 0.015 / 0.003-0.004; lips 0.012; painted nose and fold relief 0.007; lines, lids and beard
 patches below 0.004.
+
+Each correlated shape mode (:mod:`sim.faces.morph`) is measured as one standard deviation's
+step of the base face along it (``mode_*``): how much variety a mode buys per unit of spread.
 """
 
 from __future__ import annotations
