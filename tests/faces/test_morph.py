@@ -1,7 +1,9 @@
 """The correlated shape modes (sim.faces.morph): whole-face variation, sex-dependent, bounded,
-and drawn from a stream of their own."""
+and drawn from a stream of their own. The model is off by default (MODE_SCALE and
+FEATURE_SHAPE 0: it cost dlib HOG detections); these tests switch it on."""
 
 import dataclasses
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -12,8 +14,19 @@ from sim.faces import make_identity
 N = 300
 
 
-def _draw(seed=41, **kw):
-    return [make_identity((seed, i), **kw) for i in range(N)]
+@contextmanager
+def model(modes: float = 1.0, outlines: float = 1.0):
+    saved = morph.MODE_SCALE, morph.FEATURE_SHAPE
+    morph.MODE_SCALE, morph.FEATURE_SHAPE = modes, outlines
+    try:
+        yield
+    finally:
+        morph.MODE_SCALE, morph.FEATURE_SHAPE = saved
+
+
+def _draw(seed=41, modes=1.0, **kw):
+    with model(modes):
+        return [make_identity((seed, i), **kw) for i in range(N)]
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +36,14 @@ def with_modes():
 
 @pytest.fixture(scope="module")
 def without_modes():
-    saved = morph.MODE_SCALE
-    morph.MODE_SCALE = 0.0
-    try:
-        return _draw()
-    finally:
-        morph.MODE_SCALE = saved
+    return _draw(modes=0.0)
+
+
+def test_the_model_is_off_by_default():
+    assert morph.MODE_SCALE == 0.0 and morph.FEATURE_SHAPE == 0.0
+    with model(0.0, 0.0):
+        off = make_identity((41, 2))
+    assert make_identity((41, 2)) == off
 
 
 def _corr(ids, a, b):
@@ -57,12 +72,9 @@ def test_men_sit_towards_the_robust_end():
         return (np.mean([getattr(i, name) for i in ids_m])
                 - np.mean([getattr(i, name) for i in ids_f]))
     male, female = _draw(sex_presentation="male"), _draw(sex_presentation="female")
-    saved = morph.MODE_SCALE
-    morph.MODE_SCALE = 0.0
-    try:
-        male0, female0 = _draw(sex_presentation="male"), _draw(sex_presentation="female")
-    finally:
-        morph.MODE_SCALE = saved
+    male0 = _draw(modes=0.0, sex_presentation="male")
+    female0 = _draw(modes=0.0, sex_presentation="female")
+
     def mean(sex, mode):
         return (morph.SEX_SHIFT[sex] if mode == "robustness" else 0.0) + morph.SEX_MEANS[
             sex].get(mode, 0.0)
@@ -97,12 +109,8 @@ def test_feature_outlines_vary_within_bounds_and_default_to_the_fixed_shapes(wit
         vals = np.array([getattr(i, name) for i in with_modes])
         assert vals.min() >= lo - 0.02 and vals.max() <= hi + 0.02, name  # + the age trend
         assert vals.std() > 0.5 * sd, name
-    saved = morph.FEATURE_SHAPE
-    morph.FEATURE_SHAPE = 0.0
-    try:
+    with model(1.0, 0.0):
         idt = make_identity((41, 3), age_band="30-44")
-    finally:
-        morph.FEATURE_SHAPE = saved
     assert (idt.lower_lid, idt.upper_lip_taper, idt.lower_lip_taper) == (0.6, 0.5, 0.6)
     assert abs(idt.mouth_corner) < 0.004  # only the age trend
 

@@ -40,10 +40,8 @@ def test_ita_of_each_group_lies_in_its_band(tone):
                     for i in range(8)])
     lo, hi = ITA_BANDS[tone]
     assert lo < ita.mean() < hi, ita
-    # Relief, shape and light move a single face's reading by several degrees, as on real
-    # cheeks (held-out III-IV faces read -16..47 deg about a mean of about 20): most, not all,
-    # of a sample of eight fall in their band; the population's figures are bench faces's.
-    assert ((ita > lo) & (ita < hi)).mean() >= 3 / 4, ita
+    # Relief and light move a single face's reading by several degrees, as on real cheeks.
+    assert ((ita > lo) & (ita < hi)).mean() >= 7 / 8, ita
     if tone == "V-VI":  # "dark" skin is there, not only "brown"
         assert (ita < -30).mean() >= 0.25, ita
 
