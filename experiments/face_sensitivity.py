@@ -22,6 +22,9 @@ Measured with them (6 pairs, seed 900; ArcFace / dlib): whole identity 0.57 / 0.
 0.050 / 0.010, the trait group that moves both most; regional shade, brows and spots about
 0.015 / 0.003-0.004; lips 0.012; painted nose and fold relief 0.007; lines, lids and beard
 patches below 0.004.
+
+Each correlated shape mode (:mod:`sim.faces.morph`) is measured as one standard deviation's
+step of the base face along it (``mode_*``): how much variety a mode buys per unit of spread.
 """
 
 from __future__ import annotations
@@ -33,16 +36,19 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.faces.morph import SHAPE_MODES
+
 GROUPS = {
     "outline": ["skull_width", "temple_width", "jaw_width", "chin_width", "crown_v", "jaw_v",
                 "chin_v", "face_depth"],
     "eyes": ["eye_spacing", "eye_v", "eye_width", "eye_open", "eye_tilt", "eye_socket",
-             "lid_curve", "lid_skew", "iris_bgr"],
+             "lid_curve", "lid_skew", "lower_lid", "iris_bgr"],
     "brows": ["brow_gap", "brow_thickness", "brow_arch", "brow_tilt", "brow_length",
               "brow_density"],
     "nose": ["nose_v", "nose_width", "nose_projection", "nose_bridge", "nose_tip", "nostril",
              "alar_spread"],
-    "mouth": ["mouth_v", "mouth_width", "upper_lip", "lower_lip", "lip_bow", "lip_bgr"],
+    "mouth": ["mouth_v", "mouth_width", "upper_lip", "lower_lip", "lip_bow", "lip_bgr",
+              "upper_lip_taper", "lower_lip_taper", "mouth_corner"],
     "cheeks": ["cheekbone", "cheek_fullness", "chin_prominence"],
     "ears": ["ear_size", "ear_v", "ear_out"],
     "skin": ["skin_bgr", "mottle", "blush", "freckles", "wrinkles"],
@@ -65,6 +71,15 @@ TRAIT_GROUPS = {
     "tx_lines": ["forehead_lines", "line_wave", "glabella"],
     "tx_beard": ["beard_patchy", "beard_line"],
 }
+
+
+def mode_step(idt, loadings: dict[str, float]) -> dict[str, float]:
+    """The fields of ``idt`` one standard deviation along a shape mode (``eye_open_share``
+    moves the lid opening as a share of the eye's width)."""
+    out = {k: getattr(idt, k) + v for k, v in loadings.items() if hasattr(idt, k)}
+    if "eye_open_share" in loadings:
+        out["eye_open"] = idt.eye_open + idt.eye_width * loadings["eye_open_share"]
+    return out
 
 
 @contextmanager
@@ -110,6 +125,12 @@ def sensitivity(embedders: dict, n: int = 8, seed: int = 900) -> dict[str, dict[
             e = embed(dataclasses.replace(b, **{f: getattr(d, f) for f in names}))
             moved.append({k: 1 - be[i][k] @ e[k] for k in embedders})
         out[group] = {k: float(np.mean([m[k] for m in moved])) for k in embedders}
+    for mode, loadings in SHAPE_MODES.items():  # one sd of each shape mode (sim.faces.morph)
+        moved = []
+        for i, b in enumerate(base):
+            e = embed(dataclasses.replace(b, **mode_step(b, loadings)))
+            moved.append({k: 1 - be[i][k] @ e[k] for k in embedders})
+        out[f"mode_{mode}"] = {k: float(np.mean([m[k] for m in moved])) for k in embedders}
     for group, names in TRAIT_GROUPS.items():
         moved = []
         for i, (b, d) in enumerate(zip(base, donor)):

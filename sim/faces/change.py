@@ -92,7 +92,8 @@ _DRIFT_SD = {"eye_open": 0.012, "lid_curve": 0.06, "lid_skew": 0.06, "eye_tilt":
              "nose_width": 0.015, "nose_projection": 0.02, "nose_tip": 0.006,
              "alar_spread": 0.02, "mouth_width": 0.02, "upper_lip": 0.008, "lower_lip": 0.008,
              "lip_bow": 0.04, "cheekbone": 0.01, "cheek_fullness": 0.012,
-             "chin_prominence": 0.012, "jaw_width": 0.015, "chin_width": 0.015}
+             "chin_prominence": 0.012, "jaw_width": 0.015, "chin_width": 0.015,
+             "lower_lid": 0.03, "mouth_corner": 0.004}
 
 
 _DRIFT_FLOOR = {"eye_open": 0.045, "upper_lip": 0.05, "lower_lip": 0.06, "brow_gap": 0.08}

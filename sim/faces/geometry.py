@@ -8,6 +8,7 @@ measured from the plane of the ears (the axis the head turns about), towards the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -144,21 +145,32 @@ def _random_bumps(g: Grid, idt: Identity, rng: np.random.Generator) -> np.ndarra
     return z
 
 
+def inherit_and_age(idt: Identity, own, family: Callable, later: Callable, ageing: float):
+    """An identity's random draw ``own`` (standard-normal values or zero-mean fields), as a
+    relative and the years make it: a relative (``kin_seed``) shares ``kin_share`` of it with
+    the family draw ``family()``, and ``drift`` years turn ``ageing`` radians per ten years
+    (at most 1.5 decades' worth) of it into the new draw ``later()``. Rotations, so the draw
+    keeps its spread. The one rule for the relief, the warp and the texture traits."""
+    z = own
+    if idt.kin_seed >= 0:
+        s = idt.kin_share
+        z = np.sqrt(1 - s * s) * z + s * family()
+    if idt.drift:
+        t = ageing * min(idt.drift / 10.0, 1.5)
+        z = np.cos(t) * z + np.sin(t) * later()
+    return z
+
+
 AGEING_RELIEF = 1.0  # radians: ten years turn this much of the relief into new relief
 
 
 def _relief(g: Grid, idt: Identity) -> np.ndarray:
     """The identity's own random relief; a relative's is partly the shared family one, and
     years of ageing (``drift``) add a change of their own."""
-    z = _random_bumps(g, idt, np.random.default_rng(idt.texture_seed))
-    if idt.kin_seed >= 0:
-        kin = _random_bumps(g, idt, np.random.default_rng(idt.kin_seed))
-        z = np.sqrt(1 - idt.kin_share ** 2) * z + idt.kin_share * kin
-    if idt.drift:  # as much relief as before, part of it new
-        older = _random_bumps(g, idt, np.random.default_rng([idt.texture_seed, 0xA6E]))
-        t = AGEING_RELIEF * min(idt.drift / 10.0, 1.5)
-        z = np.cos(t) * z + np.sin(t) * older
-    return z
+    def bumps(seed):
+        return lambda: _random_bumps(g, idt, np.random.default_rng(seed))
+    return inherit_and_age(idt, bumps(idt.texture_seed)(), bumps(idt.kin_seed),
+                           bumps([idt.texture_seed, 0xA6E]), AGEING_RELIEF)
 
 
 def head_shape(g: Grid, idt: Identity) -> HeadShape:
@@ -186,7 +198,7 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
         # Nasolabial fold: a groove from the ala to past the mouth corner, deeper with age.
         a = np.array([side * idt.nose_width * 0.95, idt.nose_v])
         b = np.array([side * (idt.mouth_width + 0.1), idt.mouth_v + 0.12])
-        feat += -(0.01 + 0.03 * idt.wrinkles) * _segment_falloff(g, a, b, 0.03)
+        feat += -(0.01 + 0.03 * idt.wrinkles) * segment_falloff(g, a, b, 0.03)
     feat += idt.chin_prominence * gauss(g, 0, idt.chin_v - 0.2, 0.22, 0.13)
     z_ext = (z + feat).astype(np.float32)
     z = (z_ext * head).astype(np.float32)
@@ -194,14 +206,16 @@ def head_shape(g: Grid, idt: Identity) -> HeadShape:
         [-idt.eye_spacing, idt.eye_v],
         [idt.eye_spacing, idt.eye_v],
         [0.0, idt.nose_v - 0.03],
-        [-idt.mouth_width, idt.mouth_v],
-        [idt.mouth_width, idt.mouth_v],
+        [-idt.mouth_width, idt.mouth_v + idt.mouth_corner],
+        [idt.mouth_width, idt.mouth_v + idt.mouth_corner],
     ], np.float32)
     zs = np.array([sample(g, z, u, v) for u, v in lm], np.float32)
     return HeadShape(width, head.astype(np.float32), z, z_ext, np.column_stack([lm, zs]))
 
 
-def _segment_falloff(g: Grid, a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:
+def segment_falloff(g: Grid, a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:
+    """A groove or fold from ``a`` to ``b`` (u, v): 1 on the segment, Gaussian across it
+    (``width``), fading to 0 at both ends."""
     d = b - a
     t = np.clip(((g.U - a[0]) * d[0] + (g.V - a[1]) * d[1]) / float(d @ d), 0, 1)
     dist2 = (g.U - a[0] - t * d[0]) ** 2 + (g.V - a[1] - t * d[1]) ** 2

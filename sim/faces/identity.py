@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from sim.faces.morph import feature_shapes, mode_coefficients, mode_offsets
+
 SKIN_TONES = ("I-II", "III-IV", "V-VI")
 AGE_BANDS = ("18-29", "30-44", "45-59", "60+")
 SEX_PRESENTATIONS = ("female", "male")
@@ -165,12 +167,23 @@ class Identity:
     drift: float = 0.0
     kin_seed: int = -1
     kin_share: float = 0.0
+    # Feature outlines (sim.faces.morph.feature_shapes; the defaults are the fixed shapes
+    # every face had before): the lower lid's height as a share of the upper's, how fast
+    # each lip thins towards the corners (exponent: low is full to the corner), and the
+    # mouth corners' height against the lip line (face units, + down).
+    lower_lid: float = 0.6
+    upper_lip_taper: float = 0.5
+    lower_lip_taper: float = 0.6
+    mouth_corner: float = 0.0
 
 
 # Widens the named shape ranges about their middle. Kept at 1: at 1.3-1.5 ArcFace impostor
 # scores fell by 0.01-0.04 only, while dlib's HOG detector missed more of the odder faces
 # (experiments.face_sensitivity says where variety moves the embeddings).
 SHAPE_SPREAD = 1.0
+# The same for the features recognisers look at most (eyes, nose, mouth: their shapes move
+# ArcFace three times as much as the outline, experiments.face_sensitivity).
+FEATURE_SPREAD = 1.0
 
 
 def age_shape(age: float) -> dict[str, float]:
@@ -187,7 +200,7 @@ def age_shape(age: float) -> dict[str, float]:
             "nose_v": 0.05 * t, "nose_width": 0.035 * t, "mouth_v": 0.04 * t,
             "upper_lip": -0.02 * t, "lower_lip": -0.02 * t, "eye_open": -0.008 * t,
             "brow_gap": -0.04 * t, "eye_socket": 0.03 * t, "ear_size": 0.04 * t,
-            "jaw_width": 0.02 * t}
+            "jaw_width": 0.02 * t, "mouth_corner": 0.012 * t}
 
 
 def _check(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -222,20 +235,28 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     _check("age_band", age_band, AGE_BANDS)
     _check("sex_presentation", sex_presentation, SEX_PRESENTATIONS)
     key = (int(key[0]), int(key[1]))
-    demo_rng, rng = (np.random.default_rng(s)
-                     for s in np.random.SeedSequence([0xFACE, *key]).spawn(2))
+    # A third child for the shape modes (sim.faces.morph): the first two streams, and so
+    # every independent draw, are what they were without the modes.
+    demo_rng, rng, mode_rng = (np.random.default_rng(s)
+                               for s in np.random.SeedSequence([0xFACE, *key]).spawn(3))
     drawn = (SKIN_TONES[demo_rng.integers(3)], AGE_BANDS[demo_rng.integers(4)],
              SEX_PRESENTATIONS[demo_rng.integers(2)])
     tone = skin_tone or drawn[0]
     band = age_band or drawn[1]
     sex = sex_presentation or drawn[2]
     male = sex == "male"
+    off = mode_offsets(mode_coefficients(mode_rng, sex))
+    outlines = feature_shapes(mode_rng)
     u = rng.uniform
     n = rng.normal
 
     def w(lo: float, hi: float) -> float:
         """A shape parameter: its nominal range widened by ``SHAPE_SPREAD`` about the middle."""
         return (lo + hi) / 2 + (u(lo, hi) - (lo + hi) / 2) * SHAPE_SPREAD
+
+    def f(lo: float, hi: float) -> float:
+        """A feature's shape parameter: widened by ``FEATURE_SPREAD`` as well."""
+        return (lo + hi) / 2 + (w(lo, hi) - (lo + hi) / 2) * FEATURE_SPREAD
 
     lo, hi = _AGE_YEARS[band]
     age = float(u(lo, hi))
@@ -254,35 +275,47 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     if male:
         beard = _choice(rng, {"none": 0.45, "stubble": 0.2, "moustache": 0.1, "goatee": 0.1,
                               "full": 0.15})
-    jaw = w(0.62, 0.82) + (0.04 if male else -0.02)
-    chin_v = w(0.95, 1.38) + (0.04 if male else 0.0)
-    eye_v = -w(0.25, 0.52)
-    nose_v = max(w(0.05, 0.42), eye_v + 0.4)
-    lower_lip = w(0.08, 0.16) + (0.0 if male else 0.015)
+    jaw = w(0.62, 0.82) + (0.04 if male else -0.02) + off.pop("jaw_width", 0.0)
+    chin_v = w(0.95, 1.38) + (0.04 if male else 0.0) + off.pop("chin_v", 0.0)
+    eye_v = -w(0.25, 0.52) + off.pop("eye_v", 0.0)
+    nose_v = max(w(0.05, 0.42) + off.pop("nose_v", 0.0), eye_v + 0.4)
+    lower_lip = float(np.clip(f(0.08, 0.16) + (0.0 if male else 0.015)
+                              + off.pop("lower_lip", 0.0), 0.06, 0.2))
+    # Room below the nose for the mouth and a chin: a short face keeps its features apart.
+    chin_v = max(chin_v, nose_v + lower_lip + 0.45)
     # The mouth sits between the nose tip and the chin at an identity-specific share.
-    mouth_v = min(nose_v + (chin_v - nose_v) * w(0.25, 0.5), chin_v - lower_lip - 0.22)
-    eye_spacing = w(0.36, 0.5)
+    mouth_v = min(nose_v + (chin_v - nose_v) * w(0.25, 0.5) + off.pop("mouth_v", 0.0),
+                  chin_v - lower_lip - 0.22)
+    mouth_v = max(mouth_v, nose_v + 0.2)
+    # Adult interpupillary distance spreads about +-15% around its mean (63 mm; Dodgson 2004):
+    # the modes move it within that, never past it.
+    eye_spacing = float(np.clip(f(0.36, 0.5) + off.pop("eye_spacing", 0.0), 0.365, 0.495))
     # The outer eye corner stays inside the cheek line.
-    eye_width = float(min(w(0.16, 0.24), eye_spacing * 0.62, 0.74 - eye_spacing))
+    eye_width = float(min(max(f(0.16, 0.24) + off.pop("eye_width", 0.0), 0.15),
+                          eye_spacing * 0.62, 0.74 - eye_spacing))
+    eye_open = max(eye_width * float(np.clip(f(0.28, 0.55) + off.pop("eye_open_share", 0.0),
+                                             0.24, 0.62)), 0.045)
     idt = Identity(
         key=key, skin_tone=tone, age_band=band, sex_presentation=sex, age=round(age, 1),
         skull_width=w(0.88, 1.04), temple_width=w(0.84, 0.95), jaw_width=jaw,
         chin_width=w(0.2, 0.38) + (0.05 if male else 0.0), crown_v=-w(1.5, 1.85),
-        jaw_v=float(min(mouth_v + w(0.05, 0.3), chin_v - 0.35)), chin_v=chin_v,
+        jaw_v=float(min(mouth_v + w(0.05, 0.3) + off.pop("jaw_v", 0.0), chin_v - 0.35)),
+        chin_v=chin_v,
         face_depth=w(0.95, 1.25),
         eye_spacing=eye_spacing, eye_v=eye_v, eye_width=eye_width,
-        eye_open=eye_width * w(0.28, 0.55), eye_tilt=n(0.0, 0.14), eye_socket=w(0.05, 0.12),
-        lid_curve=w(0.4, 0.9), lid_skew=w(-0.1, 0.45),
+        eye_open=eye_open, eye_tilt=n(0.0, 0.14) * FEATURE_SPREAD, eye_socket=w(0.05, 0.12),
+        lid_curve=f(0.4, 0.9), lid_skew=f(-0.1, 0.45),
         iris_bgr=_colour(_IRIS_BGR[_choice(rng, _IRIS_BY_TONE[tone])], 0.12, rng),
         brow_gap=w(0.1, 0.3) + (0.0 if male else 0.03),
         brow_thickness=w(0.07, 0.13) * (1.1 if male else 0.85), brow_arch=w(0.0, 0.09),
         brow_tilt=n(0.0, 0.12), brow_length=w(0.85, 1.3), brow_density=u(0.7, 1.0),
-        nose_v=nose_v, nose_width=w(0.15, 0.33) + (0.02 if tone == "V-VI" else 0) + (0.02 if male else 0),
-        nose_projection=w(0.25, 0.45) + (0.03 if male else 0), nose_bridge=w(0.05, 0.1), nose_tip=w(0.07, 0.13),
-        nostril=u(0.3, 1.0), alar_spread=w(0.6, 0.85),
-        mouth_v=mouth_v, mouth_width=w(0.26, 0.46), upper_lip=w(0.06, 0.12),
+        nose_v=nose_v,
+        nose_width=f(0.15, 0.33) + (0.02 if tone == "V-VI" else 0) + (0.02 if male else 0),
+        nose_projection=f(0.25, 0.45) + (0.03 if male else 0), nose_bridge=f(0.05, 0.1),
+        nose_tip=f(0.07, 0.13), nostril=u(0.3, 1.0), alar_spread=f(0.6, 0.85),
+        mouth_v=mouth_v, mouth_width=f(0.26, 0.46), upper_lip=f(0.06, 0.12),
         lower_lip=lower_lip,
-        lip_bow=w(0.1, 0.5),
+        lip_bow=f(0.1, 0.5),
         lip_bgr=_colour(skin * np.asarray([0.78, 0.7, 0.95]) * (1.0 if male else
                         np.asarray([0.85, 0.8, 1.0])), 0.07, rng),
         cheekbone=w(0.0, 0.08), cheek_fullness=w(-0.05, 0.06), chin_prominence=w(0.0, 0.12),
@@ -299,7 +332,30 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
         beard_style=beard, beard_density=u(0.4, 1.0),
         clothes_bgr=_colour(rng.uniform(0.1, 0.9, 3), 0.0, rng),
         collar=("round", "v", "shirt")[int(rng.integers(3))],
-        texture_seed=int(rng.integers(2**31)),
+        texture_seed=int(rng.integers(2**31)), **outlines,
     )
-    return dataclasses.replace(idt, **{k: getattr(idt, k) + d for k, d in age_shape(age).items()})
+    # The shape modes' remaining offsets (those not already used by the constraints above),
+    # kept inside the limits a face still reads as one.
+    moved = {k: getattr(idt, k) + d for k, d in off.items()}
+    moved = {k: float(np.clip(v, *_MODE_LIMITS[k])) if k in _MODE_LIMITS else v
+             for k, v in moved.items()}
+    idt = dataclasses.replace(idt, **moved)
+    idt = dataclasses.replace(idt, **{k: getattr(idt, k) + d for k, d in age_shape(age).items()})
+    # The brow clears the open upper lid: a brow on the lid reads as no face to a detector.
+    return dataclasses.replace(idt, brow_gap=max(idt.brow_gap, idt.eye_open + BROW_CLEARANCE))
 
+
+BROW_CLEARANCE = 0.07  # least gap between the upper lid's peak and the brow's centre line
+
+
+
+# Bounds the shape modes and the feature spread never push a parameter past (the eye and mouth
+# positions are bounded by the constraints in make_identity).
+_MODE_LIMITS = {"upper_lip": (0.05, 0.16), "nose_tip": (0.05, 0.17), "nostril": (0.2, 1.1),
+                "lid_curve": (0.3, 1.05), "lid_skew": (-0.2, 0.55), "brow_length": (0.75, 1.4),
+                "brow_gap": (0.09, 0.38), "brow_thickness": (0.05, 0.16),
+                "nose_width": (0.13, 0.42), "nose_projection": (0.18, 0.55),
+                "nose_bridge": (0.04, 0.12), "alar_spread": (0.55, 0.9),
+                "mouth_width": (0.22, 0.52), "chin_width": (0.15, 0.48), "lip_bow": (0.0, 0.6),
+                # deeper sockets shade the eye whites grey (ambient occlusion)
+                "eye_socket": (0.04, 0.13)}

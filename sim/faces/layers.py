@@ -16,7 +16,7 @@ import zlib
 import cv2
 import numpy as np
 
-from sim.faces.geometry import V_RANGE, Grid, gauss, head_shape
+from sim.faces.geometry import V_RANGE, Grid, gauss, head_shape, inherit_and_age
 from sim.faces.identity import Identity
 from sim.faces.paint import face_albedo, mix, noise, stream, strands
 
@@ -312,13 +312,10 @@ def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, 
             continue
         amp = units * g.ppu if mask is None else units * g.ppu * mask
         cells = int(round(w / (cell * g.ppu)))
-        f = [noise(rng, (h, w), cells) for _ in range(4)]
-        if kin is not None:  # a relative: part of the shape is the family's
-            s = idt.kin_share
-            f = [np.sqrt(1 - s * s) * a + s * noise(kin, (h, w), cells) for a in f]
-        if idt.drift:  # years of ageing turn part of the shape into another, as much of it
-            t = AGEING_WARP * min(idt.drift / 10.0, 1.5)
-            f = [np.cos(t) * a + np.sin(t) * noise(older, (h, w), cells) for a in f]
+        def fields(r):
+            return lambda: np.stack([noise(r, (h, w), cells) for _ in range(4)])
+        # A relative's shape is partly the family's; years turn part of it into another.
+        f = inherit_and_age(idt, fields(rng)(), fields(kin), fields(older), AGEING_WARP)
         # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
         dx += amp * (sym * (f[0] - f[0][:, ::-1]) / 2 + (1 - sym) * f[2])
         dy += amp * (sym * (f[1] + f[1][:, ::-1]) / 2 + (1 - sym) * f[3])

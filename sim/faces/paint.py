@@ -79,7 +79,7 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     r = np.clip(1 - (x / a) ** 2, 0, 1)
     skew = 1 + idt.lid_skew * (x / a)
     upper = -idt.eye_open * r ** idt.lid_curve * skew
-    lower = idt.eye_open * 0.6 * r ** 0.8
+    lower = idt.eye_open * idt.lower_lid * r ** 0.8
     inside = g.soft(np.minimum(y - upper, lower - y)) * (np.abs(x) < a)
     rad = np.hypot(g.U - cx, g.V - cy)
     ri = a * st["iris"]
@@ -138,8 +138,9 @@ def _lips(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
     mw, mv = idt.mouth_width, idt.mouth_v
     r = np.clip(1 - (g.U / mw) ** 2, 0, 1)
     bow = 1 - idt.lip_bow * np.exp(-(g.U / 0.05) ** 2)
-    top = mv - idt.upper_lip * r ** 0.5 * bow
-    bottom = mv + idt.lower_lip * r ** 0.6
+    corner = idt.mouth_corner * (g.U / mw) ** 2  # the lip line bends to the corners
+    top = mv + corner - idt.upper_lip * r ** idt.upper_lip_taper * bow
+    bottom = mv + corner + idt.lower_lip * r ** idt.lower_lip_taper
     lip = g.soft(np.minimum(g.V - top, bottom - g.V)) * (np.abs(g.U) < mw)
     tr = texture.traits(idt)
     shade = 1 - 0.15 * np.clip((g.V - mv) / idt.lower_lip, 0, 1)[..., None]
@@ -148,7 +149,7 @@ def _lips(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
     # The vermilion border: a fine line where lip meets skin.
     border = g.soft(0.006 - np.abs(np.minimum(g.V - top, bottom - g.V))) * (np.abs(g.U) < mw)
     albedo = mix(albedo, albedo * 0.7, border * tr["lip_border"] * 2)
-    line_y = mv + 0.008 * (g.U / mw) ** 2
+    line_y = mv + corner + 0.008 * (g.U / mw) ** 2
     line = g.soft(0.009 * (0.6 + r) - np.abs(g.V - line_y)) * (np.abs(g.U) < mw * 1.03)
     return mix(albedo, albedo * 0.3, line)
 

@@ -24,7 +24,7 @@ from math import erf, sqrt
 import cv2
 import numpy as np
 
-from sim.faces.geometry import Grid, gauss
+from sim.faces.geometry import Grid, gauss, inherit_and_age, segment_falloff
 from sim.faces.identity import Identity
 
 # Ranges each trait maps onto (its standard-normal draw through the normal CDF, so a uniform
@@ -59,6 +59,7 @@ TRAIT_RANGES = {
     "beard_patchy": (0.0, 0.6),  # patches where a beard does not grow
     "beard_line": (-0.12, 0.12),  # beard's cheek line higher (-) or lower (+)
 }
+REDNESS_TINT = (-0.15, -0.45, 0.3)  # BGR change per unit of redness: pink, not orange
 AGEING_TEXTURE = 1.5  # radians: ten years turn this much of the traits into new ones
 
 
@@ -74,12 +75,8 @@ def _z(seed_parts: list[int]) -> np.ndarray:
 def traits(idt: Identity) -> dict[str, float]:
     """The identity's texture traits (cached by identity)."""
     tag = zlib.crc32(b"texture traits")
-    z = _z([idt.texture_seed, tag])
-    if idt.kin_seed >= 0:
-        z = np.sqrt(1 - idt.kin_share ** 2) * z + idt.kin_share * _z([idt.kin_seed, tag])
-    if idt.drift:
-        t = AGEING_TEXTURE * min(idt.drift / 10.0, 1.5)
-        z = np.cos(t) * z + np.sin(t) * _z([idt.texture_seed, tag, 0xA6E])
+    z = inherit_and_age(idt, _z([idt.texture_seed, tag]), lambda: _z([idt.kin_seed, tag]),
+                        lambda: _z([idt.texture_seed, tag, 0xA6E]), AGEING_TEXTURE)
     return {k: lo + (hi - lo) * _phi(float(v)) for (k, (lo, hi)), v in zip(TRAIT_RANGES.items(), z)}
 
 
@@ -88,17 +85,11 @@ def _field(g: Grid, idt: Identity, part: str, cells: float) -> np.ndarray:
     from sim.faces.paint import noise
 
     tag = zlib.crc32(part.encode())
-    shape = g.U.shape
-    f = noise(np.random.default_rng([idt.texture_seed, tag]), shape, int(cells))
-    if idt.kin_seed >= 0:
-        s = idt.kin_share
-        f = np.sqrt(1 - s * s) * f + s * noise(np.random.default_rng([idt.kin_seed, tag]),
-                                               shape, int(cells))
-    if idt.drift:
-        t = AGEING_TEXTURE * min(idt.drift / 10.0, 1.5)
-        f = np.cos(t) * f + np.sin(t) * noise(np.random.default_rng([idt.texture_seed, tag, 1]),
-                                               shape, int(cells))
-    return f
+
+    def field(seed):
+        return lambda: noise(np.random.default_rng(seed), g.U.shape, int(cells))
+    return inherit_and_age(idt, field([idt.texture_seed, tag])(), field([idt.kin_seed, tag]),
+                           field([idt.texture_seed, tag, 1]), AGEING_TEXTURE)
 
 
 def _spots(g: Grid, idt: Identity, part: str, expected: float, size: tuple[float, float]
@@ -144,7 +135,7 @@ def paint_skin(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
         # Nasolabial fold, darker with the years.
         a = np.array([side * idt.nose_width * 1.0, idt.nose_v + 0.02])
         b = np.array([side * (idt.mouth_width + 0.08), idt.mouth_v + 0.1])
-        dark = dark + t["fold"] * (0.3 + 0.9 * aged) * _segment(g, a, b, 0.025)
+        dark = dark + t["fold"] * (0.3 + 0.9 * aged) * segment_falloff(g, a, b, 0.025)
     dark = dark + t["perioral"] * gauss(g, 0, idt.mouth_v, idt.mouth_width * 1.4, 0.16)
     dark = dark - t["nose_light"] * gauss(g, 0, (idt.eye_v + idt.nose_v) / 2 + 0.05,
                                           idt.nose_bridge * 0.6, (idt.nose_v - idt.eye_v) * 0.45)
@@ -155,9 +146,12 @@ def paint_skin(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
                                                             0.03, 0.07)
             dark = dark + 0.25 * idt.wrinkles * line
     albedo = albedo * np.clip(1 - dark, 0.3, 1.3)[..., None]
+    # Erythema: blood under the skin absorbs green most, so it reads pink (not orange), and
+    # melanin above it masks it on darker skin.
     red_f = np.clip(_field(g, idt, "redness", t["pigment_cells"] * 1.5), 0, None)
-    albedo = albedo * (1 + t["redness"] * red_f[..., None] * np.asarray([-0.6, -0.4, 0.5],
-                                                                         np.float32))
+    masked = float(np.clip(float(skin @ np.asarray([0.114, 0.587, 0.299])) / 0.5, 0.3, 1.0))
+    albedo = albedo * (1 + t["redness"] * masked * red_f[..., None]
+                       * np.asarray(REDNESS_TINT, np.float32))
     if t["pores"] > 0.01:
         grain = np.random.default_rng([idt.texture_seed, 0x9035]).normal(0, 1, g.U.shape)
         grain = cv2.GaussianBlur(grain.astype(np.float32), (0, 0), 0.006 * g.ppu + 0.3)
@@ -173,10 +167,3 @@ def paint_skin(g: Grid, idt: Identity, albedo: np.ndarray) -> np.ndarray:
     tint = skin * np.asarray([0.8, 0.8, 1.05], np.float32)
     albedo = albedo + (tint - albedo) * (0.6 * red)[..., None]
     return albedo.astype(np.float32)
-
-
-def _segment(g: Grid, a: np.ndarray, b: np.ndarray, width: float) -> np.ndarray:
-    d = b - a
-    t = np.clip(((g.U - a[0]) * d[0] + (g.V - a[1]) * d[1]) / float(d @ d), 0, 1)
-    dist2 = (g.U - a[0] - t * d[0]) ** 2 + (g.V - a[1] - t * d[1]) ** 2
-    return np.exp(-dist2 / width ** 2) * np.sin(np.pi * t) ** 0.5
