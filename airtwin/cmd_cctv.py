@@ -205,9 +205,6 @@ def bench_cctv_cmd(
 
     head_options = {k: v for k, v in (("height", head_height), ("every", head_every))
                     if v is not None}
-    if head_options and persons != "heads":
-        _fail(f"--head-height / --head-every set the head detector; --persons {persons} "
-              f"does not run it")
     try:
         r = bench_cctv(backend, frames, people, search_size, quiet=as_json, persons=persons,
                        head_options=head_options)

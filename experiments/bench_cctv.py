@@ -54,8 +54,8 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
         person_detector = HeadDetector(**(head_options or {}))
         person_detector.prepare()
     elif head_options:
-        raise ValueError(f"bench cctv: head options {head_options} need --persons heads, "
-                         f"not {persons!r}")
+        raise ValueError(f"--head-height / --head-every set the head detector; --persons "
+                         f"{persons} does not run it")
     parts = prepare_backend(backend, frame_sizes=[(1920, 1080)])
     rng = np.random.default_rng(20261205)
     keys = [(99, i) for i in range(people)]

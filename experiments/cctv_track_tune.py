@@ -35,8 +35,9 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
             cameras: list[str] | None = None, heights=(810,)) -> Path:
     from experiments.cctv_sources import scenario_source
     from outputs.progress import steps
-    from pipeline.cctv.heads import HeadDetector
+    from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
     from pipeline.cctv.operating import detection_input
+    from pipeline.cctv.persons import body_boxes_from_faces
     from pipeline.registry import get_detector
 
     src = scenario_source(scenario, seed, window, cameras, fps=fps)
@@ -52,10 +53,12 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
                 faces = np.array([d.box for d in det.detect(f.image)],
                                  np.float64).reshape(-1, 4)
                 rec = {"t": f.t, "faces": faces, "truth": f.persons, "heads": {}}
+                size = f.image.shape[1], f.image.shape[0]
                 for h, hd in heads.items():
                     hb, sc = hd.heads(f.image)
-                    rec["heads"][h] = (hb, sc, _histograms(f.image, hb))
-                rec["face_hist"] = _histograms_faces(f.image, faces)
+                    rec["heads"][h] = (hb, sc, _histograms(f.image,
+                                                           body_boxes_from_heads(hb, size)))
+                rec["face_hist"] = _histograms(f.image, body_boxes_from_faces(faces, size))
                 frames.append(rec)
         with open(out / f"{cam}.pkl", "wb") as fh:
             pickle.dump({"camera": cam, "fps": spec.fps, "size": spec.size, "seed": seed,
@@ -63,20 +66,10 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     return out
 
 
-def _histograms(image, heads):
-    from pipeline.cctv.heads import body_boxes_from_heads
-    from pipeline.cctv.stream import clothing_histogram
+def _histograms(image, bodies) -> list:
+    from pipeline.cctv.appearance import clothing_histogram
 
-    h, w = image.shape[:2]
-    return [clothing_histogram(image, b) for b in body_boxes_from_heads(heads, (w, h))]
-
-
-def _histograms_faces(image, faces):
-    from pipeline.cctv.persons import body_boxes_from_faces
-    from pipeline.cctv.stream import clothing_histogram
-
-    h, w = image.shape[:2]
-    return [clothing_histogram(image, b) for b in body_boxes_from_faces(faces, (w, h))]
+    return [clothing_histogram(image, b) for b in bodies]
 
 
 def load(folder: Path) -> list[dict]:
@@ -134,8 +127,8 @@ def _people(detected, faces, face_hist, size):
     bodies = body_boxes_from_heads(heads, size)
     people = person_boxes(bodies, scores, faces, size, heads=heads,
                           **HeadDetector.person_box_options)
-    known = [(b, h) for b, h in zip(bodies, head_hist)]
-    known += [(b, h) for b, h in zip(body_boxes_from_faces(faces, size), face_hist)]
+    known = list(zip(bodies, head_hist)) + list(zip(body_boxes_from_faces(faces, size),
+                                                    face_hist))
     hists = []
     for box in people.boxes:
         hit = next((h for b, h in known if np.allclose(b, box)), None)

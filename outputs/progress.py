@@ -45,12 +45,12 @@ class _Progress(Progress):
         if task_id in self._logged and tenth <= last_tenth and now - last_t < LOG_EVERY_S:
             return
         self._logged[task_id] = (now, tenth)
-        done = f"{task.completed:g}" + (f"/{task.total:g}" if task.total else "")
+        done = (f"{task.completed:g}" + (f"/{task.total:g}" if task.total else "")
+                + (f" {self._unit}" if self._unit else ""))
         pct = f" ({100 * task.completed / task.total:.0f}%)" if task.total else ""
         left = task.time_remaining
         eta = f", ~{left:.0f} s left" if left is not None and task.completed else ""
-        self._log_console.print(f"{task.description}: {done} {self._unit}{pct}, "
-                                f"{task.elapsed or 0:.0f} s{eta}".replace("  ", " "),
+        self._log_console.print(f"{task.description}: {done}{pct}, {task.elapsed or 0:.0f} s{eta}",
                                 markup=False, highlight=False)
 
 

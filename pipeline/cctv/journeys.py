@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import pandas as pd
 
+from pipeline.cctv.appearance import similarity
 from pipeline.cctv.stream import TrackSummary
 
 __all__ = ["LinkConfig", "JOURNEY_COLUMNS", "link_journeys", "view_centre"]
@@ -50,13 +50,6 @@ def view_centre(camera) -> tuple[float, float]:
     if not np.all(np.isfinite(xy)):
         xy = np.asarray(camera.position[:2], float)
     return float(xy[0]), float(xy[1])
-
-
-def _appearance(a: np.ndarray, b: np.ndarray) -> float:
-    if a.sum() <= 0 or b.sum() <= 0:
-        return 0.0
-    d = cv2.compareHist(a.astype(np.float32), b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA)
-    return float(1.0 - d)
 
 
 def _timing(prev: TrackSummary, nxt: TrackSummary, dist_m: float, cfg: LinkConfig) -> float:
@@ -95,7 +88,7 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
                 score = 1.0 + _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
             else:
                 timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
-                app = _appearance(last.histogram, s.histogram)
+                app = similarity(last.histogram, s.histogram)
                 if timing <= 0 or app < cfg.min_appearance:
                     continue
                 score = app * timing

@@ -28,8 +28,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 __all__ = ["PersonTrack", "PersonTracker", "LibraryTracker", "FloorTracker", "TRACKERS",
-           "PersonBoxes", "CCTV_TRACKER_OPTIONS", "attach_faces", "body_boxes_from_faces", "head_boxes_from_faces",
-           "implied_bodies", "make_tracker", "person_boxes"]
+           "PersonBoxes", "CCTV_TRACKER_OPTIONS", "attach_faces", "body_boxes_from_faces",
+           "head_boxes_from_faces", "implied_bodies", "make_tracker", "person_boxes"]
 
 # A person's box in face-detection boxes (SCRFD's box runs brow to chin, narrower than the head):
 # medians over detected faces against the ground-truth body boxes of tune seed 1 (corridor

@@ -16,7 +16,7 @@ between cameras, here at the scale of one view:
   puts it, and its width is within ``max_scale`` of the lost box's (a body height here is
   :data:`HEIGHT_PER_WIDTH` box widths, widths being cut less often than heights);
 - **clothing colour**: the Bhattacharyya similarity of the torso histograms
-  (:func:`pipeline.cctv.stream.clothing_histogram`) reaches ``min_appearance``;
+  (:func:`pipeline.cctv.appearance.clothing_histogram`) reaches ``min_appearance``;
 - **one person, one track**: a lost track is continued by at most one new track, the best
   (Hungarian on distance / appearance), and never by a track while it is itself in view.
 
@@ -27,14 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import cv2
 import numpy as np
 
+from pipeline.cctv.appearance import similarity
 from pipeline.cctv.persons import PersonTrack
 
 __all__ = ["HEIGHT_PER_WIDTH", "RelinkConfig", "Relinker"]
 
-HEIGHT_PER_WIDTH = 3.5  # a standing body's box: 7.1 x 2.0 head heights (pipeline.cctv.heads)
+# a standing body's box, height over width, as tuned (pipeline.cctv.heads implies 7.1 x 2.0 head
+# heights, 3.55)
+HEIGHT_PER_WIDTH = 3.5
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class Relinker:
                 dist = np.hypot(*(_anchor(box) - _anchor(s.box) - s.velocity * dt)) / height
                 if dist > cfg.gate + cfg.per_s * dt:
                     continue
-                app = _similarity(s.hist, h)
+                app = similarity(s.hist, h)
                 if app < cfg.min_appearance:
                     continue
                 cost[a, b] = dist / (cfg.gate + cfg.per_s * dt) + (1 - app)
@@ -139,12 +141,3 @@ class Relinker:
 
 def _anchor(box: np.ndarray) -> np.ndarray:
     return np.array([(box[0] + box[2]) / 2, box[1]])
-
-
-def _similarity(a, b) -> float:
-    """Bhattacharyya similarity (1 - distance) of two histograms; 0 without either."""
-    if a is None or b is None or a.sum() <= 0 or b.sum() <= 0:
-        return 0.0
-    a = (a / a.sum()).astype(np.float32)
-    b = (b / b.sum()).astype(np.float32)
-    return 1.0 - float(cv2.compareHist(a, b, cv2.HISTCMP_BHATTACHARYYA))

@@ -20,15 +20,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from pipeline.camera_queue import BadFrameError
 
 from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
+from pipeline.cctv.appearance import HIST_BINS, clothing_histogram
 from pipeline.cctv.galleries import Gallery
-from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, PersonBoxes, PersonTracker,
-                                   body_boxes_from_faces, make_tracker, person_boxes)
+from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, PersonBoxes,
+                                   PersonTracker, body_boxes_from_faces, make_tracker,
+                                   person_boxes)
 from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
 from pipeline.cctv.relink import RelinkConfig, Relinker
 from pipeline.danger.detect import FrameError, check_frame
@@ -37,7 +38,6 @@ from pipeline.types import Candidate, FaceDetector, FaceEmbedder
 __all__ = ["CctvStream", "FaceObservation", "FrameResult", "Identification", "StreamConfig",
            "StreamError", "TrackSummary", "clothing_histogram"]
 
-HIST_BINS = (12, 4)  # hue x saturation of the torso
 
 
 class StreamError(BadFrameError):
@@ -120,20 +120,6 @@ class _Live:
     faces: TrackFaces
     hist_sum: np.ndarray
     last_seen: float
-
-
-def clothing_histogram(image: np.ndarray, box) -> np.ndarray:
-    """Hue-saturation histogram of the torso (the body box's 25-60 % band), L1-normalised."""
-    h, w = image.shape[:2]
-    x1, y1, x2, y2 = box
-    bh = y2 - y1
-    xa, xb = int(max(x1 + 0.15 * (x2 - x1), 0)), int(min(x2 - 0.15 * (x2 - x1), w))
-    ya, yb = int(max(y1 + 0.25 * bh, 0)), int(min(y1 + 0.6 * bh, h))
-    if xb - xa < 2 or yb - ya < 2:
-        return np.zeros(HIST_BINS, np.float32)
-    hsv = cv2.cvtColor(image[ya:yb, xa:xb], cv2.COLOR_BGR2HSV)
-    hist = cv2.calcHist([hsv], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
-    return (hist / max(float(hist.sum()), 1.0)).astype(np.float32)
 
 
 class CctvStream:

@@ -88,8 +88,10 @@ def prepare(state) -> None:
     site = read_site(state.config.site)
     people = None
     if state.config.cctv_persons == "heads":  # one head detector per camera (it keeps state)
-        HeadDetector().prepare()  # a missing model stops the start, naming the file
-        people = lambda cam: HeadDetector()  # noqa: E731
+        heads = {c.id: HeadDetector() for c in site.cameras}
+        for det in heads.values():
+            det.prepare()  # a missing model stops the start, naming the file
+        people = lambda cam: heads[cam.id]  # noqa: E731
     state.extras[MONITOR] = CctvMonitor(
         list(site.cameras), rec.detector, rec.embedder, EnrolledGallery(state.store, rec.model),
         StreamConfig(threshold=state.threshold.threshold), audit=state.audit, site=site.name,

@@ -41,9 +41,13 @@ def without_modes():
 
 def test_the_model_is_off_by_default():
     assert morph.MODE_SCALE == 0.0 and morph.FEATURE_SHAPE == 0.0
-    with model(0.0, 0.0):
-        off = make_identity((41, 2))
-    assert make_identity((41, 2)) == off
+    rng = np.random.default_rng(7)
+    # off: no mode moves a parameter and every outline is its fixed shape
+    assert set(morph.mode_offsets(morph.mode_coefficients(rng, "male")).values()) == {0.0}
+    assert morph.feature_shapes(rng) == {k: v[0] for k, v in morph._OUTLINES.items()}
+    with model():
+        rng = np.random.default_rng(7)
+        assert set(morph.mode_offsets(morph.mode_coefficients(rng, "male")).values()) != {0.0}
 
 
 def _corr(ids, a, b):
