@@ -51,6 +51,8 @@ class Zone(Model):
     area_m2: float = Field(gt=0)
     # Floor polygon in terminal metres (x east, y north). Omitted: laid out automatically.
     polygon: list[Point] | None = Field(default=None, min_length=3)
+    # Set by sim.layout when it drew the polygon (a sketch from the area, not the scenario's).
+    laid_out: bool = False
     # Direction travelers are allowed to move in, as a unit-free vector (for counterflow).
     flow_direction: Point | None = None
 
