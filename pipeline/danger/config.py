@@ -66,7 +66,9 @@ class Running(_Model):
 
 
 class Fall(_Model):
-    lying_s: float = Field(default=3.0, ge=0)  # lying this long after being upright
+    # lying this long after being upright; a trip with an immediate get-up is down about 3.5 s
+    # (the benchmark's near-miss fall: 2 alerted on the tune seeds at 3 s)
+    lying_s: float = Field(default=5.0, ge=0)
     repeat_m: float = Field(default=3.0, ge=0)  # one fall: later alerts this near are dropped
     repeat_s: float = Field(default=120.0, ge=0)
     upright_within_s: float = Field(default=15.0, gt=0)
