@@ -113,6 +113,9 @@ class Tailgating(_Model):
     min_walkup_mps: float = Field(default=0.5, ge=0)  # and still walking when last seen
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
     pair_persons: float = Field(default=1.7, gt=1)  # one blob this big walking up: two
+    # ... if it still reads this big past the gate, where the cabinets hide part of it (a pair
+    # read 1.61-1.82 walking up and 1.41-1.48 passing on tune seed 13; one person reads 0.7-1.0)
+    pair_exit_persons: float = Field(default=1.3, gt=1)
     lane_margin_m: float = Field(default=0.1, ge=0)
     # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
     # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the

@@ -122,9 +122,11 @@ class TailgatingRule:
             if not walkups:
                 continue  # came out after a stop (or unseen): a verified traveler
             # Two people walk up as one blob, and pass as one: both sides of the gate must agree
-            # (a traveler leaving a neighbouring gate merges with the passer on one side only).
+            # (a traveler leaving a neighbouring gate merges with the passer on one side only);
+            # past the gate the cabinets hide part of the pair, so it reads smaller there.
             passing = float(np.median([q.persons for q in tr.recent(1.0, sc.t)]))
-            n = 2 if min(max(w.persons for w in walkups), passing) >= self.p.pair_persons else 1
+            n = 2 if (max(w.persons for w in walkups) >= self.p.pair_persons
+                      and passing >= self.p.pair_exit_persons) else 1
             q = self._passages.setdefault(gi, deque())
             q.append(Passage(sc.t, tr.id, n, tr.box))
             while q and q[0].t < sc.t - self.p.cycle_s:
