@@ -116,6 +116,8 @@ class Tailgating(_Model):
     # ... if it still reads this big past the gate, where the cabinets hide part of it (a pair
     # read 1.61-1.82 walking up and 1.41-1.48 passing on tune seed 13; one person reads 0.7-1.0)
     pair_exit_persons: float = Field(default=1.3, gt=1)
+    pair_settle_s: float = Field(default=1.2, ge=0)  # a pair fresh out of the cabinets' shadow
+    # reads small at first (tune seed 2: 0.7, 0.9, 1.1, 2.0 in 0.6 s): this long to grow
     lane_margin_m: float = Field(default=0.1, ge=0)
     # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
     # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the
