@@ -130,12 +130,15 @@ class Terminal:
         self.exit = s.zone_of_kind(ZoneKind.exit).id
         rec.stop_zones = (self.hall, self.reclaim, self.customs_zone)
         walking = s.terminal.walking
-        plan = floor_plan(s)
+        plan = (floor_plan(s) if s.terminal.doors or walking.queue_space
+                or walking.cover_drawn_routes else None)
         self.routes = walk_routes(s, plan)
         # in a drawn hall never shorter than the walk sim.positions draws from a gate to a desk
         hall_zone = s.zone_of_kind(ZoneKind.immigration_hall)
-        drawn = hall_zone.polygon is not None and not hall_zone.laid_out
-        self.referral_walk_m = max(imm.referral_walk_m, referral_span(plan) if drawn else 0.0)
+        drawn = (walking.cover_drawn_routes and hall_zone.polygon is not None
+                 and not hall_zone.laid_out)
+        self.referral_walk_m = (max(imm.referral_walk_m, referral_span(plan)) if drawn
+                                else imm.referral_walk_m)
         self.walk_m = self.routes.distance
         self.walk_hall_reclaim = self.walk_m[self.hall, self.reclaim]
         self.walk_reclaim_customs = self.walk_m[self.reclaim, self.customs_zone]

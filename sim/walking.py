@@ -125,7 +125,8 @@ def typed_span(plan: FloorPlan, a: str, b: str) -> float:
     """The longest stretch of a typed walk from zone ``a`` to zone ``b`` that
     :mod:`sim.positions` draws on the plan (m): from the farthest corner of ``a`` to its door
     towards ``b``, straight across to ``b``'s door towards ``a``, on to ``b``'s farthest corner.
-    Where the scenario draws both zones (``polygon``, not ``laid_out``), a typed walk lasts at least this long
+    With ``terminal.walking.cover_drawn_routes``, where the scenario draws both zones
+    (``polygon``, not ``laid_out``), a typed walk lasts at least this long
     at the walker's speed, so no one is drawn hurrying (the rest of a longer typed walk is the
     unmodelled corridor, off the plan). Zones laid out automatically keep the typed figure:
     their plan is a sketch, and the model's timings stay the ones typed."""
@@ -153,14 +154,14 @@ def walk_routes(s: Scenario, plan: FloorPlan | None = None) -> WalkRoutes:
     :class:`~floorplan.routing.RouteError` for a walk that cannot exist, or ``KeyError`` for a
     walk neither typed nor routable because the scenario has no doors)."""
     typed = {(w.from_zone, w.to_zone): w.distance_m for w in s.terminal.walks}
-    if plan is None:
+    if plan is None and (s.terminal.doors or s.terminal.walking.cover_drawn_routes):
         from sim.layout import floor_plan
 
         plan = floor_plan(s)
-    # Between drawn zones a typed walk is never shorter than what sim.positions draws of it.
-    drawn = {z.id for z in s.terminal.zones if z.polygon is not None and not z.laid_out}
-    typed = {(a, b): max(d, typed_span(plan, a, b)) if {a, b} <= drawn else d
-             for (a, b), d in typed.items()}
+    if s.terminal.walking.cover_drawn_routes:  # never shorter than sim.positions draws them
+        drawn = {z.id for z in s.terminal.zones if z.polygon is not None and not z.laid_out}
+        typed = {(a, b): max(d, typed_span(plan, a, b)) if {a, b} <= drawn else d
+                 for (a, b), d in typed.items()}
     if not s.terminal.doors:
         missing = [p for p in route_pairs(s) if p not in typed]
         if missing:

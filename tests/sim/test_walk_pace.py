@@ -1,5 +1,6 @@
-"""Nobody is drawn walking faster than their own pace: the walk the model schedules and the
-route sim.positions draws come from one home (sim.walking.typed_span / referral_span)."""
+"""With ``terminal.walking.cover_drawn_routes`` nobody is drawn walking faster than their own
+pace: the walk the model schedules and the route sim.positions draws come from one home
+(sim.walking.typed_span / referral_span)."""
 
 import numpy as np
 import pytest
@@ -13,7 +14,10 @@ from sim.walking import typed_span, walk_routes
 
 @pytest.fixture(scope="module")
 def demo():
-    s = load_scenario("scenarios/incidents_demo.yaml")
+    demo = load_scenario("scenarios/incidents_demo.yaml")
+    walking = demo.terminal.walking.model_copy(update={"cover_drawn_routes": True})
+    s = demo.model_copy(update={"terminal": demo.terminal.model_copy(
+        update={"walking": walking})})
     plan = floor_plan(s)
     rec = simulate_run(s, 1)
     return s, plan, rec, Trajectories.from_records(rec, s, plan)
@@ -39,3 +43,9 @@ def test_typed_walks_cover_their_route_on_the_plan(demo):
         assert routes.distance[w.from_zone, w.to_zone] == pytest.approx(max(w.distance_m, span))
     # incidents_demo types hall -> reclaim as 40 m, shorter than its floor plan draws it
     assert routes.distance["immigration_hall", "reclaim"] > 40.0
+
+
+def test_off_by_default_typed_walks_stay_as_typed():
+    s = load_scenario("scenarios/incidents_demo.yaml")
+    assert not s.terminal.walking.cover_drawn_routes
+    assert walk_routes(s).distance["immigration_hall", "reclaim"] == 40.0
