@@ -153,8 +153,9 @@ class DangerConfig(_Model):
     # Which observation continues which track (pipeline.danger.association): the floor
     # tracker's own Mahalanobis/Hungarian step, or a maintained tracker's (floor Kalman, speeds
     # and their error bars kept either way). Compared by experiments/danger_tracker_compare.py:
-    # norfair (floor points) kept, tune seeds 0-19: 37 of 60 staged incidents and 2 false
-    # episodes against the floor step's 38 and 8 (seeds 4, 18 re-measured on the mended sim).
+    # norfair (floor points) kept, tune seeds 0-19: 37 of 60 staged incidents and 3 false
+    # episodes against the floor step's 39 and 7 (seeds 3, 4, 13, 18 re-measured on the
+    # mended sim, the other 16 from round 2).
     association: Literal["floor", "bytetrack", "ocsort", "norfair"] = "norfair"
     rules: Rules = Field(default_factory=Rules)
     enabled: list[str] = Field(default_factory=lambda: [
