@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.danger.observe import OBJECT, Observation
+from pipeline.danger.observe import Observation
 from pipeline.danger.track import Track, Tracker, TrackerConfig
 
 ASSOCIATIONS = ("floor", "bytetrack", "ocsort", "norfair")
@@ -102,10 +102,7 @@ class LibraryAssociation(_KeyedTracker):
 
 
 class NorfairAssociation(_KeyedTracker):
-    """``norfair`` on the observations' floor points (metres, Euclidean): one norfair tracker
-    for people (upright, groups, lying) and one for objects, as the floor tracker keeps the two
-    families apart (a bag set down where its owner stood never continues the owner's track);
-    objects coast ``max_coast_static_s`` (hidden by passers-by), people ``max_coast_s``."""
+    """``norfair`` on the observations' floor points (metres, Euclidean)."""
 
     def __init__(self, cfg: TrackerConfig = TrackerConfig(), fps: float = 5.0,
                  gate_m: float = 1.5):
@@ -117,25 +114,22 @@ class NorfairAssociation(_KeyedTracker):
 
         super().reset()
         self._frame = 0
-        self._libs = {
-            family: norfair.Tracker(distance_function="euclidean",
+        self._lib = norfair.Tracker(distance_function="euclidean",
                                     distance_threshold=self.gate_m,
-                                    hit_counter_max=max(int(round(coast * self.fps)), 1),
+                                    hit_counter_max=max(int(round(self.cfg.max_coast_s * self.fps)), 1),
                                     initialization_delay=1)
-            for family, coast in ((0, self.cfg.max_coast_s), (1, self.cfg.max_coast_static_s))}
 
     def _outside_ids(self, t, observations):
         import norfair
 
         self._frame += 1
+        dets = [norfair.Detection(np.array([ob.xy], np.float64), data=(self._frame, j))
+                for j, ob in enumerate(observations)]
         out = {}
-        for family, lib in self._libs.items():
-            dets = [norfair.Detection(np.array([ob.xy], np.float64), data=(self._frame, j))
-                    for j, ob in enumerate(observations) if (ob.kind == OBJECT) == family]
-            for obj in lib.update(dets):
-                frame, j = obj.last_detection.data
-                if frame == self._frame and obj.id is not None:
-                    out[j] = 2 * int(obj.id) + family  # the families' ids kept apart
+        for obj in self._lib.update(dets):
+            frame, j = obj.last_detection.data
+            if frame == self._frame and obj.id is not None:
+                out[j] = int(obj.id)
         return out
 
 

@@ -152,11 +152,12 @@ class DangerConfig(_Model):
     tracker: dict[str, float | int] = Field(default_factory=dict)  # TrackerConfig overrides
     # Which observation continues which track (pipeline.danger.association): the floor
     # tracker's own Mahalanobis/Hungarian step, or a maintained tracker's (floor Kalman, speeds
-    # and their error bars kept either way). Compared by experiments/danger_tracker_compare.py:
-    # norfair (floor points) kept, tune seeds 0-19: 37 of 60 staged incidents and 3 false
-    # episodes against the floor step's 39 and 7 (seeds 3, 4, 13, 18 re-measured on the
-    # mended sim, the other 16 from round 2).
-    association: Literal["floor", "bytetrack", "ocsort", "norfair"] = "norfair"
+    # and their error bars kept either way). Compared by experiments/danger_tracker_compare.py
+    # on the tune seeds: round 2 (old sim, 20 seeds) norfair 36/60 staged with 3 false
+    # episodes, floor 37/60 with 8; round 3 (mended sim, seeds 3, 4, 13, 18) floor 8/12 with 2,
+    # norfair 6/12 with 2, and under norfair a bag set down where its owner stood continues the
+    # owner's track (the abandoned-bag clip test fails): floor kept.
+    association: Literal["floor", "bytetrack", "ocsort", "norfair"] = "floor"
     rules: Rules = Field(default_factory=Rules)
     enabled: list[str] = Field(default_factory=lambda: [
         "overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",

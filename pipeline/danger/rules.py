@@ -285,8 +285,8 @@ class AbandonedBagRule:
             if not sc.on_floor(bag):  # beyond the walls: a sign or someone behind glass
                 continue
             live.add(bag.root)
-            if bag.root not in self._owner:  # whoever stood beside it when it first showed up
-                near = _nearest_at(bag.xy, people, bag.samples[0].t, self.p.owner_radius_m)
+            if bag.root not in self._owner:  # whoever stands beside it when it first shows up
+                near = _nearest(bag.xy, people, self.p.owner_radius_m)
                 self._owner[bag.root] = near.root if near is not None else None
             if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
                 continue
@@ -316,18 +316,10 @@ def _dist(a, b) -> float:
     return math.hypot(a[0] - b[0], a[1] - b[1])
 
 
-def _nearest_at(xy, tracks: list[Track], t: float, radius: float) -> Track | None:
-    """The track nearest ``xy`` (within ``radius``) where it stood at ``t`` (its sample then;
-    its present spot if it has none that old): a bag's track is confirmed a few frames after
-    it first showed up, and its owner may have walked a few metres off by then."""
+def _nearest(xy, tracks: list[Track], radius: float) -> Track | None:
     best, best_d = None, radius
     for tr in tracks:
-        p = tr.xy
-        for q in reversed(tr.samples):
-            if q.t <= t + 1e-6:
-                p = (q.x, q.y)
-                break
-        d = _dist(p, xy)
+        d = _dist(tr.xy, xy)
         if d <= best_d:
             best, best_d = tr, d
     return best

@@ -56,15 +56,11 @@ def test_a_loitering_alert_during_the_walk_in_is_on_time_but_other_early_alerts_
 def test_a_walker_against_the_flow_lost_and_found_again_is_one_alert():
     # One walker against the hall's +x flow, hidden for 3 s midway: a new lineage, whose
     # alert comes 9 m on (the default radius, 8 m, is set from a slower walk on tune seed 6).
-    # The floor association breaks this track in two (norfair, the default, does not).
     walker = [Thing(legs((3, 9, 7), (9, 1, 7))), Thing(legs((12, -3, 7), (18, -11, 7)))]
-    reach = DangerConfig(association="floor",
-                         rules=Rules(counterflow=Counterflow(repeat_m=12.0)))
+    reach = DangerConfig(rules=Rules(counterflow=Counterflow(repeat_m=12.0)))
     once = run(Clip(walker, 19), reach)
     assert len(alerts(once, "counterflow")) == 1
-    assert len(alerts(run(Clip(walker, 19), DangerConfig()), "counterflow")) == 1
-    no_repeat = DangerConfig(association="floor",
-                             rules=Rules(counterflow=Counterflow(repeat_s=0.0)))
+    no_repeat = DangerConfig(rules=Rules(counterflow=Counterflow(repeat_s=0.0)))
     assert len(alerts(run(Clip(walker, 19), no_repeat), "counterflow")) == 2
 
 
