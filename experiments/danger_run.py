@@ -61,6 +61,15 @@ def incident_spans(scenario, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=INCIDENT_COLUMNS)
 
 
+def with_overlay(config: DangerConfig, overlay) -> DangerConfig:
+    """``config`` whose background subtraction ignores the renderer's clock overlay box."""
+    opts = dict(config.detector.options)
+    if config.detector.backend in ("mog2", "knn"):
+        opts["ignore_boxes"] = [tuple(b) for b in opts.get("ignore_boxes", [])] + [tuple(overlay)]
+    return config.model_copy(update={"detector": config.detector.model_copy(
+        update={"options": opts})})
+
+
 def analyse_camera(scenario, camera_id: str, records: dict[str, pd.DataFrame],
                    windows: list[Window], config: DangerConfig, seed: int,
                    tick: Callable[[int], None] | None = None) -> dict[str, list]:
@@ -73,13 +82,8 @@ def analyse_camera(scenario, camera_id: str, records: dict[str, pd.DataFrame],
 
     cv2.setNumThreads(1)  # one camera per process: threads would only fight over the cores
     feed = CctvFeed(scenario, camera_id, records=records, seed=seed, faces=False)
-    options = dict(config.detector.options)
-    ignore = [tuple(b) for b in options.get("ignore_boxes", [])] + [tuple(OVERLAY_BOX)]
-    if config.detector.backend in ("mog2", "knn"):
-        options["ignore_boxes"] = ignore
-    cfg = config.model_copy(update={"detector": config.detector.model_copy(
-        update={"options": options})})
-    stream = CameraStream.from_plan(floor_plan(scenario), camera_id, cfg)
+    stream = CameraStream.from_plan(floor_plan(scenario), camera_id,
+                                    with_overlay(config, OVERLAY_BOX))
     stream.prepare()
     spans = incident_spans(scenario, seed)
     alerts, truth, coverage = [], {}, []

@@ -134,6 +134,9 @@ def _base(seed, rng, aim_gates: bool = False) -> tuple[dict, dict]:
                       {"from": "immigration_hall", "to": "reclaim", "distance_m": 40},
                       {"from": "reclaim", "to": "customs", "distance_m": 30},
                       {"from": "customs", "to": "arrivals_hall", "distance_m": 20}],
+            # the typed walks are shorter than the drawn hall: the model's walks cover the
+            # routes sim.positions draws, so nobody is drawn running
+            "walking": {"cover_drawn_routes": True},
         },
         "immigration": {
             "egate_banks": [{"id": "egates", "count": n_gate,

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.danger_run import with_overlay
 from pipeline.danger.association import ASSOCIATIONS
 from pipeline.danger.config import DangerConfig
 
@@ -68,7 +69,7 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
     t0 = time.perf_counter()
     records = simulate_run(s, s.seed)
     feed = CctvFeed(s, "cam", records=records, seed=s.seed, faces=False)
-    cfg = _with_overlay(config, OVERLAY_BOX)
+    cfg = with_overlay(config, OVERLAY_BOX)
     measure = CameraStream.from_plan(floor_plan(s), "cam", cfg)
     measure.prepare()
     t_from = info["analyse_from_s"]
@@ -91,15 +92,6 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
     return out
 
 
-def _with_overlay(config: DangerConfig, overlay) -> DangerConfig:
-    """The renderer's clock overlay is ignored by background subtraction (as in a sim run)."""
-    opts = dict(config.detector.options)
-    if config.detector.backend in ("mog2", "knn"):
-        opts["ignore_boxes"] = [tuple(b) for b in opts.get("ignore_boxes", [])] + [overlay]
-    return config.model_copy(update={"detector": config.detector.model_copy(
-        update={"options": opts})})
-
-
 def judge_scene(seed: int, root: str | Path, out: str | Path,
                 config: DangerConfig = DangerConfig(), mot: bool = True) -> Path:
     """Track and judge a measured scene (``root/measured/<seed>.pkl``) with ``config``'s
@@ -120,7 +112,7 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     m = pickle.loads((root / "measured" / f"{seed}.pkl").read_bytes())
     info = m["info"]
     s = load_scenario(root / "scenes" / str(seed) / f"scene_{seed}.yaml")
-    cfg = _with_overlay(config, OVERLAY_BOX)
+    cfg = with_overlay(config, OVERLAY_BOX)
     st = CameraStream.from_plan(floor_plan(s), "cam", cfg)
     st.prepare()
     t_from = info["analyse_from_s"]
@@ -163,35 +155,16 @@ def _judge_job(args):
     return seed
 
 
-def _pool(fn, jobs, workers: int, label: str) -> None:
-    from outputs.progress import progress_bar
-
-    with progress_bar(label, transient=False) as bar:
-        task = bar.add_task(label, total=len(jobs))
-        if workers <= 1:
-            for j in jobs:
-                fn(j)
-                bar.advance(task)
-            return
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            for f in as_completed([pool.submit(fn, j) for j in jobs]):
-                f.result()
-                bar.advance(task)
-
-
 def compare(seeds, root: str | Path, config: DangerConfig = DangerConfig(),
             associations=ASSOCIATIONS, workers: int = 1, command: str = "") -> pd.DataFrame:
     """Run every scene (resumable), score each association; returns one row per tracker."""
-    from experiments.danger_bench import score_split
+    from experiments.danger_bench import run_pool, score_split
     from outputs.run import add_report, load_run, write_run
 
     root = Path(root)
     seeds = [int(s) for s in seeds]
-    _pool(_measure_job, [(s, str(root)) for s in seeds], workers, "scenes measured")
-    _pool(_judge_job, [(s, str(root), str(root / a), config.model_copy(
+    run_pool(_measure_job, [(s, str(root)) for s in seeds], workers, "scenes measured")
+    run_pool(_judge_job, [(s, str(root), str(root / a), config.model_copy(
         update={"association": a}).model_dump_json()) for a in associations for s in seeds
         if not (root / a / "runs" / str(s) / "summary.json").is_file()], workers,
           "scenes judged")

@@ -38,7 +38,7 @@ def _rectangles(zones: list[Zone]) -> list[Zone]:
         width = math.sqrt(z.area_m2 * 1.5)
         depth = z.area_m2 / width
         poly = [(x, 0.0), (x + width, 0.0), (x + width, depth), (x, depth)]
-        out.append(z.model_copy(update={"polygon": poly}))
+        out.append(z.model_copy(update={"polygon": poly, "laid_out": True}))
         x += width + GAP_M
     return out
 

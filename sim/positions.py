@@ -36,7 +36,7 @@ from floorplan.plan import FloorPlan
 from floorplan.shapes import points_in_polygon, queue_point, serpentine_queue
 from sim.floor_spots import belt_spots, spill_cells, spots_in
 from sim.scenario import Scenario, ZoneKind
-from sim.walking import WalkRoutes, walk_routes
+from sim.walking import GATE_EXIT_M, WalkRoutes, walk_routes
 
 __all__ = ["ACTIVITIES", "Trajectories", "hash_uniform"]
 
@@ -44,7 +44,6 @@ ACTIVITIES = ("walking", "queueing", "service", "waiting_bag")
 WALKING, QUEUEING, SERVICE, WAITING_BAG = range(4)
 BUCKET_S = 10.0  # time buckets of the leg index
 ADVANCE_S = 0.8  # seconds a queue takes to shuffle one slot forward
-GATE_EXIT_M = 1.5  # how far past an e-gate a traveler steps before walking on
 # One row of the leg table: who, when, from where to where, doing what; queue legs have no
 # fixed place (NaN) but a queue group and a rank in it, resolved per query.
 LEG_COLUMNS = ("tidx", "t0", "t1", "x0", "y0", "x1", "y1", "act", "heading", "queue", "rank")
@@ -287,17 +286,16 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
             nxt = evs[k + 1] if k + 1 < len(evs) else None
             if ev.walk is not None:
                 src, dst = ev.walk.from_zone, ev.walk.to_zone
-                t0, t1 = ev.walk.t0, ev.walk.t1
-                t1 = horizon if not np.isfinite(t1) else t1
+                t0, t1 = ev.walk.t0, ev.walk.t1  # t1 inf: still walking at the horizon
                 start = cur if cur is not None else spots[src][i]
                 target = _visit_start(nxt, dst, t1, i, tail, spots, wait_xy)
                 line = _routed_line(routes, src, dst, nxt, served_by)
                 if line is not None:
-                    _walk_along(legs, i, t0, t1, np.vstack([start, line, target]))
+                    _walk_along(legs, i, t0, t1, np.vstack([start, line, target]), v_speed)
                 else:
                     _walk(legs, i, t0, t1, start, target, plan.door(src, dst),
                           plan.door(dst, src), v_speed)
-                cur, cur_t = target, t1
+                cur, cur_t = target, min(t1, horizon)
                 continue
             visit = ev.visit
             if visit.kind != "reclaim":
@@ -321,10 +319,12 @@ def _build(frames: dict[str, pd.DataFrame], s: Scenario, plan: FloorPlan) -> Tra
             slot = head[ev.visit_label]
             server = int(visit.server) if visit.server >= 0 else 0
             desk = row.points[min(server, len(row.points) - 1)]
-            walk_s = min(float(np.hypot(*(desk - slot))) / v_speed, 0.6 * (end_t - start_t))
+            walk_s = float(np.hypot(*(desk - slot))) / v_speed
+            if np.isfinite(visit.end_t):  # a finished service: the step to the desk is part of it
+                walk_s = min(walk_s, 0.6 * (end_t - start_t))
             legs.move(i, start_t, start_t + walk_s, slot, desk, SERVICE)
             facing = math.atan2(*(desk - slot)[::-1]) if np.hypot(*(desk - slot)) > 1e-6 else 0.0
-            if visit.kind == "egate":  # step through the gate, away from the queue
+            if visit.kind == "egate" and np.isfinite(visit.end_t):  # step through the gate
                 out = desk + GATE_EXIT_M * np.asarray(row.through, float)
                 pass_s = min(1.2, 0.3 * (end_t - start_t))
                 legs.stay(i, start_t + walk_s, end_t - pass_s, desk, SERVICE, facing)
@@ -363,10 +363,13 @@ def _routed_line(routes: WalkRoutes | None, src: str, dst: str, nxt: _Event | No
     return routes.from_row.get(served_by, line) if src == routes.hall else line
 
 
-def _walk_along(legs: _Legs, i, t0, t1, pts: np.ndarray) -> None:
-    """Along a polyline at one pace, from t0 to t1 (the model's time, crowd included)."""
+def _walk_along(legs: _Legs, i, t0, t1, pts: np.ndarray, speed) -> None:
+    """Along a polyline at one pace, from t0 to t1 (the model's time, crowd included; t1 inf:
+    a walk under way at the horizon goes on at the walker's ``speed``)."""
     seg = np.hypot(*np.diff(pts, axis=0).T)
     total = float(seg.sum())
+    if not np.isfinite(t1):
+        t1 = t0 + max(total, 1e-6) / speed
     if total <= 1e-9:
         legs.stay(i, t0, t1, pts[0], WALKING, math.nan)
         return
@@ -377,10 +380,14 @@ def _walk_along(legs: _Legs, i, t0, t1, pts: np.ndarray) -> None:
 
 
 def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):
-    """a → door out of the zone left → (corridor, off the plan) → door into the next → b."""
+    """a → door out of the zone left → (corridor, off the plan) → door into the next → b.
+    The model's walk (``sim.walking.typed_span``) is never shorter than this at ``speed``; t1
+    inf: a walk under way at the horizon goes on at ``speed``."""
     l_out = float(np.hypot(*(d_out - a)))
     l_in = float(np.hypot(*(b - d_in)))
     l_mid = float(np.hypot(*(d_in - d_out)))
+    if not np.isfinite(t1):
+        t1 = t0 + max(l_out + l_mid + l_in, 1e-6) / speed
     duration = t1 - t0
     if l_out + l_mid + l_in >= speed * duration:  # short walk: stay on the plan all the way
         v = (l_out + l_mid + l_in) / max(duration, 1e-9)

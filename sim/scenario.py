@@ -51,6 +51,8 @@ class Zone(Model):
     area_m2: float = Field(gt=0)
     # Floor polygon in terminal metres (x east, y north). Omitted: laid out automatically.
     polygon: list[Point] | None = Field(default=None, min_length=3)
+    # Set by sim.layout when it drew the polygon (a sketch from the area, not the scenario's).
+    laid_out: bool = False
     # Direction travelers are allowed to move in, as a unit-free vector (for counterflow).
     flow_direction: Point | None = None
 
@@ -90,6 +92,11 @@ class WalkingConfig(Model):
     # A queue holds what its line's length allows at the row's slot spacing; the rest wait in
     # the hall in front of it (spillback), crowding the walk into the hall. Off: unlimited.
     queue_space: bool = True
+    # Typed walks between drawn zones last at least as long as the stretch sim.positions draws
+    # of them (sim.walking.typed_span, referral_span), so nobody is drawn hurrying. Off (the
+    # default, the figures of before): a typed walk shorter than its drawn route is drawn at
+    # whatever pace fits its typed time.
+    cover_drawn_routes: bool = False
 
 
 class TerminalConfig(Model):

@@ -37,7 +37,7 @@ from sim.records import Records
 from sim.scenario import Scenario, TravelerClass, ZoneKind
 from sim.travelers import Traveler, schedule_travelers
 from sim.verifier import GateOutcome, GateVerifier, ProfileVerifier
-from sim.walking import Stretch, walk_routes
+from sim.walking import Stretch, referral_span, walk_routes
 
 NAN = math.nan
 
@@ -118,7 +118,6 @@ class Terminal:
         self.desk_time = {d.id: SampleStream(d.service_time, self.rng) for d in imm.desks}
         self.first_time_factor = {d.id: d.first_time_factor for d in imm.desks}
         self.inspect_time = SampleStream(s.customs.inspection_time, self.rng)
-        self.referral_walk_m = imm.referral_walk_m
         eligible = {b.id: {c.value for c in b.eligible} for b in imm.egate_banks}
         self.banks_for = {c.value: [g for g in self.banks if c.value in eligible[g.id]]
                           for c in TravelerClass}
@@ -131,8 +130,15 @@ class Terminal:
         self.exit = s.zone_of_kind(ZoneKind.exit).id
         rec.stop_zones = (self.hall, self.reclaim, self.customs_zone)
         walking = s.terminal.walking
-        plan = floor_plan(s) if s.terminal.doors or walking.queue_space else None
+        plan = (floor_plan(s) if s.terminal.doors or walking.queue_space
+                or walking.cover_drawn_routes else None)
         self.routes = walk_routes(s, plan)
+        # in a drawn hall never shorter than the walk sim.positions draws from a gate to a desk
+        hall_zone = s.zone_of_kind(ZoneKind.immigration_hall)
+        drawn = (walking.cover_drawn_routes and hall_zone.polygon is not None
+                 and not hall_zone.laid_out)
+        self.referral_walk_m = (max(imm.referral_walk_m, referral_span(plan)) if drawn
+                                else imm.referral_walk_m)
         self.walk_m = self.routes.distance
         self.walk_hall_reclaim = self.walk_m[self.hall, self.reclaim]
         self.walk_reclaim_customs = self.walk_m[self.reclaim, self.customs_zone]

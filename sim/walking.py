@@ -39,12 +39,13 @@ from floorplan.routing import RouteError, WalkGraph, path_length
 from sim.scenario import Scenario, ZoneKind
 
 __all__ = ["MIN_SPEED_FACTOR", "WEIDMANN_GAMMA", "WEIDMANN_RHO_MAX", "EXIT_STEP_M", "Stretch",
-           "WalkRoutes", "walk_routes", "weidmann_factor"]
+           "WalkRoutes", "referral_span", "typed_span", "walk_routes", "weidmann_factor"]
 
 WEIDMANN_GAMMA = 1.913  # m^-2, Weidmann (1993)
 WEIDMANN_RHO_MAX = 5.4  # m^-2, jam density, Weidmann (1993)
 MIN_SPEED_FACTOR = 0.1
 EXIT_STEP_M = 1.5  # past a processor row on its exit side, where the walk on starts
+GATE_EXIT_M = 1.5  # how far past an e-gate a traveler steps before walking on (sim.positions)
 
 
 def weidmann_factor(rho: float) -> float:
@@ -120,21 +121,53 @@ def route_pairs(s: Scenario) -> list[tuple[str, str]]:
     return pairs + list(zip(ids, ids[1:]))
 
 
+def typed_span(plan: FloorPlan, a: str, b: str) -> float:
+    """The longest stretch of a typed walk from zone ``a`` to zone ``b`` that
+    :mod:`sim.positions` draws on the plan (m): from the farthest corner of ``a`` to its door
+    towards ``b``, straight across to ``b``'s door towards ``a``, on to ``b``'s farthest corner.
+    With ``terminal.walking.cover_drawn_routes``, where the scenario draws both zones
+    (``polygon``, not ``laid_out``), a typed walk lasts at least this long
+    at the walker's speed, so no one is drawn hurrying (the rest of a longer typed walk is the
+    unmodelled corridor, off the plan). Zones laid out automatically keep the typed figure:
+    their plan is a sketch, and the model's timings stay the ones typed."""
+    d_out, d_in = plan.door(a, b), plan.door(b, a)
+    corners_a = np.asarray(plan.zone(a).polygon, float)
+    corners_b = np.asarray(plan.zone(b).polygon, float)
+    return float(np.hypot(*(corners_a - d_out).T).max() + np.hypot(*(d_in - d_out))
+                 + np.hypot(*(corners_b - d_in).T).max())
+
+
+def referral_span(plan: FloorPlan) -> float:
+    """The longest referral walk :mod:`sim.positions` draws (m): from a step past any e-gate
+    to the far end of any desk queue line; the model's referral walk is never shorter."""
+    exits = [r.points + GATE_EXIT_M * np.asarray(r.through, float)
+             for r in plan.rows if r.kind == "egate"]
+    lines = [r.queue_line() for r in plan.rows if r.kind == "desk"]
+    if not exits or not lines:
+        return 0.0
+    a, b = np.vstack(exits), np.vstack(lines)
+    return float(np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]).max())
+
+
 def walk_routes(s: Scenario, plan: FloorPlan | None = None) -> WalkRoutes:
     """The scenario's walks: typed ones as given, the rest routed on its floor plan (raises
     :class:`~floorplan.routing.RouteError` for a walk that cannot exist, or ``KeyError`` for a
     walk neither typed nor routable because the scenario has no doors)."""
     typed = {(w.from_zone, w.to_zone): w.distance_m for w in s.terminal.walks}
+    if plan is None and (s.terminal.doors or s.terminal.walking.cover_drawn_routes):
+        from sim.layout import floor_plan
+
+        plan = floor_plan(s)
+    if s.terminal.walking.cover_drawn_routes:  # never shorter than sim.positions draws them
+        drawn = {z.id for z in s.terminal.zones if z.polygon is not None and not z.laid_out}
+        typed = {(a, b): max(d, typed_span(plan, a, b)) if {a, b} <= drawn else d
+                 for (a, b), d in typed.items()}
     if not s.terminal.doors:
         missing = [p for p in route_pairs(s) if p not in typed]
         if missing:
             raise KeyError(f"no walk from {missing[0][0]!r} to {missing[0][1]!r} (type it in "
                            f"terminal.walks, or give terminal.doors to route it on the plan)")
         return WalkRoutes(dict(typed), typed=frozenset(typed))
-    if plan is None:
-        from sim.layout import floor_plan
-
-        plan = floor_plan(s)
     graph = WalkGraph(plan)
     middle = {z.id: graph.snap(z.centre) for z in plan.zones}
     hall = s.zone_of_kind(ZoneKind.immigration_hall).id

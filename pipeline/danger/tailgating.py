@@ -66,6 +66,7 @@ class TailgatingRule:
         self._last_speed: dict[int, float] = {}  # track id → speed when last seen in a lane
         self._passages: dict[int, deque[Passage]] = {}  # gate → recent passages
         self._last_alert: dict[int, float] = {}
+        self._pending: dict[int, tuple[int, float]] = {}  # track → (gate, until): may be a pair
 
     def update(self, sc: Scene) -> list[Alert]:
         gates = sc.geometry.gates
@@ -122,34 +123,62 @@ class TailgatingRule:
             if not walkups:
                 continue  # came out after a stop (or unseen): a verified traveler
             # Two people walk up as one blob, and pass as one: both sides of the gate must agree
-            # (a traveler leaving a neighbouring gate merges with the passer on one side only).
-            passing = float(np.median([q.persons for q in tr.recent(1.0, sc.t)]))
-            n = 2 if min(max(w.persons for w in walkups), passing) >= self.p.pair_persons else 1
+            # (a traveler leaving a neighbouring gate merges with the passer on one side only);
+            # past the gate the cabinets hide part of the pair, so it reads smaller there.
+            # A pair that came out of the cabinets' shadow as a fresh blob grows back over
+            # the next second: it may still count as two until then (``_pending``).
+            pair_up = max(w.persons for w in walkups) >= self.p.pair_persons
+            n = 2 if pair_up and self._exit_persons(tr, sc.t) >= self.p.pair_exit_persons else 1
             q = self._passages.setdefault(gi, deque())
             q.append(Passage(sc.t, tr.id, n, tr.box))
-            while q and q[0].t < sc.t - self.p.cycle_s:
-                q.popleft()
-            people = sum(e.persons for e in q)
-            if people >= 2 and sc.t - self._last_alert.get(gi, -math.inf) > self.p.cycle_s:
-                self._last_alert[gi] = sc.t
-                ids = tuple(sorted({e.track_id for e in q}))
-                boxes = np.array([e.box for e in q])
-                box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-                out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids,
-                                 0.9 if len(ids) > 1 else 0.7, int_box(box),
-                                 f"{people} through {gate.bank}[{gate.index}] within "
-                                 f"{self.p.cycle_s:.0f} s without stopping"))
+            if pair_up and n == 1:
+                self._pending[tr.id] = (gi, sc.t + self.p.pair_settle_s)
+            out += self._judge_gate(sc, gi, tr)
+        for tid, (gi, until) in list(self._pending.items()):
+            tr = next((x for x in sc.tracks if x.id == tid and x.seen), None)
+            if tr is None or sc.t > until:
+                self._pending.pop(tid)
+                continue
+            if self._exit_persons(tr, sc.t) >= self.p.pair_exit_persons:
+                self._pending.pop(tid)
+                q = self._passages.get(gi, deque())
+                for k, e in enumerate(q):
+                    if e.track_id == tid:
+                        q[k] = e._replace(persons=2)
+                out += self._judge_gate(sc, gi, tr)
         if len(self._before) > 5000:  # forget tracks long gone
             cut = sc.t - 60.0
             self._before = {k: v for k, v in self._before.items() if v > cut}
             self._passed = {k: v for k, v in self._passed.items() if v > cut}
         return out
 
+    def _exit_persons(self, tr, t: float) -> float:
+        return float(np.median([q.persons for q in tr.recent(1.0, t)]))
+
+    def _judge_gate(self, sc: Scene, gi: int, tr) -> list[Alert]:
+        """Two people through gate ``gi`` within one cycle: one alert per cycle."""
+        q = self._passages.setdefault(gi, deque())
+        while q and q[0].t < sc.t - self.p.cycle_s:
+            q.popleft()
+        people = sum(e.persons for e in q)
+        if people < 2 or sc.t - self._last_alert.get(gi, -math.inf) <= self.p.cycle_s:
+            return []
+        self._last_alert[gi] = sc.t
+        gate = sc.geometry.gates[gi]
+        ids = tuple(sorted({e.track_id for e in q}))
+        boxes = np.array([e.box for e in q])
+        box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), ids,
+                      0.9 if len(ids) > 1 else 0.7, int_box(box),
+                      f"{people} through {gate.bank}[{gate.index}] within "
+                      f"{self.p.cycle_s:.0f} s without stopping")]
+
     def _walk_up(self, tr, gi: int, along: float, t: float) -> None:
         """Follow a track's run straight up one lane; a long enough run is a walk-up."""
         v = tr.velocity(1.0, t)
         speed = math.hypot(*v) if v is not None else 0.0
-        self._last_speed[tr.id] = speed
+        if along <= 0.3:  # last seen up to the gate line: walking on, or standing for it
+            self._last_speed[tr.id] = speed
         run = self._runs.get(tr.id)
         if run is None or run.gate != gi or along < run.along - 0.3 or along > 0.5:
             run = LaneRun(gi, t, along, [])
