@@ -164,10 +164,11 @@ def compare(seeds, root: str | Path, config: DangerConfig = DangerConfig(),
     root = Path(root)
     seeds = [int(s) for s in seeds]
     run_pool(_measure_job, [(s, str(root)) for s in seeds], workers, "scenes measured")
-    run_pool(_judge_job, [(s, str(root), str(root / a), config.model_copy(
-        update={"association": a}).model_dump_json()) for a in associations for s in seeds
-        if not (root / a / "runs" / str(s) / "summary.json").is_file()], workers,
-          "scenes judged")
+    judge_jobs = [(s, str(root), str(root / a),
+                   config.model_copy(update={"association": a}).model_dump_json())
+                  for a in associations for s in seeds
+                  if not (root / a / "runs" / str(s) / "summary.json").is_file()]
+    run_pool(_judge_job, judge_jobs, workers, "scenes judged")
     rows = []
     for a in associations:
         table, _, _ = score_split(root / a, seeds, "tune", command)

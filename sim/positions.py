@@ -363,13 +363,18 @@ def _routed_line(routes: WalkRoutes | None, src: str, dst: str, nxt: _Event | No
     return routes.from_row.get(served_by, line) if src == routes.hall else line
 
 
+def _finite_end(t0: float, t1: float, length: float, speed: float) -> float:
+    """A walk's end: t1, or for one under way at the horizon (t1 inf) when the walker's
+    ``speed`` covers ``length``."""
+    return t1 if np.isfinite(t1) else t0 + max(length, 1e-6) / speed
+
+
 def _walk_along(legs: _Legs, i, t0, t1, pts: np.ndarray, speed) -> None:
     """Along a polyline at one pace, from t0 to t1 (the model's time, crowd included; t1 inf:
     a walk under way at the horizon goes on at the walker's ``speed``)."""
     seg = np.hypot(*np.diff(pts, axis=0).T)
     total = float(seg.sum())
-    if not np.isfinite(t1):
-        t1 = t0 + max(total, 1e-6) / speed
+    t1 = _finite_end(t0, t1, total, speed)
     if total <= 1e-9:
         legs.stay(i, t0, t1, pts[0], WALKING, math.nan)
         return
@@ -386,8 +391,7 @@ def _walk(legs: _Legs, i, t0, t1, a, b, d_out, d_in, speed):
     l_out = float(np.hypot(*(d_out - a)))
     l_in = float(np.hypot(*(b - d_in)))
     l_mid = float(np.hypot(*(d_in - d_out)))
-    if not np.isfinite(t1):
-        t1 = t0 + max(l_out + l_mid + l_in, 1e-6) / speed
+    t1 = _finite_end(t0, t1, l_out + l_mid + l_in, speed)
     duration = t1 - t0
     if l_out + l_mid + l_in >= speed * duration:  # short walk: stay on the plan all the way
         v = (l_out + l_mid + l_in) / max(duration, 1e-9)

@@ -37,7 +37,7 @@ from sim.records import Records
 from sim.scenario import Scenario, TravelerClass, ZoneKind
 from sim.travelers import Traveler, schedule_travelers
 from sim.verifier import GateOutcome, GateVerifier, ProfileVerifier
-from sim.walking import Stretch, referral_span, walk_routes
+from sim.walking import Stretch, drawn_zones, referral_span, walk_routes
 
 NAN = math.nan
 
@@ -134,9 +134,7 @@ class Terminal:
                 or walking.cover_drawn_routes else None)
         self.routes = walk_routes(s, plan)
         # in a drawn hall never shorter than the walk sim.positions draws from a gate to a desk
-        hall_zone = s.zone_of_kind(ZoneKind.immigration_hall)
-        drawn = (walking.cover_drawn_routes and hall_zone.polygon is not None
-                 and not hall_zone.laid_out)
+        drawn = walking.cover_drawn_routes and self.hall in drawn_zones(s)
         self.referral_walk_m = (max(imm.referral_walk_m, referral_span(plan)) if drawn
                                 else imm.referral_walk_m)
         self.walk_m = self.routes.distance

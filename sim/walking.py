@@ -149,6 +149,11 @@ def referral_span(plan: FloorPlan) -> float:
     return float(np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]).max())
 
 
+def drawn_zones(s: Scenario) -> set[str]:
+    """The zones the scenario draws itself (a polygon it gives, not one the layout made)."""
+    return {z.id for z in s.terminal.zones if z.polygon is not None and not z.laid_out}
+
+
 def walk_routes(s: Scenario, plan: FloorPlan | None = None) -> WalkRoutes:
     """The scenario's walks: typed ones as given, the rest routed on its floor plan (raises
     :class:`~floorplan.routing.RouteError` for a walk that cannot exist, or ``KeyError`` for a
@@ -159,7 +164,7 @@ def walk_routes(s: Scenario, plan: FloorPlan | None = None) -> WalkRoutes:
 
         plan = floor_plan(s)
     if s.terminal.walking.cover_drawn_routes:  # never shorter than sim.positions draws them
-        drawn = {z.id for z in s.terminal.zones if z.polygon is not None and not z.laid_out}
+        drawn = drawn_zones(s)
         typed = {(a, b): max(d, typed_span(plan, a, b)) if {a, b} <= drawn else d
                  for (a, b), d in typed.items()}
     if not s.terminal.doors:

@@ -34,11 +34,7 @@ def _through_gate(persons_before: float, persons_after: float, t0: float = 0.0):
         t = t0 + k / FPS
         y = 3.0 + (t - t0)
         persons = persons_before if y < 7.0 else persons_after
-        u, v = FLOOR.floor_to_image(np.array([[0.0, y]]))[0]
-        h = 60.0 * persons ** 0.5
-        out.append((t, [Observation((u - h / 4, v - h, u + h / 4, v), (0.0, y), 1.7, 0.5, 0.5,
-                                    PERSON if persons < 1.5 else GROUP, persons, 0.9, 0.05,
-                                    60.0)]))
+        out.append((t, [_blob(y, persons)]))
     return out
 
 
