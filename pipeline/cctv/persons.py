@@ -84,22 +84,24 @@ def body_boxes_from_faces(face_boxes: np.ndarray, frame_size: tuple[int, int]) -
     clipped to the frame (``frame_size`` = width, height)."""
     f = np.asarray(face_boxes, np.float64).reshape(-1, 4)
     return implied_bodies(f, f[:, 3] - f[:, 1], frame_size, BODY_HEIGHTS_PER_FACE,
-                          BODY_WIDTHS_PER_FACE, BODY_TOP_ABOVE_FACE)
+                          BODY_WIDTHS_PER_FACE, BODY_TOP_ABOVE_FACE, unit_w=f[:, 2] - f[:, 0])
 
 
 def implied_bodies(parts: np.ndarray, unit: np.ndarray, frame_size: tuple[int, int],
-                   heights: float, widths: float, top_above: float) -> np.ndarray:
-    """Body boxes (N, 4) centred on ``parts`` (N, 4: a face or a head box), ``heights`` x
-    ``widths`` units tall and wide (``unit`` (N,): the part's size in pixels, e.g. the face
-    box's height), the body's top ``top_above`` units above the part's; clipped to the frame
-    (``frame_size`` = width, height). The one rule behind :func:`body_boxes_from_faces` and
-    :func:`pipeline.cctv.heads.body_boxes_from_heads`."""
+                   heights: float, widths: float, top_above: float,
+                   unit_w: np.ndarray | None = None) -> np.ndarray:
+    """Body boxes (N, 4) centred on ``parts`` (N, 4: a face or a head box), ``heights`` units
+    tall (``unit`` (N,): the part's height in pixels) and ``widths`` units wide (``unit_w``:
+    the part's width, default ``unit``), the body's top ``top_above`` units above the part's;
+    clipped to the frame (``frame_size`` = width, height). The one rule behind
+    :func:`body_boxes_from_faces` and :func:`pipeline.cctv.heads.body_boxes_from_heads`."""
     p = np.asarray(parts, np.float64).reshape(-1, 4)
     u = np.asarray(unit, np.float64).reshape(-1)
+    uw = u if unit_w is None else np.asarray(unit_w, np.float64).reshape(-1)
     w, h = frame_size
     cx = (p[:, 0] + p[:, 2]) / 2
     top = p[:, 1] - top_above * u
-    out = np.column_stack([cx - widths * u / 2, top, cx + widths * u / 2, top + heights * u])
+    out = np.column_stack([cx - widths * uw / 2, top, cx + widths * uw / 2, top + heights * u])
     out[:, [0, 2]] = out[:, [0, 2]].clip(0, w - 1)
     out[:, [1, 3]] = out[:, [1, 3]].clip(0, h - 1)
     return out
