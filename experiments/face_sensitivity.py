@@ -117,27 +117,23 @@ def sensitivity(embedders: dict, n: int = 8, seed: int = 900) -> dict[str, dict[
     donor = [make_identity((seed + 1, i), skin_tone=b.skin_tone,
                            sex_presentation=b.sex_presentation) for i, b in enumerate(base)]
     be, de = [embed(b) for b in base], [embed(d) for d in donor]
-    out = {"whole_identity": {k: float(np.mean([1 - be[i][k] @ de[i][k] for i in range(n)]))
-                              for k in embedders}}
+    def mean_move(embeds) -> dict[str, float]:  # mean cosine distance from each base's own
+        return {k: float(np.mean([1 - be[i][k] @ e[k] for i, e in enumerate(embeds)]))
+                for k in embedders}
+
+    def swapped(b, d, names):
+        with swapped_traits(b, d, names):
+            return embed(b)
+
+    out = {"whole_identity": mean_move(de)}
     for group, names in GROUPS.items():
-        moved = []
-        for i, (b, d) in enumerate(zip(base, donor)):
-            e = embed(dataclasses.replace(b, **{f: getattr(d, f) for f in names}))
-            moved.append({k: 1 - be[i][k] @ e[k] for k in embedders})
-        out[group] = {k: float(np.mean([m[k] for m in moved])) for k in embedders}
+        out[group] = mean_move([embed(dataclasses.replace(b, **{f: getattr(d, f) for f in names}))
+                                for b, d in zip(base, donor)])
     for mode, loadings in SHAPE_MODES.items():  # one sd of each shape mode (sim.faces.morph)
-        moved = []
-        for i, b in enumerate(base):
-            e = embed(dataclasses.replace(b, **mode_step(b, loadings)))
-            moved.append({k: 1 - be[i][k] @ e[k] for k in embedders})
-        out[f"mode_{mode}"] = {k: float(np.mean([m[k] for m in moved])) for k in embedders}
+        out[f"mode_{mode}"] = mean_move([embed(dataclasses.replace(b, **mode_step(b, loadings)))
+                                         for b in base])
     for group, names in TRAIT_GROUPS.items():
-        moved = []
-        for i, (b, d) in enumerate(zip(base, donor)):
-            with swapped_traits(b, d, names):
-                e = embed(b)
-            moved.append({k: 1 - be[i][k] @ e[k] for k in embedders})
-        out[group] = {k: float(np.mean([m[k] for m in moved])) for k in embedders}
+        out[group] = mean_move([swapped(b, d, names) for b, d in zip(base, donor)])
     return out
 
 
