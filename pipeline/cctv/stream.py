@@ -97,6 +97,7 @@ class FrameResult:
     # wall seconds per stage: detect (faces and person boxes), quality (the gate), track (the
     # tracker and clothing histograms), embed, search
     stages: dict = field(default_factory=dict)
+    cpu_stages: dict = field(default_factory=dict)  # process CPU seconds per stage, same keys
     person_boxes: int = 0  # boxes the tracker was given
     boxes_from_faces: int = 0  # of which implied by faces no detected person box carried
 
@@ -209,8 +210,8 @@ class CctvStream:
                       for j, (d, q) in enumerate(zip(dets, quals)))
         seconds, cpu = clock.total()
         return FrameResult(self.camera, t, tuple((tr.track_id, tr.box) for tr in tracks), faces,
-                           searches, seconds, cpu, clock.stages, len(people.boxes),
-                           people.from_faces)
+                           searches, seconds, cpu, clock.stages, clock.cpu_stages,
+                           len(people.boxes), people.from_faces)
 
     def claim(self, track_id: int) -> tuple[str | None, float]:
         """The template id a live track is claimed as so far (None: not identified), and its
@@ -259,20 +260,22 @@ class CctvStream:
 
 
 class _StageClock:
-    """Wall seconds per stage (``lap(name)`` ends the stage begun at the previous lap) and the
-    process's CPU seconds for the whole frame. Process CPU time counts every thread of the
+    """Wall and process CPU seconds per stage (``lap(name)`` ends the stage begun at the
+    previous lap) and for the whole frame. Process CPU time counts every thread of the
     process (onnxruntime's own pool included), so it is this stream's cost only while one
     stream runs at a time, as in ``airtwin identify-cctv``."""
 
     def __init__(self):
         self.stages: dict[str, float] = {}
+        self.cpu_stages: dict[str, float] = {}
         self._wall0 = self._last = time.perf_counter()
-        self._cpu0 = time.process_time()
+        self._cpu0 = self._last_cpu = time.process_time()
 
     def lap(self, stage: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.stages[stage] = self.stages.get(stage, 0.0) + now - self._last
-        self._last = now
+        self.cpu_stages[stage] = self.cpu_stages.get(stage, 0.0) + cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
 
     def total(self) -> tuple[float, float]:
         return time.perf_counter() - self._wall0, time.process_time() - self._cpu0
