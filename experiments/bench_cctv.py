@@ -28,6 +28,8 @@ def _walkers(people: int, keys, rng):
                    tuple(int(v) for v in rng.integers(20, 235, 3))) for i in range(people)]
 
 
+# prepare_backend's settings before the speed work (issue 11), for --baseline
+BASELINE = {"threads": None, "fast_prelu": False}
 STAGES = ("heads", "faces", "quality", "track", "embed", "search", "other")
 
 
@@ -56,16 +58,17 @@ class _Timed:
 def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
                search_size: int = 1_000_000, warmup: int = 2, quiet: bool = False,
                persons: str = "heads", head_options: dict | None = None,
-               ort_threads=(1,)) -> dict:
+               baseline: bool = False) -> dict:
     """``persons``: ``faces`` (bodies implied by faces) or ``heads`` (the head-and-shoulders
     detector, :mod:`pipeline.cctv.heads`, run on every frame: its cost, not its recall, since
     the composites paste faces without figures).
 
-    ``ort_threads``: onnxruntime intra-op threads of the insightface sessions, one variant per
-    value (None or 0: onnxruntime's default pool, the setting before ``prepare_backend`` set
-    1). With several, each variant runs its own stream over the same frames, the variants
-    taking turns frame by frame, so their figures share one machine state; the result is the
-    first variant's, with every variant's under ``variants``."""
+    ``baseline``: also time the recogniser settings of before this speed work
+    (:data:`BASELINE`: onnxruntime's default thread pool, the recogniser's PRelu as shipped)
+    beside the defaults of :func:`experiments.cctv_identify.prepare_backend`. Each variant runs
+    its own stream over the same frames, the variants taking turns frame by frame, so their
+    figures share one machine state. The result is the defaults', every variant's (with CPU
+    ms per frame per stage) under ``variants``."""
     import cv2
 
     from experiments.cctv_composite import composite_stream, enrolment_templates
@@ -82,12 +85,10 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     if persons != "heads" and head_options:
         raise ValueError(f"--head-height / --head-every set the head detector; --persons "
                          f"{persons} does not run it")
-    threads = [None if not t else int(t) for t in ort_threads] or [1]
-    if len(set(threads)) < len(threads):
-        raise ValueError(f"bench cctv: --ort-threads lists a value twice: {list(ort_threads)}")
-    if backend != "insightface" and threads != [1]:
-        raise ValueError(f"bench cctv: --ort-threads sets the insightface sessions; backend "
-                         f"{backend} has none")
+    if baseline and backend != "insightface":
+        raise ValueError(f"bench cctv: --baseline compares onnxruntime settings of the "
+                         f"insightface backend; backend {backend} has none")
+    settings = {"default": {}, **({"baseline": BASELINE} if baseline else {})}
     rng = np.random.default_rng(20261205)
     keys = [(99, i) for i in range(people)]
     enr = pd.DataFrame({"template_id": [f"e{i}" for i in range(people)],
@@ -96,8 +97,8 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     frames = list(composite_stream("bench", _walkers(people, keys, rng), 0.0,
                                    (n_frames + warmup) / fps, fps, (1920, 1080), seed=5))
     runs, templates = [], None
-    for t in threads:
-        parts = prepare_backend(backend, frame_sizes=[(1920, 1080)], threads=t)
+    for label, opts in settings.items():
+        parts = prepare_backend(backend, frame_sizes=[(1920, 1080)], **opts)
         if templates is None:
             templates = enrolment_templates(keys, parts.detector, parts.embedder)
             gallery = build_gallery(enr, templates, "manifest")
@@ -112,7 +113,7 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
         stream = CctvStream("bench", (1920, 1080), faces_det, parts.embedder, gallery,
                             StreamConfig(fps=fps, threshold=parts.threshold),
                             person_detector=person_detector)
-        runs.append({"threads": t, "stream": stream, "faces_det": faces_det,
+        runs.append({"variant": label, "settings": _settings(parts), "stream": stream, "faces_det": faces_det,
                      "heads_det": person_detector, "cpu": 0.0, "lat": [], "faces": 0,
                      "stages": dict.fromkeys(STAGES, 0.0)})
     cv_threads = cv2.getNumThreads()
@@ -173,10 +174,18 @@ def _frame(run: dict, f, timed: bool) -> None:
 def _summary(run: dict, n_frames: int) -> dict:
     cpu = run["cpu"]
     fps_core = n_frames / cpu if cpu > 0 else float("inf")
-    return {"ort_threads": run["threads"] or "default", "faces_passed": run["faces"],
+    return {"variant": run["variant"], "settings": run["settings"],
+            "faces_passed": run["faces"],
             "faces_per_core_s": run["faces"] / cpu if cpu > 0 else float("inf"),
             "frames_per_core_s": fps_core, "cameras_per_core_at_10fps": fps_core / 10.0,
             "meets_target": fps_core >= 5.0,
             "latency_ms_p50": float(np.percentile(run["lat"], 50) * 1000),
             "latency_ms_p99": float(np.percentile(run["lat"], 99) * 1000),
             "stage_cpu_ms": {k: v / n_frames * 1000 for k, v in run["stages"].items()}}
+
+
+def _settings(parts) -> dict:
+    """The recogniser settings a variant ran with (insightface: onnxruntime threads, PRelu)."""
+    emb = parts.embedder
+    return {"ort_threads": getattr(emb, "threads", None) or "default",
+            "fast_prelu": bool(getattr(emb, "fast_prelu", False))}
