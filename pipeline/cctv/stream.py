@@ -30,7 +30,7 @@ from pipeline.cctv.galleries import Gallery
 from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, PersonBoxes,
                                    PersonTracker, body_boxes_from_faces, make_tracker,
                                    person_boxes)
-from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
+from pipeline.cctv.quality import MAX_VALUE, FaceQuality, QualityGate, measure_face
 from pipeline.cctv.relink import RelinkConfig, Relinker
 from pipeline.danger.detect import FrameError, check_frame
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
@@ -194,9 +194,11 @@ class CctvStream:
             if hist is not None:
                 live.hist_sum += hist
         clock.lap("track")
-        # embed only faces that pass the gate, sit on a confirmed track and would improve it
+        # embed only faces that pass the gate, sit on a confirmed track and would improve a
+        # search it can still make
         todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face
-                and self._live[track_of_face[j]].faces.wants_face(q, t)]
+                and self._live[track_of_face[j]].faces.wants_face(q, t)
+                and can_search_again(self._live[track_of_face[j]].faces)]
         if todo:
             embs = self.embedder.embed(image, [dets[j] for j in todo])
             for j, e in zip(todo, embs):
@@ -257,6 +259,19 @@ class CctvStream:
             self._close(tid)
         return sorted(self._ended, key=lambda s: (s.t_in, s.track_id))
 
+
+
+def can_search_again(faces: TrackFaces) -> bool:
+    """Whether a track may search again, so a new template of it could change a decision.
+    After its first search a track searches again only when its best face's value beats the
+    searched one's by ``research_gain`` (:meth:`TrackFaces.wants_search`), and no face's value
+    exceeds :data:`~pipeline.cctv.quality.MAX_VALUE`: once searched value x gain reaches that,
+    no face can ever trigger a search, and embedding more faces would cost CPU for nothing
+    (a template is used only by a search; tests/cctv_speed holds the rule to wants_search)."""
+    if faces.searches == 0:
+        return True
+    return (faces.searches < faces.config.max_searches
+            and faces.searched_quality * faces.config.research_gain < MAX_VALUE)
 
 
 class _StageClock:

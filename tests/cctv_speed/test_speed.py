@@ -162,3 +162,81 @@ def test_bench_baseline_needs_insightface():
 
     with pytest.raises(ValueError, match="insightface"):
         bench_cctv("dlib", n_frames=1, people=1, search_size=1, baseline=True, quiet=True)
+
+
+def _face(value_ipd: float, sharp: float = 400.0):
+    from pipeline.cctv.quality import FaceQuality
+
+    return FaceQuality(value_ipd, 0.0, 0.0, sharp, 0.9)
+
+
+def test_a_track_whose_search_no_face_can_beat_embeds_nothing_more():
+    from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
+    from pipeline.cctv.quality import MAX_VALUE
+    from pipeline.cctv.stream import can_search_again
+
+    best = _face(200.0)  # as big, frontal and sharp as a face gets
+    assert best.value == MAX_VALUE
+    cfg = AggregationConfig()
+    for ipd, again in ((60.0 / cfg.research_gain, False), (60.0 / cfg.research_gain - 0.5, True)):
+        tf = TrackFaces(1, cfg)
+        assert can_search_again(tf)  # never searched
+        tf.add(TrackFace(0.0, _face(ipd), np.ones(4, np.float32) / 2))
+        assert tf.wants_search()
+        tf.mark_searched()
+        # the rule agrees with wants_search: only if the best possible face triggers a search
+        # may a new template still matter
+        assert can_search_again(tf) is again
+        tf.add(TrackFace(1.0, best, np.ones(4, np.float32) / 2))
+        assert tf.wants_search() is again
+    tf = TrackFaces(2, AggregationConfig(max_searches=1))
+    tf.add(TrackFace(0.0, _face(20.0), np.ones(4, np.float32) / 2))
+    tf.mark_searched()
+    assert not can_search_again(tf)  # out of searches
+
+
+def test_the_embedding_skip_leaves_every_search_as_it_was(recognisers, monkeypatch):
+    """Six walkers with 30-70 px faces: the stream with and without the skip makes the same
+    searches (same faces aggregated, same candidates and scores), the skip with fewer
+    embeddings."""
+    import pandas as pd
+
+    import pipeline.cctv.stream as stream_mod
+    from experiments.bench_cctv import _walkers
+    from experiments.cctv_composite import composite_stream, enrolment_templates
+    from pipeline.cctv.galleries import build_gallery
+
+    det, emb = recognisers[1]
+    people = 6
+    keys = [(99, i) for i in range(people)]
+    rng = np.random.default_rng(20261205)
+    frames = list(composite_stream("test", _walkers(people, keys, rng), 0.0, 2.5, 10.0,
+                                   (1920, 1080), seed=5))
+    templates = enrolment_templates(keys, det, emb)
+    enr = pd.DataFrame({"template_id": [f"e{i}" for i in range(people)],
+                        "traveler_id": range(people), "consent": True, "watchlist": True})
+    gallery = build_gallery(enr, templates, "manifest")
+
+    class Counting:
+        def __init__(self):
+            self.n = 0
+
+        def embed(self, image, dets):
+            self.n += len(dets)
+            return emb.embed(image, dets)
+
+    runs = {}
+    for skip in (False, True):
+        if not skip:
+            monkeypatch.setattr(stream_mod, "can_search_again", lambda faces: True)
+        else:
+            monkeypatch.undo()
+        counting = Counting()
+        s = stream_mod.CctvStream("test", (1920, 1080), det, counting, gallery,
+                                  stream_mod.StreamConfig(fps=10.0, threshold=0.5))
+        searches = [(i.track_id, i.t, i.search, i.faces, i.best_ipd_px,
+                     tuple((c.template_id, c.score) for c in i.candidates))
+                    for f in frames for i in s.process(f.image, f.t).searches]
+        runs[skip] = (counting.n, searches)
+    assert len(runs[False][1]) >= people and runs[True][1] == runs[False][1]
+    assert runs[True][0] < runs[False][0]
