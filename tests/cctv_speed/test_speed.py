@@ -240,3 +240,12 @@ def test_the_embedding_skip_leaves_every_search_as_it_was(recognisers, monkeypat
         runs[skip] = (counting.n, searches)
     assert len(runs[False][1]) >= people and runs[True][1] == runs[False][1]
     assert runs[True][0] < runs[False][0]
+
+
+def test_bench_cli_says_why_baseline_needs_insightface():
+    from typer.testing import CliRunner
+
+    from airtwin.cli import app
+
+    r = CliRunner().invoke(app, ["bench", "cctv", "--baseline", "--frames", "1"])
+    assert r.exit_code == 2 and "insightface" in r.output
