@@ -249,3 +249,18 @@ def test_bench_cli_says_why_baseline_needs_insightface():
 
     r = CliRunner().invoke(app, ["bench", "cctv", "--baseline", "--frames", "1"])
     assert r.exit_code == 2 and "insightface" in r.output
+
+
+def test_cheaper_head_inputs_are_options_off_by_default(frame):
+    from pipeline.cctv.heads import HeadDetector
+
+    default = HeadDetector()
+    assert (default.grey, default.resize) == (False, "area")
+    with pytest.raises(ValueError, match="resize"):
+        HeadDetector(resize="cubic")
+    base, _ = default.heads(frame.image)
+    grey, _ = HeadDetector(grey=True).heads(frame.image)
+    linear, _ = HeadDetector(resize="linear").heads(frame.image)
+    # each finds this frame's people, from other pixels than the default's
+    assert len(grey) >= 3 and len(linear) >= 3
+    assert not (grey.shape == base.shape and np.array_equal(grey, base))
