@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 HELD_OUT = {101, 102, 103}
-# cache key -> HeadDetector options; "810" is the default detector
-VARIANTS = {"810": {}, "810g": {"grey": True}, "810l": {"resize": "linear"},
+# cache key -> HeadDetector options; 810 (the replay tuner's default ``height``) is the default
+# detector
+VARIANTS = {810: {}, "810g": {"grey": True}, "810l": {"resize": "linear"},
             "810gl": {"grey": True, "resize": "linear"}}
 
 
@@ -91,14 +92,14 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
                     rec["heads"][key] = (hb, sc, _histograms(f.image,
                                                              body_boxes_from_heads(hb, size)))
                     found[key] += len(hb)
-                    same[key] += matched(rec["heads"]["810"][0], hb)
+                    same[key] += matched(rec["heads"][810][0], hb)
                 rec["face_hist"] = _histograms(f.image, body_boxes_from_faces(faces, size))
                 frames.append(rec)
         with open(out / f"{cam}.pkl", "wb") as fh:
             pickle.dump({"camera": cam, "fps": spec.fps, "size": spec.size, "seed": seed,
                          "frames": frames}, fh)
     report = {"seed": seed, "window": list(window), "fps": fps, "frames": n,
-              "variants": {k: {"options": VARIANTS[k], "cpu_ms_per_frame": cpu[k] / n * 1000,
+              "variants": {str(k): {"options": VARIANTS[k], "cpu_ms_per_frame": cpu[k] / n * 1000,
                                "heads": found[k], "heads_of_default_kept_iou90": same[k]}
                            for k in VARIANTS}}
     write_json(out / "speed.json", report)
