@@ -30,18 +30,10 @@ VARIANTS = {810: {}, "810g": {"grey": True}, "810l": {"resize": "linear"},
             "810gl": {"grey": True, "resize": "linear"}}
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda z: (z[:, 2] - z[:, 0]) * (z[:, 3] - z[:, 1])  # noqa: E731
-    return inter / (area(a)[:, None] + area(b)[None, :] - inter)
-
-
 def matched(default: np.ndarray, other: np.ndarray, min_iou: float = 0.9) -> int:
     """Heads of ``default`` with a head of ``other`` at IoU >= ``min_iou`` (greedy, one to one)."""
+    from pipeline.cctv.metrics import _iou  # the pairwise IoU the tracking metrics use
+
     if not len(default) or not len(other):
         return 0
     iou = _iou(default, other)
