@@ -61,6 +61,9 @@ def identify_cctv_cmd(
                                                 "shipped pipeline/cctv/models/heads_hog.svm"),
     person_format: str = typer.Option("boxes", help="--persons onnx: output format, boxes or "
                                       "yolo"),
+    head_resize: str = typer.Option("area", help="--persons heads: how the frame is shrunk to "
+                                    "810 rows, area (the default) or linear (11 ms less CPU "
+                                    "per frame; README: CCTV speed)"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -94,8 +97,11 @@ def identify_cctv_cmd(
             _fail("--persons onnx needs --person-model FILE (an ONNX person detector); without "
                   "one use --persons faces or mog2")
         person_options = {"model_path": person_model, "output_format": person_format}
-    elif persons == "heads" and person_model is not None:
-        person_options = {"model_path": person_model}
+    elif persons == "heads":
+        person_options = {**({"model_path": person_model} if person_model is not None else {}),
+                          **({"resize": head_resize} if head_resize != "area" else {})} or None
+    if head_resize != "area" and persons != "heads":
+        _fail(f"--head-resize sets the head detector; --persons {persons} does not run it")
     log = None
     if audit is not None:
         from pipeline.service.audit import AuditLog
@@ -196,6 +202,12 @@ def bench_cctv_cmd(
                                     "(default 810)"),
     head_every: int = typer.Option(None, min=1, help="--persons heads: detect every N frames "
                                    "(default 1)"),
+    head_resize: str = typer.Option(None, help="--persons heads: area (default) or linear "
+                                    "shrinking of the frame"),
+    baseline: bool = typer.Option(False, "--baseline", help="insightface: also time the "
+                                  "recogniser settings of before the speed work (onnxruntime's "
+                                  "default threads, PRelu as shipped) on the same frames, the "
+                                  "two streams taking turns"),
 ) -> None:
     """Faces/s per core through detect -> embed -> search, cameras per core at 10 fps, 1:N
     search at 1M templates, frames/s per core at 1080p with about 20 people in view."""
@@ -203,17 +215,18 @@ def bench_cctv_cmd(
     from pipeline.models import ModelPackError
     from pipeline.registry import BackendError
 
-    head_options = {k: v for k, v in (("height", head_height), ("every", head_every))
-                    if v is not None}
+    head_options = {k: v for k, v in (("height", head_height), ("every", head_every),
+                                      ("resize", head_resize)) if v is not None}
     try:
         r = bench_cctv(backend, frames, people, search_size, quiet=as_json, persons=persons,
-                       head_options=head_options)
+                       head_options=head_options, baseline=baseline)
     except (ValueError, BackendError, ModelPackError, MemoryError) as exc:
         _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(r))
         return
-    heads = (f" (rows {r['head_options']['height']}, every {r['head_options']['every']})"
+    heads = (f" (rows {r['head_options']['height']}, every {r['head_options']['every']}, "
+             f"resize {r['head_options']['resize']})"
              if r["persons"] == "heads" else "")
     _print_table(f"airtwin bench cctv — {r['backend']}, persons {r['persons']}{heads}, 1080p "
                  f"composite frames with "
@@ -225,6 +238,20 @@ def bench_cctv_cmd(
         (f"1:N search at {r['search_size']:,}: ms/probe", f"{r['search_ms_per_probe']:.1f}", ""),
         ("frame latency p50 / p99 ms",
          f"{r['latency_ms_p50']:.0f} / {r['latency_ms_p99']:.0f}", "")])
+    variants = r["variants"]
+    rows = [("frames/s per core", *(f"{v['frames_per_core_s']:.2f}" for v in variants)),
+            ("cameras per core at 10 fps",
+             *(f"{v['cameras_per_core_at_10fps']:.2f}" for v in variants)),
+            ("faces passed", *(str(v["faces_passed"]) for v in variants))]
+    rows += [(f"CPU ms/frame: {st}", *(f"{v['stage_cpu_ms'][st]:.1f}" for v in variants))
+             for st in variants[0]["stage_cpu_ms"]]
+    rows.append(("CPU ms/frame: total",
+                 *(f"{sum(v['stage_cpu_ms'].values()):.1f}" for v in variants)))
+    _print_table("Per stage (CPU ms per frame); with --baseline the variants took turns on the "
+                 "same frames", [("measure", "right")]
+                 + [(f"{v['variant']} (ort threads {v['settings']['ort_threads']}, PRelu "
+                     f"{'split' if v['settings']['fast_prelu'] else 'as shipped'})", "right")
+                    for v in variants], rows)
 
 
 def _window(t_from: float | None, t_to: float | None) -> tuple[float, float] | None:

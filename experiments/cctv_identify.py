@@ -104,22 +104,29 @@ class BackendParts:
 
 
 def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
-                    threshold: float | None = None) -> BackendParts:
+                    threshold: float | None = None, threads: int | None = 1,
+                    fast_prelu: bool = True) -> BackendParts:
     """Detector, embedder and the CCTV threshold of ``backend``: ``threshold`` when given, else
     the recogniser's CCTV operating point (:mod:`pipeline.cctv.operating`), else its gate
     calibration at ``fmr`` (marked as such). The insightface detector gets one SCRFD per frame
-    size in ``frame_sizes``, at :func:`pipeline.cctv.operating.detection_input`."""
+    size in ``frame_sizes``, at :func:`pipeline.cctv.operating.detection_input`. ``threads``:
+    onnxruntime intra-op threads per insightface session (1: a camera stream per core, the
+    cheapest CPU time per frame; None: onnxruntime's default pool); ``fast_prelu``: the
+    insightface recogniser runs its graph with PRelu split (the same templates, bit for bit,
+    less CPU)."""
     from pipeline.calibration import operating_point
     from pipeline.cctv.operating import cctv_operating_point, detection_input
     from pipeline.registry import get_detector, get_embedder
 
-    det = get_detector(backend, model="hog") if backend == "dlib" else get_detector(backend)
-    emb = get_embedder(backend)
+    ort = {"threads": threads} if backend == "insightface" else {}
+    det = get_detector(backend, model="hog") if backend == "dlib" else get_detector(backend,
+                                                                                    **ort)
+    emb = get_embedder(backend, **ort, **({"fast_prelu": fast_prelu} if ort else {}))
     det.prepare(), emb.prepare()
     per_size = {}
     if backend == "insightface":
         for size in {tuple(int(v) for v in s) for s in frame_sizes}:
-            per_size[size] = get_detector(backend, det_size=detection_input(size))
+            per_size[size] = get_detector(backend, det_size=detection_input(size), **ort)
             per_size[size].prepare()
     if threshold is not None:
         return BackendParts(backend, det, emb, float(threshold), "given (--threshold)", per_size)

@@ -26,9 +26,10 @@ import numpy as np
 
 from pipeline.types import Detection
 
-__all__ = ["FaceQuality", "QualityGate", "measure_face"]
+__all__ = ["FaceQuality", "MAX_VALUE", "QualityGate", "measure_face"]
 
 SHARPNESS_IPD_PX = 24.0  # larger faces are shrunk to this IPD before the Laplacian
+MAX_VALUE = 1.0  # no face's FaceQuality.value exceeds this (each factor saturates at 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class FaceQuality:
     @property
     def value(self) -> float:
         """One number to rank a track's faces by (higher = better): size, frontality and
-        sharpness, each saturating, multiplied."""
+        sharpness, each saturating, multiplied; in [0, :data:`MAX_VALUE`]."""
         size = min(self.ipd_px / 60.0, 1.0)
         frontal = math.cos(math.radians(min(abs(self.yaw_deg), 89.0))) \
             * math.cos(math.radians(min(abs(self.pitch_deg), 89.0)))

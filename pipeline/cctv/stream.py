@@ -30,7 +30,7 @@ from pipeline.cctv.galleries import Gallery
 from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, PersonBoxes,
                                    PersonTracker, body_boxes_from_faces, make_tracker,
                                    person_boxes)
-from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
+from pipeline.cctv.quality import MAX_VALUE, FaceQuality, QualityGate, measure_face
 from pipeline.cctv.relink import RelinkConfig, Relinker
 from pipeline.danger.detect import FrameError, check_frame
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
@@ -97,6 +97,7 @@ class FrameResult:
     # wall seconds per stage: detect (faces and person boxes), quality (the gate), track (the
     # tracker and clothing histograms), embed, search
     stages: dict = field(default_factory=dict)
+    cpu_stages: dict = field(default_factory=dict)  # process CPU seconds per stage, same keys
     person_boxes: int = 0  # boxes the tracker was given
     boxes_from_faces: int = 0  # of which implied by faces no detected person box carried
 
@@ -193,9 +194,11 @@ class CctvStream:
             if hist is not None:
                 live.hist_sum += hist
         clock.lap("track")
-        # embed only faces that pass the gate, sit on a confirmed track and would improve it
+        # embed only faces that pass the gate, sit on a confirmed track and would improve a
+        # search it can still make
         todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face
-                and self._live[track_of_face[j]].faces.wants_face(q, t)]
+                and self._live[track_of_face[j]].faces.wants_face(q, t)
+                and can_search_again(self._live[track_of_face[j]].faces)]
         if todo:
             embs = self.embedder.embed(image, [dets[j] for j in todo])
             for j, e in zip(todo, embs):
@@ -209,8 +212,8 @@ class CctvStream:
                       for j, (d, q) in enumerate(zip(dets, quals)))
         seconds, cpu = clock.total()
         return FrameResult(self.camera, t, tuple((tr.track_id, tr.box) for tr in tracks), faces,
-                           searches, seconds, cpu, clock.stages, len(people.boxes),
-                           people.from_faces)
+                           searches, seconds, cpu, clock.stages, clock.cpu_stages,
+                           len(people.boxes), people.from_faces)
 
     def claim(self, track_id: int) -> tuple[str | None, float]:
         """The template id a live track is claimed as so far (None: not identified), and its
@@ -258,21 +261,36 @@ class CctvStream:
 
 
 
+def can_search_again(faces: TrackFaces) -> bool:
+    """Whether a track may search again, so a new template of it could change a decision.
+    After its first search a track searches again only when its best face's value beats the
+    searched one's by ``research_gain`` (:meth:`TrackFaces.wants_search`), and no face's value
+    exceeds :data:`~pipeline.cctv.quality.MAX_VALUE`: once searched value x gain reaches that,
+    no face can ever trigger a search, and embedding more faces would cost CPU for nothing
+    (a template is used only by a search; tests/cctv_speed holds the rule to wants_search)."""
+    if faces.searches == 0:
+        return True
+    return (faces.searches < faces.config.max_searches
+            and faces.searched_quality * faces.config.research_gain < MAX_VALUE)
+
+
 class _StageClock:
-    """Wall seconds per stage (``lap(name)`` ends the stage begun at the previous lap) and the
-    process's CPU seconds for the whole frame. Process CPU time counts every thread of the
+    """Wall and process CPU seconds per stage (``lap(name)`` ends the stage begun at the
+    previous lap) and for the whole frame. Process CPU time counts every thread of the
     process (onnxruntime's own pool included), so it is this stream's cost only while one
     stream runs at a time, as in ``airtwin identify-cctv``."""
 
     def __init__(self):
         self.stages: dict[str, float] = {}
+        self.cpu_stages: dict[str, float] = {}
         self._wall0 = self._last = time.perf_counter()
-        self._cpu0 = time.process_time()
+        self._cpu0 = self._last_cpu = time.process_time()
 
     def lap(self, stage: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.stages[stage] = self.stages.get(stage, 0.0) + now - self._last
-        self._last = now
+        self.cpu_stages[stage] = self.cpu_stages.get(stage, 0.0) + cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
 
     def total(self) -> tuple[float, float]:
         return time.perf_counter() - self._wall0, time.process_time() - self._cpu0
