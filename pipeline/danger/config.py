@@ -96,7 +96,7 @@ class Loitering(_Model):
     min_own_share: float = Field(default=0.3, ge=0, le=1)  # of the dwell tracked as one id
     # Someone who steps out of the picture at its edge and back in at the same place within
     # this long, this near, is the same person still lingering (tune seed 17: a loiterer at the
-    # left edge left the view 4 times in 180 s; each return restarted the dwell)
+    # left edge left the view 3 times in 140 s, 8-12 s each; each return restarted the dwell)
     edge_return_s: float = Field(default=30.0, ge=0)
     edge_return_m: float = Field(default=3.0, ge=0)
 

@@ -44,10 +44,10 @@ def _alerts(walkers, seconds: float):
 
 
 def test_travelers_who_stop_at_the_gate_are_not_tailgating():
-    # Traced on tune seeds: a traveler who walked up and stood before the gate line for the
-    # transaction kept recording "walk-ups" every frame while standing; when it walked on, its
-    # own fresh walk-up made its passage unverified, and two such travelers one after the
-    # other were "two through one gate without stopping".
+    # Traced on tune seed 5 (256.8 s): a blob that walked up and stood before the gate line
+    # (the transaction) kept recording "walk-ups" every frame while standing; when it walked
+    # on, its own fresh walk-up made its passage unverified (it read as a pair there, and
+    # alerted). Here: two travelers, each stopping, one after the other.
     first = lambda t: _walker(t, 0.0, 6.5, 1.6)
     second = lambda t: _walker(t, 2.6, 6.5, 1.6)
     assert _alerts([first, second], 12.0) == []
@@ -117,8 +117,8 @@ def _loiterer_frames(out_s: float, seconds: float = 200.0):
 
 
 def test_a_loiterer_stepping_out_of_view_and_back_keeps_lingering():
-    # Traced on tune seed 17: a loiterer at the left edge of the picture left the view 4 times
-    # in 180 s for 8-15 s; each return started a new dwell, none reached 120 s.
+    # Traced on tune seed 17: a loiterer at the left edge of the picture left the view 3 times
+    # in 140 s for 8-12 s; each return started a new dwell, none reached 120 s.
     st = CameraStream("c", FLOOR, geometry(), DangerConfig())
     hits = [a for t, obs in _loiterer_frames(10.0) for a in st.judge(t, obs, {}).alerts
             if a.kind == "loitering"]
