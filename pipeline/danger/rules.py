@@ -194,15 +194,16 @@ class LoiteringRule:
         if tr.root in self._since or tr.root in self._last or not first.clipped:
             return
         live = {x.root for x in sc.tracks}
-        best, best_d = None, self.p.edge_return_m
+        best, best_since = None, math.inf  # the longest dwell that left here (tune seed 1: a
+        # sliver of the loiterer, tracked as it walked out, ended nearer than its lineage)
         for root, (t, x, y, edge) in self._last.items():
             if not edge or root in live or sc.t - t > self.p.edge_return_s:
                 continue
-            d = math.hypot(x - first.x, y - first.y)
-            if d <= best_d:
-                best, best_d = root, d
+            since = self._lineage_since.get(root, math.inf)
+            if math.hypot(x - first.x, y - first.y) <= self.p.edge_return_m and since < best_since:
+                best, best_since = root, since
         if best is not None:
-            self._since[tr.root] = self._lineage_since.get(best, math.inf)
+            self._since[tr.root] = best_since
             if best in self._done:  # already reported: one loiterer, one alert
                 self._done.add(tr.root)
 
