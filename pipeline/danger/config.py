@@ -63,6 +63,10 @@ class Running(_Model):
     # Blobs that split off a queue or a processor row jump by a body's width: a "runner" just
     # out of a waiting area is that (tune seed 13: 4.5 m/s, 4-6 m past the e-gates, surge).
     after_waiting_s: float = Field(default=10.0, ge=0)
+    # Fast stretches of one lineage count together when less than this apart (tune seed 3: a
+    # runner near the camera turning at the picture's bottom edge was three tracks of 0.8 s fast
+    # each, joined by lineage; each alone was short of sustain_s)
+    gap_s: float = Field(default=3.0, ge=0)
 
 
 class Fall(_Model):
@@ -90,6 +94,11 @@ class Loitering(_Model):
     min_person_share: float = Field(default=0.7, ge=0, le=1)  # of the dwell looking like a person
     min_wander_m: float = Field(default=0.5, ge=0)  # moved at least this far during the dwell
     min_own_share: float = Field(default=0.3, ge=0, le=1)  # of the dwell tracked as one id
+    # Someone who steps out of the picture at its edge and back in at the same place within
+    # this long, this near, is the same person still lingering (tune seed 17: a loiterer at the
+    # left edge left the view 3 times in 140 s, 8-12 s each; each return restarted the dwell)
+    edge_return_s: float = Field(default=30.0, ge=0)
+    edge_return_m: float = Field(default=3.0, ge=0)
 
 
 class Counterflow(_Model):

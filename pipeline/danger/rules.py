@@ -48,42 +48,56 @@ class CrowdMemory:
 
 
 class RunningRule:
+    """Someone moving faster than ``speed_mps`` (by ``z_sigma`` standard errors) for
+    ``sustain_s``. A runner who turns at the picture's edge, or is lost in a passer-by, comes
+    back as a new track of the same lineage: its first fast reading carries on from the
+    lineage's last fast track seen less than ``gap_s`` before (a slow reading of a track starts
+    its own count again)."""
+
     kind = "running"
 
     def __init__(self, p: C.Running = C.Running()):
         self.p = p
-        self._fast_since: dict[int, float] = {}
+        self._fast: dict[int, tuple[float, float, int]] = {}  # track id -> (fast s, last t, root)
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
 
+    def _carried(self, tr: Track, t: float) -> float:
+        """Fast time of this lineage's other tracks, fast less than ``gap_s`` ago."""
+        return max((f for tid, (f, last, root) in self._fast.items()
+                    if root == tr.root and tid != tr.id and t - last <= self.p.gap_s),
+                   default=0.0)
+
     def update(self, sc: Scene) -> list[Alert]:
-        out, live = [], set()
+        out = []
         for tr in sc.tracks:
-            live.add(tr.id)
             if not tr.seen or tr.kind not in (PERSON, GROUP) or tr.root in self._done:
                 continue
             if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
                 continue
             if not sc.on_floor(tr) or _after_waiting(sc, tr, self.p.after_waiting_s):
-                self._fast_since.pop(tr.id, None)
+                self._fast.pop(tr.id, None)
                 continue
             if not sc.readable(tr) or not steady(tr.recent(self.p.window_s, sc.t)):
-                self._fast_since.pop(tr.id, None)
+                self._fast.pop(tr.id, None)
                 continue
             fit = tr.velocity_and_error(self.p.window_s, sc.t)
             v = None if fit is None else math.hypot(*fit[0])
             if v is None or v - self.p.z_sigma * fit[1] < self.p.speed_mps:
-                self._fast_since.pop(tr.id, None)
+                self._fast.pop(tr.id, None)
                 continue
-            since = self._fast_since.setdefault(tr.id, sc.t)
-            if sc.t - since >= self.p.sustain_s:
+            prev = self._fast.get(tr.id)
+            fast = self._carried(tr, sc.t) if prev is None else prev[0] + sc.t - prev[1]
+            self._fast[tr.id] = (fast, sc.t, tr.root)
+            if fast >= self.p.sustain_s:
                 self._done.add(tr.root)
                 if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
                     continue
                 self._alerted.append((sc.t, tr.xy))
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,),
                                  confidence(v, self.p.speed_mps), int_box(tr.box), f"{v:.1f} m/s"))
-        self._fast_since = {k: v for k, v in self._fast_since.items() if k in live}
+        # a track's entry outlives it by gap_s, for the lineage's next track to carry on
+        self._fast = {k: v for k, v in self._fast.items() if sc.t - v[1] <= self.p.gap_s}
         return out
 
 
@@ -169,10 +183,48 @@ class LoiteringRule:
         self.p = p
         self._done: set[int] = set()
         self._crowd = CrowdMemory()
+        self._since: dict[int, float] = {}  # lineage root -> its dwell's start, if earlier
+        self._last: dict[int, tuple[float, float, float, bool]] = {}  # root -> t, x, y, at edge
+        self._lineage_since: dict[int, float] = {}  # root -> its dwell's start (own or carried)
+
+    def _edge_return(self, sc: Scene, tr: Track) -> None:
+        """A lineage that begins at the picture's edge where one left it moments ago (out of
+        view and back) continues that one's dwell."""
+        first = tr.samples[0]
+        if tr.root in self._since or tr.root in self._last or not first.clipped:
+            return
+        live = {x.root for x in sc.tracks}
+        best, best_since = None, math.inf  # the longest dwell that left here (tune seed 1: a
+        # sliver of the loiterer, tracked as it walked out, ended nearer than its lineage)
+        for root, (t, x, y, edge) in self._last.items():
+            if not edge or root in live or sc.t - t > self.p.edge_return_s:
+                continue
+            since = self._lineage_since.get(root, math.inf)
+            if math.hypot(x - first.x, y - first.y) <= self.p.edge_return_m and since < best_since:
+                best, best_since = root, since
+        if best is not None:
+            self._since[tr.root] = best_since
+            if best in self._done:  # already reported: one loiterer, one alert
+                self._done.add(tr.root)
 
     def update(self, sc: Scene) -> list[Alert]:
         out = []
         self._crowd.update(sc)
+        if self.p.edge_return_s > 0:
+            for tr in sc.tracks:
+                if tr.seen:
+                    self._edge_return(sc, tr)
+                    own = self._since.get(tr.root, tr.since)
+                    self._lineage_since[tr.root] = min(tr.since, own)
+                    last = tr.samples[-1]
+                    self._last[tr.root] = (sc.t, last.x, last.y, last.clipped)
+            cut = sc.t - self.p.edge_return_s - 1.0
+            if len(self._last) > 500:  # forget lineages gone for good
+                live = {tr.root for tr in sc.tracks}
+                self._last = {k: v for k, v in self._last.items() if v[0] >= cut or k in live}
+                self._since = {k: v for k, v in self._since.items() if k in self._last}
+                self._lineage_since = {k: v for k, v in self._lineage_since.items()
+                                       if k in self._last}
         for tr in sc.tracks:
             if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, LYING):
                 continue
@@ -180,7 +232,7 @@ class LoiteringRule:
                 continue
             if not sc.shapely(tr):  # far away, a person is a few pixels that merge and split
                 continue
-            dwell = sc.t - tr.since
+            dwell = sc.t - min(tr.since, self._since.get(tr.root, tr.since))
             if dwell < self.p.dwell_s:
                 continue
             zone = sc.geometry.zone(sc.zone_of(tr))

@@ -177,9 +177,17 @@ class TailgatingRule:
         """Follow a track's run straight up one lane; a long enough run is a walk-up."""
         v = tr.velocity(1.0, t)
         speed = math.hypot(*v) if v is not None else 0.0
+        run = self._runs.get(tr.id)
         if along <= 0.3:  # last seen up to the gate line: walking on, or standing for it
             self._last_speed[tr.id] = speed
-        run = self._runs.get(tr.id)
+            if speed < self.p.min_walkup_mps and run is not None and run.t < t - 1.0:
+                # Stopped before the gate (the transaction): its walk-up is void, and standing
+                # there is no new one (walk-ups were recorded every frame while it stood, and
+                # counted when it walked on through)
+                q = self._walkups.get(gi)
+                if q:
+                    self._walkups[gi] = deque(w for w in q if w.track_id != tr.id)
+                run = None
         if run is None or run.gate != gi or along < run.along - 0.3 or along > 0.5:
             run = LaneRun(gi, t, along, [])
             if along > 0.5:  # past the gate: no run
@@ -188,7 +196,7 @@ class TailgatingRule:
         run.persons.append(tr.samples[-1].persons)
         self._runs[tr.id] = run
         if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0 and -2.5 <= along <= 0.3
-                and speed <= self.p.max_walk_mps):
+                and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps):
             q = self._walkups.setdefault(gi, deque())
             q.append(WalkUp(t, tr.id, float(np.median(run.persons))))
             while q and q[0].t < t - 10.0:
