@@ -7,6 +7,14 @@ mean template. It searches again only when a clearly better face joins the best 
 (its quality exceeds the best searched so far by ``research_gain``), so a track that comes closer
 to the camera gets a second chance, while a steady stream of similar faces costs nothing.
 
+**Identity segments.** A person tracker sometimes moves a track onto another person (a swap in a
+crowd, a wrong re-link); the faces before and after are then two people, and a search over
+their mean answers for neither. With ``segment_min_cosine`` set, a new face whose template's
+cosine with the track's current template is below it (both faces large enough to judge,
+``segment_min_ipd_px``) is a different person: the stream ends the track there and starts a new
+one with that face (:meth:`TrackFaces.disagrees`). To notice a change at all, the track embeds
+a face at least every ``verify_interval_s`` even when it would not join the best k.
+
 Only templates are kept, never images; a track that ends without a match is forgotten whole
 (:meth:`TrackFaces.forget`), so a face that matches nothing is never stored.
 """
@@ -36,6 +44,10 @@ class AggregationConfig:
     # a track embeds a face only when it would join the best k, and at most once per
     # ``embed_interval_s``, so 20 people in view cost a few embeddings per frame, not 20.
     embed_interval_s: float = 0.3
+    # identity segments (module docstring); None: off
+    segment_min_cosine: float | None = None
+    segment_min_ipd_px: float = 16.0  # both faces at least this large to judge a change
+    verify_interval_s: float | None = None  # embed a face at least this often (None: never)
 
     def __post_init__(self):
         if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:
@@ -44,6 +56,12 @@ class AggregationConfig:
         if not self.embed_interval_s >= 0:
             raise ValueError(f"AggregationConfig.embed_interval_s must be >= 0, got "
                              f"{self.embed_interval_s}")
+        if self.segment_min_cosine is not None and not -1 <= self.segment_min_cosine <= 1:
+            raise ValueError(f"AggregationConfig.segment_min_cosine must be in [-1, 1] or None, "
+                             f"got {self.segment_min_cosine}")
+        if self.verify_interval_s is not None and not self.verify_interval_s > 0:
+            raise ValueError(f"AggregationConfig.verify_interval_s must be > 0 or None, got "
+                             f"{self.verify_interval_s}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +85,32 @@ class TrackFaces:
         """Whether a face of this quality, seen at ``t``, is worth embedding: it would join the
         best k, the track still searches, and the last embedding is old enough."""
         c = self.config
-        if self.searches >= c.max_searches or t - self.last_embed_t < c.embed_interval_s:
+        if t - self.last_embed_t < c.embed_interval_s:
+            return False
+        if (c.verify_interval_s is not None and self.best
+                and t - self.last_embed_t >= c.verify_interval_s
+                and quality.ipd_px >= c.segment_min_ipd_px):
+            return True  # an identity check (identity segments)
+        if self.searches >= c.max_searches:
             return False
         return len(self.best) < c.k or quality.value > self.best[-1].quality.value
+
+    def agreement(self, face: TrackFace) -> float:
+        """Cosine of ``face``'s template with the track's template over its judgeable faces
+        (NaN when the track has none, or ``face`` is too small to judge)."""
+        c = self.config
+        ref = [f for f in self.best if f.quality.ipd_px >= c.segment_min_ipd_px]
+        if not ref or face.quality.ipd_px < c.segment_min_ipd_px:
+            return float("nan")
+        w = np.array([max(f.quality.value, 1e-6) for f in ref], np.float32)
+        v = normalise((w[:, None] * np.stack([f.vector for f in ref])).sum(0))
+        return float(v @ face.vector)
+
+    def disagrees(self, face: TrackFace) -> bool:
+        """Whether ``face`` is another person than this track's faces so far (identity
+        segments on, both judgeable, cosine below ``segment_min_cosine``)."""
+        thr = self.config.segment_min_cosine
+        return thr is not None and self.agreement(face) < thr
 
     def add(self, face: TrackFace) -> None:
         if self.first_face_t is None:
