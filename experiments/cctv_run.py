@@ -67,8 +67,36 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 advance()
                 _collect(cam, f, r, tracks, truth, searches, seconds, faces)
         summaries += stream.finish()
-    return _tables(tracks, truth, searches, seconds, link_journeys(summaries, centres, link),
-                   faces)
+    tables = _tables(tracks, truth, searches, seconds,
+                     link_journeys(summaries, centres, link), faces)
+    tables["cctv_track_summaries"] = summary_table(summaries)
+    return tables
+
+
+SUMMARY_COLUMNS = ["camera", "track_id", "t_in", "t_out", "identity", "score", "watchlist",
+                   "frames", "histogram"]
+
+
+def summary_table(summaries) -> pd.DataFrame:
+    """One row per track summary (:class:`pipeline.cctv.stream.TrackSummary`): what the
+    cross-camera linker saw, its clothing histogram flattened, so the linker can be replayed
+    on a run (``python -m experiments.cctv_link_tune``). No face, no template."""
+    return pd.DataFrame([(s.camera, s.track_id, s.t_in, s.t_out, s.identity, s.score,
+                          s.watchlist, s.frames, np.asarray(s.histogram, np.float32).ravel())
+                         for s in summaries], columns=SUMMARY_COLUMNS)
+
+
+def summaries_of(table: pd.DataFrame):
+    """The :class:`pipeline.cctv.stream.TrackSummary` list of a ``cctv_track_summaries``
+    table (:func:`summary_table`)."""
+    from pipeline.cctv.appearance import HIST_BINS
+    from pipeline.cctv.stream import TrackSummary
+
+    return [TrackSummary(r.camera, int(r.track_id), float(r.t_in), float(r.t_out),
+                         None if r.identity is None or r.identity != r.identity else r.identity,
+                         float(r.score), bool(r.watchlist),
+                         np.asarray(r.histogram, np.float32).reshape(HIST_BINS), int(r.frames))
+            for r in table.itertuples(index=False)]
 
 
 def _collect(cam, f, r, tracks, truth, searches, seconds, faces) -> None:

@@ -137,8 +137,10 @@ class CctvStream:
         self.camera, self.frame_size = camera, (int(frame_size[0]), int(frame_size[1]))
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
         self.config, self.audit = config, audit
-        self.tracker = tracker or make_tracker(config.tracker, config.fps,
-                                               options=config.tracker_options)
+        opts = dict(config.tracker_options)
+        if opts.get("edge_coast"):  # edge coasting needs the frame's edges
+            opts["frame_size"] = self.frame_size
+        self.tracker = tracker or make_tracker(config.tracker, config.fps, options=opts)
         self.relinker = Relinker(config.relink) if config.relink is not None else None
         self._end_after_s = max(config.end_after_s,
                                 config.relink.window_s if config.relink is not None else 0.0)
