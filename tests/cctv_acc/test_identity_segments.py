@@ -35,7 +35,14 @@ def test_a_face_of_another_person_disagrees_and_a_small_one_is_not_judged():
     assert tf.disagrees(TrackFace(0.5, _q(30), _unit(1)))
     assert np.isnan(tf.agreement(TrackFace(0.5, _q(12), _unit(1))))
     assert not tf.disagrees(TrackFace(0.5, _q(12), _unit(1)))
-    assert not TrackFaces(1, AggregationConfig()).disagrees(TrackFace(0.5, _q(30), _unit(1)))
+    off = TrackFaces(1, AggregationConfig(segment_min_cosine=None))
+    off.add(TrackFace(0.0, _q(30), _unit(0)))
+    assert not off.disagrees(TrackFace(0.5, _q(30), _unit(1)))
+
+
+def test_identity_segments_are_on_by_default():
+    cfg = AggregationConfig()
+    assert cfg.segment_min_cosine is not None and cfg.verify_interval_s is not None
 
 
 def test_a_track_checks_its_identity_with_faces_it_would_not_keep():
