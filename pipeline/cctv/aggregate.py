@@ -47,9 +47,10 @@ class AggregationConfig:
     # Identity segments (module docstring; None: off). Chosen on tune seeds 1 and 2 (1330-1390
     # s, the three face cameras, insightface; ``python -m experiments.cctv_segment_tune``): of
     # 695 embedded faces compared with their track's earlier faces of the same person, 3 fall
-    # below 0.5 (0.40-0.49, two of them at a swap), while the first face after each of the 11
-    # changes of person is at 0.17-0.47 (one at 0.57); 8 of 110 mated searches had been made
-    # on such a mixed track, and all 8 failed.
+    # below 0.5 (0.40-0.49, two of them at a swap), while the first face after 9 of the 11
+    # changes of person is at 0.17-0.47 (one at 0.57, one at 0.88); 8 of 110 mated searches
+    # had been made on such a mixed track, and all 8 failed. Tuned on ArcFace (insightface)
+    # templates only; another embedder's cosines sit elsewhere and need their own threshold.
     segment_min_cosine: float | None = 0.5
     segment_min_ipd_px: float = 16.0  # both faces at least this large to judge a change
     verify_interval_s: float | None = 1.0  # embed a face at least this often (None: never)
