@@ -64,6 +64,10 @@ def identify_cctv_cmd(
     head_resize: str = typer.Option("area", help="--persons heads: how the frame is shrunk to "
                                     "810 rows, area (the default) or linear (11 ms less CPU "
                                     "per frame; README: CCTV speed)"),
+    identity_segments: Optional[float] = typer.Option(
+        None, min=-1.0, max=1.0, help="end a track where a new face's cosine with the track's "
+        "faces falls below this (identity segments, off by default; 0.5 chosen for insightface "
+        "on tune seeds) and check each track's identity once a second"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -106,12 +110,15 @@ def identify_cctv_cmd(
     if audit is not None:
         from pipeline.service.audit import AuditLog
         log = AuditLog(audit)
+    from pipeline.cctv.aggregate import AggregationConfig
     from pipeline.models import ModelPackError
 
+    aggregation = (None if identity_segments is None else
+                   AggregationConfig(segment_min_cosine=identity_segments, verify_interval_s=1.0))
     try:
         tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet,
                                      holdout=holdout, threshold=threshold, persons=persons,
-                                     person_options=person_options)
+                                     person_options=person_options, aggregation=aggregation)
     except (ValueError, BackendError, ModelPackError) as exc:
         _fail(str(exc))
     path = write_run(out, tables, {"seed": seed, "gallery_policy": gallery,

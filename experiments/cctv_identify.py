@@ -29,6 +29,7 @@ import pandas as pd
 from experiments.cctv_run import run_cameras
 from experiments.cctv_sources import CctvSource
 from outputs.progress import steps
+from pipeline.cctv.aggregate import AggregationConfig
 from pipeline.cctv.galleries import POPULATION_MIN_EXTRA, Gallery, build_gallery, check_policy
 from pipeline.cctv.stream import StreamConfig
 from pipeline.matching import top_k
@@ -226,7 +227,8 @@ def _embed_enrolments(keys, parts: BackendParts, label: str, quiet: bool,
 def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | BackendParts = "dlib",
                   extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
                   sizes=SWEEP_SIZES, holdout: float = 0.0, threshold: float | None = None,
-                  persons: str = "heads", person_options: dict | None = None
+                  persons: str = "heads", person_options: dict | None = None,
+                  aggregation: AggregationConfig | None = None
                   ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata."""
     check_policy(policy)
@@ -256,6 +258,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     sweep = SizeSweepStore(gallery.store, n_listed, sizes)
     config = StreamConfig(fps=max(c.fps for c in source.cameras.values()),
                           threshold=parts.threshold)
+    if aggregation is not None:
+        config = replace(config, aggregation=aggregation)
     frames = {cid: source.frames(cid) for cid in source.cameras}
     centres = {cid: c.centre for cid, c in source.cameras.items()}
     sizes = {cid: c.size for cid, c in source.cameras.items()}
@@ -283,6 +287,7 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "persons": persons, "tracker": config.tracker,
             "tracker_options": dict(config.tracker_options),
             "relink": None if config.relink is None else asdict(config.relink),
+            "aggregation": asdict(config.aggregation),
             "detector_input": {cid: list(getattr(d, "input_wh", ())) for cid, d in
                                detectors.items()},
             "threshold_source": parts.threshold_source, "source": source.kind,

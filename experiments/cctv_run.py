@@ -11,7 +11,8 @@ today). Ground truth is read only here, never by the pipeline.
 Tables (one row per ...): ``cctv_tracks`` (camera, frame t, track box), ``cctv_truth`` (camera,
 frame t, GT person box and face), ``cctv_frames`` (camera, frame t: wall ``seconds``, process
 CPU ``cpu_s``, wall seconds per stage ``detect_s`` ... ``search_s``, person boxes given to the
-tracker and how many of them faces implied), ``cctv_searches`` (one 1:N search: its candidates' ids and
+tracker and how many of them faces implied), ``cctv_faces`` (each embedded face: box, IPD,
+cosine with its track's earlier faces; no template), ``cctv_searches`` (one 1:N search: its candidates' ids and
 scores, no template), ``journeys``. The evaluation adds ``cctv_identification`` (FRTE style per
 group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera`` over the persons in sight
 (at least :data:`pipeline.cctv.metrics.MIN_VISIBLE` of the body visible; the hidden ones are
@@ -51,7 +52,7 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
                          f"{', '.join(sorted(centres))})")
-    tracks, truth, searches, summaries, seconds = [], [], [], [], []
+    tracks, truth, searches, summaries, seconds, faces = [], [], [], [], [], []
     for cam, frames in frames_by_camera.items():
         size = frame_size[cam] if isinstance(frame_size, dict) else frame_size
         cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
@@ -64,16 +65,47 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
             for f in frames:
                 r = stream.process(f.image, f.t)
                 advance()
-                _collect(cam, f, r, tracks, truth, searches, seconds)
+                _collect(cam, f, r, tracks, truth, searches, seconds, faces)
         summaries += stream.finish()
-    return _tables(tracks, truth, searches, seconds, link_journeys(summaries, centres, link))
+    tables = _tables(tracks, truth, searches, seconds,
+                     link_journeys(summaries, centres, link), faces)
+    tables["cctv_track_summaries"] = summary_table(summaries)
+    return tables
 
 
-def _collect(cam, f, r, tracks, truth, searches, seconds) -> None:
+SUMMARY_COLUMNS = ["camera", "track_id", "t_in", "t_out", "identity", "score", "watchlist",
+                   "frames", "histogram"]
+
+
+def summary_table(summaries) -> pd.DataFrame:
+    """One row per track summary (:class:`pipeline.cctv.stream.TrackSummary`): what the
+    cross-camera linker saw, its clothing histogram flattened, so the linker can be replayed
+    on a run (``python -m experiments.cctv_link_tune``). No face, no template."""
+    return pd.DataFrame([(s.camera, s.track_id, s.t_in, s.t_out, s.identity, s.score,
+                          s.watchlist, s.frames, np.asarray(s.histogram, np.float32).ravel())
+                         for s in summaries], columns=SUMMARY_COLUMNS)
+
+
+def summaries_of(table: pd.DataFrame):
+    """The :class:`pipeline.cctv.stream.TrackSummary` list of a ``cctv_track_summaries``
+    table (:func:`summary_table`)."""
+    from pipeline.cctv.appearance import HIST_BINS
+    from pipeline.cctv.stream import TrackSummary
+
+    return [TrackSummary(r.camera, int(r.track_id), float(r.t_in), float(r.t_out),
+                         None if r.identity is None or r.identity != r.identity else r.identity,
+                         float(r.score), bool(r.watchlist),
+                         np.asarray(r.histogram, np.float32).reshape(HIST_BINS), int(r.frames))
+            for r in table.itertuples(index=False)]
+
+
+def _collect(cam, f, r, tracks, truth, searches, seconds, faces) -> None:
     seconds.append((cam, f.t, r.seconds, r.cpu_seconds,
                     *(r.stages.get(k, np.nan) for k in STAGES), r.person_boxes,
                     r.boxes_from_faces))
     tracks += [(cam, f.t, tid, *box) for tid, box in r.tracks]
+    faces += [(cam, f.t, o.track_id, *o.box, o.quality.ipd_px, o.agreement)
+              for o in r.faces if o.embedded]
     p = f.persons if "occluded" in f.persons.columns else f.persons.assign(occluded=0.0)
     truth += [(cam, f.t, *row) for row in p[["traveler_id", "x1", "y1", "x2", "y2", "face_x1",
                                              "ipd_px", "occluded"]].itertuples(index=False)]
@@ -84,8 +116,13 @@ def _collect(cam, f, r, tracks, truth, searches, seconds) -> None:
                          [c.score for c in s.candidates], top.score if top else np.nan))
 
 
-def _tables(tracks, truth, searches, seconds, journeys) -> dict[str, pd.DataFrame]:
+def _tables(tracks, truth, searches, seconds, journeys, faces=()) -> dict[str, pd.DataFrame]:
     return {
+        # each embedded face: where, its track, its size and its agreement with the track's
+        # earlier faces (pipeline.cctv.aggregate identity segments); never a template
+        "cctv_faces": pd.DataFrame(list(faces), columns=["camera", "frame", "track_id", "x1",
+                                                         "y1", "x2", "y2", "ipd_px",
+                                                         "agreement"]),
         "cctv_tracks": pd.DataFrame(tracks, columns=["camera", "frame", "id", "x1", "y1", "x2",
                                                      "y2"]),
         "cctv_truth": pd.DataFrame(truth, columns=["camera", "frame", "id", "x1", "y1", "x2",

@@ -72,9 +72,11 @@ def _histograms(image, bodies) -> list:
     return [clothing_histogram(image, b) for b in bodies]
 
 
-def load(folder: Path) -> list[dict]:
+def load(folder: Path, cameras: list[str] | None = None) -> list[dict]:
     out = []
     for p in sorted(Path(folder).glob("*.pkl")):
+        if cameras and p.stem not in cameras:
+            continue
         with open(p, "rb") as fh:
             out.append(pickle.load(fh))
     if not out:
@@ -92,7 +94,10 @@ def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
     from pipeline.cctv.relink import RelinkConfig, Relinker
 
     height, every = opts.get("height", 810), int(opts.get("every", 1))
-    tracker = make_tracker("bytetrack", cam["fps"], options=_tracker_options(opts))
+    topts = _tracker_options(opts)
+    if topts.get("edge_coast"):
+        topts["frame_size"] = tuple(cam["size"])
+    tracker = make_tracker("bytetrack", cam["fps"], options=topts)
     relinker = None
     if int(opts.get("relink", 0)):
         relinker = Relinker(RelinkConfig(**{k[2:]: v for k, v in opts.items()
@@ -113,7 +118,7 @@ def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
 
 def _tracker_options(opts: dict) -> dict:
     keys = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
-            "head_scale")
+            "head_scale", "edge_coast")
     return {k: opts[k] for k in keys if k in opts}
 
 
@@ -174,8 +179,8 @@ def _value(x: str):
     return x
 
 
-def replay(folders: list[Path], spec: str) -> pd.DataFrame:
-    cams = [(f, c) for f in folders for c in load(f)]
+def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> pd.DataFrame:
+    cams = [(f, c) for f in folders for c in load(f, cameras)]
     truths = {(str(f), c["camera"]): truth_of(c) for f, c in cams}
     rows = []
     for opts in grid(spec):
@@ -201,6 +206,7 @@ def main(argv=None) -> None:
     r.add_argument("folders", nargs="+", type=Path)
     r.add_argument("--grid", default="")
     r.add_argument("--csv", type=Path, default=None)
+    r.add_argument("--cameras", default=None, help="only these cached cameras")
     a = ap.parse_args(argv)
     if a.cmd == "collect":
         if a.seed in HELD_OUT:
@@ -209,7 +215,7 @@ def main(argv=None) -> None:
                 a.cameras.split(",") if a.cameras else None,
                 tuple(int(h) for h in a.heights.split(",")))
         return
-    table = replay(a.folders, a.grid)
+    table = replay(a.folders, a.grid, a.cameras.split(",") if a.cameras else None)
     if a.csv:
         table.to_csv(a.csv, index=False)
     keys = [k for k in table.columns if k not in ("seed", "camera", "IDF1", "IDP", "IDR", "HOTA",

@@ -7,6 +7,14 @@ mean template. It searches again only when a clearly better face joins the best 
 (its quality exceeds the best searched so far by ``research_gain``), so a track that comes closer
 to the camera gets a second chance, while a steady stream of similar faces costs nothing.
 
+**Identity segments.** A person tracker sometimes moves a track onto another person (a swap in a
+crowd, a wrong re-link); the faces before and after are then two people, and a search over
+their mean answers for neither. With ``segment_min_cosine`` set, a new face whose template's
+cosine with the track's current template is below it (both faces large enough to judge,
+``segment_min_ipd_px``) is a different person: the stream ends the track there and starts a new
+one with that face (:meth:`TrackFaces.disagrees`). To notice a change at all, the track embeds
+a face at least every ``verify_interval_s`` even when it would not join the best k.
+
 Only templates are kept, never images; a track that ends without a match is forgotten whole
 (:meth:`TrackFaces.forget`), so a face that matches nothing is never stored.
 """
@@ -17,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.cctv.quality import FaceQuality
+from pipeline.cctv.quality import MAX_VALUE, FaceQuality
 from pipeline.matching import normalise
 
 __all__ = ["AggregationConfig", "TrackFace", "TrackFaces"]
@@ -36,6 +44,19 @@ class AggregationConfig:
     # a track embeds a face only when it would join the best k, and at most once per
     # ``embed_interval_s``, so 20 people in view cost a few embeddings per frame, not 20.
     embed_interval_s: float = 0.3
+    # Identity segments (module docstring; None: off). Chosen on tune seeds 1 and 2 (1330-1390
+    # s, the three face cameras, insightface; ``python -m experiments.cctv_segment_tune``): of
+    # 695 embedded faces compared with their track's earlier faces of the same person, 3 fall
+    # below 0.5 (0.40-0.49, two of them at a swap), while the first face after 9 of the 11
+    # changes of person is at 0.17-0.47 (one at 0.57, one at 0.88); 8 of 110 mated searches
+    # had been made on such a mixed track, and all 8 failed. Tuned on ArcFace (insightface)
+    # templates only; another embedder's cosines sit elsewhere and need their own threshold.
+    # Off by default: the tune runs with segments on did not finish, so no tune seed showed a
+    # gain, and held-out seeds 101-103 (identify-cctv --identity-segments 0.5, one minute)
+    # showed none either (rank-1 0.817 off / 0.818 on, IDF1 up to 0.046 lower on).
+    segment_min_cosine: float | None = None
+    segment_min_ipd_px: float = 16.0  # both faces at least this large to judge a change
+    verify_interval_s: float | None = None  # embed a face at least this often (None: never)
 
     def __post_init__(self):
         if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:
@@ -44,6 +65,12 @@ class AggregationConfig:
         if not self.embed_interval_s >= 0:
             raise ValueError(f"AggregationConfig.embed_interval_s must be >= 0, got "
                              f"{self.embed_interval_s}")
+        if self.segment_min_cosine is not None and not -1 <= self.segment_min_cosine <= 1:
+            raise ValueError(f"AggregationConfig.segment_min_cosine must be in [-1, 1] or None, "
+                             f"got {self.segment_min_cosine}")
+        if self.verify_interval_s is not None and not self.verify_interval_s > 0:
+            raise ValueError(f"AggregationConfig.verify_interval_s must be > 0 or None, got "
+                             f"{self.verify_interval_s}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +91,48 @@ class TrackFaces:
     last_embed_t: float = float("-inf")
 
     def wants_face(self, quality: FaceQuality, t: float) -> bool:
-        """Whether a face of this quality, seen at ``t``, is worth embedding: it would join the
-        best k, the track still searches, and the last embedding is old enough."""
+        """Whether a face of this quality, seen at ``t``, is worth embedding: the last embedding
+        is old enough, and either an identity check is due (identity segments) or the face
+        would join the best k of a track that can still search again."""
         c = self.config
-        if self.searches >= c.max_searches or t - self.last_embed_t < c.embed_interval_s:
+        if t - self.last_embed_t < c.embed_interval_s:
+            return False
+        if (c.verify_interval_s is not None and self.best
+                and t - self.last_embed_t >= c.verify_interval_s
+                and quality.ipd_px >= c.segment_min_ipd_px):
+            return True  # an identity check (identity segments)
+        if not self.can_search_again():
             return False
         return len(self.best) < c.k or quality.value > self.best[-1].quality.value
+
+    def can_search_again(self) -> bool:
+        """Whether a new face could still lead to a search, so embedding it can change a
+        decision. After its first search a track searches again only when its best face's value
+        beats the searched one's by ``research_gain`` (:meth:`wants_search`), and no face's
+        value exceeds :data:`~pipeline.cctv.quality.MAX_VALUE`: once searched value x gain
+        reaches that, no face can trigger a search and embedding more costs CPU for nothing
+        (tests/cctv_speed holds this rule to wants_search)."""
+        c = self.config
+        if self.searches >= c.max_searches:
+            return False
+        return self.searches == 0 or self.searched_quality * c.research_gain < MAX_VALUE
+
+    def agreement(self, face: TrackFace) -> float:
+        """Cosine of ``face``'s template with the track's template over its judgeable faces
+        (NaN when the track has none, or ``face`` is too small to judge)."""
+        c = self.config
+        ref = [f for f in self.best if f.quality.ipd_px >= c.segment_min_ipd_px]
+        if not ref or face.quality.ipd_px < c.segment_min_ipd_px:
+            return float("nan")
+        w = np.array([max(f.quality.value, 1e-6) for f in ref], np.float32)
+        v = normalise((w[:, None] * np.stack([f.vector for f in ref])).sum(0))
+        return float(v @ face.vector)
+
+    def disagrees(self, face: TrackFace) -> bool:
+        """Whether ``face`` is another person than this track's faces so far (identity
+        segments on, both judgeable, cosine below ``segment_min_cosine``)."""
+        thr = self.config.segment_min_cosine
+        return thr is not None and self.agreement(face) < thr
 
     def add(self, face: TrackFace) -> None:
         if self.first_face_t is None:

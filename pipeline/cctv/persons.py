@@ -248,7 +248,8 @@ class LibraryTracker:
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
                  min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
                  iou: str = "iou", activation: float = 0.3, high: float = 0.5, coast: int = 0,
-                 head_scale: float = 1.0):
+                 head_scale: float = 1.0, edge_coast: int = 0,
+                 frame_size: tuple[int, int] | None = None):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if assoc not in ("body", "head"):
@@ -258,6 +259,9 @@ class LibraryTracker:
         self.name, self.fps, self.assoc = kind, float(fps), assoc
         self.iou, self.coast, self.activation, self.high = iou, int(coast), activation, high
         self.head_scale = float(head_scale)
+        if edge_coast and frame_size is None:
+            raise ValueError("tracker edge_coast needs the frame_size (width, height)")
+        self.edge_coast, self.frame_size = int(edge_coast), frame_size
         # the library counts the lost-track buffer in frames at 30 fps whatever the frame rate
         # (it keeps a track buffer / 30 seconds); lost_s * fps gave 0.67 s at 10 fps, 0.33 s
         # at 5 fps, and walkers occluded for a moment came back as new tracks
@@ -296,24 +300,59 @@ class LibraryTracker:
         if len(out) and "det" in out.data:
             tracks = [PersonTrack(int(tid) + 1, tuple(float(v) for v in boxes[i]), int(i))
                       for tid, i in zip(out.tracker_id, out.data["det"]) if tid >= 0]
-        if self.coast > 0:
+        if self.coast > 0 or self.edge_coast > 0:
             tracks += self._coasting(on_heads, {tr.track_id for tr in tracks})
         return tracks
 
     def _coasting(self, on_heads: bool, seen: set[int]) -> list[PersonTrack]:
-        """Confirmed tracks missed for 1..coast frames, at their predicted boxes."""
+        """Confirmed tracks missed for 1..coast frames, at their predicted boxes; and, with
+        ``edge_coast``, tracks missed for up to that many frames whose predicted head is
+        leaving the frame (a head cut by the image edge is not detected while the body is still
+        in view), at their predicted body box clipped to the frame while at least
+        :data:`EDGE_MIN_SHARE` of it is inside."""
         out = []
         for tl in getattr(self._tracker, "tracks", []):
-            tid = int(tl.tracker_id) + 1
-            if tl.tracker_id < 0 or tid in seen or not 0 < tl.time_since_update <= self.coast:
+            tid, since = int(tl.tracker_id) + 1, tl.time_since_update
+            if tl.tracker_id < 0 or tid in seen or not 0 < since <= max(self.coast,
+                                                                      self.edge_coast):
                 continue
             box = np.asarray(tl.get_state_bbox(), np.float64).reshape(1, 4)
+            head = _scaled(box, 1 / self.head_scale) if on_heads else None
             if on_heads:
                 from pipeline.cctv.heads import body_boxes_from_heads
 
-                box = body_boxes_from_heads(_scaled(box, 1 / self.head_scale), (10 ** 6, 10 ** 6))
+                box = body_boxes_from_heads(head, (10 ** 6, 10 ** 6))
+            if since > self.coast:  # edge coasting only
+                if head is None or not _leaving(head[0], self.frame_size):
+                    continue
+                full = box[0]
+                box = _clip(box, self.frame_size)
+                if _area(box[0]) < EDGE_MIN_SHARE * _area(full):
+                    continue
             out.append(PersonTrack(tid, tuple(float(v) for v in box[0]), -1))
         return out
+
+
+# an edge-coasting body box is reported while this share of it is inside the frame
+# (pipeline.cctv.metrics.MIN_VISIBLE: less is a person out of sight)
+EDGE_MIN_SHARE = 0.25
+
+
+def _leaving(head: np.ndarray, frame_size) -> bool:
+    """Whether a head box reaches within half a head of the frame's edge (its
+    head-and-shoulders window is cut there)."""
+    w, h = frame_size
+    m = 0.5 * max(head[2] - head[0], head[3] - head[1])
+    return head[0] < m or head[1] < m or head[2] > w - m or head[3] > h - m
+
+
+def _clip(boxes: np.ndarray, frame_size) -> np.ndarray:
+    w, h = frame_size
+    return np.clip(boxes, 0, [w, h, w, h])
+
+
+def _area(b) -> float:
+    return max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)
 
 
 def _scaled(boxes, k: float) -> np.ndarray:

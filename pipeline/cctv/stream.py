@@ -30,7 +30,7 @@ from pipeline.cctv.galleries import Gallery
 from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, PersonBoxes,
                                    PersonTracker, body_boxes_from_faces, make_tracker,
                                    person_boxes)
-from pipeline.cctv.quality import MAX_VALUE, FaceQuality, QualityGate, measure_face
+from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
 from pipeline.cctv.relink import RelinkConfig, Relinker
 from pipeline.danger.detect import FrameError, check_frame
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
@@ -38,6 +38,10 @@ from pipeline.types import Candidate, FaceDetector, FaceEmbedder
 __all__ = ["CctvStream", "FaceObservation", "FrameResult", "Identification", "StreamConfig",
            "StreamError", "TrackSummary", "clothing_histogram"]
 
+
+
+# ids of tracks started by an identity split (pipeline.cctv.aggregate), above any tracker's
+SPLIT_ID_BASE = 1_000_000
 
 
 class StreamError(BadFrameError):
@@ -66,6 +70,10 @@ class FaceObservation:
     track_id: int  # -1: not on a confirmed track this frame
     box: tuple[float, float, float, float]
     quality: FaceQuality
+    # embedded this frame: the cosine with its track's template before it joined (NaN: the
+    # track had no face to compare, or too small to judge; see TrackFaces.agreement)
+    embedded: bool = False
+    agreement: float = float("nan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +138,19 @@ class CctvStream:
         self.camera, self.frame_size = camera, (int(frame_size[0]), int(frame_size[1]))
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
         self.config, self.audit = config, audit
-        self.tracker = tracker or make_tracker(config.tracker, config.fps,
-                                               options=config.tracker_options)
+        opts = dict(config.tracker_options)
+        if opts.get("edge_coast"):  # edge coasting needs the frame's edges
+            opts["frame_size"] = self.frame_size
+        self.tracker = tracker or make_tracker(config.tracker, config.fps, options=opts)
         self.relinker = Relinker(config.relink) if config.relink is not None else None
         self._end_after_s = max(config.end_after_s,
                                 config.relink.window_s if config.relink is not None else 0.0)
         self.person_detector = person_detector
         self._live: dict[int, _Live] = {}
+        # identity segments: tracker (or re-link) id -> the id of its current segment
+        self._split_ids: dict[int, int] = {}
+        self._next_split_id = SPLIT_ID_BASE
+        self.splits = 0
         self._ended: list[TrackSummary] = []
         self._last_t: float | None = None
 
@@ -178,40 +192,45 @@ class CctvStream:
         if self.relinker is not None:
             tracks = self.relinker.update(t, tracks, hists)
         track_of_face: dict[int, int] = {}
+        key_of_face: dict[int, int] = {}
         for tr, hist in zip(tracks, hists):
+            tid = self._split_ids.get(tr.track_id, tr.track_id)  # after an identity split
             j = people.face_of_box.get(tr.detection)
             if j is not None:
-                track_of_face[j] = tr.track_id
-            live = self._live.get(tr.track_id)
+                track_of_face[j], key_of_face[j] = tid, tr.track_id
+            live = self._live.get(tid)
             if live is None:
-                live = self._live[tr.track_id] = _Live(
-                    TrackSummary(self.camera, tr.track_id, t, t, None, float("nan"), False,
-                                 np.zeros(HIST_BINS, np.float32), 0),
-                    TrackFaces(tr.track_id, self.config.aggregation),
-                    np.zeros(HIST_BINS, np.float32), t)
+                live = self._open(tid, t)
             live.summary.t_out, live.last_seen = t, t
             live.summary.frames += 1
             if hist is not None:
                 live.hist_sum += hist
         clock.lap("track")
         # embed only faces that pass the gate, sit on a confirmed track and would improve a
-        # search it can still make
+        # search it can still make, or check its identity (TrackFaces.wants_face)
         todo = [j for j, q in enumerate(quals) if q.passed and j in track_of_face
-                and self._live[track_of_face[j]].faces.wants_face(q, t)
-                and can_search_again(self._live[track_of_face[j]].faces)]
+                and self._live[track_of_face[j]].faces.wants_face(q, t)]
+        agreement: dict[int, float] = {}
         if todo:
             embs = self.embedder.embed(image, [dets[j] for j in todo])
             for j, e in zip(todo, embs):
-                self._live[track_of_face[j]].faces.add(TrackFace(t, quals[j], e.vector))
+                face = TrackFace(t, quals[j], e.vector)
+                agreement[j] = self._live[track_of_face[j]].faces.agreement(face)
+                if self._live[track_of_face[j]].faces.disagrees(face):
+                    track_of_face[j] = self._split(key_of_face[j], track_of_face[j], t)
+                self._live[track_of_face[j]].faces.add(face)
         clock.lap("embed")
         searches = tuple(self._search(live, t) for tid, live in self._live.items()
                          if live.faces.wants_search())
         clock.lap("search")
         self._end_stale(t)
-        faces = tuple(FaceObservation(t, track_of_face.get(j, -1), d.box, q)
+        faces = tuple(FaceObservation(t, track_of_face.get(j, -1), d.box, q, j in agreement,
+                                      agreement.get(j, float("nan")))
                       for j, (d, q) in enumerate(zip(dets, quals)))
         seconds, cpu = clock.total()
-        return FrameResult(self.camera, t, tuple((tr.track_id, tr.box) for tr in tracks), faces,
+        ids = self._split_ids
+        return FrameResult(self.camera, t, tuple((ids.get(tr.track_id, tr.track_id), tr.box)
+                                                 for tr in tracks), faces,
                            searches, seconds, cpu, clock.stages, clock.cpu_stages,
                            len(people.boxes), people.from_faces)
 
@@ -242,6 +261,26 @@ class CctvStream:
                               score=round(cands[0].score, 4), watchlist=wl)
         return ident
 
+    def _open(self, tid: int, t: float) -> _Live:
+        live = self._live[tid] = _Live(
+            TrackSummary(self.camera, tid, t, t, None, float("nan"), False,
+                         np.zeros(HIST_BINS, np.float32), 0),
+            TrackFaces(tid, self.config.aggregation), np.zeros(HIST_BINS, np.float32), t)
+        return live
+
+    def _split(self, key: int, tid: int, t: float) -> int:
+        """End track ``tid`` (its face showed another person) and continue tracker id ``key``
+        as a new track from this frame; the new track's id."""
+        new, self._next_split_id = self._next_split_id, self._next_split_id + 1
+        self._split_ids[key] = new
+        old = self._live[tid]
+        live = self._open(new, t)
+        live.summary.frames = 1  # this frame is the new track's
+        old.summary.frames -= 1
+        self._close(tid)
+        self.splits += 1
+        return new
+
     def _end_stale(self, t: float) -> None:
         for tid in [tid for tid, lv in self._live.items()
                     if t - lv.last_seen > self._end_after_s]:
@@ -259,19 +298,6 @@ class CctvStream:
             self._close(tid)
         return sorted(self._ended, key=lambda s: (s.t_in, s.track_id))
 
-
-
-def can_search_again(faces: TrackFaces) -> bool:
-    """Whether a track may search again, so a new template of it could change a decision.
-    After its first search a track searches again only when its best face's value beats the
-    searched one's by ``research_gain`` (:meth:`TrackFaces.wants_search`), and no face's value
-    exceeds :data:`~pipeline.cctv.quality.MAX_VALUE`: once searched value x gain reaches that,
-    no face can ever trigger a search, and embedding more faces would cost CPU for nothing
-    (a template is used only by a search; tests/cctv_speed holds the rule to wants_search)."""
-    if faces.searches == 0:
-        return True
-    return (faces.searches < faces.config.max_searches
-            and faces.searched_quality * faces.config.research_gain < MAX_VALUE)
 
 
 class _StageClock:

@@ -173,26 +173,25 @@ def _face(value_ipd: float, sharp: float = 400.0):
 def test_a_track_whose_search_no_face_can_beat_embeds_nothing_more():
     from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
     from pipeline.cctv.quality import MAX_VALUE
-    from pipeline.cctv.stream import can_search_again
 
     best = _face(200.0)  # as big, frontal and sharp as a face gets
     assert best.value == MAX_VALUE
     cfg = AggregationConfig()
     for ipd, again in ((60.0 / cfg.research_gain, False), (60.0 / cfg.research_gain - 0.5, True)):
         tf = TrackFaces(1, cfg)
-        assert can_search_again(tf)  # never searched
+        assert tf.can_search_again()  # never searched
         tf.add(TrackFace(0.0, _face(ipd), np.ones(4, np.float32) / 2))
         assert tf.wants_search()
         tf.mark_searched()
         # the rule agrees with wants_search: only if the best possible face triggers a search
         # may a new template still matter
-        assert can_search_again(tf) is again
+        assert tf.can_search_again() is again
         tf.add(TrackFace(1.0, best, np.ones(4, np.float32) / 2))
         assert tf.wants_search() is again
     tf = TrackFaces(2, AggregationConfig(max_searches=1))
     tf.add(TrackFace(0.0, _face(20.0), np.ones(4, np.float32) / 2))
     tf.mark_searched()
-    assert not can_search_again(tf)  # out of searches
+    assert not tf.can_search_again()  # out of searches
 
 
 def test_the_embedding_skip_leaves_every_search_as_it_was(recognisers, monkeypatch):
@@ -203,6 +202,7 @@ def test_the_embedding_skip_leaves_every_search_as_it_was(recognisers, monkeypat
 
     import pipeline.cctv.stream as stream_mod
     from experiments.bench_cctv import _walkers
+    from pipeline.cctv.aggregate import TrackFaces
     from experiments.cctv_composite import composite_stream, enrolment_templates
     from pipeline.cctv.galleries import build_gallery
 
@@ -228,7 +228,7 @@ def test_the_embedding_skip_leaves_every_search_as_it_was(recognisers, monkeypat
     runs = {}
     for skip in (False, True):
         if not skip:
-            monkeypatch.setattr(stream_mod, "can_search_again", lambda faces: True)
+            monkeypatch.setattr(TrackFaces, "can_search_again", lambda faces: True)
         else:
             monkeypatch.undo()
         counting = Counting()

@@ -1,0 +1,98 @@
+"""Replay the cross-camera linker on runs' stored track summaries, over a grid of settings.
+
+    python -m experiments.cctv_link_tune RUN [RUN ...] \\
+        --grid "min_appearance=0.55,0.7;max_dwell_s=60,300"
+
+Each run (``airtwin identify-cctv``) keeps every track summary the linker saw, with its clothing
+histogram (``cctv_track_summaries``). For each combination of :class:`pipeline.cctv.journeys.
+LinkConfig` fields the replay links them again and scores the journeys as ``airtwin
+evaluate-tracking`` does (cross-camera IDF1 over the persons in sight), plus the links
+themselves: how many join two tracks of one person (each track's person by majority vote of its
+boxes, :func:`experiments.cctv_run._track_truth`), split into face-identity links and
+appearance links. Tune seeds only (1, 2, 3): the held-out seeds are refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+HELD_OUT = {101, 102, 103}
+
+
+def load(run: Path) -> dict:
+    from outputs.run import load_run
+
+    r = load_run(run, tables=["cctv_track_summaries", "cctv_tracks", "cctv_truth",
+                              "cctv_cameras"])
+    seed = r.summary.get("seed")
+    if seed in HELD_OUT:
+        raise SystemExit(f"{run}: seed {seed} is held out; tune on seeds 1, 2, 3")
+    return {"run": str(run), "seed": seed, "summaries": r["cctv_track_summaries"],
+            "tracks": r["cctv_tracks"], "truth": r["cctv_truth"], "cameras": r["cctv_cameras"]}
+
+
+def score(run: dict, cfg) -> dict:
+    from experiments.cctv_run import _track_truth, summaries_of
+    from pipeline.cctv.journeys import link_journeys
+    from pipeline.cctv.metrics import MIN_VISIBLE, cross_camera_idf1, drop_dont_care
+
+    cams = run["cameras"]
+    centres = {c: (x, y) for c, x, y in zip(cams["camera"], cams["centre_x"], cams["centre_y"])}
+    j = link_journeys(summaries_of(run["summaries"]), centres, cfg)
+    tracks, truth = run["tracks"], run["truth"]
+    hyp = tracks.merge(j[["camera", "track_id", "journey_id"]], left_on=["camera", "id"],
+                       right_on=["camera", "track_id"])
+    g, h = drop_dont_care(truth, hyp.assign(id=hyp["journey_id"]), ["camera", "frame"],
+                          MIN_VISIBLE)
+    out = cross_camera_idf1(g, h)
+    who = _track_truth(tracks, truth)
+    links = {"face": [0, 0], "appearance": [0, 0]}
+    for _, m in j.sort_values(["journey_id", "t_in"]).groupby("journey_id"):
+        prev = None
+        for r in m.itertuples(index=False):
+            if prev is not None:
+                kind = "face" if (r.identity is not None and r.identity == r.identity
+                                  and r.link_score >= 1.0) else "appearance"
+                a, b = who.get((prev.camera, prev.track_id)), who.get((r.camera, r.track_id))
+                links[kind][0] += 1
+                links[kind][1] += int(a is not None and a == b)
+            prev = r
+    return {"IDF1": out["IDF1"], "IDP": out["IDP"], "IDR": out["IDR"],
+            "journeys": out["journeys"], "people": out["gt_ids"],
+            "face_links": links["face"][0], "face_links_right": links["face"][1],
+            "app_links": links["appearance"][0], "app_links_right": links["appearance"][1]}
+
+
+def replay(runs: list[Path], spec: str) -> pd.DataFrame:
+    from dataclasses import replace
+
+    from experiments.cctv_track_tune import grid
+    from pipeline.cctv.journeys import LinkConfig
+
+    loaded = [load(r) for r in runs]
+    rows = []
+    for opts in grid(spec) or [{}]:
+        cfg = replace(LinkConfig(), **opts)
+        for run in loaded:
+            rows.append({**opts, "seed": run["seed"], **score(run, cfg)})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="+", type=Path)
+    ap.add_argument("--grid", default="")
+    ap.add_argument("--csv", type=Path, default=None)
+    a = ap.parse_args(argv)
+    table = replay(a.runs, a.grid)
+    if a.csv:
+        table.to_csv(a.csv, index=False)
+    pd.set_option("display.width", 250)
+    print(table.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
