@@ -162,10 +162,10 @@ def _frame(run: dict, f, timed: bool) -> None:
     df = faces.cpu - before[1]
     st["heads"] += dh
     st["faces"] += df
-    for k in ("quality", "track", "embed", "search"):
-        st[k] += cpu.get(k, 0.0)
-    st["other"] += r.cpu_seconds - dh - df - sum(cpu.get(k, 0.0)
-                                                   for k in ("quality", "track", "embed", "search"))
+    rest = {k: cpu.get(k, 0.0) for k in ("quality", "track", "embed", "search")}
+    for k, v in rest.items():
+        st[k] += v
+    st["other"] += r.cpu_seconds - dh - df - sum(rest.values())
     run["cpu"] += r.cpu_seconds
     run["lat"].append(r.seconds)
     run["faces"] += sum(1 for o in r.faces if o.quality.passed)

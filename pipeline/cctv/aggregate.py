@@ -128,11 +128,14 @@ class TrackFaces:
         v = normalise((w[:, None] * np.stack([f.vector for f in ref])).sum(0))
         return float(v @ face.vector)
 
-    def disagrees(self, face: TrackFace) -> bool:
+    def disagrees(self, face: TrackFace, cosine: float | None = None) -> bool:
         """Whether ``face`` is another person than this track's faces so far (identity
-        segments on, both judgeable, cosine below ``segment_min_cosine``)."""
+        segments on, both judgeable, cosine below ``segment_min_cosine``); ``cosine``: its
+        :meth:`agreement`, when already computed."""
         thr = self.config.segment_min_cosine
-        return thr is not None and self.agreement(face) < thr
+        if thr is None:
+            return False
+        return (self.agreement(face) if cosine is None else cosine) < thr
 
     def add(self, face: TrackFace) -> None:
         if self.first_face_t is None:

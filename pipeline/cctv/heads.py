@@ -86,9 +86,9 @@ def heads_from_shoulder_boxes(boxes: np.ndarray) -> np.ndarray:
     return np.column_stack([cx - side / 2, top, cx + side / 2, top + side])
 
 
-def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
+def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int] | None) -> np.ndarray:
     """Body boxes (N, 4) implied by head boxes: the head at the top centre of a standing body,
-    clipped to the frame (``frame_size`` = width, height)."""
+    clipped to the frame (``frame_size`` = width, height; None: not clipped)."""
     from pipeline.cctv.persons import implied_bodies
 
     h = np.asarray(heads, np.float64).reshape(-1, 4)

@@ -87,21 +87,23 @@ def body_boxes_from_faces(face_boxes: np.ndarray, frame_size: tuple[int, int]) -
                           BODY_WIDTHS_PER_FACE, BODY_TOP_ABOVE_FACE, unit_w=f[:, 2] - f[:, 0])
 
 
-def implied_bodies(parts: np.ndarray, unit: np.ndarray, frame_size: tuple[int, int],
+def implied_bodies(parts: np.ndarray, unit: np.ndarray, frame_size: tuple[int, int] | None,
                    heights: float, widths: float, top_above: float,
                    unit_w: np.ndarray | None = None) -> np.ndarray:
     """Body boxes (N, 4) centred on ``parts`` (N, 4: a face or a head box), ``heights`` units
     tall (``unit`` (N,): the part's height in pixels) and ``widths`` units wide (``unit_w``:
     the part's width, default ``unit``), the body's top ``top_above`` units above the part's;
-    clipped to the frame (``frame_size`` = width, height). The one rule behind
+    clipped to the frame (``frame_size`` = width, height; None: not clipped). The one rule behind
     :func:`body_boxes_from_faces` and :func:`pipeline.cctv.heads.body_boxes_from_heads`."""
     p = np.asarray(parts, np.float64).reshape(-1, 4)
     u = np.asarray(unit, np.float64).reshape(-1)
     uw = u if unit_w is None else np.asarray(unit_w, np.float64).reshape(-1)
-    w, h = frame_size
     cx = (p[:, 0] + p[:, 2]) / 2
     top = p[:, 1] - top_above * u
     out = np.column_stack([cx - widths * uw / 2, top, cx + widths * uw / 2, top + heights * u])
+    if frame_size is None:
+        return out
+    w, h = frame_size
     out[:, [0, 2]] = out[:, [0, 2]].clip(0, w - 1)
     out[:, [1, 3]] = out[:, [1, 3]].clip(0, h - 1)
     return out
@@ -325,9 +327,8 @@ class LibraryTracker:
             if since > self.coast:  # edge coasting only
                 if head is None or not _leaving(head[0], self.frame_size):
                     continue
-                full = box[0]
-                box = _clip(box, self.frame_size)
-                if _area(box[0]) < EDGE_MIN_SHARE * _area(full):
+                box = body_boxes_from_heads(head, self.frame_size)
+                if _area(box[0]) < EDGE_MIN_SHARE * _area(body_boxes_from_heads(head, None)[0]):
                     continue
             out.append(PersonTrack(tid, tuple(float(v) for v in box[0]), -1))
         return out
@@ -344,11 +345,6 @@ def _leaving(head: np.ndarray, frame_size) -> bool:
     w, h = frame_size
     m = 0.5 * max(head[2] - head[0], head[3] - head[1])
     return head[0] < m or head[1] < m or head[2] > w - m or head[3] > h - m
-
-
-def _clip(boxes: np.ndarray, frame_size) -> np.ndarray:
-    w, h = frame_size
-    return np.clip(boxes, 0, [w, h, w, h])
 
 
 def _area(b) -> float:

@@ -216,7 +216,7 @@ class CctvStream:
             for j, e in zip(todo, embs):
                 face = TrackFace(t, quals[j], e.vector)
                 agreement[j] = self._live[track_of_face[j]].faces.agreement(face)
-                if self._live[track_of_face[j]].faces.disagrees(face):
+                if self._live[track_of_face[j]].faces.disagrees(face, agreement[j]):
                     track_of_face[j] = self._split(key_of_face[j], track_of_face[j], t)
                 self._live[track_of_face[j]].faces.add(face)
         clock.lap("embed")
