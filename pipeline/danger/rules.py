@@ -75,10 +75,8 @@ class RunningRule:
                 continue
             if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
                 continue
-            if not sc.on_floor(tr) or _after_waiting(sc, tr, self.p.after_waiting_s):
-                self._fast.pop(tr.id, None)
-                continue
-            if not sc.readable(tr) or not steady(tr.recent(self.p.window_s, sc.t)):
+            if (not sc.on_floor(tr) or _after_waiting(sc, tr, self.p.after_waiting_s)
+                    or not sc.readable(tr) or not steady(tr.recent(self.p.window_s, sc.t))):
                 self._fast.pop(tr.id, None)
                 continue
             fit = tr.velocity_and_error(self.p.window_s, sc.t)
@@ -184,22 +182,25 @@ class LoiteringRule:
         self._done: set[int] = set()
         self._crowd = CrowdMemory()
         self._since: dict[int, float] = {}  # lineage root -> its dwell's start, if earlier
-        self._last: dict[int, tuple[float, float, float, bool]] = {}  # root -> t, x, y, at edge
-        self._lineage_since: dict[int, float] = {}  # root -> its dwell's start (own or carried)
+        # root -> t, x, y, at the edge, its dwell's start (own or carried)
+        self._last: dict[int, tuple[float, float, float, bool, float]] = {}
+
+    def _start(self, tr: Track) -> float:
+        """When ``tr``'s lineage began to dwell (its own start, or one carried over)."""
+        return min(tr.since, self._since.get(tr.root, tr.since))
 
     def _edge_return(self, sc: Scene, tr: Track) -> None:
         """A lineage that begins at the picture's edge where one left it moments ago (out of
         view and back) continues that one's dwell."""
         first = tr.samples[0]
-        if tr.root in self._since or tr.root in self._last or not first.clipped:
+        if tr.root in self._last or not first.clipped:
             return
         live = {x.root for x in sc.tracks}
         best, best_since = None, math.inf  # the longest dwell that left here (tune seed 1: a
         # sliver of the loiterer, tracked as it walked out, ended nearer than its lineage)
-        for root, (t, x, y, edge) in self._last.items():
+        for root, (t, x, y, edge, since) in self._last.items():
             if not edge or root in live or sc.t - t > self.p.edge_return_s:
                 continue
-            since = self._lineage_since.get(root, math.inf)
             if math.hypot(x - first.x, y - first.y) <= self.p.edge_return_m and since < best_since:
                 best, best_since = root, since
         if best is not None:
@@ -214,17 +215,13 @@ class LoiteringRule:
             for tr in sc.tracks:
                 if tr.seen:
                     self._edge_return(sc, tr)
-                    own = self._since.get(tr.root, tr.since)
-                    self._lineage_since[tr.root] = min(tr.since, own)
                     last = tr.samples[-1]
-                    self._last[tr.root] = (sc.t, last.x, last.y, last.clipped)
-            cut = sc.t - self.p.edge_return_s - 1.0
+                    self._last[tr.root] = (sc.t, last.x, last.y, last.clipped, self._start(tr))
             if len(self._last) > 500:  # forget lineages gone for good
+                cut = sc.t - self.p.edge_return_s - 1.0
                 live = {tr.root for tr in sc.tracks}
                 self._last = {k: v for k, v in self._last.items() if v[0] >= cut or k in live}
                 self._since = {k: v for k, v in self._since.items() if k in self._last}
-                self._lineage_since = {k: v for k, v in self._lineage_since.items()
-                                       if k in self._last}
         for tr in sc.tracks:
             if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, LYING):
                 continue
@@ -232,7 +229,7 @@ class LoiteringRule:
                 continue
             if not sc.shapely(tr):  # far away, a person is a few pixels that merge and split
                 continue
-            dwell = sc.t - min(tr.since, self._since.get(tr.root, tr.since))
+            dwell = sc.t - self._start(tr)
             if dwell < self.p.dwell_s:
                 continue
             zone = sc.geometry.zone(sc.zone_of(tr))
