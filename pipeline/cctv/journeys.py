@@ -38,8 +38,31 @@ class LinkConfig:
     max_speed: float = 2.2  # m/s
     detour: float = 1.3  # walking distance / straight-line distance
     max_dwell_s: float = 300.0  # time a person may stop between views (queue, toilet)
-    min_appearance: float = 0.55  # Bhattacharyya similarity of clothing histograms
-    overlap_m: float = 6.0  # views closer than this may see a person at the same time
+    min_appearance: float = 0.65  # Bhattacharyya similarity of clothing histograms
+    overlap_m: float = 20.0  # views closer than this may see a person at the same time
+    # what a new track's clothes are compared with: "last" (the journey's last track) or
+    # "journey" (the frame-weighted mean histogram of all its tracks)
+    appearance_of: str = "last"
+    # None: timing is flat inside the plausible window; else it halves every this many seconds
+    # of gap beyond the shortest walk
+    transit_scale_s: float | None = None
+
+    # a camera's new track may continue one that ended at most this long after it started
+    # (a tracker re-acquiring a person under a new id); 0: never
+    reacquire_s: float = 2.0
+
+    # a face-identity link must also be a plausible walk (else identity overrides timing)
+    face_needs_timing: bool = False
+
+    # compare clothes relative to the camera pair: similarity above the median similarity of
+    # all track pairs of those two cameras, as a fraction of the room above it (cameras differ
+    # in colour rendering, so one absolute threshold is too strict for some pairs)
+    pair_baseline: bool = False
+
+    def __post_init__(self):
+        if self.appearance_of not in ("last", "journey"):
+            raise ValueError(f"LinkConfig.appearance_of: {self.appearance_of!r} is not "
+                             f"'last' or 'journey'")
 
 
 def view_centre(camera) -> tuple[float, float]:
@@ -63,6 +86,8 @@ def _timing(prev: TrackSummary, nxt: TrackSummary, dist_m: float, cfg: LinkConfi
     hi = walk / cfg.min_speed + cfg.max_dwell_s
     if gap < lo - 1.0 or gap > hi:
         return 0.0
+    if cfg.transit_scale_s is not None:
+        return float(0.5 ** (max(0.0, gap - max(lo, 0.0)) / cfg.transit_scale_s))
     return 1.0 - 0.5 * max(0.0, gap - walk / 1.2) / max(hi, 1.0)
 
 
@@ -74,21 +99,27 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
     if unknown:
         raise ValueError(f"link_journeys: no floor position for camera(s) {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(centres))})")
+    base = _pair_baselines(summaries) if cfg.pair_baseline else {}
     journeys: list[list[tuple[TrackSummary, float]]] = []
     for s in sorted(summaries, key=lambda s: (s.t_in, s.camera, s.track_id)):
         best, best_score = None, 0.0
         for j, members in enumerate(journeys):
             last = members[-1][0]
-            if last.camera == s.camera and last.t_out >= s.t_in:
+            if last.camera == s.camera and last.t_out >= s.t_in + cfg.reacquire_s:
                 continue  # two live tracks of one camera are two people
             ids = {m.identity for m, _ in members if m.identity is not None}
             if s.identity is not None and ids:
                 if s.identity not in ids:
                     continue
-                score = 1.0 + _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
+                timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
+                if cfg.face_needs_timing and timing <= 0:
+                    continue
+                score = 1.0 + timing
             else:
                 timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
-                app = similarity(last.histogram, s.histogram)
+                app = similarity(_appearance(members, cfg), s.histogram)
+                m = base.get(tuple(sorted((last.camera, s.camera))), 0.0)
+                app = (app - m) / (1.0 - m)
                 if timing <= 0 or app < cfg.min_appearance:
                     continue
                 score = app * timing
@@ -110,6 +141,24 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
     df["journey_identity"] = df["journey_id"].map(best["identity"])
     df["journey_score"] = df["journey_id"].map(best["score"])
     return df
+
+
+def _pair_baselines(summaries: list[TrackSummary]) -> dict[tuple[str, str], float]:
+    """Median clothing similarity of all track pairs per (sorted) camera pair; most pairs are
+    two different people, so it is the pair's level for strangers."""
+    sims: dict[tuple[str, str], list[float]] = {}
+    for i, a in enumerate(summaries):
+        for b in summaries[i + 1:]:
+            key = tuple(sorted((a.camera, b.camera)))
+            sims.setdefault(key, []).append(similarity(a.histogram, b.histogram))
+    return {k: float(np.median(v)) for k, v in sims.items() if len(v) >= 10}
+
+
+def _appearance(members, cfg: LinkConfig) -> np.ndarray:
+    if cfg.appearance_of == "last" or len(members) == 1:
+        return members[-1][0].histogram
+    return sum(m.histogram * m.frames for m, _ in members) / max(
+        sum(m.frames for m, _ in members), 1)
 
 
 def _dist(centres, a: str, b: str) -> float:
