@@ -64,7 +64,7 @@ def test_clothes_that_are_only_alike_no_longer_link():
     a, b = _hist(0), _hist(0, mix=1 - (1 - (1 - target) ** 2) ** 2)
     sim = similarity(a, b)
     assert OLD.min_appearance <= sim < LinkConfig().min_appearance, sim
-    s = [_s("near", 1, 0.0, 5.0, a), _s("hall", 1, 9.0, 14.0, b)]
+    s = [_s("near", 1, 0.0, 5.0, a), _s("hall", 1, 15.0, 20.0, b)]  # 10 s: a plausible walk
     new, old = _journey(s, LinkConfig()), _journey(s, OLD)
     assert old["near", 1] == old["hall", 1]
     assert new["near", 1] != new["hall", 1]
