@@ -30,7 +30,7 @@ HELD_OUT = {101, 102, 103}
 # reproduce its rule exactly. ``--report`` scores these against the current defaults.
 OLD_DEFAULTS = {"min_speed": 0.4, "max_speed": 2.2, "detour": 1.3, "max_dwell_s": 300.0,
                 "min_appearance": 0.55, "overlap_m": 6.0, "appearance_of": "last",
-                "transit_scale_s": None, "reacquire_s": 0.0, "face_needs_timing": False}
+                "reacquire_s": 0.0, "face_needs_timing": False}
 
 
 def load(run: Path, allow_held_out: bool = False) -> dict:

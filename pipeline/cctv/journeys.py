@@ -3,11 +3,17 @@
 Evidence, strongest first:
 
 1. **Face identity.** Two tracks that claim the same identity are the same person; two that
-   claim different identities never are.
+   claim different identities never are. With ``face_needs_timing`` the walk must also be
+   plausible.
 2. **The floor plan.** Moving from camera A's view to camera B's takes at least the walking
    distance between the views' centres (straight line x ``detour``) at ``max_speed``; a gap
    longer than that distance at ``min_speed`` plus ``max_dwell_s`` is implausible. Overlapping
-   views (B starts before A ends) are allowed when the views are close.
+   views (B starts before A ends) are allowed when the view centres are within ``overlap_m``:
+   a camera facing the flow down a corridor sees 20-30 m deep, so two such cameras 14 m apart
+   see a walker at the same time (the shortest-walk rule rejected most of their hand-offs).
+   Within one camera a new track may continue one that is still live for up to
+   ``reacquire_s`` (the tracker re-acquiring a person under a new id); longer, they are two
+   people.
 3. **Appearance.** Clothing colour histograms (Bhattacharyya similarity) must reach
    ``min_appearance``; among plausible predecessors the best appearance x timing wins.
 
@@ -39,25 +45,16 @@ class LinkConfig:
     detour: float = 1.3  # walking distance / straight-line distance
     max_dwell_s: float = 300.0  # time a person may stop between views (queue, toilet)
     min_appearance: float = 0.65  # Bhattacharyya similarity of clothing histograms
-    overlap_m: float = 20.0  # views closer than this may see a person at the same time
+    overlap_m: float = 15.0  # views closer than this may see a person at the same time
     # what a new track's clothes are compared with: "last" (the journey's last track) or
     # "journey" (the frame-weighted mean histogram of all its tracks)
     appearance_of: str = "last"
-    # None: timing is flat inside the plausible window; else it halves every this many seconds
-    # of gap beyond the shortest walk
-    transit_scale_s: float | None = None
-
     # a camera's new track may continue one that ended at most this long after it started
     # (a tracker re-acquiring a person under a new id); 0: never
     reacquire_s: float = 2.0
 
     # a face-identity link must also be a plausible walk (else identity overrides timing)
     face_needs_timing: bool = False
-
-    # compare clothes relative to the camera pair: similarity above the median similarity of
-    # all track pairs of those two cameras, as a fraction of the room above it (cameras differ
-    # in colour rendering, so one absolute threshold is too strict for some pairs)
-    pair_baseline: bool = False
 
     def __post_init__(self):
         if self.appearance_of not in ("last", "journey"):
@@ -86,8 +83,6 @@ def _timing(prev: TrackSummary, nxt: TrackSummary, dist_m: float, cfg: LinkConfi
     hi = walk / cfg.min_speed + cfg.max_dwell_s
     if gap < lo - 1.0 or gap > hi:
         return 0.0
-    if cfg.transit_scale_s is not None:
-        return float(0.5 ** (max(0.0, gap - max(lo, 0.0)) / cfg.transit_scale_s))
     return 1.0 - 0.5 * max(0.0, gap - walk / 1.2) / max(hi, 1.0)
 
 
@@ -99,7 +94,6 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
     if unknown:
         raise ValueError(f"link_journeys: no floor position for camera(s) {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(centres))})")
-    base = _pair_baselines(summaries) if cfg.pair_baseline else {}
     journeys: list[list[tuple[TrackSummary, float]]] = []
     for s in sorted(summaries, key=lambda s: (s.t_in, s.camera, s.track_id)):
         best, best_score = None, 0.0
@@ -118,8 +112,6 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
             else:
                 timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
                 app = similarity(_appearance(members, cfg), s.histogram)
-                m = base.get(tuple(sorted((last.camera, s.camera))), 0.0)
-                app = (app - m) / (1.0 - m)
                 if timing <= 0 or app < cfg.min_appearance:
                     continue
                 score = app * timing
@@ -141,17 +133,6 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
     df["journey_identity"] = df["journey_id"].map(best["identity"])
     df["journey_score"] = df["journey_id"].map(best["score"])
     return df
-
-
-def _pair_baselines(summaries: list[TrackSummary]) -> dict[tuple[str, str], float]:
-    """Median clothing similarity of all track pairs per (sorted) camera pair; most pairs are
-    two different people, so it is the pair's level for strangers."""
-    sims: dict[tuple[str, str], list[float]] = {}
-    for i, a in enumerate(summaries):
-        for b in summaries[i + 1:]:
-            key = tuple(sorted((a.camera, b.camera)))
-            sims.setdefault(key, []).append(similarity(a.histogram, b.histogram))
-    return {k: float(np.median(v)) for k, v in sims.items() if len(v) >= 10}
 
 
 def _appearance(members, cfg: LinkConfig) -> np.ndarray:
