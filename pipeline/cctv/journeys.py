@@ -44,14 +44,14 @@ class LinkConfig:
     max_speed: float = 2.2  # m/s
     detour: float = 1.3  # walking distance / straight-line distance
     max_dwell_s: float = 300.0  # time a person may stop between views (queue, toilet)
-    min_appearance: float = 0.65  # Bhattacharyya similarity of clothing histograms
+    min_appearance: float = 0.7  # Bhattacharyya similarity of clothing histograms
     overlap_m: float = 15.0  # views closer than this may see a person at the same time
     # what a new track's clothes are compared with: "last" (the journey's last track) or
     # "journey" (the frame-weighted mean histogram of all its tracks)
     appearance_of: str = "last"
     # a camera's new track may continue one that ended at most this long after it started
     # (a tracker re-acquiring a person under a new id); 0: never
-    reacquire_s: float = 2.0
+    reacquire_s: float = 5.0
 
     # a face-identity link must also be a plausible walk (else identity overrides timing)
     face_needs_timing: bool = False

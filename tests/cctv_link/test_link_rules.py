@@ -52,7 +52,8 @@ def test_a_reacquired_track_continues_its_person_but_a_companion_does_not():
     assert new["near", 1] == new["near", 2] != new["near", 3]
     assert old["near", 1] != old["near", 2]
     # a long overlap is two people, however alike their clothes
-    s2 = [_s("near", 1, 0.0, 9.0, red), _s("near", 2, 5.0, 12.0, red)]
+    long = LinkConfig().reacquire_s + 1.0
+    s2 = [_s("near", 1, 0.0, 5.0 + long, red), _s("near", 2, 5.0, 12.0 + long, red)]
     j = _journey(s2, LinkConfig())
     assert j["near", 1] != j["near", 2]
 
