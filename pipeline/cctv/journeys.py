@@ -49,10 +49,9 @@ class LinkConfig:
     # what a new track's clothes are compared with: "last" (the journey's last track) or
     # "journey" (the frame-weighted mean histogram of all its tracks)
     appearance_of: str = "last"
-    # a camera's new track may continue one that ended at most this long after it started
-    # (a tracker re-acquiring a person under a new id); 0: never
+    # a camera's new track may continue one that is still live, if that one ends at most this
+    # long after the new one starts (a tracker re-acquiring a person under a new id); 0: never
     reacquire_s: float = 5.0
-
     # a face-identity link must also be a plausible walk (else identity overrides timing)
     face_needs_timing: bool = False
 
