@@ -9,7 +9,12 @@ LinkConfig` fields the replay links them again and scores the journeys as ``airt
 evaluate-tracking`` does (cross-camera IDF1 over the persons in sight), plus the links
 themselves: how many join two tracks of one person (each track's person by majority vote of its
 boxes, :func:`experiments.cctv_run._track_truth`), split into face-identity links and
-appearance links. Tune seeds only (1, 2, 3): the held-out seeds are refused.
+appearance links, link precision (links joining one person / all links) and hand-offs (each
+track and the same person's previous track) that were linked. Tune seeds only (1, 2, 3): the
+held-out seeds are refused, except by ``--report``, which scores exactly two configs, the
+defaults before tuning (:data:`OLD_DEFAULTS`) and the current ``LinkConfig()``:
+
+    python -m experiments.cctv_link_tune --report RUN [RUN ...]
 """
 
 from __future__ import annotations
@@ -21,14 +26,20 @@ import pandas as pd
 
 HELD_OUT = {101, 102, 103}
 
+# LinkConfig as shipped at bfda364 (before this tuning); the new fields at the values that
+# reproduce its rule exactly. ``--report`` scores these against the current defaults.
+OLD_DEFAULTS = {"min_speed": 0.4, "max_speed": 2.2, "detour": 1.3, "max_dwell_s": 300.0,
+                "min_appearance": 0.55, "overlap_m": 6.0, "appearance_of": "last",
+                "reacquire_s": 0.0, "face_needs_timing": False}
 
-def load(run: Path) -> dict:
+
+def load(run: Path, allow_held_out: bool = False) -> dict:
     from outputs.run import load_run
 
     r = load_run(run, tables=["cctv_track_summaries", "cctv_tracks", "cctv_truth",
                               "cctv_cameras"])
     seed = r.summary.get("seed")
-    if seed in HELD_OUT:
+    if seed in HELD_OUT and not allow_held_out:
         raise SystemExit(f"{run}: seed {seed} is held out; tune on seeds 1, 2, 3")
     return {"run": str(run), "seed": seed, "summaries": r["cctv_track_summaries"],
             "tracks": r["cctv_tracks"], "truth": r["cctv_truth"], "cameras": r["cctv_cameras"]}
@@ -60,10 +71,27 @@ def score(run: dict, cfg) -> dict:
                 links[kind][0] += 1
                 links[kind][1] += int(a is not None and a == b)
             prev = r
+    hand_offs = linked = 0
+    jid = dict(zip(zip(j["camera"], j["track_id"]), j["journey_id"]))
+    order = sorted(((r.t_in, r.camera, r.track_id) for r in j.itertuples(index=False)))
+    last_of: dict = {}
+    for _, cam, tid in order:  # each track and the same person's previous track
+        p = who.get((cam, tid))
+        if p is None:
+            continue
+        prev = last_of.get(p)
+        if prev is not None:
+            hand_offs += 1
+            linked += int(jid[prev] == jid[(cam, tid)])
+        last_of[p] = (cam, tid)
+    n_links = links["face"][0] + links["appearance"][0]
+    right = links["face"][1] + links["appearance"][1]
     return {"IDF1": out["IDF1"], "IDP": out["IDP"], "IDR": out["IDR"],
             "journeys": out["journeys"], "people": out["gt_ids"],
             "face_links": links["face"][0], "face_links_right": links["face"][1],
-            "app_links": links["appearance"][0], "app_links_right": links["appearance"][1]}
+            "app_links": links["appearance"][0], "app_links_right": links["appearance"][1],
+            "link_precision": right / n_links if n_links else float("nan"),
+            "hand_offs": hand_offs, "hand_offs_linked": linked}
 
 
 def replay(runs: list[Path], spec: str) -> pd.DataFrame:
@@ -75,9 +103,24 @@ def replay(runs: list[Path], spec: str) -> pd.DataFrame:
     loaded = [load(r) for r in runs]
     rows = []
     for opts in grid(spec) or [{}]:
-        cfg = replace(LinkConfig(), **opts)
+        cfg = replace(LinkConfig(), **{k: None if v == "None" else v for k, v in opts.items()})
         for run in loaded:
             rows.append({**opts, "seed": run["seed"], **score(run, cfg)})
+    return pd.DataFrame(rows)
+
+
+def report(runs: list[Path]) -> pd.DataFrame:
+    """The old defaults (:data:`OLD_DEFAULTS`) against the current ``LinkConfig()``, per run;
+    held-out seeds allowed (two fixed configs, no grid, so nothing is chosen on them)."""
+    from pipeline.cctv.journeys import LinkConfig
+
+    configs = {"old": LinkConfig(**OLD_DEFAULTS), "new": LinkConfig()}
+    rows = []
+    for path in runs:
+        run = load(path, allow_held_out=True)
+        for name, cfg in configs.items():
+            rows.append({"config": name, "run": str(path), "seed": run["seed"],
+                         **score(run, cfg)})
     return pd.DataFrame(rows)
 
 
@@ -85,9 +128,14 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--grid", default="")
+    ap.add_argument("--report", action="store_true",
+                    help="score only the old defaults and the current ones (no grid); the "
+                         "one mode allowed on held-out seeds")
     ap.add_argument("--csv", type=Path, default=None)
     a = ap.parse_args(argv)
-    table = replay(a.runs, a.grid)
+    if a.report and a.grid:
+        ap.error("--report scores two fixed configs; it takes no --grid")
+    table = report(a.runs) if a.report else replay(a.runs, a.grid)
     if a.csv:
         table.to_csv(a.csv, index=False)
     pd.set_option("display.width", 250)

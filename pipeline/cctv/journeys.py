@@ -3,11 +3,17 @@
 Evidence, strongest first:
 
 1. **Face identity.** Two tracks that claim the same identity are the same person; two that
-   claim different identities never are.
+   claim different identities never are. With ``face_needs_timing`` the walk must also be
+   plausible.
 2. **The floor plan.** Moving from camera A's view to camera B's takes at least the walking
    distance between the views' centres (straight line x ``detour``) at ``max_speed``; a gap
    longer than that distance at ``min_speed`` plus ``max_dwell_s`` is implausible. Overlapping
-   views (B starts before A ends) are allowed when the views are close.
+   views (B starts before A ends) are allowed when the view centres are within ``overlap_m``:
+   a camera facing the flow down a corridor sees 20-30 m deep, so two such cameras 14 m apart
+   see a walker at the same time (the shortest-walk rule rejected most of their hand-offs).
+   Within one camera a new track may continue one that is still live for up to
+   ``reacquire_s`` (the tracker re-acquiring a person under a new id); longer, they are two
+   people.
 3. **Appearance.** Clothing colour histograms (Bhattacharyya similarity) must reach
    ``min_appearance``; among plausible predecessors the best appearance x timing wins.
 
@@ -38,8 +44,21 @@ class LinkConfig:
     max_speed: float = 2.2  # m/s
     detour: float = 1.3  # walking distance / straight-line distance
     max_dwell_s: float = 300.0  # time a person may stop between views (queue, toilet)
-    min_appearance: float = 0.55  # Bhattacharyya similarity of clothing histograms
-    overlap_m: float = 6.0  # views closer than this may see a person at the same time
+    min_appearance: float = 0.7  # Bhattacharyya similarity of clothing histograms
+    overlap_m: float = 15.0  # views closer than this may see a person at the same time
+    # what a new track's clothes are compared with: "last" (the journey's last track) or
+    # "journey" (the frame-weighted mean histogram of all its tracks)
+    appearance_of: str = "last"
+    # a camera's new track may continue one that is still live, if that one ends at most this
+    # long after the new one starts (a tracker re-acquiring a person under a new id); 0: never
+    reacquire_s: float = 5.0
+    # a face-identity link must also be a plausible walk (else identity overrides timing)
+    face_needs_timing: bool = False
+
+    def __post_init__(self):
+        if self.appearance_of not in ("last", "journey"):
+            raise ValueError(f"LinkConfig.appearance_of: {self.appearance_of!r} is not "
+                             f"'last' or 'journey'")
 
 
 def view_centre(camera) -> tuple[float, float]:
@@ -79,16 +98,19 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
         best, best_score = None, 0.0
         for j, members in enumerate(journeys):
             last = members[-1][0]
-            if last.camera == s.camera and last.t_out >= s.t_in:
+            if last.camera == s.camera and last.t_out >= s.t_in + cfg.reacquire_s:
                 continue  # two live tracks of one camera are two people
             ids = {m.identity for m, _ in members if m.identity is not None}
             if s.identity is not None and ids:
                 if s.identity not in ids:
                     continue
-                score = 1.0 + _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
+                timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
+                if cfg.face_needs_timing and timing <= 0:
+                    continue
+                score = 1.0 + timing
             else:
                 timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
-                app = similarity(last.histogram, s.histogram)
+                app = similarity(_appearance(members, cfg), s.histogram)
                 if timing <= 0 or app < cfg.min_appearance:
                     continue
                 score = app * timing
@@ -110,6 +132,13 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
     df["journey_identity"] = df["journey_id"].map(best["identity"])
     df["journey_score"] = df["journey_id"].map(best["score"])
     return df
+
+
+def _appearance(members, cfg: LinkConfig) -> np.ndarray:
+    if cfg.appearance_of == "last" or len(members) == 1:
+        return members[-1][0].histogram
+    return sum(m.histogram * m.frames for m, _ in members) / max(
+        sum(m.frames for m, _ in members), 1)
 
 
 def _dist(centres, a: str, b: str) -> float:

@@ -1,0 +1,78 @@
+"""The cross-camera linker's rules on hand-built track summaries: views that see a person at
+the same time, a tracker re-acquiring a person under a new id, clothes that are only alike, and
+the tuning tool's held-out report mode."""
+
+import numpy as np
+import pytest
+
+from experiments.cctv_link_tune import OLD_DEFAULTS, main
+from pipeline.cctv.appearance import HIST_BINS, similarity
+from pipeline.cctv.journeys import LinkConfig, link_journeys
+from pipeline.cctv.stream import TrackSummary
+
+# Two corridor cameras facing the flow: their view centres are 14 m apart, but each view is
+# deep, so a walker is in both at once for a few seconds (as corridor_far / corridor_near).
+CENTRES = {"far": (0.0, -26.0), "near": (0.0, -12.0), "hall": (0.0, 2.0)}
+OLD = LinkConfig(**OLD_DEFAULTS)
+
+
+def _hist(colour: int, mix: float = 0.0) -> np.ndarray:
+    """All mass on hue bin ``colour``, or a ``mix`` share of it moved to the next bin."""
+    h = np.zeros(HIST_BINS, np.float32)
+    h[colour, 2] = 1.0 - mix
+    h[(colour + 1) % HIST_BINS[0], 2] += mix
+    return h
+
+
+def _s(cam, tid, t_in, t_out, hist, identity=None, frames=20):
+    return TrackSummary(cam, tid, t_in, t_out, identity, 0.8 if identity else np.nan, False,
+                        hist, frames)
+
+
+def _journey(summaries, cfg):
+    return link_journeys(summaries, CENTRES, cfg).set_index(["camera", "track_id"])["journey_id"]
+
+
+def test_overlapping_deep_views_hand_a_walker_over_only_under_the_tuned_defaults():
+    red, blue = _hist(0), _hist(6)
+    s = [_s("far", 1, 0.0, 8.0, red), _s("near", 1, 5.0, 14.0, red),  # overlap: 3 s
+         _s("far", 2, 1.0, 9.0, blue), _s("near", 2, 6.0, 15.0, blue)]
+    new, old = _journey(s, LinkConfig()), _journey(s, OLD)
+    assert new["far", 1] == new["near", 1] and new["far", 2] == new["near", 2]
+    assert new["far", 1] != new["far", 2]
+    # the shipped rule took 14 m as at least 8 s of walking, so neither hand-off was linked
+    assert old["far", 1] != old["near", 1] and old["far", 2] != old["near", 2]
+
+
+def test_a_reacquired_track_continues_its_person_but_a_companion_does_not():
+    red, blue = _hist(0), _hist(6)
+    s = [_s("near", 1, 0.0, 6.2, red), _s("near", 2, 5.0, 12.0, red),  # re-acquired, 1.2 s overlap
+         _s("near", 3, 0.0, 12.0, blue)]  # walks beside them the whole time
+    new, old = _journey(s, LinkConfig()), _journey(s, OLD)
+    assert new["near", 1] == new["near", 2] != new["near", 3]
+    assert old["near", 1] != old["near", 2]
+    # a long overlap is two people, however alike their clothes
+    long = LinkConfig().reacquire_s + 1.0
+    s2 = [_s("near", 1, 0.0, 5.0 + long, red), _s("near", 2, 5.0, 12.0 + long, red)]
+    j = _journey(s2, LinkConfig())
+    assert j["near", 1] != j["near", 2]
+
+
+def test_clothes_that_are_only_alike_no_longer_link():
+    # Bhattacharyya similarity of (1, 0) and (1 - m, m) is 1 - sqrt(1 - sqrt(1 - m)): aim
+    # between the shipped threshold and the tuned one
+    target = (OLD.min_appearance + LinkConfig().min_appearance) / 2
+    a, b = _hist(0), _hist(0, mix=1 - (1 - (1 - target) ** 2) ** 2)
+    sim = similarity(a, b)
+    assert OLD.min_appearance <= sim < LinkConfig().min_appearance, sim
+    s = [_s("near", 1, 0.0, 5.0, a), _s("hall", 1, 15.0, 20.0, b)]  # 10 s: a plausible walk
+    new, old = _journey(s, LinkConfig()), _journey(s, OLD)
+    assert old["near", 1] == old["hall", 1]
+    assert new["near", 1] != new["hall", 1]
+
+
+def test_the_report_mode_scores_two_fixed_configs_and_takes_no_grid(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--report", "--grid", "min_appearance=0.5", str(tmp_path)])
+    assert "takes no --grid" in capsys.readouterr().err
+    assert LinkConfig(**OLD_DEFAULTS) != LinkConfig()
