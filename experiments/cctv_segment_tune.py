@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-HELD_OUT = {101, 102, 103}
+from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out seeds
 
 
 def run(scenario: str, seed: int, window, cameras, fps: float, out: Path, segment: float | None,

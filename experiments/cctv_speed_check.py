@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-HELD_OUT = {101, 102, 103}
+from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out seeds
 # cache key -> HeadDetector options; 810 (the replay tuner's default ``height``) is the default
 # detector
 VARIANTS = {810: {}, "810g": {"grey": True}, "810l": {"resize": "linear"},
