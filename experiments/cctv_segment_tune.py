@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out seeds
+from experiments.cctv_track_tune import HELD_OUT, window_args
 
 
 def run(scenario: str, seed: int, window, cameras, fps: float, out: Path, segment: float | None,
@@ -109,13 +109,7 @@ def threshold_table(c: pd.DataFrame, thresholds) -> pd.DataFrame:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run")
-    r.add_argument("scenario")
-    r.add_argument("--seed", type=int, required=True)
-    r.add_argument("--from", dest="t_from", type=float, required=True)
-    r.add_argument("--to", dest="t_to", type=float, required=True)
-    r.add_argument("--fps", type=float, default=5.0)
-    r.add_argument("--cameras", default=None)
+    r = window_args(sub.add_parser("run"))
     r.add_argument("--segment-cosine", type=float, default=None)
     r.add_argument("--verify", type=float, default=None)
     r.add_argument("--out", type=Path, required=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out seeds
+from experiments.cctv_track_tune import HELD_OUT, window_args
 # cache key -> HeadDetector options; 810 (the replay tuner's default ``height``) is the default
 # detector
 VARIANTS = {810: {}, "810g": {"grey": True}, "810l": {"resize": "linear"},
@@ -101,13 +101,7 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("collect")
-    c.add_argument("scenario")
-    c.add_argument("--seed", type=int, required=True)
-    c.add_argument("--from", dest="t_from", type=float, required=True)
-    c.add_argument("--to", dest="t_to", type=float, required=True)
-    c.add_argument("--fps", type=float, default=5.0)
-    c.add_argument("--cameras", default=None)
+    c = window_args(sub.add_parser("collect"))
     c.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
     r = collect(a.scenario, a.seed, (a.t_from, a.t_to), a.fps, a.out,

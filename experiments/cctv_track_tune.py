@@ -190,16 +190,22 @@ def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> 
     return pd.DataFrame(rows)
 
 
+def window_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """A scenario window's arguments (scenario, seed, --from/--to, fps, cameras), shared by the
+    CCTV tuning scripts."""
+    parser.add_argument("scenario")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--from", dest="t_from", type=float, required=True)
+    parser.add_argument("--to", dest="t_to", type=float, required=True)
+    parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--cameras", default=None)
+    return parser
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("collect")
-    c.add_argument("scenario")
-    c.add_argument("--seed", type=int, required=True)
-    c.add_argument("--from", dest="t_from", type=float, required=True)
-    c.add_argument("--to", dest="t_to", type=float, required=True)
-    c.add_argument("--fps", type=float, default=5.0)
-    c.add_argument("--cameras", default=None)
+    c = window_args(sub.add_parser("collect"))
     c.add_argument("--heights", default="810")
     c.add_argument("--out", type=Path, required=True)
     r = sub.add_parser("replay")
