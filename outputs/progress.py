@@ -41,8 +41,8 @@ class _Progress(Progress):
             return
         task, now = self._tasks[task_id], time.monotonic()
         tenth = int(10 * task.completed / task.total) if task.total else -1
-        last_t, last_tenth = self._logged.get(task_id, (now, -1))
-        if task_id in self._logged and tenth <= last_tenth and now - last_t < LOG_EVERY_S:
+        last = self._logged.get(task_id)
+        if last is not None and tenth <= last[1] and now - last[0] < LOG_EVERY_S:
             return
         self._logged[task_id] = (now, tenth)
         done = (f"{task.completed:g}" + (f"/{task.total:g}" if task.total else "")

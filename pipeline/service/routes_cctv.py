@@ -91,7 +91,10 @@ def prepare(state) -> None:
         heads = {c.id: HeadDetector() for c in site.cameras}
         for det in heads.values():
             det.prepare()  # a missing model stops the start, naming the file
-        people = lambda cam: heads[cam.id]  # noqa: E731
+
+        def people(cam):  # a camera's stream (re)starts: its detector starts afresh too
+            heads[cam.id].reset()
+            return heads[cam.id]
     state.extras[MONITOR] = CctvMonitor(
         list(site.cameras), rec.detector, rec.embedder, EnrolledGallery(state.store, rec.model),
         StreamConfig(threshold=state.threshold.threshold), audit=state.audit, site=site.name,

@@ -67,3 +67,26 @@ def test_heads_track_people_whose_faces_are_not_found(feed, small_cctv_window):
 def test_the_service_names_a_bad_person_source():
     with pytest.raises(ServiceConfigError, match="cctv_persons.*heads, faces.*'bodies'"):
         ServiceConfig(cctv_persons="bodies")
+
+
+def test_a_reset_stream_gets_its_head_detector_started_afresh(site_file):
+    """The service keeps one head detector per camera; a stream that starts over (reset=true)
+    must not inherit the old stream's frame count and cached heads."""
+    from types import SimpleNamespace
+
+    from pipeline.service import routes_cctv
+
+    rec = SimpleNamespace(detector=NoFaces(), embedder=None, model="none")
+    state = SimpleNamespace(config=ServiceConfig(site=site_file), recognizer=rec,
+                            store=NoTemplates(), threshold=SimpleNamespace(threshold=0.5),
+                            audit=None, extras={})
+    routes_cctv.prepare(state)
+    monitor = state.extras[routes_cctv.MONITOR]
+    try:
+        cam = next(iter(monitor.cameras.values()))
+        det = monitor.person_detector(cam)
+        det._frame, det.last_heads = 7, "stale"
+        again = monitor.person_detector(cam)
+        assert again is det and det._frame == 0 and det.last_heads is None
+    finally:
+        monitor.close()
