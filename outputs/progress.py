@@ -10,6 +10,7 @@ the description; :func:`steps` a single counted task as an ``advance(k=1)`` func
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,10 +55,17 @@ class _Progress(Progress):
                                 markup=False, highlight=False)
 
 
+@functools.cache
+def _stderr_console():
+    """The one console the plain progress lines go to (made on first use)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def progress_bar(unit: str = "", *, quiet: bool = False, transient: bool = True,
                  console=None):
     """A rich ``Progress`` (use it as a context manager) with the airtwin columns."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
     columns = [TextColumn("[progress.description]{task.description}"), BarColumn(),
@@ -66,7 +74,7 @@ def progress_bar(unit: str = "", *, quiet: bool = False, transient: bool = True,
         columns.append(TextColumn(unit))
     columns.append(TimeRemainingColumn())
     return _Progress(*columns, console=console, transient=transient, disable=quiet, unit=unit,
-                     log_console=Console(stderr=True))
+                     log_console=_stderr_console())
 
 
 @contextmanager

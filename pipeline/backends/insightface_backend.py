@@ -45,8 +45,16 @@ def session_options(threads: int | None):
     return opts
 
 
+def _onnx_model(model):
+    """An ONNX ModelProto: ``model`` itself, or the graph read from the path ``model``."""
+    import onnx
+
+    return model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
+
+
 def split_prelu(path) -> bytes | None:
-    """The ONNX graph at ``path`` with each PRelu(x, slope) written as
+    """The ONNX graph at ``path`` (or an already loaded ModelProto, which is rewritten in
+    place) with each PRelu(x, slope) written as
     Relu(x) + Min(x, 0) * slope, serialised; None when it has no PRelu.
 
     The same numbers, bit for bit: for x > 0 it is x + 0 * slope = x, for x <= 0 it is
@@ -54,10 +62,9 @@ def split_prelu(path) -> bytes | None:
     per-channel slope element by element, while its Relu, Min and Mul run vectorised: on
     ArcFace w600k_mbf_int8 (34 PRelu) one face costs 21 -> 17 ms on one core. tests/cctv_speed
     checks the templates are identical."""
-    import onnx
     from onnx import helper, numpy_helper
 
-    model = onnx.load(str(path))
+    model = _onnx_model(path)
     graph = model.graph
     if not any(n.op_type == "PRelu" for n in graph.node):
         return None
@@ -270,13 +277,10 @@ def _arcface_reference(size: int) -> np.ndarray:
 
 
 def dynamically_quantised(path) -> bool:
-    """Whether an ONNX graph quantises its activations at run time (DynamicQuantizeLinear):
-    its scale then comes from the whole batch, so a face's template would depend on the other
-    faces it shares a batch with."""
-    import onnx
-
-    graph = onnx.load(str(path), load_external_data=False).graph
-    return any(n.op_type == "DynamicQuantizeLinear" for n in graph.node)
+    """Whether an ONNX graph (a path or a loaded ModelProto) quantises its activations at run
+    time (DynamicQuantizeLinear): its scale then comes from the whole batch, so a face's
+    template would depend on the other faces it shares a batch with."""
+    return any(n.op_type == "DynamicQuantizeLinear" for n in _onnx_model(path).graph.node)
 
 
 class ArcFaceEmbedder:
@@ -315,14 +319,15 @@ class ArcFaceEmbedder:
                       self.threads)
         # a CPU-side gain: a GPU session keeps its graph (and its provider options)
         cpu = _active_provider(model) == "CPUExecutionProvider"
-        graph = split_prelu(pack.recogniser) if self.fast_prelu and cpu else None
+        proto = _onnx_model(pack.recogniser)  # read once for the two checks below
+        self.batch_limit = 1 if dynamically_quantised(proto) else self.max_batch
+        graph = split_prelu(proto) if self.fast_prelu and cpu else None
         if graph is not None:  # insightface read the file's metadata; run the rewritten graph
             import onnxruntime as ort
 
             model.session = ort.InferenceSession(graph, sess_options=session_options(
                 self.threads), providers=model.session.get_providers())
         self.name = f"arcface:{pack.recogniser_name}"
-        self.batch_limit = 1 if dynamically_quantised(pack.recogniser) else self.max_batch
         dim = model.output_shape[-1]
         self.dim = int(dim) if isinstance(dim, int) else 512
         self._model = model
