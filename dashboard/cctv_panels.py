@@ -160,7 +160,8 @@ def loadtest_stages(lt: dict, found: Found) -> None:
     prof = lt["summary"].get("cctv_stages") or {}
     stages = measures_cctv.stage_latencies(rows)
     st.plotly_chart(figures_ops.stage_bars(stages, f"CCTV frames of {found.label}, backend "
-                                                   f"{prof.get('backend', '?')}"),
+                                                   f"{prof.get('backend', '?')}, persons from "
+                                                   f"{prof.get('persons', 'heads')}"),
                     key="lt_cctv_stages")
     frame_ms = rows["frame_s"].to_numpy(float) * 1000
     st.caption(f"CCTV identification stage latencies: the load's {len(rows)} face-camera "

@@ -3,7 +3,9 @@ test sent: the service's own stream (:class:`pipeline.cctv.stream.CctvStream`, a
 :class:`pipeline.cctv.monitor.CctvMonitor` runs it) in this process, on the service's backend,
 with each stage timed from outside.
 
-Stages, per frame: ``detect`` (the face detector on the whole frame), ``quality`` (the quality
+Stages, per frame: ``heads`` (the person detector: the CCTV head detector, one per camera as
+the service keeps them; zero when the service implies person boxes from faces), ``detect`` (the
+face detector on the whole frame), ``quality`` (the quality
 gate on each face: IPD, pose, sharpness), ``track`` (person tracking), ``embed`` (faces that
 pass, on a confirmed track), ``search`` (the 1:N searches of tracks that want one, against the
 load test's enrolled templates), and ``other`` (the rest of the frame: clothing histograms,
@@ -25,7 +27,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-STAGES = ("detect", "quality", "track", "embed", "search")
+STAGES = ("heads", "detect", "quality", "track", "embed", "search")
 COLUMNS = ("camera", "t", "faces", "searches", "frame_s", *(f"{s}_s" for s in STAGES),
            "other_s")
 
@@ -34,6 +36,15 @@ def backend_of(service: str) -> str | None:
     """The backend named in the service's /readyz detail ("backend dlib, model ...")."""
     m = re.search(r"backend (\w+)", service or "")
     return m.group(1) if m else None
+
+
+def persons_of(service: str) -> str:
+    """Where the service's CCTV person boxes come from, from its /readyz detail ("..., cctv
+    persons heads"); a service that does not say is taken at the default, heads."""
+    from pipeline.service.config import CCTV_PERSONS
+
+    m = re.search(r"cctv persons (\w+)", service or "")
+    return m.group(1) if m and m.group(1) in CCTV_PERSONS else "heads"
 
 
 class _Clock:
@@ -90,14 +101,17 @@ def _timed_gate(clock: _Clock):
 
 
 def profile_stages(frames: list[tuple[str, float, bytes]], cameras: list[str],
-                   enrol: list[tuple[str, bytes]], backend: str = "dlib") -> pd.DataFrame:
+                   enrol: list[tuple[str, bytes]], backend: str = "dlib",
+                   persons: str = "heads") -> pd.DataFrame:
     """One row per frame of ``cameras`` (COLUMNS; seconds), each camera's frames in time order
-    through its own stream, searching the templates of the ``enrol`` photos."""
+    through its own stream, searching the templates of the ``enrol`` photos. ``persons``:
+    ``heads`` gives each camera's stream its own head detector, as the service does (``airtwin
+    serve --cctv-persons``); ``faces`` implies person boxes from the faces found."""
     import cv2
 
     from pipeline.calibration import operating_point
+    from pipeline.cctv.heads import HeadDetector
     from pipeline.cctv.monitor import EnrolledGallery
-    from pipeline.cctv.persons import make_tracker
     from pipeline.cctv.stream import CctvStream, StreamConfig
     from pipeline.matching import NumpyGallery
     from pipeline.registry import get_detector, get_embedder
@@ -128,9 +142,15 @@ def profile_stages(frames: list[tuple[str, float, bytes]], cameras: list[str],
                 image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
                 if stream is None:
                     size = (image.shape[1], image.shape[0])
+                    heads = None
+                    if persons == "heads":
+                        heads = HeadDetector()
+                        heads.prepare()
+                        heads = _Timed(heads, "detect", "heads", clock)
                     stream = CctvStream(cam, size, det, emb, gallery, cfg,
-                                        tracker=_Timed(make_tracker(cfg.tracker, fps), "update",
-                                                       "track", clock))
+                                        person_detector=heads)
+                    # the tracker the stream made for itself (its options included), timed
+                    stream.tracker = _Timed(stream.tracker, "update", "track", clock)
                 clock.take()
                 r = stream.process(image, t)
                 spent = clock.take()

@@ -128,8 +128,9 @@ def render_report(summary: dict, endpoints: pd.DataFrame, steps: pd.DataFrame,
         out += ["", "## CCTV identification: where a frame's time goes", "",
                 f"The load's face-camera frames ({prof['frames']}) run again after the load, one "
                 f"camera at a time, through the service's own CCTV stream in the load-test "
-                f"process on backend {prof['backend']}, each stage timed (per frame; one "
-                f"thread, no queueing):", "",
+                f"process on backend {prof['backend']}, person boxes from "
+                f"{prof.get('persons', 'heads')} as the service takes them, each stage timed "
+                f"(per frame; one thread, no queueing):", "",
                 markdown_table(pd.DataFrame([{"stage": k, **v} for k, v in
                                              prof["stages"].items()]),
                                {"stage": "", "mean_ms": ".1f", "p50_ms": ".1f",

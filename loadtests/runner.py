@@ -409,16 +409,17 @@ def summarise(opts: LoadTestOptions, plan: LoadPlan, curve, work: Path, host: st
     if curve is not None:
         tables["curve"] = curve
     if face and opts.stages:
-        from loadtests.cctv_stages import backend_of, profile_stages, stage_summary
+        from loadtests.cctv_stages import backend_of, persons_of, profile_stages, stage_summary
 
         backend = backend_of(service)
         if backend is None:
             notes.append(f"CCTV stage latencies not profiled: the service ({service!r}) does "
                          f"not name its backend")
         else:
-            rows = profile_stages(pack.frames, sorted(face), pack.enrol, backend)
+            persons = persons_of(service)
+            rows = profile_stages(pack.frames, sorted(face), pack.enrol, backend, persons)
             tables["cctv_stages"] = rows
-            summary["cctv_stages"] = {"backend": backend, "frames": len(rows),
+            summary["cctv_stages"] = {"backend": backend, "persons": persons, "frames": len(rows),
                                       "stages": stage_summary(rows)}
     report = render_report(summary, tables["endpoints"], steps, plan, gpu)
     write_loadtest(work, summary, tables, report, gpu)

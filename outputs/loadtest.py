@@ -47,7 +47,7 @@ the start of the load (the shape's t = 0); latencies are milliseconds.
       cctv_stages.parquet only when cctv frames were sent (loadtests.cctv_stages): one row per
                           face-camera frame of the pack run again in-process through the
                           service's CctvStream on its backend: camera, t, faces, searches,
-                          frame_s, detect_s, quality_s, track_s, embed_s, search_s, other_s
+                          frame_s, heads_s, detect_s, quality_s, track_s, embed_s, search_s, other_s
       gpu_plan.json       only with a sim run (--run): the replicas the peak hour needs (below;
                           the name is historic: a replica is a CPU process or a GPU, as
                           ``replica_kind`` says)

@@ -23,7 +23,8 @@ async def readyz(request: Request):
     state = request.app.state.service
     if state.ready:
         return Health(status="ready", ready=True,
-                      detail=f"backend {state.config.backend}, model {state.recognizer.model}",
+                      detail=f"backend {state.config.backend}, model {state.recognizer.model}, "
+                             f"cctv persons {state.config.cctv_persons}",
                       device=recognizer_device(state.recognizer))
     return JSONResponse(Health(status="not_ready", ready=False,
                                detail=state.not_ready_reason).model_dump(), 503)

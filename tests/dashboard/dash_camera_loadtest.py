@@ -37,7 +37,7 @@ def make_camera_loadtest(out: Path, seed: int = 3) -> Path:
                             cap.measured_mix(log, found.step), {"cctv": 50.0}, 0.3,
                             (0.0, 3600.0), measured_on="synthetic log", replica_kind="cpu",
                             cameras=CAMERAS, faces_per_frame=4.0).to_dict()
-    frames = pd.DataFrame([("cam0", 900 + 0.1 * k, 4, 1, 0, 0.030, 0.002, 0.001, 0.012,
+    frames = pd.DataFrame([("cam0", 900 + 0.1 * k, 4, 1, 0, 0.025, 0.030, 0.002, 0.001, 0.012,
                             0.004, 0.003) for k in range(6)], columns=list(COLUMNS))
     parts = [c for c in COLUMNS if c.endswith("_s") and c != "frame_s"]
     frames["frame_s"] = frames[parts].sum(axis=1)
@@ -48,7 +48,7 @@ def make_camera_loadtest(out: Path, seed: int = 3) -> Path:
                "max_error_rate": MAX_ERRORS, "totals": totals(log, plan.duration_s),
                "capacity": found.to_dict(), "notes": [],
                "cameras": {"cam0": {"fps": 10.0, "faces": True, "faces_per_frame": 4.0}},
-               "cctv_stages": {"backend": "dlib", "frames": len(frames),
+               "cctv_stages": {"backend": "dlib", "persons": "heads", "frames": len(frames),
                                "stages": stage_summary(frames)}}
     tables = {"endpoints": endpoint_summary(locust_stats(log, plan.duration_s), log),
               "steps": steps, "requests": log, "cctv_stages": frames}

@@ -79,6 +79,8 @@ def test_camera_replay_streams_each_face_camera_in_order(cctv_service, small_cct
     stages = pd.read_parquet(out / "cctv_stages.parquet")
     assert len(stages) == FRAMES and set(stages["camera"]) == {"corridor_near"}
     assert (stages["detect_s"] > 0).all() and (stages["t"].diff().dropna() > 0).all()
+    # the service tracks people from its head detector (the default), so the profile does too
+    assert summary["cctv_stages"]["persons"] == "heads" and (stages["heads_s"] > 0).all()
     parts = stages[[c for c in stages if c.endswith("_s") and c != "frame_s"]].sum(axis=1)
     assert np.allclose(parts, stages["frame_s"], rtol=0.05, atol=1e-3)
     assert summary["cctv_stages"]["backend"] == "dlib" and "where a frame's time goes" in report
