@@ -133,6 +133,7 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
     if resume and (folder / "summary.json").is_file():
         return folder
     scenes = root / "scenes" / str(seed)
+    cpu0 = time.process_time()  # this process's CPU: the scene's rendering and analysis
     path = generate([seed], scenes, staged)[0]
     info = json.loads((scenes / "scenes.json").read_text(encoding="utf-8"))[str(seed)]
     s = load_scenario(path)
@@ -141,18 +142,21 @@ def run_scene(seed: int, root: str | Path, config: DangerConfig = DangerConfig()
     t0 = time.perf_counter()
     tables, meta = detect_danger(path, config, windows=[win], progress=progress)
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     records = meta.pop("records")
     summary = {"seed": seed, "horizon_s": s.horizon_s, "scene": info,
                "danger": {k: v for k, v in meta.items() if k != "config"},
                "config": config.model_dump()}
     return write_run(folder, bench_tables(seed, s, info, tables["danger_alerts"], records,
-                                          wall), summary, scenario_json(s))
+                                          wall, cpu), summary, scenario_json(s))
 
 
 def bench_tables(seed: int, s, info: dict, al: pd.DataFrame, records,
-                 wall: float) -> dict[str, pd.DataFrame]:
+                 wall: float, cpu: float = float("nan")) -> dict[str, pd.DataFrame]:
     """A scene's benchmark tables (``bench_alerts``, ``bench_incidents``, ``bench_coverage``)
-    from its alerts (``danger_alerts`` columns) and the sim's records."""
+    from its alerts (``danger_alerts`` columns) and the sim's records. ``wall``: the analysis's
+    wall-clock seconds (the machine's load included); ``cpu``: the CPU seconds of generating and
+    analysing the scene, which say how long a split takes on free cores."""
     from experiments.danger_run import incident_spans
     from sim.layout import floor_plan
     from sim.positions import Trajectories
@@ -191,7 +195,7 @@ def bench_tables(seed: int, s, info: dict, al: pd.DataFrame, records,
             df[col] = pd.Series(list(values), index=df.index, dtype=object)
     incidents = pd.concat([staged, natural, ran], ignore_index=True)
     coverage = pd.DataFrame([{"scene": seed, "t_from": t_from, "t_to": s.horizon_s,
-                              "baseline_from": info["baseline_from_s"], "wall_s": wall,
+                              "baseline_from": info["baseline_from_s"], "wall_s": wall, "cpu_s": cpu,
                               "crowd": info["crowd"], "resolution": info["resolution"]}])
     return {"bench_alerts": alerts, "bench_incidents": incidents, "bench_coverage": coverage}
 
@@ -283,7 +287,10 @@ def score_split(root: str | Path, seeds, split: str, command: str = "",
     hours = float((coverage["t_to"] - coverage["t_from"]).sum()) / 3600
     base = float((coverage["t_to"] - coverage["baseline_from"]).clip(lower=0).sum()) / 3600
     meta = {"split": split, "seeds": _seed_text(seeds), "command": command, "hours": hours,
-            "baseline_hours": base, "wall_s": float(coverage["wall_s"].sum())}
+            "baseline_hours": base, "wall_s": float(coverage["wall_s"].sum()),
+            "cpu_s": float(coverage["cpu_s"].sum()) if "cpu_s" in coverage else None,
+            "cpu_scenes": int(coverage["cpu_s"].notna().sum()) if "cpu_s" in coverage else 0,
+            "scenes": len(coverage)}
     text = S.report_markdown(table, by_d, by_c, meta)
     out = write_run(root / "result", {
         "danger_bench_kinds": table, "danger_bench_episodes": eps,

@@ -254,6 +254,18 @@ def natural_crowding(times, counts_per_cell, limit_per_m2: float, cell_area_m2: 
     return spans
 
 
+def _cost_line(meta: dict) -> str:
+    """What the split cost: CPU seconds summed over the scenes that recorded them (rendering and
+    analysis), and the wall-clock time that makes on two free cores with ``--workers 2``."""
+    cpu, n, total = meta.get("cpu_s"), meta.get("cpu_scenes", 0), meta.get("scenes", 0)
+    if not cpu or not n:
+        return "- CPU time: not recorded (run folders from before it was)"
+    part = "" if n == total else f" (recorded by {n} of {total} scenes)"
+    return (f"- CPU time: {cpu:.0f} s over the scenes{part}, about {cpu / 2 / 60:.0f} min on two "
+            f"free cores (`--workers 2`); wall-clock here {meta.get('wall_s', 0):.0f} s of "
+            f"analysis, on this machine's load")
+
+
 def report_markdown(table: pd.DataFrame, by_distance: pd.DataFrame, by_crowd: pd.DataFrame,
                     meta: dict) -> str:
     def f(v, d=2):
@@ -264,6 +276,7 @@ def report_markdown(table: pd.DataFrame, by_distance: pd.DataFrame, by_crowd: pd
     lines = [f"# Danger benchmark: {meta['split']} split", "",
              f"- Seeds: {meta['seeds']}", f"- Command: `{meta.get('command', '?')}`",
              f"- Camera-hours analysed: {meta['hours']:.2f}, baseline: {meta['baseline_hours']:.2f}",
+             _cost_line(meta),
              f"- Matching: same kind, from start to {GRACE_S:g} s after the end, floor position "
              f"within {RADIUS_M['running']:g} m of the spot ({RADIUS_M['overcrowding']:g} m for "
              f"overcrowding); alerts merged into episodes ({EPISODE_GAP_S:g} s gap). CIs: 95 % "
