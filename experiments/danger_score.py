@@ -261,7 +261,7 @@ def _cost_line(meta: dict) -> str:
     if not cpu or not n:
         return "- CPU time: not recorded (run folders from before it was)"
     part = "" if n == total else f" (recorded by {n} of {total} scenes)"
-    return (f"- CPU time: {cpu:.0f} s over the scenes{part}, about {cpu / 2 / 60:.0f} min on two "
+    return (f"- CPU time: {cpu:.0f} s over the scenes{part}, about {cpu / 2 / 60:.1f} min on two "
             f"free cores (`--workers 2`); wall-clock here {meta.get('wall_s', 0):.0f} s of "
             f"analysis, on this machine's load")
 

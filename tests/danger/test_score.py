@@ -121,7 +121,7 @@ def test_the_report_says_what_the_split_cost_in_cpu_time():
     from experiments.danger_score import _cost_line
 
     meta = {"cpu_s": 3000.0, "cpu_scenes": 40, "scenes": 40, "wall_s": 9000.0}
-    assert "3000 s over the scenes, about 25 min on two free cores" in _cost_line(meta)
+    assert "3000 s over the scenes, about 25.0 min on two free cores" in _cost_line(meta)
     part = _cost_line({**meta, "cpu_scenes": 20})
     assert "recorded by 20 of 40 scenes" in part
     assert "not recorded" in _cost_line({"cpu_s": None, "cpu_scenes": 0, "scenes": 40})
