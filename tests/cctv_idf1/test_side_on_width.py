@@ -3,6 +3,7 @@ gets a wider box than the head implies, one walking along the line of sight does
 (hand-built head walks at 5 fps)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.cctv.heads import body_boxes_from_heads
@@ -69,3 +70,65 @@ def test_a_widened_box_stays_inside_the_frame():
 def test_side_width_must_not_be_negative():
     with pytest.raises(ValueError, match="side_width"):
         LibraryTracker(side_width=-0.1)
+
+
+class _NoFaces:
+    name = "none"
+
+    def detect(self, image):
+        return []
+
+    def embed(self, image, dets):
+        return []
+
+
+class _CrossingHead:
+    """A head detector stand-in: one walker crossing a 640 px frame at walking speed (a 40 px
+    head: 160 px per metre)."""
+
+    name = "heads"
+    person_box_options = {"head_share": 0.2, "drop_fragments": False}
+
+    def __init__(self):
+        self.k, self.last_heads, self.body = 0, None, None
+
+    def head(self, k):
+        x = 100.0 + WALK_SPEED_M_S * 160 * 0.2 * k
+        return np.array([[x, 100, x + 40, 140]])
+
+    def detect(self, image):
+        from pipeline.danger.detect import Blob, Detections
+
+        self.last_heads = self.head(self.k)
+        self.k += 1
+        self.body = body_boxes_from_heads(self.last_heads, (640, 640))[0]
+        return Detections((Blob(tuple(self.body), 1.0, 0.9),))
+
+
+def test_the_stream_widens_a_crossing_walker_but_takes_clothes_from_the_detected_body():
+    from pipeline.cctv.galleries import build_gallery
+    from pipeline.cctv.stream import CctvStream, StreamConfig
+
+    enr = pd.DataFrame({"template_id": ["t0"], "traveler_id": [0], "consent": [True],
+                        "watchlist": [False]})
+    g = build_gallery(enr, np.eye(1, 8, dtype=np.float32), "manifest")
+    heads = _CrossingHead()
+    s = CctvStream("cam", (640, 640), _NoFaces(), _NoFaces(), g, StreamConfig(fps=5.0),
+                   person_detector=heads)
+    widths = []
+    for k in range(8):
+        body = body_boxes_from_heads(heads.head(k), (640, 640))[0]
+        image = np.full((640, 640, 3), (200, 60, 20), np.uint8)  # blue floor
+        w = body[2] - body[0]
+        # red clothes over the detected body's torso band (its middle 70 %); blue beyond
+        image[:, int(body[0] + 0.15 * w):int(body[2] - 0.15 * w) + 2] = (20, 20, 220)
+        res = s.process(image, k * 0.2)
+        widths += [(b[2] - b[0]) / w for _, b in res.tracks]
+    assert max(widths) > 1.2  # the crossing walker's box is widened
+    (summary,) = s.finish()
+    blue = np.zeros((640, 640, 3), np.uint8)
+    blue[:] = (200, 60, 20)
+    from pipeline.cctv.appearance import clothing_histogram
+
+    blue_bins = clothing_histogram(blue, (0, 0, 640, 640)) > 0
+    assert summary.histogram[blue_bins].sum() == 0  # no floor in the clothes' colour
