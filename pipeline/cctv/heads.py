@@ -114,7 +114,12 @@ class HeadDetector:
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey
     image (one gradient per pixel instead of the strongest of three channels); ``resize``
-    ``"linear"`` shrinks the frame bilinearly instead of by pixel area."""
+    ``"linear"`` shrinks the frame bilinearly instead of by pixel area.
+
+    ``pad``: pixels (at the detection scale) of replicated border added at the left, right and
+    top before detection, so a head-and-shoulders window may reach past the frame's edge: a
+    person walking in or out at the side keeps the head in view while the shoulder is cut, and
+    the window then does not fit inside the frame."""
 
     name = "heads"
     # how pipeline.cctv.persons.person_boxes treats these boxes: a face attaches inside the
@@ -123,13 +128,15 @@ class HeadDetector:
 
     def __init__(self, model_path: str | Path | None = None, adjust: float = -0.3,
                  height: int = TRAIN_HEIGHT, every: int = 1, grey: bool = False,
-                 resize: str = "area"):
+                 resize: str = "area", pad: int = 0):
         if int(every) < 1:
             raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
         if resize not in _RESIZE:
             raise ValueError(f"head detector: resize must be one of {', '.join(_RESIZE)}, got "
                              f"{resize!r}")
-        self.grey, self.resize = bool(grey), resize
+        if int(pad) < 0:
+            raise ValueError(f"head detector: pad must be >= 0 pixels, got {pad}")
+        self.grey, self.resize, self.pad = bool(grey), resize, int(pad)
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
         self.adjust, self.height, self.every = float(adjust), int(height), int(every)
         self._det = None
@@ -164,11 +171,14 @@ class HeadDetector:
             interpolation=_RESIZE[self.resize])
         # the same pixels as small[..., ::-1], copied by OpenCV in 0.3 ms, not numpy's 4 ms
         pixels = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY if self.grey else cv2.COLOR_BGR2RGB)
+        p = self.pad
+        if p:
+            pixels = cv2.copyMakeBorder(pixels, p, 0, p, p, cv2.BORDER_REPLICATE)
         rects, svm, _ = self._det.run(pixels, 0, self.adjust)
         if not rects:
             return np.zeros((0, 4)), np.zeros(0)
-        hs = np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
-                      np.float64) / k
+        hs = (np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
+                       np.float64) - [p, p, p, p]) / k
         return heads_from_shoulder_boxes(hs), _score(svm)
 
     def detect(self, image: np.ndarray) -> Detections:
