@@ -27,6 +27,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from pipeline.cctv.side_on import SideOnWidth
+
 __all__ = ["PersonTrack", "PersonTracker", "LibraryTracker", "FloorTracker", "TRACKERS",
            "PersonBoxes", "CCTV_TRACKER_OPTIONS", "attach_faces", "body_boxes_from_faces",
            "head_boxes_from_faces", "implied_bodies", "make_tracker", "person_boxes"]
@@ -56,20 +58,11 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # successive frames do not overlap and tracks never start there), heads scaled x2 0.775 (x3
 # 0.768, x4 0.761), and with a lost buffer of 1 s instead of 2 s 0.806 (a lost track's
 # prediction drifts onto its neighbours; the re-link takes the longer gaps by appearance).
+# side_width (pipeline.cctv.side_on: the box follows the walking direction) 0.3, replayed on
+# caches of tune seeds 1-3 collected with the current renderer (1330-1360 s, 5 fps, five
+# cameras): mean per-camera IDF1 0.793 (0) -> 0.807 (0.15), 0.812 (0.25), 0.813 (0.3), 0.814
+# (0.35); hall_entry 0.735 -> 0.813, hall_exit 0.811 -> 0.840, the others within 0.004.
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 1.0, "side_width": 0.3}
-# A walker crossing the view side-on, stride open, fills a box wider than the head- or face-implied
-# body (which is a frontal body's width): on the tune caches (seeds 1-3, 1330-1360 s, five
-# cameras; ground truth against head-implied bodies) the true width is 1.03x the implied one at a
-# lateral speed under 0.2 m/s and 1.2-1.3x at 1-1.5 m/s (hall_entry, where people cross the view,
-# 1.26x). :class:`LibraryTracker` widens a track's box by 1 + ``side_width`` x its lateral speed
-# over WALK_SPEED_M_S (at most 1): image speed across the view, in metres through the head's size.
-# side_width 0.3 (CCTV_TRACKER_OPTIONS), replayed on caches of tune seeds 1-3 collected with the
-# current renderer (1330-1360 s, 5 fps, five cameras): mean per-camera IDF1 0.793 (0) -> 0.807
-# (0.15), 0.812 (0.25), 0.813 (0.3), 0.814 (0.35); hall_entry 0.735 -> 0.813, hall_exit 0.811
-# -> 0.840, the others within 0.004.
-WALK_SPEED_M_S = 1.3
-HEAD_M = 0.25  # a head's height in metres (pipeline.cctv.heads: a 0.25 m square)
-VELOCITY_SMOOTHING = 0.5  # weight of the newest head displacement in the track's velocity
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +270,8 @@ class LibraryTracker:
         if edge_coast and frame_size is None:
             raise ValueError("tracker edge_coast needs the frame_size (width, height)")
         self.edge_coast, self.frame_size = int(edge_coast), frame_size
-        if not side_width >= 0:
-            raise ValueError(f"tracker side_width must be >= 0, got {side_width!r}")
         self.side_width = float(side_width)
+        self._side_on = SideOnWidth(side_width, frame_size)
         # the library counts the lost-track buffer in frames at 30 fps whatever the frame rate
         # (it keeps a track buffer / 30 seconds); lost_s * fps gave 0.67 s at 10 fps, 0.33 s
         # at 5 fps, and walkers occluded for a moment came back as new tracks
@@ -289,9 +281,9 @@ class LibraryTracker:
 
     def reset(self) -> None:
         import trackers
-
-        self._motion: dict[int, _Motion] = {}
         from trackers.utils import iou as lib_iou
+
+        self._side_on.reset()
 
         sim = {"iou": lib_iou.IoU, "giou": lib_iou.GIoU, "diou": lib_iou.DIoU,
                "ciou": lib_iou.CIoU}[self.iou]()
@@ -323,47 +315,8 @@ class LibraryTracker:
         if self.coast > 0 or self.edge_coast > 0:
             tracks += self._coasting(on_heads, {tr.track_id for tr in tracks})
         if self.side_width > 0:
-            tracks = self._side_on(t, tracks, heads)
+            tracks = self._side_on.widen(t, tracks, heads)
         return tracks
-
-    def _side_on(self, t: float, tracks: list[PersonTrack], heads) -> list[PersonTrack]:
-        """Each track's box widened for its walking direction (:data:`WALK_SPEED_M_S`): the
-        track's head moving across the image at the walking speed widens it by
-        ``side_width``, a head moving along the line of sight (or standing) not at all. The
-        head's x velocity is smoothed over the track's detections; a coasting track keeps its
-        last factor. Widened about the head's centre; a side the frame clipped stays clipped."""
-        hd = None if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
-        out = []
-        for tr in tracks:
-            box = np.asarray(tr.box, np.float64)
-            m = self._motion.get(tr.track_id)
-            if tr.detection >= 0:
-                if hd is not None:
-                    head = hd[tr.detection]
-                    cx, side = (head[0] + head[2]) / 2, head[3] - head[1]
-                else:  # no heads: the body's centre, and its width in head heights
-                    from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
-
-                    cx, side = (box[0] + box[2]) / 2, (box[2] - box[0]) / BODY_WIDTHS_PER_HEAD
-                m = self._motion[tr.track_id] = _moved(m, t, cx, side)
-            if m is None or m.vx is None:
-                out.append(tr)
-                continue
-            lateral = abs(m.vx) * HEAD_M / max(m.side, 1e-6)  # m/s across the view
-            k = 1.0 + self.side_width * min(lateral / WALK_SPEED_M_S, 1.0)
-            cx = (box[0] + box[2]) / 2 if tr.detection < 0 else m.x
-            x1 = box[0] if box[0] <= 0 else max(cx - k * (cx - box[0]), 0.0)
-            right = None if self.frame_size is None else self.frame_size[0] - 1
-            if right is not None and box[2] >= right:
-                x2 = box[2]
-            else:
-                x2 = cx + k * (box[2] - cx)
-                x2 = x2 if right is None else min(x2, right)
-            out.append(PersonTrack(tr.track_id, (float(x1), tr.box[1], float(x2), tr.box[3]),
-                                   tr.detection))
-        for tid in [tid for tid, m in self._motion.items() if t - m.t > 10.0]:
-            del self._motion[tid]  # long lost: the library has dropped it too
-        return out
 
     def _coasting(self, on_heads: bool, seen: set[int]) -> list[PersonTrack]:
         """Confirmed tracks missed for 1..coast frames, at their predicted boxes; and, with
@@ -391,26 +344,6 @@ class LibraryTracker:
                     continue
             out.append(PersonTrack(tid, tuple(float(v) for v in box[0]), -1))
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Motion:
-    """A track's last head: time, centre x and height (px), and its smoothed x velocity
-    (px/s; None until the track has been seen twice)."""
-
-    t: float
-    x: float
-    side: float
-    vx: float | None = None
-
-
-def _moved(m: _Motion | None, t: float, x: float, side: float) -> _Motion:
-    """The track's motion after a detection of its head at (``t``, ``x``, ``side``)."""
-    if m is None or t <= m.t:
-        return _Motion(t, x, side, None if m is None else m.vx)
-    v = (x - m.x) / (t - m.t)
-    vx = v if m.vx is None else VELOCITY_SMOOTHING * v + (1 - VELOCITY_SMOOTHING) * m.vx
-    return _Motion(t, x, side, vx)
 
 
 # an edge-coasting body box is reported while this share of it is inside the frame

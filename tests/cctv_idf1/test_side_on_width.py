@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from pipeline.cctv.heads import body_boxes_from_heads
-from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, HEAD_M, WALK_SPEED_M_S, LibraryTracker,
-                                   make_tracker)
+from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, LibraryTracker, make_tracker
+from pipeline.cctv.side_on import HEAD_M, WALK_SPEED_M_S
 
 HEAD_PX = 100.0  # a 0.25 m head: 400 px per metre
 FRAME = (3840, 2160)
