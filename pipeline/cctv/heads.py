@@ -60,6 +60,9 @@ BODY_TOP_ABOVE_HEAD = 0.13
 # head is the top 1/7 of the body; a little more for a box that sits a little high or low).
 HEAD_SHARE = 0.2
 _RESIZE = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR}  # HeadDetector(resize=...)
+# HeadDetector(pad=...): the side strips searched again with a border, at the detection scale
+# (the largest head-and-shoulders window at 810 rows is about 90 px)
+EDGE_STRIP_PX = 128
 
 
 class HeadModelError(ValueError):
@@ -96,6 +99,15 @@ def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int] | None)
                           BODY_WIDTHS_PER_HEAD, BODY_TOP_ABOVE_HEAD)
 
 
+def _overlap(box: np.ndarray, boxes: np.ndarray) -> float:
+    """The largest IoU of ``box`` with one of ``boxes`` (N, 4)."""
+    iw = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
+    ih = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
+    inter = iw * ih
+    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
+    return float((inter / (area(box) + area(boxes) - inter)).max())
+
+
 def _score(svm: np.ndarray) -> np.ndarray:
     """dlib's SVM margin as a confidence in [0, 1]: 0.5 at the trained threshold (margin 0),
     so ByteTrack's high-confidence pass (>= 0.5) takes the detector's own detections and its
@@ -116,10 +128,12 @@ class HeadDetector:
     image (one gradient per pixel instead of the strongest of three channels); ``resize``
     ``"linear"`` shrinks the frame bilinearly instead of by pixel area.
 
-    ``pad``: pixels (at the detection scale) of replicated border added at the left, right and
-    top before detection, so a head-and-shoulders window may reach past the frame's edge: a
-    person walking in or out at the side keeps the head in view while the shoulder is cut, and
-    the window then does not fit inside the frame."""
+    ``pad`` (off): pixels (at the detection scale) of replicated border, so a
+    head-and-shoulders window may reach past the frame's left or right edge (a person walking
+    in or out at the side keeps the head in view while the shoulder is cut, and the window then
+    does not fit inside the frame): the detector runs again on a strip at each side
+    (:data:`EDGE_STRIP_PX` wide) with the border added, and keeps the windows that reach into
+    it and no head found in the frame. The frame's own detections are unchanged."""
 
     name = "heads"
     # how pipeline.cctv.persons.person_boxes treats these boxes: a face attaches inside the
@@ -171,15 +185,42 @@ class HeadDetector:
             interpolation=_RESIZE[self.resize])
         # the same pixels as small[..., ::-1], copied by OpenCV in 0.3 ms, not numpy's 4 ms
         pixels = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY if self.grey else cv2.COLOR_BGR2RGB)
-        p = self.pad
-        if p:
-            pixels = cv2.copyMakeBorder(pixels, p, 0, p, p, cv2.BORDER_REPLICATE)
         rects, svm, _ = self._det.run(pixels, 0, self.adjust)
-        if not rects:
+        hs = np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
+                      np.float64).reshape(-1, 4)
+        svm = np.asarray(svm, np.float64).reshape(-1)
+        if self.pad:
+            hs, svm = self._edges(pixels, hs, svm)
+        if not len(hs):
             return np.zeros((0, 4)), np.zeros(0)
-        hs = (np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
-                       np.float64) - [p, p, p, p]) / k
-        return heads_from_shoulder_boxes(hs), _score(svm)
+        return heads_from_shoulder_boxes(hs / k), _score(svm)
+
+    def _edges(self, pixels: np.ndarray, hs: np.ndarray, svm: np.ndarray):
+        """``hs`` (detector boxes at the detection scale) and their margins, plus the windows
+        that reach past the left or right edge, found on each side's strip with a replicated
+        border of ``pad`` pixels, and overlapping no box of ``hs``."""
+        p, w = self.pad, pixels.shape[1]
+        s = min(EDGE_STRIP_PX, w)
+        extra, margins = [], []
+        for left in (True, False):
+            strip = pixels[:, :s] if left else pixels[:, w - s:]
+            strip = cv2.copyMakeBorder(strip, 0, 0, p if left else 0, 0 if left else p,
+                                       cv2.BORDER_REPLICATE)
+            rects, sv, _ = self._det.run(np.ascontiguousarray(strip), 0, self.adjust)
+            for r, m in zip(rects, sv):
+                x1, x2 = r.left(), r.right() + 1
+                if left and x1 < p:
+                    extra.append([x1 - p, r.top(), x2 - p, r.bottom() + 1])
+                elif not left and x2 > s:
+                    extra.append([x1 + w - s, r.top(), x2 + w - s, r.bottom() + 1])
+                else:
+                    continue
+                margins.append(m)
+        if not extra:
+            return hs, svm
+        extra, margins = np.array(extra, np.float64), np.array(margins, np.float64)
+        keep = [i for i in range(len(extra)) if not len(hs) or _overlap(extra[i], hs) < 0.3]
+        return np.vstack([hs, extra[keep]]), np.concatenate([svm, margins[keep]])
 
     def detect(self, image: np.ndarray) -> Detections:
         """This frame's person boxes; with ``every`` > 1 the detector runs on every
