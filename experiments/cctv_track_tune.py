@@ -32,7 +32,7 @@ HELD_OUT = {101, 102, 103}
 
 
 def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, out: Path,
-            cameras: list[str] | None = None, heights=(810,), pads=(0,)) -> Path:
+            cameras: list[str] | None = None, heights=(810,)) -> Path:
     from experiments.cctv_sources import scenario_source
     from outputs.progress import steps
     from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
@@ -41,9 +41,7 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     from pipeline.registry import get_detector
 
     src = scenario_source(scenario, seed, window, cameras, fps=fps)
-    # cached under the height, or "<height>p<pad>" for a padded frame (grid key height)
-    heads = {(h if not p else f"{h}p{p}"): HeadDetector(height=h, pad=p)
-             for h in heights for p in pads}
+    heads = {h: HeadDetector(height=h) for h in heights}
     out.mkdir(parents=True, exist_ok=True)
     for cam, spec in src.cameras.items():
         det = get_detector("insightface", det_size=detection_input(spec.size))
@@ -208,7 +206,6 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = window_args(sub.add_parser("collect"))
     c.add_argument("--heights", default="810")
-    c.add_argument("--pads", default="0", help="head detector pads (HeadDetector pad) to cache")
     c.add_argument("--out", type=Path, required=True)
     r = sub.add_parser("replay")
     r.add_argument("folders", nargs="+", type=Path)
@@ -221,8 +218,7 @@ def main(argv=None) -> None:
             raise SystemExit(f"--seed {a.seed} is held out; tune on seeds 1, 2, 3")
         collect(a.scenario, a.seed, (a.t_from, a.t_to), a.fps, a.out,
                 a.cameras.split(",") if a.cameras else None,
-                tuple(int(h) for h in a.heights.split(",")),
-                tuple(int(p) for p in a.pads.split(",")))
+                tuple(int(h) for h in a.heights.split(",")))
         return
     table = replay(a.folders, a.grid, a.cameras.split(",") if a.cameras else None)
     if a.csv:

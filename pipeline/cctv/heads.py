@@ -60,9 +60,6 @@ BODY_TOP_ABOVE_HEAD = 0.13
 # head is the top 1/7 of the body; a little more for a box that sits a little high or low).
 HEAD_SHARE = 0.2
 _RESIZE = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR}  # HeadDetector(resize=...)
-# HeadDetector(pad=...): the side strips searched again with a border, at the detection scale
-# (the largest head-and-shoulders window at 810 rows is about 90 px)
-EDGE_STRIP_PX = 128
 
 
 class HeadModelError(ValueError):
@@ -99,15 +96,6 @@ def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int] | None)
                           BODY_WIDTHS_PER_HEAD, BODY_TOP_ABOVE_HEAD)
 
 
-def _overlap(box: np.ndarray, boxes: np.ndarray) -> float:
-    """The largest IoU of ``box`` with one of ``boxes`` (N, 4)."""
-    iw = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    ih = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    inter = iw * ih
-    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
-    return float((inter / (area(box) + area(boxes) - inter)).max())
-
-
 def _score(svm: np.ndarray) -> np.ndarray:
     """dlib's SVM margin as a confidence in [0, 1]: 0.5 at the trained threshold (margin 0),
     so ByteTrack's high-confidence pass (>= 0.5) takes the detector's own detections and its
@@ -126,14 +114,7 @@ class HeadDetector:
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey
     image (one gradient per pixel instead of the strongest of three channels); ``resize``
-    ``"linear"`` shrinks the frame bilinearly instead of by pixel area.
-
-    ``pad`` (off): pixels (at the detection scale) of replicated border, so a
-    head-and-shoulders window may reach past the frame's left or right edge (a person walking
-    in or out at the side keeps the head in view while the shoulder is cut, and the window then
-    does not fit inside the frame): the detector runs again on a strip at each side
-    (:data:`EDGE_STRIP_PX` wide) with the border added, and keeps the windows that reach into
-    it and no head found in the frame. The frame's own detections are unchanged."""
+    ``"linear"`` shrinks the frame bilinearly instead of by pixel area."""
 
     name = "heads"
     # how pipeline.cctv.persons.person_boxes treats these boxes: a face attaches inside the
@@ -142,15 +123,13 @@ class HeadDetector:
 
     def __init__(self, model_path: str | Path | None = None, adjust: float = -0.3,
                  height: int = TRAIN_HEIGHT, every: int = 1, grey: bool = False,
-                 resize: str = "area", pad: int = 0):
+                 resize: str = "area"):
         if int(every) < 1:
             raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
         if resize not in _RESIZE:
             raise ValueError(f"head detector: resize must be one of {', '.join(_RESIZE)}, got "
                              f"{resize!r}")
-        if int(pad) < 0:
-            raise ValueError(f"head detector: pad must be >= 0 pixels, got {pad}")
-        self.grey, self.resize, self.pad = bool(grey), resize, int(pad)
+        self.grey, self.resize = bool(grey), resize
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
         self.adjust, self.height, self.every = float(adjust), int(height), int(every)
         self._det = None
@@ -186,41 +165,11 @@ class HeadDetector:
         # the same pixels as small[..., ::-1], copied by OpenCV in 0.3 ms, not numpy's 4 ms
         pixels = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY if self.grey else cv2.COLOR_BGR2RGB)
         rects, svm, _ = self._det.run(pixels, 0, self.adjust)
-        hs = np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
-                      np.float64).reshape(-1, 4)
-        svm = np.asarray(svm, np.float64).reshape(-1)
-        if self.pad:
-            hs, svm = self._edges(pixels, hs, svm)
-        if not len(hs):
+        if not rects:
             return np.zeros((0, 4)), np.zeros(0)
-        return heads_from_shoulder_boxes(hs / k), _score(svm)
-
-    def _edges(self, pixels: np.ndarray, hs: np.ndarray, svm: np.ndarray):
-        """``hs`` (detector boxes at the detection scale) and their margins, plus the windows
-        that reach past the left or right edge, found on each side's strip with a replicated
-        border of ``pad`` pixels, and overlapping no box of ``hs``."""
-        p, w = self.pad, pixels.shape[1]
-        s = min(EDGE_STRIP_PX, w)
-        extra, margins = [], []
-        for left in (True, False):
-            strip = pixels[:, :s] if left else pixels[:, w - s:]
-            strip = cv2.copyMakeBorder(strip, 0, 0, p if left else 0, 0 if left else p,
-                                       cv2.BORDER_REPLICATE)
-            rects, sv, _ = self._det.run(np.ascontiguousarray(strip), 0, self.adjust)
-            for r, m in zip(rects, sv):
-                x1, x2 = r.left(), r.right() + 1
-                if left and x1 < p:
-                    extra.append([x1 - p, r.top(), x2 - p, r.bottom() + 1])
-                elif not left and x2 > s:
-                    extra.append([x1 + w - s, r.top(), x2 + w - s, r.bottom() + 1])
-                else:
-                    continue
-                margins.append(m)
-        if not extra:
-            return hs, svm
-        extra, margins = np.array(extra, np.float64), np.array(margins, np.float64)
-        keep = [i for i in range(len(extra)) if not len(hs) or _overlap(extra[i], hs) < 0.3]
-        return np.vstack([hs, extra[keep]]), np.concatenate([svm, margins[keep]])
+        hs = np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
+                      np.float64) / k
+        return heads_from_shoulder_boxes(hs), _score(svm)
 
     def detect(self, image: np.ndarray) -> Detections:
         """This frame's person boxes; with ``every`` > 1 the detector runs on every

@@ -61,7 +61,8 @@ def test_half_the_walking_speed_across_widens_by_half():
 def test_a_widened_box_stays_inside_the_frame():
     tracker = LibraryTracker(fps=5.0, assoc="head", head_scale=2.0, side_width=0.3,
                              frame_size=FRAME)
-    tracks, body = _walk(tracker, WALK_SPEED_M_S, 0.0, x0=FRAME[0] - 868.0)  # ends 10 px from the edge
+    # the head ends 10 px from the right edge; its body is clipped there
+    tracks, body = _walk(tracker, WALK_SPEED_M_S, 0.0, x0=FRAME[0] - 868.0)
     box = tracks[0].box
     assert body[2] == FRAME[0] - 1 and box[2] == FRAME[0] - 1  # the clipped side stays put
     assert box[0] < body[0]
@@ -129,60 +130,3 @@ def test_the_stream_widens_a_crossing_walker_but_takes_clothes_from_the_detected
 
     blue_bins = clothing_histogram(blue, (0, 0, 640, 640)) > 0
     assert summary.histogram[blue_bins].sum() == 0  # no floor in the clothes' colour
-
-
-def test_the_head_detector_s_pad_must_not_be_negative():
-    from pipeline.cctv.heads import HeadDetector
-
-    assert HeadDetector().pad == 0  # off: measured worse on tune seed 1 (README)
-    with pytest.raises(ValueError, match="pad"):
-        HeadDetector(pad=-8)
-
-
-class _Rect:
-    def __init__(self, x1, y1, x2, y2):
-        self.box = (x1, y1, x2, y2)
-
-    def left(self):
-        return self.box[0]
-
-    def top(self):
-        return self.box[1]
-
-    def right(self):
-        return self.box[2] - 1
-
-    def bottom(self):
-        return self.box[3] - 1
-
-
-class _FakeHog:
-    """dlib's detector stand-in: a frame 400 px wide holds one window inside it; each side's
-    strip (with its border) holds one window reaching into the border."""
-
-    def run(self, pixels, upsample, adjust):
-        w = pixels.shape[1]
-        if w == 400:  # the frame itself
-            return [_Rect(150, 100, 190, 140)], [0.4], [0]
-        if pixels[0, 0, 0] == 1:  # the left strip, border first
-            return [_Rect(4, 100, 44, 140), _Rect(60, 100, 100, 140)], [0.2, 0.3], [0, 0]
-        return [_Rect(w - 30, 200, w + 10, 240)], [0.1], [0]  # the right strip
-
-
-def test_the_edge_pass_adds_windows_that_reach_past_the_side_only():
-    from pipeline.cctv.heads import EDGE_STRIP_PX, HeadDetector
-
-    det = HeadDetector(pad=24, height=300)
-    det._det = _FakeHog()
-    image = np.zeros((300, 400, 3), np.uint8)
-    image[:, :EDGE_STRIP_PX] = (1, 1, 1)  # tells the fake which strip it is given
-    heads, scores = det.heads(image)
-    # the frame's window, the left one shifted back by the border (it starts 20 px out of the
-    # frame), and the right one; the left strip's window inside the frame is the frame pass's
-    assert len(heads) == 3 and len(scores) == 3
-    from pipeline.cctv.heads import shoulder_boxes_from_heads
-
-    boxes = np.round(shoulder_boxes_from_heads(heads))
-    assert boxes[0].tolist() == [150, 100, 190, 140]
-    assert boxes[1].tolist() == [-20, 100, 20, 140]
-    assert boxes[2].tolist() == [394, 200, 434, 240]  # 128 px strip: shifted by 272
