@@ -95,8 +95,7 @@ def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
 
     height, every = opts.get("height", 810), int(opts.get("every", 1))
     topts = _tracker_options(opts)
-    if topts.get("edge_coast"):
-        topts["frame_size"] = tuple(cam["size"])
+    topts["frame_size"] = tuple(cam["size"])  # as CctvStream gives it
     tracker = make_tracker("bytetrack", cam["fps"], options=topts)
     relinker = None
     if int(opts.get("relink", 0)):
@@ -118,7 +117,7 @@ def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
 
 def _tracker_options(opts: dict) -> dict:
     keys = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
-            "head_scale", "edge_coast")
+            "head_scale", "edge_coast", "side_width")
     return {k: opts[k] for k in keys if k in opts}
 
 

@@ -139,7 +139,7 @@ class CctvStream:
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
         self.config, self.audit = config, audit
         opts = dict(config.tracker_options)
-        if opts.get("edge_coast"):  # edge coasting needs the frame's edges
+        if config.tracker in ("bytetrack", "ocsort"):  # its boxes stay inside the frame
             opts["frame_size"] = self.frame_size
         self.tracker = tracker or make_tracker(config.tracker, config.fps, options=opts)
         self.relinker = Relinker(config.relink) if config.relink is not None else None
@@ -186,9 +186,10 @@ class CctvStream:
         quals = [measure_face(image, d, self.config.gate) for d in dets]
         clock.lap("quality")
         tracks = self.tracker.update(t, people.boxes, people.scores, heads=people.heads)
-        # a predicted box (a coasting track, detection -1) gives no clothing colour
-        hists = [clothing_histogram(image, tr.box) if tr.detection >= 0 else None
-                 for tr in tracks]
+        # the clothing colour of the detected body (not of the track's box, which the tracker
+        # may widen for a side-on walker); a predicted box (coasting, detection -1) gives none
+        hists = [clothing_histogram(image, people.boxes[tr.detection]) if tr.detection >= 0
+                 else None for tr in tracks]
         if self.relinker is not None:
             tracks = self.relinker.update(t, tracks, hists)
         track_of_face: dict[int, int] = {}
