@@ -5,6 +5,7 @@ face changes person, and what ending the track there costs or gains.
         --from 1330 --to 1390 --cameras corridor_far,corridor_near,hall_entry \\
         --segment-cosine 0.3 --verify 1.0 --out runs/seg/s2_030
     python -m experiments.cctv_segment_tune faces runs/seg/s2_off runs/seg/s1_off
+    python -m experiments.cctv_segment_tune failures runs/r21/v1_1 runs/r21/v1_2
 
 ``run`` is ``airtwin identify-cctv --gallery manifest --backend insightface --holdout 0.5`` plus
 ``evaluate-tracking`` with the aggregation settings given (refuses the held-out seeds 101-103).
@@ -12,7 +13,9 @@ face changes person, and what ending the track there costs or gains.
 faces) and ground truth: each face's true person (the person whose face box starts nearest to
 the detected one, inside their body box), and whether it differs from the person of the track's
 earlier faces (a track that moved onto another person). It prints, per cosine threshold, the
-true changes it catches and the same-person faces it would split on.
+true changes it catches and the same-person faces it would split on. ``failures`` (evaluated
+runs) sorts each failed mated search by what its track's embedded faces up to the search show
+(:func:`search_kinds`) and prints rank-1 per IPD band and per kind.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from experiments.cctv_track_tune import HELD_OUT, window_args
 
 
 def run(scenario: str, seed: int, window, cameras, fps: float, out: Path, segment: float | None,
-        verify: float | None) -> None:
+        verify: float | None, one_person: float | None = None) -> None:
     from dataclasses import replace
 
     from experiments.cctv_evaluate import evaluate_run, headline
@@ -39,7 +42,8 @@ def run(scenario: str, seed: int, window, cameras, fps: float, out: Path, segmen
     if seed in HELD_OUT:
         raise SystemExit(f"--seed {seed} is held out; tune on seeds 1, 2, 3")
     source = scenario_source(scenario, seed, window, cameras, fps)
-    agg = replace(AggregationConfig(), segment_min_cosine=segment, verify_interval_s=verify)
+    agg = replace(AggregationConfig(), segment_min_cosine=segment, verify_interval_s=verify,
+                  consistent_min_cosine=one_person)
     tables, meta = identify_cctv(source, "manifest", "insightface", 0, seed, None, True,
                                  holdout=0.5, aggregation=agg)
     path = write_run(out, tables, {"seed": seed, "gallery_policy": "manifest",
@@ -106,19 +110,137 @@ def threshold_table(c: pd.DataFrame, thresholds) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+KINDS = {
+    "clean": "every face up to the search shows the search's true traveler",
+    "clean_then_change": "clean, and later faces of the track show another person",
+    "mixed": "faces of the true traveler and of another person",
+    "other_person": "every face shows another person than the track's true traveler (the "
+                    "person its boxes overlap most)",
+    "unknown": "no face with a true person",
+}
+
+
+def search_kinds(run: Path) -> pd.DataFrame:
+    """The run's mated searches (evaluated run: ``cctv_search_truth``), each with ``kind`` (one
+    of :data:`KINDS`, from the true person of each of its track's embedded faces up to the
+    search), ``ok`` (rank 1), ``claimed_in_track`` (the top candidate's traveler shows a face
+    on the track) and ``ipd_band``. Refuses held-out runs (seeds 101-103)."""
+    from outputs.run import load_run
+
+    r = load_run(run, tables=["cctv_faces", "cctv_truth", "cctv_search_truth"])
+    if int(r.summary.get("seed", -1)) in HELD_OUT:
+        raise SystemExit(f"{run}: seed {r.summary['seed']} is held out; tune on seeds 1, 2, 3")
+    f = r["cctv_faces"].copy()
+    f["person"] = face_truth(f, r["cctv_truth"])
+    by_track = dict(list(f.groupby(["camera", "track_id"])))
+    s = r["cctv_search_truth"]
+    rows = []
+    for x in s[s["mated"]].itertuples(index=False):
+        tf = by_track.get((x.camera, x.track_id), f.iloc[:0])
+        tf = tf[tf["person"] >= 0]
+        now, later = tf[tf["frame"] <= x.t + 1e-6], tf[tf["frame"] > x.t + 1e-6]
+        own = now["person"] == x.traveler_id
+        if now.empty:
+            kind = "unknown"
+        elif own.all():
+            kind = "clean" if (later["person"] == x.traveler_id).all() else "clean_then_change"
+        else:
+            kind = "mixed" if own.any() else "other_person"
+        rows.append({"camera": x.camera, "track_id": x.track_id, "t": x.t, "search": x.search,
+                     "best_ipd_px": x.best_ipd_px, "ipd_band": x.ipd_band,
+                     "ok": x.mate_rank == 1, "mate_rank": x.mate_rank, "kind": kind,
+                     "claimed_in_track": int(x.claimed_traveler) in set(tf["person"]),
+                     "faces": len(now), "other_faces": int((~own).sum())})
+    return pd.DataFrame(rows)
+
+
+def span_truth(run: Path) -> pd.DataFrame:
+    """Every search of an evaluated run with a second truth: ``span_traveler``, the person the
+    track's boxes overlap most (IoU >= 0.3 votes, as the run's truth) over the frames from its
+    first face to the search only, i.e. the person it followed while it collected the faces
+    it searched, where the run's truth votes over the track's whole life; ``span_mated`` and
+    ``span_rank1`` score the search against it. A diagnostic: the run's metrics keep their
+    truth."""
+    from experiments.cctv_run import _iou
+    from outputs.run import load_run
+
+    r = load_run(run, tables=["cctv_tracks", "cctv_truth", "cctv_searches", "cctv_gallery",
+                              "cctv_search_truth"])
+    if int(r.summary.get("seed", -1)) in HELD_OUT:
+        raise SystemExit(f"{run}: seed {r.summary['seed']} is held out; tune on seeds 1, 2, 3")
+    template_of = dict(zip(r["cctv_gallery"]["traveler_id"].astype(int),
+                           r["cctv_gallery"]["template_id"]))
+    tracks = dict(list(r["cctv_tracks"].groupby(["camera", "id"])))
+    truth = dict(list(r["cctv_truth"].groupby(["camera", "frame"])))
+    s = r["cctv_search_truth"].copy()
+    span, rank1 = [], []
+    for x, ids in zip(s.itertuples(index=False), r["cctv_searches"]["candidate_ids"]):
+        h = tracks.get((x.camera, x.track_id))
+        votes = []
+        if h is not None:
+            h = h[(h["frame"] >= x.first_face_t - 1e-6) & (h["frame"] <= x.t + 1e-6)]
+            for fr, hh in h.groupby("frame"):
+                g = truth.get((x.camera, fr))
+                if g is None or g.empty:
+                    continue
+                o = _iou(hh[["x1", "y1", "x2", "y2"]].to_numpy(float),
+                         g[["x1", "y1", "x2", "y2"]].to_numpy(float))[0]
+                if o.max() >= 0.3:
+                    votes.append(int(g["id"].iloc[int(o.argmax())]))
+        who = pd.Series(votes).mode().iloc[0] if votes else -1
+        span.append(int(who))
+        rank1.append(len(ids) > 0 and template_of.get(int(who)) == ids[0])
+    s["span_traveler"] = span
+    s["span_mated"] = [t in template_of for t in span]
+    s["span_rank1"] = rank1
+    return s
+
+
+def failures_report(runs: list[Path]) -> str:
+    d = pd.concat([search_kinds(p).assign(run=str(p)) for p in runs], ignore_index=True)
+    d["ipd_ge_40"] = d["best_ipd_px"] >= 40
+    out = ["rank-1 per IPD band (mated searches):",
+           d.groupby("ipd_band")["ok"].agg(rank1="mean", ok="sum", n="count").round(3)
+           .to_string(),
+           "rank-1 at IPD >= 40: " + f"{int(d[d.ipd_ge_40].ok.sum())} of {int(d.ipd_ge_40.sum())}",
+           "mated searches per kind (IPD >= 40, ok):",
+           pd.crosstab([d["ipd_ge_40"], d["kind"]], d["ok"]).to_string(),
+           "failed mated searches:",
+           d[~d["ok"]].drop(columns=["ok"]).round(2).to_string(index=False)]
+    t = pd.concat([span_truth(p) for p in runs], ignore_index=True)
+    m = t[t["span_mated"]]
+    ge40 = m["best_ipd_px"] >= 40
+    out += ["diagnostic, truth = the person followed from the track's first face to the search "
+            "(span_truth):",
+            f"  searches whose truth changes: {int((t['span_traveler'] != t['traveler_id']).sum())}"
+            f" of {len(t)}; mated {int(t['mated'].sum())} -> {len(m)}",
+            f"  rank-1 {m['span_rank1'].mean():.3f} ({int(m['span_rank1'].sum())} of {len(m)}); "
+            f"at IPD >= 40: {int(m[ge40]['span_rank1'].sum())} of {int(ge40.sum())}"]
+    return "\n".join(out)
+    return "\n".join(out)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = window_args(sub.add_parser("run"))
     r.add_argument("--segment-cosine", type=float, default=None)
     r.add_argument("--verify", type=float, default=None)
+    r.add_argument("--one-person", type=float, default=None,
+                   help="AggregationConfig.consistent_min_cosine (default: off)")
     r.add_argument("--out", type=Path, required=True)
     f = sub.add_parser("faces")
     f.add_argument("runs", nargs="+", type=Path)
+    fl = sub.add_parser("failures")
+    fl.add_argument("runs", nargs="+", type=Path)
     a = ap.parse_args(argv)
+    if a.cmd == "failures":
+        pd.set_option("display.width", 200)
+        print(failures_report(a.runs))
+        return
     if a.cmd == "run":
         run(a.scenario, a.seed, (a.t_from, a.t_to), a.cameras.split(",") if a.cameras else None,
-            a.fps, a.out, a.segment_cosine, a.verify)
+            a.fps, a.out, a.segment_cosine, a.verify, a.one_person)
         return
     c = pd.concat([changes(p).assign(run=str(p)) for p in a.runs], ignore_index=True)
     pd.set_option("display.width", 200)
