@@ -70,7 +70,7 @@ def identify_cctv_cmd(
         "on tune seeds) and check each track's identity once a second"),
     one_person: Optional[float] = typer.Option(
         None, min=-1.0, max=1.0, help="search with a track's largest group of faces whose "
-        "cosine with one of them reaches this (default 0.4, chosen for insightface on tune "
+        "cosine with one of them reaches this (default 0.45, chosen for insightface on tune "
         "seeds; README: one person per search); -1 keeps every face, the old rule"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),

@@ -68,7 +68,7 @@ class AggregationConfig:
     verify_interval_s: float | None = None  # embed a face at least this often (None: never)
     # One person per search (module docstring; None: off): two faces are of one person when
     # their cosine reaches this. ArcFace (insightface) templates only.
-    consistent_min_cosine: float | None = 0.4
+    consistent_min_cosine: float | None = 0.45
     max_kept: int = 32  # faces a live track keeps for the consistency check (lowest dropped)
 
     def __post_init__(self):
