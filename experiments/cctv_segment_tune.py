@@ -99,6 +99,26 @@ def changes(run: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def first_pairs(run: Path) -> pd.DataFrame:
+    """The cosine of each track's first two embedded faces (the second face's agreement, when
+    its track had one judgeable face before), with ``same``: both faces show one person (a
+    sample of face-to-face cosines for :attr:`AggregationConfig.consistent_min_cosine`)."""
+    from outputs.run import load_run
+
+    r = load_run(run, tables=["cctv_faces", "cctv_truth"])
+    f = r["cctv_faces"].copy()
+    f["person"] = face_truth(f, r["cctv_truth"])
+    rows = []
+    for _, g in f.sort_values("frame").groupby(["camera", "track_id"]):
+        if len(g) < 2:
+            continue
+        a, b = g.iloc[0], g.iloc[1]
+        if a["person"] >= 0 and b["person"] >= 0 and np.isfinite(b["agreement"]):
+            rows.append({"same": a["person"] == b["person"], "cosine": b["agreement"],
+                         "ipd_px": min(a["ipd_px"], b["ipd_px"])})
+    return pd.DataFrame(rows, columns=["same", "cosine", "ipd_px"])
+
+
 def threshold_table(c: pd.DataFrame, thresholds) -> pd.DataFrame:
     rows = []
     for thr in thresholds:
@@ -196,8 +216,10 @@ def span_truth(run: Path) -> pd.DataFrame:
     return s
 
 
-def failures_report(runs: list[Path]) -> str:
+def failures_report(runs: list[Path], cameras: list[str] | None = None) -> str:
     d = pd.concat([search_kinds(p).assign(run=str(p)) for p in runs], ignore_index=True)
+    if cameras:
+        d = d[d["camera"].isin(cameras)]
     d["ipd_ge_40"] = d["best_ipd_px"] >= 40
     out = ["rank-1 per IPD band (mated searches):",
            d.groupby("ipd_band")["ok"].agg(rank1="mean", ok="sum", n="count").round(3)
@@ -208,6 +230,8 @@ def failures_report(runs: list[Path]) -> str:
            "failed mated searches:",
            d[~d["ok"]].drop(columns=["ok"]).round(2).to_string(index=False)]
     t = pd.concat([span_truth(p) for p in runs], ignore_index=True)
+    if cameras:
+        t = t[t["camera"].isin(cameras)]
     m = t[t["span_mated"]]
     ge40 = m["best_ipd_px"] >= 40
     out += ["diagnostic, truth = the person followed from the track's first face to the search "
@@ -233,10 +257,22 @@ def main(argv=None) -> None:
     f.add_argument("runs", nargs="+", type=Path)
     fl = sub.add_parser("failures")
     fl.add_argument("runs", nargs="+", type=Path)
+    fl.add_argument("--cameras", default=None, help="comma-separated: only these cameras")
+    pr = sub.add_parser("pairs")
+    pr.add_argument("runs", nargs="+", type=Path)
     a = ap.parse_args(argv)
+    if a.cmd == "pairs":
+        d = pd.concat([first_pairs(p) for p in a.runs], ignore_index=True)
+        print(d.groupby("same")["cosine"].describe().round(3).to_string())
+        for thr in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
+            below = d["cosine"] < thr
+            print(f"{thr}: two people below {int((below & ~d['same']).sum())} of "
+                  f"{int((~d['same']).sum())}, one person below {int((below & d['same']).sum())}"
+                  f" of {int(d['same'].sum())}")
+        return
     if a.cmd == "failures":
         pd.set_option("display.width", 200)
-        print(failures_report(a.runs))
+        print(failures_report(a.runs, a.cameras.split(",") if a.cameras else None))
         return
     if a.cmd == "run":
         run(a.scenario, a.seed, (a.t_from, a.t_to), a.cameras.split(",") if a.cameras else None,
