@@ -202,10 +202,10 @@ class TrackFaces:
         group.sort(key=lambda f: -f.quality.value)
         return group[:self.config.k]
 
-    def template(self) -> np.ndarray:
-        """Quality-weighted mean of the search faces' templates (:meth:`search_faces`),
+    def template(self, faces: list[TrackFace] | None = None) -> np.ndarray:
+        """Quality-weighted mean of ``faces``' templates (default: :meth:`search_faces`),
         L2-normalised."""
-        faces = self.search_faces()
+        faces = self.search_faces() if faces is None else faces
         if not faces:
             raise ValueError(f"track {self.track_id} has no face to make a template from")
         w = np.array([max(f.quality.value, 1e-6) for f in faces], np.float32)

@@ -245,7 +245,7 @@ class CctvStream:
     def _search(self, live: _Live, t: float) -> Identification:
         tf, cfg = live.faces, self.config
         used = tf.search_faces()  # the best k of one person (TrackFaces.search_faces)
-        probe = tf.template()
+        probe = tf.template(used)
         cands = tuple(self.gallery.store.search(probe, k=cfg.candidates))
         tf.mark_searched()
         matched = bool(cands) and cands[0].score >= cfg.threshold
