@@ -5,7 +5,9 @@ face changes person, and what ending the track there costs or gains.
         --from 1330 --to 1390 --cameras corridor_far,corridor_near,hall_entry \\
         --segment-cosine 0.3 --verify 1.0 --out runs/seg/s2_030
     python -m experiments.cctv_segment_tune faces runs/seg/s2_off runs/seg/s1_off
-    python -m experiments.cctv_segment_tune failures runs/r21/v1_1 runs/r21/v1_2
+    python -m experiments.cctv_segment_tune failures runs/r21/c1 runs/r21/c2
+    python -m experiments.cctv_segment_tune pairs runs/r21/c1 runs/r21/c2
+    python -m experiments.cctv_segment_tune compare corridor_far:runs/s20m/id1:runs/r21/c1
 
 ``run`` is ``airtwin identify-cctv --gallery manifest --backend insightface --holdout 0.5`` plus
 ``evaluate-tracking`` with the aggregation settings given (refuses the held-out seeds 101-103).
@@ -15,7 +17,10 @@ the detected one, inside their body box), and whether it differs from the person
 earlier faces (a track that moved onto another person). It prints, per cosine threshold, the
 true changes it catches and the same-person faces it would split on. ``failures`` (evaluated
 runs) sorts each failed mated search by what its track's embedded faces up to the search show
-(:func:`search_kinds`) and prints rank-1 per IPD band and per kind.
+(:func:`search_kinds`) and prints rank-1 per IPD band and per kind. ``pairs`` prints the
+cosine of each track's first two embedded faces, one person against two, per threshold (for
+``AggregationConfig.consistent_min_cosine``). ``compare`` sets one camera of two runs of a seed
+side by side (IDF1, rank-1 per IPD band, false matches, searches changed).
 """
 
 from __future__ import annotations
@@ -246,6 +251,41 @@ def failures_report(runs: list[Path], cameras: list[str] | None = None,
     return "\n".join(out)
 
 
+def compare_row(camera: str, before: Path, after: Path) -> dict:
+    """One camera of two evaluated runs of one seed (before, after): IDF1, rank-1 overall and
+    per IPD band as "ok/mated", false matches and how many searches changed candidates."""
+    from outputs.run import load_run
+
+    out: dict = {"camera": camera}
+    searches = []
+    for tag, run in (("before", before), ("after", after)):
+        r = load_run(run, tables=["cctv_tracking", "cctv_search_truth", "cctv_searches"])
+        if int(r.summary.get("seed", -1)) in HELD_OUT:
+            raise SystemExit(f"{run}: seed {r.summary['seed']} is held out")
+        t = r["cctv_tracking"]
+        s = r["cctv_search_truth"]
+        s = s[s["camera"] == camera]
+        m = s[s["mated"]]
+        ok = m["mate_rank"] == 1
+        ipd = m["best_ipd_px"]
+        out[f"IDF1_{tag}"] = round(float(t[t["camera"] == camera]["IDF1"].iloc[0]), 3)
+        for name, sel in (("all", ipd >= 0), ("<20", ipd < 20), ("20-40", (ipd >= 20) & (ipd < 40)),
+                          (">=40", ipd >= 40)):
+            out[f"{name}_{tag}"] = f"{int((ok & sel).sum())}/{int(sel.sum())}"
+        out[f"false_{tag}"] = int((~s["mated"] & s["matched"]).sum())
+        c = r["cctv_searches"]
+        searches.append(c[c["camera"] == camera].reset_index(drop=True))
+    a, b = searches
+    if len(a) != len(b):
+        out["changed"] = f"{len(a)} -> {len(b)} searches"
+    else:
+        changed = sum(list(x) != list(y) or not np.allclose(p, q, atol=1e-5)
+                      for x, y, p, q in zip(a["candidate_ids"], b["candidate_ids"],
+                                            a["candidate_scores"], b["candidate_scores"]))
+        out["changed"] = f"{changed} of {len(b)}"
+    return out
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -262,9 +302,15 @@ def main(argv=None) -> None:
     fl.add_argument("--cameras", default=None, help="comma-separated: only these cameras")
     fl.add_argument("--held-out-report", action="store_true",
                     help="also read held-out runs (101-103): scoring a frozen setting only")
+    cp = sub.add_parser("compare", help="one camera of runs before and after a change")
+    cp.add_argument("pairs", nargs="+", help="CAMERA:BEFORE_RUN:AFTER_RUN")
     pr = sub.add_parser("pairs")
     pr.add_argument("runs", nargs="+", type=Path)
     a = ap.parse_args(argv)
+    if a.cmd == "compare":
+        pd.set_option("display.width", 250)
+        print(pd.DataFrame([compare_row(*p.split(":")) for p in a.pairs]).to_string(index=False))
+        return
     if a.cmd == "pairs":
         d = pd.concat([first_pairs(p) for p in a.runs], ignore_index=True)
         print(d.groupby("same")["cosine"].describe().round(3).to_string())
