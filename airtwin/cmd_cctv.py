@@ -68,6 +68,10 @@ def identify_cctv_cmd(
         None, min=-1.0, max=1.0, help="end a track where a new face's cosine with the track's "
         "faces falls below this (identity segments, off by default; 0.5 chosen for insightface "
         "on tune seeds) and check each track's identity once a second"),
+    one_person: Optional[float] = typer.Option(
+        None, min=-1.0, max=1.0, help="search with a track's largest group of faces whose "
+        "cosine with one of them reaches this (default 0.45, chosen for insightface on tune "
+        "seeds; README: one person per search); -1 keeps every face, the old rule"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -110,11 +114,20 @@ def identify_cctv_cmd(
     if audit is not None:
         from pipeline.service.audit import AuditLog
         log = AuditLog(audit)
+    from dataclasses import replace
+
     from pipeline.cctv.aggregate import AggregationConfig
     from pipeline.models import ModelPackError
 
-    aggregation = (None if identity_segments is None else
-                   AggregationConfig(segment_min_cosine=identity_segments, verify_interval_s=1.0))
+    aggregation = None
+    if identity_segments is not None or one_person is not None:
+        aggregation = AggregationConfig()
+        if identity_segments is not None:
+            aggregation = replace(aggregation, segment_min_cosine=identity_segments,
+                                  verify_interval_s=1.0)
+        if one_person is not None:
+            aggregation = replace(aggregation, consistent_min_cosine=None if one_person <= -1
+                                  else one_person)
     try:
         tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet,
                                      holdout=holdout, threshold=threshold, persons=persons,

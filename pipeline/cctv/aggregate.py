@@ -15,6 +15,15 @@ cosine with the track's current template is below it (both faces large enough to
 one with that face (:meth:`TrackFaces.disagrees`). To notice a change at all, the track embeds
 a face at least every ``verify_interval_s`` even when it would not join the best k.
 
+**One person per search.** A track that moves onto another person without a split (the change
+came in a small face, or no identity check caught it) mixes two people's faces in its best k,
+and their mean answers for neither. With ``consistent_min_cosine`` set, the search uses only
+the faces of the track's largest consistent group: the track keeps every face it embedded
+(templates of a live track only, at most ``max_kept``), the group around each face is the faces
+whose cosine with it reaches the threshold, and the template is the quality-weighted mean of the
+best ``k`` of the largest group (:meth:`TrackFaces.search_faces`). A track of one person keeps
+all its faces, so its search is the same as without the rule.
+
 Only templates are kept, never images; a track that ends without a match is forgotten whole
 (:meth:`TrackFaces.forget`), so a face that matches nothing is never stored.
 """
@@ -57,6 +66,14 @@ class AggregationConfig:
     segment_min_cosine: float | None = None
     segment_min_ipd_px: float = 16.0  # both faces at least this large to judge a change
     verify_interval_s: float | None = None  # embed a face at least this often (None: never)
+    # One person per search (module docstring; None: off): two faces are of one person when
+    # their cosine reaches this. Chosen on tune seeds 1-3 (1330-1390 s; ``python -m
+    # experiments.cctv_segment_tune pairs``): the cosine of a track's first two embedded faces
+    # is 0.21-0.42 for the 5 pairs that show two people and median 0.87 for the 244 of one
+    # person, of which 5 (all 16-17 px IPD) fall below 0.45. ArcFace (insightface) templates
+    # only; another embedder's cosines sit elsewhere and need their own threshold.
+    consistent_min_cosine: float | None = 0.45
+    max_kept: int = 32  # faces a live track keeps for the consistency check (lowest dropped)
 
     def __post_init__(self):
         if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:
@@ -68,6 +85,12 @@ class AggregationConfig:
         if self.segment_min_cosine is not None and not -1 <= self.segment_min_cosine <= 1:
             raise ValueError(f"AggregationConfig.segment_min_cosine must be in [-1, 1] or None, "
                              f"got {self.segment_min_cosine}")
+        if self.consistent_min_cosine is not None and not -1 <= self.consistent_min_cosine <= 1:
+            raise ValueError(f"AggregationConfig.consistent_min_cosine must be in [-1, 1] or "
+                             f"None, got {self.consistent_min_cosine}")
+        if self.max_kept < self.k:
+            raise ValueError(f"AggregationConfig.max_kept must be >= k ({self.k}), got "
+                             f"{self.max_kept}")
         if self.verify_interval_s is not None and not self.verify_interval_s > 0:
             raise ValueError(f"AggregationConfig.verify_interval_s must be > 0 or None, got "
                              f"{self.verify_interval_s}")
@@ -85,6 +108,7 @@ class TrackFaces:
     track_id: int
     config: AggregationConfig = field(default_factory=AggregationConfig)
     best: list[TrackFace] = field(default_factory=list)  # best first
+    kept: list[TrackFace] = field(default_factory=list)  # every embedded face (max_kept best)
     first_face_t: float | None = None
     searched_quality: float = 0.0  # best face quality at the last search (0: never searched)
     searches: int = 0
@@ -144,6 +168,10 @@ class TrackFaces:
         self.best.append(face)
         self.best.sort(key=lambda f: -f.quality.value)
         del self.best[self.config.k:]
+        if self.config.consistent_min_cosine is not None:
+            self.kept.append(face)
+            if len(self.kept) > self.config.max_kept:
+                self.kept.remove(min(self.kept, key=lambda f: f.quality.value))
 
     @property
     def best_quality(self) -> float:
@@ -157,12 +185,31 @@ class TrackFaces:
             return True
         return self.best_quality > self.searched_quality * c.research_gain
 
-    def template(self) -> np.ndarray:
-        """Quality-weighted mean of the best faces' templates, L2-normalised."""
-        if not self.best:
+    def search_faces(self) -> list[TrackFace]:
+        """The faces a search uses, best first: the best k, or with ``consistent_min_cosine``
+        set the best k of the largest group of faces that agree with one face of the track
+        (ties: the group of larger summed quality, then the earlier face)."""
+        thr = self.config.consistent_min_cosine
+        if thr is None or len(self.kept) < 2:
+            return list(self.best)
+        v = np.stack([f.vector for f in self.kept])
+        together = (v @ v.T) >= thr
+        value = np.array([f.quality.value for f in self.kept])
+        size = together.sum(1)
+        mass = together.astype(float) @ value
+        seed = max(range(len(self.kept)), key=lambda i: (size[i], mass[i], -i))
+        group = [f for f, keep in zip(self.kept, together[seed]) if keep]
+        group.sort(key=lambda f: -f.quality.value)
+        return group[:self.config.k]
+
+    def template(self, faces: list[TrackFace] | None = None) -> np.ndarray:
+        """Quality-weighted mean of ``faces``' templates (default: :meth:`search_faces`),
+        L2-normalised."""
+        faces = self.search_faces() if faces is None else faces
+        if not faces:
             raise ValueError(f"track {self.track_id} has no face to make a template from")
-        w = np.array([max(f.quality.value, 1e-6) for f in self.best], np.float32)
-        v = np.stack([f.vector for f in self.best])
+        w = np.array([max(f.quality.value, 1e-6) for f in faces], np.float32)
+        v = np.stack([f.vector for f in faces])
         return normalise((w[:, None] * v).sum(0))
 
     def mark_searched(self) -> None:
@@ -172,3 +219,4 @@ class TrackFaces:
     def forget(self) -> None:
         """Drop every template (the track matched nothing, or ended)."""
         self.best.clear()
+        self.kept.clear()

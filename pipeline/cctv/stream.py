@@ -245,13 +245,14 @@ class CctvStream:
 
     def _search(self, live: _Live, t: float) -> Identification:
         tf, cfg = live.faces, self.config
-        probe = tf.template()
+        used = tf.search_faces()  # the best k of one person (TrackFaces.search_faces)
+        probe = tf.template(used)
         cands = tuple(self.gallery.store.search(probe, k=cfg.candidates))
         tf.mark_searched()
         matched = bool(cands) and cands[0].score >= cfg.threshold
         wl = matched and cands[0].template_id in self.gallery.watchlist_ids
         ident = Identification(self.camera, tf.track_id, t, float(tf.first_face_t), tf.searches,
-                               cands, matched, wl, len(tf.best), max(f.quality.ipd_px for f in tf.best))
+                               cands, matched, wl, len(used), max(f.quality.ipd_px for f in used))
         s = live.summary
         if matched and not (s.identity is not None and s.score >= cands[0].score):
             s.identity, s.score, s.watchlist = cands[0].template_id, cands[0].score, wl
