@@ -4,6 +4,9 @@
         --from 1330 --to 1360 --fps 5 --out runs/track-cache/s1
     python -m experiments.cctv_track_tune replay runs/track-cache/s1 runs/track-cache/s2 \\
         --grid "assoc=body,head;min_hits=1,2;lost_s=2,4"
+    # another head model on the same frames (faces reused from a cache of the same window)
+    python -m experiments.cctv_track_tune collect ... --model runs/heads/heads_hog.svm \
+        --faces-from runs/track-cache/s1 --out runs/track-cache-newheads/s1
 
 ``collect`` renders each face camera of the window once and keeps, per frame, what
 :class:`pipeline.cctv.stream.CctvStream` hands its tracker: the head detector's heads and
@@ -32,7 +35,12 @@ HELD_OUT = {101, 102, 103}
 
 
 def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, out: Path,
-            cameras: list[str] | None = None, heights=(810,)) -> Path:
+            cameras: list[str] | None = None, heights=(810,), model: Path | None = None,
+            faces_from: Path | None = None) -> Path:
+    """Cache one seed's window (see the module docstring). ``model``: the head detector's
+    ``.svm`` (default :data:`pipeline.cctv.heads.DEFAULT_MODEL`); ``faces_from``: a cache of
+    the same seed and window whose faces (and their histograms) are reused instead of running
+    SCRFD again (the frames' times must match), so only the head detections are new."""
     from experiments.cctv_sources import scenario_source
     from outputs.progress import steps
     from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
@@ -41,29 +49,55 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     from pipeline.registry import get_detector
 
     src = scenario_source(scenario, seed, window, cameras, fps=fps)
-    heads = {h: HeadDetector(height=h) for h in heights}
+    heads = {h: HeadDetector(model_path=model, height=h) for h in heights}
     out.mkdir(parents=True, exist_ok=True)
     for cam, spec in src.cameras.items():
-        det = get_detector("insightface", det_size=detection_input(spec.size))
-        det.prepare()
+        reused = _reused_faces(faces_from, cam, seed) if faces_from else None
+        if reused is None:
+            det = get_detector("insightface", det_size=detection_input(spec.size))
+            det.prepare()
         frames = []
         with steps(f"seed {seed} {cam}", spec.n_frames, "frames") as advance:
-            for f in src.frames(cam):
+            for i, f in enumerate(src.frames(cam)):
                 advance()
-                faces = np.array([d.box for d in det.detect(f.image)],
-                                 np.float64).reshape(-1, 4)
+                if reused is not None:
+                    faces = _reused_frame(reused, i, f.t, faces_from, cam)["faces"]
+                else:
+                    faces = np.array([d.box for d in det.detect(f.image)],
+                                     np.float64).reshape(-1, 4)
                 rec = {"t": f.t, "faces": faces, "truth": f.persons, "heads": {}}
                 size = f.image.shape[1], f.image.shape[0]
                 for h, hd in heads.items():
                     hb, sc = hd.heads(f.image)
                     rec["heads"][h] = (hb, sc, _histograms(f.image,
                                                            body_boxes_from_heads(hb, size)))
-                rec["face_hist"] = _histograms(f.image, body_boxes_from_faces(faces, size))
+                rec["face_hist"] = (_reused_frame(reused, i, f.t, faces_from, cam)["face_hist"]
+                                    if reused is not None else
+                                    _histograms(f.image, body_boxes_from_faces(faces, size)))
                 frames.append(rec)
         with open(out / f"{cam}.pkl", "wb") as fh:
             pickle.dump({"camera": cam, "fps": spec.fps, "size": spec.size, "seed": seed,
                          "frames": frames}, fh)
     return out
+
+
+def _reused_faces(folder: Path, cam: str, seed: int) -> list[dict]:
+    path = Path(folder) / f"{cam}.pkl"
+    if not path.is_file():
+        raise SystemExit(f"--faces-from {folder}: no cached camera {cam} ({path} missing)")
+    with open(path, "rb") as fh:
+        cached = pickle.load(fh)
+    if cached["seed"] != seed:
+        raise SystemExit(f"--faces-from {path}: seed {cached['seed']}, not --seed {seed}")
+    return cached["frames"]
+
+
+def _reused_frame(reused: list[dict], i: int, t: float, folder: Path, cam: str) -> dict:
+    if i >= len(reused) or abs(reused[i]["t"] - t) > 1e-6:
+        got = reused[i]["t"] if i < len(reused) else "none"
+        raise SystemExit(f"--faces-from {folder}/{cam}.pkl: frame {i} is at t={got}, the window's "
+                         f"frame at t={t}; collect the same --from/--to/--fps")
+    return reused[i]
 
 
 def _histograms(image, bodies) -> list:
@@ -207,6 +241,10 @@ def main(argv=None) -> None:
     c = window_args(sub.add_parser("collect"))
     c.add_argument("--heights", default="810")
     c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--model", type=Path, default=None,
+                   help="head detector .svm (default: the shipped pipeline/cctv/models model)")
+    c.add_argument("--faces-from", type=Path, default=None,
+                   help="reuse the faces of this cache (same seed and window) instead of SCRFD")
     r = sub.add_parser("replay")
     r.add_argument("folders", nargs="+", type=Path)
     r.add_argument("--grid", default="")
@@ -218,7 +256,7 @@ def main(argv=None) -> None:
             raise SystemExit(f"--seed {a.seed} is held out; tune on seeds 1, 2, 3")
         collect(a.scenario, a.seed, (a.t_from, a.t_to), a.fps, a.out,
                 a.cameras.split(",") if a.cameras else None,
-                tuple(int(h) for h in a.heights.split(",")))
+                tuple(int(h) for h in a.heights.split(",")), a.model, a.faces_from)
         return
     table = replay(a.folders, a.grid, a.cameras.split(",") if a.cameras else None)
     if a.csv:
