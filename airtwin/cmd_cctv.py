@@ -114,20 +114,15 @@ def identify_cctv_cmd(
     if audit is not None:
         from pipeline.service.audit import AuditLog
         log = AuditLog(audit)
-    from dataclasses import replace
-
     from pipeline.cctv.aggregate import AggregationConfig
     from pipeline.models import ModelPackError
 
-    aggregation = None
-    if identity_segments is not None or one_person is not None:
-        aggregation = AggregationConfig()
-        if identity_segments is not None:
-            aggregation = replace(aggregation, segment_min_cosine=identity_segments,
-                                  verify_interval_s=1.0)
-        if one_person is not None:
-            aggregation = replace(aggregation, consistent_min_cosine=None if one_person <= -1
-                                  else one_person)
+    over = {}  # the aggregation settings given on the command line
+    if identity_segments is not None:
+        over.update(segment_min_cosine=identity_segments, verify_interval_s=1.0)
+    if one_person is not None:
+        over["consistent_min_cosine"] = None if one_person <= -1 else one_person
+    aggregation = AggregationConfig(**over) if over else None
     try:
         tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet,
                                      holdout=holdout, threshold=threshold, persons=persons,

@@ -153,9 +153,7 @@ def search_kinds(run: Path, held_out: bool = False) -> pd.DataFrame:
     (scoring a frozen setting after the fact, never tuning)."""
     from outputs.run import load_run
 
-    r = load_run(run, tables=["cctv_faces", "cctv_truth", "cctv_search_truth"])
-    if int(r.summary.get("seed", -1)) in HELD_OUT and not held_out:
-        raise SystemExit(f"{run}: seed {r.summary['seed']} is held out; tune on seeds 1, 2, 3")
+    r = _tune_run(run, ["cctv_faces", "cctv_truth", "cctv_search_truth"], held_out)
     f = r["cctv_faces"].copy()
     f["person"] = face_truth(f, r["cctv_truth"])
     by_track = dict(list(f.groupby(["camera", "track_id"])))
@@ -190,10 +188,8 @@ def span_truth(run: Path, held_out: bool = False) -> pd.DataFrame:
     from experiments.cctv_run import _iou
     from outputs.run import load_run
 
-    r = load_run(run, tables=["cctv_tracks", "cctv_truth", "cctv_searches", "cctv_gallery",
-                              "cctv_search_truth"])
-    if int(r.summary.get("seed", -1)) in HELD_OUT and not held_out:
-        raise SystemExit(f"{run}: seed {r.summary['seed']} is held out; tune on seeds 1, 2, 3")
+    r = _tune_run(run, ["cctv_tracks", "cctv_truth", "cctv_searches", "cctv_gallery",
+                        "cctv_search_truth"], held_out)
     template_of = dict(zip(r["cctv_gallery"]["traveler_id"].astype(int),
                            r["cctv_gallery"]["template_id"]))
     tracks = dict(list(r["cctv_tracks"].groupby(["camera", "id"])))
@@ -248,7 +244,17 @@ def failures_report(runs: list[Path], cameras: list[str] | None = None,
             f"  rank-1 {m['span_rank1'].mean():.3f} ({int(m['span_rank1'].sum())} of {len(m)}); "
             f"at IPD >= 40: {int(m[ge40]['span_rank1'].sum())} of {int(ge40.sum())}"]
     return "\n".join(out)
-    return "\n".join(out)
+
+
+def _tune_run(run: Path, tables: list[str], held_out: bool = False):
+    """An evaluated run's ``tables``; refuses a held-out seed (101-103) unless ``held_out``
+    (scoring a frozen setting after the fact, never tuning)."""
+    from outputs.run import load_run
+
+    r = load_run(run, tables=tables)
+    if int(r.summary.get("seed", -1)) in HELD_OUT and not held_out:
+        raise SystemExit(f"{run}: seed {r.summary['seed']} is held out; tune on seeds 1, 2, 3")
+    return r
 
 
 def compare_row(camera: str, before: Path, after: Path) -> dict:
@@ -259,18 +265,16 @@ def compare_row(camera: str, before: Path, after: Path) -> dict:
     out: dict = {"camera": camera}
     searches = []
     for tag, run in (("before", before), ("after", after)):
-        r = load_run(run, tables=["cctv_tracking", "cctv_search_truth", "cctv_searches"])
-        if int(r.summary.get("seed", -1)) in HELD_OUT:
-            raise SystemExit(f"{run}: seed {r.summary['seed']} is held out")
+        r = _tune_run(run, ["cctv_tracking", "cctv_search_truth", "cctv_searches"])
         t = r["cctv_tracking"]
         s = r["cctv_search_truth"]
         s = s[s["camera"] == camera]
         m = s[s["mated"]]
         ok = m["mate_rank"] == 1
-        ipd = m["best_ipd_px"]
+        band = m["ipd_band"].astype(str)
         out[f"IDF1_{tag}"] = round(float(t[t["camera"] == camera]["IDF1"].iloc[0]), 3)
-        for name, sel in (("all", ipd >= 0), ("<20", ipd < 20), ("20-40", (ipd >= 20) & (ipd < 40)),
-                          (">=40", ipd >= 40)):
+        for name, sel in (("all", band == band), ("<20", band == "<20"), ("20-40", band == "20-40"),
+                          (">=40", band.isin(["40-60", ">=60"]))):
             out[f"{name}_{tag}"] = f"{int((ok & sel).sum())}/{int(sel.sum())}"
         out[f"false_{tag}"] = int((~s["mated"] & s["matched"]).sum())
         c = r["cctv_searches"]

@@ -31,6 +31,8 @@ import argparse
 import cv2
 import numpy as np
 
+from pipeline.metrics import d_prime
+
 # Regions of the 112x112 ArcFace crop (x0, x1, y0, y1), around insightface's reference points
 # (eyes at y 52, nose tip at y 72, mouth corners at y 92).
 REGIONS = {
@@ -47,6 +49,7 @@ GREY = 128  # the model's input mean: a grey patch is zero input
 
 
 def unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, in float64 (pipeline.matching.normalise casts to float32)."""
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
@@ -68,7 +71,8 @@ def _scores(e: np.ndarray, owner: np.ndarray, kind: np.ndarray) -> dict[str, flo
     out = {"impostor_mean": float(imp.mean()), "impostor_sd": float(imp.std())}
     if gen.size:
         out["genuine_mean"] = float(gen.mean())
-        out["d_prime"] = float((gen.mean() - imp.mean()) / np.sqrt((gen.var() + imp.var()) / 2))
+    if gen.size > 1:
+        out["d_prime"] = float(d_prime(gen, imp))
     return out
 
 

@@ -45,11 +45,14 @@ def session_options(threads: int | None):
     return opts
 
 
-def _onnx_model(model):
-    """An ONNX ModelProto: ``model`` itself, or the graph read from the path ``model``."""
+def _onnx_model(model, weights: bool = True):
+    """An ONNX ModelProto: ``model`` itself, or the graph read from the path ``model``
+    (``weights`` False: without external weight files, enough to read the graph's nodes)."""
     import onnx
 
-    return model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
+    if isinstance(model, onnx.ModelProto):
+        return model
+    return onnx.load(str(model), load_external_data=weights)
 
 
 def split_prelu(path) -> bytes | None:
@@ -280,7 +283,8 @@ def dynamically_quantised(path) -> bool:
     """Whether an ONNX graph (a path or a loaded ModelProto) quantises its activations at run
     time (DynamicQuantizeLinear): its scale then comes from the whole batch, so a face's
     template would depend on the other faces it shares a batch with."""
-    return any(n.op_type == "DynamicQuantizeLinear" for n in _onnx_model(path).graph.node)
+    graph = _onnx_model(path, weights=False).graph
+    return any(n.op_type == "DynamicQuantizeLinear" for n in graph.node)
 
 
 class ArcFaceEmbedder:
@@ -319,9 +323,11 @@ class ArcFaceEmbedder:
                       self.threads)
         # a CPU-side gain: a GPU session keeps its graph (and its provider options)
         cpu = _active_provider(model) == "CPUExecutionProvider"
-        proto = _onnx_model(pack.recogniser)  # read once for the two checks below
-        self.batch_limit = 1 if dynamically_quantised(proto) else self.max_batch
-        graph = split_prelu(proto) if self.fast_prelu and cpu else None
+        rewrite = self.fast_prelu and cpu
+        # read once when it is rewritten (checked first: the rewrite changes the proto)
+        source = _onnx_model(pack.recogniser) if rewrite else pack.recogniser
+        self.batch_limit = 1 if dynamically_quantised(source) else self.max_batch
+        graph = split_prelu(source) if rewrite else None
         if graph is not None:  # insightface read the file's metadata; run the rewritten graph
             import onnxruntime as ort
 

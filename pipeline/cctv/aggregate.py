@@ -148,9 +148,7 @@ class TrackFaces:
         ref = [f for f in self.best if f.quality.ipd_px >= c.segment_min_ipd_px]
         if not ref or face.quality.ipd_px < c.segment_min_ipd_px:
             return float("nan")
-        w = np.array([max(f.quality.value, 1e-6) for f in ref], np.float32)
-        v = normalise((w[:, None] * np.stack([f.vector for f in ref])).sum(0))
-        return float(v @ face.vector)
+        return float(self.template(ref) @ face.vector)
 
     def disagrees(self, face: TrackFace, cosine: float | None = None) -> bool:
         """Whether ``face`` is another person than this track's faces so far (identity

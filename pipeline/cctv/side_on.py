@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
+
 __all__ = ["HEAD_M", "VELOCITY_SMOOTHING", "WALK_SPEED_M_S", "SideOnWidth"]
 
 WALK_SPEED_M_S = 1.3
@@ -65,8 +67,6 @@ class SideOnWidth:
         ``heads`` (N, 4): the head of each input box the tracks' ``detection`` indexes (None:
         the body's centre and width stand in). A coasting track (detection -1) keeps its last
         factor, about its box's centre."""
-        from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
-
         hd = None if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
         out = []
         for tr in tracks:
