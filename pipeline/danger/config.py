@@ -125,6 +125,10 @@ class Tailgating(_Model):
     # ... if it still reads this big past the gate, where the cabinets hide part of it (a pair
     # read 1.61-1.82 walking up and 1.41-1.48 passing on tune seed 13; one person reads 0.7-1.0)
     pair_exit_persons: float = Field(default=1.3, gt=1)
+    # A traveler seen standing at or before the gate line this long without a break (the
+    # transaction) passes verified, whoever walked up the lane behind it (the staged tailgaters
+    # walk straight through)
+    verified_stop_s: float = Field(default=1.0, ge=0)
     pair_settle_s: float = Field(default=1.2, ge=0)  # a pair fresh out of the cabinets' shadow
     # reads small at first (tune seed 2: 0.7, 0.9, 1.1, 2.0 in 0.6 s): this long to grow
     lane_margin_m: float = Field(default=0.1, ge=0)
