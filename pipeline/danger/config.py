@@ -108,6 +108,8 @@ class Counterflow(_Model):
     max_cos: float = Field(default=-0.6, ge=-1, le=1)  # direction within ~53° of backwards
     after_waiting_s: float = Field(default=15.0, ge=0)  # not just out of a queue or processor
     z_sigma: float = Field(default=2.0, ge=0)  # speed against the flow by this many std errors
+    # judged on blobs up to this many people (a walker and a passer-by or two) over the window
+    max_persons: float = Field(default=2.5, gt=0)
     # One walker against the flow, lost and found again (tune seed 6: 4 alerts in 22 s, 5 m
     # apart): a later alert this soon and this near is the same walk.
     repeat_s: float = Field(default=30.0, ge=0)

@@ -283,6 +283,11 @@ class CounterflowRule:
                 continue
             if not steady(recent):
                 continue
+            # A blob of many people (a crowd merged in the picture) is no walker: its foot point
+            # jumps as people join its edge (tune seed 6 at 762.2 s: a 13-person blob standing
+            # still, then its bottom edge grew 2.7 m towards the camera, "walking" backwards)
+            if max(s.persons for s in recent) > self.p.max_persons:
+                continue
             # Someone leaving a queue or a processor (a referral walking back from an e-gate
             # to the desks) is not walking against the hall's flow.
             if any(sc.geometry.in_waiting_area((q.x, q.y))
