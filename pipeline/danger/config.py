@@ -110,6 +110,9 @@ class Counterflow(_Model):
     z_sigma: float = Field(default=2.0, ge=0)  # speed against the flow by this many std errors
     # judged on blobs up to this many people (a walker and a passer-by or two) over the window
     max_persons: float = Field(default=2.5, gt=0)
+    # each half of the window carries this share of the distance against the flow (a walk,
+    # not a leap: an identity switch, tune seed 1 at 329.8 s)
+    min_half_share: float = Field(default=0.25, ge=0, le=0.5)
     # One walker against the flow, lost and found again (tune seed 6: 4 alerts in 22 s, 5 m
     # apart): a later alert this soon and this near is the same walk.
     repeat_s: float = Field(default=30.0, ge=0)

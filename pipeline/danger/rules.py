@@ -303,7 +303,8 @@ class CounterflowRule:
                      + (recent[-1].y - recent[0].y) * zone.flow[1])
             if (speed < 1e-6 or -along - self.p.z_sigma * err < self.p.min_speed_mps
                     or along / speed > self.p.max_cos
-                    or -moved < self.p.min_distance_m):
+                    or -moved < self.p.min_distance_m
+                    or not _walked(recent, zone.flow, -moved, self.p.min_half_share)):
                 continue
             self._done.add(tr.root)
             if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -313,6 +314,18 @@ class CounterflowRule:
                              confidence(-along, self.p.min_speed_mps), int_box(tr.box),
                              f"{-along:.1f} m/s against the flow"))
         return out
+
+
+def _walked(samples, flow, against: float, share: float) -> bool:
+    """Each half of the window carries at least ``share`` of the distance moved against the
+    flow: a walk, not a jump. An identity switch (a track coasting through a gap takes over
+    someone 2.5 m behind it) or a blob whose edge grows stands still, then leaps: a line fit
+    through that reads as a steady walk backwards (tune seed 1 at 329.8 s)."""
+    mid_t = (samples[0].t + samples[-1].t) / 2
+    mid = min(samples, key=lambda q: abs(q.t - mid_t))
+    first = -((mid.x - samples[0].x) * flow[0] + (mid.y - samples[0].y) * flow[1])
+    second = -((samples[-1].x - mid.x) * flow[0] + (samples[-1].y - mid.y) * flow[1])
+    return min(first, second) >= share * against
 
 
 class AbandonedBagRule:
