@@ -136,3 +136,30 @@ def test_an_identity_switch_is_not_a_walk_against_the_flow():
     def hidden(t):
         return None if 1.6 <= t < 2.8 or t >= 5.0 else (4.0 - 1.2 * t, 12.0, 1.0)
     assert len(_counterflow(hidden, 5.0)) == 1
+
+
+def test_a_walker_crossing_a_queue_lane_is_judged_someone_leaving_the_queue_is_not():
+    # Traced on tune seed 8 (staged counterflow at 19 m, missed): the walker set off inside
+    # the e-gates' queue lane at 1.5 m/s; anyone seen in a waiting area in the last 15 s was
+    # taken for someone leaving a queue and never judged. Leaving a queue means having waited
+    # in it.
+    lane = [[2.0, 11.0], [6.0, 11.0], [6.0, 13.0], [2.0, 13.0]]
+
+    def run(track, seconds):
+        st = CameraStream("c", FLOOR, geometry(waiting=(lane,)), DangerConfig())
+        out = []
+        for k in range(int(seconds * FPS)):
+            t = k / FPS
+            p = track(t)
+            out += [a for a in st.judge(t, [] if p is None else [_blob(*p)], {}).alerts
+                    if a.kind == "counterflow"]
+        return out
+
+    def crosser(t):
+        return (5.5 - 1.5 * t, 12.0, 1.0) if t < 6.0 else None
+
+    def leaver(t):  # stood 3 s in the queue, then walked back out against the flow
+        return (5.5, 12.0, 1.0) if t < 3.0 else (5.5 - 1.5 * (t - 3.0), 12.0, 1.0)
+
+    assert len(run(crosser, 6.0)) == 1
+    assert run(leaver, 9.0) == []
