@@ -108,6 +108,11 @@ class Counterflow(_Model):
     max_cos: float = Field(default=-0.6, ge=-1, le=1)  # direction within ~53° of backwards
     after_waiting_s: float = Field(default=15.0, ge=0)  # not just out of a queue or processor
     z_sigma: float = Field(default=2.0, ge=0)  # speed against the flow by this many std errors
+    # judged on blobs up to this many people (a walker and a passer-by or two) over the window
+    max_persons: float = Field(default=2.5, gt=0)
+    # each half of the window carries this share of the distance against the flow (a walk,
+    # not a leap: an identity switch, tune seed 1 at 329.8 s)
+    min_half_share: float = Field(default=0.25, ge=0, le=0.5)
     # One walker against the flow, lost and found again (tune seed 6: 4 alerts in 22 s, 5 m
     # apart): a later alert this soon and this near is the same walk.
     repeat_s: float = Field(default=30.0, ge=0)
@@ -125,6 +130,10 @@ class Tailgating(_Model):
     # ... if it still reads this big past the gate, where the cabinets hide part of it (a pair
     # read 1.61-1.82 walking up and 1.41-1.48 passing on tune seed 13; one person reads 0.7-1.0)
     pair_exit_persons: float = Field(default=1.3, gt=1)
+    # A traveler seen standing at or before the gate line this long without a break (the
+    # transaction) passes verified, whoever walked up the lane behind it (the staged tailgaters
+    # walk straight through)
+    verified_stop_s: float = Field(default=1.0, ge=0)
     pair_settle_s: float = Field(default=1.2, ge=0)  # a pair fresh out of the cabinets' shadow
     # reads small at first (tune seed 2: 0.7, 0.9, 1.1, 2.0 in 0.6 s): this long to grow
     lane_margin_m: float = Field(default=0.1, ge=0)

@@ -67,6 +67,8 @@ class TailgatingRule:
         self._passages: dict[int, deque[Passage]] = {}  # gate → recent passages
         self._last_alert: dict[int, float] = {}
         self._pending: dict[int, tuple[int, float]] = {}  # track → (gate, until): may be a pair
+        # (root, gate) → (since, last): standing at or before the gate line, without a break
+        self._stood: dict[tuple[int, int], tuple[float, float]] = {}
 
     def update(self, sc: Scene) -> list[Alert]:
         gates = sc.geometry.gates
@@ -109,6 +111,8 @@ class TailgatingRule:
                                 and 0.0 <= f_along <= 1.5 and abs(f_lat) <= gate.half_width_m)
             if not came_through or sc.t - self._passed.get(tr.root, -math.inf) < 10.0:
                 continue
+            if self._stopped(key, sc.t):
+                continue  # seen standing in the gate for the transaction: verified itself
             v = tr.speed(1.0, sc.t)
             if v is not None and v > self.p.max_walk_mps:  # a merge or a split, not a walker
                 continue
@@ -127,8 +131,10 @@ class TailgatingRule:
             # past the gate the cabinets hide part of the pair, so it reads smaller there.
             # A pair that came out of the cabinets' shadow as a fresh blob grows back over
             # the next second: it may still count as two until then (``_pending``).
-            pair_up = max(w.persons for w in walkups) >= self.p.pair_persons
-            n = 2 if pair_up and self._exit_persons(tr, sc.t) >= self.p.pair_exit_persons else 1
+            pair_up = (max(w.persons for w in walkups) >= self.p.pair_persons
+                       and not self._someone_standing(sc, gi, tr))
+            n = 2 if pair_up and self._exit_persons(tr, gate, sc.t) >= self.p.pair_exit_persons \
+                else 1
             q = self._passages.setdefault(gi, deque())
             q.append(Passage(sc.t, tr.id, n, tr.box))
             if pair_up and n == 1:
@@ -136,10 +142,10 @@ class TailgatingRule:
             out += self._judge_gate(sc, gi, tr)
         for tid, (gi, until) in list(self._pending.items()):
             tr = next((x for x in sc.tracks if x.id == tid and x.seen), None)
-            if tr is None or sc.t > until:
+            if tr is None or sc.t > until or self._someone_standing(sc, gi, tr):
                 self._pending.pop(tid)
                 continue
-            if self._exit_persons(tr, sc.t) >= self.p.pair_exit_persons:
+            if self._exit_persons(tr, sc.geometry.gates[gi], sc.t) >= self.p.pair_exit_persons:
                 self._pending.pop(tid)
                 q = self._passages.get(gi, deque())
                 for k, e in enumerate(q):
@@ -150,10 +156,42 @@ class TailgatingRule:
             cut = sc.t - 60.0
             self._before = {k: v for k, v in self._before.items() if v > cut}
             self._passed = {k: v for k, v in self._passed.items() if v > cut}
+            self._stood = {k: v for k, v in self._stood.items() if v[1] > cut}
         return out
 
-    def _exit_persons(self, tr, t: float) -> float:
-        return float(np.median([q.persons for q in tr.recent(1.0, t)]))
+    def _exit_persons(self, tr, gate: Gate, t: float) -> float:
+        """How many people the passer looked like over the last second past the gate line
+        (before it, it may have been one blob with someone standing for the transaction:
+        tune seed 14 at 316.4 s read 2.8-3.1 persons up to the line, 0.9-1.5 past it)."""
+        past = [q.persons for q in tr.recent(1.0, t) if _gate_coords(gate, (q.x, q.y))[0] > 0.0]
+        return float(np.median(past)) if past else 0.0
+
+    def _stopped(self, key: tuple[int, int], t: float) -> bool:
+        """The lineage stood at or before this gate's line for ``verified_stop_s`` without a
+        break, moments ago: it passed after its own transaction, whoever walked up behind it
+        (tune seed 13 at 439.6 s: a traveler who stood in the gate passed as another walked up
+        the lane and veered to the next gate)."""
+        stood = self._stood.get(key)
+        return (stood is not None and stood[1] - stood[0] >= self.p.verified_stop_s
+                and t - stood[1] <= self.p.max_transit_s + 1.0)
+
+    def _someone_standing(self, sc: Scene, gi: int, tr) -> bool:
+        """Someone other than the passer stands in gate ``gi``'s lane at or just before its
+        line, as a blob that read as two walking up passes: the two were the passer and a
+        traveler standing for the transaction, merged in the picture, not a pair."""
+        gate = sc.geometry.gates[gi]
+        for o in sc.tracks:
+            if o.id == tr.id or o.root == tr.root or not o.seen:
+                continue
+            along, lateral = _gate_coords(gate, o.xy)
+            if not (-1.5 <= along <= 0.3 and abs(lateral) <= gate.half_width_m
+                    + self.p.lane_margin_m):
+                continue
+            recent = o.recent(1.0, sc.t)  # a second of it (a tailgater's fresh track is short)
+            if len(recent) >= 3 and recent[-1].t - recent[0].t >= 0.6 and math.hypot(recent[-1].x - recent[0].x,
+                                               recent[-1].y - recent[0].y) < 0.3:
+                return True
+        return False
 
     def _judge_gate(self, sc: Scene, gi: int, tr) -> list[Alert]:
         """Two people through gate ``gi`` within one cycle: one alert per cycle."""
@@ -180,6 +218,10 @@ class TailgatingRule:
         run = self._runs.get(tr.id)
         if along <= 0.3:  # last seen up to the gate line: walking on, or standing for it
             self._last_speed[tr.id] = speed
+            key = (tr.root, gi)
+            if v is not None and speed < self.p.min_walkup_mps and along >= -1.5:
+                since, last = self._stood.get(key, (t, t))
+                self._stood[key] = (since if t - last <= 0.5 else t, t)
             if speed < self.p.min_walkup_mps and run is not None and run.t < t - 1.0:
                 # Stopped before the gate (the transaction): its walk-up is void, and standing
                 # there is no new one (walk-ups were recorded every frame while it stood, and
