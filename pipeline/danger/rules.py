@@ -288,23 +288,23 @@ class CounterflowRule:
             # still, then its bottom edge grew 2.7 m towards the camera, "walking" backwards)
             if max(s.persons for s in recent) > self.p.max_persons:
                 continue
-            # Someone leaving a queue or a processor (a referral walking back from an e-gate
-            # to the desks) is not walking against the hall's flow; someone who walked
-            # through a queue's lane without waiting in it may be.
-            if _waited(sc, tr, self.p.after_waiting_s, self.p.min_speed_mps):
-                continue
             fit = tr.velocity_and_error(self.p.window_s, sc.t)
             if fit is None:
                 continue
             v, err = fit
             speed = math.hypot(*v)
             along = v[0] * zone.flow[0] + v[1] * zone.flow[1]
-            moved = ((recent[-1].x - recent[0].x) * zone.flow[0]
-                     + (recent[-1].y - recent[0].y) * zone.flow[1])
+            against = _against(recent[0], recent[-1], zone.flow)
             if (speed < 1e-6 or -along - self.p.z_sigma * err < self.p.min_speed_mps
                     or along / speed > self.p.max_cos
-                    or -moved < self.p.min_distance_m
-                    or not _walked(recent, zone.flow, -moved, self.p.min_half_share)):
+                    or against < self.p.min_distance_m
+                    or not _walked(recent, zone.flow, against, self.p.min_half_share)):
+                continue
+            # Someone leaving a queue or a processor (a referral walking back from an e-gate
+            # to the desks) is not walking against the hall's flow; someone who walked
+            # through a queue's lane without waiting in it may be. (Checked last: it reads
+            # 15 s of samples.)
+            if _waited(sc, tr, self.p.after_waiting_s, self.p.min_speed_mps):
                 continue
             self._done.add(tr.root)
             if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -329,7 +329,7 @@ def _waited(sc: Scene, tr: Track, within_s: float, slow_mps: float) -> bool:
         return True
     j = 0
     for q in inside:
-        while inside[j + 1].t <= q.t - 1.0 if j + 1 < len(inside) else False:
+        while j + 1 < len(inside) and inside[j + 1].t <= q.t - 1.0:
             j += 1
         a = inside[j]
         if q.t - a.t >= 1.0 and math.hypot(q.x - a.x, q.y - a.y) < slow_mps * (q.t - a.t):
@@ -344,9 +344,13 @@ def _walked(samples, flow, against: float, share: float) -> bool:
     through that reads as a steady walk backwards (tune seed 1 at 329.8 s)."""
     mid_t = (samples[0].t + samples[-1].t) / 2
     mid = min(samples, key=lambda q: abs(q.t - mid_t))
-    first = -((mid.x - samples[0].x) * flow[0] + (mid.y - samples[0].y) * flow[1])
-    second = -((samples[-1].x - mid.x) * flow[0] + (samples[-1].y - mid.y) * flow[1])
-    return min(first, second) >= share * against
+    return (min(_against(samples[0], mid, flow), _against(mid, samples[-1], flow))
+            >= share * against)
+
+
+def _against(a, b, flow) -> float:
+    """Metres from sample ``a`` to sample ``b`` against the unit ``flow`` direction."""
+    return -((b.x - a.x) * flow[0] + (b.y - a.y) * flow[1])
 
 
 class AbandonedBagRule:

@@ -111,8 +111,9 @@ class TailgatingRule:
                                 and 0.0 <= f_along <= 1.5 and abs(f_lat) <= gate.half_width_m)
             if not came_through or sc.t - self._passed.get(tr.root, -math.inf) < 10.0:
                 continue
-            if self._stopped(key, sc.t):
-                continue  # seen standing in the gate for the transaction: verified itself
+            if self._stopped(key, sc.t):  # seen standing in the gate for the transaction:
+                self._passed[tr.root] = sc.t  # verified itself, and judged once
+                continue
             v = tr.speed(1.0, sc.t)
             if v is not None and v > self.p.max_walk_mps:  # a merge or a split, not a walker
                 continue
@@ -132,7 +133,7 @@ class TailgatingRule:
             # A pair that came out of the cabinets' shadow as a fresh blob grows back over
             # the next second: it may still count as two until then (``_pending``).
             pair_up = (max(w.persons for w in walkups) >= self.p.pair_persons
-                       and not self._someone_standing(sc, gi, tr))
+                       and not self._someone_standing(sc, gate, tr))
             n = 2 if pair_up and self._exit_persons(tr, gate, sc.t) >= self.p.pair_exit_persons \
                 else 1
             q = self._passages.setdefault(gi, deque())
@@ -142,10 +143,11 @@ class TailgatingRule:
             out += self._judge_gate(sc, gi, tr)
         for tid, (gi, until) in list(self._pending.items()):
             tr = next((x for x in sc.tracks if x.id == tid and x.seen), None)
-            if tr is None or sc.t > until or self._someone_standing(sc, gi, tr):
+            gate = sc.geometry.gates[gi]
+            if tr is None or sc.t > until or self._someone_standing(sc, gate, tr):
                 self._pending.pop(tid)
                 continue
-            if self._exit_persons(tr, sc.geometry.gates[gi], sc.t) >= self.p.pair_exit_persons:
+            if self._exit_persons(tr, gate, sc.t) >= self.p.pair_exit_persons:
                 self._pending.pop(tid)
                 q = self._passages.get(gi, deque())
                 for k, e in enumerate(q):
@@ -175,11 +177,10 @@ class TailgatingRule:
         return (stood is not None and stood[1] - stood[0] >= self.p.verified_stop_s
                 and t - stood[1] <= self.p.max_transit_s + 1.0)
 
-    def _someone_standing(self, sc: Scene, gi: int, tr) -> bool:
-        """Someone other than the passer stands in gate ``gi``'s lane at or just before its
+    def _someone_standing(self, sc: Scene, gate: Gate, tr) -> bool:
+        """Someone other than the passer stands in ``gate``'s lane at or just before its
         line, as a blob that read as two walking up passes: the two were the passer and a
         traveler standing for the transaction, merged in the picture, not a pair."""
-        gate = sc.geometry.gates[gi]
         for o in sc.tracks:
             if o.id == tr.id or o.root == tr.root or not o.seen:
                 continue
@@ -188,8 +189,9 @@ class TailgatingRule:
                     + self.p.lane_margin_m):
                 continue
             recent = o.recent(1.0, sc.t)  # a second of it (a tailgater's fresh track is short)
-            if len(recent) >= 3 and recent[-1].t - recent[0].t >= 0.6 and math.hypot(recent[-1].x - recent[0].x,
-                                               recent[-1].y - recent[0].y) < 0.3:
+            if len(recent) < 3 or recent[-1].t - recent[0].t < 0.6:
+                continue
+            if math.hypot(recent[-1].x - recent[0].x, recent[-1].y - recent[0].y) < 0.3:
                 return True
         return False
 

@@ -17,6 +17,7 @@ from pipeline.danger.config import DangerConfig
 from pipeline.danger.floor import FloorMap
 from floorplan.plan import PlanZone
 from pipeline.danger.geometry import Gate, SceneGeometry
+from pipeline.danger.observe import GROUP, PERSON, Observation
 from pipeline.danger.stream import CameraStream, FrameResult
 
 SIZE = (640, 360)
@@ -28,6 +29,16 @@ ZONE = np.array([[-12.0, 2.0], [12.0, 2.0], [12.0, 26.0], [-12.0, 26.0]])
 PERSON_BOX = (0.5, 0.32, 1.7)  # length along heading, width, height (m)
 LYING_BOX = (1.75, 0.5, 0.35)
 BAG_BOX = (0.45, 0.3, 0.55)
+
+
+def blob(x: float, y: float, persons: float = 0.9) -> Observation:
+    """A standing person's observation at floor point (x, y) as the detector would give it (a
+    60 px box; two people side by side read twice as wide)."""
+    u, v = FLOOR.floor_to_image(np.array([[x, y]]))[0]
+    h = 60.0
+    w = h / 4 * (1.0 if persons < 1.5 else 2.0)
+    return Observation((u - w, v - h, u + w, v), (x, y), 1.7, 0.5 * w / 15, 0.5,
+                       PERSON if persons < 1.5 else GROUP, persons, 0.9, 0.05, 60.0)
 
 
 def geometry(gates: tuple[Gate, ...] = (), waiting=()) -> SceneGeometry:

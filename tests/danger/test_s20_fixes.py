@@ -2,20 +2,13 @@
 
 import numpy as np
 
-from danger_clips import FLOOR, FPS, geometry
+from danger_clips import FLOOR, FPS, blob, geometry
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.geometry import Gate
 from pipeline.danger.observe import PERSON, Observation
 from pipeline.danger.stream import CameraStream
 
 GATE = Gate("egates", 0, (0.0, 7.0), (0.0, 1.0), 0.6)  # lets people through northwards
-
-
-def _blob(x: float, y: float) -> Observation:
-    u, v = FLOOR.floor_to_image(np.array([[x, y]]))[0]
-    h = 60.0
-    return Observation((u - h / 4, v - h, u + h / 4, v), (x, y), 1.7, 0.5, 0.5, PERSON, 0.9,
-                       0.9, 0.05, 60.0)
 
 
 def _walker(t: float, t0: float, stop_y: float, stand_s: float, v: float = 1.2):
@@ -38,7 +31,7 @@ def _alerts(walkers, seconds: float):
     out = []
     for k in range(int(seconds * FPS)):
         t = k / FPS
-        obs = [_blob(0.0, y) for y in (w(t) for w in walkers) if y is not None]
+        obs = [blob(0.0, y) for y in (w(t) for w in walkers) if y is not None]
         out += [a for a in st.judge(t, obs, {}).alerts if a.kind == "tailgating"]
     return out
 
