@@ -21,13 +21,15 @@ def _tailgating(people, seconds: float) -> list:
     return out
 
 
-def _stander(t):
-    """Walks up gate 0's lane from y 3, stands at its line 3 s (the transaction), walks on."""
-    if t < 2.8:
-        return (0.0, 3.0 + 1.2 * t, 0.9)
-    if t < 5.8:
-        return (0.0, 6.36, 0.9)
-    y = 6.36 + 1.2 * (t - 5.8)
+def _stander(t, y0=3.0, stop_y=6.36, leave_t=5.8, v_out=1.2):
+    """Walks up gate 0's lane from ``y0`` at 1.2 m/s, stands at ``stop_y`` (at the line) until
+    ``leave_t`` (the transaction), walks on at ``v_out``."""
+    reach_t = (stop_y - y0) / 1.2
+    if t < reach_t:
+        return (0.0, y0 + 1.2 * t, 0.9)
+    if t < leave_t:
+        return (0.0, stop_y, 0.9)
+    y = stop_y + v_out * (t - leave_t)
     return (0.0, y, 0.9) if y < 10.0 else None
 
 
@@ -160,13 +162,8 @@ def test_a_verified_traveler_is_not_judged_again_when_its_stop_is_old():
     # once the stop was more than max_transit_s + 1 s old, and while it was still within
     # max_transit_s of the line, it was judged again as an unverified passage, which with one
     # walker behind it read as tailgating.
-    def slow_stander(t):
-        if t < 2.0:
-            return (0.0, 3.3 + 1.2 * t, 0.9)
-        if t < 5.0:
-            return (0.0, 5.7, 0.9)
-        y = 5.7 + 0.7 * (t - 5.0)
-        return (0.0, y, 0.9) if y < 10.5 else None
+    def slow_stander(t):  # stands 1.3 m before the line, then walks through at 0.7 m/s
+        return _stander(t, y0=3.3, stop_y=5.7, leave_t=5.0, v_out=0.7)
 
     def walker(t):
         y = 3.0 + 1.2 * (t - 5.5)
