@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
-import time
 from pathlib import Path
 
 import numpy as np
 
-from experiments.cctv_track_tune import HELD_OUT, window_args
+from experiments.cctv_track_tune import HELD_OUT, load, window_args
+from experiments.cctv_track_tune import collect as cache_window
 # cache key -> HeadDetector options; 810 (the replay tuner's default ``height``) is the default
 # detector
 VARIANTS = {810: {}, "810g": {"grey": True}, "810l": {"resize": "linear"},
@@ -47,49 +46,25 @@ def matched(default: np.ndarray, other: np.ndarray, min_iou: float = 0.9) -> int
 
 def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, out: Path,
             cameras: list[str] | None = None) -> dict:
-    from experiments.cctv_sources import scenario_source
-    from experiments.cctv_track_tune import _histograms
+    """The replay tuner's cache with one head detector per variant
+    (:func:`experiments.cctv_track_tune.collect`), then each variant's CPU per frame and how
+    many of its heads match the default's, in ``speed.json``."""
     from outputs.atomic import write_json
-    from outputs.progress import steps
-    from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
-    from pipeline.cctv.operating import detection_input
-    from pipeline.cctv.persons import body_boxes_from_faces
-    from pipeline.registry import get_detector
+    from pipeline.cctv.heads import HeadDetector
 
     if seed in HELD_OUT:
         raise SystemExit(f"--seed {seed} is held out; measure on tune seeds 1, 2, 3")
-    src = scenario_source(scenario, seed, window, cameras, fps=fps)
-    heads = {key: HeadDetector(**opts) for key, opts in VARIANTS.items()}
-    out.mkdir(parents=True, exist_ok=True)
     cpu = dict.fromkeys(VARIANTS, 0.0)
-    found = dict.fromkeys(VARIANTS, 0)
-    same = dict.fromkeys(VARIANTS, 0)
-    n = 0
-    for cam, spec in src.cameras.items():
-        det = get_detector("insightface", det_size=detection_input(spec.size), threads=1)
-        det.prepare()
-        frames = []
-        with steps(f"seed {seed} {cam}", spec.n_frames, "frames") as advance:
-            for f in src.frames(cam):
-                advance()
-                n += 1
-                faces = np.array([d.box for d in det.detect(f.image)],
-                                 np.float64).reshape(-1, 4)
-                rec = {"t": f.t, "faces": faces, "truth": f.persons, "heads": {}}
-                size = f.image.shape[1], f.image.shape[0]
-                for key, hd in heads.items():
-                    c0 = time.process_time()
-                    hb, sc = hd.heads(f.image)
-                    cpu[key] += time.process_time() - c0
-                    rec["heads"][key] = (hb, sc, _histograms(f.image,
-                                                             body_boxes_from_heads(hb, size)))
-                    found[key] += len(hb)
-                    same[key] += matched(rec["heads"][810][0], hb)
-                rec["face_hist"] = _histograms(f.image, body_boxes_from_faces(faces, size))
-                frames.append(rec)
-        with open(out / f"{cam}.pkl", "wb") as fh:
-            pickle.dump({"camera": cam, "fps": spec.fps, "size": spec.size, "seed": seed,
-                         "frames": frames}, fh)
+    cache_window(scenario, seed, window, fps, out, cameras, cpu=cpu,
+                 heads={key: HeadDetector(**opts) for key, opts in VARIANTS.items()})
+    found, same, n = dict.fromkeys(VARIANTS, 0), dict.fromkeys(VARIANTS, 0), 0
+    for cam in load(out):
+        for rec in cam["frames"]:
+            n += 1
+            for key in VARIANTS:
+                hb = rec["heads"][key][0]
+                found[key] += len(hb)
+                same[key] += matched(rec["heads"][810][0], hb)
     report = {"seed": seed, "window": list(window), "fps": fps, "frames": n,
               "variants": {str(k): {"options": VARIANTS[k], "cpu_ms_per_frame": cpu[k] / n * 1000,
                                "heads": found[k], "heads_of_default_kept_iou90": same[k]}

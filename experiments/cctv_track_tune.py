@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import pickle
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +37,14 @@ HELD_OUT = {101, 102, 103}
 
 def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, out: Path,
             cameras: list[str] | None = None, heights=(810,), model: Path | None = None,
-            faces_from: Path | None = None) -> Path:
+            faces_from: Path | None = None, heads: dict | None = None,
+            cpu: dict | None = None) -> Path:
     """Cache one seed's window (see the module docstring). ``model``: the head detector's
     ``.svm`` (default :data:`pipeline.cctv.heads.DEFAULT_MODEL`); ``faces_from``: a cache of
     the same seed and window whose faces (and their histograms) are reused instead of running
-    SCRFD again (the frames' times must match), so only the head detections are new."""
+    SCRFD again (the frames' times must match), so only the head detections are new.
+    ``heads``: cache key -> head detector, instead of one per height in ``heights``; ``cpu``:
+    a dict that gathers each key's CPU seconds on the head detector."""
     from experiments.cctv_sources import scenario_source
     from outputs.progress import steps
     from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
@@ -49,7 +53,8 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     from pipeline.registry import get_detector
 
     src = scenario_source(scenario, seed, window, cameras, fps=fps)
-    heads = {h: HeadDetector(model_path=model, height=h) for h in heights}
+    if heads is None:
+        heads = {h: HeadDetector(model_path=model, height=h) for h in heights}
     out.mkdir(parents=True, exist_ok=True)
     for cam, spec in src.cameras.items():
         reused = _reused_faces(faces_from, cam, seed) if faces_from else None
@@ -68,7 +73,10 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
                 rec = {"t": f.t, "faces": faces, "truth": f.persons, "heads": {}}
                 size = f.image.shape[1], f.image.shape[0]
                 for h, hd in heads.items():
+                    c0 = time.process_time()
                     hb, sc = hd.heads(f.image)
+                    if cpu is not None:
+                        cpu[h] = cpu.get(h, 0.0) + time.process_time() - c0
                     rec["heads"][h] = (hb, sc, _histograms(f.image,
                                                            body_boxes_from_heads(hb, size)))
                 rec["face_hist"] = (_reused_frame(reused, i, f.t, faces_from, cam)["face_hist"]
