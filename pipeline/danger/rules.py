@@ -3,6 +3,8 @@
 Each rule sees one :class:`Scene` per analysed frame and keeps its own state (how long a
 condition has held, what it already reported), so an event gives one alert, not one per frame.
 Rules report lineages (``Track.root``), so an id switch in a merge does not repeat an alert.
+Tailgating and counterflow have their own modules; what rules share is in
+:mod:`pipeline.danger.memory`.
 Parameters: :mod:`pipeline.danger.config`; scene parameters (space bands, flow directions,
 queues, e-gates): :mod:`pipeline.danger.geometry`.
 """
@@ -15,6 +17,8 @@ from collections import deque
 import numpy as np
 
 from pipeline.danger import config as C
+from pipeline.danger.counterflow import CounterflowRule
+from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
@@ -22,29 +26,6 @@ from pipeline.danger.track import Track
 
 KINDS = ("overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
          "tailgating")
-
-
-def steady(samples, max_ratio: float = 1.6) -> bool:
-    """Upright the whole time and about the same size: no merge or split moved the foot point
-    (a blob that swallows a passer-by jumps by a body's width in one frame)."""
-    if any(s.kind not in (PERSON, GROUP) for s in samples):
-        return False
-    p = [s.persons for s in samples]
-    return min(p) > 0 and max(p) / min(p) <= max_ratio
-
-
-class CrowdMemory:
-    """Lineages seen standing in a crowd (an overcrowding gathering): when the crowd breaks up
-    its people walk off every way and have stood a long time, which is neither counterflow nor
-    loitering."""
-
-    def __init__(self):
-        self.roots: set[int] = set()
-
-    def update(self, sc: Scene) -> None:
-        for tr in sc.tracks:
-            if tr.seen and tr.root not in self.roots and sc.crowded(tr.xy):
-                self.roots.add(tr.root)
 
 
 class RunningRule:
@@ -89,7 +70,7 @@ class RunningRule:
             self._fast[tr.id] = (fast, sc.t, tr.root)
             if fast >= self.p.sustain_s:
                 self._done.add(tr.root)
-                if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
                     continue
                 self._alerted.append((sc.t, tr.xy))
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,),
@@ -103,12 +84,6 @@ def _after_waiting(sc: Scene, tr: Track, within_s: float) -> bool:
     """In a waiting area (a queue, a processor row) now or within the last ``within_s``."""
     return within_s > 0 and any(sc.geometry.in_waiting_area((q.x, q.y))
                                 for q in tr.recent(within_s, sc.t)[::3] + [tr.samples[-1]])
-
-
-def _repeated(history: list, xy, t: float, radius: float, window_s: float) -> bool:
-    """An alert of this rule this near, this recently: the same event seen again (a track that
-    broke and came back with a new id)."""
-    return any(t - t0 <= window_s and _dist(xy, p) <= radius for t0, p in history)
 
 
 class FallRule:
@@ -161,7 +136,7 @@ class FallRule:
             elif sc.geometry.in_waiting_area(tr.xy) or not self._person_was_here(tr.xy, start):
                 continue
             self._done.add(tr.root)
-            if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+            if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
                 continue
             self._alerted.append((sc.t, tr.xy))
             out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
@@ -256,103 +231,6 @@ class LoiteringRule:
         return out
 
 
-class CounterflowRule:
-    kind = "counterflow"
-
-    def __init__(self, p: C.Counterflow = C.Counterflow()):
-        self.p = p
-        self._done: set[int] = set()
-        self._crowd = CrowdMemory()
-        self._alerted: list[tuple[float, tuple[float, float]]] = []
-
-    def update(self, sc: Scene) -> list[Alert]:
-        out = []
-        self._crowd.update(sc)
-        for tr in sc.tracks:
-            if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, GROUP):
-                continue
-            if tr.root in self._crowd.roots:
-                continue
-            if not sc.readable(tr):
-                continue
-            zone = sc.geometry.zone(sc.zone_of(tr))
-            if zone is None or zone.flow is None or sc.geometry.in_waiting_area(tr.xy):
-                continue
-            recent = tr.recent(self.p.window_s, sc.t)
-            if len(recent) < 3 or recent[-1].t - recent[0].t < 0.8 * self.p.window_s:
-                continue
-            if not steady(recent):
-                continue
-            # A blob of many people (a crowd merged in the picture) is no walker: its foot point
-            # jumps as people join its edge (tune seed 6 at 762.2 s: a 13-person blob standing
-            # still, then its bottom edge grew 2.7 m towards the camera, "walking" backwards)
-            if max(s.persons for s in recent) > self.p.max_persons:
-                continue
-            fit = tr.velocity_and_error(self.p.window_s, sc.t)
-            if fit is None:
-                continue
-            v, err = fit
-            speed = math.hypot(*v)
-            along = v[0] * zone.flow[0] + v[1] * zone.flow[1]
-            against = _against(recent[0], recent[-1], zone.flow)
-            if (speed < 1e-6 or -along - self.p.z_sigma * err < self.p.min_speed_mps
-                    or along / speed > self.p.max_cos
-                    or against < self.p.min_distance_m
-                    or not _walked(recent, zone.flow, against, self.p.min_half_share)):
-                continue
-            # Someone leaving a queue or a processor (a referral walking back from an e-gate
-            # to the desks) is not walking against the hall's flow; someone who walked
-            # through a queue's lane without waiting in it may be. (Checked last: it reads
-            # 15 s of samples.)
-            if _waited(sc, tr, self.p.after_waiting_s, self.p.min_speed_mps):
-                continue
-            self._done.add(tr.root)
-            if _repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
-                continue
-            self._alerted.append((sc.t, tr.xy))
-            out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
-                             confidence(-along, self.p.min_speed_mps), int_box(tr.box),
-                             f"{-along:.1f} m/s against the flow"))
-        return out
-
-
-def _waited(sc: Scene, tr: Track, within_s: float, slow_mps: float) -> bool:
-    """At a processor (its service area), or waiting in a queue's lane (slower than
-    ``slow_mps`` over a second or more there), within the last ``within_s``. A walker who crossed
-    a queue's lane at a walking pace did not leave a queue (tune seed 8: the counterflow walker
-    set off inside the e-gates' queue lane at 1.5 m/s and was never judged)."""
-    if within_s <= 0:
-        return False
-    geo = sc.geometry
-    inside = [q for q in tr.recent(within_s, sc.t) if geo.in_waiting_area((q.x, q.y))]
-    if any(geo.in_service_area((q.x, q.y)) for q in inside):
-        return True
-    j = 0
-    for q in inside:
-        while j + 1 < len(inside) and inside[j + 1].t <= q.t - 1.0:
-            j += 1
-        a = inside[j]
-        if q.t - a.t >= 1.0 and math.hypot(q.x - a.x, q.y - a.y) < slow_mps * (q.t - a.t):
-            return True
-    return False
-
-
-def _walked(samples, flow, against: float, share: float) -> bool:
-    """Each half of the window carries at least ``share`` of the distance moved against the
-    flow: a walk, not a jump. An identity switch (a track coasting through a gap takes over
-    someone 2.5 m behind it) or a blob whose edge grows stands still, then leaps: a line fit
-    through that reads as a steady walk backwards (tune seed 1 at 329.8 s)."""
-    mid_t = (samples[0].t + samples[-1].t) / 2
-    mid = min(samples, key=lambda q: abs(q.t - mid_t))
-    return (min(_against(samples[0], mid, flow), _against(mid, samples[-1], flow))
-            >= share * against)
-
-
-def _against(a, b, flow) -> float:
-    """Metres from sample ``a`` to sample ``b`` against the unit ``flow`` direction."""
-    return -((b.x - a.x) * flow[0] + (b.y - a.y) * flow[1])
-
-
 class AbandonedBagRule:
     kind = "abandoned_bag"
 
@@ -378,14 +256,14 @@ class AbandonedBagRule:
                 continue
             live.add(bag.root)
             if bag.root not in self._owner:  # whoever stands beside it when it first shows up
-                near = _nearest(bag.xy, people, self.p.owner_radius_m)
+                near = nearest(bag.xy, people, self.p.owner_radius_m)
                 self._owner[bag.root] = near.root if near is not None else None
             if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
                 continue
             owner = self._owner[bag.root]
             if owner is None:  # nobody set it down: a ghost, or part of a hidden person
                 continue
-            attended = any(p.root == owner and _dist(p.xy, bag.xy) <= self.p.owner_radius_m
+            attended = any(p.root == owner and dist(p.xy, bag.xy) <= self.p.owner_radius_m
                            for p in people)
             if attended:
                 self._away_since.pop(bag.root, None)
@@ -393,7 +271,7 @@ class AbandonedBagRule:
             away = self._away_since.setdefault(bag.root, sc.t)
             if sc.t - away >= self.p.unattended_s:
                 self._done.add(bag.root)
-                if _repeated(self._alerted, bag.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                if repeated(self._alerted, bag.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
                     continue
                 self._alerted.append((sc.t, bag.xy))
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(bag), (bag.id,), 0.8,
@@ -402,19 +280,6 @@ class AbandonedBagRule:
             self._owner.pop(gone, None)
             self._away_since.pop(gone, None)
         return out
-
-
-def _dist(a, b) -> float:
-    return math.hypot(a[0] - b[0], a[1] - b[1])
-
-
-def _nearest(xy, tracks: list[Track], radius: float) -> Track | None:
-    best, best_d = None, radius
-    for tr in tracks:
-        d = _dist(tr.xy, xy)
-        if d <= best_d:
-            best, best_d = tr, d
-    return best
 
 
 class OvercrowdingRule:
