@@ -57,7 +57,8 @@ def clear_caches() -> int:
         if mod is None or not (name == PACKAGE or name.startswith(PACKAGE + ".")):
             continue
         for obj in vars(mod).values():
-            if callable(getattr(obj, "cache_clear", None)) and getattr(obj, "__module__", "") == name:
+            own = getattr(obj, "__module__", "") == name  # imported ones are cleared at home
+            if own and callable(getattr(obj, "cache_clear", None)):
                 obj.cache_clear()
                 n += 1
     return n
