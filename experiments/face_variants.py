@@ -1,0 +1,195 @@
+"""Renderer variants, paired on the same identities: does a change move the faces apart?
+
+A variant is a set of overrides of module attributes under ``sim.faces`` (constants such as
+``sim.faces.layers.WARP_FINE_UNITS``, or whole functions), applied, measured and restored in
+turn on the same identities. Caches under ``sim.faces`` (sprites, traits) are cleared between
+variants, so each one renders from scratch. A variants file is Python that defines::
+
+    VARIANTS = {"base": {}, "fine warp": {"sim.faces.layers.WARP_FINE_UNITS": 0.04}}
+
+``python -m experiments.face_variants --variants FILE [--n 30] [--seed 4300] [--only a,b]``
+renders, per identity, the enrolment photo (standard studio) and one live capture, and prints
+one JSON line per variant: ArcFace (SCRFD + shared int8 w600k_mbf, SCRFD's points, ground truth
+where it misses) impostor mean/sd over enrolment pairs, genuine mean (live vs enrolment), the
+population mean's squared norm, the projection on the *first* variant's mean direction (issue
+13's shared component; real faces sit near 0), dlib's impostor L2 mean, FMR and FNMR at its
+published 0.6, dlib HOG's best score on the face (all and V-VI) and HOG misses. About 40 s per
+variant of 30 identities on one core.
+
+Measured with it (s22, seed 4300 / 4400, 30 identities): notes in /work/notes/faces-s22.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+PACKAGE = "sim.faces"
+TONES = ("I-II", "III-IV", "V-VI")
+DLIB_L2 = 0.6  # dlib's published same-person distance
+
+
+def _target(dotted: str):
+    """(module, attribute) of an override key ``sim.faces.<module>.<ATTR>``; clear errors."""
+    mod_name, _, attr = dotted.rpartition(".")
+    if not mod_name.startswith(PACKAGE + ".") or not attr:
+        raise ValueError(f"override {dotted!r}: expected '{PACKAGE}.<module>.<attribute>'")
+    try:
+        mod = importlib.import_module(mod_name)
+    except ModuleNotFoundError as e:
+        raise ValueError(f"override {dotted!r}: no module {mod_name!r}") from e
+    if not hasattr(mod, attr):
+        raise ValueError(f"override {dotted!r}: {mod_name} has no attribute {attr!r}")
+    return mod, attr
+
+
+def clear_caches() -> int:
+    """Clear every ``functools`` cache found on the loaded ``sim.faces`` modules; how many."""
+    n = 0
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not (name == PACKAGE or name.startswith(PACKAGE + ".")):
+            continue
+        for obj in vars(mod).values():
+            own = getattr(obj, "__module__", "") == name  # imported ones are cleared at home
+            if own and callable(getattr(obj, "cache_clear", None)):
+                obj.cache_clear()
+                n += 1
+    return n
+
+
+@contextmanager
+def applied(overrides: dict):
+    """Set the overrides, clear the renderer's caches, and put everything back afterwards."""
+    targets = [(_target(k), v) for k, v in overrides.items()]
+    saved = [(mod, attr, getattr(mod, attr)) for (mod, attr), _ in targets]
+    try:
+        for (mod, attr), value in targets:
+            setattr(mod, attr, value)
+        clear_caches()
+        yield
+    finally:
+        for mod, attr, value in saved:
+            setattr(mod, attr, value)
+        clear_caches()
+
+
+def load_variants(path: str | Path) -> dict[str, dict]:
+    """``VARIANTS`` from a variants file (see the module docstring)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"variants: no file {str(path)!r}")
+    ns: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), ns)
+    v = ns.get("VARIANTS")
+    if not isinstance(v, dict) or not v or not all(isinstance(o, dict) for o in v.values()):
+        raise ValueError(f"{path}: VARIANTS: expected a non-empty dict of name -> overrides dict")
+    for name, overrides in v.items():
+        for key in overrides:
+            _target(key)
+    return v
+
+
+def scores(arc_enrol: np.ndarray, arc_live: np.ndarray, dlib_enrol: np.ndarray,
+           dlib_live: np.ndarray, reference: np.ndarray | None = None) -> dict[str, float]:
+    """The variant's figures from per-identity templates (rows in identity order)."""
+    n = len(arc_enrol)
+    if n < 3 or not (len(arc_live) == len(dlib_enrol) == len(dlib_live) == n):
+        raise ValueError(f"templates: expected >= 3 identities with one row each, got "
+                         f"{len(arc_enrol)}/{len(arc_live)}/{len(dlib_enrol)}/{len(dlib_live)}")
+    unit = lambda x: x / np.linalg.norm(x, axis=-1, keepdims=True)  # noqa: E731
+    e, l_ = unit(np.asarray(arc_enrol, np.float64)), unit(np.asarray(arc_live, np.float64))
+    iu = np.triu_indices(n, 1)
+    imp = (e @ e.T)[iu]
+    mean = e.mean(0)
+    ref = unit(mean) if reference is None else unit(np.asarray(reference, np.float64))
+    d_imp = np.linalg.norm(dlib_enrol[:, None] - dlib_enrol[None], axis=-1)[iu]
+    d_gen = np.linalg.norm(dlib_enrol - dlib_live, axis=1)
+    return {"imp": float(imp.mean()), "imp_sd": float(imp.std()),
+            "gen": float((e * l_).sum(1).mean()), "mean2": float(mean @ mean),
+            "proj": float((e @ ref).mean()), "dlib_imp_l2": float(d_imp.mean()),
+            "dlib_fmr": float((d_imp < DLIB_L2).mean()),
+            "dlib_fnmr": float((d_gen >= DLIB_L2).mean())}
+
+
+def measure(n: int, seed: int, models) -> dict:
+    """Render ``n`` identities with the renderer as it now stands and take their templates."""
+    import cv2
+    from experiments import bench_faces as bf
+    from sim.faces import make_identity
+    from sim.faces.render import render_enrolment, render_live
+
+    det, arc, hog, hog_det, dle = models
+    arc_t, dlib_t, hog_s, miss = [[], []], [[], []], [], 0
+    for i in range(n):
+        tone = TONES[i % 3]
+        idt = make_identity((seed, i), skin_tone=tone)
+        caps = (render_enrolment(idt), render_live(idt, np.random.default_rng([seed, i])))
+        for j, c in enumerate(caps):
+            arc_t[j].append(arc.embed(c.image, [bf._fallback(det.detect(c.image), c)])[0].vector)
+            hits = hog_det.detect(c.image)
+            dlib_t[j].append(dle.embed(c.image, [bf._fallback(hits, c)])[0].vector)
+            miss += not bf.detected(hits, c)
+            rects, sc, _ = hog.run(cv2.cvtColor(c.image, cv2.COLOR_BGR2RGB), 0, -1.5)
+            nx, ny = c.landmarks[2]
+            on = [s for r, s in zip(rects, sc)
+                  if r.left() <= nx <= r.right() and r.top() <= ny <= r.bottom()]
+            hog_s.append((tone, max(on) if on else -2.0))
+    h = np.array([s for _, s in hog_s])
+    hv = np.array([s for t, s in hog_s if t == "V-VI"])
+    return {"arc": [np.stack(a) for a in arc_t], "dlib": [np.stack(d) for d in dlib_t],
+            "hog": float(h.mean()), "hog_VVI": float(hv.mean()), "hog_miss": miss,
+            "captures": 2 * n}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--variants", required=True, help="Python file defining VARIANTS")
+    p.add_argument("--n", type=int, default=30)
+    p.add_argument("--seed", type=int, default=4300)
+    p.add_argument("--only", default="", help="comma-separated variant names")
+    p.add_argument("--model-dir", default=str(Path(__file__).resolve().parents[2] / "shared"
+                                              / "models"))
+    a = p.parse_args()
+    variants = load_variants(a.variants)
+    only = [s for s in a.only.split(",") if s]
+    unknown = sorted(set(only) - set(variants))
+    if unknown:
+        p.error(f"--only: no variant(s) {unknown} in {a.variants}")
+    if a.n < 3:
+        p.error(f"--n: expected >= 3, got {a.n}")
+    import dlib
+
+    from pipeline.registry import get_detector, get_embedder
+
+    arc = get_embedder("insightface", provider="cpu", model_dir=a.model_dir)
+    arc.prepare()
+    models = (get_detector("insightface", model_dir=a.model_dir), arc,
+              dlib.get_frontal_face_detector(), get_detector("dlib", model="hog"),
+              get_embedder("dlib"))
+    reference = None
+    for k, (name, overrides) in enumerate(variants.items()):
+        if only and name not in only:
+            continue
+        t0 = time.time()
+        with applied(overrides):
+            m = measure(a.n, a.seed, models)
+        rec = scores(*m["arc"], *m["dlib"], reference=reference)
+        if reference is None:
+            e = m["arc"][0]
+            reference = (e / np.linalg.norm(e, axis=1, keepdims=True)).mean(0)
+        rec = {"variant": name, "n": a.n, "seed": a.seed, **rec,
+               **{k: m[k] for k in ("hog", "hog_VVI", "hog_miss", "captures")},
+               "seconds": round(time.time() - t0)}
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                          for k, v in rec.items()}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
