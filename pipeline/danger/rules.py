@@ -290,6 +290,11 @@ class AbandonedBagRule:
             if bag.root not in self._owner:  # whoever stands beside it when it first shows up
                 near = nearest(bag.xy, people, self.p.owner_radius_m)
                 self._owner[bag.root] = near.root if near is not None else None
+                if any(p.root == bag.root for p in people):  # the blob it came out of
+                    # walked on as a person of its lineage: that is the owner, not a
+                    # bystander nearer the bag (tune seed 16, 10 m: the owner's track stayed
+                    # with the bag and a group standing 1.5 m off was taken for the owner)
+                    self._owner[bag.root] = bag.root
             if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
                 continue
             owner = self._owner[bag.root]
