@@ -84,6 +84,26 @@ class Fall(_Model):
     # A body on the floor seen across the view is this wide; lying along the line of sight it
     # is foreshortened into a short blob like a half-hidden standing person, which is not taken.
     min_width_m: float = Field(default=1.0, gt=0)
+    # A person down far off, lying along the line of sight, reads as a compact "object" (tune
+    # seeds 3, 14: 0.83-0.86 m tall at 24-25 m): a fall when a person was upright on that spot
+    # at most this long before it appeared, never walked on, its head came down by ``min_drop``,
+    # and nobody walked away from it (:class:`pipeline.danger.person_down.PersonDown`).
+    down_within_s: float = Field(default=3.0, ge=0)
+    # ... and the object is body-sized: taller and wider than a cabin roller reads (0.55-0.6 m
+    # tall; staged bags on tune seeds 0, 5, 14 read 0.65-0.76 m tall, 0.46-0.59 m wide; the two
+    # far falls 0.83-0.86 m, 0.68-0.87 m; the scraps of people half hidden in a crowd that
+    # also read as objects are 0.2-0.55 m tall) ...
+    down_min_height_m: float = Field(default=0.8, ge=0)
+    down_min_width_m: float = Field(default=0.6, ge=0)
+    # ... read on a figure at least this tall (a standing body, pixels): blur grows every blob
+    # by a few pixels a side (``tailgating.blob_margin_px``), so a 0.6-m roller reads 0.85 m
+    # tall where a body is 54 px and body-sized (tune seed 6, busy: two people standing at
+    # 51-63 px went "object" 1.01-1.06 m tall: false falls); at 80 px it reads 0.77 m
+    down_min_person_px: float = Field(default=80.0, ge=0)
+    # ... and its top came down this share of a standing person's height (less than
+    # ``min_drop``: lying along the line of sight, the head lands farther off, higher in the
+    # picture; tune seed 3: 0.30)
+    down_min_drop: float = Field(default=0.25, ge=0)
 
 
 class Loitering(_Model):
@@ -126,10 +146,19 @@ class Tailgating(_Model):
     walkup_m: float = Field(default=1.0, gt=0)  # a straight run up one lane this long
     min_walkup_mps: float = Field(default=0.5, ge=0)  # and still walking when last seen
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
-    pair_persons: float = Field(default=1.7, gt=1)  # one blob this big walking up: two
+    # A blob's person count (foreground area over one upright body's area there) reads high on
+    # small figures: blur and mask smoothing grow every blob by about ``blob_margin_px`` pixels
+    # on each side, a fixed few pixels that are a large share of a far figure (tune seed 8: a
+    # lone walker 61 px tall read 1.4 persons; seed 4: a pair 119 px tall read 1.47). Pair
+    # evidence is the count over what one body with that margin reads at the spot
+    # (:func:`pipeline.danger.tailgating.one_body_reads`): 1.0 for one body anywhere.
+    blob_margin_px: float = Field(default=4.0, ge=0)
+    # one blob this big walking up (in bodies at its spot, after the margin): two (tune: pairs
+    # 1.14 at 119 px on seed 4, 1.34 at 130 px on seed 13; lone walkers 0.7-1.09)
+    pair_persons: float = Field(default=1.12, gt=1)
     # ... if it still reads this big past the gate, where the cabinets hide part of it (a pair
-    # read 1.61-1.82 walking up and 1.41-1.48 passing on tune seed 13; one person reads 0.7-1.0)
-    pair_exit_persons: float = Field(default=1.3, gt=1)
+    # read 1.61-1.82 walking up and 1.41-1.48 raw passing on tune seed 13; one person 0.7-1.0)
+    pair_exit_persons: float = Field(default=1.05, gt=0)
     # A traveler seen standing at or before the gate line this long without a break (the
     # transaction) passes verified, whoever walked up the lane behind it (the staged tailgaters
     # walk straight through)

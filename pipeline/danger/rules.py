@@ -20,6 +20,7 @@ from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
 from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
+from pipeline.danger.person_down import PersonDown
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
 from pipeline.danger.track import Track
@@ -94,7 +95,12 @@ class FallRule:
     a good part of a person's height: when a standing person is only half hidden by someone in
     front, the blob turns low and wide too, but its top (the head) stays where it was. When the
     track broke in the tumble, a person seen standing on that spot moments before will do,
-    except in waiting areas, where someone always was."""
+    except in waiting areas, where someone always was.
+
+    Far off, a body lying along the line of sight reads as a compact object instead: a person
+    upright on that spot moments before who never walked on, whose head came down, and whom
+    nobody walked away from (:class:`~pipeline.danger.person_down.PersonDown`), lying still
+    for ``lying_s``, is a fall too."""
 
     kind = "fall"
 
@@ -103,8 +109,10 @@ class FallRule:
         self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
+        self._down = PersonDown(p)
 
     def update(self, sc: Scene) -> list[Alert]:
+        self._down.update(sc)
         for tr in sc.tracks:
             if tr.seen and tr.samples[-1].kind == PERSON:
                 self._upright.append((sc.t, *tr.xy))
@@ -112,7 +120,12 @@ class FallRule:
             self._upright.popleft()
         out = []
         for tr in sc.tracks:
-            if tr.root in self._done or tr.kind != LYING or not sc.shapely(tr):
+            if tr.root in self._done or not sc.shapely(tr):
+                continue
+            if tr.kind == OBJECT:
+                out += self._down_as_object(sc, tr)
+                continue
+            if tr.kind != LYING:
                 continue
             if not sc.on_floor(tr):
                 continue
@@ -142,6 +155,23 @@ class FallRule:
             out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
                              int_box(tr.box), f"lying {sc.t - start:.0f} s"))
         return out
+
+    def _down_as_object(self, sc: Scene, tr: Track) -> list[Alert]:
+        """A person down far off, read as an object (see the class)."""
+        if not sc.on_floor(tr) or sc.geometry.in_service_area(tr.xy) \
+                or sc.geometry.in_waiting_area(tr.xy):
+            return []
+        start = next((q.t for q in tr.samples if q.kind == OBJECT), sc.t)
+        if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
+            return []
+        if self._down.down(sc, tr) is None:
+            return []
+        self._done.add(tr.root)
+        if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+            return []
+        self._alerted.append((sc.t, tr.xy))
+        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6,
+                      int_box(tr.box), f"down {sc.t - start:.0f} s (reads as an object)")]
 
     def _person_was_here(self, xy, start: float) -> bool:
         r2 = self.p.upright_radius_m ** 2
@@ -234,14 +264,16 @@ class LoiteringRule:
 class AbandonedBagRule:
     kind = "abandoned_bag"
 
-    def __init__(self, p: C.AbandonedBag = C.AbandonedBag()):
+    def __init__(self, p: C.AbandonedBag = C.AbandonedBag(), fall: C.Fall = C.Fall()):
         self.p = p
+        self._down = PersonDown(fall)  # a person down far off reads as an object too
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def update(self, sc: Scene) -> list[Alert]:
+        self._down.update(sc)
         people = [tr for tr in sc.tracks if tr.kind in (PERSON, GROUP, LYING)]
         out = []
         live = set()
@@ -258,6 +290,11 @@ class AbandonedBagRule:
             if bag.root not in self._owner:  # whoever stands beside it when it first shows up
                 near = nearest(bag.xy, people, self.p.owner_radius_m)
                 self._owner[bag.root] = near.root if near is not None else None
+                if any(p.root == bag.root for p in people):  # the blob it came out of
+                    # walked on as a person of its lineage: that is the owner, not a
+                    # bystander nearer the bag (tune seed 16, 10 m: the owner's track stayed
+                    # with the bag and a group standing 1.5 m off was taken for the owner)
+                    self._owner[bag.root] = bag.root
             if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
                 continue
             owner = self._owner[bag.root]
@@ -271,6 +308,8 @@ class AbandonedBagRule:
             away = self._away_since.setdefault(bag.root, sc.t)
             if sc.t - away >= self.p.unattended_s:
                 self._done.add(bag.root)
+                if self._down.down(sc, bag) is not None:
+                    continue  # the person upright here went down: the fall rule reports it
                 if repeated(self._alerted, bag.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
                     continue
                 self._alerted.append((sc.t, bag.xy))
@@ -335,4 +374,5 @@ def make_rules(cfg: C.DangerConfig) -> list:
     if unknown:
         raise ValueError(f"enabled: unknown rule(s) {', '.join(unknown)} "
                          f"(known: {', '.join(RULES)})")
-    return [RULES[k](getattr(cfg.rules, k)) for k in KINDS if k in cfg.enabled]
+    return [RULES[k](getattr(cfg.rules, k), cfg.rules.fall) if k == "abandoned_bag"
+            else RULES[k](getattr(cfg.rules, k)) for k in KINDS if k in cfg.enabled]

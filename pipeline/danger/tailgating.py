@@ -11,7 +11,7 @@ import numpy as np
 
 from pipeline.danger import config as C
 from pipeline.danger.geometry import Gate
-from pipeline.danger.observe import GROUP, PERSON
+from pipeline.danger.observe import GROUP, PERSON, BodyModel
 from pipeline.danger.scene import Alert, Scene, int_box
 
 
@@ -52,8 +52,9 @@ class TailgatingRule:
     steady approach inside the lane) and did not stop: a verified traveler stands in the gate for
     the transaction, travelers reach their gate from the queue head on a slant across the lanes,
     and the next one walks up only as the gate frees. People are counted from the walk-up: a
-    blob of ``pair_persons`` walking up counts as two. Two unverified people within ``cycle_s``
-    are tailgating."""
+    blob of ``pair_persons`` walking up counts as two, in bodies as one reads at that spot
+    (:func:`one_body_reads`: far figures read high, their blur margin a large share of them).
+    Two unverified people within ``cycle_s`` are tailgating."""
 
     kind = "tailgating"
 
@@ -165,8 +166,13 @@ class TailgatingRule:
         """How many people the passer looked like over the last second past the gate line
         (before it, it may have been one blob with someone standing for the transaction:
         tune seed 14 at 316.4 s read 2.8-3.1 persons up to the line, 0.9-1.5 past it)."""
-        past = [q.persons for q in tr.recent(1.0, t) if _gate_coords(gate, (q.x, q.y))[0] > 0.0]
+        past = [self._bodies(q) for q in tr.recent(1.0, t)
+                if _gate_coords(gate, (q.x, q.y))[0] > 0.0]
         return float(np.median(past)) if past else 0.0
+
+    def _bodies(self, q) -> float:
+        """A sample's person count in bodies as one reads at its spot."""
+        return q.persons / one_body_reads(q.person_px, self.p.blob_margin_px)
 
     def _stopped(self, key: tuple[int, int], t: float) -> bool:
         """The lineage stood at or before this gate's line for ``verified_stop_s`` without a
@@ -237,7 +243,7 @@ class TailgatingRule:
             if along > 0.5:  # past the gate: no run
                 self._runs.pop(tr.id, None)
                 return
-        run.persons.append(tr.samples[-1].persons)
+        run.persons.append(self._bodies(tr.samples[-1]))
         self._runs[tr.id] = run
         if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0 and -2.5 <= along <= 0.3
                 and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps):
@@ -245,6 +251,17 @@ class TailgatingRule:
             q.append(WalkUp(t, tr.id, float(np.median(run.persons))))
             while q and q[0].t < t - 10.0:
                 q.popleft()
+
+
+def one_body_reads(person_px: float, margin_px: float,
+                   width_share: float = BodyModel.person_width_m / BodyModel.person_height_m
+                   ) -> float:
+    """How many persons one upright body ``person_px`` tall in the image reads as when blur
+    and mask smoothing grow its blob by ``margin_px`` on each side: its box grows from
+    h × w to (h + 2m) × (w + 2m), w = ``width_share`` · h. 1 for a large figure, more for a
+    small one (a 61-px figure with a 4-px margin reads 1.59)."""
+    h = max(float(person_px), 1.0)
+    return (1.0 + 2.0 * margin_px / h) * (1.0 + 2.0 * margin_px / (width_share * h))
 
 
 def judged_gates(floor, gates, p: C.Tailgating) -> frozenset[int]:

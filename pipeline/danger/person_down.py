@@ -1,0 +1,144 @@
+"""A person who went down in place and now reads as an object.
+
+Far off, a body lying along the line of sight is foreshortened into a compact low blob about a
+bag's size (tune seeds 3 at 24.7 m and 14 at 23.6 m: a walker went from 1.7 m tall to an
+"object" 0.83-0.86 m tall within a second), not the wide "lying" blob the fall rule looks for,
+and the abandoned-bag rule took it for a bag left behind 30 s later. What tells the two apart is
+who was there: a left bag is set down by someone who then walks away from it; a person down is
+the upright person last seen on that spot, who never walks on, and whose head came down.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from pipeline.danger import config as C
+from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
+from pipeline.danger.scene import Scene
+
+_PEOPLE = (PERSON, GROUP, LYING)
+
+
+class Upright(NamedTuple):
+    """A lineage's last upright sighting."""
+
+    t: float
+    x: float
+    y: float
+    top: float  # image row of its box top (the head)
+    person_px: float
+
+
+class Near(NamedTuple):
+    """Someone upright by an object as it appeared."""
+
+    root: int
+    seen: Upright
+    standing: bool  # stood still there (an owner with the bag), not walking past
+
+
+class PersonDown:
+    """Keeps who stood where, and judges object tracks: :meth:`down` is the upright person who
+    went down as ``tr`` (an object track), or None. Conditions, all needed:
+
+    - a person lineage was upright within ``upright_radius_m`` of the object at most
+      ``down_within_s`` before it first read as an object (the object's own lineage included),
+      and has not been seen upright farther than that since;
+    - the object is body-sized (``down_min_height_m``, ``down_min_width_m``: taller and wider
+      than a bag) on a figure large enough to tell (``down_min_person_px``), and the top of the box came down by ``down_min_drop`` of a standing
+      person's height (a person half hidden by someone in front reads low too, but the head
+      stays up);
+    - nobody walked away from it: no person who stood still by it, or whose track began by it
+      as it appeared (the owner stepping out of the blob), is seen beyond the radius later."""
+
+    def __init__(self, p: C.Fall = C.Fall()):
+        self.p = p
+        self._upright: dict[int, Upright] = {}  # root → last upright sighting
+        self._born: dict[int, tuple[float, float, float, int]] = {}  # track id → t, x, y, root
+        # object track id → (when first seen as an object, people by it then, the lineages
+        # whose tracks began by it as it appeared)
+        self._near: dict[int, tuple[float, list[Near], set[int]]] = {}
+
+    def update(self, sc: Scene) -> None:
+        objects = {tr.id: tr for tr in sc.tracks if tr.kind == OBJECT}
+        for tr in sc.tracks:
+            if tr.kind in _PEOPLE and tr.id not in self._born:
+                first = tr.samples[0]
+                self._born[tr.id] = (first.t, first.x, first.y, tr.root)
+                for oid, (_, _, born) in self._near.items():
+                    if oid in objects and self._began_by(objects[oid], first.t, first.x, first.y):
+                        born.add(tr.root)
+            if not tr.seen:
+                continue
+            q = tr.samples[-1]
+            if q.kind == PERSON:
+                self._upright[tr.root] = Upright(sc.t, q.x, q.y, q.box[1], q.person_px)
+        for tr in objects.values():
+            if tr.id not in self._near:
+                born = {root for t, x, y, root in self._born.values()
+                        if self._began_by(tr, t, x, y)}
+                self._near[tr.id] = (sc.t, self._people_by(sc, tr), born)
+        if len(self._upright) > 2000 or len(self._born) > 500:  # forget the long gone
+            live = {tr.id for tr in sc.tracks}
+            self._upright = {k: v for k, v in self._upright.items() if v.t > sc.t - 120.0}
+            self._born = {k: v for k, v in self._born.items() if v[0] > sc.t - 10.0}
+            self._near = {k: v for k, v in self._near.items() if k in live}
+
+    def _began_by(self, obj, t: float, x: float, y: float) -> bool:
+        """A track that began at (x, y) at ``t`` began by ``obj`` as it appeared."""
+        return (abs(t - _first_object_t(obj)) <= self.p.down_within_s
+                and math.hypot(x - obj.xy[0], y - obj.xy[1]) <= self.p.upright_radius_m)
+
+    def _people_by(self, sc: Scene, obj) -> list[Near]:
+        """Person lineages upright near ``obj`` moments before it first read as an object."""
+        t0 = _first_object_t(obj)
+        r = self.p.upright_radius_m
+        standing = {tr.root for tr in sc.tracks if tr.kind in _PEOPLE and tr.root != obj.root
+                    and tr.displacement(1.0, sc.t) < 0.5 and len(tr.samples) >= 5}
+        out = []
+        for root, u in self._upright.items():
+            if t0 - self.p.down_within_s <= u.t and math.hypot(u.x - obj.xy[0], u.y - obj.xy[1]) <= r:
+                out.append(Near(root, u, root in standing))
+        return out
+
+    def down(self, sc: Scene, tr) -> Upright | None:
+        """The upright sighting of the person who went down as object track ``tr``, if any."""
+        snap = self._near.get(tr.id)
+        if snap is None or not snap[1]:
+            return None
+        r = self.p.upright_radius_m
+        ox, oy = tr.xy
+
+        def went_on(root: int) -> bool:
+            u = self._upright.get(root)
+            return u is not None and u.t > snap[0] and math.hypot(u.x - ox, u.y - oy) > r
+
+        if any(root != tr.root and went_on(root) for root in snap[2]):
+            return None  # an owner stepped out of the blob and walked away: a bag set down
+        if any(n.standing and went_on(n.root) for n in snap[1]):
+            return None  # stood by it, then left it: a bag set down
+        obj = [q for q in tr.samples if q.kind == OBJECT]
+        if len(obj) < 2 * self.p.min_upright_samples:
+            return None  # seen too little (a track coasting on the spot): nothing to judge
+        if obj[-1].person_px < self.p.down_min_person_px:
+            return None  # too small to tell a body from a bag by its size
+        if (_median([q.height_m for q in obj]) < self.p.down_min_height_m
+                or _median([q.width_m for q in obj]) < self.p.down_min_width_m):
+            return None  # a bag, or a scrap of someone half hidden: not a body
+        top_now = _median([q.box[1] for q in obj])
+        for n in snap[1]:
+            if went_on(n.root):
+                continue
+            if top_now - n.seen.top >= self.p.down_min_drop * n.seen.person_px:
+                return n.seen
+        return None
+
+
+def _median(v: list[float]) -> float:
+    v = sorted(v)
+    return v[len(v) // 2]
+
+
+def _first_object_t(tr) -> float:
+    return next((q.t for q in tr.samples if q.kind == OBJECT), tr.samples[-1].t)
