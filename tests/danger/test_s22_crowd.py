@@ -1,0 +1,95 @@
+"""Running fixes traced on tune seeds (issue 12, round 6, branch danger-crowd). Each test's first
+assertion fails on the round-5 code (6027339); the controls hold on both."""
+
+import dataclasses
+
+import numpy as np
+
+from danger_clips import FLOOR, FPS, blob
+from pipeline.danger.config import DangerConfig
+from pipeline.danger.geometry import SceneGeometry
+from pipeline.danger.observe import OBJECT, Observation
+from pipeline.danger.stream import CameraStream
+from pipeline.danger.track import Tracker
+from danger_clips import ZONE
+from floorplan.plan import PlanZone
+
+# a processor's service area (also a waiting area) across the runners' path: x -6..0, y 4..8
+DESK = np.array([[-6.0, 4.0], [0.0, 4.0], [0.0, 8.0], [-6.0, 8.0]])
+
+
+def _geometry(desk: bool) -> SceneGeometry:
+    hall = PlanZone("hall", "immigration_hall", ZONE, 576.0, flow=(0.0, 1.0), space_low_m2=1.0,
+                    space_high_m2=1.2)
+    areas = (DESK,) if desk else ()
+    return SceneGeometry((hall,), areas, (), areas)
+
+
+def _running(path, seconds: float, desk: bool = True) -> list:
+    """``path``: t -> Observation or None. Running alerts of one stream over ``seconds``."""
+    st = CameraStream("c", FLOOR, _geometry(desk), DangerConfig())
+    out = []
+    for k in range(int(seconds * FPS)):
+        t = k / FPS
+        ob = path(t)
+        out += [a for a in st.judge(t, [ob] if ob else [], {}).alerts if a.kind == "running"]
+    return out
+
+
+def _precise(x, y):
+    """An upright person near the camera: foot point sure to 5 cm."""
+    return Observation((0, 0, 40, 120), (x, y), 1.7, 0.5, 0.5, "person", 0.9, 0.9, 0.05, 120.0)
+
+
+def test_a_runner_near_the_camera_keeps_one_track():
+    # Traced on tune seed 14 (577-578 s): a staged runner at 5.7 m/s, every frame a new track
+    # (a track seen once has no velocity; its gate at init_speed_sigma 1.5 is under a metre,
+    # the runner moves 1.1 m a frame). A track seen once now takes the nearest upright
+    # observation nobody took, up to start_speed_mps.
+    tr = Tracker()
+    ids = set()
+    for k in range(12):
+        t = k / FPS
+        out = tr.update(t, [_precise(-6.0 + 5.5 * t, 5.0)])
+        ids |= {x.id for x in out if x.seen}
+    assert len(ids) == 1
+    # control: a walker who vanishes and someone who appears 3 m away are two tracks
+    tr = Tracker()
+    tr.update(0.0, [_precise(0.0, 5.0)])
+    out = tr.update(0.2, [_precise(3.0, 5.0)])
+    assert len({x.id for x in out}) == 2
+
+
+def test_a_runner_crossing_a_processors_area_is_running():
+    # Traced on tune seed 14 (581 s): the runner's path crossed a desk's service area at 5 m/s;
+    # any sample in a waiting area within 10 s excluded the track (meant for blobs that split
+    # off a queue). Having waited there (slow for a second) or having begun there excludes it.
+    def runner(t):  # 4 m/s eastwards along y 6 from x -8, through the desk's area (t 0.5-2)
+        return blob(-8.0 + 4.0 * t, 6.0)
+
+    assert len(_running(runner, 5.0)) == 1
+
+    def waited(t):  # stood 3 s in the desk's area, then ran off
+        return blob(-3.0, 6.0) if t < 3.0 else blob(-3.0 + 4.0 * (t - 3.0), 6.0)
+
+    assert _running(waited, 7.0) == []
+
+
+def test_a_runner_read_in_part_is_still_one_body():
+    # Traced on tune seed 14 (581-587 s): the runner's blob lost its legs in some frames
+    # (0.3-0.9 persons, some frames a low "object"); the merge check (steady: every sample
+    # upright, persons within a ratio of 1.6) refused every window.
+    def partial(t):
+        ob = blob(-8.0 + 4.0 * t, 12.0)
+        k = int(round(t * FPS))
+        if k % 4 == 3:
+            return dataclasses.replace(ob, kind=OBJECT, persons=0.3)
+        return dataclasses.replace(ob, persons=0.9 if k % 2 else 0.45)
+
+    assert len(_running(partial, 5.0, desk=False)) == 1
+
+    def merged(t):  # the same path, every other frame merged with a passer-by (two people)
+        ob = blob(-8.0 + 4.0 * t, 12.0, 2.0 if int(round(t * FPS)) % 2 else 0.9)
+        return ob
+
+    assert _running(merged, 5.0, desk=False) == []
