@@ -119,3 +119,25 @@ def test_a_lingerer_lost_and_found_a_step_away_keeps_its_dwell():
     assert len(_loitering([first, again], 140.0)) == 1
     # someone else stopping there long after the first left starts a dwell of their own
     assert _loitering([first, lambda t: again(t, gap=15.0)], 140.0) == []
+
+
+def test_a_coasting_track_does_not_take_a_seen_walkers_detection():
+    # Traced on tune seed 15 (303.6 s): a track unseen for 1.6 s (its gate grown wide) took a
+    # walker's detection 3.4 m from its own last sample, where its prediction happened to
+    # land; the walker's own track, 0.2 m off, went unseen, and the coasting track's leap read
+    # as a walk against the flow (a false counterflow). Tracks seen last frame choose first.
+    def ob(x, y):
+        return Observation((0, 0, 10, 30), (x, y), 1.7, 0.5, 0.5, "person", 1.0, 1.0, 0.15, 80.0)
+
+    tr = Tracker()
+    for k in range(19):  # t 0..3.6
+        t = k / FPS
+        walker = (0.4 + (0.2 if k == 18 else 0.0), 3.12 - 1.1 * (3.6 - t))
+        obs = [ob(*walker)]
+        if t <= 2.0:  # another walks the other way, seen until t 2, then hidden
+            obs.append(ob(2.0 - 1.0 * (t - 2.0), 6.0 - 1.8 * (t - 2.0)))
+        out = tr.update(t, obs)
+        if k == 0:
+            walker_id = next(x.id for x in out if x.xy[1] < 0)
+    took = [x.id for x in out if x.seen]
+    assert took == [walker_id]
