@@ -48,12 +48,19 @@ class TrackerConfig:
     # frame at 1.5, keeps one id (tune seed 14: a staged runner at 5.7 m/s broke every frame);
     # every other track keeps its Mahalanobis gate. 0 turns it off.
     start_speed_mps: float = 7.0
-    # Tracks seen in the last frame take their observations first, coasting ones get what is
-    # left: a coasting track's gate is wide (its covariance grew), so its Mahalanobis distance
-    # to someone else's detection can beat that person's own track (tune seed 15 at 303.6 s: a
-    # track unseen 1.6 s took a walker's detection 3.4 m from its last sample; the walker's
-    # own track, 0.2 m away, went unseen: a false counterflow).
-    cascade: bool = True
+    # fast starts only where a foot point is this sure (near the camera, where the new-track gate
+    # is tightest); far off the gate is wide already and a loose pair joins two people (tune
+    # seed 18: a tailgating pair at 42 m, foot points sure to 0.31-0.42 m, was lost without it)
+    start_max_sigma_m: float = 0.2
+    # Cascade: tracks seen in the last frame take their observations first, coasting ones get
+    # what is left. A coasting track's gate is wide (its covariance grew), so its Mahalanobis
+    # distance to someone else's detection can beat that person's own track (tune seed 15 at
+    # 303.6 s: a track unseen 1.6 s took a walker's detection 3.4 m from its last sample; the
+    # walker's own track, 0.2 m away, went unseen: a false counterflow). Off: on 15 tune seeds
+    # it removed 2 false episodes (seed 15 counterflow, seed 3 bag) and caught seed 15's fall,
+    # but lost seed 18's tailgating pair (42 m, surge) and made seed 13's loiterer alert 16 s
+    # before its staged 120 s (its dwell now counted from the walk in): not a clear gain.
+    cascade: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +288,7 @@ class Tracker:
         young = [i for i, tr in enumerate(self.tracks) if i not in used_t and tr.hits == 1
                  and _FAMILY[tr.kind] == "person"]
         free = [j for j, ob in enumerate(observations) if j not in used_o
-                and ob.kind in (PERSON, GROUP)]
+                and ob.kind in (PERSON, GROUP) and ob.sigma_m <= self.cfg.start_max_sigma_m]
         cand = []
         for i in young:
             tr = self.tracks[i]
