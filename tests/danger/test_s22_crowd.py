@@ -1,17 +1,17 @@
-"""Running fixes traced on tune seeds (issue 12, round 6, branch danger-crowd). Each test's first
-assertion fails on the round-5 code (6027339); the controls hold on both."""
+"""Running, loitering and tracker fixes traced on tune seeds (issue 12, round 6, branch
+danger-crowd). Each test's first assertion fails on the round-5 code (6027339); the controls hold
+on both."""
 
 import dataclasses
 
 import numpy as np
 
-from danger_clips import FLOOR, FPS, blob
+from danger_clips import FLOOR, FPS, ZONE, blob
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.geometry import SceneGeometry
 from pipeline.danger.observe import OBJECT, Observation
 from pipeline.danger.stream import CameraStream
 from pipeline.danger.track import Tracker, TrackerConfig
-from danger_clips import ZONE
 from floorplan.plan import PlanZone
 
 # a processor's service area (also a waiting area) across the runners' path: x -6..0, y 4..8
@@ -25,15 +25,19 @@ def _geometry(desk: bool) -> SceneGeometry:
     return SceneGeometry((hall,), areas, (), areas)
 
 
-def _running(path, seconds: float, desk: bool = True) -> list:
-    """``path``: t -> Observation or None. Running alerts of one stream over ``seconds``."""
+def _alerts(kind: str, people, seconds: float, desk: bool = False) -> list:
+    """``people``: functions of t giving an Observation or None. ``kind`` alerts over ``seconds``."""
     st = CameraStream("c", FLOOR, _geometry(desk), DangerConfig())
     out = []
     for k in range(int(seconds * FPS)):
         t = k / FPS
-        ob = path(t)
-        out += [a for a in st.judge(t, [ob] if ob else [], {}).alerts if a.kind == "running"]
+        obs = [ob for ob in (f(t) for f in people) if ob is not None]
+        out += [a for a in st.judge(t, obs, {}).alerts if a.kind == kind]
     return out
+
+
+def _running(path, seconds: float, desk: bool = True) -> list:
+    return _alerts("running", [path], seconds, desk)
 
 
 def _precise(x, y):
@@ -96,14 +100,9 @@ def test_a_runner_read_in_part_is_still_one_body():
 
 
 def _loitering(people, seconds: float) -> list:
-    """``people``: functions of t giving (x, y) or None. Loitering alerts over ``seconds``."""
-    st = CameraStream("c", FLOOR, _geometry(False), DangerConfig())
-    out = []
-    for k in range(int(seconds * FPS)):
-        t = k / FPS
-        obs = [blob(*p) for p in (f(t) for f in people) if p is not None]
-        out += [a for a in st.judge(t, obs, {}).alerts if a.kind == "loitering"]
-    return out
+    """``people``: functions of t giving (x, y) or None."""
+    return _alerts("loitering", [lambda t, f=f: None if f(t) is None else blob(*f(t))
+                                 for f in people], seconds)
 
 
 def test_a_lingerer_lost_and_found_a_step_away_keeps_its_dwell():
@@ -130,23 +129,22 @@ def test_a_coasting_track_does_not_take_a_seen_walkers_detection():
     def ob(x, y):
         return Observation((0, 0, 10, 30), (x, y), 1.7, 0.5, 0.5, "person", 1.0, 1.0, 0.15, 80.0)
 
-    tr = Tracker(TrackerConfig(cascade=True))  # an option, off by default (see TrackerConfig)
-    for k in range(19):  # t 0..3.6
-        t = k / FPS
-        walker = (0.4 + (0.2 if k == 18 else 0.0), 3.12 - 1.1 * (3.6 - t))
-        obs = [ob(*walker)]
-        if t <= 2.0:  # another walks the other way, seen until t 2, then hidden
-            obs.append(ob(2.0 - 1.0 * (t - 2.0), 6.0 - 1.8 * (t - 2.0)))
-        out = tr.update(t, obs)
-        if k == 0:
-            walker_id = next(x.id for x in out if x.xy[1] < 0)
-    took = [x.id for x in out if x.seen]
+    def who_took(cfg):
+        """(the walker's track id, the ids that took a detection at t 3.6)"""
+        tr = Tracker(cfg)
+        for k in range(19):  # t 0..3.6
+            t = k / FPS
+            walker = (0.4 + (0.2 if k == 18 else 0.0), 3.12 - 1.1 * (3.6 - t))
+            obs = [ob(*walker)]
+            if t <= 2.0:  # another walks the other way, seen until t 2, then hidden
+                obs.append(ob(2.0 - 1.0 * (t - 2.0), 6.0 - 1.8 * (t - 2.0)))
+            out = tr.update(t, obs)
+            if k == 0:
+                walker_id = next(x.id for x in out if x.xy[1] < 0)
+        return walker_id, [x.id for x in out if x.seen]
+
+    walker_id, took = who_took(TrackerConfig(cascade=True))  # an option, off by default
     assert took == [walker_id]
     # the default (no cascade) lets the coasting track take it, as round 5 did
-    tr = Tracker()
-    for k in range(19):
-        t = k / FPS
-        walker = (0.4 + (0.2 if k == 18 else 0.0), 3.12 - 1.1 * (3.6 - t))
-        obs = [ob(*walker)] + ([ob(2.0 - 1.0 * (t - 2.0), 6.0 - 1.8 * (t - 2.0))] if t <= 2.0 else [])
-        out = tr.update(t, obs)
-    assert [x.id for x in out if x.seen] != [walker_id]
+    walker_id, took = who_took(TrackerConfig())
+    assert took != [walker_id]
