@@ -63,6 +63,15 @@ class Running(_Model):
     # Blobs that split off a queue or a processor row jump by a body's width: a "runner" just
     # out of a waiting area is that (tune seed 13: 4.5 m/s, 4-6 m past the e-gates, surge).
     after_waiting_s: float = Field(default=10.0, ge=0)
+    # ... that is, waited there (slower than this over a second or more, or at a processor),
+    # or began there: a runner crossing a queue's lane at speed was never judged (tune seed 14).
+    # 0: any time in a waiting area counts (round 5).
+    waiting_mps: float = Field(default=0.6, ge=0)
+    # One body, not a merge: a runner's blob loses its legs in some frames (tune seed 14: 0.3-0.9
+    # persons, some frames a low "object"); up to this many people and upright this share of the
+    # window is one runner read in part. 0: steady blobs only (round 5).
+    max_persons: float = Field(default=1.5, ge=0)
+    min_upright_share: float = Field(default=0.6, ge=0, le=1)
     # Fast stretches of one lineage count together when less than this apart (tune seed 3: a
     # runner near the camera turning at the picture's bottom edge was three tracks of 0.8 s fast
     # each, joined by lineage; each alone was short of sustain_s)
@@ -119,6 +128,13 @@ class Loitering(_Model):
     # left edge left the view 3 times in 140 s, 8-12 s each; each return restarted the dwell)
     edge_return_s: float = Field(default=30.0, ge=0)
     edge_return_m: float = Field(default=3.0, ge=0)
+    # A lingerer standing still fades into the background (MOG2) and comes back a step away as
+    # a new blob while its old track coasts or ends (tune seed 6: the loiterer at 23 m was 8
+    # tracks in 200 s, new ones born 1.5-2 m from the last): a lineage that begins this near,
+    # this soon after one that dwelt this long was last seen carries that one's dwell.
+    rejoin_s: float = Field(default=10.0, ge=0)
+    rejoin_m: float = Field(default=2.5, ge=0)
+    rejoin_min_dwell_s: float = Field(default=20.0, ge=0)
 
 
 class Counterflow(_Model):

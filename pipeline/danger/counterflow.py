@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from pipeline.danger import config as C
-from pipeline.danger.memory import CrowdMemory, repeated, steady
+from pipeline.danger.memory import CrowdMemory, repeated, steady, waited
 from pipeline.danger.observe import GROUP, PERSON
 from pipeline.danger.scene import Alert, Scene, confidence, int_box
 from pipeline.danger.track import Track
@@ -61,7 +61,7 @@ class CounterflowRule:
             # to the desks) is not walking against the hall's flow; someone who walked
             # through a queue's lane without waiting in it may be. (Checked last: it reads
             # 15 s of samples.)
-            if _waited(sc, tr, self.p.after_waiting_s, self.p.min_speed_mps):
+            if waited(sc, tr, self.p.after_waiting_s, self.p.min_speed_mps):
                 continue
             self._done.add(tr.root)
             if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -71,27 +71,6 @@ class CounterflowRule:
                              confidence(-along, self.p.min_speed_mps), int_box(tr.box),
                              f"{-along:.1f} m/s against the flow"))
         return out
-
-
-def _waited(sc: Scene, tr: Track, within_s: float, slow_mps: float) -> bool:
-    """At a processor (its service area), or waiting in a queue's lane (slower than
-    ``slow_mps`` over a second or more there), within the last ``within_s``. A walker who crossed
-    a queue's lane at a walking pace did not leave a queue (tune seed 8: the counterflow walker
-    set off inside the e-gates' queue lane at 1.5 m/s and was never judged)."""
-    if within_s <= 0:
-        return False
-    geo = sc.geometry
-    inside = [q for q in tr.recent(within_s, sc.t) if geo.in_waiting_area((q.x, q.y))]
-    if any(geo.in_service_area((q.x, q.y)) for q in inside):
-        return True
-    j = 0
-    for q in inside:
-        while j + 1 < len(inside) and inside[j + 1].t <= q.t - 1.0:
-            j += 1
-        a = inside[j]
-        if q.t - a.t >= 1.0 and math.hypot(q.x - a.x, q.y - a.y) < slow_mps * (q.t - a.t):
-            return True
-    return False
 
 
 def _walked(samples, flow, against: float, share: float) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 
 from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
-from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady
+from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady, waited
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
 from pipeline.danger.person_down import PersonDown
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
@@ -50,6 +50,31 @@ class RunningRule:
                     if root == tr.root and tid != tr.id and t - last <= self.p.gap_s),
                    default=0.0)
 
+    def _left_waiting(self, sc: Scene, tr: Track) -> bool:
+        """Just out of a queue or a processor: waited there (slower than ``waiting_mps``), or
+        this track began inside one (a blob split off a queue). ``waiting_mps`` 0: any time in
+        a waiting area counts."""
+        if self.p.waiting_mps <= 0:
+            return _after_waiting(sc, tr, self.p.after_waiting_s)
+        first = tr.samples[0]
+        return (waited(sc, tr, self.p.after_waiting_s, self.p.waiting_mps, any_service=False)
+                or (sc.t - first.t <= self.p.after_waiting_s
+                    and sc.geometry.in_waiting_area((first.x, first.y))))
+
+    def _one_body(self, samples) -> bool:
+        """No merge or split moved the foot point: :func:`steady`, or (``max_persons`` > 0) one
+        person read whole or in part, never more than ``max_persons`` people and upright in
+        ``min_upright_share`` of the window. A runner's blob loses its legs in some frames
+        (tune seed 14: 0.3-0.9 persons, some frames a low \"object\"); a merge with a
+        passer-by reads as two."""
+        if not samples or steady(samples):
+            return bool(samples)
+        if self.p.max_persons <= 0:
+            return False
+        upright = sum(s.kind in (PERSON, GROUP) for s in samples)
+        return (max(s.persons for s in samples) <= self.p.max_persons
+                and upright >= self.p.min_upright_share * len(samples))
+
     def update(self, sc: Scene) -> list[Alert]:
         out = []
         for tr in sc.tracks:
@@ -57,8 +82,8 @@ class RunningRule:
                 continue
             if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
                 continue
-            if (not sc.on_floor(tr) or _after_waiting(sc, tr, self.p.after_waiting_s)
-                    or not sc.readable(tr) or not steady(tr.recent(self.p.window_s, sc.t))):
+            if (not sc.on_floor(tr) or self._left_waiting(sc, tr)
+                    or not sc.readable(tr) or not self._one_body(tr.recent(self.p.window_s, sc.t))):
                 self._fast.pop(tr.id, None)
                 continue
             fit = tr.velocity_and_error(self.p.window_s, sc.t)
@@ -196,18 +221,25 @@ class LoiteringRule:
 
     def _edge_return(self, sc: Scene, tr: Track) -> None:
         """A lineage that begins at the picture's edge where one left it moments ago (out of
-        view and back) continues that one's dwell."""
+        view and back) continues that one's dwell; so does one that begins anywhere within
+        ``rejoin_m`` of where a lineage that dwelt ``rejoin_min_dwell_s`` was last seen, less
+        than ``rejoin_s`` ago, and is not seen now (its track lost or coasting: a lingerer who
+        stands still fades into the background and comes back as a new blob a step away)."""
         first = tr.samples[0]
-        if tr.root in self._last or not first.clipped:
+        if tr.root in self._last:
             return
         live = {x.root for x in sc.tracks}
+        seen = {x.root for x in sc.tracks if x.seen}
         best, best_since = None, math.inf  # the longest dwell that left here (tune seed 1: a
         # sliver of the loiterer, tracked as it walked out, ended nearer than its lineage)
         for root, (t, x, y, edge, since) in self._last.items():
-            if not edge or root in live or sc.t - t > self.p.edge_return_s:
-                continue
-            if math.hypot(x - first.x, y - first.y) <= self.p.edge_return_m and since < best_since:
-                best, best_since = root, since
+            d = math.hypot(x - first.x, y - first.y)
+            if (first.clipped and edge and root not in live and sc.t - t <= self.p.edge_return_s
+                    and d <= self.p.edge_return_m) or (
+                    root not in seen and sc.t - t <= self.p.rejoin_s and d <= self.p.rejoin_m
+                    and t - since >= self.p.rejoin_min_dwell_s):
+                if since < best_since:
+                    best, best_since = root, since
         if best is not None:
             self._since[tr.root] = best_since
             if best in self._done:  # already reported: one loiterer, one alert
