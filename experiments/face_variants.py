@@ -31,9 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.bench_faces import DLIB_PUBLISHED_DISTANCE as DLIB_L2
+
 PACKAGE = "sim.faces"
 TONES = ("I-II", "III-IV", "V-VI")
-DLIB_L2 = 0.6  # dlib's published same-person distance
 
 
 def _target(dotted: str):

@@ -10,7 +10,6 @@ from pipeline.danger import config as C
 from pipeline.danger.memory import CrowdMemory, repeated, steady, waited
 from pipeline.danger.observe import GROUP, PERSON
 from pipeline.danger.scene import Alert, Scene, confidence, int_box
-from pipeline.danger.track import Track
 
 
 class CounterflowRule:

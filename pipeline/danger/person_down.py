@@ -46,8 +46,8 @@ class PersonDown:
       ``down_within_s`` before it first read as an object (the object's own lineage included),
       and has not been seen upright farther than that since;
     - the object is body-sized (``down_min_height_m``, ``down_min_width_m``: taller and wider
-      than a bag) on a figure large enough to tell (``down_min_person_px``), and the top of the box came down by ``down_min_drop`` of a standing
-      person's height (a person half hidden by someone in front reads low too, but the head
+      than a bag) on a figure large enough to tell (``down_min_person_px``), and the top of the
+      box came down by ``down_min_drop`` of a standing person's height (a person half hidden by someone in front reads low too, but the head
       stays up);
     - nobody walked away from it: no person who stood still by it, or whose track began by it
       as it appeared (the owner stepping out of the blob), is seen beyond the radius later."""
@@ -59,8 +59,12 @@ class PersonDown:
         # object track id → (when first seen as an object, people by it then, the lineages
         # whose tracks began by it as it appeared)
         self._near: dict[int, tuple[float, list[Near], set[int]]] = {}
+        self._t: float | None = None  # the frame last taken in (the rules share one memory)
 
     def update(self, sc: Scene) -> None:
+        if sc.t == self._t:
+            return
+        self._t = sc.t
         objects = {tr.id: tr for tr in sc.tracks if tr.kind == OBJECT}
         for tr in sc.tracks:
             if tr.kind in _PEOPLE and tr.id not in self._born:
@@ -87,18 +91,19 @@ class PersonDown:
 
     def _began_by(self, obj, t: float, x: float, y: float) -> bool:
         """A track that began at (x, y) at ``t`` began by ``obj`` as it appeared."""
-        return (abs(t - _first_object_t(obj)) <= self.p.down_within_s
+        return (abs(t - first_object_t(obj)) <= self.p.down_within_s
                 and math.hypot(x - obj.xy[0], y - obj.xy[1]) <= self.p.upright_radius_m)
 
     def _people_by(self, sc: Scene, obj) -> list[Near]:
         """Person lineages upright near ``obj`` moments before it first read as an object."""
-        t0 = _first_object_t(obj)
+        t0 = first_object_t(obj)
         r = self.p.upright_radius_m
         standing = {tr.root for tr in sc.tracks if tr.kind in _PEOPLE and tr.root != obj.root
                     and tr.displacement(1.0, sc.t) < 0.5 and len(tr.samples) >= 5}
         out = []
         for root, u in self._upright.items():
-            if t0 - self.p.down_within_s <= u.t and math.hypot(u.x - obj.xy[0], u.y - obj.xy[1]) <= r:
+            if (t0 - self.p.down_within_s <= u.t
+                    and math.hypot(u.x - obj.xy[0], u.y - obj.xy[1]) <= r):
                 out.append(Near(root, u, root in standing))
         return out
 
@@ -140,5 +145,5 @@ def _median(v: list[float]) -> float:
     return v[len(v) // 2]
 
 
-def _first_object_t(tr) -> float:
+def first_object_t(tr) -> float:
     return next((q.t for q in tr.samples if q.kind == OBJECT), tr.samples[-1].t)

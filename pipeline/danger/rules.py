@@ -20,7 +20,7 @@ from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
 from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady, waited
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
-from pipeline.danger.person_down import PersonDown
+from pipeline.danger.person_down import PersonDown, first_object_t
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
 from pipeline.danger.track import Track
@@ -129,12 +129,12 @@ class FallRule:
 
     kind = "fall"
 
-    def __init__(self, p: C.Fall = C.Fall()):
+    def __init__(self, p: C.Fall = C.Fall(), down: PersonDown | None = None):
         self.p = p
         self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
-        self._down = PersonDown(p)
+        self._down = down or PersonDown(p)
 
     def update(self, sc: Scene) -> list[Alert]:
         self._down.update(sc)
@@ -186,7 +186,7 @@ class FallRule:
         if not sc.on_floor(tr) or sc.geometry.in_service_area(tr.xy) \
                 or sc.geometry.in_waiting_area(tr.xy):
             return []
-        start = next((q.t for q in tr.samples if q.kind == OBJECT), sc.t)
+        start = first_object_t(tr)
         if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
             return []
         if self._down.down(sc, tr) is None:
@@ -296,9 +296,10 @@ class LoiteringRule:
 class AbandonedBagRule:
     kind = "abandoned_bag"
 
-    def __init__(self, p: C.AbandonedBag = C.AbandonedBag(), fall: C.Fall = C.Fall()):
+    def __init__(self, p: C.AbandonedBag = C.AbandonedBag(), fall: C.Fall = C.Fall(),
+                 down: PersonDown | None = None):
         self.p = p
-        self._down = PersonDown(fall)  # a person down far off reads as an object too
+        self._down = down or PersonDown(fall)  # a person down far off reads as an object too
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
         self._done: set[int] = set()
@@ -406,5 +407,9 @@ def make_rules(cfg: C.DangerConfig) -> list:
     if unknown:
         raise ValueError(f"enabled: unknown rule(s) {', '.join(unknown)} "
                          f"(known: {', '.join(RULES)})")
-    return [RULES[k](getattr(cfg.rules, k), cfg.rules.fall) if k == "abandoned_bag"
-            else RULES[k](getattr(cfg.rules, k)) for k in KINDS if k in cfg.enabled]
+    down = PersonDown(cfg.rules.fall)  # one memory of people down for the fall and bag rules
+    shared = {"fall": lambda: FallRule(cfg.rules.fall, down),
+              "abandoned_bag": lambda: AbandonedBagRule(cfg.rules.abandoned_bag, cfg.rules.fall,
+                                                        down)}
+    return [shared[k]() if k in shared else RULES[k](getattr(cfg.rules, k))
+            for k in KINDS if k in cfg.enabled]
