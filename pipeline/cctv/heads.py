@@ -21,6 +21,12 @@ takes it as it takes MOG2. The frame is downscaled to :attr:`HeadDetector.scale`
 before the HOG pyramid runs (the model was trained at that scale), which sets both the
 smallest head found and the cost per frame.
 
+A second pass at each side of the frame (:data:`EDGE_PAD`, on by default) finds the heads
+whose shoulders the side cuts, where the interior pass's window does not fit: the HOG again
+on a narrow strip mirrored past the side, keeping windows whose centre is in the frame (a
+window centred in the mirror is the reflection of a head in the frame); the interior pass's
+heads stay as they are.
+
 The model file is looked up at :data:`DEFAULT_MODEL` (shipped beside its provenance,
 ``heads_hog.json``: seeds, command, code version, sha256); a missing file raises
 :class:`HeadModelError` naming it and the command that makes it.
@@ -113,9 +119,9 @@ def merge_edge_heads(heads: np.ndarray, scores: np.ndarray, edge: np.ndarray,
                      edge_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The interior pass's heads unchanged, plus the edge pass's heads that overlap none of
     them (head-box IoU < 0.3)."""
-    keep = _unmatched(np.asarray(edge, np.float64).reshape(-1, 4), heads)
-    return (np.vstack([heads, np.asarray(edge).reshape(-1, 4)[keep]]),
-            np.concatenate([scores, np.asarray(edge_scores)[keep]]))
+    edge = np.asarray(edge, np.float64).reshape(-1, 4)
+    keep = _unmatched(edge, heads)
+    return np.vstack([heads, edge[keep]]), np.concatenate([scores, np.asarray(edge_scores)[keep]])
 
 
 def edge_windows(boxes: np.ndarray, width: float, reach: float, left: bool) -> np.ndarray:
@@ -131,14 +137,11 @@ def edge_windows(boxes: np.ndarray, width: float, reach: float, left: bool) -> n
 
 def _unmatched(boxes: np.ndarray, others: np.ndarray, max_iou: float = 0.3) -> np.ndarray:
     """Which of ``boxes`` overlap none of ``others`` by IoU >= ``max_iou`` (a mask)."""
+    from pipeline.cctv.metrics import _iou  # the pairwise IoU the tracking metrics use
+
     if not len(boxes) or not len(others):
         return np.ones(len(boxes), bool)
-    a, b = boxes[:, None], others[None]
-    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = iw * ih
-    area = lambda x: (x[..., 2] - x[..., 0]) * (x[..., 3] - x[..., 1])
-    return (inter / (area(a) + area(b) - inter)).max(1) < max_iou
+    return _iou(boxes, others).max(1) < max_iou
 
 
 def _score(svm: np.ndarray) -> np.ndarray:
