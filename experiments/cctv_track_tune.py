@@ -33,18 +33,26 @@ import numpy as np
 import pandas as pd
 
 HELD_OUT = {101, 102, 103}
+# the edge pass is cached with windows starting up to this many px inside a side (at 810 px
+# high); replay's edge_reach keeps those below its own value (default 0: past the side)
+CACHED_EDGE_REACH = 24
 
 
 def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, out: Path,
             cameras: list[str] | None = None, heights=(810,), model: Path | None = None,
             faces_from: Path | None = None, heads: dict | None = None,
-            cpu: dict | None = None) -> Path:
+            cpu: dict | None = None, adjust: float = -0.3, edge_pad: int = 0,
+            edge_strip: int | None = None) -> Path:
     """Cache one seed's window (see the module docstring). ``model``: the head detector's
     ``.svm`` (default :data:`pipeline.cctv.heads.DEFAULT_MODEL`); ``faces_from``: a cache of
     the same seed and window whose faces (and their histograms) are reused instead of running
     SCRFD again (the frames' times must match), so only the head detections are new.
     ``heads``: cache key -> head detector, instead of one per height in ``heights``; ``cpu``:
-    a dict that gathers each key's CPU seconds on the head detector."""
+    a dict that gathers each key's CPU seconds on the head detector. ``adjust``: the head
+    detector's threshold (a lower one keeps more heads; ``replay``'s ``adjust`` option drops
+    those below a higher one); ``edge_pad`` > 0: also cache the edge pass's heads alone
+    (key ``"edge"``, at ``adjust``, on ``edge_strip`` px a side), which ``replay``'s ``edge=1``
+    merges in."""
     from experiments.cctv_sources import scenario_source
     from outputs.progress import steps
     from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
@@ -54,7 +62,12 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
 
     src = scenario_source(scenario, seed, window, cameras, fps=fps)
     if heads is None:
-        heads = {h: HeadDetector(model_path=model, height=h) for h in heights}
+        # the interior pass alone: the edge pass is cached apart (key "edge", --edge-pad)
+        heads = {h: HeadDetector(model_path=model, height=h, adjust=adjust, edge_pad=0)
+                 for h in heights}
+    strip = {} if edge_strip is None else {"edge_strip": edge_strip}
+    edge = (HeadDetector(model_path=model, adjust=adjust, edge_pad=edge_pad, edge_adjust=adjust,
+                         edge_reach=CACHED_EDGE_REACH, **strip) if edge_pad else None)
     out.mkdir(parents=True, exist_ok=True)
     for cam, spec in src.cameras.items():
         reused = _reused_faces(faces_from, cam, seed) if faces_from else None
@@ -79,6 +92,10 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
                         cpu[h] = cpu.get(h, 0.0) + time.process_time() - c0
                     rec["heads"][h] = (hb, sc, _histograms(f.image,
                                                            body_boxes_from_heads(hb, size)))
+                if edge is not None:
+                    hb, sc = edge.edge_heads(f.image)
+                    rec["heads"]["edge"] = (hb, sc, _histograms(f.image,
+                                                                body_boxes_from_heads(hb, size)))
                 rec["face_hist"] = (_reused_frame(reused, i, f.t, faces_from, cam)["face_hist"]
                                     if reused is not None else
                                     _histograms(f.image, body_boxes_from_faces(faces, size)))
@@ -101,11 +118,16 @@ def _reused_faces(folder: Path, cam: str, seed: int) -> list[dict]:
 
 
 def _reused_frame(reused: list[dict], i: int, t: float, folder: Path, cam: str) -> dict:
-    if i >= len(reused) or abs(reused[i]["t"] - t) > 1e-6:
-        got = reused[i]["t"] if i < len(reused) else "none"
-        raise SystemExit(f"--faces-from {folder}/{cam}.pkl: frame {i} is at t={got}, the window's "
-                         f"frame at t={t}; collect the same --from/--to/--fps")
-    return reused[i]
+    """The cached frame at time ``t`` (the ``i``-th of the window; a window starting later
+    than the cache's finds it by time)."""
+    if i < len(reused) and abs(reused[i]["t"] - t) <= 1e-6:
+        return reused[i]
+    at = [r for r in reused if abs(r["t"] - t) <= 1e-6]
+    if at:
+        return at[0]
+    got = reused[i]["t"] if i < len(reused) else "none"
+    raise SystemExit(f"--faces-from {folder}/{cam}.pkl: frame {i} is at t={got}, no cached frame "
+                     f"at the window's t={t}; collect a window inside the cache's at its --fps")
 
 
 def _histograms(image, bodies) -> list:
@@ -146,7 +168,7 @@ def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
     rows, last = [], None
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
-            last = fr["heads"][height]
+            last = _heads(fr["heads"], height, opts, cam["size"])
         people, hists = _people(last, fr["faces"], fr["face_hist"], cam["size"])
         tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
         if relinker is not None:
@@ -155,6 +177,40 @@ def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
         for tr in tracks:
             rows.append((fr["t"], tr.track_id, *tr.box))
     return pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2"])
+
+
+def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
+    """A frame's cached (heads, scores, histograms) under ``opts``: ``adjust``, the head
+    detector's threshold (only at or above the cache's), and ``edge`` 1 with ``edge_adjust``
+    (default the detector's, :data:`pipeline.cctv.heads.EDGE_ADJUST`) and ``edge_reach`` (default 0, at most :data:`CACHED_EDGE_REACH`):
+    the edge pass's heads merged in as :meth:`pipeline.cctv.heads.HeadDetector.heads` merges
+    them (``size``: the frame's width, height)."""
+    from pipeline.cctv.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, _unmatched,
+                                     edge_windows, shoulder_boxes_from_heads)
+
+    def above(part, adjust):
+        heads, scores, hists = part
+        keep = scores >= _score(adjust) - 1e-9
+        return heads[keep], scores[keep], [h for h, k in zip(hists, keep) if k]
+
+    adjust = opts.get("adjust")
+    heads, scores, hists = cached[height] if adjust is None else above(cached[height], adjust)
+    if not int(opts.get("edge", 0)):
+        return heads, scores, hists
+    if "edge" not in cached:
+        raise SystemExit("replay edge=1: the cache has no edge pass; collect with --edge-pad")
+    eh, es, ehist = above(cached["edge"], opts.get("edge_adjust", EDGE_ADJUST))
+    reach = float(opts.get("edge_reach", 0))
+    if reach > CACHED_EDGE_REACH:
+        raise SystemExit(f"replay edge_reach={reach}: the cache holds windows up to "
+                         f"{CACHED_EDGE_REACH} px inside a side")
+    k = TRAIN_HEIGHT / size[1]
+    hs, w = shoulder_boxes_from_heads(eh) * k, round(size[0] * k)
+    near = edge_windows(hs, w, reach, True) | edge_windows(hs, w, reach, False)
+    eh, es, ehist = eh[near], es[near], [h for h, n in zip(ehist, near) if n]
+    keep = _unmatched(eh, heads)  # as pipeline.cctv.heads.merge_edge_heads keeps them
+    return (np.vstack([heads, eh[keep]]), np.concatenate([scores, es[keep]]),
+            list(hists) + [h for h, k in zip(ehist, keep) if k])
 
 
 def _tracker_options(opts: dict) -> dict:
@@ -251,6 +307,12 @@ def main(argv=None) -> None:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--model", type=Path, default=None,
                    help="head detector .svm (default: the shipped pipeline/cctv/models model)")
+    c.add_argument("--adjust", type=float, default=-0.3,
+                   help="head detector threshold; replay's adjust=X keeps heads at X or above")
+    c.add_argument("--edge-pad", type=int, default=0,
+                   help="also cache the edge pass alone (mirrored px past each side)")
+    c.add_argument("--edge-strip", type=int, default=None,
+                   help="the edge pass's strip, px a side (default: the detector's)")
     c.add_argument("--faces-from", type=Path, default=None,
                    help="reuse the faces of this cache (same seed and window) instead of SCRFD")
     r = sub.add_parser("replay")
@@ -264,7 +326,8 @@ def main(argv=None) -> None:
             raise SystemExit(f"--seed {a.seed} is held out; tune on seeds 1, 2, 3")
         collect(a.scenario, a.seed, (a.t_from, a.t_to), a.fps, a.out,
                 a.cameras.split(",") if a.cameras else None,
-                tuple(int(h) for h in a.heights.split(",")), a.model, a.faces_from)
+                tuple(int(h) for h in a.heights.split(",")), a.model, a.faces_from,
+                adjust=a.adjust, edge_pad=a.edge_pad, edge_strip=a.edge_strip)
         return
     table = replay(a.folders, a.grid, a.cameras.split(",") if a.cameras else None)
     if a.csv:

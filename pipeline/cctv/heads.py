@@ -21,6 +21,12 @@ takes it as it takes MOG2. The frame is downscaled to :attr:`HeadDetector.scale`
 before the HOG pyramid runs (the model was trained at that scale), which sets both the
 smallest head found and the cost per frame.
 
+A second pass at each side of the frame (:data:`EDGE_PAD`, on by default) finds the heads
+whose shoulders the side cuts, where the interior pass's window does not fit: the HOG again
+on a narrow strip mirrored past the side, keeping windows whose centre is in the frame (a
+window centred in the mirror is the reflection of a head in the frame); the interior pass's
+heads stay as they are.
+
 The model file is looked up at :data:`DEFAULT_MODEL` (shipped beside its provenance,
 ``heads_hog.json``: seeds, command, code version, sha256); a missing file raises
 :class:`HeadModelError` naming it and the command that makes it.
@@ -36,7 +42,8 @@ import numpy as np
 from pipeline.danger.detect import Blob, Detections, check_frame
 
 __all__ = ["DEFAULT_MODEL", "HeadDetector", "HeadModelError", "TRAIN_HEIGHT",
-           "body_boxes_from_heads", "heads_from_shoulder_boxes", "shoulder_boxes_from_heads"]
+           "body_boxes_from_heads", "heads_from_shoulder_boxes",
+           "shoulder_boxes_from_heads"]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "heads_hog.svm"
 TRAIN_COMMAND = "airtwin train heads --seeds 1,2,3 --out pipeline/cctv/models/heads_hog.svm"
@@ -45,6 +52,18 @@ TRAIN_COMMAND = "airtwin train heads --seeds 1,2,3 --out pipeline/cctv/models/he
 # head-and-shoulders box here, the detector's window.
 TRAIN_HEIGHT = 810
 WINDOW_PX = 40  # the HOG window, a side (5 x 5 cells of 8 px)
+# The edge pass (HeadDetector(edge_pad=...), px at TRAIN_HEIGHT): the HOG again on each side's
+# EDGE_STRIP px mirrored EDGE_PAD px past the side, its windows kept at a margin >= EDGE_ADJUST
+# when they start less than EDGE_REACH px inside the side. Chosen on tune seeds 1-3
+# (1330-1345 s, experiments/cctv_track_tune.py replay edge=1): edge heads found 172 -> 239 of
+# 375 (reclaim_exit's crowd), mean per-camera IDF1 0.827 -> 0.830, no camera-window down; a
+# 72 px strip finds what a 128 px one does there (the crowd's heads are small) for 60 % of the
+# CPU; margin 0 rather than the interior's -0.3 (a half-size window on a head the side cuts
+# swapped two people on seed 3 hall_exit).
+EDGE_PAD = 48
+EDGE_STRIP = 72
+EDGE_ADJUST = 0.0
+EDGE_REACH = 0
 
 # Head-and-shoulders box from a head box (a HEAD_M = 0.25 m square, hair top to chin).
 HS_SIDE = 2.0  # head heights a side
@@ -96,6 +115,35 @@ def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int] | None)
                           BODY_WIDTHS_PER_HEAD, BODY_TOP_ABOVE_HEAD)
 
 
+def merge_edge_heads(heads: np.ndarray, scores: np.ndarray, edge: np.ndarray,
+                     edge_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The interior pass's heads unchanged, plus the edge pass's heads that overlap none of
+    them (head-box IoU < 0.3)."""
+    edge = np.asarray(edge, np.float64).reshape(-1, 4)
+    keep = _unmatched(edge, heads)
+    return np.vstack([heads, edge[keep]]), np.concatenate([scores, np.asarray(edge_scores)[keep]])
+
+
+def edge_windows(boxes: np.ndarray, width: float, reach: float, left: bool) -> np.ndarray:
+    """Which edge-pass windows (N, 4) an image ``width`` px wide keeps (a mask): those starting
+    less than ``reach`` px inside the ``left`` (else right) side whose centre, the head's, is
+    in the image. A head mirrored into the border is centred outside it: the reflection of a
+    head in the frame, not a person."""
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    if left:
+        return (boxes[:, 0] < reach - 1e-6) & (cx >= -1e-6)
+    return (boxes[:, 2] > width - reach + 1e-6) & (cx <= width + 1e-6)
+
+
+def _unmatched(boxes: np.ndarray, others: np.ndarray, max_iou: float = 0.3) -> np.ndarray:
+    """Which of ``boxes`` overlap none of ``others`` by IoU >= ``max_iou`` (a mask)."""
+    from pipeline.cctv.metrics import _iou  # the pairwise IoU the tracking metrics use
+
+    if not len(boxes) or not len(others):
+        return np.ones(len(boxes), bool)
+    return _iou(boxes, others).max(1) < max_iou
+
+
 def _score(svm: np.ndarray) -> np.ndarray:
     """dlib's SVM margin as a confidence in [0, 1]: 0.5 at the trained threshold (margin 0),
     so ByteTrack's high-confidence pass (>= 0.5) takes the detector's own detections and its
@@ -109,7 +157,10 @@ class HeadDetector:
     ``model_path``: the dlib ``.svm`` file (default :data:`DEFAULT_MODEL`); ``adjust``: added to
     the detector's threshold (negative finds more heads, at lower scores); ``height``: frames
     are resized to this height before detection (:data:`TRAIN_HEIGHT`, the training scale);
-    ``every``: run the detector on every ``every``-th frame only (:meth:`detect`).
+    ``every``: run the detector on every ``every``-th frame only (:meth:`detect`);
+    ``edge_pad`` (0: off), ``edge_strip``, ``edge_adjust``, ``edge_reach``: the edge pass
+    (:data:`EDGE_PAD`), which finds heads whose shoulders a side of the frame cuts, where the
+    interior pass's window does not fit; the interior pass's heads stay as they are.
 
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey
@@ -123,7 +174,14 @@ class HeadDetector:
 
     def __init__(self, model_path: str | Path | None = None, adjust: float = -0.3,
                  height: int = TRAIN_HEIGHT, every: int = 1, grey: bool = False,
-                 resize: str = "area"):
+                 resize: str = "area", edge_pad: int = EDGE_PAD, edge_strip: int = EDGE_STRIP,
+                 edge_adjust: float = EDGE_ADJUST, edge_reach: int = EDGE_REACH):
+        if int(edge_pad) < 0 or int(edge_strip) < WINDOW_PX:
+            raise ValueError(f"head detector: edge_pad must be >= 0 px and edge_strip >= "
+                             f"{WINDOW_PX} px, got {edge_pad} and {edge_strip}")
+        self.edge_pad, self.edge_strip = int(edge_pad), int(edge_strip)
+        self.edge_reach = int(edge_reach)
+        self.edge_adjust = float(edge_adjust)
         if int(every) < 1:
             raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
         if resize not in _RESIZE:
@@ -155,7 +213,23 @@ class HeadDetector:
         self._frame, self._last, self.last_heads = 0, None, None
 
     def heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Head boxes (N, 4) in the frame's pixels and their scores in [0, 1]."""
+        """Head boxes (N, 4) in the frame's pixels and their scores in [0, 1]; with
+        ``edge_pad`` > 0 also those of the edge pass that no interior head overlaps."""
+        pixels, k = self._pixels(image)
+        hs, svm = self._run(pixels, self.adjust)
+        heads, scores = heads_from_shoulder_boxes(hs / k), _score(svm)
+        if self.edge_pad:
+            heads, scores = merge_edge_heads(heads, scores, *self._edge_heads(pixels, k))
+        return heads, scores
+
+    def edge_heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The edge pass alone (needs ``edge_pad`` > 0): heads whose head-and-shoulders window
+        reaches past a side of the frame, and their scores."""
+        if not self.edge_pad:
+            raise ValueError("head detector: edge_heads needs edge_pad > 0")
+        return self._edge_heads(*self._pixels(image))
+
+    def _pixels(self, image: np.ndarray) -> tuple[np.ndarray, float]:
         self.prepare()
         img = check_frame(image)
         k = self.height / img.shape[0]
@@ -163,13 +237,37 @@ class HeadDetector:
             img, (int(round(img.shape[1] * k)), self.height),
             interpolation=_RESIZE[self.resize])
         # the same pixels as small[..., ::-1], copied by OpenCV in 0.3 ms, not numpy's 4 ms
-        pixels = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY if self.grey else cv2.COLOR_BGR2RGB)
-        rects, svm, _ = self._det.run(pixels, 0, self.adjust)
-        if not rects:
-            return np.zeros((0, 4)), np.zeros(0)
-        hs = np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
-                      np.float64) / k
-        return heads_from_shoulder_boxes(hs), _score(svm)
+        return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY if self.grey else cv2.COLOR_BGR2RGB), k
+
+    def _edge_heads(self, pixels: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
+        boxes, svm = self._edge_pass(pixels)
+        return heads_from_shoulder_boxes(boxes / k), _score(svm)
+
+    def _run(self, pixels: np.ndarray, adjust: float) -> tuple[np.ndarray, np.ndarray]:
+        """The HOG's head-and-shoulders boxes (N, 4) on ``pixels`` and their SVM margins."""
+        rects, svm, _ = self._det.run(pixels, 0, adjust)
+        boxes = np.array([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rects],
+                         np.float64).reshape(-1, 4)
+        return boxes, np.asarray(svm, np.float64).reshape(-1)
+
+    def _edge_pass(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Heads whose shoulders a side of the frame cuts: the HOG again on each side's
+        :attr:`edge_strip` px, mirrored :attr:`edge_pad` px past the side (the cut shoulder
+        drawn back from the one in frame), keeping only windows that reach past the side (the
+        interior pass cannot place those). Boxes in ``pixels``' coordinates, margins."""
+        w, p = pixels.shape[1], self.edge_pad
+        strip = min(self.edge_strip, w)
+        boxes, margins = [], []
+        for left in (True, False):
+            part = pixels[:, :strip] if left else pixels[:, w - strip:]
+            padded = cv2.copyMakeBorder(part, 0, 0, p if left else 0, 0 if left else p,
+                                        cv2.BORDER_REFLECT_101)
+            b, m = self._run(np.ascontiguousarray(padded), self.edge_adjust)
+            b[:, [0, 2]] += -p if left else w - strip
+            out = edge_windows(b, w, self.edge_reach, left)
+            boxes.append(b[out])
+            margins.append(m[out])
+        return np.vstack(boxes), np.concatenate(margins)
 
     def detect(self, image: np.ndarray) -> Detections:
         """This frame's person boxes; with ``every`` > 1 the detector runs on every

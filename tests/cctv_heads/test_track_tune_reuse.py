@@ -1,5 +1,5 @@
 """``cctv_track_tune collect --faces-from``: a cache's faces are reused only for the same seed
-and the same frame times; anything else stops with an error naming the file."""
+and frame times the cache holds; anything else stops with an error naming the file."""
 
 import pickle
 
@@ -21,6 +21,8 @@ def cache(tmp_path):
 def test_the_faces_of_the_same_frame_are_reused(cache):
     reused = _reused_faces(cache, "hall_exit", 2)
     assert _reused_frame(reused, 1, 1330.2, cache, "hall_exit") is reused[1]
+    # a window starting later than the cache's finds its frames by time
+    assert _reused_frame(reused, 0, 1330.4, cache, "hall_exit") is reused[2]
 
 
 def test_another_seed_camera_or_window_is_refused(cache):
@@ -29,7 +31,8 @@ def test_another_seed_camera_or_window_is_refused(cache):
     with pytest.raises(SystemExit, match="no cached camera corridor_far"):
         _reused_faces(cache, "corridor_far", 2)
     reused = _reused_faces(cache, "hall_exit", 2)
-    with pytest.raises(SystemExit, match="frame 1 is at t=1330.2"):
-        _reused_frame(reused, 1, 1330.4, cache, "hall_exit")
+    with pytest.raises(SystemExit, match="frame 1 is at t=1330.2, no cached frame at the "
+                                         "window's t=1330.3"):
+        _reused_frame(reused, 1, 1330.3, cache, "hall_exit")
     with pytest.raises(SystemExit, match="frame 3 is at t=none"):
         _reused_frame(reused, 3, 1330.6, cache, "hall_exit")
