@@ -45,17 +45,14 @@ class SwapConfig:
     # chosen on the tune caches (seeds 1-3, 1330-1360 s, 5 fps, five cameras;
     # ``python -m experiments.cctv_segment_tune swaps``; README "Tracker swaps")
     window: int = 3  # recent frames compared with the settled past
-    min_similarity: float = 0.45  # Bhattacharyya similarity below this: another person
+    min_similarity: float = 0.35  # Bhattacharyya similarity below this: another person
     confirm: int = 2  # frames in a row below it before the track is ended
     min_frames: int = 5  # settled frames a track needs before it can be ended
     # the person a track changed to is continued under an id not in this frame (a track that
     # was lost, or the id a swap partner just left) whose settled past looks like it at least
     # this much; None: always a new id
-    rejoin_similarity: float | None = 0.6
+    rejoin_similarity: float | None = 0.65
     rejoin_s: float = 4.0  # ids unseen up to this long can be continued (RelinkConfig.window_s)
-    # a torso more than this share covered by another track's box shows two people's clothes:
-    # that frame neither adds to the track's look nor tests it (None: every frame counts)
-    max_overlap: float | None = 0.2
 
     def __post_init__(self):
         if self.window < 1 or self.confirm < 1 or self.min_frames < 1:
@@ -66,9 +63,6 @@ class SwapConfig:
             v = getattr(self, name)
             if v is not None and not 0 <= v <= 1:
                 raise ValueError(f"SwapConfig.{name} must be in [0, 1], got {v}")
-        if self.max_overlap is not None and not 0 <= self.max_overlap <= 1:
-            raise ValueError(f"SwapConfig.max_overlap must be in [0, 1] or None, got "
-                             f"{self.max_overlap}")
         if not self.rejoin_s >= 0:
             raise ValueError(f"SwapConfig.rejoin_s must be >= 0, got {self.rejoin_s}")
 
@@ -106,14 +100,11 @@ class SwapGuard:
         clothing histogram of each track's detected box (None where there is none)."""
         self.linked_now = []
         ids = [self._segment.get(tr.track_id, tr.track_id) for tr in tracks]
-        covered = _torso_overlap([tr.box for tr in tracks])
         changed = []  # (track index, the id it leaves)
         for k, (oid, h) in enumerate(zip(ids, hists)):
             look = self._looks.setdefault(oid, _Look())
             look.last_t = t
             if h is None or float(h.sum()) <= 0:
-                continue
-            if self.config.max_overlap is not None and covered[k] > self.config.max_overlap:
                 continue
             if self._changed(look, h):
                 changed.append((k, oid))
@@ -204,22 +195,3 @@ class SwapGuard:
                 self._segment[into], self._next = self._next, self._next + 1  # someone else
             self.rejoined += 1
 
-
-def _torso_overlap(boxes) -> np.ndarray:
-    """Per box (x1 y1 x2 y2), the largest share of its torso band (the region
-    :func:`pipeline.cctv.appearance.clothing_histogram` reads: 25-60 % of the height, 15 %
-    in from each side) that one other box covers."""
-    b = np.asarray(boxes, np.float64).reshape(-1, 4)
-    if len(b) < 2:
-        return np.zeros(len(b))
-    w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
-    torso = np.column_stack([b[:, 0] + 0.15 * w, b[:, 1] + 0.25 * h, b[:, 2] - 0.15 * w,
-                             b[:, 1] + 0.6 * h])
-    iw = (np.minimum(torso[:, None, 2], b[None, :, 2])
-          - np.maximum(torso[:, None, 0], b[None, :, 0])).clip(0)
-    ih = (np.minimum(torso[:, None, 3], b[None, :, 3])
-          - np.maximum(torso[:, None, 1], b[None, :, 1])).clip(0)
-    share = iw * ih / np.maximum((torso[:, 2] - torso[:, 0]) * (torso[:, 3] - torso[:, 1]),
-                                 1e-9)[:, None]
-    np.fill_diagonal(share, 0.0)
-    return share.max(1)
