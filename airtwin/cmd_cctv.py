@@ -73,7 +73,8 @@ def identify_cctv_cmd(
         "cosine with one of them reaches this (default 0.45, chosen for insightface on tune "
         "seeds; README: one person per search); -1 keeps every face, the old rule"),
     swaps: bool = typer.Option(True, help="end a track where the clothes under its box change "
-                               "and continue that person's own id (README: tracker swaps)"),
+                               "and continue that person's own id, and veto a re-link whose "
+                               "faces disagree (README: tracker swaps)"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),

@@ -231,7 +231,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                   aggregation: AggregationConfig | None = None, swaps: bool = True
                   ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata.
-    ``swaps``: the stream's swap guard (:mod:`pipeline.cctv.swaps`) on, at its settings."""
+    ``swaps``: the stream's swap guard (:mod:`pipeline.cctv.swaps`) and its links on
+    probation (:attr:`AggregationConfig.link_min_cosine`) on, at their settings."""
     check_policy(policy)
     if policy == "population" and extra < POPULATION_MIN_EXTRA:
         raise ValueError(f"--extra: the population policy needs at least "
@@ -261,8 +262,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                           threshold=parts.threshold)
     if aggregation is not None:
         config = replace(config, aggregation=aggregation)
-    if not swaps:
-        config = replace(config, swaps=None)
+    if not swaps:  # the code before pipeline.cctv.swaps: no guard, no link on probation
+        config = replace(config, swaps=None,
+                         aggregation=replace(config.aggregation, link_min_cosine=None))
     frames = {cid: source.frames(cid) for cid in source.cameras}
     centres = {cid: c.centre for cid, c in source.cameras.items()}
     sizes = {cid: c.size for cid, c in source.cameras.items()}

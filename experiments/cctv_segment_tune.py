@@ -8,6 +8,8 @@ face changes person, and what ending the track there costs or gains.
     python -m experiments.cctv_segment_tune failures runs/r21/c1 runs/r21/c2
     python -m experiments.cctv_segment_tune pairs runs/r21/c1 runs/r21/c2
     python -m experiments.cctv_segment_tune compare corridor_far:runs/s20m/id1:runs/r21/c1
+    python -m experiments.cctv_segment_tune swaps runs/track-cache/s1 runs/track-cache/s2 \
+        --grid "min_similarity=0.35,0.45;rejoin_similarity=0.5,0.65"
 
 ``run`` is ``airtwin identify-cctv --gallery manifest --backend insightface --holdout 0.5`` plus
 ``evaluate-tracking`` with the aggregation settings given (refuses the held-out seeds 101-103).
@@ -20,7 +22,11 @@ runs) sorts each failed mated search by what its track's embedded faces up to th
 (:func:`search_kinds`) and prints rank-1 per IPD band and per kind. ``pairs`` prints the
 cosine of each track's first two embedded faces, one person against two, per threshold (for
 ``AggregationConfig.consistent_min_cosine``). ``compare`` sets one camera of two runs of a seed
-side by side (IDF1, rank-1 per IPD band, false matches, searches changed).
+side by side (IDF1, rank-1 per IPD band, false matches, searches changed). ``swaps`` replays
+the tracker caches of ``experiments.cctv_track_tune collect`` through the stream's tracker,
+re-linker and swap guard (:mod:`pipeline.cctv.swaps`), off and at each grid point: per-camera
+IDF1 / HOTA / ID switches, lasting swaps (:func:`lasting_swaps`) and tracks whose faces show
+another person (:func:`face_people`). ``run --no-swaps``: the guard and links on probation off.
 """
 
 from __future__ import annotations
@@ -397,18 +403,20 @@ def lasting_swaps(truth: pd.DataFrame, hyp: pd.DataFrame, min_frames: int = 5) -
 
 def swaps_table(folders: list[Path], spec: str) -> pd.DataFrame:
     """Per-camera tracking scores of the cached tune windows with the swap guard off and at
-    every combination of ``spec`` (``window=3;min_similarity=0.4,0.5``)."""
+    every combination of ``spec`` (``window=3;min_similarity=0.4,0.5``; empty: the shipped
+    :class:`pipeline.cctv.swaps.SwapConfig`), with the lasting swaps and the tracks whose
+    faces mostly show another person than their truth (:func:`face_people`)."""
     from experiments.cctv_track_tune import grid, load, score, truth_of
 
     cams = [c for f in folders for c in load(f)]
     rows = []
-    for opts in [None] + (grid(spec) if spec else []):
+    for opts in [None] + (grid(spec) if spec else [{}]):
         for c in cams:
             truth, hyp = truth_of(c), swap_track_camera(c, opts)
             fp = face_people(c, hyp)
             ge16, ge40 = fp[fp["best_ipd_px"] >= 16], fp[fp["best_ipd_px"] >= 40]
             rows.append({"guard": "off" if opts is None else
-                         ",".join(f"{k}={v}" for k, v in opts.items()),
+                         ",".join(f"{k}={v}" for k, v in opts.items()) or "shipped",
                          "seed": c["seed"], "camera": c["camera"],
                          **score(truth, hyp[["frame", "id", "x1", "y1", "x2", "y2"]]),
                          "lasting_swaps": lasting_swaps(truth, hyp),
@@ -427,7 +435,7 @@ def main(argv=None) -> None:
     r.add_argument("--verify", type=float, default=None)
     r.add_argument("--one-person", type=float, default=None,
                    help="AggregationConfig.consistent_min_cosine (default: off)")
-    r.add_argument("--no-swaps", action="store_true", help="the stream's swap guard off")
+    r.add_argument("--no-swaps", action="store_true", help="the swap guard and links on probation off")
     r.add_argument("--out", type=Path, required=True)
     f = sub.add_parser("faces")
     f.add_argument("runs", nargs="+", type=Path)

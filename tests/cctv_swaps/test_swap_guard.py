@@ -66,3 +66,11 @@ def test_the_settings_are_checked():
         SwapConfig(min_similarity=1.5)
     with pytest.raises(ValueError, match="window"):
         SwapConfig(window=0)
+
+
+def test_ids_long_gone_are_forgotten():
+    guard = SwapGuard()
+    _run(guard, [[(1, 0), (2, 6)]] * 8 + [[(1, 6), (2, 0)]] * 6)
+    assert guard._segment and guard._looks
+    guard.update(1000.0, [], [])
+    assert not guard._segment and not guard._looks
