@@ -53,7 +53,7 @@ FORGET_S = 60.0  # an id unseen this long is forgotten
 @dataclass(frozen=True)
 class SwapConfig:
     # chosen on the tune caches (seeds 1-3, 1330-1360 s, 5 fps, five cameras;
-    # ``python -m experiments.cctv_segment_tune swaps``; README "Tracker swaps")
+    # ``python -m experiments.cctv_swap_tune``; README "Tracker swaps")
     window: int = 3  # recent frames compared with the settled past
     min_similarity: float = 0.35  # Bhattacharyya similarity below this: another person
     confirm: int = 2  # frames in a row below it before the track is ended

@@ -1,9 +1,9 @@
-"""The replay's swap count (experiments.cctv_segment_tune.lasting_swaps): a track that follows
+"""The replay's swap count (experiments.cctv_swap_tune.lasting_swaps): a track that follows
 one person for five frames and then another counts; matching flicker between two does not."""
 
 import pandas as pd
 
-from experiments.cctv_segment_tune import lasting_swaps
+from experiments.cctv_swap_tune import lasting_swaps
 
 
 def _truth(n):
