@@ -72,6 +72,9 @@ def identify_cctv_cmd(
         None, min=-1.0, max=1.0, help="search with a track's largest group of faces whose "
         "cosine with one of them reaches this (default 0.45, chosen for insightface on tune "
         "seeds; README: one person per search); -1 keeps every face, the old rule"),
+    swaps: bool = typer.Option(True, help="end a track where the clothes under its box change "
+                               "and continue that person's own id, and veto a re-link whose "
+                               "faces disagree (README: tracker swaps)"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -126,7 +129,8 @@ def identify_cctv_cmd(
     try:
         tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet,
                                      holdout=holdout, threshold=threshold, persons=persons,
-                                     person_options=person_options, aggregation=aggregation)
+                                     person_options=person_options, aggregation=aggregation,
+                                     swaps=swaps)
     except (ValueError, BackendError, ModelPackError) as exc:
         _fail(str(exc))
     path = write_run(out, tables, {"seed": seed, "gallery_policy": gallery,

@@ -228,9 +228,11 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                   extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
                   sizes=SWEEP_SIZES, holdout: float = 0.0, threshold: float | None = None,
                   persons: str = "heads", person_options: dict | None = None,
-                  aggregation: AggregationConfig | None = None
+                  aggregation: AggregationConfig | None = None, swaps: bool = True
                   ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Run every camera of ``source`` and return the record tables and the run's metadata."""
+    """Run every camera of ``source`` and return the record tables and the run's metadata.
+    ``swaps``: the stream's swap guard (:mod:`pipeline.cctv.swaps`) and its links on
+    probation (:attr:`AggregationConfig.link_min_cosine`) on, at their settings."""
     check_policy(policy)
     if policy == "population" and extra < POPULATION_MIN_EXTRA:
         raise ValueError(f"--extra: the population policy needs at least "
@@ -260,6 +262,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                           threshold=parts.threshold)
     if aggregation is not None:
         config = replace(config, aggregation=aggregation)
+    if not swaps:  # the code before pipeline.cctv.swaps: no guard, no link on probation
+        config = replace(config, swaps=None,
+                         aggregation=replace(config.aggregation, link_min_cosine=None))
     frames = {cid: source.frames(cid) for cid in source.cameras}
     centres = {cid: c.centre for cid, c in source.cameras.items()}
     sizes = {cid: c.size for cid, c in source.cameras.items()}
@@ -287,6 +292,7 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "persons": persons, "tracker": config.tracker,
             "tracker_options": dict(config.tracker_options),
             "relink": None if config.relink is None else asdict(config.relink),
+            "swaps": None if config.swaps is None else asdict(config.swaps),
             "aggregation": asdict(config.aggregation),
             "detector_input": {cid: list(getattr(d, "input_wh", ())) for cid, d in
                                detectors.items()},

@@ -20,7 +20,9 @@ runs) sorts each failed mated search by what its track's embedded faces up to th
 (:func:`search_kinds`) and prints rank-1 per IPD band and per kind. ``pairs`` prints the
 cosine of each track's first two embedded faces, one person against two, per threshold (for
 ``AggregationConfig.consistent_min_cosine``). ``compare`` sets one camera of two runs of a seed
-side by side (IDF1, rank-1 per IPD band, false matches, searches changed).
+side by side (IDF1, rank-1 per IPD band, false matches, searches changed). ``run
+--no-swaps``: the swap guard and links on probation off (the swap guard's replay:
+``experiments/cctv_swap_tune.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from experiments.cctv_track_tune import HELD_OUT, window_args
 
 
 def run(scenario: str, seed: int, window, cameras, fps: float, out: Path, segment: float | None,
-        verify: float | None, one_person: float | None = None) -> None:
+        verify: float | None, one_person: float | None = None, swaps: bool = True) -> None:
     from dataclasses import replace
 
     from experiments.cctv_evaluate import evaluate_run, headline
@@ -50,7 +52,7 @@ def run(scenario: str, seed: int, window, cameras, fps: float, out: Path, segmen
     agg = replace(AggregationConfig(), segment_min_cosine=segment, verify_interval_s=verify,
                   consistent_min_cosine=one_person)
     tables, meta = identify_cctv(source, "manifest", "insightface", 0, seed, None, True,
-                                 holdout=0.5, aggregation=agg)
+                                 holdout=0.5, aggregation=agg, swaps=swaps)
     path = write_run(out, tables, {"seed": seed, "gallery_policy": "manifest",
                                    "mass_enrolment_policy": meta["marked"], "cctv": meta},
                      source.describe_json())
@@ -298,6 +300,8 @@ def main(argv=None) -> None:
     r.add_argument("--verify", type=float, default=None)
     r.add_argument("--one-person", type=float, default=None,
                    help="AggregationConfig.consistent_min_cosine (default: off)")
+    r.add_argument("--no-swaps", action="store_true",
+                   help="the swap guard and links on probation off")
     r.add_argument("--out", type=Path, required=True)
     f = sub.add_parser("faces")
     f.add_argument("runs", nargs="+", type=Path)
@@ -331,7 +335,7 @@ def main(argv=None) -> None:
         return
     if a.cmd == "run":
         run(a.scenario, a.seed, (a.t_from, a.t_to), a.cameras.split(",") if a.cameras else None,
-            a.fps, a.out, a.segment_cosine, a.verify, a.one_person)
+            a.fps, a.out, a.segment_cosine, a.verify, a.one_person, not a.no_swaps)
         return
     c = pd.concat([changes(p).assign(run=str(p)) for p in a.runs], ignore_index=True)
     pd.set_option("display.width", 200)

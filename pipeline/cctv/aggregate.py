@@ -24,6 +24,13 @@ whose cosine with it reaches the threshold, and the template is the quality-weig
 best ``k`` of the largest group (:meth:`TrackFaces.search_faces`). A track of one person keeps
 all its faces, so its search is the same as without the rule.
 
+**Links on probation.** The re-linker (:mod:`pipeline.cctv.relink`) and the swap guard
+(:mod:`pipeline.cctv.swaps`) continue a track with a fragment on motion and clothing alone.
+The stream marks the link (:meth:`TrackFaces.mark_link`); the first judgeable face after it
+(IPD at least ``link_min_ipd_px``) is compared with the faces from before it, and when their
+cosine is below ``link_min_cosine`` the two sides are two people: the stream ends the track
+at that face and continues the fragment as a new one (:meth:`TrackFaces.contradicts_link`).
+
 Only templates are kept, never images; a track that ends without a match is forgotten whole
 (:meth:`TrackFaces.forget`), so a face that matches nothing is never stored.
 """
@@ -74,6 +81,11 @@ class AggregationConfig:
     # only; another embedder's cosines sit elsewhere and need their own threshold.
     consistent_min_cosine: float | None = 0.45
     max_kept: int = 32  # faces a live track keeps for the consistency check (lowest dropped)
+    # Links on probation (module docstring; None: off). The same tune pairs as
+    # consistent_min_cosine: two people 0.21-0.42; the 5 of 244 one-person pairs below 0.45
+    # all have a face under 18 px, so both sides' faces must reach 20 px to veto a link.
+    link_min_cosine: float | None = 0.45
+    link_min_ipd_px: float = 20.0
 
     def __post_init__(self):
         if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:
@@ -91,6 +103,9 @@ class AggregationConfig:
         if self.max_kept < self.k:
             raise ValueError(f"AggregationConfig.max_kept must be >= k ({self.k}), got "
                              f"{self.max_kept}")
+        if self.link_min_cosine is not None and not -1 <= self.link_min_cosine <= 1:
+            raise ValueError(f"AggregationConfig.link_min_cosine must be in [-1, 1] or None, "
+                             f"got {self.link_min_cosine}")
         if self.verify_interval_s is not None and not self.verify_interval_s > 0:
             raise ValueError(f"AggregationConfig.verify_interval_s must be > 0 or None, got "
                              f"{self.verify_interval_s}")
@@ -113,6 +128,7 @@ class TrackFaces:
     searched_quality: float = 0.0  # best face quality at the last search (0: never searched)
     searches: int = 0
     last_embed_t: float = float("-inf")
+    link_t: float | None = None  # a link on probation since this time (None: none)
 
     def wants_face(self, quality: FaceQuality, t: float) -> bool:
         """Whether a face of this quality, seen at ``t``, is worth embedding: the last embedding
@@ -125,6 +141,8 @@ class TrackFaces:
                 and t - self.last_embed_t >= c.verify_interval_s
                 and quality.ipd_px >= c.segment_min_ipd_px):
             return True  # an identity check (identity segments)
+        if self.link_t is not None and t >= self.link_t and quality.ipd_px >= c.link_min_ipd_px:
+            return True  # a link on probation
         if not self.can_search_again():
             return False
         return len(self.best) < c.k or quality.value > self.best[-1].quality.value
@@ -158,6 +176,27 @@ class TrackFaces:
         if thr is None:
             return False
         return (self.agreement(face) if cosine is None else cosine) < thr
+
+    def mark_link(self, t: float) -> None:
+        """The track was continued by another fragment at ``t`` (a re-link, a swap guard's
+        rejoin): its next judgeable face is checked against its faces from before."""
+        if self.config.link_min_cosine is not None and self._before_link(t):
+            self.link_t = t
+
+    def _before_link(self, t: float) -> list[TrackFace]:
+        c = self.config
+        return [f for f in (self.kept or self.best)
+                if f.t < t and f.quality.ipd_px >= c.link_min_ipd_px]
+
+    def contradicts_link(self, face: TrackFace) -> bool:
+        """Whether ``face``, after a link on probation, shows another person than the faces
+        from before the link; a judgeable face ends the probation either way."""
+        c = self.config
+        if self.link_t is None or face.t < self.link_t or face.quality.ipd_px < c.link_min_ipd_px:
+            return False
+        before = self._before_link(self.link_t)
+        self.link_t = None
+        return bool(before) and float(self.template(before) @ face.vector) < c.link_min_cosine
 
     def add(self, face: TrackFace) -> None:
         if self.first_face_t is None:

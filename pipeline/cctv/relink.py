@@ -69,12 +69,14 @@ class Relinker:
         self._seen: dict[int, _Seen] = {}  # output id -> its last state
         self._alias: dict[int, int] = {}  # tracker id -> output id
         self.relinked = 0
+        self.linked_now: list[int] = []  # output ids continued by a new fragment this frame
 
     def update(self, t: float, tracks: list[PersonTrack],
                hists: list[np.ndarray | None]) -> list[PersonTrack]:
         """This frame's tracks with fragment ids replaced by the ids they continue; ``hists``
         the clothing histogram of each track's box (None where there is none)."""
         cfg = self.config
+        self.linked_now = []
         new = [k for k, tr in enumerate(tracks)
                if tr.track_id not in self._alias and tr.track_id not in self._seen]
         if new:
@@ -84,6 +86,7 @@ class Relinker:
             for k, i in self._match([tracks[k] for k in new], [hists[k] for k in new], lost, t):
                 self._alias[tracks[new[k]].track_id] = i
                 self.relinked += 1
+                self.linked_now.append(i)
         taken = {tr.track_id for tr in tracks}
         for raw, oid in list(self._alias.items()):
             if raw in taken and oid in taken:  # the tracker took the lost track back itself

@@ -32,6 +32,7 @@ from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, Person
                                    person_boxes)
 from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
 from pipeline.cctv.relink import RelinkConfig, Relinker
+from pipeline.cctv.swaps import SwapConfig, SwapGuard
 from pipeline.danger.detect import FrameError, check_frame
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
 
@@ -62,6 +63,9 @@ class StreamConfig:
     # a new track continuing one lost a moment ago keeps its id (None: off); a track is kept
     # open at least its window, so the fragment joins the same summary and face aggregate
     relink: RelinkConfig | None = field(default_factory=RelinkConfig)
+    # a track whose clothes change ends there, the person it changed to continuing their own
+    # id where one fits (pipeline.cctv.swaps; None: off)
+    swaps: SwapConfig | None = field(default_factory=SwapConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +147,10 @@ class CctvStream:
             opts["frame_size"] = self.frame_size
         self.tracker = tracker or make_tracker(config.tracker, config.fps, options=opts)
         self.relinker = Relinker(config.relink) if config.relink is not None else None
+        self.swap_guard = SwapGuard(config.swaps) if config.swaps is not None else None
         self._end_after_s = max(config.end_after_s,
-                                config.relink.window_s if config.relink is not None else 0.0)
+                                config.relink.window_s if config.relink is not None else 0.0,
+                                config.swaps.rejoin_s if config.swaps is not None else 0.0)
         self.person_detector = person_detector
         self._live: dict[int, _Live] = {}
         # identity segments: tracker (or re-link) id -> the id of its current segment
@@ -190,8 +196,16 @@ class CctvStream:
         # may widen for a side-on walker); a predicted box (coasting, detection -1) gives none
         hists = [clothing_histogram(image, people.boxes[tr.detection]) if tr.detection >= 0
                  else None for tr in tracks]
+        linked = []  # ids continued by another fragment this frame (links on probation)
         if self.relinker is not None:
             tracks = self.relinker.update(t, tracks, hists)
+            linked += self.relinker.linked_now
+        if self.swap_guard is not None:
+            tracks = self.swap_guard.update(t, tracks, hists)
+            linked = [self.swap_guard.segment_of(i) for i in linked] + self.swap_guard.linked_now
+        for tid in linked:
+            if self._split_ids.get(tid, tid) in self._live:
+                self._live[self._split_ids.get(tid, tid)].faces.mark_link(t)
         track_of_face: dict[int, int] = {}
         key_of_face: dict[int, int] = {}
         for tr, hist in zip(tracks, hists):
@@ -217,7 +231,8 @@ class CctvStream:
             for j, e in zip(todo, embs):
                 face = TrackFace(t, quals[j], e.vector)
                 agreement[j] = self._live[track_of_face[j]].faces.agreement(face)
-                if self._live[track_of_face[j]].faces.disagrees(face, agreement[j]):
+                tf = self._live[track_of_face[j]].faces
+                if tf.disagrees(face, agreement[j]) or tf.contradicts_link(face):
                     track_of_face[j] = self._split(key_of_face[j], track_of_face[j], t)
                 self._live[track_of_face[j]].faces.add(face)
         clock.lap("embed")

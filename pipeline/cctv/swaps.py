@@ -1,0 +1,211 @@
+"""End a track where the person it follows changes: a clothing-colour change point.
+
+A tracker swaps people: two walkers of a group cross and ByteTrack hands each one's box to the
+other, or a track of a faceless far-away person moves onto a passer-by. On the tune caches
+(seeds 1-3, 1330-1360 s, five cameras, shipped tracker and re-linker) there are 23 lasting
+swaps (a track follows one person for at least five frames, then another for as long); the
+box moves at most 0.57 body heights across them, at a median 0.14 and at most 1.1 body heights
+per second of the gap, i.e. at walking pace: no gate on floor speed refuses them. The person
+under the box does change, and so, mostly, do the clothes. Everything downstream pays for a
+swap: IDF1 counts the whole track against one person, and the track's faces (and so its
+search) belong to the second person while the evaluation's truth is the first.
+
+:class:`SwapGuard` sits after the re-linker (:mod:`pipeline.cctv.relink`) and keeps, per
+track, the clothing histogram of its settled past (every frame but the last ``window``) and of
+its last ``window`` frames. When the two disagree (Bhattacharyya similarity below
+``min_similarity``) for ``confirm`` frames in a row, after the track has been seen
+``min_frames`` frames, the track ends there: its tracker id continues under a new id, whose
+past is the recent window (the new person). The faces that follow go to the new track, so its
+one-person search (:mod:`pipeline.cctv.aggregate`) and the old track's are each one person.
+A frame without a histogram (a coasting box) neither adds nor tests.
+
+**Rejoin.** Ending the track alone helps the searches but not IDF1 (the new id is another
+hypothesis for the same person, and a swap inside a pair leaves both tracks ended). So a new
+id, for up to ``rejoin_s``, is given the older id it looks like (``rejoin_similarity``,
+Hungarian, one to one): an id not in this frame that was seen up to ``rejoin_s`` ago, the
+swap partner's just-left id included. Two walkers whose boxes swap keep their own ids, a track
+ended by an occlusion (the torso hidden by someone passing) returns to its id, and a jump
+onto a person whose own track was lost continues that person's id. The re-linker's and the
+guard's links are on probation against the faces (:mod:`pipeline.cctv.aggregate`).
+
+Online: each decision uses that frame and the past only; the frames of the recent window keep
+the old id (they were reported already).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from pipeline.cctv.appearance import similarity
+from pipeline.cctv.persons import PersonTrack
+
+__all__ = ["SWAP_ID_BASE", "SwapConfig", "SwapGuard"]
+
+# ids of tracks started at a swap, above any tracker's or re-linker's (and below the stream's
+# identity-split ids, pipeline.cctv.stream.SPLIT_ID_BASE)
+SWAP_ID_BASE = 500_000
+FORGET_S = 60.0  # an id unseen this long is forgotten
+
+
+@dataclass(frozen=True)
+class SwapConfig:
+    # chosen on the tune caches (seeds 1-3, 1330-1360 s, 5 fps, five cameras;
+    # ``python -m experiments.cctv_swap_tune``; README "Tracker swaps")
+    window: int = 3  # recent frames compared with the settled past
+    min_similarity: float = 0.35  # Bhattacharyya similarity below this: another person
+    confirm: int = 2  # frames in a row below it before the track is ended
+    min_frames: int = 5  # settled frames a track needs before it can be ended
+    # the person a track changed to is continued under an id not in this frame (a track that
+    # was lost, or the id a swap partner just left) whose settled past looks like it at least
+    # this much; None: always a new id
+    rejoin_similarity: float | None = 0.65
+    rejoin_s: float = 4.0  # ids unseen up to this long can be continued (RelinkConfig.window_s)
+
+    def __post_init__(self):
+        if self.window < 1 or self.confirm < 1 or self.min_frames < 1:
+            raise ValueError(f"SwapConfig: window, confirm and min_frames must be >= 1, got "
+                             f"window={self.window}, confirm={self.confirm}, "
+                             f"min_frames={self.min_frames}")
+        for name in ("min_similarity", "rejoin_similarity"):
+            v = getattr(self, name)
+            if v is not None and not 0 <= v <= 1:
+                raise ValueError(f"SwapConfig.{name} must be in [0, 1], got {v}")
+        if not self.rejoin_s >= 0:
+            raise ValueError(f"SwapConfig.rejoin_s must be >= 0, got {self.rejoin_s}")
+
+
+@dataclass
+class _Look:
+    settled: np.ndarray | None = None  # summed histogram of the settled past
+    frames: int = 0  # frames in the settled past
+    recent: deque = field(default_factory=deque)  # the last `window` histograms
+    below: int = 0  # frames in a row below min_similarity
+    last_t: float = float("-inf")
+    pending_until: float = float("-inf")  # a new id that may still continue an older one
+
+    def everything(self) -> np.ndarray | None:
+        parts = ([] if self.settled is None else [self.settled]) + list(self.recent)
+        return sum(parts[1:], parts[0].copy()) if parts else None
+
+
+class SwapGuard:
+    def __init__(self, config: SwapConfig = SwapConfig()):
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        self._looks: dict[int, _Look] = {}  # output id -> its appearance
+        self._segment: dict[int, int] = {}  # input id -> the id of its current segment
+        self._next = SWAP_ID_BASE
+        self.swaps = 0  # change points
+        self.rejoined = 0  # of which (or of their new ids) continued an older id
+        self.linked_now: list[int] = []  # older ids continued this frame
+
+    def update(self, t: float, tracks: list[PersonTrack],
+               hists: list[np.ndarray | None]) -> list[PersonTrack]:
+        """This frame's tracks, each under the id of its current segment; ``hists`` the
+        clothing histogram of each track's detected box (None where there is none)."""
+        self.linked_now = []
+        ids = [self._segment.get(tr.track_id, tr.track_id) for tr in tracks]
+        changed = []  # (track index, the id it leaves)
+        for k, (oid, h) in enumerate(zip(ids, hists)):
+            look = self._looks.setdefault(oid, _Look())
+            look.last_t = t
+            if h is None or float(h.sum()) <= 0:
+                continue
+            if self._changed(look, h):
+                changed.append((k, oid))
+                look.recent.append(h.astype(np.float64))  # moves to the new segment
+            else:
+                self._add(look, h)
+        for k, old in changed:
+            ids[k] = self._start(tracks[k].track_id, self._looks[old], t)
+        self._rejoin(t, tracks, ids)
+        gone = {i for i, lk in self._looks.items() if t - lk.last_t > FORGET_S}
+        for i in gone:  # long gone (no tracker or re-linker keeps a track that long)
+            del self._looks[i]
+        if gone:
+            self._segment = {k: v for k, v in self._segment.items()
+                             if k not in gone and v not in gone}
+        return [tr if oid == tr.track_id else replace(tr, track_id=oid)
+                for tr, oid in zip(tracks, ids)]
+
+    def segment_of(self, input_id: int) -> int:
+        """The id input id ``input_id`` is reported under now."""
+        return self._segment.get(input_id, input_id)
+
+    def _changed(self, look: _Look, h: np.ndarray) -> bool:
+        cfg = self.config
+        if look.frames < cfg.min_frames or len(look.recent) < cfg.window - 1:
+            return False
+        recent = h + sum(list(look.recent)[len(look.recent) - cfg.window + 1:], np.zeros_like(h))
+        if similarity(look.settled, recent) < cfg.min_similarity:
+            look.below += 1
+        else:
+            look.below = 0
+        return look.below >= cfg.confirm
+
+    def _add(self, look: _Look, h: np.ndarray) -> None:
+        look.recent.append(h.astype(np.float64))
+        if len(look.recent) > self.config.window:
+            old = look.recent.popleft()
+            look.settled = old.copy() if look.settled is None else look.settled + old
+            look.frames += 1
+
+    def _start(self, key: int, old: _Look, t: float) -> int:
+        """Continue input id ``key`` under a new id whose settled past is ``old``'s last
+        ``window`` frames (they already showed the new person); the new id."""
+        new, self._next = self._next, self._next + 1
+        self._segment[key] = new
+        look = self._looks[new] = _Look(last_t=t, pending_until=t + self.config.rejoin_s)
+        for h in list(old.recent)[-self.config.window:]:
+            look.settled = h.copy() if look.settled is None else look.settled + h
+            look.frames += 1
+        old.recent.clear()
+        old.below = 0
+        self.swaps += 1
+        return new
+
+    def _rejoin(self, t: float, tracks, ids: list[int]) -> None:
+        """Give each young new id (a change point up to ``rejoin_s`` ago) in this frame the
+        older id it looks like: one not in this frame, seen up to ``rejoin_s`` ago (a lost
+        track, or the id a swap partner left), at least ``rejoin_similarity`` alike (the best
+        one to one, Hungarian)."""
+        from scipy.optimize import linear_sum_assignment
+
+        cfg = self.config
+        if cfg.rejoin_similarity is None:
+            return
+        young = [k for k, oid in enumerate(ids)
+                 if oid in self._looks and t <= self._looks[oid].pending_until]
+        if not young:
+            return
+        here = set(ids)
+        free = [i for i, lk in self._looks.items()
+                if i not in here and t - lk.last_t <= cfg.rejoin_s and lk.settled is not None
+                and lk.pending_until < t]
+        if not free:
+            return
+        sim = np.array([[similarity(self._looks[i].settled, self._looks[ids[k]].everything())
+                         for i in free] for k in young])
+        rows, cols = linear_sum_assignment(-np.where(sim >= cfg.rejoin_similarity, sim, -1.0))
+        for a, b in zip(rows, cols):
+            if sim[a, b] < cfg.rejoin_similarity:
+                continue
+            k, into = young[a], free[b]
+            fresh = self._looks.pop(ids[k])
+            target = self._looks[into]
+            target.settled = target.settled + fresh.everything()
+            target.frames += fresh.frames + len(fresh.recent)
+            target.recent.clear()
+            target.below, target.last_t = 0, t
+            self._segment[tracks[k].track_id] = into
+            ids[k] = into
+            self.linked_now.append(into)
+            if into not in self._segment:  # the input id `into` coming back (a re-link) is
+                self._segment[into], self._next = self._next, self._next + 1  # someone else
+            self.rejoined += 1
+
