@@ -245,7 +245,8 @@ def bench_cctv_cmd(
         typer.echo(json.dumps(r))
         return
     heads = (f" (rows {r['head_options']['height']}, every {r['head_options']['every']}, "
-             f"resize {r['head_options']['resize']})"
+             f"resize {r['head_options']['resize']}, edge pass {r['head_options']['edge_strip']} px "
+             f"strips mirrored {r['head_options']['edge_pad']} px)"
              if r["persons"] == "heads" else "")
     _print_table(f"airtwin bench cctv — {r['backend']}, persons {r['persons']}{heads}, 1080p "
                  f"composite frames with "

@@ -140,7 +140,8 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
         store.search(p, k=5)
     search_ms = (time.perf_counter() - c0) / len(probes) * 1000
     head = runs[0]["heads_det"]
-    used = ({"height": head.height, "every": head.every, "resize": head.resize}
+    used = ({"height": head.height, "every": head.every, "resize": head.resize,
+             "edge_pad": head.edge_pad, "edge_strip": head.edge_strip}
             if head is not None else None)  # what ran, never what was not used
     variants = [_summary(run, n_frames) for run in runs]
     return {"backend": backend, "persons": persons, "head_options": used,

@@ -185,7 +185,7 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
     (default the detector's, :data:`pipeline.cctv.heads.EDGE_ADJUST`) and ``edge_reach`` (default 0, at most :data:`CACHED_EDGE_REACH`):
     the edge pass's heads merged in as :meth:`pipeline.cctv.heads.HeadDetector.heads` merges
     them (``size``: the frame's width, height)."""
-    from pipeline.cctv.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, _unmatched,
+    from pipeline.cctv.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, edge_keep,
                                      edge_windows, shoulder_boxes_from_heads)
 
     def above(part, adjust):
@@ -208,7 +208,7 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
     hs, w = shoulder_boxes_from_heads(eh) * k, round(size[0] * k)
     near = edge_windows(hs, w, reach, True) | edge_windows(hs, w, reach, False)
     eh, es, ehist = eh[near], es[near], [h for h, n in zip(ehist, near) if n]
-    keep = _unmatched(eh, heads)  # as pipeline.cctv.heads.merge_edge_heads keeps them
+    keep = edge_keep(eh, heads)  # as pipeline.cctv.heads.merge_edge_heads keeps them
     return (np.vstack([heads, eh[keep]]), np.concatenate([scores, es[keep]]),
             list(hists) + [h for h, k in zip(ehist, keep) if k])
 

@@ -39,6 +39,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pipeline.cctv.metrics import _iou
 from pipeline.danger.detect import Blob, Detections, check_frame
 
 __all__ = ["DEFAULT_MODEL", "HeadDetector", "HeadModelError", "TRAIN_HEIGHT",
@@ -120,7 +121,7 @@ def merge_edge_heads(heads: np.ndarray, scores: np.ndarray, edge: np.ndarray,
     """The interior pass's heads unchanged, plus the edge pass's heads that overlap none of
     them (head-box IoU < 0.3)."""
     edge = np.asarray(edge, np.float64).reshape(-1, 4)
-    keep = _unmatched(edge, heads)
+    keep = edge_keep(edge, heads)
     return np.vstack([heads, edge[keep]]), np.concatenate([scores, np.asarray(edge_scores)[keep]])
 
 
@@ -135,13 +136,13 @@ def edge_windows(boxes: np.ndarray, width: float, reach: float, left: bool) -> n
     return (boxes[:, 2] > width - reach + 1e-6) & (cx <= width + 1e-6)
 
 
-def _unmatched(boxes: np.ndarray, others: np.ndarray, max_iou: float = 0.3) -> np.ndarray:
-    """Which of ``boxes`` overlap none of ``others`` by IoU >= ``max_iou`` (a mask)."""
-    from pipeline.cctv.metrics import _iou  # the pairwise IoU the tracking metrics use
-
-    if not len(boxes) or not len(others):
-        return np.ones(len(boxes), bool)
-    return _iou(boxes, others).max(1) < max_iou
+def edge_keep(edge: np.ndarray, heads: np.ndarray, max_iou: float = 0.3) -> np.ndarray:
+    """Which edge-pass heads (N, 4) overlap none of the interior pass's ``heads`` by head-box
+    IoU >= ``max_iou`` (a mask; the pairwise IoU the tracking metrics use)."""
+    edge = np.asarray(edge, np.float64).reshape(-1, 4)
+    if not len(edge) or not len(heads):
+        return np.ones(len(edge), bool)
+    return _iou(edge, heads).max(1) < max_iou
 
 
 def _score(svm: np.ndarray) -> np.ndarray:

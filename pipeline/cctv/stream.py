@@ -204,8 +204,9 @@ class CctvStream:
             tracks = self.swap_guard.update(t, tracks, hists)
             linked = [self.swap_guard.segment_of(i) for i in linked] + self.swap_guard.linked_now
         for tid in linked:
-            if self._split_ids.get(tid, tid) in self._live:
-                self._live[self._split_ids.get(tid, tid)].faces.mark_link(t)
+            live = self._live.get(self._split_ids.get(tid, tid))
+            if live is not None:
+                live.faces.mark_link(t)
         track_of_face: dict[int, int] = {}
         key_of_face: dict[int, int] = {}
         for tr, hist in zip(tracks, hists):
@@ -230,8 +231,8 @@ class CctvStream:
             embs = self.embedder.embed(image, [dets[j] for j in todo])
             for j, e in zip(todo, embs):
                 face = TrackFace(t, quals[j], e.vector)
-                agreement[j] = self._live[track_of_face[j]].faces.agreement(face)
                 tf = self._live[track_of_face[j]].faces
+                agreement[j] = tf.agreement(face)
                 if tf.disagrees(face, agreement[j]) or tf.contradicts_link(face):
                     track_of_face[j] = self._split(key_of_face[j], track_of_face[j], t)
                 self._live[track_of_face[j]].faces.add(face)

@@ -101,7 +101,6 @@ class SwapGuard:
         self._segment: dict[int, int] = {}  # input id -> the id of its current segment
         self._next = SWAP_ID_BASE
         self.swaps = 0  # change points
-        self.rejoined = 0  # of which (or of their new ids) continued an older id
         self.linked_now: list[int] = []  # older ids continued this frame
 
     def update(self, t: float, tracks: list[PersonTrack],
@@ -112,7 +111,9 @@ class SwapGuard:
         ids = [self._segment.get(tr.track_id, tr.track_id) for tr in tracks]
         changed = []  # (track index, the id it leaves)
         for k, (oid, h) in enumerate(zip(ids, hists)):
-            look = self._looks.setdefault(oid, _Look())
+            look = self._looks.get(oid)
+            if look is None:
+                look = self._looks[oid] = _Look()
             look.last_t = t
             if h is None or float(h.sum()) <= 0:
                 continue
@@ -207,5 +208,4 @@ class SwapGuard:
             self.linked_now.append(into)
             if into not in self._segment:  # the input id `into` coming back (a re-link) is
                 self._segment[into], self._next = self._next, self._next + 1  # someone else
-            self.rejoined += 1
 
