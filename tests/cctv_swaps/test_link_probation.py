@@ -1,20 +1,13 @@
 """Links on probation (pipeline.cctv.aggregate): a track continued by a fragment (re-link, swap
 guard) is split again when the first large face after the link is another person's."""
 
-import numpy as np
-
 from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
 from pipeline.cctv.quality import FaceQuality
-
-
-def _vector(who):
-    v = np.zeros(8, np.float32)
-    v[who], v[7] = 1.0, 0.1
-    return v / np.linalg.norm(v)
+from swap_faces import vector
 
 
 def _face(t, who, ipd):
-    return TrackFace(t, FaceQuality(ipd, 0.0, 0.0, 150.0, 1.0), _vector(who))
+    return TrackFace(t, FaceQuality(ipd, 0.0, 0.0, 150.0, 1.0), vector(who))
 
 
 def test_the_first_large_face_after_a_link_is_checked_against_the_faces_before():

@@ -9,12 +9,7 @@ import pytest
 from pipeline.cctv.aggregate import AggregationConfig
 from pipeline.cctv.galleries import build_gallery
 from pipeline.cctv.persons import PersonTrack
-
-
-def _vector(who):
-    v = np.zeros(8, np.float32)
-    v[who], v[7] = 1.0, 0.1
-    return v / np.linalg.norm(v)
+from swap_faces import vector
 
 
 class _Scene:
@@ -47,7 +42,7 @@ class _Scene:
     def embed(self, image, dets):
         from pipeline.types import Embedding
 
-        return [Embedding(_vector(self.who[self.k]), self.name) for _ in dets]
+        return [Embedding(vector(self.who[self.k]), self.name) for _ in dets]
 
     def update(self, t, boxes, scores, heads=None):
         return [PersonTrack(self.ids[self.k], tuple(map(float, b)), i)
