@@ -161,6 +161,10 @@ def _evaluate(run: Path) -> dict:
 def evaluate_tracking_cmd(
     runs: list[Path] = typer.Argument(..., help="run folder(s) written by airtwin "
                                       "identify-cctv; several are compared side by side"),
+    pool: Path = typer.Option(None, "--pool", help="also pool the runs (one source and gallery "
+                              "policy, e.g. several seeds) into this new folder: one FPIR "
+                              "threshold over all their non-mated searches, tracking per camera "
+                              "over the runs, cctv_pooled_report.md"),
 ) -> None:
     """Identification (FNIR at FPIR 1e-2/1e-3, rank-1 per camera, IPD band, group, gallery
     size), tracking (HOTA/IDF1/MOTA per camera, cross-camera IDF1), surveillance reach,
@@ -182,6 +186,19 @@ def evaluate_tracking_cmd(
         rows.append((run.name, meta["gallery_label"], h))
     if len(rows) > 1:
         _compare(rows)
+    if pool is not None:
+        from experiments.cctv_pool import REPORT, write_pooled
+
+        try:
+            path, sec = write_pooled(runs, pool)
+        except RunFolderError as exc:
+            _fail(str(exc))
+        r40, n40 = sec["rank1_ipd_ge40"]
+        ok, windows = sec["camera_windows_idf1_ge_0.8"]
+        typer.echo(f"pooled {len(runs)} runs: {sec['n_mated']} mated / {sec['n_nonmated']} "
+                   f"non-mated searches, rank-1 {sec['rank1']:.3f} (IPD >= 40 px: {r40} of "
+                   f"{n40}); camera-windows with IDF1 >= 0.8: {ok} of {windows}")
+        typer.echo(f"report: {path / REPORT}")
 
 
 def _print_table(title: str, columns, rows) -> None:

@@ -65,6 +65,19 @@ def test_evaluate_tracking_reruns_and_compares_runs(manifest_run):
     assert r.output.count("cross-camera IDF1") == 2 and "by gallery policy" in r.output
 
 
+def test_evaluate_tracking_pools_runs_into_a_new_folder(manifest_run, tmp_path):
+    out, _ = manifest_run
+    r = runner.invoke(app, ["evaluate-tracking", str(out), str(out), "--pool",
+                            str(tmp_path / "pool")])
+    assert r.exit_code == 0, r.output
+    assert "pooled 2 runs" in r.output
+    one = pd.read_parquet(out / "cctv_identification.parquet").query("by == 'all'").iloc[0]
+    pooled = pd.read_parquet(tmp_path / "pool" / "cctv_pooled_identification.parquet")
+    both = pooled.query("by == 'all'").iloc[0]
+    assert both["n_nonmated"] == 2 * one["n_nonmated"] and both["n_mated"] == 2 * one["n_mated"]
+    assert (tmp_path / "pool" / "cctv_pooled_report.md").is_file()
+
+
 @pytest.mark.parametrize("args, needle", [
     (["identify-cctv", "nope.yaml", "--out", "{tmp}/r"], "nope.yaml: scenario not found"),
     (["identify-cctv", "--composite", "--out", "{tmp}/r", "--gallery", "everyone"],
