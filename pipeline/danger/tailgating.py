@@ -143,11 +143,13 @@ class TailgatingRule:
                 self._pending[tr.id] = (gi, sc.t + self.p.pair_settle_s)
             out += self._judge_gate(sc, gi, tr)
         for tid, (gi, until) in list(self._pending.items()):
-            tr = next((x for x in sc.tracks if x.id == tid and x.seen), None)
+            tr = next((x for x in sc.tracks if x.id == tid), None)
             gate = sc.geometry.gates[gi]
             if tr is None or sc.t > until or self._someone_standing(sc, gate, tr):
                 self._pending.pop(tid)
                 continue
+            if not tr.seen:  # missed a frame (tune seed 18 at 351.0 s: a second track took
+                continue  # the pair's blob for one frame): still pending until it settles
             if self._exit_persons(tr, gate, sc.t) >= self.p.pair_exit_persons:
                 self._pending.pop(tid)
                 q = self._passages.get(gi, deque())
@@ -225,7 +227,8 @@ class TailgatingRule:
         speed = math.hypot(*v) if v is not None else 0.0
         run = self._runs.get(tr.id)
         if along <= 0.3:  # last seen up to the gate line: walking on, or standing for it
-            self._last_speed[tr.id] = speed
+            if v is not None:  # no speed (a track that jumped onto a scrap) says no stop
+                self._last_speed[tr.id] = speed  # (tune seed 2 at 663.8 s: the pair's track)
             key = (tr.root, gi)
             if v is not None and speed < self.p.min_walkup_mps and along >= -1.5:
                 since, last = self._stood.get(key, (t, t))
