@@ -84,3 +84,35 @@ def test_a_pair_whose_track_jumped_onto_a_scrap_is_still_a_walk_up():
 def test_a_pair_lost_at_the_gate_without_a_scrap_is_tailgating():
     # control: the same pair without the scrap was caught before and after
     assert len(_tailgating(_pair_lost_at_the_gate(scrap=False), 10.0)) == 1
+
+
+def _counterflow(track, seconds: float) -> list:
+    """``track``: function of t giving (x, y) of one walker or None; the hall's flow is +x."""
+    st = CameraStream("c", FLOOR, geometry(), DangerConfig())
+    out = []
+    for k in range(int(seconds * FPS)):
+        t = round(k / FPS, 3)
+        p = track(t)
+        obs = [] if p is None else [blob(p[0], p[1], 0.9)]
+        out += [a for a in st.judge(t, obs, {}).alerts if a.kind == "counterflow"]
+    return out
+
+
+def test_a_track_seen_in_few_frames_is_not_a_walk_against_the_flow():
+    # Traced on tune seed 15 (303.6 s, 40 s before the staged walker): a track seen in 3 of
+    # the 13 frames its last 3 s spanned (gaps of 0.8 and 1.6 s) was picked up each time by
+    # whoever was near its coasting gate: a steady 1.8 m/s "against the flow" over 6 m.
+    seen = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.4, 4.0, 5.6}
+
+    def sparse(t):
+        return (8.0 - 1.8 * t, 12.0) if t in seen else None
+
+    assert _counterflow(sparse, 6.0) == []
+
+
+def test_a_walker_seen_in_most_frames_is_still_against_the_flow():
+    # control: the same walk seen in most frames (hidden for 1 s midway) is counterflow
+    def walker(t):
+        return None if 2.0 <= t < 3.0 else (8.0 - 1.8 * t, 12.0)
+
+    assert len(_counterflow(walker, 6.0)) == 1
