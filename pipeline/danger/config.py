@@ -153,6 +153,11 @@ class Counterflow(_Model):
     # apart): a later alert this soon and this near is the same walk.
     repeat_s: float = Field(default=30.0, ge=0)
     repeat_m: float = Field(default=8.0, ge=0)
+    # seen in at least this share of the analysed frames over the window: a track mostly
+    # unseen coasts on a widening gate and may pick up someone else each time it is found
+    # (tune seed 15 at 303.6 s: 3 of 13 frames, gaps 0.8 and 1.6 s, 6 m "against the flow" at
+    # 1.8 m/s; a walker hidden 1.2 s midway is seen in ~60 %)
+    min_seen_share: float = Field(default=0.4, ge=0, le=1)
 
 
 class Tailgating(_Model):
@@ -182,6 +187,10 @@ class Tailgating(_Model):
     pair_settle_s: float = Field(default=1.2, ge=0)  # a pair fresh out of the cabinets' shadow
     # reads small at first (tune seed 2: 0.7, 0.9, 1.1, 2.0 in 0.6 s): this long to grow
     lane_margin_m: float = Field(default=0.1, ge=0)
+    # A track first seen past the gate passed it when it appears within 1.5 m of the line, or
+    # within this after a blob reading two walked up the lane (the rear one of a pair comes
+    # out from behind the front one farther on: tune seed 11, 2.65 m)
+    pair_first_seen_m: float = Field(default=3.0, ge=1.5)
     # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
     # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the
     # lane width or ``pass_depth_m`` spans fewer image pixels than this are not judged.

@@ -20,10 +20,16 @@ class CounterflowRule:
         self._done: set[int] = set()
         self._crowd = CrowdMemory()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
+        self._last_t: float | None = None
+        self._frame_s = 0.0  # the shortest step between analysed frames seen so far
 
     def update(self, sc: Scene) -> list[Alert]:
         out = []
         self._crowd.update(sc)
+        if self._last_t is not None and sc.t > self._last_t:
+            step = sc.t - self._last_t
+            self._frame_s = step if self._frame_s <= 0 else min(self._frame_s, step)
+        self._last_t = sc.t
         for tr in sc.tracks:
             if tr.root in self._done or not tr.seen or tr.kind not in (PERSON, GROUP):
                 continue
@@ -37,7 +43,7 @@ class CounterflowRule:
             recent = tr.recent(self.p.window_s, sc.t)
             if len(recent) < 3 or recent[-1].t - recent[0].t < 0.8 * self.p.window_s:
                 continue
-            if not steady(recent):
+            if not steady(recent) or not self._seen_enough(recent):
                 continue
             # A blob of many people (a crowd merged in the picture) is no walker: its foot point
             # jumps as people join its edge (tune seed 6 at 762.2 s: a 13-person blob standing
@@ -70,6 +76,13 @@ class CounterflowRule:
                              confidence(-along, self.p.min_speed_mps), int_box(tr.box),
                              f"{-along:.1f} m/s against the flow"))
         return out
+
+    def _seen_enough(self, samples) -> bool:
+        """The track was seen in ``min_seen_share`` of the analysed frames its samples span."""
+        if self._frame_s <= 0:
+            return True
+        frames = (samples[-1].t - samples[0].t) / self._frame_s + 1.0
+        return len(samples) >= self.p.min_seen_share * frames
 
 
 def _walked(samples, flow, against: float, share: float) -> bool:
