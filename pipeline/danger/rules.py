@@ -164,8 +164,10 @@ class FallRule:
                 continue
             if float(np.median([q.width_m for q in lying])) < self.p.min_width_m:
                 continue
-            upright = [q for q in samples[:first]
-                       if q.kind == PERSON and start - q.t <= self.p.upright_within_s]
+            # a box cut by the image border has no head to compare (tune seed 15, 11.6 m: the
+            # faller walked in from the frame's bottom edge, clipped until she went down)
+            upright = [q for q in samples[:first] if q.kind == PERSON and not q.clipped
+                       and start - q.t <= self.p.upright_within_s]
             if len(upright) >= self.p.min_upright_samples:
                 top_before = float(np.median([q.box[1] for q in upright[-5:]]))
                 top_now = float(np.median([q.box[1] for q in lying]))
@@ -188,6 +190,8 @@ class FallRule:
             return []
         start = first_object_t(tr)
         if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
+            return []
+        if len(tr.recent(self.p.lying_s, sc.t)) < self.p.down_min_recent:
             return []
         if self._down.down(sc, tr) is None:
             return []
@@ -322,6 +326,8 @@ class AbandonedBagRule:
             live.add(bag.root)
             if bag.root not in self._owner:  # whoever stands beside it when it first shows up
                 near = nearest(bag.xy, people, self.p.owner_radius_m)
+                if near is None and self.p.owner_recent_s > 0:
+                    near = self._recently_beside(sc, bag, people)
                 self._owner[bag.root] = near.root if near is not None else None
                 if any(p.root == bag.root for p in people):  # the blob it came out of
                     # walked on as a person of its lineage: that is the owner, not a
@@ -352,6 +358,20 @@ class AbandonedBagRule:
             self._owner.pop(gone, None)
             self._away_since.pop(gone, None)
         return out
+
+    def _recently_beside(self, sc: Scene, bag: Track, people: list[Track]) -> Track | None:
+        """The person last seen within ``owner_radius_m`` of the bag's spot in the past
+        ``owner_recent_s`` (who walked off as the bag came out of their blob)."""
+        best, best_t = None, sc.t - self.p.owner_recent_s
+        r2 = self.p.owner_radius_m ** 2
+        for p in people:
+            for q in reversed(p.samples):
+                if q.t < best_t:
+                    break
+                if (q.x - bag.xy[0]) ** 2 + (q.y - bag.xy[1]) ** 2 <= r2:
+                    best, best_t = p, q.t
+                    break
+        return best
 
 
 class OvercrowdingRule:
