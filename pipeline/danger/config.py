@@ -118,6 +118,17 @@ class Fall(_Model):
     # person and "object" in a crowd, coasted 7 s and then took a scrap 3 m on, has one sample
     # there, so "still for lying_s" held on nothing (tune seed 6, busy: a false fall)
     down_min_recent: int = Field(default=10, ge=0)
+    # Near the camera, looking down, a body lying along the line of sight reads as a short
+    # upright person: tall in the image, narrow (tune seed 19, 12.6 m: 1.24 m tall, 0.51 m wide
+    # for 65 s, box top down 38 px of a 148-px body, foot point where she stood). A fall when a
+    # track seen whole and upright (>= ``shrunk_before_m`` tall) in place shrinks below
+    # ``shrunk_max_height_m`` for ``shrunk_s``, its top down ``shrunk_min_drop`` of a standing
+    # body and its foot point (box bottom) unmoved, on a figure >= ``down_min_person_px``.
+    # 0 turns it off.
+    shrunk_s: float = Field(default=10.0, ge=0)
+    shrunk_max_height_m: float = Field(default=1.35, gt=0)
+    shrunk_before_m: float = Field(default=1.5, gt=0)
+    shrunk_min_drop: float = Field(default=0.2, ge=0)
     # ... and its top came down this share of a standing person's height (less than
     # ``min_drop``: lying along the line of sight, the head lands farther off, higher in the
     # picture; tune seed 3: 0.30)

@@ -150,6 +150,9 @@ class FallRule:
             if tr.kind == OBJECT:
                 out += self._down_as_object(sc, tr)
                 continue
+            if tr.kind == PERSON:
+                out += self._shrunk_in_place(sc, tr)
+                continue
             if tr.kind != LYING:
                 continue
             if not sc.on_floor(tr):
@@ -202,10 +205,49 @@ class FallRule:
         return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6,
                       int_box(tr.box), f"down {sc.t - start:.0f} s (reads as an object)")]
 
+    def _shrunk_in_place(self, sc: Scene, tr: Track) -> list[Alert]:
+        """A body lying along the line of sight near the camera, read as a short upright
+        person where it stood (see ``Fall.shrunk_s``)."""
+        p = self.p
+        q = tr.samples[-1]
+        if (p.shrunk_s <= 0 or q.t != sc.t or q.clipped or q.height_m > p.shrunk_max_height_m
+                or q.person_px < p.down_min_person_px):
+            return []
+        now = tr.recent(p.shrunk_s, sc.t)
+        if (len(now) < 2 * p.min_upright_samples or now[0].t > sc.t - p.shrunk_s + 0.5
+                or any(s.clipped or s.kind != PERSON or s.height_m > p.shrunk_max_height_m
+                       for s in now)):
+            return []
+        start = now[0].t
+        before = [s for s in tr.samples if s.t < start and start - s.t <= p.upright_within_s]
+        before = before[-p.min_upright_samples:]
+        if (len(before) < p.min_upright_samples
+                or any(s.clipped or s.kind != PERSON or s.height_m < p.shrunk_before_m
+                       for s in before)):
+            return []
+        px = q.person_px
+        top_drop = _med([s.box[1] for s in now]) - _med([s.box[1] for s in before])
+        foot_moved = abs(_med([s.box[3] for s in now]) - _med([s.box[3] for s in before]))
+        if top_drop < p.shrunk_min_drop * px or foot_moved > 0.1 * px:
+            return []
+        if tr.displacement(p.shrunk_s, sc.t) > 0.3 or not sc.on_floor(tr) \
+                or sc.geometry.in_service_area(tr.xy) or sc.geometry.in_waiting_area(tr.xy):
+            return []
+        self._done.add(tr.root)
+        if repeated(self._alerted, tr.xy, sc.t, p.repeat_m, p.repeat_s):
+            return []
+        self._alerted.append((sc.t, tr.xy))
+        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6, int_box(tr.box),
+                      f"down {sc.t - start:.0f} s (reads as a short person)")]
+
     def _person_was_here(self, xy, start: float) -> bool:
         r2 = self.p.upright_radius_m ** 2
         return any(start - self.p.upright_within_s <= t <= start + 1.0
                    and (x - xy[0]) ** 2 + (y - xy[1]) ** 2 <= r2 for t, x, y in self._upright)
+
+
+def _med(v: list[float]) -> float:
+    return float(np.median(v))
 
 
 class LoiteringRule:
