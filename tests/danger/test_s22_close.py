@@ -119,9 +119,10 @@ def test_a_far_fall_read_as_an_object_is_a_fall_not_a_left_bag():
     assert hits[0][1] < 15.0  # lying still lying_s after it went down, not 30 s later
 
 
-def _owner_leaves(bag_h: float, bag_w: float, persons: float):
+def _owner_leaves(bag_h: float, bag_w: float, persons: float, bag_from: float = 7.6):
     """Walks to SPOT, stands 3 s with its bag, walks away along the hall at 1.3 m/s; the bag
-    (one blob with its owner while they stand together) stays 0.45 m beside the spot."""
+    (one blob with its owner while they stand together) stays 0.45 m beside the spot, seen on
+    its own from ``bag_from`` s."""
     def owner(t):
         if t < 4.0:
             return _obs(SPOT[0] - 1.2 * (4.0 - t), SPOT[1], PERSON, 1.7, 0.5, 0.9)
@@ -131,7 +132,7 @@ def _owner_leaves(bag_h: float, bag_w: float, persons: float):
         return _obs(x, SPOT[1], PERSON, 1.7, 0.5, 0.9) if x < 11.0 else None
 
     def bag(t):
-        return _obs(SPOT[0] + 0.45, SPOT[1], OBJECT, bag_h, bag_w, persons) if t >= 7.6 else None
+        return _obs(SPOT[0] + 0.45, SPOT[1], OBJECT, bag_h, bag_w, persons) if t >= bag_from else None
     return [owner, bag]
 
 
