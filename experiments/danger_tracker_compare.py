@@ -80,6 +80,7 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
         t = float(t)
         frame = feed.render(t)
         obs, density = measure.measure(frame.image, t)
+        measure.judge(t, obs, density)  # its tracks tell the detector who stands still
         frames.append((t, obs, density))
         if t >= t_from:
             gt += [(t, p.track_id, *p.box) for p in frame.persons

@@ -43,6 +43,11 @@ class Overcrowding(_Model):
 class AbandonedBag(_Model):
     unattended_s: float = Field(default=30.0, gt=0)  # owner away this long
     owner_radius_m: float = Field(default=2.5, gt=0)  # an owner within this attends the bag
+    # With nobody that near when the bag first shows up, whoever was that near its spot this
+    # recently is the owner: a bag set down stays inside its owner's blob until the owner has
+    # stepped off, and shows up as its own thing only then (tune seed 7, 14.7 m, 720p: the
+    # owner was 0.8 m off 2 s before and 3.3 m off when the bag appeared; 0 = round 6).
+    owner_recent_s: float = Field(default=3.0, ge=0)
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     settle_s: float = Field(default=3.0, ge=0)  # still this long before it counts as set down
     repeat_m: float = Field(default=2.0, ge=0)  # one bag: later alerts this near are dropped
@@ -109,6 +114,21 @@ class Fall(_Model):
     # tall where a body is 54 px and body-sized (tune seed 6, busy: two people standing at
     # 51-63 px went "object" 1.01-1.06 m tall: false falls); at 80 px it reads 0.77 m
     down_min_person_px: float = Field(default=80.0, ge=0)
+    # ... and seen that often in the last ``lying_s``: a walker's track that flickered between
+    # person and "object" in a crowd, coasted 7 s and then took a scrap 3 m on, has one sample
+    # there, so "still for lying_s" held on nothing (tune seed 6, busy: a false fall)
+    down_min_recent: int = Field(default=10, ge=0)
+    # Near the camera, looking down, a body lying along the line of sight reads as a short
+    # upright person: tall in the image, narrow (tune seed 19, 12.6 m: 1.24 m tall, 0.51 m wide
+    # for 65 s, box top down 38 px of a 148-px body, foot point where she stood). A fall when a
+    # track seen whole and upright (>= ``shrunk_before_m`` tall) in place shrinks below
+    # ``shrunk_max_height_m`` for ``shrunk_s``, its top down ``shrunk_min_drop`` of a standing
+    # body and its foot point (box bottom) unmoved, on a figure >= ``down_min_person_px``.
+    # 0 turns it off.
+    shrunk_s: float = Field(default=10.0, ge=0)
+    shrunk_max_height_m: float = Field(default=1.35, gt=0)
+    shrunk_before_m: float = Field(default=1.5, gt=0)
+    shrunk_min_drop: float = Field(default=0.2, ge=0)
     # ... and its top came down this share of a standing person's height (less than
     # ``min_drop``: lying along the line of sight, the head lands farther off, higher in the
     # picture; tune seed 3: 0.30)

@@ -90,6 +90,11 @@ def check_frame(image, size: tuple[int, int] | None = None, what: str = "frame")
     return image
 
 
+# A held box is painted with the model's background picture, fetched this often (frames): it
+# changes slowly, and fetching it costs about as much as a frame's update.
+BG_REFRESH_FRAMES = 25
+
+
 class BackgroundSubtractionDetector:
     """Moving and newly still things against a learnt background of a fixed camera."""
 
@@ -123,6 +128,10 @@ class BackgroundSubtractionDetector:
         self.ignore_boxes = [tuple(int(v) for v in b) for b in ignore_boxes]
         self._model = None
         self._frames = 0
+        self._hold: list[tuple[float, float, float, float]] = []
+        self._applied = 0  # frames the model learnt from (OpenCV's own count)
+        self._bg: np.ndarray | None = None
+        self._bg_at = -10 ** 9
 
     def prepare(self) -> None:
         self.reset()
@@ -136,6 +145,7 @@ class BackgroundSubtractionDetector:
             m = cv2.createBackgroundSubtractorKNN(self.history, self.var_threshold * 16, False)
         self._model = m
         self._frames = 0
+        self._hold, self._applied, self._bg, self._bg_at = [], 0, None, -10 ** 9
         k = lambda n: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(n, 1), max(n, 1)))
         self._open, self._close = k(self.open_px), k(self.close_px)
 
@@ -144,7 +154,32 @@ class BackgroundSubtractionDetector:
         if self._model is None:
             self.reset()
         self._model.apply(self._small(check_frame(background, what="background")), learningRate=1.0)
+        self._applied += 1
         self._frames = max(self._frames, self.warmup_frames)
+
+    def hold(self, boxes) -> None:
+        """Keep these image boxes (x1, y1, x2, y2, full-resolution pixels: people standing
+        still) out of what the background learns from the next frame: it learns its own
+        picture of the floor there instead, so a still person is not absorbed."""
+        self._hold = [tuple(float(v) for v in b) for b in boxes]
+
+    def _learn_held(self, small: np.ndarray) -> np.ndarray:
+        """The foreground of ``small`` judged without learning; then the model learns from the
+        frame with the held boxes painted over by its background picture (OpenCV's automatic
+        rate, 1/min(2n, history))."""
+        fg = self._model.apply(small, learningRate=0.0)
+        self._applied += 1
+        if self._bg is None or self._applied - self._bg_at >= BG_REFRESH_FRAMES:
+            self._bg, self._bg_at = self._model.getBackgroundImage(), self._applied
+        taught = small.copy()
+        s, (h, w) = self.scale, small.shape[:2]
+        for x1, y1, x2, y2 in self._hold:
+            a, b = max(0, int(y1 * s)), min(h, int(math.ceil(y2 * s)))
+            c, d = max(0, int(x1 * s)), min(w, int(math.ceil(x2 * s)))
+            if b > a and d > c:
+                taught[a:b, c:d] = self._bg[a:b, c:d]
+        self._model.apply(taught, learningRate=1.0 / min(2 * self._applied, self.history))
+        return fg
 
     def _small(self, image: np.ndarray) -> np.ndarray:
         small = image if self.scale == 1 else cv2.resize(
@@ -156,7 +191,12 @@ class BackgroundSubtractionDetector:
     def foreground(self, image: np.ndarray) -> np.ndarray:
         if self._model is None:
             self.reset()
-        fg = self._model.apply(self._small(image), learningRate=-1)
+        small = self._small(image)
+        if self._hold and self._applied > 1:
+            fg = self._learn_held(small)
+        else:
+            fg = self._model.apply(small, learningRate=-1)
+            self._applied += 1
         s, m = self.scale, self.blur_px // 2 + 1  # the blur spreads an overlay by m pixels
         for x1, y1, x2, y2 in self.ignore_boxes:
             fg[max(0, int(y1 * s) - m):int(math.ceil(y2 * s)) + m,

@@ -3,7 +3,7 @@
 Each rule sees one :class:`Scene` per analysed frame and keeps its own state (how long a
 condition has held, what it already reported), so an event gives one alert, not one per frame.
 Rules report lineages (``Track.root``), so an id switch in a merge does not repeat an alert.
-Tailgating and counterflow have their own modules; what rules share is in
+Falls, tailgating and counterflow have their own modules; what rules share is in
 :mod:`pipeline.danger.memory`.
 Parameters: :mod:`pipeline.danger.config`; scene parameters (space bands, flow directions,
 queues, e-gates): :mod:`pipeline.danger.geometry`.
@@ -12,15 +12,13 @@ queues, e-gates): :mod:`pipeline.danger.geometry`.
 from __future__ import annotations
 
 import math
-from collections import deque
-
-import numpy as np
 
 from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
+from pipeline.danger.fall import FallRule
 from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady, waited
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
-from pipeline.danger.person_down import PersonDown, first_object_t
+from pipeline.danger.person_down import PersonDown
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
 from pipeline.danger.track import Track
@@ -110,98 +108,6 @@ def _after_waiting(sc: Scene, tr: Track, within_s: float) -> bool:
     """In a waiting area (a queue, a processor row) now or within the last ``within_s``."""
     return within_s > 0 and any(sc.geometry.in_waiting_area((q.x, q.y))
                                 for q in tr.recent(within_s, sc.t)[::3] + [tr.samples[-1]])
-
-
-class FallRule:
-    """A person going from upright to lying and staying there: a wide, low blob that stays put
-    for ``lying_s`` where someone stood moments before.
-
-    Best evidence is one track going from upright to lying with the top of its box dropping by
-    a good part of a person's height: when a standing person is only half hidden by someone in
-    front, the blob turns low and wide too, but its top (the head) stays where it was. When the
-    track broke in the tumble, a person seen standing on that spot moments before will do,
-    except in waiting areas, where someone always was.
-
-    Far off, a body lying along the line of sight reads as a compact object instead: a person
-    upright on that spot moments before who never walked on, whose head came down, and whom
-    nobody walked away from (:class:`~pipeline.danger.person_down.PersonDown`), lying still
-    for ``lying_s``, is a fall too."""
-
-    kind = "fall"
-
-    def __init__(self, p: C.Fall = C.Fall(), down: PersonDown | None = None):
-        self.p = p
-        self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
-        self._done: set[int] = set()
-        self._alerted: list[tuple[float, tuple[float, float]]] = []
-        self._down = down or PersonDown(p)
-
-    def update(self, sc: Scene) -> list[Alert]:
-        self._down.update(sc)
-        for tr in sc.tracks:
-            if tr.seen and tr.samples[-1].kind == PERSON:
-                self._upright.append((sc.t, *tr.xy))
-        while self._upright and self._upright[0][0] < sc.t - self.p.upright_within_s - 30:
-            self._upright.popleft()
-        out = []
-        for tr in sc.tracks:
-            if tr.root in self._done or not sc.shapely(tr):
-                continue
-            if tr.kind == OBJECT:
-                out += self._down_as_object(sc, tr)
-                continue
-            if tr.kind != LYING:
-                continue
-            if not sc.on_floor(tr):
-                continue
-            if sc.geometry.in_service_area(tr.xy):  # half hidden by a counter, not lying
-                continue
-            samples = list(tr.samples)
-            first = next(i for i, q in enumerate(samples) if q.kind == LYING)
-            lying = [q for q in samples[first:] if q.kind == LYING]
-            start = lying[0].t
-            if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
-                continue
-            if float(np.median([q.width_m for q in lying])) < self.p.min_width_m:
-                continue
-            upright = [q for q in samples[:first]
-                       if q.kind == PERSON and start - q.t <= self.p.upright_within_s]
-            if len(upright) >= self.p.min_upright_samples:
-                top_before = float(np.median([q.box[1] for q in upright[-5:]]))
-                top_now = float(np.median([q.box[1] for q in lying]))
-                if top_now - top_before < self.p.min_drop * lying[-1].person_px:
-                    continue  # the head did not come down: half hidden, not fallen
-            elif sc.geometry.in_waiting_area(tr.xy) or not self._person_was_here(tr.xy, start):
-                continue
-            self._done.add(tr.root)
-            if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
-                continue
-            self._alerted.append((sc.t, tr.xy))
-            out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
-                             int_box(tr.box), f"lying {sc.t - start:.0f} s"))
-        return out
-
-    def _down_as_object(self, sc: Scene, tr: Track) -> list[Alert]:
-        """A person down far off, read as an object (see the class)."""
-        if not sc.on_floor(tr) or sc.geometry.in_service_area(tr.xy) \
-                or sc.geometry.in_waiting_area(tr.xy):
-            return []
-        start = first_object_t(tr)
-        if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
-            return []
-        if self._down.down(sc, tr) is None:
-            return []
-        self._done.add(tr.root)
-        if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
-            return []
-        self._alerted.append((sc.t, tr.xy))
-        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6,
-                      int_box(tr.box), f"down {sc.t - start:.0f} s (reads as an object)")]
-
-    def _person_was_here(self, xy, start: float) -> bool:
-        r2 = self.p.upright_radius_m ** 2
-        return any(start - self.p.upright_within_s <= t <= start + 1.0
-                   and (x - xy[0]) ** 2 + (y - xy[1]) ** 2 <= r2 for t, x, y in self._upright)
 
 
 class LoiteringRule:
@@ -322,6 +228,8 @@ class AbandonedBagRule:
             live.add(bag.root)
             if bag.root not in self._owner:  # whoever stands beside it when it first shows up
                 near = nearest(bag.xy, people, self.p.owner_radius_m)
+                if near is None and self.p.owner_recent_s > 0:
+                    near = self._recently_beside(sc, bag, people)
                 self._owner[bag.root] = near.root if near is not None else None
                 if any(p.root == bag.root for p in people):  # the blob it came out of
                     # walked on as a person of its lineage: that is the owner, not a
@@ -352,6 +260,20 @@ class AbandonedBagRule:
             self._owner.pop(gone, None)
             self._away_since.pop(gone, None)
         return out
+
+    def _recently_beside(self, sc: Scene, bag: Track, people: list[Track]) -> Track | None:
+        """The person last seen within ``owner_radius_m`` of the bag's spot in the past
+        ``owner_recent_s`` (who walked off as the bag came out of their blob)."""
+        best, best_t = None, sc.t - self.p.owner_recent_s
+        r2 = self.p.owner_radius_m ** 2
+        for p in people:
+            for q in reversed(p.samples):
+                if q.t < best_t:
+                    break
+                if (q.x - bag.xy[0]) ** 2 + (q.y - bag.xy[1]) ** 2 <= r2:
+                    best, best_t = p, q.t
+                    break
+        return best
 
 
 class OvercrowdingRule:

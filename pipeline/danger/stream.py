@@ -198,6 +198,9 @@ class CameraStream:
         check_frame(image, self.size, f"frame of camera {self.camera}")
         self.check_time(t)
         self._last_t = t
+        hold = getattr(self.detector, "hold", None)
+        if hold is not None:  # still people stay foreground (TrackerConfig.hold_still_s)
+            hold(self.tracker.held_boxes())
         det = self.detector.detect(image)
         obs: list[Observation] = self.observer.observe(det)
         density = None

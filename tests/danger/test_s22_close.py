@@ -17,15 +17,15 @@ GATE = (Gate("egates", 0, (0.0, 7.0), (0.0, 1.0), 0.6),)
 
 
 def _tailgating(people, seconds: float) -> list:
-    """``people``: functions of t giving (x, y, persons, person_px) or None (not seen)."""
-    st = CameraStream("c", FLOOR, geometry(gates=GATE), DangerConfig())
-    out = []
-    for k in range(int(seconds * FPS)):
-        t = k / FPS
-        obs = [replace(blob(*q[:3]), person_px=q[3]) for q in (f(t) for f in people)
-               if q is not None]
-        out += [a for a in st.judge(t, obs, {}).alerts if a.kind == "tailgating"]
-    return out
+    """``people``: functions of t giving (x, y, persons, person_px) or None (not seen); the
+    tailgating alerts (kind, t) at gate 0 (the clips' floor, 360p)."""
+    def seen(f):
+        def g(t):
+            q = f(t)
+            return None if q is None else replace(blob(*q[:3]), person_px=q[3])
+        return g
+    return [h for h in _judge([seen(f) for f in people], seconds, FLOOR, geometry(gates=GATE))
+            if h[0] == "tailgating"]
 
 
 def _pair(persons: float, px: float):
@@ -83,9 +83,9 @@ def _obs(x: float, y: float, kind: str, height_m: float, width_m: float,
     return Observation(box, (x, y), height_m, width_m, 0.5, kind, persons, 0.9, 0.05, px)
 
 
-def _judge(things, seconds: float, floor: FloorMap = HD) -> list:
-    """``things``: functions of t giving an Observation or None."""
-    st = CameraStream("c", floor, geometry(), DangerConfig())
+def _judge(things, seconds: float, floor: FloorMap = HD, geom=None) -> list:
+    """``things``: functions of t giving an Observation or None; the alerts as (kind, t)."""
+    st = CameraStream("c", floor, geom or geometry(), DangerConfig())
     out = []
     for k in range(int(seconds * FPS)):
         t = k / FPS
@@ -119,9 +119,10 @@ def test_a_far_fall_read_as_an_object_is_a_fall_not_a_left_bag():
     assert hits[0][1] < 15.0  # lying still lying_s after it went down, not 30 s later
 
 
-def _owner_leaves(bag_h: float, bag_w: float, persons: float):
+def _owner_leaves(bag_h: float, bag_w: float, persons: float, bag_from: float = 7.6):
     """Walks to SPOT, stands 3 s with its bag, walks away along the hall at 1.3 m/s; the bag
-    (one blob with its owner while they stand together) stays 0.45 m beside the spot."""
+    (one blob with its owner while they stand together) stays 0.45 m beside the spot, seen on
+    its own from ``bag_from`` s."""
     def owner(t):
         if t < 4.0:
             return _obs(SPOT[0] - 1.2 * (4.0 - t), SPOT[1], PERSON, 1.7, 0.5, 0.9)
@@ -131,7 +132,7 @@ def _owner_leaves(bag_h: float, bag_w: float, persons: float):
         return _obs(x, SPOT[1], PERSON, 1.7, 0.5, 0.9) if x < 11.0 else None
 
     def bag(t):
-        return _obs(SPOT[0] + 0.45, SPOT[1], OBJECT, bag_h, bag_w, persons) if t >= 7.6 else None
+        return _obs(SPOT[0] + 0.45, SPOT[1], OBJECT, bag_h, bag_w, persons) if t >= bag_from else None
     return [owner, bag]
 
 

@@ -1,0 +1,154 @@
+"""Falls: a person going from upright to lying, or down as something else where they stood
+(see :class:`FallRule`). Moved out of :mod:`pipeline.danger.rules` (round 7) unchanged but for
+its round-7 checks."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from pipeline.danger import config as C
+from pipeline.danger.memory import repeated
+from pipeline.danger.observe import LYING, OBJECT, PERSON
+from pipeline.danger.person_down import PersonDown, first_object_t
+from pipeline.danger.scene import Alert, Scene, int_box
+from pipeline.danger.track import Track
+
+
+class FallRule:
+    """A person going from upright to lying and staying there: a wide, low blob that stays put
+    for ``lying_s`` where someone stood moments before.
+
+    Best evidence is one track going from upright to lying with the top of its box dropping by
+    a good part of a person's height: when a standing person is only half hidden by someone in
+    front, the blob turns low and wide too, but its top (the head) stays where it was. When the
+    track broke in the tumble, a person seen standing on that spot moments before will do,
+    except in waiting areas, where someone always was.
+
+    Far off, a body lying along the line of sight reads as a compact object instead: a person
+    upright on that spot moments before who never walked on, whose head came down, and whom
+    nobody walked away from (:class:`~pipeline.danger.person_down.PersonDown`), lying still
+    for ``lying_s``, is a fall too."""
+
+    kind = "fall"
+
+    def __init__(self, p: C.Fall = C.Fall(), down: PersonDown | None = None):
+        self.p = p
+        self._upright: deque[tuple[float, float, float]] = deque()  # (t, x, y) of persons
+        self._done: set[int] = set()
+        self._alerted: list[tuple[float, tuple[float, float]]] = []
+        self._down = down or PersonDown(p)
+
+    def update(self, sc: Scene) -> list[Alert]:
+        self._down.update(sc)
+        for tr in sc.tracks:
+            if tr.seen and tr.samples[-1].kind == PERSON:
+                self._upright.append((sc.t, *tr.xy))
+        while self._upright and self._upright[0][0] < sc.t - self.p.upright_within_s - 30:
+            self._upright.popleft()
+        out = []
+        for tr in sc.tracks:
+            if tr.root in self._done or not sc.shapely(tr):
+                continue
+            if tr.kind == OBJECT:
+                out += self._down_as_object(sc, tr)
+                continue
+            if tr.kind == PERSON:
+                out += self._shrunk_in_place(sc, tr)
+                continue
+            if tr.kind != LYING:
+                continue
+            if not sc.on_floor(tr):
+                continue
+            if sc.geometry.in_service_area(tr.xy):  # half hidden by a counter, not lying
+                continue
+            samples = list(tr.samples)
+            first = next(i for i, q in enumerate(samples) if q.kind == LYING)
+            lying = [q for q in samples[first:] if q.kind == LYING]
+            start = lying[0].t
+            if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
+                continue
+            if float(np.median([q.width_m for q in lying])) < self.p.min_width_m:
+                continue
+            # a box cut by the image border has no head to compare (tune seed 15, 11.6 m: the
+            # faller walked in from the frame's bottom edge, clipped until she went down)
+            upright = [q for q in samples[:first] if q.kind == PERSON and not q.clipped
+                       and start - q.t <= self.p.upright_within_s]
+            if len(upright) >= self.p.min_upright_samples:
+                top_before = float(np.median([q.box[1] for q in upright[-5:]]))
+                top_now = float(np.median([q.box[1] for q in lying]))
+                if top_now - top_before < self.p.min_drop * lying[-1].person_px:
+                    continue  # the head did not come down: half hidden, not fallen
+            elif sc.geometry.in_waiting_area(tr.xy) or not self._person_was_here(tr.xy, start):
+                continue
+            self._done.add(tr.root)
+            if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                continue
+            self._alerted.append((sc.t, tr.xy))
+            out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
+                             int_box(tr.box), f"lying {sc.t - start:.0f} s"))
+        return out
+
+    def _down_as_object(self, sc: Scene, tr: Track) -> list[Alert]:
+        """A person down far off, read as an object (see the class)."""
+        if not sc.on_floor(tr) or sc.geometry.in_service_area(tr.xy) \
+                or sc.geometry.in_waiting_area(tr.xy):
+            return []
+        start = first_object_t(tr)
+        if sc.t - start < self.p.lying_s or tr.displacement(self.p.lying_s, sc.t) > self.p.static_m:
+            return []
+        if len(tr.recent(self.p.lying_s, sc.t)) < self.p.down_min_recent:
+            return []
+        if self._down.down(sc, tr) is None:
+            return []
+        self._done.add(tr.root)
+        if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+            return []
+        self._alerted.append((sc.t, tr.xy))
+        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6,
+                      int_box(tr.box), f"down {sc.t - start:.0f} s (reads as an object)")]
+
+    def _shrunk_in_place(self, sc: Scene, tr: Track) -> list[Alert]:
+        """A body lying along the line of sight near the camera, read as a short upright
+        person where it stood (see ``Fall.shrunk_s``)."""
+        p = self.p
+        q = tr.samples[-1]
+        if (p.shrunk_s <= 0 or q.t != sc.t or q.clipped or q.height_m > p.shrunk_max_height_m
+                or q.person_px < p.down_min_person_px):
+            return []
+        now = tr.recent(p.shrunk_s, sc.t)
+        if (len(now) < 2 * p.min_upright_samples or now[0].t > sc.t - p.shrunk_s + 0.5
+                or any(s.clipped or s.kind != PERSON or s.height_m > p.shrunk_max_height_m
+                       for s in now)):
+            return []
+        start = now[0].t
+        before = [s for s in tr.samples if s.t < start and start - s.t <= p.upright_within_s]
+        before = before[-p.min_upright_samples:]
+        if (len(before) < p.min_upright_samples
+                or any(s.clipped or s.kind != PERSON or s.height_m < p.shrunk_before_m
+                       for s in before)):
+            return []
+        px = q.person_px
+        top_drop = _med([s.box[1] for s in now]) - _med([s.box[1] for s in before])
+        foot_moved = abs(_med([s.box[3] for s in now]) - _med([s.box[3] for s in before]))
+        if top_drop < p.shrunk_min_drop * px or foot_moved > 0.1 * px:
+            return []
+        if tr.displacement(p.shrunk_s, sc.t) > 0.3 or not sc.on_floor(tr) \
+                or sc.geometry.in_service_area(tr.xy) or sc.geometry.in_waiting_area(tr.xy):
+            return []
+        self._done.add(tr.root)
+        if repeated(self._alerted, tr.xy, sc.t, p.repeat_m, p.repeat_s):
+            return []
+        self._alerted.append((sc.t, tr.xy))
+        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6, int_box(tr.box),
+                      f"down {sc.t - start:.0f} s (reads as a short person)")]
+
+    def _person_was_here(self, xy, start: float) -> bool:
+        r2 = self.p.upright_radius_m ** 2
+        return any(start - self.p.upright_within_s <= t <= start + 1.0
+                   and (x - xy[0]) ** 2 + (y - xy[1]) ** 2 <= r2 for t, x, y in self._upright)
+
+
+def _med(v: list[float]) -> float:
+    return float(np.median(v))
