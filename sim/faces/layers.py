@@ -36,6 +36,7 @@ class HeadLayers:
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 of the covered pixels
     face_px: np.ndarray  # flat indices of a sample of facial-skin pixels, for exposure
     face_luma: float  # mean albedo luminance over those pixels
+    face_half: np.ndarray  # the same pixels' flat indices at half size (metering is smooth)
     normals_half: np.ndarray  # (H/2, W/2, 3): lighting is smooth, so it is computed at half size
     spec_half: np.ndarray  # (H/2, W/2)
     alpha_u8: np.ndarray  # (H, W) uint8 coverage
@@ -79,6 +80,8 @@ def finish(grid: Grid, albedo: np.ndarray, z: np.ndarray, normals: np.ndarray,
                       landmarks=landmarks.astype(np.float32),
                       box_points=box_points.astype(np.float32), bbox=bbox,
                       face_px=face_px, face_luma=float(luma.mean()),
+                      face_half=(face_px // albedo.shape[1] // 2) * half[0]
+                      + (face_px % albedo.shape[1]) // 2,
                       normals_half=nh.astype(np.float32),
                       spec_half=cv2.resize(spec, half, interpolation=cv2.INTER_AREA),
                       alpha_u8=np.round(alpha * 255).astype(np.uint8))
@@ -155,6 +158,23 @@ def _hair_colour(g: Grid, idt: Identity, rng, curly: bool) -> tuple[np.ndarray, 
     return colour * np.clip(shade, 0.4, 1.3)[..., None], tex
 
 
+# Hair's outward volume per style (face units, scaled by the person's ``hair_volume``).
+HAIR_VOLUME = {"bald": 0.0, "buzz": 0.015, "short": 0.08, "side_part": 0.1, "medium": 0.14,
+               "long": 0.12, "bun": 0.06, "curly": 0.22, "afro": 0.38}
+# Where the scalp hair's side edge (sideburn) ends, below the eye line (face units).
+SIDEBURN_V: dict[str, float] = {}
+# A bald head's horseshoe of hair: its height (v, from the eye line) and how far it reaches in
+# from the head's outline (face units).
+HORSESHOE_V = -0.05
+HORSESHOE_INSET = 0.12
+
+
+def hair_drop(idt: Identity) -> float:
+    """How far down (v) hair that falls behind the face reaches."""
+    return {"medium": idt.jaw_v + 0.2, "long": idt.chin_v + idt.hair_length,
+            "curly": idt.mouth_v + 0.1, "afro": idt.jaw_v}[idt.hair_style]
+
+
 def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarray,
           z_head: np.ndarray, neck_w: float, rng) -> None:
     style = idt.hair_style
@@ -163,15 +183,13 @@ def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarra
     au = np.abs(U)
     curly = style in ("curly", "afro")
     colour, tex = _hair_colour(g, idt, stream(idt, "hair texture"), curly)
-    vol = {"bald": 0.0, "buzz": 0.015, "short": 0.08, "side_part": 0.1, "medium": 0.14,
-           "long": 0.12, "bun": 0.06, "curly": 0.22, "afro": 0.38}[style]
-    vol = vol * (0.6 + 2.0 * idt.hair_volume)
+    vol = HAIR_VOLUME[style] * (0.6 + 2.0 * idt.hair_volume)
     # Hairline: an arc across the forehead, receding at the temples, down to the sideburns.
     hl = idt.hairline_v + 0.12 * (U / 0.8) ** 2
     hl = hl + idt.hair_recession * 0.9 * np.exp(-((au - 0.45) / 0.22) ** 2)
     hl = hl + idt.hair_recession * 0.5 * np.exp(-(U / 0.3) ** 2) * (idt.hair_recession > 0.3)
     side = np.clip((au - 0.7) / 0.22, 0, 1)
-    hl = hl * (1 - side) + (idt.eye_v + 0.05) * side
+    hl = hl * (1 - side) + (idt.eye_v + SIDEBURN_V.get(style, 0.05)) * side
     if idt.fringe > 0 and style not in ("bald", "buzz"):
         brow_top = idt.eye_v - idt.brow_gap - idt.brow_arch - 0.6 * idt.brow_thickness - 0.06
         fringe_v = idt.hairline_v + (brow_top - idt.hairline_v) * idt.fringe
@@ -181,7 +199,10 @@ def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarra
     scalp = g.soft(hl - V + edge_noise) * head
     if style == "bald":
         # A horseshoe of short hair above and behind the ears on older heads.
-        fringe = g.soft(0.12 - np.abs(V - (idt.eye_v - 0.25))) * g.soft(au - W + 0.2) * head
+        # It thins out towards the face: seen from the front, a strip along the outline
+        # above the ears, not a block beside the brows.
+        fringe = (np.exp(-((V - (idt.eye_v + HORSESHOE_V)) / 0.13) ** 4)
+                  * np.clip((au - W + HORSESHOE_INSET) / HORSESHOE_INSET, 0, 1) ** 1.5 * head)
         c.over(fringe * 0.7 * (idt.grey < 0.9), colour, z_head + 2, 0.1)
         return
     if style == "buzz":
@@ -196,8 +217,7 @@ def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarra
     top_cap = top_cap * g.soft(-0.75 - V + 0.01)
     outer = np.maximum(grown, top_cap)
     if style in ("medium", "long", "curly", "afro"):
-        drop = {"medium": idt.jaw_v + 0.2, "long": idt.chin_v + idt.hair_length,
-                "curly": idt.mouth_v + 0.1, "afro": idt.jaw_v}[style]
+        drop = hair_drop(idt)
         drop = min(drop, V_RANGE[1] - 0.25)  # ends above the sprite's edge, which is clothes
         reach = W.max() + vol
         behind = g.soft(reach - au + edge_noise) * g.soft(drop - V + edge_noise)

@@ -180,16 +180,19 @@ def shade(L: HeadLayers, pose: Pose, light_dir, light_bgr, ambient: float,
     # Sky-like ambient: surfaces facing up get a little more than those facing down.
     light = ambient * (0.85 - 0.15 * dots[..., 2]) + (1 - ambient) * 1.1 * diff
     h, w = L.alpha.shape
-    light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
-    shine = cv2.resize(shine, (w, h), interpolation=cv2.INTER_LINEAR)
     if face_luma is not None:
-        lit = float(light.ravel()[L.face_px].mean()) * L.face_luma * float(np.mean(light_bgr))
+        lit = float(light.ravel()[L.face_half].mean()) * L.face_luma * float(np.mean(light_bgr))
         correction = (face_luma / (255.0 * max(lit, 1e-3))) ** FACE_METERING
         exposure *= float(np.clip(correction, *METERING_LIMITS))
-    gain = tuple(float(c) * (255.0 / HEADROOM) * exposure for c in light_bgr) + (0.0,)
-    col = cv2.multiply(L.albedo, cv2.merge([light, light, light]))
-    col = cv2.add(col, cv2.merge([shine, shine, shine]))
-    bgr = cv2.LUT(cv2.convertScaleAbs(cv2.multiply(col, gain)), _TONE)
+    gain = [np.float32(float(c) * (255.0 / HEADROOM) * exposure) for c in light_bgr]
+    # The camera's colour gain goes on at half size (it is linear, so it commutes with the
+    # upscale), and albedo x light + shine is one fused pass at full size.
+    light3 = cv2.resize(cv2.merge([light * g for g in gain]), (w, h),
+                        interpolation=cv2.INTER_LINEAR)
+    col = cv2.resize(cv2.merge([shine * g for g in gain]), (w, h),
+                     interpolation=cv2.INTER_LINEAR)
+    cv2.accumulateProduct(L.albedo, light3, col)
+    bgr = cv2.LUT(cv2.convertScaleAbs(col), _TONE)
     out = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
     out[..., 3] = L.alpha_u8
     _express(out, L, pose)

@@ -187,3 +187,24 @@ def test_bad_inputs_are_named():
         CaptureVariation(face_width_px=(100.0, 600.0))
     with pytest.raises(ValueError, match="size"):
         CaptureVariation(size=(32, 32))
+
+
+def test_bald_horseshoe_leaves_the_temples_beside_the_brows_skin():
+    """A bald head's horseshoe thins out towards the face: at the temple, 0.15 face units in
+    from the outline at brow height, the sprite shows skin, not a block of hair (which HOG
+    read as a second pair of brows)."""
+    from sim.faces.geometry import U_RANGE, V_RANGE, outline_width
+
+    idt = dataclasses.replace(make_identity((23, 1), skin_tone="I-II"), hair_style="bald",
+                              grey=0.0, hair_bgr=(0.05, 0.05, 0.06))
+    L = head_layers(idt, 80.0)
+    v = idt.eye_v - 0.25
+    w = float(outline_width(idt, np.array([v]))[0])
+    row = int(round((v - V_RANGE[0]) * 80.0))
+
+    def albedo_at(u: float) -> np.ndarray:
+        return L.albedo[row - 1:row + 2, int(round((u - U_RANGE[0]) * 80.0))].mean(0)
+
+    for side in (-1, 1):
+        temple, cheek = albedo_at(side * (w - 0.15)), albedo_at(side * (w - 0.3))
+        assert np.abs(temple - cheek).max() < 0.12 * cheek.max(), (side, temple, cheek)
