@@ -142,6 +142,35 @@ def lasting_swaps(truth: pd.DataFrame, hyp: pd.DataFrame, min_frames: int = 5) -
     return n
 
 
+def wrong_splits(truth: pd.DataFrame, hyp: pd.DataFrame) -> tuple[int, int]:
+    """(right, wrong) change points of the swap guard in ``hyp`` (its ``swap_changes``): a
+    change is wrong when the person under the box it starts (IoU >= 0.5 with a true box) is
+    the one under the ended id's last box before it; changes whose boxes match nobody are
+    counted in neither."""
+    from experiments.cctv_run import _iou
+
+    at = dict(list(truth.groupby("frame")))
+
+    def person(t, box):
+        g = at.get(t)
+        if g is None:
+            return None
+        o = _iou(np.array([box], float), g[["x1", "y1", "x2", "y2"]].to_numpy(float))[0]
+        return int(g["id"].iloc[int(o.argmax())]) if o.max() >= 0.5 else None
+
+    right = wrong = 0
+    for t, old, box in hyp.attrs.get("swap_changes", []):
+        before = hyp[(hyp["id"] == old) & (hyp["frame"] < t)]
+        if before.empty:
+            continue
+        last = before.iloc[-1]
+        p0, p1 = person(last["frame"], last[["x1", "y1", "x2", "y2"]].tolist()), person(t, box)
+        if p0 is None or p1 is None:
+            continue
+        right, wrong = right + (p0 != p1), wrong + (p0 == p1)
+    return right, wrong
+
+
 def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None) -> pd.DataFrame:
     """Per-camera tracking scores of the cached tune windows with the swap guard off and at
     every combination of ``spec`` (``window=3;min_similarity=0.4,0.5``, ``l_*``: look fields;
@@ -180,6 +209,7 @@ def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None)
                          "seed": c["seed"], "camera": c["camera"],
                          **score(truth, hyp[["frame", "id", "x1", "y1", "x2", "y2"]]),
                          "lasting_swaps": lasting_swaps(truth, hyp),
+                         **dict(zip(("right_splits", "wrong_splits"), wrong_splits(truth, hyp))),
                          "faced_tracks_16": len(ge16),
                          "other_person_16": int(ge16["other_person"].sum()),
                          "faced_tracks_40": len(ge40),
@@ -215,7 +245,7 @@ def main(argv=None) -> None:
         t.to_csv(a.csv, index=False)
     pd.set_option("display.width", 250)
     print(t.round(3).to_string(index=False))
-    sums = ["ID_switches", "lasting_swaps", "faced_tracks_16", "other_person_16",
+    sums = ["ID_switches", "lasting_swaps", "right_splits", "wrong_splits", "faced_tracks_16", "other_person_16",
             "faced_tracks_40", "other_person_40"]
     print(t.groupby("guard")[["IDF1", "HOTA", "MOTA"] + sums]
           .agg({"IDF1": "mean", "HOTA": "mean", "MOTA": "mean", **{k: "sum" for k in sums}})

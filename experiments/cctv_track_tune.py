@@ -176,9 +176,11 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
         from pipeline.cctv.look import LookConfig
 
         look_config = LookConfig(**{k[2:]: v for k, v in swap.items() if k.startswith("l_")})
-        guard = SwapGuard(SwapConfig(**{k: v for k, v in swap.items() if not k.startswith("l_")},
-                                     cue="look" if crops is not None else "hist",
-                                     look=look_config))
+        fields = {"cue": "look" if crops is not None else "hist",
+                  **{k: v for k, v in swap.items() if not k.startswith("l_")}}
+        if fields["cue"] == "look" and crops is None:
+            raise SystemExit("swap guard cue=look: the replay needs a crops cache (--crops)")
+        guard = SwapGuard(SwapConfig(**fields, look=look_config))
     rows, last = [], None
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
@@ -189,15 +191,18 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
         if relinker is not None:
             tracks = relinker.update(fr["t"], tracks, h)
         if guard is not None:
-            if crops is not None:
-                h = _looks(crops["frames"][k], fr["t"], people.boxes, tracks, look_config)
+            if guard.config.cue == "look":
+                h = _looks(crops["frames"][k], fr["t"], people.boxes, tracks, look_config,
+                           cam["size"][1])
             tracks = guard.update(fr["t"], tracks, h)
         rows += [(fr["t"], tr.track_id, *tr.box, people.face_of_box.get(tr.detection, -1))
                  for tr in tracks]
-    return pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2", "face"])
+    out = pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2", "face"])
+    out.attrs["swap_changes"] = list(guard.changes) if guard is not None else []
+    return out
 
 
-def _looks(cached: dict, t: float, boxes, tracks, config) -> list:
+def _looks(cached: dict, t: float, boxes, tracks, config, frame_height: float) -> list:
     """Each track's look in a frame of a crops cache (None for a coasting box)."""
     from pipeline.cctv.look import look_of, occluders
 
@@ -207,7 +212,8 @@ def _looks(cached: dict, t: float, boxes, tracks, config) -> list:
                          f"t={t}; collect it from the same tracker cache")
     b = cached["boxes"]
     return [look_of(*cached["crops"][tr.detection], b[tr.detection],
-                    occluders(b, tr.detection), config) if tr.detection >= 0 else None
+                    occluders(b, tr.detection), config, frame_height)
+            if tr.detection >= 0 else None
             for tr in tracks]
 
 

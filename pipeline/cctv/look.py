@@ -37,6 +37,10 @@ HUE_BINS, SAT_BINS, GREY_BINS = 8, 3, 4
 BINS = HUE_BINS * SAT_BINS + GREY_BINS
 PARTS = {"upper": (0.20, 0.52), "lower": (0.56, 0.88)}  # bands of the body box's height
 SIDE = 0.15  # share of the box width dropped at each side (background, arms)
+# a body box cut by the frame's top or bottom edge is continued past it to this height per
+# width (head-implied bodies are 3.55 widths tall, face-implied 2.7), so the parts stay on the
+# body; what lies past the edge is not seen
+BODY_ASPECT = 3.0
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,11 @@ def occluders(boxes: np.ndarray, k: int) -> np.ndarray:
 
 
 def look_of(crop: np.ndarray, frame_box, box, in_front: np.ndarray,
-            config: LookConfig = LookConfig()) -> Look:
+            config: LookConfig = LookConfig(), frame_height: float | None = None) -> Look:
     """The look of one body from its crop (:func:`body_crop`, ``frame_box`` the clipped box it
     shows), the full body ``box`` (the parts are bands of it, also where it leaves the frame)
-    and the boxes ``in_front`` of it (masked out)."""
+    and the boxes ``in_front`` of it (masked out). With ``frame_height``, a box touching the
+    frame's top or bottom edge is continued past it (:data:`BODY_ASPECT`)."""
     out = Look.empty()
     if crop.size == 0:
         return out
@@ -124,6 +129,12 @@ def look_of(crop: np.ndarray, frame_box, box, in_front: np.ndarray,
     sx, sy = cw / max(xb - xa, 1e-9), ch / max(yb - ya, 1e-9)  # frame px -> crop px
     x1, y1, x2, y2 = (float(v) for v in box)
     bw, bh = x2 - x1, y2 - y1
+    if frame_height is not None and bh < BODY_ASPECT * bw:
+        if y2 >= frame_height - 1:  # walking out at the bottom: the head is at the top
+            y2 = y1 + BODY_ASPECT * bw
+        elif y1 <= 0:  # coming in at the top: the feet are at the bottom
+            y1 = y2 - BODY_ASPECT * bw
+        bh = y2 - y1
     seen = np.ones((ch, cw), bool)
     for ox1, oy1, ox2, oy2 in np.asarray(in_front, np.float64).reshape(-1, 4):
         c1, c2 = int(np.floor((ox1 - xa) * sx)), int(np.ceil((ox2 - xa) * sx))
@@ -166,7 +177,7 @@ def looks(image: np.ndarray, boxes, config: LookConfig = LookConfig(),
     out = []
     for k in range(len(b)) if only is None else only:
         crop, fbox = body_crop(image, b[k])
-        out.append(look_of(crop, fbox, b[k], occluders(b, k), config))
+        out.append(look_of(crop, fbox, b[k], occluders(b, k), config, image.shape[0]))
     return out
 
 

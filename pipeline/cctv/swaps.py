@@ -139,6 +139,7 @@ class SwapGuard:
         self._segment: dict[int, int] = {}  # input id -> the id of its current segment
         self._next = SWAP_ID_BASE
         self.swaps = 0  # change points
+        self.changes: list[tuple[float, int, tuple]] = []  # (t, id ended, box then) per change
         self.linked_now: list[int] = []  # older ids continued this frame
 
     def update(self, t: float, tracks: list[PersonTrack],
@@ -165,6 +166,7 @@ class SwapGuard:
                 self._add(look, h)
         for k, old in changed:
             ids[k] = self._start(tracks[k].track_id, self._looks[old], t)
+            self.changes.append((t, old, tuple(tracks[k].box)))
         self._rejoin(t, tracks, ids)
         gone = {i for i, lk in self._looks.items() if t - lk.last_t > FORGET_S}
         for i in gone:  # long gone (no tracker or re-linker keeps a track that long)

@@ -78,3 +78,13 @@ def test_a_body_seen_a_few_pixels_tall_is_too_weak_a_look_to_end_a_track(cue):
         assert ids[-1] != 1
         return
     assert set(ids) == {1}
+
+
+def test_a_walker_leaving_at_the_bottom_of_the_frame_keeps_the_id():
+    # the body box is cut at the frame's bottom edge: the look's bands would slide up the body
+    # (the coat's band onto the head) unless the box is continued past the edge
+    frames = []
+    for k in range(16):
+        y1 = 200 + max(k - 5, 0) * 36
+        frames.append([(1, (270, y1, 370, min(y1 + 340, 640)), RED, NAVY)])
+    assert {i[0] for i in _run(SwapConfig(cue="look"), frames)} == {1}
