@@ -22,7 +22,7 @@ def _background(seed=0):
 
 
 def _draw(img, box, top, bottom):
-    x1, y1, x2, y2 = box
+    x1, y1, x2, y2 = box  # may leave the frame: numpy slicing clips it
     h = y2 - y1
     img[y1:y1 + int(0.15 * h), x1 + (x2 - x1) // 3:x2 - (x2 - x1) // 3] = (120, 150, 195)  # head
     img[y1 + int(0.15 * h):y1 + int(0.54 * h), x1:x2] = top
@@ -30,15 +30,17 @@ def _draw(img, box, top, bottom):
 
 
 def _run(config, frames):
-    """frames: per frame a list of (tracker id, box, top, bottom), drawn far to near (a nearer
-    box, lower bottom edge, is drawn over a farther one); the ids the guard gives per frame."""
+    """frames: per frame a list of (tracker id, body, top, bottom), drawn far to near (a nearer
+    body, lower bottom edge, is drawn over a farther one); the boxes given the guard are the
+    bodies clipped to the frame, as the person boxes are; the ids the guard gives per frame."""
     guard, out = SwapGuard(config), []
     for k, people in enumerate(frames):
         img = _background()
         for _, box, top, bottom in sorted(people, key=lambda p: p[1][3]):
             _draw(img, box, top, bottom)
-        boxes = np.array([p[1] for p in people], np.float64)
-        tracks = [PersonTrack(tid, tuple(b), j) for j, (tid, b, _, _) in enumerate(people)]
+        boxes = np.clip(np.array([p[1] for p in people], np.float64), 0, img.shape[0])
+        tracks = [PersonTrack(tid, tuple(b), j) for j, (tid, b) in
+                  enumerate(zip([p[0] for p in people], boxes))]
         hists = [clothing_histogram(img, b) for b in boxes]
         cues = guard.cues(img, boxes, tracks, hists)
         out.append([tr.track_id for tr in guard.update(0.2 * k, tracks, cues)])
@@ -86,5 +88,5 @@ def test_a_walker_leaving_at_the_bottom_of_the_frame_keeps_the_id():
     frames = []
     for k in range(16):
         y1 = 200 + max(k - 5, 0) * 36
-        frames.append([(1, (270, y1, 370, min(y1 + 340, 640)), RED, NAVY)])
+        frames.append([(1, (270, y1, 370, y1 + 340), RED, NAVY)])
     assert {i[0] for i in _run(SwapConfig(cue="look"), frames)} == {1}
