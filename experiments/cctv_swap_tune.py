@@ -64,10 +64,10 @@ def collect_crops(scenario: str, cache: Path, out: Path, cameras: list[str] | No
 
 
 def face_people(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
-    """Per track of ``hyp`` (``experiments.cctv_track_tune.track_camera``) that carried a face: its true person
-    (the person its boxes overlap most, IoU >= 0.3 votes, as the evaluation's truth), the
-    person most of its faces show (a face's person: the ground-truth face nearest its centre,
-    within a face width), the largest true IPD among its faces, and ``other_person``: its faces
+    """Per track of ``hyp`` (``experiments.cctv_track_tune.track_camera``) that carried a face:
+    its true person (the person its boxes overlap most, IoU >= 0.3 votes, as the evaluation's
+    truth), the person most of its faces show (a face's person: the ground-truth face nearest
+    its centre, within a face width), the largest true IPD among its faces, and ``other_person``: its faces
     mostly show someone else than its true person (a search over them answers for another
     person than the evaluation asks about; the ``failures`` kinds other_person and mixed)."""
     from experiments.cctv_run import _iou
@@ -245,7 +245,8 @@ def main(argv=None) -> None:
         t.to_csv(a.csv, index=False)
     pd.set_option("display.width", 250)
     print(t.round(3).to_string(index=False))
-    sums = ["ID_switches", "lasting_swaps", "right_splits", "wrong_splits", "faced_tracks_16", "other_person_16",
+    sums = ["ID_switches", "lasting_swaps", "right_splits", "wrong_splits", "faced_tracks_16",
+            "other_person_16",
             "faced_tracks_40", "other_person_40"]
     print(t.groupby("guard")[["IDF1", "HOTA", "MOTA"] + sums]
           .agg({"IDF1": "mean", "HOTA": "mean", "MOTA": "mean", **{k: "sum" for k in sums}})

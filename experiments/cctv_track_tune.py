@@ -158,7 +158,8 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
     ``swap``: :class:`pipeline.cctv.swaps.SwapConfig` fields, the swap guard after the
     re-linker (None: off); it compares the cached clothing histograms, or with ``crops`` (the
     camera's ``experiments.cctv_swap_tune crops`` cache) the looks of
-    :mod:`pipeline.cctv.look` (``l_*`` fields of ``swap``: :class:`pipeline.cctv.look.LookConfig`)."""
+    :mod:`pipeline.cctv.look` (``l_*`` fields of ``swap``:
+    :class:`pipeline.cctv.look.LookConfig`)."""
     from pipeline.cctv.persons import make_tracker
     from pipeline.cctv.relink import RelinkConfig, Relinker
     from pipeline.cctv.swaps import SwapConfig, SwapGuard

@@ -54,15 +54,19 @@ FORGET_S = 60.0  # an id unseen this long is forgotten
 @dataclass(frozen=True)
 class SwapConfig:
     # chosen on the tune caches (seeds 1-3, 1330-1360 s, 5 fps, five cameras;
-    # ``python -m experiments.cctv_swap_tune``; README "Tracker swaps")
+    # ``python -m experiments.cctv_swap_tune ... --crops ...``; README "Looks"). The
+    # similarities are on the scale of the cue: looks, the Bhattacharyya coefficient of the
+    # least alike part (pipeline.cctv.look.compare); the first guard's torso histograms were
+    # tuned at min_similarity 0.35, rejoin_similarity 0.65 on OpenCV's 1 - Bhattacharyya
+    # distance
     window: int = 3  # recent frames compared with the settled past
-    min_similarity: float = 0.35  # Bhattacharyya similarity below this: another person
+    min_similarity: float = 0.55  # similarity below this: another person
     confirm: int = 2  # frames in a row below it before the track is ended
     min_frames: int = 5  # settled frames a track needs before it can be ended
     # the person a track changed to is continued under an id not in this frame (a track that
     # was lost, or the id a swap partner just left) whose settled past looks like it at least
     # this much; None: always a new id
-    rejoin_similarity: float | None = 0.65
+    rejoin_similarity: float | None = 0.8
     rejoin_s: float = 4.0  # ids unseen up to this long can be continued (RelinkConfig.window_s)
     # looks (pipeline.cctv.look): a comparison less sure than this (a part seen small or half
     # hidden) neither ends a track nor rejoins one; histograms count as sure
