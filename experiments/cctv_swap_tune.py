@@ -67,9 +67,10 @@ def face_people(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
     """Per track of ``hyp`` (``experiments.cctv_track_tune.track_camera``) that carried a face:
     its true person (the person its boxes overlap most, IoU >= 0.3 votes, as the evaluation's
     truth), the person most of its faces show (a face's person: the ground-truth face nearest
-    its centre, within a face width), the largest true IPD among its faces, and ``other_person``: its faces
-    mostly show someone else than its true person (a search over them answers for another
-    person than the evaluation asks about; the ``failures`` kinds other_person and mixed)."""
+    its centre, within a face width), the largest true IPD among its faces, and
+    ``other_person``: its faces mostly show someone else than its true person (a search over
+    them answers for another person than the evaluation asks about; the ``failures`` kinds
+    other_person and mixed)."""
     from experiments.cctv_run import _iou
 
     at = {fr["t"]: fr for fr in cam["frames"]}
