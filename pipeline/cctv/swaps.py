@@ -68,9 +68,10 @@ class SwapConfig:
     # this much; None: always a new id
     rejoin_similarity: float | None = 0.8
     rejoin_s: float = 4.0  # ids unseen up to this long can be continued (RelinkConfig.window_s)
-    # looks (pipeline.cctv.look): a comparison less sure than this (a part seen small or half
-    # hidden) neither ends a track nor rejoins one; histograms count as sure
-    min_confidence: float = 0.0
+    # looks (pipeline.cctv.look): a window holding a look less sure than this (a part seen
+    # small or half hidden), or a comparison less sure, neither ends a track nor rejoins one;
+    # histograms count as sure
+    min_confidence: float = 0.5
     # the cue compared: "look" (pipeline.cctv.look: upper and lower body, only where seen) or
     # "hist" (the torso histogram of pipeline.cctv.appearance, the first guard's cue)
     cue: str = "look"

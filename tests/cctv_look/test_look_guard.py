@@ -77,8 +77,7 @@ def test_a_body_seen_a_few_pixels_tall_is_too_weak_a_look_to_end_a_track(cue):
     # 18 px tall at range: torso bands of a few rows, where one stray colour is a third of it
     near, far = (300, 100, 340, 300), (310, 100, 318, 118)
     frames = [[(1, near, RED, NAVY)]] * 8 + [[(1, far, BLUE, NAVY)]] * 6
-    config = SwapConfig(**(HIST if cue == "hist" else {}), min_confidence=0.5)
-    ids = [i[0] for i in _run(config, frames)]
+    ids = [i[0] for i in _run(SwapConfig(**(HIST if cue == "hist" else {})), frames)]
     if cue == "hist":
         assert ids[-1] != 1
         return
