@@ -22,22 +22,22 @@ def test_the_part_behind_a_nearer_box_is_left_out():
     assert compare(front, looks(both, [near])[0])[0] > 0.99  # the one in front is not masked
 
 
-def test_confidence_falls_with_the_size_of_the_body():
+def _two_looks(*people):
+    """The looks of (box, top, bottom) people drawn side by side on one frame."""
     img = _background()
-    big, small = (100, 50, 200, 450), (400, 50, 410, 80)
-    _draw(img, big, RED, NAVY)
-    _draw(img, small, RED, NAVY)
-    a, b = looks(img, [big, small])
+    for box, top, bottom in people:
+        _draw(img, box, top, bottom)
+    return looks(img, [box for box, _, _ in people])
+
+
+def test_confidence_falls_with_the_size_of_the_body():
+    a, b = _two_looks(((100, 50, 200, 450), RED, NAVY), ((400, 50, 410, 80), RED, NAVY))
     assert a.confidence == pytest.approx(1.0)
     assert 0 < b.confidence < 0.5
 
 
 def test_upper_and_lower_body_are_compared_apart():
-    img = _background()
-    one, other = (100, 50, 200, 450), (300, 50, 400, 450)
-    _draw(img, one, RED, NAVY)
-    _draw(img, other, RED, KHAKI)
-    a, b = looks(img, [one, other])
+    a, b = _two_looks(((100, 50, 200, 450), RED, NAVY), ((300, 50, 400, 450), RED, KHAKI))
     assert np.sqrt(a.hist[0] * b.hist[0]).sum() > 0.95  # the same coat
     assert compare(a, b, "min")[0] < 0.3  # not the same person
     assert compare(a, b, "mean")[0] > compare(a, b, "min")[0]
