@@ -150,12 +150,19 @@ def load(folder: Path, cameras: list[str] | None = None) -> list[dict]:
     return out
 
 
-def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
-    """The (frame, id, x1, y1, x2, y2) tracks of one cached camera under ``opts`` (tracker
+def track_camera(cam: dict, opts: dict, swap: dict | None = None,
+                 crops: dict | None = None) -> pd.DataFrame:
+    """The (frame, id, x1, y1, x2, y2, face) tracks of one cached camera under ``opts`` (tracker
     options, ``height`` / ``every`` of the head detector, ``relink`` 0/1 and its ``r_*``
-    settings)."""
+    settings); ``face``: the index of the cached face the track's box carries (-1: none).
+    ``swap``: :class:`pipeline.cctv.swaps.SwapConfig` fields, the swap guard after the
+    re-linker (None: off); it compares the cached clothing histograms, or with ``crops`` (the
+    camera's ``experiments.cctv_swap_tune crops`` cache) the looks of
+    :mod:`pipeline.cctv.look` (``l_*`` fields of ``swap``:
+    :class:`pipeline.cctv.look.LookConfig`)."""
     from pipeline.cctv.persons import make_tracker
     from pipeline.cctv.relink import RelinkConfig, Relinker
+    from pipeline.cctv.swaps import SwapConfig, SwapGuard
 
     height, every = opts.get("height", 810), int(opts.get("every", 1))
     topts = _tracker_options(opts)
@@ -165,18 +172,50 @@ def track_camera(cam: dict, opts: dict) -> pd.DataFrame:
     if int(opts.get("relink", 0)):
         relinker = Relinker(RelinkConfig(**{k[2:]: v for k, v in opts.items()
                                             if k.startswith("r_")}))
+    guard = None
+    if swap is not None:
+        from pipeline.cctv.look import LookConfig
+
+        look_config = LookConfig(**{k[2:]: v for k, v in swap.items() if k.startswith("l_")})
+        fields = {"cue": "look" if crops is not None else "hist",
+                  **{k: v for k, v in swap.items() if not k.startswith("l_")}}
+        if fields["cue"] == "look" and crops is None:
+            raise SystemExit("swap guard cue=look: the replay needs a crops cache (--crops)")
+        guard = SwapGuard(SwapConfig(**fields, look=look_config))
     rows, last = [], None
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
             last = _heads(fr["heads"], height, opts, cam["size"])
         people, hists = _people(last, fr["faces"], fr["face_hist"], cam["size"])
         tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
+        h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
         if relinker is not None:
-            tracks = relinker.update(fr["t"], tracks, [hists[tr.detection] if tr.detection >= 0
-                                                       else None for tr in tracks])
-        for tr in tracks:
-            rows.append((fr["t"], tr.track_id, *tr.box))
-    return pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2"])
+            tracks = relinker.update(fr["t"], tracks, h)
+        if guard is not None:
+            if guard.config.cue == "look":
+                h = _looks(crops["frames"][k], fr["t"], people.boxes, tracks, look_config,
+                           cam["size"][1])
+            tracks = guard.update(fr["t"], tracks, h)
+        rows += [(fr["t"], tr.track_id, *tr.box, people.face_of_box.get(tr.detection, -1))
+                 for tr in tracks]
+    out = pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2", "face"])
+    out.attrs["swap_changes"] = list(guard.changes) if guard is not None else []
+    return out
+
+
+def _looks(cached: dict, t: float, boxes, tracks, config, frame_height: float) -> list:
+    """Each track's look in a frame of a crops cache (None for a coasting box)."""
+    from pipeline.cctv.look import look_of, occluders
+
+    if abs(cached["t"] - t) > 1e-6 or not np.allclose(cached["boxes"],
+                                                       np.asarray(boxes).reshape(-1, 4)):
+        raise SystemExit(f"crops cache at t={cached['t']} does not hold the replay's boxes at "
+                         f"t={t}; collect it from the same tracker cache")
+    b = cached["boxes"]
+    return [look_of(*cached["crops"][tr.detection], b[tr.detection],
+                    occluders(b, tr.detection), config, frame_height)
+            if tr.detection >= 0 else None
+            for tr in tracks]
 
 
 def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
@@ -282,7 +321,8 @@ def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> 
     rows = []
     for opts in grid(spec):
         for f, c in cams:
-            m = score(truths[(str(f), c["camera"])], track_camera(c, opts))
+            m = score(truths[(str(f), c["camera"])],
+                      track_camera(c, opts)[["frame", "id", "x1", "y1", "x2", "y2"]])
             rows.append({**opts, "seed": c["seed"], "camera": c["camera"], **m})
     return pd.DataFrame(rows)
 

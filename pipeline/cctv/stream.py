@@ -201,7 +201,8 @@ class CctvStream:
             tracks = self.relinker.update(t, tracks, hists)
             linked += self.relinker.linked_now
         if self.swap_guard is not None:
-            tracks = self.swap_guard.update(t, tracks, hists)
+            cues = self.swap_guard.cues(image, people.boxes, tracks, hists)
+            tracks = self.swap_guard.update(t, tracks, cues)
             linked = [self.swap_guard.segment_of(i) for i in linked] + self.swap_guard.linked_now
         for tid in linked:
             live = self._live.get(self._split_ids.get(tid, tid))

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from pipeline.cctv.appearance import similarity
+from pipeline.cctv.look import Look, LookConfig, compare, looks
 from pipeline.cctv.persons import PersonTrack
 
 __all__ = ["SWAP_ID_BASE", "SwapConfig", "SwapGuard"]
@@ -53,26 +54,40 @@ FORGET_S = 60.0  # an id unseen this long is forgotten
 @dataclass(frozen=True)
 class SwapConfig:
     # chosen on the tune caches (seeds 1-3, 1330-1360 s, 5 fps, five cameras;
-    # ``python -m experiments.cctv_swap_tune``; README "Tracker swaps")
+    # ``python -m experiments.cctv_swap_tune ... --crops ...``; README "Looks"). The
+    # similarities are on the scale of the cue: looks, the Bhattacharyya coefficient of the
+    # least alike part (pipeline.cctv.look.compare); the first guard's torso histograms were
+    # tuned at min_similarity 0.35, rejoin_similarity 0.65 on OpenCV's 1 - Bhattacharyya
+    # distance
     window: int = 3  # recent frames compared with the settled past
-    min_similarity: float = 0.35  # Bhattacharyya similarity below this: another person
+    min_similarity: float = 0.55  # similarity below this: another person
     confirm: int = 2  # frames in a row below it before the track is ended
     min_frames: int = 5  # settled frames a track needs before it can be ended
     # the person a track changed to is continued under an id not in this frame (a track that
     # was lost, or the id a swap partner just left) whose settled past looks like it at least
     # this much; None: always a new id
-    rejoin_similarity: float | None = 0.65
+    rejoin_similarity: float | None = 0.8
     rejoin_s: float = 4.0  # ids unseen up to this long can be continued (RelinkConfig.window_s)
+    # looks (pipeline.cctv.look): a window holding a look less sure than this (a part seen
+    # small or half hidden), or a comparison less sure, neither ends a track nor rejoins one;
+    # histograms count as sure
+    min_confidence: float = 0.5
+    # the cue compared: "look" (pipeline.cctv.look: upper and lower body, only where seen) or
+    # "hist" (the torso histogram of pipeline.cctv.appearance, the first guard's cue)
+    cue: str = "look"
+    look: LookConfig = field(default_factory=LookConfig)
 
     def __post_init__(self):
         if self.window < 1 or self.confirm < 1 or self.min_frames < 1:
             raise ValueError(f"SwapConfig: window, confirm and min_frames must be >= 1, got "
                              f"window={self.window}, confirm={self.confirm}, "
                              f"min_frames={self.min_frames}")
-        for name in ("min_similarity", "rejoin_similarity"):
+        for name in ("min_similarity", "rejoin_similarity", "min_confidence"):
             v = getattr(self, name)
             if v is not None and not 0 <= v <= 1:
                 raise ValueError(f"SwapConfig.{name} must be in [0, 1], got {v}")
+        if self.cue not in ("look", "hist"):
+            raise ValueError(f"SwapConfig.cue must be 'look' or 'hist', got {self.cue!r}")
         if not self.rejoin_s >= 0:
             raise ValueError(f"SwapConfig.rejoin_s must be >= 0, got {self.rejoin_s}")
 
@@ -86,9 +101,37 @@ class _Look:
     last_t: float = float("-inf")
     pending_until: float = float("-inf")  # a new id that may still continue an older one
 
-    def everything(self) -> np.ndarray | None:
+    def everything(self):
         parts = ([] if self.settled is None else [self.settled]) + list(self.recent)
-        return sum(parts[1:], parts[0].copy()) if parts else None
+        return _total(parts) if parts else None
+
+
+def _total(cues: list):
+    """The sum of histograms, or the confidence-weighted mean of looks."""
+    out = cues[0].copy() if isinstance(cues[0], np.ndarray) else cues[0]
+    for c in cues[1:]:
+        out = out + c if isinstance(out, np.ndarray) else out.added(c)
+    return out
+
+
+def _compare(a, b, combine: str) -> tuple[float, float]:
+    """(similarity, confidence) of two cues: looks (:func:`pipeline.cctv.look.compare`), or
+    histograms (Bhattacharyya similarity, always sure)."""
+    if isinstance(a, Look) or isinstance(b, Look):
+        return compare(a, b, combine)
+    return similarity(a, b), 1.0
+
+
+def _sure(cue) -> float:
+    return cue.confidence if isinstance(cue, Look) else 1.0
+
+
+def _empty(h) -> bool:
+    if h is None:
+        return True
+    if isinstance(h, Look):
+        return not h.confidence > 0
+    return not float(h.sum()) > 0
 
 
 class SwapGuard:
@@ -101,12 +144,14 @@ class SwapGuard:
         self._segment: dict[int, int] = {}  # input id -> the id of its current segment
         self._next = SWAP_ID_BASE
         self.swaps = 0  # change points
+        self.changes: list[tuple[float, int, tuple]] = []  # (t, id ended, box then) per change
         self.linked_now: list[int] = []  # older ids continued this frame
 
     def update(self, t: float, tracks: list[PersonTrack],
-               hists: list[np.ndarray | None]) -> list[PersonTrack]:
-        """This frame's tracks, each under the id of its current segment; ``hists`` the
-        clothing histogram of each track's detected box (None where there is none)."""
+               hists: list[Look | np.ndarray | None]) -> list[PersonTrack]:
+        """This frame's tracks, each under the id of its current segment; ``hists`` the look
+        (:mod:`pipeline.cctv.look`) or the clothing histogram of each track's detected box
+        (None where there is none)."""
         self.linked_now = []
         ids = [self._segment.get(tr.track_id, tr.track_id) for tr in tracks]
         changed = []  # (track index, the id it leaves)
@@ -115,15 +160,18 @@ class SwapGuard:
             if look is None:
                 look = self._looks[oid] = _Look()
             look.last_t = t
-            if h is None or float(h.sum()) <= 0:
+            if _empty(h):
                 continue
+            if isinstance(h, np.ndarray):
+                h = h.astype(np.float64)
             if self._changed(look, h):
                 changed.append((k, oid))
-                look.recent.append(h.astype(np.float64))  # moves to the new segment
+                look.recent.append(h)  # moves to the new segment
             else:
                 self._add(look, h)
         for k, old in changed:
             ids[k] = self._start(tracks[k].track_id, self._looks[old], t)
+            self.changes.append((t, old, tuple(tracks[k].box)))
         self._rejoin(t, tracks, ids)
         gone = {i for i, lk in self._looks.items() if t - lk.last_t > FORGET_S}
         for i in gone:  # long gone (no tracker or re-linker keeps a track that long)
@@ -134,6 +182,18 @@ class SwapGuard:
         return [tr if oid == tr.track_id else replace(tr, track_id=oid)
                 for tr, oid in zip(tracks, ids)]
 
+    def cues(self, image: np.ndarray, boxes, tracks: list[PersonTrack], hists: list) -> list:
+        """What :meth:`update` compares for each track: its detected box's look in ``image``
+        among the frame's person ``boxes`` (``cue`` "look"), or its clothing histogram from
+        ``hists`` ("hist"); None for a coasting box."""
+        if self.config.cue == "hist":
+            return hists
+        taken = [tr.detection for tr in tracks if tr.detection >= 0]
+        if not taken:
+            return [None] * len(tracks)
+        by_box = dict(zip(taken, looks(image, boxes, self.config.look, only=taken)))
+        return [by_box.get(tr.detection) for tr in tracks]
+
     def segment_of(self, input_id: int) -> int:
         """The id input id ``input_id`` is reported under now."""
         return self._segment.get(input_id, input_id)
@@ -142,18 +202,23 @@ class SwapGuard:
         cfg = self.config
         if look.frames < cfg.min_frames or len(look.recent) < cfg.window - 1:
             return False
-        recent = h + sum(list(look.recent)[len(look.recent) - cfg.window + 1:], np.zeros_like(h))
-        if similarity(look.settled, recent) < cfg.min_similarity:
+        window = [h] + list(look.recent)[len(look.recent) - cfg.window + 1:]
+        if min(_sure(x) for x in window) < cfg.min_confidence:
+            return False  # a weak look in the window: neither a change nor evidence against one
+        sim, sure = _compare(look.settled, _total(window), cfg.look.combine)
+        if not sure > 0:
+            return False  # a weak look: neither a change nor evidence against one
+        if sim < cfg.min_similarity:
             look.below += 1
         else:
             look.below = 0
         return look.below >= cfg.confirm
 
     def _add(self, look: _Look, h: np.ndarray) -> None:
-        look.recent.append(h.astype(np.float64))
+        look.recent.append(h)
         if len(look.recent) > self.config.window:
             old = look.recent.popleft()
-            look.settled = old.copy() if look.settled is None else look.settled + old
+            look.settled = old if look.settled is None else _total([look.settled, old])
             look.frames += 1
 
     def _start(self, key: int, old: _Look, t: float) -> int:
@@ -163,7 +228,7 @@ class SwapGuard:
         self._segment[key] = new
         look = self._looks[new] = _Look(last_t=t, pending_until=t + self.config.rejoin_s)
         for h in list(old.recent)[-self.config.window:]:
-            look.settled = h.copy() if look.settled is None else look.settled + h
+            look.settled = h if look.settled is None else _total([look.settled, h])
             look.frames += 1
         old.recent.clear()
         old.below = 0
@@ -190,8 +255,12 @@ class SwapGuard:
                 and lk.pending_until < t]
         if not free:
             return
-        sim = np.array([[similarity(self._looks[i].settled, self._looks[ids[k]].everything())
-                         for i in free] for k in young])
+        sim = np.zeros((len(young), len(free)))
+        for a, k in enumerate(young):
+            mine = self._looks[ids[k]].everything()
+            for b, i in enumerate(free):
+                s, sure = _compare(self._looks[i].settled, mine, cfg.look.combine)
+                sim[a, b] = s if sure >= cfg.min_confidence and sure > 0 else 0.0
         rows, cols = linear_sum_assignment(-np.where(sim >= cfg.rejoin_similarity, sim, -1.0))
         for a, b in zip(rows, cols):
             if sim[a, b] < cfg.rejoin_similarity:
@@ -199,7 +268,7 @@ class SwapGuard:
             k, into = young[a], free[b]
             fresh = self._looks.pop(ids[k])
             target = self._looks[into]
-            target.settled = target.settled + fresh.everything()
+            target.settled = _total([target.settled, fresh.everything()])
             target.frames += fresh.frames + len(fresh.recent)
             target.recent.clear()
             target.below, target.last_t = 0, t
