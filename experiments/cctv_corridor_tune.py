@@ -10,8 +10,11 @@ chain of :class:`pipeline.cctv.stream.CctvStream` at its defaults: the head dete
 with its edge pass merged (``cctv_track_tune._heads``), the person boxes, ByteTrack
 (:data:`pipeline.cctv.persons.CCTV_TRACKER_OPTIONS`, overridden by the grid's tracker keys), the
 re-linker (``r_*`` keys: :class:`pipeline.cctv.relink.RelinkConfig` fields) and the swap guard
-(``s_*`` keys: :class:`pipeline.cctv.swaps.SwapConfig` fields; ``swaps=0``: off). The caches hold
-no face templates, so links on probation are not replayed.
+(``s_*`` keys: :class:`pipeline.cctv.swaps.SwapConfig` fields; ``swaps=0``: off), and the head
+detector's half-window-twin suppression (:func:`pipeline.cctv.heads.half_window_twins`, on as
+shipped; ``twins=0``: off; ``twin_ratio``, ``twin_lo``, ``twin_hi``). The caches hold no face
+templates, so links on probation are not replayed. (``experiments.cctv_track_tune`` and
+``cctv_swap_tune`` replay the cached heads without the twin suppression.)
 
 ``trace`` sorts every ID switch of the motmetrics event table (a ground-truth person matched by
 another track id than last time) by what happened between the two matches:
@@ -41,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 SHIPPED_HEADS = {"adjust": -0.3, "edge": 1, "edge_adjust": 0.0}
+
 TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
                 "head_scale", "edge_coast", "side_width")
 
@@ -49,6 +53,7 @@ def stream_track_camera(cam: dict, opts: dict | None = None) -> tuple[pd.DataFra
     """The (frame, id, x1, y1, x2, y2, det) tracks of one cached camera as the stream makes them
     (module docstring), and each frame's person boxes."""
     from experiments.cctv_track_tune import _heads, _people
+    from pipeline.cctv.heads import TWIN_OFFSET, TWIN_RATIO, half_window_twins
     from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, make_tracker
     from pipeline.cctv.relink import RelinkConfig, Relinker
     from pipeline.cctv.swaps import SwapConfig, SwapGuard
@@ -64,8 +69,13 @@ def stream_track_camera(cam: dict, opts: dict | None = None) -> tuple[pd.DataFra
     heads_opts = {**SHIPPED_HEADS, **{k: opts[k] for k in SHIPPED_HEADS if k in opts}}
     rows, boxes = [], []
     for fr in cam["frames"]:
-        people, hists = _people(_heads(fr["heads"], 810, heads_opts, cam["size"]), fr["faces"],
-                                fr["face_hist"], cam["size"])
+        heads, scores, hh = _heads(fr["heads"], 810, heads_opts, cam["size"])
+        if int(opts.get("twins", 1)):  # as HeadDetector(twins=True)
+            k = half_window_twins(heads, scores, float(opts.get("twin_ratio", TWIN_RATIO)),
+                                  (float(opts.get("twin_lo", TWIN_OFFSET[0])),
+                                   float(opts.get("twin_hi", TWIN_OFFSET[1]))))
+            heads, scores, hh = heads[k], scores[k], [x for x, y in zip(hh, k) if y]
+        people, hists = _people((heads, scores, hh), fr["faces"], fr["face_hist"], cam["size"])
         boxes.append(people.boxes)
         tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
         h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
@@ -202,10 +212,12 @@ def trace(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd.Data
             truth = truth_of(c)
             hyp, boxes = stream_track_camera(c, opts)
             t = classify(c, truth, hyp, boxes)
+            if t.empty:
+                continue
             t.insert(0, "camera", c["camera"])
             t.insert(0, "seed", c["seed"])
             parts.append(t)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def main(argv=None) -> None:
@@ -228,6 +240,9 @@ def main(argv=None) -> None:
         if a.csv:
             t.to_csv(a.csv, index=False)
         print(t.round(2).to_string(index=False))
+        if t.empty or "kind" not in t.columns:
+            print("no ID switch")
+            return
         print(t.groupby(["camera", "kind"]).size().unstack(fill_value=0).to_string())
         m = t[t["kind"] == "missed"]
         if len(m):
