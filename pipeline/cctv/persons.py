@@ -186,7 +186,9 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
 
     ``heads`` (N, 4), one per detected box (a head detector's): carried to the output boxes
     (:attr:`PersonBoxes.heads`), a face-implied box getting the head its face implies
-    (:func:`head_boxes_from_faces`), so a tracker can associate on heads."""
+    (:func:`head_boxes_from_faces`), so a tracker can associate on heads; and a face's top
+    share is measured on the whole body each head implies, not on the box the frame cut
+    (:func:`_face_reach`)."""
     det = np.asarray(detected, np.float64).reshape(-1, 4)
     sc = np.asarray(scores, np.float32).reshape(-1)
     hd = None if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
