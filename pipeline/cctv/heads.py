@@ -66,6 +66,17 @@ EDGE_STRIP = 72
 EDGE_ADJUST = 0.0
 EDGE_REACH = 0
 
+# Half-window twins (HeadDetector(twins=True)): dlib's non-maximum suppression keeps a window
+# one half-window step from a head it found (the same size, head-box IoU 1/3), so one person
+# gets two heads, two boxes and two tracks that trade the person frame to frame. Of two heads
+# whose widths differ by less than TWIN_RATIO and whose centres lie TWIN_OFFSET head widths
+# apart, the lower-scored is dropped. On tune seeds 1-3 (experiments/cctv_corridor_tune.py
+# replay twins=0,1; 1330-1360 s, five cameras): 240 such pairs on one person against 32 on two
+# (mostly one walker right behind another on corridor_near), mean per-camera IDF1
+# 0.824 -> 0.841, ID switches 143 -> 78; 1360-1390 s (corridors, hall_exit) 0.806 -> 0.826.
+TWIN_RATIO = 1.01
+TWIN_OFFSET = (0.48, 0.52)
+
 # Head-and-shoulders box from a head box (a HEAD_M = 0.25 m square, hair top to chin).
 HS_SIDE = 2.0  # head heights a side
 HS_ABOVE = 0.25  # head heights above the hair top
@@ -125,6 +136,29 @@ def merge_edge_heads(heads: np.ndarray, scores: np.ndarray, edge: np.ndarray,
     return np.vstack([heads, edge[keep]]), np.concatenate([scores, np.asarray(edge_scores)[keep]])
 
 
+def half_window_twins(heads: np.ndarray, scores: np.ndarray, ratio: float = TWIN_RATIO,
+                      offset: tuple[float, float] = TWIN_OFFSET) -> np.ndarray:
+    """Which heads (N, 4) to keep (a mask) without the half-window twins (:data:`TWIN_RATIO`):
+    the heads taken by score, highest first, each dropping the untaken heads of its size
+    (width ratio < ``ratio``) whose centres lie ``offset`` (lo, hi) of its width away."""
+    h = np.asarray(heads, np.float64).reshape(-1, 4)
+    keep = np.ones(len(h), bool)
+    if len(h) < 2:
+        return keep
+    w = np.maximum(h[:, 2] - h[:, 0], 1e-9)
+    c = (h[:, :2] + h[:, 2:]) / 2
+    big = np.maximum(w[:, None], w[None])
+    d = np.hypot(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1]) / big
+    twin = ((big / np.minimum(w[:, None], w[None]) < ratio) & (d >= offset[0])
+            & (d <= offset[1]))
+    if not twin.any():
+        return keep
+    for i in np.argsort(-np.asarray(scores, np.float64), kind="stable"):
+        if keep[i]:
+            keep[twin[i] & (np.arange(len(h)) != i)] = False
+    return keep
+
+
 def edge_windows(boxes: np.ndarray, width: float, reach: float, left: bool) -> np.ndarray:
     """Which edge-pass windows (N, 4) an image ``width`` px wide keeps (a mask): those starting
     less than ``reach`` px inside the ``left`` (else right) side whose centre, the head's, is
@@ -162,6 +196,8 @@ class HeadDetector:
     ``edge_pad`` (0: off), ``edge_strip``, ``edge_adjust``, ``edge_reach``: the edge pass
     (:data:`EDGE_PAD`), which finds heads whose shoulders a side of the frame cuts, where the
     interior pass's window does not fit; the interior pass's heads stay as they are.
+    ``twins`` (on): drop the lower-scored of two heads one half-window step apart
+    (:data:`TWIN_RATIO`, :func:`half_window_twins`).
 
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey
@@ -176,13 +212,15 @@ class HeadDetector:
     def __init__(self, model_path: str | Path | None = None, adjust: float = -0.3,
                  height: int = TRAIN_HEIGHT, every: int = 1, grey: bool = False,
                  resize: str = "area", edge_pad: int = EDGE_PAD, edge_strip: int = EDGE_STRIP,
-                 edge_adjust: float = EDGE_ADJUST, edge_reach: int = EDGE_REACH):
+                 edge_adjust: float = EDGE_ADJUST, edge_reach: int = EDGE_REACH,
+                 twins: bool = True):
         if int(edge_pad) < 0 or int(edge_strip) < WINDOW_PX:
             raise ValueError(f"head detector: edge_pad must be >= 0 px and edge_strip >= "
                              f"{WINDOW_PX} px, got {edge_pad} and {edge_strip}")
         self.edge_pad, self.edge_strip = int(edge_pad), int(edge_strip)
         self.edge_reach = int(edge_reach)
         self.edge_adjust = float(edge_adjust)
+        self.twins = bool(twins)
         if int(every) < 1:
             raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
         if resize not in _RESIZE:
@@ -221,6 +259,9 @@ class HeadDetector:
         heads, scores = heads_from_shoulder_boxes(hs / k), _score(svm)
         if self.edge_pad:
             heads, scores = merge_edge_heads(heads, scores, *self._edge_heads(pixels, k))
+        if self.twins:
+            keep = half_window_twins(heads, scores)
+            heads, scores = heads[keep], scores[keep]
         return heads, scores
 
     def edge_heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

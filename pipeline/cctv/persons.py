@@ -186,22 +186,25 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
 
     ``heads`` (N, 4), one per detected box (a head detector's): carried to the output boxes
     (:attr:`PersonBoxes.heads`), a face-implied box getting the head its face implies
-    (:func:`head_boxes_from_faces`), so a tracker can associate on heads."""
+    (:func:`head_boxes_from_faces`), so a tracker can associate on heads; and a face's top
+    share is measured on the whole body each head implies, not on the box the frame cut
+    (:func:`_face_reach`)."""
     det = np.asarray(detected, np.float64).reshape(-1, 4)
     sc = np.asarray(scores, np.float32).reshape(-1)
     hd = None if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
     if hd is not None and len(hd) != len(det):
         raise ValueError(f"person_boxes: {len(hd)} heads for {len(det)} detected boxes")
     faces = np.asarray(face_boxes, np.float64).reshape(-1, 4)
+    reach = _face_reach(det, hd)
     if len(faces) and len(det):
         fx, fy = (faces[:, 0] + faces[:, 2]) / 2, (faces[:, 1] + faces[:, 3]) / 2
-        top = det[:, 1] + head_share * (det[:, 3] - det[:, 1])
-        inside = ((fx[None] >= det[:, :1]) & (fx[None] <= det[:, 2:3])
-                  & (fy[None] >= det[:, 1:2]) & (fy[None] <= top[:, None]))
+        top = reach[:, 1] + head_share * (reach[:, 3] - reach[:, 1])
+        inside = ((fx[None] >= reach[:, :1]) & (fx[None] <= reach[:, 2:3])
+                  & (fy[None] >= reach[:, 1:2]) & (fy[None] <= top[:, None]))
         keep = inside.sum(1) < 2
-        det, sc = det[keep], sc[keep]
+        det, sc, reach = det[keep], sc[keep], reach[keep]
         hd = None if hd is None else hd[keep]
-    face_of_box = attach_faces(faces, det, head_share)
+    face_of_box = attach_faces(faces, reach, head_share)
     if face_of_box:
         rows = np.array(sorted(face_of_box))
         implied = body_boxes_from_faces(faces[[face_of_box[i] for i in rows]], frame_size)
@@ -226,6 +229,21 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
     return PersonBoxes(boxes[keep], scores[keep].astype(np.float32),
                        {renumber[i]: j for i, j in face_of_box.items()}, len(loose),
                        None if hd is None else hd[keep])
+
+
+def _face_reach(det: np.ndarray, heads: np.ndarray | None) -> np.ndarray:
+    """The boxes whose top ``head_share`` a face's centre must lie in to belong to ``det``:
+    the detected boxes themselves, or, where each box's head is known, the whole body that
+    head implies (:func:`pipeline.cctv.heads.body_boxes_from_heads`, not clipped to the
+    frame). A body cut by the frame's bottom is shorter than the person, so its top share
+    shrinks towards the head's top and a large head's own face fell below it: the face then
+    added a second box on the same person (a second track, the two trading the person frame
+    to frame; tune seeds 1-3 corridors: 174 such boxes in 30 s)."""
+    if heads is None or not len(det):
+        return det
+    from pipeline.cctv.heads import body_boxes_from_heads
+
+    return body_boxes_from_heads(heads, None)
 
 
 def _share_inside(box: np.ndarray, others: np.ndarray) -> float:

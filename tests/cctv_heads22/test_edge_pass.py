@@ -72,17 +72,19 @@ def test_an_edge_head_overlapping_an_interior_one_is_not_added():
 
 def test_replay_of_a_low_threshold_cache_gives_the_detectors_heads(image):
     """collect --adjust -0.7 --edge-pad 48 and replay adjust=-0.3;edge=1 give what the
-    shipped detector (adjust -0.3 and the edge pass) gives on the same frame."""
+    shipped detector (adjust -0.3 and the edge pass) gives on the same frame (the replay
+    applies no half-window-twin suppression, so the detectors here keep twins too)."""
     crop = np.ascontiguousarray(image[:, 1130:])  # a frame with a head cut on the left
     size = crop.shape[1], crop.shape[0]
-    low = HeadDetector(adjust=-0.7, edge_pad=0).heads(crop)
+    low = HeadDetector(adjust=-0.7, edge_pad=0, twins=False).heads(crop)
     edge = HeadDetector(adjust=-0.7, edge_adjust=-0.7, edge_reach=24).edge_heads(crop)
     cached = {810: (*low, list(range(len(low[0])))),
               "edge": (*edge, list(range(100, 100 + len(edge[0]))))}
-    for opts, det in (({"adjust": -0.3}, HeadDetector(adjust=-0.3, edge_pad=0)),
-                      ({"adjust": -0.3, "edge": 1}, HeadDetector()),  # the shipped detector
+    for opts, det in (({"adjust": -0.3}, HeadDetector(adjust=-0.3, edge_pad=0, twins=False)),
+                      ({"adjust": -0.3, "edge": 1}, HeadDetector(twins=False)),  # shipped
                       ({"adjust": -0.5, "edge": 1, "edge_adjust": -0.5, "edge_reach": 16},
-                       HeadDetector(adjust=-0.5, edge_adjust=-0.5, edge_reach=16))):
+                       HeadDetector(adjust=-0.5, edge_adjust=-0.5, edge_reach=16,
+                                    twins=False))):
         heads, scores, hists = _heads(cached, 810, opts, size)
         want, want_scores = det.heads(crop)
         assert np.allclose(heads, want) and np.allclose(scores, want_scores), opts

@@ -1,0 +1,267 @@
+"""Where a camera's ID switches come from, and tracker settings replayed as the stream runs them.
+
+    python -m experiments.cctv_corridor_tune trace /work/runs/ctrack22/full_s1 \\
+        /work/runs/ctrack22/full_s2 /work/runs/ctrack22/full_s3 --cameras corridor_far,corridor_near
+    python -m experiments.cctv_corridor_tune replay /work/runs/ctrack22/full_s1 ... \\
+        --grid "lost_s=1,2;r_window_s=4,6" --csv runs/corr/grid.csv
+
+Both run the caches of ``experiments.cctv_track_tune collect`` through the whole per-camera
+chain of :class:`pipeline.cctv.stream.CctvStream` at its defaults: the head detector's heads
+with its edge pass merged (``cctv_track_tune._heads``), the person boxes, ByteTrack
+(:data:`pipeline.cctv.persons.CCTV_TRACKER_OPTIONS`, overridden by the grid's tracker keys), the
+re-linker (``r_*`` keys: :class:`pipeline.cctv.relink.RelinkConfig` fields) and the swap guard
+(``s_*`` keys: :class:`pipeline.cctv.swaps.SwapConfig` fields; ``swaps=0``: off), and the head
+detector's half-window-twin suppression (:func:`pipeline.cctv.heads.half_window_twins`, on as
+shipped; ``twins=0``: off; ``twin_ratio``, ``twin_lo``, ``twin_hi``). The caches hold no face
+templates, so links on probation are not replayed. (``experiments.cctv_track_tune`` and
+``cctv_swap_tune`` replay the cached heads without the twin suppression.)
+
+``trace`` sorts every ID switch of the motmetrics event table (a ground-truth person matched by
+another track id than last time) by what happened between the two matches:
+
+- ``missed``: the person was unmatched for frames in between and no person box lay on them
+  (IoU >= 0.3): the head detector lost them; counted by head size (px) and where the head was
+  (``side``: within a head of the left/right edge, ``top``, ``inside``), and by how many boxes of
+  the person's neighbours were within one body width (``in_group``);
+- ``dropped``: unmatched in between although a person box lay on them: the tracker did not take
+  the box (ByteTrack lost the walker);
+- ``relink_refused``: the old id was unseen when the new one started (a new track born on the
+  person) and the re-linker did not continue it, with the reason (gate, scale, appearance);
+- ``swap``: the new id was on another person before (a group's boxes traded), ``old_alive``:
+  the old id is in the frame on someone else;
+- ``split``: the swap guard ended the track (new id above ``SWAP_ID_BASE``).
+
+Tune seeds only (the caches refuse 101-103).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SHIPPED_HEADS = {"adjust": -0.3, "edge": 1, "edge_adjust": 0.0}
+
+TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
+                "head_scale", "edge_coast", "side_width")
+
+
+def stream_track_camera(cam: dict, opts: dict | None = None) -> tuple[pd.DataFrame, list]:
+    """The (frame, id, x1, y1, x2, y2, det) tracks of one cached camera as the stream makes them
+    (module docstring), and each frame's person boxes."""
+    from experiments.cctv_track_tune import _heads, _people
+    from pipeline.cctv.heads import TWIN_OFFSET, TWIN_RATIO, half_window_twins
+    from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, make_tracker
+    from pipeline.cctv.relink import RelinkConfig, Relinker
+    from pipeline.cctv.swaps import SwapConfig, SwapGuard
+
+    opts = dict(opts or {})
+    topts = {**CCTV_TRACKER_OPTIONS, **{k: opts[k] for k in TRACKER_KEYS if k in opts},
+             "frame_size": tuple(cam["size"])}
+    tracker = make_tracker("bytetrack", cam["fps"], options=topts)
+    relinker = Relinker(RelinkConfig(**{k[2:]: v for k, v in opts.items()
+                                        if k.startswith("r_")}))
+    guard = (SwapGuard(SwapConfig(**{k[2:]: v for k, v in opts.items() if k.startswith("s_")}))
+             if int(opts.get("swaps", 1)) else None)
+    heads_opts = {**SHIPPED_HEADS, **{k: opts[k] for k in SHIPPED_HEADS if k in opts}}
+    rows, boxes = [], []
+    for fr in cam["frames"]:
+        heads, scores, hh = _heads(fr["heads"], 810, heads_opts, cam["size"])
+        if int(opts.get("twins", 1)):  # as HeadDetector(twins=True)
+            k = half_window_twins(heads, scores, float(opts.get("twin_ratio", TWIN_RATIO)),
+                                  (float(opts.get("twin_lo", TWIN_OFFSET[0])),
+                                   float(opts.get("twin_hi", TWIN_OFFSET[1]))))
+            heads, scores, hh = heads[k], scores[k], [x for x, y in zip(hh, k) if y]
+        people, hists = _people((heads, scores, hh), fr["faces"], fr["face_hist"], cam["size"])
+        boxes.append(people.boxes)
+        tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
+        h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
+        tracks = relinker.update(fr["t"], tracks, h)
+        if guard is not None:
+            tracks = guard.update(fr["t"], tracks, h)
+        rows += [(fr["t"], tr.track_id, *tr.box, tr.detection) for tr in tracks]
+    return pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2", "det"]), boxes
+
+
+def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> pd.DataFrame:
+    from experiments.cctv_track_tune import grid, load, score, truth_of
+
+    cams = [c for f in folders for c in load(f, cameras)]
+    truths = [truth_of(c) for c in cams]
+    rows = []
+    for opts in grid(spec) if spec else [{}]:
+        for c, truth in zip(cams, truths):
+            hyp, _ = stream_track_camera(c, opts)
+            rows.append({**opts, "seed": c["seed"], "camera": c["camera"],
+                         **score(truth, hyp[["frame", "id", "x1", "y1", "x2", "y2"]])})
+    return pd.DataFrame(rows)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from pipeline.cctv.metrics import _iou as iou
+
+    return iou(np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4))
+
+
+def switch_events(truth: pd.DataFrame, hyp: pd.DataFrame) -> pd.DataFrame:
+    """The ID switches of the scored (persons in sight) boxes as CLEAR MOT counts them (per
+    frame a person keeps last frame's track where IoU >= 0.5, the rest Hungarian on IoU >= 0.5;
+    a switch: matched by another id than at the previous match), with the frame of the
+    person's previous match and the track id then."""
+    from scipy.optimize import linear_sum_assignment
+
+    from pipeline.cctv.metrics import drop_dont_care
+
+    g, h = drop_dont_care(truth, hyp, ["frame"])
+    g_by, h_by = dict(list(g.groupby("frame"))), dict(list(h.groupby("frame")))
+    last: dict[int, tuple[int, float]] = {}
+    on: dict[int, int] = {}  # track id -> the person it was last matched to
+    out = []
+    for f in sorted(g_by):
+        gf, hf = g_by[f], h_by.get(f, h.iloc[:0])
+        gids, hids = gf["id"].to_numpy(), hf["id"].to_numpy()
+        m = _iou(gf[["x1", "y1", "x2", "y2"]].to_numpy(), hf[["x1", "y1", "x2", "y2"]].to_numpy())
+        pairs = {}
+        for i, gid in enumerate(gids):  # keep last frame's pair where it still holds
+            if gid in last:
+                j = np.flatnonzero(hids == last[gid][0])
+                if len(j) and m[i, j[0]] >= 0.5:
+                    pairs[i] = j[0]
+        free_g = [i for i in range(len(gids)) if i not in pairs]
+        free_h = [j for j in range(len(hids)) if j not in pairs.values()]
+        if free_g and free_h:
+            sub = m[np.ix_(free_g, free_h)]
+            for a, b in zip(*linear_sum_assignment(-sub)):
+                if sub[a, b] >= 0.5:
+                    pairs[free_g[a]] = free_h[b]
+        for i, j in pairs.items():
+            gid, hid = int(gids[i]), int(hids[j])
+            if gid in last and last[gid][0] != hid:
+                out.append({"gt": gid, "frame": f, "prev_frame": last[gid][1],
+                            "old": last[gid][0], "new": hid, "new_was_on": on.get(hid, -1)})
+            last[gid] = (hid, f)
+        for i, j in pairs.items():
+            on[int(hids[j])] = int(gids[i])
+    return pd.DataFrame(out, columns=["gt", "frame", "prev_frame", "old", "new", "new_was_on"])
+
+
+def classify(cam: dict, truth: pd.DataFrame, hyp: pd.DataFrame, boxes: list) -> pd.DataFrame:
+    """One row per ID switch (:func:`switch_events`) with its class (module docstring)."""
+    from pipeline.cctv.swaps import SWAP_ID_BASE
+
+    times = [fr["t"] for fr in cam["frames"]]
+    box_at = dict(zip(times, boxes))
+    w, hgt = cam["size"]
+    ev = switch_events(truth, hyp)
+    rows = []
+    for _, e in ev.iterrows():
+        gap = [t for t in times if e["prev_frame"] < t < e["frame"]]
+        person = truth[truth["id"] == e["gt"]]
+        detected_gap, heads, where = 0, [], []
+        for t in gap:
+            p = person[person["frame"] == t]
+            if not len(p):
+                continue
+            pb = p[["x1", "y1", "x2", "y2"]].to_numpy(float)
+            if len(box_at[t]) and _iou(pb, box_at[t]).max() >= 0.3:
+                detected_gap += 1
+        at = person[person["frame"] <= e["frame"]].tail(len(gap) + 1).iloc[0]
+        tp = cam["frames"][times.index(at["frame"])]["truth"]
+        hrow = tp[tp["traveler_id"] == e["gt"]]
+        hh = float((hrow["head_y2"] - hrow["head_y1"]).iloc[0]) if len(hrow) else np.nan
+        hx1 = float(hrow["head_x1"].iloc[0]) if len(hrow) else 0.0
+        hx2 = float(hrow["head_x2"].iloc[0]) if len(hrow) else 0.0
+        hy1 = float(hrow["head_y1"].iloc[0]) if len(hrow) else 0.0
+        pos = ("side" if hx1 < hh or hx2 > w - hh else "top" if hy1 < hh else "inside")
+        others = truth[(truth["frame"] == at["frame"]) & (truth["id"] != e["gt"])]
+        bw = at["x2"] - at["x1"]
+        cx = (at["x1"] + at["x2"]) / 2
+        group = int((((others["x1"] + others["x2"]) / 2 - cx).abs() < bw).sum())
+        old_seen = hyp[(hyp["id"] == e["old"]) & (hyp["frame"] < e["frame"])]["frame"]
+        new_before = hyp[(hyp["id"] == e["new"]) & (hyp["frame"] < e["frame"])]
+        old_now = hyp[(hyp["id"] == e["old"]) & (hyp["frame"] == e["frame"])]
+        if e["new"] >= SWAP_ID_BASE and not len(new_before):
+            kind = "split"
+        elif len(new_before):
+            kind = ("back" if e["new_was_on"] == e["gt"] else "swap" if e["new_was_on"] >= 0
+                    else "off_truth")
+        elif gap and detected_gap < len(gap):
+            kind = "missed"
+        elif gap:
+            kind = "dropped"
+        else:
+            kind = "relink_refused" if not len(old_now) else "born_beside"
+        rows.append({**e.to_dict(), "kind": kind, "gap_frames": len(gap),
+                     "gap_detected": detected_gap, "head_px": hh, "where": pos,
+                     "in_group": group, "old_alive": bool(len(old_now)),
+                     "old_unseen_s": float(e["frame"] - old_seen.max()) if len(old_seen)
+                     else np.nan, "new_age_s": float(e["frame"] - new_before["frame"].min())
+                     if len(new_before) else 0.0})
+    return pd.DataFrame(rows)
+
+
+def trace(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd.DataFrame:
+    from experiments.cctv_track_tune import load, truth_of
+
+    parts = []
+    for f in folders:
+        for c in load(f, cameras):
+            truth = truth_of(c)
+            hyp, boxes = stream_track_camera(c, opts)
+            t = classify(c, truth, hyp, boxes)
+            if t.empty:
+                continue
+            t.insert(0, "camera", c["camera"])
+            t.insert(0, "seed", c["seed"])
+            parts.append(t)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def main(argv=None) -> None:
+    from experiments.cctv_track_tune import grid
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("trace", "replay"):
+        p = sub.add_parser(name)
+        p.add_argument("folders", nargs="+", type=Path)
+        p.add_argument("--cameras", default=None)
+        p.add_argument("--grid", default="", help="replay: a grid; trace: one setting")
+        p.add_argument("--csv", type=Path, default=None)
+    a = ap.parse_args(argv)
+    cams = a.cameras.split(",") if a.cameras else None
+    pd.set_option("display.width", 250)
+    if a.cmd == "trace":
+        opts = grid(a.grid)[0] if a.grid else {}
+        t = trace(a.folders, cams, opts)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        print(t.round(2).to_string(index=False))
+        if t.empty or "kind" not in t.columns:
+            print("no ID switch")
+            return
+        print(t.groupby(["camera", "kind"]).size().unstack(fill_value=0).to_string())
+        m = t[t["kind"] == "missed"]
+        if len(m):
+            print("missed by where:", dict(Counter(m["where"])), "head px quartiles:",
+                  m["head_px"].quantile([0.25, 0.5, 0.75]).round(0).tolist(),
+                  "in group (>=1 neighbour):", int((m["in_group"] > 0).sum()), "of", len(m))
+        return
+    t = replay(a.folders, a.grid, cams)
+    if a.csv:
+        t.to_csv(a.csv, index=False)
+    print(t.round(3).to_string(index=False))
+    keys = [k for k in t.columns if k not in ("seed", "camera", "IDF1", "IDP", "IDR", "HOTA",
+                                              "MOTA", "ID_switches", "gt_ids", "tracker_ids")]
+    if keys:
+        print(t.groupby(keys)[["IDF1", "HOTA", "MOTA", "ID_switches"]].mean().round(4)
+              .sort_values("IDF1").to_string())
+    else:
+        print(t[["IDF1", "HOTA", "MOTA", "ID_switches"]].mean().round(4).to_string())
+
+
+if __name__ == "__main__":
+    main()
