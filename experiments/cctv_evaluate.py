@@ -124,6 +124,17 @@ def policy_banner(meta: dict) -> str:
             f"identities are searchable.")
 
 
+def fpir_note(n_nonmated: int, holds: str) -> list[str]:
+    """Report lines saying when too few non-mated searches stand behind FPIR 1e-2 / 1e-3."""
+    if n_nonmated >= 1000:
+        return []
+    return [f"Note: FPIR 1e-3 needs at least 1,000 non-mated searches and 1e-2 at least 100; "
+            f"{holds} {n_nonmated}, so a threshold with fewer behind it sits just above the "
+            f"highest non-mated scores and its FNIR is optimistic. Pool more runs (`airtwin "
+            f"evaluate-tracking RUN... --pool OUT`), travelers or cameras for figures to "
+            f"quote.", ""]
+
+
 def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
     ident = out["cctv_identification"]
     fpir = [c for c in ident.columns if c.startswith("fnir_at_fpir")]
@@ -140,11 +151,7 @@ def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
              "## Identification (NIST FRTE style; per search of a track's aggregated template)",
              "", _md(ident, cols), ""]
     n_non = int(ident.loc[ident["by"] == "all", "n_nonmated"].iloc[0]) if len(ident) else 0
-    if n_non < 1000:
-        parts += [f"Note: FPIR 1e-3 needs at least 1,000 non-mated searches and 1e-2 at least "
-                  f"100; this run has {n_non}, so those thresholds sit just above its highest "
-                  f"non-mated scores and the FNIR figures are optimistic. Use more travelers "
-                  f"or cameras for figures to quote.", ""]
+    parts += fpir_note(n_non, "this run has")
     for g in GROUP_COLUMNS:
         sub = ident[ident["by"] == g]
         if len(sub):

@@ -23,9 +23,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from experiments.cctv_evaluate import _md
+from experiments.cctv_evaluate import _md, fpir_note
 from experiments.cctv_sources import GROUP_COLUMNS
-from pipeline.cctv.metrics import identification_table
+from pipeline.cctv.metrics import identification_by, identification_table
 
 REPORT = "cctv_pooled_report.md"
 NEEDED = ["cctv_search_truth", "cctv_tracking", "cctv_cross_camera", "cctv_false_ids",
@@ -83,10 +83,8 @@ def pool_runs(runs: list[str | Path]) -> tuple[dict[str, pd.DataFrame], dict, st
         raise RunFolderError("pooling needs at least two run folders")
     t, ref, summaries = pooled(runs)
     s = t["cctv_search_truth"]
-    ident = [identification_table(s).assign(by="all")]
-    for by in ["camera", "ipd_band", *GROUP_COLUMNS, "consent", "run"]:
-        ident.append(identification_table(s, [by]).assign(by=by))
-    ident = pd.concat(ident, ignore_index=True).assign(policy=ref["policy"])
+    ident = identification_by(s, ["camera", "ipd_band", *GROUP_COLUMNS, "consent", "run"]) \
+        .assign(policy=ref["policy"])
     tracking = t["cctv_tracking"]
     per_camera = tracking.groupby("camera", sort=False).agg(
         windows=("IDF1", "size"), IDF1_mean=("IDF1", "mean"), IDF1_min=("IDF1", "min"),
@@ -132,11 +130,7 @@ def pooled_markdown(tables: dict[str, pd.DataFrame], sec: dict) -> str:
              + ", ".join(f"{v:.3f}" for v in sec["cross_camera_idf1"]),
              f"- false identifications: {sec['false_identifications']} "
              f"({sec['false_ids_per_hour']:.1f} per hour of run)", ""]
-    if sec["n_nonmated"] < 1000:
-        parts += [f"Note: FPIR 1e-3 needs at least 1,000 non-mated searches; these runs hold "
-                  f"{sec['n_nonmated']} between them, so its threshold sits at their highest "
-                  f"non-mated score and FNIR at FPIR 1e-3 is optimistic. Pool more runs (or "
-                  f"longer windows) for a figure to quote.", ""]
+    parts += fpir_note(sec["n_nonmated"], "these runs hold between them")
     parts += ["## Identification, one threshold per target FPIR over all runs' non-mated "
               "searches", "",
               _md(ident, ["by", "camera", "ipd_band", *GROUP_COLUMNS, "consent", "run",

@@ -29,7 +29,7 @@ import pandas as pd
 from pipeline.cctv.galleries import Gallery
 from pipeline.cctv.journeys import LinkConfig, link_journeys
 from pipeline.cctv.metrics import (MIN_VISIBLE, cross_camera_idf1, drop_dont_care,
-                                   identification_table, ipd_band, mot_metrics, _iou)
+                                   identification_by, ipd_band, mot_metrics, _iou)
 from pipeline.cctv.stream import CctvStream, StreamConfig
 from outputs.progress import steps
 
@@ -176,12 +176,9 @@ def evaluate(tables: dict[str, pd.DataFrame], gallery: Gallery,
     s["policy"], s["gallery_size"] = gallery.policy, gallery.size
     if groups is not None:
         s = s.merge(groups, on="traveler_id", how="left")
-    ident = [identification_table(s).assign(by="all")]
-    for by in [["camera"], ["ipd_band"]] + ([[c] for c in groups.columns if c != "traveler_id"]
-                                            if groups is not None else []):
-        ident.append(identification_table(s, by).assign(by=by[0]))
-    ident = pd.concat(ident, ignore_index=True).assign(policy=gallery.policy,
-                                                       gallery_size=gallery.size)
+    group_columns = [c for c in groups.columns if c != "traveler_id"] if groups is not None else []
+    ident = identification_by(s, ["camera", "ipd_band", *group_columns]).assign(
+        policy=gallery.policy, gallery_size=gallery.size)
     j = tables["journeys"][["camera", "track_id", "journey_id"]]
     global_hyp = tracks.merge(j, left_on=["camera", "id"], right_on=["camera", "track_id"])
     global_hyp = global_hyp.assign(id=global_hyp["journey_id"])

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["FPIR_TARGETS", "MIN_VISIBLE", "TRACK_COLUMNS", "drop_dont_care", "threshold_at_fpir", "fnir_fpir",
+           "identification_by",
            "identification_table", "max_min_ratio", "mot_metrics", "cross_camera_idf1",
            "ipd_band"]
 
@@ -100,6 +101,14 @@ def identification_table(searches: pd.DataFrame, by: list[str] | None = None,
             row[f"fpir_measured_{tag}"] = fpir
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def identification_by(searches: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """:func:`identification_table` for all searches (``by`` "all") and then per value of each
+    of ``columns`` (``by`` the column's name), one threshold per target FPIR over all of them."""
+    parts = [identification_table(searches).assign(by="all")]
+    parts += [identification_table(searches, [c]).assign(by=c) for c in columns]
+    return pd.concat(parts, ignore_index=True)
 
 
 def max_min_ratio(values) -> float:

@@ -57,7 +57,7 @@ def test_one_threshold_over_every_runs_nonmated_searches(tmp_path):
     assert cams.loc["c1", "windows_meeting"] == 2 and cams.loc["c2", "windows_meeting"] == 0
     assert cams.loc["c2", "ID_switches"] == 8
     assert sec["false_identifications"] == 2 and sec["false_ids_per_hour"] == pytest.approx(2.0)
-    assert "4 between them" in text  # fewer than 1,000 non-mated searches is said
+    assert "these runs hold between them 4" in text  # fewer than 1,000 non-mated searches is said
 
 
 def test_written_atomically_with_report_and_summary(tmp_path):
