@@ -11,9 +11,11 @@ swap: IDF1 counts the whole track against one person, and the track's faces (and
 search) belong to the second person while the evaluation's truth is the first.
 
 :class:`SwapGuard` sits after the re-linker (:mod:`pipeline.cctv.relink`) and keeps, per
-track, the clothing histogram of its settled past (every frame but the last ``window``) and of
-its last ``window`` frames. When the two disagree (Bhattacharyya similarity below
-``min_similarity``) for ``confirm`` frames in a row, after the track has been seen
+track, the look (:mod:`pipeline.cctv.look`: upper and lower body, masked where a nearer box
+covers it; or, ``cue="hist"``, the first guard's torso histogram) of its settled past (every
+frame but the last ``window``) and of its last ``window`` frames. When the two disagree
+(similarity below ``min_similarity``; for looks, that of the least alike part, and only where
+every look of the window is sure to ``min_confidence``) for ``confirm`` frames in a row, after the track has been seen
 ``min_frames`` frames, the track ends there: its tracker id continues under a new id, whose
 past is the recent window (the new person). The faces that follow go to the new track, so its
 one-person search (:mod:`pipeline.cctv.aggregate`) and the old track's are each one person.
