@@ -13,8 +13,9 @@ re-linker (``r_*`` keys: :class:`pipeline.cctv.relink.RelinkConfig` fields) and 
 (``s_*`` keys: :class:`pipeline.cctv.swaps.SwapConfig` fields; ``swaps=0``: off), and the head
 detector's half-window-twin suppression (:func:`pipeline.cctv.heads.half_window_twins`, on as
 shipped; ``twins=0``: off; ``twin_ratio``, ``twin_lo``, ``twin_hi``). The caches hold no face
-templates, so links on probation are not replayed. (``experiments.cctv_track_tune`` and
-``cctv_swap_tune`` replay the cached heads without the twin suppression.)
+templates, so links on probation are not replayed. It is
+:func:`experiments.cctv_track_tune.track_camera` with those defaults (there ``twins`` defaults
+to 0, as the caches' earlier replays ran; ``twins=1`` in their grids turns it on).
 
 ``trace`` sorts every ID switch of the motmetrics event table (a ground-truth person matched by
 another track id than last time) by what happened between the two matches:
@@ -45,45 +46,21 @@ import pandas as pd
 
 SHIPPED_HEADS = {"adjust": -0.3, "edge": 1, "edge_adjust": 0.0}
 
-TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
-                "head_scale", "edge_coast", "side_width")
-
 
 def stream_track_camera(cam: dict, opts: dict | None = None) -> tuple[pd.DataFrame, list]:
-    """The (frame, id, x1, y1, x2, y2, det) tracks of one cached camera as the stream makes them
-    (module docstring), and each frame's person boxes."""
-    from experiments.cctv_track_tune import _heads, _people
-    from pipeline.cctv.heads import TWIN_OFFSET, TWIN_RATIO, half_window_twins
-    from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, make_tracker
-    from pipeline.cctv.relink import RelinkConfig, Relinker
-    from pipeline.cctv.swaps import SwapConfig, SwapGuard
+    """The (frame, id, x1, y1, x2, y2, face) tracks of one cached camera as the stream makes
+    them (module docstring: :func:`experiments.cctv_track_tune.track_camera` with the shipped
+    tracker options, heads, re-linker, guard and twin rule), and each frame's person boxes."""
+    from experiments.cctv_track_tune import track_camera
+    from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS
 
     opts = dict(opts or {})
-    topts = {**CCTV_TRACKER_OPTIONS, **{k: opts[k] for k in TRACKER_KEYS if k in opts},
-             "frame_size": tuple(cam["size"])}
-    tracker = make_tracker("bytetrack", cam["fps"], options=topts)
-    relinker = Relinker(RelinkConfig(**{k[2:]: v for k, v in opts.items()
-                                        if k.startswith("r_")}))
-    guard = (SwapGuard(SwapConfig(**{k[2:]: v for k, v in opts.items() if k.startswith("s_")}))
-             if int(opts.get("swaps", 1)) else None)
-    heads_opts = {**SHIPPED_HEADS, **{k: opts[k] for k in SHIPPED_HEADS if k in opts}}
-    rows, boxes = [], []
-    for fr in cam["frames"]:
-        heads, scores, hh = _heads(fr["heads"], 810, heads_opts, cam["size"])
-        if int(opts.get("twins", 1)):  # as HeadDetector(twins=True)
-            k = half_window_twins(heads, scores, float(opts.get("twin_ratio", TWIN_RATIO)),
-                                  (float(opts.get("twin_lo", TWIN_OFFSET[0])),
-                                   float(opts.get("twin_hi", TWIN_OFFSET[1]))))
-            heads, scores, hh = heads[k], scores[k], [x for x, y in zip(hh, k) if y]
-        people, hists = _people((heads, scores, hh), fr["faces"], fr["face_hist"], cam["size"])
-        boxes.append(people.boxes)
-        tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
-        h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
-        tracks = relinker.update(fr["t"], tracks, h)
-        if guard is not None:
-            tracks = guard.update(fr["t"], tracks, h)
-        rows += [(fr["t"], tr.track_id, *tr.box, tr.detection) for tr in tracks]
-    return pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2", "det"]), boxes
+    swap = ({k[2:]: v for k, v in opts.items() if k.startswith("s_")}
+            if int(opts.get("swaps", 1)) else None)
+    run = {**CCTV_TRACKER_OPTIONS, **SHIPPED_HEADS, "relink": 1, "twins": 1,
+           **{k: v for k, v in opts.items() if not k.startswith("s_") and k != "swaps"}}
+    hyp = track_camera(cam, run, swap)
+    return hyp, hyp.attrs["boxes"]
 
 
 def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> pd.DataFrame:

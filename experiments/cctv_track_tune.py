@@ -156,13 +156,14 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
     options, ``height`` / ``every`` of the head detector, ``relink`` 0/1 and its ``r_*``
     settings); ``face``: the index of the cached face the track's box carries (-1: none).
     ``swap``: :class:`pipeline.cctv.swaps.SwapConfig` fields, the swap guard after the
-    re-linker (None: off); it compares the cached clothing histograms, or with ``crops`` (the
-    camera's ``experiments.cctv_swap_tune crops`` cache) the looks of
+    re-linker (None: off); it compares the cached clothing histograms (at
+    :data:`pipeline.cctv.swaps.HIST_GUARD`'s settings unless ``swap`` names others), or with
+    ``crops`` (the camera's ``experiments.cctv_swap_tune crops`` cache) the looks of
     :mod:`pipeline.cctv.look` (``l_*`` fields of ``swap``:
     :class:`pipeline.cctv.look.LookConfig`)."""
     from pipeline.cctv.persons import make_tracker
     from pipeline.cctv.relink import RelinkConfig, Relinker
-    from pipeline.cctv.swaps import SwapConfig, SwapGuard
+    from pipeline.cctv.swaps import HIST_GUARD, SwapConfig, SwapGuard
 
     height, every = opts.get("height", 810), int(opts.get("every", 1))
     topts = _tracker_options(opts)
@@ -177,16 +178,17 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
         from pipeline.cctv.look import LookConfig
 
         look_config = LookConfig(**{k[2:]: v for k, v in swap.items() if k.startswith("l_")})
-        fields = {"cue": "look" if crops is not None else "hist",
+        fields = {**({"cue": "look"} if crops is not None else HIST_GUARD),
                   **{k: v for k, v in swap.items() if not k.startswith("l_")}}
         if fields["cue"] == "look" and crops is None:
             raise SystemExit("swap guard cue=look: the replay needs a crops cache (--crops)")
         guard = SwapGuard(SwapConfig(**fields, look=look_config))
-    rows, last = [], None
+    rows, last, boxes, changes = [], None, [], []
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
             last = _heads(fr["heads"], height, opts, cam["size"])
         people, hists = _people(last, fr["faces"], fr["face_hist"], cam["size"])
+        boxes.append(people.boxes)
         tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
         h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
         if relinker is not None:
@@ -196,10 +198,12 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
                 h = _looks(crops["frames"][k], fr["t"], people.boxes, tracks, look_config,
                            cam["size"][1])
             tracks = guard.update(fr["t"], tracks, h)
+            changes += guard.changes_now
         rows += [(fr["t"], tr.track_id, *tr.box, people.face_of_box.get(tr.detection, -1))
                  for tr in tracks]
     out = pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2", "face"])
-    out.attrs["swap_changes"] = list(guard.changes) if guard is not None else []
+    out.attrs["swap_changes"] = changes
+    out.attrs["boxes"] = boxes  # each frame's person boxes
     return out
 
 
@@ -235,7 +239,7 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
     adjust = opts.get("adjust")
     heads, scores, hists = cached[height] if adjust is None else above(cached[height], adjust)
     if not int(opts.get("edge", 0)):
-        return heads, scores, hists
+        return _twins((heads, scores, hists), opts)
     if "edge" not in cached:
         raise SystemExit("replay edge=1: the cache has no edge pass; collect with --edge-pad")
     eh, es, ehist = above(cached["edge"], opts.get("edge_adjust", EDGE_ADJUST))
@@ -248,14 +252,31 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
     near = edge_windows(hs, w, reach, True) | edge_windows(hs, w, reach, False)
     eh, es, ehist = eh[near], es[near], [h for h, n in zip(ehist, near) if n]
     keep = edge_keep(eh, heads)  # as pipeline.cctv.heads.merge_edge_heads keeps them
-    return (np.vstack([heads, eh[keep]]), np.concatenate([scores, es[keep]]),
-            list(hists) + [h for h, k in zip(ehist, keep) if k])
+    return _twins((np.vstack([heads, eh[keep]]), np.concatenate([scores, es[keep]]),
+                   list(hists) + [h for h, k in zip(ehist, keep) if k]), opts)
+
+
+def _twins(part: tuple, opts: dict) -> tuple:
+    """``twins`` 1 (default 0: the caches' replays before the rule): the head detector's
+    half-window-twin suppression after the edge merge, as ``HeadDetector(twins=True)``
+    (:func:`pipeline.cctv.heads.half_window_twins`; ``twin_ratio``, ``twin_lo``, ``twin_hi``)."""
+    from pipeline.cctv.heads import TWIN_OFFSET, TWIN_RATIO, half_window_twins
+
+    if not int(opts.get("twins", 0)):
+        return part
+    heads, scores, hists = part
+    k = half_window_twins(heads, scores, float(opts.get("twin_ratio", TWIN_RATIO)),
+                          (float(opts.get("twin_lo", TWIN_OFFSET[0])),
+                           float(opts.get("twin_hi", TWIN_OFFSET[1]))))
+    return heads[k], scores[k], [h for h, y in zip(hists, k) if y]
+
+
+TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
+                "head_scale", "edge_coast", "side_width")
 
 
 def _tracker_options(opts: dict) -> dict:
-    keys = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
-            "head_scale", "edge_coast", "side_width")
-    return {k: opts[k] for k in keys if k in opts}
+    return {k: opts[k] for k in TRACKER_KEYS if k in opts}
 
 
 def _people(detected, faces, face_hist, size):

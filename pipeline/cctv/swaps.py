@@ -45,12 +45,15 @@ from pipeline.cctv.appearance import similarity
 from pipeline.cctv.look import Look, LookConfig, compare, looks
 from pipeline.cctv.persons import PersonTrack
 
-__all__ = ["SWAP_ID_BASE", "SwapConfig", "SwapGuard"]
+__all__ = ["HIST_GUARD", "SWAP_ID_BASE", "SwapConfig", "SwapGuard"]
 
 # ids of tracks started at a swap, above any tracker's or re-linker's (and below the stream's
 # identity-split ids, pipeline.cctv.stream.SPLIT_ID_BASE)
 SWAP_ID_BASE = 500_000
 FORGET_S = 60.0  # an id unseen this long is forgotten
+# the first guard's settings, on torso histograms (OpenCV's 1 - Bhattacharyya distance; tuned
+# on the tune caches, seeds 1-3): what a replay without body crops runs
+HIST_GUARD = {"cue": "hist", "min_similarity": 0.35, "rejoin_similarity": 0.65}
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ class SwapGuard:
         self._segment: dict[int, int] = {}  # input id -> the id of its current segment
         self._next = SWAP_ID_BASE
         self.swaps = 0  # change points
-        self.changes: list[tuple[float, int, tuple]] = []  # (t, id ended, box then) per change
+        self.changes_now: list[tuple[float, int, tuple]] = []  # (t, id ended, box) this frame
         self.linked_now: list[int] = []  # older ids continued this frame
 
     def update(self, t: float, tracks: list[PersonTrack],
@@ -154,7 +157,7 @@ class SwapGuard:
         """This frame's tracks, each under the id of its current segment; ``hists`` the look
         (:mod:`pipeline.cctv.look`) or the clothing histogram of each track's detected box
         (None where there is none)."""
-        self.linked_now = []
+        self.linked_now, self.changes_now = [], []
         ids = [self._segment.get(tr.track_id, tr.track_id) for tr in tracks]
         changed = []  # (track index, the id it leaves)
         for k, (oid, h) in enumerate(zip(ids, hists)):
@@ -173,7 +176,7 @@ class SwapGuard:
                 self._add(look, h)
         for k, old in changed:
             ids[k] = self._start(tracks[k].track_id, self._looks[old], t)
-            self.changes.append((t, old, tuple(tracks[k].box)))
+            self.changes_now.append((t, old, tuple(tracks[k].box)))
         self._rejoin(t, tracks, ids)
         gone = {i for i, lk in self._looks.items() if t - lk.last_t > FORGET_S}
         for i in gone:  # long gone (no tracker or re-linker keeps a track that long)

@@ -9,10 +9,8 @@ import pytest
 
 from pipeline.cctv.appearance import clothing_histogram
 from pipeline.cctv.persons import PersonTrack
-from pipeline.cctv.swaps import SWAP_ID_BASE, SwapConfig, SwapGuard
+from pipeline.cctv.swaps import HIST_GUARD as HIST, SWAP_ID_BASE, SwapConfig, SwapGuard
 
-# the first guard: torso histograms at the settings it was tuned at
-HIST = {"cue": "hist", "min_similarity": 0.35, "rejoin_similarity": 0.65}
 RED, BLUE, NAVY, KHAKI, GREEN = (40, 40, 200), (200, 80, 30), (110, 70, 40), (90, 120, 140), \
     (40, 160, 40)
 
