@@ -80,7 +80,8 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
         t = float(t)
         frame = feed.render(t)
         obs, density = measure.measure(frame.image, t)
-        measure.judge(t, obs, density)  # its tracks tell the detector who stands still
+        if measure.tracker_cfg.hold_still_s > 0:  # its tracks tell the detector who stands still
+            measure.tracker.update(t, obs)
         frames.append((t, obs, density))
         if t >= t_from:
             gt += [(t, p.track_id, *p.box) for p in frame.persons

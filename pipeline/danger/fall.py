@@ -82,13 +82,18 @@ class FallRule:
                     continue  # the head did not come down: half hidden, not fallen
             elif sc.geometry.in_waiting_area(tr.xy) or not self._person_was_here(tr.xy, start):
                 continue
-            self._done.add(tr.root)
-            if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
-                continue
-            self._alerted.append((sc.t, tr.xy))
-            out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.7,
-                             int_box(tr.box), f"lying {sc.t - start:.0f} s"))
+            out += self._alert(sc, tr, 0.7, f"lying {sc.t - start:.0f} s")
         return out
+
+    def _alert(self, sc: Scene, tr: Track, confidence: float, text: str) -> list[Alert]:
+        """The track's fall is judged (never again); one alert unless one was raised close by
+        a moment ago."""
+        self._done.add(tr.root)
+        if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+            return []
+        self._alerted.append((sc.t, tr.xy))
+        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), confidence,
+                      int_box(tr.box), text)]
 
     def _down_as_object(self, sc: Scene, tr: Track) -> list[Alert]:
         """A person down far off, read as an object (see the class)."""
@@ -102,12 +107,7 @@ class FallRule:
             return []
         if self._down.down(sc, tr) is None:
             return []
-        self._done.add(tr.root)
-        if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
-            return []
-        self._alerted.append((sc.t, tr.xy))
-        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6,
-                      int_box(tr.box), f"down {sc.t - start:.0f} s (reads as an object)")]
+        return self._alert(sc, tr, 0.6, f"down {sc.t - start:.0f} s (reads as an object)")
 
     def _shrunk_in_place(self, sc: Scene, tr: Track) -> list[Alert]:
         """A body lying along the line of sight near the camera, read as a short upright
@@ -130,25 +130,17 @@ class FallRule:
                        for s in before)):
             return []
         px = q.person_px
-        top_drop = _med([s.box[1] for s in now]) - _med([s.box[1] for s in before])
-        foot_moved = abs(_med([s.box[3] for s in now]) - _med([s.box[3] for s in before]))
+        top_drop = float(np.median([s.box[1] for s in now]) - np.median([s.box[1] for s in before]))
+        foot_moved = abs(float(np.median([s.box[3] for s in now])
+                               - np.median([s.box[3] for s in before])))
         if top_drop < p.shrunk_min_drop * px or foot_moved > 0.1 * px:
             return []
         if tr.displacement(p.shrunk_s, sc.t) > 0.3 or not sc.on_floor(tr) \
                 or sc.geometry.in_service_area(tr.xy) or sc.geometry.in_waiting_area(tr.xy):
             return []
-        self._done.add(tr.root)
-        if repeated(self._alerted, tr.xy, sc.t, p.repeat_m, p.repeat_s):
-            return []
-        self._alerted.append((sc.t, tr.xy))
-        return [Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,), 0.6, int_box(tr.box),
-                      f"down {sc.t - start:.0f} s (reads as a short person)")]
+        return self._alert(sc, tr, 0.6, f"down {sc.t - start:.0f} s (reads as a short person)")
 
     def _person_was_here(self, xy, start: float) -> bool:
         r2 = self.p.upright_radius_m ** 2
         return any(start - self.p.upright_within_s <= t <= start + 1.0
                    and (x - xy[0]) ** 2 + (y - xy[1]) ** 2 <= r2 for t, x, y in self._upright)
-
-
-def _med(v: list[float]) -> float:
-    return float(np.median(v))

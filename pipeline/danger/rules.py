@@ -265,12 +265,9 @@ class AbandonedBagRule:
         """The person last seen within ``owner_radius_m`` of the bag's spot in the past
         ``owner_recent_s`` (who walked off as the bag came out of their blob)."""
         best, best_t = None, sc.t - self.p.owner_recent_s
-        r2 = self.p.owner_radius_m ** 2
         for p in people:
-            for q in reversed(p.samples):
-                if q.t < best_t:
-                    break
-                if (q.x - bag.xy[0]) ** 2 + (q.y - bag.xy[1]) ** 2 <= r2:
+            for q in reversed(p.recent(self.p.owner_recent_s, sc.t)):
+                if q.t >= best_t and dist((q.x, q.y), bag.xy) <= self.p.owner_radius_m:
                     best, best_t = p, q.t
                     break
         return best

@@ -236,6 +236,7 @@ class Tracker:
         if c.hold_still_s <= 0 or t is None:
             return []
         out = []
+        self._moved &= {tr.id for tr in self.tracks}
         for tr in self.tracks:
             if not tr.confirmed or tr.last_t != t or tr.kind not in (PERSON, GROUP):
                 continue

@@ -17,12 +17,15 @@ GATE = (Gate("egates", 0, (0.0, 7.0), (0.0, 1.0), 0.6),)
 
 
 def _tailgating(people, seconds: float) -> list:
-    """``people``: functions of t giving (x, y, persons, person_px) or None (not seen); the
-    tailgating alerts (kind, t) at gate 0 (the clips' floor, 360p)."""
+    """``people``: functions of t giving (x, y, persons, person_px[, kind]) or None (not seen);
+    the tailgating alerts (kind, t) at gate 0 (the clips' floor, 360p)."""
     def seen(f):
         def g(t):
             q = f(t)
-            return None if q is None else replace(blob(*q[:3]), person_px=q[3])
+            if q is None:
+                return None
+            o = replace(blob(*q[:3]), person_px=q[3])
+            return replace(o, kind=q[4]) if len(q) > 4 else o
         return g
     return [h for h in _judge([seen(f) for f in people], seconds, FLOOR, geometry(gates=GATE))
             if h[0] == "tailgating"]

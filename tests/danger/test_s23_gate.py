@@ -1,32 +1,9 @@
 """Tailgating fixes traced on tune seeds (issue 12, round 7: danger-gate). Each behaviour change
 has a hand-built case that fails on the round-6 code, and a control that keeps its verdict."""
 
-from dataclasses import replace
-
-from danger_clips import FLOOR, FPS, blob, geometry
-from pipeline.danger.config import DangerConfig
-from pipeline.danger.geometry import Gate
+from danger_clips import FLOOR, blob
 from pipeline.danger.observe import OBJECT
-from pipeline.danger.stream import CameraStream
-
-GATE = (Gate("egates", 0, (0.0, 7.0), (0.0, 1.0), 0.6),)
-
-
-def _tailgating(people, seconds: float) -> list:
-    """``people``: functions of t giving (x, y, persons, person_px[, kind]) or None (not
-    seen)."""
-    st = CameraStream("c", FLOOR, geometry(gates=GATE), DangerConfig())
-    out = []
-    for k in range(int(seconds * FPS)):
-        t = round(k / FPS, 3)
-        obs = []
-        for q in (f(t) for f in people):
-            if q is None:
-                continue
-            o = replace(blob(*q[:3]), person_px=q[3])
-            obs.append(replace(o, kind=q[4]) if len(q) > 4 else o)
-        out += [a for a in st.judge(t, obs, {}).alerts if a.kind == "tailgating"]
-    return out
+from test_s22_close import _judge, _tailgating
 
 
 def _far_pair(exit_persons: float, gap=(5.0, 5.2)):
@@ -90,14 +67,10 @@ def test_a_pair_lost_at_the_gate_without_a_scrap_is_tailgating():
 
 def _counterflow(track, seconds: float) -> list:
     """``track``: function of t giving (x, y) of one walker or None; the hall's flow is +x."""
-    st = CameraStream("c", FLOOR, geometry(), DangerConfig())
-    out = []
-    for k in range(int(seconds * FPS)):
-        t = round(k / FPS, 3)
+    def walker(t):
         p = track(t)
-        obs = [] if p is None else [blob(p[0], p[1], 0.9)]
-        out += [a for a in st.judge(t, obs, {}).alerts if a.kind == "counterflow"]
-    return out
+        return None if p is None else blob(p[0], p[1], 0.9)
+    return [h for h in _judge([walker], seconds, FLOOR) if h[0] == "counterflow"]
 
 
 def test_a_track_seen_in_few_frames_is_not_a_walk_against_the_flow():
