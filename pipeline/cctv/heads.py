@@ -151,11 +151,12 @@ def half_window_twins(heads: np.ndarray, scores: np.ndarray, ratio: float = TWIN
     d = np.hypot(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1]) / big
     twin = ((big / np.minimum(w[:, None], w[None]) < ratio) & (d >= offset[0])
             & (d <= offset[1]))
+    np.fill_diagonal(twin, False)  # a head is not its own twin
     if not twin.any():
         return keep
     for i in np.argsort(-np.asarray(scores, np.float64), kind="stable"):
         if keep[i]:
-            keep[twin[i] & (np.arange(len(h)) != i)] = False
+            keep[twin[i]] = False
     return keep
 
 

@@ -86,6 +86,8 @@ class Look:
             h = (self.hist * self.weight[:, None] + other.hist * other.weight[:, None]) / w[:, None]
         return Look(np.where(w[:, None] > 0, h, 0.0), w)
 
+    __add__ = added  # looks add up like the histograms they stand in for
+
 
 def body_crop(image: np.ndarray, box) -> tuple[np.ndarray, tuple[float, float, float, float]]:
     """The body box's pixels (clipped to the frame) scaled to at most :data:`CROP_HEIGHT` rows,

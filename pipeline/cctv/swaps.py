@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field, replace
+from functools import reduce
+from operator import add
 
 import numpy as np
 
@@ -108,15 +110,7 @@ class _Look:
 
     def everything(self):
         parts = ([] if self.settled is None else [self.settled]) + list(self.recent)
-        return _total(parts) if parts else None
-
-
-def _total(cues: list):
-    """The sum of histograms, or the confidence-weighted mean of looks."""
-    out = cues[0].copy() if isinstance(cues[0], np.ndarray) else cues[0]
-    for c in cues[1:]:
-        out = out + c if isinstance(out, np.ndarray) else out.added(c)
-    return out
+        return reduce(add, parts) if parts else None
 
 
 def _compare(a, b, combine: str) -> tuple[float, float]:
@@ -210,7 +204,7 @@ class SwapGuard:
         window = [h] + list(look.recent)[len(look.recent) - cfg.window + 1:]
         if min(_sure(x) for x in window) < cfg.min_confidence:
             return False  # a weak look in the window: neither a change nor evidence against one
-        sim, sure = _compare(look.settled, _total(window), cfg.look.combine)
+        sim, sure = _compare(look.settled, reduce(add, window), cfg.look.combine)
         if not sure > 0:
             return False  # a weak look: neither a change nor evidence against one
         if sim < cfg.min_similarity:
@@ -223,7 +217,7 @@ class SwapGuard:
         look.recent.append(h)
         if len(look.recent) > self.config.window:
             old = look.recent.popleft()
-            look.settled = old if look.settled is None else _total([look.settled, old])
+            look.settled = old if look.settled is None else look.settled + old
             look.frames += 1
 
     def _start(self, key: int, old: _Look, t: float) -> int:
@@ -233,7 +227,7 @@ class SwapGuard:
         self._segment[key] = new
         look = self._looks[new] = _Look(last_t=t, pending_until=t + self.config.rejoin_s)
         for h in list(old.recent)[-self.config.window:]:
-            look.settled = h if look.settled is None else _total([look.settled, h])
+            look.settled = h if look.settled is None else look.settled + h
             look.frames += 1
         old.recent.clear()
         old.below = 0
@@ -273,7 +267,7 @@ class SwapGuard:
             k, into = young[a], free[b]
             fresh = self._looks.pop(ids[k])
             target = self._looks[into]
-            target.settled = _total([target.settled, fresh.everything()])
+            target.settled = target.settled + fresh.everything()
             target.frames += fresh.frames + len(fresh.recent)
             target.recent.clear()
             target.below, target.last_t = 0, t

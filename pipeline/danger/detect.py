@@ -169,7 +169,7 @@ class BackgroundSubtractionDetector:
         rate, 1/min(2n, history))."""
         fg = self._model.apply(small, learningRate=0.0)
         self._applied += 1
-        if self._bg is None or self._applied - self._bg_at >= BG_REFRESH_FRAMES:
+        if self._applied - self._bg_at >= BG_REFRESH_FRAMES:  # -10**9 after reset: fetch
             self._bg, self._bg_at = self._model.getBackgroundImage(), self._applied
         taught = small.copy()
         s, (h, w) = self.scale, small.shape[:2]
