@@ -211,10 +211,12 @@ def _looks(cached: dict, t: float, boxes, tracks, config, frame_height: float) -
     """Each track's look in a frame of a crops cache (None for a coasting box)."""
     from pipeline.cctv.look import look_of, occluders
 
-    if abs(cached["t"] - t) > 1e-6 or not np.allclose(cached["boxes"],
-                                                       np.asarray(boxes).reshape(-1, 4)):
-        raise SystemExit(f"crops cache at t={cached['t']} does not hold the replay's boxes at "
-                         f"t={t}; collect it from the same tracker cache")
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    if (abs(cached["t"] - t) > 1e-6 or cached["boxes"].shape != boxes.shape
+            or not np.allclose(cached["boxes"], boxes)):
+        raise SystemExit(f"crops cache at t={cached['t']} does not hold the replay's "
+                         f"{len(boxes)} person boxes at t={t} (it has {len(cached['boxes'])}): "
+                         f"collect it again (`crops`) with this code's person boxes")
     b = cached["boxes"]
     return [look_of(*cached["crops"][tr.detection], b[tr.detection],
                     occluders(b, tr.detection), config, frame_height)
