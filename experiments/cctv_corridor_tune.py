@@ -44,20 +44,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SHIPPED_HEADS = {"adjust": -0.3, "edge": 1, "edge_adjust": 0.0}
-
-
 def stream_track_camera(cam: dict, opts: dict | None = None) -> tuple[pd.DataFrame, list]:
     """The (frame, id, x1, y1, x2, y2, face) tracks of one cached camera as the stream makes
     them (module docstring: :func:`experiments.cctv_track_tune.track_camera` with the shipped
     tracker options, heads, re-linker, guard and twin rule), and each frame's person boxes."""
-    from experiments.cctv_track_tune import track_camera
-    from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS
+    from experiments.cctv_track_tune import stream_options, track_camera
 
     opts = dict(opts or {})
     swap = ({k[2:]: v for k, v in opts.items() if k.startswith("s_")}
             if int(opts.get("swaps", 1)) else None)
-    run = {**CCTV_TRACKER_OPTIONS, **SHIPPED_HEADS, "relink": 1, "twins": 1,
+    run = {**stream_options(),
            **{k: v for k, v in opts.items() if not k.startswith("s_") and k != "swaps"}}
     hyp = track_camera(cam, run, swap)
     return hyp, hyp.attrs["boxes"]

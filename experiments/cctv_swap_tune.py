@@ -25,13 +25,15 @@ import pandas as pd
 
 def collect_crops(scenario: str, cache: Path, out: Path, cameras: list[str] | None = None) -> Path:
     """Render the window of a tracker cache (``experiments.cctv_track_tune collect``) again and
-    keep, per frame, the person boxes the replay hands the tracker and each one's body crop
+    keep, per frame, every body a person box can be (``cctv_track_tune.candidate_bodies``: of
+    each cached head, the edge pass's included, and of each face) and each one's body crop
     (:func:`pipeline.cctv.look.body_crop`, at most :data:`pipeline.cctv.look.CROP_HEIGHT` rows:
-    exactly what the stream computes a look from), so looks can be tuned without rendering."""
+    exactly what the stream computes a look from), so looks can be tuned without rendering,
+    under any head threshold, edge pass or twin rule the replay runs."""
     import pickle
 
     from experiments.cctv_sources import scenario_source
-    from experiments.cctv_track_tune import _people, load
+    from experiments.cctv_track_tune import candidate_bodies, load
     from outputs.progress import steps
     from pipeline.cctv.look import body_crop
 
@@ -51,10 +53,9 @@ def collect_crops(scenario: str, cache: Path, out: Path, cameras: list[str] | No
                 if fr is None:
                     continue
                 advance()
-                people, _ = _people(fr["heads"][810], fr["faces"], fr["face_hist"], cam["size"])
-                crops = [body_crop(f.image, b) for b in people.boxes]
-                frames.append({"t": fr["t"], "boxes": np.asarray(people.boxes, np.float64),
-                               "crops": crops})
+                boxes = candidate_bodies(fr, cam["size"])
+                frames.append({"t": fr["t"], "boxes": boxes,
+                               "crops": [body_crop(f.image, b) for b in boxes]})
         if len(frames) != len(cam["frames"]):
             raise SystemExit(f"{cache}/{cam['camera']}.pkl: {len(cam['frames'])} cached frames, "
                              f"{len(frames)} rendered at the same times")
@@ -143,45 +144,115 @@ def lasting_swaps(truth: pd.DataFrame, hyp: pd.DataFrame, min_frames: int = 5) -
     return n
 
 
-def wrong_splits(truth: pd.DataFrame, hyp: pd.DataFrame) -> tuple[int, int]:
-    """(right, wrong) change points of the swap guard in ``hyp`` (its ``swap_changes``): a
-    change is wrong when the person under the box it starts (IoU >= 0.5 with a true box) is
-    the one under the ended id's last box before it; changes whose boxes match nobody are
-    counted in neither."""
-    from experiments.cctv_run import _iou
+def trace_changes(cam: dict, hyp: pd.DataFrame, window: int = 3, after_s: float = 2.0
+                  ) -> pd.DataFrame:
+    """Every change point of the swap guard in ``hyp`` (one camera of :func:`swaps_table`'s
+    replay), judged and with what could have made the look change.
 
-    at = dict(list(truth.groupby("frame")))
+    ``kind``: ``wrong`` when the person the ended id followed (``p0``: the most frequent
+    person under its boxes before the change, its last ``window`` - 1 boxes left out: a change
+    is found that many frames after the new person appears, and those frames keep the old id)
+    is the person the track follows next (``p1``: the most frequent under the id it continues
+    as, over ``after_s``); ``right`` otherwise; ``unmatched`` when either matches nobody
+    (IoU >= 0.5 with a true box). ``healed``: the ended id is back on ``p1`` within 4 s (the
+    rejoin). Causes: the guard's similarity and per part (upper, lower); the box's height (px)
+    and the frame edges cutting it; over the track's last ``window`` boxes the largest share
+    covered by nearer person boxes (``covered``, the look masks those) and by any other person
+    box (``overlap``); the true person's ``occluded`` and ``truncated`` shares; ``drift``: the
+    box's IoU with the true box it matches best."""
+    from pipeline.cctv.look import occluders
+    from pipeline.cctv.metrics import _iou
+
+    w_px, h_px = cam["size"]
+    at = {fr["t"]: fr["truth"] for fr in cam["frames"]}
+    boxes = dict(zip([fr["t"] for fr in cam["frames"]], hyp.attrs["boxes"]))
+    cols = ["x1", "y1", "x2", "y2"]
 
     def person(t, box):
         g = at.get(t)
-        if g is None:
-            return None
-        o = _iou(np.array([box], float), g[["x1", "y1", "x2", "y2"]].to_numpy(float))[0]
-        return int(g["id"].iloc[int(o.argmax())]) if o.max() >= 0.5 else None
+        if g is None or not len(g):
+            return None, 0.0, None
+        o = _iou(np.array([box], float), g[cols].to_numpy(float))[0]
+        k = int(o.argmax())
+        return (int(g["traveler_id"].iloc[k]) if o[k] >= 0.5 else None), float(o[k]), g.iloc[k]
 
-    right = wrong = 0
-    for t, old, box in hyp.attrs.get("swap_changes", []):
-        before = hyp[(hyp["id"] == old) & (hyp["frame"] < t)]
+    def most(rows):
+        people = [person(r.frame, [r.x1, r.y1, r.x2, r.y2])[0] for r in
+                  rows.itertuples(index=False)]
+        people = [p for p in people if p is not None]
+        return pd.Series(people).mode().iloc[0] if people else None
+
+    def shares(t, box):
+        b = np.asarray(boxes[t], np.float64).reshape(-1, 4)
+        if not len(b):
+            return 0.0, 0.0
+        k = int(_iou(np.array([box], float), b)[0].argmax())
+        area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
+
+        def covered(others):
+            if not len(others):
+                return 0.0
+            x1, y1 = np.maximum(others[:, 0], box[0]), np.maximum(others[:, 1], box[1])
+            x2, y2 = np.minimum(others[:, 2], box[2]), np.minimum(others[:, 3], box[3])
+            return float(np.clip(x2 - x1, 0, None) @ np.clip(y2 - y1, 0, None)) / area
+
+        return covered(occluders(b, k)), covered(np.delete(b, k, axis=0))
+
+    rows = []
+    for ch in hyp.attrs.get("swap_changes", []):
+        t, old, box = ch[0], ch[1], ch[2]
+        mine = hyp[hyp["id"] == old]
+        before = mine[mine["frame"] < t]
         if before.empty:
             continue
-        last = before.iloc[-1]
-        p0, p1 = person(last["frame"], last[["x1", "y1", "x2", "y2"]].tolist()), person(t, box)
-        if p0 is None or p1 is None:
-            continue
-        right, wrong = right + (p0 != p1), wrong + (p0 == p1)
-    return right, wrong
+        here = hyp[(hyp["frame"] == t) & np.isclose(hyp["x1"], box[0])
+                   & np.isclose(hyp["y1"], box[1])]
+        new = int(here["id"].iloc[0]) if len(here) else old
+        p0 = most(before.iloc[:max(len(before) - window + 1, 1)])
+        p1 = most(hyp[(hyp["id"] == new) & (hyp["frame"] >= t) & (hyp["frame"] <= t + after_s)])
+        kind = "unmatched" if p0 is None or p1 is None else "wrong" if p0 == p1 else "right"
+        back = mine[(mine["frame"] > t) & (mine["frame"] <= t + 4.0)]
+        healed = p1 is not None and any(person(r.frame, [r.x1, r.y1, r.x2, r.y2])[0] == p1
+                                        for r in back.itertuples(index=False))
+        recent = [(t, box)] + [(r.frame, [r.x1, r.y1, r.x2, r.y2]) for r in
+                               before.iloc[-(window - 1):].itertuples(index=False)]
+        cov = [shares(tt, b) for tt, b in recent]
+        cut = "".join(c for c, hit in (("T", box[1] <= 0), ("B", box[3] >= h_px - 1),
+                                       ("L", box[0] <= 0), ("R", box[2] >= w_px - 1)) if hit)
+        _, iou1, g1 = person(t, box)
+        parts = tuple(ch[4]) if len(ch) > 4 else ()
+        rows.append({"seed": cam["seed"], "camera": cam["camera"], "t": t, "ended": old,
+                     "new": new, "kind": kind, "p0": p0, "p1": p1, "healed": healed,
+                     "similarity": ch[3] if len(ch) > 3 else np.nan,
+                     "upper": parts[0] if parts else np.nan,
+                     "lower": parts[1] if len(parts) > 1 else np.nan,
+                     "height": box[3] - box[1], "cut": cut,
+                     "covered": max(c for c, _ in cov), "overlap": max(o for _, o in cov),
+                     "occluded": float(g1["occluded"]) if g1 is not None else np.nan,
+                     "truncated": float(g1["truncated"]) if g1 is not None else np.nan,
+                     "drift": iou1})
+    return pd.DataFrame(rows, columns=["seed", "camera", "t", "ended", "new", "kind", "p0",
+                                       "p1", "healed", "similarity", "upper", "lower",
+                                       "height", "cut", "covered", "overlap", "occluded",
+                                       "truncated", "drift"])
 
 
-def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None) -> pd.DataFrame:
+def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None,
+                chain: str = "stream") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-camera tracking scores of the cached tune windows with the swap guard off and at
     every combination of ``spec`` (``window=3;min_similarity=0.4,0.5``, ``l_*``: look fields;
     empty: the shipped :class:`pipeline.cctv.swaps.SwapConfig`), with the lasting swaps and the
     tracks whose faces mostly show another person than their truth (:func:`face_people`).
     The guard compares the caches' torso histograms, or with ``crops`` (one crops folder per
-    folder, :func:`collect_crops`) the looks of :mod:`pipeline.cctv.look`, as the stream does."""
+    folder, :func:`collect_crops`) the looks of :mod:`pipeline.cctv.look`, as the stream does.
+    ``chain`` "stream": the heads, tracker and re-linker as the stream runs them
+    (``cctv_track_tune.stream_options``); "cached": every cached head, no edge pass and no twin
+    rule (the replays of before; crops caches of before hold only those boxes). With the
+    table, every change point of the guard's settings (:func:`trace_changes`)."""
     import pickle
 
-    from experiments.cctv_track_tune import grid, load, score, track_camera, truth_of
+    from experiments.cctv_track_tune import grid, load, score, stream_options, track_camera, \
+        truth_of
     from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS
 
     if crops is not None and len(crops) != len(folders):
@@ -198,24 +269,31 @@ def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None)
                 with open(path, "rb") as fh:
                     crop = pickle.load(fh)
             cams.append((c, crop))
-    stream = {**CCTV_TRACKER_OPTIONS, "relink": 1}  # the stream's tracker and re-linker
-    rows = []
+    if chain not in ("stream", "cached"):
+        raise SystemExit(f"--chain must be 'stream' or 'cached', got {chain!r}")
+    stream = (stream_options() if chain == "stream"
+              else {**CCTV_TRACKER_OPTIONS, "relink": 1})
+    rows, changes = [], []
     for opts in [None] + (grid(spec) if spec else [{}]):
         for c, crop in cams:
             truth, hyp = truth_of(c), track_camera(c, stream, opts, crop)
+            name = ("off" if opts is None else
+                    ",".join(f"{k}={v}" for k, v in opts.items()) or "shipped")
+            ch = trace_changes(c, hyp).assign(guard=name)
+            changes.append(ch)
             fp = face_people(c, hyp)
             ge16, ge40 = fp[fp["best_ipd_px"] >= 16], fp[fp["best_ipd_px"] >= 40]
-            rows.append({"guard": "off" if opts is None else
-                         ",".join(f"{k}={v}" for k, v in opts.items()) or "shipped",
+            rows.append({"guard": name,
                          "seed": c["seed"], "camera": c["camera"],
                          **score(truth, hyp[["frame", "id", "x1", "y1", "x2", "y2"]]),
                          "lasting_swaps": lasting_swaps(truth, hyp),
-                         **dict(zip(("right_splits", "wrong_splits"), wrong_splits(truth, hyp))),
+                         "right_splits": int((ch["kind"] == "right").sum()),
+                         "wrong_splits": int((ch["kind"] == "wrong").sum()),
                          "faced_tracks_16": len(ge16),
                          "other_person_16": int(ge16["other_person"].sum()),
                          "faced_tracks_40": len(ge40),
                          "other_person_40": int(ge40["other_person"].sum())})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.concat(changes, ignore_index=True)
 
 
 def main(argv=None) -> None:
@@ -239,11 +317,20 @@ def main(argv=None) -> None:
     ap.add_argument("--crops", nargs="+", type=Path, default=None,
                     help="one `crops` folder per cache: the guard compares looks "
                          "(pipeline.cctv.look), not the cached histograms")
+    ap.add_argument("--chain", choices=("stream", "cached"), default="stream",
+                    help="stream: heads, edge pass and twin rule as the stream runs them "
+                         "(needs crops of this code's `crops`); cached: every cached head, "
+                         "as the replays of before")
     ap.add_argument("--csv", type=Path, default=None)
+    ap.add_argument("--changes", type=Path, default=None,
+                    help="CSV of every change point with what may have caused it "
+                         "(trace_changes)")
     a = ap.parse_args(argv)
-    t = swaps_table(a.folders, a.grid, a.crops)
+    t, changes = swaps_table(a.folders, a.grid, a.crops, a.chain)
     if a.csv:
         t.to_csv(a.csv, index=False)
+    if a.changes:
+        changes.to_csv(a.changes, index=False)
     pd.set_option("display.width", 250)
     print(t.round(3).to_string(index=False))
     sums = ["ID_switches", "lasting_swaps", "right_splits", "wrong_splits", "faced_tracks_16",

@@ -150,6 +150,19 @@ def load(folder: Path, cameras: list[str] | None = None) -> list[dict]:
     return out
 
 
+# the head detector as the stream runs it (pipeline.cctv.heads.HeadDetector's defaults), in
+# replay keys
+SHIPPED_HEADS = {"adjust": -0.3, "edge": 1, "edge_adjust": 0.0}
+
+
+def stream_options() -> dict:
+    """:func:`track_camera` options of the stream's chain at its defaults: the head detector
+    (:data:`SHIPPED_HEADS`, twin rule on), the tracker options and the re-linker."""
+    from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS
+
+    return {**CCTV_TRACKER_OPTIONS, **SHIPPED_HEADS, "relink": 1, "twins": 1}
+
+
 def track_camera(cam: dict, opts: dict, swap: dict | None = None,
                  crops: dict | None = None) -> pd.DataFrame:
     """The (frame, id, x1, y1, x2, y2, face) tracks of one cached camera under ``opts`` (tracker
@@ -208,20 +221,40 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
 
 
 def _looks(cached: dict, t: float, boxes, tracks, config, frame_height: float) -> list:
-    """Each track's look in a frame of a crops cache (None for a coasting box)."""
+    """Each track's look in a frame of a crops cache (None for a coasting box): its person box's
+    crop looked up among the cache's bodies (``experiments.cctv_swap_tune crops``: every
+    :func:`candidate_bodies`, or, in caches of before, the person boxes of one replay)."""
     from pipeline.cctv.look import look_of, occluders
 
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-    if (abs(cached["t"] - t) > 1e-6 or cached["boxes"].shape != boxes.shape
-            or not np.allclose(cached["boxes"], boxes)):
-        raise SystemExit(f"crops cache at t={cached['t']} does not hold the replay's "
-                         f"{len(boxes)} person boxes at t={t} (it has {len(cached['boxes'])}): "
-                         f"collect it again (`crops`) with this code's person boxes")
-    b = cached["boxes"]
-    return [look_of(*cached["crops"][tr.detection], b[tr.detection],
-                    occluders(b, tr.detection), config, frame_height)
-            if tr.detection >= 0 else None
-            for tr in tracks]
+    if abs(cached["t"] - t) > 1e-6:
+        raise SystemExit(f"crops cache: frame at t={cached['t']}, the replay's at t={t}")
+    out = []
+    for tr in tracks:
+        if tr.detection < 0:
+            out.append(None)
+            continue
+        at = np.flatnonzero(np.abs(cached["boxes"] - boxes[tr.detection]).max(1) < 1e-6)
+        if not len(at):
+            raise SystemExit(f"crops cache at t={t}: no crop of person box "
+                             f"{boxes[tr.detection].round(1).tolist()} ({len(cached['boxes'])} "
+                             f"cached bodies): collect it again (`crops`) with this code")
+        out.append(look_of(*cached["crops"][at[0]], boxes[tr.detection],
+                           occluders(boxes, tr.detection), config, frame_height))
+    return out
+
+
+def candidate_bodies(frame: dict, size) -> np.ndarray:
+    """Every body a person box of a cached frame can be, whatever the replay's head threshold,
+    edge pass or twin rule: of each cached head at :data:`pipeline.cctv.heads.TRAIN_HEIGHT`
+    (the edge pass's too) and of each face (:func:`pipeline.cctv.persons.person_boxes` keeps a
+    head's body or puts a face's in its place)."""
+    from pipeline.cctv.heads import TRAIN_HEIGHT, body_boxes_from_heads
+    from pipeline.cctv.persons import body_boxes_from_faces
+
+    heads = [frame["heads"][k][0] for k in (TRAIN_HEIGHT, "edge") if k in frame["heads"]]
+    return np.vstack([body_boxes_from_heads(np.vstack(heads).reshape(-1, 4), size),
+                      body_boxes_from_faces(frame["faces"], size)]).astype(np.float64)
 
 
 def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:

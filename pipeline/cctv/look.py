@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 __all__ = ["CROP_HEIGHT", "Look", "LookConfig", "body_crop", "compare", "look_of", "looks",
-           "occluders"]
+           "occluders", "part_similarities"]
 
 CROP_HEIGHT = 96  # body crops are scaled to at most this many rows before any histogram
 HUE_BINS, SAT_BINS, GREY_BINS = 8, 3, 4
@@ -183,6 +183,13 @@ def looks(image: np.ndarray, boxes, config: LookConfig = LookConfig(),
     return out
 
 
+def part_similarities(a: Look, b: Look) -> tuple[np.ndarray, np.ndarray]:
+    """Per part (upper, lower) the Bhattacharyya coefficient of two looks and the weight both
+    give it (the smaller, each capped at 1; 0 where either does not show the part)."""
+    w = np.minimum(np.minimum(a.weight, 1.0), np.minimum(b.weight, 1.0))
+    return np.sqrt(a.hist * b.hist).sum(axis=1), w
+
+
 def compare(a: Look | None, b: Look | None, combine: str = "min") -> tuple[float, float]:
     """(similarity, confidence) of two looks over the parts both show: per part the
     Bhattacharyya coefficient, combined as ``combine`` says ("mean": weighted by min(weight a,
@@ -191,9 +198,8 @@ def compare(a: Look | None, b: Look | None, combine: str = "min") -> tuple[float
     both."""
     if a is None or b is None:
         return 0.0, 0.0
-    w = np.minimum(np.minimum(a.weight, 1.0), np.minimum(b.weight, 1.0))
+    bc, w = part_similarities(a, b)
     if not w.max() > 0:
         return 0.0, 0.0
-    bc = np.sqrt(a.hist * b.hist).sum(axis=1)
     sim = float(bc[w > 0].min()) if combine == "min" else float((bc * w).sum() / w.sum())
     return sim, float(w.max())

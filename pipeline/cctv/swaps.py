@@ -40,14 +40,15 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from operator import add
+from typing import NamedTuple
 
 import numpy as np
 
 from pipeline.cctv.appearance import similarity
-from pipeline.cctv.look import Look, LookConfig, compare, looks
+from pipeline.cctv.look import Look, LookConfig, compare, looks, part_similarities
 from pipeline.cctv.persons import PersonTrack
 
-__all__ = ["HIST_GUARD", "SWAP_ID_BASE", "SwapConfig", "SwapGuard"]
+__all__ = ["HIST_GUARD", "SWAP_ID_BASE", "Change", "SwapConfig", "SwapGuard"]
 
 # ids of tracks started at a swap, above any tracker's or re-linker's (and below the stream's
 # identity-split ids, pipeline.cctv.stream.SPLIT_ID_BASE)
@@ -99,6 +100,17 @@ class SwapConfig:
             raise ValueError(f"SwapConfig.rejoin_s must be >= 0, got {self.rejoin_s}")
 
 
+class Change(NamedTuple):
+    """A change point: at ``t`` the track under ``ended`` (its box ``box``) was ended, its
+    settled past and recent window alike to ``similarity``; ``parts``: per part (upper, lower)
+    that similarity, NaN where not both show it (histograms: one value)."""
+    t: float
+    ended: int
+    box: tuple
+    similarity: float
+    parts: tuple
+
+
 @dataclass
 class _Look:
     settled: np.ndarray | None = None  # summed histogram of the settled past
@@ -107,6 +119,7 @@ class _Look:
     below: int = 0  # frames in a row below min_similarity
     last_t: float = float("-inf")
     pending_until: float = float("-inf")  # a new id that may still continue an older one
+    evidence: tuple = (float("nan"), ())  # the last test's (similarity, per-part similarity)
 
     def everything(self):
         parts = ([] if self.settled is None else [self.settled]) + list(self.recent)
@@ -119,6 +132,14 @@ def _compare(a, b, combine: str) -> tuple[float, float]:
     if isinstance(a, Look) or isinstance(b, Look):
         return compare(a, b, combine)
     return similarity(a, b), 1.0
+
+
+def _parts(a, b) -> tuple:
+    """Per part similarity of two cues (NaN where not both show it); one value for histograms."""
+    if isinstance(a, Look):
+        bc, w = part_similarities(a, b)
+        return tuple(float(x) if y > 0 else float("nan") for x, y in zip(bc, w))
+    return (similarity(a, b),)
 
 
 def _sure(cue) -> float:
@@ -143,7 +164,7 @@ class SwapGuard:
         self._segment: dict[int, int] = {}  # input id -> the id of its current segment
         self._next = SWAP_ID_BASE
         self.swaps = 0  # change points
-        self.changes_now: list[tuple[float, int, tuple]] = []  # (t, id ended, box) this frame
+        self.changes_now: list[Change] = []  # this frame's change points
         self.linked_now: list[int] = []  # older ids continued this frame
 
     def update(self, t: float, tracks: list[PersonTrack],
@@ -170,7 +191,8 @@ class SwapGuard:
                 self._add(look, h)
         for k, old in changed:
             ids[k] = self._start(tracks[k].track_id, self._looks[old], t)
-            self.changes_now.append((t, old, tuple(tracks[k].box)))
+            self.changes_now.append(Change(t, old, tuple(tracks[k].box),
+                                           *self._looks[old].evidence))
         self._rejoin(t, tracks, ids)
         gone = {i for i, lk in self._looks.items() if t - lk.last_t > FORGET_S}
         for i in gone:  # long gone (no tracker or re-linker keeps a track that long)
@@ -204,7 +226,9 @@ class SwapGuard:
         window = [h] + list(look.recent)[len(look.recent) - cfg.window + 1:]
         if min(_sure(x) for x in window) < cfg.min_confidence:
             return False  # a weak look in the window: neither a change nor evidence against one
-        sim, sure = _compare(look.settled, reduce(add, window), cfg.look.combine)
+        recent = reduce(add, window)
+        sim, sure = _compare(look.settled, recent, cfg.look.combine)
+        look.evidence = (sim, _parts(look.settled, recent))
         if not sure > 0:
             return False  # a weak look: neither a change nor evidence against one
         if sim < cfg.min_similarity:
