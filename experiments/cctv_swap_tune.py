@@ -274,7 +274,8 @@ def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None,
     stream = (stream_options() if chain == "stream"
               else {**CCTV_TRACKER_OPTIONS, "relink": 1})
     rows, changes = [], []
-    for opts in [None] + (grid(spec) if spec else [{}]):
+    points = [p for part in spec.split("|") for p in grid(part)] if spec else [{}]
+    for opts in [None] + points:
         for c, crop in cams:
             truth, hyp = truth_of(c), track_camera(c, stream, opts, crop)
             name = ("off" if opts is None else
@@ -313,7 +314,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folders", nargs="+", type=Path)
     ap.add_argument("--grid", default="", help="SwapConfig fields, e.g. min_similarity=0.4,0.5 "
-                    "(default: the shipped settings)")
+                    "(l_*: LookConfig fields; grids joined by '|' run one after the other; "
+                    "default: the shipped settings)")
     ap.add_argument("--crops", nargs="+", type=Path, default=None,
                     help="one `crops` folder per cache: the guard compares looks "
                          "(pipeline.cctv.look), not the cached histograms")
