@@ -1,12 +1,18 @@
 """The swap guard (:mod:`pipeline.cctv.swaps`) replayed on tracker caches of tune seeds.
 
-    python -m experiments.cctv_swap_tune /work/runs/ctrack21/s1 /work/runs/ctrack21/s2 \
-        /work/runs/ctrack21/s3 [--grid "min_similarity=0.35,0.45;rejoin_similarity=0.5,0.65"]
+    python -m experiments.cctv_swap_tune crops scenarios/cctv_identification.yaml \
+        --cache /work/runs/ctrack24/s1 --out /work/runs/cctv-guard/crops/s1
+    python -m experiments.cctv_swap_tune /work/runs/ctrack24/s1 ... --crops CROPS/s1 ... \
+        [--grid "confirm=2,4|window=5"] [--changes changes.csv]
 
-Replays the caches of ``experiments.cctv_track_tune collect`` through the stream's tracker
-(``CCTV_TRACKER_OPTIONS``), re-linker and swap guard, with the guard off and at the shipped
-settings (or at each grid point): per camera IDF1 / HOTA / MOTA / ID switches as
-``airtwin evaluate-tracking`` scores them, the lasting swaps (:func:`lasting_swaps`) and the
+Replays the caches of ``experiments.cctv_track_tune collect`` through the stream's chain
+(``--chain stream``: the head detector's threshold, edge pass and twin rule, the tracker
+options and the re-linker as shipped; ``cached``: every cached head, as replays before
+bbca170 ran) and the swap guard, with the guard off and at the shipped settings (or at each
+grid point): per camera IDF1 / HOTA / MOTA / ID switches as
+``airtwin evaluate-tracking`` scores them, the guard's change points judged right or wrong
+(:func:`trace_changes`, each with what may have caused it: ``--changes``), the lasting swaps
+(:func:`lasting_swaps`) and the
 tracks whose faces mostly show another person than their truth (:func:`face_people`; the
 tracker-level cause of the ``failures`` kind other_person). The caches hold no face templates,
 so links on probation (which need them) are measured by full runs only
