@@ -211,6 +211,11 @@ class Tailgating(_Model):
     # within this after a blob reading two walked up the lane (the rear one of a pair comes
     # out from behind the front one farther on: tune seed 11, 2.65 m)
     pair_first_seen_m: float = Field(default=3.0, ge=1.5)
+    # Two one-person passages within a cycle are two people only when the two were seen as
+    # bodies at least this far apart in the gate's lane at one moment shortly before: one
+    # walker whose track broke at the gate line and was born again past it, or whose blob two
+    # tracks took in turn, is one person (0: off, round 7)
+    distinct_m: float = Field(default=0.5, ge=0)
     # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
     # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the
     # lane width or ``pass_depth_m`` spans fewer image pixels than this are not judged.

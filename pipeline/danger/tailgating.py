@@ -39,6 +39,7 @@ class Passage(NamedTuple):
     track_id: int
     persons: int
     box: tuple
+    root: int  # the track's lineage
 
 
 class TailgatingRule:
@@ -70,6 +71,8 @@ class TailgatingRule:
         self._pending: dict[int, tuple[int, float]] = {}  # track → (gate, until): may be a pair
         # (root, gate) → (since, last): standing at or before the gate line, without a break
         self._stood: dict[tuple[int, int], tuple[float, float]] = {}
+        # gate → {two lineages: last time both were seen in its lane, ``distinct_m`` apart}
+        self._together: dict[int, dict[frozenset[int], float]] = {}
 
     def update(self, sc: Scene) -> list[Alert]:
         gates = sc.geometry.gates
@@ -92,6 +95,7 @@ class TailgatingRule:
             if along <= 0.3:
                 in_lane.setdefault(gi, set()).add(tr.id)
             self._walk_up(tr, gi, along, sc.t)
+        self._note_together(seen, sc.t)
         in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over
         self._runs = {k: v for k, v in self._runs.items() if k in in_lanes}
         if len(self._last_speed) > 2000:
@@ -143,7 +147,9 @@ class TailgatingRule:
             n = 2 if pair_up and self._exit_persons(tr, gate, sc.t) >= self.p.pair_exit_persons \
                 else 1
             q = self._passages.setdefault(gi, deque())
-            q.append(Passage(sc.t, tr.id, n, tr.box))
+            if not pair_up and self._seen_again(gi, tr, sc.t):
+                continue
+            q.append(Passage(sc.t, tr.id, n, tr.box, tr.root))
             if pair_up and n == 1:
                 self._pending[tr.id] = (gi, sc.t + self.p.pair_settle_s)
             out += self._judge_gate(sc, gi, tr)
@@ -168,6 +174,38 @@ class TailgatingRule:
             self._passed = {k: v for k, v in self._passed.items() if v > cut}
             self._stood = {k: v for k, v in self._stood.items() if v[1] > cut}
         return out
+
+    def _note_together(self, seen, t: float) -> None:
+        """Record which lineages were seen in one gate's lane at once, as bodies apart."""
+        by_gate: dict[int, list] = {}
+        for tr, gi, _ in seen:
+            if tr.kind in (PERSON, GROUP):
+                by_gate.setdefault(gi, []).append(tr)
+        for gi, trs in by_gate.items():
+            pairs = self._together.setdefault(gi, {})
+            for i, a in enumerate(trs):
+                for b in trs[i + 1:]:
+                    if a.root != b.root and math.dist(a.xy, b.xy) >= self.p.distinct_m:
+                        pairs[frozenset((a.root, b.root))] = t
+            if len(pairs) > 200:
+                cut = t - 30.0
+                self._together[gi] = {k: v for k, v in pairs.items() if v > cut}
+
+    def _seen_again(self, gi: int, tr, t: float) -> bool:
+        """``tr``'s passage is an earlier passer's, seen again: one walker whose track broke
+        at the gate (or whose blob two tracks took in turn) is one person, not two. A second
+        passer within the cycle must have been seen as a body apart from the first, in that
+        gate's lane at the same moment, shortly before; a real pair walks up together."""
+        if self.p.distinct_m <= 0:
+            return False
+        recent = t - self.p.cycle_s - self.p.max_transit_s - 1.0
+        together = self._together.get(gi, {})
+        for e in self._passages.get(gi, ()):
+            if e.t < t - self.p.cycle_s or e.root == tr.root or e.persons != 1:
+                continue
+            if together.get(frozenset((e.root, tr.root)), -math.inf) < recent:
+                return True
+        return False
 
     def _pair_walked_up(self, gi: int, t: float) -> bool:
         """A blob reading two people walked up gate ``gi``'s lane moments ago."""

@@ -50,10 +50,11 @@ def test_a_traveler_seen_standing_in_the_gate_passes_verified():
         return (0.25, 7.1 + 1.2 * (t - 6.6), 0.9) if 6.6 <= t < 8.5 else None
 
     assert _tailgating([_stander, veerer, double], 11.0) == []
-    # without the stop, the same two through gate 0 are two unverified people
+    # without the stop, the same two through gate 0 are two unverified people (the walker
+    # 0.56 m behind the fresh blob: two bodies apart, not one blob two tracks take, round 8)
     def walker(t):
-        y = 3.0 + 1.2 * (t - 3.0)
-        return (0.0, y, 0.9) if 3.0 <= t and y < 10.0 else None
+        y = 3.0 + 1.2 * (t - 3.6)
+        return (0.0, y, 0.9) if 3.6 <= t and y < 10.0 else None
     assert len(_tailgating([walker, veerer, double], 11.0)) == 1
 
 
