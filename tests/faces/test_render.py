@@ -208,3 +208,12 @@ def test_bald_horseshoe_leaves_the_temples_beside_the_brows_skin():
     for side in (-1, 1):
         temple, cheek = albedo_at(side * (w - 0.15)), albedo_at(side * (w - 0.3))
         assert np.abs(temple - cheek).max() < 0.12 * cheek.max(), (side, temple, cheek)
+
+
+def test_sideburn_height_is_one_constant_and_layers_carry_no_unused_pixels():
+    # SIDEBURN_V was an empty per-style dict read with a 0.05 default; HeadLayers.face_px was
+    # stored but never read (metering uses face_half). Both folded: renders are unchanged.
+    from sim.faces.layers import SIDEBURN_V, HeadLayers
+
+    assert isinstance(SIDEBURN_V, float) and SIDEBURN_V == 0.05
+    assert "face_px" not in HeadLayers.__dataclass_fields__
