@@ -30,13 +30,16 @@ from sim.faces.identity import Identity
 # Ranges each trait maps onto (its standard-normal draw through the normal CDF, so a uniform
 # spread over the range). Amplitudes are multiplicative on the albedo unless named otherwise.
 TRAIT_RANGES = {
-    "pigment": (0.03, 0.18),  # uneven pigmentation, amplitude
+    # Uneven pigmentation, amplitude. Up to 0.18 (was) painted blotches that cost dlib's HOG
+    # detector 0.05-0.1 of its score (most on afro and bearded heads) and moved ArcFace's
+    # impostor mean by under 0.005 (tune seeds 5200/5500/5600).
+    "pigment": (0.02, 0.08),
     "pigment_cells": (5.0, 16.0),  # its patches across the sprite width
     "redness": (0.0, 0.15),  # uneven redness (erythema), its own field
     "periorbital": (0.0, 0.35),  # darker skin around the eyes
     "perioral": (0.0, 0.22),  # darker skin around the mouth
     "forehead": (-0.1, 0.1),  # forehead lighter (-) or darker (+) than the cheeks
-    "cheek_patch": (0.0, 0.12),  # blotchy cheek pigment (melasma-like)
+    "cheek_patch": (0.0, 0.06),  # blotchy cheek pigment (melasma-like; was up to 0.12)
     "moles": (0.0, 12.0),  # expected number of moles
     "blemishes": (0.0, 10.0),  # expected number of small red spots
     "pores": (0.0, 0.05),  # fine grain
