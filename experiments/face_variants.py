@@ -16,6 +16,12 @@ population mean's squared norm, the projection on the *first* variant's mean dir
 published 0.6, dlib HOG's best score on the face (all and V-VI) and HOG misses. About 40 s per
 variant of 30 identities on one core.
 
+``--hog-lives K`` measures dlib HOG alone, on ``bench faces``' own render path (enrolment photo
+with appearance change, K live captures, look-alikes): per Fitzpatrick group and capture kind
+the detection rate (the bench's rule), mean and 5th-percentile best score; ``--save DIR``
+writes every capture's score so variants can be paired capture by capture. About 90 CPU-s per
+variant of 150 identities x (1 + 4).
+
 Measured with it (s22, seed 4300 / 4400, 30 identities): notes in /work/notes/faces-s22.md.
 """
 
