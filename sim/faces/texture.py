@@ -43,10 +43,10 @@ TRAIT_RANGES = {
     "moles": (0.0, 12.0),  # expected number of moles
     "blemishes": (0.0, 10.0),  # expected number of small red spots
     "pores": (0.0, 0.05),  # fine grain
-    "brow_shade": (0.25, 0.8),  # brow colour as a share of the hair colour
+    "brow_shade": (0.2, 0.5),  # brow colour as a share of the hair colour (was up to 0.8)
     "brow_peak": (0.25, 2.0),  # exponent of the arch: low peaks early, high peaks late
     "brow_head": (0.7, 1.8),  # thickness of the inner end
-    "brow_sparse": (0.0, 0.8),  # gaps in the brow
+    "brow_sparse": (0.0, 0.4),  # gaps in the brow (was up to 0.8: brows HOG lost)
     "lid_shade": (0.0, 0.25),  # upper-lid darkening
     "iris_ring": (0.2, 0.8),  # limbal ring darkness
     "lip_dark": (-0.24, 0.36),  # lips darker (+) or lighter (-) than drawn

@@ -207,7 +207,8 @@ def test_bald_horseshoe_leaves_the_temples_beside_the_brows_skin():
 
     for side in (-1, 1):
         temple, cheek = albedo_at(side * (w - 0.15)), albedo_at(side * (w - 0.3))
-        assert np.abs(temple - cheek).max() < 0.12 * cheek.max(), (side, temple, cheek)
+        # Skin, a little darker towards the outline (SIDE_SHADE), not hair (0.05-0.06 here).
+        assert (temple > 0.75 * cheek).all(), (side, temple, cheek)
 
 
 def test_sideburn_height_is_one_constant_and_layers_carry_no_unused_pixels():
