@@ -16,6 +16,12 @@ population mean's squared norm, the projection on the *first* variant's mean dir
 published 0.6, dlib HOG's best score on the face (all and V-VI) and HOG misses. About 40 s per
 variant of 30 identities on one core.
 
+``--hog-lives K`` measures dlib HOG alone, on ``bench faces``' own render path (enrolment photo
+with appearance change, K live captures, look-alikes): per Fitzpatrick group and capture kind
+the detection rate (the bench's rule), mean and 5th-percentile best score; ``--save DIR``
+writes every capture's score so variants can be paired capture by capture. About 90 CPU-s per
+variant of 150 identities x (1 + 4).
+
 Measured with it (s22, seed 4300 / 4400, 30 identities): notes in /work/notes/faces-s22.md.
 """
 
@@ -149,12 +155,61 @@ def measure(n: int, seed: int, models) -> dict:
             "captures": 2 * n}
 
 
+def hog_scores(hog, cap) -> tuple[float, bool]:
+    """dlib HOG's best score on the capture's face (a box holding the nose tip; -2 when none
+    scores above -1.5) and whether the pipeline's HOG detector (threshold 0) counts it found."""
+    import cv2
+
+    from pipeline.types import Detection
+    from experiments import bench_faces as bf
+
+    rects, sc, _ = hog.run(cv2.cvtColor(cap.image, cv2.COLOR_BGR2RGB), 0, -1.5)
+    nx, ny = cap.landmarks[2]
+    on = [s for r, s in zip(rects, sc)
+          if r.left() <= nx <= r.right() and r.top() <= ny <= r.bottom()]
+    h, w = cap.image.shape[:2]  # boxes clipped to the frame, as the pipeline's detector does
+    found = [Detection((max(r.left(), 0), max(r.top(), 0), min(r.right(), w - 1),
+                        min(r.bottom(), h - 1)), s, None) for r, s in zip(rects, sc) if s >= 0]
+    return (max(on) if on else -2.0), bf.detected(found, cap)
+
+
+def measure_hog(n: int, seed: int, lives: int, hog) -> dict:
+    """HOG only, on ``bench faces``' own render path (appearance change and look-alikes on):
+    per Fitzpatrick group, photo and live detection rate and mean best score, and every
+    capture's score (for pairing variants capture by capture)."""
+    from experiments import bench_faces as bf
+
+    rows, who = [], []  # (group, kind, score, found); (identity, hair, beard) of each
+    for i, s in enumerate(bf.render_set(n, lives, seed)):
+        idt = s.identity
+        for kind, cap in [("photo", s.enrolment)] + [("live", c) for c in s.lives]:
+            rows.append((idt.skin_tone, kind, *hog_scores(hog, cap)))
+            who.append((i, idt.hair_style, idt.beard_style))
+    out = {"captures": len(rows), "scores": [round(float(r[2]), 4) for r in rows],
+           "rows": [[*w, r[0], r[1], int(r[3])] for w, r in zip(who, rows)]}
+    for kind in ("photo", "live"):
+        for tone in TONES + ("all",):
+            sel = [r for r in rows if r[1] == kind and tone in (r[0], "all")]
+            if sel:
+                sc = np.array([r[2] for r in sel])
+                out[f"{kind}_{tone}"] = {"n": len(sel), "miss": int(sum(not r[3] for r in sel)),
+                                         "rate": round(float(np.mean([r[3] for r in sel])), 4),
+                                         "mean": round(float(sc.mean()), 4),
+                                         "p5": round(float(np.percentile(sc, 5)), 4)}
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--variants", required=True, help="Python file defining VARIANTS")
     p.add_argument("--n", type=int, default=30)
     p.add_argument("--seed", type=int, default=4300)
     p.add_argument("--only", default="", help="comma-separated variant names")
+    p.add_argument("--hog-lives", type=int, default=0,
+                   help="HOG only, on bench faces' render path with this many live captures "
+                        "per identity (per-group detection and scores; no embeddings)")
+    p.add_argument("--save", default="", help="with --hog-lives: write each variant's "
+                                              "per-capture scores to DIR/<variant>.json")
     p.add_argument("--model-dir", default=str(Path(__file__).resolve().parents[2] / "shared"
                                               / "models"))
     a = p.parse_args()
@@ -167,6 +222,23 @@ def main() -> None:
         p.error(f"--n: expected >= 3, got {a.n}")
     import dlib
 
+    if a.hog_lives:
+        hog = dlib.get_frontal_face_detector()
+        for name, overrides in variants.items():
+            if only and name not in only:
+                continue
+            t0 = time.process_time()
+            with applied(overrides):
+                m = measure_hog(a.n, a.seed, a.hog_lives, hog)
+            scores_, rows = m.pop("scores"), m.pop("rows")
+            if a.save:
+                Path(a.save).mkdir(parents=True, exist_ok=True)
+                (Path(a.save) / f"{name}.json").write_text(json.dumps(
+                    {"variant": name, "n": a.n, "seed": a.seed, "lives": a.hog_lives,
+                     "scores": scores_, "rows": rows, **m}))
+            print(json.dumps({"variant": name, "n": a.n, "seed": a.seed, **m,
+                              "cpu_s": round(time.process_time() - t0)}), flush=True)
+        return
     from pipeline.registry import get_detector, get_embedder
 
     arc = get_embedder("insightface", provider="cpu", model_dir=a.model_dir)

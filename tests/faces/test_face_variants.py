@@ -77,3 +77,20 @@ def test_scores_see_a_shared_offset_and_dlib_rule():
     assert s0["dlib_fmr"] < 0.05
     with pytest.raises(ValueError, match=">= 3 identities"):
         scores(e0[:2], l0[:2], e0[:2], l0[:2])
+
+
+def test_hog_scores_find_a_face_and_not_a_blank():
+    import dataclasses
+
+    import dlib
+
+    from experiments.face_variants import hog_scores
+    from sim.faces import render_enrolment
+
+    hog = dlib.get_frontal_face_detector()
+    cap = render_enrolment(make_identity((5300, 0), skin_tone="III-IV"))
+    score, found = hog_scores(hog, cap)
+    assert score > 0 and found
+    blank = dataclasses.replace(cap, image=np.full_like(cap.image, 128))
+    assert hog_scores(hog, blank) == (-2.0, False)
+
