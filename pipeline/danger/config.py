@@ -82,13 +82,13 @@ class Running(_Model):
     # each, joined by lineage; each alone was short of sustain_s)
     gap_s: float = Field(default=3.0, ge=0)
     # A frame that gives no reading (the runner cut by the picture's edge, read as a merge, or
-    # too briefly tracked for a fit) is neither fast nor slow: the fast time so far is kept (up
-    # to ``gap_s``) and carries on when the runner reads fast again; only a slow reading starts
-    # the count again. Near the camera a runner's lap leaves the picture at its bottom edge:
-    # tune seed 3 (9.8 m) read fast 0.8 s, was cut by the edge, and the count was lost.
+    # too briefly tracked for a fit) is neither fast nor slow: the track's fast time runs on
+    # (for up to ``gap_s`` without a reading) and only a slow reading starts the count again.
+    # Near the camera a runner's lap leaves the picture at its edge: tune seed 3 (9.8 m) read
+    # fast 0.8 s, was cut by the bottom edge and its count was lost; seed 21 (10.3 m, 720p)
+    # read fast 0.6 s, went unseen 0.6 s, was cut by the top edge (missed).
     # False: any such frame drops the count (round 7).
     keep_unread: bool = True
-    frame_gap_s: float = Field(default=0.5, gt=0)  # readings farther apart are a gap
 
 
 class Fall(_Model):

@@ -95,14 +95,9 @@ class RunningRule:
                 self._fast.pop(tr.id, None)
                 continue
             prev = self._fast.get(tr.id)
-            if prev is None:
-                fast = self._carried(tr, sc.t)
-            elif sc.t - prev[1] > self.p.frame_gap_s:  # fast again after frames of no reading:
-                fast = max(prev[0], self._carried(tr, sc.t))  # the gap is not counted
-            else:
-                fast = prev[0] + sc.t - prev[1]
+            fast = self._carried(tr, sc.t) if prev is None else prev[0] + sc.t - prev[1]
             self._fast[tr.id] = (fast, sc.t, tr.root)
-            if fast >= self.p.sustain_s:
+            if fast >= self.p.sustain_s - 1e-6:  # times are sums of float frame steps
                 self._done.add(tr.root)
                 if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
                     continue
