@@ -68,3 +68,21 @@ def test_a_body_down_aslant_reads_low_and_wide_and_is_a_fall():
     assert [k for k, _ in _judge(_owner_leaves(0.7, 0.59, 0.3), 45.0)] == ["abandoned_bag"]
     # control: a wide scrap (a half-hidden person's legs) too low for a body
     assert [k for k, _ in _judge([_walker_down(0.45, 0.97, 0.2)], 20.0)] == []
+
+
+def test_a_runner_fast_for_exactly_sustain_s_on_stream_timestamps_alerts():
+    # Traced on tune seed 21 (734.2-735.4 s, 10.3 m, 720p): the runner's track read fast from
+    # 734.2 to 735.4 and was then lost at the top edge; the fast time, summed from frame steps
+    # of a stream's clock, was 1.1999999 < sustain_s 1.2: no alert. Compared with a tolerance.
+    def judge(t0: float, seen_frames: int) -> list:
+        st = CameraStream("c", _FLOOR, geometry(), DangerConfig())
+        out = []
+        for k in range(30):
+            t = round(t0 + k * 0.2, 1)
+            obs = [blob(-8.0 + 4.0 * k * 0.2, 12.0)] if k < seen_frames else []
+            out += [a.t for a in st.judge(t, obs, {}).alerts if a.kind == "running"]
+        return out
+
+    assert judge(733.2, 12) == [735.4]
+    # control: one frame fewer is short of sustain_s
+    assert judge(733.2, 11) == []
