@@ -4,23 +4,11 @@ controls hold on both."""
 
 import dataclasses
 
-from danger_clips import FPS, blob, geometry
+from danger_clips import FLOOR, blob, geometry
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.stream import CameraStream
-
-
-def _alerts(kind: str, people, seconds: float, config: DangerConfig = DangerConfig()) -> list:
-    """``people``: functions of t giving an Observation or None."""
-    st = CameraStream("c", _FLOOR, geometry(), config)
-    out = []
-    for k in range(int(seconds * FPS)):
-        t = k / FPS
-        obs = [ob for ob in (f(t) for f in people) if ob is not None]
-        out += [a for a in st.judge(t, obs, {}).alerts if a.kind == kind]
-    return out
-
-
-from danger_clips import FLOOR as _FLOOR  # noqa: E402
+from test_s22_close import _judge, _owner_leaves, _walker_down
+from test_s22_crowd import _alerts
 
 
 def _runner(clipped_from: float, clipped_to: float, gone_at: float):
@@ -49,13 +37,10 @@ def test_a_runner_cut_by_the_edge_keeps_its_fast_time():
     assert _alerts("running", [stop_between], 5.0) == []
     # control: round 7's behaviour is kept behind the setting
     old = DangerConfig.model_validate({"rules": {"running": {"keep_unread": False}}})
-    assert _alerts("running", [_runner(1.6, 2.4, 3.4)], 5.0, old) == []
+    assert _alerts("running", [_runner(1.6, 2.4, 3.4)], 5.0, config=old) == []
 
 
 # --- a fall read as an object lying aslant ----------------------------------------------------
-
-from test_s22_close import _judge, _owner_leaves, _walker_down  # noqa: E402
-
 
 def test_a_body_down_aslant_reads_low_and_wide_and_is_a_fall():
     # Traced on tune seed 24 (657-704 s, 11.6 m, surge): the faller walked in upright (1.85 m,
@@ -75,7 +60,7 @@ def test_a_runner_fast_for_exactly_sustain_s_on_stream_timestamps_alerts():
     # 734.2 to 735.4 and was then lost at the top edge; the fast time, summed from frame steps
     # of a stream's clock, was 1.1999999 < sustain_s 1.2: no alert. Compared with a tolerance.
     def judge(t0: float, seen_frames: int) -> list:
-        st = CameraStream("c", _FLOOR, geometry(), DangerConfig())
+        st = CameraStream("c", FLOOR, geometry(), DangerConfig())
         out = []
         for k in range(30):
             t = round(t0 + k * 0.2, 1)
