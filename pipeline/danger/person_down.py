@@ -46,7 +46,7 @@ class PersonDown:
       ``down_within_s`` before it first read as an object (the object's own lineage included),
       and has not been seen upright farther than that since;
     - the object is body-sized (``down_min_height_m``, ``down_min_width_m``: taller and wider
-      than a bag) on a figure large enough to tell (``down_min_person_px``), and the top of the
+      than a bag; or ``down_wide_m``: wider than any bag, lying aslant) on a figure large enough to tell (``down_min_person_px``), and the top of the
       box came down by ``down_min_drop`` of a standing person's height (a person half hidden by someone in front reads low too, but the head
       stays up);
     - nobody walked away from it: no person who stood still by it, or whose track began by it
@@ -128,8 +128,8 @@ class PersonDown:
             return None  # seen too little (a track coasting on the spot): nothing to judge
         if obj[-1].person_px < self.p.down_min_person_px:
             return None  # too small to tell a body from a bag by its size
-        if (_median([q.height_m for q in obj]) < self.p.down_min_height_m
-                or _median([q.width_m for q in obj]) < self.p.down_min_width_m):
+        if not self._body_sized(_median([q.height_m for q in obj]),
+                                _median([q.width_m for q in obj])):
             return None  # a bag, or a scrap of someone half hidden: not a body
         top_now = _median([q.box[1] for q in obj])
         for n in snap[1]:
@@ -138,6 +138,16 @@ class PersonDown:
             if top_now - n.seen.top >= self.p.down_min_drop * n.seen.person_px:
                 return n.seen
         return None
+
+
+    def _body_sized(self, height_m: float, width_m: float) -> bool:
+        """Taller and wider than a bag reads (``down_min_height_m``, ``down_min_width_m``), or
+        wider than any bag reads and not a scrap (``down_wide_m``, ``down_wide_min_height_m``):
+        a body lying aslant the line of sight is lower than one lying along it but wider."""
+        p = self.p
+        return ((height_m >= p.down_min_height_m and width_m >= p.down_min_width_m)
+                or (p.down_wide_m > 0 and width_m >= p.down_wide_m
+                    and height_m >= p.down_wide_min_height_m))
 
 
 def _median(v: list[float]) -> float:

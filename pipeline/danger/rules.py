@@ -80,19 +80,24 @@ class RunningRule:
                 continue
             if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
                 continue
-            if (not sc.on_floor(tr) or self._left_waiting(sc, tr)
-                    or not sc.readable(tr) or not self._one_body(tr.recent(self.p.window_s, sc.t))):
+            if not sc.on_floor(tr) or self._left_waiting(sc, tr):
                 self._fast.pop(tr.id, None)
                 continue
+            if not sc.readable(tr) or not self._one_body(tr.recent(self.p.window_s, sc.t)):
+                if not self.p.keep_unread:
+                    self._fast.pop(tr.id, None)
+                continue  # no reading: neither fast nor slow (see ``Running.keep_unread``)
             fit = tr.velocity_and_error(self.p.window_s, sc.t)
             v = None if fit is None else math.hypot(*fit[0])
+            if v is None and self.p.keep_unread:
+                continue
             if v is None or v - self.p.z_sigma * fit[1] < self.p.speed_mps:
                 self._fast.pop(tr.id, None)
                 continue
             prev = self._fast.get(tr.id)
             fast = self._carried(tr, sc.t) if prev is None else prev[0] + sc.t - prev[1]
             self._fast[tr.id] = (fast, sc.t, tr.root)
-            if fast >= self.p.sustain_s:
+            if fast >= self.p.sustain_s - 1e-6:  # times are sums of float frame steps
                 self._done.add(tr.root)
                 if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
                     continue

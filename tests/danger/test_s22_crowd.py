@@ -25,9 +25,10 @@ def _geometry(desk: bool) -> SceneGeometry:
     return SceneGeometry((hall,), areas, (), areas)
 
 
-def _alerts(kind: str, people, seconds: float, desk: bool = False) -> list:
+def _alerts(kind: str, people, seconds: float, desk: bool = False,
+            config: DangerConfig = DangerConfig()) -> list:
     """``people``: functions of t giving an Observation or None. ``kind`` alerts over ``seconds``."""
-    st = CameraStream("c", FLOOR, _geometry(desk), DangerConfig())
+    st = CameraStream("c", FLOOR, _geometry(desk), config)
     out = []
     for k in range(int(seconds * FPS)):
         t = k / FPS
