@@ -32,6 +32,15 @@ another track id than last time) by what happened between the two matches:
   the old id is in the frame on someone else;
 - ``split``: the swap guard ended the track (new id above ``SWAP_ID_BASE``).
 
+``losses`` splits each camera's IDF1 loss, box by box, under the IDF1 assignment (each person
+to the one track id covering most of their frames): a person's box is ``id_tp`` (their track
+covers it), ``no_box`` (no person box at IoU >= 0.5: the detector), ``untracked`` (a person
+box but no track on it: ByteTrack had not confirmed or had dropped it), ``loose`` (a track box
+near but below IoU 0.5) or ``other_id`` (covered by another id: a fragment or a switch); a
+track box not on its person is ``fp_other`` (on another person) or ``fp_none``. Counted by
+activity (``walking``, ``service``, ...), by whether the person moves (``still``: under
+0.2 m/s on the floor), and by where the head is (``side``, ``top``, ``inside``).
+
 Tune seeds only (the caches refuse 101-103).
 """
 
@@ -176,6 +185,99 @@ def classify(cam: dict, truth: pd.DataFrame, hyp: pd.DataFrame, boxes: list) -> 
     return pd.DataFrame(rows)
 
 
+STILL_M_S = 0.2  # a person moving slower than this on the floor is standing (losses)
+
+
+def _where(truth: pd.DataFrame, size) -> np.ndarray:
+    """side / top / inside of each ground-truth row by its head box (as :func:`classify`)."""
+    w = size[0]
+    hh = (truth["head_y2"] - truth["head_y1"]).to_numpy(float)
+    side = (truth["head_x1"].to_numpy(float) < hh) | (truth["head_x2"].to_numpy(float) > w - hh)
+    top = truth["head_y1"].to_numpy(float) < hh
+    return np.where(side, "side", np.where(top, "top", "inside"))
+
+
+def losses(cam: dict, hyp: pd.DataFrame, boxes: list) -> pd.DataFrame:
+    """One row per scored ground-truth box and per unmatched track box of one camera: the
+    IDF1 loss class (module docstring) with the person's activity, motion and place."""
+    from scipy.optimize import linear_sum_assignment
+
+    from pipeline.cctv.metrics import drop_dont_care
+
+    rows = []
+    for fr, b in zip(cam["frames"], boxes):
+        p = fr["truth"]
+        if len(p):
+            rows.append(p.assign(frame=fr["t"], id=p["traveler_id"].to_numpy()))
+    truth = pd.concat(rows, ignore_index=True).sort_values(["id", "frame"])
+    dt = truth.groupby("id")["frame"].diff()
+    step = np.hypot(truth.groupby("id")["floor_x"].diff(), truth.groupby("id")["floor_y"].diff())
+    truth["speed"] = (step / dt).groupby(truth["id"]).bfill().fillna(0.0)
+    truth["where"] = _where(truth, cam["size"])
+    g, h = drop_dont_care(truth, hyp, ["frame"])
+    cols = ["x1", "y1", "x2", "y2"]
+    box_at = {fr["t"]: np.asarray(b, float).reshape(-1, 4) for fr, b in zip(cam["frames"], boxes)}
+    gids, hids = list(pd.unique(g["id"])), list(pd.unique(h["id"]))
+    gi, hi = {v: i for i, v in enumerate(gids)}, {v: i for i, v in enumerate(hids)}
+    count = np.zeros((len(gids), len(hids)))
+    h_by = dict(list(h.groupby("frame")))
+    per_frame = {}
+    for f, gf in g.groupby("frame"):
+        hf = h_by.get(f, h.iloc[:0])
+        m = _iou(gf[cols].to_numpy(float), hf[cols].to_numpy(float))
+        per_frame[f] = (gf, hf, m)
+        for i, j in zip(*np.nonzero(m >= 0.5)):
+            count[gi[gf["id"].iloc[i]], hi[hf["id"].iloc[j]]] += 1
+    r, c = linear_sum_assignment(-count) if count.size else ([], [])
+    own = {gids[a]: hids[b] for a, b in zip(r, c) if count[a, b] > 0}
+    out = []
+    for f, (gf, hf, m) in per_frame.items():
+        hid = hf["id"].to_numpy()
+        det = _iou(gf[cols].to_numpy(float), box_at[f])
+        used = set()
+        for i in range(len(gf)):
+            row = gf.iloc[i]
+            mine = np.flatnonzero(hid == own.get(row["id"], -10 ** 9))
+            if len(mine) and m[i, mine[0]] >= 0.5:
+                kind = "id_tp"
+                used.add(mine[0])
+            elif (m[i] >= 0.5).any():
+                kind = "other_id"
+            elif not det.shape[1] or det[i].max() < 0.5:
+                kind = "no_box"
+            elif (m[i] >= 0.2).any():
+                kind = "loose"
+            else:
+                kind = "untracked"
+            out.append({"frame": f, "gt": row["id"], "kind": kind, "activity": row["activity"],
+                        "still": bool(row["speed"] < STILL_M_S), "where": row["where"],
+                        "head_px": float(row["head_y2"] - row["head_y1"]),
+                        "occluded": float(row["occluded"])})
+        for j in range(len(hf)):
+            if j in used:
+                continue
+            on = np.flatnonzero(m[:, j] >= 0.5) if len(gf) else []
+            out.append({"frame": f, "gt": -1, "kind": "fp_other" if len(on) else "fp_none",
+                        "activity": gf["activity"].iloc[on[0]] if len(on) else "",
+                        "still": bool(gf["speed"].iloc[on[0]] < STILL_M_S) if len(on) else False,
+                        "where": gf["where"].iloc[on[0]] if len(on) else "",
+                        "head_px": np.nan, "occluded": np.nan, "track": hid[j]})
+    return pd.DataFrame(out)
+
+
+def loss_table(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd.DataFrame:
+    """:func:`losses` of every cached camera, with its seed and camera."""
+    from experiments.cctv_track_tune import load
+
+    parts = []
+    for f in folders:
+        for c in load(f, cameras):
+            hyp, boxes = stream_track_camera(c, opts)
+            t = losses(c, hyp[["frame", "id", "x1", "y1", "x2", "y2"]], boxes)
+            parts.append(t.assign(seed=c["seed"], camera=c["camera"]))
+    return pd.concat(parts, ignore_index=True)
+
+
 def trace(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd.DataFrame:
     from experiments.cctv_track_tune import load, truth_of
 
@@ -198,7 +300,7 @@ def main(argv=None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("trace", "replay"):
+    for name in ("trace", "replay", "losses"):
         p = sub.add_parser(name)
         p.add_argument("folders", nargs="+", type=Path)
         p.add_argument("--cameras", default=None)
@@ -207,6 +309,13 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd == "losses":
+        t = loss_table(a.folders, cams, grid(a.grid)[0] if a.grid else {})
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        for by in (["seed", "camera"], ["camera", "activity", "still"], ["camera", "where"]):
+            print(t.groupby(by + ["kind"]).size().unstack(fill_value=0).to_string(), "\n")
+        return
     if a.cmd == "trace":
         opts = grid(a.grid)[0] if a.grid else {}
         t = trace(a.folders, cams, opts)
