@@ -82,8 +82,9 @@ class Running(_Model):
     # each, joined by lineage; each alone was short of sustain_s)
     gap_s: float = Field(default=3.0, ge=0)
     # A frame that gives no reading (the runner cut by the picture's edge, read as a merge, or
-    # too briefly tracked for a fit) is neither fast nor slow: the track's fast time runs on
-    # (for up to ``gap_s`` without a reading) and only a slow reading starts the count again.
+    # too briefly tracked for a fit) is neither fast nor slow: the track keeps the fast time it
+    # has, the clock stops until the next reading (unread time never counts as fast), and only
+    # a slow reading starts the count again.
     # Near the camera a runner's lap leaves the picture at its edge: tune seed 3 (9.8 m) read
     # fast 0.8 s, was cut by the bottom edge and its count was lost; seed 21 (10.3 m, 720p)
     # read fast 0.6 s, went unseen 0.6 s, was cut by the top edge (missed).
@@ -120,7 +121,9 @@ class Fall(_Model):
     # ... or wider than any bag reads and not a scrap: a body lying aslant the line of sight
     # reads lower and wider (tune seed 24, 11.6 m, surge: 0.70 m tall, 0.97 m wide on a 200-px
     # figure, missed, and taken for a left bag 30 s later). Bags read 0.46-0.59 m wide (a few
-    # pixels of blur more on small figures); 0 turns it off (round 7).
+    # pixels of blur more on small figures) — but that is the simulator's one suitcase (0.38 x
+    # 0.62 m): a duffel or a case on its side is 0.7-0.9 m wide, so revisit this when bag sizes
+    # vary; 0 turns it off (round 7).
     down_wide_m: float = Field(default=0.85, ge=0)
     down_wide_min_height_m: float = Field(default=0.6, ge=0)
     # ... read on a figure at least this tall (a standing body, pixels): blur grows every blob

@@ -46,9 +46,10 @@ class PersonDown:
       ``down_within_s`` before it first read as an object (the object's own lineage included),
       and has not been seen upright farther than that since;
     - the object is body-sized (``down_min_height_m``, ``down_min_width_m``: taller and wider
-      than a bag; or ``down_wide_m``: wider than any bag, lying aslant) on a figure large enough to tell (``down_min_person_px``), and the top of the
-      box came down by ``down_min_drop`` of a standing person's height (a person half hidden by someone in front reads low too, but the head
-      stays up);
+      than a bag; or ``down_wide_m``: wider than any bag, lying aslant) on a figure large
+      enough to tell (``down_min_person_px``), and the top of the box came down by
+      ``down_min_drop`` of a standing person's height (a person half hidden by someone in
+      front reads low too, but the head stays up);
     - nobody walked away from it: no person who stood still by it, or whose track began by it
       as it appeared (the owner stepping out of the blob), is seen beyond the radius later."""
 
@@ -138,7 +139,6 @@ class PersonDown:
             if top_now - n.seen.top >= self.p.down_min_drop * n.seen.person_px:
                 return n.seen
         return None
-
 
     def _body_sized(self, height_m: float, width_m: float) -> bool:
         """Taller and wider than a bag reads (``down_min_height_m``, ``down_min_width_m``), or

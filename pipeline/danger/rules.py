@@ -73,6 +73,15 @@ class RunningRule:
         return (max(s.persons for s in samples) <= self.p.max_persons
                 and upright >= self.p.min_upright_share * len(samples))
 
+    def _unread(self, tr, t: float) -> None:
+        """A frame without a reading: the fast time is kept (``keep_unread``) but its clock
+        stops, so unreadable time never counts as fast; or, off, the count restarts."""
+        prev = self._fast.get(tr.id)
+        if not self.p.keep_unread:
+            self._fast.pop(tr.id, None)
+        elif prev is not None:
+            self._fast[tr.id] = (prev[0], t, prev[2])
+
     def update(self, sc: Scene) -> list[Alert]:
         out = []
         for tr in sc.tracks:
@@ -84,12 +93,12 @@ class RunningRule:
                 self._fast.pop(tr.id, None)
                 continue
             if not sc.readable(tr) or not self._one_body(tr.recent(self.p.window_s, sc.t)):
-                if not self.p.keep_unread:
-                    self._fast.pop(tr.id, None)
+                self._unread(tr, sc.t)
                 continue  # no reading: neither fast nor slow (see ``Running.keep_unread``)
             fit = tr.velocity_and_error(self.p.window_s, sc.t)
             v = None if fit is None else math.hypot(*fit[0])
             if v is None and self.p.keep_unread:
+                self._unread(tr, sc.t)
                 continue
             if v is None or v - self.p.z_sigma * fit[1] < self.p.speed_mps:
                 self._fast.pop(tr.id, None)

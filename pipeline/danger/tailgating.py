@@ -148,6 +148,8 @@ class TailgatingRule:
                 else 1
             q = self._passages.setdefault(gi, deque())
             if not pair_up and self._seen_again(gi, tr, sc.t):
+                # not judged yet: the frame that shows the two apart may be the next one
+                self._passed.pop(tr.root, None)
                 continue
             q.append(Passage(sc.t, tr.id, n, tr.box, tr.root))
             if pair_up and n == 1:
@@ -177,6 +179,8 @@ class TailgatingRule:
 
     def _note_together(self, seen, t: float) -> None:
         """Record which lineages were seen in one gate's lane at once, as bodies apart."""
+        if not self.p.distinct_m:
+            return  # the guard is off: nothing reads these
         by_gate: dict[int, list] = {}
         for tr, gi, _ in seen:
             if tr.kind in (PERSON, GROUP):
