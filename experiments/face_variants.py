@@ -157,19 +157,23 @@ def measure(n: int, seed: int, models) -> dict:
 
 def hog_scores(hog, cap) -> tuple[float, bool]:
     """dlib HOG's best score on the capture's face (a box holding the nose tip; -2 when none
-    scores above -1.5) and whether the pipeline's HOG detector (threshold 0) counts it found."""
+    scores above -1.5) and whether the pipeline's HOG detector, at its defaults (upsample and
+    threshold of :class:`DlibDetector`), counts it found."""
     import cv2
 
-    from pipeline.types import Detection
     from experiments import bench_faces as bf
+    from pipeline.backends.dlib_backend import DlibDetector
+    from pipeline.types import Detection
 
-    rects, sc, _ = hog.run(cv2.cvtColor(cap.image, cv2.COLOR_BGR2RGB), 0, -1.5)
+    det = DlibDetector()
+    rects, sc, _ = hog.run(cv2.cvtColor(cap.image, cv2.COLOR_BGR2RGB), det.upsample, -1.5)
     nx, ny = cap.landmarks[2]
     on = [s for r, s in zip(rects, sc)
           if r.left() <= nx <= r.right() and r.top() <= ny <= r.bottom()]
     h, w = cap.image.shape[:2]  # boxes clipped to the frame, as the pipeline's detector does
     found = [Detection((max(r.left(), 0), max(r.top(), 0), min(r.right(), w - 1),
-                        min(r.bottom(), h - 1)), s, None) for r, s in zip(rects, sc) if s >= 0]
+                        min(r.bottom(), h - 1)), s, None) for r, s in zip(rects, sc)
+             if s >= det.min_score]
     return (max(on) if on else -2.0), bf.detected(found, cap)
 
 
@@ -220,6 +224,8 @@ def main() -> None:
         p.error(f"--only: no variant(s) {unknown} in {a.variants}")
     if a.n < 3:
         p.error(f"--n: expected >= 3, got {a.n}")
+    if a.save and not a.hog_lives:
+        p.error("--save: only with --hog-lives (per-capture HOG scores)")
     import dlib
 
     if a.hog_lives:

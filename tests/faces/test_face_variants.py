@@ -93,4 +93,3 @@ def test_hog_scores_find_a_face_and_not_a_blank():
     assert score > 0 and found
     blank = dataclasses.replace(cap, image=np.full_like(cap.image, 128))
     assert hog_scores(hog, blank) == (-2.0, False)
-

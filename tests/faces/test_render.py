@@ -211,15 +211,6 @@ def test_bald_horseshoe_leaves_the_temples_beside_the_brows_skin():
         assert (temple > 0.75 * cheek).all(), (side, temple, cheek)
 
 
-def test_sideburn_height_is_one_constant_and_layers_carry_no_unused_pixels():
-    # SIDEBURN_V was an empty per-style dict read with a 0.05 default; HeadLayers.face_px was
-    # stored but never read (metering uses face_half). Both folded: renders are unchanged.
-    from sim.faces.layers import SIDEBURN_V, HeadLayers
-
-    assert isinstance(SIDEBURN_V, float) and SIDEBURN_V == 0.05
-    assert "face_px" not in HeadLayers.__dataclass_fields__
-
-
 def test_afro_coils_are_a_soft_mass_not_pixel_scale_clutter():
     # Coils are 2-3 px in an e-gate capture; at full contrast their isotropic texture around
     # the face cost dlib's HOG detector its afro captures. Fine-scale contrast of the coils now
