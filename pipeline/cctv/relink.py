@@ -40,6 +40,9 @@ __all__ = ["HEIGHT_PER_WIDTH", "RelinkConfig", "Relinker"]
 HEIGHT_PER_WIDTH = 3.5
 
 
+# weight of the distance from the predicted point in the cost when ``from_last`` gates
+TIE_BREAK = 1e-3
+
 @dataclass(frozen=True)
 class RelinkConfig:
     # tuned on cached detections of tune seeds 1-3 (1330-1360 s, 5 fps, five cameras;
@@ -126,15 +129,18 @@ class Relinker:
                 if not 1 / cfg.max_scale <= scale <= cfg.max_scale:
                     continue
                 step = _anchor(box) - _anchor(s.box)
-                dist = np.hypot(*(step - s.velocity * dt)) / height
-                if cfg.from_last:
-                    dist = min(dist, np.hypot(*step) / height)
+                predicted = np.hypot(*(step - s.velocity * dt)) / height
+                dist = min(predicted, np.hypot(*step) / height) if cfg.from_last else predicted
                 if dist > cfg.gate + cfg.per_s * dt:
                     continue
                 app = similarity(s.hist, h)
                 if app < cfg.min_appearance:
                     continue
-                cost[a, b] = dist / (cfg.gate + cfg.per_s * dt) + (1 - app)
+                # where the motion puts the lost track breaks a tie with its last place: a
+                # walker at his predicted point and someone alike standing where he was last
+                # seen are otherwise equally near, and the tracker's listing order would choose
+                cost[a, b] = (dist + TIE_BREAK * predicted) / (cfg.gate + cfg.per_s * dt) \
+                    + (1 - app)
         if not np.isfinite(cost).any():
             return []
         rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e6))

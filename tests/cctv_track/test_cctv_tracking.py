@@ -243,3 +243,13 @@ def test_a_walker_missed_right_after_the_first_frame_is_tracked_from_the_next_on
     opts = {**CCTV_TRACKER_OPTIONS, "frame_size": (1920, 1080)}
     got = _far_walker(make_tracker("bytetrack", 5.0, options=opts), {0, 2, 3, 4, 5})
     assert [k for k, _ in got] == [2, 3, 4, 5] and len({i for _, i in got}) == 1
+
+
+@pytest.mark.parametrize("order", [(580.0, 260.0), (260.0, 580.0)])
+def test_the_walker_at_his_predicted_point_wins_over_someone_alike_at_his_last_place(order):
+    # review: from the last place both were 0 away, and the tracker's listing order chose
+    r = Relinker()
+    _walk_then_lose(r)
+    fresh = [PersonTrack(7 + k, _body(x), 0) for k, x in enumerate(order)]
+    out = r.update(2.4, fresh, [_hist(3), _hist(3)])
+    assert {t.box[0]: t.track_id for t in out}[580.0] == 1
