@@ -220,10 +220,11 @@ def losses(cam: dict, hyp: pd.DataFrame, boxes: list) -> pd.DataFrame:
     gids, hids = list(pd.unique(g["id"])), list(pd.unique(h["id"]))
     gi, hi = {v: i for i, v in enumerate(gids)}, {v: i for i, v in enumerate(hids)}
     count = np.zeros((len(gids), len(hids)))
-    h_by = dict(list(h.groupby("frame")))
+    g_by, h_by = dict(list(g.groupby("frame"))), dict(list(h.groupby("frame")))
     per_frame = {}
-    for f, gf in g.groupby("frame"):
-        hf = h_by.get(f, h.iloc[:0])
+    # every frame of either side: a track box on a frame with no scored person is a false box
+    for f in sorted(set(g_by) | set(h_by)):
+        gf, hf = g_by.get(f, g.iloc[:0]), h_by.get(f, h.iloc[:0])
         m = _iou(gf[cols].to_numpy(float), hf[cols].to_numpy(float))
         per_frame[f] = (gf, hf, m)
         for i, j in zip(*np.nonzero(m >= 0.5)):

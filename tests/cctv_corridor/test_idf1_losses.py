@@ -28,3 +28,17 @@ def test_each_box_of_a_person_is_sorted_by_what_covered_it():
     assert not person["still"].any()  # 1.5 m/s on the floor
     assert set(person["where"]) == {"inside"}
     assert out[out["kind"] == "fp_other"]["track"].tolist() == [2]
+
+
+def test_a_track_box_on_a_frame_with_no_person_is_a_false_box():
+    # review: only frames with a scored person were visited, so a stray box on an empty frame
+    # had no row while IDF1 counts it
+    empty = _truth(100.0, 0.0).iloc[:0]
+    frames = [{"t": 0.0, "truth": _truth(100.0, 0.0)}, {"t": 0.2, "truth": empty},
+              {"t": 0.4, "truth": _truth(100.0, 0.6)}]
+    cam = {"frames": frames, "size": (1920, 1080)}
+    boxes = [np.array([BODY])] * 3
+    hyp = pd.DataFrame([(0.0, 1, *BODY), (0.2, 1, *BODY), (0.4, 1, *BODY)],
+                       columns=["frame", "id", "x1", "y1", "x2", "y2"])
+    out = losses(cam, hyp, boxes).sort_values("frame", kind="stable")
+    assert out["kind"].tolist() == ["id_tp", "fp_none", "id_tp"]
