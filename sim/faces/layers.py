@@ -34,8 +34,9 @@ class HeadLayers:
     landmarks: np.ndarray  # (5, 3) pixels (x, y, z): insightface order
     box_points: np.ndarray  # (N, 3) pixels: face outline brow to chin, for the face box
     bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 of the covered pixels
-    face_luma: float  # mean albedo luminance over a sample of facial-skin pixels (metering)
-    face_half: np.ndarray  # those pixels' flat indices at half size (metering is smooth)
+    face_px: np.ndarray  # flat indices of a sample of facial-skin pixels, for exposure
+    face_luma: float  # mean albedo luminance over those pixels
+    face_half: np.ndarray  # the same pixels' flat indices at half size (metering is smooth)
     normals_half: np.ndarray  # (H/2, W/2, 3): lighting is smooth, so it is computed at half size
     spec_half: np.ndarray  # (H/2, W/2)
     alpha_u8: np.ndarray  # (H, W) uint8 coverage
@@ -78,7 +79,7 @@ def finish(grid: Grid, albedo: np.ndarray, z: np.ndarray, normals: np.ndarray,
                       normals=normals, alpha=alpha, spec=spec, face=face.astype(np.float32),
                       landmarks=landmarks.astype(np.float32),
                       box_points=box_points.astype(np.float32), bbox=bbox,
-                      face_luma=float(luma.mean()),
+                      face_px=face_px, face_luma=float(luma.mean()),
                       face_half=(face_px // albedo.shape[1] // 2) * half[0]
                       + (face_px % albedo.shape[1]) // 2,
                       normals_half=nh.astype(np.float32),
@@ -144,19 +145,10 @@ def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:
     return neck_w
 
 
-# Contrast of curly and afro hair's coil texture (its standard deviation, in units of the
-# straight styles' strand texture). Coils are about 0.04 face units (3 mm), 2-3 pixels in an
-# e-gate capture, where a real camera's optics and the hair's own depth blur them into a mass
-# with soft clumps; at full contrast (1.0) the pixel-scale texture around the face cost dlib's
-# HOG detector most of its afro misses (mean HOG score on 15 afro heads x 4 captures, tune
-# seeds 5200/5500: 0.61 at 1.0, 0.72 at 0.5, 0.77 at 0.25).
-CURL_CONTRAST = 0.3
-
-
 def _hair_colour(g: Grid, idt: Identity, rng, curly: bool) -> tuple[np.ndarray, np.ndarray]:
     if curly:
         tex = noise(rng, g.U.shape, int(g.U.shape[1] / (0.04 * g.ppu)))  # curls 0.04 units
-        tex = CURL_CONTRAST * tex / (tex.std() + 1e-6)
+        tex = tex / (tex.std() + 1e-6)
     else:
         tex = strands(rng, g.U.shape, max(5, int(g.ppu * 0.15)), 90.0)
     base = np.asarray(idt.hair_bgr, np.float32)
@@ -170,7 +162,7 @@ def _hair_colour(g: Grid, idt: Identity, rng, curly: bool) -> tuple[np.ndarray, 
 HAIR_VOLUME = {"bald": 0.0, "buzz": 0.015, "short": 0.08, "side_part": 0.1, "medium": 0.14,
                "long": 0.12, "bun": 0.06, "curly": 0.22, "afro": 0.38}
 # Where the scalp hair's side edge (sideburn) ends, below the eye line (face units).
-SIDEBURN_V = 0.05
+SIDEBURN_V: dict[str, float] = {}
 # A bald head's horseshoe of hair: its height (v, from the eye line) and how far it reaches in
 # from the head's outline (face units).
 HORSESHOE_V = -0.05
@@ -197,7 +189,7 @@ def _hair(g: Grid, idt: Identity, c: _Canvas, width: np.ndarray, head: np.ndarra
     hl = hl + idt.hair_recession * 0.9 * np.exp(-((au - 0.45) / 0.22) ** 2)
     hl = hl + idt.hair_recession * 0.5 * np.exp(-(U / 0.3) ** 2) * (idt.hair_recession > 0.3)
     side = np.clip((au - 0.7) / 0.22, 0, 1)
-    hl = hl * (1 - side) + (idt.eye_v + SIDEBURN_V) * side
+    hl = hl * (1 - side) + (idt.eye_v + SIDEBURN_V.get(style, 0.05)) * side
     if idt.fringe > 0 and style not in ("bald", "buzz"):
         brow_top = idt.eye_v - idt.brow_gap - idt.brow_arch - 0.6 * idt.brow_thickness - 0.06
         fringe_v = idt.hairline_v + (brow_top - idt.hairline_v) * idt.fringe
@@ -303,7 +295,7 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
     return finish(g, albedo, z, normals, alpha, spec, face, lm_px, pts)
 
 
-SIDE_SHADE = 0.6  # was 0.45: a clearer cheek outline for dlib's HOG detector (tune seed 5600)
+SIDE_SHADE = 0.45
 WARP_UNITS = 0.07  # typical displacement of the identity's random warp, face units
 WARP_CELL = 0.6  # size of the warp's features, face units
 WARP_SYMMETRY = 0.8  # share of the warp that is mirror-symmetric

@@ -30,23 +30,20 @@ from sim.faces.identity import Identity
 # Ranges each trait maps onto (its standard-normal draw through the normal CDF, so a uniform
 # spread over the range). Amplitudes are multiplicative on the albedo unless named otherwise.
 TRAIT_RANGES = {
-    # Uneven pigmentation, amplitude. Up to 0.18 (was) painted blotches that cost dlib's HOG
-    # detector 0.05-0.1 of its score (most on afro and bearded heads) and moved ArcFace's
-    # impostor mean by under 0.005 (tune seeds 5200/5500/5600).
-    "pigment": (0.02, 0.08),
+    "pigment": (0.03, 0.18),  # uneven pigmentation, amplitude
     "pigment_cells": (5.0, 16.0),  # its patches across the sprite width
     "redness": (0.0, 0.15),  # uneven redness (erythema), its own field
     "periorbital": (0.0, 0.35),  # darker skin around the eyes
     "perioral": (0.0, 0.22),  # darker skin around the mouth
     "forehead": (-0.1, 0.1),  # forehead lighter (-) or darker (+) than the cheeks
-    "cheek_patch": (0.0, 0.06),  # blotchy cheek pigment (melasma-like; was up to 0.12)
+    "cheek_patch": (0.0, 0.12),  # blotchy cheek pigment (melasma-like)
     "moles": (0.0, 12.0),  # expected number of moles
     "blemishes": (0.0, 10.0),  # expected number of small red spots
     "pores": (0.0, 0.05),  # fine grain
-    "brow_shade": (0.2, 0.5),  # brow colour as a share of the hair colour (was up to 0.8)
+    "brow_shade": (0.25, 0.8),  # brow colour as a share of the hair colour
     "brow_peak": (0.25, 2.0),  # exponent of the arch: low peaks early, high peaks late
     "brow_head": (0.7, 1.8),  # thickness of the inner end
-    "brow_sparse": (0.0, 0.4),  # gaps in the brow (was up to 0.8: brows HOG lost)
+    "brow_sparse": (0.0, 0.8),  # gaps in the brow
     "lid_shade": (0.0, 0.25),  # upper-lid darkening
     "iris_ring": (0.2, 0.8),  # limbal ring darkness
     "lip_dark": (-0.24, 0.36),  # lips darker (+) or lighter (-) than drawn

@@ -207,24 +207,4 @@ def test_bald_horseshoe_leaves_the_temples_beside_the_brows_skin():
 
     for side in (-1, 1):
         temple, cheek = albedo_at(side * (w - 0.15)), albedo_at(side * (w - 0.3))
-        # Skin, a little darker towards the outline (SIDE_SHADE), not hair (0.05-0.06 here).
-        assert (temple > 0.75 * cheek).all(), (side, temple, cheek)
-
-
-def test_afro_coils_are_a_soft_mass_not_pixel_scale_clutter():
-    # Coils are 2-3 px in an e-gate capture; at full contrast their isotropic texture around
-    # the face cost dlib's HOG detector its afro captures. Fine-scale contrast of the coils now
-    # stays under half a straight style's strands (was 0.65 of it).
-    from sim.faces import layers
-    from sim.faces.geometry import Grid
-    from sim.faces.paint import stream
-
-    def fine(style):
-        idt = dataclasses.replace(make_identity((5300, 3), skin_tone="V-VI"), hair_style=style,
-                                  grey=0.0)
-        col, _ = layers._hair_colour(Grid.make(80.0), idt, stream(idt, "hair texture"),
-                                     style in ("curly", "afro"))
-        y = col @ np.array([0.114, 0.587, 0.299], np.float32)
-        return float((y - cv2.GaussianBlur(y, (0, 0), 2.0)).std() / y.mean())
-
-    assert fine("afro") < 0.5 * fine("medium")
+        assert np.abs(temple - cheek).max() < 0.12 * cheek.max(), (side, temple, cheek)
