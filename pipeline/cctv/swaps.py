@@ -119,7 +119,7 @@ class _Look:
     below: int = 0  # frames in a row below min_similarity
     last_t: float = float("-inf")
     pending_until: float = float("-inf")  # a new id that may still continue an older one
-    evidence: tuple = (float("nan"), ())  # the last test's (similarity, per-part similarity)
+    evidence: tuple = (float("nan"), ())  # the last failed test's (similarity, per part)
 
     def everything(self):
         parts = ([] if self.settled is None else [self.settled]) + list(self.recent)
@@ -228,11 +228,12 @@ class SwapGuard:
             return False  # a weak look in the window: neither a change nor evidence against one
         recent = reduce(add, window)
         sim, sure = _compare(look.settled, recent, cfg.look.combine)
-        look.evidence = (sim, _parts(look.settled, recent))
         if not sure > 0:
             return False  # a weak look: neither a change nor evidence against one
         if sim < cfg.min_similarity:
             look.below += 1
+            # a change point can only end on such a frame: its parts, kept for the record
+            look.evidence = (sim, _parts(look.settled, recent))
         else:
             look.below = 0
         return look.below >= cfg.confirm
