@@ -162,10 +162,12 @@ def trace_changes(cam: dict, hyp: pd.DataFrame, window: int = 3, after_s: float 
     as, over ``after_s``); ``right`` otherwise; ``unmatched`` when either matches nobody
     (IoU >= 0.5 with a true box). ``healed``: the ended id is back on ``p1`` within 4 s (the
     rejoin). Causes: the guard's similarity and per part (upper, lower); the box's height (px)
-    and the frame edges cutting it; over the track's last ``window`` boxes the largest share
-    covered by nearer person boxes (``covered``, the look masks those) and by any other person
-    box (``overlap``); the true person's ``occluded`` and ``truncated`` shares; ``drift``: the
+    and the frame edges cutting it; over the track's last ``window`` boxes (the guard's own
+    window: pass the grid point's) the largest share covered by the union of nearer person
+    boxes (``covered``, the look masks those) and of any other person box (``overlap``); the true person's ``occluded`` and ``truncated`` shares; ``drift``: the
     box's IoU with the true box it matches best."""
+    import shapely
+
     from pipeline.cctv.look import occluders
     from pipeline.cctv.metrics import _iou
 
@@ -196,17 +198,17 @@ def trace_changes(cam: dict, hyp: pd.DataFrame, window: int = 3, after_s: float 
         area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
 
         def covered(others):
+            """The share of ``box`` under the union of ``others`` (overlapping boxes once)."""
             if not len(others):
                 return 0.0
-            x1, y1 = np.maximum(others[:, 0], box[0]), np.maximum(others[:, 1], box[1])
-            x2, y2 = np.minimum(others[:, 2], box[2]), np.minimum(others[:, 3], box[3])
-            return float(np.clip(x2 - x1, 0, None) @ np.clip(y2 - y1, 0, None)) / area
+            under = shapely.union_all(shapely.box(*others.T)).intersection(shapely.box(*box))
+            return float(under.area) / area
 
         return covered(occluders(b, k)), covered(np.delete(b, k, axis=0))
 
     rows = []
     for ch in hyp.attrs.get("swap_changes", []):
-        t, old, box = ch[0], ch[1], ch[2]
+        t, old, box = ch.t, ch.ended, ch.box
         mine = hyp[hyp["id"] == old]
         before = mine[mine["frame"] < t]
         if before.empty:
@@ -226,10 +228,10 @@ def trace_changes(cam: dict, hyp: pd.DataFrame, window: int = 3, after_s: float 
         cut = "".join(c for c, hit in (("T", box[1] <= 0), ("B", box[3] >= h_px - 1),
                                        ("L", box[0] <= 0), ("R", box[2] >= w_px - 1)) if hit)
         _, iou1, g1 = person(t, box)
-        parts = tuple(ch[4]) if len(ch) > 4 else ()
+        parts = tuple(ch.parts)
         rows.append({"seed": cam["seed"], "camera": cam["camera"], "t": t, "ended": old,
                      "new": new, "kind": kind, "p0": p0, "p1": p1, "healed": healed,
-                     "similarity": ch[3] if len(ch) > 3 else np.nan,
+                     "similarity": ch.similarity,
                      "upper": parts[0] if parts else np.nan,
                      "lower": parts[1] if len(parts) > 1 else np.nan,
                      "height": box[3] - box[1], "cut": cut,
@@ -260,6 +262,7 @@ def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None,
     from experiments.cctv_track_tune import grid, load, score, stream_options, track_camera, \
         truth_of
     from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS
+    from pipeline.cctv.swaps import SwapConfig
 
     if crops is not None and len(crops) != len(folders):
         raise SystemExit(f"--crops: {len(crops)} folders for {len(folders)} caches; give one "
@@ -286,7 +289,8 @@ def swaps_table(folders: list[Path], spec: str, crops: list[Path] | None = None,
             truth, hyp = truth_of(c), track_camera(c, stream, opts, crop)
             name = ("off" if opts is None else
                     ",".join(f"{k}={v}" for k, v in opts.items()) or "shipped")
-            ch = trace_changes(c, hyp).assign(guard=name)
+            window = (opts or {}).get("window", SwapConfig().window)
+            ch = trace_changes(c, hyp, window=int(window)).assign(guard=name)
             changes.append(ch)
             fp = face_people(c, hyp)
             ge16, ge40 = fp[fp["best_ipd_px"] >= 16], fp[fp["best_ipd_px"] >= 40]

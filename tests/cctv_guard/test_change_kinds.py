@@ -42,3 +42,25 @@ def test_a_split_of_one_person_is_a_wrong_split():
     ch = trace_changes(_cam(18), _hyp([7] * 18, 12))
     assert ch[["kind", "p0", "p1", "upper", "lower"]].values.tolist() == [["wrong", 7, 7, 0.2,
                                                                             0.9]]
+
+
+def test_covered_share_counts_overlapping_occluders_once():
+    """Two nearer boxes over the same lower half of the track's box cover half of it, not all
+    of it (the share is of their union; summed, it read 1.0)."""
+    people = [7] * 18
+    hyp = _hyp(people, 12)
+    # frames' person boxes: the track's box (0..10 x 0..30) and two nearer ones over its lower
+    # half, their bottom edges lower in the frame
+    hyp.attrs["boxes"] = [[[0.0, 0.0, 10.0, 30.0], [0.0, 15.0, 10.0, 40.0],
+                           [0.0, 15.0, 10.0, 41.0]] for _ in people]
+    ch = trace_changes(_cam(18), hyp)
+    assert ch["covered"].iloc[0] == 0.5
+    assert ch["overlap"].iloc[0] == 0.5
+
+
+def test_the_window_left_out_follows_the_guard_window():
+    """p0 leaves out the guard's last window - 1 boxes before the change: with a window of 10
+    the new person's nine frames before the change do not decide p0 (with 3 they would)."""
+    people = [7] * 5 + [8] * 13  # the box moves onto 8 at frame 5, the guard ends it at 14
+    assert trace_changes(_cam(18), _hyp(people, 14), window=10)["kind"].tolist() == ["right"]
+    assert trace_changes(_cam(18), _hyp(people, 14), window=3)["kind"].tolist() == ["wrong"]
