@@ -157,6 +157,12 @@ class Fall(_Model):
     shrunk_max_height_m: float = Field(default=1.35, gt=0)
     shrunk_before_m: float = Field(default=1.5, gt=0)
     shrunk_min_drop: float = Field(default=0.2, ge=0)
+    # ... by someone who came there: the track began at least this far from where it shrank,
+    # or carries an older lineage. A track born on the spot is a passer-by who merged for a
+    # moment with a short blob already there (tune seed 32, 17.7 m: a background ghost 1.29 m
+    # tall where the faller had lain, a passer-by over it for 2.8 s, then "down 10 s" 84 s
+    # after her label ended: a false fall and no catch). 0: any track (round 8).
+    shrunk_came_m: float = Field(default=1.0, ge=0)
     # ... and its top came down this share of a standing person's height (less than
     # ``min_drop``: lying along the line of sight, the head lands farther off, higher in the
     # picture; tune seed 3: 0.30)

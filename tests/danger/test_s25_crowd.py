@@ -5,7 +5,7 @@ on both."""
 import numpy as np
 
 from danger_clips import blob
-from pipeline.danger.config import DangerConfig, Loitering, Overcrowding, Rules
+from pipeline.danger.config import DangerConfig, Fall, Loitering, Overcrowding, Rules
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry
 from pipeline.danger.stream import CameraStream
@@ -90,3 +90,29 @@ def test_a_loiterers_dwell_counts_from_her_arrival_not_her_walk_in():
     # control: a lingerer who never walked far alerts after dwell_s as before
     hits = _loitering([lambda t: (0.8 * np.sin(t / 5.0), 12.0)], 140.0)
     assert len(hits) == 1 and hits[0].t < 125.0
+
+
+def test_a_passer_by_over_a_short_blob_already_there_is_no_fall():
+    # Traced on tune seed 32 (17.7 m, 527.4 s): a short static blob (a background ghost 1.29 m
+    # tall where the faller had lain) was tracked from 507 s; its track broke, a passer-by
+    # stood over it 2.8 s (a new track born on the spot read 1.6-2.1 m) and walked on; the new
+    # track kept the short blob and "shrank in place" 10 s later: a false fall 84 s after the
+    # staged one ended. A track born on the spot where it shrinks is no faller any more.
+    from test_s22_close import HD, SPOT, _judge, _obs, geometry
+    from pipeline.danger.observe import PERSON
+
+    def ghost(t):  # the passer-by over the short blob from 2 s to 5 s, then the blob alone
+        if 2.0 <= t < 5.0:
+            return _obs(*SPOT, PERSON, 1.9, 0.7, 1.2)
+        return _obs(*SPOT, PERSON, 1.24, 0.5, 0.5) if t >= 5.0 else None
+
+    assert _judge([ghost], 30.0) == []
+    # round 8 (shrunk_came_m 0) called it a fall
+    st = CameraStream("c", HD, geometry(), DangerConfig(rules=Rules(fall=Fall(shrunk_came_m=0))))
+    old = [a.kind for k in range(150)
+           for a in st.judge(k / 5.0, [ghost(k / 5.0)] if ghost(k / 5.0) else [], {}).alerts]
+    assert old == ["fall"]
+    # control: the faller who walked there and went down (seed 19's case) is still one
+    from test_s23_still import _sinks
+    hits = _judge([_sinks(5.0, 40.0)], 30.0)
+    assert [k for k, _ in hits] == ["fall"]
