@@ -89,7 +89,7 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
     out.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(out, pickle.dumps({"seed": seed, "info": info, "records": records,
                                    "frames": frames, "gt": gt, "t_to": t_to,
-                                   "crowd_factor": cfg.rules.overcrowding.crowd_factor,
+                                   "crowd_factors": measure.crowd_factors,
                                    "wall_s": time.perf_counter() - t0}, protocol=5))
     return out
 
@@ -120,12 +120,14 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     t_from = info["analyse_from_s"]
     rows, hyp = [], []
     # window densities scale with the count model's crowd factor (both the foreground count
-    # and the window's capacity do): a new factor is judged from the kept measurement
-    scale = cfg.rules.overcrowding.crowd_factor / m.get("crowd_factor", 1.0)
+    # and the window's capacity do): new factors are judged from the kept measurement (older
+    # measurements kept one constant "crowd_factor")
+    kept = m.get("crowd_factors") or dict.fromkeys(st.crowd_factors, m.get("crowd_factor", 1.0))
+    scale = {k: f / kept[k] for k, f in st.crowd_factors.items()}
     t0 = time.perf_counter()
     for t, obs, density in m["frames"]:
-        if density is not None and scale != 1.0:
-            density = {k: v * scale for k, v in density.items()}
+        if density is not None:
+            density = {k: v * scale[k] for k, v in density.items()}
         res = st.judge(t, obs, density)
         if t >= t_from:
             rows += [("cam", al.t, al.kind, al.zone, ",".join(map(str, al.track_ids)),

@@ -36,6 +36,17 @@ class Overcrowding(_Model):
     # staged crowd at twice the band read 1.0 x the band at 20 m (seeds 4, 18: missed). 1.6
     # catches both with no false overcrowding on tune seeds 0, 3, 4, 7, 13, 18 (2.0 did too).
     crowd_factor: float = Field(default=1.6, gt=0)
+    # ... but how much people hide each other follows the viewing angle: a standing body covers,
+    # through the mid-body plane the count maps pixels to, a stretch of floor ``span`` = 1.7 m x
+    # distance / (camera height - 0.85 m) long (2.9 m 4 m from a camera 3.2 m up; 7.7 m 22 m
+    # from one 5.75 m up). Near and steep, the constant 1.6 read 1.3-1.9x the simulated density
+    # (tune seed 26, camera 3.2 m up: a false alarm at 0.87 of the band read 1.32; spans under
+    # 3.5 m need a factor 0.9-1.0 on seed 26), so the factor is span / ``crowd_span_m`` per
+    # density window, within [1, ``crowd_factor``]. Farther the tune seeds disagree (span 6.5-8 m:
+    # seed 23's staged crowd at twice the band read 0.55 of it at factor 1, seed 20's queue at
+    # 0.39 of the band read 0.81), so the factor stops at ``crowd_factor`` there.
+    # 0 = the constant ``crowd_factor`` everywhere (round 8).
+    crowd_span_m: float = Field(default=3.0, ge=0)
     density_per_m2: float | None = Field(default=None, gt=0)  # overrides the LoS band
     margin: float = Field(default=1.25, ge=1)  # alert above this multiple of the limit
 
@@ -146,6 +157,12 @@ class Fall(_Model):
     shrunk_max_height_m: float = Field(default=1.35, gt=0)
     shrunk_before_m: float = Field(default=1.5, gt=0)
     shrunk_min_drop: float = Field(default=0.2, ge=0)
+    # ... by someone who came there: the track began at least this far from where it shrank,
+    # or carries an older lineage. A track born on the spot is a passer-by who merged for a
+    # moment with a short blob already there (tune seed 32, 17.7 m: a background ghost 1.29 m
+    # tall where the faller had lain, a passer-by over it for 2.8 s, then "down 10 s" 84 s
+    # after her label ended: a false fall and no catch). 0: any track (round 8).
+    shrunk_came_m: float = Field(default=1.0, ge=0)
     # ... and its top came down this share of a standing person's height (less than
     # ``min_drop``: lying along the line of sight, the head lands farther off, higher in the
     # picture; tune seed 3: 0.30)
@@ -172,6 +189,12 @@ class Loitering(_Model):
     rejoin_s: float = Field(default=10.0, ge=0)
     rejoin_m: float = Field(default=2.5, ge=0)
     rejoin_min_dwell_s: float = Field(default=20.0, ge=0)
+    # The dwell is time spent in one place: it counts from the last time the track was farther
+    # than this from where it is now, not from when it was first seen walking in (tune seed 38,
+    # 14.9 m: a track born on a passer-by 6 s before the loiterer appeared walked her 10 m in
+    # and alerted 14 s before her 120 s at the spot; lingerers wander within 2.5 m). 0: the
+    # whole track counts (round 8).
+    settle_m: float = Field(default=6.0, ge=0)
 
 
 class Counterflow(_Model):

@@ -4,6 +4,8 @@ its round-7 checks."""
 
 from __future__ import annotations
 
+import math
+
 from collections import deque
 
 import numpy as np
@@ -135,6 +137,10 @@ class FallRule:
                                - np.median([s.box[3] for s in before])))
         if top_drop < p.shrunk_min_drop * px or foot_moved > 0.1 * px:
             return []
+        first = tr.samples[0]
+        if (p.shrunk_came_m > 0 and tr.since >= first.t
+                and math.hypot(first.x - q.x, first.y - q.y) < p.shrunk_came_m):
+            return []  # born on the spot: it merged with something short already there
         if tr.displacement(p.shrunk_s, sc.t) > 0.3 or not sc.on_floor(tr) \
                 or sc.geometry.in_service_area(tr.xy) or sc.geometry.in_waiting_area(tr.xy):
             return []

@@ -163,9 +163,11 @@ class FloorMap:
 
     def camera_floor_position(self) -> np.ndarray:
         """The floor point under the camera's centre."""
-        M = self.P[:, :3]
-        c = -np.linalg.solve(M, self.P[:, 3])
-        return c[:2]
+        return self.camera_centre()[:2]
+
+    def camera_centre(self) -> np.ndarray:
+        """The camera's centre (x, y, height), metres."""
+        return -np.linalg.solve(self.P[:, :3], self.P[:, 3])
 
 
 def _focal_from(Hc: np.ndarray) -> float:

@@ -12,6 +12,7 @@ queues, e-gates): :mod:`pipeline.danger.geometry`.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
@@ -134,6 +135,7 @@ class LoiteringRule:
         self._since: dict[int, float] = {}  # lineage root -> its dwell's start, if earlier
         # root -> t, x, y, at the edge, its dwell's start (own or carried)
         self._last: dict[int, tuple[float, float, float, bool, float]] = {}
+        self._trail: dict[int, deque] = {}  # root -> (t, x, y) of its last dwell_s
 
     def _start(self, tr: Track) -> float:
         """When ``tr``'s lineage began to dwell (its own start, or one carried over)."""
@@ -168,6 +170,8 @@ class LoiteringRule:
     def update(self, sc: Scene) -> list[Alert]:
         out = []
         self._crowd.update(sc)
+        if self.p.settle_m > 0:
+            self._follow(sc)
         if self.p.edge_return_s > 0:
             for tr in sc.tracks:
                 if tr.seen:
@@ -207,10 +211,38 @@ class LoiteringRule:
             if own < self.p.min_own_share * self.p.dwell_s or tr.displacement(
                     self.p.dwell_s, sc.t) < self.p.min_wander_m:
                 continue
+            dwell = sc.t - max(self._start(tr), self._arrived(tr))
+            if dwell < self.p.dwell_s:
+                continue
             self._done.add(tr.root)
             out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
                              confidence(dwell, self.p.dwell_s), int_box(tr.box), f"{dwell:.0f} s"))
         return out
+
+    def _follow(self, sc: Scene) -> None:
+        """Keep each lineage's foot points of the last ``dwell_s`` (a lineage's earlier tracks'
+        samples are not its current track's)."""
+        for tr in sc.tracks:
+            if tr.seen:
+                trail = self._trail.setdefault(tr.root, deque())
+                trail.append((sc.t, tr.samples[-1].x, tr.samples[-1].y))
+                while trail[0][0] < sc.t - self.p.dwell_s:
+                    trail.popleft()
+        if len(self._trail) > 500:
+            self._trail = {k: v for k, v in self._trail.items()
+                           if v[-1][0] >= sc.t - self.p.dwell_s}
+
+    def _arrived(self, tr: Track) -> float:
+        """When the lineage last came within ``settle_m`` of where it is now (-inf: not farther
+        in the last ``dwell_s``, or ``settle_m`` is 0)."""
+        if self.p.settle_m <= 0:
+            return -math.inf
+        x, y = tr.samples[-1].x, tr.samples[-1].y
+        r2 = self.p.settle_m ** 2
+        for t, px, py in reversed(self._trail.get(tr.root, ())):
+            if (px - x) ** 2 + (py - y) ** 2 > r2:
+                return t
+        return -math.inf
 
 
 class AbandonedBagRule:

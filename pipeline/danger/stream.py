@@ -23,7 +23,8 @@ from pipeline.danger.detect import PersonDetector, check_frame, make_detector
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry, scene_geometry
 from pipeline.danger.tailgating import judged_gates
-from pipeline.danger.observe import BodyModel, DensityMap, Observation, Observer, occupancy_count
+from pipeline.danger.observe import (BodyModel, DensityMap, Observation, Observer, crowd_factors,
+                                     occupancy_count)
 from pipeline.danger.rules import make_rules
 from pipeline.danger.scene import Alert, Region, Scene
 from pipeline.danger.association import make_floor_tracker
@@ -82,6 +83,7 @@ class CameraStream:
         self._cells: dict[str, np.ndarray] = {}  # density cells: name → floor polygon
         self._windows: dict[str, list[str]] = {}  # density windows: name → its cells
         self._window_boxes: dict[str, tuple[float, float, float, float]] = {}
+        self.crowd_factors: dict[str, float] = {}  # density window → hidden-people scale
         self._last_t: float | None = None
         self._prepared = False
         self._judged_gates = judged_gates(floor, geometry.gates, config.rules.tailgating)
@@ -168,9 +170,14 @@ class CameraStream:
             x0, y0 = pts.min(axis=0)
             x1, y1 = pts.max(axis=0)
             self._window_boxes[name] = (float(x0), float(y0), float(x1), float(y1))
+        centres = np.array([[(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]
+                            for b in self._window_boxes.values()]).reshape(-1, 2)
+        factors = (crowd_factors(self.floor, centres, p.crowd_span_m, p.crowd_factor,
+                                 self.body) if p.crowd_span_m > 0
+                   else np.full(len(centres), p.crowd_factor))
+        self.crowd_factors = dict(zip(self._window_boxes, factors.tolist()))
         scale = getattr(self.detector, "scale", 1.0)
-        self._density = DensityMap(self.floor, cells, scale, self.body,
-                                   p.crowd_factor) if cells else None
+        self._density = DensityMap(self.floor, cells, scale, self.body) if cells else None
 
     def _window_density(self, counts: dict[str, float], overlap: bool) -> dict[str, float]:
         """Persons/m² per window; ``overlap``: counts are foreground areas, to be corrected for
@@ -178,8 +185,9 @@ class CameraStream:
         out = {}
         for name, members in self._windows.items():
             n = sum(counts[m] for m in members)
-            if overlap:
+            if overlap:  # people hidden behind others: the occupancy model, then the view's
                 n = occupancy_count(n, sum(self._density.capacity[m] for m in members))
+                n *= self.crowd_factors[name]
             out[name] = n / self.regions[name].area_m2
         return out
 
