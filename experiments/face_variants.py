@@ -22,8 +22,8 @@ the detection rate (the bench's rule), mean and 5th-percentile best score; ``--s
 writes every capture's score so variants can be paired capture by capture. About 90 CPU-s per
 variant of 150 identities x (1 + 4). With ``--arcface`` it also scores the same captures as
 ``bench faces`` does (SCRFD det_500m + int8 ArcFace, ground truth where SCRFD misses; live
-against the aged enrolment photo): genuine with ageing, impostor mean and d' (about +40 CPU-s
-per 1000 captures).
+against the aged enrolment photo): genuine with ageing, impostor mean and d' (this about
+doubles the CPU time: ~240 CPU-s per variant of 200 identities x (1 + 4) on a loaded core).
 
 Measured with it (s22, seed 4300 / 4400, 30 identities): notes in /work/notes/faces-s22.md.
 """
