@@ -20,7 +20,10 @@ variant of 30 identities on one core.
 with appearance change, K live captures, look-alikes): per Fitzpatrick group and capture kind
 the detection rate (the bench's rule), mean and 5th-percentile best score; ``--save DIR``
 writes every capture's score so variants can be paired capture by capture. About 90 CPU-s per
-variant of 150 identities x (1 + 4).
+variant of 150 identities x (1 + 4). With ``--arcface`` it also scores the same captures as
+``bench faces`` does (SCRFD det_500m + int8 ArcFace, ground truth where SCRFD misses; live
+against the aged enrolment photo): genuine with ageing, impostor mean and d' (this about
+doubles the CPU time: ~240 CPU-s per variant of 200 identities x (1 + 4) on a loaded core).
 
 Measured with it (s22, seed 4300 / 4400, 30 identities): notes in /work/notes/faces-s22.md.
 """
@@ -177,14 +180,16 @@ def hog_scores(hog, cap) -> tuple[float, bool]:
     return (max(on) if on else -2.0), bf.detected(found, cap)
 
 
-def measure_hog(n: int, seed: int, lives: int, hog) -> dict:
-    """HOG only, on ``bench faces``' own render path (appearance change and look-alikes on):
+def measure_hog(n: int, seed: int, lives: int, hog, arcface=None) -> dict:
+    """HOG, on ``bench faces``' own render path (appearance change and look-alikes on):
     per Fitzpatrick group, photo and live detection rate and mean best score, and every
-    capture's score (for pairing variants capture by capture)."""
+    capture's score (for pairing variants capture by capture). With ``arcface`` (a detector
+    and an embedder) also the bench's ArcFace separability of the same captures."""
     from experiments import bench_faces as bf
 
+    data = bf.render_set(n, lives, seed)
     rows, who = [], []  # (group, kind, score, found); (identity, hair, beard) of each
-    for i, s in enumerate(bf.render_set(n, lives, seed)):
+    for i, s in enumerate(data):
         idt = s.identity
         for kind, cap in [("photo", s.enrolment)] + [("live", c) for c in s.lives]:
             rows.append((idt.skin_tone, kind, *hog_scores(hog, cap)))
@@ -200,6 +205,10 @@ def measure_hog(n: int, seed: int, lives: int, hog) -> dict:
                                          "rate": round(float(np.mean([r[3] for r in sel])), 4),
                                          "mean": round(float(sc.mean()), 4),
                                          "p5": round(float(np.percentile(sc, 5)), 4)}
+    if arcface is not None:
+        sep = bf.separability(*arcface, "arcface", data)
+        out["arcface"] = {k: round(float(sep[k]), 4) for k in (
+            "genuine_mean", "genuine_sd", "impostor_mean", "impostor_sd", "d_prime")}
     return out
 
 
@@ -212,6 +221,9 @@ def main() -> None:
     p.add_argument("--hog-lives", type=int, default=0,
                    help="HOG only, on bench faces' render path with this many live captures "
                         "per identity (per-group detection and scores; no embeddings)")
+    p.add_argument("--arcface", action="store_true",
+                   help="with --hog-lives: also ArcFace genuine (with ageing) and impostor "
+                        "scores of the same captures, as bench faces takes them")
     p.add_argument("--save", default="", help="with --hog-lives: write each variant's "
                                               "per-capture scores to DIR/<variant>.json")
     p.add_argument("--model-dir", default=str(Path(__file__).resolve().parents[2] / "shared"
@@ -226,16 +238,25 @@ def main() -> None:
         p.error(f"--n: expected >= 3, got {a.n}")
     if a.save and not a.hog_lives:
         p.error("--save: only with --hog-lives (per-capture HOG scores)")
+    if a.arcface and not a.hog_lives:
+        p.error("--arcface: only with --hog-lives (without it ArcFace is always measured)")
     import dlib
+
+    from pipeline.registry import get_detector, get_embedder
 
     if a.hog_lives:
         hog = dlib.get_frontal_face_detector()
+        arcface = None
+        if a.arcface:
+            emb = get_embedder("insightface", provider="cpu", model_dir=a.model_dir)
+            emb.prepare()
+            arcface = (get_detector("insightface", model_dir=a.model_dir, provider="cpu"), emb)
         for name, overrides in variants.items():
             if only and name not in only:
                 continue
             t0 = time.process_time()
             with applied(overrides):
-                m = measure_hog(a.n, a.seed, a.hog_lives, hog)
+                m = measure_hog(a.n, a.seed, a.hog_lives, hog, arcface)
             scores_, rows = m.pop("scores"), m.pop("rows")
             if a.save:
                 Path(a.save).mkdir(parents=True, exist_ok=True)
@@ -245,8 +266,6 @@ def main() -> None:
             print(json.dumps({"variant": name, "n": a.n, "seed": a.seed, **m,
                               "cpu_s": round(time.process_time() - t0)}), flush=True)
         return
-    from pipeline.registry import get_detector, get_embedder
-
     arc = get_embedder("insightface", provider="cpu", model_dir=a.model_dir)
     arc.prepare()
     models = (get_detector("insightface", model_dir=a.model_dir), arc,

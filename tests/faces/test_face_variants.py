@@ -93,3 +93,32 @@ def test_hog_scores_find_a_face_and_not_a_blank():
     assert score > 0 and found
     blank = dataclasses.replace(cap, image=np.full_like(cap.image, 128))
     assert hog_scores(hog, blank) == (-2.0, False)
+
+
+def test_hog_lives_with_arcface_scores_the_same_captures(monkeypatch, tmp_path):
+    import dlib
+
+    from experiments import face_variants as fv
+    from pipeline.types import Embedding
+
+    class NoFaces:  # every capture falls back to its ground truth, as the bench does
+        def detect(self, image):
+            return []
+
+    class Thumbnail:  # a stand-in embedder: the capture's 8x8 grey thumbnail
+        def embed(self, image, dets):
+            import cv2
+            v = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), (8, 8)).ravel()
+            return [Embedding(v.astype(np.float32) - v.mean(), "thumb") for _ in dets]
+
+    out = fv.measure_hog(4, 5300, 1, dlib.get_frontal_face_detector(), (NoFaces(), Thumbnail()))
+    assert out["captures"] == 8 and out["live_all"]["n"] == 4
+    arc = out["arcface"]
+    assert set(arc) == {"genuine_mean", "genuine_sd", "impostor_mean", "impostor_sd", "d_prime"}
+    assert -1 <= arc["impostor_mean"] <= 1 and -1 <= arc["genuine_mean"] <= 1
+    assert "arcface" not in fv.measure_hog(3, 5300, 1, dlib.get_frontal_face_detector())
+    (tmp_path / "v.py").write_text('VARIANTS = {"base": {}}\n')
+    monkeypatch.setattr("sys.argv", ["face_variants", "--variants", str(tmp_path / "v.py"),
+                                     "--arcface"])
+    with pytest.raises(SystemExit):  # --arcface asks for --hog-lives
+        fv.main()
