@@ -49,6 +49,15 @@ class AbandonedBag(_Model):
     # owner was 0.8 m off 2 s before and 3.3 m off when the bag appeared; 0 = round 6).
     owner_recent_s: float = Field(default=3.0, ge=0)
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
+    # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
+    # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):
+    # the simulator's suitcase (0.62 m) reads 0.54-0.58 m on tune seeds 21, 23, 28 (65-88 px
+    # figures). Shorter is a scrap (tune seed 20 at 492.4 s: 0.07 m, a 12-px sliver, a false
+    # bag); taller is a body (seed 29 at 625.2 s: 0.87 m, a faller lying along the line of
+    # sight at 10 m, a false bag). 0 turns either bound off (round 8).
+    min_height_m: float = Field(default=0.25, ge=0)
+    max_height_m: float = Field(default=0.8, ge=0)
+    size_window_s: float = Field(default=10.0, gt=0)
     settle_s: float = Field(default=3.0, ge=0)  # still this long before it counts as set down
     repeat_m: float = Field(default=2.0, ge=0)  # one bag: later alerts this near are dropped
     repeat_s: float = Field(default=300.0, ge=0)
