@@ -60,6 +60,15 @@ class AbandonedBag(_Model):
     # owner was 0.8 m off 2 s before and 3.3 m off when the bag appeared; 0 = round 6).
     owner_recent_s: float = Field(default=3.0, ge=0)
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
+    # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
+    # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):
+    # the simulator's suitcase (0.62 m) reads 0.54-0.58 m on tune seeds 21, 23, 28 (65-88 px
+    # figures). Shorter is a scrap (tune seed 20 at 492.4 s: 0.07 m, a 12-px sliver, a false
+    # bag); taller is a body (seed 29 at 625.2 s: 0.87 m, a faller lying along the line of
+    # sight at 10 m, a false bag). 0 turns either bound off (round 8).
+    min_height_m: float = Field(default=0.25, ge=0)
+    max_height_m: float = Field(default=0.8, ge=0)
+    size_window_s: float = Field(default=10.0, gt=0)
     settle_s: float = Field(default=3.0, ge=0)  # still this long before it counts as set down
     repeat_m: float = Field(default=2.0, ge=0)  # one bag: later alerts this near are dropped
     repeat_s: float = Field(default=300.0, ge=0)
@@ -240,6 +249,12 @@ class Tailgating(_Model):
     # ... if it still reads this big past the gate, where the cabinets hide part of it (a pair
     # read 1.61-1.82 walking up and 1.41-1.48 raw passing on tune seed 13; one person 0.7-1.0)
     pair_exit_persons: float = Field(default=1.05, gt=0)
+    # A passer is judged once its speed over the last second is measured (a walker's, not a
+    # jump): a coasting track that jumps onto a blob past the gate has none, and a blob of two
+    # travelers leaving neighbouring gates reads two bodies (tune seed 25 at 302.2 s: unseen
+    # 2 s, then 3.1 m on, 1.98 bodies; seed 27 at 348.2 s: unseen 0.6 s, then 2.7 m on, 1.9
+    # bodies for two frames; both false alarms; False = round 8)
+    measured_passage: bool = True
     # A traveler seen standing at or before the gate line this long without a break (the
     # transaction) passes verified, whoever walked up the lane behind it (the staged tailgaters
     # walk straight through)

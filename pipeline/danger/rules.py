@@ -18,7 +18,7 @@ from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
 from pipeline.danger.fall import FallRule
 from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady, waited
-from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
+from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel
 from pipeline.danger.person_down import PersonDown
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
@@ -249,8 +249,10 @@ class AbandonedBagRule:
     kind = "abandoned_bag"
 
     def __init__(self, p: C.AbandonedBag = C.AbandonedBag(), fall: C.Fall = C.Fall(),
-                 down: PersonDown | None = None):
+                 down: PersonDown | None = None,
+                 margin_px: float = C.Tailgating().blob_margin_px):
         self.p = p
+        self._margin_px = margin_px  # blur grows every blob by this a side
         self._down = down or PersonDown(fall)  # a person down far off reads as an object too
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
@@ -287,6 +289,8 @@ class AbandonedBagRule:
             owner = self._owner[bag.root]
             if owner is None:  # nobody set it down: a ghost, or part of a hidden person
                 continue
+            if not self._bag_sized(bag, sc.t):
+                continue
             attended = any(p.root == owner and dist(p.xy, bag.xy) <= self.p.owner_radius_m
                            for p in people)
             if attended:
@@ -306,6 +310,18 @@ class AbandonedBagRule:
             self._owner.pop(gone, None)
             self._away_since.pop(gone, None)
         return out
+
+    def _bag_sized(self, bag: Track, t: float) -> bool:
+        """As tall as a bag reads (``min_height_m``..``max_height_m``), over the last
+        ``size_window_s``, less the blur margin: not a scrap, not a body lying along the line
+        of sight."""
+        seen = bag.recent(self.p.size_window_s, t)
+        if not seen:
+            return True
+        h = sorted(q.height_m - 2.0 * self._margin_px * BodyModel.person_height_m
+                   / max(q.person_px, 1.0) for q in seen)[len(seen) // 2]
+        return ((not self.p.min_height_m or h >= self.p.min_height_m)
+                and (not self.p.max_height_m or h <= self.p.max_height_m))
 
     def _recently_beside(self, sc: Scene, bag: Track, people: list[Track]) -> Track | None:
         """The person last seen within ``owner_radius_m`` of the bag's spot in the past
@@ -375,6 +391,6 @@ def make_rules(cfg: C.DangerConfig) -> list:
     down = PersonDown(cfg.rules.fall)  # one memory of people down for the fall and bag rules
     shared = {"fall": lambda: FallRule(cfg.rules.fall, down),
               "abandoned_bag": lambda: AbandonedBagRule(cfg.rules.abandoned_bag, cfg.rules.fall,
-                                                        down)}
+                                                        down, cfg.rules.tailgating.blob_margin_px)}
     return [shared[k]() if k in shared else RULES[k](getattr(cfg.rules, k))
             for k in KINDS if k in cfg.enabled]

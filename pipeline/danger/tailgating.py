@@ -125,6 +125,8 @@ class TailgatingRule:
                 self._passed[tr.root] = sc.t  # verified itself, and judged once
                 continue
             v = tr.speed(1.0, sc.t)
+            if v is None and self.p.measured_passage:
+                continue  # not judged yet: a track that jumped onto this blob has no speed
             if v is not None and v > self.p.max_walk_mps:  # a merge or a split, not a walker
                 continue
             self._passed[tr.root] = sc.t
