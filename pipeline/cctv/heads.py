@@ -210,7 +210,9 @@ class HeadDetector:
     (:data:`EDGE_PAD`), which finds heads whose shoulders a side of the frame cuts, where the
     interior pass's window does not fit; the interior pass's heads stay as they are.
     ``twins`` (on): drop the lower-scored of two heads one half-window step apart
-    (:data:`TWIN_RATIO`, :func:`half_window_twins`).
+    (:data:`TWIN_RATIO`, :func:`half_window_twins`). ``band`` (0: off; px of a 1080-row
+    frame): the far band, the frame again at :data:`BAND_HEIGHT` rows, whose heads ending in
+    the top ``band`` rows and overlapping no interior head are added (about 2.3x the CPU).
 
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey
