@@ -4,6 +4,7 @@
         /work/runs/ctrack22/full_s2 /work/runs/ctrack22/full_s3 --cameras corridor_far,corridor_near
     python -m experiments.cctv_corridor_tune replay /work/runs/ctrack22/full_s1 ... \\
         --grid "lost_s=1,2;r_window_s=4,6" --csv runs/corr/grid.csv
+    python -m experiments.cctv_corridor_tune misses /work/runs/cctv-exit/s4 --cameras hall_exit
 
 Both run the caches of ``experiments.cctv_track_tune collect`` through the whole per-camera
 chain of :class:`pipeline.cctv.stream.CctvStream` at its defaults: the head detector's heads
@@ -40,6 +41,11 @@ near but below IoU 0.5) or ``other_id`` (covered by another id: a fragment or a 
 track box not on its person is ``fp_other`` (on another person) or ``fp_none``. Counted by
 activity (``walking``, ``service``, ...), by whether the person moves (``still``: under
 0.2 m/s on the floor), and by where the head is (``side``, ``top``, ``inside``).
+
+``misses`` explains the ``no_box`` boxes whose head is drawn (:func:`head_misses`): the
+cached window nearest the head (the caches keep heads down to ``collect --adjust``), so a head
+found under the threshold (``below``), a window of the wrong size or place (``offset``) and no
+window at all (``none``) are told apart, by place, activity and yaw.
 
 Tune seeds only (the caches refuse 101-103).
 """
@@ -266,8 +272,44 @@ def losses(cam: dict, hyp: pd.DataFrame, boxes: list) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def loss_table(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd.DataFrame:
-    """:func:`losses` of every cached camera, with its seed and camera."""
+def head_misses(cam: dict, table: pd.DataFrame, adjust: float = -0.3) -> pd.DataFrame:
+    """Why the head detector gave no person box (``no_box`` rows of :func:`losses`, one
+    camera): for each such box whose head is drawn, the cached head (the cache's threshold,
+    e.g. ``collect --adjust -0.7``) that overlaps the person's head most, its head-box IoU
+    and dlib margin, the person's yaw (0: facing the camera) and ``why``: ``below`` (the
+    head found at IoU >= 0.5 but under the detector's threshold ``adjust``), ``offset``
+    (a window at IoU 0.3-0.5: the wrong size or place), ``none`` (no window on the head),
+    ``found`` (found at the threshold: the box was lost later, e.g. to a face or the twin
+    rule)."""
+    from pipeline.cctv.heads import TRAIN_HEIGHT
+
+    frames = {round(fr["t"], 6): fr for fr in cam["frames"]}
+    out = []
+    for _, row in table[table["kind"] == "no_box"].iterrows():
+        fr = frames[round(row["frame"], 6)]
+        p = fr["truth"][fr["truth"]["traveler_id"] == row["gt"]]
+        if not len(p) or pd.isna(p["head_x1"].iloc[0]):
+            continue  # no head drawn (above the frame, or hidden): nothing a head can find
+        p = p.iloc[0]
+        gh = np.array([[p["head_x1"], p["head_y1"], p["head_x2"], p["head_y2"]]], float)
+        heads, scores = fr["heads"][TRAIN_HEIGHT][:2]
+        iou, margin = 0.0, np.nan
+        if len(heads):
+            m = _iou(gh, heads)[0]
+            j = int(np.argmax(m))
+            iou = float(m[j])
+            margin = float(np.log(scores[j] / (1 - scores[j])) / 4) if iou > 0 else np.nan
+        why = ("none" if iou < 0.3 else "offset" if iou < 0.5 else
+               "below" if margin < adjust - 1e-6 else "found")
+        out.append({**row.to_dict(), "head_iou": iou, "margin": margin,
+                    "yaw": float(abs((p["yaw_deg"] + 180) % 360 - 180)), "why": why})
+    return pd.DataFrame(out)
+
+
+def loss_table(folders: list[Path], cameras: list[str] | None, opts: dict,
+               misses: bool = False) -> pd.DataFrame:
+    """:func:`losses` of every cached camera, with its seed and camera (``misses``: only the
+    boxes with no person box, as :func:`head_misses` explains them)."""
     from experiments.cctv_track_tune import load
 
     parts = []
@@ -275,6 +317,8 @@ def loss_table(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd
         for c in load(f, cameras):
             hyp, boxes = stream_track_camera(c, opts)
             t = losses(c, hyp[["frame", "id", "x1", "y1", "x2", "y2"]], boxes)
+            if misses:
+                t = head_misses(c, t, opts.get("adjust", -0.3))
             parts.append(t.assign(seed=c["seed"], camera=c["camera"]))
     return pd.concat(parts, ignore_index=True)
 
@@ -301,7 +345,7 @@ def main(argv=None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("trace", "replay", "losses"):
+    for name in ("trace", "replay", "losses", "misses"):
         p = sub.add_parser(name)
         p.add_argument("folders", nargs="+", type=Path)
         p.add_argument("--cameras", default=None)
@@ -316,6 +360,17 @@ def main(argv=None) -> None:
             t.to_csv(a.csv, index=False)
         for by in (["seed", "camera"], ["camera", "activity", "still"], ["camera", "where"]):
             print(t.groupby(by + ["kind"]).size().unstack(fill_value=0).to_string(), "\n")
+        return
+    if a.cmd == "misses":
+        t = loss_table(a.folders, cams, grid(a.grid)[0] if a.grid else {}, misses=True)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        if t.empty:
+            print("no missed head")
+            return
+        t["yaw_bin"] = pd.cut(t["yaw"], [-1, 30, 60, 90, 180]).astype(str)
+        for by in (["camera", "where"], ["camera", "activity"], ["camera", "yaw_bin"]):
+            print(t.groupby(by + ["why"]).size().unstack(fill_value=0).to_string(), "\n")
         return
     if a.cmd == "trace":
         opts = grid(a.grid)[0] if a.grid else {}

@@ -273,6 +273,8 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
 
     adjust = opts.get("adjust")
     heads, scores, hists = cached[height] if adjust is None else above(cached[height], adjust)
+    if float(opts.get("band", 0)):
+        heads, scores, hists = _band(cached, (heads, scores, hists), opts, size, above)
     if not int(opts.get("edge", 0)):
         return _twins((heads, scores, hists), opts)
     if "edge" not in cached:
@@ -289,6 +291,25 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
     keep = edge_keep(eh, heads)  # as pipeline.cctv.heads.merge_edge_heads keeps them
     return _twins((np.vstack([heads, eh[keep]]), np.concatenate([scores, es[keep]]),
                    list(hists) + [h for h, k in zip(ehist, keep) if k]), opts)
+
+
+def _band(cached: dict, part: tuple, opts: dict, size, above) -> tuple:
+    """``band`` > 0 (px of the frame): the far band's pass merged in, as
+    :meth:`pipeline.cctv.heads.HeadDetector.heads` merges it: the heads of the cache's
+    ``band_height`` pass (default 1080 rows; ``collect --heights 810,1080``) at the detector's
+    threshold whose head lies in the frame's top ``band`` rows and overlaps no head of the
+    interior pass (head-box IoU < 0.3)."""
+    from pipeline.cctv.heads import BAND_HEIGHT, band_keep
+
+    key = int(opts.get("band_height", BAND_HEIGHT))
+    if key not in cached:
+        raise SystemExit(f"replay band=...: the cache has no {key}-row pass; collect with "
+                         f"--heights 810,{key}")
+    bh, bs, bhist = above(cached[key], opts.get("adjust", -0.3))
+    heads, scores, hists = part
+    keep = band_keep(bh, heads, float(opts["band"]) * size[1] / 1080.0)
+    return (np.vstack([heads, bh[keep]]), np.concatenate([scores, bs[keep]]),
+            list(hists) + [h for h, k in zip(bhist, keep) if k])
 
 
 def _twins(part: tuple, opts: dict) -> tuple:

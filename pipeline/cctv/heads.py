@@ -62,6 +62,10 @@ WINDOW_PX = 40  # the HOG window, a side (5 x 5 cells of 8 px)
 # CPU; margin 0 rather than the interior's -0.3 (a half-size window on a head the side cuts
 # swapped two people on seed 3 hall_exit).
 EDGE_PAD = 48
+# The far band (HeadDetector(band=...)): heads at the back of a hall, high in the frame, are
+# smaller than the window at TRAIN_HEIGHT; the HOG again on the frame's top rows scaled to
+# BAND_HEIGHT rows finds heads down to WINDOW_PX / 2 px at that scale.
+BAND_HEIGHT = 1080
 EDGE_STRIP = 72
 EDGE_ADJUST = 0.0
 EDGE_REACH = 0
@@ -136,6 +140,14 @@ def merge_edge_heads(heads: np.ndarray, scores: np.ndarray, edge: np.ndarray,
     return np.vstack([heads, edge[keep]]), np.concatenate([scores, np.asarray(edge_scores)[keep]])
 
 
+def band_keep(band: np.ndarray, heads: np.ndarray, rows: float, max_iou: float = 0.3
+              ) -> np.ndarray:
+    """Which far-band heads (N, 4) to add (a mask): those whose head ends within the frame's
+    top ``rows`` and that overlap none of the interior pass's ``heads`` (IoU < ``max_iou``)."""
+    band = np.asarray(band, np.float64).reshape(-1, 4)
+    return (band[:, 3] <= rows + 1e-6) & edge_keep(band, heads, max_iou)
+
+
 def half_window_twins(heads: np.ndarray, scores: np.ndarray, ratio: float = TWIN_RATIO,
                       offset: tuple[float, float] = TWIN_OFFSET) -> np.ndarray:
     """Which heads (N, 4) to keep (a mask) without the half-window twins (:data:`TWIN_RATIO`):
@@ -198,7 +210,9 @@ class HeadDetector:
     (:data:`EDGE_PAD`), which finds heads whose shoulders a side of the frame cuts, where the
     interior pass's window does not fit; the interior pass's heads stay as they are.
     ``twins`` (on): drop the lower-scored of two heads one half-window step apart
-    (:data:`TWIN_RATIO`, :func:`half_window_twins`).
+    (:data:`TWIN_RATIO`, :func:`half_window_twins`). ``band`` (0: off; px of a 1080-row
+    frame): the far band, the frame again at :data:`BAND_HEIGHT` rows, whose heads ending in
+    the top ``band`` rows and overlapping no interior head are added (about 2.3x the CPU).
 
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey
@@ -214,7 +228,7 @@ class HeadDetector:
                  height: int = TRAIN_HEIGHT, every: int = 1, grey: bool = False,
                  resize: str = "area", edge_pad: int = EDGE_PAD, edge_strip: int = EDGE_STRIP,
                  edge_adjust: float = EDGE_ADJUST, edge_reach: int = EDGE_REACH,
-                 twins: bool = True):
+                 twins: bool = True, band: int = 0):
         if int(edge_pad) < 0 or int(edge_strip) < WINDOW_PX:
             raise ValueError(f"head detector: edge_pad must be >= 0 px and edge_strip >= "
                              f"{WINDOW_PX} px, got {edge_pad} and {edge_strip}")
@@ -222,6 +236,10 @@ class HeadDetector:
         self.edge_reach = int(edge_reach)
         self.edge_adjust = float(edge_adjust)
         self.twins = bool(twins)
+        if int(band) < 0:
+            raise ValueError(f"head detector: band must be >= 0 px (of a 1080-row frame), got "
+                             f"{band}")
+        self.band = int(band)
         if int(every) < 1:
             raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
         if resize not in _RESIZE:
@@ -258,6 +276,10 @@ class HeadDetector:
         pixels, k = self._pixels(image)
         hs, svm = self._run(pixels, self.adjust)
         heads, scores = heads_from_shoulder_boxes(hs / k), _score(svm)
+        if self.band:
+            bh, bs = self._band_heads(image)
+            keep = band_keep(bh, heads, self.band * image.shape[0] / 1080.0)
+            heads, scores = np.vstack([heads, bh[keep]]), np.concatenate([scores, bs[keep]])
         if self.edge_pad:
             heads, scores = merge_edge_heads(heads, scores, *self._edge_heads(pixels, k))
         if self.twins:
@@ -272,15 +294,26 @@ class HeadDetector:
             raise ValueError("head detector: edge_heads needs edge_pad > 0")
         return self._edge_heads(*self._pixels(image))
 
-    def _pixels(self, image: np.ndarray) -> tuple[np.ndarray, float]:
+    def _pixels(self, image: np.ndarray, height: int | None = None
+                ) -> tuple[np.ndarray, float]:
         self.prepare()
         img = check_frame(image)
-        k = self.height / img.shape[0]
+        height = height or self.height
+        k = height / img.shape[0]
         small = img if abs(k - 1) < 1e-6 else cv2.resize(
-            img, (int(round(img.shape[1] * k)), self.height),
+            img, (int(round(img.shape[1] * k)), height),
             interpolation=_RESIZE[self.resize])
         # the same pixels as small[..., ::-1], copied by OpenCV in 0.3 ms, not numpy's 4 ms
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY if self.grey else cv2.COLOR_BGR2RGB), k
+
+    def _band_heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The far band's pass: the HOG on the whole frame at :data:`BAND_HEIGHT` rows (as the
+        tune caches' 1080-row pass, which measured it; a pass on the top rows alone finds
+        other windows at the threshold, dlib's pyramid levels falling elsewhere); heads in
+        the frame's pixels and their scores."""
+        pixels, k = self._pixels(image, BAND_HEIGHT)
+        hs, svm = self._run(pixels, self.adjust)
+        return heads_from_shoulder_boxes(hs / k), _score(svm)
 
     def _edge_heads(self, pixels: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
         boxes, svm = self._edge_pass(pixels)
