@@ -143,7 +143,8 @@ PERSON_SOURCES = ("faces", "mog2", "knn", "onnx", "heads")
 
 
 def person_detectors(source: CctvSource, persons: str = "heads",
-                     options: dict | None = None) -> dict:
+                     options: dict | None = None,
+                     camera_options: dict[str, dict] | None = None) -> dict:
     """Camera id -> a prepared person detector (:mod:`pipeline.danger.detect`, by name) for
     ``persons`` other than ``faces`` (empty: every camera tracks the bodies its faces imply).
     A background-subtraction detector starts from the camera's clean plate where the source has
@@ -153,6 +154,14 @@ def person_detectors(source: CctvSource, persons: str = "heads",
     if persons not in PERSON_SOURCES:
         raise ValueError(f"--persons: must be one of {', '.join(PERSON_SOURCES)}, got "
                          f"{persons!r}")
+    camera_options = camera_options or {}
+    unknown = sorted(set(camera_options) - set(source.cameras))
+    if unknown:
+        raise ValueError(f"--head-band: no face camera {', '.join(unknown)} in this source "
+                         f"(cameras: {', '.join(source.cameras)})")
+    if camera_options and persons != "heads":
+        raise ValueError(f"--head-band sets the head detector; --persons {persons} does not run "
+                         f"it")
     if persons == "faces":
         return {}
     out = {}
@@ -160,7 +169,7 @@ def person_detectors(source: CctvSource, persons: str = "heads",
         from pipeline.cctv.heads import HeadDetector
 
         for cid in source.cameras:
-            out[cid] = HeadDetector(**(options or {}))
+            out[cid] = HeadDetector(**{**(options or {}), **camera_options.get(cid, {})})
             out[cid].prepare()  # HeadModelError (a ValueError) names a missing model file
         return out
     for cid, cam in source.cameras.items():
@@ -228,11 +237,14 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                   extra: int = 0, seed: int = 0, audit=None, quiet: bool = False,
                   sizes=SWEEP_SIZES, holdout: float = 0.0, threshold: float | None = None,
                   persons: str = "heads", person_options: dict | None = None,
-                  aggregation: AggregationConfig | None = None, swaps: bool = True
+                  aggregation: AggregationConfig | None = None, swaps: bool = True,
+                  person_camera_options: dict[str, dict] | None = None
                   ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata.
     ``swaps``: the stream's swap guard (:mod:`pipeline.cctv.swaps`) and its links on
-    probation (:attr:`AggregationConfig.link_min_cosine`) on, at their settings."""
+    probation (:attr:`AggregationConfig.link_min_cosine`) on, at their settings.
+    ``person_camera_options``: per camera id, person-detector options over ``person_options``
+    (e.g. ``{"hall_exit": {"band": 300}}``, the head detector's far band there only)."""
     check_policy(policy)
     if policy == "population" and extra < POPULATION_MIN_EXTRA:
         raise ValueError(f"--extra: the population policy needs at least "
@@ -241,7 +253,7 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
         raise ValueError(f"--extra: extra identities belong to the population policy only, "
                          f"not {policy!r} (got {extra:,})")
     started = time.perf_counter()
-    people = person_detectors(source, persons, person_options)
+    people = person_detectors(source, persons, person_options, person_camera_options)
     parts = backend if isinstance(backend, BackendParts) else prepare_backend(
         backend, frame_sizes=[c.size for c in source.cameras.values()], threshold=threshold)
     enr = hold_out(enrolments(source), holdout, seed)
@@ -289,7 +301,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "excluded_no_consent": gallery.n_excluded_no_consent,
             "failed_to_enrol": failed, "backend": parts.name,
             "embedder": parts.embedder.name, "threshold": parts.threshold, "holdout": holdout,
-            "persons": persons, "tracker": config.tracker,
+            "persons": persons, "person_camera_options": dict(person_camera_options or {}),
+            "tracker": config.tracker,
             "tracker_options": dict(config.tracker_options),
             "relink": None if config.relink is None else asdict(config.relink),
             "swaps": None if config.swaps is None else asdict(config.swaps),
