@@ -272,7 +272,7 @@ def losses(cam: dict, hyp: pd.DataFrame, boxes: list) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def head_misses(cam: dict, table: pd.DataFrame, adjust: float = -0.3) -> pd.DataFrame:
+def head_misses(cam: dict, table: pd.DataFrame, adjust: float | None = None) -> pd.DataFrame:
     """Why the head detector gave no person box (``no_box`` rows of :func:`losses`, one
     camera): for each such box whose head is drawn, the cached head (the cache's threshold,
     e.g. ``collect --adjust -0.7``) that overlaps the person's head most, its head-box IoU
@@ -281,7 +281,9 @@ def head_misses(cam: dict, table: pd.DataFrame, adjust: float = -0.3) -> pd.Data
     (a window at IoU 0.3-0.5: the wrong size or place), ``none`` (no window on the head),
     ``found`` (found at the threshold: the box was lost later, e.g. to a face or the twin
     rule)."""
-    from pipeline.cctv.heads import TRAIN_HEIGHT
+    from pipeline.cctv.heads import ADJUST, TRAIN_HEIGHT, _margin
+
+    adjust = ADJUST if adjust is None else adjust
 
     frames = {round(fr["t"], 6): fr for fr in cam["frames"]}
     out = []
@@ -298,7 +300,7 @@ def head_misses(cam: dict, table: pd.DataFrame, adjust: float = -0.3) -> pd.Data
             m = _iou(gh, heads)[0]
             j = int(np.argmax(m))
             iou = float(m[j])
-            margin = float(np.log(scores[j] / (1 - scores[j])) / 4) if iou > 0 else np.nan
+            margin = float(_margin(scores[j])) if iou > 0 else np.nan
         why = ("none" if iou < 0.3 else "offset" if iou < 0.5 else
                "below" if margin < adjust - 1e-6 else "found")
         out.append({**row.to_dict(), "head_iou": iou, "margin": margin,
@@ -318,7 +320,7 @@ def loss_table(folders: list[Path], cameras: list[str] | None, opts: dict,
             hyp, boxes = stream_track_camera(c, opts)
             t = losses(c, hyp[["frame", "id", "x1", "y1", "x2", "y2"]], boxes)
             if misses:
-                t = head_misses(c, t, opts.get("adjust", -0.3))
+                t = head_misses(c, t, opts.get("adjust"))
             parts.append(t.assign(seed=c["seed"], camera=c["camera"]))
     return pd.concat(parts, ignore_index=True)
 

@@ -299,13 +299,13 @@ def _band(cached: dict, part: tuple, opts: dict, size, above) -> tuple:
     ``band_height`` pass (default 1080 rows; ``collect --heights 810,1080``) at the detector's
     threshold whose head lies in the frame's top ``band`` rows and overlaps no head of the
     interior pass (head-box IoU < 0.3)."""
-    from pipeline.cctv.heads import BAND_HEIGHT, band_keep
+    from pipeline.cctv.heads import ADJUST, BAND_HEIGHT, band_keep
 
     key = int(opts.get("band_height", BAND_HEIGHT))
     if key not in cached:
         raise SystemExit(f"replay band=...: the cache has no {key}-row pass; collect with "
                          f"--heights 810,{key}")
-    bh, bs, bhist = above(cached[key], opts.get("adjust", -0.3))
+    bh, bs, bhist = above(cached[key], opts.get("adjust", ADJUST))
     heads, scores, hists = part
     keep = band_keep(bh, heads, float(opts["band"]) * size[1] / 1080.0)
     return (np.vstack([heads, bh[keep]]), np.concatenate([scores, bs[keep]]),

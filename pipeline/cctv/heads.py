@@ -66,6 +66,9 @@ EDGE_PAD = 48
 # smaller than the window at TRAIN_HEIGHT; the HOG again on the frame's top rows scaled to
 # BAND_HEIGHT rows finds heads down to WINDOW_PX / 2 px at that scale.
 BAND_HEIGHT = 1080
+# The detector's threshold, as dlib's SVM margin (HeadDetector(adjust=...)): heads down to
+# -0.3 are kept (ByteTrack's second pass takes those under 0).
+ADJUST = -0.3
 EDGE_STRIP = 72
 EDGE_ADJUST = 0.0
 EDGE_REACH = 0
@@ -192,6 +195,12 @@ def edge_keep(edge: np.ndarray, heads: np.ndarray, max_iou: float = 0.3) -> np.n
     return _iou(edge, heads).max(1) < max_iou
 
 
+def _margin(score: np.ndarray) -> np.ndarray:
+    """dlib's SVM margin back from a confidence of :func:`_score`."""
+    score = np.asarray(score, np.float64)
+    return np.log(score / (1.0 - score)) / 4.0
+
+
 def _score(svm: np.ndarray) -> np.ndarray:
     """dlib's SVM margin as a confidence in [0, 1]: 0.5 at the trained threshold (margin 0),
     so ByteTrack's high-confidence pass (>= 0.5) takes the detector's own detections and its
@@ -224,7 +233,7 @@ class HeadDetector:
     # head; a box mostly inside another person's is someone standing behind, not a fragment
     person_box_options = {"head_share": HEAD_SHARE, "drop_fragments": False}
 
-    def __init__(self, model_path: str | Path | None = None, adjust: float = -0.3,
+    def __init__(self, model_path: str | Path | None = None, adjust: float = ADJUST,
                  height: int = TRAIN_HEIGHT, every: int = 1, grey: bool = False,
                  resize: str = "area", edge_pad: int = EDGE_PAD, edge_strip: int = EDGE_STRIP,
                  edge_adjust: float = EDGE_ADJUST, edge_reach: int = EDGE_REACH,

@@ -147,9 +147,9 @@ class DensityMap:
     and weight, then one bincount per frame."""
 
     def __init__(self, floor: FloorMap, regions: dict[str, np.ndarray], mask_scale: float,
-                 body: BodyModel = BodyModel(), crowd_factor: float = 1.0):
-        """``regions``: name → floor polygon (metres). ``crowd_factor`` scales counts up for
-        the share of people hidden behind others (1 = none hidden)."""
+                 body: BodyModel = BodyModel()):
+        """``regions``: name → floor polygon (metres). People hidden behind others are the
+        count's to correct (:func:`occupancy_count`, then :func:`crowd_factors` per window)."""
         self.names = list(regions)
         w, h = floor.size
         mw, mh = int(round(w * mask_scale)), int(round(h * mask_scale))
@@ -177,7 +177,7 @@ class DensityMap:
                               - floor.floor_to_image(mid - across * 0.5), axis=1)
         person_area = (body.person_height_m * ppm * body.person_width_m * hppm * body.person_fill
                        * mask_scale ** 2)
-        weight = np.where(ok & (label >= 0), crowd_factor / np.maximum(person_area, 1e-6), 0.0)
+        weight = np.where(ok & (label >= 0), 1.0 / np.maximum(person_area, 1e-6), 0.0)
         keep = np.flatnonzero(weight > 0)
         self._pixels = keep  # flat indices into the mask
         self._label = label[keep]
