@@ -8,6 +8,7 @@ and e-gates (loitering exclusions, tailgating).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -314,6 +315,17 @@ class DangerConfig(_Model):
     enabled: list[str] = Field(default_factory=lambda: [
         "overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
         "tailgating"])
+
+
+def overridden(cls, values: dict, what: str):
+    """The dataclass ``cls`` with ``values`` (a config's ``body`` or ``tracker`` mapping) over
+    its defaults; ValueError naming ``what`` and the unknown fields otherwise."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{what}: unknown field(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
+    return cls(**values)
 
 
 class DangerConfigError(ValueError):

@@ -59,8 +59,9 @@ class TailgatingRule:
 
     kind = "tailgating"
 
-    def __init__(self, p: C.Tailgating = C.Tailgating()):
+    def __init__(self, p: C.Tailgating = C.Tailgating(), body: BodyModel = BodyModel()):
         self.p = p
+        self._width_share = body.person_width_m / body.person_height_m  # the site's body
         self._before: dict[tuple[int, int], float] = {}  # (root, gate) → last time at or before it
         self._passed: dict[int, float] = {}  # root → last passage
         self._walkups: dict[int, deque[WalkUp]] = {}  # gate → recent walk-ups
@@ -228,7 +229,7 @@ class TailgatingRule:
 
     def _bodies(self, q) -> float:
         """A sample's person count in bodies as one reads at its spot."""
-        return q.persons / one_body_reads(q.person_px, self.p.blob_margin_px)
+        return q.persons / one_body_reads(q.person_px, self.p.blob_margin_px, self._width_share)
 
     def _stopped(self, key: tuple[int, int], t: float) -> bool:
         """The lineage stood at or before this gate's line for ``verified_stop_s`` without a
