@@ -235,6 +235,8 @@ class Tailgating(_Model):
     pass_depth_m: float = Field(default=0.8, gt=0)  # past the gate line this far = passed
     max_transit_s: float = Field(default=3.0, gt=0)  # from the gate line to pass_depth_m
     walkup_m: float = Field(default=1.0, gt=0)  # a straight run up one lane this long
+    # ... drifting across the lane by at most this share of the way up it (0: off, round 9)
+    walkup_max_slant: float = Field(default=0.6, ge=0)
     min_walkup_mps: float = Field(default=0.5, ge=0)  # and still walking when last seen
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
     # A blob's person count (foreground area over one upright body's area there) reads high on
@@ -256,6 +258,9 @@ class Tailgating(_Model):
     # 2 s, then 3.1 m on, 1.98 bodies; seed 27 at 348.2 s: unseen 0.6 s, then 2.7 m on, 1.9
     # bodies for two frames; both false alarms; False = round 8)
     measured_passage: bool = True
+    # A track's run up a lane lasts through frames it missed (coasting) and ends when it is
+    # seen outside the lanes or gone; False: any frame without it ends it (round 9)
+    run_through_gaps: bool = True
     # A traveler seen standing at or before the gate line this long without a break (the
     # transaction) passes verified, whoever walked up the lane behind it (the staged tailgaters
     # walk straight through)

@@ -29,6 +29,7 @@ class LaneRun(NamedTuple):
     gate: int
     t: float  # when it began
     along: float  # where it began, metres along the gate's through direction
+    lateral: float  # and across the lane
     persons: list[float]  # how many people the blob looked like, frame by frame
 
 
@@ -95,9 +96,13 @@ class TailgatingRule:
             seen.append((tr, gi, along))
             if along <= 0.3:
                 in_lane.setdefault(gi, set()).add(tr.id)
-            self._walk_up(tr, gi, along, sc.t)
+            self._walk_up(tr, gi, along, lateral, sc.t)
         self._note_together(seen, sc.t)
-        in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over
+        in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over ...
+        if self.p.run_through_gaps:  # ... not one whose track missed this frame (tune seed
+            # 37 at 344-346 s: a pair's blob taken by two tracks in turn, each seen every
+            # other frame, never ran 1 s up the lane)
+            in_lanes |= {tr.id for tr in sc.tracks if not tr.seen}
         self._runs = {k: v for k, v in self._runs.items() if k in in_lanes}
         if len(self._last_speed) > 2000:
             live = {tr.id for tr in sc.tracks}
@@ -214,6 +219,13 @@ class TailgatingRule:
                 return True
         return False
 
+    def _straight(self, run: LaneRun, along: float, lateral: float) -> bool:
+        """The run went straight up the lane, not on a slant across it: it drifted across the
+        lane by at most ``walkup_max_slant`` of the way it came up it (tune seed 26 at
+        912.8 s: a merged blob slanting 0.8 m across gate 5 over 1.1 m up it, from gate 3)."""
+        return (not self.p.walkup_max_slant
+                or abs(lateral - run.lateral) <= self.p.walkup_max_slant * (along - run.along))
+
     def _pair_walked_up(self, gi: int, t: float) -> bool:
         """A blob reading two people walked up gate ``gi``'s lane moments ago."""
         return any(t - self.p.max_transit_s - 1.0 <= w.t and w.persons >= self.p.pair_persons
@@ -276,7 +288,7 @@ class TailgatingRule:
                       f"{people} through {gate.bank}[{gate.index}] within "
                       f"{self.p.cycle_s:.0f} s without stopping")]
 
-    def _walk_up(self, tr, gi: int, along: float, t: float) -> None:
+    def _walk_up(self, tr, gi: int, along: float, lateral: float, t: float) -> None:
         """Follow a track's run straight up one lane; a long enough run is a walk-up."""
         v = tr.velocity(1.0, t)
         speed = math.hypot(*v) if v is not None else 0.0
@@ -288,7 +300,11 @@ class TailgatingRule:
             if v is not None and speed < self.p.min_walkup_mps and along >= -1.5:
                 since, last = self._stood.get(key, (t, t))
                 self._stood[key] = (since if t - last <= 0.5 else t, t)
-            if speed < self.p.min_walkup_mps and run is not None and run.t < t - 1.0:
+            # (a run kept through missed frames: the first frame after a gap, a jump onto a
+            # scrap without a speed, is no stop; tune seed 2 at 663.8 s)
+            seen_on = v is not None and len(tr.samples) > 1 and t - tr.samples[-2].t <= 0.5
+            if (speed < self.p.min_walkup_mps and run is not None and run.t < t - 1.0
+                    and (seen_on or not self.p.run_through_gaps)):
                 # Stopped before the gate (the transaction): its walk-up is void, and standing
                 # there is no new one (walk-ups were recorded every frame while it stood, and
                 # counted when it walked on through)
@@ -297,14 +313,15 @@ class TailgatingRule:
                     self._walkups[gi] = deque(w for w in q if w.track_id != tr.id)
                 run = None
         if run is None or run.gate != gi or along < run.along - 0.3 or along > 0.5:
-            run = LaneRun(gi, t, along, [])
+            run = LaneRun(gi, t, along, lateral, [])
             if along > 0.5:  # past the gate: no run
                 self._runs.pop(tr.id, None)
                 return
         run.persons.append(self._bodies(tr.samples[-1]))
         self._runs[tr.id] = run
         if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0 and -2.5 <= along <= 0.3
-                and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps):
+                and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps
+                and self._straight(run, along, lateral)):
             q = self._walkups.setdefault(gi, deque())
             q.append(WalkUp(t, tr.id, float(np.median(run.persons))))
             while q and q[0].t < t - 10.0:
