@@ -277,6 +277,10 @@ class Tailgating(_Model):
     # walker whose track broke at the gate line and was born again past it, or whose blob two
     # tracks took in turn, is one person (0: off, round 7)
     distinct_m: float = Field(default=0.5, ge=0)
+    # A second track of a lineage that passed this cycle passes too when the two were seen in
+    # one lane at once ``distinct_m`` apart (a pair's blob split, the rear one's track continuing
+    # the front one's lineage; False: once per lineage, round 9)
+    split_lineage: bool = True
     # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
     # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the
     # lane width or ``pass_depth_m`` spans fewer image pixels than this are not judged.

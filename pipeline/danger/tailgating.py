@@ -75,6 +75,8 @@ class TailgatingRule:
         self._stood: dict[tuple[int, int], tuple[float, float]] = {}
         # gate → {two lineages: last time both were seen in its lane, ``distinct_m`` apart}
         self._together: dict[int, dict[frozenset[int], float]] = {}
+        # two tracks of one lineage → last time both were seen in one lane, ``distinct_m`` apart
+        self._split: dict[frozenset[int], float] = {}
 
     def update(self, sc: Scene) -> list[Alert]:
         gates = sc.geometry.gates
@@ -125,7 +127,8 @@ class TailgatingRule:
                 reach = self.p.pair_first_seen_m if self._pair_walked_up(gi, sc.t) else 1.5
                 came_through = (sc.t - tr.born_t <= self.p.max_transit_s
                                 and 0.0 <= f_along <= reach and abs(f_lat) <= gate.half_width_m)
-            if not came_through or sc.t - self._passed.get(tr.root, -math.inf) < 10.0:
+            if not came_through or (sc.t - self._passed.get(tr.root, -math.inf) < 10.0
+                                    and not self._second_of_lineage(gi, tr, sc.t)):
                 continue
             if self._stopped(key, sc.t):  # seen standing in the gate for the transaction:
                 self._passed[tr.root] = sc.t  # verified itself, and judged once
@@ -197,11 +200,34 @@ class TailgatingRule:
             pairs = self._together.setdefault(gi, {})
             for i, a in enumerate(trs):
                 for b in trs[i + 1:]:
-                    if a.root != b.root and math.dist(a.xy, b.xy) >= self.p.distinct_m:
+                    if math.dist(a.xy, b.xy) < self.p.distinct_m:
+                        continue
+                    if a.root != b.root:
                         pairs[frozenset((a.root, b.root))] = t
+                    elif self.p.split_lineage:
+                        self._split[frozenset((a.id, b.id))] = t
             if len(pairs) > 200:
                 cut = t - 30.0
                 self._together[gi] = {k: v for k, v in pairs.items() if v > cut}
+        if len(self._split) > 200:
+            self._split = {k: v for k, v in self._split.items() if v > t - 30.0}
+
+    def _second_of_lineage(self, gi: int, tr, t: float) -> bool:
+        """``tr`` is a second person of a lineage that already passed gate ``gi`` this cycle:
+        its track and the first passer's were seen in the lane at once, ``distinct_m`` apart
+        (tune seed 39 at 386.6 s: the pair's blob split past the gate, the rear one a new
+        track continuing the front one's lineage, 0.5-0.8 m behind it; once per lineage, the
+        rear one's passage was dropped). A track that broke and a coasting one are never seen
+        at once."""
+        if not self.p.split_lineage:
+            return False
+        q = self._passages.get(gi, ())
+        if any(e.track_id == tr.id for e in q):
+            return False
+        recent = t - self.p.cycle_s - self.p.max_transit_s
+        return any(e.root == tr.root and t - e.t <= self.p.cycle_s
+                   and self._split.get(frozenset((e.track_id, tr.id)), -math.inf) >= recent
+                   for e in q)
 
     def _seen_again(self, gi: int, tr, t: float) -> bool:
         """``tr``'s passage is an earlier passer's, seen again: one walker whose track broke

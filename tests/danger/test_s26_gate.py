@@ -46,3 +46,32 @@ def test_a_blob_slanting_across_the_lane_is_no_walk_up():
 def test_a_pair_walking_straight_up_is_still_tailgating():
     # control: the same blob straight up the lane
     assert len(_tailgating([_pair(2.0, 120.0)], 9.0)) == 1
+
+
+def _pair_splits_past_the_gate(split: bool):
+    """A pair walks up gate 0's lane as one blob (1.8 persons at 120 px: 1.4 bodies), and past
+    the line (y = 7.2 m) splits: the rear one 0.7 m behind shows up on its own the frame the
+    blob is missed, so its new track continues the pair's lineage, and both walk on reading one
+    body each (tune seed 39 at 386.6 s, 8.7 m). ``split`` False: one walker, its track broken
+    at the same spot (never two bodies at once)."""
+    def front(t):
+        y = 3.0 + 1.0 * t
+        if y >= 11.0 or (4.15 < t < 4.25):
+            return None
+        return (0.0, y, 1.8 if y < 7.2 else 0.85, 120.0)
+
+    def rear(t):
+        y = 3.0 + 1.0 * t - 0.7
+        return (0.0, y, 0.85, 120.0) if split and t > 4.15 and y < 11.0 else None
+    return [front, rear]
+
+
+def test_a_pair_split_into_two_tracks_of_one_lineage_is_two_people():
+    # the round-9 rule judged a lineage once per passage: the rear one's track, a continuation
+    # of the pair's lineage, was dropped, and the pair's own track read one body past the line
+    assert len(_tailgating(_pair_splits_past_the_gate(True), 10.0)) == 1
+
+
+def test_a_blob_reading_two_that_stays_one_body_past_the_gate_is_one():
+    # control: nobody came out behind it
+    assert _tailgating(_pair_splits_past_the_gate(False), 10.0) == []
