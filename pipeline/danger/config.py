@@ -8,6 +8,7 @@ and e-gates (loitering exclusions, tailgating).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -234,6 +235,8 @@ class Tailgating(_Model):
     pass_depth_m: float = Field(default=0.8, gt=0)  # past the gate line this far = passed
     max_transit_s: float = Field(default=3.0, gt=0)  # from the gate line to pass_depth_m
     walkup_m: float = Field(default=1.0, gt=0)  # a straight run up one lane this long
+    # ... drifting across the lane by at most this share of the way up it (0: off, round 9)
+    walkup_max_slant: float = Field(default=0.6, ge=0)
     min_walkup_mps: float = Field(default=0.5, ge=0)  # and still walking when last seen
     max_walk_mps: float = Field(default=1.6, gt=0)  # faster blobs are merges, not walkers
     # A blob's person count (foreground area over one upright body's area there) reads high on
@@ -255,6 +258,9 @@ class Tailgating(_Model):
     # 2 s, then 3.1 m on, 1.98 bodies; seed 27 at 348.2 s: unseen 0.6 s, then 2.7 m on, 1.9
     # bodies for two frames; both false alarms; False = round 8)
     measured_passage: bool = True
+    # A track's run up a lane lasts through frames it missed (coasting) and ends when it is
+    # seen outside the lanes or gone; False: any frame without it ends it (round 9)
+    run_through_gaps: bool = True
     # A traveler seen standing at or before the gate line this long without a break (the
     # transaction) passes verified, whoever walked up the lane behind it (the staged tailgaters
     # walk straight through)
@@ -271,6 +277,10 @@ class Tailgating(_Model):
     # walker whose track broke at the gate line and was born again past it, or whose blob two
     # tracks took in turn, is one person (0: off, round 7)
     distinct_m: float = Field(default=0.5, ge=0)
+    # A second track of a lineage that passed this cycle passes too when the two were seen in
+    # one lane at once ``distinct_m`` apart (a pair's blob split, the rear one's track continuing
+    # the front one's lineage; False: once per lineage, round 9)
+    split_lineage: bool = True
     # A gate seen along the line of sight (or far off) squeezes its lane and the pass depth into
     # a few pixels, where a foot point's jitter alone "passes" the gate: gates where either the
     # lane width or ``pass_depth_m`` spans fewer image pixels than this are not judged.
@@ -314,6 +324,17 @@ class DangerConfig(_Model):
     enabled: list[str] = Field(default_factory=lambda: [
         "overcrowding", "abandoned_bag", "running", "fall", "loitering", "counterflow",
         "tailgating"])
+
+
+def overridden(cls, values: dict, what: str):
+    """The dataclass ``cls`` with ``values`` (a config's ``body`` or ``tracker`` mapping) over
+    its defaults; ValueError naming ``what`` and the unknown fields otherwise."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{what}: unknown field(s) {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
+    return cls(**values)
 
 
 class DangerConfigError(ValueError):

@@ -250,9 +250,10 @@ class AbandonedBagRule:
 
     def __init__(self, p: C.AbandonedBag = C.AbandonedBag(), fall: C.Fall = C.Fall(),
                  down: PersonDown | None = None,
-                 margin_px: float = C.Tailgating().blob_margin_px):
+                 margin_px: float = C.Tailgating().blob_margin_px, body: BodyModel = BodyModel()):
         self.p = p
         self._margin_px = margin_px  # blur grows every blob by this a side
+        self._body = body  # the site's body: a figure ``person_px`` tall is this many metres
         self._down = down or PersonDown(fall)  # a person down far off reads as an object too
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
@@ -318,7 +319,7 @@ class AbandonedBagRule:
         seen = bag.recent(self.p.size_window_s, t)
         if not seen:
             return True
-        h = sorted(q.height_m - 2.0 * self._margin_px * BodyModel.person_height_m
+        h = sorted(q.height_m - 2.0 * self._margin_px * self._body.person_height_m
                    / max(q.person_px, 1.0) for q in seen)[len(seen) // 2]
         return ((not self.p.min_height_m or h >= self.p.min_height_m)
                 and (not self.p.max_height_m or h <= self.p.max_height_m))
@@ -383,7 +384,10 @@ RULES = {"overcrowding": OvercrowdingRule, "abandoned_bag": AbandonedBagRule,
          "counterflow": CounterflowRule, "tailgating": TailgatingRule}
 
 
-def make_rules(cfg: C.DangerConfig) -> list:
+def make_rules(cfg: C.DangerConfig, body: BodyModel | None = None) -> list:
+    """The enabled rules; sizes read in ``body`` (default: the config's ``body`` overrides
+    over :class:`BodyModel`'s, as the stream's observer reads them)."""
+    body = body or C.overridden(BodyModel, cfg.body, "body")
     unknown = sorted(set(cfg.enabled) - set(RULES))
     if unknown:
         raise ValueError(f"enabled: unknown rule(s) {', '.join(unknown)} "
@@ -391,6 +395,8 @@ def make_rules(cfg: C.DangerConfig) -> list:
     down = PersonDown(cfg.rules.fall)  # one memory of people down for the fall and bag rules
     shared = {"fall": lambda: FallRule(cfg.rules.fall, down),
               "abandoned_bag": lambda: AbandonedBagRule(cfg.rules.abandoned_bag, cfg.rules.fall,
-                                                        down, cfg.rules.tailgating.blob_margin_px)}
+                                                        down, cfg.rules.tailgating.blob_margin_px,
+                                                        body),
+              "tailgating": lambda: TailgatingRule(cfg.rules.tailgating, body)}
     return [shared[k]() if k in shared else RULES[k](getattr(cfg.rules, k))
             for k in KINDS if k in cfg.enabled]

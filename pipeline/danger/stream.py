@@ -10,7 +10,7 @@ stream is built from a floor plan and one of its cameras (:meth:`CameraStream.fr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from floorplan.plan import FloorPlan
 from floorplan.shapes import points_in_polygon
 from pipeline.camera_queue import OutOfOrderError
-from pipeline.danger.config import DangerConfig
+from pipeline.danger.config import DangerConfig, overridden
 from pipeline.danger.detect import PersonDetector, check_frame, make_detector
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry, scene_geometry
@@ -55,15 +55,6 @@ class FrameResult:
     latency_s: float
 
 
-def _override(cls, values: dict, what: str):
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"{what}: unknown field(s) {', '.join(unknown)} "
-                         f"(known: {', '.join(sorted(known))})")
-    return cls(**values)
-
-
 class CameraStream:
     def __init__(self, camera: str, floor: FloorMap, geometry: SceneGeometry,
                  config: DangerConfig = DangerConfig(), detector: PersonDetector | None = None):
@@ -72,12 +63,12 @@ class CameraStream:
         if config.detector.backend in ("mog2", "knn"):
             opts.setdefault("fps", config.analysis_fps)
         self.detector = detector or make_detector(config.detector.backend, **opts)
-        self.body = _override(BodyModel, config.body, "body")
-        self.tracker_cfg = _override(TrackerConfig, config.tracker, "tracker")
+        self.body = overridden(BodyModel, config.body, "body")
+        self.tracker_cfg = overridden(TrackerConfig, config.tracker, "tracker")
         self.observer = Observer(floor, self.body)
         self.tracker = make_floor_tracker(self.tracker_cfg, config.association,
                                           config.analysis_fps)
-        self.rules = make_rules(config)
+        self.rules = make_rules(config, self.body)
         self.regions: dict[str, Region] = {}
         self._density: DensityMap | None = None
         self._cells: dict[str, np.ndarray] = {}  # density cells: name → floor polygon
@@ -119,7 +110,7 @@ class CameraStream:
     def reset(self) -> None:
         self.detector.reset()
         self.tracker.reset()
-        self.rules = make_rules(self.config)
+        self.rules = make_rules(self.config, self.body)
         self._last_t = None
 
     def _build_regions(self) -> None:

@@ -29,6 +29,7 @@ class LaneRun(NamedTuple):
     gate: int
     t: float  # when it began
     along: float  # where it began, metres along the gate's through direction
+    lateral: float  # and across the lane
     persons: list[float]  # how many people the blob looked like, frame by frame
 
 
@@ -59,8 +60,9 @@ class TailgatingRule:
 
     kind = "tailgating"
 
-    def __init__(self, p: C.Tailgating = C.Tailgating()):
+    def __init__(self, p: C.Tailgating = C.Tailgating(), body: BodyModel = BodyModel()):
         self.p = p
+        self._width_share = body.person_width_m / body.person_height_m  # the site's body
         self._before: dict[tuple[int, int], float] = {}  # (root, gate) → last time at or before it
         self._passed: dict[int, float] = {}  # root → last passage
         self._walkups: dict[int, deque[WalkUp]] = {}  # gate → recent walk-ups
@@ -73,6 +75,8 @@ class TailgatingRule:
         self._stood: dict[tuple[int, int], tuple[float, float]] = {}
         # gate → {two lineages: last time both were seen in its lane, ``distinct_m`` apart}
         self._together: dict[int, dict[frozenset[int], float]] = {}
+        # two tracks of one lineage → last time both were seen in one lane, ``distinct_m`` apart
+        self._split: dict[frozenset[int], float] = {}
 
     def update(self, sc: Scene) -> list[Alert]:
         gates = sc.geometry.gates
@@ -94,9 +98,13 @@ class TailgatingRule:
             seen.append((tr, gi, along))
             if along <= 0.3:
                 in_lane.setdefault(gi, set()).add(tr.id)
-            self._walk_up(tr, gi, along, sc.t)
+            self._walk_up(tr, gi, along, lateral, sc.t)
         self._note_together(seen, sc.t)
-        in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over
+        in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over ...
+        if self.p.run_through_gaps:  # ... not one whose track missed this frame (tune seed
+            # 37 at 344-346 s: a pair's blob taken by two tracks in turn, each seen every
+            # other frame, never ran 1 s up the lane)
+            in_lanes |= {tr.id for tr in sc.tracks if not tr.seen}
         self._runs = {k: v for k, v in self._runs.items() if k in in_lanes}
         if len(self._last_speed) > 2000:
             live = {tr.id for tr in sc.tracks}
@@ -119,7 +127,8 @@ class TailgatingRule:
                 reach = self.p.pair_first_seen_m if self._pair_walked_up(gi, sc.t) else 1.5
                 came_through = (sc.t - tr.born_t <= self.p.max_transit_s
                                 and 0.0 <= f_along <= reach and abs(f_lat) <= gate.half_width_m)
-            if not came_through or sc.t - self._passed.get(tr.root, -math.inf) < 10.0:
+            if not came_through or (sc.t - self._passed.get(tr.root, -math.inf) < 10.0
+                                    and not self._second_of_lineage(gi, tr, sc.t)):
                 continue
             if self._stopped(key, sc.t):  # seen standing in the gate for the transaction:
                 self._passed[tr.root] = sc.t  # verified itself, and judged once
@@ -191,11 +200,34 @@ class TailgatingRule:
             pairs = self._together.setdefault(gi, {})
             for i, a in enumerate(trs):
                 for b in trs[i + 1:]:
-                    if a.root != b.root and math.dist(a.xy, b.xy) >= self.p.distinct_m:
+                    if math.dist(a.xy, b.xy) < self.p.distinct_m:
+                        continue
+                    if a.root != b.root:
                         pairs[frozenset((a.root, b.root))] = t
+                    elif self.p.split_lineage:
+                        self._split[frozenset((a.id, b.id))] = t
             if len(pairs) > 200:
                 cut = t - 30.0
                 self._together[gi] = {k: v for k, v in pairs.items() if v > cut}
+        if len(self._split) > 200:
+            self._split = {k: v for k, v in self._split.items() if v > t - 30.0}
+
+    def _second_of_lineage(self, gi: int, tr, t: float) -> bool:
+        """``tr`` is a second person of a lineage that already passed gate ``gi`` this cycle:
+        its track and the first passer's were seen in the lane at once, ``distinct_m`` apart
+        (tune seed 39 at 386.6 s: the pair's blob split past the gate, the rear one a new
+        track continuing the front one's lineage, 0.5-0.8 m behind it; once per lineage, the
+        rear one's passage was dropped). A track that broke and a coasting one are never seen
+        at once."""
+        if not self.p.split_lineage:
+            return False
+        q = self._passages.get(gi, ())
+        if any(e.track_id == tr.id for e in q):
+            return False
+        recent = t - self.p.cycle_s - self.p.max_transit_s
+        return any(e.root == tr.root and t - e.t <= self.p.cycle_s
+                   and self._split.get(frozenset((e.track_id, tr.id)), -math.inf) >= recent
+                   for e in q)
 
     def _seen_again(self, gi: int, tr, t: float) -> bool:
         """``tr``'s passage is an earlier passer's, seen again: one walker whose track broke
@@ -213,6 +245,13 @@ class TailgatingRule:
                 return True
         return False
 
+    def _straight(self, run: LaneRun, along: float, lateral: float) -> bool:
+        """The run went straight up the lane, not on a slant across it: it drifted across the
+        lane by at most ``walkup_max_slant`` of the way it came up it (tune seed 26 at
+        912.8 s: a merged blob slanting 0.8 m across gate 5 over 1.1 m up it, from gate 3)."""
+        return (not self.p.walkup_max_slant
+                or abs(lateral - run.lateral) <= self.p.walkup_max_slant * (along - run.along))
+
     def _pair_walked_up(self, gi: int, t: float) -> bool:
         """A blob reading two people walked up gate ``gi``'s lane moments ago."""
         return any(t - self.p.max_transit_s - 1.0 <= w.t and w.persons >= self.p.pair_persons
@@ -228,7 +267,7 @@ class TailgatingRule:
 
     def _bodies(self, q) -> float:
         """A sample's person count in bodies as one reads at its spot."""
-        return q.persons / one_body_reads(q.person_px, self.p.blob_margin_px)
+        return q.persons / one_body_reads(q.person_px, self.p.blob_margin_px, self._width_share)
 
     def _stopped(self, key: tuple[int, int], t: float) -> bool:
         """The lineage stood at or before this gate's line for ``verified_stop_s`` without a
@@ -275,7 +314,7 @@ class TailgatingRule:
                       f"{people} through {gate.bank}[{gate.index}] within "
                       f"{self.p.cycle_s:.0f} s without stopping")]
 
-    def _walk_up(self, tr, gi: int, along: float, t: float) -> None:
+    def _walk_up(self, tr, gi: int, along: float, lateral: float, t: float) -> None:
         """Follow a track's run straight up one lane; a long enough run is a walk-up."""
         v = tr.velocity(1.0, t)
         speed = math.hypot(*v) if v is not None else 0.0
@@ -287,7 +326,11 @@ class TailgatingRule:
             if v is not None and speed < self.p.min_walkup_mps and along >= -1.5:
                 since, last = self._stood.get(key, (t, t))
                 self._stood[key] = (since if t - last <= 0.5 else t, t)
-            if speed < self.p.min_walkup_mps and run is not None and run.t < t - 1.0:
+            # (a run kept through missed frames: the first frame after a gap, a jump onto a
+            # scrap without a speed, is no stop; tune seed 2 at 663.8 s)
+            seen_on = v is not None and len(tr.samples) > 1 and t - tr.samples[-2].t <= 0.5
+            if (speed < self.p.min_walkup_mps and run is not None and run.t < t - 1.0
+                    and (seen_on or not self.p.run_through_gaps)):
                 # Stopped before the gate (the transaction): its walk-up is void, and standing
                 # there is no new one (walk-ups were recorded every frame while it stood, and
                 # counted when it walked on through)
@@ -296,14 +339,15 @@ class TailgatingRule:
                     self._walkups[gi] = deque(w for w in q if w.track_id != tr.id)
                 run = None
         if run is None or run.gate != gi or along < run.along - 0.3 or along > 0.5:
-            run = LaneRun(gi, t, along, [])
+            run = LaneRun(gi, t, along, lateral, [])
             if along > 0.5:  # past the gate: no run
                 self._runs.pop(tr.id, None)
                 return
         run.persons.append(self._bodies(tr.samples[-1]))
         self._runs[tr.id] = run
         if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0 and -2.5 <= along <= 0.3
-                and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps):
+                and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps
+                and self._straight(run, along, lateral)):
             q = self._walkups.setdefault(gi, deque())
             q.append(WalkUp(t, tr.id, float(np.median(run.persons))))
             while q and q[0].t < t - 10.0:
