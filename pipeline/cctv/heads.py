@@ -234,8 +234,10 @@ class HeadDetector:
     interior pass's window does not fit; the interior pass's heads stay as they are.
     ``twins`` (on): drop the lower-scored of two heads one half-window step apart
     (:data:`TWIN_RATIO`, :func:`half_window_twins`). ``band`` (0: off; px of a 1080-row
-    frame): the far band, the frame again at :data:`BAND_HEIGHT` rows, whose heads ending in
-    the top ``band`` rows and overlapping no interior head are added (about 2.3x the CPU).
+    frame): the far band, the frame's top ``band`` + ``band_margin`` rows (:func:`band_rows`;
+    ``band_margin`` None: the whole frame, about 2.3x the CPU) again at :data:`BAND_HEIGHT`
+    rows, whose heads ending in the top ``band`` rows and overlapping no interior head are
+    added; ``band_every``: that pass on every ``band_every``-th call of :meth:`heads` only.
 
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey

@@ -95,3 +95,15 @@ def test_the_replay_merges_the_band_on_every_nth_frame_only():
     opts = {"band": 160, "band_every": 2}
     assert [_heads(cached, 810, opts, (1920, 1080), k)[2] for k in range(3)] == [
         ["x", "c"], ["x"], ["x", "c"]]
+
+
+def test_band_cost_times_each_variant_on_each_camera(image):
+    from experiments.cctv_speed_check import band_cost, band_variants
+
+    variants = band_variants("0;300:whole;300:120;300:60:2")
+    assert variants == {"0": {"band": 0}, "300:whole": {"band": 300, "band_margin": None},
+                        "300:120": {"band": 300, "band_margin": 120},
+                        "300:60:2": {"band": 300, "band_margin": 60, "band_every": 2}}
+    out = band_cost({"corridor_near": image}, variants, repeat=1)
+    assert set(out["corridor_near"]) == set(variants)
+    assert all(v["median_ms"] > 0 and len(v["ms"]) == 1 for v in out["corridor_near"].values())
