@@ -67,10 +67,13 @@ EDGE_PAD = 48
 # BAND_HEIGHT rows finds heads down to WINDOW_PX / 2 px at that scale.
 BAND_HEIGHT = 1080
 # The far band's pass runs on the top band + BAND_MARGIN rows (of a 1080-row frame) only, not
-# the whole frame: a head ending in the band has its head-and-shoulders window reaching at
-# most 0.75 head heights below it. None: the whole frame (the pass the first tune caches
-# measured; dlib's pyramid levels fall differently on a crop, so a crop has its own caches).
-BAND_MARGIN = 120
+# the whole frame (None): about a third of the CPU at band 300. dlib's pyramid levels fall
+# differently on a crop, so a crop finds its own windows at the threshold and has its own tune
+# caches (experiments/cctv_track_tune.py collect --band-rows). Chosen on tune seeds 1-8
+# (1330-1360 s, hall_exit and corridor_far, band 300): mean IDF1 whole frame 0.8388, margin 120
+# 0.8397, margin 60 0.8489 (14 of 16 camera-windows at 0.8, as the whole frame), within
+# single-window noise of each other; 60 costs least.
+BAND_MARGIN = 60
 # The detector's threshold, as dlib's SVM margin (HeadDetector(adjust=...)): heads down to
 # -0.3 are kept (ByteTrack's second pass takes those under 0).
 ADJUST = -0.3
