@@ -84,8 +84,8 @@ def test_the_replay_takes_the_cropped_pass_of_the_band_and_its_margin():
     heads, _, hists = _band(cached, part, {"band": 160, "band_margin": "whole"}, (1920, 1080),
                             _above)
     assert hists == ["x", "w"]
-    with pytest.raises(SystemExit, match="--band-rows 220"):
-        _band(cached, part, {"band": 160, "band_margin": 60}, (1920, 1080), _above)
+    with pytest.raises(SystemExit, match="--band-rows 190"):
+        _band(cached, part, {"band": 160, "band_margin": 30}, (1920, 1080), _above)
 
 
 def test_the_replay_merges_the_band_on_every_nth_frame_only():
