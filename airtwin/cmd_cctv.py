@@ -65,10 +65,10 @@ def identify_cctv_cmd(
                                     "810 rows, area (the default) or linear (11 ms less CPU "
                                     "per frame; README: CCTV speed)"),
     head_band: Optional[List[str]] = typer.Option(
-        None, help="--persons heads: CAMERA=ROWS (repeatable) turns on the head detector's far "
-        "band on that camera: the frame again at 1080 rows for heads in its top ROWS rows (of "
-        "1080), e.g. hall_exit=300; off by default, about 2.3x the head detector's CPU (README: "
-        "the far band)"),
+        None, help="--persons heads: CAMERA=ROWS (repeatable) sets the head detector's far "
+        "band on that camera over the scenario's (its camera's faces.head_band): the frame's "
+        "top ROWS + 60 rows (of 1080) again at 1080 rows for heads in its top ROWS rows, e.g. "
+        "hall_exit=300; 0 turns it off (README: a cheap far band)"),
     identity_segments: Optional[float] = typer.Option(
         None, min=-1.0, max=1.0, help="end a track where a new face's cosine with the track's "
         "faces falls below this (identity segments, off by default; 0.5 chosen for insightface "
@@ -121,9 +121,10 @@ def identify_cctv_cmd(
     camera_options = {}
     for item in head_band or []:
         cam, sep, rows = item.partition("=")
-        if not sep or not cam or not rows.strip().isdigit() or int(rows) < 1:
-            _fail(f"--head-band: expected CAMERA=ROWS with ROWS a whole number of rows >= 1 "
-                  f"(e.g. hall_exit=300), got {item!r}")
+        if not sep or not cam or not rows.strip().isdigit() or int(rows) > 1080:
+            _fail(f"--head-band: expected CAMERA=ROWS with ROWS a whole number of rows 0-1080 "
+                  f"(e.g. hall_exit=300; 0: off where the scenario's camera turns it on), got "
+                  f"{item!r}")
         camera_options[cam.strip()] = {"band": int(rows)}
     log = None
     if audit is not None:
@@ -252,6 +253,10 @@ def bench_cctv_cmd(
                                    "(default 1)"),
     head_resize: str = typer.Option(None, help="--persons heads: area (default) or linear "
                                     "shrinking of the frame"),
+    head_band: int = typer.Option(None, min=0, max=1080, help="--persons heads: the far band "
+                                  "on every frame, heads in the top ROWS rows of 1080 looked for "
+                                  "again at 1080 rows (default 0, off; README: a cheap far "
+                                  "band)"),
     baseline: bool = typer.Option(False, "--baseline", help="insightface: also time the "
                                   "recogniser settings of before the speed work (onnxruntime's "
                                   "default threads, PRelu as shipped) on the same frames, the "
@@ -264,7 +269,8 @@ def bench_cctv_cmd(
     from pipeline.registry import BackendError
 
     head_options = {k: v for k, v in (("height", head_height), ("every", head_every),
-                                      ("resize", head_resize)) if v is not None}
+                                      ("resize", head_resize), ("band", head_band))
+                    if v is not None}
     try:
         r = bench_cctv(backend, frames, people, search_size, quiet=as_json, persons=persons,
                        head_options=head_options, baseline=baseline)
@@ -275,7 +281,8 @@ def bench_cctv_cmd(
         return
     heads = (f" (rows {r['head_options']['height']}, every {r['head_options']['every']}, "
              f"resize {r['head_options']['resize']}, edge pass {r['head_options']['edge_strip']} px "
-             f"strips mirrored {r['head_options']['edge_pad']} px)"
+             f"strips mirrored {r['head_options']['edge_pad']} px, far band "
+             f"{r['head_options']['band'] or 'off'})"
              if r["persons"] == "heads" else "")
     _print_table(f"airtwin bench cctv — {r['backend']}, persons {r['persons']}{heads}, 1080p "
                  f"composite frames with "

@@ -83,8 +83,8 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     if persons not in ("faces", "heads"):
         raise ValueError(f"bench cctv: --persons must be faces or heads, got {persons!r}")
     if persons != "heads" and head_options:
-        raise ValueError(f"--head-height / --head-every set the head detector; --persons "
-                         f"{persons} does not run it")
+        raise ValueError(f"--head-height / --head-every / --head-band set the head detector; "
+                         f"--persons {persons} does not run it")
     if baseline and backend != "insightface":
         raise ValueError(f"bench cctv: --baseline compares onnxruntime settings of the "
                          f"insightface backend; backend {backend} has none")
@@ -141,7 +141,7 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
     search_ms = (time.perf_counter() - c0) / len(probes) * 1000
     head = runs[0]["heads_det"]
     used = ({"height": head.height, "every": head.every, "resize": head.resize,
-             "edge_pad": head.edge_pad, "edge_strip": head.edge_strip}
+             "edge_pad": head.edge_pad, "edge_strip": head.edge_strip, "band": head.band}
             if head is not None else None)  # what ran, never what was not used
     variants = [_summary(run, n_frames) for run in runs]
     return {"backend": backend, "persons": persons, "head_options": used,

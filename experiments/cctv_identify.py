@@ -148,7 +148,10 @@ def person_detectors(source: CctvSource, persons: str = "heads",
     """Camera id -> a prepared person detector (:mod:`pipeline.danger.detect`, by name) for
     ``persons`` other than ``faces`` (empty: every camera tracks the bodies its faces imply).
     A background-subtraction detector starts from the camera's clean plate where the source has
-    one; ``options`` go to the detector (``onnx``: model_path, output_format, ...)."""
+    one; ``options`` go to the detector (``onnx``: model_path, output_format, ...).
+    ``persons`` heads: each camera's head detector takes ``options``, then the source's
+    camera spec's :attr:`CameraSpec.head_options` (the scenario's ``faces.head_band``), then
+    ``camera_options`` of that camera (``--head-band``)."""
     from pipeline.danger.detect import make_detector
 
     if persons not in PERSON_SOURCES:
@@ -168,8 +171,9 @@ def person_detectors(source: CctvSource, persons: str = "heads",
     if persons == "heads":  # the CCTV head-and-shoulders detector (pipeline.cctv.heads)
         from pipeline.cctv.heads import HeadDetector
 
-        for cid in source.cameras:
-            out[cid] = HeadDetector(**{**(options or {}), **camera_options.get(cid, {})})
+        for cid, cam in source.cameras.items():
+            out[cid] = HeadDetector(**{**(options or {}), **cam.head_options,
+                                       **camera_options.get(cid, {})})
             out[cid].prepare()  # HeadModelError (a ValueError) names a missing model file
         return out
     for cid, cam in source.cameras.items():
@@ -244,7 +248,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     ``swaps``: the stream's swap guard (:mod:`pipeline.cctv.swaps`) and its links on
     probation (:attr:`AggregationConfig.link_min_cosine`) on, at their settings.
     ``person_camera_options``: per camera id, person-detector options over ``person_options``
-    (e.g. ``{"hall_exit": {"band": 300}}``, the head detector's far band there only)."""
+    and the source's camera specs (e.g. ``{"hall_exit": {"band": 300}}``, the head detector's
+    far band there only); the metadata records each camera's options as run."""
     check_policy(policy)
     if policy == "population" and extra < POPULATION_MIN_EXTRA:
         raise ValueError(f"--extra: the population policy needs at least "
@@ -301,7 +306,10 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "excluded_no_consent": gallery.n_excluded_no_consent,
             "failed_to_enrol": failed, "backend": parts.name,
             "embedder": parts.embedder.name, "threshold": parts.threshold, "holdout": holdout,
-            "persons": persons, "person_camera_options": dict(person_camera_options or {}),
+            "persons": persons, "person_camera_options": {
+                cid: opts for cid, cam in source.cameras.items()
+                if persons == "heads" and (opts := {**cam.head_options,
+                                                    **(person_camera_options or {}).get(cid, {})})},
             "tracker": config.tracker,
             "tracker_options": dict(config.tracker_options),
             "relink": None if config.relink is None else asdict(config.relink),

@@ -40,6 +40,9 @@ class CameraSpec:
     size: tuple[int, int]  # width, height
     centre: tuple[float, float]  # view centre on the floor, metres
     n_frames: int
+    # the head detector's options on this camera (pipeline.cctv.heads.HeadDetector), as the
+    # scenario's camera spec sets them (faces.head_band -> band)
+    head_options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,8 @@ def scenario_source(path: str | Path, seed: int | None = None,
     step = {c.id: max(1, round(c.fps / fps)) if fps else 1 for c in face_cams}
     cams = {c.id: CameraSpec(c.id, float(c.fps) / step[c.id], tuple(c.resolution),
                              view_centre(plan.camera(c.id)),
-                             feeds[c.id].count(t_from, t_to, step[c.id]))
+                             feeds[c.id].count(t_from, t_to, step[c.id]),
+                             {"band": c.faces.head_band} if c.faces.head_band else {})
             for c in face_cams}
     tr = records["travelers"]
     ids = tr["traveler_id"].astype(int).to_numpy()

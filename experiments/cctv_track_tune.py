@@ -42,7 +42,8 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
             cameras: list[str] | None = None, heights=(810,), model: Path | None = None,
             faces_from: Path | None = None, heads: dict | None = None,
             cpu: dict | None = None, adjust: float = -0.3, edge_pad: int = 0,
-            edge_strip: int | None = None) -> Path:
+            edge_strip: int | None = None, band_rows: tuple = (),
+            keep_heads: bool = False) -> Path:
     """Cache one seed's window (see the module docstring). ``model``: the head detector's
     ``.svm`` (default :data:`pipeline.cctv.heads.DEFAULT_MODEL`); ``faces_from``: a cache of
     the same seed and window whose faces (and their histograms) are reused instead of running
@@ -52,7 +53,10 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     detector's threshold (a lower one keeps more heads; ``replay``'s ``adjust`` option drops
     those below a higher one); ``edge_pad`` > 0: also cache the edge pass's heads alone
     (key ``"edge"``, at ``adjust``, on ``edge_strip`` px a side), which ``replay``'s ``edge=1``
-    merges in."""
+    merges in. ``band_rows``: also cache the far band's pass on the top ROWS rows of a
+    1080-row frame (key :func:`band_key`; ``replay``'s ``band`` + ``band_margin``), at
+    ``adjust``; ``keep_heads``: the head passes of the ``faces_from`` cache are kept (only the
+    new passes run)."""
     from experiments.cctv_sources import scenario_source
     from outputs.progress import steps
     from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
@@ -68,6 +72,11 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     strip = {} if edge_strip is None else {"edge_strip": edge_strip}
     edge = (HeadDetector(model_path=model, adjust=adjust, edge_pad=edge_pad, edge_adjust=adjust,
                          edge_reach=CACHED_EDGE_REACH, **strip) if edge_pad else None)
+    bands = {band_key(r): HeadDetector(model_path=model, adjust=adjust, band=r, band_margin=0)
+             for r in band_rows}
+    if keep_heads and faces_from is None:
+        raise SystemExit("collect --keep-heads: keeps the head passes of --faces-from CACHE; "
+                         "give one")
     out.mkdir(parents=True, exist_ok=True)
     for cam, spec in src.cameras.items():
         reused = _reused_faces(faces_from, cam, seed) if faces_from else None
@@ -84,10 +93,14 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
                     faces = np.array([d.box for d in det.detect(f.image)],
                                      np.float64).reshape(-1, 4)
                 rec = {"t": f.t, "faces": faces, "truth": f.persons, "heads": {}}
+                if keep_heads:
+                    rec["heads"] = dict(_reused_frame(reused, i, f.t, faces_from, cam)["heads"])
                 size = f.image.shape[1], f.image.shape[0]
-                for h, hd in heads.items():
+                passes = [(h, hd.heads) for h, hd in heads.items()]
+                passes += [(key, hd.band_heads) for key, hd in bands.items()]
+                for h, run in passes:
                     c0 = time.process_time()
-                    hb, sc = hd.heads(f.image)
+                    hb, sc = run(f.image)
                     if cpu is not None:
                         cpu[h] = cpu.get(h, 0.0) + time.process_time() - c0
                     rec["heads"][h] = (hb, sc, _histograms(f.image,
@@ -104,6 +117,11 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
             pickle.dump({"camera": cam, "fps": spec.fps, "size": spec.size, "seed": seed,
                          "frames": frames}, fh)
     return out
+
+
+def band_key(rows: int) -> str:
+    """The cache key of the far band's pass on a frame's top ``rows`` rows (of 1080)."""
+    return f"band_top{int(rows)}"
 
 
 def _reused_faces(folder: Path, cam: str, seed: int) -> list[dict]:
@@ -199,7 +217,7 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
     rows, last, boxes, changes = [], None, [], []
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
-            last = _heads(fr["heads"], height, opts, cam["size"])
+            last = _heads(fr["heads"], height, opts, cam["size"], k)
         people, hists = _people(last, fr["faces"], fr["face_hist"], cam["size"])
         boxes.append(people.boxes)
         tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
@@ -257,12 +275,13 @@ def candidate_bodies(frame: dict, size) -> np.ndarray:
                       body_boxes_from_faces(frame["faces"], size)]).astype(np.float64)
 
 
-def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
+def _heads(cached: dict, height, opts: dict, size=(1920, 1080), frame: int = 0) -> tuple:
     """A frame's cached (heads, scores, histograms) under ``opts``: ``adjust``, the head
     detector's threshold (only at or above the cache's), and ``edge`` 1 with ``edge_adjust``
     (default the detector's, :data:`pipeline.cctv.heads.EDGE_ADJUST`) and ``edge_reach`` (default 0, at most :data:`CACHED_EDGE_REACH`):
     the edge pass's heads merged in as :meth:`pipeline.cctv.heads.HeadDetector.heads` merges
-    them (``size``: the frame's width, height)."""
+    them (``size``: the frame's width, height; ``frame``: the frame's index, for the band's
+    ``band_every``)."""
     from pipeline.cctv.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, edge_keep,
                                      edge_windows, shoulder_boxes_from_heads)
 
@@ -273,7 +292,7 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
 
     adjust = opts.get("adjust")
     heads, scores, hists = cached[height] if adjust is None else above(cached[height], adjust)
-    if float(opts.get("band", 0)):
+    if float(opts.get("band", 0)) and frame % int(opts.get("band_every", 1)) == 0:
         heads, scores, hists = _band(cached, (heads, scores, hists), opts, size, above)
     if not int(opts.get("edge", 0)):
         return _twins((heads, scores, hists), opts)
@@ -295,16 +314,27 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080)) -> tuple:
 
 def _band(cached: dict, part: tuple, opts: dict, size, above) -> tuple:
     """``band`` > 0 (px of the frame): the far band's pass merged in, as
-    :meth:`pipeline.cctv.heads.HeadDetector.heads` merges it: the heads of the cache's
+    :meth:`pipeline.cctv.heads.HeadDetector.heads` merges it: the heads of the cache's pass on
+    the top ``band`` + ``band_margin`` rows (default :data:`pipeline.cctv.heads.BAND_MARGIN`;
+    ``collect --band-rows``), or with ``band_margin=whole`` of its whole-frame
     ``band_height`` pass (default 1080 rows; ``collect --heights 810,1080``) at the detector's
     threshold whose head lies in the frame's top ``band`` rows and overlaps no head of the
     interior pass (head-box IoU < 0.3)."""
-    from pipeline.cctv.heads import ADJUST, BAND_HEIGHT, band_keep
+    from pipeline.cctv.heads import ADJUST, BAND_HEIGHT, BAND_MARGIN, band_keep
 
-    key = int(opts.get("band_height", BAND_HEIGHT))
-    if key not in cached:
-        raise SystemExit(f"replay band=...: the cache has no {key}-row pass; collect with "
-                         f"--heights 810,{key}")
+    margin = opts.get("band_margin", BAND_MARGIN)
+    if margin == "whole":
+        key = int(opts.get("band_height", BAND_HEIGHT))
+        if key not in cached:
+            raise SystemExit(f"replay band=...: the cache has no {key}-row pass; collect with "
+                             f"--heights 810,{key}")
+    else:
+        key = band_key(int(opts["band"]) + int(margin))
+        if key not in cached:
+            raise SystemExit(f"replay band={opts['band']};band_margin={margin}: the cache has no "
+                             f"pass on the top {int(opts['band']) + int(margin)} rows; collect "
+                             f"with --band-rows {int(opts['band']) + int(margin)} (or replay "
+                             f"band_margin=whole, the whole frame's pass)")
     bh, bs, bhist = above(cached[key], opts.get("adjust", ADJUST))
     heads, scores, hists = part
     keep = band_keep(bh, heads, float(opts["band"]) * size[1] / 1080.0)
@@ -430,6 +460,11 @@ def main(argv=None) -> None:
                    help="also cache the edge pass alone (mirrored px past each side)")
     c.add_argument("--edge-strip", type=int, default=None,
                    help="the edge pass's strip, px a side (default: the detector's)")
+    c.add_argument("--band-rows", default="",
+                   help="also cache the far band's pass on the top ROWS rows of 1080 (e.g. "
+                        "360,420; replay band + band_margin)")
+    c.add_argument("--keep-heads", action="store_true",
+                   help="keep the --faces-from cache's head passes; run only the new ones")
     c.add_argument("--faces-from", type=Path, default=None,
                    help="reuse the faces of this cache (same seed and window) instead of SCRFD")
     r = sub.add_parser("replay")
@@ -443,8 +478,10 @@ def main(argv=None) -> None:
             raise SystemExit(f"--seed {a.seed} is held out; tune on seeds 1, 2, 3")
         collect(a.scenario, a.seed, (a.t_from, a.t_to), a.fps, a.out,
                 a.cameras.split(",") if a.cameras else None,
-                tuple(int(h) for h in a.heights.split(",")), a.model, a.faces_from,
-                adjust=a.adjust, edge_pad=a.edge_pad, edge_strip=a.edge_strip)
+                tuple(int(h) for h in a.heights.split(",") if h), a.model, a.faces_from,
+                adjust=a.adjust, edge_pad=a.edge_pad, edge_strip=a.edge_strip,
+                band_rows=tuple(int(r) for r in a.band_rows.split(",") if r),
+                keep_heads=a.keep_heads)
         return
     table = replay(a.folders, a.grid, a.cameras.split(",") if a.cameras else None)
     if a.csv:

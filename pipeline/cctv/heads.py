@@ -43,7 +43,7 @@ from pipeline.cctv.metrics import _iou
 from pipeline.danger.detect import Blob, Detections, check_frame
 
 __all__ = ["DEFAULT_MODEL", "HeadDetector", "HeadModelError", "TRAIN_HEIGHT",
-           "body_boxes_from_heads", "heads_from_shoulder_boxes",
+           "band_rows", "body_boxes_from_heads", "heads_from_shoulder_boxes",
            "shoulder_boxes_from_heads"]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "heads_hog.svm"
@@ -66,6 +66,14 @@ EDGE_PAD = 48
 # smaller than the window at TRAIN_HEIGHT; the HOG again on the frame's top rows scaled to
 # BAND_HEIGHT rows finds heads down to WINDOW_PX / 2 px at that scale.
 BAND_HEIGHT = 1080
+# The far band's pass runs on the top band + BAND_MARGIN rows (of a 1080-row frame) only, not
+# the whole frame (None): about a third of the CPU at band 300. dlib's pyramid levels fall
+# differently on a crop, so a crop finds its own windows at the threshold and has its own tune
+# caches (experiments/cctv_track_tune.py collect --band-rows). Chosen on tune seeds 1-8
+# (1330-1360 s, hall_exit and corridor_far, band 300): mean IDF1 whole frame 0.8388, margin 120
+# 0.8397, margin 60 0.8489 (14 of 16 camera-windows at 0.8, as the whole frame), within
+# single-window noise of each other; 60 costs least.
+BAND_MARGIN = 60
 # The detector's threshold, as dlib's SVM margin (HeadDetector(adjust=...)): heads down to
 # -0.3 are kept (ByteTrack's second pass takes those under 0).
 ADJUST = -0.3
@@ -151,6 +159,15 @@ def band_keep(band: np.ndarray, heads: np.ndarray, rows: float, max_iou: float =
     return (band[:, 3] <= rows + 1e-6) & edge_keep(band, heads, max_iou)
 
 
+def band_rows(band: int, margin: int | None, height: int) -> int:
+    """The rows of a frame ``height`` rows high that the far band's pass runs on: the top
+    ``band`` + ``margin`` rows of a 1080-row frame, scaled (the whole frame for ``margin``
+    None)."""
+    if margin is None:
+        return int(height)
+    return min(int(height), int(np.ceil((band + margin) * height / 1080.0)))
+
+
 def half_window_twins(heads: np.ndarray, scores: np.ndarray, ratio: float = TWIN_RATIO,
                       offset: tuple[float, float] = TWIN_OFFSET) -> np.ndarray:
     """Which heads (N, 4) to keep (a mask) without the half-window twins (:data:`TWIN_RATIO`):
@@ -220,8 +237,10 @@ class HeadDetector:
     interior pass's window does not fit; the interior pass's heads stay as they are.
     ``twins`` (on): drop the lower-scored of two heads one half-window step apart
     (:data:`TWIN_RATIO`, :func:`half_window_twins`). ``band`` (0: off; px of a 1080-row
-    frame): the far band, the frame again at :data:`BAND_HEIGHT` rows, whose heads ending in
-    the top ``band`` rows and overlapping no interior head are added (about 2.3x the CPU).
+    frame): the far band, the frame's top ``band`` + ``band_margin`` rows (:func:`band_rows`;
+    ``band_margin`` None: the whole frame, about 2.3x the CPU) again at :data:`BAND_HEIGHT`
+    rows, whose heads ending in the top ``band`` rows and overlapping no interior head are
+    added; ``band_every``: that pass on every ``band_every``-th call of :meth:`heads` only.
 
     Cheaper inputs, off by default (they change the detections; ``experiments/
     cctv_speed_check.py`` measures them on tune seeds): ``grey`` runs the HOG on the grey
@@ -237,7 +256,8 @@ class HeadDetector:
                  height: int = TRAIN_HEIGHT, every: int = 1, grey: bool = False,
                  resize: str = "area", edge_pad: int = EDGE_PAD, edge_strip: int = EDGE_STRIP,
                  edge_adjust: float = EDGE_ADJUST, edge_reach: int = EDGE_REACH,
-                 twins: bool = True, band: int = 0):
+                 twins: bool = True, band: int = 0, band_margin: int | None = BAND_MARGIN,
+                 band_every: int = 1):
         if int(edge_pad) < 0 or int(edge_strip) < WINDOW_PX:
             raise ValueError(f"head detector: edge_pad must be >= 0 px and edge_strip >= "
                              f"{WINDOW_PX} px, got {edge_pad} and {edge_strip}")
@@ -249,6 +269,14 @@ class HeadDetector:
             raise ValueError(f"head detector: band must be >= 0 px (of a 1080-row frame), got "
                              f"{band}")
         self.band = int(band)
+        if band_margin is not None and int(band_margin) < 0:
+            raise ValueError(f"head detector: band_margin must be >= 0 px (of a 1080-row frame) "
+                             f"or None (the whole frame), got {band_margin}")
+        self.band_margin = None if band_margin is None else int(band_margin)
+        if int(band_every) < 1:
+            raise ValueError(f"head detector: band_every must be >= 1 frame, got {band_every}")
+        self.band_every = int(band_every)
+        self._band_calls = 0
         if int(every) < 1:
             raise ValueError(f"head detector: every must be >= 1 frame, got {every}")
         if resize not in _RESIZE:
@@ -278,6 +306,7 @@ class HeadDetector:
 
     def reset(self) -> None:
         self._frame, self._last, self.last_heads = 0, None, None
+        self._band_calls = 0
 
     def heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Head boxes (N, 4) in the frame's pixels and their scores in [0, 1]; with
@@ -285,7 +314,8 @@ class HeadDetector:
         pixels, k = self._pixels(image)
         hs, svm = self._run(pixels, self.adjust)
         heads, scores = heads_from_shoulder_boxes(hs / k), _score(svm)
-        if self.band:
+        band_now, self._band_calls = self._band_calls % self.band_every == 0, self._band_calls + 1
+        if self.band and band_now:
             bh, bs = self._band_heads(image)
             keep = band_keep(bh, heads, self.band * image.shape[0] / 1080.0)
             heads, scores = np.vstack([heads, bh[keep]]), np.concatenate([scores, bs[keep]])
@@ -315,12 +345,21 @@ class HeadDetector:
         # the same pixels as small[..., ::-1], copied by OpenCV in 0.3 ms, not numpy's 4 ms
         return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY if self.grey else cv2.COLOR_BGR2RGB), k
 
+    def band_heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The far band's pass alone (needs ``band`` > 0), all its heads (not only those in the
+        band) and their scores."""
+        if not self.band:
+            raise ValueError("head detector: band_heads needs band > 0")
+        self.prepare()
+        return self._band_heads(image)
+
     def _band_heads(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The far band's pass: the HOG on the whole frame at :data:`BAND_HEIGHT` rows (as the
-        tune caches' 1080-row pass, which measured it; a pass on the top rows alone finds
-        other windows at the threshold, dlib's pyramid levels falling elsewhere); heads in
-        the frame's pixels and their scores."""
-        pixels, k = self._pixels(image, BAND_HEIGHT)
+        """The far band's pass: the HOG at :data:`BAND_HEIGHT` rows on the frame's top
+        :func:`band_rows` (the whole frame with ``band_margin`` None); heads in the frame's
+        pixels and their scores."""
+        rows = band_rows(self.band, self.band_margin, image.shape[0])
+        top = np.ascontiguousarray(image[:rows])
+        pixels, k = self._pixels(top, max(WINDOW_PX, round(rows * BAND_HEIGHT / image.shape[0])))
         hs, svm = self._run(pixels, self.adjust)
         return heads_from_shoulder_boxes(hs / k), _score(svm)
 

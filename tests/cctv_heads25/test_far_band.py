@@ -26,12 +26,13 @@ def _same(a, b) -> bool:
 def test_the_band_adds_the_1080_row_heads_of_its_rows_to_the_interior_pass(image):
     band = 700  # rows of this 1080p frame: its walkers' heads are all in it
     plain, _ = HeadDetector().heads(image)
-    banded, scores = HeadDetector(band=band).heads(image)
-    # the band's pass is the whole frame's at 1080 rows (the replay merges those cached heads)
+    banded, scores = HeadDetector(band=band, band_margin=None).heads(image)
+    # with band_margin None the band's pass is the whole frame's at 1080 rows (the replay
+    # merges those cached heads with band_margin=whole)
     full, _ = HeadDetector(height=1080, edge_pad=0, twins=False).heads(image)
     full = full[full[:, 3] <= band]
     assert len(full) >= 2
-    own, _ = HeadDetector(band=band)._band_heads(image)
+    own, _ = HeadDetector(band=band, band_margin=None)._band_heads(image)
     assert _same(own[own[:, 3] <= band], full)
     # the interior pass's heads all stay; the band adds heads that end in it and overlap none
     assert all(any(np.allclose(h, b) for b in banded) for h in plain)
@@ -68,6 +69,7 @@ def test_the_replay_merges_the_cached_band_as_the_detector_does():
         return heads[keep], scores[keep], [h for h, k in zip(hists, keep) if k]
 
     heads, scores, hists = _band(cached, (h810, _score(np.array([0.3])), ["x"]),
-                                 {"band": 160, "adjust": -0.3}, (1920, 1080), above)
+                                 {"band": 160, "adjust": -0.3, "band_margin": "whole"},
+                                 (1920, 1080), above)
     assert heads.tolist() == [[100.0, 10.0, 130.0, 40.0], [300.0, 20.0, 322.0, 42.0]]
     assert hists == ["x", "b"]

@@ -14,8 +14,9 @@ from experiments.cctv_identify import person_detectors
 runner = CliRunner()
 
 
-def _source(*cameras):
-    return SimpleNamespace(cameras={c: None for c in cameras})
+def _source(*cameras, **head_options):
+    return SimpleNamespace(cameras={c: SimpleNamespace(head_options=head_options.get(c, {}))
+                                    for c in cameras})
 
 
 def test_the_band_is_on_only_where_named():
@@ -34,8 +35,16 @@ def test_the_band_needs_the_head_detector():
         person_detectors(_source("hall_exit"), "faces", None, {"hall_exit": {"band": 300}})
 
 
+def test_the_scenario_camera_s_band_is_taken_and_the_option_overrides_it():
+    src = _source("hall_exit", "corridor_far", "corridor_near",
+                  hall_exit={"band": 300}, corridor_far={"band": 300})
+    heads = person_detectors(src, "heads", None, {"corridor_far": {"band": 0}})
+    assert [heads[c].band for c in ("hall_exit", "corridor_far", "corridor_near")] == [300, 0, 0]
+    assert person_detectors(src, "faces") == {}  # the band is the head detector's only
+
+
 @pytest.mark.parametrize("value", ["hall_exit", "hall_exit=", "hall_exit=abc", "=300",
-                                   "hall_exit=0"])
+                                   "hall_exit=1081", "hall_exit=-1"])
 def test_a_malformed_value_is_refused(tmp_path, value):
     r = runner.invoke(app, ["identify-cctv", "--composite", "--out", str(tmp_path / "run"),
                             "--head-band", value, "--quiet"])
