@@ -116,12 +116,12 @@ class FallRule:
         person where it stood (see ``Fall.shrunk_s``)."""
         p = self.p
         q = tr.samples[-1]
-        if (p.shrunk_s <= 0 or q.t != sc.t or q.clipped or self._too_tall(sc, q)
+        if (p.shrunk_s <= 0 or q.t != sc.t or q.clipped
                 or q.person_px < p.shrunk_min_person_px):
             return []
         now = tr.recent(p.shrunk_s, sc.t)
         if (len(now) < 2 * p.min_upright_samples or now[0].t > sc.t - p.shrunk_s + 0.5
-                or any(s.clipped or s.kind != PERSON or self._too_tall(sc, s) for s in now)):
+                or any(s.clipped or s.kind != PERSON for s in now)):
             return []
         start = now[0].t
         before = [s for s in tr.samples if s.t < start and start - s.t <= p.upright_within_s]
@@ -142,6 +142,8 @@ class FallRule:
             return []  # born on the spot: it merged with something short already there
         if tr.displacement(p.shrunk_s, sc.t) > 0.3 or not sc.on_floor(tr) \
                 or sc.geometry.in_service_area(tr.xy) or sc.geometry.in_waiting_area(tr.xy):
+            return []
+        if any(self._too_tall(sc, s) for s in now):  # last: a projection per sample
             return []
         return self._alert(sc, tr, 0.6, f"down {sc.t - start:.0f} s (reads as a short person)")
 
