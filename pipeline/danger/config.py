@@ -139,6 +139,10 @@ class Fall(_Model):
     # also read as objects are 0.2-0.55 m tall) ...
     down_min_height_m: float = Field(default=0.8, ge=0)
     down_min_width_m: float = Field(default=0.6, ge=0)
+    # ... but, less the blur margin (``tailgating.blob_margin_px`` a side), no taller than a
+    # body lying along the line of sight reads on that spot (``Scene.lying_height_m``; round
+    # 10): taller is someone standing, half faded into the background (tune seeds 6 at 547 s,
+    # 41 m off: 0.80 m where a body lying reads 0.61 m; 18 at 268 s: 0.71 m against 0.67 m)
     # ... or wider than any bag reads and not a scrap: a body lying aslant the line of sight
     # reads lower and wider (tune seed 24, 11.6 m, surge: 0.70 m tall, 0.97 m wide on a 200-px
     # figure, missed, and taken for a left bag 30 s later). Bags read 0.46-0.59 m wide (a few
@@ -159,12 +163,20 @@ class Fall(_Model):
     # Near the camera, looking down, a body lying along the line of sight reads as a short
     # upright person: tall in the image, narrow (tune seed 19, 12.6 m: 1.24 m tall, 0.51 m wide
     # for 65 s, box top down 38 px of a 148-px body, foot point where she stood). A fall when a
-    # track seen whole and upright (>= ``shrunk_before_m`` tall) in place shrinks below
-    # ``shrunk_max_height_m`` for ``shrunk_s``, its top down ``shrunk_min_drop`` of a standing
-    # body and its foot point (box bottom) unmoved, on a figure >= ``down_min_person_px``.
-    # 0 turns it off.
+    # track seen whole and upright (>= ``shrunk_before_m`` tall) in place shrinks to what a
+    # body lying along the line of sight reads there (less the blur margin; round 10:
+    # ``Scene.lying_height_m``, 1.34 m for seed 19's spot, 1.56 m on seed 22's, 11 m below a
+    # camera 9.8 m up, where the faller read 1.41 m and was missed under round 9's fixed 1.35
+    # m; > 0: that fixed ceiling on the reading) for ``shrunk_s``, its top down
+    # ``shrunk_min_drop`` of a standing body and its foot point (box bottom) unmoved, on a
+    # figure >= ``shrunk_min_person_px``. ``shrunk_s`` 0 turns it off.
     shrunk_s: float = Field(default=10.0, ge=0)
-    shrunk_max_height_m: float = Field(default=1.35, gt=0)
+    shrunk_max_height_m: float = Field(default=0.0, ge=0)
+    # A shrink in place is read on the track's own box before and after (the blur margin the
+    # same on both), bounded above by the lying reading: unlike an object's size against a
+    # bag's, it needs no large figure (round 9: ``down_min_person_px`` 80; tune seed 22's
+    # faller stood 58 px tall, her top down 22 px, her foot point unmoved for 50 s)
+    shrunk_min_person_px: float = Field(default=50.0, ge=0)
     shrunk_before_m: float = Field(default=1.5, gt=0)
     shrunk_min_drop: float = Field(default=0.2, ge=0)
     # ... by someone who came there: the track began at least this far from where it shrank,

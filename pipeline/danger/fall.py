@@ -12,7 +12,7 @@ import numpy as np
 
 from pipeline.danger import config as C
 from pipeline.danger.memory import repeated
-from pipeline.danger.observe import LYING, OBJECT, PERSON
+from pipeline.danger.observe import LYING, OBJECT, PERSON, unblurred_height_m
 from pipeline.danger.person_down import PersonDown, first_object_t
 from pipeline.danger.scene import Alert, Scene, int_box
 from pipeline.danger.track import Track
@@ -116,13 +116,12 @@ class FallRule:
         person where it stood (see ``Fall.shrunk_s``)."""
         p = self.p
         q = tr.samples[-1]
-        if (p.shrunk_s <= 0 or q.t != sc.t or q.clipped or q.height_m > p.shrunk_max_height_m
-                or q.person_px < p.down_min_person_px):
+        if (p.shrunk_s <= 0 or q.t != sc.t or q.clipped
+                or q.person_px < p.shrunk_min_person_px):
             return []
         now = tr.recent(p.shrunk_s, sc.t)
         if (len(now) < 2 * p.min_upright_samples or now[0].t > sc.t - p.shrunk_s + 0.5
-                or any(s.clipped or s.kind != PERSON or s.height_m > p.shrunk_max_height_m
-                       for s in now)):
+                or any(s.clipped or s.kind != PERSON for s in now)):
             return []
         start = now[0].t
         before = [s for s in tr.samples if s.t < start and start - s.t <= p.upright_within_s]
@@ -144,7 +143,18 @@ class FallRule:
         if tr.displacement(p.shrunk_s, sc.t) > 0.3 or not sc.on_floor(tr) \
                 or sc.geometry.in_service_area(tr.xy) or sc.geometry.in_waiting_area(tr.xy):
             return []
+        if any(self._too_tall(sc, s) for s in now):  # last: a projection per sample
+            return []
         return self._alert(sc, tr, 0.6, f"down {sc.t - start:.0f} s (reads as a short person)")
+
+    def _too_tall(self, sc: Scene, q) -> bool:
+        """Taller than a body lying along the line of sight reads at its spot, less the blur
+        margin (:meth:`Scene.lying_height_m`), or than ``shrunk_max_height_m`` where that is
+        set: someone standing, not down."""
+        if self.p.shrunk_max_height_m > 0:
+            return q.height_m > self.p.shrunk_max_height_m
+        return (unblurred_height_m(q.height_m, q.person_px, self._down.margin_px, self._down.body)
+                > sc.lying_height_m((q.x, q.y)))
 
     def _person_was_here(self, xy, start: float) -> bool:
         r2 = self.p.upright_radius_m ** 2

@@ -140,6 +140,21 @@ class FloorMap:
         head = self.project(np.column_stack([xy, np.full(len(xy), height_m)]))
         return np.abs(foot[:, 1] - head[:, 1]) / height_m
 
+    def lying_height_m(self, xy: np.ndarray, length_m: float = 1.7,
+                       thickness_m: float = 0.3) -> np.ndarray:
+        """What a body lying along the line of sight at floor points (N, 2) reads as, in the
+        metres of an upright thing standing there (:meth:`pixels_per_metre`): from its near
+        end on the floor to its far end, ``length_m`` farther from the camera and
+        ``thickness_m`` up. Near and shallow it reads low; far below a steep camera it reads
+        nearly as tall as someone standing. Nothing lying there can read taller."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        away = xy - self.camera_floor_position()
+        away /= np.maximum(np.linalg.norm(away, axis=1, keepdims=True), 1e-9)
+        foot = self.project(np.column_stack([xy, np.zeros(len(xy))]))
+        far = self.project(np.column_stack([xy + away * length_m,
+                                            np.full(len(xy), thickness_m)]))
+        return (foot[:, 1] - far[:, 1]) / np.maximum(self.pixels_per_metre(xy), 1e-9)
+
     def visible_floor(self, polygon, max_range_m: float = 40.0) -> np.ndarray:
         """The part of a floor polygon inside the image (and within ``max_range_m`` of the
         camera's foot point, beyond which people are a few pixels tall), as an (N, 2) polygon."""

@@ -226,5 +226,13 @@ def occupancy_count(linear: float, capacity: float, max_coverage: float = 0.98) 
     return -capacity * float(np.log1p(-coverage))
 
 
+def unblurred_height_m(height_m: float, person_px: float, margin_px: float,
+                       body: BodyModel = BodyModel()) -> float:
+    """A reading's height less the blur margin: blur and mask smoothing grow every blob by
+    about ``margin_px`` a side, a large share of a small figure (a 0.6-m roller reads 0.85 m
+    where a standing body is 54 px tall). ``person_px``: a standing body's image height there."""
+    return height_m - 2.0 * margin_px * body.person_height_m / max(person_px, 1.0)
+
+
 def box_of(blob: Blob) -> tuple[int, int, int, int]:
     return tuple(int(round(v)) for v in blob.box)

@@ -14,7 +14,7 @@ import math
 from typing import NamedTuple
 
 from pipeline.danger import config as C
-from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON
+from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel, unblurred_height_m
 from pipeline.danger.scene import Scene
 
 _PEOPLE = (PERSON, GROUP, LYING)
@@ -46,15 +46,20 @@ class PersonDown:
       ``down_within_s`` before it first read as an object (the object's own lineage included),
       and has not been seen upright farther than that since;
     - the object is body-sized (``down_min_height_m``, ``down_min_width_m``: taller and wider
-      than a bag; or ``down_wide_m``: wider than any bag, lying aslant) on a figure large
-      enough to tell (``down_min_person_px``), and the top of the box came down by
+      than a bag; or ``down_wide_m``: wider than any bag, lying aslant) but no taller than a body lying on that spot can read
+      (:meth:`~pipeline.danger.scene.Scene.lying_height_m`: what is taller is someone still
+      standing, half faded into the background), on a figure large enough to tell
+      (``down_min_person_px``), and the top of the box came down by
       ``down_min_drop`` of a standing person's height (a person half hidden by someone in
       front reads low too, but the head stays up);
     - nobody walked away from it: no person who stood still by it, or whose track began by it
       as it appeared (the owner stepping out of the blob), is seen beyond the radius later."""
 
-    def __init__(self, p: C.Fall = C.Fall()):
+    def __init__(self, p: C.Fall = C.Fall(), margin_px: float = C.Tailgating().blob_margin_px,
+                 body: BodyModel = BodyModel()):
         self.p = p
+        self.margin_px = margin_px  # blur grows every blob by this a side
+        self.body = body  # the site's body: the margin in metres
         self._upright: dict[int, Upright] = {}  # root → last upright sighting
         self._born: dict[int, tuple[float, float, float, int]] = {}  # track id → t, x, y, root
         # object track id → (when first seen as an object, people by it then, the lineages
@@ -130,8 +135,12 @@ class PersonDown:
         if obj[-1].person_px < self.p.down_min_person_px:
             return None  # too small to tell a body from a bag by its size
         if not self._body_sized(_median([q.height_m for q in obj]),
-                                _median([q.width_m for q in obj])):
-            return None  # a bag, or a scrap of someone half hidden: not a body
+                                _median([q.width_m for q in obj]),
+                                _median([unblurred_height_m(q.height_m, q.person_px,
+                                                            self.margin_px, self.body)
+                                         for q in obj]),
+                                sc.lying_height_m(tr.xy)):
+            return None  # a bag, a scrap of someone half hidden, someone standing: not a body
         top_now = _median([q.box[1] for q in obj])
         for n in snap[1]:
             if went_on(n.root):
@@ -140,11 +149,16 @@ class PersonDown:
                 return n.seen
         return None
 
-    def _body_sized(self, height_m: float, width_m: float) -> bool:
+    def _body_sized(self, height_m: float, width_m: float, true_m: float,
+                    lying_m: float) -> bool:
         """Taller and wider than a bag reads (``down_min_height_m``, ``down_min_width_m``), or
         wider than any bag reads and not a scrap (``down_wide_m``, ``down_wide_min_height_m``):
-        a body lying aslant the line of sight is lower than one lying along it but wider."""
+        a body lying aslant the line of sight is lower than one lying along it but wider.
+        Either way no taller, less the blur margin (``true_m``), than a body lying there can
+        read (``lying_m``): taller is someone still standing, half faded."""
         p = self.p
+        if true_m > lying_m:
+            return False
         return ((height_m >= p.down_min_height_m and width_m >= p.down_min_width_m)
                 or (p.down_wide_m > 0 and width_m >= p.down_wide_m
                     and height_m >= p.down_wide_min_height_m))

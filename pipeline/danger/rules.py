@@ -18,7 +18,7 @@ from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
 from pipeline.danger.fall import FallRule
 from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady, waited
-from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel
+from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel, unblurred_height_m
 from pipeline.danger.person_down import PersonDown
 from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
@@ -319,8 +319,8 @@ class AbandonedBagRule:
         seen = bag.recent(self.p.size_window_s, t)
         if not seen:
             return True
-        h = sorted(q.height_m - 2.0 * self._margin_px * self._body.person_height_m
-                   / max(q.person_px, 1.0) for q in seen)[len(seen) // 2]
+        h = sorted(unblurred_height_m(q.height_m, q.person_px, self._margin_px, self._body)
+                   for q in seen)[len(seen) // 2]
         return ((not self.p.min_height_m or h >= self.p.min_height_m)
                 and (not self.p.max_height_m or h <= self.p.max_height_m))
 
@@ -392,7 +392,8 @@ def make_rules(cfg: C.DangerConfig, body: BodyModel | None = None) -> list:
     if unknown:
         raise ValueError(f"enabled: unknown rule(s) {', '.join(unknown)} "
                          f"(known: {', '.join(RULES)})")
-    down = PersonDown(cfg.rules.fall)  # one memory of people down for the fall and bag rules
+    # one memory of people down for the fall and bag rules
+    down = PersonDown(cfg.rules.fall, cfg.rules.tailgating.blob_margin_px, body)
     shared = {"fall": lambda: FallRule(cfg.rules.fall, down),
               "abandoned_bag": lambda: AbandonedBagRule(cfg.rules.abandoned_bag, cfg.rules.fall,
                                                         down, cfg.rules.tailgating.blob_margin_px,

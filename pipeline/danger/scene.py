@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry
 from pipeline.danger.track import Track
 
@@ -48,6 +49,7 @@ class Scene:
     # Indices of the e-gates the camera resolves well enough to judge tailgating at; None = all
     # (no floor map to tell, e.g. hand-built scenes).
     judged_gates: frozenset[int] | None = None
+    floor: FloorMap | None = None  # the camera's projection (None: hand-built scenes)
 
     def zone_of(self, tr: Track) -> str:
         return self.geometry.zone_at(tr.xy)
@@ -66,6 +68,11 @@ class Scene:
         """Near enough to tell a bag or a body on the floor from part of a hidden person."""
         last = tr.samples[-1]
         return last.person_px >= self.min_shape_px and not last.clipped
+
+    def lying_height_m(self, xy) -> float:
+        """The tallest a body lying on the floor at ``xy`` reads (along the line of sight,
+        :meth:`FloorMap.lying_height_m`); inf without a floor map."""
+        return math.inf if self.floor is None else float(self.floor.lying_height_m(xy)[0])
 
     def crowded(self, xy) -> bool:
         """In a density window above ``crowd_share`` of its limit."""

@@ -223,7 +223,7 @@ class CameraStream:
         r = self.config.rules
         scene = Scene(t, self.camera, confirmed, self.geometry, density, self.regions,
                       r.min_person_px, r.min_shape_px, r.crowd_share, self._window_boxes,
-                      self._judged_gates)
+                      self._judged_gates, self.floor)
         alerts = [a for rule in self.rules for a in rule.update(scene)]
         objects = tuple(
             TrackedObject(tr.id, tr.kind, tuple(int(v) for v in tr.box), tr.xy,

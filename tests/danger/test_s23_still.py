@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from test_s22_close import SPOT, _judge, _obs, _owner_leaves, _walker_down
 
+from pipeline.danger.floor import FloorMap
 from pipeline.danger.observe import LYING, OBJECT, PERSON
 
 
@@ -150,15 +151,20 @@ def test_only_someone_who_walked_in_is_held():
 
 # --- a body lying along the line of sight near the camera reads as a short person ------------
 
-def _sinks(low_from: float, low_for: float, before_m: float = 1.7):
+# seed 19's camera: 9.2 m up, SPOT 12.6 m off, a standing body 129 px tall there (a body lying
+# along the line of sight reads up to 1.34 m: FloorMap.lying_height_m)
+STEEP = FloorMap.from_pose((0.0, 1.4, 9.2), 90.0, 36.0, 70.0, (1920, 1080))
+
+
+def _sinks(low_from: float, low_for: float, before_m: float = 1.7, floor: FloorMap = STEEP):
     """Walks up to SPOT, stands, and from ``low_from`` reads ``low_for`` s as an upright
     figure 1.24 m tall and 0.5 m wide with its foot where it stood (then stands again)."""
     def f(t):
         if t < 4.0:
-            return _obs(SPOT[0] - 1.2 * (4.0 - t), SPOT[1], PERSON, before_m, 0.5, 0.9)
+            return _obs(SPOT[0] - 1.2 * (4.0 - t), SPOT[1], PERSON, before_m, 0.5, 0.9, floor)
         if low_from <= t < low_from + low_for:
-            return _obs(*SPOT, PERSON, 1.24, 0.5, 0.5)
-        return _obs(*SPOT, PERSON, before_m, 0.5, 0.9)
+            return _obs(*SPOT, PERSON, 1.24, 0.5, 0.5, floor)
+        return _obs(*SPOT, PERSON, before_m, 0.5, 0.9, floor)
     return f
 
 
@@ -166,7 +172,7 @@ def test_a_body_lying_along_the_line_of_sight_is_a_fall():
     # Traced on tune seed 19 (12.6 m, 1080p, quiet; missed): down, the faller read as a person
     # 1.24 m tall, 0.51 m wide, for 65 s (box top down 38 px of a 148-px body, box bottom
     # unmoved): never "lying" nor "object", so no rule saw her.
-    hits = _judge([_sinks(5.0, 40.0)], 30.0)
+    hits = _judge([_sinks(5.0, 40.0)], 30.0, STEEP)
     assert [k for k, _ in hits] == ["fall"], hits
     assert 14.5 <= hits[0][1] < 17.0  # about shrunk_s (10 s) after she went down
 
@@ -174,5 +180,5 @@ def test_a_body_lying_along_the_line_of_sight_is_a_fall():
 def test_a_short_kneel_or_a_short_person_is_no_fall():
     # Controls (no alert on either code): kneeling 6 s by a bag and getting up; someone 1.24 m
     # tall (a child) who was never seen taller there.
-    assert _judge([_sinks(5.0, 6.0)], 30.0) == []
-    assert _judge([_sinks(5.0, 40.0, before_m=1.24)], 30.0) == []
+    assert _judge([_sinks(5.0, 6.0)], 30.0, STEEP) == []
+    assert _judge([_sinks(5.0, 40.0, before_m=1.24)], 30.0, STEEP) == []

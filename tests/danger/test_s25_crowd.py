@@ -98,21 +98,21 @@ def test_a_passer_by_over_a_short_blob_already_there_is_no_fall():
     # stood over it 2.8 s (a new track born on the spot read 1.6-2.1 m) and walked on; the new
     # track kept the short blob and "shrank in place" 10 s later: a false fall 84 s after the
     # staged one ended. A track born on the spot where it shrinks is no faller any more.
-    from test_s22_close import HD, SPOT, _judge, _obs, geometry
+    from test_s22_close import SPOT, _judge, _obs, geometry
+    from test_s23_still import STEEP, _sinks
     from pipeline.danger.observe import PERSON
 
     def ghost(t):  # the passer-by over the short blob from 2 s to 5 s, then the blob alone
         if 2.0 <= t < 5.0:
-            return _obs(*SPOT, PERSON, 1.9, 0.7, 1.2)
-        return _obs(*SPOT, PERSON, 1.24, 0.5, 0.5) if t >= 5.0 else None
+            return _obs(*SPOT, PERSON, 1.9, 0.7, 1.2, STEEP)
+        return _obs(*SPOT, PERSON, 1.24, 0.5, 0.5, STEEP) if t >= 5.0 else None
 
-    assert _judge([ghost], 30.0) == []
+    assert _judge([ghost], 30.0, STEEP) == []
     # round 8 (shrunk_came_m 0) called it a fall
-    st = CameraStream("c", HD, geometry(), DangerConfig(rules=Rules(fall=Fall(shrunk_came_m=0))))
+    st = CameraStream("c", STEEP, geometry(), DangerConfig(rules=Rules(fall=Fall(shrunk_came_m=0))))
     old = [a.kind for k in range(150)
            for a in st.judge(k / 5.0, [ghost(k / 5.0)] if ghost(k / 5.0) else [], {}).alerts]
     assert old == ["fall"]
     # control: the faller who walked there and went down (seed 19's case) is still one
-    from test_s23_still import _sinks
-    hits = _judge([_sinks(5.0, 40.0)], 30.0)
+    hits = _judge([_sinks(5.0, 40.0)], 30.0, STEEP)
     assert [k for k, _ in hits] == ["fall"]
