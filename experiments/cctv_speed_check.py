@@ -14,7 +14,7 @@ ground truth; it also records each variant's CPU seconds per frame on the head d
 many of its heads match the default's (IoU >= 0.9) in ``speed.json``. ``replay`` then scores
 tracking with each variant as ``height``. ``band-cost`` times the head detector with the far
 band's variants (whole frame, cropped, every n-th frame) back to back on one frame a camera.
-Tune seeds only: 101-103 are refused.
+Tune seeds only: the held-out seeds (:data:`experiments.cctv_track_tune.HELD_OUT`) are refused.
 """
 
 from __future__ import annotations
