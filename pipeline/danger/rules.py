@@ -252,9 +252,9 @@ class AbandonedBagRule:
                  down: PersonDown | None = None,
                  margin_px: float = C.Tailgating().blob_margin_px, body: BodyModel = BodyModel()):
         self.p = p
-        self._margin_px = margin_px  # blur grows every blob by this a side
-        self._body = body  # the site's body: a figure ``person_px`` tall is this many metres
-        self._down = down or PersonDown(fall)  # a person down far off reads as an object too
+        # a person down far off reads as an object too; the memory shared with the fall rule
+        # also holds the blur margin (px a side) and the site's body the bag's size is read with
+        self._down = down or PersonDown(fall, margin_px, body)
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
         self._done: set[int] = set()
@@ -319,7 +319,8 @@ class AbandonedBagRule:
         seen = bag.recent(self.p.size_window_s, t)
         if not seen:
             return True
-        h = sorted(unblurred_height_m(q.height_m, q.person_px, self._margin_px, self._body)
+        d = self._down
+        h = sorted(unblurred_height_m(q.height_m, q.person_px, d.margin_px, d.body)
                    for q in seen)[len(seen) // 2]
         return ((not self.p.min_height_m or h >= self.p.min_height_m)
                 and (not self.p.max_height_m or h <= self.p.max_height_m))
@@ -396,8 +397,7 @@ def make_rules(cfg: C.DangerConfig, body: BodyModel | None = None) -> list:
     down = PersonDown(cfg.rules.fall, cfg.rules.tailgating.blob_margin_px, body)
     shared = {"fall": lambda: FallRule(cfg.rules.fall, down),
               "abandoned_bag": lambda: AbandonedBagRule(cfg.rules.abandoned_bag, cfg.rules.fall,
-                                                        down, cfg.rules.tailgating.blob_margin_px,
-                                                        body),
+                                                        down),
               "tailgating": lambda: TailgatingRule(cfg.rules.tailgating, body)}
     return [shared[k]() if k in shared else RULES[k](getattr(cfg.rules, k))
             for k in KINDS if k in cfg.enabled]
