@@ -125,3 +125,24 @@ def test_a_stream_keeps_a_dwelling_person_s_track_open_and_one(dwell):
         ids |= {tid for tid, _ in s.process(image, k * 0.2).tracks}
     assert len(ids) == (1 if dwell else 2)
     assert len(s.finish()) == len(ids)  # the track stayed open through the gap: one summary
+
+
+def test_a_standing_person_hidden_for_3_s_is_tracked_again_on_a_weak_head():
+    # at 5 fps: seen at the detector's threshold, hidden 3 s in the crowd, then found only below
+    # the threshold (ByteTrack's second pass, which continues a track but never starts one).
+    # With the 1 s lost buffer of 961b2b4 the track was gone and the person untracked.
+    from pipeline.cctv.heads import body_boxes_from_heads
+    from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, make_tracker
+
+    tracker = make_tracker("bytetrack", 5.0,
+                           options={**CCTV_TRACKER_OPTIONS, "frame_size": (1920, 1080)})
+    hd = np.array([[900.0, 300, 930, 330]])
+    body = body_boxes_from_heads(hd, (1920, 1080))
+    ids = []
+    for k in range(30):
+        if 10 <= k < 25:
+            out = tracker.update(k * 0.2, np.zeros((0, 4)), np.zeros(0), heads=np.zeros((0, 4)))
+        else:
+            out = tracker.update(k * 0.2, body, np.array([0.9 if k < 10 else 0.4]), heads=hd)
+        ids.append([t.track_id for t in out])
+    assert ids[9] and ids[25:] == [ids[9]] * 5
