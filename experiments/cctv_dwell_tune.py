@@ -109,97 +109,84 @@ def sliced(truth: pd.DataFrame, hyp: pd.DataFrame, slice_s: float) -> list[float
 
 def replay(folders: list[Path], spec: str, cameras: list[str] | None,
            slice_s: float) -> pd.DataFrame:
-    from experiments.cctv_corridor_tune import stream_track_camera
-    from experiments.cctv_track_tune import grid, load, score, truth_of
+    from experiments.cctv_corridor_tune import replays
+    from experiments.cctv_track_tune import score
 
-    cams = [c for f in folders for c in load(f, cameras)]
-    truths = [truth_of(c) for c in cams]
     rows = []
-    for opts in grid(spec) if spec else [{}]:
-        for c, truth in zip(cams, truths):
-            hyp, _ = stream_track_camera(c, opts)
-            cols = hyp[["frame", "id", "x1", "y1", "x2", "y2"]]
-            m = score(truth, cols)
-            parts = sliced(truth, cols, slice_s)
-            links = link_merges(c, hyp)
-            rows.append({**opts, "seed": c["seed"], "camera": c["camera"],
-                         "IDF1": m["IDF1"], "ID_switches": m["ID_switches"],
-                         "tracker_ids": m["tracker_ids"], "gt_ids": m["gt_ids"],
-                         "slice_mean": float(np.mean(parts)) if parts else np.nan,
-                         "slice_min": float(np.min(parts)) if parts else np.nan,
-                         **{f"{k}_links": int((links["kind"] == k).sum())
-                            for k in ("short", "dwell")},
-                         **{f"{k}_wrong": int(links.loc[links["kind"] == k, "wrong"].eq(1).sum())
-                            for k in ("short", "dwell")}})
+    for opts, c, truth, hyp in replays(folders, spec, cameras):
+        cols = hyp[["frame", "id", "x1", "y1", "x2", "y2"]]
+        m = score(truth, cols)
+        parts = sliced(truth, cols, slice_s)
+        links = link_merges(c, hyp)
+        rows.append({**opts, "seed": c["seed"], "camera": c["camera"],
+                     "IDF1": m["IDF1"], "ID_switches": m["ID_switches"],
+                     "tracker_ids": m["tracker_ids"], "gt_ids": m["gt_ids"],
+                     "slice_mean": float(np.mean(parts)) if parts else np.nan,
+                     "slice_min": float(np.min(parts)) if parts else np.nan,
+                     **{f"{k}_links": int((links["kind"] == k).sum())
+                        for k in ("short", "dwell")},
+                     **{f"{k}_wrong": int(links.loc[links["kind"] == k, "wrong"].eq(1).sum())
+                        for k in ("short", "dwell")}})
     return pd.DataFrame(rows)
 
 
 def breaks(folders: list[Path], spec: str, cameras: list[str] | None) -> pd.DataFrame:
     """Every ID switch of the replay with the person's dwell and the re-linker's view of it
     (module docstring)."""
-    from experiments.cctv_corridor_tune import classify, stream_track_camera
-    from experiments.cctv_track_tune import grid, load, truth_of
-    from pipeline.cctv.appearance import similarity
-    from pipeline.cctv.relink import HEIGHT_PER_WIDTH, RelinkConfig
+    from experiments.cctv_corridor_tune import trace
+    from experiments.cctv_track_tune import grid
+    from pipeline.cctv.relink import RelinkConfig
 
     opts = grid(spec)[0] if spec else {}
     cfg = RelinkConfig(**{k[2:]: v for k, v in opts.items() if k.startswith("r_")})
-    parts = []
-    for f in folders:
-        for c in load(f, cameras):
-            truth = truth_of(c)
-            hyp, boxes = stream_track_camera(c, opts)
-            t = classify(c, truth, hyp, boxes)
-            if t.empty:
-                continue
-            full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in c["frames"]],
-                             ignore_index=True)
-            hists = hyp.attrs["hists"]
-            extra = []
-            for _, e in t.iterrows():
-                p = full[full["traveler_id"] == e["gt"]]
-                now = p[p["frame"] <= e["frame"]].iloc[-1]
-                ago = p[p["frame"] >= e["frame"] - STILL_S].iloc[0]
-                old = hyp[(hyp["id"] == e["old"]) & (hyp["frame"] < e["frame"])]
-                new = hyp[hyp["id"] == e["new"]]
-                x = {"activity": now["activity"], "floor_x": now["floor_x"],
-                     "floor_y": now["floor_y"], "in_view_s": e["frame"] - p["frame"].min(),
-                     "moved_m": float(np.hypot(now["floor_x"] - ago["floor_x"],
-                                               now["floor_y"] - ago["floor_y"])),
-                     "gap_s": e["frame"] - e["prev_frame"]}
-                if len(old) and len(new) and new["frame"].min() > old["frame"].max():
-                    a, b = old.iloc[-1], new.iloc[0]
-                    w = max(a["x2"] - a["x1"], 1.0)
-                    step = np.array([(b["x1"] + b["x2"] - a["x1"] - a["x2"]) / 2,
-                                     b["y1"] - a["y1"]])
-                    hs = [hists[i] for i in old.index if hists[i] is not None]
-                    app = similarity(np.sum(hs, axis=0), hists[new.index[0]]) \
-                        if hs and hists[new.index[0]] is not None else np.nan
-                    gap = b["frame"] - a["frame"]
-                    dist = np.hypot(*step) / (HEIGHT_PER_WIDTH * w)
-                    scale = (b["x2"] - b["x1"]) / w
-                    why = ("window" if gap > cfg.window_s else
-                           "scale" if not 1 / cfg.max_scale <= scale <= cfg.max_scale else
-                           "gate" if dist > cfg.gate + cfg.per_s * gap else
-                           "appearance" if not app >= cfg.min_appearance else "other")
-                    x.update(old_gap_s=gap, dist_h=dist, scale=scale, app=app, why=why)
-                extra.append(x)
-            t = pd.concat([t.reset_index(drop=True), pd.DataFrame(extra)], axis=1)
-            t.insert(0, "camera", c["camera"])
-            t.insert(0, "seed", c["seed"])
-            parts.append(t)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return trace(folders, cameras, opts, more=lambda c, hyp, t: _dwell_columns(c, hyp, t, cfg))
+
+
+def _dwell_columns(c: dict, hyp: pd.DataFrame, t: pd.DataFrame, cfg) -> pd.DataFrame:
+    from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.relink import HEIGHT_PER_WIDTH
+
+    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in c["frames"]],
+                     ignore_index=True)
+    hists = hyp.attrs["hists"]
+    extra = []
+    for _, e in t.iterrows():
+        p = full[full["traveler_id"] == e["gt"]]
+        now = p[p["frame"] <= e["frame"]].iloc[-1]
+        ago = p[p["frame"] >= e["frame"] - STILL_S].iloc[0]
+        old = hyp[(hyp["id"] == e["old"]) & (hyp["frame"] < e["frame"])]
+        new = hyp[hyp["id"] == e["new"]]
+        x = {"activity": now["activity"], "floor_x": now["floor_x"],
+             "floor_y": now["floor_y"], "in_view_s": e["frame"] - p["frame"].min(),
+             "moved_m": float(np.hypot(now["floor_x"] - ago["floor_x"],
+                                       now["floor_y"] - ago["floor_y"])),
+             "gap_s": e["frame"] - e["prev_frame"]}
+        if len(old) and len(new) and new["frame"].min() > old["frame"].max():
+            a, b = old.iloc[-1], new.iloc[0]
+            w = max(a["x2"] - a["x1"], 1.0)
+            step = np.array([(b["x1"] + b["x2"] - a["x1"] - a["x2"]) / 2, b["y1"] - a["y1"]])
+            hs = [hists[i] for i in old.index if hists[i] is not None]
+            app = similarity(np.sum(hs, axis=0), hists[new.index[0]]) \
+                if hs and hists[new.index[0]] is not None else np.nan
+            gap = b["frame"] - a["frame"]
+            dist = np.hypot(*step) / (HEIGHT_PER_WIDTH * w)
+            scale = (b["x2"] - b["x1"]) / w
+            why = ("window" if gap > cfg.window_s else
+                   "scale" if not 1 / cfg.max_scale <= scale <= cfg.max_scale else
+                   "gate" if dist > cfg.gate + cfg.per_s * gap else
+                   "appearance" if not app >= cfg.min_appearance else "other")
+            x.update(old_gap_s=gap, dist_h=dist, scale=scale, app=app, why=why)
+        extra.append(x)
+    return pd.concat([t.reset_index(drop=True), pd.DataFrame(extra)], axis=1)
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
+    from experiments.cctv_corridor_tune import cache_parser
+
     for name in ("replay", "breaks"):
-        p = sub.add_parser(name)
-        p.add_argument("folders", nargs="+", type=Path)
-        p.add_argument("--cameras", default=None)
-        p.add_argument("--grid", default="", help="replay: a grid; breaks: one setting")
-        p.add_argument("--csv", type=Path, default=None)
+        p = cache_parser(sub, name)
         if name == "replay":
             p.add_argument("--slice", type=float, default=60.0,
                            help="seconds per slice of the window scored on its own")

@@ -1,7 +1,8 @@
 """A person who stands (waiting at a baggage belt) and is hidden for longer than the re-linker's
 window comes back under their id when they reappear where they stood, with the same clothes
 (``RelinkConfig.dwell_s``); a walker, someone else, or someone alike standing next to the last
-place does not. Fails on 961b2b4: RelinkConfig has no dwell_s (the id was lost after 4 s)."""
+place does not. Fails on 961b2b4: RelinkConfig has no dwell_s (the id was lost after 4 s). The
+stream's side: tests/cctv_track/test_cctv_tracking.py (a dwelling person's track kept open)."""
 
 import numpy as np
 import pytest
@@ -70,61 +71,6 @@ def test_the_config_refuses_bad_values():
         RelinkConfig(dwell_appearance=1.5)
     with pytest.raises(ValueError, match="dwell_s"):
         RelinkConfig(dwell_s=-1.0)
-
-
-class _NoFaces:
-    name = "none"
-
-    def detect(self, image):
-        return []
-
-    def embed(self, image, dets):
-        return []
-
-
-class _Stander:
-    """A head detector stand-in: one person standing still, hidden from frame 20 to 80 (12 s)."""
-
-    name = "heads"
-    person_box_options = {"head_share": 0.2, "drop_fragments": False}
-
-    def __init__(self):
-        self.k, self.last_heads = 0, None
-
-    def detect(self, image):
-        from pipeline.cctv.heads import body_boxes_from_heads
-        from pipeline.danger.detect import Blob, Detections
-
-        k, self.k = self.k, self.k + 1
-        if 20 <= k < 80:
-            self.last_heads = np.zeros((0, 4))
-            return Detections(())
-        hd = np.array([[300.0, 100, 340, 140]])
-        self.last_heads = hd
-        return Detections((Blob(tuple(body_boxes_from_heads(hd, (640, 640))[0]), 1.0, 0.9),))
-
-
-@pytest.mark.parametrize("dwell", [60.0, 0.0])
-def test_a_stream_keeps_a_dwelling_person_s_track_open_and_one(dwell):
-    from dataclasses import replace
-
-    import pandas as pd
-
-    from pipeline.cctv.galleries import build_gallery
-    from pipeline.cctv.stream import CctvStream, StreamConfig
-
-    enr = pd.DataFrame({"template_id": ["t0"], "traveler_id": [0], "consent": [True],
-                        "watchlist": [False]})
-    g = build_gallery(enr, np.eye(1, 8, dtype=np.float32), "manifest")
-    cfg = StreamConfig(fps=5.0)
-    cfg = replace(cfg, relink=replace(cfg.relink, dwell_s=dwell))
-    s = CctvStream("cam", (640, 640), _NoFaces(), _NoFaces(), g, cfg, person_detector=_Stander())
-    image = np.full((640, 640, 3), (40, 90, 200), np.uint8)  # one colour: same clothes
-    ids = set()
-    for k in range(100):
-        ids |= {tid for tid, _ in s.process(image, k * 0.2).tracks}
-    assert len(ids) == (1 if dwell else 2)
-    assert len(s.finish()) == len(ids)  # the track stayed open through the gap: one summary
 
 
 def test_a_standing_person_hidden_for_3_s_is_tracked_again_on_a_weak_head():
