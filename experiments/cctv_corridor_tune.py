@@ -74,18 +74,24 @@ def stream_track_camera(cam: dict, opts: dict | None = None) -> tuple[pd.DataFra
     return hyp, hyp.attrs["boxes"]
 
 
-def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> pd.DataFrame:
-    from experiments.cctv_track_tune import grid, load, score, truth_of
+def replays(folders: list[Path], spec: str, cameras: list[str] | None = None):
+    """(options, cached camera, its truth, its tracks) for every combination of the grid
+    ``spec`` and every cached camera, the tracks as :func:`stream_track_camera` makes them."""
+    from experiments.cctv_track_tune import grid, load, truth_of
 
     cams = [c for f in folders for c in load(f, cameras)]
     truths = [truth_of(c) for c in cams]
-    rows = []
     for opts in grid(spec) if spec else [{}]:
         for c, truth in zip(cams, truths):
-            hyp, _ = stream_track_camera(c, opts)
-            rows.append({**opts, "seed": c["seed"], "camera": c["camera"],
-                         **score(truth, hyp[["frame", "id", "x1", "y1", "x2", "y2"]])})
-    return pd.DataFrame(rows)
+            yield opts, c, truth, stream_track_camera(c, opts)[0]
+
+
+def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> pd.DataFrame:
+    from experiments.cctv_track_tune import score
+
+    return pd.DataFrame([{**opts, "seed": c["seed"], "camera": c["camera"],
+                          **score(truth, hyp[["frame", "id", "x1", "y1", "x2", "y2"]])}
+                         for opts, c, truth, hyp in replays(folders, spec, cameras)])
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -325,7 +331,10 @@ def loss_table(folders: list[Path], cameras: list[str] | None, opts: dict,
     return pd.concat(parts, ignore_index=True)
 
 
-def trace(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd.DataFrame:
+def trace(folders: list[Path], cameras: list[str] | None, opts: dict,
+          more=None) -> pd.DataFrame:
+    """:func:`classify` of every cached camera, with its seed and camera; ``more(cam, hyp,
+    table)``: a table with more columns of its own (e.g. ``experiments.cctv_dwell_tune``)."""
     from experiments.cctv_track_tune import load, truth_of
 
     parts = []
@@ -336,10 +345,23 @@ def trace(folders: list[Path], cameras: list[str] | None, opts: dict) -> pd.Data
             t = classify(c, truth, hyp, boxes)
             if t.empty:
                 continue
+            if more is not None:
+                t = more(c, hyp, t)
             t.insert(0, "camera", c["camera"])
             t.insert(0, "seed", c["seed"])
             parts.append(t)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def cache_parser(sub, name: str) -> argparse.ArgumentParser:
+    """A subcommand over tune caches: folders, ``--cameras``, ``--grid``, ``--csv`` (shared by the
+    CCTV replay tools)."""
+    p = sub.add_parser(name)
+    p.add_argument("folders", nargs="+", type=Path)
+    p.add_argument("--cameras", default=None)
+    p.add_argument("--grid", default="", help="replay: a grid; the others: one setting")
+    p.add_argument("--csv", type=Path, default=None)
+    return p
 
 
 def main(argv=None) -> None:
@@ -348,11 +370,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("trace", "replay", "losses", "misses"):
-        p = sub.add_parser(name)
-        p.add_argument("folders", nargs="+", type=Path)
-        p.add_argument("--cameras", default=None)
-        p.add_argument("--grid", default="", help="replay: a grid; trace: one setting")
-        p.add_argument("--csv", type=Path, default=None)
+        cache_parser(sub, name)
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)

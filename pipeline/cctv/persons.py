@@ -68,7 +68,14 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # cameras, 4-8 corridor_far and hall_exit; cctv_corridor_tune replay min_hits=2,1, the
 # re-link from the last place on): corridor_far 0.836 -> 0.847 (seed 4 0.779 -> 0.855),
 # hall_exit 0.8005 -> 0.7977, the others within 0.002; all 25 windows 0.8296 -> 0.8326.
-CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 1.0, "side_width": 0.3,
+# lost_s 4 (was 1): ByteTrack starts a track only from a head at the detector's own threshold
+# (score 0.5) but continues one with the heads found below it; a person standing for minutes
+# at a baggage belt whose track was dropped after 1 s hidden was then never tracked again, or
+# taken over by a neighbour's id. Five-minute tune caches of reclaim_exit (1330-1630 s, seeds
+# 1, 2; experiments/cctv_dwell_tune.py replay lost_s=1,2,4): IDF1 0.726 -> 0.745, 0.693 ->
+# 0.721; the peak-minute caches (seeds 1-8, five cameras) per camera within -0.002 ... +0.005
+# (README "Identity over minutes at reclaim_exit").
+CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1}
 
 

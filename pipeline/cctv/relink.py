@@ -21,11 +21,23 @@ between cameras, here at the scale of one view:
 - **one person, one track**: a lost track is continued by at most one new track, the best
   (Hungarian on distance / appearance), and never by a track while it is itself in view.
 
+**Dwelling people** (``dwell_s`` > 0). Someone who stands for minutes (waiting at a baggage
+belt, at a desk) in a crowd is hidden and found again many times, often for longer than
+``window_s``; each return used to start a new id, which a one-minute window barely sees but a
+five-minute one pays for the rest of the stay. A lost track whose head point stayed within
+``still_radius`` body heights of its last place over the ``still_s`` seconds before it was lost
+is kept for up to ``dwell_s``, and continued by a new track whose head point is within
+``dwell_gate`` body heights of that last place (no motion prediction: the person stood), at
+the same scale, whose clothing colour is at least ``dwell_appearance`` alike, and, against a
+wrong merge in a crowd, at least ``dwell_margin`` more alike than any other person in view
+near that place (someone alike who stands there is not the lost person).
+
 Online: each frame's decision uses that frame and the past only.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -60,6 +72,25 @@ class RelinkConfig:
     # r_from_last=0,1): hall_exit 0.7935 -> 0.8005 (seed 5 0.767 -> 0.792, seed 6 0.879 ->
     # 0.910), no window down by more than 0.001
     from_last: bool = True
+    # dwelling people (module docstring); dwell_s 0: off
+    dwell_s: float = 0.0  # a still person's lost track can be continued up to this long
+    still_s: float = 2.0  # seconds before the loss over which the person must have stood
+    still_radius: float = 0.3  # body heights the head point strayed at most over still_s
+    dwell_gate: float = 0.5  # body heights between the new head point and the last place
+    dwell_appearance: float = 0.6  # Bhattacharyya similarity of the torso histograms
+    dwell_margin: float = 0.05  # over the most alike other track in view near the last place
+
+    def __post_init__(self):
+        for name in ("window_s", "gate", "per_s", "dwell_s", "still_s", "still_radius",
+                     "dwell_gate", "dwell_margin"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"RelinkConfig.{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("min_appearance", "dwell_appearance"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"RelinkConfig.{name} must be in [0, 1], got "
+                                 f"{getattr(self, name)}")
+        if not self.max_scale >= 1:
+            raise ValueError(f"RelinkConfig.max_scale must be >= 1, got {self.max_scale}")
 
 
 @dataclass
@@ -69,6 +100,17 @@ class _Seen:
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))  # head point px / s
     hist: np.ndarray | None = None
     frames: int = 0
+    first_t: float = 0.0
+    trail: deque = field(default_factory=deque)  # (t, head point) over the last still_s
+
+    def still(self, cfg: RelinkConfig) -> bool:
+        """Whether the person stood over the ``still_s`` seconds before they were last seen:
+        their head point within ``still_radius`` body heights of the last place."""
+        if self.t - self.first_t < cfg.still_s or not self.trail:
+            return False
+        here = _anchor(self.box)
+        reach = max(np.hypot(*(p - here)) for _, p in self.trail)
+        return reach <= cfg.still_radius * HEIGHT_PER_WIDTH * max(self.box[2] - self.box[0], 1.0)
 
 
 class Relinker:
@@ -80,24 +122,31 @@ class Relinker:
         self._seen: dict[int, _Seen] = {}  # output id -> its last state
         self._alias: dict[int, int] = {}  # tracker id -> output id
         self.relinked = 0
+        self.dwell_relinked = 0  # of which a dwelling person's, lost longer than window_s
         self.linked_now: list[int] = []  # output ids continued by a new fragment this frame
+        self.kind_now: dict[int, str] = {}  # those ids -> "short" or "dwell"
 
     def update(self, t: float, tracks: list[PersonTrack],
                hists: list[np.ndarray | None]) -> list[PersonTrack]:
         """This frame's tracks with fragment ids replaced by the ids they continue; ``hists``
         the clothing histogram of each track's box (None where there is none)."""
         cfg = self.config
-        self.linked_now = []
+        self.linked_now, self.kind_now = [], {}
         new = [k for k, tr in enumerate(tracks)
                if tr.track_id not in self._alias and tr.track_id not in self._seen]
         if new:
             present = {self._alias.get(tr.track_id, tr.track_id) for tr in tracks}
             lost = [i for i, s in self._seen.items()
-                    if i not in present and 0 < t - s.t <= cfg.window_s]
-            for k, i in self._match([tracks[k] for k in new], [hists[k] for k in new], lost, t):
+                    if i not in present and 0 < t - s.t <= self._keep_s(s)]
+            others = [(np.asarray(tr.box, np.float64), h) for k, (tr, h)
+                      in enumerate(zip(tracks, hists)) if k not in new]
+            for k, i in self._match([tracks[k] for k in new], [hists[k] for k in new], lost, t,
+                                    others):
                 self._alias[tracks[new[k]].track_id] = i
                 self.relinked += 1
                 self.linked_now.append(i)
+                self.kind_now[i] = "short" if t - self._seen[i].t <= cfg.window_s else "dwell"
+                self.dwell_relinked += self.kind_now[i] == "dwell"
         taken = {tr.track_id for tr in tracks}
         for raw, oid in list(self._alias.items()):
             if raw in taken and oid in taken:  # the tracker took the lost track back itself
@@ -107,11 +156,27 @@ class Relinker:
             oid = self._alias.get(tr.track_id, tr.track_id)
             self._remember(oid, t, np.asarray(tr.box, np.float64), h)
             out.append(tr if oid == tr.track_id else replace(tr, track_id=oid))
-        for i in [i for i, s in self._seen.items() if t - s.t > cfg.window_s]:
+        for i in [i for i, s in self._seen.items() if t - s.t > self._keep_s(s)]:
             del self._seen[i]
         return out
 
-    def _match(self, fresh: list[PersonTrack], hists, lost: list[int], t: float):
+    def dwelling(self, t: float) -> set[int]:
+        """The output ids not in view at ``t`` that a dwelling person's return may still
+        continue after ``window_s`` (a stream keeps their tracks open: a continued id is one
+        track, its faces and search one person's)."""
+        cfg = self.config
+        return {i for i, s in self._seen.items()
+                if cfg.window_s < t - s.t <= self._keep_s(s)}
+
+    def _keep_s(self, s: _Seen) -> float:
+        """How long lost track ``s`` can be continued: ``window_s``, or ``dwell_s`` for a
+        person who stood."""
+        cfg = self.config
+        return max(cfg.window_s, cfg.dwell_s) if cfg.dwell_s > 0 and s.still(cfg) \
+            else cfg.window_s
+
+    def _match(self, fresh: list[PersonTrack], hists, lost: list[int], t: float,
+               others: list = ()):
         from scipy.optimize import linear_sum_assignment
 
         if not fresh or not lost:
@@ -129,6 +194,18 @@ class Relinker:
                 if not 1 / cfg.max_scale <= scale <= cfg.max_scale:
                     continue
                 step = _anchor(box) - _anchor(s.box)
+                if dt > cfg.window_s:  # a dwelling person's: from the last place only
+                    dist = np.hypot(*step) / height
+                    app = similarity(s.hist, h)
+                    if dist > cfg.dwell_gate or app < cfg.dwell_appearance:
+                        continue
+                    rival = max((similarity(s.hist, oh) for ob, oh in others
+                                 if np.hypot(*(_anchor(ob) - _anchor(s.box))) / height
+                                 <= cfg.dwell_gate), default=0.0)
+                    if app < rival + cfg.dwell_margin:
+                        continue
+                    cost[a, b] = dist / max(cfg.dwell_gate, 1e-9) + (1 - app)
+                    continue
                 predicted = np.hypot(*(step - s.velocity * dt)) / height
                 dist = min(predicted, np.hypot(*step) / height) if cfg.from_last else predicted
                 if dist > cfg.gate + cfg.per_s * dt:
@@ -149,12 +226,17 @@ class Relinker:
     def _remember(self, oid: int, t: float, box: np.ndarray, hist) -> None:
         s = self._seen.get(oid)
         if s is None:
-            self._seen[oid] = _Seen(t, box, hist=None if hist is None else hist.copy(), frames=1)
+            s = self._seen[oid] = _Seen(t, box, hist=None if hist is None else hist.copy(),
+                                        frames=1, first_t=t)
+            s.trail.append((t, _anchor(box)))
             return
         if t > s.t:
             v = (_anchor(box) - _anchor(s.box)) / (t - s.t)
             s.velocity = v if s.frames < 2 else 0.5 * s.velocity + 0.5 * v
         s.t, s.box, s.frames = t, box, s.frames + 1
+        s.trail.append((t, _anchor(box)))
+        while s.trail and s.trail[0][0] < t - self.config.still_s:
+            s.trail.popleft()
         if hist is not None:
             s.hist = hist.copy() if s.hist is None else s.hist + hist
 

@@ -301,9 +301,20 @@ class CctvStream:
         return new
 
     def _end_stale(self, t: float) -> None:
+        held = self._dwelling(t)
         for tid in [tid for tid, lv in self._live.items()
-                    if t - lv.last_seen > self._end_after_s]:
+                    if t - lv.last_seen > self._end_after_s and tid not in held]:
             self._close(tid)
+
+    def _dwelling(self, t: float) -> set[int]:
+        """The live tracks the re-linker may still continue past ``end_after_s`` (a dwelling
+        person's: :meth:`pipeline.cctv.relink.Relinker.dwelling`), under the stream's ids."""
+        if self.relinker is None:
+            return set()
+        ids = self.relinker.dwelling(t)
+        if self.swap_guard is not None:
+            ids = {self.swap_guard.segment_of(i) for i in ids}
+        return {self._split_ids.get(i, i) for i in ids}
 
     def _close(self, tid: int) -> None:
         live = self._live.pop(tid)

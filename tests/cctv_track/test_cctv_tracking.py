@@ -139,23 +139,23 @@ class _NoFaces:
 
 
 class _Heads:
-    """A head detector stand-in: one walker, missed for 1.6 s (longer than the 1 s lost
-    buffer) in the middle."""
+    """A head detector stand-in: one person moving ``step`` px a frame (0: standing), missed in
+    frames ``gap`` (default: a walker missed 1.6 s in the middle)."""
 
     name = "heads"
     person_box_options = {"head_share": 0.2, "drop_fragments": False}
 
-    def __init__(self):
-        self.k, self.last_heads = 0, None
+    def __init__(self, step: float = 8.0, gap: tuple = (5, 13)):
+        self.k, self.last_heads, self.step, self.gap = 0, None, step, gap
 
     def detect(self, image):
         from pipeline.danger.detect import Blob, Detections
 
         k, self.k = self.k, self.k + 1
-        if 5 <= k < 13:
+        if self.gap[0] <= k < self.gap[1]:
             self.last_heads = np.zeros((0, 4))
             return Detections(())
-        hd = np.array([[100.0 + 8 * k, 100, 140 + 8 * k, 140]])
+        hd = np.array([[100.0 + self.step * k, 100, 140 + self.step * k, 140]])
         self.last_heads = hd
         b = body_boxes_from_heads(hd, (640, 640))[0]
         return Detections((Blob(tuple(b), 1.0, 0.9),))
@@ -171,7 +171,9 @@ def test_a_stream_keeps_one_track_through_a_gap_longer_than_the_lost_buffer(reli
     enr = pd.DataFrame({"template_id": ["t0"], "traveler_id": [0], "consent": [True],
                         "watchlist": [False]})
     g = build_gallery(enr, np.eye(1, 8, dtype=np.float32), "manifest")
-    cfg = StreamConfig(fps=5.0)
+    # the tracker's lost buffer at 1 s (the stream's is 4 s since cctv-long): the gap is the
+    # re-linker's to bridge
+    cfg = StreamConfig(fps=5.0, tracker_options={**CCTV_TRACKER_OPTIONS, "lost_s": 1.0})
     cfg = cfg if relink else replace(cfg, relink=None)
     s = CctvStream("cam", (640, 640), _NoFaces(), _NoFaces(), g, cfg, person_detector=_Heads())
     image = np.full((640, 640, 3), (40, 90, 200), np.uint8)  # one colour: same clothes
@@ -180,6 +182,31 @@ def test_a_stream_keeps_one_track_through_a_gap_longer_than_the_lost_buffer(reli
         ids |= {tid for tid, _ in s.process(image, k * 0.2).tracks}
     assert len(ids) == (1 if relink else 2)
     assert len(s.finish()) == len(ids)
+
+
+@pytest.mark.parametrize("dwell", [60.0, 0.0])
+def test_a_stream_keeps_a_dwelling_person_s_track_open_and_one(dwell):
+    # someone standing, hidden 12 s (frames 20-80): with RelinkConfig.dwell_s the stream keeps
+    # the track open and the re-linker continues it (fails on 961b2b4: no dwell_s; and without
+    # the stream's Relinker.dwelling the continued id was a second summary)
+    from dataclasses import replace
+
+    from pipeline.cctv.galleries import build_gallery
+    from pipeline.cctv.stream import CctvStream, StreamConfig
+
+    enr = pd.DataFrame({"template_id": ["t0"], "traveler_id": [0], "consent": [True],
+                        "watchlist": [False]})
+    g = build_gallery(enr, np.eye(1, 8, dtype=np.float32), "manifest")
+    cfg = StreamConfig(fps=5.0)
+    cfg = replace(cfg, relink=replace(cfg.relink, dwell_s=dwell))
+    s = CctvStream("cam", (640, 640), _NoFaces(), _NoFaces(), g, cfg,
+                   person_detector=_Heads(step=0.0, gap=(20, 80)))
+    image = np.full((640, 640, 3), (40, 90, 200), np.uint8)  # one colour: same clothes
+    ids = set()
+    for k in range(100):
+        ids |= {tid for tid, _ in s.process(image, k * 0.2).tracks}
+    assert len(ids) == (1 if dwell else 2)
+    assert len(s.finish()) == len(ids)  # one summary through the gap
 
 
 def test_bench_cctv_refuses_head_options_it_would_not_use():

@@ -11,7 +11,7 @@ from experiments import cctv_speed_check
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "cctv_identification.yaml"
 
 
-@pytest.mark.parametrize("seed", [101, 104, 105])
+@pytest.mark.parametrize("seed", [101, 104, 105, 110])
 def test_a_held_out_seed_is_refused(seed):
     with pytest.raises(SystemExit, match="held out"):
         cctv_speed_check.main(["band-cost", str(SCENARIO), "--seed", str(seed), "--from",

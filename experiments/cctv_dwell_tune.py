@@ -1,0 +1,223 @@
+"""Identity kept over minutes: long windows replayed whole and by the minute, where a dwelling
+person's identity breaks, and the re-linker's wrong merges.
+
+    python -m experiments.cctv_track_tune collect scenarios/cctv_identification.yaml --seed 1 \\
+        --from 1330 --to 1630 --fps 5 --adjust -0.7 --edge-pad 48 --cameras reclaim_exit \\
+        --out /work/runs/cctv-long/s1
+    python -m experiments.cctv_dwell_tune replay /work/runs/cctv-long/s1 /work/runs/cctv-long/s2 \\
+        --grid "r_dwell_s=0,60" [--slice 60] [--csv GRID.csv]
+    python -m experiments.cctv_dwell_tune breaks /work/runs/cctv-long/s1 [--grid "r_dwell_s=0"] \\
+        --csv BREAKS.csv
+
+Both run the caches of ``experiments.cctv_track_tune collect`` through the stream's
+per-camera chain (``experiments.cctv_corridor_tune.stream_track_camera``: head detector,
+ByteTrack, re-linker, swap guard on histograms; grid keys as there, ``r_*`` the
+:class:`pipeline.cctv.relink.RelinkConfig` fields).
+
+``replay`` scores each camera over the whole window (IDF1, ID switches) and over consecutive
+``--slice`` second slices of it (the same tracks cut, as a one-minute window would score them:
+mean and lowest slice IDF1), and counts the re-linker's links by kind (``short``: within
+``window_s``; ``dwell``: a dwelling person's, lost longer) and how many join two people
+(**wrong merges**: the person under the last ``LINK_ROWS`` boxes of the continued id before the
+link differs from the one under its first ``LINK_ROWS`` boxes after it; each box's person: the
+ground-truth box it overlaps at IoU >= 0.5, the most overlapped).
+
+``breaks`` lists every ID switch (``experiments.cctv_corridor_tune.classify``: its kind,
+``missed`` / ``dropped`` / ``relink_refused`` / ``swap`` / ``split`` ...) with what the person
+was doing: activity, how far they moved on the floor in the ``STILL_S`` seconds before the
+break (``moved_m``), how long they had been in view, the gap, and for a new id born on them the
+re-linker's view of the pair: head point distance from the old id's last place in body heights
+(``dist_h``), the box scale, the torso-histogram similarity (``app``), and why it was not
+continued (``why``: ``window`` beyond ``window_s``, ``gate``, ``scale``, ``appearance``).
+
+Tune seeds only (the caches refuse the held-out seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+LINK_ROWS = 10  # boxes either side of a link that name its two people
+STILL_S = 10.0  # breaks: how far the person moved over this many seconds before
+
+
+def row_people(cam: dict, hyp: pd.DataFrame) -> np.ndarray:
+    """The true person under each row of ``hyp`` (most overlapped ground-truth box at IoU >=
+    0.5; -1: none)."""
+    from experiments.cctv_corridor_tune import _iou
+
+    truth = {round(fr["t"], 6): fr["truth"] for fr in cam["frames"]}
+    out = np.full(len(hyp), -1, np.int64)
+    cols = ["x1", "y1", "x2", "y2"]
+    for f, rows in hyp.groupby("frame"):
+        tr = truth.get(round(f, 6))
+        if tr is None or not len(tr):
+            continue
+        m = _iou(rows[cols].to_numpy(float), tr[cols].to_numpy(float))
+        best = m.argmax(1)
+        ok = m[np.arange(len(rows)), best] >= 0.5
+        out[hyp.index.get_indexer(rows.index)] = np.where(
+            ok, tr["traveler_id"].to_numpy()[best], -1)
+    return out
+
+
+def link_merges(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
+    """One row per re-link of the replay (``hyp.attrs["links"]``): its time, kind, the two
+    fragments' people and ``wrong`` (two different people; NaN where either is unknown)."""
+    people = row_people(cam, hyp)
+    rid = np.asarray(hyp.attrs["relinked_ids"])
+    t = hyp["frame"].to_numpy()
+    rows = []
+    for at, raw, oid, kind in hyp.attrs["links"]:
+        mine = rid == oid
+        before = people[mine & (t < at)][-LINK_ROWS:]
+        after = people[mine & (t >= at)][:LINK_ROWS]
+        a, b = _majority(before), _majority(after)
+        last = t[mine & (t < at)].max() if (mine & (t < at)).any() else np.nan
+        rows.append({"t": at, "kind": kind, "old": oid, "new": raw, "gap_s": at - last,
+                     "person_before": a, "person_after": b,
+                     "wrong": np.nan if a < 0 or b < 0 else float(a != b)})
+    return pd.DataFrame(rows, columns=["t", "kind", "old", "new", "gap_s", "person_before",
+                                       "person_after", "wrong"])
+
+
+def _majority(p: np.ndarray) -> int:
+    p = p[p >= 0]
+    if not len(p):
+        return -1
+    v, c = np.unique(p, return_counts=True)
+    return int(v[c.argmax()])
+
+
+def sliced(truth: pd.DataFrame, hyp: pd.DataFrame, slice_s: float) -> list[float]:
+    """IDF1 of each consecutive ``slice_s`` slice of the window (the same tracks, cut)."""
+    from experiments.cctv_track_tune import score
+
+    t0, t1 = truth["frame"].min(), truth["frame"].max()
+    out = []
+    for a in np.arange(t0, t1 + 1e-9, slice_s):
+        g = truth[(truth["frame"] >= a - 1e-6) & (truth["frame"] < a + slice_s - 1e-6)]
+        h = hyp[(hyp["frame"] >= a - 1e-6) & (hyp["frame"] < a + slice_s - 1e-6)]
+        if g["frame"].nunique() >= slice_s * 0.5:  # a short tail is no slice
+            out.append(score(g, h)["IDF1"])
+    return out
+
+
+def replay(folders: list[Path], spec: str, cameras: list[str] | None,
+           slice_s: float) -> pd.DataFrame:
+    from experiments.cctv_corridor_tune import replays
+    from experiments.cctv_track_tune import score
+
+    rows = []
+    for opts, c, truth, hyp in replays(folders, spec, cameras):
+        cols = hyp[["frame", "id", "x1", "y1", "x2", "y2"]]
+        m = score(truth, cols)
+        parts = sliced(truth, cols, slice_s)
+        links = link_merges(c, hyp)
+        rows.append({**opts, "seed": c["seed"], "camera": c["camera"],
+                     "IDF1": m["IDF1"], "ID_switches": m["ID_switches"],
+                     "tracker_ids": m["tracker_ids"], "gt_ids": m["gt_ids"],
+                     "slice_mean": float(np.mean(parts)) if parts else np.nan,
+                     "slice_min": float(np.min(parts)) if parts else np.nan,
+                     **{f"{k}_links": int((links["kind"] == k).sum())
+                        for k in ("short", "dwell")},
+                     **{f"{k}_wrong": int(links.loc[links["kind"] == k, "wrong"].eq(1).sum())
+                        for k in ("short", "dwell")}})
+    return pd.DataFrame(rows)
+
+
+def breaks(folders: list[Path], spec: str, cameras: list[str] | None) -> pd.DataFrame:
+    """Every ID switch of the replay with the person's dwell and the re-linker's view of it
+    (module docstring)."""
+    from experiments.cctv_corridor_tune import trace
+    from experiments.cctv_track_tune import grid
+    from pipeline.cctv.relink import RelinkConfig
+
+    opts = grid(spec)[0] if spec else {}
+    cfg = RelinkConfig(**{k[2:]: v for k, v in opts.items() if k.startswith("r_")})
+    return trace(folders, cameras, opts, more=lambda c, hyp, t: _dwell_columns(c, hyp, t, cfg))
+
+
+def _dwell_columns(c: dict, hyp: pd.DataFrame, t: pd.DataFrame, cfg) -> pd.DataFrame:
+    from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.relink import HEIGHT_PER_WIDTH
+
+    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in c["frames"]],
+                     ignore_index=True)
+    hists = hyp.attrs["hists"]
+    extra = []
+    for _, e in t.iterrows():
+        p = full[full["traveler_id"] == e["gt"]]
+        now = p[p["frame"] <= e["frame"]].iloc[-1]
+        ago = p[p["frame"] >= e["frame"] - STILL_S].iloc[0]
+        old = hyp[(hyp["id"] == e["old"]) & (hyp["frame"] < e["frame"])]
+        new = hyp[hyp["id"] == e["new"]]
+        x = {"activity": now["activity"], "floor_x": now["floor_x"],
+             "floor_y": now["floor_y"], "in_view_s": e["frame"] - p["frame"].min(),
+             "moved_m": float(np.hypot(now["floor_x"] - ago["floor_x"],
+                                       now["floor_y"] - ago["floor_y"])),
+             "gap_s": e["frame"] - e["prev_frame"]}
+        if len(old) and len(new) and new["frame"].min() > old["frame"].max():
+            a, b = old.iloc[-1], new.iloc[0]
+            w = max(a["x2"] - a["x1"], 1.0)
+            step = np.array([(b["x1"] + b["x2"] - a["x1"] - a["x2"]) / 2, b["y1"] - a["y1"]])
+            hs = [hists[i] for i in old.index if hists[i] is not None]
+            app = similarity(np.sum(hs, axis=0), hists[new.index[0]]) \
+                if hs and hists[new.index[0]] is not None else np.nan
+            gap = b["frame"] - a["frame"]
+            dist = np.hypot(*step) / (HEIGHT_PER_WIDTH * w)
+            scale = (b["x2"] - b["x1"]) / w
+            why = ("window" if gap > cfg.window_s else
+                   "scale" if not 1 / cfg.max_scale <= scale <= cfg.max_scale else
+                   "gate" if dist > cfg.gate + cfg.per_s * gap else
+                   "appearance" if not app >= cfg.min_appearance else "other")
+            x.update(old_gap_s=gap, dist_h=dist, scale=scale, app=app, why=why)
+        extra.append(x)
+    return pd.concat([t.reset_index(drop=True), pd.DataFrame(extra)], axis=1)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    from experiments.cctv_corridor_tune import cache_parser
+
+    for name in ("replay", "breaks"):
+        p = cache_parser(sub, name)
+        if name == "replay":
+            p.add_argument("--slice", type=float, default=60.0,
+                           help="seconds per slice of the window scored on its own")
+    a = ap.parse_args(argv)
+    cams = a.cameras.split(",") if a.cameras else None
+    pd.set_option("display.width", 250)
+    if a.cmd == "breaks":
+        t = breaks(a.folders, a.grid, cams)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        if t.empty:
+            print("no ID switch")
+            return
+        print(t.groupby(["camera", "kind"]).size().unstack(fill_value=0).to_string(), "\n")
+        print(t.groupby(["activity", "kind"]).size().unstack(fill_value=0).to_string(), "\n")
+        if "why" in t.columns:
+            print(t.groupby(["activity", "why"]).size().unstack(fill_value=0).to_string(), "\n")
+        return
+    t = replay(a.folders, a.grid, cams, a.slice)
+    if a.csv:
+        t.to_csv(a.csv, index=False)
+    print(t.round(3).to_string(index=False))
+    keys = [k for k in t.columns if k not in ("seed", "camera", "IDF1", "ID_switches",
+                                              "tracker_ids", "gt_ids", "slice_mean",
+                                              "slice_min") and not k.endswith(("_links",
+                                                                               "_wrong"))]
+    if keys:
+        print(t.groupby(keys + ["camera"])[["IDF1", "slice_mean", "ID_switches", "short_links",
+                                            "short_wrong", "dwell_links", "dwell_wrong"]]
+              .mean().round(4).to_string())
+
+
+if __name__ == "__main__":
+    main()
