@@ -125,7 +125,7 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     kept = m.get("crowd_factors") or dict.fromkeys(st.crowd_factors, m.get("crowd_factor", 1.0))
     scale = {k: f / kept[k] for k, f in st.crowd_factors.items()}
     feed = None
-    if st.head_detector is not None:  # the rules look at pixels: render the frames they ask for
+    if st.looks_at_pixels:  # a rule looks at pixels: render the frames it asks for
         from sim.feeds import CctvFeed, simulate_run
 
         feed = CctvFeed(s, "cam", records=simulate_run(s, s.seed), seed=s.seed, faces=False)

@@ -107,13 +107,13 @@ class CameraStream:
     def prepare(self) -> None:
         self.detector.prepare()
         self._build_regions()
-        if (self.config.rules.tailgating.head_vote_px and self._judged_gates
-                and self.head_detector is None):
-            from pipeline.cctv.heads import HeadDetector
-
-            self.head_detector = HeadDetector(edge_pad=0)
-            self.head_detector.prepare()
         self._prepared = True
+
+    @property
+    def looks_at_pixels(self) -> bool:
+        """A rule looks at the frame's pixels (tailgating's head vote, at a judged gate): pass
+        :meth:`judge` the frame, or a function that renders it."""
+        return bool(self.config.rules.tailgating.head_vote_px and self._judged_gates)
 
     def reset(self) -> None:
         self.detector.reset()
@@ -244,12 +244,18 @@ class CameraStream:
                            time.perf_counter() - started)
 
     def _heads_in(self, image) -> Callable[[tuple], tuple[np.ndarray, np.ndarray]] | None:
-        """The frame's heads around a box, for the rules (rendered once, on the first ask)."""
-        if image is None or self.head_detector is None:
+        """The frame's heads around a box, for the rules: the frame rendered and the head
+        detector built on the first ask only."""
+        if image is None or not self.looks_at_pixels:
             return None
         frame: list[np.ndarray] = []
 
         def heads_in(box: tuple) -> tuple[np.ndarray, np.ndarray]:
+            if self.head_detector is None:
+                from pipeline.cctv.heads import HeadDetector
+
+                self.head_detector = HeadDetector(edge_pad=0)
+                self.head_detector.prepare()
             if not frame:
                 frame.append(image() if callable(image) else image)
             return self.head_detector.heads_in_box(frame[0], box)

@@ -95,7 +95,7 @@ def test_a_pair_one_behind_the_other_reading_one_body_is_tailgating_by_its_heads
     pair = _one_blob(front, rear, UP, OUT)
     assert len(_judge([pair], heads, _cfg(VOTE))) == 1
     # round 10 (no head vote) missed it: the blob never read two bodies walking up
-    assert _judge([pair], heads, DangerConfig()) == []
+    assert _judge([pair], heads, _cfg({"rules": {"tailgating": {"head_vote_px": 0.0}}})) == []
 
 
 def test_a_second_head_over_the_next_lane_is_not_a_pair():
