@@ -124,11 +124,17 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     # measurements kept one constant "crowd_factor")
     kept = m.get("crowd_factors") or dict.fromkeys(st.crowd_factors, m.get("crowd_factor", 1.0))
     scale = {k: f / kept[k] for k, f in st.crowd_factors.items()}
+    feed = None
+    if st.looks_at_pixels:  # a rule looks at pixels: render the frames it asks for
+        from sim.feeds import CctvFeed, simulate_run
+
+        feed = CctvFeed(s, "cam", records=simulate_run(s, s.seed), seed=s.seed, faces=False)
     t0 = time.perf_counter()
     for t, obs, density in m["frames"]:
         if density is not None:
             density = {k: v * scale[k] for k, v in density.items()}
-        res = st.judge(t, obs, density)
+        res = st.judge(t, obs, density, image=None if feed is None else
+                       (lambda t=t: feed.render(t).image))
         if t >= t_from:
             rows += [("cam", al.t, al.kind, al.zone, ",".join(map(str, al.track_ids)),
                       al.confidence, *al.box, al.detail) for al in res.alerts]

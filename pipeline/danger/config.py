@@ -298,6 +298,23 @@ class Tailgating(_Model):
     # lane width or ``pass_depth_m`` spans fewer image pixels than this are not judged.
     # Set on tune seed 4 (false alarms at a gate whose 0.8 m pass depth spans 8 px).
     min_gate_px: float = Field(default=12.0, ge=0)
+    # Two people one behind the other along the line of sight read as one body (tune seeds
+    # 20, 25, 34: near pairs, 0.93-1.13 bodies walking up): the walk-up frames of figures at
+    # least ``head_vote_px`` tall (0: off) reading ``head_vote_bodies`` to ``pair_persons``
+    # bodies are given to the head detector (a crop around the blob, only there and then) and
+    # the walk-up reads two people when at least ``head_votes`` of those frames, and at least
+    # half of them, show two heads (score >= ``head_min_score``) centred inside the blob's box
+    # and, on the floor at a head's height, over the walker's lane within ``head_reach_m``.
+    # Chosen on tune seeds 0-39 (725 crops of 281 walk-ups on 20-39): seed 20's pair (180 px)
+    # shows two such heads in 10 of its 12 frames, seed 25's (85 px; the rear head scores
+    # 0.3-0.8) in 8 of 14 at 0.35 (5 at 0.5); 15 other walk-ups vote two, 12 % of their crops
+    # (mostly two real people in one blob, one of whom then stops at the gate: no false
+    # episode added)
+    head_vote_px: float = Field(default=75.0, ge=0)
+    head_vote_bodies: float = Field(default=0.9, ge=0)
+    head_votes: int = Field(default=2, ge=1)
+    head_min_score: float = Field(default=0.35, ge=0, le=1)
+    head_reach_m: float = Field(default=1.5, gt=0)  # heads over the lane this near the blob
 
 
 class Rules(_Model):

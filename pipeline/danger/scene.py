@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry
@@ -50,6 +53,10 @@ class Scene:
     # (no floor map to tell, e.g. hand-built scenes).
     judged_gates: frozenset[int] | None = None
     floor: FloorMap | None = None  # the camera's projection (None: hand-built scenes)
+    # Heads around a figure in this frame: box (x1 y1 x2 y2, image px) -> head boxes (N, 4)
+    # and scores (:meth:`pipeline.cctv.heads.HeadDetector.heads_in_box`); None: no frame or
+    # no head detector (the rules that ask go without)
+    heads_in: Callable[[tuple], tuple[np.ndarray, np.ndarray]] | None = None
 
     def zone_of(self, tr: Track) -> str:
         return self.geometry.zone_at(tr.xy)

@@ -10,6 +10,7 @@ stream is built from a floor plan and one of its cameras (:meth:`CameraStream.fr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -78,6 +79,7 @@ class CameraStream:
         self._last_t: float | None = None
         self._prepared = False
         self._judged_gates = judged_gates(floor, geometry.gates, config.rules.tailgating)
+        self.head_detector = None  # crops of near walk-ups at the gates (head_vote_px)
 
     @classmethod
     def from_plan(cls, plan: FloorPlan, camera_id: str, config: DangerConfig = DangerConfig(),
@@ -106,6 +108,12 @@ class CameraStream:
         self.detector.prepare()
         self._build_regions()
         self._prepared = True
+
+    @property
+    def looks_at_pixels(self) -> bool:
+        """A rule looks at the frame's pixels (tailgating's head vote, at a judged gate): pass
+        :meth:`judge` the frame, or a function that renders it."""
+        return bool(self.config.rules.tailgating.head_vote_px and self._judged_gates)
 
     def reset(self) -> None:
         self.detector.reset()
@@ -186,7 +194,7 @@ class CameraStream:
         """Analyse one frame taken at ``t`` seconds (the stream's clock)."""
         started = time.perf_counter()
         obs, density = self.measure(image, t)
-        return self.judge(t, obs, density, started)
+        return self.judge(t, obs, density, started, image)
 
     def measure(self, image: np.ndarray,
                 t: float) -> tuple[list[Observation], dict[str, float] | None]:
@@ -208,9 +216,12 @@ class CameraStream:
         return obs, density
 
     def judge(self, t: float, obs: list[Observation], density: dict[str, float] | None,
-              started: float | None = None) -> FrameResult:
+              started: float | None = None,
+              image: np.ndarray | Callable[[], np.ndarray] | None = None) -> FrameResult:
         """Track this frame's observations and run the rules. Another stream's
-        :meth:`measure` may feed it (trackers compared on the same detections)."""
+        :meth:`measure` may feed it (trackers compared on the same detections). ``image``: the
+        frame (or a function that renders it, called only if a rule looks at it), for the
+        rules that look at a figure's pixels (tailgating's head vote); None: they go without."""
         started = time.perf_counter() if started is None else started
         if not self._prepared:
             self.prepare()
@@ -223,7 +234,7 @@ class CameraStream:
         r = self.config.rules
         scene = Scene(t, self.camera, confirmed, self.geometry, density, self.regions,
                       r.min_person_px, r.min_shape_px, r.crowd_share, self._window_boxes,
-                      self._judged_gates, self.floor)
+                      self._judged_gates, self.floor, self._heads_in(image))
         alerts = [a for rule in self.rules for a in rule.update(scene)]
         objects = tuple(
             TrackedObject(tr.id, tr.kind, tuple(int(v) for v in tr.box), tr.xy,
@@ -231,6 +242,24 @@ class CameraStream:
             for tr in confirmed if tr.seen)
         return FrameResult(self.camera, t, objects, tuple(alerts), density,
                            time.perf_counter() - started)
+
+    def _heads_in(self, image) -> Callable[[tuple], tuple[np.ndarray, np.ndarray]] | None:
+        """The frame's heads around a box, for the rules: the frame rendered and the head
+        detector built on the first ask only."""
+        if image is None or not self.looks_at_pixels:
+            return None
+        frame: list[np.ndarray] = []
+
+        def heads_in(box: tuple) -> tuple[np.ndarray, np.ndarray]:
+            if self.head_detector is None:
+                from pipeline.cctv.heads import HeadDetector
+
+                self.head_detector = HeadDetector(edge_pad=0)
+                self.head_detector.prepare()
+            if not frame:
+                frame.append(image() if callable(image) else image)
+            return self.head_detector.heads_in_box(frame[0], box)
+        return heads_in
 
     def _counts_from_tracks(self, tracks) -> dict[str, float]:
         pts = np.array([tr.xy for tr in tracks if tr.seen]).reshape(-1, 2)

@@ -15,12 +15,16 @@ from pipeline.danger.observe import GROUP, PERSON, BodyModel
 from pipeline.danger.scene import Alert, Scene, int_box
 
 
+HEAD_M = 0.25  # a head, hair top to chin (pipeline.cctv.heads)
+
+
 class WalkUp(NamedTuple):
     """Someone seen walking straight up a gate's lane."""
 
     t: float
     track_id: int
     persons: float  # how many people the blob looked like on the way
+    two_heads: bool = False  # the head vote: two heads in the blob on the way
 
 
 class LaneRun(NamedTuple):
@@ -31,6 +35,7 @@ class LaneRun(NamedTuple):
     along: float  # where it began, metres along the gate's through direction
     lateral: float  # and across the lane
     persons: list[float]  # how many people the blob looked like, frame by frame
+    heads: list[int]  # heads inside the blob, in the frames given to the head vote
 
 
 class Passage(NamedTuple):
@@ -63,6 +68,7 @@ class TailgatingRule:
     def __init__(self, p: C.Tailgating = C.Tailgating(), body: BodyModel = BodyModel()):
         self.p = p
         self._width_share = body.person_width_m / body.person_height_m  # the site's body
+        self._head_m = body.person_height_m - HEAD_M / 2  # a head's centre above the floor
         self._before: dict[tuple[int, int], float] = {}  # (root, gate) → last time at or before it
         self._passed: dict[int, float] = {}  # root → last passage
         self._walkups: dict[int, deque[WalkUp]] = {}  # gate → recent walk-ups
@@ -98,7 +104,7 @@ class TailgatingRule:
             seen.append((tr, gi, along))
             if along <= 0.3:
                 in_lane.setdefault(gi, set()).add(tr.id)
-            self._walk_up(tr, gi, along, lateral, sc.t)
+            self._walk_up(sc, tr, gi, along, lateral)
         self._note_together(seen, sc.t)
         in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over ...
         if self.p.run_through_gaps:  # ... not one whose track missed this frame (tune seed
@@ -153,7 +159,7 @@ class TailgatingRule:
             # past the gate the cabinets hide part of the pair, so it reads smaller there.
             # A pair that came out of the cabinets' shadow as a fresh blob grows back over
             # the next second: it may still count as two until then (``_pending``).
-            pair_up = (max(w.persons for w in walkups) >= self.p.pair_persons
+            pair_up = (any(_pair(w, self.p) for w in walkups)
                        and not self._someone_standing(sc, gate, tr))
             n = 2 if pair_up and self._exit_persons(tr, gate, sc.t) >= self.p.pair_exit_persons \
                 else 1
@@ -245,6 +251,25 @@ class TailgatingRule:
                 return True
         return False
 
+    def _heads_in_lane(self, sc: Scene, tr, gi: int, along: float) -> int:
+        """How many heads the head detector finds in ``tr``'s blob in this frame: centred
+        inside its box, and (with a floor map) over gate ``gi``'s lane within
+        ``head_reach_m`` of the track along it, a head's centre at a body's height (a blob
+        reading one body often holds the head of someone standing in the next lane, half hidden
+        by the cabinets: tune seed 20 at 677 s)."""
+        box = tr.box
+        heads, scores = sc.heads_in(box)
+        c = (heads[:, :2] + heads[:, 2:]) / 2
+        keep = ((scores >= self.p.head_min_score) & (c[:, 0] >= box[0]) & (c[:, 0] <= box[2])
+                & (c[:, 1] >= box[1]) & (c[:, 1] <= box[3]))
+        if sc.floor is not None and keep.any():
+            gate = sc.geometry.gates[gi]
+            for i in np.flatnonzero(keep):
+                a, lat = _gate_coords(gate, sc.floor.image_to_floor(c[i], self._head_m)[0])
+                keep[i] = (abs(lat) <= gate.half_width_m + self.p.lane_margin_m
+                           and abs(a - along) <= self.p.head_reach_m)
+        return int(keep.sum())
+
     def _straight(self, run: LaneRun, along: float, lateral: float) -> bool:
         """The run went straight up the lane, not on a slant across it: it drifted across the
         lane by at most ``walkup_max_slant`` of the way it came up it (tune seed 26 at
@@ -254,7 +279,7 @@ class TailgatingRule:
 
     def _pair_walked_up(self, gi: int, t: float) -> bool:
         """A blob reading two people walked up gate ``gi``'s lane moments ago."""
-        return any(t - self.p.max_transit_s - 1.0 <= w.t and w.persons >= self.p.pair_persons
+        return any(t - self.p.max_transit_s - 1.0 <= w.t and _pair(w, self.p)
                    for w in self._walkups.get(gi, ()))
 
     def _exit_persons(self, tr, gate: Gate, t: float) -> float:
@@ -314,8 +339,9 @@ class TailgatingRule:
                       f"{people} through {gate.bank}[{gate.index}] within "
                       f"{self.p.cycle_s:.0f} s without stopping")]
 
-    def _walk_up(self, tr, gi: int, along: float, lateral: float, t: float) -> None:
+    def _walk_up(self, sc: Scene, tr, gi: int, along: float, lateral: float) -> None:
         """Follow a track's run straight up one lane; a long enough run is a walk-up."""
+        t = sc.t
         v = tr.velocity(1.0, t)
         speed = math.hypot(*v) if v is not None else 0.0
         run = self._runs.get(tr.id)
@@ -339,19 +365,32 @@ class TailgatingRule:
                     self._walkups[gi] = deque(w for w in q if w.track_id != tr.id)
                 run = None
         if run is None or run.gate != gi or along < run.along - 0.3 or along > 0.5:
-            run = LaneRun(gi, t, along, lateral, [])
+            run = LaneRun(gi, t, along, lateral, [], [])
             if along > 0.5:  # past the gate: no run
                 self._runs.pop(tr.id, None)
                 return
-        run.persons.append(self._bodies(tr.samples[-1]))
+        bodies = self._bodies(tr.samples[-1])
+        run.persons.append(bodies)
+        if (sc.heads_in is not None and self.p.head_vote_px and tr.seen and along >= -2.5
+                and speed >= self.p.min_walkup_mps  # walking up (not standing in the queue)
+                and tr.samples[-1].person_px >= self.p.head_vote_px
+                and self.p.head_vote_bodies <= bodies < self.p.pair_persons):
+            run.heads.append(self._heads_in_lane(sc, tr, gi, along))
         self._runs[tr.id] = run
         if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0 and -2.5 <= along <= 0.3
                 and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps
                 and self._straight(run, along, lateral)):
             q = self._walkups.setdefault(gi, deque())
-            q.append(WalkUp(t, tr.id, float(np.median(run.persons))))
+            twos = sum(n >= 2 for n in run.heads)
+            q.append(WalkUp(t, tr.id, float(np.median(run.persons)),
+                            twos >= self.p.head_votes and 2 * twos >= len(run.heads)))
             while q and q[0].t < t - 10.0:
                 q.popleft()
+
+
+def _pair(w: WalkUp, p: C.Tailgating) -> bool:
+    """The walk-up looked like two people: a blob of ``pair_persons`` bodies, or two heads."""
+    return w.persons >= p.pair_persons or w.two_heads
 
 
 def one_body_reads(person_px: float, margin_px: float,

@@ -150,3 +150,25 @@ def test_every_other_frame_reuses_the_last_boxes(frame):
     assert det.detect(f.image) is not a
     with pytest.raises(ValueError, match="every must be >= 1"):
         HeadDetector(every=0)
+
+
+def test_heads_in_box_finds_a_person_head_on_a_crop_in_frame_pixels(frame):
+    # the crop the tailgating rule's head vote runs (issue 12, round 11): around one body box,
+    # scaled so the box is CROP_BOX_PX tall, heads given back in the frame's pixels (on this
+    # queue the crops find the front one of people overlapping)
+    f, _ = frame
+    df = f.persons_df
+    visible = df[(df["head_occluded"] < 0.5) & (df["head_x2"] - df["head_x1"] >= 15)]
+    det = HeadDetector(edge_pad=0)
+    found = 0
+    for r in visible.itertuples():
+        heads, scores = det.heads_in_box(f.image, (r.x1, r.y1, r.x2, r.y2))
+        assert heads.shape == (len(scores), 4)
+        c = np.column_stack([(heads[:, 0] + heads[:, 2]) / 2, (heads[:, 1] + heads[:, 3]) / 2])
+        side = r.head_x2 - r.head_x1
+        d = np.hypot(c[:, 0] - (r.head_x1 + r.head_x2) / 2, c[:, 1] - (r.head_y1 + r.head_y2) / 2)
+        found += bool(((d < 0.5 * side) & (scores >= 0.5)).any())
+    assert found >= 1
+    # a box off every person (the frame's top-left corner) gives no confident head
+    _, none = det.heads_in_box(f.image, (0.0, 0.0, 40.0, 90.0))
+    assert not (none >= 0.9).any()
