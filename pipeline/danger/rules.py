@@ -251,7 +251,7 @@ class LoiteringRule:
                                       (tr.samples[0].x, tr.samples[0].y)))
         self._spots.update(sc.t, sightings)
         out = []
-        by_id = {tr.id: tr for tr in seen}
+        by_id = {tr.id: tr for tr in sc.tracks}  # the latest sighting's track may coast now
         for spot in self._spots.held(sc.t):
             if repeated(self._alerted + self._given, spot.xy, sc.t, p.repeat_m, p.repeat_s):
                 continue
