@@ -107,3 +107,14 @@ def test_a_lingerer_lost_every_few_seconds_is_reported_by_the_stream():
                    140.0, config=off) == []
     # control: a lingerer who leaves after 60 s (a near miss) is reported by neither
     assert _loitering([lambda t: where(t) if t < 60.0 else None], 140.0) == []
+
+
+def test_a_spot_held_while_its_last_track_coasts_is_reported():
+    # tune seed 36: the spot reached 120 s at 460.6 s with its latest track unseen (coasting)
+    # until the spot ended; the alert takes that track's last box (fails on d392f3d)
+    def where(t):
+        f = _fragments(t)
+        return None if f is None or t >= 120.6 else f[0]
+
+    hits = _loitering([where], 140.0)
+    assert len(hits) == 1 and 120.0 <= hits[0].t < 122.0
