@@ -217,6 +217,31 @@ class Loitering(_Model):
     # and alerted 14 s before her 120 s at the spot; lingerers wander within 2.5 m). 0: the
     # whole track counts (round 8).
     settle_m: float = Field(default=6.0, ge=0)
+    # A spot held that long by one near-stationary person, whatever tracks they were seen as
+    # (:class:`pipeline.danger.dwell.SpotDwell`; tune seed 36, 22.5 m: 9 tracks in 120 s, each
+    # 0.4-15 s old, none dwelt). Slow: under ``spot_slow_mps`` over 2 s (a track under a second
+    # old has no speed: it holds nothing yet). A spot ends when a track that held it is seen
+    # ``spot_leave_m`` from its centre (its occupant walked off: a queue's turnover) or nobody
+    # slow is in it for ``spot_gap_s``; it is one person's while two tracks stood in it at once
+    # in at most ``spot_max_shared`` of its sighted frames and it was sighted in at least
+    # ``spot_min_seen`` of the frames of the last ``dwell_s``. False: tracks only (round 10).
+    spot: bool = True
+    spot_radius_m: float = Field(default=3.0, gt=0)
+    spot_leave_m: float = Field(default=4.5, gt=0)
+    spot_gap_s: float = Field(default=15.0, ge=0)
+    spot_slow_mps: float = Field(default=0.7, gt=0)
+    spot_min_seen: float = Field(default=0.5, ge=0, le=1)
+    spot_max_shared: float = Field(default=0.3, ge=0, le=1)
+    # a track reading this many people (or a group) took a passer-by's blob: it no longer
+    # stands for the spot's occupant (tune seed 36: the lingerer's tracks walked off merged)
+    spot_merged_persons: float = Field(default=1.5, gt=0)
+    # a lingerer alone is seen whole: staged loiterers' slow sightings read 1.56-2.0 m tall at
+    # their 10th percentile on tune seeds 0-39 (seed 6's excepted); people half hidden at a
+    # queue's edge read 1.2-1.3 m (seed 34, surge: a spot held by 14 such tracks)
+    spot_min_height_m: float = Field(default=1.5, ge=0)
+    # a spot alert this near, this soon after another loitering alert is the same loiterer
+    repeat_m: float = Field(default=5.0, ge=0)
+    repeat_s: float = Field(default=300.0, ge=0)
 
 
 class Counterflow(_Model):

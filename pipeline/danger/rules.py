@@ -16,6 +16,7 @@ from collections import deque
 
 from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
+from pipeline.danger.dwell import Sighting, SpotDwell
 from pipeline.danger.fall import FallRule
 from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady, waited
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel, unblurred_height_m
@@ -136,6 +137,10 @@ class LoiteringRule:
         # root -> t, x, y, at the edge, its dwell's start (own or carried)
         self._last: dict[int, tuple[float, float, float, bool, float]] = {}
         self._trail: dict[int, deque] = {}  # root -> (t, x, y) of its last dwell_s
+        self._spots = SpotDwell(p.dwell_s, p.spot_radius_m, p.spot_leave_m, p.spot_gap_s,
+                                p.spot_min_seen, p.spot_max_shared) if p.spot else None
+        self._alerted: list[tuple[float, tuple[float, float]]] = []  # spot alerts (t, xy)
+        self._given: list[tuple[float, tuple[float, float]]] = []  # every loitering alert
 
     def _start(self, tr: Track) -> float:
         """When ``tr``'s lineage began to dwell (its own start, or one carried over)."""
@@ -215,8 +220,49 @@ class LoiteringRule:
             if dwell < self.p.dwell_s:
                 continue
             self._done.add(tr.root)
+            if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
+                continue  # the spot rule has reported this loiterer
+            self._given.append((sc.t, tr.xy))
             out.append(Alert(self.kind, sc.camera, sc.t, zone.id, (tr.id,),
                              confidence(dwell, self.p.dwell_s), int_box(tr.box), f"{dwell:.0f} s"))
+        if self._spots is not None:
+            out += self._held_spots(sc)
+        return out
+
+    def _held_spots(self, sc: Scene) -> list[Alert]:
+        """Spots one near-stationary person has held for ``dwell_s`` through any number of
+        tracks (:class:`SpotDwell`): upright people, readable, outside queues and crowds, in the
+        watched zones; every seen track is watched for leaving the spot it held."""
+        p = self.p
+        seen = [tr for tr in sc.tracks if tr.seen]
+        sightings = []
+        for tr in seen:
+            last = tr.samples[-1]
+            zone = sc.geometry.zone(sc.zone_of(tr))
+            eligible = (tr.kind == PERSON and last.height_m >= p.spot_min_height_m
+                        and sc.shapely(tr) and tr.root not in self._crowd.roots
+                        and zone is not None and zone.kind in p.zone_kinds
+                        and not sc.geometry.in_waiting_area((last.x, last.y))
+                        and not sc.crowded(tr.xy))
+            fit = tr.velocity(2.0, sc.t) if eligible else None  # a new track has no speed yet
+            slow = fit is not None and math.hypot(*fit) < p.spot_slow_mps
+            sightings.append(Sighting(tr.id, last.x, last.y, slow, eligible,
+                                      last.kind == GROUP or last.persons >= p.spot_merged_persons,
+                                      (tr.samples[0].x, tr.samples[0].y)))
+        self._spots.update(sc.t, sightings)
+        out = []
+        by_id = {tr.id: tr for tr in sc.tracks}  # the latest sighting's track may coast now
+        for spot in self._spots.held(sc.t):
+            if repeated(self._alerted + self._given, spot.xy, sc.t, p.repeat_m, p.repeat_s):
+                continue
+            tr = by_id.get(spot.last_track)
+            if tr is None:
+                continue
+            self._alerted.append((sc.t, spot.xy))
+            dwell = sc.t - spot.since
+            out.append(Alert(self.kind, sc.camera, sc.t, sc.geometry.zone_at(spot.xy), (tr.id,),
+                             confidence(dwell, p.dwell_s), int_box(tr.box),
+                             f"{dwell:.0f} s at one spot"))
         return out
 
     def _follow(self, sc: Scene) -> None:
