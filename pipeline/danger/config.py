@@ -189,6 +189,16 @@ class Fall(_Model):
     # ``min_drop``: lying along the line of sight, the head lands farther off, higher in the
     # picture; tune seed 3: 0.30)
     down_min_drop: float = Field(default=0.25, ge=0)
+    # Beyond ~25 m a body lying along the line of sight reads shorter than
+    # ``down_min_height_m`` (``Scene.lying_height_m`` under it: 0.55-0.67 m tall, 0.56-0.77 m
+    # wide on fresh seeds 43, 44, 46, 50, 51 at 28-39 m, 53-74 px), so no body there passes the
+    # size test. Where that is so, the object's OWN lineage having been the upright person
+    # (the same track went low in place), its head down ``down_min_drop``, nobody walking away
+    # (the checks above), on a figure >= ``down_own_px`` and no scrap (>= the two sizes
+    # below; scraps read 0.2-0.55 m tall) is a fall. 0 turns it off (round 11, the lead).
+    down_own_px: float = Field(default=45.0, ge=0)
+    down_own_min_height_m: float = Field(default=0.45, ge=0)
+    down_own_min_width_m: float = Field(default=0.45, ge=0)
 
 
 class Loitering(_Model):

@@ -53,7 +53,11 @@ class PersonDown:
       ``down_min_drop`` of a standing person's height (a person half hidden by someone in
       front reads low too, but the head stays up);
     - nobody walked away from it: no person who stood still by it, or whose track began by it
-      as it appeared (the owner stepping out of the blob), is seen beyond the radius later."""
+      as it appeared (the owner stepping out of the blob), is seen beyond the radius later.
+
+    Far off, where a body lying along the line of sight reads shorter than
+    ``down_min_height_m`` (so no body could pass the size test), the object's own lineage
+    having been that upright person stands in for the size: see ``Fall.down_own_px``."""
 
     def __init__(self, p: C.Fall = C.Fall(), margin_px: float = C.Tailgating().blob_margin_px,
                  body: BodyModel = BodyModel()):
@@ -132,13 +136,16 @@ class PersonDown:
         obj = [q for q in tr.samples if q.kind == OBJECT]
         if len(obj) < 2 * self.p.min_upright_samples:
             return None  # seen too little (a track coasting on the spot): nothing to judge
+        true_m = _median([unblurred_height_m(q.height_m, q.person_px, self.margin_px, self.body)
+                          for q in obj])
+        own = self._own_down(sc, tr, obj, true_m,
+                             [n for n in snap[1] if n.root == tr.root and not went_on(n.root)])
+        if own is not None:
+            return own
         if obj[-1].person_px < self.p.down_min_person_px:
             return None  # too small to tell a body from a bag by its size
         if not self._body_sized(_median([q.height_m for q in obj]),
-                                _median([q.width_m for q in obj]),
-                                _median([unblurred_height_m(q.height_m, q.person_px,
-                                                            self.margin_px, self.body)
-                                         for q in obj]),
+                                _median([q.width_m for q in obj]), true_m,
                                 sc.lying_height_m(tr.xy)):
             return None  # a bag, a scrap of someone half hidden, someone standing: not a body
         top_now = _median([q.box[1] for q in obj])
@@ -148,6 +155,20 @@ class PersonDown:
             if top_now - n.seen.top >= self.p.down_min_drop * n.seen.person_px:
                 return n.seen
         return None
+
+    def _own_down(self, sc: Scene, tr, obj: list, true_m: float, own: list[Near]):
+        """Far off, where no lying body reads as tall as ``down_min_height_m``: the object's
+        own lineage was the upright person and its head came down (``Fall.down_own_px``)."""
+        p = self.p
+        lying_m = sc.lying_height_m(tr.xy)
+        if (not own or p.down_own_px <= 0 or obj[-1].person_px < p.down_own_px
+                or not true_m <= lying_m < p.down_min_height_m
+                or _median([q.height_m for q in obj]) < p.down_own_min_height_m
+                or _median([q.width_m for q in obj]) < p.down_own_min_width_m):
+            return None
+        top_now = _median([q.box[1] for q in obj])
+        seen = own[0].seen
+        return seen if top_now - seen.top >= p.down_min_drop * seen.person_px else None
 
     def _body_sized(self, height_m: float, width_m: float, true_m: float,
                     lying_m: float) -> bool:
