@@ -42,7 +42,8 @@ import numpy as np
 from pipeline.cctv.metrics import _iou
 from pipeline.danger.detect import Blob, Detections, check_frame
 
-__all__ = ["CROP_BOX_PX", "CROP_MARGIN", "DEFAULT_MODEL", "HeadDetector", "HeadModelError", "TRAIN_HEIGHT",
+__all__ = ["CROP_BOX_PX", "CROP_MARGIN", "DEFAULT_MODEL", "HeadDetector", "HeadModelError",
+           "TRAIN_HEIGHT",
            "band_rows", "body_boxes_from_heads", "heads_from_shoulder_boxes",
            "shoulder_boxes_from_heads"]
 
