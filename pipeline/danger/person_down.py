@@ -138,7 +138,8 @@ class PersonDown:
             return None  # seen too little (a track coasting on the spot): nothing to judge
         true_m = _median([unblurred_height_m(q.height_m, q.person_px, self.margin_px, self.body)
                           for q in obj])
-        own = self._own_down(sc, tr, obj, true_m,
+        top_now = _median([q.box[1] for q in obj])
+        own = self._own_down(sc, tr, obj, true_m, top_now,
                              [n for n in snap[1] if n.root == tr.root and not went_on(n.root)])
         if own is not None:
             return own
@@ -148,7 +149,6 @@ class PersonDown:
                                 _median([q.width_m for q in obj]), true_m,
                                 sc.lying_height_m(tr.xy)):
             return None  # a bag, a scrap of someone half hidden, someone standing: not a body
-        top_now = _median([q.box[1] for q in obj])
         for n in snap[1]:
             if went_on(n.root):
                 continue
@@ -156,7 +156,8 @@ class PersonDown:
                 return n.seen
         return None
 
-    def _own_down(self, sc: Scene, tr, obj: list, true_m: float, own: list[Near]):
+    def _own_down(self, sc: Scene, tr, obj: list, true_m: float, top_now: float,
+                  own: list[Near]):
         """Far off, where no lying body reads as tall as ``down_min_height_m``: the object's
         own lineage was the upright person and its head came down (``Fall.down_own_px``)."""
         p = self.p
@@ -166,7 +167,6 @@ class PersonDown:
                 or _median([q.height_m for q in obj]) < p.down_own_min_height_m
                 or _median([q.width_m for q in obj]) < p.down_own_min_width_m):
             return None
-        top_now = _median([q.box[1] for q in obj])
         seen = own[0].seen
         return seen if top_now - seen.top >= p.down_min_drop * seen.person_px else None
 

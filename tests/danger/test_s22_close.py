@@ -86,9 +86,10 @@ def _obs(x: float, y: float, kind: str, height_m: float, width_m: float,
     return Observation(box, (x, y), height_m, width_m, 0.5, kind, persons, 0.9, 0.05, px)
 
 
-def _judge(things, seconds: float, floor: FloorMap = HD, geom=None) -> list:
+def _judge(things, seconds: float, floor: FloorMap = HD, geom=None,
+           config: DangerConfig = DangerConfig()) -> list:
     """``things``: functions of t giving an Observation or None; the alerts as (kind, t)."""
-    st = CameraStream("c", floor, geom or geometry(), DangerConfig())
+    st = CameraStream("c", floor, geom or geometry(), config)
     out = []
     for k in range(int(seconds * FPS)):
         t = k / FPS
