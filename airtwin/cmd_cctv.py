@@ -58,7 +58,7 @@ def identify_cctv_cmd(
                                 "person detector model, --person-model)"),
     person_model: Optional[Path] = typer.Option(None, help="--persons onnx: the model file; "
                                                 "--persons heads: a .svm other than the "
-                                                "shipped pipeline/cctv/models/heads_hog.svm"),
+                                                "shipped pipeline/vision/models/heads_hog.svm"),
     person_format: str = typer.Option("boxes", help="--persons onnx: output format, boxes or "
                                       "yolo"),
     head_resize: str = typer.Option("area", help="--persons heads: how the frame is shrunk to "

@@ -60,7 +60,7 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
                persons: str = "heads", head_options: dict | None = None,
                baseline: bool = False) -> dict:
     """``persons``: ``faces`` (bodies implied by faces) or ``heads`` (the head-and-shoulders
-    detector, :mod:`pipeline.cctv.heads`, run on every frame: its cost, not its recall, since
+    detector, :mod:`pipeline.vision.heads`, run on every frame: its cost, not its recall, since
     the composites paste faces without figures).
 
     ``baseline``: also time the recogniser settings of before this speed work
@@ -104,7 +104,7 @@ def bench_cctv(backend: str = "dlib", n_frames: int = 10, people: int = 20,
             gallery = build_gallery(enr, templates, "manifest")
         person_detector = None
         if persons == "heads":
-            from pipeline.cctv.heads import HeadDetector
+            from pipeline.vision.heads import HeadDetector
 
             person_detector = HeadDetector(**(head_options or {}))
             person_detector.prepare()

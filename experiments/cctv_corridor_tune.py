@@ -12,7 +12,7 @@ with its edge pass merged (``cctv_track_tune._heads``), the person boxes, ByteTr
 (:data:`pipeline.cctv.persons.CCTV_TRACKER_OPTIONS`, overridden by the grid's tracker keys), the
 re-linker (``r_*`` keys: :class:`pipeline.cctv.relink.RelinkConfig` fields) and the swap guard
 (``s_*`` keys: :class:`pipeline.cctv.swaps.SwapConfig` fields; ``swaps=0``: off), and the head
-detector's half-window-twin suppression (:func:`pipeline.cctv.heads.half_window_twins`, on as
+detector's half-window-twin suppression (:func:`pipeline.vision.heads.half_window_twins`, on as
 shipped; ``twins=0``: off; ``twin_ratio``, ``twin_lo``, ``twin_hi``). The caches hold no face
 templates, so links on probation are not replayed. It is
 :func:`experiments.cctv_track_tune.track_camera` with those defaults (there ``twins`` defaults
@@ -95,7 +95,7 @@ def replay(folders: list[Path], spec: str, cameras: list[str] | None = None) -> 
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    from pipeline.cctv.metrics import _iou as iou
+    from pipeline.vision.detections import iou_matrix as iou
 
     return iou(np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4))
 
@@ -287,7 +287,7 @@ def head_misses(cam: dict, table: pd.DataFrame, adjust: float | None = None) -> 
     (a window at IoU 0.3-0.5: the wrong size or place), ``none`` (no window on the head),
     ``found`` (found at the threshold: the box was lost later, e.g. to a face or the twin
     rule)."""
-    from pipeline.cctv.heads import ADJUST, TRAIN_HEIGHT, _margin
+    from pipeline.vision.heads import ADJUST, TRAIN_HEIGHT, _margin
 
     adjust = ADJUST if adjust is None else adjust
 

@@ -1,15 +1,15 @@
-"""Train and measure the CCTV head-and-shoulders detector (:mod:`pipeline.cctv.heads`) on
+"""Train and measure the CCTV head-and-shoulders detector (:mod:`pipeline.vision.heads`) on
 frames the simulator renders: dlib's HOG trainer on synthetic frames only.
 
-    airtwin train heads --seeds 1,2,3 --out pipeline/cctv/models/heads_hog.svm   # tune seeds
+    airtwin train heads --seeds 1,2,3 --out pipeline/vision/models/heads_hog.svm   # tune seeds
         # (frames every 194 s; the held-out evaluation samples every 97 s)
     python -m experiments.cctv_heads_train evaluate --seeds 101,102,103 \\
-        --model pipeline/cctv/models/heads_hog.svm                               # held out
+        --model pipeline/vision/models/heads_hog.svm                               # held out
 
 Frames: ``scenarios/cctv_identification.yaml``'s five face cameras, the scenario's seed set to
 each of ``--seeds``, at :func:`sample_times` (every 194 s from 300 s for training, 97 s for evaluation; every third on the crowded
 reclaim camera, whose frames are slow to render), resized to
-:data:`pipeline.cctv.heads.TRAIN_HEIGHT` rows. Labels come from the renderer's ground truth
+:data:`pipeline.vision.heads.TRAIN_HEIGHT` rows. Labels come from the renderer's ground truth
 (``head_x1..head_y2``, ``head_occluded``): the head-and-shoulders box of every head at least
 half visible (``head_occluded`` < 0.5), square (not cut by the image edge) and at least the
 detector's window; every other drawn head is an *ignore* box (neither a miss nor a false
@@ -33,9 +33,9 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from pipeline.cctv.heads import (TRAIN_COMMAND, TRAIN_HEIGHT, WINDOW_PX, HeadDetector,
+from pipeline.vision.heads import (TRAIN_COMMAND, TRAIN_HEIGHT, WINDOW_PX, HeadDetector,
                                  shoulder_boxes_from_heads)
-from pipeline.cctv.metrics import _iou
+from pipeline.vision.detections import iou_matrix
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "cctv_identification.yaml"
 VISIBLE = 0.5  # a head is labelled when less than this share of it is covered
@@ -229,7 +229,7 @@ def match(det: np.ndarray, scores: np.ndarray, truth: np.ndarray, labelled: np.n
     n_lab = int(labelled.sum())
     if not len(det):
         return 0, 0, n_lab
-    iou = _iou(det, truth)
+    iou = iou_matrix(det, truth)
     free = labelled.copy()
     tp = fp = 0
     for i in np.argsort(-scores):
@@ -289,7 +289,7 @@ def speed(model: Path, seed: int = 101, camera: str = "reclaim_exit", t: float =
 
 def measure_body(folder_seeds, cameras=None, max_frames: int = 4) -> dict:
     """Median body-box proportions in head heights over visible heads (what
-    :data:`pipeline.cctv.heads.BODY_HEIGHTS_PER_HEAD` etc. were set from)."""
+    :data:`pipeline.vision.heads.BODY_HEIGHTS_PER_HEAD` etc. were set from)."""
     r = []
     for seed in folder_seeds:
         for _, _, _, p in render_frames(SCENARIO, seed, cameras, max_frames=max_frames):

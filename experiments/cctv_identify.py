@@ -168,8 +168,8 @@ def person_detectors(source: CctvSource, persons: str = "heads",
     if persons == "faces":
         return {}
     out = {}
-    if persons == "heads":  # the CCTV head-and-shoulders detector (pipeline.cctv.heads)
-        from pipeline.cctv.heads import HeadDetector
+    if persons == "heads":  # the CCTV head-and-shoulders detector (pipeline.vision.heads)
+        from pipeline.vision.heads import HeadDetector
 
         for cid, cam in source.cameras.items():
             out[cid] = HeadDetector(**{**(options or {}), **cam.head_options,

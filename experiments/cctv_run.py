@@ -29,8 +29,9 @@ import pandas as pd
 from pipeline.cctv.galleries import Gallery
 from pipeline.cctv.journeys import LinkConfig, link_journeys
 from pipeline.cctv.metrics import (MIN_VISIBLE, cross_camera_idf1, drop_dont_care,
-                                   identification_by, ipd_band, mot_metrics, _iou)
+                                   identification_by, ipd_band, mot_metrics)
 from pipeline.cctv.stream import CctvStream, StreamConfig
+from pipeline.vision.detections import iou_matrix
 from outputs.progress import steps
 
 # per-frame stages of :class:`pipeline.cctv.stream.CctvStream`, wall seconds as ``<stage>_s``
@@ -46,7 +47,7 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
     ``detector``: one for all cameras or a dict per camera; ``person_detectors``: camera id ->
-    its prepared :class:`pipeline.danger.detect.PersonDetector` (a camera without one tracks
+    its prepared :class:`pipeline.vision.detections.PersonDetector` (a camera without one tracks
     the bodies its faces imply)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
@@ -145,7 +146,7 @@ def _track_truth(tracks: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
         g = truth_at.get((cam, t))
         if g is None or g.empty:
             continue
-        iou = _iou(h[["x1", "y1", "x2", "y2"]].to_numpy(float), g[["x1", "y1", "x2", "y2"]]
+        iou = iou_matrix(h[["x1", "y1", "x2", "y2"]].to_numpy(float), g[["x1", "y1", "x2", "y2"]]
                    .to_numpy(float))
         for i, tid in enumerate(h["id"]):
             j = int(iou[i].argmax())

@@ -187,7 +187,7 @@ def span_truth(run: Path, held_out: bool = False) -> pd.DataFrame:
     it searched, where the run's truth votes over the track's whole life; ``span_mated`` and
     ``span_rank1`` score the search against it. A diagnostic: the run's metrics keep their
     truth."""
-    from experiments.cctv_run import _iou
+    from pipeline.vision.detections import iou_matrix
     from outputs.run import load_run
 
     r = _tune_run(run, ["cctv_tracks", "cctv_truth", "cctv_searches", "cctv_gallery",
@@ -207,7 +207,7 @@ def span_truth(run: Path, held_out: bool = False) -> pd.DataFrame:
                 g = truth.get((x.camera, fr))
                 if g is None or g.empty:
                     continue
-                o = _iou(hh[["x1", "y1", "x2", "y2"]].to_numpy(float),
+                o = iou_matrix(hh[["x1", "y1", "x2", "y2"]].to_numpy(float),
                          g[["x1", "y1", "x2", "y2"]].to_numpy(float))[0]
                 if o.max() >= 0.3:
                     votes.append(int(g["id"].iloc[int(o.argmax())]))

@@ -40,7 +40,7 @@ class CameraSpec:
     size: tuple[int, int]  # width, height
     centre: tuple[float, float]  # view centre on the floor, metres
     n_frames: int
-    # the head detector's options on this camera (pipeline.cctv.heads.HeadDetector), as the
+    # the head detector's options on this camera (pipeline.vision.heads.HeadDetector), as the
     # scenario's camera spec sets them (faces.head_band -> band)
     head_options: dict = field(default_factory=dict)
 

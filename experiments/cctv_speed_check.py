@@ -35,11 +35,11 @@ VARIANTS = {810: {}, "810g": {"grey": True}, "810l": {"resize": "linear"},
 
 def matched(default: np.ndarray, other: np.ndarray, min_iou: float = 0.9) -> int:
     """Heads of ``default`` with a head of ``other`` at IoU >= ``min_iou`` (greedy, one to one)."""
-    from pipeline.cctv.metrics import _iou  # the pairwise IoU the tracking metrics use
+    from pipeline.vision.detections import iou_matrix  # the pairwise IoU the tracking metrics use
 
     if not len(default) or not len(other):
         return 0
-    iou = _iou(default, other)
+    iou = iou_matrix(default, other)
     hits = 0
     while iou.size and iou.max() >= min_iou:
         i, j = np.unravel_index(np.argmax(iou), iou.shape)
@@ -54,7 +54,7 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     (:func:`experiments.cctv_track_tune.collect`), then each variant's CPU per frame and how
     many of its heads match the default's, in ``speed.json``."""
     from outputs.atomic import write_json
-    from pipeline.cctv.heads import HeadDetector
+    from pipeline.vision.heads import HeadDetector
 
     if seed in HELD_OUT:
         raise SystemExit(f"--seed {seed} is held out; measure on tune seeds 1, 2, 3")
@@ -79,7 +79,7 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
 
 def band_variants(spec: str) -> dict[str, dict]:
     """``"0;300:whole;300:120"`` -> label -> HeadDetector options: ROWS (0: off) and the band
-    pass's margin (``whole``: the whole frame; default :data:`pipeline.cctv.heads.BAND_MARGIN`)
+    pass's margin (``whole``: the whole frame; default :data:`pipeline.vision.heads.BAND_MARGIN`)
     and, after a second colon, ``band_every``."""
     out = {}
     for part in filter(None, (p.strip() for p in spec.split(";"))):
@@ -101,7 +101,7 @@ def band_cost(frames: dict, variants: dict[str, dict], repeat: int = 7) -> dict:
     n: the mean over n calls, one with the band's pass)."""
     import time
 
-    from pipeline.cctv.heads import HeadDetector
+    from pipeline.vision.heads import HeadDetector
 
     dets = {k: HeadDetector(**opts) for k, opts in variants.items()}
     out = {}

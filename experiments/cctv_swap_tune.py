@@ -78,7 +78,7 @@ def face_people(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
     ``other_person``: its faces mostly show someone else than its true person (a search over
     them answers for another person than the evaluation asks about; the ``failures`` kinds
     other_person and mixed)."""
-    from experiments.cctv_run import _iou
+    from pipeline.vision.detections import iou_matrix
 
     at = {fr["t"]: fr for fr in cam["frames"]}
     votes: dict[int, list[int]] = {}
@@ -87,7 +87,7 @@ def face_people(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
         g = at[x.frame]["truth"]
         if not len(g):
             continue
-        o = _iou(np.array([[x.x1, x.y1, x.x2, x.y2]]),
+        o = iou_matrix(np.array([[x.x1, x.y1, x.x2, x.y2]]),
                  g[["x1", "y1", "x2", "y2"]].to_numpy(float))[0]
         if o.max() >= 0.3:
             votes.setdefault(x.id, []).append(int(g["traveler_id"].iloc[int(o.argmax())]))
@@ -121,7 +121,7 @@ def lasting_swaps(truth: pd.DataFrame, hyp: pd.DataFrame, min_frames: int = 5) -
     frame-to-frame flicker of matching two overlapping people."""
     from scipy.optimize import linear_sum_assignment
 
-    from experiments.cctv_run import _iou
+    from pipeline.vision.detections import iou_matrix
 
     at = dict(list(truth.groupby("frame")))
     seq: dict[int, list[int]] = {}
@@ -129,7 +129,7 @@ def lasting_swaps(truth: pd.DataFrame, hyp: pd.DataFrame, min_frames: int = 5) -
         g = at.get(fr)
         if g is None:
             continue
-        o = _iou(h[["x1", "y1", "x2", "y2"]].to_numpy(float),
+        o = iou_matrix(h[["x1", "y1", "x2", "y2"]].to_numpy(float),
                  g[["x1", "y1", "x2", "y2"]].to_numpy(float))
         for a, b in zip(*linear_sum_assignment(-o)):
             if o[a, b] >= 0.5:
@@ -169,7 +169,7 @@ def trace_changes(cam: dict, hyp: pd.DataFrame, window: int = 3, after_s: float 
     import shapely
 
     from pipeline.cctv.look import occluders
-    from pipeline.cctv.metrics import _iou
+    from pipeline.vision.detections import iou_matrix
 
     w_px, h_px = cam["size"]
     at = {fr["t"]: fr["truth"] for fr in cam["frames"]}
@@ -180,7 +180,7 @@ def trace_changes(cam: dict, hyp: pd.DataFrame, window: int = 3, after_s: float 
         g = at.get(t)
         if g is None or not len(g):
             return None, 0.0, None
-        o = _iou(np.array([box], float), g[cols].to_numpy(float))[0]
+        o = iou_matrix(np.array([box], float), g[cols].to_numpy(float))[0]
         k = int(o.argmax())
         return (int(g["traveler_id"].iloc[k]) if o[k] >= 0.5 else None), float(o[k]), g.iloc[k]
 
@@ -194,7 +194,7 @@ def trace_changes(cam: dict, hyp: pd.DataFrame, window: int = 3, after_s: float 
         b = np.asarray(boxes[t], np.float64).reshape(-1, 4)
         if not len(b):
             return 0.0, 0.0
-        k = int(_iou(np.array([box], float), b)[0].argmax())
+        k = int(iou_matrix(np.array([box], float), b)[0].argmax())
         area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-9)
 
         def covered(others):

@@ -47,7 +47,7 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
             edge_strip: int | None = None, band_rows: tuple = (),
             keep_heads: bool = False) -> Path:
     """Cache one seed's window (see the module docstring). ``model``: the head detector's
-    ``.svm`` (default :data:`pipeline.cctv.heads.DEFAULT_MODEL`); ``faces_from``: a cache of
+    ``.svm`` (default :data:`pipeline.vision.heads.DEFAULT_MODEL`); ``faces_from``: a cache of
     the same seed and window whose faces (and their histograms) are reused instead of running
     SCRFD again (the frames' times must match), so only the head detections are new.
     ``heads``: cache key -> head detector, instead of one per height in ``heights``; ``cpu``:
@@ -61,7 +61,7 @@ def collect(scenario: str, seed: int, window: tuple[float, float], fps: float, o
     new passes run)."""
     from experiments.cctv_sources import scenario_source
     from outputs.progress import steps
-    from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
+    from pipeline.vision.heads import HeadDetector, body_boxes_from_heads
     from pipeline.cctv.operating import detection_input
     from pipeline.cctv.persons import body_boxes_from_faces
     from pipeline.registry import get_detector
@@ -170,7 +170,7 @@ def load(folder: Path, cameras: list[str] | None = None) -> list[dict]:
     return out
 
 
-# the head detector as the stream runs it (pipeline.cctv.heads.HeadDetector's defaults), in
+# the head detector as the stream runs it (pipeline.vision.heads.HeadDetector's defaults), in
 # replay keys
 SHIPPED_HEADS = {"adjust": -0.3, "edge": 1, "edge_adjust": 0.0}
 
@@ -286,10 +286,10 @@ def _looks(cached: dict, t: float, boxes, tracks, config, frame_height: float) -
 
 def candidate_bodies(frame: dict, size) -> np.ndarray:
     """Every body a person box of a cached frame can be, whatever the replay's head threshold,
-    edge pass or twin rule: of each cached head at :data:`pipeline.cctv.heads.TRAIN_HEIGHT`
+    edge pass or twin rule: of each cached head at :data:`pipeline.vision.heads.TRAIN_HEIGHT`
     (the edge pass's too) and of each face (:func:`pipeline.cctv.persons.person_boxes` keeps a
     head's body or puts a face's in its place)."""
-    from pipeline.cctv.heads import TRAIN_HEIGHT, body_boxes_from_heads
+    from pipeline.vision.heads import TRAIN_HEIGHT, body_boxes_from_heads
     from pipeline.cctv.persons import body_boxes_from_faces
 
     heads = [frame["heads"][k][0] for k in (TRAIN_HEIGHT, "edge") if k in frame["heads"]]
@@ -300,11 +300,11 @@ def candidate_bodies(frame: dict, size) -> np.ndarray:
 def _heads(cached: dict, height, opts: dict, size=(1920, 1080), frame: int = 0) -> tuple:
     """A frame's cached (heads, scores, histograms) under ``opts``: ``adjust``, the head
     detector's threshold (only at or above the cache's), and ``edge`` 1 with ``edge_adjust``
-    (default the detector's, :data:`pipeline.cctv.heads.EDGE_ADJUST`) and ``edge_reach`` (default 0, at most :data:`CACHED_EDGE_REACH`):
-    the edge pass's heads merged in as :meth:`pipeline.cctv.heads.HeadDetector.heads` merges
+    (default the detector's, :data:`pipeline.vision.heads.EDGE_ADJUST`) and ``edge_reach`` (default 0, at most :data:`CACHED_EDGE_REACH`):
+    the edge pass's heads merged in as :meth:`pipeline.vision.heads.HeadDetector.heads` merges
     them (``size``: the frame's width, height; ``frame``: the frame's index, for the band's
     ``band_every``)."""
-    from pipeline.cctv.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, edge_keep,
+    from pipeline.vision.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, edge_keep,
                                      edge_windows, shoulder_boxes_from_heads)
 
     def above(part, adjust):
@@ -329,20 +329,20 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080), frame: int = 0) 
     hs, w = shoulder_boxes_from_heads(eh) * k, round(size[0] * k)
     near = edge_windows(hs, w, reach, True) | edge_windows(hs, w, reach, False)
     eh, es, ehist = eh[near], es[near], [h for h, n in zip(ehist, near) if n]
-    keep = edge_keep(eh, heads)  # as pipeline.cctv.heads.merge_edge_heads keeps them
+    keep = edge_keep(eh, heads)  # as pipeline.vision.heads.merge_edge_heads keeps them
     return _twins((np.vstack([heads, eh[keep]]), np.concatenate([scores, es[keep]]),
                    list(hists) + [h for h, k in zip(ehist, keep) if k]), opts)
 
 
 def _band(cached: dict, part: tuple, opts: dict, size, above) -> tuple:
     """``band`` > 0 (px of the frame): the far band's pass merged in, as
-    :meth:`pipeline.cctv.heads.HeadDetector.heads` merges it: the heads of the cache's pass on
-    the top ``band`` + ``band_margin`` rows (default :data:`pipeline.cctv.heads.BAND_MARGIN`;
+    :meth:`pipeline.vision.heads.HeadDetector.heads` merges it: the heads of the cache's pass on
+    the top ``band`` + ``band_margin`` rows (default :data:`pipeline.vision.heads.BAND_MARGIN`;
     ``collect --band-rows``), or with ``band_margin=whole`` of its whole-frame
     ``band_height`` pass (default 1080 rows; ``collect --heights 810,1080``) at the detector's
     threshold whose head lies in the frame's top ``band`` rows and overlaps no head of the
     interior pass (head-box IoU < 0.3)."""
-    from pipeline.cctv.heads import ADJUST, BAND_HEIGHT, BAND_MARGIN, band_keep
+    from pipeline.vision.heads import ADJUST, BAND_HEIGHT, BAND_MARGIN, band_keep
 
     margin = opts.get("band_margin", BAND_MARGIN)
     if margin == "whole":
@@ -367,8 +367,8 @@ def _band(cached: dict, part: tuple, opts: dict, size, above) -> tuple:
 def _twins(part: tuple, opts: dict) -> tuple:
     """``twins`` 1 (default 0: the caches' replays before the rule): the head detector's
     half-window-twin suppression after the edge merge, as ``HeadDetector(twins=True)``
-    (:func:`pipeline.cctv.heads.half_window_twins`; ``twin_ratio``, ``twin_lo``, ``twin_hi``)."""
-    from pipeline.cctv.heads import TWIN_OFFSET, TWIN_RATIO, half_window_twins
+    (:func:`pipeline.vision.heads.half_window_twins`; ``twin_ratio``, ``twin_lo``, ``twin_hi``)."""
+    from pipeline.vision.heads import TWIN_OFFSET, TWIN_RATIO, half_window_twins
 
     if not int(opts.get("twins", 0)):
         return part
@@ -390,7 +390,7 @@ def _tracker_options(opts: dict) -> dict:
 def _people(detected, faces, face_hist, size):
     """The frame's person boxes as the stream makes them, and each box's clothing histogram
     (looked up among the cached head- and face-implied bodies; None for a replaced box)."""
-    from pipeline.cctv.heads import HeadDetector, body_boxes_from_heads
+    from pipeline.vision.heads import HeadDetector, body_boxes_from_heads
     from pipeline.cctv.persons import body_boxes_from_faces, person_boxes
 
     heads, scores, head_hist = detected
@@ -476,7 +476,7 @@ def main(argv=None) -> None:
     c.add_argument("--heights", default="810")
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--model", type=Path, default=None,
-                   help="head detector .svm (default: the shipped pipeline/cctv/models model)")
+                   help="head detector .svm (default: the shipped pipeline/vision/models model)")
     c.add_argument("--adjust", type=float, default=-0.3,
                    help="head detector threshold; replay's adjust=X keeps heads at X or above")
     c.add_argument("--edge-pad", type=int, default=0,

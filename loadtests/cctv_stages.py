@@ -110,7 +110,7 @@ def profile_stages(frames: list[tuple[str, float, bytes]], cameras: list[str],
     import cv2
 
     from pipeline.calibration import operating_point
-    from pipeline.cctv.heads import HeadDetector
+    from pipeline.vision.heads import HeadDetector
     from pipeline.cctv.monitor import EnrolledGallery
     from pipeline.cctv.stream import CctvStream, StreamConfig
     from pipeline.matching import NumpyGallery

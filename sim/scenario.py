@@ -309,7 +309,7 @@ class FaceCameraConfig(Model):
 
     shutter_s: float = Field(default=0.01, gt=0, le=0.1)  # exposure time per frame, s
     jpeg_quality: int = Field(default=80, ge=10, le=100)  # the stream's compression (JPEG 1-100)
-    # The CCTV head detector's far band on this camera (pipeline.cctv.heads.HeadDetector(band=)):
+    # The CCTV head detector's far band on this camera (pipeline.vision.heads.HeadDetector(band=)):
     # heads ending in the frame's top head_band rows (of 1080) looked for again at 1080 rows;
     # 0: off. For far cameras, whose back rows hold heads smaller than the 810-row window
     # (README: a cheap far band); `airtwin identify-cctv --head-band CAMERA=ROWS` overrides it.

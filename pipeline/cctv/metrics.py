@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.vision.detections import iou_matrix
+
 __all__ = ["FPIR_TARGETS", "MIN_VISIBLE", "TRACK_COLUMNS", "drop_dont_care", "threshold_at_fpir", "fnir_fpir",
            "identification_by",
            "identification_table", "max_min_ratio", "mot_metrics", "cross_camera_idf1",
@@ -119,18 +121,6 @@ def max_min_ratio(values) -> float:
     return float(v.max() / v.min())
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-9)
-
-
 def _sequence(gt: pd.DataFrame, hyp: pd.DataFrame, frame_key: list[str]):
     """Per-frame id arrays and IoU matrices, ids remapped to 0..n-1 (the library wants ints)."""
     for name, df in (("ground truth", gt), ("tracker output", hyp)):
@@ -149,7 +139,7 @@ def _sequence(gt: pd.DataFrame, hyp: pd.DataFrame, frame_key: list[str]):
         g, h = g_by.get(f, empty), h_by.get(f, hyp.iloc[:0])
         gt_ids.append(np.array([gid[v] for v in g["id"]], int))
         tr_ids.append(np.array([hid[v] for v in h["id"]], int))
-        sims.append(_iou(g[["x1", "y1", "x2", "y2"]].to_numpy(float),
+        sims.append(iou_matrix(g[["x1", "y1", "x2", "y2"]].to_numpy(float),
                          h[["x1", "y1", "x2", "y2"]].to_numpy(float)))
     return gt_ids, tr_ids, sims
 
@@ -175,7 +165,7 @@ def drop_dont_care(gt: pd.DataFrame, hyp: pd.DataFrame, frame_key: list[str],
         h = h_by.get(key)
         if h is None or h.empty or care.loc[g.index].all():
             continue
-        m = _iou(g[["x1", "y1", "x2", "y2"]].to_numpy(float),
+        m = iou_matrix(g[["x1", "y1", "x2", "y2"]].to_numpy(float),
                  h[["x1", "y1", "x2", "y2"]].to_numpy(float))
         rows, cols = linear_sum_assignment(-m)
         for i, j in zip(rows, cols):

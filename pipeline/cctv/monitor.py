@@ -57,7 +57,7 @@ class CctvMonitor:
     """The identification streams of a site's cameras, and the one worker that runs them.
 
     ``person_detector``: makes each camera's person detector when its stream starts (a
-    :class:`~pipeline.cctv.heads.HeadDetector` in the service); None: person boxes are implied
+    :class:`~pipeline.vision.heads.HeadDetector` in the service); None: person boxes are implied
     by the faces found."""
 
     def __init__(self, cameras: list[CameraModel], detector: FaceDetector, embedder: FaceEmbedder,

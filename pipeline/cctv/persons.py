@@ -12,8 +12,8 @@ Where the person boxes come from is the caller's choice (``CctvStream(person_det
 - the faces themselves (:func:`body_boxes_from_faces`, the default when no person detector is
   given, and the fallback when none is available): every box carries its face, but a person who
   shows no face (turned away, occluded, too small) is never tracked;
-- a :class:`pipeline.danger.detect.PersonDetector` (MOG2/KNN background subtraction, an ONNX
-  person detector, or the head-and-shoulders detector :class:`pipeline.cctv.heads.HeadDetector`,
+- a :class:`pipeline.vision.detections.PersonDetector` (MOG2/KNN background subtraction, an ONNX
+  person detector, or the head-and-shoulders detector :class:`pipeline.vision.heads.HeadDetector`,
   whose ``person_box_options`` say how its boxes are treated here) with the faces attached (:func:`person_boxes`): one face per box, the face's
   centre in the top of its box (:func:`attach_faces`); a blob holding two or more faces (a crowd
   merged by background subtraction) is split into the bodies its faces imply, and a face that
@@ -28,6 +28,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from pipeline.cctv.side_on import SideOnWidth
+from pipeline.vision.bodies import implied_bodies
+from pipeline.vision.detections import Blob, Detections
 
 __all__ = ["PersonTrack", "PersonTracker", "LibraryTracker", "FloorTracker", "TRACKERS",
            "PersonBoxes", "CCTV_TRACKER_OPTIONS", "attach_faces", "body_boxes_from_faces",
@@ -107,34 +109,12 @@ def body_boxes_from_faces(face_boxes: np.ndarray, frame_size: tuple[int, int]) -
                           BODY_WIDTHS_PER_FACE, BODY_TOP_ABOVE_FACE, unit_w=f[:, 2] - f[:, 0])
 
 
-def implied_bodies(parts: np.ndarray, unit: np.ndarray, frame_size: tuple[int, int] | None,
-                   heights: float, widths: float, top_above: float,
-                   unit_w: np.ndarray | None = None) -> np.ndarray:
-    """Body boxes (N, 4) centred on ``parts`` (N, 4: a face or a head box), ``heights`` units
-    tall (``unit`` (N,): the part's height in pixels) and ``widths`` units wide (``unit_w``:
-    the part's width, default ``unit``), the body's top ``top_above`` units above the part's;
-    clipped to the frame (``frame_size`` = width, height; None: not clipped). The one rule behind
-    :func:`body_boxes_from_faces` and :func:`pipeline.cctv.heads.body_boxes_from_heads`."""
-    p = np.asarray(parts, np.float64).reshape(-1, 4)
-    u = np.asarray(unit, np.float64).reshape(-1)
-    uw = u if unit_w is None else np.asarray(unit_w, np.float64).reshape(-1)
-    cx = (p[:, 0] + p[:, 2]) / 2
-    top = p[:, 1] - top_above * u
-    out = np.column_stack([cx - widths * uw / 2, top, cx + widths * uw / 2, top + heights * u])
-    if frame_size is None:
-        return out
-    w, h = frame_size
-    out[:, [0, 2]] = out[:, [0, 2]].clip(0, w - 1)
-    out[:, [1, 3]] = out[:, [1, 3]].clip(0, h - 1)
-    return out
-
-
 def head_boxes_from_faces(face_boxes: np.ndarray) -> np.ndarray:
     """Head boxes (N, 4) implied by face boxes, in the proportions of the two body rules (a
     body of 9.5 face heights is 7.1 head heights: a head is 1.34 face heights a side, its top
     0.33 face heights above the face box's): where a face carries a person no head was found
     for, the tracker still gets a head."""
-    from pipeline.cctv.heads import BODY_HEIGHTS_PER_HEAD, BODY_TOP_ABOVE_HEAD
+    from pipeline.vision.heads import BODY_HEIGHTS_PER_HEAD, BODY_TOP_ABOVE_HEAD
 
     f = np.asarray(face_boxes, np.float64).reshape(-1, 4)
     fh = f[:, 3] - f[:, 1]
@@ -195,7 +175,7 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
 
     ``drop_fragments`` (background subtraction): a faceless box lying mostly inside a box with
     a face is dropped as a piece of that person. A detector that finds each person by their
-    head (:class:`pipeline.cctv.heads.HeadDetector`) turns it off, since there such a box is
+    head (:class:`pipeline.vision.heads.HeadDetector`) turns it off, since there such a box is
     someone standing behind.
 
     ``heads`` (N, 4), one per detected box (a head detector's): carried to the output boxes
@@ -248,14 +228,14 @@ def person_boxes(detected: np.ndarray, scores: np.ndarray, face_boxes: np.ndarra
 def _face_reach(det: np.ndarray, heads: np.ndarray | None) -> np.ndarray:
     """The boxes whose top ``head_share`` a face's centre must lie in to belong to ``det``:
     the detected boxes themselves, or, where each box's head is known, the whole body that
-    head implies (:func:`pipeline.cctv.heads.body_boxes_from_heads`, not clipped to the
+    head implies (:func:`pipeline.vision.heads.body_boxes_from_heads`, not clipped to the
     frame). A body cut by the frame's bottom is shorter than the person, so its top share
     shrinks towards the head's top and a large head's own face fell below it: the face then
     added a second box on the same person (a second track, the two trading the person frame
     to frame; tune seeds 1-3 corridors: 174 such boxes in 30 s)."""
     if heads is None or not len(det):
         return det
-    from pipeline.cctv.heads import body_boxes_from_heads
+    from pipeline.vision.heads import body_boxes_from_heads
 
     return body_boxes_from_heads(heads, None)
 
@@ -365,7 +345,7 @@ class LibraryTracker:
             box = np.asarray(tl.get_state_bbox(), np.float64).reshape(1, 4)
             head = _scaled(box, 1 / self.head_scale) if on_heads else None
             if on_heads:
-                from pipeline.cctv.heads import body_boxes_from_heads
+                from pipeline.vision.heads import body_boxes_from_heads
 
                 box = body_boxes_from_heads(head, (10 ** 6, 10 ** 6))
             if since > self.coast:  # edge coasting only
@@ -423,8 +403,6 @@ class FloorTracker:
 
     def update(self, t: float, boxes: np.ndarray, scores: np.ndarray,
                heads: np.ndarray | None = None) -> list[PersonTrack]:
-        from pipeline.danger.detect import Blob, Detections
-
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
         blobs = tuple(Blob(tuple(map(float, b)), float((b[2] - b[0]) * (b[3] - b[1])), float(s))
                       for b, s in zip(boxes, scores))

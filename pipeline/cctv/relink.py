@@ -47,7 +47,7 @@ from pipeline.cctv.persons import PersonTrack
 
 __all__ = ["HEIGHT_PER_WIDTH", "RelinkConfig", "Relinker"]
 
-# a standing body's box, height over width, as tuned (pipeline.cctv.heads implies 7.1 x 2.0 head
+# a standing body's box, height over width, as tuned (pipeline.vision.heads implies 7.1 x 2.0 head
 # heights, 3.55)
 HEIGHT_PER_WIDTH = 3.5
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
+from pipeline.vision.heads import BODY_WIDTHS_PER_HEAD
 
 __all__ = ["HEAD_M", "VELOCITY_SMOOTHING", "WALK_SPEED_M_S", "SideOnWidth"]
 
 WALK_SPEED_M_S = 1.3
-HEAD_M = 0.25  # a head's height in metres (pipeline.cctv.heads: a 0.25 m square)
+HEAD_M = 0.25  # a head's height in metres (pipeline.vision.heads: a 0.25 m square)
 VELOCITY_SMOOTHING = 0.5  # weight of the newest head displacement in the track's velocity
 FORGET_S = 10.0  # a track unseen this long is forgotten (the tracker has dropped it too)
 

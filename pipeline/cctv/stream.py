@@ -33,8 +33,8 @@ from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, Person
 from pipeline.cctv.quality import FaceQuality, QualityGate, measure_face
 from pipeline.cctv.relink import RelinkConfig, Relinker
 from pipeline.cctv.swaps import SwapConfig, SwapGuard
-from pipeline.danger.detect import FrameError, check_frame
 from pipeline.types import Candidate, FaceDetector, FaceEmbedder
+from pipeline.vision.detections import FrameError, check_frame
 
 __all__ = ["CctvStream", "FaceObservation", "FrameResult", "Identification", "StreamConfig",
            "StreamError", "TrackSummary", "clothing_histogram"]

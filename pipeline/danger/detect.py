@@ -21,73 +21,14 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 
-from pipeline.camera_queue import BadFrameError
+from pipeline.vision.detections import (Blob, Detections, DetectorError, PersonDetector,
+                                        check_frame)
 
-__all__ = ["Blob", "Detections", "PersonDetector", "BackgroundSubtractionDetector",
-           "DetectorError", "FrameError", "check_frame", "known_detectors", "make_detector"]
-
-
-class DetectorError(ValueError):
-    """An unknown backend or option, or a model file that cannot serve as a person detector."""
-
-
-class FrameError(BadFrameError):
-    """A frame the pipeline cannot take: wrong type, shape, size or dtype; the message says which."""
-
-
-@dataclass(frozen=True, slots=True)
-class Blob:
-    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in full-resolution pixels
-    area_px: float  # foreground pixels inside the box (full resolution); box area for detectors
-    score: float  # detector confidence in [0, 1]
-    clipped: bool = False  # touches the image border or an ignored region: its size is unsure
-
-
-@dataclass(frozen=True)
-class Detections:
-    blobs: tuple[Blob, ...]
-    # Foreground mask (uint8, 0/255) at ``mask_scale`` of the frame, for density by area; None
-    # from detectors that only give boxes.
-    mask: np.ndarray | None = field(default=None, repr=False)
-    mask_scale: float = 1.0
-
-
-@runtime_checkable
-class PersonDetector(Protocol):
-    name: str
-
-    def prepare(self) -> None: ...
-
-    def detect(self, image: np.ndarray) -> Detections: ...
-
-    def reset(self) -> None:
-        """Forget what was learnt from earlier frames (a new stream)."""
-        ...
-
-
-def check_frame(image, size: tuple[int, int] | None = None, what: str = "frame") -> np.ndarray:
-    """The frame as a uint8 (H, W, 3) array, or :class:`FrameError` naming what is wrong."""
-    if not isinstance(image, np.ndarray):
-        raise FrameError(f"{what}: expected a numpy array, got {type(image).__name__}")
-    if image.dtype != np.uint8:
-        raise FrameError(f"{what}: expected dtype uint8, got {image.dtype}")
-    if image.ndim == 2:
-        raise FrameError(f"{what}: expected a colour (H, W, 3) BGR image, got a grey "
-                         f"{image.shape} array")
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise FrameError(f"{what}: expected shape (H, W, 3), got {image.shape}")
-    h, w = image.shape[:2]
-    if size is not None and (w, h) != tuple(size):
-        raise FrameError(f"{what}: size {w}x{h} does not match the camera's {size[0]}x{size[1]}")
-    if min(h, w) < 16:
-        raise FrameError(f"{what}: {w}x{h} pixels is too small (need 16 a side)")
-    return image
+__all__ = ["BackgroundSubtractionDetector", "known_detectors", "make_detector"]
 
 
 # A held box is painted with the model's background picture, fetched this often (frames): it
@@ -260,11 +201,3 @@ def make_detector(name: str, **opts) -> PersonDetector:
         raise DetectorError(f"person detector {name!r}: unknown option(s) {', '.join(unknown)} "
                             f"(known: {', '.join(sorted(params))})")
     return cls(**fixed, **opts)
-
-
-def box_iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0

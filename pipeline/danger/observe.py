@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.danger.detect import Blob, Detections
 from pipeline.danger.floor import FloorMap
+from pipeline.vision.detections import Blob, Detections
 
 PERSON, GROUP, LYING, OBJECT = "person", "group", "lying", "object"
 KINDS = (PERSON, GROUP, LYING, OBJECT)

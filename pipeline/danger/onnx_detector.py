@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline.danger.detect import Blob, DetectorError, Detections, check_frame
+from pipeline.vision.detections import Blob, DetectorError, Detections, check_frame
 
 FORMATS = ("boxes", "yolo")
 

@@ -54,7 +54,7 @@ class Scene:
     judged_gates: frozenset[int] | None = None
     floor: FloorMap | None = None  # the camera's projection (None: hand-built scenes)
     # Heads around a figure in this frame: box (x1 y1 x2 y2, image px) -> head boxes (N, 4)
-    # and scores (:meth:`pipeline.cctv.heads.HeadDetector.heads_in_box`); None: no frame or
+    # and scores (:meth:`pipeline.vision.heads.HeadDetector.heads_in_box`); None: no frame or
     # no head detector (the rules that ask go without)
     heads_in: Callable[[tuple], tuple[np.ndarray, np.ndarray]] | None = None
 

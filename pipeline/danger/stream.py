@@ -20,7 +20,7 @@ from floorplan.plan import FloorPlan
 from floorplan.shapes import points_in_polygon
 from pipeline.camera_queue import OutOfOrderError
 from pipeline.danger.config import DangerConfig, overridden
-from pipeline.danger.detect import PersonDetector, check_frame, make_detector
+from pipeline.danger.detect import make_detector
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry, scene_geometry
 from pipeline.danger.tailgating import judged_gates
@@ -30,6 +30,8 @@ from pipeline.danger.rules import make_rules
 from pipeline.danger.scene import Alert, Region, Scene
 from pipeline.danger.association import make_floor_tracker
 from pipeline.danger.track import TrackerConfig
+from pipeline.vision.detections import PersonDetector, check_frame
+from pipeline.vision.heads import HeadDetector
 
 
 class StreamError(OutOfOrderError):
@@ -252,8 +254,6 @@ class CameraStream:
 
         def heads_in(box: tuple) -> tuple[np.ndarray, np.ndarray]:
             if self.head_detector is None:
-                from pipeline.cctv.heads import HeadDetector
-
                 self.head_detector = HeadDetector(edge_pad=0)
                 self.head_detector.prepare()
             if not frame:

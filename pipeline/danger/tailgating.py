@@ -15,7 +15,7 @@ from pipeline.danger.observe import GROUP, PERSON, BodyModel
 from pipeline.danger.scene import Alert, Scene, int_box
 
 
-HEAD_M = 0.25  # a head, hair top to chin (pipeline.cctv.heads)
+HEAD_M = 0.25  # a head, hair top to chin (pipeline.vision.heads)
 
 
 class WalkUp(NamedTuple):

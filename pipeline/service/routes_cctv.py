@@ -3,7 +3,7 @@ out, with the identity of each track identified so far and the identifications t
 
 Each camera of the service's site (``airtwin serve --site FILE``) has one stateful stream
 (:class:`~pipeline.cctv.monitor.CctvMonitor`): people are found by the CCTV head detector
-(:class:`~pipeline.cctv.heads.HeadDetector`, one per camera; ``airtwin serve --cctv-persons
+(:class:`~pipeline.vision.heads.HeadDetector`, one per camera; ``airtwin serve --cctv-persons
 faces``: bodies implied by the faces found) and tracked, their faces found by the
 service's own detector, gated on quality, embedded by its embedder, aggregated per track and
 searched once (1:N) against the service's enrolled templates, at the service's operating
@@ -30,13 +30,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from floorplan.site import read_site
-from pipeline.cctv.heads import HeadDetector
 from pipeline.cctv.monitor import CctvMonitor, EnrolledGallery
 from pipeline.cctv.stream import StreamConfig
 from pipeline.service.camera_routes import (CAMERA_ERRORS, FRAME_ENCODING, FRAME_RESPONSES,
                                             CameraId, FrameImage, Reset, Timestamp,
                                             camera_error, camera_monitor, read_frame)
 from pipeline.service.forms import refuse_empty_fields
+from pipeline.vision.heads import HeadDetector
 
 MONITOR = "cctv"  # its key in the service state's extras
 PATH = "/v1/cctv/frame"

@@ -1,5 +1,5 @@
 """A cheap far band: the head detector's 1080-row band pass on the frame's top band + margin
-rows only (``HeadDetector(band_margin=...)``, :func:`pipeline.cctv.heads.band_rows`), or on
+rows only (``HeadDetector(band_margin=...)``, :func:`pipeline.vision.heads.band_rows`), or on
 every n-th frame (``band_every``); its own cache key in the replay tuner (``collect
 --band-rows``, replay ``band_margin``); real rendered pixels where the detector runs."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from experiments.cctv_track_tune import _band, _heads, band_key
-from pipeline.cctv.heads import (BAND_MARGIN, HeadDetector, _score, band_rows,
+from pipeline.vision.heads import (BAND_MARGIN, HeadDetector, _score, band_rows,
                                  heads_from_shoulder_boxes)
 
 

@@ -5,7 +5,7 @@ the face added a second box on the same person."""
 
 import numpy as np
 
-from pipeline.cctv.heads import HEAD_SHARE, body_boxes_from_heads
+from pipeline.vision.heads import HEAD_SHARE, body_boxes_from_heads
 from pipeline.cctv.persons import person_boxes
 
 FRAME = (1920, 1080)

@@ -1,11 +1,11 @@
-"""The head detector drops half-window twins (:func:`pipeline.cctv.heads.half_window_twins`,
+"""The head detector drops half-window twins (:func:`pipeline.vision.heads.half_window_twins`,
 ``HeadDetector(twins=True)``, on by default): dlib's suppression keeps a window one half-window
 step from a head it found, one person then has two heads, two boxes and two tracks trading the
 person; of two equal-size heads half a head width apart only the higher-scored stays."""
 
 import numpy as np
 
-from pipeline.cctv.heads import HeadDetector, half_window_twins, shoulder_boxes_from_heads
+from pipeline.vision.heads import HeadDetector, half_window_twins, shoulder_boxes_from_heads
 
 
 def test_the_lower_scored_of_two_heads_half_a_window_apart_is_dropped():

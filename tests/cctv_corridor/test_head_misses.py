@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.cctv_corridor_tune import head_misses
-from pipeline.cctv.heads import _score
+from pipeline.vision.heads import _score
 
 
 def _truth(yaw: float) -> pd.DataFrame:

@@ -77,7 +77,7 @@ def test_a_standing_person_hidden_for_3_s_is_tracked_again_on_a_weak_head():
     # at 5 fps: seen at the detector's threshold, hidden 3 s in the crowd, then found only below
     # the threshold (ByteTrack's second pass, which continues a track but never starts one).
     # With the 1 s lost buffer of 961b2b4 the track was gone and the person untracked.
-    from pipeline.cctv.heads import body_boxes_from_heads
+    from pipeline.vision.heads import body_boxes_from_heads
     from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, make_tracker
 
     tracker = make_tracker("bytetrack", 5.0,

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from airtwin.cli import app
-from pipeline.cctv.heads import (DEFAULT_MODEL, HeadDetector, HeadModelError,
+from pipeline.vision.heads import (DEFAULT_MODEL, HeadDetector, HeadModelError,
                                  body_boxes_from_heads, heads_from_shoulder_boxes,
                                  shoulder_boxes_from_heads)
 from pipeline.cctv.persons import person_boxes

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from experiments.cctv_track_tune import _heads
-from pipeline.cctv.heads import HeadDetector, edge_windows, merge_edge_heads
+from pipeline.vision.heads import HeadDetector, edge_windows, merge_edge_heads
 
 
 @pytest.fixture(scope="module")

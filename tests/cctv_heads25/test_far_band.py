@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from experiments.cctv_track_tune import _band
-from pipeline.cctv.heads import HeadDetector, band_keep
+from pipeline.vision.heads import HeadDetector, band_keep
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_a_negative_band_is_refused():
 
 
 def test_the_replay_merges_the_cached_band_as_the_detector_does():
-    from pipeline.cctv.heads import _score
+    from pipeline.vision.heads import _score
 
     h810 = np.array([[100.0, 10.0, 130.0, 40.0]])
     h1080 = np.array([[101.0, 10.0, 131.0, 40.0], [300.0, 20.0, 322.0, 42.0],

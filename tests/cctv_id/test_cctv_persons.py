@@ -8,7 +8,7 @@ import pandas as pd
 from pipeline.cctv.galleries import build_gallery
 from pipeline.cctv.persons import attach_faces, person_boxes
 from pipeline.cctv.stream import CctvStream
-from pipeline.danger.detect import Blob, Detections
+from pipeline.vision.detections import Blob, Detections
 from pipeline.types import Detection, Embedding
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.cctv.heads import body_boxes_from_heads
+from pipeline.vision.heads import body_boxes_from_heads
 from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, LibraryTracker, make_tracker
 from pipeline.cctv.side_on import HEAD_M, WALK_SPEED_M_S
 
@@ -95,7 +95,7 @@ class _CrossingHead:
         return np.array([[x, 100, x + 40, 140]])
 
     def detect(self, image):
-        from pipeline.danger.detect import Blob, Detections
+        from pipeline.vision.detections import Blob, Detections
 
         self.last_heads = self.head(self.k)
         self.k += 1

@@ -122,7 +122,7 @@ def test_session_options_pin_one_thread_or_keep_the_defaults():
 def test_head_detector_finds_the_same_heads_as_from_a_numpy_colour_flip(frame):
     import cv2
 
-    from pipeline.cctv.heads import HeadDetector, heads_from_shoulder_boxes
+    from pipeline.vision.heads import HeadDetector, heads_from_shoulder_boxes
 
     det = HeadDetector(twins=False)  # the raw HOG below drops no half-window twin
     heads, scores = det.heads(frame.image)
@@ -253,7 +253,7 @@ def test_bench_cli_says_why_baseline_needs_insightface():
 
 
 def test_cheaper_head_inputs_are_options_off_by_default(frame):
-    from pipeline.cctv.heads import HeadDetector
+    from pipeline.vision.heads import HeadDetector
 
     default = HeadDetector()
     assert (default.grey, default.resize) == (False, "area")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.cctv.heads import body_boxes_from_heads
+from pipeline.vision.heads import body_boxes_from_heads
 from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, LibraryTracker, PersonTrack,
                                    body_boxes_from_faces, head_boxes_from_faces, make_tracker,
                                    person_boxes)
@@ -149,7 +149,7 @@ class _Heads:
         self.k, self.last_heads, self.step, self.gap = 0, None, step, gap
 
     def detect(self, image):
-        from pipeline.danger.detect import Blob, Detections
+        from pipeline.vision.detections import Blob, Detections
 
         k, self.k = self.k, self.k + 1
         if self.gap[0] <= k < self.gap[1]:

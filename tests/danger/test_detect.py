@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from danger_clips import FLOOR, SIZE, background, draw_box, PERSON_BOX
-from pipeline.danger.detect import (BackgroundSubtractionDetector, DetectorError, FrameError,
-                                    check_frame, known_detectors, make_detector)
+from pipeline.danger.detect import BackgroundSubtractionDetector, known_detectors, make_detector
+from pipeline.vision.detections import DetectorError, FrameError, check_frame
 
 
 @pytest.mark.parametrize("frame, message", [

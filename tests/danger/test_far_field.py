@@ -8,7 +8,7 @@ import numpy as np
 from floorplan.plan import PlanZone
 from pipeline.danger.geometry import SceneGeometry
 from pipeline.danger.config import Running
-from pipeline.danger.detect import Blob, Detections
+from pipeline.vision.detections import Blob, Detections
 from pipeline.danger.floor import FloorMap
 from pipeline.danger.observe import Observer
 from pipeline.danger.rules import RunningRule

@@ -24,7 +24,7 @@ def _cfg(over: dict) -> DangerConfig:
 
 
 class _Heads:
-    """Stands in for :class:`pipeline.cctv.heads.HeadDetector`: the heads of the people at
+    """Stands in for :class:`pipeline.vision.heads.HeadDetector`: the heads of the people at
     ``spots(t)`` (floor points), drawn through the clips' camera, 0.9 scores."""
 
     def __init__(self, spots):

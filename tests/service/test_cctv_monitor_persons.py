@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from pipeline.cctv.heads import HeadDetector
+from pipeline.vision.heads import HeadDetector
 from pipeline.cctv.monitor import CctvMonitor, EnrolledGallery
 from pipeline.service.config import ServiceConfig, ServiceConfigError
 

@@ -39,8 +39,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline.cctv.metrics import _iou
-from pipeline.danger.detect import Blob, Detections, check_frame
+from pipeline.vision.bodies import implied_bodies
+from pipeline.vision.detections import Blob, Detections, check_frame, iou_matrix
 
 __all__ = ["CROP_BOX_PX", "CROP_MARGIN", "DEFAULT_MODEL", "HeadDetector", "HeadModelError",
            "TRAIN_HEIGHT",
@@ -48,7 +48,7 @@ __all__ = ["CROP_BOX_PX", "CROP_MARGIN", "DEFAULT_MODEL", "HeadDetector", "HeadM
            "shoulder_boxes_from_heads"]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "heads_hog.svm"
-TRAIN_COMMAND = "airtwin train heads --seeds 1,2,3 --out pipeline/cctv/models/heads_hog.svm"
+TRAIN_COMMAND = "airtwin train heads --seeds 1,2,3 --out pipeline/vision/models/heads_hog.svm"
 # Frames are detected (and the model trained) at this height in pixels: 1080p frames at 0.75,
 # 4K at 0.375. A head of 27 px at 1080p (the back of the reclaim crowd) is a 40 px
 # head-and-shoulders box here, the detector's window.
@@ -141,8 +141,6 @@ def heads_from_shoulder_boxes(boxes: np.ndarray) -> np.ndarray:
 def body_boxes_from_heads(heads: np.ndarray, frame_size: tuple[int, int] | None) -> np.ndarray:
     """Body boxes (N, 4) implied by head boxes: the head at the top centre of a standing body,
     clipped to the frame (``frame_size`` = width, height; None: not clipped)."""
-    from pipeline.cctv.persons import implied_bodies
-
     h = np.asarray(heads, np.float64).reshape(-1, 4)
     return implied_bodies(h, h[:, 3] - h[:, 1], frame_size, BODY_HEIGHTS_PER_HEAD,
                           BODY_WIDTHS_PER_HEAD, BODY_TOP_ABOVE_HEAD)
@@ -215,7 +213,7 @@ def edge_keep(edge: np.ndarray, heads: np.ndarray, max_iou: float = 0.3) -> np.n
     edge = np.asarray(edge, np.float64).reshape(-1, 4)
     if not len(edge) or not len(heads):
         return np.ones(len(edge), bool)
-    return _iou(edge, heads).max(1) < max_iou
+    return iou_matrix(edge, heads).max(1) < max_iou
 
 
 def _margin(score: np.ndarray) -> np.ndarray:
