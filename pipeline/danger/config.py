@@ -102,6 +102,14 @@ class Running(_Model):
     # runner near the camera turning at the picture's bottom edge was three tracks of 0.8 s fast
     # each, joined by lineage; each alone was short of sustain_s)
     gap_s: float = Field(default=3.0, ge=0)
+    # ... and so do a fast track's and the next track's born where it was lost: a runner's
+    # track breaks where its lap turns (the tracker's prediction runs on while the runner comes
+    # back) and the new one often starts a new lineage, farther than the tracker's
+    # ``lineage_m`` from where the old one was last seen (tune seeds 54, 59: laps of 2 s at
+    # 5-6 m/s, 0.4-1.0 s fast per track). A track born within ``gap_s`` after a fast track's
+    # last fast reading, its first sight no farther than this from that reading's spot, carries
+    # that track's fast time. 0: by lineage only (round 11).
+    handoff_m: float = Field(default=6.0, ge=0)
     # A frame that gives no reading (the runner cut by the picture's edge, read as a merge, or
     # too briefly tracked for a fit) is neither fast nor slow: the track keeps the fast time it
     # has, the clock stops until the next reading (unread time never counts as fast), and only
