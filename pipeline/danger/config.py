@@ -102,6 +102,14 @@ class Running(_Model):
     # runner near the camera turning at the picture's bottom edge was three tracks of 0.8 s fast
     # each, joined by lineage; each alone was short of sustain_s)
     gap_s: float = Field(default=3.0, ge=0)
+    # ... and so do a fast track's and the next track's born where it was lost: a runner's
+    # track breaks where its lap turns (the tracker's prediction runs on while the runner comes
+    # back) and the new one often starts a new lineage, farther than the tracker's
+    # ``lineage_m`` from where the old one was last seen (tune seeds 54, 59: laps of 2 s at
+    # 5-6 m/s, 0.4-1.0 s fast per track). A track born within ``gap_s`` after a fast track's
+    # last fast reading, its first sight no farther than this from that reading's spot, carries
+    # that track's fast time. 0: by lineage only (round 11).
+    handoff_m: float = Field(default=6.0, ge=0)
     # A frame that gives no reading (the runner cut by the picture's edge, read as a merge, or
     # too briefly tracked for a fit) is neither fast nor slow: the track keeps the fast time it
     # has, the clock stops until the next reading (unread time never counts as fast), and only
@@ -282,6 +290,17 @@ class Tailgating(_Model):
     pass_depth_m: float = Field(default=0.8, gt=0)  # past the gate line this far = passed
     max_transit_s: float = Field(default=3.0, gt=0)  # from the gate line to pass_depth_m
     walkup_m: float = Field(default=1.0, gt=0)  # a straight run up one lane this long
+    # ... seen up to this far before the gate line: a pair's approach is often lost 3-4 m
+    # before it, hidden by the cabinets or a passer, and found again past it (tune seed 44 at
+    # 494-500 s: a blob of 1.6-1.9 bodies walked up from 4.5 to 2.9 m before gate 0's line and
+    # was lost, a blob of up to 1.7 bodies was born 1.6 m past it 3.6 s later; 2.5: round 11).
+    # A walk-up seen farther than 2.5 m off counts for a passage ``max_transit_s`` + 1 s and
+    # the time a ``min_walkup_mps`` walk takes from there to 2.5 m (the e-gates' transaction
+    # takes 13 +- 3 s: a traveler who stood for it comes out later than that). OFF (2.5, round
+    # 11's walk-ups): at 4.5 it caught seed 44 but added two false episodes on tune 20-39
+    # (seeds 26 and 33) and one on the lead's fresh seed 61 (a party of 2.8 bodies at 47 px
+    # walked up from 4.4 m, was lost, stood 1 m past the line 3.6 s later).
+    walkup_from_m: float = Field(default=2.5, ge=0)
     # ... drifting across the lane by at most this share of the way up it (0: off, round 9)
     walkup_max_slant: float = Field(default=0.6, ge=0)
     min_walkup_mps: float = Field(default=0.5, ge=0)  # and still walking when last seen

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import NamedTuple
 
 from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
@@ -29,26 +30,44 @@ KINDS = ("overcrowding", "abandoned_bag", "running", "fall", "loitering", "count
          "tailgating")
 
 
+class FastRun(NamedTuple):
+    """A track's time read fast so far."""
+
+    fast: float  # seconds read fast
+    last: float  # when last judged (a frame without a reading stops the clock there)
+    root: int  # the track's lineage
+    read_t: float  # its last fast reading: when ...
+    read_xy: tuple[float, float]  # ... and where
+
+
 class RunningRule:
     """Someone moving faster than ``speed_mps`` (by ``z_sigma`` standard errors) for
-    ``sustain_s``. A runner who turns at the picture's edge, or is lost in a passer-by, comes
-    back as a new track of the same lineage: its first fast reading carries on from the
-    lineage's last fast track seen less than ``gap_s`` before (a slow reading of a track starts
-    its own count again)."""
+    ``sustain_s``. A runner who turns at the picture's edge or at a lap's end, or is lost in a
+    passer-by, comes back as a new track of the same lineage or born where the runner was
+    lost (``handoff_m``): its first fast reading carries on from that fast track, seen less
+    than ``gap_s`` before (a slow reading of a track starts its own count again)."""
 
     kind = "running"
 
     def __init__(self, p: C.Running = C.Running()):
         self.p = p
-        self._fast: dict[int, tuple[float, float, int]] = {}  # track id -> (fast s, last t, root)
+        self._fast: dict[int, FastRun] = {}  # track id -> its fast time
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
 
     def _carried(self, tr: Track, t: float) -> float:
-        """Fast time of this lineage's other tracks, fast less than ``gap_s`` ago."""
-        return max((f for tid, (f, last, root) in self._fast.items()
-                    if root == tr.root and tid != tr.id and t - last <= self.p.gap_s),
-                   default=0.0)
+        """Fast time of this lineage's other tracks, or of a track lost where this one was
+        born, fast less than ``gap_s`` ago."""
+        return max((f.fast for tid, f in self._fast.items()
+                    if tid != tr.id and t - f.last <= self.p.gap_s
+                    and (f.root == tr.root or self._handed_off(f, tr))), default=0.0)
+
+    def _handed_off(self, f: FastRun, tr: Track) -> bool:
+        """``tr`` was born after ``f``'s last fast reading, within ``gap_s``, and first seen
+        within ``handoff_m`` of it: the runner, lost at a turn or in a passer-by, found again."""
+        first = tr.samples[0]
+        return (self.p.handoff_m > 0 and 0.0 <= tr.born_t - f.read_t <= self.p.gap_s
+                and math.dist(f.read_xy, (first.x, first.y)) <= self.p.handoff_m)
 
     def _left_waiting(self, sc: Scene, tr: Track) -> bool:
         """Just out of a queue or a processor: waited there (slower than ``waiting_mps``), or
@@ -82,7 +101,7 @@ class RunningRule:
         if not self.p.keep_unread:
             self._fast.pop(tr.id, None)
         elif prev is not None:
-            self._fast[tr.id] = (prev[0], t, prev[2])
+            self._fast[tr.id] = prev._replace(last=t)
 
     def update(self, sc: Scene) -> list[Alert]:
         out = []
@@ -106,8 +125,8 @@ class RunningRule:
                 self._fast.pop(tr.id, None)
                 continue
             prev = self._fast.get(tr.id)
-            fast = self._carried(tr, sc.t) if prev is None else prev[0] + sc.t - prev[1]
-            self._fast[tr.id] = (fast, sc.t, tr.root)
+            fast = self._carried(tr, sc.t) if prev is None else prev.fast + sc.t - prev.last
+            self._fast[tr.id] = FastRun(fast, sc.t, tr.root, sc.t, tr.xy)
             if fast >= self.p.sustain_s - 1e-6:  # times are sums of float frame steps
                 self._done.add(tr.root)
                 if repeated(self._alerted, tr.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -116,7 +135,7 @@ class RunningRule:
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(tr), (tr.id,),
                                  confidence(v, self.p.speed_mps), int_box(tr.box), f"{v:.1f} m/s"))
         # a track's entry outlives it by gap_s, for the lineage's next track to carry on
-        self._fast = {k: v for k, v in self._fast.items() if sc.t - v[1] <= self.p.gap_s}
+        self._fast = {k: v for k, v in self._fast.items() if sc.t - v.last <= self.p.gap_s}
         return out
 
 

@@ -16,6 +16,8 @@ from pipeline.danger.scene import Alert, Scene, int_box
 
 
 HEAD_M = 0.25  # a head, hair top to chin (pipeline.vision.heads)
+# walk-ups were counted up to this far before the line until round 11 (``walkup_from_m``)
+NEAR_WALKUP_M = 2.5
 
 
 class WalkUp(NamedTuple):
@@ -25,6 +27,7 @@ class WalkUp(NamedTuple):
     track_id: int
     persons: float  # how many people the blob looked like on the way
     two_heads: bool = False  # the head vote: two heads in the blob on the way
+    along: float = 0.0  # where, metres along the gate's through direction (< 0: before it)
 
 
 class LaneRun(NamedTuple):
@@ -91,6 +94,8 @@ class TailgatingRule:
             return out
         in_lane: dict[int, set[int]] = {}
         seen = []
+        walking = set()  # tracks in a lane, up to ``walkup_from_m`` before the line
+        approach = max(3.0, self.p.walkup_from_m)
         for tr in sc.tracks:
             if not tr.seen or not sc.readable(tr):
                 continue
@@ -99,14 +104,18 @@ class TailgatingRule:
                 continue
             gate = gates[gi]
             far = self.p.pair_first_seen_m + 1.0  # (a pair's rear one is confirmed there)
-            if abs(lateral) > gate.half_width_m + self.p.lane_margin_m or not -3 < along < far:
+            if (abs(lateral) > gate.half_width_m + self.p.lane_margin_m
+                    or not -approach < along < far):
+                continue
+            walking.add(tr.id)
+            self._walk_up(sc, tr, gi, along, lateral)
+            if along <= -3:  # still walking up: only its run counts
                 continue
             seen.append((tr, gi, along))
             if along <= 0.3:
                 in_lane.setdefault(gi, set()).add(tr.id)
-            self._walk_up(sc, tr, gi, along, lateral)
         self._note_together(seen, sc.t)
-        in_lanes = {tr.id for tr, _, _ in seen}  # a run that leaves the lanes is over ...
+        in_lanes = walking  # a run that leaves the lanes is over ...
         if self.p.run_through_gaps:  # ... not one whose track missed this frame (tune seed
             # 37 at 344-346 s: a pair's blob taken by two tracks in turn, each seen every
             # other frame, never ran 1 s up the lane)
@@ -149,7 +158,7 @@ class TailgatingRule:
             # still walking when last seen (a traveler hidden by the cabinets while standing
             # for the transaction had stopped).
             walkups = [w for w in self._walkups.get(gi, ()) if
-                       sc.t - self.p.max_transit_s - 1.0 <= w.t <= sc.t - 0.4
+                       self._recent(w, sc.t) and w.t <= sc.t - 0.4
                        and w.track_id not in in_lane.get(gi, ())
                        and self._last_speed.get(w.track_id, 0.0) >= self.p.min_walkup_mps]
             if not walkups:
@@ -279,8 +288,16 @@ class TailgatingRule:
 
     def _pair_walked_up(self, gi: int, t: float) -> bool:
         """A blob reading two people walked up gate ``gi``'s lane moments ago."""
-        return any(t - self.p.max_transit_s - 1.0 <= w.t and _pair(w, self.p)
-                   for w in self._walkups.get(gi, ()))
+        return any(self._recent(w, t) and _pair(w, self.p) for w in self._walkups.get(gi, ()))
+
+    def _recent(self, w: WalkUp, t: float) -> bool:
+        """The walk-up was seen recently enough to be the passer's at ``t``: within
+        ``max_transit_s`` and a second (set on walk-ups seen up to ``NEAR_WALKUP_M`` before the
+        line), and, for one seen farther off, the time the slowest walk-up
+        (``min_walkup_mps``) takes from there to ``NEAR_WALKUP_M``."""
+        farther = max(0.0, -w.along - NEAR_WALKUP_M)
+        walk = farther / self.p.min_walkup_mps if self.p.min_walkup_mps > 0 else 0.0
+        return t - self.p.max_transit_s - 1.0 - walk <= w.t
 
     def _exit_persons(self, tr, gate: Gate, t: float) -> float:
         """How many people the passer looked like over the last second past the gate line
@@ -377,13 +394,14 @@ class TailgatingRule:
                 and self.p.head_vote_bodies <= bodies < self.p.pair_persons):
             run.heads.append(self._heads_in_lane(sc, tr, gi, along))
         self._runs[tr.id] = run
-        if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0 and -2.5 <= along <= 0.3
+        if (along - run.along >= self.p.walkup_m and t - run.t >= 1.0
+                and -self.p.walkup_from_m <= along <= 0.3
                 and self.p.min_walkup_mps <= speed <= self.p.max_walk_mps
                 and self._straight(run, along, lateral)):
             q = self._walkups.setdefault(gi, deque())
             twos = sum(n >= 2 for n in run.heads)
             q.append(WalkUp(t, tr.id, float(np.median(run.persons)),
-                            twos >= self.p.head_votes and 2 * twos >= len(run.heads)))
+                            twos >= self.p.head_votes and 2 * twos >= len(run.heads), along))
             while q and q[0].t < t - 10.0:
                 q.popleft()
 
