@@ -70,6 +70,12 @@ class AbandonedBag(_Model):
     min_height_m: float = Field(default=0.25, ge=0)
     max_height_m: float = Field(default=0.8, ge=0)
     size_window_s: float = Field(default=10.0, gt=0)
+    # A bag's figure (a standing body's image height at its spot) is at least this many px,
+    # less than the rules' ``min_shape_px``: a lone still bag-sized object with an owner who
+    # walked off is not part of a hidden person (tune seed 47, 29.5 m at 720p: the staged bag
+    # read 49.6 px, one short; the fall rule's own-lineage route reads down to 45 px).
+    # None: the rules' ``min_shape_px`` (round 11).
+    min_shape_px: float | None = Field(default=45.0, ge=0)
     settle_s: float = Field(default=3.0, ge=0)  # still this long before it counts as set down
     repeat_m: float = Field(default=2.0, ge=0)  # one bag: later alerts this near are dropped
     repeat_s: float = Field(default=300.0, ge=0)

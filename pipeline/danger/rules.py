@@ -316,7 +316,7 @@ class AbandonedBagRule:
                 continue
             # Queues, counters and belts: people stand there with their bags, half hidden by
             # each other, and a visible part of a person looks like a bag.
-            if not sc.shapely(bag) or sc.geometry.in_waiting_area(bag.xy):
+            if not sc.shapely(bag, self.p.min_shape_px) or sc.geometry.in_waiting_area(bag.xy):
                 continue
             if not sc.on_floor(bag):  # beyond the walls: a sign or someone behind glass
                 continue
