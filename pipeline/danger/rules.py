@@ -138,7 +138,8 @@ class LoiteringRule:
         self._last: dict[int, tuple[float, float, float, bool, float]] = {}
         self._trail: dict[int, deque] = {}  # root -> (t, x, y) of its last dwell_s
         self._spots = SpotDwell(p.dwell_s, p.spot_radius_m, p.spot_leave_m, p.spot_gap_s,
-                                p.spot_min_seen, p.spot_max_shared) if p.spot else None
+                                p.spot_min_seen, p.spot_max_shared, walk_in_m=p.spot_walk_in_m,
+                                merged_claims=p.spot_merged_holds) if p.spot else None
         self._alerted: list[tuple[float, tuple[float, float]]] = []  # spot alerts (t, xy)
         self._given: list[tuple[float, tuple[float, float]]] = []  # every loitering alert
 
