@@ -35,6 +35,7 @@ class Sighting(NamedTuple):
     # where the track was first seen: a track born in a spot is its occupant found again,
     # one that walked in from outside is someone arriving
     origin: tuple[float, float] | None = None
+    box: tuple | None = None  # the track's image box this frame (where an alert shows it)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Spot:
     frames: deque = field(default_factory=deque)
     tracks: set[int] = field(default_factory=set)  # every track that held it
     last_track: int = -1  # the track of its latest sighting
+    last_box: tuple | None = None  # that sighting's box: where the occupant was last seen
     vacated: bool = False  # a track that held it walked off; who holds it next decides
 
     @property
@@ -122,7 +124,7 @@ class SpotDwell:
                     sp.since, sp.tracks = t, set()
                     sp.frames = deque([sp.frames[-1]])
             sp.last_t = t
-            sp.last_track = mine[-1].track
+            sp.last_track, sp.last_box = mine[-1].track, mine[-1].box
             for s in mine:
                 sp.tracks.add(s.track)
                 sp.x += self.follow * (s.x - sp.x)

@@ -249,10 +249,13 @@ class LoiteringRule:
             slow = fit is not None and math.hypot(*fit) < p.spot_slow_mps
             sightings.append(Sighting(tr.id, last.x, last.y, slow, eligible,
                                       last.kind == GROUP or last.persons >= p.spot_merged_persons,
-                                      (tr.samples[0].x, tr.samples[0].y)))
+                                      (tr.samples[0].x, tr.samples[0].y), tuple(tr.box)))
         self._spots.update(sc.t, sightings)
         out = []
         by_id = {tr.id: tr for tr in sc.tracks}  # the latest sighting's track may coast now
+        # ... or walk on: the alert shows where the occupant was last seen slow in the spot
+        # (tune seed 36: the spot's last track was a passer-by's that had taken the lingerer's
+        # blob and was 3.1 m off the spot, walking away, when the dwell reached 120 s)
         for spot in self._spots.held(sc.t):
             if repeated(self._alerted + self._given, spot.xy, sc.t, p.repeat_m, p.repeat_s):
                 continue
@@ -262,7 +265,8 @@ class LoiteringRule:
             self._alerted.append((sc.t, spot.xy))
             dwell = sc.t - spot.since
             out.append(Alert(self.kind, sc.camera, sc.t, sc.geometry.zone_at(spot.xy), (tr.id,),
-                             confidence(dwell, p.dwell_s), int_box(tr.box),
+                             confidence(dwell, p.dwell_s),
+                             int_box(tr.box if spot.last_box is None else spot.last_box),
                              f"{dwell:.0f} s at one spot"))
         return out
 

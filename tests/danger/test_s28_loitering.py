@@ -99,3 +99,17 @@ def test_a_holder_walking_off_unmerged_is_still_a_turnover():
     def unmerged(f):
         return lambda t: (None if f(t) is None else f(t)._replace(merged=False))
     assert _run(_spot(), 140.0, [unmerged(f) for f in _swap()]) == []
+
+
+# --- where the alert shows the occupant ----------------------------------------------------
+
+def test_the_spot_keeps_the_box_of_its_last_slow_sighting():
+    # tune seed 36 (460.6 s): the spot's last track was a passer-by's that had taken the
+    # lingerer's blob and was walking off, 3.1 m from the staged spot, when the dwell reached
+    # 120 s: the alert showed it there (a false episode and a miss). The spot now keeps the box
+    # of the last slow sighting that held it (the rule's alert shows that box).
+    spot = _spot()
+    spot.update(0.0, [Sighting(1, 0.0, 12.0, slow=True, origin=(0.0, 12.0), box=(10, 20, 30, 90))])
+    spot.update(0.2, [Sighting(1, 0.1, 12.0, slow=True, origin=(0.0, 12.0), box=(11, 20, 31, 90))])
+    spot.update(0.4, [Sighting(1, 1.5, 13.0, slow=False, origin=(0.0, 12.0), box=(40, 25, 60, 95))])
+    assert spot.spots[0].last_box == (11, 20, 31, 90)
