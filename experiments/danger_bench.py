@@ -19,7 +19,6 @@ Only the analysed stretch costs time: from ``PREROLL_S`` before the first incide
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 
@@ -29,7 +28,9 @@ import pandas as pd
 from experiments.danger_scenes import PREROLL_S, SPLITS
 from pipeline.danger.config import DangerConfig
 
-CELL_M = 5.0  # natural crowding: density on 5 m x 5 m floor cells (>= the rule's 12 m² tiles)
+# natural crowding: density on 5 m x 5 m floor windows (>= the rule's 12 m² tiles) at a stride
+# of 2.5 m, as the rule's own windows (a fixed 5 m grid split crowds on its corners)
+CELL_M = 5.0
 SAMPLE_S = 2.0
 MAX_RANGE_M = 24.0  # the overcrowding rule's range
 
@@ -45,18 +46,16 @@ def _floor_xy(model, alerts: pd.DataFrame) -> np.ndarray:
 
 def natural_spans(plan, traj, t_from: float, t_to: float) -> list[tuple]:
     """Overcrowding the simulated crowd made by itself, where the camera sees it (``plan``:
-    the scene's floor plan, ``traj``: its :class:`sim.positions.Trajectories`)."""
-    from experiments.danger_score import natural_crowding
+    the scene's floor plan, ``traj``: its :class:`sim.positions.Trajectories`), on
+    ``CELL_M`` windows at half their side's stride (:func:`window_counts`)."""
+    from experiments.danger_score import natural_crowding, window_counts
 
     cam = plan.camera("cam")
     hall = plan.zone("immigration_hall")
     if hall.space_low_m2 is None:
         return []
-    x0, y0, x1, y1 = hall.bounds
-    nx, ny = int(math.ceil((x1 - x0) / CELL_M)), int(math.ceil((y1 - y0) / CELL_M))
-    gx, gy = np.meshgrid(x0 + CELL_M * (np.arange(nx) + 0.5), y0 + CELL_M * (np.arange(ny) + 0.5))
-    cell_xy = np.column_stack([gx.ravel(), gy.ravel()])
     times = np.arange(t_from, t_to, SAMPLE_S)
+    _, cell_xy = window_counts(np.zeros((0, 2)), hall.bounds, CELL_M)
     counts = np.zeros((len(times), len(cell_xy)))
     for k, t in enumerate(times):
         a = traj.arrays_at(float(t))
@@ -68,9 +67,7 @@ def natural_spans(plan, traj, t_from: float, t_to: float) -> list[tuple]:
             seen = (np.all(np.isfinite(uv), axis=1) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width)
                     & (uv[:, 1] >= 0) & (uv[:, 1] < cam.height)
                     & (np.hypot(*(xy - cam.center[:2]).T) <= MAX_RANGE_M))
-        ix = ((xy[seen, 0] - x0) // CELL_M).astype(int).clip(0, nx - 1)
-        iy = ((xy[seen, 1] - y0) // CELL_M).astype(int).clip(0, ny - 1)
-        np.add.at(counts[k], iy * nx + ix, 1)
+        counts[k] = window_counts(xy[seen], hall.bounds, CELL_M)[0]
     return natural_crowding(times, counts, 1.0 / hall.space_low_m2, CELL_M * CELL_M, cell_xy)
 
 

@@ -231,6 +231,26 @@ def breakdown(ep: pd.DataFrame, inc: pd.DataFrame, by: str) -> pd.DataFrame:
     return out
 
 
+def window_counts(xy: np.ndarray, bounds, window_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """People per ``window_m`` square floor window over ``bounds`` (x0, y0, x1, y1), windows at
+    a stride of half their side (the overcrowding rule's own 2 x 2 half-cell windows), so a
+    crowd on a corner of a fixed grid is not split into four cells that each read a quarter
+    of it: (counts, window centres)."""
+    x0, y0, x1, y1 = bounds
+    half = window_m / 2
+    nx = max(int(math.ceil((x1 - x0) / half)), 2)
+    ny = max(int(math.ceil((y1 - y0) / half)), 2)
+    grid = np.zeros((ny, nx))
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    if len(xy):
+        ix = ((xy[:, 0] - x0) // half).astype(int).clip(0, nx - 1)
+        iy = ((xy[:, 1] - y0) // half).astype(int).clip(0, ny - 1)
+        np.add.at(grid, (iy, ix), 1)
+    counts = grid[:-1, :-1] + grid[1:, :-1] + grid[:-1, 1:] + grid[1:, 1:]
+    gx, gy = np.meshgrid(x0 + half * (np.arange(nx - 1) + 1), y0 + half * (np.arange(ny - 1) + 1))
+    return counts.ravel(), np.column_stack([gx.ravel(), gy.ravel()])
+
+
 def natural_crowding(times, counts_per_cell, limit_per_m2: float, cell_area_m2: float,
                      cell_xy: np.ndarray, sustain_s: float = 8.0) -> list[tuple[float, float, float, float]]:
     """Spans where some floor cell's density exceeded the zone's band for ``sustain_s``:

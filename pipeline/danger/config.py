@@ -70,6 +70,12 @@ class AbandonedBag(_Model):
     min_height_m: float = Field(default=0.25, ge=0)
     max_height_m: float = Field(default=0.8, ge=0)
     size_window_s: float = Field(default=10.0, gt=0)
+    # A bag's figure (a standing body's image height at its spot) is at least this many px,
+    # less than the rules' ``min_shape_px``: a lone still bag-sized object with an owner who
+    # walked off is not part of a hidden person (tune seed 47, 29.5 m at 720p: the staged bag
+    # read 49.6 px, one short; the fall rule's own-lineage route reads down to 45 px).
+    # None: the rules' ``min_shape_px`` (round 11).
+    min_shape_px: float | None = Field(default=45.0, ge=0)
     settle_s: float = Field(default=3.0, ge=0)  # still this long before it counts as set down
     repeat_m: float = Field(default=2.0, ge=0)  # one bag: later alerts this near are dropped
     repeat_s: float = Field(default=300.0, ge=0)
@@ -253,6 +259,19 @@ class Loitering(_Model):
     # a track reading this many people (or a group) took a passer-by's blob: it no longer
     # stands for the spot's occupant (tune seed 36: the lingerer's tracks walked off merged)
     spot_merged_persons: float = Field(default=1.5, gt=0)
+    # After a vacate, a claimant born farther than this from the spot's centre walked in (a
+    # queue's turnover: the dwell starts again); one born nearer is the occupant found again.
+    # The centre drifts after the sightings and a lingerer's blob comes back a step or two off
+    # it (tune seed 36, 22.5 m: the lingerer's new track was born 3.2 m from the drifted centre,
+    # 2.2 m from where she stood, and restarted her dwell). 0: ``spot_radius_m`` (round 11).
+    spot_walk_in_m: float = Field(default=4.5, ge=0)
+    # A sighting that reads merged (``spot_merged_persons``) holds no spot and does not make its
+    # track one of the spot's holders: in a merge a passer-by's track can take the lingerer's
+    # blob while the lingerer's walks off with the passer-by, and a holder walking off then
+    # reads as the occupant leaving (tune seed 27, 20.5 m: the lingerer's track 283, re-added
+    # by a merged sighting, walked off 4.5 m with the passer-by, whose track, born 5 m off,
+    # stood on in her place: a turnover at 487.8 s). True: a merged sighting holds (round 11).
+    spot_merged_holds: bool = False
     # a lingerer alone is seen whole: staged loiterers' slow sightings read 1.56-2.0 m tall at
     # their 10th percentile on tune seeds 0-39 (seed 6's excepted); people half hidden at a
     # queue's edge read 1.2-1.3 m (seed 34, surge: a spot held by 14 such tracks)

@@ -35,6 +35,7 @@ class Sighting(NamedTuple):
     # where the track was first seen: a track born in a spot is its occupant found again,
     # one that walked in from outside is someone arriving
     origin: tuple[float, float] | None = None
+    box: tuple | None = None  # the track's image box this frame (where an alert shows it)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Spot:
     frames: deque = field(default_factory=deque)
     tracks: set[int] = field(default_factory=set)  # every track that held it
     last_track: int = -1  # the track of its latest sighting
+    last_box: tuple | None = None  # that sighting's box: where the occupant was last seen
     vacated: bool = False  # a track that held it walked off; who holds it next decides
 
     @property
@@ -58,21 +60,23 @@ class SpotDwell:
     """Spots held by slow sightings within ``radius_m`` of their centre (which follows the
     sightings slowly), alive while a sighting comes at least every ``gap_s``. When a track that
     held a spot is seen ``leave_m`` or more from its centre, the spot is vacated, and the next
-    slow sighting in it decides: a track that walked in from beyond ``radius_m`` is someone new
-    (a queue's turnover: the dwell starts again), one born inside is the occupant found again
-    (far off, a passer-by's track takes a still figure's blob and walks off with it, and the
-    figure comes back as a new track on the spot: tune seed 36). A spot does not count as one
+    slow sighting in it decides: a track that walked in from beyond ``walk_in_m`` (default
+    ``radius_m``) of the centre is someone new (a queue's turnover: the dwell starts again), one
+    born nearer is the occupant found again (far off, a passer-by's track takes a still figure's
+    blob and walks off with it, and the figure comes back as a new track on the spot: tune seed
+    36). A spot does not count as one
     person's while two or more tracks stood in it at once in more than ``max_shared`` of its
     sighted frames, or while it was sighted in fewer than ``min_seen`` of its frames."""
 
     def __init__(self, dwell_s: float = 120.0, radius_m: float = 3.0, leave_m: float = 4.5,
                  gap_s: float = 15.0, min_seen: float = 0.5, max_shared: float = 0.3,
-                 follow: float = 0.05):
+                 follow: float = 0.05, walk_in_m: float = 0.0, merged_claims: bool = False):
         if leave_m < radius_m:
             raise ValueError(f"loitering.spot_leave_m ({leave_m}) must be at least "
                              f"spot_radius_m ({radius_m})")
         self.dwell_s, self.radius_m, self.leave_m, self.gap_s = dwell_s, radius_m, leave_m, gap_s
         self.min_seen, self.max_shared, self.follow = min_seen, max_shared, follow
+        self.walk_in_m, self.merged_claims = walk_in_m or radius_m, merged_claims
         self.spots: list[Spot] = []
         self.ended: list[tuple[Spot, str]] = []  # spots ended by the last update, and why
 
@@ -93,8 +97,8 @@ class SpotDwell:
         self.spots = kept
         claimed: dict[int, list[Sighting]] = {}
         for s in sightings:
-            if not (s.eligible and s.slow):
-                continue
+            if not (s.eligible and s.slow) or (s.merged and not self.merged_claims):
+                continue  # a merged track stands for nobody in particular: it holds nothing
             best, best_d = None, self.radius_m
             for i, sp in enumerate(self.spots):
                 d = math.hypot(s.x - sp.x, s.y - sp.y)
@@ -115,12 +119,12 @@ class SpotDwell:
             if sp.vacated:
                 sp.vacated = False
                 if any(s.origin is not None and math.hypot(s.origin[0] - sp.x, s.origin[1] - sp.y)
-                       > self.radius_m for s in mine):  # someone new walked in: a turnover
+                       > self.walk_in_m for s in mine):  # someone new walked in: a turnover
                     self.ended.append((sp, "turnover"))
                     sp.since, sp.tracks = t, set()
                     sp.frames = deque([sp.frames[-1]])
             sp.last_t = t
-            sp.last_track = mine[-1].track
+            sp.last_track, sp.last_box = mine[-1].track, mine[-1].box
             for s in mine:
                 sp.tracks.add(s.track)
                 sp.x += self.follow * (s.x - sp.x)

@@ -157,7 +157,8 @@ class LoiteringRule:
         self._last: dict[int, tuple[float, float, float, bool, float]] = {}
         self._trail: dict[int, deque] = {}  # root -> (t, x, y) of its last dwell_s
         self._spots = SpotDwell(p.dwell_s, p.spot_radius_m, p.spot_leave_m, p.spot_gap_s,
-                                p.spot_min_seen, p.spot_max_shared) if p.spot else None
+                                p.spot_min_seen, p.spot_max_shared, walk_in_m=p.spot_walk_in_m,
+                                merged_claims=p.spot_merged_holds) if p.spot else None
         self._alerted: list[tuple[float, tuple[float, float]]] = []  # spot alerts (t, xy)
         self._given: list[tuple[float, tuple[float, float]]] = []  # every loitering alert
 
@@ -267,10 +268,13 @@ class LoiteringRule:
             slow = fit is not None and math.hypot(*fit) < p.spot_slow_mps
             sightings.append(Sighting(tr.id, last.x, last.y, slow, eligible,
                                       last.kind == GROUP or last.persons >= p.spot_merged_persons,
-                                      (tr.samples[0].x, tr.samples[0].y)))
+                                      (tr.samples[0].x, tr.samples[0].y), tuple(tr.box)))
         self._spots.update(sc.t, sightings)
         out = []
         by_id = {tr.id: tr for tr in sc.tracks}  # the latest sighting's track may coast now
+        # ... or walk on: the alert shows where the occupant was last seen slow in the spot
+        # (tune seed 36: the spot's last track was a passer-by's that had taken the lingerer's
+        # blob and was 3.1 m off the spot, walking away, when the dwell reached 120 s)
         for spot in self._spots.held(sc.t):
             if repeated(self._alerted + self._given, spot.xy, sc.t, p.repeat_m, p.repeat_s):
                 continue
@@ -280,7 +284,8 @@ class LoiteringRule:
             self._alerted.append((sc.t, spot.xy))
             dwell = sc.t - spot.since
             out.append(Alert(self.kind, sc.camera, sc.t, sc.geometry.zone_at(spot.xy), (tr.id,),
-                             confidence(dwell, p.dwell_s), int_box(tr.box),
+                             confidence(dwell, p.dwell_s),
+                             int_box(tr.box if spot.last_box is None else spot.last_box),
                              f"{dwell:.0f} s at one spot"))
         return out
 
@@ -335,7 +340,7 @@ class AbandonedBagRule:
                 continue
             # Queues, counters and belts: people stand there with their bags, half hidden by
             # each other, and a visible part of a person looks like a bag.
-            if not sc.shapely(bag) or sc.geometry.in_waiting_area(bag.xy):
+            if not sc.shapely(bag, self.p.min_shape_px) or sc.geometry.in_waiting_area(bag.xy):
                 continue
             if not sc.on_floor(bag):  # beyond the walls: a sign or someone behind glass
                 continue

@@ -71,10 +71,12 @@ class Scene:
         last = tr.samples[-1]
         return last.person_px >= self.min_person_px and not last.clipped
 
-    def shapely(self, tr: Track) -> bool:
-        """Near enough to tell a bag or a body on the floor from part of a hidden person."""
+    def shapely(self, tr: Track, min_px: float | None = None) -> bool:
+        """Near enough to tell a bag or a body on the floor from part of a hidden person (a
+        standing body there at least ``min_px``, default ``min_shape_px``, tall in the image)."""
         last = tr.samples[-1]
-        return last.person_px >= self.min_shape_px and not last.clipped
+        return (last.person_px >= (self.min_shape_px if min_px is None else min_px)
+                and not last.clipped)
 
     def lying_height_m(self, xy) -> float:
         """The tallest a body lying on the floor at ``xy`` reads (along the line of sight,

@@ -125,3 +125,25 @@ def test_the_report_says_what_the_split_cost_in_cpu_time():
     part = _cost_line({**meta, "cpu_scenes": 20})
     assert "recorded by 20 of 40 scenes" in part
     assert "not recorded" in _cost_line({"cpu_s": None, "cpu_scenes": 0, "scenes": 40})
+
+
+def test_a_crowd_on_a_corner_of_the_fixed_grid_is_natural_crowding():
+    # Round 12 (danger-bags2): 30 people in a 5 m square centred on the corner (5, 5) of a fixed
+    # 5 m grid read 7-8 people (0.3 /m²) in each of its four cells, under a 1.0 /m² band; the
+    # windows at a 2.5 m stride (the rule's own) hold all 30 (1.2 /m²). On tune seeds 26, 43,
+    # 49 the rule's "false" overcrowding stood on such crowds (1.3-1.4 x the band by positions).
+    rng = np.random.default_rng(0)
+    xy = np.array([5.0, 5.0]) + rng.uniform(-2.4, 2.4, (30, 2))
+    xy = xy[~np.isclose(xy, 5.0).any(axis=1)]
+    counts, centres = S.window_counts(xy, (0.0, 0.0, 20.0, 20.0), 5.0)
+    best = int(np.argmax(counts))
+    assert counts[best] == len(xy) and tuple(centres[best]) == (5.0, 5.0)
+    times = np.arange(0, 20, 2.0)
+    spans = S.natural_crowding(times, np.tile(counts, (len(times), 1)), 1.0, 25.0, centres)
+    assert len(spans) == 1 and spans[0][2:] == (5.0, 5.0)
+    # the fixed grid's four cells around the corner each hold a quarter
+    fixed = np.histogram2d(xy[:, 0], xy[:, 1], bins=[0, 5, 10, 15, 20])[0]
+    assert fixed.max() < 25
+    # a sparse floor stays quiet
+    assert S.natural_crowding(times, np.tile(S.window_counts(xy[:10], (0, 0, 20, 20), 5.0)[0],
+                                             (len(times), 1)), 1.0, 25.0, centres) == []
