@@ -8,6 +8,8 @@ person's identity breaks, and the re-linker's wrong merges.
         --grid "r_dwell_s=0,60" [--slice 60] [--csv GRID.csv]
     python -m experiments.cctv_dwell_tune breaks /work/runs/cctv-long/s1 [--grid "r_dwell_s=0"] \\
         --csv BREAKS.csv
+    python -m experiments.cctv_dwell_tune revivals /work/runs/cctv-heads/bandcache/s2 \\
+        --grid "walker_lost_s=4,1" [--min-gap 1] [--csv REVIVALS.csv]
 
 Both run the caches of ``experiments.cctv_track_tune collect`` through the stream's
 per-camera chain (``experiments.cctv_corridor_tune.stream_track_camera``: head detector,
@@ -21,6 +23,13 @@ mean and lowest slice IDF1), and counts the re-linker's links by kind (``short``
 (**wrong merges**: the person under the last ``LINK_ROWS`` boxes of the continued id before the
 link differs from the one under its first ``LINK_ROWS`` boxes after it; each box's person: the
 ground-truth box it overlaps at IoU >= 0.5, the most overlapped).
+
+``replay`` also counts the tracker's own **take-backs** (``revived``: an id unseen for 1 s or
+more that the tracker continues itself, ByteTrack's lost buffer; no re-link at that moment),
+how many join two people (``revived_wrong``) and how many of those were lost while walking
+(``walker_revived``, ``walker_revived_wrong``: the person before the gap at ``WALKING_M_S`` or
+faster on the floor, ground truth). ``revivals`` lists them one by one (:func:`revivals`) and
+counts them by walking or standing: where a walker's lost track was taken by the next walker.
 
 ``breaks`` lists every ID switch (``experiments.cctv_corridor_tune.classify``: its kind,
 ``missed`` / ``dropped`` / ``relink_refused`` / ``swap`` / ``split`` ...) with what the person
@@ -43,6 +52,7 @@ import pandas as pd
 
 LINK_ROWS = 10  # boxes either side of a link that name its two people
 STILL_S = 10.0  # breaks: how far the person moved over this many seconds before
+REVIVAL_SPEED_S = 2.0  # revivals: the person's floor speed over this many seconds before
 
 
 def row_people(cam: dict, hyp: pd.DataFrame) -> np.ndarray:
@@ -85,6 +95,43 @@ def link_merges(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
                                        "person_after", "wrong"])
 
 
+def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFrame:
+    """One row per track the tracker took back itself after ``min_gap_s`` or more unseen (an
+    id, after the re-linker, that reappears with no re-link at that moment: ByteTrack's lost
+    buffer): its time, gap, the people under it before and after (``wrong``: two people, as
+    :func:`link_merges` tells them) and how fast the person before walked on the floor over the
+    ``REVIVAL_SPEED_S`` seconds before the gap (``speed_m_s``, ground truth)."""
+    people = row_people(cam, hyp)
+    rid = np.asarray(hyp.attrs["relinked_ids"])
+    t = hyp["frame"].to_numpy()
+    linked = {(round(at, 6), oid) for at, _, oid, _ in hyp.attrs["links"]}
+    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in cam["frames"]],
+                     ignore_index=True).set_index("traveler_id")
+    rows = []
+    for oid in np.unique(rid):
+        mine = np.flatnonzero(rid == oid)
+        times = t[mine]
+        for k in np.flatnonzero(np.diff(times) >= min_gap_s - 1e-6):
+            at = times[k + 1]
+            if (round(at, 6), oid) in linked:
+                continue
+            a = _majority(people[mine[:k + 1]][-LINK_ROWS:])
+            b = _majority(people[mine[k + 1:]][:LINK_ROWS])
+            speed = np.nan
+            if a >= 0 and a in full.index:
+                p = full.loc[[a]]
+                p = p[(p["frame"] <= times[k]) & (p["frame"] >= times[k] - REVIVAL_SPEED_S)]
+                if len(p) > 1 and p["frame"].iloc[-1] > p["frame"].iloc[0]:
+                    speed = float(np.hypot(p["floor_x"].iloc[-1] - p["floor_x"].iloc[0],
+                                           p["floor_y"].iloc[-1] - p["floor_y"].iloc[0])
+                                  / (p["frame"].iloc[-1] - p["frame"].iloc[0]))
+            rows.append({"t": at, "id": oid, "gap_s": at - times[k], "person_before": a,
+                         "person_after": b, "speed_m_s": speed,
+                         "wrong": np.nan if a < 0 or b < 0 else float(a != b)})
+    return pd.DataFrame(rows, columns=["t", "id", "gap_s", "person_before", "person_after",
+                                       "speed_m_s", "wrong"])
+
+
 def _majority(p: np.ndarray) -> int:
     p = p[p >= 0]
     if not len(p):
@@ -118,6 +165,8 @@ def replay(folders: list[Path], spec: str, cameras: list[str] | None,
         m = score(truth, cols)
         parts = sliced(truth, cols, slice_s)
         links = link_merges(c, hyp)
+        back = revivals(c, hyp)
+        walked = back["speed_m_s"] >= WALKING_M_S
         rows.append({**opts, "seed": c["seed"], "camera": c["camera"],
                      "IDF1": m["IDF1"], "ID_switches": m["ID_switches"],
                      "tracker_ids": m["tracker_ids"], "gt_ids": m["gt_ids"],
@@ -126,8 +175,26 @@ def replay(folders: list[Path], spec: str, cameras: list[str] | None,
                      **{f"{k}_links": int((links["kind"] == k).sum())
                         for k in ("short", "dwell")},
                      **{f"{k}_wrong": int(links.loc[links["kind"] == k, "wrong"].eq(1).sum())
-                        for k in ("short", "dwell")}})
+                        for k in ("short", "dwell")},
+                     "revived": len(back), "revived_wrong": int(back["wrong"].eq(1).sum()),
+                     "walker_revived": int(walked.sum()),
+                     "walker_revived_wrong": int((walked & back["wrong"].eq(1)).sum())})
     return pd.DataFrame(rows)
+
+
+REVIVAL_COLUMNS = ("seed", "camera", "t", "id", "gap_s", "person_before", "person_after",
+                   "speed_m_s", "wrong")
+WALKING_M_S = 0.3  # revivals: a person faster than this on the floor counts as walking
+
+
+def revival_table(folders: list[Path], spec: str, cameras: list[str] | None,
+                  min_gap_s: float) -> pd.DataFrame:
+    """:func:`revivals` of every replayed camera, with the grid's options."""
+    from experiments.cctv_corridor_tune import replays
+
+    parts = [revivals(c, hyp, min_gap_s).assign(**opts, seed=c["seed"], camera=c["camera"])
+             for opts, c, _, hyp in replays(folders, spec, cameras)]
+    return pd.concat(parts, ignore_index=True)
 
 
 def breaks(folders: list[Path], spec: str, cameras: list[str] | None) -> pd.DataFrame:
@@ -185,14 +252,26 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     from experiments.cctv_corridor_tune import cache_parser
 
-    for name in ("replay", "breaks"):
+    for name in ("replay", "breaks", "revivals"):
         p = cache_parser(sub, name)
         if name == "replay":
             p.add_argument("--slice", type=float, default=60.0,
                            help="seconds per slice of the window scored on its own")
+        if name == "revivals":
+            p.add_argument("--min-gap", type=float, default=1.0,
+                           help="seconds unseen before a take-back is listed")
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd == "revivals":
+        t = revival_table(a.folders, a.grid, cams, a.min_gap)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        keys = [k for k in t.columns if k not in REVIVAL_COLUMNS]
+        t["walking"] = t["speed_m_s"] >= WALKING_M_S
+        print(t.groupby(keys + ["walking"]).agg(revivals=("t", "size"),
+                                                wrong=("wrong", "sum")).to_string())
+        return
     if a.cmd == "breaks":
         t = breaks(a.folders, a.grid, cams)
         if a.csv:
@@ -212,10 +291,13 @@ def main(argv=None) -> None:
     keys = [k for k in t.columns if k not in ("seed", "camera", "IDF1", "ID_switches",
                                               "tracker_ids", "gt_ids", "slice_mean",
                                               "slice_min") and not k.endswith(("_links",
-                                                                               "_wrong"))]
+                                                                               "_wrong"))
+            and not k.endswith("revived")]
     if keys:
         print(t.groupby(keys + ["camera"])[["IDF1", "slice_mean", "ID_switches", "short_links",
-                                            "short_wrong", "dwell_links", "dwell_wrong"]]
+                                            "short_wrong", "dwell_links", "dwell_wrong",
+                                            "revived", "revived_wrong", "walker_revived",
+                                            "walker_revived_wrong"]]
               .mean().round(4).to_string())
 
 
