@@ -10,6 +10,7 @@ person's identity breaks, and the re-linker's wrong merges.
         --csv BREAKS.csv
     python -m experiments.cctv_dwell_tune revivals /work/runs/cctv-heads/bandcache/s2 \\
         --grid "walker_lost_s=4,1" [--min-gap 1] [--csv REVIVALS.csv]
+    python -m experiments.cctv_dwell_tune speeds CACHES --cameras corridor_near,reclaim_exit
 
 Both run the caches of ``experiments.cctv_track_tune collect`` through the stream's
 per-camera chain (``experiments.cctv_corridor_tune.stream_track_camera``: head detector,
@@ -30,6 +31,10 @@ how many join two people (``revived_wrong``) and how many of those were lost whi
 (``walker_revived``, ``walker_revived_wrong``: the person before the gap at ``WALKING_M_S`` or
 faster on the floor, ground truth). ``revivals`` lists them one by one (:func:`revivals`) and
 counts them by walking or standing: where a walker's lost track was taken by the next walker.
+
+``speeds`` reads each track's apparent speed as the per-track lost buffer does (the head's
+image displacement in metres through its size) against the person's floor speed, by camera
+and by walking (``WALKING_M_S``) or not: the share of samples over a few thresholds.
 
 ``breaks`` lists every ID switch (``experiments.cctv_corridor_tune.classify``: its kind,
 ``missed`` / ``dropped`` / ``relink_refused`` / ``swap`` / ``split`` ...) with what the person
@@ -53,6 +58,7 @@ import pandas as pd
 LINK_ROWS = 10  # boxes either side of a link that name its two people
 STILL_S = 10.0  # breaks: how far the person moved over this many seconds before
 REVIVAL_SPEED_S = 2.0  # revivals: the person's floor speed over this many seconds before
+SPEED_ROWS = 10  # speeds: a track's displacement over this many of its rows (2 s at 5 fps)
 
 
 def row_people(cam: dict, hyp: pd.DataFrame) -> np.ndarray:
@@ -130,6 +136,40 @@ def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFra
                          "wrong": np.nan if a < 0 or b < 0 else float(a != b)})
     return pd.DataFrame(rows, columns=["t", "id", "gap_s", "person_before", "person_after",
                                        "speed_m_s", "wrong"])
+
+
+def speeds(cam: dict, hyp: pd.DataFrame, step: int = SPEED_ROWS) -> pd.DataFrame:
+    """Each track's apparent speed against its person's floor speed, over every ``step`` rows
+    of it (at most 2.5 s apart): ``image_m_s`` the box's top-centre displacement in metres
+    through the head's size (:data:`pipeline.cctv.side_on.HEAD_M`, the head
+    :data:`pipeline.cctv.heads.BODY_WIDTHS_PER_HEAD` times narrower than the box), as
+    :class:`pipeline.cctv.lost_buffer.LostBuffer` reads it, and ``floor_m_s`` the ground truth's
+    (the person under the later box)."""
+    from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
+    from pipeline.cctv.side_on import HEAD_M
+
+    people = row_people(cam, hyp)
+    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in cam["frames"]],
+                     ignore_index=True)
+    h = hyp.assign(person=people, rid=np.asarray(hyp.attrs["relinked_ids"]))
+    rows = []
+    for _, g in h.groupby("rid"):
+        g = g.sort_values("frame")
+        for k in range(step, len(g), step):
+            a, b = g.iloc[k - step], g.iloc[k]
+            if b["frame"] - a["frame"] > 2.5 or b["person"] < 0:
+                continue
+            head = np.mean([a["x2"] - a["x1"], b["x2"] - b["x1"]]) / BODY_WIDTHS_PER_HEAD
+            px = np.hypot((b["x1"] + b["x2"] - a["x1"] - a["x2"]) / 2, b["y1"] - a["y1"])
+            p = full[(full["traveler_id"] == b["person"]) & (full["frame"] >= a["frame"])
+                     & (full["frame"] <= b["frame"])]
+            if len(p) < 2:
+                continue
+            rows.append({"image_m_s": px * HEAD_M / head / (b["frame"] - a["frame"]),
+                         "floor_m_s": float(np.hypot(p["floor_x"].iloc[-1] - p["floor_x"].iloc[0],
+                                                     p["floor_y"].iloc[-1] - p["floor_y"].iloc[0])
+                                            / (p["frame"].iloc[-1] - p["frame"].iloc[0]))})
+    return pd.DataFrame(rows, columns=["image_m_s", "floor_m_s"])
 
 
 def _majority(p: np.ndarray) -> int:
@@ -252,7 +292,7 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     from experiments.cctv_corridor_tune import cache_parser
 
-    for name in ("replay", "breaks", "revivals"):
+    for name in ("replay", "breaks", "revivals", "speeds"):
         p = cache_parser(sub, name)
         if name == "replay":
             p.add_argument("--slice", type=float, default=60.0,
@@ -263,6 +303,22 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd == "speeds":
+        from experiments.cctv_corridor_tune import replays
+
+        t = pd.concat([speeds(c, hyp).assign(**opts, seed=c["seed"], camera=c["camera"])
+                       for opts, c, _, hyp in replays(a.folders, a.grid, cams)],
+                      ignore_index=True)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        t["walking"] = t["floor_m_s"] >= WALKING_M_S
+        for th in (0.03, 0.05, 0.1, 0.2):
+            t[f"image>={th}"] = t["image_m_s"] >= th
+        print(t.groupby(["camera", "walking"]).agg(
+            samples=("image_m_s", "size"), median=("image_m_s", "median"),
+            **{c: (c, "mean") for c in t.columns if c.startswith("image>=")}).round(3)
+              .to_string())
+        return
     if a.cmd == "revivals":
         t = revival_table(a.folders, a.grid, cams, a.min_gap)
         if a.csv:

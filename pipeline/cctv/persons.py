@@ -295,7 +295,7 @@ class LibraryTracker:
                  head_scale: float = 1.0, edge_coast: int = 0,
                  frame_size: tuple[int, int] | None = None, side_width: float = 0.0,
                  walker_lost_s: float | None = None, speed_s: float = 2.0,
-                 still_m_s: float = 0.3):
+                 still_m_s: float = 0.05):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if assoc not in ("body", "head"):
