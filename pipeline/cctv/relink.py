@@ -34,11 +34,11 @@ near that place (someone alike who stands there is not the lost person).
 
 **Standing crowds** (``crowd_appearance`` > 0). Where people stand shoulder to shoulder (at
 the belts) a new track that continues a lost one within ``window_s`` is often a neighbour: the
-gate holds several people and their clothes may be alike. A short link to a lost track whose
-person stood (``still_s``, ``still_radius``, as above) with at least ``crowd_count`` other
-tracks in view within ``crowd_radius`` body heights of the last place needs clothing similarity
-``crowd_appearance`` instead of ``min_appearance``; walkers and people standing apart keep
-``min_appearance``.
+gate holds several people, and their boxes trade places as they hide each other (so the lost
+track's own last seconds do not say it stood). A short link to a lost track with at least
+``crowd_count`` other tracks in view within ``crowd_radius`` body heights of its last place
+needs clothing similarity ``crowd_appearance`` instead of ``min_appearance``; walkers in a
+corridor or at the desks, with a neighbour or two, keep ``min_appearance``.
 
 Online: each frame's decision uses that frame and the past only.
 """
@@ -88,9 +88,9 @@ class RelinkConfig:
     dwell_appearance: float = 0.6  # Bhattacharyya similarity of the torso histograms
     dwell_margin: float = 0.05  # over the most alike other track in view near the last place
     # a standing crowd's short re-link (module docstring); crowd_appearance 0: off
-    crowd_appearance: float = 0.0  # similarity a short link needs where the lost person stood
+    crowd_appearance: float = 0.0  # similarity a short link needs in a dense crowd
     crowd_radius: float = 1.0  # body heights around the last place that make the crowd
-    crowd_count: int = 2  # other tracks in view within crowd_radius: a dense crowd
+    crowd_count: int = 4  # other tracks in view within crowd_radius: a dense crowd
 
     def __post_init__(self):
         for name in ("window_s", "gate", "per_s", "dwell_s", "still_s", "still_radius",
@@ -239,10 +239,10 @@ class Relinker:
 
     def _short_appearance(self, s: _Seen, others: list) -> float:
         """The clothing similarity a short link to lost track ``s`` needs: ``min_appearance``,
-        or ``crowd_appearance`` where its person stood in a dense crowd (``crowd_count`` other
-        tracks in view within ``crowd_radius`` body heights of the last place)."""
+        or ``crowd_appearance`` in a dense crowd (``crowd_count`` other tracks in view within
+        ``crowd_radius`` body heights of its last place)."""
         cfg = self.config
-        if cfg.crowd_appearance <= cfg.min_appearance or not s.still(cfg):
+        if cfg.crowd_appearance <= cfg.min_appearance:
             return cfg.min_appearance
         reach = cfg.crowd_radius * HEIGHT_PER_WIDTH * max(s.box[2] - s.box[0], 1.0)
         here = _anchor(s.box)
