@@ -101,6 +101,23 @@ def link_merges(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
                                        "person_after", "wrong"])
 
 
+def _truth_rows(cam: dict) -> pd.DataFrame:
+    """Every ground-truth box of the cached camera with its frame time."""
+    return pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in cam["frames"]],
+                     ignore_index=True)
+
+
+def _floor_speed(full: pd.DataFrame, person: int, t0: float, t1: float) -> float:
+    """The person's floor speed (m/s) from their first to their last box in [t0, t1]; NaN
+    with fewer than two boxes there."""
+    p = full[(full["traveler_id"] == person) & (full["frame"] >= t0) & (full["frame"] <= t1)]
+    if len(p) < 2 or p["frame"].iloc[-1] <= p["frame"].iloc[0]:
+        return np.nan
+    return float(np.hypot(p["floor_x"].iloc[-1] - p["floor_x"].iloc[0],
+                          p["floor_y"].iloc[-1] - p["floor_y"].iloc[0])
+                 / (p["frame"].iloc[-1] - p["frame"].iloc[0]))
+
+
 def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFrame:
     """One row per track the tracker took back itself after ``min_gap_s`` or more unseen (an
     id, after the re-linker, that reappears with no re-link at that moment: ByteTrack's lost
@@ -111,8 +128,7 @@ def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFra
     rid = np.asarray(hyp.attrs["relinked_ids"])
     t = hyp["frame"].to_numpy()
     linked = {(round(at, 6), oid) for at, _, oid, _ in hyp.attrs["links"]}
-    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in cam["frames"]],
-                     ignore_index=True).set_index("traveler_id")
+    full = _truth_rows(cam)
     rows = []
     for oid in np.unique(rid):
         mine = np.flatnonzero(rid == oid)
@@ -123,14 +139,8 @@ def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFra
                 continue
             a = _majority(people[mine[:k + 1]][-LINK_ROWS:])
             b = _majority(people[mine[k + 1:]][:LINK_ROWS])
-            speed = np.nan
-            if a >= 0 and a in full.index:
-                p = full.loc[[a]]
-                p = p[(p["frame"] <= times[k]) & (p["frame"] >= times[k] - REVIVAL_SPEED_S)]
-                if len(p) > 1 and p["frame"].iloc[-1] > p["frame"].iloc[0]:
-                    speed = float(np.hypot(p["floor_x"].iloc[-1] - p["floor_x"].iloc[0],
-                                           p["floor_y"].iloc[-1] - p["floor_y"].iloc[0])
-                                  / (p["frame"].iloc[-1] - p["frame"].iloc[0]))
+            speed = (_floor_speed(full, a, times[k] - REVIVAL_SPEED_S, times[k]) if a >= 0
+                     else np.nan)
             rows.append({"t": at, "id": oid, "gap_s": at - times[k], "person_before": a,
                          "person_after": b, "speed_m_s": speed,
                          "wrong": np.nan if a < 0 or b < 0 else float(a != b)})
@@ -143,14 +153,13 @@ def speeds(cam: dict, hyp: pd.DataFrame, step: int = SPEED_ROWS) -> pd.DataFrame
     of it (at most 2.5 s apart): ``image_m_s`` the box's top-centre displacement in metres
     through the head's size (:data:`pipeline.cctv.side_on.HEAD_M`, the head
     :data:`pipeline.cctv.heads.BODY_WIDTHS_PER_HEAD` times narrower than the box), as
-    :class:`pipeline.cctv.lost_buffer.LostBuffer` reads it, and ``floor_m_s`` the ground truth's
+    :class:`pipeline.cctv.lost_buffer.LostBuffer` reads it (there from the head box), and ``floor_m_s`` the ground truth's
     (the person under the later box)."""
     from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
     from pipeline.cctv.side_on import HEAD_M
 
     people = row_people(cam, hyp)
-    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in cam["frames"]],
-                     ignore_index=True)
+    full = _truth_rows(cam)
     h = hyp.assign(person=people, rid=np.asarray(hyp.attrs["relinked_ids"]))
     rows = []
     for _, g in h.groupby("rid"):
@@ -161,14 +170,11 @@ def speeds(cam: dict, hyp: pd.DataFrame, step: int = SPEED_ROWS) -> pd.DataFrame
                 continue
             head = np.mean([a["x2"] - a["x1"], b["x2"] - b["x1"]]) / BODY_WIDTHS_PER_HEAD
             px = np.hypot((b["x1"] + b["x2"] - a["x1"] - a["x2"]) / 2, b["y1"] - a["y1"])
-            p = full[(full["traveler_id"] == b["person"]) & (full["frame"] >= a["frame"])
-                     & (full["frame"] <= b["frame"])]
-            if len(p) < 2:
+            v = _floor_speed(full, b["person"], a["frame"], b["frame"])
+            if np.isnan(v):
                 continue
             rows.append({"image_m_s": px * HEAD_M / head / (b["frame"] - a["frame"]),
-                         "floor_m_s": float(np.hypot(p["floor_x"].iloc[-1] - p["floor_x"].iloc[0],
-                                                     p["floor_y"].iloc[-1] - p["floor_y"].iloc[0])
-                                            / (p["frame"].iloc[-1] - p["frame"].iloc[0]))})
+                         "floor_m_s": v})
     return pd.DataFrame(rows, columns=["image_m_s", "floor_m_s"])
 
 
@@ -253,8 +259,7 @@ def _dwell_columns(c: dict, hyp: pd.DataFrame, t: pd.DataFrame, cfg) -> pd.DataF
     from pipeline.cctv.appearance import similarity
     from pipeline.cctv.relink import HEIGHT_PER_WIDTH
 
-    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in c["frames"]],
-                     ignore_index=True)
+    full = _truth_rows(c)
     hists = hyp.attrs["hists"]
     extra = []
     for _, e in t.iterrows():
