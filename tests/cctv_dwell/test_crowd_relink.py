@@ -1,7 +1,7 @@
 """A short re-link in a dense crowd needs closer clothes (``RelinkConfig.crowd_appearance``): at
 the belts the re-link's gate holds neighbours. Someone with a neighbour or two (a corridor, the
 desks) keeps ``min_appearance``. Fails on 6e2e5bc: RelinkConfig has no crowd_appearance (the
-0.6-alike fragment was linked)."""
+0.55-alike fragment was linked)."""
 
 import numpy as np
 import pytest
@@ -10,7 +10,8 @@ from pipeline.cctv.appearance import similarity
 from pipeline.cctv.persons import PersonTrack
 from pipeline.cctv.relink import RelinkConfig, Relinker
 
-CROWD = RelinkConfig(crowd_appearance=0.7)
+CROWD = RelinkConfig()  # crowd_appearance 0.6 by default
+OFF = RelinkConfig(crowd_appearance=0.0)
 
 
 def _hist(share: float = 1.0) -> np.ndarray:
@@ -24,12 +25,12 @@ def _body(x: float, w: float = 40.0) -> tuple:
     return (x, 100.0, x + w, 100.0 + 3.5 * w)
 
 
-NEAR = 0.7056  # a fragment 0.6 alike: over min_appearance 0.5, under crowd_appearance 0.7
+NEAR = 0.636  # a fragment 0.55 alike: over min_appearance 0.5, under crowd_appearance 0.6
 
 
 def _lost_then_fragment(config: RelinkConfig, step_px: float = 0.0, crowd: int = 4):
     """Track 1 stands (or walks ``step_px`` a frame) 3 s at 5 fps, with ``crowd`` tracks
-    standing within a body height (140 px) of where it is lost, and 1 s later track 9, 0.6
+    standing within a body height (140 px) of where it is lost, and 1 s later track 9, 0.55
     alike, starts where it was: the id track 9 gets."""
     r = Relinker(config)
     last = 500 + step_px * 14
@@ -44,11 +45,11 @@ def _lost_then_fragment(config: RelinkConfig, step_px: float = 0.0, crowd: int =
 
 
 def test_the_fragment_is_between_the_two_thresholds():
-    assert 0.5 < similarity(_hist(), _hist(NEAR)) < 0.7
+    assert 0.5 < similarity(_hist(), _hist(NEAR)) < 0.6
 
 
 def test_a_standing_persons_short_link_in_a_crowd_needs_closer_clothes():
-    assert _lost_then_fragment(RelinkConfig()) == 1  # as before: linked
+    assert _lost_then_fragment(OFF) == 1  # as before: linked
     assert _lost_then_fragment(CROWD) == 9
 
 
