@@ -76,6 +76,10 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # 1, 2; experiments/cctv_dwell_tune.py replay lost_s=1,2,4): IDF1 0.726 -> 0.745, 0.693 ->
 # 0.721; the peak-minute caches (seeds 1-8, five cameras) per camera within -0.002 ... +0.005
 # (README "Identity over minutes at reclaim_exit").
+# walker_lost_s not set (every track lost_s): a walker's 1 s (pipeline.cctv.lost_buffer) halved
+# the wrong take-backs on the tune caches but moved no peak camera beyond single-window noise
+# and cost the five-minute reclaim_exit windows 0.006 / 0.009 (README "A lost buffer by what
+# the person does").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1}
 
