@@ -11,6 +11,7 @@ person's identity breaks, and the re-linker's wrong merges.
     python -m experiments.cctv_dwell_tune revivals /work/runs/cctv-heads/bandcache/s2 \\
         --grid "walker_lost_s=4,1" [--min-gap 1] [--csv REVIVALS.csv]
     python -m experiments.cctv_dwell_tune speeds CACHES --cameras corridor_near,reclaim_exit
+    python -m experiments.cctv_dwell_tune links /work/runs/cctv-long/s1 [--grid "r_crowd_appearance=0"]
 
 Both run the caches of ``experiments.cctv_track_tune collect`` through the stream's
 per-camera chain (``experiments.cctv_corridor_tune.stream_track_camera``: head detector,
@@ -31,6 +32,9 @@ how many join two people (``revived_wrong``) and how many of those were lost whi
 (``walker_revived``, ``walker_revived_wrong``: the person before the gap at ``WALKING_M_S`` or
 faster on the floor, ground truth). ``revivals`` lists them one by one (:func:`revivals`) and
 counts them by walking or standing: where a walker's lost track was taken by the next walker.
+
+``links`` lists the re-linker's links (:func:`link_merges`: wrong or not, the clothing
+similarity, how far the lost track had moved, how many others stood near its last place).
 
 ``speeds`` reads each track's apparent speed as the per-track lost buffer does (the head's
 image displacement in metres through its size) against the person's floor speed, by camera
@@ -83,22 +87,47 @@ def row_people(cam: dict, hyp: pd.DataFrame) -> np.ndarray:
 
 def link_merges(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
     """One row per re-link of the replay (``hyp.attrs["links"]``): its time, kind, the two
-    fragments' people and ``wrong`` (two different people; NaN where either is unknown)."""
+    fragments' people and ``wrong`` (two different people; NaN where either is unknown), and
+    what the re-linker saw: ``app`` the torso-histogram similarity of the continued id's boxes
+    before and the first box after, ``moved_h`` how far (body heights) the old id's top centre
+    strayed from its last place over its last 2 s, ``near`` how many other ids were in view
+    within a body height of that place at the link (the crowd rule's count)."""
+    from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.relink import HEIGHT_PER_WIDTH
+
     people = row_people(cam, hyp)
     rid = np.asarray(hyp.attrs["relinked_ids"])
+    hists = hyp.attrs["hists"]
     t = hyp["frame"].to_numpy()
+    xy = np.column_stack([(hyp["x1"] + hyp["x2"]).to_numpy() / 2, hyp["y1"].to_numpy()])
+    width = (hyp["x2"] - hyp["x1"]).to_numpy()
     rows = []
     for at, raw, oid, kind in hyp.attrs["links"]:
         mine = rid == oid
         before = people[mine & (t < at)][-LINK_ROWS:]
         after = people[mine & (t >= at)][:LINK_ROWS]
         a, b = _majority(before), _majority(after)
-        last = t[mine & (t < at)].max() if (mine & (t < at)).any() else np.nan
+        old = np.flatnonzero(mine & (t < at))
+        last = t[old].max() if len(old) else np.nan
+        app = moved = np.nan
+        near = -1
+        if len(old):
+            i = old[-1]
+            height = HEIGHT_PER_WIDTH * max(width[i], 1.0)
+            trail = old[t[old] >= t[i] - 2.0]
+            moved = float(np.hypot(*(xy[trail] - xy[i]).T).max() / height)
+            now = np.flatnonzero((np.abs(t - at) < 1e-6) & (rid != oid))
+            near = int((np.hypot(*(xy[now] - xy[i]).T) <= height).sum())
+            first = np.flatnonzero(mine & (t >= at))
+            hs = [hists[k] for k in old if hists[k] is not None]
+            if hs and len(first) and hists[first[0]] is not None:
+                app = similarity(np.sum(hs, axis=0), hists[first[0]])
         rows.append({"t": at, "kind": kind, "old": oid, "new": raw, "gap_s": at - last,
                      "person_before": a, "person_after": b,
-                     "wrong": np.nan if a < 0 or b < 0 else float(a != b)})
+                     "wrong": np.nan if a < 0 or b < 0 else float(a != b),
+                     "app": app, "moved_h": moved, "near": near})
     return pd.DataFrame(rows, columns=["t", "kind", "old", "new", "gap_s", "person_before",
-                                       "person_after", "wrong"])
+                                       "person_after", "wrong", "app", "moved_h", "near"])
 
 
 def _truth_rows(cam: dict) -> pd.DataFrame:
@@ -297,7 +326,7 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     from experiments.cctv_corridor_tune import cache_parser
 
-    for name in ("replay", "breaks", "revivals", "speeds"):
+    for name in ("replay", "breaks", "revivals", "speeds", "links"):
         p = cache_parser(sub, name)
         if name == "replay":
             p.add_argument("--slice", type=float, default=60.0,
@@ -308,6 +337,16 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd == "links":
+        from experiments.cctv_corridor_tune import replays
+
+        t = pd.concat([link_merges(c, hyp).assign(**opts, seed=c["seed"], camera=c["camera"])
+                       for opts, c, _, hyp in replays(a.folders, a.grid, cams)],
+                      ignore_index=True)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        print(t.round(3).to_string(index=False))
+        return
     if a.cmd == "speeds":
         from experiments.cctv_corridor_tune import replays
 
