@@ -11,7 +11,8 @@ person's identity breaks, and the re-linker's wrong merges.
     python -m experiments.cctv_dwell_tune revivals /work/runs/cctv-heads/bandcache/s2 \\
         --grid "walker_lost_s=4,1" [--min-gap 1] [--csv REVIVALS.csv]
     python -m experiments.cctv_dwell_tune speeds CACHES --cameras corridor_near,reclaim_exit
-    python -m experiments.cctv_dwell_tune links /work/runs/cctv-long/s1 [--grid "r_crowd_appearance=0"]
+    python -m experiments.cctv_dwell_tune links /work/runs/cctv-long/s1 \\
+        [--grid "r_crowd_appearance=0"]
 
 Both run the caches of ``experiments.cctv_track_tune collect`` through the stream's
 per-camera chain (``experiments.cctv_corridor_tune.stream_track_camera``: head detector,
