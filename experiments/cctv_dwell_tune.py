@@ -8,6 +8,11 @@ person's identity breaks, and the re-linker's wrong merges.
         --grid "r_dwell_s=0,60" [--slice 60] [--csv GRID.csv]
     python -m experiments.cctv_dwell_tune breaks /work/runs/cctv-long/s1 [--grid "r_dwell_s=0"] \\
         --csv BREAKS.csv
+    python -m experiments.cctv_dwell_tune revivals /work/runs/cctv-heads/bandcache/s2 \\
+        --grid "walker_lost_s=4,1" [--min-gap 1] [--csv REVIVALS.csv]
+    python -m experiments.cctv_dwell_tune speeds CACHES --cameras corridor_near,reclaim_exit
+    python -m experiments.cctv_dwell_tune links /work/runs/cctv-long/s1 \\
+        [--grid "r_crowd_appearance=0"]
 
 Both run the caches of ``experiments.cctv_track_tune collect`` through the stream's
 per-camera chain (``experiments.cctv_corridor_tune.stream_track_camera``: head detector,
@@ -21,6 +26,20 @@ mean and lowest slice IDF1), and counts the re-linker's links by kind (``short``
 (**wrong merges**: the person under the last ``LINK_ROWS`` boxes of the continued id before the
 link differs from the one under its first ``LINK_ROWS`` boxes after it; each box's person: the
 ground-truth box it overlaps at IoU >= 0.5, the most overlapped).
+
+``replay`` also counts the tracker's own **take-backs** (``revived``: an id unseen for 1 s or
+more that the tracker continues itself, ByteTrack's lost buffer; no re-link at that moment),
+how many join two people (``revived_wrong``) and how many of those were lost while walking
+(``walker_revived``, ``walker_revived_wrong``: the person before the gap at ``WALKING_M_S`` or
+faster on the floor, ground truth). ``revivals`` lists them one by one (:func:`revivals`) and
+counts them by walking or standing: where a walker's lost track was taken by the next walker.
+
+``links`` lists the re-linker's links (:func:`link_merges`: wrong or not, the clothing
+similarity, how far the lost track had moved, how many others stood near its last place).
+
+``speeds`` reads each track's apparent speed as the per-track lost buffer does (the head's
+image displacement in metres through its size) against the person's floor speed, by camera
+and by walking (``WALKING_M_S``) or not: the share of samples over a few thresholds.
 
 ``breaks`` lists every ID switch (``experiments.cctv_corridor_tune.classify``: its kind,
 ``missed`` / ``dropped`` / ``relink_refused`` / ``swap`` / ``split`` ...) with what the person
@@ -43,6 +62,8 @@ import pandas as pd
 
 LINK_ROWS = 10  # boxes either side of a link that name its two people
 STILL_S = 10.0  # breaks: how far the person moved over this many seconds before
+REVIVAL_SPEED_S = 2.0  # revivals: the person's floor speed over this many seconds before
+SPEED_ROWS = 10  # speeds: a track's displacement over this many of its rows (2 s at 5 fps)
 
 
 def row_people(cam: dict, hyp: pd.DataFrame) -> np.ndarray:
@@ -67,22 +88,124 @@ def row_people(cam: dict, hyp: pd.DataFrame) -> np.ndarray:
 
 def link_merges(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
     """One row per re-link of the replay (``hyp.attrs["links"]``): its time, kind, the two
-    fragments' people and ``wrong`` (two different people; NaN where either is unknown)."""
+    fragments' people and ``wrong`` (two different people; NaN where either is unknown), and
+    what the re-linker saw: ``app`` the torso-histogram similarity of the continued id's boxes
+    before and the first box after, ``moved_h`` how far (body heights) the old id's top centre
+    strayed from its last place over its last 2 s, ``near`` how many other ids were in view
+    within a body height of that place at the link (the crowd rule's count)."""
+    from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.relink import HEIGHT_PER_WIDTH
+
     people = row_people(cam, hyp)
     rid = np.asarray(hyp.attrs["relinked_ids"])
+    hists = hyp.attrs["hists"]
     t = hyp["frame"].to_numpy()
+    xy = np.column_stack([(hyp["x1"] + hyp["x2"]).to_numpy() / 2, hyp["y1"].to_numpy()])
+    width = (hyp["x2"] - hyp["x1"]).to_numpy()
     rows = []
     for at, raw, oid, kind in hyp.attrs["links"]:
         mine = rid == oid
         before = people[mine & (t < at)][-LINK_ROWS:]
         after = people[mine & (t >= at)][:LINK_ROWS]
         a, b = _majority(before), _majority(after)
-        last = t[mine & (t < at)].max() if (mine & (t < at)).any() else np.nan
+        old = np.flatnonzero(mine & (t < at))
+        last = t[old].max() if len(old) else np.nan
+        app = moved = np.nan
+        near = -1
+        if len(old):
+            i = old[-1]
+            height = HEIGHT_PER_WIDTH * max(width[i], 1.0)
+            trail = old[t[old] >= t[i] - 2.0]
+            moved = float(np.hypot(*(xy[trail] - xy[i]).T).max() / height)
+            now = np.flatnonzero((np.abs(t - at) < 1e-6) & (rid != oid))
+            near = int((np.hypot(*(xy[now] - xy[i]).T) <= height).sum())
+            first = np.flatnonzero(mine & (t >= at))
+            hs = [hists[k] for k in old if hists[k] is not None]
+            if hs and len(first) and hists[first[0]] is not None:
+                app = similarity(np.sum(hs, axis=0), hists[first[0]])
         rows.append({"t": at, "kind": kind, "old": oid, "new": raw, "gap_s": at - last,
                      "person_before": a, "person_after": b,
-                     "wrong": np.nan if a < 0 or b < 0 else float(a != b)})
+                     "wrong": np.nan if a < 0 or b < 0 else float(a != b),
+                     "app": app, "moved_h": moved, "near": near})
     return pd.DataFrame(rows, columns=["t", "kind", "old", "new", "gap_s", "person_before",
-                                       "person_after", "wrong"])
+                                       "person_after", "wrong", "app", "moved_h", "near"])
+
+
+def _truth_rows(cam: dict) -> pd.DataFrame:
+    """Every ground-truth box of the cached camera with its frame time."""
+    return pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in cam["frames"]],
+                     ignore_index=True)
+
+
+def _floor_speed(full: pd.DataFrame, person: int, t0: float, t1: float) -> float:
+    """The person's floor speed (m/s) from their first to their last box in [t0, t1]; NaN
+    with fewer than two boxes there."""
+    p = full[(full["traveler_id"] == person) & (full["frame"] >= t0) & (full["frame"] <= t1)]
+    if len(p) < 2 or p["frame"].iloc[-1] <= p["frame"].iloc[0]:
+        return np.nan
+    return float(np.hypot(p["floor_x"].iloc[-1] - p["floor_x"].iloc[0],
+                          p["floor_y"].iloc[-1] - p["floor_y"].iloc[0])
+                 / (p["frame"].iloc[-1] - p["frame"].iloc[0]))
+
+
+def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFrame:
+    """One row per track the tracker took back itself after ``min_gap_s`` or more unseen (an
+    id, after the re-linker, that reappears with no re-link at that moment: ByteTrack's lost
+    buffer): its time, gap, the people under it before and after (``wrong``: two people, as
+    :func:`link_merges` tells them) and how fast the person before walked on the floor over the
+    ``REVIVAL_SPEED_S`` seconds before the gap (``speed_m_s``, ground truth)."""
+    people = row_people(cam, hyp)
+    rid = np.asarray(hyp.attrs["relinked_ids"])
+    t = hyp["frame"].to_numpy()
+    linked = {(round(at, 6), oid) for at, _, oid, _ in hyp.attrs["links"]}
+    full = _truth_rows(cam)
+    rows = []
+    for oid in np.unique(rid):
+        mine = np.flatnonzero(rid == oid)
+        times = t[mine]
+        for k in np.flatnonzero(np.diff(times) >= min_gap_s - 1e-6):
+            at = times[k + 1]
+            if (round(at, 6), oid) in linked:
+                continue
+            a = _majority(people[mine[:k + 1]][-LINK_ROWS:])
+            b = _majority(people[mine[k + 1:]][:LINK_ROWS])
+            speed = (_floor_speed(full, a, times[k] - REVIVAL_SPEED_S, times[k]) if a >= 0
+                     else np.nan)
+            rows.append({"t": at, "id": oid, "gap_s": at - times[k], "person_before": a,
+                         "person_after": b, "speed_m_s": speed,
+                         "wrong": np.nan if a < 0 or b < 0 else float(a != b)})
+    return pd.DataFrame(rows, columns=["t", "id", "gap_s", "person_before", "person_after",
+                                       "speed_m_s", "wrong"])
+
+
+def speeds(cam: dict, hyp: pd.DataFrame, step: int = SPEED_ROWS) -> pd.DataFrame:
+    """Each track's apparent speed against its person's floor speed, over every ``step`` rows
+    of it (at most 2.5 s apart): ``image_m_s`` the box's top-centre displacement in metres
+    through the head's size (:data:`pipeline.cctv.side_on.HEAD_M`, the head
+    :data:`pipeline.cctv.heads.BODY_WIDTHS_PER_HEAD` times narrower than the box), as
+    :class:`pipeline.cctv.lost_buffer.LostBuffer` reads it (there from the head box), and
+    ``floor_m_s`` the ground truth's (the person under the later box)."""
+    from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
+    from pipeline.cctv.side_on import HEAD_M
+
+    people = row_people(cam, hyp)
+    full = _truth_rows(cam)
+    h = hyp.assign(person=people, rid=np.asarray(hyp.attrs["relinked_ids"]))
+    rows = []
+    for _, g in h.groupby("rid"):
+        g = g.sort_values("frame")
+        for k in range(step, len(g), step):
+            a, b = g.iloc[k - step], g.iloc[k]
+            if b["frame"] - a["frame"] > 2.5 or b["person"] < 0:
+                continue
+            head = np.mean([a["x2"] - a["x1"], b["x2"] - b["x1"]]) / BODY_WIDTHS_PER_HEAD
+            px = np.hypot((b["x1"] + b["x2"] - a["x1"] - a["x2"]) / 2, b["y1"] - a["y1"])
+            v = _floor_speed(full, b["person"], a["frame"], b["frame"])
+            if np.isnan(v):
+                continue
+            rows.append({"image_m_s": px * HEAD_M / head / (b["frame"] - a["frame"]),
+                         "floor_m_s": v})
+    return pd.DataFrame(rows, columns=["image_m_s", "floor_m_s"])
 
 
 def _majority(p: np.ndarray) -> int:
@@ -118,6 +241,8 @@ def replay(folders: list[Path], spec: str, cameras: list[str] | None,
         m = score(truth, cols)
         parts = sliced(truth, cols, slice_s)
         links = link_merges(c, hyp)
+        back = revivals(c, hyp)
+        walked = back["speed_m_s"] >= WALKING_M_S
         rows.append({**opts, "seed": c["seed"], "camera": c["camera"],
                      "IDF1": m["IDF1"], "ID_switches": m["ID_switches"],
                      "tracker_ids": m["tracker_ids"], "gt_ids": m["gt_ids"],
@@ -126,8 +251,26 @@ def replay(folders: list[Path], spec: str, cameras: list[str] | None,
                      **{f"{k}_links": int((links["kind"] == k).sum())
                         for k in ("short", "dwell")},
                      **{f"{k}_wrong": int(links.loc[links["kind"] == k, "wrong"].eq(1).sum())
-                        for k in ("short", "dwell")}})
+                        for k in ("short", "dwell")},
+                     "revived": len(back), "revived_wrong": int(back["wrong"].eq(1).sum()),
+                     "walker_revived": int(walked.sum()),
+                     "walker_revived_wrong": int((walked & back["wrong"].eq(1)).sum())})
     return pd.DataFrame(rows)
+
+
+REVIVAL_COLUMNS = ("seed", "camera", "t", "id", "gap_s", "person_before", "person_after",
+                   "speed_m_s", "wrong")
+WALKING_M_S = 0.3  # revivals: a person faster than this on the floor counts as walking
+
+
+def revival_table(folders: list[Path], spec: str, cameras: list[str] | None,
+                  min_gap_s: float) -> pd.DataFrame:
+    """:func:`revivals` of every replayed camera, with the grid's options."""
+    from experiments.cctv_corridor_tune import replays
+
+    parts = [revivals(c, hyp, min_gap_s).assign(**opts, seed=c["seed"], camera=c["camera"])
+             for opts, c, _, hyp in replays(folders, spec, cameras)]
+    return pd.concat(parts, ignore_index=True)
 
 
 def breaks(folders: list[Path], spec: str, cameras: list[str] | None) -> pd.DataFrame:
@@ -146,8 +289,7 @@ def _dwell_columns(c: dict, hyp: pd.DataFrame, t: pd.DataFrame, cfg) -> pd.DataF
     from pipeline.cctv.appearance import similarity
     from pipeline.cctv.relink import HEIGHT_PER_WIDTH
 
-    full = pd.concat([fr["truth"].assign(frame=fr["t"]) for fr in c["frames"]],
-                     ignore_index=True)
+    full = _truth_rows(c)
     hists = hyp.attrs["hists"]
     extra = []
     for _, e in t.iterrows():
@@ -185,14 +327,52 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     from experiments.cctv_corridor_tune import cache_parser
 
-    for name in ("replay", "breaks"):
+    for name in ("replay", "breaks", "revivals", "speeds", "links"):
         p = cache_parser(sub, name)
         if name == "replay":
             p.add_argument("--slice", type=float, default=60.0,
                            help="seconds per slice of the window scored on its own")
+        if name == "revivals":
+            p.add_argument("--min-gap", type=float, default=1.0,
+                           help="seconds unseen before a take-back is listed")
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd == "links":
+        from experiments.cctv_corridor_tune import replays
+
+        t = pd.concat([link_merges(c, hyp).assign(**opts, seed=c["seed"], camera=c["camera"])
+                       for opts, c, _, hyp in replays(a.folders, a.grid, cams)],
+                      ignore_index=True)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        print(t.round(3).to_string(index=False))
+        return
+    if a.cmd == "speeds":
+        from experiments.cctv_corridor_tune import replays
+
+        t = pd.concat([speeds(c, hyp).assign(**opts, seed=c["seed"], camera=c["camera"])
+                       for opts, c, _, hyp in replays(a.folders, a.grid, cams)],
+                      ignore_index=True)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        t["walking"] = t["floor_m_s"] >= WALKING_M_S
+        for th in (0.03, 0.05, 0.1, 0.2):
+            t[f"image>={th}"] = t["image_m_s"] >= th
+        print(t.groupby(["camera", "walking"]).agg(
+            samples=("image_m_s", "size"), median=("image_m_s", "median"),
+            **{c: (c, "mean") for c in t.columns if c.startswith("image>=")}).round(3)
+              .to_string())
+        return
+    if a.cmd == "revivals":
+        t = revival_table(a.folders, a.grid, cams, a.min_gap)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        keys = [k for k in t.columns if k not in REVIVAL_COLUMNS]
+        t["walking"] = t["speed_m_s"] >= WALKING_M_S
+        print(t.groupby(keys + ["walking"]).agg(revivals=("t", "size"),
+                                                wrong=("wrong", "sum")).to_string())
+        return
     if a.cmd == "breaks":
         t = breaks(a.folders, a.grid, cams)
         if a.csv:
@@ -212,10 +392,13 @@ def main(argv=None) -> None:
     keys = [k for k in t.columns if k not in ("seed", "camera", "IDF1", "ID_switches",
                                               "tracker_ids", "gt_ids", "slice_mean",
                                               "slice_min") and not k.endswith(("_links",
-                                                                               "_wrong"))]
+                                                                               "_wrong"))
+            and not k.endswith("revived")]
     if keys:
         print(t.groupby(keys + ["camera"])[["IDF1", "slice_mean", "ID_switches", "short_links",
-                                            "short_wrong", "dwell_links", "dwell_wrong"]]
+                                            "short_wrong", "dwell_links", "dwell_wrong",
+                                            "revived", "revived_wrong", "walker_revived",
+                                            "walker_revived_wrong"]]
               .mean().round(4).to_string())
 
 

@@ -27,6 +27,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from pipeline.cctv.lost_buffer import LostBuffer
 from pipeline.cctv.side_on import SideOnWidth
 from pipeline.vision.bodies import implied_bodies
 from pipeline.vision.detections import Blob, Detections
@@ -77,6 +78,10 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # 1, 2; experiments/cctv_dwell_tune.py replay lost_s=1,2,4): IDF1 0.726 -> 0.745, 0.693 ->
 # 0.721; the peak-minute caches (seeds 1-8, five cameras) per camera within -0.002 ... +0.005
 # (README "Identity over minutes at reclaim_exit").
+# walker_lost_s not set (every track lost_s): a walker's 1 s (pipeline.cctv.lost_buffer) halved
+# the wrong take-backs on the tune caches but moved no peak camera beyond single-window noise
+# and cost the five-minute reclaim_exit windows 0.006 / 0.009 (README "A lost buffer by what
+# the person does").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1}
 
@@ -263,13 +268,18 @@ class LibraryTracker:
     longer overlap after a missed detection). ``coast``: a confirmed track whose detection is
     missed keeps its predicted box for up to this many frames (detection index -1), so one
     missed frame does not cut the track's output. ``activation``: the lowest detection score
-    that starts a track; ``high``: ByteTrack's first-pass score."""
+    that starts a track; ``high``: ByteTrack's first-pass score. ``walker_lost_s``: a lost
+    track whose person was walking (at ``still_m_s`` or faster over the ``speed_s`` seconds
+    before the loss) is dropped after this long, a standing person's after ``lost_s``
+    (:class:`pipeline.cctv.lost_buffer.LostBuffer`; None: ``lost_s`` for every track)."""
 
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
                  min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
                  iou: str = "iou", activation: float = 0.3, high: float = 0.5, coast: int = 0,
                  head_scale: float = 1.0, edge_coast: int = 0,
-                 frame_size: tuple[int, int] | None = None, side_width: float = 0.0):
+                 frame_size: tuple[int, int] | None = None, side_width: float = 0.0,
+                 walker_lost_s: float | None = None, speed_s: float = 2.0,
+                 still_m_s: float = 0.05):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if assoc not in ("body", "head"):
@@ -284,6 +294,8 @@ class LibraryTracker:
         self.edge_coast, self.frame_size = int(edge_coast), frame_size
         self.side_width = float(side_width)
         self._side_on = SideOnWidth(side_width, frame_size)
+        self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
+                      LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s))
         # the library counts the lost-track buffer in frames at 30 fps whatever the frame rate
         # (it keeps a track buffer / 30 seconds); lost_s * fps gave 0.67 s at 10 fps, 0.33 s
         # at 5 fps, and walkers occluded for a moment came back as new tracks
@@ -296,6 +308,8 @@ class LibraryTracker:
         from trackers.utils import iou as lib_iou
 
         self._side_on.reset()
+        if self._lost is not None:
+            self._lost.reset()
 
         sim = {"iou": lib_iou.IoU, "giou": lib_iou.GIoU, "diou": lib_iou.DIoU,
                "ciou": lib_iou.CIoU}[self.iou]()
@@ -324,11 +338,29 @@ class LibraryTracker:
         if len(out) and "det" in out.data:
             tracks = [PersonTrack(int(tid) + 1, tuple(float(v) for v in boxes[i]), int(i))
                       for tid, i in zip(out.tracker_id, out.data["det"]) if tid >= 0]
+        if self._lost is not None:
+            self._end_lost_walkers(t, tracks, space, on_heads)
         if self.coast > 0 or self.edge_coast > 0:
             tracks += self._coasting(on_heads, {tr.track_id for tr in tracks})
         if self.side_width > 0:
             tracks = self._side_on.widen(t, tracks, heads)
         return tracks
+
+    def _end_lost_walkers(self, t: float, tracks: list[PersonTrack], space: np.ndarray,
+                          on_heads: bool) -> None:
+        """Record where each track's head is and drop the library's lost tracks whose person
+        was walking once they are lost longer than ``walker_lost_s`` (unconfirmed ones are the
+        library's to prune). ``space``: the associated boxes (the heads scaled by
+        ``head_scale``, or the bodies, whose width implies the head's size)."""
+        from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
+
+        b = np.asarray(space, np.float64).reshape(-1, 4)
+        sides = ((b[:, 3] - b[:, 1]) / self.head_scale if on_heads
+                 else (b[:, 2] - b[:, 0]) / BODY_WIDTHS_PER_HEAD)
+        self._lost.seen(t, tracks, (b[:, :2] + b[:, 2:]) / 2, sides)
+        self._tracker.tracks = [tl for tl in self._tracker.tracks if tl.tracker_id < 0
+                                or self._lost.keeps(int(tl.tracker_id) + 1,
+                                                    int(tl.time_since_update))]
 
     def _coasting(self, on_heads: bool, seen: set[int]) -> list[PersonTrack]:
         """Confirmed tracks missed for 1..coast frames, at their predicted boxes; and, with

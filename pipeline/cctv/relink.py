@@ -32,6 +32,14 @@ the same scale, whose clothing colour is at least ``dwell_appearance`` alike, an
 wrong merge in a crowd, at least ``dwell_margin`` more alike than any other person in view
 near that place (someone alike who stands there is not the lost person).
 
+**Standing crowds** (``crowd_appearance``, 0.6; 0: off). Where people stand shoulder to
+shoulder (at the belts) a new track that continues a lost one within ``window_s`` is often a
+neighbour: the gate holds several people, and their boxes trade places as they hide each other
+(so the lost track's own last seconds do not say it stood). A short link to a lost track with
+at least ``crowd_count`` other tracks in view within ``crowd_radius`` body heights of its last
+place needs clothing similarity ``crowd_appearance`` instead of ``min_appearance``; walkers in
+a corridor or at the desks, with a neighbour or two, keep ``min_appearance``.
+
 Online: each frame's decision uses that frame and the past only.
 """
 
@@ -79,13 +87,23 @@ class RelinkConfig:
     dwell_gate: float = 0.5  # body heights between the new head point and the last place
     dwell_appearance: float = 0.6  # Bhattacharyya similarity of the torso histograms
     dwell_margin: float = 0.05  # over the most alike other track in view near the last place
+    # a standing crowd's short re-link (module docstring); crowd_appearance 0: off. Tune
+    # caches (experiments/cctv_dwell_tune.py replay r_crowd_appearance=0,0.6): the five-minute
+    # reclaim_exit windows (seeds 1, 2) wrong short links 3 of 11 / 6 of 8 -> 2 of 10 / 1 of 4,
+    # IDF1 0.745 / 0.721 -> 0.745 / 0.722; the peak minutes (seeds 1-8) change only reclaim_exit
+    # seed 2 (2 wrong links -> 0, 0.838 -> 0.839): elsewhere no short link has 4 others this near
+    crowd_appearance: float = 0.6  # similarity a short link needs in a dense crowd
+    crowd_radius: float = 1.0  # body heights around the last place that make the crowd
+    crowd_count: int = 4  # other tracks in view within crowd_radius: a dense crowd
 
     def __post_init__(self):
         for name in ("window_s", "gate", "per_s", "dwell_s", "still_s", "still_radius",
-                     "dwell_gate", "dwell_margin"):
+                     "dwell_gate", "dwell_margin", "crowd_radius"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"RelinkConfig.{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("min_appearance", "dwell_appearance"):
+        if not self.crowd_count >= 1:
+            raise ValueError(f"RelinkConfig.crowd_count must be >= 1, got {self.crowd_count}")
+        for name in ("min_appearance", "dwell_appearance", "crowd_appearance"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"RelinkConfig.{name} must be in [0, 1], got "
                                  f"{getattr(self, name)}")
@@ -211,7 +229,7 @@ class Relinker:
                 if dist > cfg.gate + cfg.per_s * dt:
                     continue
                 app = similarity(s.hist, h)
-                if app < cfg.min_appearance:
+                if app < self._short_appearance(s, others):
                     continue
                 # where the motion puts the lost track breaks a tie with its last place: a
                 # walker at his predicted point and someone alike standing where he was last
@@ -222,6 +240,18 @@ class Relinker:
             return []
         rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e6))
         return [(a, lost[b]) for a, b in zip(rows, cols) if np.isfinite(cost[a, b])]
+
+    def _short_appearance(self, s: _Seen, others: list) -> float:
+        """The clothing similarity a short link to lost track ``s`` needs: ``min_appearance``,
+        or ``crowd_appearance`` in a dense crowd (``crowd_count`` other tracks in view within
+        ``crowd_radius`` body heights of its last place)."""
+        cfg = self.config
+        if cfg.crowd_appearance <= cfg.min_appearance:
+            return cfg.min_appearance
+        reach = cfg.crowd_radius * HEIGHT_PER_WIDTH * max(s.box[2] - s.box[0], 1.0)
+        here = _anchor(s.box)
+        near = sum(np.hypot(*(_anchor(ob) - here)) <= reach for ob, _ in others)
+        return cfg.crowd_appearance if near >= cfg.crowd_count else cfg.min_appearance
 
     def _remember(self, oid: int, t: float, box: np.ndarray, hist) -> None:
         s = self._seen.get(oid)

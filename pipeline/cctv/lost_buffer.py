@@ -1,0 +1,102 @@
+"""How long a lost track is kept: by what its person was doing when it was lost.
+
+ByteTrack keeps a track whose person it no longer finds for a fixed time (its lost buffer)
+and hands it back the first box near where its motion model puts it. Which length is right
+depends on the person. Someone standing for minutes at a baggage belt is hidden and found
+again many times, in place: a long buffer lets their track take their half-hidden head back
+(ByteTrack continues a track from a head under the detector's threshold but starts one only
+from a head at it). A walker who vanishes has walked on, and in a corridor the next walker
+arrives where the first was a second later: a long buffer lets the old track take them.
+
+:class:`LostBuffer` keeps each track's head points over its last ``speed_s`` seconds; a lost
+track whose person moved slower than ``still_m_s`` over them (the head's image displacement
+in metres through the head's size, :data:`pipeline.cctv.side_on.HEAD_M`, as
+:class:`pipeline.cctv.side_on.SideOnWidth` reads a walker's speed) keeps the tracker's buffer
+(``lost_s``); one that moved faster is dropped after ``walker_lost_s``. A track seen too
+briefly to tell keeps the tracker's buffer. The head's image speed is not the floor speed: a
+walker heading along the line of sight (corridor_near) crosses few pixels and reads 0.14 m/s
+(median) against 1.07 m/s across hall_entry, while people standing read 0.00. Over 0.05 m/s:
+97-100 % of walkers' 2 s samples on every camera, 1 % of the standing ones at reclaim_exit,
+5 % at hall_exit; hence ``still_m_s`` 0.05 (tune caches, seeds 1-5;
+``experiments.cctv_dwell_tune speeds``). :class:`pipeline.cctv.persons.LibraryTracker`
+applies it after each update of the library's tracker (its tracks' ``time_since_update``, in
+frames, against the budget the library would compute for ``walker_lost_s``), so a walker's
+track ends exactly as the library would end it with the shorter buffer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from pipeline.cctv.side_on import HEAD_M
+
+__all__ = ["LostBuffer", "buffer_frames"]
+
+FORGET_S = 30.0  # a track unseen this long is forgotten (no buffer is longer)
+
+
+def buffer_frames(lost_s: float, fps: float) -> int:
+    """The frames a lost track survives at ``fps`` for a buffer of ``lost_s`` seconds, as the
+    ``trackers`` library counts them (its buffer is given in 30 fps frames and scaled to the
+    frame rate, at least one frame)."""
+    frames30 = max(int(round(lost_s * 30)), 1)
+    return max(1, math.ceil(fps / 30.0 * frames30))
+
+
+class LostBuffer:
+    """Drops a lost walker's track after ``walker_lost_s``; a standing person's (under
+    ``still_m_s`` over the ``speed_s`` seconds before the loss) keeps the tracker's own buffer.
+    Track ids are the caller's (:class:`pipeline.cctv.persons.PersonTrack` ids)."""
+
+    def __init__(self, walker_lost_s: float, fps: float, speed_s: float = 2.0,
+                 still_m_s: float = 0.05):
+        for name, v in (("walker_lost_s", walker_lost_s), ("speed_s", speed_s),
+                        ("still_m_s", still_m_s)):
+            if not v > 0:
+                raise ValueError(f"tracker {name} must be > 0, got {v!r}")
+        self.walker_lost_s, self.speed_s, self.still_m_s = (float(walker_lost_s),
+                                                            float(speed_s), float(still_m_s))
+        self.walker_frames = buffer_frames(walker_lost_s, fps)
+        self.reset()
+
+    def reset(self) -> None:
+        self._trail: dict[int, deque] = {}  # track id -> (t, x, y, head side px)
+
+    def seen(self, t: float, tracks: list, centres: np.ndarray, sides: np.ndarray) -> None:
+        """Record this frame's head of each track that took a box: ``centres`` (N, 2) and
+        ``sides`` (N,) (the head's height, px) of the input boxes the tracks' ``detection``
+        indexes."""
+        for tr in tracks:
+            if tr.detection < 0:
+                continue
+            x, y = centres[tr.detection]
+            trail = self._trail.setdefault(tr.track_id, deque())
+            trail.append((t, float(x), float(y), max(float(sides[tr.detection]), 1.0)))
+            while trail and trail[0][0] < t - self.speed_s - 1e-9:
+                trail.popleft()
+        for tid in [tid for tid, tr in self._trail.items() if t - tr[-1][0] > FORGET_S]:
+            del self._trail[tid]
+
+    def speed(self, track_id: int) -> float | None:
+        """The person's speed (m/s) over the last ``speed_s`` seconds the track was seen: the
+        head's displacement from the first to the last point in metres through the head's
+        mean size; None when seen at one instant only."""
+        trail = self._trail.get(track_id)
+        if not trail or trail[-1][0] <= trail[0][0]:
+            return None
+        t0, x0, y0, _ = trail[0]
+        t1, x1, y1, _ = trail[-1]
+        side = float(np.mean([p[3] for p in trail]))
+        return math.hypot(x1 - x0, y1 - y0) * HEAD_M / side / (t1 - t0)
+
+    def walking(self, track_id: int) -> bool:
+        v = self.speed(track_id)
+        return v is not None and v >= self.still_m_s
+
+    def keeps(self, track_id: int, frames_lost: int) -> bool:
+        """Whether a track lost for ``frames_lost`` frames is still kept: within
+        ``walker_lost_s``, or its person was not walking (the tracker's own buffer decides)."""
+        return frames_lost <= self.walker_frames or not self.walking(track_id)
