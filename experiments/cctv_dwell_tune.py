@@ -182,10 +182,10 @@ def speeds(cam: dict, hyp: pd.DataFrame, step: int = SPEED_ROWS) -> pd.DataFrame
     """Each track's apparent speed against its person's floor speed, over every ``step`` rows
     of it (at most 2.5 s apart): ``image_m_s`` the box's top-centre displacement in metres
     through the head's size (:data:`pipeline.cctv.side_on.HEAD_M`, the head
-    :data:`pipeline.cctv.heads.BODY_WIDTHS_PER_HEAD` times narrower than the box), as
+    :data:`pipeline.vision.heads.BODY_WIDTHS_PER_HEAD` times narrower than the box), as
     :class:`pipeline.cctv.lost_buffer.LostBuffer` reads it (there from the head box), and
     ``floor_m_s`` the ground truth's (the person under the later box)."""
-    from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
+    from pipeline.vision.heads import BODY_WIDTHS_PER_HEAD
     from pipeline.cctv.side_on import HEAD_M
 
     people = row_people(cam, hyp)

@@ -352,7 +352,7 @@ class LibraryTracker:
         was walking once they are lost longer than ``walker_lost_s`` (unconfirmed ones are the
         library's to prune). ``space``: the associated boxes (the heads scaled by
         ``head_scale``, or the bodies, whose width implies the head's size)."""
-        from pipeline.cctv.heads import BODY_WIDTHS_PER_HEAD
+        from pipeline.vision.heads import BODY_WIDTHS_PER_HEAD
 
         b = np.asarray(space, np.float64).reshape(-1, 4)
         sides = ((b[:, 3] - b[:, 1]) / self.head_scale if on_heads
