@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from shapely.geometry import LineString, Point
+
 from pipeline.danger import config as C
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel, unblurred_height_m
 from pipeline.danger.scene import Scene
@@ -117,7 +119,7 @@ class PersonDown:
                 continue
             d = math.hypot(u.x - obj.xy[0], u.y - obj.xy[1])
             if root == obj.root and along is not None:
-                d = _to_segment((u.x, u.y), obj.xy, along)
+                d = LineString([obj.xy, along]).distance(Point(u.x, u.y))
             if d <= r:
                 out.append(Near(root, u, root in standing))
         return out
@@ -204,15 +206,6 @@ class PersonDown:
         return ((height_m >= p.down_min_height_m and width_m >= p.down_min_width_m)
                 or (p.down_wide_m > 0 and width_m >= p.down_wide_m
                     and height_m >= p.down_wide_min_height_m))
-
-
-def _to_segment(p, a, b) -> float:
-    """Distance from point ``p`` to the segment ``a``-``b`` (floor metres)."""
-    ax, ay = a
-    vx, vy = b[0] - ax, b[1] - ay
-    L2 = vx * vx + vy * vy
-    f = 0.0 if L2 <= 0 else min(1.0, max(0.0, ((p[0] - ax) * vx + (p[1] - ay) * vy) / L2))
-    return math.hypot(p[0] - ax - f * vx, p[1] - ay - f * vy)
 
 
 def _median(v: list[float]) -> float:
