@@ -213,6 +213,14 @@ class Fall(_Model):
     down_own_px: float = Field(default=45.0, ge=0)
     down_own_min_height_m: float = Field(default=0.45, ge=0)
     down_own_min_width_m: float = Field(default=0.45, ge=0)
+    # The own lineage counts as "upright by it" within ``upright_radius_m`` of the lying body's
+    # floor extent, not of its foot point: a body lying along the line of sight reads from its
+    # near end (the foot point) to this far farther from the camera, and someone who fell
+    # towards the camera stood at the far end (round 12, fresh seeds 43 and 46, 34-39 m: the
+    # walker's own track went "object" in place, its foot point 1.8-1.9 m nearer the camera
+    # than the last upright sighting 0.2 s before, just past the 1.8-m radius: missed). Only
+    # the object's own lineage (the same track going low); 0: the foot point (round 11).
+    down_own_along_m: float = Field(default=1.7, ge=0)
 
 
 class Loitering(_Model):

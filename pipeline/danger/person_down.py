@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from shapely.geometry import LineString, Point
+
 from pipeline.danger import config as C
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel, unblurred_height_m
 from pipeline.danger.scene import Scene
@@ -110,12 +112,33 @@ class PersonDown:
         r = self.p.upright_radius_m
         standing = {tr.root for tr in sc.tracks if tr.kind in _PEOPLE and tr.root != obj.root
                     and tr.displacement(1.0, sc.t) < 0.5 and len(tr.samples) >= 5}
+        along = self._along(sc, obj)
         out = []
         for root, u in self._upright.items():
-            if (t0 - self.p.down_within_s <= u.t
-                    and math.hypot(u.x - obj.xy[0], u.y - obj.xy[1]) <= r):
+            if t0 - self.p.down_within_s > u.t:
+                continue
+            d = math.hypot(u.x - obj.xy[0], u.y - obj.xy[1])
+            if root == obj.root and along is not None:
+                d = LineString([obj.xy, along]).distance(Point(u.x, u.y))
+            if d <= r:
                 out.append(Near(root, u, root in standing))
         return out
+
+    def _along(self, sc: Scene, obj) -> tuple[float, float] | None:
+        """The far end on the floor of a body lying along the line of sight whose near end is
+        ``obj``'s foot point (``Fall.down_own_along_m`` farther from the camera); None where the
+        own-lineage route does not judge (off, or a body lying there reads body-sized)."""
+        p = self.p
+        if (p.down_own_along_m <= 0 or p.down_own_px <= 0 or sc.floor is None
+                or sc.lying_height_m(obj.xy) >= p.down_min_height_m):
+            return None
+        cx, cy = sc.floor.camera_floor_position()
+        dx, dy = obj.xy[0] - cx, obj.xy[1] - cy
+        n = math.hypot(dx, dy)
+        if n < 1e-9:
+            return None
+        k = p.down_own_along_m / n
+        return obj.xy[0] + dx * k, obj.xy[1] + dy * k
 
     def down(self, sc: Scene, tr) -> Upright | None:
         """The upright sighting of the person who went down as object track ``tr``, if any."""
