@@ -207,7 +207,13 @@ def hold_out(enr: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
 def enrolments(source: CctvSource) -> pd.DataFrame:
     """Enrolment records (template_id, traveler_id, consent, watchlist) of everyone on a
     manifest or the watchlist; travelers on neither have no enrolment photo to search."""
-    t = source.travelers
+    return enrolments_of(source.travelers)
+
+
+def enrolments_of(travelers: pd.DataFrame) -> pd.DataFrame:
+    """:func:`enrolments` from a travelers table (a source's, or a run's ``cctv_travelers``),
+    in the same row order, so :func:`hold_out` draws the same travelers from either."""
+    t = travelers
     t = t[t["on_manifest"].astype(bool) | t["watchlist"].astype(bool)]
     return pd.DataFrame({"template_id": [f"e{int(i):06d}" for i in t["traveler_id"]],
                          "traveler_id": t["traveler_id"].astype(int).to_numpy(),

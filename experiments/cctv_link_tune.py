@@ -46,20 +46,35 @@ def load(run: Path, allow_held_out: bool = False) -> dict:
 
 
 def score(run: dict, cfg) -> dict:
+    """The linker at ``cfg`` on a loaded run's stored summaries, scored (:func:`score_links`)."""
     from experiments.cctv_run import _track_truth, summaries_of
+
+    if "who" not in run:  # each track's person: one pass over the boxes, not one per config
+        run["who"] = _track_truth(run["tracks"], run["truth"])
+    return score_links(summaries_of(run["summaries"]), run["tracks"], run["truth"],
+                       centres_of(run["cameras"]), run["who"], cfg)[0]
+
+
+def centres_of(cameras: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    return {c: (x, y) for c, x, y in zip(cameras["camera"], cameras["centre_x"],
+                                         cameras["centre_y"])}
+
+
+def score_links(summaries, tracks: pd.DataFrame, truth: pd.DataFrame, centres: dict, who,
+                cfg, journeys: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
+    """Link ``summaries`` at ``cfg`` (or take ``journeys`` as linked) and score the journeys
+    against ``truth``: cross-camera IDF1 of ``tracks``' boxes (camera, frame, id, x1..y2) under
+    their journey ids, face and appearance links joining one person (``who``: (camera, track
+    id) -> person) and hand-offs linked. Returns the scores and the journeys table."""
     from pipeline.cctv.journeys import link_journeys
     from pipeline.cctv.metrics import MIN_VISIBLE, cross_camera_idf1, drop_dont_care
 
-    cams = run["cameras"]
-    centres = {c: (x, y) for c, x, y in zip(cams["camera"], cams["centre_x"], cams["centre_y"])}
-    j = link_journeys(summaries_of(run["summaries"]), centres, cfg)
-    tracks, truth = run["tracks"], run["truth"]
+    j = link_journeys(summaries, centres, cfg) if journeys is None else journeys
     hyp = tracks.merge(j[["camera", "track_id", "journey_id"]], left_on=["camera", "id"],
                        right_on=["camera", "track_id"])
     g, h = drop_dont_care(truth, hyp.assign(id=hyp["journey_id"]), ["camera", "frame"],
                           MIN_VISIBLE)
     out = cross_camera_idf1(g, h)
-    who = _track_truth(tracks, truth)
     links = {"face": [0, 0], "appearance": [0, 0]}
     for _, m in j.sort_values(["journey_id", "t_in"]).groupby("journey_id"):
         prev = None
@@ -91,7 +106,7 @@ def score(run: dict, cfg) -> dict:
             "face_links": links["face"][0], "face_links_right": links["face"][1],
             "app_links": links["appearance"][0], "app_links_right": links["appearance"][1],
             "link_precision": right / n_links if n_links else float("nan"),
-            "hand_offs": hand_offs, "hand_offs_linked": linked}
+            "hand_offs": hand_offs, "hand_offs_linked": linked}, j
 
 
 def replay(runs: list[Path], spec: str) -> pd.DataFrame:
