@@ -54,11 +54,23 @@ class LinkConfig:
     reacquire_s: float = 5.0
     # a face-identity link must also be a plausible walk (else identity overrides timing)
     face_needs_timing: bool = False
+    # an appearance link must beat the next-best journey's appearance x timing by this much
+    # (a ratio test, as re-identification does: among many alike candidates the best is a
+    # guess); 0: off
+    min_margin: float = 0.0
+    # the timing score halves for every this many seconds waited beyond the walk; None: falls
+    # linearly to 0.5 at the longest plausible gap
+    half_life_s: float | None = None
 
     def __post_init__(self):
         if self.appearance_of not in ("last", "journey"):
             raise ValueError(f"LinkConfig.appearance_of: {self.appearance_of!r} is not "
                              f"'last' or 'journey'")
+        if self.min_margin < 0:
+            raise ValueError(f"LinkConfig.min_margin: must be >= 0, got {self.min_margin}")
+        if self.half_life_s is not None and self.half_life_s <= 0:
+            raise ValueError(f"LinkConfig.half_life_s: must be > 0 or None, got "
+                             f"{self.half_life_s}")
 
 
 def view_centre(camera) -> tuple[float, float]:
@@ -82,7 +94,10 @@ def _timing(prev: TrackSummary, nxt: TrackSummary, dist_m: float, cfg: LinkConfi
     hi = walk / cfg.min_speed + cfg.max_dwell_s
     if gap < lo - 1.0 or gap > hi:
         return 0.0
-    return 1.0 - 0.5 * max(0.0, gap - walk / 1.2) / max(hi, 1.0)
+    waited = max(0.0, gap - walk / 1.2)
+    if cfg.half_life_s is not None:
+        return 0.5 ** (waited / cfg.half_life_s)
+    return 1.0 - 0.5 * waited / max(hi, 1.0)
 
 
 def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float, float]],
@@ -95,7 +110,7 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
                          f"(known: {', '.join(sorted(centres))})")
     journeys: list[list[tuple[TrackSummary, float]]] = []
     for s in sorted(summaries, key=lambda s: (s.t_in, s.camera, s.track_id)):
-        best, best_score = None, 0.0
+        best, best_score, runner_up, by_face = None, 0.0, 0.0, {}
         for j, members in enumerate(journeys):
             last = members[-1][0]
             if last.camera == s.camera and last.t_out >= s.t_in + cfg.reacquire_s:
@@ -107,15 +122,19 @@ def link_journeys(summaries: list[TrackSummary], centres: dict[str, tuple[float,
                 timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
                 if cfg.face_needs_timing and timing <= 0:
                     continue
-                score = 1.0 + timing
+                score, by_face[j] = 1.0 + timing, True
             else:
                 timing = _timing(last, s, _dist(centres, last.camera, s.camera), cfg)
                 app = similarity(_appearance(members, cfg), s.histogram)
                 if timing <= 0 or app < cfg.min_appearance:
                     continue
-                score = app * timing
+                score, by_face[j] = app * timing, False
             if score > best_score:
-                best, best_score = j, score
+                best, best_score, runner_up = j, score, best_score
+            else:
+                runner_up = max(runner_up, score)
+        if best is not None and not by_face[best] and best_score - runner_up < cfg.min_margin:
+            best = None  # an appearance link too close to another candidate's
         if best is None:
             journeys.append([(s, float("nan"))])
         else:
