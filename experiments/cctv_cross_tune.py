@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.cctv_link_tune import centres_of, load, score_links
+from experiments.cctv_link_tune import cared_boxes, centres_of, link_config, load, score_links
 
 ORACLE_GAP_S = 1.0  # out of view longer than this: a new ground-truth track
 GAP_BINS = [-np.inf, 0.0, 5.0, 15.0, 30.0, 60.0, 120.0, np.inf]
@@ -172,13 +172,20 @@ def variants(run: dict, share: float, tracking: str):
     return s, boxes, owner, unsure
 
 
+def _cared(run: dict, tracking: str, s, boxes):
+    """:func:`cared_boxes` of one tracking, once per run."""
+    key = f"cared_{tracking}"
+    if key not in run:
+        run[key] = cared_boxes(s, boxes, run["truth"])
+    return run[key]
+
+
 def separate(paths: list[Path], shares: list[float], spec: str = "",
              trackings=("real", "oracle"), perfect: bool = True) -> pd.DataFrame:
     """Cross-camera scores per run, hold-out share, tracking (real / oracle) and linker setting
     (``spec``, a :func:`experiments.cctv_track_tune.grid`); with ``perfect`` also each tracking
     under a perfect linker (its ceiling: what per-camera tracking alone loses)."""
     from experiments.cctv_track_tune import grid
-    from pipeline.cctv.journeys import LinkConfig
 
     rows = []
     for path in paths:
@@ -188,8 +195,10 @@ def separate(paths: list[Path], shares: list[float], spec: str = "",
             for tracking in trackings:
                 s, boxes, who, unsure = variants(run, share, tracking)
                 for opts in grid(spec) or [{}]:
-                    cfg = replace(LinkConfig(), **opts)
-                    scores, _ = score_links(s, boxes, run["truth"], centres, who, cfg)
+                    cfg = link_config(opts)
+                    scores, _ = score_links(s, boxes, run["truth"], centres, who, cfg,
+                                            cared=_cared(run, tracking, s, boxes),
+                                            views=run["views"])
                     rows.append({"seed": run["seed"], "holdout": share, "tracking": tracking,
                                  **opts, "tracks": len(s),
                                  "claimed": sum(x.identity is not None for x in s),
@@ -198,7 +207,8 @@ def separate(paths: list[Path], shares: list[float], spec: str = "",
             for tracking in trackings:
                 s, boxes, who, _ = variants(run, shares[0], tracking)
                 scores, _ = score_links(s, boxes, run["truth"], centres, who, None,
-                                        perfect_journeys(s, who))
+                                        perfect_journeys(s, who),
+                                        _cared(run, tracking, s, boxes))
                 rows.append({"seed": run["seed"], "holdout": float("nan"),
                              "tracking": f"{tracking}, perfect linker", "tracks": len(s),
                              **scores})
@@ -227,23 +237,48 @@ def link_rows(j: pd.DataFrame, who) -> tuple[pd.DataFrame, pd.DataFrame]:
         if p in last:
             cam, tid = last[p]
             hand.append((f"{cam}>{r.camera}", r.t_in - ends[(cam, tid)],
-                         jid[(cam, tid)] == r.journey_id))
+                         jid[(cam, tid)] == r.journey_id, (cam, tid), (r.camera, r.track_id)))
         last[p] = (r.camera, r.track_id)
     return (pd.DataFrame(links, columns=["pair", "gap_s", "kind", "right"]),
-            pd.DataFrame(hand, columns=["pair", "gap_s", "linked"]))
+            pd.DataFrame(hand, columns=["pair", "gap_s", "linked", "prev", "next"]))
+
+
+def why_missed(hand: pd.DataFrame, summaries, centres: dict, cfg, views=None) -> pd.Series:
+    """Why the linker left each missed hand-off apart: "timing" (an implausible walk for the
+    floor plan), "faces" (two different claims), "clothes" (below ``min_appearance``), or
+    "taken" (allowed, but either track went to another journey)."""
+    from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.journeys import _apart, _dist, _timing
+
+    by = {(s.camera, s.track_id): s for s in summaries}
+    apart = _apart(views, sorted({s.camera for s in summaries})) if views and cfg.views else {}
+    out = []
+    for prev, nxt, linked in zip(hand["prev"], hand["next"], hand["linked"]):
+        a, b = by[prev], by[nxt]
+        if linked:
+            out.append("")
+        elif a.identity is not None and b.identity is not None and a.identity != b.identity:
+            out.append("faces")
+        elif _timing(a, b, _dist(centres, a.camera, b.camera), cfg,
+                     apart.get((a.camera, b.camera))) <= 0:
+            out.append("timing")
+        elif similarity(a.histogram, b.histogram) < cfg.min_appearance:
+            out.append("clothes")
+        else:
+            out.append("taken")
+    return pd.Series(out, index=hand.index, dtype=str)
 
 
 def pairs(path: Path, share: float, tracking: str = "real", opts: dict | None = None,
           by: str = "pair") -> pd.DataFrame:
     """Links (face / appearance, wrong) and hand-offs (missed) grouped ``by`` camera pair or
     gap bin."""
-    from pipeline.cctv.journeys import LinkConfig
-
     run = _prepared(path)
     s, boxes, who, _ = variants(run, share, tracking)
-    _, j = score_links(s, boxes, run["truth"], centres_of(run["cameras"]), who,
-                       replace(LinkConfig(), **(opts or {})))
+    cfg, centres = link_config(opts or {}), centres_of(run["cameras"])
+    _, j = score_links(s, boxes, run["truth"], centres, who, cfg, views=run["views"])
     links, hand = link_rows(j, who)
+    hand["why"] = why_missed(hand, s, centres, cfg, run["views"])
     for t in (links, hand):
         t["gap"] = pd.cut(t["gap_s"], GAP_BINS, labels=GAP_LABELS)
     key = "pair" if by == "pair" else "gap"
@@ -254,6 +289,8 @@ def pairs(path: Path, share: float, tracking: str = "real", opts: dict | None = 
                                                                == "face")).sum())))
     b = hand.groupby(key, observed=True).agg(hand_offs=("linked", "size"),
                                              missed=("linked", lambda x: int((~x).sum())))
+    b = b.join(pd.crosstab(hand[key], hand["why"]).drop(columns="", errors="ignore")
+               .add_prefix("missed_"))
     return a.join(b, how="outer").fillna(0).astype(int).reset_index()
 
 

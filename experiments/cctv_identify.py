@@ -295,7 +295,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     tables = run_cameras(frames, replace(gallery, store=sweep), detectors, parts.embedder,
                          centres, config, audit, sizes, quiet=quiet,
                          fps={cid: c.fps for cid, c in source.cameras.items()},
-                         person_detectors=people)
+                         person_detectors=people,
+                         views={cid: c.view for cid, c in source.cameras.items() if c.view}
+                         or None)
     s = tables["cctv_searches"]
     recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
         pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])

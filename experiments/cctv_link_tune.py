@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out seeds
@@ -30,7 +31,8 @@ from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out see
 # reproduce its rule exactly. ``--report`` scores these against the current defaults.
 OLD_DEFAULTS = {"min_speed": 0.4, "max_speed": 2.2, "detour": 1.3, "max_dwell_s": 300.0,
                 "min_appearance": 0.55, "overlap_m": 6.0, "appearance_of": "last",
-                "reacquire_s": 0.0, "face_needs_timing": False}
+                "reacquire_s": 0.0, "face_needs_timing": False, "min_margin": 0.0,
+                "half_life_s": None, "views": False}
 
 
 def load(run: Path, allow_held_out: bool = False) -> dict:
@@ -42,17 +44,40 @@ def load(run: Path, allow_held_out: bool = False) -> dict:
     if seed in HELD_OUT and not allow_held_out:
         raise SystemExit(f"{run}: seed {seed} is held out; tune on seeds 1, 2, 3")
     return {"run": str(run), "seed": seed, "summaries": r["cctv_track_summaries"],
-            "tracks": r["cctv_tracks"], "truth": r["cctv_truth"], "cameras": r["cctv_cameras"]}
+            "tracks": r["cctv_tracks"], "truth": r["cctv_truth"], "cameras": r["cctv_cameras"],
+            "views": views_of(run, r["cctv_cameras"])}
+
+
+def views_of(run: Path, cameras: pd.DataFrame) -> dict | None:
+    """Each camera's view area (:func:`pipeline.cctv.journeys.view_area`): as the run stored
+    it (``cctv_cameras.view_xy``), else from the floor plan of the scenario file the run names
+    (runs made before view areas); None for a source without a floor plan (composites)."""
+    import json
+
+    if "view_xy" in cameras.columns and all(len(v) for v in cameras["view_xy"]):
+        return {c: np.asarray(v, float).reshape(-1, 2)
+                for c, v in zip(cameras["camera"], cameras["view_xy"])}
+    described = json.loads((Path(run) / "scenario.json").read_text())
+    if not described.get("scenario_file"):
+        return None
+    from pipeline.cctv.journeys import view_area
+    from sim.layout import floor_plan
+    from sim.loader import load_scenario
+
+    plan = floor_plan(load_scenario(described["scenario_file"]))
+    return {c: view_area(plan.camera(c)) for c in cameras["camera"]}
 
 
 def score(run: dict, cfg) -> dict:
     """The linker at ``cfg`` on a loaded run's stored summaries, scored (:func:`score_links`)."""
     from experiments.cctv_run import _track_truth, summaries_of
 
-    if "who" not in run:  # each track's person: one pass over the boxes, not one per config
+    if "who" not in run:  # once per run, not once per config: neither depends on the linker
         run["who"] = _track_truth(run["tracks"], run["truth"])
+        run["cared"] = cared_boxes(summaries_of(run["summaries"]), run["tracks"], run["truth"])
     return score_links(summaries_of(run["summaries"]), run["tracks"], run["truth"],
-                       centres_of(run["cameras"]), run["who"], cfg)[0]
+                       centres_of(run["cameras"]), run["who"], cfg, cared=run["cared"],
+                       views=run["views"])[0]
 
 
 def centres_of(cameras: pd.DataFrame) -> dict[str, tuple[float, float]]:
@@ -60,20 +85,35 @@ def centres_of(cameras: pd.DataFrame) -> dict[str, tuple[float, float]]:
                                          cameras["centre_y"])}
 
 
+def cared_boxes(summaries, tracks: pd.DataFrame, truth: pd.DataFrame
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ground truth and the boxes of tracks with a summary, less the don't-care persons and
+    the boxes on them (:func:`pipeline.cctv.metrics.drop_dont_care`): the same whatever the
+    linker does, so a replay computes it once."""
+    from pipeline.cctv.metrics import MIN_VISIBLE, drop_dont_care
+
+    keys = pd.DataFrame([(s.camera, s.track_id) for s in summaries], columns=["camera", "id"])
+    return drop_dont_care(truth, tracks.merge(keys, on=["camera", "id"]), ["camera", "frame"],
+                          MIN_VISIBLE)
+
+
 def score_links(summaries, tracks: pd.DataFrame, truth: pd.DataFrame, centres: dict, who,
-                cfg, journeys: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
+                cfg, journeys: pd.DataFrame | None = None,
+                cared: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                views: dict | None = None) -> tuple[dict, pd.DataFrame]:
     """Link ``summaries`` at ``cfg`` (or take ``journeys`` as linked) and score the journeys
     against ``truth``: cross-camera IDF1 of ``tracks``' boxes (camera, frame, id, x1..y2) under
     their journey ids, face and appearance links joining one person (``who``: (camera, track
-    id) -> person) and hand-offs linked. Returns the scores and the journeys table."""
+    id) -> person) and hand-offs linked. ``cared``: :func:`cared_boxes` of these, if known;
+    ``views``: the cameras' view areas. Returns the scores and the journeys table."""
     from pipeline.cctv.journeys import link_journeys
-    from pipeline.cctv.metrics import MIN_VISIBLE, cross_camera_idf1, drop_dont_care
+    from pipeline.cctv.metrics import cross_camera_idf1
 
-    j = link_journeys(summaries, centres, cfg) if journeys is None else journeys
-    hyp = tracks.merge(j[["camera", "track_id", "journey_id"]], left_on=["camera", "id"],
-                       right_on=["camera", "track_id"])
-    g, h = drop_dont_care(truth, hyp.assign(id=hyp["journey_id"]), ["camera", "frame"],
-                          MIN_VISIBLE)
+    j = link_journeys(summaries, centres, cfg, views) if journeys is None else journeys
+    g, h = cared if cared is not None else cared_boxes(summaries, tracks, truth)
+    h = h.merge(j[["camera", "track_id", "journey_id"]], left_on=["camera", "id"],
+                right_on=["camera", "track_id"])
+    h = h.assign(id=h["journey_id"])
     out = cross_camera_idf1(g, h)
     links = {"face": [0, 0], "appearance": [0, 0]}
     for _, m in j.sort_values(["journey_id", "t_in"]).groupby("journey_id"):
@@ -109,16 +149,24 @@ def score_links(summaries, tracks: pd.DataFrame, truth: pd.DataFrame, centres: d
             "hand_offs": hand_offs, "hand_offs_linked": linked}, j
 
 
-def replay(runs: list[Path], spec: str) -> pd.DataFrame:
+def link_config(opts: dict):
+    """``LinkConfig()`` with a grid's settings (``None``, ``True``, ``False`` spelled out)."""
     from dataclasses import replace
 
-    from experiments.cctv_track_tune import grid
     from pipeline.cctv.journeys import LinkConfig
+
+    words = {"None": None, "True": True, "False": False}
+    return replace(LinkConfig(), **{k: words.get(v, v) if isinstance(v, str) else v
+                                    for k, v in opts.items()})
+
+
+def replay(runs: list[Path], spec: str) -> pd.DataFrame:
+    from experiments.cctv_track_tune import grid
 
     loaded = [load(r) for r in runs]
     rows = []
     for opts in grid(spec) or [{}]:
-        cfg = replace(LinkConfig(), **{k: None if v == "None" else v for k, v in opts.items()})
+        cfg = link_config(opts)
         for run in loaded:
             rows.append({**opts, "seed": run["seed"], **score(run, cfg)})
     return pd.DataFrame(rows)

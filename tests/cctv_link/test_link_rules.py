@@ -108,3 +108,28 @@ def test_a_half_life_prefers_the_journey_that_waited_less():
         LinkConfig(half_life_s=0.0)
     with pytest.raises(ValueError, match="min_margin"):
         LinkConfig(min_margin=-0.1)
+
+
+def test_views_that_meet_hand_a_walker_over_though_their_centres_lie_far_apart():
+    # a camera at one end of a hall looks across it: its view area reaches the area of a
+    # camera 20 m away (their centres), so a walker is in both at once (hall_entry / hall_exit)
+    centres = {"entry": (0.0, 0.0), "exit": (0.0, 20.0), "reclaim": (0.0, 60.0)}
+    views = {"entry": np.array([[-5, -5], [5, -5], [5, 5], [-5, 5]], float),
+             "exit": np.array([[-5, 3], [5, 3], [5, 25], [-5, 25]], float),
+             "reclaim": np.array([[-5, 45], [5, 45], [5, 70], [-5, 70]], float)}
+    red, blue = _hist(0), _hist(6)
+    s = [_s("entry", 1, 0.0, 8.0, red), _s("exit", 1, 6.0, 20.0, red),  # 2 s in both
+         _s("entry", 2, 0.0, 8.0, blue),
+         _s("reclaim", 1, 31.0, 40.0, red)]  # 20 m past exit's edge: 11 s >= 26 m / 2.2 m/s
+
+    def journey(cfg, v):
+        return link_journeys(s, centres, cfg, v).set_index(["camera", "track_id"])["journey_id"]
+
+    old, new = journey(LinkConfig(), None), journey(LinkConfig(), views)
+    assert old["entry", 1] != old["exit", 1]  # 20 m apart: 12 s of walking at least
+    assert new["entry", 1] == new["exit", 1] == new["reclaim", 1] != new["entry", 2]
+    assert old["exit", 1] != old["reclaim", 1]  # 40 m between centres: 24 s at least
+    off = journey(LinkConfig(views=False), views)  # the switch restores the centres' rule
+    assert off.equals(old)
+    with pytest.raises(ValueError, match="no view area for camera"):
+        link_journeys(s, centres, LinkConfig(), {"entry": views["entry"]})
