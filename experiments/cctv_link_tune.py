@@ -11,8 +11,9 @@ themselves: how many join two tracks of one person (each track's person by major
 boxes, :func:`experiments.cctv_run._track_truth`), split into face-identity links and
 appearance links, link precision (links joining one person / all links) and hand-offs (each
 track and the same person's previous track) that were linked. Tune seeds only (1, 2, 3): the
-held-out seeds are refused, except by ``--report``, which scores exactly two configs, the
-defaults before tuning (:data:`OLD_DEFAULTS`) and the current ``LinkConfig()``:
+held-out seeds are refused, except by ``--report``, which scores exactly three configs, the
+defaults before the first tuning (:data:`OLD_DEFAULTS`), before the view areas
+(:data:`BEFORE_VIEWS`) and the current ``LinkConfig()``:
 
     python -m experiments.cctv_link_tune --report RUN [RUN ...]
 """
@@ -33,6 +34,8 @@ OLD_DEFAULTS = {"min_speed": 0.4, "max_speed": 2.2, "detour": 1.3, "max_dwell_s"
                 "min_appearance": 0.55, "overlap_m": 6.0, "appearance_of": "last",
                 "reacquire_s": 0.0, "face_needs_timing": False, "min_margin": 0.0,
                 "half_life_s": None, "views": False}
+# LinkConfig at 961b2b4, before view areas bounded the walk (experiments.cctv_cross_tune)
+BEFORE_VIEWS = {"views": False}
 
 
 def load(run: Path, allow_held_out: bool = False) -> dict:
@@ -173,11 +176,13 @@ def replay(runs: list[Path], spec: str) -> pd.DataFrame:
 
 
 def report(runs: list[Path]) -> pd.DataFrame:
-    """The old defaults (:data:`OLD_DEFAULTS`) against the current ``LinkConfig()``, per run;
-    held-out seeds allowed (two fixed configs, no grid, so nothing is chosen on them)."""
+    """The old defaults (:data:`OLD_DEFAULTS`), those before view areas (:data:`BEFORE_VIEWS`)
+    and the current ``LinkConfig()``, per run; held-out seeds allowed (three fixed configs, no
+    grid, so nothing is chosen on them)."""
     from pipeline.cctv.journeys import LinkConfig
 
-    configs = {"old": LinkConfig(**OLD_DEFAULTS), "new": LinkConfig()}
+    configs = {"old": LinkConfig(**OLD_DEFAULTS), "before_views": link_config(BEFORE_VIEWS),
+               "new": LinkConfig()}
     rows = []
     for path in runs:
         run = load(path, allow_held_out=True)
@@ -192,12 +197,12 @@ def main(argv=None) -> None:
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--grid", default="")
     ap.add_argument("--report", action="store_true",
-                    help="score only the old defaults and the current ones (no grid); the "
-                         "one mode allowed on held-out seeds")
+                    help="score only the old defaults, those before view areas and the "
+                         "current ones (no grid); the one mode allowed on held-out seeds")
     ap.add_argument("--csv", type=Path, default=None)
     a = ap.parse_args(argv)
     if a.report and a.grid:
-        ap.error("--report scores two fixed configs; it takes no --grid")
+        ap.error("--report scores three fixed configs; it takes no --grid")
     table = report(a.runs) if a.report else replay(a.runs, a.grid)
     if a.csv:
         table.to_csv(a.csv, index=False)
