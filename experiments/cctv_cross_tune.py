@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.cctv_link_tune import cared_boxes, centres_of, link_config, load, score_links
+from experiments.cctv_link_tune import (cared_boxes, centres_of, link_config, load,
+                                        score_links, show)
 
 ORACLE_GAP_S = 1.0  # out of view longer than this: a new ground-truth track
 GAP_BINS = [-np.inf, 0.0, 5.0, 15.0, 30.0, 60.0, 120.0, np.inf]
@@ -320,10 +321,7 @@ def main(argv=None) -> None:
     else:
         opts = (grid(a.config) or [{}])[0]
         table = pairs(a.run, a.holdout, "oracle" if a.oracle else "real", opts, a.by)
-    if a.csv:
-        table.to_csv(a.csv, index=False)
-    pd.set_option("display.width", 250)
-    print(table.round(3).to_string(index=False))
+    show(table, a.csv)
 
 
 if __name__ == "__main__":

@@ -203,9 +203,13 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     if a.report and a.grid:
         ap.error("--report scores three fixed configs; it takes no --grid")
-    table = report(a.runs) if a.report else replay(a.runs, a.grid)
-    if a.csv:
-        table.to_csv(a.csv, index=False)
+    show(report(a.runs) if a.report else replay(a.runs, a.grid), a.csv)
+
+
+def show(table: pd.DataFrame, csv: Path | None = None) -> None:
+    """Print a replay's table (and write it to ``csv``)."""
+    if csv:
+        table.to_csv(csv, index=False)
     pd.set_option("display.width", 250)
     print(table.round(3).to_string(index=False))
 
