@@ -95,9 +95,13 @@ def cared_boxes(summaries, tracks: pd.DataFrame, truth: pd.DataFrame
     linker does, so a replay computes it once."""
     from pipeline.cctv.metrics import MIN_VISIBLE, drop_dont_care
 
-    keys = pd.DataFrame([(s.camera, s.track_id) for s in summaries], columns=["camera", "id"])
-    return drop_dont_care(truth, tracks.merge(keys, on=["camera", "id"]), ["camera", "frame"],
-                          MIN_VISIBLE)
+    # a track id can have two summaries (ended, then continued under its id): the run's
+    # evaluation gives its boxes to both (``nth``: which summary, by start time)
+    keys = pd.DataFrame(sorted((s.camera, s.track_id, s.t_in) for s in summaries),
+                        columns=["camera", "id", "t_in"])
+    keys["nth"] = keys.groupby(["camera", "id"]).cumcount()
+    return drop_dont_care(truth, tracks.merge(keys.drop(columns="t_in"), on=["camera", "id"]),
+                          ["camera", "frame"], MIN_VISIBLE)
 
 
 def score_links(summaries, tracks: pd.DataFrame, truth: pd.DataFrame, centres: dict, who,
@@ -114,8 +118,10 @@ def score_links(summaries, tracks: pd.DataFrame, truth: pd.DataFrame, centres: d
 
     j = link_journeys(summaries, centres, cfg, views) if journeys is None else journeys
     g, h = cared if cared is not None else cared_boxes(summaries, tracks, truth)
-    h = h.merge(j[["camera", "track_id", "journey_id"]], left_on=["camera", "id"],
-                right_on=["camera", "track_id"])
+    j_nth = j.sort_values("t_in").assign(
+        nth=lambda d: d.groupby(["camera", "track_id"]).cumcount())
+    h = h.merge(j_nth[["camera", "track_id", "nth", "journey_id"]],
+                left_on=["camera", "id", "nth"], right_on=["camera", "track_id", "nth"])
     h = h.assign(id=h["journey_id"])
     out = cross_camera_idf1(g, h)
     links = {"face": [0, 0], "appearance": [0, 0]}
