@@ -115,8 +115,8 @@ def _timing(prev: TrackSummary, nxt: TrackSummary, dist_m: float, cfg: LinkConfi
     walk = dist_m * cfg.detour
     gap = nxt.t_in - prev.t_out
     overlap = dist_m <= cfg.overlap_m if apart_m is None else apart_m <= 0.0
-    if prev.camera == nxt.camera or overlap:
-        lo = -(prev.t_out - prev.t_in) if overlap or prev.camera == nxt.camera else 0.0
+    if prev.camera == nxt.camera or overlap:  # may start before the previous track ends
+        lo = -(prev.t_out - prev.t_in)
     else:
         lo = (walk if apart_m is None else apart_m * cfg.detour) / cfg.max_speed
     hi = walk / cfg.min_speed + cfg.max_dwell_s
