@@ -207,7 +207,13 @@ def hold_out(enr: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
 def enrolments(source: CctvSource) -> pd.DataFrame:
     """Enrolment records (template_id, traveler_id, consent, watchlist) of everyone on a
     manifest or the watchlist; travelers on neither have no enrolment photo to search."""
-    t = source.travelers
+    return enrolments_of(source.travelers)
+
+
+def enrolments_of(travelers: pd.DataFrame) -> pd.DataFrame:
+    """:func:`enrolments` from a travelers table (a source's, or a run's ``cctv_travelers``),
+    in the same row order, so :func:`hold_out` draws the same travelers from either."""
+    t = travelers
     t = t[t["on_manifest"].astype(bool) | t["watchlist"].astype(bool)]
     return pd.DataFrame({"template_id": [f"e{int(i):06d}" for i in t["traveler_id"]],
                          "traveler_id": t["traveler_id"].astype(int).to_numpy(),
@@ -289,7 +295,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     tables = run_cameras(frames, replace(gallery, store=sweep), detectors, parts.embedder,
                          centres, config, audit, sizes, quiet=quiet,
                          fps={cid: c.fps for cid, c in source.cameras.items()},
-                         person_detectors=people)
+                         person_detectors=people,
+                         views={cid: c.view for cid, c in source.cameras.items() if c.view}
+                         or None)
     s = tables["cctv_searches"]
     recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
         pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])

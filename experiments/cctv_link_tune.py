@@ -11,8 +11,9 @@ themselves: how many join two tracks of one person (each track's person by major
 boxes, :func:`experiments.cctv_run._track_truth`), split into face-identity links and
 appearance links, link precision (links joining one person / all links) and hand-offs (each
 track and the same person's previous track) that were linked. Tune seeds only (1, 2, 3): the
-held-out seeds are refused, except by ``--report``, which scores exactly two configs, the
-defaults before tuning (:data:`OLD_DEFAULTS`) and the current ``LinkConfig()``:
+held-out seeds are refused, except by ``--report``, which scores exactly three configs, the
+defaults before the first tuning (:data:`OLD_DEFAULTS`), before the view areas
+(:data:`BEFORE_VIEWS`) and the current ``LinkConfig()``:
 
     python -m experiments.cctv_link_tune --report RUN [RUN ...]
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out seeds
@@ -30,7 +32,10 @@ from experiments.cctv_track_tune import HELD_OUT  # the one list of held-out see
 # reproduce its rule exactly. ``--report`` scores these against the current defaults.
 OLD_DEFAULTS = {"min_speed": 0.4, "max_speed": 2.2, "detour": 1.3, "max_dwell_s": 300.0,
                 "min_appearance": 0.55, "overlap_m": 6.0, "appearance_of": "last",
-                "reacquire_s": 0.0, "face_needs_timing": False}
+                "reacquire_s": 0.0, "face_needs_timing": False, "min_margin": 0.0,
+                "half_life_s": None, "views": False}
+# LinkConfig at 961b2b4, before view areas bounded the walk (experiments.cctv_cross_tune)
+BEFORE_VIEWS = {"views": False}
 
 
 def load(run: Path, allow_held_out: bool = False) -> dict:
@@ -42,24 +47,83 @@ def load(run: Path, allow_held_out: bool = False) -> dict:
     if seed in HELD_OUT and not allow_held_out:
         raise SystemExit(f"{run}: seed {seed} is held out; tune on seeds 1, 2, 3")
     return {"run": str(run), "seed": seed, "summaries": r["cctv_track_summaries"],
-            "tracks": r["cctv_tracks"], "truth": r["cctv_truth"], "cameras": r["cctv_cameras"]}
+            "tracks": r["cctv_tracks"], "truth": r["cctv_truth"], "cameras": r["cctv_cameras"],
+            "views": views_of(run, r["cctv_cameras"])}
+
+
+def views_of(run: Path, cameras: pd.DataFrame) -> dict | None:
+    """Each camera's view area (:func:`pipeline.cctv.journeys.view_area`): as the run stored
+    it (``cctv_cameras.view_xy``), else from the floor plan of the scenario file the run names
+    (runs made before view areas); None for a source without a floor plan (composites)."""
+    import json
+
+    if "view_xy" in cameras.columns and all(len(v) for v in cameras["view_xy"]):
+        return {c: np.asarray(v, float).reshape(-1, 2)
+                for c, v in zip(cameras["camera"], cameras["view_xy"])}
+    described = json.loads((Path(run) / "scenario.json").read_text())
+    if not described.get("scenario_file"):
+        return None
+    from pipeline.cctv.journeys import view_area
+    from sim.layout import floor_plan
+    from sim.loader import load_scenario
+
+    plan = floor_plan(load_scenario(described["scenario_file"]))
+    return {c: view_area(plan.camera(c)) for c in cameras["camera"]}
 
 
 def score(run: dict, cfg) -> dict:
+    """The linker at ``cfg`` on a loaded run's stored summaries, scored (:func:`score_links`)."""
     from experiments.cctv_run import _track_truth, summaries_of
-    from pipeline.cctv.journeys import link_journeys
-    from pipeline.cctv.metrics import MIN_VISIBLE, cross_camera_idf1, drop_dont_care
 
-    cams = run["cameras"]
-    centres = {c: (x, y) for c, x, y in zip(cams["camera"], cams["centre_x"], cams["centre_y"])}
-    j = link_journeys(summaries_of(run["summaries"]), centres, cfg)
-    tracks, truth = run["tracks"], run["truth"]
-    hyp = tracks.merge(j[["camera", "track_id", "journey_id"]], left_on=["camera", "id"],
-                       right_on=["camera", "track_id"])
-    g, h = drop_dont_care(truth, hyp.assign(id=hyp["journey_id"]), ["camera", "frame"],
-                          MIN_VISIBLE)
+    if "who" not in run:  # once per run, not once per config: neither depends on the linker
+        run["who"] = _track_truth(run["tracks"], run["truth"])
+        run["cared"] = cared_boxes(summaries_of(run["summaries"]), run["tracks"], run["truth"])
+    return score_links(summaries_of(run["summaries"]), run["tracks"], run["truth"],
+                       centres_of(run["cameras"]), run["who"], cfg, cared=run["cared"],
+                       views=run["views"])[0]
+
+
+def centres_of(cameras: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    return {c: (x, y) for c, x, y in zip(cameras["camera"], cameras["centre_x"],
+                                         cameras["centre_y"])}
+
+
+def cared_boxes(summaries, tracks: pd.DataFrame, truth: pd.DataFrame
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ground truth and the boxes of tracks with a summary, less the don't-care persons and
+    the boxes on them (:func:`pipeline.cctv.metrics.drop_dont_care`): the same whatever the
+    linker does, so a replay computes it once."""
+    from pipeline.cctv.metrics import MIN_VISIBLE, drop_dont_care
+
+    # a track id can have two summaries (ended, then continued under its id): the run's
+    # evaluation gives its boxes to both (``nth``: which summary, by start time)
+    keys = pd.DataFrame(sorted((s.camera, s.track_id, s.t_in) for s in summaries),
+                        columns=["camera", "id", "t_in"])
+    keys["nth"] = keys.groupby(["camera", "id"]).cumcount()
+    return drop_dont_care(truth, tracks.merge(keys.drop(columns="t_in"), on=["camera", "id"]),
+                          ["camera", "frame"], MIN_VISIBLE)
+
+
+def score_links(summaries, tracks: pd.DataFrame, truth: pd.DataFrame, centres: dict, who,
+                cfg, journeys: pd.DataFrame | None = None,
+                cared: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                views: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """Link ``summaries`` at ``cfg`` (or take ``journeys`` as linked) and score the journeys
+    against ``truth``: cross-camera IDF1 of ``tracks``' boxes (camera, frame, id, x1..y2) under
+    their journey ids, face and appearance links joining one person (``who``: (camera, track
+    id) -> person) and hand-offs linked. ``cared``: :func:`cared_boxes` of these, if known;
+    ``views``: the cameras' view areas. Returns the scores and the journeys table."""
+    from pipeline.cctv.journeys import link_journeys
+    from pipeline.cctv.metrics import cross_camera_idf1
+
+    j = link_journeys(summaries, centres, cfg, views) if journeys is None else journeys
+    g, h = cared if cared is not None else cared_boxes(summaries, tracks, truth)
+    j_nth = j.sort_values("t_in").assign(
+        nth=lambda d: d.groupby(["camera", "track_id"]).cumcount())
+    h = h.merge(j_nth[["camera", "track_id", "nth", "journey_id"]],
+                left_on=["camera", "id", "nth"], right_on=["camera", "track_id", "nth"])
+    h = h.assign(id=h["journey_id"])
     out = cross_camera_idf1(g, h)
-    who = _track_truth(tracks, truth)
     links = {"face": [0, 0], "appearance": [0, 0]}
     for _, m in j.sort_values(["journey_id", "t_in"]).groupby("journey_id"):
         prev = None
@@ -91,30 +155,40 @@ def score(run: dict, cfg) -> dict:
             "face_links": links["face"][0], "face_links_right": links["face"][1],
             "app_links": links["appearance"][0], "app_links_right": links["appearance"][1],
             "link_precision": right / n_links if n_links else float("nan"),
-            "hand_offs": hand_offs, "hand_offs_linked": linked}
+            "hand_offs": hand_offs, "hand_offs_linked": linked}, j
+
+
+def link_config(opts: dict):
+    """``LinkConfig()`` with a grid's settings (``None``, ``True``, ``False`` spelled out)."""
+    from dataclasses import replace
+
+    from pipeline.cctv.journeys import LinkConfig
+
+    words = {"None": None, "True": True, "False": False}
+    return replace(LinkConfig(), **{k: words.get(v, v) if isinstance(v, str) else v
+                                    for k, v in opts.items()})
 
 
 def replay(runs: list[Path], spec: str) -> pd.DataFrame:
-    from dataclasses import replace
-
     from experiments.cctv_track_tune import grid
-    from pipeline.cctv.journeys import LinkConfig
 
     loaded = [load(r) for r in runs]
     rows = []
     for opts in grid(spec) or [{}]:
-        cfg = replace(LinkConfig(), **{k: None if v == "None" else v for k, v in opts.items()})
+        cfg = link_config(opts)
         for run in loaded:
             rows.append({**opts, "seed": run["seed"], **score(run, cfg)})
     return pd.DataFrame(rows)
 
 
 def report(runs: list[Path]) -> pd.DataFrame:
-    """The old defaults (:data:`OLD_DEFAULTS`) against the current ``LinkConfig()``, per run;
-    held-out seeds allowed (two fixed configs, no grid, so nothing is chosen on them)."""
+    """The old defaults (:data:`OLD_DEFAULTS`), those before view areas (:data:`BEFORE_VIEWS`)
+    and the current ``LinkConfig()``, per run; held-out seeds allowed (three fixed configs, no
+    grid, so nothing is chosen on them)."""
     from pipeline.cctv.journeys import LinkConfig
 
-    configs = {"old": LinkConfig(**OLD_DEFAULTS), "new": LinkConfig()}
+    configs = {"old": LinkConfig(**OLD_DEFAULTS), "before_views": link_config(BEFORE_VIEWS),
+               "new": LinkConfig()}
     rows = []
     for path in runs:
         run = load(path, allow_held_out=True)
@@ -129,15 +203,19 @@ def main(argv=None) -> None:
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--grid", default="")
     ap.add_argument("--report", action="store_true",
-                    help="score only the old defaults and the current ones (no grid); the "
-                         "one mode allowed on held-out seeds")
+                    help="score only the old defaults, those before view areas and the "
+                         "current ones (no grid); the one mode allowed on held-out seeds")
     ap.add_argument("--csv", type=Path, default=None)
     a = ap.parse_args(argv)
     if a.report and a.grid:
-        ap.error("--report scores two fixed configs; it takes no --grid")
-    table = report(a.runs) if a.report else replay(a.runs, a.grid)
-    if a.csv:
-        table.to_csv(a.csv, index=False)
+        ap.error("--report scores three fixed configs; it takes no --grid")
+    show(report(a.runs) if a.report else replay(a.runs, a.grid), a.csv)
+
+
+def show(table: pd.DataFrame, csv: Path | None = None) -> None:
+    """Print a replay's table (and write it to ``csv``)."""
+    if csv:
+        table.to_csv(csv, index=False)
     pd.set_option("display.width", 250)
     print(table.round(3).to_string(index=False))
 

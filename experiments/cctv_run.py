@@ -42,13 +42,15 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 centres: dict[str, tuple[float, float]], config: StreamConfig = StreamConfig(),
                 audit=None, frame_size=(1920, 1080), link: LinkConfig = LinkConfig(),
                 quiet: bool = False, fps: dict[str, float] | None = None,
-                person_detectors: dict | None = None) -> dict[str, pd.DataFrame]:
+                person_detectors: dict | None = None,
+                views: dict[str, np.ndarray] | None = None) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
     ``detector``: one for all cameras or a dict per camera; ``person_detectors``: camera id ->
     its prepared :class:`pipeline.vision.detections.PersonDetector` (a camera without one tracks
-    the bodies its faces imply)."""
+    the bodies its faces imply); ``views``: camera id -> its view area on the floor, for the
+    journeys (:func:`pipeline.cctv.journeys.view_area`; None: view centres only)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -69,7 +71,7 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 _collect(cam, f, r, tracks, truth, searches, seconds, faces)
         summaries += stream.finish()
     tables = _tables(tracks, truth, searches, seconds,
-                     link_journeys(summaries, centres, link), faces)
+                     link_journeys(summaries, centres, link, views), faces)
     tables["cctv_track_summaries"] = summary_table(summaries)
     return tables
 

@@ -43,6 +43,9 @@ class CameraSpec:
     # the head detector's options on this camera (pipeline.vision.heads.HeadDetector), as the
     # scenario's camera spec sets them (faces.head_band -> band)
     head_options: dict = field(default_factory=dict)
+    # the floor it sees people on (pipeline.cctv.journeys.view_area): ((x, y), ...) metres;
+    # empty where unknown (a composite's cameras)
+    view: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ class CctvSource:
     def camera_table(self) -> pd.DataFrame:
         return pd.DataFrame([{"camera": c.camera_id, "fps": c.fps, "width": c.size[0],
                               "height": c.size[1], "centre_x": c.centre[0],
-                              "centre_y": c.centre[1], "frames": c.n_frames}
+                              "centre_y": c.centre[1], "frames": c.n_frames,
+                              "view_xy": [v for xy in c.view for v in xy]}
                              for c in self.cameras.values()])
 
 
@@ -166,7 +170,7 @@ def scenario_source(path: str | Path, seed: int | None = None,
             raise SourceError(f"{path}: --cameras: no face camera {', '.join(unknown)} (face "
                               f"cameras: {', '.join(c.id for c in face_cams)})")
         face_cams = [c for c in face_cams if c.id in cameras]
-    from pipeline.cctv.journeys import view_centre
+    from pipeline.cctv.journeys import view_area, view_centre
     from sim.feeds import OVERLAY_BOX, CctvFeed, simulate_run
     from sim.layout import floor_plan
 
@@ -179,7 +183,8 @@ def scenario_source(path: str | Path, seed: int | None = None,
     cams = {c.id: CameraSpec(c.id, float(c.fps) / step[c.id], tuple(c.resolution),
                              view_centre(plan.camera(c.id)),
                              feeds[c.id].count(t_from, t_to, step[c.id]),
-                             {"band": c.faces.head_band} if c.faces.head_band else {})
+                             {"band": c.faces.head_band} if c.faces.head_band else {},
+                             tuple(map(tuple, view_area(plan.camera(c.id)).tolist())))
             for c in face_cams}
     tr = records["travelers"]
     ids = tr["traveler_id"].astype(int).to_numpy()

@@ -20,6 +20,19 @@ def test_every_face_camera_is_a_camera_of_the_source_with_its_own_size(source):
     assert sizes["hall_entry"] == (3840, 2160) and sizes["corridor_far"] == (1920, 1080)
 
 
+def test_every_camera_carries_its_view_area_for_the_journeys_and_the_run_table(source,
+                                                                               repo_root):
+    from pipeline.cctv.journeys import view_area
+    from sim.layout import floor_plan
+    from sim.loader import load_scenario
+
+    plan = floor_plan(load_scenario(repo_root / "scenarios" / "cctv_identification.yaml"))
+    table = source.camera_table().set_index("camera")
+    for cid, cam in source.cameras.items():
+        assert np.allclose(np.asarray(cam.view), view_area(plan.camera(cid)))
+        assert np.allclose(np.reshape(table.loc[cid, "view_xy"], (-1, 2)), cam.view)
+
+
 def test_frames_carry_ground_truth_as_a_table_with_faces(source):
     frame = next(iter(source.frames("corridor_far")))
     assert frame.image.shape == (1080, 1920, 3)

@@ -76,3 +76,60 @@ def test_the_report_mode_scores_two_fixed_configs_and_takes_no_grid(tmp_path, ca
         main(["--report", "--grid", "min_appearance=0.5", str(tmp_path)])
     assert "takes no --grid" in capsys.readouterr().err
     assert LinkConfig(**OLD_DEFAULTS) != LinkConfig()
+
+
+def test_a_margin_refuses_an_appearance_link_between_two_alike_candidates():
+    red, blue = _hist(0), _hist(6)
+    # two people in alike red leave near together; one red track appears in the hall
+    s = [_s("near", 1, 0.0, 5.0, red), _s("near", 2, 0.0, 5.2, _hist(0, mix=0.001)),
+         _s("hall", 1, 15.0, 20.0, red), _s("near", 3, 0.0, 5.0, blue),
+         _s("hall", 2, 15.0, 20.0, blue)]
+    free = _journey(s, LinkConfig())
+    assert free["hall", 1] in (free["near", 1], free["near", 2])  # a guess between the two
+    strict = _journey(s, LinkConfig(min_margin=0.1))
+    assert strict["hall", 1] not in (strict["near", 1], strict["near", 2])
+    assert strict["hall", 2] == strict["near", 3]  # the only blue candidate still links
+    # a face claim is no guess: it links whatever the margin
+    s[2] = _s("hall", 1, 15.0, 20.0, red, identity="e1")
+    s[0] = _s("near", 1, 0.0, 5.0, red, identity="e1")
+    assert _journey(s, LinkConfig(min_margin=0.1))["hall", 1] == strict["near", 1]
+
+
+def test_a_half_life_prefers_the_journey_that_waited_less():
+    red, near_red = _hist(0), _hist(0, mix=0.1)  # similarity 0.77
+    # A left far 200 s ago in exactly these clothes; B (another face, so never A) left near
+    # 10 s ago in nearly these clothes. Linear timing still scores A's wait 0.78 and takes A.
+    s = [_s("far", 1, 0.0, 5.0, red, identity="eA"),
+         _s("near", 2, 190.0, 195.0, near_red, identity="eB"), _s("hall", 1, 205.0, 210.0, red)]
+    old, new = _journey(s, LinkConfig()), _journey(s, LinkConfig(half_life_s=30.0))
+    assert old["hall", 1] == old["far", 1] != old["near", 2]
+    assert new["hall", 1] == new["near", 2] != new["far", 1]
+    with pytest.raises(ValueError, match="half_life_s"):
+        LinkConfig(half_life_s=0.0)
+    with pytest.raises(ValueError, match="min_margin"):
+        LinkConfig(min_margin=-0.1)
+
+
+def test_views_that_meet_hand_a_walker_over_though_their_centres_lie_far_apart():
+    # a camera at one end of a hall looks across it: its view area reaches the area of a
+    # camera 20 m away (their centres), so a walker is in both at once (hall_entry / hall_exit)
+    centres = {"entry": (0.0, 0.0), "exit": (0.0, 20.0), "reclaim": (0.0, 60.0)}
+    views = {"entry": np.array([[-5, -5], [5, -5], [5, 5], [-5, 5]], float),
+             "exit": np.array([[-5, 3], [5, 3], [5, 25], [-5, 25]], float),
+             "reclaim": np.array([[-5, 45], [5, 45], [5, 70], [-5, 70]], float)}
+    red, blue = _hist(0), _hist(6)
+    s = [_s("entry", 1, 0.0, 8.0, red), _s("exit", 1, 6.0, 20.0, red),  # 2 s in both
+         _s("entry", 2, 0.0, 8.0, blue),
+         _s("reclaim", 1, 31.0, 40.0, red)]  # 20 m past exit's edge: 11 s >= 26 m / 2.2 m/s
+
+    def journey(cfg, v):
+        return link_journeys(s, centres, cfg, v).set_index(["camera", "track_id"])["journey_id"]
+
+    old, new = journey(LinkConfig(), None), journey(LinkConfig(), views)
+    assert old["entry", 1] != old["exit", 1]  # 20 m apart: 12 s of walking at least
+    assert new["entry", 1] == new["exit", 1] == new["reclaim", 1] != new["entry", 2]
+    assert old["exit", 1] != old["reclaim", 1]  # 40 m between centres: 24 s at least
+    off = journey(LinkConfig(views=False), views)  # the switch restores the centres' rule
+    assert off.equals(old)
+    with pytest.raises(ValueError, match="no view area for camera"):
+        link_journeys(s, centres, LinkConfig(), {"entry": views["entry"]})
