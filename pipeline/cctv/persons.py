@@ -31,6 +31,8 @@ from pipeline.cctv.lost_buffer import LostBuffer
 from pipeline.cctv.side_on import SideOnWidth
 from pipeline.vision.bodies import implied_bodies
 from pipeline.vision.detections import Blob, Detections
+from pipeline.vision.heads import (BODY_HEIGHTS_PER_HEAD, BODY_TOP_ABOVE_HEAD,
+                                   BODY_WIDTHS_PER_HEAD, body_boxes_from_heads)
 
 __all__ = ["PersonTrack", "PersonTracker", "LibraryTracker", "FloorTracker", "TRACKERS",
            "PersonBoxes", "CCTV_TRACKER_OPTIONS", "attach_faces", "body_boxes_from_faces",
@@ -119,8 +121,6 @@ def head_boxes_from_faces(face_boxes: np.ndarray) -> np.ndarray:
     body of 9.5 face heights is 7.1 head heights: a head is 1.34 face heights a side, its top
     0.33 face heights above the face box's): where a face carries a person no head was found
     for, the tracker still gets a head."""
-    from pipeline.vision.heads import BODY_HEIGHTS_PER_HEAD, BODY_TOP_ABOVE_HEAD
-
     f = np.asarray(face_boxes, np.float64).reshape(-1, 4)
     fh = f[:, 3] - f[:, 1]
     side = BODY_HEIGHTS_PER_FACE / BODY_HEIGHTS_PER_HEAD * fh
@@ -240,8 +240,6 @@ def _face_reach(det: np.ndarray, heads: np.ndarray | None) -> np.ndarray:
     to frame; tune seeds 1-3 corridors: 174 such boxes in 30 s)."""
     if heads is None or not len(det):
         return det
-    from pipeline.vision.heads import body_boxes_from_heads
-
     return body_boxes_from_heads(heads, None)
 
 
@@ -352,8 +350,6 @@ class LibraryTracker:
         was walking once they are lost longer than ``walker_lost_s`` (unconfirmed ones are the
         library's to prune). ``space``: the associated boxes (the heads scaled by
         ``head_scale``, or the bodies, whose width implies the head's size)."""
-        from pipeline.vision.heads import BODY_WIDTHS_PER_HEAD
-
         b = np.asarray(space, np.float64).reshape(-1, 4)
         sides = ((b[:, 3] - b[:, 1]) / self.head_scale if on_heads
                  else (b[:, 2] - b[:, 0]) / BODY_WIDTHS_PER_HEAD)
@@ -377,8 +373,6 @@ class LibraryTracker:
             box = np.asarray(tl.get_state_bbox(), np.float64).reshape(1, 4)
             head = _scaled(box, 1 / self.head_scale) if on_heads else None
             if on_heads:
-                from pipeline.vision.heads import body_boxes_from_heads
-
                 box = body_boxes_from_heads(head, (10 ** 6, 10 ** 6))
             if since > self.coast:  # edge coasting only
                 if head is None or not _leaving(head[0], self.frame_size):
