@@ -322,6 +322,18 @@ def _dwell_columns(c: dict, hyp: pd.DataFrame, t: pd.DataFrame, cfg) -> pd.DataF
     return pd.concat([t.reset_index(drop=True), pd.DataFrame(extra)], axis=1)
 
 
+def _per_replay(table, folders, grid, cams, csv) -> pd.DataFrame:
+    """``table(cache, hyp)`` for every replay of the caches, labelled with its options, seed
+    and camera (written to ``csv`` too when given)."""
+    from experiments.cctv_corridor_tune import replays
+
+    t = pd.concat([table(c, hyp).assign(**opts, seed=c["seed"], camera=c["camera"])
+                   for opts, c, _, hyp in replays(folders, grid, cams)], ignore_index=True)
+    if csv:
+        t.to_csv(csv, index=False)
+    return t
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -338,24 +350,13 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd in ("links", "speeds"):
+        t = _per_replay(link_merges if a.cmd == "links" else speeds, a.folders, a.grid, cams,
+                        a.csv)
     if a.cmd == "links":
-        from experiments.cctv_corridor_tune import replays
-
-        t = pd.concat([link_merges(c, hyp).assign(**opts, seed=c["seed"], camera=c["camera"])
-                       for opts, c, _, hyp in replays(a.folders, a.grid, cams)],
-                      ignore_index=True)
-        if a.csv:
-            t.to_csv(a.csv, index=False)
         print(t.round(3).to_string(index=False))
         return
     if a.cmd == "speeds":
-        from experiments.cctv_corridor_tune import replays
-
-        t = pd.concat([speeds(c, hyp).assign(**opts, seed=c["seed"], camera=c["camera"])
-                       for opts, c, _, hyp in replays(a.folders, a.grid, cams)],
-                      ignore_index=True)
-        if a.csv:
-            t.to_csv(a.csv, index=False)
         t["walking"] = t["floor_m_s"] >= WALKING_M_S
         for th in (0.03, 0.05, 0.1, 0.2):
             t[f"image>={th}"] = t["image_m_s"] >= th
