@@ -4,14 +4,16 @@ Requests are ``multipart/form-data``, so every field arrives as text. pydantic's
 would take more than the document's types say (``+5``, ``05`` or ``1_0`` as the integer 5;
 ``yes``, ``on`` or ``1`` as true), and FastAPI reads an empty field as a missing one (so it gets
 its default). Here an integer or number field takes what JSON writes as one (so no ``nan`` or
-``inf`` either), a boolean field ``true`` or ``false``, and an empty field is refused: a client
-that follows the document, or a contract test that reads it, gets exactly what it declares. For
-consent that strictness is also the point: only an explicit ``true`` enrols anyone.
+``inf`` either), a boolean field ``true`` or ``false``, and an empty field, or one sent twice, is
+refused: a client that follows the document, or a contract test that reads it, gets exactly what
+it declares. For consent that strictness is also the point: only an explicit ``true`` enrols
+anyone.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from fastapi import Request
 from pydantic import BeforeValidator
@@ -51,14 +53,18 @@ NumberText = BeforeValidator(_number_text)
 BooleanText = BeforeValidator(_boolean_text)
 
 
-async def refuse_empty_fields(request: Request) -> None:
-    """FastAPI dependency: a field of the route sent empty is a 422 naming it, not its default
-    (fields the route does not take are ignored, as the document allows, empty or not)."""
+async def refuse_empty_or_repeated_fields(request: Request) -> None:
+    """FastAPI dependency: a field of the route sent empty is a 422 naming it, not its default,
+    and so is a field sent more than once (every field the document declares takes one value;
+    FastAPI would quietly keep the last). Fields the route does not take are ignored, as the
+    document allows, empty, repeated or not."""
     declared = {field.alias for field in request.scope["route"].dependant.body_params}
     form = await request.form()  # parsed once by FastAPI already: this reads its cache
-    empty = sorted({name for name, value in form.multi_items()
-                    if value == "" and name in declared})
-    if empty:
-        raise ServiceError(422, "invalid_request", "; ".join(
-            f"{name}: is empty (send a value; an optional field is left out, not sent empty)"
-            for name in empty))
+    items = [(name, value) for name, value in form.multi_items() if name in declared]
+    problems = [f"{name}: is empty (send a value; an optional field is left out, not sent empty)"
+                for name in sorted({name for name, value in items if value == ""})]
+    counts = Counter(name for name, _ in items)
+    problems += [f"{name}: sent {n} times (the field takes one value)"
+                 for name, n in sorted(counts.items()) if n > 1]
+    if problems:
+        raise ServiceError(422, "invalid_request", "; ".join(problems))

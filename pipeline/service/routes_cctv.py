@@ -35,7 +35,7 @@ from pipeline.cctv.stream import StreamConfig
 from pipeline.service.camera_routes import (CAMERA_ERRORS, FRAME_ENCODING, FRAME_RESPONSES,
                                             CameraId, FrameImage, Reset, Timestamp,
                                             camera_error, camera_monitor, read_frame)
-from pipeline.service.forms import refuse_empty_fields
+from pipeline.service.forms import refuse_empty_or_repeated_fields
 from pipeline.vision.heads import HeadDetector
 
 MONITOR = "cctv"  # its key in the service state's extras
@@ -112,7 +112,8 @@ def _finite(x: float) -> float | None:
 
 
 @router.post("/cctv/frame", response_model=CctvFrameResponse, openapi_extra=FRAME_ENCODING,
-             dependencies=[Depends(refuse_empty_fields)], responses=FRAME_RESPONSES)
+             dependencies=[Depends(refuse_empty_or_repeated_fields)],
+             responses=FRAME_RESPONSES)
 async def cctv_frame(request: Request, image: FrameImage, camera_id: CameraId,
                      timestamp: Timestamp, reset: Reset = False):
     """Identify the people in one CCTV frame: the camera's tracks, the identity of each track

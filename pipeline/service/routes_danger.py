@@ -30,7 +30,7 @@ from pipeline.danger.monitor import DangerMonitor
 from pipeline.service.camera_routes import (CAMERA_ERRORS, FRAME_ENCODING, FRAME_RESPONSES,
                                             CameraId, FrameImage, Reset, Timestamp,
                                             camera_error, camera_monitor, read_frame)
-from pipeline.service.forms import refuse_empty_fields
+from pipeline.service.forms import refuse_empty_or_repeated_fields
 
 CONFIG_ENV = "AIRTWIN_DANGER_CONFIG"
 MONITOR = "danger"  # its key in the service state's extras
@@ -75,7 +75,8 @@ def prepare(state) -> None:
 
 
 @router.post("/analyze", response_model=AnalyzeResponse, openapi_extra=FRAME_ENCODING,
-             dependencies=[Depends(refuse_empty_fields)], responses=FRAME_RESPONSES)
+             dependencies=[Depends(refuse_empty_or_repeated_fields)],
+             responses=FRAME_RESPONSES)
 async def analyze(request: Request, image: FrameImage, camera_id: CameraId,
                   timestamp: Timestamp, reset: Reset = False):
     """Analyse one CCTV frame: the camera's tracked people and objects, and any new alerts."""

@@ -24,7 +24,8 @@ from starlette.concurrency import run_in_threadpool
 
 from pipeline import matching
 from pipeline.service.errors import ServiceError, error_responses
-from pipeline.service.forms import BooleanText, IntegerText, refuse_empty_fields
+from pipeline.service.forms import (BooleanText, IntegerText,
+                                    refuse_empty_or_repeated_fields)
 from pipeline.service.schemas import (TEMPLATE_ID_PATTERN, CandidateOut, EnrollResponse,
                                       IdentifyResponse, Outcome, VerifyResponse)
 from pipeline.service.state import ServiceState, face_box, require_token, service_state
@@ -37,7 +38,7 @@ ImagePart = Annotated[UploadFile, File(description="JPEG or PNG picture of one t
 TemplateId = Annotated[str, Form(pattern=TEMPLATE_ID_PATTERN,
                                  description="1-128 chars: letters, digits, . _ : -")]
 State = Annotated[ServiceState, Depends(service_state)]
-NoEmptyFields = Depends(refuse_empty_fields)
+OneValuePerField = Depends(refuse_empty_or_repeated_fields)
 # Declares the bearer scheme in the document; require_token does the checking (and says why).
 _bearer = HTTPBearer(auto_error=False, scheme_name="apiToken",
                      description="the service's API token (--token-file or $AIRTWIN_API_TOKEN)")
@@ -49,7 +50,7 @@ _IMAGE_ERRORS = (400, 413, 415, 422, 429, 503)
 
 
 @router.post("/enroll", response_model=EnrollResponse,
-             dependencies=[Security(_bearer), Depends(require_token), NoEmptyFields],
+             dependencies=[Security(_bearer), Depends(require_token), OneValuePerField],
              openapi_extra=_IMAGE_ENCODING,
              responses=error_responses(401, 403, *_IMAGE_ERRORS, described={
                  403: "consent is false: nothing processed or stored",
@@ -84,7 +85,7 @@ async def enroll(state: State, image: ImagePart, template_id: TemplateId,
 
 
 @router.post("/verify", response_model=VerifyResponse, openapi_extra=_IMAGE_ENCODING,
-             dependencies=[NoEmptyFields],
+             dependencies=[OneValuePerField],
              responses=error_responses(404, 409, *_IMAGE_ERRORS, described={
                  404: "template_id is not enrolled (or was purged after the retention period)",
                  409: "the template was made by another model than the one this service runs"}))
@@ -119,7 +120,7 @@ async def verify(state: State, image: ImagePart, template_id: TemplateId):
 
 
 @router.post("/identify", response_model=IdentifyResponse, openapi_extra=_IMAGE_ENCODING,
-             dependencies=[NoEmptyFields], responses=error_responses(*_IMAGE_ERRORS))
+             dependencies=[OneValuePerField], responses=error_responses(*_IMAGE_ERRORS))
 async def identify(request: Request, state: State, image: ImagePart,
                    k: Annotated[int, Form(
                        ge=1, description="candidates to return, at most the service's max_top_k "

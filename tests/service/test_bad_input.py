@@ -115,6 +115,17 @@ def test_fields_read_as_the_document_declares(service, faces):
         expect(r, 422, "invalid_request", "consent: must be true or false")
 
 
+def test_a_field_sent_twice_is_refused(service, enrolled, faces):
+    # The document declares one value per field; FastAPI alone would keep the last one sent.
+    r = httpx.post(f"{service.url}/v1/verify", files=jpeg_part(faces.live[0]),
+                   data={"template_id": ["bad-A", "nobody-7"]}, timeout=60)
+    expect(r, 422, "invalid_request", "template_id: sent 2 times")
+    parts = [("image", ("a.jpg", faces.live[0], "image/jpeg"))] * 2
+    r = httpx.post(f"{service.url}/v1/verify", files=parts, data={"template_id": "bad-A"},
+                   timeout=60)
+    expect(r, 422, "invalid_request", "image: sent 2 times")
+
+
 def test_unknown_paths_and_methods(service):
     expect(httpx.get(f"{service.url}/v2/nothing"), 404, "not_found", "/v2/nothing")
     r = httpx.get(f"{service.url}/v1/verify")
