@@ -40,7 +40,10 @@ class CaptureVariation:
     """
 
     size: tuple[int, int] = (640, 480)  # width, height
-    yaw_deg: Range = (-14.0, 14.0)
+    # A gate keeps the frame it takes as the traveler faces its camera: within about 10 degrees
+    # of yaw, the "high" pose grade of an open SDK's quality check (SeetaFace6 QualityOfPoseEx:
+    # yaw < 10 high, 10-25 medium); a passport portrait itself allows 5 (ISO/IEC 19794-5 7.2.2).
+    yaw_deg: Range = (-10.0, 10.0)
     pitch_deg: Range = (-7.0, 7.0)
     roll_deg: Range = (-6.0, 6.0)
     face_width_px: Range = (110.0, 160.0)

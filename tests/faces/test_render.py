@@ -8,6 +8,7 @@ import pytest
 
 from sim.faces import (CaptureVariation, FaceCapture, make_identity, render_enrolment,
                        render_face_patch, render_live)
+from sim.faces.capture import draw_shot
 from sim.faces.layers import head_layers
 
 
@@ -114,6 +115,15 @@ def test_yaw_turns_the_nose_towards_its_sign():
     for y, cap in caps.items():
         mid_eyes = (cap.landmarks[0, 0] + cap.landmarks[1, 0]) / 2
         assert np.sign(cap.landmarks[2, 0] - mid_eyes) == np.sign(y)
+
+
+def test_gate_keeps_frames_within_the_high_pose_grade():
+    # An e-gate keeps the frame it takes as the traveler faces it: |yaw| within 10 degrees
+    # (an open SDK's "high" pose grade), spread over that range rather than all frontal.
+    rng = np.random.default_rng(3)
+    yaws = np.array([draw_shot(CaptureVariation(), rng).yaw for _ in range(400)])
+    assert np.abs(yaws).max() <= 10.0
+    assert np.abs(yaws).max() > 9.0 and (yaws < -5).any() and (yaws > 5).any()
 
 
 def _cheek_luma(cap: FaceCapture) -> float:
