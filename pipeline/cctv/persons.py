@@ -85,8 +85,17 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # the wrong take-backs on the tune caches but moved no peak camera beyond single-window noise
 # and cost the five-minute reclaim_exit windows 0.006 / 0.009 (README "A lost buffer by what
 # the person does").
+# looks_veto 0.4 with looks_still_m_s 0.2 (pipeline.cctv.crowd_looks): where two standing
+# neighbours contest a box, a track refuses a box whose torso colours read under 0.4 against its
+# own. ByteTrack handed boxes between people standing shoulder to shoulder at the belts without
+# a gap (experiments/cctv_belts_tune.py decompose: the tracker's swaps and the fragments they
+# leave are most of the five-minute loss). Five-minute tune caches of reclaim_exit: seed 1
+# (chosen, with the peak minutes) 0.745 -> 0.797, seed 2 (the check) 0.722 -> 0.799; the peak
+# minutes (seeds 1-8) per camera within -0.0001 ... +0.014 (README "Identity over the belts'
+# minutes"). Every track asked (no still_m_s) read 0.819 on seed 1 but cost corridor_far 0.004
+# (walkers' clothes vary across a corridor's depth).
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
-                        "min_hits": 1}
+                        "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.2}
 
 
 @dataclass(frozen=True, slots=True)

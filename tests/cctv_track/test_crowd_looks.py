@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.cctv.crowd_looks import CrowdLooks, CrowdLooksConfig
 from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, LibraryTracker
+from test_cctv_tracking import _NoFaces
 
 FPS = 5.0
 HEAD = 40.0
@@ -24,7 +25,9 @@ RED, BLUE = _hist(0), _hist(6)
 
 
 def _tracker(**kw) -> LibraryTracker:
-    opts = {**CCTV_TRACKER_OPTIONS, "side_width": 0.0, **kw}
+    """The stream's tracker without the side-on width, its clothes off unless ``kw`` asks."""
+    opts = {**CCTV_TRACKER_OPTIONS, "side_width": 0.0, "looks_veto": 0.0, "looks_still_m_s": 0.0,
+            **kw}
     return LibraryTracker("bytetrack", FPS, **opts)
 
 
@@ -53,6 +56,13 @@ def test_plain_bytetrack_hands_the_neighbour_the_missed_track():
 
 def test_veto_keeps_the_box_on_its_own_track():
     before, after = _neighbour_on_missed_place(_tracker(looks_veto=0.5))
+    assert after[212.0] == before[240.0]
+
+
+def test_the_stream_s_tracker_asks_standing_neighbours_their_clothes():
+    shipped = {k: CCTV_TRACKER_OPTIONS[k] for k in ("looks_veto", "looks_still_m_s")}
+    assert shipped["looks_veto"] > 0
+    before, after = _neighbour_on_missed_place(_tracker(**shipped))
     assert after[212.0] == before[240.0]
 
 
@@ -153,16 +163,6 @@ class _TwoHeads:
         self.last_heads = self.HEADS
         return Detections(tuple(Blob(tuple(b), 1.0, 0.9)
                                 for b in body_boxes_from_heads(self.last_heads, (640, 640))))
-
-
-class _NoFaces:
-    name = "none"
-
-    def detect(self, image):
-        return []
-
-    def embed(self, image, dets):
-        return []
 
 
 def test_the_stream_hands_the_tracker_every_box_s_clothes():
