@@ -216,14 +216,16 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
         if fields["cue"] == "look" and crops is None:
             raise SystemExit("swap guard cue=look: the replay needs a crops cache (--crops)")
         guard = SwapGuard(SwapConfig(**fields, look=look_config))
-    rows, last, boxes, changes, links, row_hists, rids = [], None, [], [], [], [], []
+    rows, last, boxes, changes, links, row_hists, rids, raws = [], None, [], [], [], [], [], []
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
             last = _heads(fr["heads"], height, opts, cam["size"], k)
         people, hists = _people(last, fr["faces"], fr["face_hist"], cam["size"])
         boxes.append(people.boxes)
-        tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads)
+        more = {"looks": hists} if getattr(tracker, "wants_looks", False) else {}
+        tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads, **more)
         h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
+        raws += [tr.track_id for tr in tracks]
         if relinker is not None:
             raw = [tr.track_id for tr in tracks]
             tracks = relinker.update(fr["t"], tracks, h)
@@ -248,6 +250,7 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
     # each row's clothing histogram (None: coasting or replaced)
     out.attrs["hists"] = _Kept(row_hists)
     out.attrs["relinked_ids"] = _Kept(rids)  # each row's id after the re-linker (before the guard)
+    out.attrs["raw_ids"] = _Kept(raws)  # each row's tracker id (before the re-linker)
     return out
 
 
@@ -380,7 +383,8 @@ def _twins(part: tuple, opts: dict) -> tuple:
 
 
 TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
-                "head_scale", "edge_coast", "side_width", "walker_lost_s", "speed_s", "still_m_s")
+                "head_scale", "edge_coast", "side_width", "walker_lost_s", "speed_s", "still_m_s",
+                "looks_weight", "looks_veto", "looks_keep", "looks_still_m_s")
 
 
 def _tracker_options(opts: dict) -> dict:

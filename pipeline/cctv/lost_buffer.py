@@ -33,7 +33,7 @@ import numpy as np
 
 from pipeline.cctv.side_on import HEAD_M
 
-__all__ = ["LostBuffer", "buffer_frames"]
+__all__ = ["HeadTrail", "LostBuffer", "buffer_frames"]
 
 FORGET_S = 30.0  # a track unseen this long is forgotten (no buffer is longer)
 
@@ -46,20 +46,14 @@ def buffer_frames(lost_s: float, fps: float) -> int:
     return max(1, math.ceil(fps / 30.0 * frames30))
 
 
-class LostBuffer:
-    """Drops a lost walker's track after ``walker_lost_s``; a standing person's (under
-    ``still_m_s`` over the ``speed_s`` seconds before the loss) keeps the tracker's own buffer.
-    Track ids are the caller's (:class:`pipeline.cctv.persons.PersonTrack` ids)."""
+class HeadTrail:
+    """Each track's head points over its last ``speed_s`` seconds and the person's speed from
+    them (track ids: the caller's, :class:`pipeline.cctv.persons.PersonTrack` ids)."""
 
-    def __init__(self, walker_lost_s: float, fps: float, speed_s: float = 2.0,
-                 still_m_s: float = 0.05):
-        for name, v in (("walker_lost_s", walker_lost_s), ("speed_s", speed_s),
-                        ("still_m_s", still_m_s)):
-            if not v > 0:
-                raise ValueError(f"tracker {name} must be > 0, got {v!r}")
-        self.walker_lost_s, self.speed_s, self.still_m_s = (float(walker_lost_s),
-                                                            float(speed_s), float(still_m_s))
-        self.walker_frames = buffer_frames(walker_lost_s, fps)
+    def __init__(self, speed_s: float = 2.0):
+        if not speed_s > 0:
+            raise ValueError(f"tracker speed_s must be > 0, got {speed_s!r}")
+        self.speed_s = float(speed_s)
         self.reset()
 
     def reset(self) -> None:
@@ -91,6 +85,22 @@ class LostBuffer:
         t1, x1, y1, _ = trail[-1]
         side = float(np.mean([p[3] for p in trail]))
         return math.hypot(x1 - x0, y1 - y0) * HEAD_M / side / (t1 - t0)
+
+
+class LostBuffer(HeadTrail):
+    """Drops a lost walker's track after ``walker_lost_s``; a standing person's (under
+    ``still_m_s`` over the ``speed_s`` seconds before the loss) keeps the tracker's own buffer.
+    Track ids are the caller's (:class:`pipeline.cctv.persons.PersonTrack` ids)."""
+
+    def __init__(self, walker_lost_s: float, fps: float, speed_s: float = 2.0,
+                 still_m_s: float = 0.05):
+        for name, v in (("walker_lost_s", walker_lost_s), ("speed_s", speed_s),
+                        ("still_m_s", still_m_s)):
+            if not v > 0:
+                raise ValueError(f"tracker {name} must be > 0, got {v!r}")
+        super().__init__(speed_s)
+        self.walker_lost_s, self.still_m_s = float(walker_lost_s), float(still_m_s)
+        self.walker_frames = buffer_frames(walker_lost_s, fps)
 
     def walking(self, track_id: int) -> bool:
         v = self.speed(track_id)

@@ -27,7 +27,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from pipeline.cctv.lost_buffer import LostBuffer
+from pipeline.cctv.crowd_looks import CrowdLooks, CrowdLooksConfig
+from pipeline.cctv.lost_buffer import HeadTrail, LostBuffer
 from pipeline.cctv.side_on import SideOnWidth
 from pipeline.vision.bodies import implied_bodies
 from pipeline.vision.detections import Blob, Detections
@@ -84,8 +85,17 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # the wrong take-backs on the tune caches but moved no peak camera beyond single-window noise
 # and cost the five-minute reclaim_exit windows 0.006 / 0.009 (README "A lost buffer by what
 # the person does").
+# looks_veto 0.4 with looks_still_m_s 0.2 (pipeline.cctv.crowd_looks): where two standing
+# neighbours contest a box, a track refuses a box whose torso colours read under 0.4 against its
+# own. ByteTrack handed boxes between people standing shoulder to shoulder at the belts without
+# a gap (experiments/cctv_belts_tune.py decompose: the tracker's swaps and the fragments they
+# leave are most of the five-minute loss). Five-minute tune caches of reclaim_exit: seed 1
+# (chosen, with the peak minutes) 0.745 -> 0.797, seed 2 (the check) 0.722 -> 0.799; the peak
+# minutes (seeds 1-8) per camera within -0.0001 ... +0.014 (README "Identity over the belts'
+# minutes"). Every track asked (no still_m_s) read 0.819 on seed 1 but cost corridor_far 0.004
+# (walkers' clothes vary across a corridor's depth).
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
-                        "min_hits": 1}
+                        "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +279,12 @@ class LibraryTracker:
     that starts a track; ``high``: ByteTrack's first-pass score. ``walker_lost_s``: a lost
     track whose person was walking (at ``still_m_s`` or faster over the ``speed_s`` seconds
     before the loss) is dropped after this long, a standing person's after ``lost_s``
-    (:class:`pipeline.cctv.lost_buffer.LostBuffer`; None: ``lost_s`` for every track)."""
+    (:class:`pipeline.cctv.lost_buffer.LostBuffer`; None: ``lost_s`` for every track).
+    ``looks_weight`` / ``looks_veto`` (ByteTrack only; both 0: off): clothes weigh in where a
+    track and a box are contested by neighbours (:class:`pipeline.cctv.crowd_looks.CrowdLooks`,
+    ``looks_keep`` its running histogram's memory, ``looks_still_m_s`` > 0: only for tracks
+    whose head moved slower than this over ``speed_s``); :meth:`update` then needs each box's
+    clothing histogram (``looks``)."""
 
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
                  min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
@@ -277,7 +292,8 @@ class LibraryTracker:
                  head_scale: float = 1.0, edge_coast: int = 0,
                  frame_size: tuple[int, int] | None = None, side_width: float = 0.0,
                  walker_lost_s: float | None = None, speed_s: float = 2.0,
-                 still_m_s: float = 0.05):
+                 still_m_s: float = 0.05, looks_weight: float = 0.0, looks_veto: float = 0.0,
+                 looks_keep: float = 0.9, looks_still_m_s: float = 0.0):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if assoc not in ("body", "head"):
@@ -292,8 +308,19 @@ class LibraryTracker:
         self.edge_coast, self.frame_size = int(edge_coast), frame_size
         self.side_width = float(side_width)
         self._side_on = SideOnWidth(side_width, frame_size)
+        self._crowd = None
+        if looks_weight > 0 or looks_veto > 0:
+            if kind != "bytetrack":
+                raise ValueError("tracker looks_weight / looks_veto: ByteTrack only")
+            self._crowd = CrowdLooksConfig(weight=looks_weight, veto=looks_veto,
+                                           keep=looks_keep, min_iou=min_iou,
+                                           still_m_s=looks_still_m_s)
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s))
+        # each track's head speed: for the walker's buffer, and for clothes asked of standing
+        # tracks only
+        self._trail = self._lost or (HeadTrail(speed_s) if self._crowd is not None
+                                     and self._crowd.still_m_s > 0 else None)
         # the library counts the lost-track buffer in frames at 30 fps whatever the frame rate
         # (it keeps a track buffer / 30 seconds); lost_s * fps gave 0.67 s at 10 fps, 0.33 s
         # at 5 fps, and walkers occluded for a moment came back as new tracks
@@ -306,11 +333,16 @@ class LibraryTracker:
         from trackers.utils import iou as lib_iou
 
         self._side_on.reset()
-        if self._lost is not None:
-            self._lost.reset()
+        if self._trail is not None:
+            self._trail.reset()
 
         sim = {"iou": lib_iou.IoU, "giou": lib_iou.GIoU, "diou": lib_iou.DIoU,
                "ciou": lib_iou.CIoU}[self.iou]()
+        self._looks = None
+        if self._crowd is not None:
+            trail = self._trail
+            sim = self._looks = CrowdLooks(
+                sim, self._crowd, None if trail is None else lambda tid: trail.speed(tid + 1))
         if self.name == "bytetrack":
             self._tracker = trackers.ByteTrackTracker(track_activation_threshold=self.activation,
                                                       high_conf_det_threshold=self.high, iou=sim,
@@ -319,8 +351,14 @@ class LibraryTracker:
             self._tracker = trackers.OCSORTTracker(high_conf_det_threshold=self.high,
                                                    **self._opts)
 
+    @property
+    def wants_looks(self) -> bool:
+        """Whether :meth:`update` uses each box's clothing histogram."""
+        return self._crowd is not None
+
     def update(self, t: float, boxes: np.ndarray, scores: np.ndarray,
-               heads: np.ndarray | None = None) -> list[PersonTrack]:
+               heads: np.ndarray | None = None, looks: list | None = None
+               ) -> list[PersonTrack]:
         import supervision as sv
 
         boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
@@ -331,29 +369,39 @@ class LibraryTracker:
             raise ValueError(f"tracker: {len(space)} heads for {len(boxes)} person boxes")
         det = sv.Detections(xyxy=space, confidence=scores,
                             data={"det": np.arange(len(boxes))})
+        if self._looks is not None:
+            self._looks.frame(self._tracker.tracks, space, looks)
         out = self._tracker.update(det)
+        if self._looks is not None and len(out) and "det" in out.data:
+            self._looks.taken([(int(tid), int(i)) for tid, i in
+                               zip(out.tracker_id, out.data["det"]) if tid >= 0],
+                              [int(tl.tracker_id) for tl in self._tracker.tracks])
         tracks = []
         if len(out) and "det" in out.data:
             tracks = [PersonTrack(int(tid) + 1, tuple(float(v) for v in boxes[i]), int(i))
                       for tid, i in zip(out.tracker_id, out.data["det"]) if tid >= 0]
+        if self._trail is not None:
+            self._record_heads(t, tracks, space, on_heads)
         if self._lost is not None:
-            self._end_lost_walkers(t, tracks, space, on_heads)
+            self._end_lost_walkers()
         if self.coast > 0 or self.edge_coast > 0:
             tracks += self._coasting(on_heads, {tr.track_id for tr in tracks})
         if self.side_width > 0:
             tracks = self._side_on.widen(t, tracks, heads)
         return tracks
 
-    def _end_lost_walkers(self, t: float, tracks: list[PersonTrack], space: np.ndarray,
-                          on_heads: bool) -> None:
-        """Record where each track's head is and drop the library's lost tracks whose person
-        was walking once they are lost longer than ``walker_lost_s`` (unconfirmed ones are the
-        library's to prune). ``space``: the associated boxes (the heads scaled by
-        ``head_scale``, or the bodies, whose width implies the head's size)."""
+    def _record_heads(self, t: float, tracks: list[PersonTrack], space: np.ndarray,
+                      on_heads: bool) -> None:
+        """Record where each track's head is (``space``: the associated boxes, the heads
+        scaled by ``head_scale``, or the bodies, whose width implies the head's size)."""
         b = np.asarray(space, np.float64).reshape(-1, 4)
         sides = ((b[:, 3] - b[:, 1]) / self.head_scale if on_heads
                  else (b[:, 2] - b[:, 0]) / BODY_WIDTHS_PER_HEAD)
-        self._lost.seen(t, tracks, (b[:, :2] + b[:, 2:]) / 2, sides)
+        self._trail.seen(t, tracks, (b[:, :2] + b[:, 2:]) / 2, sides)
+
+    def _end_lost_walkers(self) -> None:
+        """Drop the library's lost tracks whose person was walking once they are lost longer
+        than ``walker_lost_s`` (unconfirmed ones are the library's to prune)."""
         self._tracker.tracks = [tl for tl in self._tracker.tracks if tl.tracker_id < 0
                                 or self._lost.keeps(int(tl.tracker_id) + 1,
                                                     int(tl.time_since_update))]

@@ -191,11 +191,18 @@ class CctvStream:
         clock.lap("detect")
         quals = [measure_face(image, d, self.config.gate) for d in dets]
         clock.lap("quality")
-        tracks = self.tracker.update(t, people.boxes, people.scores, heads=people.heads)
         # the clothing colour of the detected body (not of the track's box, which the tracker
-        # may widen for a side-on walker); a predicted box (coasting, detection -1) gives none
-        hists = [clothing_histogram(image, people.boxes[tr.detection]) if tr.detection >= 0
-                 else None for tr in tracks]
+        # may widen for a side-on walker); a predicted box (coasting, detection -1) gives none.
+        # A tracker that weighs clothes where neighbours contest a box gets every box's first.
+        looks = None
+        if getattr(self.tracker, "wants_looks", False):
+            looks = [clothing_histogram(image, b) for b in people.boxes]
+            tracks = self.tracker.update(t, people.boxes, people.scores, heads=people.heads,
+                                         looks=looks)
+        else:
+            tracks = self.tracker.update(t, people.boxes, people.scores, heads=people.heads)
+        hists = [None if tr.detection < 0 else looks[tr.detection] if looks is not None
+                 else clothing_histogram(image, people.boxes[tr.detection]) for tr in tracks]
         linked = []  # ids continued by another fragment this frame (links on probation)
         if self.relinker is not None:
             tracks = self.relinker.update(t, tracks, hists)

@@ -1,0 +1,143 @@
+"""Clothes at association where neighbours stand close: ByteTrack's box similarity told apart by
+what each track has worn.
+
+ByteTrack (the ``trackers`` library) associates predicted track boxes and this frame's boxes by
+overlap alone. Where people stand shoulder to shoulder (the baggage belts), a track's predicted
+head box overlaps two people's heads, and the library hands a box to the neighbour's track
+without any gap: a swap the re-linker never sees (README "Identity over the belts' minutes").
+
+:class:`CrowdLooks` is the library's own hook for the similarity (``ByteTrackTracker(iou=...)``,
+a :class:`trackers.utils.iou.BaseIoU`), wrapped round the plain overlap: where a pair is
+**contested** (the track overlaps two or more of the boxes by at least ``min_iou``, or the box
+two or more tracks), its similarity becomes ``(1 - weight) * overlap + weight * clothes``
+(:func:`pipeline.cctv.appearance.similarity` of the track's running clothing histogram and the
+box's), and a contested pair whose clothes read under ``veto`` is refused (similarity 0).
+Uncontested pairs, and pairs where either histogram is unknown, keep the library's overlap,
+so a walker alone in view is tracked exactly as before.
+
+The library hands its similarity only the boxes; the tracks are found again by their
+predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
+``tracks``), the detections by their boxes in the frame (:meth:`CrowdLooks.frame`). A track's
+clothes: an exponential mean of the histograms of the boxes it took (``keep`` of the old per
+frame), kept by its library id (tentative tracks have none: no clothes yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.cctv.appearance import similarity
+
+__all__ = ["CrowdLooksConfig", "CrowdLooks"]
+
+
+@dataclass(frozen=True)
+class CrowdLooksConfig:
+    weight: float = 0.5  # share of the clothes in a contested pair's similarity
+    veto: float = 0.0  # a contested pair whose clothes read under this is refused (0: none)
+    keep: float = 0.9  # a track's histogram: this share of the old one per taken box
+    min_iou: float = 0.1  # a pair is a candidate from this overlap (the tracker's own)
+    # > 0: clothes are asked only of a track whose head moved slower than this (m/s, as
+    # pipeline.cctv.lost_buffer.HeadTrail reads it); 0: of every track
+    still_m_s: float = 0.0
+
+    def __post_init__(self):
+        for name in ("weight", "veto", "keep", "min_iou"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"CrowdLooksConfig.{name} must lie in [0, 1], got {v!r}")
+        if not self.still_m_s >= 0:
+            raise ValueError(f"CrowdLooksConfig.still_m_s must be >= 0, got {self.still_m_s!r}")
+
+
+class CrowdLooks:
+    """A :class:`trackers.utils.iou.BaseIoU` (duck-typed: ``compute``) wrapping ``base``;
+    :meth:`frame` before each library update, :meth:`taken` after it (module docstring)."""
+
+    def __init__(self, base, config: CrowdLooksConfig = CrowdLooksConfig(), speed=None):
+        if config.still_m_s > 0 and speed is None:
+            raise ValueError("crowd looks still_m_s: needs each track's speed (speed=)")
+        self.base, self.config, self.speed = base, config, speed
+        self.reset()
+
+    def reset(self) -> None:
+        self._tracks = []
+        self._boxes = np.zeros((0, 4), np.float32)
+        self._hists: list = []
+        self._looks: dict[int, np.ndarray] = {}  # library tracker id -> running histogram
+
+    def frame(self, tracks: list, boxes: np.ndarray, hists: list | None) -> None:
+        """This frame's library tracklets, the boxes handed to the library (its association
+        space) and each box's clothing histogram (None: unknown)."""
+        self._tracks = list(tracks)
+        self._boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+        self._hists = list(hists) if hists is not None else [None] * len(self._boxes)
+        if len(self._hists) != len(self._boxes):
+            raise ValueError(f"crowd looks: {len(self._hists)} histograms for "
+                             f"{len(self._boxes)} boxes")
+
+    def taken(self, pairs, alive) -> None:
+        """(library tracker id, box index) of this frame's associations: each track's clothes
+        move towards its box's; ``alive``: the library's tracker ids still kept (the others'
+        clothes are forgotten)."""
+        k = self.config.keep
+        for tid, i in pairs:
+            h = self._hists[i] if 0 <= i < len(self._hists) else None
+            if tid < 0 or h is None or not np.asarray(h).sum() > 0:
+                continue
+            h = np.asarray(h, np.float64)
+            old = self._looks.get(tid)
+            self._looks[tid] = h if old is None else k * old + (1 - k) * h
+        alive = set(alive)
+        for tid in [t for t in self._looks if t not in alive]:
+            del self._looks[tid]
+
+    def compute(self, boxes_1: np.ndarray, boxes_2: np.ndarray) -> np.ndarray:
+        sim = np.asarray(self.base.compute(boxes_1, boxes_2), np.float64)
+        if not sim.size or (self.config.weight <= 0 and self.config.veto <= 0):
+            return sim
+        cand = sim >= self.config.min_iou
+        contested = cand & ((cand.sum(1, keepdims=True) >= 2) | (cand.sum(0, keepdims=True) >= 2))
+        if not contested.any():
+            return sim
+        looks = self._track_looks(boxes_1)
+        hists = self._box_hists(boxes_2)
+        out = sim.copy()
+        for r, c in zip(*np.nonzero(contested)):
+            if looks[r] is None or hists[c] is None:
+                continue
+            app = similarity(looks[r].astype(np.float32), np.asarray(hists[c], np.float32))
+            if app < self.config.veto:
+                out[r, c] = 0.0
+            else:
+                w = self.config.weight
+                out[r, c] = max((1 - w) * sim[r, c] + w * app, self.config.min_iou)
+        return out
+
+    def _track_looks(self, boxes: np.ndarray) -> list:
+        states = [np.asarray(tl.get_state_bbox(), np.float64).reshape(4) for tl in self._tracks]
+        out = []
+        for b in np.asarray(boxes, np.float64).reshape(-1, 4):
+            hit = next((tl for tl, s in zip(self._tracks, states) if np.array_equal(s, b)), None)
+            if hit is None or hit.tracker_id < 0 or not self._standing(int(hit.tracker_id)):
+                out.append(None)
+            else:
+                out.append(self._looks.get(int(hit.tracker_id)))
+        return out
+
+    def _standing(self, tid: int) -> bool:
+        """Whether clothes are asked of this library track: every track, or with
+        ``still_m_s`` one whose head speed is known and under it."""
+        if self.config.still_m_s <= 0:
+            return True
+        v = self.speed(tid)
+        return v is not None and v < self.config.still_m_s
+
+    def _box_hists(self, boxes: np.ndarray) -> list:
+        out = []
+        for b in np.asarray(boxes, np.float32).reshape(-1, 4):
+            at = np.flatnonzero((self._boxes == b).all(1))
+            out.append(self._hists[at[0]] if len(at) else None)
+        return out
