@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.danger_tracker_compare import _seeds
 from pipeline.danger.config import DangerConfig
 
 STILL_MPS = 0.3  # slower than this is standing (queues shuffle, staged crowds wait)
@@ -214,14 +215,6 @@ def fit_factor_min(df: pd.DataFrame) -> dict:
             else math.nan, "per_seed": per_seed.round(2).to_dict(),
             "false_from_factor": float(margin / worst.max()) if len(worst) else math.inf,
             "false_seed": int(worst.idxmax()) if len(worst) else None}
-
-
-def _seeds(text: str) -> list[int]:
-    out = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b) + 1)) if b else [int(a)]
-    return out
 
 
 def load_pairs(out: str | Path) -> pd.DataFrame:

@@ -6,27 +6,15 @@ the controls hold on both."""
 
 import numpy as np
 
-from floorplan.plan import PlanZone
-from pipeline.danger.config import DangerConfig, Overcrowding, Rules
+from pipeline.danger.config import Overcrowding
 from pipeline.danger.floor import FloorMap
-from pipeline.danger.geometry import SceneGeometry
 from pipeline.danger.observe import crowd_factors
 from pipeline.danger.stream import CameraStream
 
+from test_s25_crowd import hall_stream as _stream, paint_people
+
 HIGH = (8.4, 35.0, 80.0)  # camera height m, tilt deg, field of view deg
 FITTED = Overcrowding(crowd_factor_min=1.5)  # fitted on seeds 0-59 (1.48), checked on 60-79
-
-
-def _stream(pose, overcrowding: Overcrowding = Overcrowding()) -> CameraStream:
-    h, tilt, fov = pose
-    floor = FloorMap.from_pose((0.0, 0.0, h), 90.0, tilt, fov, (1920, 1080))
-    hall = PlanZone("hall", "immigration_hall",
-                    np.array([[-15.0, 1.0], [15.0, 1.0], [15.0, 30.0], [-15.0, 30.0]]), 870.0,
-                    flow=(0.0, 1.0), space_low_m2=1.0, space_high_m2=1.2)
-    st = CameraStream("c", floor, SceneGeometry((hall,)),
-                      DangerConfig(rules=Rules(overcrowding=overcrowding)))
-    st.prepare()
-    return st
 
 
 def _still_crowd(st: CameraStream, centre, per_m2: float, side: float = 5.0,
@@ -35,22 +23,13 @@ def _still_crowd(st: CameraStream, centre, per_m2: float, side: float = 5.0,
     ``side`` m square grid, jittered, ``per_m2`` people), each painted farthest first as an
     upright box ``fill`` as wide as a body (a rendered figure covers about 0.8 of the box the
     body model assumes: lone upright walkers read 0.76-0.85 persons on tune seeds 1, 5, 12)."""
-    floor = st.floor
     n = int(round(side * side * per_m2))
     cols = int(np.ceil(np.sqrt(n)))
     k = np.arange(n)
     xy = np.column_stack([centre[0] + ((k % cols + 0.5) / cols - 0.5) * side,
                           centre[1] + ((k // cols + 0.5) / cols - 0.5) * side])
     xy += (np.random.default_rng(3).uniform(size=xy.shape) - 0.5) * side / cols * 0.5
-    xy = xy[np.argsort(-xy[:, 1])]
-    mask = np.zeros(st._density.shape, np.uint8)
-    s = st._density.shape[0] / 1080
-    for x, y in xy:
-        foot = floor.floor_to_image(np.array([[x, y]]))[0] * s
-        head = floor.project(np.array([[x, y, 1.7]]))[0] * s
-        half = fill * 0.275 * floor.pixels_per_metre(np.array([[x, y]]))[0] * s
-        mask[int(max(head[1], 0)):int(max(foot[1], 0)),
-             int(max(foot[0] - half, 0)):int(max(foot[0] + half, 0))] = 255
+    mask = paint_people(st, xy, fill)
     return max(st._window_density(st._density.counts(mask), overlap=True).values())
 
 
