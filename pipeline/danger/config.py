@@ -52,7 +52,7 @@ class Overcrowding(_Model):
     # against the simulated crowd on every density window of the tune seeds, second by second
     # (``experiments/danger_crowd_fit.py``), windows at 0.75 of the band and more, where a body
     # spans under 6 m, read 1/1.48 of the truth at factor 1 (median of per-seed medians, 10 seeds
-    # of 0-59; 1.72 on 7 seeds of 60-79; seed 26's, a surge under a 3.2-m camera, alone read
+    # of 0-59; 1.69 on 8 seeds of 60-79; seed 26's, a surge under a 3.2-m camera, alone read
     # 1.0). A floor of 1.5 catches seed 67's staged crowd (7.7 m) but alerts on seed 26's surge
     # at 596.2 s, 40 s before its natural crowding (a false episode, and the natural catch at 636 s
     # lost): not taken, the rule must not add a false episode on the tune seeds.

@@ -35,7 +35,7 @@ def _still_crowd(st: CameraStream, centre, per_m2: float, side: float = 5.0,
 
 def test_near_windows_take_the_factor_floor():
     # Dense windows (>= 0.75 of the band) whose body span is under 6 m read, per seed, 1.48x
-    # under the simulated count at factor 1 on tune seeds 0-59 (10 seeds; 1.72 on 60-79), where
+    # under the simulated count at factor 1 on tune seeds 0-59 (10 seeds; 1.69 on 8 of 60-79), where
     # round 9 kept factor 1 below a 3 m span.
     floor = FloorMap.from_pose((0.0, 0.0, HIGH[0]), 90.0, HIGH[1], HIGH[2], (1920, 1080))
     p = FITTED
