@@ -48,6 +48,16 @@ class Overcrowding(_Model):
     # 0.39 of the band read 0.81), so the factor stops at ``crowd_factor`` there.
     # 0 = the constant ``crowd_factor`` everywhere (round 8).
     crowd_span_m: float = Field(default=3.0, ge=0)
+    # ... and not below ``crowd_factor_min`` (1.0 = round 9: factor 1 near and steep). Set
+    # against the simulated crowd on every density window of the tune seeds, second by second
+    # (``experiments/danger_crowd_fit.py``), windows at 0.75 of the band and more, where a body
+    # spans under 6 m, read 1/1.48 of the truth at factor 1 (median of per-seed medians, 10 seeds
+    # of 0-59; 1.69 on 8 seeds of 60-79; seed 26's, a surge under a 3.2-m camera, alone read
+    # 1.0). A floor of 1.5 catches seed 67's staged crowd (7.7 m; fresh 84's too) but alerts on
+    # the surges of seeds 26 (596.2 s) and 43 (516.2 s) 26-40 s before they are over the band
+    # (two false episodes, two natural catches lost): not taken, the rule must not add a false
+    # episode on the tune seeds.
+    crowd_factor_min: float = Field(default=1.0, gt=0)
     density_per_m2: float | None = Field(default=None, gt=0)  # overrides the LoS band
     margin: float = Field(default=1.25, ge=1)  # alert above this multiple of the limit
 

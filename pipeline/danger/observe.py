@@ -203,18 +203,19 @@ class DensityMap:
 
 
 def crowd_factors(floor: FloorMap, points: np.ndarray, span_m: float, max_factor: float,
-                  body: BodyModel = BodyModel()) -> np.ndarray:
+                  body: BodyModel = BodyModel(), min_factor: float = 1.0) -> np.ndarray:
     """Scale for people hidden behind others at floor points (N, 2), from the viewing angle: the
     stretch of floor one standing body covers in the image through the mid-body plane (the
     plane :class:`DensityMap` maps pixels to), person height x distance / (camera height - mid
-    body), over ``span_m``, within [1, ``max_factor``]. Near and steep, bodies overlap little
-    and the occupancy model alone counts them; far and shallow, they line up behind each other
-    and spill their pixels onto the floor around them."""
+    body), over ``span_m``, within [``min_factor``, ``max_factor``]. Far and shallow, people
+    line up behind each other and spill their pixels onto the floor around them; near and steep
+    they overlap less, but rendered crowds still read under their count there
+    (``rules.overcrowding.crowd_factor_min``; 1 = round 9)."""
     c = floor.camera_centre()
     mid = body.person_height_m / 2
     dist = np.linalg.norm(np.asarray(points, float).reshape(-1, 2) - c[:2], axis=1)
     span = body.person_height_m * dist / max(float(c[2]) - mid, 1e-3)
-    return np.clip(span / span_m, 1.0, max_factor)
+    return np.clip(span / span_m, min(min_factor, max_factor), max_factor)
 
 
 def occupancy_count(linear: float, capacity: float, max_coverage: float = 0.98) -> float:

@@ -174,7 +174,7 @@ class CameraStream:
         centres = np.array([[(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]
                             for b in self._window_boxes.values()]).reshape(-1, 2)
         factors = (crowd_factors(self.floor, centres, p.crowd_span_m, p.crowd_factor,
-                                 self.body) if p.crowd_span_m > 0
+                                 self.body, p.crowd_factor_min) if p.crowd_span_m > 0
                    else np.full(len(centres), p.crowd_factor))
         self.crowd_factors = dict(zip(self._window_boxes, factors.tolist()))
         scale = getattr(self.detector, "scale", 1.0)

@@ -14,12 +14,9 @@ from floorplan.plan import PlanZone
 from test_s22_crowd import _alerts, _loitering
 
 
-def _window_density(pose, distance_m: float, persons_per_m2: float,
-                    overcrowding: Overcrowding = Overcrowding()) -> tuple[float, float]:
-    """(read density, the window's alert line) of the window ``distance_m`` ahead of a camera
-    posed ``pose`` = (height, tilt, fov) over a hall (band 1 m²/person), with standing people
-    drawn at random at ``persons_per_m2`` on the floor around it and painted as boxes into the
-    foreground mask, farthest first."""
+def hall_stream(pose, overcrowding: Overcrowding = Overcrowding()) -> CameraStream:
+    """A 1080p stream of a camera posed ``pose`` = (height, tilt, fov) at the origin, looking
+    along +y over a 30 x 29 m hall (band 1 m²/person)."""
     h, tilt, fov = pose
     floor = FloorMap.from_pose((0.0, 0.0, h), 90.0, tilt, fov, (1920, 1080))
     hall = PlanZone("hall", "immigration_hall",
@@ -28,6 +25,31 @@ def _window_density(pose, distance_m: float, persons_per_m2: float,
     st = CameraStream("c", floor, SceneGeometry((hall,)),
                       DangerConfig(rules=Rules(overcrowding=overcrowding)))
     st.prepare()
+    return st
+
+
+def paint_people(st: CameraStream, xy: np.ndarray, fill: float = 1.0) -> np.ndarray:
+    """The stream's foreground mask with people standing at floor points ``xy`` painted
+    farthest first as upright boxes, ``fill`` as wide as a 0.55-m body."""
+    floor = st.floor
+    mask = np.zeros(st._density.shape, np.uint8)
+    s = st._density.shape[0] / 1080
+    for x, y in xy[np.argsort(-np.asarray(xy)[:, 1])]:
+        foot = floor.floor_to_image(np.array([[x, y]]))[0] * s
+        head = floor.project(np.array([[x, y, 1.7]]))[0] * s
+        half = fill * 0.275 * floor.pixels_per_metre(np.array([[x, y]]))[0] * s
+        mask[int(max(head[1], 0)):int(max(foot[1], 0)),
+             int(max(foot[0] - half, 0)):int(max(foot[0] + half, 0))] = 255
+    return mask
+
+
+def _window_density(pose, distance_m: float, persons_per_m2: float,
+                    overcrowding: Overcrowding = Overcrowding()) -> tuple[float, float]:
+    """(read density, the window's alert line) of the window ``distance_m`` ahead of a camera
+    posed ``pose`` = (height, tilt, fov) over a hall (band 1 m²/person), with standing people
+    drawn at random at ``persons_per_m2`` on the floor around it and painted as boxes into the
+    foreground mask, farthest first."""
+    st = hall_stream(pose, overcrowding)
     name = min(st._window_boxes, key=lambda n: np.hypot(
         (st._window_boxes[n][0] + st._window_boxes[n][2]) / 2,
         (st._window_boxes[n][1] + st._window_boxes[n][3]) / 2 - distance_m))
@@ -35,16 +57,7 @@ def _window_density(pose, distance_m: float, persons_per_m2: float,
     area = 30.0 * 29.0
     xy = np.column_stack([rng.uniform(-15, 15, int(area * persons_per_m2)),
                           rng.uniform(1, 30, int(area * persons_per_m2))])
-    xy = xy[np.argsort(-xy[:, 1])]
-    mask = np.zeros(st._density.shape, np.uint8)
-    s = st._density.shape[0] / 1080
-    for x, y in xy:
-        foot = floor.floor_to_image(np.array([[x, y]]))[0] * s
-        head = floor.project(np.array([[x, y, 1.7]]))[0] * s
-        half = 0.275 * floor.pixels_per_metre(np.array([[x, y]]))[0] * s
-        mask[int(max(head[1], 0)):int(max(foot[1], 0)),
-             int(max(foot[0] - half, 0)):int(max(foot[0] + half, 0))] = 255
-    dens = st._window_density(st._density.counts(mask), overlap=True)
+    dens = st._window_density(st._density.counts(paint_people(st, xy)), overlap=True)
     return dens[name], st.regions[name].limit_per_m2 * st.config.rules.overcrowding.margin
 
 
