@@ -1,14 +1,15 @@
 """Tailgating found on a staged batch (issue 12, round 13, branch danger-tail3): 72 staged
-tailgating incidents on nine scenes of seeds 300-339 (six gates' worth of distances, every
-crowd level), judged with 02fc8fa's rule and sorted by the stage that lost them. One class
+tailgating incidents on nine scenes of seeds 300-339 (6-38 m, every crowd level), judged with 02fc8fa's rule and sorted by the stage that lost them. One class
 stood out far off (30-45 m): the pair walks up the lane reading two, is lost at the gate line
 behind the cabinets, and its second track is born past the line *in part* (its foot point off
 along the line of sight, beside the lane or past ``pair_first_seen_m``) and settles into the
 lane 1-3 s later, 3.2-3.8 m past the line (seed 310: gate 7 at 33 m, four of eight incidents).
-The rule judged a fresh track past the gate by its first sample only (02fc8fa: within 3 m past
-the line, inside the lane). Now any sample in its first ``first_seen_s`` (3 s) counts, within
-``pair_first_seen_m`` (4 m) after a pair walked up. The pair case fails on 02fc8fa; the
-controls keep their verdicts."""
+The rule judges a fresh track past the gate by its first sample only (within
+``pair_first_seen_m`` = 3 m past the line, inside the lane). ``first_seen_s`` 3 with
+``pair_first_seen_m`` 4 lets any sample in the track's first 3 s count, within 4 m; it ships
+OFF (0: round 12) because it added false episodes on tune seeds 60 and 61 and caught nothing
+on the batch's other half. The pair case fails on 02fc8fa and with the keys off; the controls
+keep their verdicts with them on."""
 from dataclasses import replace
 
 from test_s22_close import GATE, _judge
@@ -16,7 +17,11 @@ from test_s22_close import GATE, _judge
 from danger_clips import FLOOR, blob, geometry
 from pipeline.danger.config import DangerConfig
 
-def _tailgating(people, seconds: float, config: DangerConfig = DangerConfig()) -> list:
+ON = DangerConfig.model_validate(
+    {"rules": {"tailgating": {"pair_first_seen_m": 4.0, "first_seen_s": 3.0}}})
+
+
+def _tailgating(people, seconds: float, config: DangerConfig = ON) -> list:
     """``people``: functions of t giving (x, y, persons, person_px) or None; the tailgating
     alerts at gate 0 (line at y = 7 m, lane |x| <= 0.6 m; the clips' floor, 360p)."""
     def seen(f):
@@ -51,11 +56,9 @@ def _comes_out(settle_s: float = 2.4, persons: float = 1.45):
     return f
 
 
-def test_a_pair_whose_second_track_settles_into_the_lane_past_the_line_is_tailgating():
+def test_a_pair_whose_second_track_settles_into_the_lane_past_the_line_is_tailgating_with_the_keys_on():
     assert len(_tailgating([_walk_up(1.8), _comes_out()], 10.0)) == 1
-    round_12 = DangerConfig.model_validate(
-        {"rules": {"tailgating": {"pair_first_seen_m": 3.0, "first_seen_s": 0.0}}})
-    assert _tailgating([_walk_up(1.8), _comes_out()], 10.0, round_12) == []  # as 02fc8fa
+    assert _tailgating([_walk_up(1.8), _comes_out()], 10.0, DangerConfig()) == []  # off
 
 
 def test_one_walker_and_someone_settling_past_the_line_is_not_tailgating():
