@@ -10,11 +10,8 @@ The rule judges a fresh track past the gate by its first sample only (within
 OFF (0: round 12) because it added false episodes on tune seeds 60 and 61 and caught nothing
 on the batch's other half. The pair case fails on 02fc8fa and with the keys off; the controls
 keep their verdicts with them on."""
-from dataclasses import replace
+from test_s28_tailgating import _tailgating as tailgating_at_gate
 
-from test_s22_close import GATE, _judge
-
-from danger_clips import FLOOR, blob, geometry
 from pipeline.danger.config import DangerConfig
 
 ON = DangerConfig.model_validate(
@@ -24,13 +21,7 @@ ON = DangerConfig.model_validate(
 def _tailgating(people, seconds: float, config: DangerConfig = ON) -> list:
     """``people``: functions of t giving (x, y, persons, person_px) or None; the tailgating
     alerts at gate 0 (line at y = 7 m, lane |x| <= 0.6 m; the clips' floor, 360p)."""
-    def seen(f):
-        def g(t):
-            q = f(t)
-            return None if q is None else replace(blob(*q[:3]), person_px=q[3])
-        return g
-    return [h for h in _judge([seen(f) for f in people], seconds, FLOOR, geometry(gates=GATE),
-                              config) if h[0] == "tailgating"]
+    return tailgating_at_gate(people, seconds, config)
 
 
 def _walk_up(persons: float):
