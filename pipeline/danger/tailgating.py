@@ -134,14 +134,12 @@ class TailgatingRule:
                 continue
             came_through = sc.t - self._before.get(key, -math.inf) <= self.p.max_transit_s
             if not came_through:  # first seen just past the gate, walking out of it
-                first = tr.samples[0]
-                f_along, f_lat = _gate_coords(gate, (first.x, first.y))
                 # up to ``pair_first_seen_m`` past it after a pair walked up: the rear one of
                 # a pair comes out from behind the front one there (tune seed 11 at 409.0 s:
                 # 2.65 m past the gate, while the pair's track read one body)
                 reach = self.p.pair_first_seen_m if self._pair_walked_up(gi, sc.t) else 1.5
                 came_through = (sc.t - tr.born_t <= self.p.max_transit_s
-                                and 0.0 <= f_along <= reach and abs(f_lat) <= gate.half_width_m)
+                                and self._first_seen_past(tr, gate, reach))
             if not came_through or (sc.t - self._passed.get(tr.root, -math.inf) < 10.0
                                     and not self._second_of_lineage(gi, tr, sc.t)):
                 continue
@@ -202,6 +200,19 @@ class TailgatingRule:
             self._passed = {k: v for k, v in self._passed.items() if v > cut}
             self._stood = {k: v for k, v in self._stood.items() if v[1] > cut}
         return out
+
+    def _first_seen_past(self, tr, gate: Gate, reach: float) -> bool:
+        """``tr`` was first seen in ``gate``'s lane between its line and ``reach`` past it:
+        its first sample, or any sample in its first ``first_seen_s`` (someone coming out
+        from behind the cabinets is first seen in part, its foot point off along the line of
+        sight, and settles into the lane as it comes out whole)."""
+        for k, q in enumerate(tr.samples):
+            if k and q.t > tr.born_t + self.p.first_seen_s:
+                return False
+            along, lateral = _gate_coords(gate, (q.x, q.y))
+            if 0.0 <= along <= reach and abs(lateral) <= gate.half_width_m:
+                return True
+        return False
 
     def _note_together(self, seen, t: float) -> None:
         """Record which lineages were seen in one gate's lane at once, as bodies apart."""
