@@ -49,16 +49,13 @@ FRESH = 10 ** 8  # ids given by the ladder to boxes of no known person
 def _majority_ids(keys: np.ndarray, people: np.ndarray) -> np.ndarray:
     """Each row's fragment (``keys``) renamed to its majority person; a fragment with no known
     person keeps an id of its own."""
+    from experiments.cctv_dwell_tune import majority_person
+
     out = np.empty(len(keys), np.int64)
     for n, k in enumerate(pd.unique(keys)):
         mine = keys == k
-        p = people[mine]
-        p = p[p >= 0]
-        if len(p):
-            v, c = np.unique(p, return_counts=True)
-            out[mine] = v[c.argmax()]
-        else:
-            out[mine] = FRESH + n
+        p = majority_person(people[mine])
+        out[mine] = p if p >= 0 else FRESH + n
     return out
 
 

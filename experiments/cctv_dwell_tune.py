@@ -107,7 +107,7 @@ def link_merges(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
         mine = rid == oid
         before = people[mine & (t < at)][-LINK_ROWS:]
         after = people[mine & (t >= at)][:LINK_ROWS]
-        a, b = _majority(before), _majority(after)
+        a, b = majority_person(before), majority_person(after)
         old = np.flatnonzero(mine & (t < at))
         last = t[old].max() if len(old) else np.nan
         app = moved = np.nan
@@ -167,8 +167,8 @@ def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFra
             at = times[k + 1]
             if (round(at, 6), oid) in linked:
                 continue
-            a = _majority(people[mine[:k + 1]][-LINK_ROWS:])
-            b = _majority(people[mine[k + 1:]][:LINK_ROWS])
+            a = majority_person(people[mine[:k + 1]][-LINK_ROWS:])
+            b = majority_person(people[mine[k + 1:]][:LINK_ROWS])
             speed = (_floor_speed(full, a, times[k] - REVIVAL_SPEED_S, times[k]) if a >= 0
                      else np.nan)
             rows.append({"t": at, "id": oid, "gap_s": at - times[k], "person_before": a,
@@ -208,7 +208,8 @@ def speeds(cam: dict, hyp: pd.DataFrame, step: int = SPEED_ROWS) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["image_m_s", "floor_m_s"])
 
 
-def _majority(p: np.ndarray) -> int:
+def majority_person(p: np.ndarray) -> int:
+    """The person most of ``p``'s known rows (>= 0) belong to; -1 if none is known."""
     p = p[p >= 0]
     if not len(p):
         return -1

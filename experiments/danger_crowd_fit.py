@@ -34,27 +34,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.danger_tracker_compare import _seeds
+from experiments.danger_tracker_compare import _seeds, kept_factors, scene_stream
 from pipeline.danger.config import DangerConfig
+from pipeline.danger.observe import viewing_span
 
 STILL_MPS = 0.3  # slower than this is standing (queues shuffle, staged crowds wait)
 STEP_S = 1.0
 DIST_BINS = (0, 8, 12, 16, 20, 25, math.inf)
 TRUE_BINS = (-0.01, 0.1, 0.3, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 10.0)  # x the zone's band
-
-
-def _stream(root: Path, seed: int, config: DangerConfig):
-    from experiments.danger_run import with_overlay
-    from pipeline.danger.stream import CameraStream
-    from sim.feeds import OVERLAY_BOX
-    from sim.layout import floor_plan
-    from sim.loader import load_scenario
-
-    s = load_scenario(root / "scenes" / str(seed) / f"scene_{seed}.yaml")
-    plan = floor_plan(s)
-    st = CameraStream.from_plan(plan, "cam", with_overlay(config, OVERLAY_BOX))
-    st.prepare()
-    return s, plan, st
 
 
 def _truth_at(traj, script, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -101,13 +88,13 @@ def window_pairs(seed: int, root: str | Path, step_s: float = STEP_S,
 
     root = Path(root)
     m = pickle.loads((root / "measured" / f"{seed}.pkl").read_bytes())
-    s, plan, st = _stream(root, seed, config)
+    s, plan, st = scene_stream(root, seed, config)
     info = m["info"]
     traj = Trajectories.from_records(m["records"], s, plan)
     script = IncidentScript(s, seed, plan)
     cam = plan.camera("cam")
     c = st.floor.camera_centre()
-    kept = m.get("crowd_factors") or dict.fromkeys(st.crowd_factors, m.get("crowd_factor", 1.0))
+    kept = kept_factors(m, st)
     names = list(st._windows)
     area = np.array([st.regions[n].area_m2 for n in names])
     limit = np.array([st.regions[n].limit_per_m2 for n in names])
@@ -117,7 +104,7 @@ def window_pairs(seed: int, root: str | Path, step_s: float = STEP_S,
     box = np.array([st._window_boxes[n] for n in names])
     centre = np.column_stack([(box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2])
     dist = np.hypot(centre[:, 0] - c[0], centre[:, 1] - c[1])
-    span = 1.7 * dist / max(float(c[2]) - 0.85, 1e-3)
+    span = viewing_span(st.floor, centre, st.body)
     cells = list(st._cells)
     member = np.zeros((len(cells), len(names)), bool)
     for j, n in enumerate(names):

@@ -94,6 +94,29 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
     return out
 
 
+def scene_stream(root: str | Path, seed: int, config: DangerConfig = DangerConfig()):
+    """The kept scene ``root/scenes/<seed>`` (scenario, floor plan) and a prepared stream of
+    its camera as the benchmark judges it (``config`` with the overlay box)."""
+    from experiments.danger_run import with_overlay
+    from pipeline.danger.stream import CameraStream
+    from sim.feeds import OVERLAY_BOX
+    from sim.layout import floor_plan
+    from sim.loader import load_scenario
+
+    s = load_scenario(Path(root) / "scenes" / str(seed) / f"scene_{seed}.yaml")
+    plan = floor_plan(s)
+    st = CameraStream.from_plan(plan, "cam", with_overlay(config, OVERLAY_BOX))
+    st.prepare()
+    return s, plan, st
+
+
+def kept_factors(m: dict, st) -> dict:
+    """The per-window crowd factors a kept measurement was taken with (older measurements kept
+    one constant ``crowd_factor``)."""
+    return (m.get("crowd_factors")
+            or dict.fromkeys(st.crowd_factors, m.get("crowd_factor", 1.0)))
+
+
 def judge_scene(seed: int, root: str | Path, out: str | Path,
                 config: DangerConfig = DangerConfig(), mot: bool = True) -> Path:
     """Track and judge a measured scene (``root/measured/<seed>.pkl``) with ``config``'s
@@ -105,24 +128,18 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     from experiments.danger_run import ALERT_COLUMNS
     from outputs.run import write_run
     from pipeline.cctv.metrics import mot_metrics
-    from pipeline.danger.stream import CameraStream
-    from sim.feeds import OVERLAY_BOX
-    from sim.layout import floor_plan
-    from sim.loader import load_scenario, scenario_json
+    from sim.loader import scenario_json
 
     root = Path(root)
     m = pickle.loads((root / "measured" / f"{seed}.pkl").read_bytes())
     info = m["info"]
-    s = load_scenario(root / "scenes" / str(seed) / f"scene_{seed}.yaml")
-    cfg = with_overlay(config, OVERLAY_BOX)
-    st = CameraStream.from_plan(floor_plan(s), "cam", cfg)
-    st.prepare()
+    s, _, st = scene_stream(root, seed, config)
     t_from = info["analyse_from_s"]
     rows, hyp = [], []
     # window densities scale with the count model's crowd factor (both the foreground count
     # and the window's capacity do): new factors are judged from the kept measurement (older
     # measurements kept one constant "crowd_factor")
-    kept = m.get("crowd_factors") or dict.fromkeys(st.crowd_factors, m.get("crowd_factor", 1.0))
+    kept = kept_factors(m, st)
     scale = {k: f / kept[k] for k, f in st.crowd_factors.items()}
     feed = None
     if st.looks_at_pixels:  # a rule looks at pixels: render the frames it asks for
@@ -146,7 +163,7 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     cols = ["frame", "id", "x1", "y1", "x2", "y2"]
     gt, h = pd.DataFrame(m["gt"], columns=cols), pd.DataFrame(hyp, columns=cols)
     scores = mot_metrics(gt, h) if mot and len(gt) and len(h) else {}
-    tables["mot"] = pd.DataFrame([{"scene": seed, "association": cfg.association,
+    tables["mot"] = pd.DataFrame([{"scene": seed, "association": config.association,
                                    "judge_s": judge_s, "frames": len(m["frames"]), **scores}])
     return write_run(Path(out) / "runs" / str(seed), tables,
                      {"seed": seed, "measured": str(root / "measured" / f"{seed}.pkl"),

@@ -211,11 +211,17 @@ def crowd_factors(floor: FloorMap, points: np.ndarray, span_m: float, max_factor
     line up behind each other and spill their pixels onto the floor around them; near and steep
     they overlap less, but rendered crowds still read under their count there
     (``rules.overcrowding.crowd_factor_min``; 1 = round 9)."""
+    span = viewing_span(floor, points, body)
+    return np.clip(span / span_m, min(min_factor, max_factor), max_factor)
+
+
+def viewing_span(floor: FloorMap, points: np.ndarray, body: BodyModel = BodyModel()) -> np.ndarray:
+    """Metres of floor one standing body covers in the image at floor points (N, 2), through the
+    mid-body plane: person height x distance from the camera / (camera height - mid body)."""
     c = floor.camera_centre()
     mid = body.person_height_m / 2
     dist = np.linalg.norm(np.asarray(points, float).reshape(-1, 2) - c[:2], axis=1)
-    span = body.person_height_m * dist / max(float(c[2]) - mid, 1e-3)
-    return np.clip(span / span_m, min(min_factor, max_factor), max_factor)
+    return body.person_height_m * dist / max(float(c[2]) - mid, 1e-3)
 
 
 def occupancy_count(linear: float, capacity: float, max_coverage: float = 0.98) -> float:
