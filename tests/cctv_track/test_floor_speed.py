@@ -96,3 +96,31 @@ def test_the_tracker_reads_the_floor_speed_with_its_camera():
 def test_bad_cue_is_named():
     with pytest.raises(ValueError, match="looks_cue"):
         _tracker(looks_cue="feet")
+
+
+def test_the_stream_gives_its_tracker_the_camera():
+    import pandas as pd
+
+    from pipeline.cctv.galleries import build_gallery
+    from pipeline.cctv.stream import CctvStream, StreamConfig
+    from test_cctv_tracking import _NoFaces
+
+    g = build_gallery(pd.DataFrame({"template_id": ["t0"], "traveler_id": [0], "consent": [True],
+                                    "watchlist": [False]}),
+                      np.eye(1, 8, dtype=np.float32), "manifest")
+    config = StreamConfig(fps=5.0, tracker_options={**CCTV_TRACKER_OPTIONS, "looks_cue": "floor"})
+    with_camera = CctvStream("corridor_near", (1920, 1080), _NoFaces(), _NoFaces(), g, config,
+                             camera_model=CAM)
+    assert with_camera.tracker.looks_cue == "floor"
+    assert with_camera.tracker.trail.floor is not None
+    without = CctvStream("corridor_near", (1920, 1080), _NoFaces(), _NoFaces(), g, config)
+    assert without.tracker.looks_cue == "image"
+
+
+def test_the_shipped_looks_ask_standers_not_walkers_along_the_line_of_sight():
+    still = CCTV_TRACKER_OPTIONS["looks_still_m_s"]
+    assert CCTV_TRACKER_OPTIONS["looks_cue"] == "floor" and CCTV_TRACKER_OPTIONS["looks_veto"] > 0
+    walker = _trail(_walk(1.3))
+    assert walker.floor_speed(1) > still > walker.speed(1)  # the image cue would ask them
+    shuffling = _trail(_walk(0.3))
+    assert shuffling.floor_speed(1) < still
