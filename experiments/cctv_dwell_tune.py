@@ -37,9 +37,11 @@ counts them by walking or standing: where a walker's lost track was taken by the
 ``links`` lists the re-linker's links (:func:`link_merges`: wrong or not, the clothing
 similarity, how far the lost track had moved, how many others stood near its last place).
 
-``speeds`` reads each track's apparent speed as the per-track lost buffer does (the head's
-image displacement in metres through its size) against the person's floor speed, by camera
-and by walking (``WALKING_M_S``) or not: the share of samples over a few thresholds.
+``speeds`` reads each tracked row's speed cues as the tracker's head trail holds them (the
+head's image displacement in metres through its size, and the person's speed on the floor
+through the camera's calibration) against the ground truth's floor speed, per camera for
+walkers (over ``WALKER_M_S``) and people standing (under ``STANDER_M_S``), per row and per
+track: each cue's median and the share read under ``--still`` (where the crowd looks ask).
 
 ``breaks`` lists every ID switch (``experiments.cctv_corridor_tune.classify``: its kind,
 ``missed`` / ``dropped`` / ``relink_refused`` / ``swap`` / ``split`` ...) with what the person
@@ -63,7 +65,8 @@ import pandas as pd
 LINK_ROWS = 10  # boxes either side of a link that name its two people
 STILL_S = 10.0  # breaks: how far the person moved over this many seconds before
 REVIVAL_SPEED_S = 2.0  # revivals: the person's floor speed over this many seconds before
-SPEED_ROWS = 10  # speeds: a track's displacement over this many of its rows (2 s at 5 fps)
+SPEED_S = 2.0  # speeds: the ground truth's floor speed over the seconds before a row
+WALKER_M_S, STANDER_M_S = 0.5, 0.1  # speeds: walking faster, standing slower (ground truth)
 
 
 def row_people(cam: dict, hyp: pd.DataFrame) -> np.ndarray:
@@ -178,34 +181,60 @@ def revivals(cam: dict, hyp: pd.DataFrame, min_gap_s: float = 1.0) -> pd.DataFra
                                        "speed_m_s", "wrong"])
 
 
-def speeds(cam: dict, hyp: pd.DataFrame, step: int = SPEED_ROWS) -> pd.DataFrame:
-    """Each track's apparent speed against its person's floor speed, over every ``step`` rows
-    of it (at most 2.5 s apart): ``image_m_s`` the box's top-centre displacement in metres
-    through the head's size (:data:`pipeline.cctv.side_on.HEAD_M`, the head
-    :data:`pipeline.vision.heads.BODY_WIDTHS_PER_HEAD` times narrower than the box), as
-    :class:`pipeline.cctv.lost_buffer.LostBuffer` reads it (there from the head box), and
-    ``floor_m_s`` the ground truth's (the person under the later box)."""
-    from pipeline.vision.heads import BODY_WIDTHS_PER_HEAD
-    from pipeline.cctv.side_on import HEAD_M
-
+def speeds(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
+    """Each tracked row's speed cues as the tracker's head trail reads them after that frame
+    (:class:`pipeline.cctv.lost_buffer.HeadTrail`: ``image_m_s`` the head's image
+    displacement through its size, ``floor_m_s`` the head plane's medians; NaN: unknown)
+    against the ground truth: ``truth_m_s`` the floor speed of the person under the row over
+    the trail's ``speed_s`` seconds before it; ``track``: the tracker's own id."""
+    cues = list(hyp.attrs.get("speeds") or [])
+    if len(cues) != len(hyp):
+        raise SystemExit("speeds: the replay kept no speed cue (no tracker option reads the "
+                         "head trail: set looks_still_m_s or walker_lost_s)")
     people = row_people(cam, hyp)
     full = _truth_rows(cam)
-    h = hyp.assign(person=people, rid=np.asarray(hyp.attrs["relinked_ids"]))
+    by_person = {p: g.sort_values("frame") for p, g in full.groupby("traveler_id")}
+    t = hyp["frame"].to_numpy()
     rows = []
-    for _, g in h.groupby("rid"):
-        g = g.sort_values("frame")
-        for k in range(step, len(g), step):
-            a, b = g.iloc[k - step], g.iloc[k]
-            if b["frame"] - a["frame"] > 2.5 or b["person"] < 0:
-                continue
-            head = np.mean([a["x2"] - a["x1"], b["x2"] - b["x1"]]) / BODY_WIDTHS_PER_HEAD
-            px = np.hypot((b["x1"] + b["x2"] - a["x1"] - a["x2"]) / 2, b["y1"] - a["y1"])
-            v = _floor_speed(full, b["person"], a["frame"], b["frame"])
-            if np.isnan(v):
-                continue
-            rows.append({"image_m_s": px * HEAD_M / head / (b["frame"] - a["frame"]),
-                         "floor_m_s": v})
-    return pd.DataFrame(rows, columns=["image_m_s", "floor_m_s"])
+    for k, (img, flo) in enumerate(cues):
+        p = people[k]
+        g = by_person.get(p)
+        if g is None:
+            continue
+        v = _floor_speed(g, p, t[k] - SPEED_S, t[k])
+        if np.isnan(v):
+            continue
+        rows.append({"t": t[k], "track": hyp.attrs["raw_ids"][k], "person": p,
+                     "image_m_s": np.nan if img is None else img,
+                     "floor_m_s": np.nan if flo is None else flo, "truth_m_s": v})
+    return pd.DataFrame(rows, columns=["t", "track", "person", "image_m_s", "floor_m_s",
+                                       "truth_m_s"])
+
+
+def speed_table(t: pd.DataFrame, still_m_s: float = 0.2) -> pd.DataFrame:
+    """Per camera, walkers (ground truth over :data:`WALKER_M_S`) and standers (under
+    :data:`STANDER_M_S`), per row and per track (its rows' medians): each cue's median and the
+    share read under ``still_m_s`` (where the crowd looks ask a track)."""
+    t = t.assign(who=np.select([t["truth_m_s"] > WALKER_M_S, t["truth_m_s"] < STANDER_M_S],
+                               ["walker", "stander"], "between"))
+    per_track = (t.groupby(["camera", "seed", "track", "person"])
+                 [["image_m_s", "floor_m_s", "truth_m_s"]].median().reset_index())
+    per_track["who"] = np.select([per_track["truth_m_s"] > WALKER_M_S,
+                                  per_track["truth_m_s"] < STANDER_M_S],
+                                 ["walker", "stander"], "between")
+    out = []
+    for unit, d in (("row", t), ("track", per_track)):
+        d = d[d["who"] != "between"]
+        for (cam, who), g in d.groupby(["camera", "who"]):
+            row = {"camera": cam, "who": who, "unit": unit, "n": len(g),
+                   "truth_med": g["truth_m_s"].median()}
+            for cue in ("image_m_s", "floor_m_s"):
+                v = g[cue].dropna()
+                row[f"{cue[:-4]}_med"] = v.median()
+                row[f"{cue[:-4]}_under"] = float((v < still_m_s).mean()) if len(v) else np.nan
+                row[f"{cue[:-4]}_known"] = len(v) / max(len(g), 1)
+            out.append(row)
+    return pd.DataFrame(out)
 
 
 def majority_person(p: np.ndarray) -> int:
@@ -345,6 +374,9 @@ def main(argv=None) -> None:
         if name == "replay":
             p.add_argument("--slice", type=float, default=60.0,
                            help="seconds per slice of the window scored on its own")
+        if name == "speeds":
+            p.add_argument("--still", type=float, default=0.2,
+                           help="m/s: the share of each cue read under this")
         if name == "revivals":
             p.add_argument("--min-gap", type=float, default=1.0,
                            help="seconds unseen before a take-back is listed")
@@ -358,13 +390,7 @@ def main(argv=None) -> None:
         print(t.round(3).to_string(index=False))
         return
     if a.cmd == "speeds":
-        t["walking"] = t["floor_m_s"] >= WALKING_M_S
-        for th in (0.03, 0.05, 0.1, 0.2):
-            t[f"image>={th}"] = t["image_m_s"] >= th
-        print(t.groupby(["camera", "walking"]).agg(
-            samples=("image_m_s", "size"), median=("image_m_s", "median"),
-            **{c: (c, "mean") for c in t.columns if c.startswith("image>=")}).round(3)
-              .to_string())
+        print(speed_table(t, a.still).round(3).to_string(index=False))
         return
     if a.cmd == "revivals":
         t = revival_table(a.folders, a.grid, cams, a.min_gap)

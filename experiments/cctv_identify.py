@@ -297,7 +297,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                          fps={cid: c.fps for cid, c in source.cameras.items()},
                          person_detectors=people,
                          views={cid: c.view for cid, c in source.cameras.items() if c.view}
-                         or None)
+                         or None,
+                         models={cid: c.model for cid, c in source.cameras.items()})
     s = tables["cctv_searches"]
     recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
         pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])

@@ -43,14 +43,17 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 audit=None, frame_size=(1920, 1080), link: LinkConfig = LinkConfig(),
                 quiet: bool = False, fps: dict[str, float] | None = None,
                 person_detectors: dict | None = None,
-                views: dict[str, np.ndarray] | None = None) -> dict[str, pd.DataFrame]:
+                views: dict[str, np.ndarray] | None = None,
+                models: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
     ``detector``: one for all cameras or a dict per camera; ``person_detectors``: camera id ->
     its prepared :class:`pipeline.vision.detections.PersonDetector` (a camera without one tracks
     the bodies its faces imply); ``views``: camera id -> its view area on the floor, for the
-    journeys (:func:`pipeline.cctv.journeys.view_area`; None: view centres only)."""
+    journeys (:func:`pipeline.cctv.journeys.view_area`; None: view centres only); ``models``:
+    camera id -> its calibration (:class:`floorplan.camera.CameraModel`), for the tracker's
+    floor speed (a camera without one reads the image speed)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -61,7 +64,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
         cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
         det = detector[cam] if isinstance(detector, dict) else detector
         stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit,
-                            person_detector=(person_detectors or {}).get(cam))
+                            person_detector=(person_detectors or {}).get(cam),
+                            camera_model=(models or {}).get(cam))
         # frames may be rendered lazily: never held all at once
         total = len(frames) if hasattr(frames, "__len__") else None
         with steps(f"camera {cam}", total, "frames", quiet=quiet) as advance:

@@ -46,6 +46,8 @@ class CameraSpec:
     # the floor it sees people on (pipeline.cctv.journeys.view_area): ((x, y), ...) metres;
     # empty where unknown (a composite's cameras)
     view: tuple = ()
+    # its calibration (floorplan.camera.CameraModel); None where unknown (a composite's cameras)
+    model: object = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ def scenario_source(path: str | Path, seed: int | None = None,
                              view_centre(plan.camera(c.id)),
                              feeds[c.id].count(t_from, t_to, step[c.id]),
                              {"band": c.faces.head_band} if c.faces.head_band else {},
-                             tuple(map(tuple, view_area(plan.camera(c.id)).tolist())))
+                             tuple(map(tuple, view_area(plan.camera(c.id)).tolist())),
+                             plan.camera(c.id))
             for c in face_cams}
     tr = records["travelers"]
     ids = tr["traveler_id"].astype(int).to_numpy()

@@ -24,6 +24,7 @@ Tune seeds only (1, 2, 3): the held-out seeds 101-103 are for the frozen setting
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import pickle
 import time
@@ -170,6 +171,19 @@ def load(folder: Path, cameras: list[str] | None = None) -> list[dict]:
     return out
 
 
+CACHE_SCENARIO = "scenarios/cctv_identification.yaml"  # the scenario every cache was taken of
+
+
+@functools.lru_cache(maxsize=None)
+def camera_model(camera: str):
+    """A cached camera's calibration (:class:`floorplan.camera.CameraModel`), from the floor
+    plan of :data:`CACHE_SCENARIO` (the cameras do not depend on the seed)."""
+    from sim.layout import floor_plan
+    from sim.loader import load_scenario
+
+    return floor_plan(load_scenario(CACHE_SCENARIO)).camera(camera)
+
+
 # the head detector as the stream runs it (pipeline.vision.heads.HeadDetector's defaults), in
 # replay keys
 SHIPPED_HEADS = {"adjust": -0.3, "edge": 1, "edge_adjust": 0.0}
@@ -201,7 +215,10 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
     height, every = opts.get("height", 810), int(opts.get("every", 1))
     topts = _tracker_options(opts)
     topts["frame_size"] = tuple(cam["size"])  # as CctvStream gives it
-    tracker = make_tracker("bytetrack", cam["fps"], options=topts)
+    # the camera's calibration, as CctvStream gives it where it is known
+    tracker = make_tracker("bytetrack", cam["fps"], camera=camera_model(cam["camera"]),
+                           options=topts)
+    trail = getattr(tracker, "trail", None)
     relinker = None
     if int(opts.get("relink", 0)):
         relinker = Relinker(RelinkConfig(**{k[2:]: v for k, v in opts.items()
@@ -217,6 +234,7 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
             raise SystemExit("swap guard cue=look: the replay needs a crops cache (--crops)")
         guard = SwapGuard(SwapConfig(**fields, look=look_config))
     rows, last, boxes, changes, links, row_hists, rids, raws = [], None, [], [], [], [], [], []
+    cues = []
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
             last = _heads(fr["heads"], height, opts, cam["size"], k)
@@ -226,6 +244,8 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
         tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads, **more)
         h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
         raws += [tr.track_id for tr in tracks]
+        if trail is not None:
+            cues += [(trail.speed(tr.track_id), trail.floor_speed(tr.track_id)) for tr in tracks]
         if relinker is not None:
             raw = [tr.track_id for tr in tracks]
             tracks = relinker.update(fr["t"], tracks, h)
@@ -251,6 +271,9 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
     out.attrs["hists"] = _Kept(row_hists)
     out.attrs["relinked_ids"] = _Kept(rids)  # each row's id after the re-linker (before the guard)
     out.attrs["raw_ids"] = _Kept(raws)  # each row's tracker id (before the re-linker)
+    # each row's track speed after the frame (image, floor; None: unknown), as the tracker's
+    # head trail reads it (empty: no option reads it)
+    out.attrs["speeds"] = _Kept(cues)
     return out
 
 
@@ -384,7 +407,7 @@ def _twins(part: tuple, opts: dict) -> tuple:
 
 TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
                 "head_scale", "edge_coast", "side_width", "walker_lost_s", "speed_s", "still_m_s",
-                "looks_weight", "looks_veto", "looks_keep", "looks_still_m_s")
+                "looks_weight", "looks_veto", "looks_keep", "looks_still_m_s", "looks_cue")
 
 
 def _tracker_options(opts: dict) -> dict:

@@ -22,6 +22,15 @@ walker heading along the line of sight (corridor_near) crosses few pixels and re
 applies it after each update of the library's tracker (its tracks' ``time_since_update``, in
 frames, against the budget the library would compute for ``walker_lost_s``), so a walker's
 track ends exactly as the library would end it with the shorter buffer.
+
+:meth:`HeadTrail.floor_speed` reads the person's speed on the floor instead, where the camera's
+calibration is known (a :class:`pipeline.danger.floor.FloorMap`): each head centre through the
+camera onto the horizontal plane at :data:`HEAD_Z_M` (the height of a head's centre), so a walker
+heading along the line of sight, whose head barely moves in the image, moves metres there. The
+speed is the distance between the median point of the first and of the second half of the trail
+over the time between their median times: one frame's jump (a box handed to a neighbour for a
+frame, a flickering head) moves neither median. The head's true height is a bias, not noise
+(1.52-1.85 m people: the plane distance scales by at most ~10 % on these cameras).
 """
 
 from __future__ import annotations
@@ -33,9 +42,13 @@ import numpy as np
 
 from pipeline.cctv.side_on import HEAD_M
 
-__all__ = ["HeadTrail", "LostBuffer", "buffer_frames"]
+__all__ = ["HEAD_Z_M", "HeadTrail", "LostBuffer", "buffer_frames"]
 
 FORGET_S = 30.0  # a track unseen this long is forgotten (no buffer is longer)
+# the height of a head's centre above the floor (m): a 1.69 m adult (the renderer's people:
+# 1.52-1.85 m, sim.cctv.figures) less half a HEAD_M head
+HEAD_Z_M = 1.57
+FAR_M = 60.0  # a head point mapped farther than this from the camera is no measurement
 
 
 def buffer_frames(lost_s: float, fps: float) -> int:
@@ -48,27 +61,34 @@ def buffer_frames(lost_s: float, fps: float) -> int:
 
 class HeadTrail:
     """Each track's head points over its last ``speed_s`` seconds and the person's speed from
-    them (track ids: the caller's, :class:`pipeline.cctv.persons.PersonTrack` ids)."""
+    them (track ids: the caller's, :class:`pipeline.cctv.persons.PersonTrack` ids). ``floor``:
+    the camera's :class:`pipeline.danger.floor.FloorMap` (None: unknown; no floor speed)."""
 
-    def __init__(self, speed_s: float = 2.0):
+    def __init__(self, speed_s: float = 2.0, floor=None):
         if not speed_s > 0:
             raise ValueError(f"tracker speed_s must be > 0, got {speed_s!r}")
-        self.speed_s = float(speed_s)
+        self.speed_s, self.floor = float(speed_s), floor
+        if floor is not None:
+            self._camera_xy = np.asarray(floor.camera_floor_position(), np.float64).reshape(2)
         self.reset()
 
     def reset(self) -> None:
-        self._trail: dict[int, deque] = {}  # track id -> (t, x, y, head side px)
+        # track id -> (t, x, y, head side px, head plane x, y m (NaN: unknown))
+        self._trail: dict[int, deque] = {}
 
     def seen(self, t: float, tracks: list, centres: np.ndarray, sides: np.ndarray) -> None:
         """Record this frame's head of each track that took a box: ``centres`` (N, 2) and
         ``sides`` (N,) (the head's height, px) of the input boxes the tracks' ``detection``
         indexes."""
+        plane = self._on_plane(centres)
         for tr in tracks:
             if tr.detection < 0:
                 continue
             x, y = centres[tr.detection]
+            px, py = plane[tr.detection]
             trail = self._trail.setdefault(tr.track_id, deque())
-            trail.append((t, float(x), float(y), max(float(sides[tr.detection]), 1.0)))
+            trail.append((t, float(x), float(y), max(float(sides[tr.detection]), 1.0),
+                          float(px), float(py)))
             while trail and trail[0][0] < t - self.speed_s - 1e-9:
                 trail.popleft()
         for tid in [tid for tid, tr in self._trail.items() if t - tr[-1][0] > FORGET_S]:
@@ -81,10 +101,45 @@ class HeadTrail:
         trail = self._trail.get(track_id)
         if not trail or trail[-1][0] <= trail[0][0]:
             return None
-        t0, x0, y0, _ = trail[0]
-        t1, x1, y1, _ = trail[-1]
+        t0, x0, y0 = trail[0][:3]
+        t1, x1, y1 = trail[-1][:3]
         side = float(np.mean([p[3] for p in trail]))
         return math.hypot(x1 - x0, y1 - y0) * HEAD_M / side / (t1 - t0)
+
+    def floor_speed(self, track_id: int) -> float | None:
+        """The person's speed (m/s) on the floor over the last ``speed_s`` seconds the track was
+        seen (module docstring: medians of the trail's two halves on the head plane); None
+        without the camera's calibration or with fewer than two head points mapped at two
+        instants."""
+        trail = self._trail.get(track_id)
+        if self.floor is None or not trail:
+            return None
+        p = np.array([(q[0], q[4], q[5]) for q in trail], np.float64)
+        p = p[np.isfinite(p[:, 1:]).all(1)]
+        if len(p) < 2 or p[-1, 0] <= p[0, 0]:
+            return None
+        half = len(p) // 2
+        a, b = np.median(p[:half], axis=0), np.median(p[len(p) - half:], axis=0)
+        if not b[0] > a[0]:
+            return None
+        return float(math.hypot(b[1] - a[1], b[2] - a[2]) / (b[0] - a[0]))
+
+    def _on_plane(self, centres: np.ndarray) -> np.ndarray:
+        """Image head centres (N, 2) on the head plane (N, 2) in metres; NaN where the camera's
+        calibration is unknown or the point is behind it or beyond :data:`FAR_M`."""
+        centres = np.asarray(centres, np.float64).reshape(-1, 2)
+        if self.floor is None or not len(centres):
+            return np.full((len(centres), 2), np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xy = self.floor.image_to_floor(centres, HEAD_Z_M)
+        # in front of the camera (positive depth): else the ray met the plane behind it (a
+        # point above the horizon of the head's plane)
+        depth = (np.column_stack([xy, np.full(len(xy), HEAD_Z_M), np.ones(len(xy))])
+                 @ np.asarray(self.floor.P, np.float64)[2])
+        ok = (np.isfinite(xy).all(1) & (depth > 0)
+              & (np.hypot(*(xy - self._camera_xy).T) <= FAR_M))
+        xy[~ok] = np.nan
+        return xy
 
 
 class LostBuffer(HeadTrail):
@@ -93,12 +148,12 @@ class LostBuffer(HeadTrail):
     Track ids are the caller's (:class:`pipeline.cctv.persons.PersonTrack` ids)."""
 
     def __init__(self, walker_lost_s: float, fps: float, speed_s: float = 2.0,
-                 still_m_s: float = 0.05):
+                 still_m_s: float = 0.05, floor=None):
         for name, v in (("walker_lost_s", walker_lost_s), ("speed_s", speed_s),
                         ("still_m_s", still_m_s)):
             if not v > 0:
                 raise ValueError(f"tracker {name} must be > 0, got {v!r}")
-        super().__init__(speed_s)
+        super().__init__(speed_s, floor)
         self.walker_lost_s, self.still_m_s = float(walker_lost_s), float(still_m_s)
         self.walker_frames = buffer_frames(walker_lost_s, fps)
 

@@ -88,7 +88,8 @@ class CctvMonitor:
             st = self.streams[cam.id] = CctvStream(
                 cam.id, (cam.width, cam.height), self.detector, self.embedder, self.gallery,
                 self.config, audit=self.audit,
-                person_detector=self.person_detector(cam) if self.person_detector else None)
+                person_detector=self.person_detector(cam) if self.person_detector else None,
+                camera_model=cam)
         return st
 
     def _run(self, camera_id: str, image: np.ndarray, t: float, reset: bool) -> FrameResult:

@@ -94,8 +94,18 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # minutes (seeds 1-8) per camera within -0.0001 ... +0.014 (README "Identity over the belts'
 # minutes"). Every track asked (no still_m_s) read 0.819 on seed 1 but cost corridor_far 0.004
 # (walkers' clothes vary across a corridor's depth).
+# looks_cue floor with looks_still_m_s 0.8 (was the head's image speed under 0.2 m/s): a walker
+# along the line of sight read under 0.2 m/s in the image (corridor_near 61 % of walkers' rows,
+# corridor_far 24 %), so the veto asked walkers too (held-out corridor_far 103 0.814 -> 0.792);
+# the person's speed on the floor (pipeline.cctv.lost_buffer.HeadTrail.floor_speed, where the
+# stream knows its camera) reads 1.6-1.9 m/s for them and 0 for people standing. Under 0.8 m/s:
+# clothes asked of 99.5 % of standers' rows, 4-13 % of walkers'. Five-minute reclaim_exit 0.797
+# -> 0.805 (seed 1, chosen with the peak minutes), 0.799 -> 0.809 (seed 2); the peak minutes
+# (seeds 1-8) per camera within -0.0012 ... +0.012 (hall_exit seed 4 +0.097); the walker
+# cameras as with no veto (README "A floor speed for the crowd looks").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
-                        "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.2}
+                        "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
+                        "looks_cue": "floor"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +274,7 @@ def _share_inside(box: np.ndarray, others: np.ndarray) -> float:
 
 
 IOU_KINDS = ("iou", "giou", "diou", "ciou")
+LOOKS_CUES = ("image", "floor")  # the speed that tells a standing track (LibraryTracker)
 
 
 class LibraryTracker:
@@ -284,7 +295,12 @@ class LibraryTracker:
     track and a box are contested by neighbours (:class:`pipeline.cctv.crowd_looks.CrowdLooks`,
     ``looks_keep`` its running histogram's memory, ``looks_still_m_s`` > 0: only for tracks
     whose head moved slower than this over ``speed_s``); :meth:`update` then needs each box's
-    clothing histogram (``looks``)."""
+    clothing histogram (``looks``). ``looks_cue``: that speed as the head's image displacement
+    (``image``, :meth:`pipeline.cctv.lost_buffer.HeadTrail.speed`) or the person's on the floor
+    (``floor``, :meth:`~pipeline.cctv.lost_buffer.HeadTrail.floor_speed`) where ``camera``
+    (its calibration: a :class:`floorplan.camera.CameraModel` or anything
+    :meth:`pipeline.danger.floor.FloorMap.from_camera` takes) is given; without a camera,
+    ``floor`` reads the image speed."""
 
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
                  min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
@@ -293,7 +309,8 @@ class LibraryTracker:
                  frame_size: tuple[int, int] | None = None, side_width: float = 0.0,
                  walker_lost_s: float | None = None, speed_s: float = 2.0,
                  still_m_s: float = 0.05, looks_weight: float = 0.0, looks_veto: float = 0.0,
-                 looks_keep: float = 0.9, looks_still_m_s: float = 0.0):
+                 looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
+                 looks_cue: str = "image", camera=None):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if assoc not in ("body", "head"):
@@ -308,6 +325,15 @@ class LibraryTracker:
         self.edge_coast, self.frame_size = int(edge_coast), frame_size
         self.side_width = float(side_width)
         self._side_on = SideOnWidth(side_width, frame_size)
+        if looks_cue not in LOOKS_CUES:
+            raise ValueError(f"tracker looks_cue must be one of {', '.join(LOOKS_CUES)}, "
+                             f"got {looks_cue!r}")
+        floor = None
+        if camera is not None:
+            from pipeline.danger.floor import FloorMap
+
+            floor = FloorMap.from_camera(camera)
+        self.looks_cue = looks_cue if floor is not None else "image"
         self._crowd = None
         if looks_weight > 0 or looks_veto > 0:
             if kind != "bytetrack":
@@ -316,10 +342,11 @@ class LibraryTracker:
                                            keep=looks_keep, min_iou=min_iou,
                                            still_m_s=looks_still_m_s)
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
-                      LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s))
+                      LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
+                                 floor=floor))
         # each track's head speed: for the walker's buffer, and for clothes asked of standing
         # tracks only
-        self._trail = self._lost or (HeadTrail(speed_s) if self._crowd is not None
+        self._trail = self._lost or (HeadTrail(speed_s, floor) if self._crowd is not None
                                      and self._crowd.still_m_s > 0 else None)
         # the library counts the lost-track buffer in frames at 30 fps whatever the frame rate
         # (it keeps a track buffer / 30 seconds); lost_s * fps gave 0.67 s at 10 fps, 0.33 s
@@ -341,8 +368,10 @@ class LibraryTracker:
         self._looks = None
         if self._crowd is not None:
             trail = self._trail
+            cue = None if trail is None else (trail.floor_speed if self.looks_cue == "floor"
+                                              else trail.speed)
             sim = self._looks = CrowdLooks(
-                sim, self._crowd, None if trail is None else lambda tid: trail.speed(tid + 1))
+                sim, self._crowd, None if cue is None else lambda tid: cue(tid + 1))
         if self.name == "bytetrack":
             self._tracker = trackers.ByteTrackTracker(track_activation_threshold=self.activation,
                                                       high_conf_det_threshold=self.high, iou=sim,
@@ -350,6 +379,11 @@ class LibraryTracker:
         else:
             self._tracker = trackers.OCSORTTracker(high_conf_det_threshold=self.high,
                                                    **self._opts)
+
+    @property
+    def trail(self) -> HeadTrail | None:
+        """Each track's head points and speeds (None: no option reads them)."""
+        return self._trail
 
     @property
     def wants_looks(self) -> bool:
@@ -496,7 +530,10 @@ def make_tracker(name: str, fps: float, camera=None, options: dict | None = None
                  ) -> PersonTracker:
     """A tracker by name; ``options`` go to :class:`LibraryTracker` (bytetrack, ocsort)."""
     if name in ("bytetrack", "ocsort"):
-        return LibraryTracker(name, fps, **(options or {}))
+        opts = dict(options or {})
+        if camera is not None:
+            opts.setdefault("camera", camera)
+        return LibraryTracker(name, fps, **opts)
     if name == "floor":
         if camera is None:
             raise ValueError("the floor tracker needs the camera model (its calibration)")

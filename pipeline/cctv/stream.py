@@ -138,14 +138,19 @@ class _Live:
 class CctvStream:
     def __init__(self, camera: str, frame_size: tuple[int, int], detector: FaceDetector,
                  embedder: FaceEmbedder, gallery: Gallery, config: StreamConfig = StreamConfig(),
-                 audit=None, tracker: PersonTracker | None = None, person_detector=None):
+                 audit=None, tracker: PersonTracker | None = None, person_detector=None,
+                 camera_model=None):
+        """``camera_model``: the camera's calibration (a :class:`floorplan.camera.CameraModel`),
+        for the trackers that read the floor (the crowd looks' floor speed, the ``floor``
+        tracker); None: unknown (they read the image)."""
         self.camera, self.frame_size = camera, (int(frame_size[0]), int(frame_size[1]))
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
         self.config, self.audit = config, audit
         opts = dict(config.tracker_options)
         if config.tracker in ("bytetrack", "ocsort"):  # its boxes stay inside the frame
             opts["frame_size"] = self.frame_size
-        self.tracker = tracker or make_tracker(config.tracker, config.fps, options=opts)
+        self.tracker = tracker or make_tracker(config.tracker, config.fps, camera=camera_model,
+                                               options=opts)
         self.relinker = Relinker(config.relink) if config.relink is not None else None
         self.swap_guard = SwapGuard(config.swaps) if config.swaps is not None else None
         self._end_after_s = max(config.end_after_s,
