@@ -204,11 +204,13 @@ class TailgatingRule:
     def _lane_of(self, sc: Scene, tr) -> tuple[int, float, float, bool]:
         """The gate whose lane ``tr`` is nearest or held in, its place there (along,
         lateral), and whether it is in that lane (within its margin). The nearest lane, unless
-        the lane the track was last in still holds it: its foot point within the lane and its
-        margin widened by ``lane_hold_sigmas`` standard deviations of the foot point's error
-        across that lane (:func:`across_sigma`). A far track whose foot point reads beside its
-        lane along the line of sight keeps its lane instead of flipping between two frame by
-        frame (its run up the lane restarting at each flip)."""
+        the lane the track was last in still holds it: its foot point within the lane widened
+        by ``lane_hold_sigmas`` standard deviations of the foot point's error across that lane
+        (:func:`across_sigma`; not by ``lane_margin_m``: tune seed 9 at 649.0 s, a track born
+        past gate 2 at 200 px, 0.76 m beside it and nearer gate 1, was held there). A far
+        track whose foot point reads beside its lane along the line of sight keeps its lane
+        instead of flipping between two frame by frame (its run up the lane restarting at each
+        flip)."""
         gates = sc.geometry.gates
         gi, along, lateral = _nearest_gate(gates, tr.xy)
         inside = abs(lateral) <= gates[gi].half_width_m + self.p.lane_margin_m
@@ -221,7 +223,7 @@ class TailgatingRule:
             cam = None if sc.floor is None else sc.floor.camera_floor_position()
             spread = self.p.lane_hold_sigmas * across_sigma(tr.xy, tr.samples[-1].sigma_m, gate,
                                                              cam)
-            if abs(lat) <= gate.half_width_m + self.p.lane_margin_m + spread:
+            if abs(lat) <= gate.half_width_m + spread:
                 return held, a, lat, True
             # The cabinets wall the lanes: whoever came up to a gate's line moments ago goes
             # through that gate, its foot point read up to the next lane's middle (and its
