@@ -7,11 +7,13 @@ walk-up, so its passage read as a verified traveler's. At 538.6 s a pair that wa
 read 1.2-1.5 m beside it past the line, half hidden by the cabinets, and passed "gate 4" where
 it had never been before the line.
 
-``tailgating.lane_hold_sigmas`` (1): a track keeps its lane while its foot point stays within
-the lane and its margin widened by that many standard deviations of the foot point's error
-across the lane (:func:`pipeline.danger.tailgating.across_sigma`), and through the gate up to
-the next lane's middle (the cabinets wall the lanes). The pair cases fail on 90e3568 (unknown
-key, and the nearest lane every frame with the key off); the controls keep their verdicts."""
+``tailgating.lane_hold_sigmas``: a track keeps its lane while its foot point stays within the
+lane widened by that many standard deviations of the foot point's error across the lane
+(:func:`pipeline.danger.tailgating.across_sigma`), and through the gate up to the next lane's
+middle (the cabinets wall the lanes). It ships OFF (0): at 1 it added a false episode on tune
+seed 26 (a merged blob slanting across two lanes, held in the first). The pair cases fail on
+90e3568 (no ``across_sigma``, unknown key, and the nearest lane every frame with the key off);
+the controls keep their verdicts with it on."""
 import math
 from dataclasses import replace
 
