@@ -380,10 +380,11 @@ class Tailgating(_Model):
     # reading 0.5-0.7 m beside its centre, flipped between gates 4 and 5 frame by frame and
     # its run up the lane restarted at each flip, never a walk-up. Through the gate the lane
     # is held up to the next lane's middle (and that error): the cabinets wall the lanes.
-    # OFF: at 1 it caught 2 more of the batch's 40 staged incidents on 301-316 (and lost its
-    # near-miss alert), removed a false episode on fresh seed 97, but added one on tune seed
-    # 26 at 849.4 s (a merged blob slanting from gate 4's lane to gate 5's at 22 m, held in
-    # gate 4's: a steady drift across the lanes, not jitter, is not what the hold is for).
+    # OFF: at 1 it caught 2 more of the batch's 40 staged incidents on 301-316 and 1 more of
+    # 32 on 320-326 (and lost a near-miss alert), removed a false episode on fresh seed 97,
+    # but added one on tune seeds 26 (849.4 s: a merged blob slanting steadily from gate 4's
+    # lane to gate 5's, held in gate 4's) and 61 (743.2 s: two travelers crossing lanes, one
+    # held through gate 2 while it read at gate 1's centre): a drift is not jitter.
     lane_hold_sigmas: float = Field(default=0.0, ge=0)
     # A track first seen past the gate passed it when it appears within 1.5 m of the line, or
     # within this after a blob reading two walked up the lane (the rear one of a pair comes
