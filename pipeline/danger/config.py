@@ -371,6 +371,21 @@ class Tailgating(_Model):
     pair_settle_s: float = Field(default=1.2, ge=0)  # a pair fresh out of the cabinets' shadow
     # reads small at first (tune seed 2: 0.7, 0.9, 1.1, 2.0 in 0.6 s): this long to grow
     lane_margin_m: float = Field(default=0.1, ge=0)
+    # A track keeps the lane it was in while its foot point stays within the lane (and its
+    # margin) widened by this many standard deviations of the foot point's error across the
+    # lane (0: off, the nearest lane every frame, round 13). The error lies along the line of
+    # sight (a pixel up or down the image column moves the foot point along the ray, metres
+    # when far), so far off where a bank of gates is seen end-on it lies across the lanes:
+    # round-13 staged batch, seed 305 at 460-464 s: a pair at 36 m walked up gate 5's lane
+    # reading 0.5-0.7 m beside its centre, flipped between gates 4 and 5 frame by frame and
+    # its run up the lane restarted at each flip, never a walk-up. Through the gate the lane
+    # is held up to the next lane's middle (and that error): the cabinets wall the lanes.
+    # OFF: at 1 it caught 2 more of the batch's 40 staged incidents on 301-316 and 1 more of
+    # 32 on 320-326 (and lost a near-miss alert), removed a false episode on fresh seed 97,
+    # but added one on tune seeds 26 (849.4 s: a merged blob slanting steadily from gate 4's
+    # lane to gate 5's, held in gate 4's) and 61 (743.2 s: two travelers crossing lanes, one
+    # held through gate 2 while it read at gate 1's centre): a drift is not jitter.
+    lane_hold_sigmas: float = Field(default=0.0, ge=0)
     # A track first seen past the gate passed it when it appears within 1.5 m of the line, or
     # within this after a blob reading two walked up the lane (the rear one of a pair comes
     # out from behind the front one farther on: tune seed 11, 2.65 m) ...

@@ -77,6 +77,7 @@ class TailgatingRule:
         self._walkups: dict[int, deque[WalkUp]] = {}  # gate → recent walk-ups
         self._runs: dict[int, LaneRun] = {}  # track id → its current run up one lane
         self._last_speed: dict[int, float] = {}  # track id → speed when last seen in a lane
+        self._lane: dict[int, int] = {}  # track id → the lane it is held in (``_lane_of``)
         self._passages: dict[int, deque[Passage]] = {}  # gate → recent passages
         self._last_alert: dict[int, float] = {}
         self._pending: dict[int, tuple[int, float]] = {}  # track → (gate, until): may be a pair
@@ -99,13 +100,11 @@ class TailgatingRule:
         for tr in sc.tracks:
             if not tr.seen or not sc.readable(tr):
                 continue
-            gi, along, lateral = _nearest_gate(gates, tr.xy)
+            gi, along, lateral, inside = self._lane_of(sc, tr)
             if sc.judged_gates is not None and gi not in sc.judged_gates:
                 continue
-            gate = gates[gi]
             far = self.p.pair_first_seen_m + 1.0  # (a pair's rear one is confirmed there)
-            if (abs(lateral) > gate.half_width_m + self.p.lane_margin_m
-                    or not -approach < along < far):
+            if not inside or not -approach < along < far:
                 continue
             walking.add(tr.id)
             self._walk_up(sc, tr, gi, along, lateral)
@@ -124,6 +123,7 @@ class TailgatingRule:
         if len(self._last_speed) > 2000:
             live = {tr.id for tr in sc.tracks}
             self._last_speed = {k: v for k, v in self._last_speed.items() if k in live}
+            self._lane = {k: v for k, v in self._lane.items() if k in live}
         for tr, gi, along in seen:
             gate = gates[gi]
             key = (tr.root, gi)
@@ -200,6 +200,43 @@ class TailgatingRule:
             self._passed = {k: v for k, v in self._passed.items() if v > cut}
             self._stood = {k: v for k, v in self._stood.items() if v[1] > cut}
         return out
+
+    def _lane_of(self, sc: Scene, tr) -> tuple[int, float, float, bool]:
+        """The gate whose lane ``tr`` is nearest or held in, its place there (along,
+        lateral), and whether it is in that lane (within its margin). The nearest lane, unless
+        the lane the track was last in still holds it: its foot point within the lane widened
+        by ``lane_hold_sigmas`` standard deviations of the foot point's error across that lane
+        (:func:`across_sigma`; not by ``lane_margin_m``: tune seed 9 at 649.0 s, a track born
+        past gate 2 at 200 px, 0.76 m beside it and nearer gate 1, was held there). A far
+        track whose foot point reads beside its lane along the line of sight keeps its lane
+        instead of flipping between two frame by frame (its run up the lane restarting at each
+        flip)."""
+        gates = sc.geometry.gates
+        gi, along, lateral = _nearest_gate(gates, tr.xy)
+        inside = abs(lateral) <= gates[gi].half_width_m + self.p.lane_margin_m
+        if not self.p.lane_hold_sigmas:
+            return gi, along, lateral, inside
+        held = self._lane.get(tr.id)
+        if held is not None and held != gi and held < len(gates):
+            gate = gates[held]
+            a, lat = _gate_coords(gate, tr.xy)
+            cam = None if sc.floor is None else sc.floor.camera_floor_position()
+            spread = self.p.lane_hold_sigmas * across_sigma(tr.xy, tr.samples[-1].sigma_m, gate,
+                                                             cam)
+            if abs(lat) <= gate.half_width_m + spread:
+                return held, a, lat, True
+            # The cabinets wall the lanes: whoever came up to a gate's line moments ago goes
+            # through that gate, its foot point read up to the next lane's middle (and its
+            # error) off (batch seed 305 at 538.6 s: a far pair half hidden there, 1.2-1.5 m
+            # beside gate 5's lane)
+            walled = (0.3 < a <= self.p.pair_first_seen_m + 1.0
+                      and sc.t - self._before.get((tr.root, held), -math.inf)
+                      <= self.p.max_transit_s)
+            if walled and abs(lat) <= 2 * gate.half_width_m + spread:
+                return held, a, lat, True
+        if inside:
+            self._lane[tr.id] = gi
+        return gi, along, lateral, inside
 
     def _first_seen_past(self, tr, gate: Gate, reach: float) -> bool:
         """``tr`` was first seen in ``gate``'s lane between its line and ``reach`` past it:
@@ -431,6 +468,22 @@ def one_body_reads(person_px: float, margin_px: float,
     small one (a 61-px figure with a 4-px margin reads 1.59)."""
     h = max(float(person_px), 1.0)
     return (1.0 + 2.0 * margin_px / h) * (1.0 + 2.0 * margin_px / (width_share * h))
+
+
+def across_sigma(xy, sigma_m: float, gate: Gate, camera_xy=None) -> float:
+    """The standard deviation, metres, across ``gate``'s lane of a foot point at floor point
+    ``xy`` whose error is ``sigma_m`` along the camera's line of sight (a pixel error up or down
+    the image column; across the line of sight a pixel is centimetres, neglected): the ray's
+    share across the lane. ``camera_xy``: the floor point under the camera (None: unknown,
+    the whole ``sigma_m``)."""
+    if camera_xy is None:
+        return float(sigma_m)
+    ray = np.asarray(xy, float) - np.asarray(camera_xy, float)
+    n = float(np.hypot(*ray))
+    if n < 1e-9:
+        return 0.0
+    tx, ty = gate.through
+    return float(sigma_m) * abs(-ray[0] * ty + ray[1] * tx) / n
 
 
 def judged_gates(floor, gates, p: C.Tailgating) -> frozenset[int]:
