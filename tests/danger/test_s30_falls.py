@@ -1,5 +1,5 @@
 """A person down read as a low, wide object (issue 12, round 14, danger-fall3; a staged batch of
-falls, seeds 400-423, and a census of every staged fall on tune seeds 0-79): a body lying aslant
+falls, seeds 400-425, and a census of every staged fall on tune seeds 0-79): a body lying aslant
 the line of sight reads lower than one lying along it and wider than any bag (staged falls on
 batch seeds 400-402 at 15-23 m: 0.59-0.66 m tall, 0.79-1.04 m wide), under round 7's
 wide-object bounds (``Fall.down_wide_m`` 0.85 m wide, ``down_wide_min_height_m`` 0.6 m tall), so
