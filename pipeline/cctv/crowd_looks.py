@@ -102,8 +102,9 @@ class CrowdLooks:
         contested = cand & ((cand.sum(1, keepdims=True) >= 2) | (cand.sum(0, keepdims=True) >= 2))
         if not contested.any():
             return sim
-        looks = self._track_looks(boxes_1)
-        hists = self._box_hists(boxes_2)
+        # a track's clothes (and speed) and a box's histogram only where a pair is contested
+        looks = self._track_looks(boxes_1, contested.any(1))
+        hists = self._box_hists(boxes_2, contested.any(0))
         out = sim.copy()
         for r, c in zip(*np.nonzero(contested)):
             if looks[r] is None or hists[c] is None:
@@ -116,10 +117,14 @@ class CrowdLooks:
                 out[r, c] = max((1 - w) * sim[r, c] + w * app, self.config.min_iou)
         return out
 
-    def _track_looks(self, boxes: np.ndarray) -> list:
+    def _track_looks(self, boxes: np.ndarray, wanted: np.ndarray) -> list:
+        """Each ``wanted`` row's track clothes (None: not wanted, unknown or not standing)."""
         states = [np.asarray(tl.get_state_bbox(), np.float64).reshape(4) for tl in self._tracks]
         out = []
-        for b in np.asarray(boxes, np.float64).reshape(-1, 4):
+        for b, want in zip(np.asarray(boxes, np.float64).reshape(-1, 4), wanted):
+            if not want:
+                out.append(None)
+                continue
             hit = next((tl for tl, s in zip(self._tracks, states) if np.array_equal(s, b)), None)
             if hit is None or hit.tracker_id < 0 or not self._standing(int(hit.tracker_id)):
                 out.append(None)
@@ -135,9 +140,13 @@ class CrowdLooks:
         v = self.speed(tid)
         return v is not None and v < self.config.still_m_s
 
-    def _box_hists(self, boxes: np.ndarray) -> list:
+    def _box_hists(self, boxes: np.ndarray, wanted: np.ndarray) -> list:
+        """Each ``wanted`` column's box histogram (None: not wanted or unknown)."""
         out = []
-        for b in np.asarray(boxes, np.float32).reshape(-1, 4):
+        for b, want in zip(np.asarray(boxes, np.float32).reshape(-1, 4), wanted):
+            if not want:
+                out.append(None)
+                continue
             at = np.flatnonzero((self._boxes == b).all(1))
             out.append(self._hists[at[0]] if len(at) else None)
         return out

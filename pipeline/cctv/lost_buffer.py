@@ -132,11 +132,9 @@ class HeadTrail:
             return np.full((len(centres), 2), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             xy = self.floor.image_to_floor(centres, HEAD_Z_M)
-        # in front of the camera (positive depth): else the ray met the plane behind it (a
-        # point above the horizon of the head's plane)
-        depth = (np.column_stack([xy, np.full(len(xy), HEAD_Z_M), np.ones(len(xy))])
-                 @ np.asarray(self.floor.P, np.float64)[2])
-        ok = (np.isfinite(xy).all(1) & (depth > 0)
+        # in front of the camera: else the ray met the plane behind it (a point above the
+        # horizon of the head's plane)
+        ok = (np.isfinite(xy).all(1) & self.floor.in_front(xy, HEAD_Z_M)
               & (np.hypot(*(xy - self._camera_xy).T) <= FAR_M))
         xy[~ok] = np.nan
         return xy

@@ -328,8 +328,8 @@ class LibraryTracker:
         if looks_cue not in LOOKS_CUES:
             raise ValueError(f"tracker looks_cue must be one of {', '.join(LOOKS_CUES)}, "
                              f"got {looks_cue!r}")
-        floor = None
-        if camera is not None:
+        floor = None  # the camera's floor, only where a speed is read on it
+        if camera is not None and looks_cue == "floor":
             from pipeline.danger.floor import FloorMap
 
             floor = FloorMap.from_camera(camera)

@@ -127,10 +127,12 @@ class FloorMap:
         p = np.column_stack([uv, np.ones(len(uv))]) @ np.linalg.inv(Hz).T
         return p[:, :2] / p[:, 2:3]
 
-    def in_front(self, xy: np.ndarray) -> np.ndarray:
-        """Whether floor points lie in front of the camera (positive depth)."""
+    def in_front(self, xy: np.ndarray, height_m: float = 0.0) -> np.ndarray:
+        """Whether points (N, 2) of the horizontal plane ``z = height_m`` lie in front of the
+        camera (positive depth)."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        return (np.column_stack([xy, np.ones(len(xy))]) @ self.homography[2]) > 0
+        return (np.column_stack([xy, np.full(len(xy), float(height_m)), np.ones(len(xy))])
+                @ self.P[2]) > 0
 
     def pixels_per_metre(self, xy: np.ndarray, height_m: float = 1.7) -> np.ndarray:
         """Vertical pixels per metre of a standing object at floor points (N,) — its image height
