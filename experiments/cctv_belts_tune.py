@@ -26,6 +26,15 @@ the ground truth at each rung (each box's person: the ground-truth box it overla
 The differences between rungs are the shares: wrong re-links, fragments not re-linked,
 the tracker's swaps, boxes not tracked, heads only below the threshold, heads never found.
 
+    python -m experiments.cctv_belts_tune swaps /work/runs/cctv-long/s1 [--grid ...] \\
+        [--csv SWAPS.csv]
+
+traces the two identity shares by cause, on the same replay: :func:`handovers` (a tracker id
+that moves from one person to another: which stage of ByteTrack took the box, what the crowd
+looks read there, walkers or standers) and :func:`fragment_starts` (a person's output id
+changes: the old id went on with a neighbour, was lost, or was cut by the swap guard; the
+second table, ``--csv``'s ``.fragments.csv``).
+
 Tune seeds only (the caches refuse the held-out seeds).
 """
 
@@ -156,6 +165,160 @@ def shares(t: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+HIGH = 0.5  # ByteTrack's first-pass score (the tracker's ``high``)
+MIN_ROWS = 3  # a run: this many rows at least (shorter: a box's person misread for a moment)
+WALKER_M_S = 0.5  # a person faster than this on the floor (ground truth) walks
+
+
+def _runs(keys: np.ndarray) -> list[tuple]:
+    """(key, first, last, count) of each run of equal ``keys`` (-1 skipped) of at least
+    :data:`MIN_ROWS` rows (shorter runs are dropped, so a one-row misreading splits nothing)."""
+    runs = []
+    for i, v in enumerate(keys):
+        if v < 0:
+            continue
+        if runs and runs[-1][0] == v:
+            runs[-1][2:] = [i, runs[-1][3] + 1]
+        else:
+            runs.append([v, i, i, 1])
+    return [tuple(r) for r in runs if r[3] >= MIN_ROWS]
+
+
+def _speed_of(full: pd.DataFrame):
+    """The ground truth's floor speed of a person over the 2 s before ``t`` (NaN: unknown)."""
+    from experiments.cctv_dwell_tune import _floor_speed
+
+    by = {p: g for p, g in full.groupby("traveler_id")}
+    return lambda p, t: (_floor_speed(by[p], p, t - 2.0, t) if p in by else np.nan)
+
+
+def handovers(cam: dict, hyp: pd.DataFrame, still_m_s: float = 0.8, veto: float = 0.4,
+              keep: float = 0.9) -> pd.DataFrame:
+    """One row per tracker id that moves from one person to another (runs of :data:`MIN_ROWS`
+    rows under one person, in time): the gap, the stage that took the first box of the new
+    person (``first``: score >= :data:`HIGH`; ``second``; ``coast``: a predicted box), what the
+    crowd looks read at that association (``floor_m_s``: the track's floor cue after its
+    previous row; ``app``: its running clothes, ``keep`` per taken box, against the box's), the
+    true floor speeds of both people (``v_before``, ``v_after``) and ``cause``: ``coast``,
+    ``gap`` (unseen over 1 s: a take-back), ``speed unknown``, ``not asked`` (floor cue >=
+    ``still_m_s``), ``clothes alike`` (asked, clothes >= ``veto``: contested or not),
+    ``not vetoed`` (asked, clothes under ``veto``: so the pair was not contested where the
+    library's stage associated it)."""
+    from experiments.cctv_dwell_tune import _truth_rows, row_people
+    from pipeline.cctv.appearance import similarity
+
+    people = row_people(cam, hyp)
+    raw = np.asarray(hyp.attrs["raw_ids"])
+    t = hyp["frame"].to_numpy()
+    scores = np.asarray(hyp.attrs["scores"], np.float64)
+    hists, cues = hyp.attrs["hists"], list(hyp.attrs.get("speeds") or [])
+    speed = _speed_of(_truth_rows(cam))
+    out = []
+    for r in np.unique(raw):
+        mine = np.flatnonzero(raw == r)
+        mine = mine[np.argsort(t[mine], kind="stable")]
+        for a, b in zip(_runs(people[mine]), _runs(people[mine])[1:]):
+            if a[0] == b[0]:
+                continue
+            k, prev = mine[b[1]], mine[b[1] - 1]
+            ema = None
+            for j in mine[:b[1]]:
+                h = hists[j]
+                if h is not None and not np.isnan(scores[j]) and np.asarray(h).sum() > 0:
+                    h = np.asarray(h, np.float64)
+                    ema = h if ema is None else keep * ema + (1 - keep) * h
+            app = (similarity(ema.astype(np.float32), np.asarray(hists[k], np.float32))
+                   if ema is not None and hists[k] is not None else np.nan)
+            floor = cues[prev][1] if cues else None
+            gap = t[k] - t[mine[a[2]]]
+            stage = ("coast" if np.isnan(scores[k]) else
+                     "first" if scores[k] >= HIGH else "second")
+            cause = ("coast" if stage == "coast" else "gap" if gap > 1.0 else
+                     "speed unknown" if floor is None else
+                     "not asked" if floor >= still_m_s else "no clothes" if np.isnan(app) else
+                     "clothes alike" if app >= veto else "not vetoed")
+            out.append({"t": t[k], "id": int(r), "person_before": int(a[0]),
+                        "person_after": int(b[0]), "rows_before": a[3], "rows": b[3],
+                        "gap_s": gap, "stage": stage, "score": scores[k],
+                        "floor_m_s": np.nan if floor is None else floor, "app": app,
+                        "v_before": speed(a[0], t[mine[a[2]]]), "v_after": speed(b[0], t[k]),
+                        "cause": cause})
+    return pd.DataFrame(out, columns=HAND_COLS)
+
+
+HAND_COLS = ["t", "id", "person_before", "person_after", "rows_before", "rows", "gap_s",
+             "stage", "score", "floor_m_s", "app", "v_before", "v_after", "cause"]
+FRAG_COLS = ["t", "person", "old_raw", "new_raw", "old_id", "new_id", "gap_s", "rows",
+             "new_born", "exchange", "v_person", "v_taker", "cause"]
+
+
+def fragment_starts(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
+    """One row per change of a person's output id (runs of :data:`MIN_ROWS` rows under one id,
+    in time; ``rows``: the new run's): the old and new tracker and output ids, whether the new
+    tracker id was born there (``new_born``, within 1 s) or had held the person who took the old
+    id (``exchange``), the true floor speeds of the person and of that taker, and ``cause``:
+    ``guard split`` (one tracker id cut by the swap guard), ``old id to neighbour`` (the old
+    tracker id went on with another person within 1 s: the person left behind), ``old id still
+    on the person`` (a second id on one person), ``new id, old lost`` (the old id lost and a new
+    one born: the re-linker did not join them), ``existing id, old lost``."""
+    from experiments.cctv_dwell_tune import _truth_rows, majority_person, row_people
+
+    people = row_people(cam, hyp)
+    raw = np.asarray(hyp.attrs["raw_ids"])
+    ids = hyp["id"].to_numpy()
+    t = hyp["frame"].to_numpy()
+    first = {r: t[raw == r].min() for r in np.unique(raw)}
+    speed = _speed_of(_truth_rows(cam))
+    out = []
+    for p in np.unique(people[people >= 0]):
+        rows = np.flatnonzero(people == p)
+        rows = rows[np.argsort(t[rows], kind="stable")]
+        runs = _runs(ids[rows])
+        for a, b in zip(runs, runs[1:]):
+            if a[0] == b[0]:
+                continue
+            i, k = rows[a[2]], rows[b[1]]
+            rx, ry = raw[i], raw[k]
+            later = np.flatnonzero((raw == rx) & (t > t[i] + 1e-6))
+            soon = len(later) and t[later[0]] - t[i] <= 1.0
+            taker = majority_person(people[later[:LINK_AHEAD]]) if soon else -1
+            held = people[(raw == ry) & (t < t[k])]
+            held = held[held >= 0]
+            if rx == ry:
+                cause = "guard split"
+            elif taker not in (-1, p):
+                cause = "old id to neighbour"
+            elif taker == p:
+                cause = "old id still on the person"
+            elif first[ry] >= t[i] - 1e-6:
+                cause = "new id, old lost"
+            else:
+                cause = "existing id, old lost"
+            out.append({"t": t[k], "person": int(p), "old_raw": int(rx), "new_raw": int(ry),
+                        "old_id": int(ids[i]), "new_id": int(ids[k]), "gap_s": t[k] - t[i],
+                        "rows": b[3], "new_born": bool(first[ry] >= t[k] - 1.0),
+                        "exchange": bool(taker >= 0 and len(held) and held[-1] == taker),
+                        "v_person": speed(p, t[i]),
+                        "v_taker": speed(taker, t[i]) if taker >= 0 else np.nan,
+                        "cause": cause})
+    return pd.DataFrame(out, columns=FRAG_COLS)
+
+
+LINK_AHEAD = 5  # fragment_starts: the old id's next rows that name who took it
+
+def swap_tables(folders: list[Path], spec: str, cameras: list[str] | None):
+    """:func:`handovers` and :func:`fragment_starts` of every replayed camera."""
+    from experiments.cctv_corridor_tune import replays
+
+    hand, frag = [], []
+    for opts, c, _, hyp in replays(folders, spec, cameras):
+        hyp = hyp.reset_index(drop=True)
+        key = {**opts, "seed": c["seed"], "camera": c["camera"]}
+        hand.append(handovers(c, hyp).assign(**key))
+        frag.append(fragment_starts(c, hyp).assign(**key))
+    return pd.concat(hand, ignore_index=True), pd.concat(frag, ignore_index=True)
+
+
 def main(argv=None) -> None:
     from experiments.cctv_corridor_tune import cache_parser
 
@@ -164,9 +327,31 @@ def main(argv=None) -> None:
     p = cache_parser(sub, "decompose")
     p.add_argument("--low", type=float, default=-0.7,
                    help="the lowest head threshold (dlib margin) of the low_heads rung")
+    cache_parser(sub, "swaps")
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd == "swaps":
+        hand, frag = swap_tables(a.folders, a.grid, cams)
+        if a.csv:
+            hand.to_csv(a.csv, index=False)
+            frag.to_csv(Path(a.csv).with_suffix(".fragments.csv"), index=False)
+        keys = [k for k in hand.columns if k not in HAND_COLS]
+        print("tracker ids moving to another person: by cause x stage, count (rows after)")
+        hand = hand.assign(walkers=np.select(
+            [hand["v_before"] > WALKER_M_S, hand["v_after"] > WALKER_M_S],
+            ["from a walker", "to a walker"], "standers"))
+        print(hand.pivot_table(index=keys + ["cause", "walkers"], columns="stage",
+                               values="rows", aggfunc=["count", "sum"],
+                               fill_value=0).to_string(), "\n")
+        frag = frag.assign(walkers=np.select(
+            [frag["v_person"] > WALKER_M_S, frag["v_taker"] > WALKER_M_S],
+            ["person walks", "taker walks"], "standers"))
+        print("a person's output id changes: count, rows after, new id born, exchanges")
+        print(frag.groupby(keys + ["cause", "walkers"]).agg(
+            n=("rows", "size"), rows=("rows", "sum"), new_born=("new_born", "sum"),
+            exchange=("exchange", "sum")).to_string())
+        return
     t = decompose(a.folders, a.grid, cams, a.low)
     if a.csv:
         t.to_csv(a.csv, index=False)

@@ -234,7 +234,7 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
             raise SystemExit("swap guard cue=look: the replay needs a crops cache (--crops)")
         guard = SwapGuard(SwapConfig(**fields, look=look_config))
     rows, last, boxes, changes, links, row_hists, rids, raws = [], None, [], [], [], [], [], []
-    cues = []
+    cues, row_scores = [], []
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
             last = _heads(fr["heads"], height, opts, cam["size"], k)
@@ -244,6 +244,8 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
         tracks = tracker.update(fr["t"], people.boxes, people.scores, heads=people.heads, **more)
         h = [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
         raws += [tr.track_id for tr in tracks]
+        row_scores += [float(people.scores[tr.detection]) if tr.detection >= 0 else np.nan
+                       for tr in tracks]
         if trail is not None:
             cues += [(trail.speed(tr.track_id), trail.floor_speed(tr.track_id)) for tr in tracks]
         if relinker is not None:
@@ -271,6 +273,7 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
     out.attrs["hists"] = _Kept(row_hists)
     out.attrs["relinked_ids"] = _Kept(rids)  # each row's id after the re-linker (before the guard)
     out.attrs["raw_ids"] = _Kept(raws)  # each row's tracker id (before the re-linker)
+    out.attrs["scores"] = _Kept(row_scores)  # each row's box score (NaN: coasting)
     # each row's track speed after the frame (image, floor; None: unknown), as the tracker's
     # head trail reads it (empty: no option reads it)
     out.attrs["speeds"] = _Kept(cues)
@@ -407,7 +410,8 @@ def _twins(part: tuple, opts: dict) -> tuple:
 
 TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
                 "head_scale", "edge_coast", "side_width", "walker_lost_s", "speed_s", "still_m_s",
-                "looks_weight", "looks_veto", "looks_keep", "looks_still_m_s", "looks_cue")
+                "looks_weight", "looks_veto", "looks_keep", "looks_still_m_s", "looks_cue",
+                "looks_alone", "looks_frame")
 
 
 def _tracker_options(opts: dict) -> dict:
