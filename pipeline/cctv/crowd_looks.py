@@ -15,6 +15,17 @@ box's), and a contested pair whose clothes read under ``veto`` is refused (simil
 Uncontested pairs, and pairs where either histogram is unknown, keep the library's overlap,
 so a walker alone in view is tracked exactly as before.
 
+The library associates in two stages (ByteTrack: the boxes at its high score first, then the
+low ones with the tracks left), and hands the similarity one stage's boxes and tracks at a
+time. A standing person half hidden by a walker passing in front is found with a low score;
+in the first stage the walker's head is then the only box the person's track overlaps, so the
+pair is not contested there and the track follows the walker, while the person left behind
+comes back under a new id (README "Swaps between standing neighbours"). With ``frame`` the
+contest is counted over all of the frame's boxes (:meth:`CrowdLooks.frame`) and all of the
+library's tracks, whichever stage is associating. ``alone`` asks a standing track its clothes
+of uncontested pairs too (the veto only; not shipped: it refuses a stander's own box whose
+clothes read otherwise for a moment).
+
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
 ``tracks``), the detections by their boxes in the frame (:meth:`CrowdLooks.frame`). A track's
@@ -42,6 +53,15 @@ class CrowdLooksConfig:
     # > 0: clothes are asked only of a track whose head moved slower than this (m/s, as
     # pipeline.cctv.lost_buffer.HeadTrail reads it); 0: of every track
     still_m_s: float = 0.0
+    # True: a standing track (``still_m_s``) is asked its clothes of an uncontested pair too
+    # (the veto only, no blend): its own head hidden behind a walker passing in front, the
+    # walker's box is the only one it overlaps
+    alone: bool = False
+    # True: a pair is contested where the track overlaps two or more of the frame's boxes (or
+    # the box two or more of its tracks), not only of those the library's stage associates (its
+    # first stage sees the boxes at its high score only: a neighbour's half-hidden head, scored
+    # low, leaves the other head uncontested there)
+    frame: bool = False
 
     def __post_init__(self):
         for name in ("weight", "veto", "keep", "min_iou"):
@@ -99,23 +119,42 @@ class CrowdLooks:
         if not sim.size or (self.config.weight <= 0 and self.config.veto <= 0):
             return sim
         cand = sim >= self.config.min_iou
-        contested = cand & ((cand.sum(1, keepdims=True) >= 2) | (cand.sum(0, keepdims=True) >= 2))
-        if not contested.any():
+        rows, cols = cand.sum(1, keepdims=True), cand.sum(0, keepdims=True)
+        if self.config.frame:
+            rows, cols = self._frame_counts(boxes_1, boxes_2, rows, cols)
+        contested = cand & ((rows >= 2) | (cols >= 2))
+        asked = cand if self.config.alone else contested
+        if not asked.any():
             return sim
-        # a track's clothes (and speed) and a box's histogram only where a pair is contested
-        looks = self._track_looks(boxes_1, contested.any(1))
-        hists = self._box_hists(boxes_2, contested.any(0))
+        # a track's clothes (and speed) and a box's histogram only where a pair is asked
+        looks = self._track_looks(boxes_1, asked.any(1))
+        hists = self._box_hists(boxes_2, asked.any(0))
         out = sim.copy()
-        for r, c in zip(*np.nonzero(contested)):
+        for r, c in zip(*np.nonzero(asked)):
             if looks[r] is None or hists[c] is None:
                 continue
             app = similarity(looks[r].astype(np.float32), np.asarray(hists[c], np.float32))
             if app < self.config.veto:
                 out[r, c] = 0.0
-            else:
+            elif contested[r, c]:
                 w = self.config.weight
                 out[r, c] = max((1 - w) * sim[r, c] + w * app, self.config.min_iou)
         return out
+
+    def _frame_counts(self, boxes_1, boxes_2, rows, cols):
+        """For each of the stage's tracks, how many of the frame's boxes it overlaps at
+        ``min_iou``, and for each of its boxes how many of the frame's tracks (at least the
+        stage's own counts)."""
+        k = self.config.min_iou
+        if len(self._boxes):
+            every = np.asarray(self.base.compute(boxes_1, self._boxes), np.float64) >= k
+            rows = np.maximum(rows, every.sum(1, keepdims=True))
+        if self._tracks:
+            states = np.array([np.asarray(tl.get_state_bbox(), np.float64).reshape(4)
+                               for tl in self._tracks], np.float32)
+            every = np.asarray(self.base.compute(states, boxes_2), np.float64) >= k
+            cols = np.maximum(cols, every.sum(0, keepdims=True))
+        return rows, cols
 
     def _track_looks(self, boxes: np.ndarray, wanted: np.ndarray) -> list:
         """Each ``wanted`` row's track clothes (None: not wanted, unknown or not standing)."""

@@ -103,9 +103,17 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # -> 0.805 (seed 1, chosen with the peak minutes), 0.799 -> 0.809 (seed 2); the peak minutes
 # (seeds 1-8) per camera within -0.0012 ... +0.012 (hall_exit seed 4 +0.097); the walker
 # cameras as with no veto (README "A floor speed for the crowd looks").
+# looks_frame (a pair contested against the frame's boxes and tracks, not the library's stage's):
+# ByteTrack's first stage sees the high-score boxes only, so a stander half hidden by a walker
+# (scored low) left the walker's head uncontested there and the stander's track followed the
+# walker (experiments/cctv_belts_tune.py swaps). Five-minute reclaim_exit 0.805 -> 0.829 (seed
+# 1, chosen with the peak minutes; 95 -> 77 switches), 0.809 -> 0.806 (seed 2, the check; 123 ->
+# 119); the peak minutes (seeds 1-8) unchanged but reclaim_exit +0.0013, corridor_near +0.0003.
+# looks_alone (clothes asked of uncontested pairs too) read 0.819 / 0.790 and cost hall_exit
+# seed 2 0.028: not set (README "Swaps between standing neighbours").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
-                        "looks_cue": "floor"}
+                        "looks_cue": "floor", "looks_frame": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +308,11 @@ class LibraryTracker:
     (``floor``, :meth:`~pipeline.cctv.lost_buffer.HeadTrail.floor_speed`) where ``camera``
     (its calibration: a :class:`floorplan.camera.CameraModel` or anything
     :meth:`pipeline.danger.floor.FloorMap.from_camera` takes) is given; without a camera,
-    ``floor`` reads the image speed."""
+    ``floor`` reads the image speed. ``looks_frame``: a pair is contested against all of the
+    frame's boxes and tracks, not only those of the library's stage (its first stage sees the
+    high-score boxes only); ``looks_alone``: a standing track is asked its clothes of an
+    uncontested pair too (:class:`pipeline.cctv.crowd_looks.CrowdLooksConfig` ``frame`` /
+    ``alone``)."""
 
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
                  min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
@@ -310,7 +322,8 @@ class LibraryTracker:
                  walker_lost_s: float | None = None, speed_s: float = 2.0,
                  still_m_s: float = 0.05, looks_weight: float = 0.0, looks_veto: float = 0.0,
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
-                 looks_cue: str = "image", camera=None):
+                 looks_cue: str = "image", looks_alone: bool = False,
+                 looks_frame: bool = False, camera=None):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if assoc not in ("body", "head"):
@@ -340,7 +353,9 @@ class LibraryTracker:
                 raise ValueError("tracker looks_weight / looks_veto: ByteTrack only")
             self._crowd = CrowdLooksConfig(weight=looks_weight, veto=looks_veto,
                                            keep=looks_keep, min_iou=min_iou,
-                                           still_m_s=looks_still_m_s)
+                                           still_m_s=looks_still_m_s,
+                                           alone=bool(looks_alone),
+                                           frame=bool(looks_frame))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
                                  floor=floor))
