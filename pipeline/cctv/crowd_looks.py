@@ -120,14 +120,17 @@ class CrowdLooks:
             return sim
         cand = sim >= self.config.min_iou
         rows, cols = cand.sum(1, keepdims=True), cand.sum(0, keepdims=True)
+        states = None
         if self.config.frame:
-            rows, cols = self._frame_counts(boxes_1, boxes_2, rows, cols)
+            states = self._states()
+            rows, cols = self._frame_counts(boxes_1, boxes_2, states, rows, cols)
         contested = cand & ((rows >= 2) | (cols >= 2))
         asked = cand if self.config.alone else contested
         if not asked.any():
             return sim
+        states = self._states() if states is None else states
         # a track's clothes (and speed) and a box's histogram only where a pair is asked
-        looks = self._track_looks(boxes_1, asked.any(1))
+        looks = self._track_looks(boxes_1, asked.any(1), states)
         hists = self._box_hists(boxes_2, asked.any(0))
         out = sim.copy()
         for r, c in zip(*np.nonzero(asked)):
@@ -141,7 +144,13 @@ class CrowdLooks:
                 out[r, c] = max((1 - w) * sim[r, c] + w * app, self.config.min_iou)
         return out
 
-    def _frame_counts(self, boxes_1, boxes_2, rows, cols):
+    def _states(self) -> np.ndarray:
+        """The library's tracks' boxes as they stand now (predicted, or updated by an earlier
+        stage), in the order of its ``tracks``."""
+        return np.array([np.asarray(tl.get_state_bbox(), np.float64).reshape(4)
+                         for tl in self._tracks], np.float64).reshape(-1, 4)
+
+    def _frame_counts(self, boxes_1, boxes_2, states, rows, cols):
         """For each of the stage's tracks, how many of the frame's boxes it overlaps at
         ``min_iou``, and for each of its boxes how many of the frame's tracks (at least the
         stage's own counts)."""
@@ -149,22 +158,22 @@ class CrowdLooks:
         if len(self._boxes):
             every = np.asarray(self.base.compute(boxes_1, self._boxes), np.float64) >= k
             rows = np.maximum(rows, every.sum(1, keepdims=True))
-        if self._tracks:
-            states = np.array([np.asarray(tl.get_state_bbox(), np.float64).reshape(4)
-                               for tl in self._tracks], np.float32)
-            every = np.asarray(self.base.compute(states, boxes_2), np.float64) >= k
+        if len(states):
+            every = (np.asarray(self.base.compute(states.astype(np.float32), boxes_2),
+                                np.float64) >= k)
             cols = np.maximum(cols, every.sum(0, keepdims=True))
         return rows, cols
 
-    def _track_looks(self, boxes: np.ndarray, wanted: np.ndarray) -> list:
+    def _track_looks(self, boxes: np.ndarray, wanted: np.ndarray, states: np.ndarray) -> list:
         """Each ``wanted`` row's track clothes (None: not wanted, unknown or not standing)."""
-        states = [np.asarray(tl.get_state_bbox(), np.float64).reshape(4) for tl in self._tracks]
+        # by the exact box (+ 0.0: -0.0 as 0.0); the first track where two share one
+        at = {(s + 0.0).tobytes(): tl for tl, s in zip(reversed(self._tracks), states[::-1])}
         out = []
         for b, want in zip(np.asarray(boxes, np.float64).reshape(-1, 4), wanted):
             if not want:
                 out.append(None)
                 continue
-            hit = next((tl for tl, s in zip(self._tracks, states) if np.array_equal(s, b)), None)
+            hit = at.get((b + 0.0).tobytes())
             if hit is None or hit.tracker_id < 0 or not self._standing(int(hit.tracker_id)):
                 out.append(None)
             else:
