@@ -7,10 +7,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.cctv_belts_tune import fragment_starts, handovers
-
-
-def _box(x: float) -> dict:
-    return {"x1": x, "y1": 100.0, "x2": x + 40.0, "y2": 240.0}
+from test_revivals import _box
 
 
 def _hist(k: int) -> np.ndarray:

@@ -11,18 +11,7 @@ import pytest
 
 from pipeline.cctv.crowd_looks import CrowdLooks, CrowdLooksConfig
 from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, LibraryTracker
-
-FPS = 5.0
-HEAD = 40.0
-
-
-def _hist(k: int) -> np.ndarray:
-    h = np.zeros((12, 4), np.float32)
-    h[k, 2] = 1.0
-    return h
-
-
-RED, BLUE = _hist(0), _hist(6)
+from test_crowd_looks import BLUE, FPS, HEAD, RED
 
 
 def _tracker(**kw) -> LibraryTracker:
