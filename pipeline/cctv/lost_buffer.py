@@ -143,20 +143,26 @@ class HeadTrail:
 class LostBuffer(HeadTrail):
     """Drops a lost walker's track after ``walker_lost_s``; a standing person's (under
     ``still_m_s`` over the ``speed_s`` seconds before the loss) keeps the tracker's own buffer.
-    Track ids are the caller's (:class:`pipeline.cctv.persons.PersonTrack` ids)."""
+    Track ids are the caller's (:class:`pipeline.cctv.persons.PersonTrack` ids). ``cue``: the
+    speed read, the head's in the image (:meth:`speed`) or the person's on the floor
+    (:meth:`floor_speed`, where ``floor`` is known)."""
 
     def __init__(self, walker_lost_s: float, fps: float, speed_s: float = 2.0,
-                 still_m_s: float = 0.05, floor=None):
+                 still_m_s: float = 0.05, floor=None, cue: str = "image"):
         for name, v in (("walker_lost_s", walker_lost_s), ("speed_s", speed_s),
                         ("still_m_s", still_m_s)):
             if not v > 0:
                 raise ValueError(f"tracker {name} must be > 0, got {v!r}")
+        if cue not in ("image", "floor"):
+            raise ValueError(f"lost buffer cue must be 'image' or 'floor', got {cue!r}")
         super().__init__(speed_s, floor)
         self.walker_lost_s, self.still_m_s = float(walker_lost_s), float(still_m_s)
+        # the person's speed: the head's in the image, or on the floor where it is known
+        self._cue = self.floor_speed if cue == "floor" and floor is not None else self.speed
         self.walker_frames = buffer_frames(walker_lost_s, fps)
 
     def walking(self, track_id: int) -> bool:
-        v = self.speed(track_id)
+        v = self._cue(track_id)
         return v is not None and v >= self.still_m_s
 
     def keeps(self, track_id: int, frames_lost: int) -> bool:

@@ -312,7 +312,8 @@ class LibraryTracker:
     frame's boxes and tracks, not only those of the library's stage (its first stage sees the
     high-score boxes only); ``looks_alone``: a standing track is asked its clothes of an
     uncontested pair too (:class:`pipeline.cctv.crowd_looks.CrowdLooksConfig` ``frame`` /
-    ``alone``)."""
+    ``alone``). ``lost_cue``: the walker's buffer's speed, in the image or on the floor (as
+    ``looks_cue``)."""
 
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
                  min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
@@ -323,7 +324,7 @@ class LibraryTracker:
                  still_m_s: float = 0.05, looks_weight: float = 0.0, looks_veto: float = 0.0,
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
                  looks_cue: str = "image", looks_alone: bool = False,
-                 looks_frame: bool = False, camera=None):
+                 looks_frame: bool = False, lost_cue: str = "image", camera=None):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if assoc not in ("body", "head"):
@@ -342,11 +343,15 @@ class LibraryTracker:
             raise ValueError(f"tracker looks_cue must be one of {', '.join(LOOKS_CUES)}, "
                              f"got {looks_cue!r}")
         floor = None  # the camera's floor, only where a speed is read on it
-        if camera is not None and looks_cue == "floor":
+        if lost_cue not in LOOKS_CUES:
+            raise ValueError(f"tracker lost_cue must be one of {', '.join(LOOKS_CUES)}, "
+                             f"got {lost_cue!r}")
+        if camera is not None and "floor" in (looks_cue, lost_cue):
             from pipeline.danger.floor import FloorMap
 
             floor = FloorMap.from_camera(camera)
         self.looks_cue = looks_cue if floor is not None else "image"
+        self.lost_cue = lost_cue if floor is not None else "image"
         self._crowd = None
         if looks_weight > 0 or looks_veto > 0:
             if kind != "bytetrack":
@@ -358,7 +363,7 @@ class LibraryTracker:
                                            frame=bool(looks_frame))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
-                                 floor=floor))
+                                 floor=floor, cue=self.lost_cue))
         # each track's head speed: for the walker's buffer, and for clothes asked of standing
         # tracks only
         self._trail = self._lost or (HeadTrail(speed_s, floor) if self._crowd is not None

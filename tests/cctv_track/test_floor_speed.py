@@ -124,3 +124,29 @@ def test_the_shipped_looks_ask_standers_not_walkers_along_the_line_of_sight():
     assert walker.floor_speed(1) > still > walker.speed(1)  # the image cue would ask them
     shuffling = _trail(_walk(0.3))
     assert shuffling.floor_speed(1) < still
+
+
+@pytest.mark.parametrize("cue, walking", [("image", False), ("floor", True)])
+def test_the_lost_buffer_reads_a_line_of_sight_walker_by_its_cue(cue, walking):
+    # LostBuffer(cue=...), LibraryTracker(lost_cue=...): the walker's buffer by the floor speed
+    # (fails on 0042ea5: no cue / lost_cue)
+    from pipeline.cctv.lost_buffer import LostBuffer
+
+    buf = LostBuffer(1.0, FPS, still_m_s=0.5, floor=FloorMap.from_camera(CAM), cue=cue)
+    boxes, side = _heads(_walk(1.3))
+    for k, b in enumerate(boxes):
+        buf.seen(k / FPS, [PersonTrack(1, tuple(b), 0)], ((b[:2] + b[2:]) / 2)[None],
+                 side[k:k + 1])
+    assert buf.walking(1) is walking
+
+
+def test_the_lost_cue_is_named_and_needs_a_camera():
+    from pipeline.cctv.lost_buffer import LostBuffer
+
+    with pytest.raises(ValueError, match="lost buffer cue"):
+        LostBuffer(1.0, FPS, cue="sky")
+    with pytest.raises(ValueError, match="lost_cue"):
+        LibraryTracker("bytetrack", FPS, lost_cue="sky")
+    assert LibraryTracker("bytetrack", FPS, walker_lost_s=1.0, lost_cue="floor").lost_cue == "image"
+    assert LibraryTracker("bytetrack", FPS, walker_lost_s=1.0, lost_cue="floor",
+                          camera=CAM).lost_cue == "floor"
