@@ -218,7 +218,10 @@ def evaluate_tracking_cmd(
         ok, windows = sec["camera_windows_idf1_ge_0.8"]
         typer.echo(f"pooled {len(runs)} runs: {sec['n_mated']} mated / {sec['n_nonmated']} "
                    f"non-mated searches, rank-1 {sec['rank1']:.3f} (IPD >= 40 px: {r40} of "
-                   f"{n40}); camera-windows with IDF1 >= 0.8: {ok} of {windows}")
+                   f"{n40}); camera-windows with IDF1 >= 0.8: {ok} of {windows}"
+                   + (" ({} of {} with short gaps filled)".format(
+                       *sec["camera_windows_idf1_ge_0.8_filled"])
+                      if "camera_windows_idf1_ge_0.8_filled" in sec else ""))
         typer.echo(f"report: {path / REPORT}")
 
 
