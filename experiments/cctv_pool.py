@@ -30,6 +30,9 @@ from pipeline.cctv.metrics import identification_by, identification_table
 REPORT = "cctv_pooled_report.md"
 NEEDED = ["cctv_search_truth", "cctv_tracking", "cctv_cross_camera", "cctv_false_ids",
           "cctv_realtime"]
+# with the rows of short track gaps filled (pipeline.cctv.gaps); pooled beside the tracker's own
+# rows where every run has them (runs evaluated before it do not)
+FILLED = ["cctv_tracking_filled", "cctv_cross_camera_filled"]
 SAME = ["source_name", "policy", "backend", "embedder", "threshold", "persons", "tracker"]
 IDF1_TARGET = 0.8
 
@@ -41,7 +44,8 @@ def _load(run: Path):
     if missing:
         raise RunFolderError(f"{run}: not evaluated (missing {', '.join(missing)}); run "
                              f"airtwin evaluate-tracking {run} first")
-    r = load_run(run, tables=NEEDED)
+    have = read_run_summary(run)["tables"]
+    r = load_run(run, tables=NEEDED + [t for t in FILLED if t in have])
     if "cctv" not in r.summary:
         raise RunFolderError(f"{run}: not a CCTV identification run (no summary cctv section)")
     return r
@@ -71,7 +75,8 @@ def pooled(runs: list[str | Path]) -> tuple[dict[str, pd.DataFrame], dict, list[
         names = [str(p) for p, _ in loaded]
     tables = {t: pd.concat([r[t].assign(run=n, seed=r.summary.get("seed"))
                             for n, (_, r) in zip(names, loaded)], ignore_index=True)
-              for t in NEEDED}
+              for t in NEEDED + [t for t in FILLED
+                                 if all(t in r.tables for _, r in loaded)]}
     return tables, ref, [r.summary for _, r in loaded]
 
 
@@ -91,6 +96,17 @@ def pool_runs(runs: list[str | Path]) -> tuple[dict[str, pd.DataFrame], dict, st
         windows_meeting=("IDF1", lambda v: int((v >= IDF1_TARGET).sum())),
         HOTA_mean=("HOTA", "mean"), ID_switches=("ID_switches", "sum")).reset_index()
     cross, false = t["cctv_cross_camera"], t["cctv_false_ids"]
+    filled = {}
+    if all(k in t for k in FILLED):
+        f = t["cctv_tracking_filled"].groupby("camera", sort=False)["IDF1"]
+        per_camera["IDF1_mean_filled"] = per_camera["camera"].map(f.mean())
+        per_camera["windows_meeting_filled"] = per_camera["camera"].map(
+            f.agg(lambda v: int((v >= IDF1_TARGET).sum())))
+        cross = cross.assign(IDF1_filled=t["cctv_cross_camera_filled"]["IDF1"].to_numpy())
+        filled = {"camera_windows_idf1_ge_0.8_filled": [
+            int((t["cctv_tracking_filled"]["IDF1"] >= IDF1_TARGET).sum()),
+            int(len(t["cctv_tracking_filled"]))],
+            "cross_camera_idf1_filled": [float(v) for v in cross["IDF1_filled"]]}
     mated = s[s["mated"].astype(bool)]
     ge40 = mated[mated["best_ipd_px"] >= 40]
     hours = float(false["run_hours"].sum())
@@ -106,7 +122,7 @@ def pool_runs(runs: list[str | Path]) -> tuple[dict[str, pd.DataFrame], dict, st
         "cross_camera_idf1": [float(v) for v in cross["IDF1"]],
         "false_identifications": int(false["false_identifications"].sum()),
         "false_ids_per_hour": (float(false["false_identifications"].sum()) / hours
-                               if hours > 0 else float("nan"))}
+                               if hours > 0 else float("nan")), **filled}
     tables = {"cctv_pooled_identification": ident, "cctv_pooled_tracking": tracking,
               "cctv_pooled_tracking_cameras": per_camera, "cctv_pooled_cross_camera": cross,
               "cctv_pooled_false_ids": false}
@@ -128,6 +144,11 @@ def pooled_markdown(tables: dict[str, pd.DataFrame], sec: dict) -> str:
              f"- camera-windows with IDF1 >= {IDF1_TARGET}: {ok} of {windows}",
              f"- cross-camera IDF1 per run: "
              + ", ".join(f"{v:.3f}" for v in sec["cross_camera_idf1"]),
+             *([f"- with the rows of short gaps filled: camera-windows with IDF1 >= "
+                f"{IDF1_TARGET}: {sec['camera_windows_idf1_ge_0.8_filled'][0]} of "
+                f"{sec['camera_windows_idf1_ge_0.8_filled'][1]}; cross-camera IDF1 per run: "
+                + ", ".join(f"{v:.3f}" for v in sec["cross_camera_idf1_filled"])]
+               if "cross_camera_idf1_filled" in sec else []),
              f"- false identifications: {sec['false_identifications']} "
              f"({sec['false_ids_per_hour']:.1f} per hour of run)", ""]
     parts += fpir_note(sec["n_nonmated"], "these runs hold between them")
@@ -138,11 +159,12 @@ def pooled_markdown(tables: dict[str, pd.DataFrame], sec: dict) -> str:
               "## Tracking per camera over the runs (MOTChallenge style)", "",
               _md(tables["cctv_pooled_tracking_cameras"],
                   ["camera", "windows", "IDF1_mean", "IDF1_min", "windows_meeting",
-                   "HOTA_mean", "ID_switches"]), "",
+                   "IDF1_mean_filled", "windows_meeting_filled", "HOTA_mean", "ID_switches"]),
+              "",
               _md(tables["cctv_pooled_tracking"], ["run", "camera", "HOTA", "IDF1", "MOTA",
                                                    "ID_switches"]), "",
-              _md(tables["cctv_pooled_cross_camera"], ["run", "IDF1", "IDP", "IDR", "gt_ids",
-                                                       "journeys"]), ""]
+              _md(tables["cctv_pooled_cross_camera"], ["run", "IDF1", "IDF1_filled", "IDP",
+                                                       "IDR", "gt_ids", "journeys"]), ""]
     return "\n".join(parts)
 
 

@@ -8,7 +8,8 @@
 face-capable cameras of issue 11 part 1; :mod:`experiments.cctv_composite` makes such frames
 today). Ground truth is read only here, never by the pipeline.
 
-Tables (one row per ...): ``cctv_tracks`` (camera, frame t, track box), ``cctv_truth`` (camera,
+Tables (one row per ...): ``cctv_tracks`` (camera, frame t, track box, ``filled``: a row of a
+track's short gap filled after the run, :mod:`pipeline.cctv.gaps`), ``cctv_truth`` (camera,
 frame t, GT person box and face), ``cctv_frames`` (camera, frame t: wall ``seconds``, process
 CPU ``cpu_s``, wall seconds per stage ``detect_s`` ... ``search_s``, person boxes given to the
 tracker and how many of them faces implied), ``cctv_faces`` (each embedded face: box, IPD,
@@ -16,7 +17,10 @@ cosine with its track's earlier faces; no template), ``cctv_searches`` (one 1:N 
 scores, no template), ``journeys``. The evaluation adds ``cctv_identification`` (FRTE style per
 group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera`` over the persons in sight
 (at least :data:`pipeline.cctv.metrics.MIN_VISIBLE` of the body visible; the hidden ones are
-"don't care"), and ``cctv_tracking_all`` / ``cctv_cross_camera_all`` over everyone in view.
+"don't care"), and ``cctv_tracking_all`` / ``cctv_cross_camera_all`` over everyone in view;
+``cctv_tracking_filled`` / ``cctv_cross_camera_filled``: the persons in sight again, with the
+rows :func:`pipeline.cctv.gaps.fill_gaps` added to ``cctv_tracks`` (``filled`` True; the other
+tables and the identification read only the tracker's own rows).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.cctv.galleries import Gallery
+from pipeline.cctv.gaps import MAX_GAP_S, fill_gaps
 from pipeline.cctv.journeys import LinkConfig, link_journeys
 from pipeline.cctv.metrics import (MIN_VISIBLE, cross_camera_idf1, drop_dont_care,
                                    identification_by, ipd_band, mot_metrics)
@@ -44,7 +49,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 quiet: bool = False, fps: dict[str, float] | None = None,
                 person_detectors: dict | None = None,
                 views: dict[str, np.ndarray] | None = None,
-                models: dict | None = None) -> dict[str, pd.DataFrame]:
+                models: dict | None = None,
+                max_gap_s: float = MAX_GAP_S) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
@@ -53,7 +59,9 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     the bodies its faces imply); ``views``: camera id -> its view area on the floor, for the
     journeys (:func:`pipeline.cctv.journeys.view_area`; None: view centres only); ``models``:
     camera id -> its calibration (:class:`floorplan.camera.CameraModel`), for the tracker's
-    floor speed (a camera without one reads the image speed)."""
+    floor speed (a camera without one reads the image speed); ``max_gap_s``: once every frame
+    is processed, each track's gaps up to this long are filled
+    (:func:`pipeline.cctv.gaps.fill_gaps`; ``cctv_tracks.filled`` marks those rows; 0: none)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -76,6 +84,9 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
         summaries += stream.finish()
     tables = _tables(tracks, truth, searches, seconds,
                      link_journeys(summaries, centres, link, views), faces)
+    # after every search and journey: filled rows never make or change an identification
+    tables["cctv_tracks"] = fill_gaps(tables["cctv_tracks"], tables["cctv_frames"][
+        ["camera", "t"]].rename(columns={"t": "frame"}), max_gap_s)
     tables["cctv_track_summaries"] = summary_table(summaries)
     return tables
 
@@ -166,7 +177,11 @@ def evaluate(tables: dict[str, pd.DataFrame], gallery: Gallery,
              groups: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Identification, tracking and cross-camera metrics; ``groups`` (traveler_id plus
     demographic columns) adds per-group identification rows."""
-    tracks, truth, s = tables["cctv_tracks"], tables["cctv_truth"], tables["cctv_searches"].copy()
+    rows, truth, s = tables["cctv_tracks"], tables["cctv_truth"], tables["cctv_searches"].copy()
+    # the tracker's own rows; a run's filled gaps (pipeline.cctv.gaps) are scored beside them
+    filled = rows["filled"].astype(bool) if "filled" in rows.columns else \
+        pd.Series(False, index=rows.index)
+    tracks = rows[~filled]
     who = _track_truth(tracks, truth)
     enrolled = {tr: tid for tid, tr in gallery.traveler_of.items() if tr >= 0}
     s["traveler_id"] = [who.get((c, k), -1) for c, k in zip(s["camera"], s["track_id"])]
@@ -186,20 +201,32 @@ def evaluate(tables: dict[str, pd.DataFrame], gallery: Gallery,
     group_columns = [c for c in groups.columns if c != "traveler_id"] if groups is not None else []
     ident = identification_by(s, ["camera", "ipd_band", *group_columns]).assign(
         policy=gallery.policy, gallery_size=gallery.size)
-    j = tables["journeys"][["camera", "track_id", "journey_id"]]
-    global_hyp = tracks.merge(j, left_on=["camera", "id"], right_on=["camera", "track_id"])
-    global_hyp = global_hyp.assign(id=global_hyp["journey_id"])
     out = {"cctv_search_truth": s.drop(columns=["candidate_ids", "candidate_scores"]),
            "cctv_identification": ident}
-    # the persons in sight (the scored ground truth) and everyone in view, side by side
-    for suffix, min_visible in (("", MIN_VISIBLE), ("_all", 0.0)):
-        per_cam = []
-        for cam in sorted(truth["camera"].unique()):
-            g, h = drop_dont_care(truth[truth.camera == cam], tracks[tracks.camera == cam],
-                                  ["frame"], min_visible)
-            per_cam.append(dict(camera=cam, min_visible=min_visible, **mot_metrics(g, h)))
-        g, h = drop_dont_care(truth, global_hyp, ["camera", "frame"], min_visible)
-        out[f"cctv_tracking{suffix}"] = pd.DataFrame(per_cam)
-        out[f"cctv_cross_camera{suffix}"] = pd.DataFrame(
-            [dict(min_visible=min_visible, **cross_camera_idf1(g, h))])
+    # the persons in sight (the scored ground truth) and everyone in view, side by side; and the
+    # persons in sight again with the filled rows (``_filled``), never in place of the others
+    for suffix, hyp, min_visible in (("", tracks, MIN_VISIBLE), ("_all", tracks, 0.0),
+                                     ("_filled", rows, MIN_VISIBLE)):
+        out[f"cctv_tracking{suffix}"], out[f"cctv_cross_camera{suffix}"] = _tracking(
+            truth, hyp, tables["journeys"], min_visible)
+    n_filled = rows.loc[filled, "camera"].value_counts()
+    out["cctv_tracking_filled"]["filled_rows"] = [int(n_filled.get(c, 0))
+                                                  for c in out["cctv_tracking_filled"]["camera"]]
     return out
+
+
+def _tracking(truth: pd.DataFrame, tracks: pd.DataFrame, journeys: pd.DataFrame,
+              min_visible: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-camera MOT metrics and cross-camera IDF1 (journeys as global ids) of ``tracks``
+    against the persons at least ``min_visible`` in sight."""
+    j = journeys[["camera", "track_id", "journey_id"]]
+    global_hyp = tracks.merge(j, left_on=["camera", "id"], right_on=["camera", "track_id"])
+    global_hyp = global_hyp.assign(id=global_hyp["journey_id"])
+    per_cam = []
+    for cam in sorted(truth["camera"].unique()):
+        g, h = drop_dont_care(truth[truth.camera == cam], tracks[tracks.camera == cam],
+                              ["frame"], min_visible)
+        per_cam.append(dict(camera=cam, min_visible=min_visible, **mot_metrics(g, h)))
+    g, h = drop_dont_care(truth, global_hyp, ["camera", "frame"], min_visible)
+    return (pd.DataFrame(per_cam),
+            pd.DataFrame([dict(min_visible=min_visible, **cross_camera_idf1(g, h))]))

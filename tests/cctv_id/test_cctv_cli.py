@@ -18,7 +18,8 @@ SCENARIOS = __import__("pathlib").Path(__file__).resolve().parents[2] / "scenari
 TABLES = {"cctv_tracks", "cctv_truth", "cctv_searches", "cctv_frames", "journeys",
           "cctv_gallery", "cctv_travelers", "cctv_cameras", "cctv_identification",
           "cctv_tracking", "cctv_cross_camera", "cctv_reach", "cctv_false_ids", "cctv_latency",
-          "cctv_realtime", "cctv_gallery_size", "cctv_search_truth"}
+          "cctv_realtime", "cctv_gallery_size", "cctv_search_truth", "cctv_tracking_filled",
+          "cctv_cross_camera_filled"}
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,11 @@ def test_identify_cctv_writes_tables_and_a_marked_report(manifest_run):
     reach = pd.read_parquet(out / "cctv_reach.parquet").set_index(["by", "group"])
     assert reach.loc[("on_manifest", "False"), "identified"] == 0
     assert pd.read_parquet(out / "cctv_realtime.parquet")["fps"].eq(10.0).all()
+    # short track gaps filled after the run, flagged, scored beside the tracker's own rows
+    assert pd.read_parquet(out / "cctv_tracks.parquet")["filled"].dtype == bool
+    assert summary["cctv"]["max_gap_s"] == 1.0
+    assert "without and with the rows of tracks' short gaps filled" in report
+    assert "rows of short gaps filled" in output
 
 
 def test_evaluate_tracking_reruns_and_compares_runs(manifest_run):
@@ -76,6 +82,9 @@ def test_evaluate_tracking_pools_runs_into_a_new_folder(manifest_run, tmp_path):
     both = pooled.query("by == 'all'").iloc[0]
     assert both["n_nonmated"] == 2 * one["n_nonmated"] and both["n_mated"] == 2 * one["n_mated"]
     assert (tmp_path / "pool" / "cctv_pooled_report.md").is_file()
+    assert "with short gaps filled" in r.output  # both, never only the filled figure
+    cams = pd.read_parquet(tmp_path / "pool" / "cctv_pooled_tracking_cameras.parquet")
+    assert {"IDF1_mean", "IDF1_mean_filled"} <= set(cams.columns)
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -88,6 +97,7 @@ def test_evaluate_tracking_pools_runs_into_a_new_folder(manifest_run, tmp_path):
     (["identify-cctv", str(SCENARIOS / "incidents_demo.yaml"), "--out", "{tmp}/r"],
      "no face-capable CCTV camera"),
     (["evaluate-tracking", "{tmp}/missing"], "missing: run folder not found"),
+    (["identify-cctv", "--composite", "--out", "{tmp}/r", "--fill-gaps", "-1"], "--fill-gaps"),
     (["identify-cctv", "--composite", "--out", "{tmp}/r", "--persons", "onnx"],
      "--persons onnx needs --person-model"),
     (["identify-cctv", "--composite", "--out", "{tmp}/r", "--persons", "onnx",
