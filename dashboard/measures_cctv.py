@@ -128,7 +128,11 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def tracks_of(traveler: int, truth: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
     """The (camera, track id) pairs that followed ``traveler``: tracks whose box overlaps the
-    traveler's ground-truth box (IoU >= IOU_MATCH) on at least half of the frames they share."""
+    traveler's ground-truth box (IoU >= IOU_MATCH) on at least half of the frames they share.
+    Only the tracker's own rows count: boxes filled into a track's gaps after the run
+    (``filled``, ``pipeline/cctv/gaps.py``) are not what the cameras saw."""
+    if "filled" in tracks.columns:
+        tracks = tracks[~tracks["filled"].astype(bool)]
     mine = truth[truth["id"] == traveler][["camera", "frame", "x1", "y1", "x2", "y2"]]
     both = tracks.merge(mine, on=["camera", "frame"], suffixes=("", "_gt"))
     if both.empty:

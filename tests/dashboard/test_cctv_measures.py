@@ -91,6 +91,18 @@ def test_journey_beside_truth_shows_a_wrong_link_and_the_claim():
     assert cov["traveler_id"].tolist() == [7, 8] and cov["identified"].tolist() == [True, False]
 
 
+def test_a_track_follows_a_traveler_by_its_own_rows_not_by_filled_ones():
+    # Track 3's own boxes are elsewhere; only rows filled into its gap after the run lie on
+    # traveler 7: the cameras never saw track 3 follow 7.
+    truth = pd.DataFrame([_box(100, 0.1 * k, "cam_a", 7) for k in range(4)])
+    own = [{**_box(600, 0.1 * k, "cam_a", 3), "filled": False} for k in (0, 3)]
+    filled = [{**_box(100, 0.1 * k, "cam_a", 3), "filled": True} for k in (1, 2)]
+    tracks = pd.DataFrame(own + filled)
+    assert m.tracks_of(7, truth, tracks).empty
+    tracks["filled"] = False  # the same boxes as the tracker's own: they follow 7
+    assert m.tracks_of(7, truth, tracks)["track_id"].tolist() == [3]
+
+
 def test_camera_capacity_from_frame_times():
     frames = pd.DataFrame({"camera": ["a"] * 4 + ["b"] * 2,
                            "seconds": [0.05, 0.05, 0.05, 0.05, 0.2, 0.2]})
