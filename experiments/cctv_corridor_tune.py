@@ -154,7 +154,7 @@ def classify(cam: dict, truth: pd.DataFrame, hyp: pd.DataFrame, boxes: list) -> 
     for _, e in ev.iterrows():
         gap = [t for t in times if e["prev_frame"] < t < e["frame"]]
         person = truth[truth["id"] == e["gt"]]
-        detected_gap, heads, where = 0, [], []
+        detected_gap = 0
         for t in gap:
             p = person[person["frame"] == t]
             if not len(p):

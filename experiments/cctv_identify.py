@@ -30,7 +30,7 @@ from experiments.cctv_run import run_cameras
 from experiments.cctv_sources import CctvSource
 from outputs.progress import steps
 from pipeline.cctv.aggregate import AggregationConfig
-from pipeline.cctv.galleries import POPULATION_MIN_EXTRA, Gallery, build_gallery, check_policy
+from pipeline.cctv.galleries import POPULATION_MIN_EXTRA, build_gallery, check_policy
 from pipeline.cctv.gaps import MAX_GAP_S
 from pipeline.cctv.stream import StreamConfig
 from pipeline.matching import top_k

@@ -142,7 +142,7 @@ def pooled_markdown(tables: dict[str, pd.DataFrame], sec: dict) -> str:
              f"- searches: {sec['n_mated']} mated, {sec['n_nonmated']} non-mated; rank-1 "
              f"{sec['rank1']:.3f}; at IPD >= 40 px {r40} of {n40}",
              f"- camera-windows with IDF1 >= {IDF1_TARGET}: {ok} of {windows}",
-             f"- cross-camera IDF1 per run: "
+             "- cross-camera IDF1 per run: "
              + ", ".join(f"{v:.3f}" for v in sec["cross_camera_idf1"]),
              *([f"- with the rows of short gaps filled: camera-windows with IDF1 >= "
                 f"{IDF1_TARGET}: {sec['camera_windows_idf1_ge_0.8_filled'][0]} of "

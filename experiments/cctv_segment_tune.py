@@ -153,7 +153,6 @@ def search_kinds(run: Path, held_out: bool = False) -> pd.DataFrame:
     search), ``ok`` (rank 1), ``claimed_in_track`` (the top candidate's traveler shows a face
     on the track) and ``ipd_band``. Refuses held-out runs (seeds 101-103) unless ``held_out``
     (scoring a frozen setting after the fact, never tuning)."""
-    from outputs.run import load_run
 
     r = _tune_run(run, ["cctv_faces", "cctv_truth", "cctv_search_truth"], held_out)
     f = r["cctv_faces"].copy()
@@ -188,7 +187,6 @@ def span_truth(run: Path, held_out: bool = False) -> pd.DataFrame:
     ``span_rank1`` score the search against it. A diagnostic: the run's metrics keep their
     truth."""
     from pipeline.vision.detections import iou_matrix
-    from outputs.run import load_run
 
     r = _tune_run(run, ["cctv_tracks", "cctv_truth", "cctv_searches", "cctv_gallery",
                         "cctv_search_truth"], held_out)
@@ -262,7 +260,6 @@ def _tune_run(run: Path, tables: list[str], held_out: bool = False):
 def compare_row(camera: str, before: Path, after: Path) -> dict:
     """One camera of two evaluated runs of one seed (before, after): IDF1, rank-1 overall and
     per IPD band as "ok/mated", false matches and how many searches changed candidates."""
-    from outputs.run import load_run
 
     out: dict = {"camera": camera}
     searches = []
