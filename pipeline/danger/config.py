@@ -386,6 +386,18 @@ class Tailgating(_Model):
     # lane to gate 5's, held in gate 4's) and 61 (743.2 s: two travelers crossing lanes, one
     # held through gate 2 while it read at gate 1's centre): a drift is not jitter.
     lane_hold_sigmas: float = Field(default=0.0, ge=0)
+    # The hold is released on evidence of a lane change: a least-squares line through the last
+    # this-many seconds of the foot point drifts across the held lane, away from its centre,
+    # by more than half the lane and the foot point's error across it (jitter about the lane
+    # cancels in the line, a slant does not: tune seed 26 at 846.8 s); up to the gate line only
+    # (past it the cabinets wall the lanes). 0: none (round 14).
+    lane_drift_s: float = Field(default=0.0, ge=0)
+    # Through the gate the lane is held up to its half width and this many of those standard
+    # deviations (0: the next lane's middle and ``lane_hold_sigmas`` of them, round 14) ...
+    walled_hold_sigmas: float = Field(default=0.0, ge=0)
+    # ... and not where another lineage was in the nearest lane, from 1 m before its line on,
+    # within ``max_transit_s``: the reading there is theirs (tune seed 61 at 742.6 s)
+    walled_clear_lane: bool = False
     # A track first seen past the gate passed it when it appears within 1.5 m of the line, or
     # within this after a blob reading two walked up the lane (the rear one of a pair comes
     # out from behind the front one farther on: tune seed 11, 2.65 m) ...
