@@ -395,7 +395,7 @@ class Tailgating(_Model):
     # Through the gate the lane is held up to its half width and this many of those standard
     # deviations (0: the next lane's middle and ``lane_hold_sigmas`` of them, round 14) ...
     walled_hold_sigmas: float = Field(default=0.0, ge=0)
-    # ... and not where another lineage was in the nearest lane, from 1 m before its line on,
+    # ... and not where another lineage came up to the nearest lane's line (within 1 m of it)
     # within ``max_transit_s``: the reading there is theirs (tune seed 61 at 742.6 s)
     walled_clear_lane: bool = False
     # A track first seen past the gate passed it when it appears within 1.5 m of the line, or

@@ -23,8 +23,8 @@ from test_s30_tailgating import GATES, _pair
 
 HOLD = {"lane_hold_sigmas": 1.0}
 ROUND14 = DangerConfig.model_validate({"rules": {"tailgating": HOLD}})
-DRIFT = DangerConfig.model_validate({"rules": {"tailgating": {**HOLD, "lane_drift_s": 1.0}}})
-CLEAR = DangerConfig.model_validate({"rules": {"tailgating": {**HOLD, "lane_drift_s": 1.0,
+DRIFT = DangerConfig.model_validate({"rules": {"tailgating": {**HOLD, "lane_drift_s": 1.5}}})
+CLEAR = DangerConfig.model_validate({"rules": {"tailgating": {**HOLD, "lane_drift_s": 1.5,
                                                               "walled_clear_lane": True}}})
 
 
