@@ -386,6 +386,20 @@ class Tailgating(_Model):
     # lane to gate 5's, held in gate 4's) and 61 (743.2 s: two travelers crossing lanes, one
     # held through gate 2 while it read at gate 1's centre): a drift is not jitter.
     lane_hold_sigmas: float = Field(default=0.0, ge=0)
+    # The hold is released on evidence of a lane change: a least-squares line through the last
+    # this-many seconds of the foot point drifts across the held lane, away from its centre,
+    # by more than half the lane and the foot point's error across it (jitter about the lane
+    # cancels in the line, a slant does not: tune seed 26 at 846.8 s); up to the gate line only
+    # (past it the cabinets wall the lanes). 0: none (round 14).
+    # OFF, with ``walled_clear_lane`` below (round 15): with the hold at 1, 1.5 and True give
+    # tune 0-79 exactly 0042ea5's alerts (round 14's false episodes on 26 and 61 gone, no
+    # gain), batch A 10 -> 13 / 40, batch B 12 -> 14 / 32 but a false episode (325 at 749.4 s),
+    # fresh 100-119 3 -> 4 / 9 but a false episode (114 at 705.8 s), 80-99 unchanged.
+    lane_drift_s: float = Field(default=0.0, ge=0)
+    # Through the gate the lane is not held into the nearest lane where another lineage came
+    # up to its line (within 1 m of it) within ``max_transit_s``: the reading there is theirs,
+    # or a merge with them (tune seed 61 at 742.6 s). False: held there too (round 14).
+    walled_clear_lane: bool = False
     # A track first seen past the gate passed it when it appears within 1.5 m of the line, or
     # within this after a blob reading two walked up the lane (the rear one of a pair comes
     # out from behind the front one farther on: tune seed 11, 2.65 m) ...
