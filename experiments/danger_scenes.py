@@ -20,7 +20,8 @@ Each seed draws (one ``numpy.random.Generator`` from ``SeedSequence([SCENE_SALT,
 
 **In view** means: the spot's foot point and a 1.7 m head above it lie inside the image with a
 5 % margin, a standing person there is at least ``MIN_PERSON_PX`` tall, and the spot is
-neither in a queue nor at a processor; an overcrowding square has all four corners in view;
+neither in a queue nor at a processor; a left bag's spot also shows the bag (not hidden behind
+the processor row's desks or cabinets, :meth:`_View.bag_in_picture`); an overcrowding square has all four corners in view;
 a tailgating gate has its approach and exit in view (no such gate: no tailgating in that
 scene). Spots of incidents that overlap in time are at least ``MIN_APART_M`` apart.
 
@@ -45,6 +46,8 @@ NEAR_MISS_KINDS = ("running", "loitering", "abandoned_bag", "fall", "tailgating"
 STAGED = 3  # staged incidents per scene (plus one near miss)
 MIN_PERSON_PX = 48.0  # a standing person at an incident's spot is at least this tall
 MIN_APART_M = 8.0
+BAG_OFFSET_M = 0.45  # a left bag stands this far beside its spot (sim.cctv.incidents)
+BAG_HEIGHT_M = 0.55  # the part of a left bag that must show
 LOITER_THRESHOLD_S = 120.0  # the site's loitering definition: the rule's default dwell
 FIRST_INCIDENT_S = 330.0  # the hall has filled and the background is learnt by then
 PREROLL_S = 90.0  # analysed before the first incident's lead-in; alerts there are dropped
@@ -184,6 +187,7 @@ class _View:
         self.cam = self.plan.camera("cam")
         self.hall = self.plan.zone("immigration_hall")
         self.gates = [r for r in self.plan.rows_in("immigration_hall") if r.kind == "egate"][0]
+        self._props = None  # the renderer's processor props, built on first use
 
     def sees(self, xy, need_px: float = MIN_PERSON_PX) -> np.ndarray:
         xy = np.atleast_2d(np.asarray(xy, float))
@@ -212,6 +216,28 @@ class _View:
         queues = (xy[:, 1] > row_y - 9.5) & (xy[:, 1] < row_y + 2.0)
         return inside & ~queues
 
+    def bag_in_picture(self, xy) -> np.ndarray:
+        """A bag set down within ``BAG_OFFSET_M`` of each point (the owner leaves it beside
+        them) is in the picture: less than half of it painted over by a processor prop nearer
+        the camera (desk counters 1.1 m and screens 1.9 m, e-gate cabinets 1.0 m tall hide a
+        0.55 m bag behind the row while a standing person's head still shows)."""
+        from sim.cctv.scene import hidden_share, processor_props
+
+        if self._props is None:
+            self._props = processor_props(self.plan, self.cam)
+        xy = np.atleast_2d(np.asarray(xy, float))
+        ok = np.ones(len(xy), bool)
+        if not self._props or not len(xy):
+            return ok
+        ring = [(0.0, 0.0)] + [(BAG_OFFSET_M * math.cos(a), BAG_OFFSET_M * math.sin(a))
+                               for a in np.arange(4) * math.pi / 2]
+        lows = np.linspace(0.03, BAG_HEIGHT_M, 6)
+        for dx, dy in ring:
+            c = xy + [dx, dy]
+            pts = np.stack([np.column_stack([c, np.full(len(c), z)]) for z in lows], axis=1)
+            ok &= hidden_share(self.cam, self._props, pts) < 0.5
+        return ok
+
     def distance(self, xy) -> float:
         return float(np.hypot(*(np.asarray(xy, float) - self.cam.center[:2])))
 
@@ -227,6 +253,8 @@ def _pick_spot(rng, view: _View, row_y: float, avoid: list, kind: str, size: flo
         ok &= np.hypot(*(cand - view.cam.center[:2]).T) <= 22.0
     for a in avoid:
         ok &= np.hypot(*(cand - a).T) >= MIN_APART_M
+    if kind == "abandoned_bag" and ok.any():  # the bag itself must be in the picture
+        ok[ok] = view.bag_in_picture(cand[ok])
     idx = np.flatnonzero(ok)
     return None if not len(idx) else cand[idx[0]]
 

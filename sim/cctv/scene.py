@@ -22,7 +22,7 @@ from floorplan.camera import NEAR_M, CameraModel
 from floorplan.plan import Belt, FloorPlan, PlanZone, ProcessorRow
 from floorplan.shapes import segments
 
-__all__ = ["Prop", "Backdrop", "build_backdrop"]
+__all__ = ["Prop", "Backdrop", "build_backdrop", "processor_props", "hidden_share"]
 
 CEILING_ABOVE_CAMERA_M = 1.5  # walls reach the ceiling, above any camera
 SS = 2  # supersampling of the background
@@ -315,9 +315,36 @@ def build_backdrop(plan: FloorPlan, cam: CameraModel, seed: int) -> Backdrop:
     _draw_belts(big, cam, plan.belts_in(zone.id), SS)
     bg = cv2.resize(big, (cam.width, cam.height), interpolation=cv2.INTER_AREA)
     bg = np.clip(bg.astype(np.float32) * _vignette(cam.height, cam.width)[..., None], 0, 255)
-    props = []
-    for row in rows:
-        props += (_egate_props if row.kind == "egate" else _desk_props)(cam, row)
-    props = tuple(sorted((p for p in props if p is not None), key=lambda p: -p.depth))
+    props = processor_props(plan, cam)
     return Backdrop(cam, zone, bg.astype(np.uint8), props,
                     np.asarray([p.depth for p in props], float))
+
+
+def processor_props(plan: FloorPlan, cam: CameraModel) -> tuple[Prop, ...]:
+    """The props (e-gate cabinets, desks) of ``cam``'s zone, far to near."""
+    props = []
+    for row in plan.rows_in(cam.zone):
+        props += (_egate_props if row.kind == "egate" else _desk_props)(cam, row)
+    return tuple(sorted((p for p in props if p is not None), key=lambda p: -p.depth))
+
+
+def hidden_share(cam: CameraModel, props, points: np.ndarray) -> np.ndarray:
+    """Per group of 3-D points (array (N, K, 3): K points of each of N things), the share of
+    its points that a prop nearer the camera paints over (the renderer's far-to-near order:
+    a low thing behind a desk counter or an e-gate cabinet is not in the picture)."""
+    pts = np.asarray(points, float)
+    n, k = pts.shape[:2]
+    uv, z = cam.project(pts.reshape(-1, 3))
+    depth = np.repeat(z.reshape(n, k).mean(axis=1), k)
+    with np.errstate(invalid="ignore"):
+        u = np.round(uv[:, 0])
+        v = np.round(uv[:, 1])
+    fin = np.isfinite(u) & np.isfinite(v) & (z > NEAR_M)
+    hid = np.zeros(n * k, bool)
+    for p in props:
+        h, w = p.mask.shape
+        pu = np.where(fin, u, -1).astype(np.int64) - p.x0
+        pv = np.where(fin, v, -1).astype(np.int64) - p.y0
+        ok = fin & (p.depth < depth) & (pu >= 0) & (pv >= 0) & (pu < w) & (pv < h)
+        hid[ok] |= p.mask[pv[ok], pu[ok]] > 0
+    return hid.reshape(n, k).mean(axis=1)
