@@ -3,10 +3,10 @@ bag batch 450-459, busy and surge halls): far off, where no lying body reads as 
 ``Fall.down_min_height_m``, the fall rule takes an object whose OWN lineage was the upright
 person on that spot for a person down (round 11). In a crowd a bag owner's track stays on the
 bag set down while the owner steps off and is lost: the blob first stretches (the owner moving
-off, 1.93-2.53 m) and the part left reads "object" in one frame — 13 false falls at staged
-bags. A faller's own track reads shorter on its way down (0.64-0.84 of its standing height on
-tune seeds 43, 46, 50, 51, 60 and staged fall 420). ``Fall.down_own_came_down`` (0.9) asks for
-that. The bag case fails on 0113ef2 (and with the key 0)."""
+off, 1.93-2.53 m) and the part left reads "object" in one frame — 9 false falls at staged
+bags. A faller's own track reads shorter on its way down (about 0.64-0.84 of its standing
+height on tune seeds 43, 46, 50, 51, 60 and staged fall 420). ``Fall.down_own_came_down``
+(0.9) asks for that. The bag cases fail on 0113ef2 (and with the key 0)."""
 
 from test_s22_close import SPOT, _judge, _obs, _walker_down
 from test_s27_far_fall import FAR
