@@ -231,6 +231,15 @@ class Fall(_Model):
     # than the last upright sighting 0.2 s before, just past the 1.8-m radius: missed). Only
     # the object's own lineage (the same track going low); 0: the foot point (round 11).
     down_own_along_m: float = Field(default=1.7, ge=0)
+    # ... and, on that route, the head seen coming down: the lineage's last upright reading at
+    # most this share of its standing height (the median of its last 15 upright readings). A
+    # faller's own track reads shorter on its way down (1.19-1.59 m, about 0.64-0.84 of
+    # standing: tune seeds 43, 46, 50, 51, 60, staged fall 420); an owner whose track stays on
+    # the bag set down reads as tall as standing or taller (0.94-1.21: the blob stretched by
+    # the owner stepping off, then the owner lost in the crowd) and the part left reads
+    # "object" in one frame (round 15: 9 false falls at staged bags, seeds 450-459, down to
+    # 1). 0 turns it off (round 14).
+    down_own_came_down: float = Field(default=0.9, ge=0)
 
 
 class Loitering(_Model):

@@ -11,6 +11,8 @@ the upright person last seen on that spot, who never walks on, and whose head ca
 from __future__ import annotations
 
 import math
+from collections import deque
+from statistics import median
 from typing import NamedTuple
 
 from shapely.geometry import LineString, Point
@@ -20,6 +22,7 @@ from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel, unb
 from pipeline.danger.scene import Scene
 
 _PEOPLE = (PERSON, GROUP, LYING)
+_STANDING_N = 15  # upright readings that make a lineage's standing height (3 s at 5 fps)
 
 
 class Upright(NamedTuple):
@@ -30,6 +33,8 @@ class Upright(NamedTuple):
     y: float
     top: float  # image row of its box top (the head)
     person_px: float
+    height_m: float = 0.0  # its reading
+    standing_m: float = 0.0  # the lineage's upright readings just before (median), this one in
 
 
 class Near(NamedTuple):
@@ -59,7 +64,10 @@ class PersonDown:
 
     Far off, where a body lying along the line of sight reads shorter than
     ``down_min_height_m`` (so no body could pass the size test), the object's own lineage
-    having been that upright person stands in for the size: see ``Fall.down_own_px``."""
+    having been that upright person stands in for the size: see ``Fall.down_own_px``; there
+    the lineage's last upright reading must already be on its way down
+    (``Fall.down_own_came_down``), not a blob as tall as a standing body or stretched taller
+    that lost the part walking off (an owner leaving the bag their track stays on)."""
 
     def __init__(self, p: C.Fall = C.Fall(), margin_px: float = C.Tailgating().blob_margin_px,
                  body: BodyModel = BodyModel()):
@@ -67,6 +75,7 @@ class PersonDown:
         self.margin_px = margin_px  # blur grows every blob by this a side
         self.body = body  # the site's body: the margin in metres
         self._upright: dict[int, Upright] = {}  # root → last upright sighting
+        self._heights: dict[int, deque] = {}  # root → its last upright readings (metres)
         self._born: dict[int, tuple[float, float, float, int]] = {}  # track id → t, x, y, root
         # object track id → (when first seen as an object, people by it then, the lineages
         # whose tracks began by it as it appeared)
@@ -89,7 +98,10 @@ class PersonDown:
                 continue
             q = tr.samples[-1]
             if q.kind == PERSON:
-                self._upright[tr.root] = Upright(sc.t, q.x, q.y, q.box[1], q.person_px)
+                h = self._heights.setdefault(tr.root, deque(maxlen=_STANDING_N))
+                h.append(q.height_m)
+                self._upright[tr.root] = Upright(sc.t, q.x, q.y, q.box[1], q.person_px,
+                                                 q.height_m, median(h))
         for tr in objects.values():
             if tr.id not in self._near:
                 born = {root for t, x, y, root in self._born.values()
@@ -98,6 +110,7 @@ class PersonDown:
         if len(self._upright) > 2000 or len(self._born) > 500:  # forget the long gone
             live = {tr.id for tr in sc.tracks}
             self._upright = {k: v for k, v in self._upright.items() if v.t > sc.t - 120.0}
+            self._heights = {k: v for k, v in self._heights.items() if k in self._upright}
             self._born = {k: v for k, v in self._born.items() if v[0] > sc.t - 10.0}
             self._near = {k: v for k, v in self._near.items() if k in live}
 
@@ -191,6 +204,8 @@ class PersonDown:
                 or _median([q.width_m for q in obj]) < p.down_own_min_width_m):
             return None
         seen = own[0].seen
+        if p.down_own_came_down > 0 and seen.height_m > p.down_own_came_down * seen.standing_m:
+            return None  # the head not seen coming down: the blob lost a part (a bag set down)
         return seen if top_now - seen.top >= p.down_min_drop * seen.person_px else None
 
     def _body_sized(self, height_m: float, width_m: float, true_m: float,

@@ -101,12 +101,16 @@ def _judge(things, seconds: float, floor: FloorMap = HD, geom=None,
 SPOT = (0.0, 14.0)
 
 
-def _walker_down(height_m=0.85, width_m=0.7, persons=0.45, floor: FloorMap = HD):
+def _walker_down(height_m=0.85, width_m=0.7, persons=0.45, floor: FloorMap = HD,
+                 way_down_m: float | None = None):
     """Walks along the hall at 1.2 m/s, goes down at SPOT at t = 4 s and stays there, read as
-    an object (a body lying along the line of sight, foreshortened)."""
+    an object (a body lying along the line of sight, foreshortened). ``way_down_m``: read
+    upright that tall for 0.2 s at t = 4 s (the head on its way down), before the tumble."""
     def f(t):
         if t < 4.0:
             return _obs(SPOT[0] - 1.2 * (4.0 - t), SPOT[1], PERSON, 1.7, 0.5, 0.9, floor)
+        if way_down_m is not None and t < 4.2:
+            return _obs(*SPOT, PERSON, way_down_m, 0.6, 0.7, floor)
         if t < 4.6:
             return None  # the tumble: nothing readable for a moment
         return _obs(SPOT[0] + 0.3, SPOT[1], OBJECT, height_m, width_m, persons, floor)

@@ -23,7 +23,8 @@ def test_the_far_spot_is_where_the_size_test_cannot_pass():
 def test_a_walker_whose_own_track_went_low_far_off_is_a_fall():
     # fresh seed 43 (34 m, 74 px): track 174 went from 1.49-1.88 m upright to an "object"
     # 0.55 m tall, 0.68 m wide within 2 s, and lay still 60 s; seeds 44, 46, 50, 51 alike
-    hits = _judge([_walker_down(0.58, 0.65, 0.35, floor=FAR)], 30.0, floor=FAR)
+    # (round 15: on its way down it read 1.49 m, its head seen coming down)
+    hits = _judge([_walker_down(0.58, 0.65, 0.35, floor=FAR, way_down_m=1.49)], 30.0, floor=FAR)
     assert [k for k, _ in hits] == ["fall"], hits
 
 
