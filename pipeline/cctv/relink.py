@@ -40,6 +40,14 @@ at least ``crowd_count`` other tracks in view within ``crowd_radius`` body heigh
 place needs clothing similarity ``crowd_appearance`` instead of ``min_appearance``; walkers in
 a corridor or at the desks, with a neighbour or two, keep ``min_appearance``.
 
+**Late links** (``late_s`` > 0; off). At the belts a stander's id goes on with a neighbour for
+a frame or two while the stander comes back under a new id; at its birth the old id was in view,
+so no link was possible. A new track no link continued may, for ``late_s``, still continue an
+id that was in view at its birth and is lost now, at a short link's gates, the place gated from
+any point of the old id's last ``still_s`` (its last place may be the neighbour's). The new
+track's rows so far keep their id. Measured on the five-minute tune windows and not turned on
+(README "Ids more than 4 s apart at the belts").
+
 Online: each frame's decision uses that frame and the past only.
 """
 
@@ -95,10 +103,12 @@ class RelinkConfig:
     crowd_appearance: float = 0.6  # similarity a short link needs in a dense crowd
     crowd_radius: float = 1.0  # body heights around the last place that make the crowd
     crowd_count: int = 4  # other tracks in view within crowd_radius: a dense crowd
+    # a late re-link (module docstring); late_s 0: off
+    late_s: float = 0.0  # a new track born up to this long ago may still continue an id
 
     def __post_init__(self):
         for name in ("window_s", "gate", "per_s", "dwell_s", "still_s", "still_radius",
-                     "dwell_gate", "dwell_margin", "crowd_radius"):
+                     "dwell_gate", "dwell_margin", "crowd_radius", "late_s"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"RelinkConfig.{name} must be >= 0, got {getattr(self, name)}")
         if not self.crowd_count >= 1:
@@ -141,8 +151,11 @@ class Relinker:
         self._alias: dict[int, int] = {}  # tracker id -> output id
         self.relinked = 0
         self.dwell_relinked = 0  # of which a dwelling person's, lost longer than window_s
+        self.late_relinked = 0  # of which a late one (the id was in view at the birth)
         self.linked_now: list[int] = []  # output ids continued by a new fragment this frame
-        self.kind_now: dict[int, str] = {}  # those ids -> "short" or "dwell"
+        self.kind_now: dict[int, str] = {}  # those ids -> "short", "dwell" or "late"
+        # tracker id of a new track no link continued -> (its birth, the ids in view then)
+        self._born: dict[int, tuple[float, frozenset]] = {}
 
     def update(self, t: float, tracks: list[PersonTrack],
                hists: list[np.ndarray | None]) -> list[PersonTrack]:
@@ -152,8 +165,8 @@ class Relinker:
         self.linked_now, self.kind_now = [], {}
         new = [k for k, tr in enumerate(tracks)
                if tr.track_id not in self._alias and tr.track_id not in self._seen]
+        present = {self._alias.get(tr.track_id, tr.track_id) for tr in tracks}
         if new:
-            present = {self._alias.get(tr.track_id, tr.track_id) for tr in tracks}
             lost = [i for i, s in self._seen.items()
                     if i not in present and 0 < t - s.t <= self._keep_s(s)]
             others = [(np.asarray(tr.box, np.float64), h) for k, (tr, h)
@@ -165,6 +178,11 @@ class Relinker:
                 self.linked_now.append(i)
                 self.kind_now[i] = "short" if t - self._seen[i].t <= cfg.window_s else "dwell"
                 self.dwell_relinked += self.kind_now[i] == "dwell"
+            if cfg.late_s > 0:
+                self._born.update({tracks[k].track_id: (t, frozenset(present)) for k in new
+                                   if tracks[k].track_id not in self._alias})
+        if self._born:
+            self._late(t, tracks, hists, present)
         taken = {tr.track_id for tr in tracks}
         for raw, oid in list(self._alias.items()):
             if raw in taken and oid in taken:  # the tracker took the lost track back itself
@@ -177,6 +195,34 @@ class Relinker:
         for i in [i for i, s in self._seen.items() if t - s.t > self._keep_s(s)]:
             del self._seen[i]
         return out
+
+    def _late(self, t: float, tracks: list[PersonTrack], hists, present: set) -> None:
+        """Continue a young track (born up to ``late_s`` ago, no link then) with an id that was
+        in view at its birth and is lost now, at a short link's gates."""
+        cfg = self.config
+        self._born = {r: b for r, b in self._born.items()
+                      if t - b[0] <= cfg.late_s and r not in self._alias}
+        young = [k for k, tr in enumerate(tracks)
+                 if tr.track_id in self._born and self._born[tr.track_id][0] < t]
+        lost = sorted({i for k in young for i in self._born[tracks[k].track_id][1]
+                       if i not in present and i not in self.kind_now and i in self._seen
+                       and 0 < t - self._seen[i].t <= cfg.window_s})
+        if not young or not lost:
+            return
+        others = [(np.asarray(tr.box, np.float64), h) for k, (tr, h)
+                  in enumerate(zip(tracks, hists)) if k not in young]
+        allowed = np.array([[i in self._born[tracks[k].track_id][1] for i in lost]
+                            for k in young])
+        for a, i in self._match([tracks[k] for k in young], [hists[k] for k in young], lost, t,
+                                others, allowed, late=True):
+            raw = tracks[young[a]].track_id
+            self._alias[raw] = i
+            del self._born[raw]
+            self._seen.pop(raw, None)  # its few rows so far stay reported under its own id
+            self.relinked += 1
+            self.late_relinked += 1
+            self.linked_now.append(i)
+            self.kind_now[i] = "late"
 
     def dwelling(self, t: float) -> set[int]:
         """The output ids not in view at ``t`` that a dwelling person's return may still
@@ -194,7 +240,7 @@ class Relinker:
             else cfg.window_s
 
     def _match(self, fresh: list[PersonTrack], hists, lost: list[int], t: float,
-               others: list = ()):
+               others: list = (), allowed: np.ndarray | None = None, late: bool = False):
         from scipy.optimize import linear_sum_assignment
 
         if not fresh or not lost:
@@ -204,6 +250,8 @@ class Relinker:
         for a, (tr, h) in enumerate(zip(fresh, hists)):
             box = np.asarray(tr.box, np.float64)
             for b, i in enumerate(lost):
+                if allowed is not None and not allowed[a, b]:
+                    continue
                 s = self._seen[i]
                 dt = t - s.t
                 width = max(s.box[2] - s.box[0], 1.0)
@@ -226,6 +274,9 @@ class Relinker:
                     continue
                 predicted = np.hypot(*(step - s.velocity * dt)) / height
                 dist = min(predicted, np.hypot(*step) / height) if cfg.from_last else predicted
+                if late:  # the old id's last place may be the neighbour's: where it was before
+                    dist = min([dist] + [np.hypot(*(_anchor(box) - q)) / height
+                                         for _, q in s.trail])
                 if dist > cfg.gate + cfg.per_s * dt:
                     continue
                 app = similarity(s.hist, h)

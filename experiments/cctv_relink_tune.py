@@ -1,0 +1,185 @@
+"""A belt-stander's ids more than ``window_s`` apart: why no re-link joined them, and what each
+reason costs.
+
+    python -m experiments.cctv_relink_tune census /work/runs/cctv-long/s1 \\
+        /work/runs/cctv-long/s2 [--grid "r_exchange_s=0"] [--gap 4] [--csv CENSUS.csv]
+
+Each cached camera is replayed through the stream's chain
+(``experiments.cctv_corridor_tune.stream_track_camera``; grid keys as there). Every person's
+output ids in time (runs of ``cctv_belts_tune.MIN_ROWS`` rows under one id, each box's person as
+``cctv_dwell_tune.row_people`` reads it); every two consecutive ids of one person whose runs lie
+more than ``--gap`` seconds apart is a **pair**, with the reason no re-link joined them, the
+first that holds (the re-linker's dwell rule at :class:`pipeline.cctv.relink.RelinkConfig`'s
+defaults, as if ``dwell_s`` were on):
+
+- ``guard split``: one tracker id cut by the swap guard (:mod:`pipeline.cctv.swaps`);
+- ``existing id``: the new id was not born on the person (it had followed someone else);
+- ``old id went on``: the old id is in view (on someone else) when the new one is born: a swap,
+  which no re-link continues;
+- ``short, not joined``: apart ``window_s`` or less (the short re-link's gates refused it);
+- ``gap > dwell_s``: lost longer than ``DWELL_S``;
+- ``not still``: the old id's head strayed more than ``still_radius`` over its last ``still_s``;
+- ``moved``: the new head point is more than ``dwell_gate`` body heights from the old last place;
+- ``scale``: box widths more than ``max_scale`` apart;
+- ``clothes``: torso histograms under ``dwell_appearance``;
+- ``margin``: someone in view near the place at least as alike (``dwell_margin``);
+- ``dwell off``: the dwell rule would have joined them (it is off by default).
+
+Each reason's size: the IDF1 the window gains when every pair of that reason is joined by an
+oracle (both runs, the old id's and the new id's rows on the person, under one id of the
+person's own), and the rows of the pairs' new runs. Pairs apart ``--gap`` or less are listed
+too (``long`` False), with the short re-link's reasons.
+
+Tune seeds only (the caches refuse the held-out seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DWELL_S = 120.0  # census: the dwell rule's horizon taken as "on"
+REASONS = ("guard split", "existing id", "old id went on", "short, not joined", "gap > dwell_s", "not still", "moved", "scale",
+           "clothes", "margin", "dwell off")
+COLS = ["frame", "id", "x1", "y1", "x2", "y2"]
+FRESH = 10 ** 8  # repaired: ids of the person's own
+
+
+def _head(hyp: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([(hyp["x1"] + hyp["x2"]).to_numpy() / 2, hyp["y1"].to_numpy()])
+
+
+def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
+    """One row per pair (module docstring) of the replay ``hyp`` (index 0..n-1)."""
+    from experiments.cctv_belts_tune import _runs
+    from experiments.cctv_dwell_tune import row_people
+    from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.relink import HEIGHT_PER_WIDTH, RelinkConfig
+
+    cfg = RelinkConfig()
+    people = row_people(cam, hyp)
+    ids = hyp["id"].to_numpy()
+    raw = np.asarray(hyp.attrs["raw_ids"])
+    t = hyp["frame"].to_numpy()
+    xy = _head(hyp)
+    width = np.maximum((hyp["x2"] - hyp["x1"]).to_numpy(), 1.0)
+    hists = hyp.attrs["hists"]
+    first = pd.Series(t).groupby(ids).min().to_dict()
+    out = []
+    for p in np.unique(people[people >= 0]):
+        rows = np.flatnonzero(people == p)
+        rows = rows[np.argsort(t[rows], kind="stable")]
+        runs = _runs(ids[rows])
+        for a, b in zip(runs, runs[1:]):
+            i, k = rows[a[2]], rows[b[1]]
+            o, n = ids[i], ids[k]
+            if o == n or t[k] - t[i] < gap_s:
+                continue
+            born = first[n]
+            height = HEIGHT_PER_WIDTH * width[i]
+            mine = np.flatnonzero((ids == o) & (t <= t[i]) & (people == p))
+            stay = np.median(xy[mine], axis=0)
+            trail = mine[t[mine] >= t[i] - cfg.still_s]
+            reach = np.hypot(*(xy[trail] - xy[i]).T).max() / height
+            on = np.flatnonzero((ids == o) & (np.abs(t - born) < 0.5 + 1e-6))
+            dist = np.hypot(*(xy[k] - xy[i])) / height
+            dist_stay = np.hypot(*(xy[k] - stay)) / height
+            hs = [hists[j] for j in mine if hists[j] is not None]
+            app = (similarity(np.sum(hs, axis=0), hists[k])
+                   if hs and hists[k] is not None else np.nan)
+            now = np.flatnonzero((np.abs(t - t[k]) < 1e-6) & (ids != n))
+            near = now[np.hypot(*(xy[now] - xy[i]).T) / height <= cfg.dwell_gate]
+            rival = max((similarity(np.sum(hs, axis=0), hists[j]) for j in near
+                         if hists[j] is not None), default=0.0) if hs else 0.0
+            scale = width[k] / width[i]
+            reason = ("guard split" if raw[i] == raw[k] else
+                      "existing id" if born < t[k] - 1.0 else
+                      "old id went on" if len(on) else
+                      "short, not joined" if t[k] - t[i] <= cfg.window_s else
+                      "gap > dwell_s" if t[k] - t[i] > DWELL_S else
+                      "not still" if t[i] - t[mine[0]] < cfg.still_s
+                      or reach > cfg.still_radius else
+                      "moved" if dist > cfg.dwell_gate else
+                      "scale" if not 1 / cfg.max_scale <= scale <= cfg.max_scale else
+                      "clothes" if not app >= cfg.dwell_appearance else
+                      "margin" if app < rival + cfg.dwell_margin else "dwell off")
+            out.append({"person": int(p), "old": int(o), "new": int(n), "t_first": t[rows[a[1]]],
+                        "t_lost": t[i],
+                        "t_new": t[k], "t_end": t[rows[b[2]]], "gap_s": t[k] - t[i],
+                        "rows": b[3],
+                        "stood_s": t[i] - t[mine[0]], "reach_h": reach, "dist_h": dist,
+                        "dist_stay_h": dist_stay, "scale": scale, "app": app, "rival": rival,
+                        "reason": reason})
+    return pd.DataFrame(out, columns=["person", "old", "new", "t_first", "t_lost", "t_new",
+                                      "t_end",
+                                      "gap_s", "rows",
+                                      "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale",
+                                      "app", "rival", "reason"])
+
+
+def repaired(hyp: pd.DataFrame, people: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
+    """``hyp``'s rows with each chosen pair's two runs (the old id's and the new id's rows on
+    the person) under one id of the person's own: the pair perfectly joined, the ids' rows on
+    others left as they were."""
+    out = hyp[COLS].copy()
+    ids = out["id"].to_numpy()
+    new = ids.copy()
+    t = out["frame"].to_numpy()
+    for _, r in chosen.iterrows():
+        mine = people == r["person"]
+        for i, a, b in ((r["old"], r["t_first"], r["t_lost"]), (r["new"], r["t_new"], r["t_end"])):
+            new[mine & (ids == i) & (t >= a - 1e-6) & (t <= b + 1e-6)] = FRESH + r["person"]
+    out["id"] = new
+    return out
+
+
+def census(folders: list[Path], spec: str, cameras: list[str] | None,
+           gap_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every pair of every replay, one row per replay and reason: pairs, new-run rows and the
+    IDF1 gained when that reason's pairs are repaired)."""
+    from experiments.cctv_corridor_tune import replays
+    from experiments.cctv_dwell_tune import row_people
+    from experiments.cctv_track_tune import score
+
+    allp, sizes = [], []
+    for opts, c, truth, hyp in replays(folders, spec, cameras):
+        hyp = hyp.reset_index(drop=True)
+        key = {**opts, "seed": c["seed"], "camera": c["camera"]}
+        p = pairs(c, hyp, 0.0)
+        p["long"] = p["gap_s"] > gap_s
+        allp.append(p.assign(**key))
+        people = row_people(c, hyp)
+        base = score(truth, hyp[COLS])["IDF1"]
+        scored = int(pd.concat([fr["truth"] for fr in c["frames"]]).shape[0])
+        for (long, reason), chosen in list(p.groupby(["long", "reason"])) + [
+                ((True, "all"), p[p["long"]]), ((False, "all"), p[~p["long"]])]:
+            gain = (score(truth, repaired(hyp, people, chosen))["IDF1"] - base) \
+                if len(chosen) else 0.0
+            sizes.append({**key, "long": long, "reason": reason, "pairs": len(chosen),
+                          "rows": int(chosen["rows"].sum()),
+                          "row_share": chosen["rows"].sum() / scored, "IDF1": base,
+                          "IDF1_gain": gain})
+    return pd.concat(allp, ignore_index=True), pd.DataFrame(sizes)
+
+
+def main(argv=None) -> None:
+    from experiments.cctv_corridor_tune import cache_parser
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = cache_parser(sub, "census")
+    p.add_argument("--gap", type=float, default=4.0, help="seconds between two ids of a pair")
+    a = ap.parse_args(argv)
+    cams = a.cameras.split(",") if a.cameras else None
+    pd.set_option("display.width", 250)
+    allp, sizes = census(a.folders, a.grid, cams, a.gap)
+    if a.csv:
+        allp.to_csv(a.csv, index=False)
+    print(sizes.round(4).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
