@@ -197,9 +197,9 @@ class SwapGuard:
         gone = {i for i, lk in self._looks.items() if t - lk.last_t > FORGET_S}
         for i in gone:  # long gone (no tracker or re-linker keeps a track that long)
             del self._looks[i]
-        if gone:
-            self._segment = {k: v for k, v in self._segment.items()
-                             if k not in gone and v not in gone}
+        if gone:  # an input id keeps its segment while the segment lives: the id it was cut
+            # from is forgotten FORGET_S after the cut, and the input must not return to it
+            self._segment = {k: v for k, v in self._segment.items() if v not in gone}
         return [tr if oid == tr.track_id else replace(tr, track_id=oid)
                 for tr, oid in zip(tracks, ids)]
 

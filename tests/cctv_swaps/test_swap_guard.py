@@ -74,3 +74,15 @@ def test_ids_long_gone_are_forgotten():
     assert guard._segment and guard._looks
     guard.update(1000.0, [], [])
     assert not guard._segment and not guard._looks
+
+
+def test_a_cut_track_keeps_its_new_id_after_the_old_one_is_forgotten():
+    # input id 1 is cut (clothes 0 -> 6) at about 2 s and goes on for 70 s under its new id;
+    # on f8d78be the old id 1 was forgotten FORGET_S after the cut and its segment with it, so
+    # the same person came back under id 1 (a second ID switch, 60 s later)
+    from pipeline.cctv.swaps import FORGET_S
+
+    frames = [[(1, 0)]] * 10 + [[(1, 6)]] * int((FORGET_S + 10) / 0.2)
+    ids = [i[0] for i in _run(SwapGuard(), frames)]
+    assert ids[12] >= SWAP_ID_BASE
+    assert set(ids[12:]) == {ids[12]}
