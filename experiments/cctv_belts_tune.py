@@ -184,6 +184,18 @@ def _runs(keys: np.ndarray) -> list[tuple]:
     return [tuple(r) for r in runs if r[3] >= MIN_ROWS]
 
 
+def id_changes(people: np.ndarray, ids: np.ndarray, t: np.ndarray):
+    """(person, the person's rows in time, run before, run after: :func:`_runs` tuples over
+    those rows) of every change of a person's output id."""
+    for p in np.unique(people[people >= 0]):
+        rows = np.flatnonzero(people == p)
+        rows = rows[np.argsort(t[rows], kind="stable")]
+        runs = _runs(ids[rows])
+        for a, b in zip(runs, runs[1:]):
+            if a[0] != b[0]:
+                yield p, rows, a, b
+
+
 def _speed_of(full: pd.DataFrame):
     """The ground truth's floor speed of a person over the 2 s before ``t`` (NaN: unknown)."""
     from experiments.cctv_dwell_tune import _floor_speed
@@ -270,37 +282,31 @@ def fragment_starts(cam: dict, hyp: pd.DataFrame) -> pd.DataFrame:
     first = {r: t[raw == r].min() for r in np.unique(raw)}
     speed = _speed_of(_truth_rows(cam))
     out = []
-    for p in np.unique(people[people >= 0]):
-        rows = np.flatnonzero(people == p)
-        rows = rows[np.argsort(t[rows], kind="stable")]
-        runs = _runs(ids[rows])
-        for a, b in zip(runs, runs[1:]):
-            if a[0] == b[0]:
-                continue
-            i, k = rows[a[2]], rows[b[1]]
-            rx, ry = raw[i], raw[k]
-            later = np.flatnonzero((raw == rx) & (t > t[i] + 1e-6))
-            soon = len(later) and t[later[0]] - t[i] <= 1.0
-            taker = majority_person(people[later[:LINK_AHEAD]]) if soon else -1
-            held = people[(raw == ry) & (t < t[k])]
-            held = held[held >= 0]
-            if rx == ry:
-                cause = "guard split"
-            elif taker not in (-1, p):
-                cause = "old id to neighbour"
-            elif taker == p:
-                cause = "old id still on the person"
-            elif first[ry] >= t[i] - 1e-6:
-                cause = "new id, old lost"
-            else:
-                cause = "existing id, old lost"
-            out.append({"t": t[k], "person": int(p), "old_raw": int(rx), "new_raw": int(ry),
-                        "old_id": int(ids[i]), "new_id": int(ids[k]), "gap_s": t[k] - t[i],
-                        "rows": b[3], "new_born": bool(first[ry] >= t[k] - 1.0),
-                        "exchange": bool(taker >= 0 and len(held) and held[-1] == taker),
-                        "v_person": speed(p, t[i]),
-                        "v_taker": speed(taker, t[i]) if taker >= 0 else np.nan,
-                        "cause": cause})
+    for p, rows, a, b in id_changes(people, ids, t):
+        i, k = rows[a[2]], rows[b[1]]
+        rx, ry = raw[i], raw[k]
+        later = np.flatnonzero((raw == rx) & (t > t[i] + 1e-6))
+        soon = len(later) and t[later[0]] - t[i] <= 1.0
+        taker = majority_person(people[later[:LINK_AHEAD]]) if soon else -1
+        held = people[(raw == ry) & (t < t[k])]
+        held = held[held >= 0]
+        if rx == ry:
+            cause = "guard split"
+        elif taker not in (-1, p):
+            cause = "old id to neighbour"
+        elif taker == p:
+            cause = "old id still on the person"
+        elif first[ry] >= t[i] - 1e-6:
+            cause = "new id, old lost"
+        else:
+            cause = "existing id, old lost"
+        out.append({"t": t[k], "person": int(p), "old_raw": int(rx), "new_raw": int(ry),
+                    "old_id": int(ids[i]), "new_id": int(ids[k]), "gap_s": t[k] - t[i],
+                    "rows": b[3], "new_born": bool(first[ry] >= t[k] - 1.0),
+                    "exchange": bool(taker >= 0 and len(held) and held[-1] == taker),
+                    "v_person": speed(p, t[i]),
+                    "v_taker": speed(taker, t[i]) if taker >= 0 else np.nan,
+                    "cause": cause})
     return pd.DataFrame(out, columns=FRAG_COLS)
 
 

@@ -46,6 +46,8 @@ REASONS = ("guard split", "existing id", "old id went on", "short, not joined", 
            "clothes", "margin", "dwell off")
 COLS = ["frame", "id", "x1", "y1", "x2", "y2"]
 FRESH = 10 ** 8  # repaired: ids of the person's own
+PAIR_COLS = ["person", "old", "new", "t_first", "t_lost", "t_new", "t_end", "gap_s", "rows",
+             "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale", "app", "rival", "reason"]
 
 
 def _head(hyp: pd.DataFrame) -> np.ndarray:
@@ -54,7 +56,7 @@ def _head(hyp: pd.DataFrame) -> np.ndarray:
 
 def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
     """One row per pair (module docstring) of the replay ``hyp`` (index 0..n-1)."""
-    from experiments.cctv_belts_tune import _runs
+    from experiments.cctv_belts_tune import id_changes
     from experiments.cctv_dwell_tune import row_people
     from pipeline.cctv.appearance import similarity
     from pipeline.cctv.relink import HEIGHT_PER_WIDTH, RelinkConfig
@@ -69,55 +71,45 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
     hists = hyp.attrs["hists"]
     first = pd.Series(t).groupby(ids).min().to_dict()
     out = []
-    for p in np.unique(people[people >= 0]):
-        rows = np.flatnonzero(people == p)
-        rows = rows[np.argsort(t[rows], kind="stable")]
-        runs = _runs(ids[rows])
-        for a, b in zip(runs, runs[1:]):
-            i, k = rows[a[2]], rows[b[1]]
-            o, n = ids[i], ids[k]
-            if o == n or t[k] - t[i] < gap_s:
-                continue
-            born = first[n]
-            height = HEIGHT_PER_WIDTH * width[i]
-            mine = np.flatnonzero((ids == o) & (t <= t[i]) & (people == p))
-            stay = np.median(xy[mine], axis=0)
-            trail = mine[t[mine] >= t[i] - cfg.still_s]
-            reach = np.hypot(*(xy[trail] - xy[i]).T).max() / height
-            on = np.flatnonzero((ids == o) & (np.abs(t - born) < 0.5 + 1e-6))
-            dist = np.hypot(*(xy[k] - xy[i])) / height
-            dist_stay = np.hypot(*(xy[k] - stay)) / height
-            hs = [hists[j] for j in mine if hists[j] is not None]
-            app = (similarity(np.sum(hs, axis=0), hists[k])
-                   if hs and hists[k] is not None else np.nan)
-            now = np.flatnonzero((np.abs(t - t[k]) < 1e-6) & (ids != n))
-            near = now[np.hypot(*(xy[now] - xy[i]).T) / height <= cfg.dwell_gate]
-            rival = max((similarity(np.sum(hs, axis=0), hists[j]) for j in near
-                         if hists[j] is not None), default=0.0) if hs else 0.0
-            scale = width[k] / width[i]
-            reason = ("guard split" if raw[i] == raw[k] else
-                      "existing id" if born < t[k] - 1.0 else
-                      "old id went on" if len(on) else
-                      "short, not joined" if t[k] - t[i] <= cfg.window_s else
-                      "gap > dwell_s" if t[k] - t[i] > DWELL_S else
-                      "not still" if t[i] - t[mine[0]] < cfg.still_s
-                      or reach > cfg.still_radius else
-                      "moved" if dist > cfg.dwell_gate else
-                      "scale" if not 1 / cfg.max_scale <= scale <= cfg.max_scale else
-                      "clothes" if not app >= cfg.dwell_appearance else
-                      "margin" if app < rival + cfg.dwell_margin else "dwell off")
-            out.append({"person": int(p), "old": int(o), "new": int(n), "t_first": t[rows[a[1]]],
-                        "t_lost": t[i],
-                        "t_new": t[k], "t_end": t[rows[b[2]]], "gap_s": t[k] - t[i],
-                        "rows": b[3],
-                        "stood_s": t[i] - t[mine[0]], "reach_h": reach, "dist_h": dist,
-                        "dist_stay_h": dist_stay, "scale": scale, "app": app, "rival": rival,
-                        "reason": reason})
-    return pd.DataFrame(out, columns=["person", "old", "new", "t_first", "t_lost", "t_new",
-                                      "t_end",
-                                      "gap_s", "rows",
-                                      "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale",
-                                      "app", "rival", "reason"])
+    for p, rows, a, b in id_changes(people, ids, t):
+        i, k = rows[a[2]], rows[b[1]]
+        o, n = ids[i], ids[k]
+        if t[k] - t[i] < gap_s:
+            continue
+        born = first[n]
+        height = HEIGHT_PER_WIDTH * width[i]
+        mine = np.flatnonzero((ids == o) & (t <= t[i]) & (people == p))
+        stay = np.median(xy[mine], axis=0)
+        trail = mine[t[mine] >= t[i] - cfg.still_s]
+        reach = np.hypot(*(xy[trail] - xy[i]).T).max() / height
+        on = np.flatnonzero((ids == o) & (np.abs(t - born) < 0.5 + 1e-6))
+        dist = np.hypot(*(xy[k] - xy[i])) / height
+        dist_stay = np.hypot(*(xy[k] - stay)) / height
+        hs = [hists[j] for j in mine if hists[j] is not None]
+        app = (similarity(np.sum(hs, axis=0), hists[k])
+               if hs and hists[k] is not None else np.nan)
+        now = np.flatnonzero((np.abs(t - t[k]) < 1e-6) & (ids != n))
+        near = now[np.hypot(*(xy[now] - xy[i]).T) / height <= cfg.dwell_gate]
+        rival = max((similarity(np.sum(hs, axis=0), hists[j]) for j in near
+                     if hists[j] is not None), default=0.0) if hs else 0.0
+        scale = width[k] / width[i]
+        reason = ("guard split" if raw[i] == raw[k] else
+                  "existing id" if born < t[k] - 1.0 else
+                  "old id went on" if len(on) else
+                  "short, not joined" if t[k] - t[i] <= cfg.window_s else
+                  "gap > dwell_s" if t[k] - t[i] > DWELL_S else
+                  "not still" if t[i] - t[mine[0]] < cfg.still_s
+                  or reach > cfg.still_radius else
+                  "moved" if dist > cfg.dwell_gate else
+                  "scale" if not 1 / cfg.max_scale <= scale <= cfg.max_scale else
+                  "clothes" if not app >= cfg.dwell_appearance else
+                  "margin" if app < rival + cfg.dwell_margin else "dwell off")
+        out.append({"person": int(p), "old": int(o), "new": int(n), "t_first": t[rows[a[1]]],
+                    "t_lost": t[i], "t_new": t[k], "t_end": t[rows[b[2]]],
+                    "gap_s": t[k] - t[i], "rows": b[3], "stood_s": t[i] - t[mine[0]],
+                    "reach_h": reach, "dist_h": dist, "dist_stay_h": dist_stay, "scale": scale,
+                    "app": app, "rival": rival, "reason": reason})
+    return pd.DataFrame(out, columns=PAIR_COLS)
 
 
 def repaired(hyp: pd.DataFrame, people: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:

@@ -3,23 +3,13 @@ id: the re-linker refused that new id at its birth (the old id was in view), and
 once the old id is lost, a few frames later (``RelinkConfig.late_s``). Fails on f8d78be:
 RelinkConfig has no late_s (the stander kept the new id)."""
 
-import numpy as np
 import pytest
+from test_dwell_relink import _body, _hist
 
 from pipeline.cctv.persons import PersonTrack
 from pipeline.cctv.relink import RelinkConfig, Relinker
 
 LATE = RelinkConfig(late_s=2.0)
-
-
-def _hist(bin_: int) -> np.ndarray:
-    h = np.zeros((12, 4), np.float32)
-    h[bin_, 1] = 1.0
-    return h
-
-
-def _body(x: float, y: float = 100.0, w: float = 40.0) -> tuple:
-    return (x, y, x + w, y + 3.5 * w)
 
 
 def _handover(r: Relinker, new_clothes: int = 3, lost_after: int = 2) -> list[int]:
