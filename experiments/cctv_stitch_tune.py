@@ -1,7 +1,8 @@
 """Offline stitching of a finished run's fragments within one camera, replayed on tune caches.
 
     python -m experiments.cctv_stitch_tune replay /work/runs/cctv-long/s1 \\
-        [--grid "max_gap_s=10,20;min_appearance=0.5,0.6"] [--keep DIR] [--csv OUT.csv]
+        [--grid "max_gap_s=10,20;min_appearance=0.5,0.6"] [--keep DIR] [--csv OUT.csv] \\
+        [--chain "band=300;band_margin=60"]
     python -m experiments.cctv_stitch_tune cross RUN [RUN ...] [--grid ...] [--csv OUT.csv]
 
 ``replay``: each cached camera is replayed once through the stream's chain
@@ -13,8 +14,8 @@ with the perfect stitching of the fragments that exist (``ceiling``: each id giv
 person, a person's ids chained in time order where they do not overlap), and stitched
 (:func:`pipeline.cctv.stitch.stitch`, at each ``--grid`` combination of
 :class:`pipeline.cctv.stitch.StitchConfig` fields) without and with the gaps then filled across
-the stitched ids (``stitched_filled``) or only within the tracker's own ids
-(``filled_then_stitched``); ``joins`` / ``joins_wrong``: joins and those between two
+the stitched ids (``stitched_filled``, with ``--across``) or only within the tracker's own ids
+(``filled_then_stitched``, as a run does); ``joins`` / ``joins_wrong``: joins and those between two
 different people (each id's majority person; unknown people not counted wrong).
 
 ``cross``: runs of ``airtwin identify-cctv`` (their stored tracks and track summaries): per
@@ -36,22 +37,24 @@ import pandas as pd
 COLS = ["frame", "id", "x1", "y1", "x2", "y2"]
 
 
-def replayed(folders, cameras, keep: Path | None):
+def replayed(folders, cameras, keep: Path | None, chain: dict | None = None):
     """(seed, camera, tracks, looks, truth, people) per cached camera; ``people``: each row's
-    true person (-1: none)."""
+    true person (-1: none); ``chain``: replay options over the shipped chain (e.g. the far
+    band, ``{"band": 300, "band_margin": 60}``)."""
     from experiments.cctv_corridor_tune import stream_track_camera
     from experiments.cctv_dwell_tune import row_people
     from experiments.cctv_track_tune import load, truth_of
 
     for folder in folders:
         for cam in load(folder, cameras):
-            where = f"{Path(folder).parent.name}-{Path(folder).name}"
+            where = f"{Path(folder).parent.name}-{Path(folder).name}" + "".join(
+                f"_{k}{v}" for k, v in sorted((chain or {}).items()))
             path = keep / f"s{cam['seed']}_{where}_{cam['camera']}.pkl" if keep else None
             if path is not None and path.exists():
                 with open(path, "rb") as fh:
                     yield pickle.load(fh)
                 continue
-            hyp, _ = stream_track_camera(cam)
+            hyp, _ = stream_track_camera(cam, chain)
             hists = list(hyp.attrs["hists"])
             hyp = hyp[COLS].reset_index(drop=True)
             looks = {}
@@ -75,11 +78,10 @@ def majority(hyp: pd.DataFrame, people: np.ndarray) -> dict:
     return p[on].groupby(hyp.loc[on, "id"]).agg(lambda s: int(s.mode().iloc[0])).to_dict()
 
 
-def perfect(hyp: pd.DataFrame, people: np.ndarray) -> pd.Series:
+def perfect(hyp: pd.DataFrame, who: dict) -> pd.Series:
     """Each row's id under the perfect stitching of the fragments that exist: a person's ids
-    (majority person) chained in time order, an id overlapping the chain's last starting a new
-    chain; ids on nobody keep theirs."""
-    who = majority(hyp, people)
+    (``who``: id -> its majority person) chained in time order, an id overlapping the chain's
+    last starting a new chain; ids on nobody keep theirs."""
     span = hyp.groupby("id")["frame"].agg(["min", "max"])
     root = {}
     for person, ids in pd.Series(who).groupby(pd.Series(who)):
@@ -95,7 +97,8 @@ def perfect(hyp: pd.DataFrame, people: np.ndarray) -> pd.Series:
     return hyp["id"].map(lambda i: root.get(i, i))
 
 
-def replay(folders, spec: str, cameras, keep: Path | None) -> pd.DataFrame:
+def replay(folders, spec: str, cameras, keep: Path | None, chain: dict | None = None,
+           across: bool = False) -> pd.DataFrame:
     from dataclasses import replace
 
     from experiments.cctv_track_tune import grid, score
@@ -104,7 +107,7 @@ def replay(folders, spec: str, cameras, keep: Path | None) -> pd.DataFrame:
     from pipeline.cctv.stitch import StitchConfig, stitch
 
     rows = []
-    for seed, camera, hyp, looks, truth, people in replayed(folders, cameras, keep):
+    for seed, camera, hyp, looks, truth, people in replayed(folders, cameras, keep, chain):
         frames = pd.DataFrame({"frame": np.sort(truth["frame"].unique())})
         frames = pd.DataFrame({"frame": np.union1d(frames["frame"], hyp["frame"].unique())})
         key = {"seed": seed, "camera": camera,
@@ -116,7 +119,7 @@ def replay(folders, spec: str, cameras, keep: Path | None) -> pd.DataFrame:
 
         scored("own", hyp)
         scored("filled", fill_gaps(hyp, frames, MAX_GAP_S, by=()))
-        scored("ceiling", hyp.assign(id=perfect(hyp, people)))
+        scored("ceiling", hyp.assign(id=perfect(hyp, who)))
         for opts in grid(spec) if spec else [{}]:
             cfg = replace(StitchConfig(), **opts)
             s = stitch(hyp, cfg, looks, by=())
@@ -128,7 +131,8 @@ def replay(folders, spec: str, cameras, keep: Path | None) -> pd.DataFrame:
             extra = {**opts, "joins": len(joined), "joins_wrong": int(wrong)}
             st = s.assign(id=s["stitched_id"])[COLS]
             scored("stitched", st, **extra)
-            scored("stitched_filled", fill_gaps(st, frames, MAX_GAP_S, by=()), **extra)
+            if across:
+                scored("stitched_filled", fill_gaps(st, frames, MAX_GAP_S, by=()), **extra)
             own_filled = fill_gaps(s, frames, MAX_GAP_S, by=())
             own_filled["stitched_id"] = own_filled["id"].map(
                 dict(zip(s["id"], s["stitched_id"])))
@@ -163,9 +167,19 @@ def cross(runs: list[Path], spec: str) -> pd.DataFrame:
                              views=run["views"])
         rows.append({"run": str(path), "seed": run["seed"], "variant": "own", **own,
                      **_per_camera(run["truth"], t, MIN_VISIBLE, drop_dont_care, mot_metrics)})
+        # the ceiling: each camera's fragments perfectly stitched, then the linker
+        ceil = t.copy()
+        for cam, idx in t.groupby("camera").groups.items():
+            part = t.loc[idx]
+            ceil.loc[idx, "stitched_id"] = perfect(
+                part, {i: p for (c, i), p in who.items() if c == cam}).to_numpy()
+        ceil["stitched_id"] = ceil["stitched_id"].astype(t["id"].dtype)
+        variants = [("ceiling", {}, ceil)]
         looks, claims = summary_looks(summ)
         for opts in grid(spec) if spec else [{}]:
-            s = stitch(t, replace(StitchConfig(), **opts), looks, claims)
+            variants.append(("stitched", opts, stitch(t, replace(StitchConfig(), **opts), looks,
+                                                      claims)))
+        for variant, opts, s in variants:
             st = s.assign(id=s["stitched_id"])[["camera", *COLS]]
             ssum = stitched_summaries(summ, s)
             swho = _track_truth(st, run["truth"])
@@ -173,7 +187,7 @@ def cross(runs: list[Path], spec: str) -> pd.DataFrame:
                                views=run["views"])
             joins = int((s[["camera", "id", "stitched_id"]].drop_duplicates()
                          .pipe(lambda d: d["id"] != d["stitched_id"])).sum())
-            rows.append({"run": str(path), "seed": run["seed"], "variant": "stitched", **opts,
+            rows.append({"run": str(path), "seed": run["seed"], "variant": variant, **opts,
                          "joins": joins, **m,
                          **_per_camera(run["truth"], st, MIN_VISIBLE, drop_dont_care,
                                        mot_metrics)})
@@ -197,6 +211,10 @@ def main(argv=None) -> None:
     p = cache_parser(sub, "replay")
     p.add_argument("--keep", type=Path, default=None,
                    help="keep the replayed tracks here (and read them back)")
+    p.add_argument("--chain", default="", help="replay options over the shipped chain, e.g. "
+                   "\"band=300;band_margin=60\" (the far cameras' band)")
+    p.add_argument("--across", action="store_true",
+                   help="also fill the short gaps across the stitched ids")
     c = sub.add_parser("cross")
     c.add_argument("runs", nargs="+", type=Path)
     c.add_argument("--grid", default="")
@@ -204,7 +222,11 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     pd.set_option("display.width", 250)
     if a.cmd == "replay":
-        t = replay(a.folders, a.grid, a.cameras.split(",") if a.cameras else None, a.keep)
+        from experiments.cctv_track_tune import grid
+
+        chain = grid(a.chain)[0] if a.chain else None
+        t = replay(a.folders, a.grid, a.cameras.split(",") if a.cameras else None, a.keep, chain,
+                   a.across)
     else:
         t = cross(a.runs, a.grid)
     if a.csv:
