@@ -44,7 +44,7 @@ def test_a_walker_lost_for_longer_than_the_online_window_is_stitched():
     (_walk(5, 12.0, 16.0, 220.0), None, {1: "t1", 5: "t2"}, "two face claims"),
     (_walk(5, 12.0, 16.0, 900.0), None, None, "too far"),
     (_walk(5, 12.0, 16.0, 220.0, w=80.0), None, None, "twice as wide"),
-    (_walk(5, 40.0, 44.0, 220.0), None, None, "gap over max_gap_s"),
+    (_walk(5, 50.0, 54.0, 220.0), None, None, "gap over max_gap_s"),
 ])
 def test_never_joined(later, looks, claims, why):
     tracks = pd.concat([_walk(1, 0.0, 4.0, 100.0), later])
