@@ -86,6 +86,13 @@ def identify_cctv_cmd(
         "cctv_tracks.filled and scored beside the tracker's own; never a face or an "
         "identification (default: pipeline.cctv.gaps.MAX_GAP_S; 0: off; README: a person "
         "hidden for a moment)"),
+    stitch: bool = typer.Option(False, help="after the run (and the gap filling), stitch each "
+                                "camera's track fragments by one global assignment on time "
+                                "gap, place, scale, clothes and face claims, the stitched id "
+                                "in cctv_tracks.stitched_id beside the tracker's own, journeys "
+                                "linked again on the stitched tracks, scored beside the own "
+                                "and filled ones; never a face or an identification (off by "
+                                "default; README: fragments stitched offline)"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -137,6 +144,7 @@ def identify_cctv_cmd(
         from pipeline.service.audit import AuditLog
         log = AuditLog(audit)
     from pipeline.cctv.aggregate import AggregationConfig
+    from pipeline.cctv.stitch import StitchConfig
     from pipeline.models import ModelPackError
 
     over = {}  # the aggregation settings given on the command line
@@ -150,7 +158,8 @@ def identify_cctv_cmd(
                                      holdout=holdout, threshold=threshold, persons=persons,
                                      person_options=person_options, aggregation=aggregation,
                                      swaps=swaps, person_camera_options=camera_options,
-                                     **({} if fill_gaps is None else {"max_gap_s": fill_gaps}))
+                                     **({} if fill_gaps is None else {"max_gap_s": fill_gaps}),
+                                     stitching=StitchConfig() if stitch else None)
     except (ValueError, BackendError, ModelPackError) as exc:
         _fail(str(exc))
     path = write_run(out, tables, {"seed": seed, "gallery_policy": gallery,
@@ -173,7 +182,9 @@ def _evaluate(run: Path) -> dict:
                f"{h['share_identified']:.2f} of {h['travelers']} travelers; false "
                f"identifications {h['false_identifications']}; cross-camera IDF1 "
                f"{h['cross_camera_idf1']:.3f} ({h['cross_camera_idf1_filled']:.3f} with "
-               f"{h['filled_rows']} rows of short gaps filled)")
+               f"{h['filled_rows']} rows of short gaps filled"
+               + (f"; {h['cross_camera_idf1_stitched']:.3f} with {h['joins']} fragments "
+                  f"stitched" if "cross_camera_idf1_stitched" in h else "") + ")")
     typer.echo(f"report: {Path(run) / REPORT}")
     return h
 

@@ -7,9 +7,12 @@ gallery size), ``cctv_gallery_size`` (the same as the gallery grows), ``cctv_tra
 IDF1, MOTA, ID switches per camera), ``cctv_cross_camera`` (IDF1 over all cameras with journeys
 as global ids) -- both over the persons in sight, and again over everyone in view
 (``cctv_tracking_all``, ``cctv_cross_camera_all``) and with the filled rows of short gaps
-(``cctv_tracking_filled``, ``cctv_cross_camera_filled``, :mod:`pipeline.cctv.gaps`), ``cctv_reach`` (share identified by group and consent, arrival to first
-identification), ``cctv_false_ids`` (per hour and camera-hour), ``cctv_latency`` (face to
-identification p50/p95), ``cctv_realtime`` (processing rate against fps).
+(``cctv_tracking_filled``, ``cctv_cross_camera_filled``, :mod:`pipeline.cctv.gaps`) and, in a
+run with its fragments stitched, under the stitched ids (``cctv_tracking_stitched``,
+``cctv_cross_camera_stitched``, :mod:`pipeline.cctv.stitch`), ``cctv_reach`` (share identified
+by group and consent, arrival to first identification), ``cctv_false_ids`` (per hour and
+camera-hour), ``cctv_latency`` (face to identification p50/p95), ``cctv_realtime`` (processing
+rate against fps).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ def evaluate_run(run: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
     travelers = r["cctv_travelers"]
     groups = travelers[["traveler_id", *GROUP_COLUMNS, "consent"]]
     tables = {k: r[k] for k in RECORD_TABLES}
+    if "journeys_stitched" in r.tables:  # a run with its fragments stitched
+        tables["journeys_stitched"] = r["journeys_stitched"]
     out = evaluate(tables, info, groups)
     s = out["cctv_search_truth"]
     raw = r["cctv_searches"]
@@ -96,7 +101,10 @@ def headline(out: dict[str, pd.DataFrame]) -> dict:
             "false_ids_per_hour": float(false["false_ids_per_hour"]),
             "cross_camera_idf1": float(out["cctv_cross_camera"].iloc[0]["IDF1"]),
             "cross_camera_idf1_filled": float(out["cctv_cross_camera_filled"].iloc[0]["IDF1"]),
-            "filled_rows": int(out["cctv_tracking_filled"]["filled_rows"].sum())}
+            "filled_rows": int(out["cctv_tracking_filled"]["filled_rows"].sum()),
+            **({"cross_camera_idf1_stitched": float(out["cctv_cross_camera_stitched"].iloc[0][
+                "IDF1"]), "joins": int(out["cctv_tracking_stitched"]["joins"].sum())}
+               if "cctv_cross_camera_stitched" in out else {})}
 
 
 def _f(v, digits: int = 3) -> str:
@@ -138,24 +146,31 @@ def fpir_note(n_nonmated: int, holds: str) -> list[str]:
             f"quote.", ""]
 
 
-FILLED_COLUMNS = ["camera", "IDF1", "IDF1 filled", "HOTA", "HOTA filled", "MOTA",
-                  "MOTA filled", "filled_rows"]
+FILLED_COLUMNS = ["camera", "IDF1", "IDF1 filled", "IDF1 stitched", "HOTA", "HOTA filled",
+                  "HOTA stitched", "MOTA", "MOTA filled", "MOTA stitched", "filled_rows",
+                  "joins"]
 
 
 def filled_side_by_side(out: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per camera and across cameras: IDF1 / HOTA / MOTA of the tracker's own rows beside the
-    same with the filled rows, and how many rows were filled."""
+    same with the filled rows, and how many rows were filled; in a run with its fragments
+    stitched (:mod:`pipeline.cctv.stitch`) also the same under the stitched ids and how many
+    fragments were joined."""
     own = out["cctv_tracking"].set_index("camera")
-    fil = out["cctv_tracking_filled"].set_index("camera")
+    variants = [("filled", "filled_rows")] + (
+        [("stitched", "joins")] if "cctv_tracking_stitched" in out else [])
     t = pd.DataFrame({"camera": own.index})
-    for k in ("IDF1", "HOTA", "MOTA"):
-        t[k], t[f"{k} filled"] = own[k].to_numpy(), fil.loc[own.index, k].to_numpy()
-    t["filled_rows"] = fil.loc[own.index, "filled_rows"].to_numpy()
-    cross = {"camera": "cross-camera", "IDF1": float(out["cctv_cross_camera"]["IDF1"].iloc[0]),
-             "IDF1 filled": float(out["cctv_cross_camera_filled"]["IDF1"].iloc[0]),
-             "filled_rows": int(t["filled_rows"].sum())}
+    cross = {"camera": "cross-camera", "IDF1": float(out["cctv_cross_camera"]["IDF1"].iloc[0])}
+    for name, count in variants:
+        v = out[f"cctv_tracking_{name}"].set_index("camera").loc[own.index]
+        for k in ("IDF1", "HOTA", "MOTA"):
+            t[k] = own[k].to_numpy()
+            t[f"{k} {name}"] = v[k].to_numpy()
+        t[count] = v[count].to_numpy()
+        cross[f"IDF1 {name}"] = float(out[f"cctv_cross_camera_{name}"]["IDF1"].iloc[0])
+        cross[count] = int(t[count].sum())
     t = pd.concat([t, pd.DataFrame([cross])], ignore_index=True)
-    return t.astype({"filled_rows": "Int64"})
+    return t.astype({c: "Int64" for _, c in variants})
 
 
 def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
@@ -199,7 +214,11 @@ def report_markdown(out: dict[str, pd.DataFrame], meta: dict, run: str) -> str:
               f"The same persons in sight without and with the rows of tracks' short gaps "
               f"filled after the run (up to {_f(meta.get('max_gap_s', 0.0), 1)} s, "
               f"`cctv_tracks.filled`; a filled row on the wrong person or on nobody counts as a "
-              f"false positive):", "",
+              f"false positive)"
+              + ("; stitched: those rows under the ids of the run's fragments stitched after "
+                 "the run (`cctv_tracks.stitched_id`, journeys linked again on the stitched "
+                 "tracks; a join of two people counts as what it costs)"
+                 if "cctv_tracking_stitched" in out else "") + ":", "",
               _md(filled_side_by_side(out), FILLED_COLUMNS), "",
               "Everyone in view, however hidden:", "",
               _md(out["cctv_tracking_all"], ["camera", "HOTA", "IDF1", "MOTA", "ID_switches",

@@ -32,6 +32,7 @@ from outputs.progress import steps
 from pipeline.cctv.aggregate import AggregationConfig
 from pipeline.cctv.galleries import POPULATION_MIN_EXTRA, build_gallery, check_policy
 from pipeline.cctv.gaps import MAX_GAP_S
+from pipeline.cctv.stitch import StitchConfig
 from pipeline.cctv.stream import StreamConfig
 from pipeline.matching import top_k
 from pipeline.types import Candidate
@@ -250,14 +251,17 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                   persons: str = "heads", person_options: dict | None = None,
                   aggregation: AggregationConfig | None = None, swaps: bool = True,
                   person_camera_options: dict[str, dict] | None = None,
-                  max_gap_s: float = MAX_GAP_S) -> tuple[dict[str, pd.DataFrame], dict]:
+                  max_gap_s: float = MAX_GAP_S, stitching: StitchConfig | None = None
+                  ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata.
     ``swaps``: the stream's swap guard (:mod:`pipeline.cctv.swaps`) and its links on
     probation (:attr:`AggregationConfig.link_min_cosine`) on, at their settings.
     ``person_camera_options``: per camera id, person-detector options over ``person_options``
     and the source's camera specs (e.g. ``{"hall_exit": {"band": 300}}``, the head detector's
     far band there only); the metadata records each camera's options as run. ``max_gap_s``:
-    each track's gaps up to this long filled after the run (:mod:`pipeline.cctv.gaps`)."""
+    each track's gaps up to this long filled after the run (:mod:`pipeline.cctv.gaps`);
+    ``stitching``: each camera's fragments then stitched (:mod:`pipeline.cctv.stitch`; None:
+    off)."""
     check_policy(policy)
     if not np.isfinite(max_gap_s) or max_gap_s < 0:
         raise ValueError(f"--fill-gaps: a gap in seconds >= 0 (0: off), got {max_gap_s}")
@@ -303,7 +307,7 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                          views={cid: c.view for cid, c in source.cameras.items() if c.view}
                          or None,
                          models={cid: c.model for cid, c in source.cameras.items()},
-                         max_gap_s=max_gap_s)
+                         max_gap_s=max_gap_s, stitching=stitching)
     s = tables["cctv_searches"]
     recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
         pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])
@@ -329,6 +333,7 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "relink": None if config.relink is None else asdict(config.relink),
             "swaps": None if config.swaps is None else asdict(config.swaps),
             "aggregation": asdict(config.aggregation), "max_gap_s": float(max_gap_s),
+            "stitch": None if stitching is None else asdict(stitching),
             "detector_input": {cid: list(getattr(d, "input_wh", ())) for cid, d in
                                detectors.items()},
             "threshold_source": parts.threshold_source, "source": source.kind,

@@ -20,7 +20,10 @@ group), ``cctv_tracking`` (per camera) and ``cctv_cross_camera`` over the person
 "don't care"), and ``cctv_tracking_all`` / ``cctv_cross_camera_all`` over everyone in view;
 ``cctv_tracking_filled`` / ``cctv_cross_camera_filled``: the persons in sight again, with the
 rows :func:`pipeline.cctv.gaps.fill_gaps` added to ``cctv_tracks`` (``filled`` True; the other
-tables and the identification read only the tracker's own rows).
+tables and the identification read only the tracker's own rows); in a run with its fragments
+stitched (``cctv_tracks.stitched_id``, :mod:`pipeline.cctv.stitch`), ``cctv_tracking_stitched``
+/ ``cctv_cross_camera_stitched``: the same rows under the stitched ids and the journeys linked on
+the stitched tracks (``journeys_stitched``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pipeline.cctv.gaps import MAX_GAP_S, fill_gaps
 from pipeline.cctv.journeys import LinkConfig, link_journeys
 from pipeline.cctv.metrics import (MIN_VISIBLE, cross_camera_idf1, drop_dont_care,
                                    identification_by, ipd_band, mot_metrics)
+from pipeline.cctv.stitch import StitchConfig, stitch, stitched_summaries, summary_looks
 from pipeline.cctv.stream import CctvStream, StreamConfig
 from pipeline.vision.detections import iou_matrix
 from outputs.progress import steps
@@ -50,7 +54,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 person_detectors: dict | None = None,
                 views: dict[str, np.ndarray] | None = None,
                 models: dict | None = None,
-                max_gap_s: float = MAX_GAP_S) -> dict[str, pd.DataFrame]:
+                max_gap_s: float = MAX_GAP_S,
+                stitching: StitchConfig | None = None) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
@@ -61,7 +66,10 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     camera id -> its calibration (:class:`floorplan.camera.CameraModel`), for the tracker's
     floor speed (a camera without one reads the image speed); ``max_gap_s``: once every frame
     is processed, each track's gaps up to this long are filled
-    (:func:`pipeline.cctv.gaps.fill_gaps`; ``cctv_tracks.filled`` marks those rows; 0: none)."""
+    (:func:`pipeline.cctv.gaps.fill_gaps`; ``cctv_tracks.filled`` marks those rows; 0: none);
+    ``stitching``: then each camera's fragments are stitched (:func:`pipeline.cctv.stitch.stitch`,
+    ``cctv_tracks.stitched_id`` beside the tracker's ``id``) and the journeys linked again on the
+    stitched tracks' summaries (``journeys_stitched``); None: off."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -88,6 +96,11 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     tables["cctv_tracks"] = fill_gaps(tables["cctv_tracks"], tables["cctv_frames"][
         ["camera", "t"]].rename(columns={"t": "frame"}), max_gap_s)
     tables["cctv_track_summaries"] = summary_table(summaries)
+    if stitching is not None:
+        looks, claims = summary_looks(summaries)
+        tables["cctv_tracks"] = stitch(tables["cctv_tracks"], stitching, looks, claims)
+        tables["journeys_stitched"] = link_journeys(
+            stitched_summaries(summaries, tables["cctv_tracks"]), centres, link, views)
     return tables
 
 
@@ -212,7 +225,22 @@ def evaluate(tables: dict[str, pd.DataFrame], gallery: Gallery,
     n_filled = rows.loc[filled, "camera"].value_counts()
     out["cctv_tracking_filled"]["filled_rows"] = [int(n_filled.get(c, 0))
                                                   for c in out["cctv_tracking_filled"]["camera"]]
+    if "stitched_id" in rows.columns:  # a run with its fragments stitched (pipeline.cctv.stitch)
+        out.update(_stitched(truth, rows, tables.get("journeys_stitched", tables["journeys"])))
     return out
+
+
+def _stitched(truth: pd.DataFrame, rows: pd.DataFrame, journeys: pd.DataFrame
+              ) -> dict[str, pd.DataFrame]:
+    """``cctv_tracking_stitched`` / ``cctv_cross_camera_stitched``: the persons in sight and the
+    run's rows (filled ones included) under their stitched ids, the journeys linked on the
+    stitched tracks; ``joins``: fragments joined to an earlier one, per camera."""
+    hyp = rows.assign(id=rows["stitched_id"])
+    per_cam, cross = _tracking(truth, hyp, journeys, MIN_VISIBLE)
+    pairs = rows[["camera", "id", "stitched_id"]].drop_duplicates()
+    joins = pairs[pairs["id"] != pairs["stitched_id"]]["camera"].value_counts()
+    per_cam["joins"] = [int(joins.get(c, 0)) for c in per_cam["camera"]]
+    return {"cctv_tracking_stitched": per_cam, "cctv_cross_camera_stitched": cross}
 
 
 def _tracking(truth: pd.DataFrame, tracks: pd.DataFrame, journeys: pd.DataFrame,

@@ -87,6 +87,33 @@ def test_evaluate_tracking_pools_runs_into_a_new_folder(manifest_run, tmp_path):
     assert {"IDF1_mean", "IDF1_mean_filled"} <= set(cams.columns)
 
 
+def test_identify_cctv_stitch_scores_stitched_tracks_beside_the_own(tmp_path):
+    """``--stitch`` (off by default): the tracker's own id stays, the stitched id beside it,
+    journeys linked again on the stitched tracks, the report and the command line show both.
+    Fails on f8d78be: no --stitch option."""
+    if "dlib" not in available_backends():
+        pytest.skip("dlib not installed")
+    out = tmp_path / "run"
+    r = runner.invoke(app, ["identify-cctv", "--composite", "--out", str(out), "--travelers",
+                            "5", "--chain", "2", "--seconds", "0.5", "--seed", "1", "--quiet",
+                            "--stitch"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cctv"]["stitch"]["max_gap_s"] > 0
+    assert {"journeys_stitched", "cctv_tracking_stitched", "cctv_cross_camera_stitched"} <= \
+        set(summary["tables"])
+    tracks = pd.read_parquet(out / "cctv_tracks.parquet")
+    assert {"id", "stitched_id"} <= set(tracks.columns)
+    assert "fragments stitched" in r.output
+    assert "IDF1 stitched" in (out / "cctv_report.md").read_text()
+
+
+def test_identify_cctv_does_not_stitch_by_default(manifest_run):
+    out, _ = manifest_run
+    assert "stitched_id" not in pd.read_parquet(out / "cctv_tracks.parquet").columns
+    assert json.loads((out / "summary.json").read_text())["cctv"]["stitch"] is None
+
+
 @pytest.mark.parametrize("args, needle", [
     (["identify-cctv", "nope.yaml", "--out", "{tmp}/r"], "nope.yaml: scenario not found"),
     (["identify-cctv", "--composite", "--out", "{tmp}/r", "--gallery", "everyone"],
