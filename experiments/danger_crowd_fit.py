@@ -11,6 +11,7 @@ how much of their image nearer people cover).
         --out runs/crowd-fit
     python -m experiments.danger_crowd_fit table --out runs/crowd-fit     # bias / spread bands
     python -m experiments.danger_crowd_fit fit --out runs/crowd-fit       # fit 0-59, check 60-79
+    python -m experiments.danger_crowd_fit steady --out runs/crowd-fit    # round 16's still crowds
 
 ``fit`` fits the crowd factor's floor (``rules.overcrowding.crowd_factor_min``) on each half
 (:func:`fit_factor_min`): what the dense windows nearer than a 6-m body span need, one vote per
@@ -204,6 +205,29 @@ def fit_factor_min(df: pd.DataFrame) -> dict:
             "false_seed": int(worst.idxmax()) if len(worst) else None}
 
 
+def steady_lift(df: pd.DataFrame, span_s: float, cv: float, factor: float) -> pd.DataFrame:
+    """Windows that reading a steady window ``factor`` times (its reading's spread under ``cv``
+    of its mean over the last ``span_s`` of samples: ``rules.overcrowding.steady_s``, round 16)
+    lifts over the alert line for ``SUSTAIN_N`` samples where the plain reading was not, with
+    their truth then (its 8 s maximum, x the band): staged crowds gained, or false alerts made."""
+    n = max(int(round(span_s / STEP_S)), 2)
+    d = df.sort_values(["seed", "window", "t"]).copy()
+    g = d.groupby(["seed", "window"])["meas"]
+    mean = g.transform(lambda x: x.rolling(n, min_periods=n).mean())
+    sd = g.transform(lambda x: x.rolling(n, min_periods=n).std(ddof=0))
+    d["lifted"] = np.where(sd < cv * mean.clip(lower=1e-9), d["meas_x"] * factor, d["meas_x"])
+    margin = DangerConfig().rules.overcrowding.margin
+    d["plain_s"] = _sustained(d, "meas_x", "min")
+    d["lifted_s"] = _sustained(d, "lifted", "min")
+    d["true_s"] = _sustained(d, "true_x", "max")
+    new = d[(d["lifted_s"] > margin) & ~(d["plain_s"] > margin)]
+    return new.groupby(["seed", "window"]).agg(
+        t_first=("t", "min"), t_last=("t", "max"), samples=("t", "size"),
+        true_min=("true_s", "min"), true_med=("true_s", "median"),
+        read_max=("plain_s", "max"), dist_m=("dist_m", "first"),
+        span_m=("span_m", "first")).reset_index()
+
+
 def load_pairs(out: str | Path) -> pd.DataFrame:
     files = sorted(Path(out, "pairs").glob("*.parquet"))
     if not files:
@@ -223,6 +247,11 @@ def main(argv=None) -> None:
     f = sub.add_parser("fit")
     f.add_argument("--out", required=True)
     f.add_argument("--split", type=int, default=60, help="fit below this seed, check from it")
+    d = sub.add_parser("steady", help="windows a steady-reading boost lifts over the line")
+    d.add_argument("--out", required=True)
+    d.add_argument("--span", type=float, default=40.0)
+    d.add_argument("--cv", type=float, default=0.005)
+    d.add_argument("--factor", type=float, default=1.5)
     a = ap.parse_args(argv)
     if a.cmd == "pairs":
         folder = Path(a.out, "pairs")
@@ -241,6 +270,14 @@ def main(argv=None) -> None:
     elif a.cmd == "table":
         pd.set_option("display.width", 220)
         print(bias_table(load_pairs(a.out)).to_string(index=False, float_format="%.2f"))
+    elif a.cmd == "steady":
+        df = load_pairs(a.out)
+        # judged at factor floor 1.0 (as kept): rescale nothing, read as measured
+        lift = steady_lift(df, a.span, a.cv, a.factor)
+        pd.set_option("display.width", 220)
+        print(lift.to_string(index=False, float_format="%.2f"))
+        print(f"seeds with a lifted window never over the band (truth < 1): "
+              f"{sorted(lift.loc[lift['true_min'] < 1.0, 'seed'].unique().tolist())}")
     elif a.cmd == "fit":
         df = load_pairs(a.out)
         lo, hi = df[df["seed"] < a.split], df[df["seed"] >= a.split]

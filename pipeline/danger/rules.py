@@ -3,7 +3,7 @@
 Each rule sees one :class:`Scene` per analysed frame and keeps its own state (how long a
 condition has held, what it already reported), so an event gives one alert, not one per frame.
 Rules report lineages (``Track.root``), so an id switch in a merge does not repeat an alert.
-Falls, tailgating and counterflow have their own modules; what rules share is in
+Falls, tailgating, counterflow and overcrowding have their own modules; what rules share is in
 :mod:`pipeline.danger.memory`.
 Parameters: :mod:`pipeline.danger.config`; scene parameters (space bands, flow directions,
 queues, e-gates): :mod:`pipeline.danger.geometry`.
@@ -19,10 +19,11 @@ from pipeline.danger import config as C
 from pipeline.danger.counterflow import CounterflowRule
 from pipeline.danger.dwell import Sighting, SpotDwell
 from pipeline.danger.fall import FallRule
+from pipeline.danger.overcrowding import OvercrowdingRule
 from pipeline.danger.memory import CrowdMemory, dist, nearest, repeated, steady, waited
 from pipeline.danger.observe import GROUP, LYING, OBJECT, PERSON, BodyModel, unblurred_height_m
 from pipeline.danger.person_down import PersonDown
-from pipeline.danger.scene import Alert, Region, Scene, confidence, int_box
+from pipeline.danger.scene import Alert, Scene, confidence, int_box
 from pipeline.danger.tailgating import TailgatingRule
 from pipeline.danger.track import Track
 
@@ -405,49 +406,6 @@ class AbandonedBagRule:
                     best, best_t = p, q.t
                     break
         return best
-
-
-class OvercrowdingRule:
-    """A zone is overcrowded when any density window in it stays above the zone's limit for
-    ``sustain_s``; one alert per episode, re-armed once every window of the zone has been
-    below the limit for ``clear_s``."""
-
-    kind = "overcrowding"
-
-    def __init__(self, p: C.Overcrowding = C.Overcrowding()):
-        self.p = p
-        self._over_since: dict[str, float] = {}
-        self._under_since: dict[str, float] = {}
-        self._armed: dict[str, bool] = {}
-
-    def update(self, sc: Scene) -> list[Alert]:
-        worst: dict[str, tuple[float, float, Region]] = {}  # zone → (ratio, density, window)
-        for name, dens in sc.density.items():
-            region = sc.regions[name]
-            limit = self.p.density_per_m2 or region.limit_per_m2
-            if limit is None:
-                continue
-            ratio = dens / (limit * self.p.margin)
-            if region.zone not in worst or ratio > worst[region.zone][0]:
-                worst[region.zone] = (ratio, dens, region)
-        out = []
-        for zone, (ratio, dens, region) in worst.items():
-            armed = self._armed.setdefault(zone, True)
-            if ratio > 1.0:
-                self._under_since.pop(zone, None)
-                since = self._over_since.setdefault(zone, sc.t)
-                if armed and sc.t - since >= self.p.sustain_s:
-                    self._armed[zone] = False
-                    limit = dens / ratio / self.p.margin
-                    out.append(Alert(self.kind, sc.camera, sc.t, zone, (), confidence(ratio, 1.0),
-                                     region.box, f"{dens:.2f} persons/m² where the level of "
-                                     f"service allows {limit:.2f}, on {region.area_m2:.0f} m²"))
-            else:
-                self._over_since.pop(zone, None)
-                under = self._under_since.setdefault(zone, sc.t)
-                if not armed and sc.t - under >= self.p.clear_s:
-                    self._armed[zone] = True
-        return out
 
 
 RULES = {"overcrowding": OvercrowdingRule, "abandoned_bag": AbandonedBagRule,
