@@ -10,7 +10,8 @@ at 846.8 s, a merged blob slanting into the next lane) was released 1.26 m befor
 
 ``tailgating.lane_drift_until_m``: the drift is asked while the track is at most this far past
 the line (0.3: round 15). Fails on f8d78be (unknown key)."""
-from test_s30_tailgating import GATES  # noqa: F401  (the two gates the helpers below use)
+import numpy as np
+
 from test_s31_tailgating import _alerts, _slant
 
 from pipeline.danger.config import DangerConfig
@@ -28,15 +29,8 @@ def _hidden_at_the_line(t: float):
     along the line of sight, 1 m beside the centre by 0.1 m past the line (within the lane and
     its error), and stays there (half hidden) as it comes through (seed 543 at 573 s)."""
     y = 3.0 + 1.0 * t
-    if y >= 10.0:
-        return None
-    if y < 6.2:
-        x = 6.0
-    elif y < 7.1:
-        x = 6.0 + 1.0 * (y - 6.2) / 0.9
-    else:
-        x = 7.0
-    return (x, y, 1.8, 120.0, 0.8)
+    x = float(np.interp(y, [6.2, 7.1], [6.0, 7.0]))
+    return None if y >= 10.0 else (x, y, 1.8, 120.0, 0.8)
 
 
 def test_a_pair_read_out_of_its_lane_at_the_line_keeps_it():
