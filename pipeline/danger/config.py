@@ -411,6 +411,9 @@ class Tailgating(_Model):
     # line through the samples takes for a drift (round-16 staged seed 543 at 573.2 s: a pair
     # at 31 m read 0.3-0.5 m beside gate 6's centre walking up, 0.7-1.0 m at the line, released
     # at 0.25 m along it; the drift it is for, tune seed 26, was released 1.26 m before it).
+    # Kept at 0.3: at -0.5 (with the keys above on) the tailgating alerts on tune 0-79, fresh
+    # 80-119 and round-13 batches A and B equal the round-15 keys' (B's and 100-119's added
+    # false episodes stay); on the fresh batch 540-549 10 -> 11 of 56 staged.
     lane_drift_until_m: float = 0.3
     # Through the gate the lane is not held into the nearest lane where another lineage came
     # up to its line (within 1 m of it) within ``max_transit_s``: the reading there is theirs,
