@@ -230,7 +230,7 @@ class TailgatingRule:
             cam = None if sc.floor is None else sc.floor.camera_floor_position()
             sigma = across_sigma(tr.xy, tr.samples[-1].sigma_m, gate, cam)
             spread = self.p.lane_hold_sigmas * sigma
-            if a <= 0.3 and self._drifted_out(tr, gate, lat, sigma, sc.t):
+            if a <= self.p.lane_drift_until_m and self._drifted_out(tr, gate, lat, sigma, sc.t):
                 self._lane.pop(tr.id, None)  # a lane change: the nearest lane from here on
                 return self._nearest_lane(tr, gi, along, lateral, inside)
             if abs(lat) <= gate.half_width_m + spread:
