@@ -59,8 +59,8 @@ def test_a_runner_fast_for_exactly_sustain_s_on_stream_timestamps_alerts():
     # Traced on tune seed 21 (734.2-735.4 s, 10.3 m, 720p): the runner's track read fast from
     # 734.2 to 735.4 and was then lost at the top edge; the fast time, summed from frame steps
     # of a stream's clock, was 1.1999999 < sustain_s 1.2: no alert. Compared with a tolerance.
-    def judge(t0: float, seen_frames: int) -> list:
-        st = CameraStream("c", FLOOR, geometry(), DangerConfig())
+    def judge(t0: float, seen_frames: int, config: DangerConfig = DangerConfig()) -> list:
+        st = CameraStream("c", FLOOR, geometry(), config)
         out = []
         for k in range(30):
             t = round(t0 + k * 0.2, 1)
@@ -68,9 +68,15 @@ def test_a_runner_fast_for_exactly_sustain_s_on_stream_timestamps_alerts():
             out += [a.t for a in st.judge(t, obs, {}).alerts if a.kind == "running"]
         return out
 
-    assert judge(733.2, 12) == [735.4]
+    # round 16 (``running.count_first``): the first fast reading counts its frame's step too,
+    # so the same sum is reached one frame sooner
+    assert judge(733.2, 11) == [735.2]
     # control: one frame fewer is short of sustain_s
-    assert judge(733.2, 11) == []
+    assert judge(733.2, 10) == []
+    # the rule before round 16 (a track's count from 0 at its first fast reading)
+    old = DangerConfig.model_validate({"rules": {"running": {"count_first": False}}})
+    assert judge(733.2, 12, old) == [735.4]
+    assert judge(733.2, 11, old) == []
 
 
 def test_unreadable_time_between_two_brief_fast_readings_is_not_fast_time():
