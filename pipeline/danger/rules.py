@@ -112,6 +112,8 @@ class RunningRule:
         self._prev_t = sc.t
         for tr in sc.tracks:
             if not tr.seen or tr.kind not in (PERSON, GROUP) or tr.root in self._done:
+                if self.p.count_first and tr.id in self._fast:
+                    self._unread(tr, sc.t)  # unseen (coasting) time is not fast time either
                 continue
             if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
                 continue
