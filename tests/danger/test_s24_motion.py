@@ -68,15 +68,14 @@ def test_a_runner_fast_for_exactly_sustain_s_on_stream_timestamps_alerts():
             out += [a.t for a in st.judge(t, obs, {}).alerts if a.kind == "running"]
         return out
 
-    # round 16 (``running.count_first``): the first fast reading counts its frame's step too,
-    # so the same sum is reached one frame sooner
-    assert judge(733.2, 11) == [735.2]
+    assert judge(733.2, 12) == [735.4]
     # control: one frame fewer is short of sustain_s
-    assert judge(733.2, 10) == []
-    # the rule before round 16 (a track's count from 0 at its first fast reading)
-    old = DangerConfig.model_validate({"rules": {"running": {"count_first": False}}})
-    assert judge(733.2, 12, old) == [735.4]
-    assert judge(733.2, 11, old) == []
+    assert judge(733.2, 11) == []
+    # round 16 (``running.count_first``, shipped off): the first fast reading counts its
+    # frame's step too, so the same sum is reached one frame sooner
+    on = DangerConfig.model_validate({"rules": {"running": {"count_first": True}}})
+    assert judge(733.2, 11, on) == [735.2]
+    assert judge(733.2, 10, on) == []
 
 
 def test_unreadable_time_between_two_brief_fast_readings_is_not_fast_time():
