@@ -3,7 +3,7 @@ staged runner's lap crosses the picture in about a second and the tracker cuts i
 of 0.6-1 s, each giving one or two fast readings (staged seed 561, 13.6 m: six tracks, none
 fast for more than 0.2 s, handed on by ``handoff_m`` but adding up to nothing, since a track's
 first fast reading started its count at 0). Each fast reading now counts its frame's step
-(``rules.running.count_first``, shipped off: its full sweep was not finished). The behaviour
+(``rules.running.count_first``, shipped off: no gain on check 100-119). The behaviour
 case fails on f8d78be and with the key off; the controls stay quiet on both."""
 
 from danger_clips import FPS
