@@ -148,6 +148,16 @@ class Running(_Model):
     # read fast 0.6 s, went unseen 0.6 s, was cut by the top edge (missed).
     # False: any such frame drops the count (round 7).
     keep_unread: bool = True
+    # Each fast reading counts its frame's step, the first of a track included, and the clock
+    # also stops while a track is unseen (coasting): a runner whose lap is cut into tracks of
+    # one or two readings each (near the camera, where a lap crosses the picture in about a
+    # second: staged seed 561, 13.6 m, 6 tracks of 0.6-1 s) is the sum of its tracks' readings
+    # handed on (``handoff_m``), not nothing; a track that coasted 1 s after one fast reading
+    # and was re-associated 5.3 m off is not 1 s fast (tune seed 79, 790.0 s). Round 16 ships
+    # it OFF (README "Round 16"): it gains on the staged batch, tune 68 and check 80 and adds no
+    # false episode on 0-119, but gains nothing on 100-119. False: round 15's count (from 0 at a
+    # track's first fast reading; unseen frames skipped without stopping the clock).
+    count_first: bool = False
 
 
 class Fall(_Model):

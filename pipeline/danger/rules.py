@@ -55,6 +55,7 @@ class RunningRule:
         self._fast: dict[int, FastRun] = {}  # track id -> its fast time
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
+        self._prev_t: float | None = None  # the previous frame's time
 
     def _carried(self, tr: Track, t: float) -> float:
         """Fast time of this lineage's other tracks, or of a track lost where this one was
@@ -106,8 +107,14 @@ class RunningRule:
 
     def update(self, sc: Scene) -> list[Alert]:
         out = []
+        # a track's first fast reading counts its frame's step (``count_first``)
+        step = (sc.t - self._prev_t if self.p.count_first and self._prev_t is not None
+                else 0.0)
+        self._prev_t = sc.t
         for tr in sc.tracks:
             if not tr.seen or tr.kind not in (PERSON, GROUP) or tr.root in self._done:
+                if self.p.count_first and tr.id in self._fast:
+                    self._unread(tr, sc.t)  # unseen (coasting) time is not fast time either
                 continue
             if sc.crowded(tr.xy):  # merges and splits in a crowd make foot points jump
                 continue
@@ -126,7 +133,8 @@ class RunningRule:
                 self._fast.pop(tr.id, None)
                 continue
             prev = self._fast.get(tr.id)
-            fast = self._carried(tr, sc.t) if prev is None else prev.fast + sc.t - prev.last
+            fast = (self._carried(tr, sc.t) + step if prev is None
+                    else prev.fast + sc.t - prev.last)
             self._fast[tr.id] = FastRun(fast, sc.t, tr.root, sc.t, tr.xy)
             if fast >= self.p.sustain_s - 1e-6:  # times are sums of float frame steps
                 self._done.add(tr.root)
