@@ -29,18 +29,18 @@ seen and the run has ended).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
 from pipeline.cctv.appearance import similarity
+from pipeline.cctv.gaps import BOX
 from pipeline.cctv.relink import HEIGHT_PER_WIDTH
 
 __all__ = ["StitchConfig", "fragments", "stitch", "stitch_links", "stitched_summaries",
            "summary_looks"]
 
-BOX = ["x1", "y1", "x2", "y2"]
 _NO_LINK = 1.5  # cost of leaving a fragment's end (or start) unjoined; every gated pair costs < 3
 
 
@@ -220,8 +220,6 @@ def stitched_summaries(summaries, tracks: pd.DataFrame) -> list:
     one per (camera, stitched id) of ``tracks`` (:func:`stitch`), spanning its fragments, its
     histogram their frame-weighted mean, its identity the best-scored claim among them, on a
     watchlist where any was."""
-    from dataclasses import replace
-
     root = {(c, i): s for c, i, s in tracks[["camera", "id", "stitched_id"]]
             .drop_duplicates().itertuples(index=False)}
     merged: dict = {}
@@ -229,9 +227,6 @@ def stitched_summaries(summaries, tracks: pd.DataFrame) -> list:
         merged.setdefault((s.camera, root.get((s.camera, s.track_id), s.track_id)), []).append(s)
     out = []
     for (cam, sid), parts in merged.items():
-        n = np.array([max(p.frames, 1) for p in parts], float)
-        hist = sum(w * np.asarray(p.histogram, np.float32) for w, p in zip(n, parts))
-        total = float(np.sum(hist))
         claimed = [p for p in parts if p.identity is not None]
         best = max(claimed, key=lambda p: p.score) if claimed else None
         out.append(replace(parts[0], track_id=sid, t_in=min(p.t_in for p in parts),
@@ -239,7 +234,7 @@ def stitched_summaries(summaries, tracks: pd.DataFrame) -> list:
                            identity=best.identity if best else None,
                            score=best.score if best else float("nan"),
                            watchlist=any(p.watchlist for p in parts),
-                           histogram=(hist / total if total > 0 else hist).astype(np.float32),
+                           histogram=_mean_look(parts),
                            frames=int(sum(p.frames for p in parts))))
     return sorted(out, key=lambda s: (s.t_in, s.camera, s.track_id))
 
@@ -248,11 +243,17 @@ def summary_looks(summaries) -> tuple[dict, dict]:
     """What :func:`stitch` reads of a run's track summaries: (camera, id) -> the clothing
     histogram (frame-weighted mean over the id's summaries), and (camera, id) -> the identity
     its best-scored claim names (ids without a claim left out)."""
-    acc, claims = {}, {}
+    parts, claims = {}, {}
     for s in summaries:
         k = (s.camera, s.track_id)
-        acc[k] = acc.get(k, 0) + np.asarray(s.histogram, np.float64) * max(s.frames, 1)
+        parts.setdefault(k, []).append(s)
         if s.identity is not None and (k not in claims or s.score > claims[k][1]):
             claims[k] = (s.identity, s.score)
-    looks = {k: (v / max(float(np.sum(v)), 1e-12)).astype(np.float32) for k, v in acc.items()}
-    return looks, {k: v[0] for k, v in claims.items()}
+    return {k: _mean_look(v) for k, v in parts.items()}, {k: v[0] for k, v in claims.items()}
+
+
+def _mean_look(parts) -> np.ndarray:
+    """The frame-weighted mean of track summaries' clothing histograms, normalised."""
+    hist = sum(np.asarray(p.histogram, np.float64) * max(p.frames, 1) for p in parts)
+    total = float(np.sum(hist))
+    return (hist / total if total > 0 else hist).astype(np.float32)
