@@ -55,7 +55,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 views: dict[str, np.ndarray] | None = None,
                 models: dict | None = None,
                 max_gap_s: float = MAX_GAP_S,
-                stitching: StitchConfig | None = None) -> dict[str, pd.DataFrame]:
+                stitching: StitchConfig | None = None,
+                tracker_options: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
@@ -69,7 +70,9 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     (:func:`pipeline.cctv.gaps.fill_gaps`; ``cctv_tracks.filled`` marks those rows; 0: none);
     ``stitching``: then each camera's fragments are stitched (:func:`pipeline.cctv.stitch.stitch`,
     ``cctv_tracks.stitched_id`` beside the tracker's ``id``) and the journeys linked again on the
-    stitched tracks' summaries (``journeys_stitched``); None: off."""
+    stitched tracks' summaries (``journeys_stitched``); None: off. ``tracker_options``: camera
+    id -> the person tracker's options there over ``config.tracker_options`` (e.g.
+    ``{"hall_exit": {"born": True}}``)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -78,6 +81,9 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     for cam, frames in frames_by_camera.items():
         size = frame_size[cam] if isinstance(frame_size, dict) else frame_size
         cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
+        if (tracker_options or {}).get(cam):
+            cam_config = replace(cam_config, tracker_options={**cam_config.tracker_options,
+                                                              **tracker_options[cam]})
         det = detector[cam] if isinstance(detector, dict) else detector
         stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit,
                             person_detector=(person_detectors or {}).get(cam),
