@@ -47,6 +47,17 @@ from outputs.progress import steps
 STAGES = ("detect", "quality", "track", "embed", "search")
 
 
+def camera_config(config: StreamConfig, fps: float | None = None,
+                  tracker_options: dict | None = None) -> StreamConfig:
+    """One camera's stream settings: ``config`` at the camera's frame rate ``fps`` (None: as
+    it is) with its person tracker's options ``tracker_options`` over the stream's."""
+    if fps:
+        config = replace(config, fps=fps)
+    if tracker_options:
+        config = replace(config, tracker_options={**config.tracker_options, **tracker_options})
+    return config
+
+
 def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 centres: dict[str, tuple[float, float]], config: StreamConfig = StreamConfig(),
                 audit=None, frame_size=(1920, 1080), link: LinkConfig = LinkConfig(),
@@ -80,10 +91,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     tracks, truth, searches, summaries, seconds, faces = [], [], [], [], [], []
     for cam, frames in frames_by_camera.items():
         size = frame_size[cam] if isinstance(frame_size, dict) else frame_size
-        cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
-        if (tracker_options or {}).get(cam):
-            cam_config = replace(cam_config, tracker_options={**cam_config.tracker_options,
-                                                              **tracker_options[cam]})
+        cam_config = camera_config(config, (fps or {}).get(cam),
+                                   (tracker_options or {}).get(cam))
         det = detector[cam] if isinstance(detector, dict) else detector
         stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit,
                             person_detector=(person_detectors or {}).get(cam),

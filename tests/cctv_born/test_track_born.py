@@ -124,3 +124,17 @@ def test_the_source_carries_each_camera_s_tracker_options(small_cctv_scenario):
     assert src.cameras["corridor_near"].tracker_options == {"born": True}
     plain = scenario_source(small_cctv_scenario, 1, (198.5, 199.0))
     assert plain.cameras["corridor_near"].tracker_options == {}
+
+
+def test_a_camera_s_tracker_options_go_over_the_stream_s_there_only():
+    from experiments.cctv_run import camera_config
+    from pipeline.cctv.stream import CctvStream, StreamConfig
+
+    config = StreamConfig(fps=5.0)
+    far = camera_config(config, 5.0, {"born": True})
+    assert far.tracker_options == {**CCTV_TRACKER_OPTIONS, "born": True}
+    assert camera_config(config, 10.0, None) == StreamConfig(fps=10.0)
+    assert config.tracker_options == CCTV_TRACKER_OPTIONS  # the stream's own untouched
+    stream = CctvStream("hall_exit", (1920, 1080), None, None, None, far)
+    assert stream.tracker.born and not CctvStream("x", (1920, 1080), None, None, None,
+                                                   config).tracker.born
