@@ -321,7 +321,9 @@ class LibraryTracker:
     ``alone``). ``lost_cue``: the walker's buffer's speed, in the image or on the floor (as
     ``looks_cue``). ``born`` (ByteTrack only; off): a track is reported from the frame of its
     first detection, not from its second as the library confirms it (a far walker's head found
-    entering the frame, or found again after a miss, counts from that frame)."""
+    entering the frame, or found again after a miss, counts from that frame); not where its
+    head overlaps a tracked one by IoU > ``born_iou`` (default :data:`BORN_MAX_IOU`). A row of
+    birth is not widened side-on (``side_width``)."""
 
     def __init__(self, kind: str = "bytetrack", fps: float = 10.0, lost_s: float = 2.0,
                  min_hits: int = 2, min_iou: float = 0.1, assoc: str = "body",
@@ -333,7 +335,7 @@ class LibraryTracker:
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
                  looks_cue: str = "image", looks_alone: bool = False,
                  looks_frame: bool = False, lost_cue: str = "image", born: bool = False,
-                 born_iou: float = None, camera=None):
+                 born_iou: float | None = None, camera=None):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
         if born and kind != "bytetrack":
