@@ -5,6 +5,7 @@
     python -m experiments.cctv_corridor_tune replay /work/runs/ctrack22/full_s1 ... \\
         --grid "lost_s=1,2;r_window_s=4,6" --csv runs/corr/grid.csv
     python -m experiments.cctv_corridor_tune misses /work/runs/cctv-exit/s4 --cameras hall_exit
+    python -m experiments.cctv_corridor_tune cost CACHES --grid "born=0,1" --repeat 3
 
 Both run the caches of ``experiments.cctv_track_tune collect`` through the whole per-camera
 chain of :class:`pipeline.cctv.stream.CctvStream` at its defaults: the head detector's heads
@@ -41,6 +42,9 @@ near but below IoU 0.5) or ``other_id`` (covered by another id: a fragment or a 
 track box not on its person is ``fp_other`` (on another person) or ``fp_none``. Counted by
 activity (``walking``, ``service``, ...), by whether the person moves (``still``: under
 0.2 m/s on the floor), and by where the head is (``side``, ``top``, ``inside``).
+
+``cost`` times the chain after the head detector (CPU ms per frame) under each setting of a
+grid, the settings taking turns (median of ``--repeat``).
 
 ``misses`` explains the ``no_box`` boxes whose head is drawn (:func:`head_misses`): the
 cached window nearest the head (the caches keep heads down to ``collect --adjust``), so a head
@@ -353,6 +357,31 @@ def trace(folders: list[Path], cameras: list[str] | None, opts: dict,
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def chain_cost(folders: list[Path], spec: str, cameras: list[str] | None = None,
+               repeat: int = 3) -> pd.DataFrame:
+    """CPU ms per frame of the per-camera chain after the head detector (person boxes, tracker,
+    re-linker, swap guard; :func:`stream_track_camera`) under each setting of the grid
+    ``spec``, the settings taking turns ``repeat`` times (median per cached camera): what a
+    tracker option costs the stream per frame, the detectors' CPU aside."""
+    import time
+
+    from experiments.cctv_track_tune import grid, load
+
+    cams = [c for f in folders for c in load(f, cameras)]
+    settings = grid(spec) if spec else [{}]
+    took: dict = {}
+    for _ in range(repeat):
+        for k, opts in enumerate(settings):
+            for c in cams:
+                t0 = time.process_time()
+                stream_track_camera(c, opts)
+                took.setdefault((k, c["seed"], c["camera"]), []).append(
+                    (time.process_time() - t0) * 1000.0 / len(c["frames"]))
+    return pd.DataFrame([{**settings[k], "seed": seed, "camera": cam,
+                          "ms_per_frame": float(np.median(v))}
+                         for (k, seed, cam), v in took.items()])
+
+
 def cache_parser(sub, name: str) -> argparse.ArgumentParser:
     """A subcommand over tune caches: folders, ``--cameras``, ``--grid``, ``--csv`` (shared by the
     CCTV replay tools)."""
@@ -371,6 +400,7 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("trace", "replay", "losses", "misses"):
         cache_parser(sub, name)
+    cache_parser(sub, "cost").add_argument("--repeat", type=int, default=3)
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
@@ -380,6 +410,14 @@ def main(argv=None) -> None:
             t.to_csv(a.csv, index=False)
         for by in (["seed", "camera"], ["camera", "activity", "still"], ["camera", "where"]):
             print(t.groupby(by + ["kind"]).size().unstack(fill_value=0).to_string(), "\n")
+        return
+    if a.cmd == "cost":
+        t = chain_cost(a.folders, a.grid, cams, a.repeat)
+        if a.csv:
+            t.to_csv(a.csv, index=False)
+        keys = [k for k in t.columns if k not in ("seed", "camera", "ms_per_frame")]
+        print(t.groupby(keys + ["camera"] if keys else ["camera"])["ms_per_frame"].mean()
+              .round(2).to_string())
         return
     if a.cmd == "misses":
         t = loss_table(a.folders, cams, grid(a.grid)[0] if a.grid else {}, misses=True)

@@ -307,7 +307,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                          views={cid: c.view for cid, c in source.cameras.items() if c.view}
                          or None,
                          models={cid: c.model for cid, c in source.cameras.items()},
-                         max_gap_s=max_gap_s, stitching=stitching)
+                         max_gap_s=max_gap_s, stitching=stitching,
+                         tracker_options={cid: c.tracker_options
+                                          for cid, c in source.cameras.items()})
     s = tables["cctv_searches"]
     recs = pd.DataFrame(sweep.records, index=s.index) if len(s) else \
         pd.DataFrame(columns=["listed_ids", "listed_scores", "extra_max"])
@@ -330,6 +332,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                                                     **(person_camera_options or {}).get(cid, {})})},
             "tracker": config.tracker,
             "tracker_options": dict(config.tracker_options),
+            "tracker_camera_options": {cid: dict(c.tracker_options)
+                                       for cid, c in source.cameras.items() if c.tracker_options},
             "relink": None if config.relink is None else asdict(config.relink),
             "swaps": None if config.swaps is None else asdict(config.swaps),
             "aggregation": asdict(config.aggregation), "max_gap_s": float(max_gap_s),

@@ -47,6 +47,17 @@ from outputs.progress import steps
 STAGES = ("detect", "quality", "track", "embed", "search")
 
 
+def camera_config(config: StreamConfig, fps: float | None = None,
+                  tracker_options: dict | None = None) -> StreamConfig:
+    """One camera's stream settings: ``config`` at the camera's frame rate ``fps`` (None: as
+    it is) with its person tracker's options ``tracker_options`` over the stream's."""
+    if fps:
+        config = replace(config, fps=fps)
+    if tracker_options:
+        config = replace(config, tracker_options={**config.tracker_options, **tracker_options})
+    return config
+
+
 def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 centres: dict[str, tuple[float, float]], config: StreamConfig = StreamConfig(),
                 audit=None, frame_size=(1920, 1080), link: LinkConfig = LinkConfig(),
@@ -55,7 +66,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
                 views: dict[str, np.ndarray] | None = None,
                 models: dict | None = None,
                 max_gap_s: float = MAX_GAP_S,
-                stitching: StitchConfig | None = None) -> dict[str, pd.DataFrame]:
+                stitching: StitchConfig | None = None,
+                tracker_options: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
     """Every camera's frames through its own stream, then journeys across cameras.
     ``frame_size``: one (width, height) for all cameras or a dict per camera; ``fps``: each
     camera's frame rate where it differs from ``config.fps`` (the tracker's time step);
@@ -69,7 +81,9 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     (:func:`pipeline.cctv.gaps.fill_gaps`; ``cctv_tracks.filled`` marks those rows; 0: none);
     ``stitching``: then each camera's fragments are stitched (:func:`pipeline.cctv.stitch.stitch`,
     ``cctv_tracks.stitched_id`` beside the tracker's ``id``) and the journeys linked again on the
-    stitched tracks' summaries (``journeys_stitched``); None: off."""
+    stitched tracks' summaries (``journeys_stitched``); None: off. ``tracker_options``: camera
+    id -> the person tracker's options there over ``config.tracker_options`` (e.g.
+    ``{"hall_exit": {"born": True}}``)."""
     unknown = sorted(set(frames_by_camera) - set(centres))
     if unknown:
         raise ValueError(f"unknown camera(s) {', '.join(unknown)} (the floor plan has "
@@ -77,7 +91,8 @@ def run_cameras(frames_by_camera: dict, gallery: Gallery, detector, embedder,
     tracks, truth, searches, summaries, seconds, faces = [], [], [], [], [], []
     for cam, frames in frames_by_camera.items():
         size = frame_size[cam] if isinstance(frame_size, dict) else frame_size
-        cam_config = replace(config, fps=fps[cam]) if fps and cam in fps else config
+        cam_config = camera_config(config, (fps or {}).get(cam),
+                                   (tracker_options or {}).get(cam))
         det = detector[cam] if isinstance(detector, dict) else detector
         stream = CctvStream(cam, size, det, embedder, gallery, cam_config, audit,
                             person_detector=(person_detectors or {}).get(cam),

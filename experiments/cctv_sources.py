@@ -48,6 +48,10 @@ class CameraSpec:
     view: tuple = ()
     # its calibration (floorplan.camera.CameraModel); None where unknown (a composite's cameras)
     model: object = None
+    # the person tracker's options on this camera over the stream's
+    # (pipeline.cctv.persons.LibraryTracker), as the scenario's camera spec sets them
+    # (faces.track_born -> born)
+    tracker_options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,8 @@ def scenario_source(path: str | Path, seed: int | None = None,
                              feeds[c.id].count(t_from, t_to, step[c.id]),
                              {"band": c.faces.head_band} if c.faces.head_band else {},
                              tuple(map(tuple, view_area(plan.camera(c.id)).tolist())),
-                             plan.camera(c.id))
+                             plan.camera(c.id),
+                             {"born": True} if c.faces.track_born else {})
             for c in face_cams}
     tr = records["travelers"]
     ids = tr["traveler_id"].astype(int).to_numpy()

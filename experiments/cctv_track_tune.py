@@ -332,13 +332,20 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080), frame: int = 0) 
     (default the detector's, :data:`pipeline.vision.heads.EDGE_ADJUST`) and ``edge_reach`` (default 0, at most :data:`CACHED_EDGE_REACH`):
     the edge pass's heads merged in as :meth:`pipeline.vision.heads.HeadDetector.heads` merges
     them (``size``: the frame's width, height; ``frame``: the frame's index, for the band's
-    ``band_every``)."""
+    ``band_every``). ``far_rows`` (px of a 1080-row frame; 0: off) with ``far_adjust``: heads
+    ending in the frame's top ``far_rows`` rows kept down to that lower threshold (interior and
+    band passes; tried on the far cameras, not shipped: README "A track from its first head")."""
     from pipeline.vision.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, edge_keep,
                                      edge_windows, shoulder_boxes_from_heads)
+
+    far_rows = float(opts.get("far_rows", 0)) * size[1] / 1080.0
 
     def above(part, adjust):
         heads, scores, hists = part
         keep = scores >= _score(adjust) - 1e-9
+        if far_rows:  # heads ending in the top far_rows rows kept down to far_adjust
+            keep |= ((heads[:, 3] <= far_rows + 1e-6)
+                     & (scores >= _score(float(opts["far_adjust"])) - 1e-9))
         return heads[keep], scores[keep], [h for h, k in zip(hists, keep) if k]
 
     adjust = opts.get("adjust")
@@ -411,7 +418,7 @@ def _twins(part: tuple, opts: dict) -> tuple:
 TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", "iou", "coast",
                 "head_scale", "edge_coast", "side_width", "walker_lost_s", "speed_s", "still_m_s",
                 "looks_weight", "looks_veto", "looks_keep", "looks_still_m_s", "looks_cue",
-                "looks_alone", "looks_frame", "lost_cue")
+                "looks_alone", "looks_frame", "lost_cue", "born", "born_iou")
 
 
 def _tracker_options(opts: dict) -> dict:
