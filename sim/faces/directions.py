@@ -19,6 +19,8 @@ Off by default (``SD`` empty): measured as issue 13's round 8 and 9 (README "Syn
 faces"), the directions that lower ArcFace impostor scores most for what they cost dlib's HOG
 detector are the eyes' tilt, spacing and height, the nose tip and bridge and the cheeks
 (``BEST``), but the draw pushes captures that HOG barely finds below its threshold.
+:func:`draw_scale` scales a person's draw down where HOG is predicted to come close to missing
+them (:mod:`sim.faces.detection_risk`), when ``SPARE_DETECTION`` is on.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ SD: dict[str, float] = {}
 # 5300): eyes' tilt, spacing and height, nose tip and bridge, cheeks.
 BEST: dict[str, float] = {"eye_tilt": 0.06, "eyes_apart": 0.06, "eyes_up": 0.06,
                           "nose_tip_up": 0.06, "bridge_length": 0.08, "cheek_width": 0.06}
+# Scale each person's draw by the predicted detection risk (sim.faces.detection_risk).
+SPARE_DETECTION = False
 
 # The field's shape: a Gaussian bump moving its centre by (du, dv) ("shift"), or scaling
 # ("scale") or turning ("turn") the skin about it; peak displacement 1.
@@ -141,3 +145,12 @@ def displacement(g: Grid, idt: Identity, scale: float = 1.0
         dy += a * fy
     return dx, dy
 
+
+
+def draw_scale(idt: Identity) -> float:
+    """How much of the identity's draw it gets: 1, or with ``SPARE_DETECTION`` the share the
+    detection-risk model allows (:func:`sim.faces.detection_risk.allowed_share`)."""
+    if not SPARE_DETECTION:
+        return 1.0
+    from sim.faces.detection_risk import allowed_share
+    return allowed_share(idt)

@@ -341,7 +341,7 @@ def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, 
         dx += amp * (sym * (f[0] - f[0][:, ::-1]) / 2 + (1 - sym) * f[2])
         dy += amp * (sym * (f[1] + f[1][:, ::-1]) / 2 + (1 - sym) * f[3])
     # The named directions (off by default) move the identity's own features.
-    named = directions.displacement(g, idt)
+    named = directions.displacement(g, idt, directions.draw_scale(idt))
     if named is not None:
         dx += named[0] * g.ppu
         dy += named[1] * g.ppu

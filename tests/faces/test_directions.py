@@ -14,9 +14,10 @@ PPU = 60.0
 
 @pytest.fixture
 def sd(monkeypatch):
-    """Set ``directions.SD`` for one test; sprites re-rendered."""
-    def set_(values: dict):
+    """Set ``directions.SD`` (and ``SPARE_DETECTION``) for one test; sprites re-rendered."""
+    def set_(values: dict, spare: bool = False):
         monkeypatch.setattr(dr, "SD", dict(values))
+        monkeypatch.setattr(dr, "SPARE_DETECTION", spare)
         layers.head_layers.cache_clear()
     yield set_
     layers.head_layers.cache_clear()
@@ -24,7 +25,7 @@ def sd(monkeypatch):
 
 def test_off_by_default_no_field_and_the_same_sprite():
     idt = make_identity((31, 2))
-    assert dr.SD == {}
+    assert dr.SD == {} and not dr.SPARE_DETECTION
     assert dr.displacement(Grid.make(20.0), idt) is None
 
 
@@ -100,3 +101,10 @@ def test_each_direction_moves_its_feature_and_the_landmarks_follow(sd, name, poi
     # moved the feature a little off the bump's centre, where the bump is lower.
     assert 0.5 * 0.05 * z < direction * moved[point, axis] < 1.1 * 0.05 * z
 
+
+
+def test_draw_scale_is_one_unless_detection_is_spared(sd):
+    idt = make_identity((35, 1))
+    assert dr.draw_scale(idt) == 1.0
+    sd({"eyes_up": 0.06}, spare=True)
+    assert 0.0 <= dr.draw_scale(idt) <= 1.0
