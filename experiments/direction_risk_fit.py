@@ -7,12 +7,13 @@ amplitudes ``sd``) of tune seeds:
   score is -2 where HOG has no box; clipped at ``LOW``), a ridge regression on its
   standardised parameters (:func:`sim.faces.detection_risk.features`). The mean rather than
   the lowest score: it follows the lowest closely (r 0.94 on seed 5100) and is predicted
-  better (leave-one-out r 0.32 against 0.27 on 5100's 60 identities: the parameters say
-  little, as issue 13's s23 found);
-- the *cost*: each identity's mean HOG score lost from ``base`` to ``full`` over its
-  captures, a non-negative least-squares fit on ``|coefficient| x SD`` per direction;
+  better (leave-one-out r 0.32 against 0.27 on 5100's 60 identities with hair, beard and age
+  among the parameters: they say little, as issue 13's s23 found);
+- the *change*: each identity's mean HOG score change from ``base`` to ``full`` over its
+  captures, a least-squares fit on the signed displacement ``coefficient x SD`` per direction
+  plus an intercept;
 - the *floor*: set so that the identities keep ``KEEP`` of their draw on average (those with
-  the least predicted margin for their draw's cost give it up first).
+  the least predicted margin for what their draw costs give it up first).
 
 ``python -m experiments.face_directions fit --out DIR --seeds 5100,6100 --full best --write
 sim/faces/detection_risk.json``.
@@ -21,7 +22,7 @@ sim/faces/detection_risk.json``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq, nnls
+from scipy.optimize import brentq
 
 from sim.faces.detection_risk import FEATURES, RiskModel
 from sim.faces.directions import NAMES
@@ -48,8 +49,8 @@ def fit(pairs: list[tuple[dict, dict | None]], sd: dict[str, float], seeds: str 
             continue
         if not np.array_equal(base["ident"], full["ident"]):
             raise ValueError("fit: base and full runs are not of the same captures")
-        A.append(np.abs(full["coef"][:, on]) * np.array([sd[NAMES[k]] for k in on]))
-        d.append(_per_identity(base, base["hog"] - full["hog"], np.mean))
+        A.append(full["coef"][:, on] * np.array([sd[NAMES[k]] for k in on]))
+        d.append(_per_identity(base, full["hog"] - base["hog"], np.mean))
     if not A:
         raise ValueError("fit: no run with the full draw")
     X, y, A, d = map(np.concatenate, (X, y, A, d))
@@ -57,23 +58,24 @@ def fit(pairs: list[tuple[dict, dict | None]], sd: dict[str, float], seeds: str 
     scale[scale <= 1e-9] = 1.0
     Z = (X - mean) / scale
     w = np.linalg.solve(Z.T @ Z + RIDGE * np.eye(Z.shape[1]), Z.T @ (y - y.mean()))
-    cost_w, _ = nnls(A, d)
+    change_w = np.linalg.lstsq(np.column_stack([A, np.ones(len(A))]), d, rcond=None)[0]
     # The floor is set on the identities with both runs (the pairs come first in order).
     margin = (y.mean() + Z @ w)[:len(d)]
-    cost = A @ cost_w
+    change = A @ change_w[:-1] + change_w[-1]
 
     def kept(floor: float) -> float:
-        share = np.where(cost > 0, np.clip((margin - floor) / np.maximum(cost, 1e-12), 0, 1),
-                         1.0)
+        share = np.where(change < 0, np.clip((margin - floor) / np.maximum(-change, 1e-12),
+                                             0, 1), 1.0)
         return float(share.mean()) - KEEP
     lo, hi = float(margin.min() - 10), float(margin.max())
     floor = brentq(kept, lo, hi) if kept(lo) > 0 > kept(hi) else lo
     r = np.corrcoef(y.mean() + Z @ w, y)[0, 1]
-    rc = np.corrcoef(cost, d)[0, 1] if cost.std() > 0 else 0.0
+    rc = np.corrcoef(change, d)[0, 1] if change.std() > 0 else 0.0
     model = RiskModel(
         features=FEATURES, mean=tuple(mean), scale=tuple(scale),
         margin_intercept=float(y.mean()), margin_weights=tuple(w),
-        cost={NAMES[k]: float(c) for k, c in zip(on, cost_w)}, floor=float(floor),
-        fitted_on=(f"seeds {seeds}: margin on {len(y)} identities, cost on {len(d)}; "
-                   f"in-sample r margin {r:.2f}, cost {rc:.2f}; keep {KEEP}"))
+        change_intercept=float(change_w[-1]),
+        change={NAMES[k]: float(c) for k, c in zip(on, change_w[:-1])}, floor=float(floor),
+        fitted_on=(f"seeds {seeds}: margin on {len(y)} identities, change on {len(d)}; "
+                   f"in-sample r margin {r:.2f}, change {rc:.2f}; keep {KEEP}"))
     return model.model_dump()
