@@ -15,12 +15,14 @@ ageing keeps them (``AGEING_DIRECTIONS`` radians per ten years turn them into ne
 and each is clipped at ``BOUND`` standard deviations. The field is added to the head's warp,
 so landmarks follow.
 
-Off by default (``SD`` empty): measured as issue 13's round 8 and 9 (README "Synthetic
-faces"), the directions that lower ArcFace impostor scores most for what they cost dlib's HOG
-detector are the eyes' tilt, spacing and height, the nose tip and bridge and the cheeks
-(``BEST``), but the draw pushes captures that HOG barely finds below its threshold.
-:func:`draw_scale` scales a person's draw down where HOG is predicted to come close to missing
-them (:mod:`sim.faces.detection_risk`), when ``SPARE_DETECTION`` is on.
+Off by default (``SD`` empty, ``SPARE_DETECTION`` False; README "Synthetic faces", issue 13
+rounds 8 and 9): the directions that lower ArcFace impostor scores most for what they cost
+dlib's HOG detector are the eyes' tilt, spacing and height, the nose tip and bridge and the
+cheeks (``BEST``), but the full draw pushes captures that HOG barely finds below its
+threshold. :func:`draw_scale` scales a person's draw down where HOG is predicted to come close
+to missing them (:mod:`sim.faces.detection_risk`) when ``SPARE_DETECTION`` is on; measure it
+with ``python -m experiments.face_directions``. To switch on: ``SD = dict(BEST)``,
+``SPARE_DETECTION = True``, and re-ship the dlib calibration.
 """
 
 from __future__ import annotations
