@@ -170,6 +170,8 @@ def report(out: Path, seeds: list[int], variants: list[str]) -> list[dict]:
         base = load(out, seed, "base")
         fb = figures(base)
         for v in variants:
+            if not _path(out, seed, v).is_file():
+                continue  # not run on this seed
             r = base if v == "base" else load(out, seed, v)
             f = figures(r)
             row = {"seed": seed, "variant": v, "n": int(len(r["kin_of"])), **f,
