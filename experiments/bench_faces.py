@@ -157,19 +157,28 @@ def separability(detector, embedder, backend: str, data: list[Subject], far: flo
         owner.extend([i] * len(s.lives))
         if progress:
             progress(1)
-    E, L, owner = np.stack(enrol), np.stack(lives), np.asarray(owner)
+    summary = separation(np.stack(enrol), np.stack(lives), np.asarray(owner),
+                         [s.kin_of for s in data], far, raw_distance)
+    summary["ground_truth_fallbacks"] = int(fallbacks)
+    return summary
+
+
+def separation(E: np.ndarray, L: np.ndarray, owner: np.ndarray, kin_of: list[int],
+               far: float = 1e-3, raw_distance: float | None = None) -> dict:
+    """:func:`separability`'s figures from the templates: enrolments ``E`` (one row per
+    identity), live captures ``L`` and the identity each belongs to (``owner``), and each
+    identity's relative (``kin_of``, -1 for none)."""
     unit = lambda m: m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
     S = unit(L) @ unit(E).T
     own = np.zeros_like(S, bool)
     own[np.arange(len(owner)), owner] = True
     kin = np.zeros_like(S, bool)
-    for i, s in enumerate(data):
-        if s.kin_of >= 0:
-            kin[owner == i, s.kin_of] = True
-            kin[owner == s.kin_of, i] = True
+    for i, k in enumerate(kin_of):
+        if k >= 0:
+            kin[owner == i, k] = True
+            kin[owner == k, i] = True
     imp = ~own & ~kin
     summary = score_summary(S[own], S[imp], far)
-    summary["ground_truth_fallbacks"] = int(fallbacks)
     summary["look_alike"] = {"n": int(kin.sum()),
                              "mean": float(S[kin].mean()) if kin.any() else math.nan,
                              "above_impostor_mean": bool(kin.any() and S[kin].mean()

@@ -162,9 +162,17 @@ def hog_scores(hog, cap) -> tuple[float, bool]:
     """dlib HOG's best score on the capture's face (a box holding the nose tip; -2 when none
     scores above -1.5) and whether the pipeline's HOG detector, at its defaults (upsample and
     threshold of :class:`DlibDetector`), counts it found."""
+    from experiments import bench_faces as bf
+
+    score, found = hog_detections(hog, cap)
+    return score, bf.detected(found, cap)
+
+
+def hog_detections(hog, cap) -> tuple[float, list]:
+    """:func:`hog_scores`' best score on the face, and the detections the pipeline's HOG
+    detector returns at its defaults (boxes clipped to the frame), from one pass of ``hog``."""
     import cv2
 
-    from experiments import bench_faces as bf
     from pipeline.backends.dlib_backend import DlibDetector
     from pipeline.types import Detection
 
@@ -177,7 +185,7 @@ def hog_scores(hog, cap) -> tuple[float, bool]:
     found = [Detection((max(r.left(), 0), max(r.top(), 0), min(r.right(), w - 1),
                         min(r.bottom(), h - 1)), s, None) for r, s in zip(rects, sc)
              if s >= det.min_score]
-    return (max(on) if on else -2.0), bf.detected(found, cap)
+    return (max(on) if on else -2.0), found
 
 
 def measure_hog(n: int, seed: int, lives: int, hog, arcface=None) -> dict:

@@ -16,6 +16,7 @@ import zlib
 import cv2
 import numpy as np
 
+from sim.faces import directions
 from sim.faces.geometry import V_RANGE, Grid, gauss, head_shape, inherit_and_age
 from sim.faces.identity import Identity
 from sim.faces.paint import face_albedo, mix, noise, stream, strands
@@ -339,6 +340,11 @@ def _warp(g: Grid, idt: Identity, layers: np.ndarray, points: tuple[np.ndarray, 
         # Mostly mirror-symmetric (faces are), with a little asymmetry of its own.
         dx += amp * (sym * (f[0] - f[0][:, ::-1]) / 2 + (1 - sym) * f[2])
         dy += amp * (sym * (f[1] + f[1][:, ::-1]) / 2 + (1 - sym) * f[3])
+    # The named directions (off by default) move the identity's own features.
+    named = directions.displacement(g, idt, directions.draw_scale(idt))
+    if named is not None:
+        dx += named[0] * g.ppu
+        dy += named[1] * g.ppu
     # The warp shapes the head; it fades out below the chin so collars and shoulders keep
     # their straight lines.
     chin_y = g.to_px(0.0, idt.chin_v + 0.25)[1]

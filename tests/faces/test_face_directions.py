@@ -1,0 +1,60 @@
+"""experiments.face_directions: figures, pairing and the issue's gate on hand-built runs."""
+
+import numpy as np
+import pytest
+
+from experiments.bench_faces import separation
+from experiments.face_directions import figures, gate, paired
+
+
+def _run(n=4, lives=2, hog_found=None, seed=0, spread=1.0):
+    rng = np.random.default_rng(seed)
+    ident = np.repeat(np.arange(n), 1 + lives)
+    kind = np.tile([0] + [1] * lives, n)
+    people = rng.normal(0, 1, (n, 16))
+    common = np.full(16, 0.5)  # what every face shares: less spread, higher impostors
+    arc = common + people[ident] * spread + rng.normal(0, 0.2, (len(ident), 16))
+    found = np.ones(len(ident), bool) if hog_found is None else np.asarray(hog_found, bool)
+    return {"ident": ident, "kind": kind, "tone": ident % 3, "hog": rng.normal(1, 0.1,
+                                                                                len(ident)),
+            "hog_found": found, "scrfd_found": np.ones(len(ident), bool), "arc": arc,
+            "dlib": arc * 0.1, "kin_of": -np.ones(n, int)}
+
+
+def test_separation_scores_lives_against_their_own_enrolment_and_leaves_relatives_out():
+    E = np.eye(3)
+    L = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])
+    s = separation(E, L, np.arange(3), [-1, -1, 0])
+    assert s["genuine_mean"] == pytest.approx(1.0)
+    assert s["n_impostor"] == 4 and s["look_alike"]["n"] == 2
+
+
+def test_figures_count_misses_per_detector_kind_and_group():
+    found = np.ones(12, bool)
+    found[[1, 5]] = False  # identity 0's first live (I-II), identity 1's second live (III-IV)
+    f = figures(_run(hog_found=found))
+    assert f["hog_live_I-II"] == (1, 4) and f["hog_live_III-IV"] == (1, 2)
+    assert f["hog_photo_I-II"] == (0, 2) and f["scrfd_live_V-VI"] == (0, 2)
+    assert f["arc"]["gen"] > f["arc"]["imp"]
+
+
+def test_pairing_counts_lost_and_gained_captures_and_refuses_other_captures():
+    base = _run()
+    found = np.ones(12, bool)
+    found[4] = False
+    p = paired(base, {**base, "hog_found": found, "hog": base["hog"] - 0.1})
+    assert p["hog_lost"] == 1 and p["hog_gained"] == 0
+    assert p["hog_delta_live"] == pytest.approx(-0.1)
+    with pytest.raises(ValueError, match="same captures"):
+        paired(base, _run(n=5))
+
+
+def test_the_gate_wants_lower_impostors_and_no_capture_lost_in_any_group():
+    base = figures(_run(spread=1.0))
+    closer = figures(_run(spread=0.5))  # people closer together: impostors rise
+    assert "ArcFace impostors do not fall" in gate(base, closer)
+    found = np.ones(12, bool)
+    found[4] = False
+    why = gate(base, figures({**_run(spread=1.0), "hog_found": found}))
+    assert any("misses 0 -> 1" in w for w in why) and any("< 99 %" in w for w in why)
+    assert gate(base, base) == ["ArcFace impostors do not fall"]
