@@ -201,13 +201,14 @@ class SwapGuard:
         self.changes_now: list[Change] = []  # this frame's change points
         self.linked_now: list[int] = []  # older ids continued this frame
         self.heals = 0  # cuts undone (heal_s)
+        self.healed_now: list[tuple[int, int]] = []  # this frame's heals: (new id, old id)
 
     def update(self, t: float, tracks: list[PersonTrack],
                hists: list[Look | np.ndarray | None]) -> list[PersonTrack]:
         """This frame's tracks, each under the id of its current segment; ``hists`` the look
         (:mod:`pipeline.cctv.look`) or the clothing histogram of each track's detected box
         (None where there is none)."""
-        self.linked_now, self.changes_now = [], []
+        self.linked_now, self.changes_now, self.healed_now = [], [], []
         ids = [self._segment.get(tr.track_id, tr.track_id) for tr in tracks]
         changed = []  # (track index, the id it leaves)
         for k, (oid, h) in enumerate(zip(ids, hists)):
@@ -375,5 +376,6 @@ class SwapGuard:
                     here.add(into)
                     ids[k] = into
                     self.heals += 1
+                    self.healed_now.append((oid, into))
                     break
 
