@@ -57,7 +57,10 @@ COLS = ["frame", "id", "x1", "y1", "x2", "y2"]
 FRESH = 10 ** 8  # repaired: ids of the person's own
 HEAL_ROWS = 10  # heals: rows read either side
 PAIR_COLS = ["person", "old", "new", "t_first", "t_lost", "t_new", "t_end", "gap_s", "rows",
-             "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale", "app", "rival", "reason"]
+             "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale", "app", "rival", "settle",
+             "settle_s", "reason"]
+SETTLE_ROWS = 5  # settle: windows of this many of the new run's rows (SwapConfig.heal_frames)
+SETTLE_AT = 0.65  # settle_s: the first window this alike (HIST_GUARD's rejoin_similarity)
 
 
 def _head(hyp: pd.DataFrame) -> np.ndarray:
@@ -103,6 +106,7 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
         rival = max((similarity(np.sum(hs, axis=0), hists[j]) for j in near
                      if hists[j] is not None), default=0.0) if hs else 0.0
         scale = width[k] / width[i]
+        settle, settle_s = _settle(hs, hists, rows[b[1]:b[2] + 1], t)
         back = np.count_nonzero(ids[rows[:b[1]]] == n) >= MIN_ROWS
         reason = ("back" if back else "guard split" if raw[i] == raw[k] else
                   "existing id" if born < t[k] - 1.0 else
@@ -119,8 +123,26 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
                     "t_lost": t[i], "t_new": t[k], "t_end": t[rows[b[2]]],
                     "gap_s": t[k] - t[i], "rows": b[3], "stood_s": t[i] - t[mine[0]],
                     "reach_h": reach, "dist_h": dist, "dist_stay_h": dist_stay, "scale": scale,
-                    "app": app, "rival": rival, "reason": reason})
+                    "app": app, "rival": rival, "settle": settle,
+                    "settle_s": settle_s - t[k], "reason": reason})
     return pd.DataFrame(out, columns=PAIR_COLS)
+
+
+def _settle(old: list, hists: list, new: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+    """How alike the new run's looks come back to the old id's (the heal's view): the highest
+    similarity of a window of :data:`SETTLE_ROWS` of the new run's histograms against the sum
+    of the old's, and the time of the first window at :data:`SETTLE_AT` (NaN: none)."""
+    from pipeline.cctv.appearance import similarity
+
+    seen = [j for j in new if hists[j] is not None]
+    if not old or len(seen) < SETTLE_ROWS:
+        return np.nan, np.nan
+    ref = np.sum(old, axis=0)
+    sims = [similarity(ref, np.sum([hists[j] for j in seen[w:w + SETTLE_ROWS]], axis=0))
+            for w in range(len(seen) - SETTLE_ROWS + 1)]
+    at = next((t[seen[w + SETTLE_ROWS - 1]] for w, v in enumerate(sims) if v >= SETTLE_AT),
+              np.nan)
+    return float(max(sims)), at
 
 
 def repaired(hyp: pd.DataFrame, people: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
@@ -177,10 +199,13 @@ def heals(folders: list[Path], spec: str, cameras: list[str] | None) -> pd.DataF
     """One row per heal of the swap guard in every replay (module docstring)."""
     from experiments.cctv_corridor_tune import replays
     from experiments.cctv_dwell_tune import row_people
+    from experiments.cctv_track_tune import score
 
     out = []
     for opts, c, truth, hyp in replays(folders, spec, cameras):
         hyp = hyp.reset_index(drop=True)
+        print({**opts, "seed": c["seed"], "camera": c["camera"],
+               **score(truth, hyp[COLS])})
         people = row_people(c, hyp)
         ids, t = hyp["id"].to_numpy(), hyp["frame"].to_numpy()
         raw = np.asarray(hyp.attrs["raw_ids"])

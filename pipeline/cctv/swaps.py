@@ -35,8 +35,10 @@ moment (its box, not the track's person, fills the recent window) reads as a cha
 is cut, and when the neighbour has gone the new id shows the old person again, the same clothes,
 often for minutes. For up to ``heal_s`` after a cut, a new id whose last ``heal_frames`` looks
 (taken after the cut, so not the contest that cut it) read at least ``heal_similarity``
-(default ``rejoin_similarity``) against the settled past of the id it was cut from is given that
-id back from that frame on, where the old id is not in the frame (no other track continued it).
+(default ``rejoin_similarity``) against the last ``heal_frames`` settled looks of the id it was
+cut from, as they were at the cut (the person it followed just before the contest: a settled
+past can hold an earlier person too), is given that id back from that frame on, where the old
+id is not in the frame (no other track continued it).
 A segment cut again while it could still heal (the neighbour's look settled in it, and the
 person's return read as a change) may heal back past it, to the id before.
 The rows already reported under the new id keep it; only what follows is re-labelled.
@@ -149,9 +151,11 @@ class _Look:
     last_t: float = float("-inf")
     pending_until: float = float("-inf")  # a new id that may still continue an older one
     evidence: tuple = (float("nan"), ())  # the last failed test's (similarity, per part)
-    # a segment started at a cut: the id it was cut from, then (where that id was itself a
-    # segment still healing) the ids that one was cut from, nearest first
+    # a segment started at a cut: (the id it was cut from, that id's last heal_frames settled
+    # looks then), then (where that id was itself a segment still healing) the ones that id
+    # was cut from, nearest first
     origins: tuple = ()
+    tail: deque = field(default_factory=deque)  # the last heal_frames looks that settled
     heal_until: float = float("-inf")  # ... and until when it may heal back to one of them
     since: deque = field(default_factory=deque)  # its last heal_frames looks after the cut
 
@@ -285,6 +289,10 @@ class SwapGuard:
             old = look.recent.popleft()
             look.settled = old if look.settled is None else look.settled + old
             look.frames += 1
+            if self.config.heal_s:
+                look.tail.append(old)
+                if len(look.tail) > self.config.heal_frames:
+                    look.tail.popleft()
 
     def _start(self, key: int, origin: int, t: float) -> int:
         """Continue input id ``key`` under a new id whose settled past is the last ``window``
@@ -293,7 +301,8 @@ class SwapGuard:
         self._segment[key] = new
         old = self._looks[origin]
         heal = t + self.config.heal_s if self.config.heal_s else float("-inf")
-        origins = (origin,) + (old.origins if t <= old.heal_until else ())
+        ref = reduce(add, old.tail) if old.tail else old.settled
+        origins = ((origin, ref),) + (old.origins if t <= old.heal_until else ())
         look = self._looks[new] = _Look(last_t=t, pending_until=t + self.config.rejoin_s,
                                         origins=origins, heal_until=heal)
         for h in list(old.recent)[-self.config.window:]:
@@ -366,11 +375,10 @@ class SwapGuard:
                     or min(_sure(x) for x in look.since) < cfg.min_confidence):
                 continue
             now = reduce(add, look.since)
-            for into in look.origins:
-                old = self._looks.get(into)
-                if into in here or old is None or old.settled is None:
+            for into, ref in look.origins:
+                if into in here or into not in self._looks or ref is None:
                     continue
-                sim, sure = _compare(old.settled, now, cfg.look.combine)
+                sim, sure = _compare(ref, now, cfg.look.combine)
                 if sure >= cfg.min_confidence and sure > 0 and sim >= cfg.heal_threshold:
                     self._continue(t, tracks[k].track_id, oid, into)
                     here.add(into)
