@@ -14,7 +14,7 @@ OCCLUDED = [[(1, 0)]] * 10 + [[(1, 6)]] * 25 + [[(1, 0)]] * 25
 
 
 def test_a_cut_that_settles_back_to_the_old_look_is_healed_going_forward():
-    plain = [i[0] for i in _run(SwapGuard(), OCCLUDED)]
+    plain = [i[0] for i in _run(SwapGuard(SwapConfig(heal_s=None)), OCCLUDED)]
     assert plain[-1] >= SWAP_ID_BASE  # without the heal the person ends under a new id
     guard = SwapGuard(SwapConfig(heal_s=30.0))
     ids = [i[0] for i in _run(guard, OCCLUDED)]
@@ -40,7 +40,8 @@ def test_no_heal_after_heal_s():
 
 
 def test_the_heal_settings_are_checked():
-    assert SwapConfig().heal_s is None  # off by default
+    assert SwapConfig().heal_s == 30.0  # shipped on
+    assert SwapGuard(SwapConfig(heal_s=0)).config.heal_s == 0  # 0: off
     with pytest.raises(ValueError, match="heal_s"):
         SwapConfig(heal_s=-1.0)
     with pytest.raises(ValueError, match="heal_frames"):
