@@ -157,9 +157,9 @@ class _Look:
     # looks then), then (where that id was itself a segment still healing) the ones that id
     # was cut from, nearest first
     origins: tuple = ()
-    tail: deque = field(default_factory=deque)  # the last heal_frames looks that settled
     heal_until: float = float("-inf")  # ... and until when it may heal back to one of them
     since: deque = field(default_factory=deque)  # its last heal_frames looks after the cut
+    tail: deque = field(default_factory=deque)  # the last heal_frames looks that settled
 
     def everything(self):
         parts = ([] if self.settled is None else [self.settled]) + list(self.recent)
