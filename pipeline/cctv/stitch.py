@@ -59,7 +59,9 @@ class StitchConfig:
     motion_s: float = 1.0  # seconds of a fragment's end (start) its velocity is read over
     max_predict_s: float = 2.0  # the motion prediction is carried at most this long
     # fragments of fewer rows (the tracker's own rows) are joined to nothing: a fragment of a
-    # few boxes carries little of its person's clothes and most joins of two people; 0: any
+    # few boxes carries little of its person's clothes and most joins of two people; 0: any.
+    # Off: at 5, seed 1 / 2's five minutes keep IDF1 (0.8636 / 0.8225) with wrong joins 1 -> 0
+    # / 9 -> 6; no cross-camera check yet (cctv_stitch_tune replay --grid "min_rows=0,5,10,20")
     min_rows: int = 0
 
     def __post_init__(self):
