@@ -12,6 +12,8 @@ more than ``--gap`` seconds apart is a **pair**, with the reason no re-link join
 first that holds (the re-linker's dwell rule at :class:`pipeline.cctv.relink.RelinkConfig`'s
 defaults, as if ``dwell_s`` were on):
 
+- ``back``: the new id is one the person carried before (``MIN_ROWS`` rows or more): a return
+  to an earlier id, such as the swap guard's rejoin or heal, which repairs the id it leaves;
 - ``guard split``: one tracker id cut by the swap guard (:mod:`pipeline.cctv.swaps`);
 - ``existing id``: the new id was not born on the person (it had followed someone else);
 - ``old id went on``: the old id is in view (on someone else) when the new one is born: a swap,
@@ -30,6 +32,13 @@ oracle (both runs, the old id's and the new id's rows on the person, under one i
 person's own), and the rows of the pairs' new runs. Pairs apart ``--gap`` or less are listed
 too (``long`` False), with the short re-link's reasons.
 
+``heals`` lists the swap guard's heals (:class:`pipeline.cctv.swaps.SwapConfig` ``heal_s``;
+``--grid "s_heal_s=30"``): per heal, the person under the old id's last rows before the cut and
+under the new id's rows after the heal (majority of up to ``HEAL_ROWS`` rows), ``right`` where
+they are one person, and how many rows the old id then carries.
+
+    python -m experiments.cctv_relink_tune heals /work/runs/cctv-long/s1 --grid "s_heal_s=30"
+
 Tune seeds only (the caches refuse the held-out seeds).
 """
 
@@ -42,12 +51,16 @@ import numpy as np
 import pandas as pd
 
 DWELL_S = 120.0  # census: the dwell rule's horizon taken as "on"
-REASONS = ("guard split", "existing id", "old id went on", "short, not joined", "gap > dwell_s", "not still", "moved", "scale",
+REASONS = ("back", "guard split", "existing id", "old id went on", "short, not joined", "gap > dwell_s", "not still", "moved", "scale",
            "clothes", "margin", "dwell off")
 COLS = ["frame", "id", "x1", "y1", "x2", "y2"]
 FRESH = 10 ** 8  # repaired: ids of the person's own
+HEAL_ROWS = 10  # heals: rows read either side
 PAIR_COLS = ["person", "old", "new", "t_first", "t_lost", "t_new", "t_end", "gap_s", "rows",
-             "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale", "app", "rival", "reason"]
+             "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale", "app", "rival", "settle",
+             "settle_s", "reason"]
+SETTLE_ROWS = 5  # settle: windows of this many of the new run's rows (SwapConfig.heal_frames)
+SETTLE_AT = 0.65  # settle_s: the first window this alike (HIST_GUARD's rejoin_similarity)
 
 
 def _head(hyp: pd.DataFrame) -> np.ndarray:
@@ -56,7 +69,7 @@ def _head(hyp: pd.DataFrame) -> np.ndarray:
 
 def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
     """One row per pair (module docstring) of the replay ``hyp`` (index 0..n-1)."""
-    from experiments.cctv_belts_tune import id_changes
+    from experiments.cctv_belts_tune import MIN_ROWS, id_changes
     from experiments.cctv_dwell_tune import row_people
     from pipeline.cctv.appearance import similarity
     from pipeline.cctv.relink import HEIGHT_PER_WIDTH, RelinkConfig
@@ -93,7 +106,9 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
         rival = max((similarity(np.sum(hs, axis=0), hists[j]) for j in near
                      if hists[j] is not None), default=0.0) if hs else 0.0
         scale = width[k] / width[i]
-        reason = ("guard split" if raw[i] == raw[k] else
+        settle, settle_s = _settle(hs, hists, rows[b[1]:b[2] + 1], t)
+        back = np.count_nonzero(ids[rows[:b[1]]] == n) >= MIN_ROWS
+        reason = ("back" if back else "guard split" if raw[i] == raw[k] else
                   "existing id" if born < t[k] - 1.0 else
                   "old id went on" if len(on) else
                   "short, not joined" if t[k] - t[i] <= cfg.window_s else
@@ -108,8 +123,26 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
                     "t_lost": t[i], "t_new": t[k], "t_end": t[rows[b[2]]],
                     "gap_s": t[k] - t[i], "rows": b[3], "stood_s": t[i] - t[mine[0]],
                     "reach_h": reach, "dist_h": dist, "dist_stay_h": dist_stay, "scale": scale,
-                    "app": app, "rival": rival, "reason": reason})
+                    "app": app, "rival": rival, "settle": settle,
+                    "settle_s": settle_s - t[k], "reason": reason})
     return pd.DataFrame(out, columns=PAIR_COLS)
+
+
+def _settle(old: list, hists: list, new: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+    """How alike the new run's looks come back to the old id's (the heal's view): the highest
+    similarity of a window of :data:`SETTLE_ROWS` of the new run's histograms against the sum
+    of the old's, and the time of the first window at :data:`SETTLE_AT` (NaN: none)."""
+    from pipeline.cctv.appearance import similarity
+
+    seen = [j for j in new if hists[j] is not None]
+    if not old or len(seen) < SETTLE_ROWS:
+        return np.nan, np.nan
+    ref = np.sum(old, axis=0)
+    sims = [similarity(ref, np.sum([hists[j] for j in seen[w:w + SETTLE_ROWS]], axis=0))
+            for w in range(len(seen) - SETTLE_ROWS + 1)]
+    at = next((t[seen[w + SETTLE_ROWS - 1]] for w, v in enumerate(sims) if v >= SETTLE_AT),
+              np.nan)
+    return float(max(sims)), at
 
 
 def repaired(hyp: pd.DataFrame, people: np.ndarray, chosen: pd.DataFrame) -> pd.DataFrame:
@@ -157,6 +190,41 @@ def census(folders: list[Path], spec: str, cameras: list[str] | None,
     return pd.concat(allp, ignore_index=True), pd.DataFrame(sizes)
 
 
+def _majority(people: np.ndarray) -> int:
+    known = people[people >= 0]
+    return int(np.bincount(known).argmax()) if len(known) else -1
+
+
+def heals(folders: list[Path], spec: str, cameras: list[str] | None) -> pd.DataFrame:
+    """One row per heal of the swap guard in every replay (module docstring)."""
+    from experiments.cctv_corridor_tune import replays
+    from experiments.cctv_dwell_tune import row_people
+    from experiments.cctv_track_tune import score
+
+    out = []
+    for opts, c, truth, hyp in replays(folders, spec, cameras):
+        hyp = hyp.reset_index(drop=True)
+        print({**opts, "seed": c["seed"], "camera": c["camera"],
+               **score(truth, hyp[COLS])})
+        people = row_people(c, hyp)
+        ids, t = hyp["id"].to_numpy(), hyp["frame"].to_numpy()
+        raw = np.asarray(hyp.attrs["raw_ids"])
+        for th, new, old in hyp.attrs["heals"]:
+            here = np.flatnonzero((ids == old) & (np.abs(t - th) < 1e-6))
+            key = raw[here[0]] if len(here) else -1
+            before = np.flatnonzero((ids == old) & (t < th))[-HEAL_ROWS:]
+            mid = np.flatnonzero(ids == new)
+            after = np.flatnonzero((ids == old) & (t >= th) & (raw == key))
+            p_old, p_after = _majority(people[before]), _majority(people[after[:HEAL_ROWS]])
+            out.append({**opts, "seed": c["seed"], "camera": c["camera"], "t": th,
+                        "new": new, "old": old, "cut_s": th - (t[before[-1]] if len(before)
+                                                               else np.nan),
+                        "new_rows": len(mid), "person_old": p_old,
+                        "person_new": _majority(people[mid]), "person_after": p_after,
+                        "right": p_old == p_after and p_old >= 0, "rows_after": len(after)})
+    return pd.DataFrame(out)
+
+
 def main(argv=None) -> None:
     from experiments.cctv_corridor_tune import cache_parser
 
@@ -164,9 +232,19 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = cache_parser(sub, "census")
     p.add_argument("--gap", type=float, default=4.0, help="seconds between two ids of a pair")
+    cache_parser(sub, "heals")
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
+    if a.cmd == "heals":
+        h = heals(a.folders, a.grid, cams)
+        if a.csv:
+            h.to_csv(a.csv, index=False)
+        print(h.round(3).to_string(index=False))
+        if len(h):
+            print(f"heals {len(h)}, right {int(h['right'].sum())}, rows after "
+                  f"{int(h['rows_after'].sum())} (right {int(h.loc[h['right'], 'rows_after'].sum())})")
+        return
     allp, sizes = census(a.folders, a.grid, cams, a.gap)
     if a.csv:
         allp.to_csv(a.csv, index=False)

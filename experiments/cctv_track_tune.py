@@ -234,7 +234,7 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
             raise SystemExit("swap guard cue=look: the replay needs a crops cache (--crops)")
         guard = SwapGuard(SwapConfig(**fields, look=look_config))
     rows, last, boxes, changes, links, row_hists, rids, raws = [], None, [], [], [], [], [], []
-    cues, row_scores = [], []
+    cues, row_scores, heals = [], [], []
     for k, fr in enumerate(cam["frames"]):
         if last is None or k % every == 0:
             last = _heads(fr["heads"], height, opts, cam["size"], k)
@@ -261,11 +261,13 @@ def track_camera(cam: dict, opts: dict, swap: dict | None = None,
                            cam["size"][1])
             tracks = guard.update(fr["t"], tracks, h)
             changes += guard.changes_now
+            heals += [(fr["t"], *pair) for pair in guard.healed_now]
         rows += [(fr["t"], tr.track_id, *tr.box, people.face_of_box.get(tr.detection, -1))
                  for tr in tracks]
         row_hists += [hists[tr.detection] if tr.detection >= 0 else None for tr in tracks]
     out = pd.DataFrame(rows, columns=["frame", "id", "x1", "y1", "x2", "y2", "face"])
     out.attrs["swap_changes"] = _Kept(changes)
+    out.attrs["heals"] = _Kept(heals)  # the guard's heals: (t, the new id, the old id continued)
     out.attrs["boxes"] = _Kept(boxes)  # each frame's person boxes
     # the re-linker's links: (t, the new tracker id, the id it continues, "short" / "dwell")
     out.attrs["links"] = _Kept(links)

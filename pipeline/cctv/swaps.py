@@ -30,6 +30,19 @@ ended by an occlusion (the torso hidden by someone passing) returns to its id, a
 onto a person whose own track was lost continues that person's id. The re-linker's and the
 guard's links are on probation against the faces (:mod:`pipeline.cctv.aggregate`).
 
+**Heal** (``heal_s``; 0 or None: off). A cut can be wrong: a neighbour standing in front for a
+moment (its box, not the track's person, fills the recent window) reads as a change, the track
+is cut, and when the neighbour has gone the new id shows the old person again, the same clothes,
+often for minutes. For up to ``heal_s`` after a cut, a new id whose last ``heal_frames`` looks
+(taken after the cut, so not the contest that cut it) read at least ``heal_similarity``
+(default ``rejoin_similarity``) against the last ``heal_frames`` settled looks of the id it was
+cut from, as they were at the cut (the person it followed just before the contest: a settled
+past can hold an earlier person too), is given that id back from that frame on, where the old
+id is not in the frame (no other track continued it).
+A segment cut again while it could still heal (the neighbour's look settled in it, and the
+person's return read as a change) may heal back past it, to the id before.
+The rows already reported under the new id keep it; only what follows is re-labelled.
+
 Online: each decision uses that frame and the past only; the frames of the recent window keep
 the old id (they were reported already).
 """
@@ -84,13 +97,23 @@ class SwapConfig:
     # "hist" (the torso histogram of pipeline.cctv.appearance, the first guard's cue)
     cue: str = "look"
     look: LookConfig = field(default_factory=LookConfig)
+    # heal (module docstring): for up to heal_s after a cut, a new id whose last heal_frames
+    # looks read at least heal_similarity (None: rejoin_similarity) against the old id's last
+    # heal_frames settled looks at the cut continues that id; None: off. Chosen on tune seed
+    # 1's five minutes at reclaim_exit (python -m experiments.cctv_relink_tune heals ...
+    # --grid "s_heal_s=0,30", histogram cue): IDF1 0.834 -> 0.848, 4 heals, all right; seed
+    # 2's five minutes (check) 0.8173 -> 0.8176 (3 heals, right); the peak minutes unchanged
+    heal_s: float | None = 30.0
+    heal_frames: int = 5
+    heal_similarity: float | None = None
 
     def __post_init__(self):
         if self.window < 1 or self.confirm < 1 or self.min_frames < 1:
             raise ValueError(f"SwapConfig: window, confirm and min_frames must be >= 1, got "
                              f"window={self.window}, confirm={self.confirm}, "
                              f"min_frames={self.min_frames}")
-        for name in ("min_similarity", "rejoin_similarity", "min_confidence"):
+        for name in ("min_similarity", "rejoin_similarity", "min_confidence",
+                     "heal_similarity"):
             v = getattr(self, name)
             if v is not None and not 0 <= v <= 1:
                 raise ValueError(f"SwapConfig.{name} must be in [0, 1], got {v}")
@@ -98,6 +121,16 @@ class SwapConfig:
             raise ValueError(f"SwapConfig.cue must be 'look' or 'hist', got {self.cue!r}")
         if not self.rejoin_s >= 0:
             raise ValueError(f"SwapConfig.rejoin_s must be >= 0, got {self.rejoin_s}")
+        if self.heal_s is not None and not self.heal_s >= 0:
+            raise ValueError(f"SwapConfig.heal_s must be >= 0 or None, got {self.heal_s}")
+        if self.heal_frames < 1:
+            raise ValueError(f"SwapConfig.heal_frames must be >= 1, got {self.heal_frames}")
+
+    @property
+    def heal_threshold(self) -> float | None:
+        """The similarity a heal needs (``heal_similarity``, else ``rejoin_similarity``; None:
+        neither, no heal)."""
+        return self.rejoin_similarity if self.heal_similarity is None else self.heal_similarity
 
 
 class Change(NamedTuple):
@@ -120,6 +153,13 @@ class _Look:
     last_t: float = float("-inf")
     pending_until: float = float("-inf")  # a new id that may still continue an older one
     evidence: tuple = (float("nan"), ())  # the last failed test's (similarity, per part)
+    # a segment started at a cut: (the id it was cut from, that id's last heal_frames settled
+    # looks then), then (where that id was itself a segment still healing) the ones that id
+    # was cut from, nearest first
+    origins: tuple = ()
+    heal_until: float = float("-inf")  # ... and until when it may heal back to one of them
+    since: deque = field(default_factory=deque)  # its last heal_frames looks after the cut
+    tail: deque = field(default_factory=deque)  # the last heal_frames looks that settled
 
     def everything(self):
         parts = ([] if self.settled is None else [self.settled]) + list(self.recent)
@@ -166,13 +206,15 @@ class SwapGuard:
         self.swaps = 0  # change points
         self.changes_now: list[Change] = []  # this frame's change points
         self.linked_now: list[int] = []  # older ids continued this frame
+        self.heals = 0  # cuts undone (heal_s)
+        self.healed_now: list[tuple[int, int]] = []  # this frame's heals: (new id, old id)
 
     def update(self, t: float, tracks: list[PersonTrack],
                hists: list[Look | np.ndarray | None]) -> list[PersonTrack]:
         """This frame's tracks, each under the id of its current segment; ``hists`` the look
         (:mod:`pipeline.cctv.look`) or the clothing histogram of each track's detected box
         (None where there is none)."""
-        self.linked_now, self.changes_now = [], []
+        self.linked_now, self.changes_now, self.healed_now = [], [], []
         ids = [self._segment.get(tr.track_id, tr.track_id) for tr in tracks]
         changed = []  # (track index, the id it leaves)
         for k, (oid, h) in enumerate(zip(ids, hists)):
@@ -184,16 +226,21 @@ class SwapGuard:
                 continue
             if isinstance(h, np.ndarray):
                 h = h.astype(np.float64)
+            if t <= look.heal_until:
+                look.since.append(h)
+                if len(look.since) > self.config.heal_frames:
+                    look.since.popleft()
             if self._changed(look, h):
                 changed.append((k, oid))
                 look.recent.append(h)  # moves to the new segment
             else:
                 self._add(look, h)
         for k, old in changed:
-            ids[k] = self._start(tracks[k].track_id, self._looks[old], t)
+            ids[k] = self._start(tracks[k].track_id, old, t)
             self.changes_now.append(Change(t, old, tuple(tracks[k].box),
                                            *self._looks[old].evidence))
         self._rejoin(t, tracks, ids)
+        self._heal(t, tracks, ids)
         gone = {i for i, lk in self._looks.items() if t - lk.last_t > FORGET_S}
         for i in gone:  # long gone (no tracker or re-linker keeps a track that long)
             del self._looks[i]
@@ -244,13 +291,22 @@ class SwapGuard:
             old = look.recent.popleft()
             look.settled = old if look.settled is None else look.settled + old
             look.frames += 1
+            if self.config.heal_s:
+                look.tail.append(old)
+                if len(look.tail) > self.config.heal_frames:
+                    look.tail.popleft()
 
-    def _start(self, key: int, old: _Look, t: float) -> int:
-        """Continue input id ``key`` under a new id whose settled past is ``old``'s last
-        ``window`` frames (they already showed the new person); the new id."""
+    def _start(self, key: int, origin: int, t: float) -> int:
+        """Continue input id ``key`` under a new id whose settled past is the last ``window``
+        frames of id ``origin`` (they already showed the new person); the new id."""
         new, self._next = self._next, self._next + 1
         self._segment[key] = new
-        look = self._looks[new] = _Look(last_t=t, pending_until=t + self.config.rejoin_s)
+        old = self._looks[origin]
+        heal = t + self.config.heal_s if self.config.heal_s else float("-inf")
+        ref = reduce(add, old.tail) if old.tail else old.settled
+        origins = ((origin, ref),) + (old.origins if t <= old.heal_until else ())
+        look = self._looks[new] = _Look(last_t=t, pending_until=t + self.config.rejoin_s,
+                                        origins=origins, heal_until=heal)
         for h in list(old.recent)[-self.config.window:]:
             look.settled = h if look.settled is None else look.settled + h
             look.frames += 1
@@ -290,15 +346,46 @@ class SwapGuard:
             if sim[a, b] < cfg.rejoin_similarity:
                 continue
             k, into = young[a], free[b]
-            fresh = self._looks.pop(ids[k])
-            target = self._looks[into]
-            target.settled = target.settled + fresh.everything()
-            target.frames += fresh.frames + len(fresh.recent)
-            target.recent.clear()
-            target.below, target.last_t = 0, t
-            self._segment[tracks[k].track_id] = into
+            self._continue(t, tracks[k].track_id, ids[k], into)
             ids[k] = into
-            self.linked_now.append(into)
-            if into not in self._segment:  # the input id `into` coming back (a re-link) is
-                self._segment[into], self._next = self._next, self._next + 1  # someone else
+
+    def _continue(self, t: float, key: int, fresh_id: int, into: int) -> None:
+        """Input id ``key``, reported under ``fresh_id`` (a segment started at a cut), continues
+        the older id ``into`` from this frame: ``fresh_id``'s looks join ``into``'s past."""
+        fresh = self._looks.pop(fresh_id)
+        target = self._looks[into]
+        target.settled = target.settled + fresh.everything()
+        target.frames += fresh.frames + len(fresh.recent)
+        target.recent.clear()
+        target.below, target.last_t = 0, t
+        self._segment[key] = into
+        self.linked_now.append(into)
+        if into not in self._segment:  # the input id `into` coming back (a re-link) is
+            self._segment[into], self._next = self._next, self._next + 1  # someone else
+
+    def _heal(self, t: float, tracks, ids: list[int]) -> None:
+        """Undo a cut whose new segment settled back to the look of the id it was cut from
+        (module docstring, **Heal**): that id, not in this frame, continues from here."""
+        cfg = self.config
+        if not cfg.heal_s or cfg.heal_threshold is None:
+            return
+        here = set(ids)
+        for k, oid in enumerate(ids):
+            look = self._looks.get(oid)
+            if (look is None or not look.origins or t > look.heal_until
+                    or len(look.since) < cfg.heal_frames
+                    or min(_sure(x) for x in look.since) < cfg.min_confidence):
+                continue
+            now = reduce(add, look.since)
+            for into, ref in look.origins:
+                if into in here or into not in self._looks or ref is None:
+                    continue
+                sim, sure = _compare(ref, now, cfg.look.combine)
+                if sure >= cfg.min_confidence and sure > 0 and sim >= cfg.heal_threshold:
+                    self._continue(t, tracks[k].track_id, oid, into)
+                    here.add(into)
+                    ids[k] = into
+                    self.heals += 1
+                    self.healed_now.append((oid, into))
+                    break
 

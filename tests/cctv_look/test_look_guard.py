@@ -54,7 +54,11 @@ def test_someone_passing_in_front_does_not_end_the_track_behind(cue):
     frames = [[(1, far, RED, NAVY)]] * 8 + [passing] * 6 + [[(1, far, RED, NAVY)]] * 4
     ids = [i[0] for i in _run(SwapConfig(**(HIST if cue == "hist" else {})), frames)]
     if cue == "hist":  # the torso histogram takes the passer's coat for a change of person
-        assert ids[8] == 1 and ids[-1] != 1
+        assert ids[8] == 1 and set(ids) != {1}
+        # ... and without the heal (SwapConfig.heal_s) the person keeps the new id; with it
+        # (shipped) the cut is undone once the passer has gone
+        off = [i[0] for i in _run(SwapConfig(**HIST, heal_s=None), frames)]
+        assert off[-1] != 1 and ids[-1] == 1
         return
     assert set(ids) == {1}  # the part behind the passer is masked out: nothing changed
 
