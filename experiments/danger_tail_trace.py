@@ -7,6 +7,7 @@ the rule recorded at that gate and the alerts. For choosing what to change, on c
 only (never on check seeds).
 
     python -m experiments.danger_tail_trace ROOT SEED [--config JSON] [--frames] [--incident K]
+        [--window T0 T1 GATE]
 
 Without ``--frames`` one summary line per incident: caught or not, walk-ups (median bodies),
 passages (persons), and the largest blob's bodies and box width in body widths.
@@ -27,7 +28,10 @@ from pipeline.danger.config import DangerConfig
 
 
 def trace(root, seed: int, config: DangerConfig = DangerConfig(), frames: bool = False,
-          only: int | None = None) -> list[dict]:
+          only: int | None = None, window: tuple[float, float, int] | None = None
+          ) -> list[dict]:
+    """``window``: (t0, t1, gate index) traced instead of the staged incidents (an alert on a
+    seed with no staged tailgating)."""
     from pipeline.danger.tailgating import TailgatingRule, _gate_coords
 
     root = Path(root)
@@ -45,6 +49,11 @@ def trace(root, seed: int, config: DangerConfig = DangerConfig(), frames: bool =
         incs.append({"index": f["index"], "gate": gi, "t0": e.time_s, "t1": e.time_s
                      + e.duration_s, "near": f["near_miss"], "d": f["distance_m"],
                      "rows": [], "walkups": [], "passages": [], "alerts": []})
+    if window is not None:
+        gi = next(i for i, g in enumerate(gates) if g.index == int(window[2]))
+        incs = [{"index": -1, "gate": gi, "t0": window[0] + 4, "t1": window[1] - 4,
+                 "near": False, "d": math.nan, "rows": [], "walkups": [], "passages": [],
+                 "alerts": []}]
     kept = kept_factors(m, st)
     scale = {k: v / kept[k] for k, v in st.crowd_factors.items()}
     w_share = rule._width_share
@@ -101,9 +110,11 @@ def main(argv=None) -> None:
     ap.add_argument("--config", default="{}")
     ap.add_argument("--frames", action="store_true")
     ap.add_argument("--incident", type=int)
+    ap.add_argument("--window", nargs=3, type=float, metavar=("T0", "T1", "GATE"),
+                    help="trace this stretch at this gate instead of the staged incidents")
     a = ap.parse_args(argv)
     trace(a.root, a.seed, DangerConfig.model_validate(json.loads(a.config)), a.frames,
-          a.incident)
+          a.incident, tuple(a.window) if a.window else None)
 
 
 if __name__ == "__main__":
