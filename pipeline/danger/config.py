@@ -391,7 +391,7 @@ class Tailgating(_Model):
     # lower part of a far figure past the line (round-17 staged batch, seed 605: pairs at 27 m
     # read 1.13-1.18 bodies walking up and 0.8-1.0 past the line, one walker 0.6-0.8 there).
     # OFF: at 0.75 the staged batch's choose half (600-605) 17 -> 22 of 36, its check half
-    # (610-616) 10 -> 15 of 42, no false episode added on the tune, 80-99 and 100-119 seeds
+    # (610-616, 619) 11 -> 16 of 48, no false episode added on the tune, 80-99 and 100-119 seeds
     # measured (10 of 120); at 0.65-0.70 two false episodes on tune seed 61 (760.6 s, 845.6 s:
     # merged blobs reading 0.65-0.72 of their walk-ups), and round 11's control (test_s23_gate: a
     # far walk-up of 1.19 bodies passing at 0.92) reads two at 0.75. Judge it on whole sets.
