@@ -44,7 +44,9 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
     """Render and detect one scene once (MOG2, :meth:`CameraStream.measure`); keep per frame
     the observations and window densities, the people a rule may judge (ground truth for
     HOTA/IDF1) and the sim's records in ``root/measured/<seed>.pkl``, so any tracker or rule
-    setting can judge it again in seconds (:func:`judge_scene`). Kept if already there.
+    setting can judge it again in seconds (:func:`judge_scene`). Kept if already there. The
+    scene is ``root/scenes/<seed>``'s when kept there (a staged batch,
+    :mod:`experiments.danger_stage`), else the benchmark's (generated there).
     ``max_s``: stop this long after the analysed stretch starts (a smoke run)."""
     import pickle
 
@@ -63,7 +65,9 @@ def measure_scene(seed: int, root: str | Path, config: DangerConfig = DangerConf
         return out
     cv2.setNumThreads(1)
     scenes = root / "scenes" / str(seed)
-    path = generate([seed], scenes)[0]
+    path = scenes / f"scene_{seed}.yaml"
+    if not (scenes / "scenes.json").is_file():  # a kept scene (a staged batch's) is measured
+        path = generate([seed], scenes)[0]
     info = json.loads((scenes / "scenes.json").read_text(encoding="utf-8"))[str(seed)]
     s = load_scenario(path)
     t0 = time.perf_counter()

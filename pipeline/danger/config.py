@@ -387,6 +387,15 @@ class Tailgating(_Model):
     # ... if it still reads this big past the gate, where the cabinets hide part of it (a pair
     # read 1.61-1.82 walking up and 1.41-1.48 raw passing on tune seed 13; one person 0.7-1.0)
     pair_exit_persons: float = Field(default=1.05, gt=0)
+    # ... or this share of what it read walking up (0: off, round 16): the cabinets hide the
+    # lower part of a far figure past the line (round-17 staged batch, seed 605: pairs at 27 m
+    # read 1.13-1.18 bodies walking up and 0.8-1.0 past the line, one walker 0.6-0.8 there).
+    # OFF: at 0.75 the staged batch's choose half (600-605) 17 -> 22 of 36, its check half
+    # (610-616, 619) 11 -> 16 of 48, no false episode added on the tune, 80-99 and 100-119 seeds
+    # measured (10 of 120); at 0.65-0.70 two false episodes on tune seed 61 (760.6 s, 845.6 s:
+    # merged blobs reading 0.65-0.72 of their walk-ups), and round 11's control (test_s23_gate: a
+    # far walk-up of 1.19 bodies passing at 0.92) reads two at 0.75. Judge it on whole sets.
+    pair_exit_share: float = Field(default=0.0, ge=0)
     # A passer is judged once its speed over the last second is measured (a walker's, not a
     # jump): a coasting track that jumps onto a blob past the gate has none, and a blob of two
     # travelers leaving neighbouring gates reads two bodies (tune seed 25 at 302.2 s: unseen

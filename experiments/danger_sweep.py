@@ -1,0 +1,70 @@
+"""Judge kept measurements with a rule setting and score them like the benchmark (issue 12):
+the round's sweep, from :func:`experiments.danger_tracker_compare.measure_scene`'s kept scenes
+(benchmark seeds or a staged batch, :mod:`experiments.danger_stage`), in seconds a scene.
+
+    python -m experiments.danger_sweep ROOT OUT --seeds 600-609 [--config JSON] [--kind tailgating]
+
+Judges every seed of ``--seeds`` measured under ``ROOT`` (``ROOT/measured/<seed>.pkl``) with
+``DangerConfig`` overrides ``--config`` into ``OUT/runs/<seed>`` (kept: delete OUT to judge
+again), scores them (:func:`experiments.danger_bench.score_split`, ``OUT/result``) and prints,
+for ``--kind``: caught / staged, false episodes, and one line per staged incident (caught or
+missed, distance, crowd) and per episode that matched none (false or near miss), so two
+settings' lines can be diffed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from pipeline.danger.config import DangerConfig
+
+
+def sweep(root, out, seeds, config: DangerConfig = DangerConfig(), kind: str = "tailgating"
+          ) -> dict:
+    """Judge and score; returns {caught, staged, false, near, lines}."""
+    from experiments.danger_bench import score_split
+    from experiments.danger_tracker_compare import judge_scene
+    from outputs.run import load_run
+
+    root, out = Path(root), Path(out)
+    done = [s for s in seeds if (root / "measured" / f"{s}.pkl").is_file()]
+    for s in done:
+        if not (out / "runs" / str(s) / "summary.json").is_file():
+            judge_scene(s, root, out, config, mot=False)
+    _, _, folder = score_split(out, done, "sweep", n_boot=10)
+    r = load_run(folder, tables=["danger_bench_episodes", "danger_bench_incidents"])
+    ep, inc = r["danger_bench_episodes"], r["danger_bench_incidents"]
+    ep, inc = ep[ep["kind"] == kind], inc[(inc["kind"] == kind) & ~inc["natural"]]
+    staged = inc[~inc["near_miss"]]
+    lines = [f"incident {i.scene} #{i.incident} {'CAUGHT' if i.detected else 'missed'} "
+             f"{i.distance_m:.1f} m {i.crowd}" for i in staged.itertuples()]
+    lines += [f"episode {e.scene} at {e.t:.1f} s {e.outcome}" for e in ep.itertuples()
+              if e.outcome in ("false", "near_miss")]
+    return {"seeds": done, "caught": int(staged["detected"].sum()), "staged": len(staged),
+            "false": int((ep["outcome"] == "false").sum()),
+            "near": int((ep["outcome"] == "near_miss").sum()), "lines": lines}
+
+
+def main(argv=None) -> None:
+    from experiments.danger_tracker_compare import _seeds
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("root")
+    ap.add_argument("out")
+    ap.add_argument("--seeds", required=True)
+    ap.add_argument("--config", default="{}")
+    ap.add_argument("--kind", default="tailgating")
+    a = ap.parse_args(argv)
+    seeds = _seeds(a.seeds)
+    if any(1000 <= s < 1040 for s in seeds):
+        raise SystemExit("--seeds: the test split 1000-1039 is held out")
+    r = sweep(a.root, a.out, seeds, DangerConfig.model_validate(json.loads(a.config)), a.kind)
+    print("\n".join(r["lines"]))
+    print(f"{a.kind}: {r['caught']} / {r['staged']} caught, {r['false']} false episodes, "
+          f"{r['near']} near-miss episodes, seeds {','.join(map(str, r['seeds']))}")
+
+
+if __name__ == "__main__":
+    main()
