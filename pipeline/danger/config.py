@@ -71,6 +71,14 @@ class Overcrowding(_Model):
     steady_s: float = Field(default=40.0, ge=0)
     steady_cv: float = Field(default=0.005, ge=0)
     steady_factor: float = Field(default=1.5, gt=0)
+    # Far off, where one standing body covers more floor depth in the image than a window is
+    # deep (its span over ``cell_m``), one row of people across the line of sight fills the
+    # window's picture as a packed crowd does (tune seeds 20, 66: a queue's leg of 6-7 people
+    # standing, 0.3-0.4 x the band, read 1.3-1.8 at 22-23 m, coverage 0.91-0.98): such a window
+    # counts over the line only while the window in front of it (one cell nearer the camera)
+    # reads at least ``los_share`` of the band. 0 = off (round 16).
+    los_share: float = Field(default=0.0, ge=0)
+    los_span_m: float = Field(default=5.0, gt=0)
     density_per_m2: float | None = Field(default=None, gt=0)  # overrides the LoS band
     margin: float = Field(default=1.25, ge=1)  # alert above this multiple of the limit
 
