@@ -90,16 +90,16 @@ class OvercrowdingRule:
         self._armed: dict[str, bool] = {}
         self._steady = Steadiness(p.steady_s, p.steady_cv) if p.steady_s > 0 else None
 
-    def _seen_in_front(self, region: Region, limit: float, density: dict[str, float]) -> bool:
+    def _seen_in_front(self, name: str, region: Region, density: dict[str, float]) -> bool:
         """Whether a window's reading over the line may stand: always, unless one standing body
         covers ``los_span_m`` of floor depth or more in the image (a window is ``cell_m`` deep)
-        and the window in front of it, along the line of sight, reads under ``los_share`` of the
-        band: a crowd deep enough to be one fills that one too, one row of people (a queue's leg)
-        shows there only as the row's feet."""
+        and the window in front of it, along the line of sight, reads under ``los_share`` of its
+        reading: a crowd deep enough to be one fills half of that one too, one row of people (a
+        queue's leg) shows there only as the row's feet."""
         p = self.p
         if p.los_share <= 0 or region.front is None or region.body_span_m < p.los_span_m:
             return True
-        return density.get(region.front, 0.0) >= p.los_share * limit
+        return density.get(region.front, 0.0) >= p.los_share * density[name]
 
     def update(self, sc: Scene) -> list[Alert]:
         steady = self._steady.update(sc.t, sc.density) if self._steady is not None else set()
@@ -112,7 +112,7 @@ class OvercrowdingRule:
             if name in steady:
                 dens *= self.p.steady_factor
             ratio = dens / (limit * self.p.margin)
-            if ratio > 1.0 and not self._seen_in_front(region, limit, sc.density):
+            if ratio > 1.0 and not self._seen_in_front(name, region, sc.density):
                 ratio = 1.0  # one row across the line of sight reads as a packed crowd here
             if region.zone not in worst or ratio > worst[region.zone][0]:
                 worst[region.zone] = (ratio, dens, region)
