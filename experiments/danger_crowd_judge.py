@@ -10,7 +10,9 @@ bench_tables`; each seed's incidents are kept in ``ROOT/incidents/<seed>.parquet
 
 Prints per setting and seed set (tune 0-79, check 80-99, 100-119) the staged crowds caught /
 staged, the natural crowds caught, and the false episodes; ``--alerts`` lists every alert.
-Seeds without a kept measurement are skipped (and said so). The test split is refused.
+Seeds without a kept measurement are skipped (and said so); a measurement cut short
+(``measure_scene``'s ``max_s``) is judged up to where it stops (said so). The test split is
+refused.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ def incidents(seed: int, root: str | Path) -> pd.DataFrame:
         inc = bench_tables(seed, s, m["info"], pd.DataFrame(columns=ALERT_COLUMNS),
                            m["records"], 0.0)["bench_incidents"]
         inc = inc[inc["kind"] == "overcrowding"].drop(columns=["path_x", "path_y"])
+        # a measurement cut short (``measure_scene(max_s=...)``) judges only what it saw
+        inc = inc[inc["t_start"] < m["t_to"]].assign(t_to=m["t_to"], horizon_s=s.horizon_s)
         f.parent.mkdir(parents=True, exist_ok=True)
         inc.to_parquet(f)
     return pd.read_parquet(f)
@@ -127,6 +131,12 @@ def main(argv=None) -> None:
         raise SystemExit("--seeds: the test split (1000+) is held out")
     kept = [s for s in seeds if Path(a.root, "measured", f"{s}.pkl").is_file()]
     print(f"kept {len(kept)} of {len(seeds)} seeds: {kept}")
+    cut = pd.concat([incidents(s, a.root) for s in kept]).groupby("scene")[["t_to", "horizon_s"]]
+    cut = cut.first().query("t_to < horizon_s - 1")
+    if len(cut):
+        print("measured only up to t_to (the staged crowd and 60 s after it): "
+              + ", ".join(f"{int(k)} ({r.t_to:.0f} of {r.horizon_s:.0f} s)"
+                          for k, r in cut.iterrows()))
     for name, js in a.set or [("default", "{}")]:
         cfg = DangerConfig.model_validate(json.loads(js))
         al, eps, inc = judge(kept, a.root, cfg)

@@ -18,7 +18,7 @@ from test_s25_crowd import hall_stream, paint_people
 from test_s32_crowd import _crowd_xy
 
 LOW = (5.5, 35.0, 85.0)  # camera height m, tilt deg, field of view deg (tune seed 66's kind)
-LOS = dict(los_share=0.5, los_span_m=4.0)
+LOS = dict(los_share=0.4, los_span_m=4.0)
 
 
 def _alerts(p: Overcrowding, xy: np.ndarray, seconds: float = 12.0):
@@ -34,14 +34,16 @@ def _alerts(p: Overcrowding, xy: np.ndarray, seconds: float = 12.0):
 
 
 def test_a_queue_row_across_the_line_of_sight_far_off_alerts_only_without_the_check():
-    # 15 people 0.5 m apart in one row across the view, 22 m off: read over the alert line
-    row = np.column_stack([np.arange(-3.5, 3.6, 0.5), np.full(15, 22.0)])
+    # 15 people 0.5 m apart in one row across the view, 23 m off, in the far half of the window
+    # that reads it highest: read over the alert line (a row in a window's near half shows in
+    # the window in front of it too, and is not caught by the check: round 17's note)
+    row = np.column_stack([np.arange(-3.5, 3.6, 0.5), np.full(15, 23.0)])
     hits, density, st = _alerts(Overcrowding(steady_s=0), row)
     assert len(hits) == 1  # round 16: a packed crowd
     worst = max(density, key=density.get)
     region = st.regions[worst]
     assert region.body_span_m > 5.0 and region.front is not None
-    assert density[region.front] < 0.5 * density[worst]  # the row's feet only
+    assert density[region.front] < 0.4 * density[worst]  # the row's feet only
     assert _alerts(Overcrowding(steady_s=0, **LOS), row)[0] == []
 
 
@@ -65,4 +67,4 @@ def test_the_front_window_lies_one_stride_nearer_along_the_line_of_sight():
     names = ["a", "b", "c", "d", "e"]
     f = front_windows(names, centres, ["z"] * 4 + ["other"], np.array([0.0, 0.0]), 2.5)
     assert f == {"a": None, "b": "a", "c": "a", "d": "b", "e": None}
-    assert Overcrowding().los_share == 0.0 and Overcrowding().los_span_m == 5.0
+    assert Overcrowding().los_share == 0.0 and Overcrowding().los_span_m == 4.0
