@@ -12,6 +12,7 @@ how much of their image nearer people cover).
     python -m experiments.danger_crowd_fit table --out runs/crowd-fit     # bias / spread bands
     python -m experiments.danger_crowd_fit fit --out runs/crowd-fit       # fit 0-59, check 60-79
     python -m experiments.danger_crowd_fit steady --out runs/crowd-fit    # round 16's still crowds
+    python -m experiments.danger_crowd_fit los --out runs/crowd-fit       # round 17's front check
 
 ``fit`` fits the crowd factor's floor (``rules.overcrowding.crowd_factor_min``) on each half
 (:func:`fit_factor_min`): what the dense windows nearer than a 6-m body span need, one vote per
@@ -100,6 +101,7 @@ def window_pairs(seed: int, root: str | Path, step_s: float = STEP_S,
     area = np.array([st.regions[n].area_m2 for n in names])
     limit = np.array([st.regions[n].limit_per_m2 for n in names])
     factor = np.array([st.crowd_factors[n] for n in names])
+    front = [st.regions[n].front or "" for n in names]
     kfac = np.array([kept[n] for n in names])
     cap = np.array([sum(st._density.capacity[k] for k in st._windows[n]) for n in names])
     box = np.array([st._window_boxes[n] for n in names])
@@ -134,12 +136,13 @@ def window_pairs(seed: int, root: str | Path, step_s: float = STEP_S,
         n_true = in_win.sum(axis=0)
         for j in range(len(names)):
             w = in_win[:, j]
-            rows.append((seed, t, names[j], area[j], limit[j], dist[j], span[j], cap[j],
+            rows.append((seed, t, names[j], front[j], area[j], limit[j], dist[j], span[j], cap[j],
                          factor[j], meas[j], int(n_true[j]), int(still[w].sum()),
                          float(np.nanmean(cov[w])) if w.any() else 0.0,
                          int(o_win[:, j].sum()), float(opers[o_win[:, j]].sum()),
                          int(ogroup[o_win[:, j]].sum())))
-    df = pd.DataFrame(rows, columns=["seed", "t", "window", "area_m2", "limit", "dist_m", "span_m",
+    df = pd.DataFrame(rows, columns=["seed", "t", "window", "front", "area_m2", "limit", "dist_m",
+                                     "span_m",
                                      "capacity", "factor", "meas", "n_true", "n_still",
                                      "covered", "n_obs", "obs_persons", "n_groups"])
     n_occ = df["meas"] * df["area_m2"] / df["factor"]
@@ -228,6 +231,35 @@ def steady_lift(df: pd.DataFrame, span_s: float, cv: float, factor: float) -> pd
         span_m=("span_m", "first")).reset_index()
 
 
+def front_check(df: pd.DataFrame, line_x: float = 1.25) -> pd.DataFrame:
+    """Round 17's line-of-sight check (``rules.overcrowding.los_share``): every stretch where a
+    window read over ``line_x`` x the band for ``SUSTAIN_N`` samples, with its body span, its
+    front window's reading over its own (min and median over the stretch) and the truth (8 s
+    maximum, x the band) of both. ``line_x`` under the alert line shows the windows the still
+    crowds' boost (``steady_factor``) lifts."""
+    rows = []
+    for seed, d in df.groupby("seed"):
+        read = d.pivot(index="t", columns="window", values="meas_x")
+        true = d.pivot(index="t", columns="window", values="true_x")
+        meta = d.groupby("window")[["front", "span_m", "dist_m"]].first()
+        for w in read.columns:
+            over = (read[w] > line_x).rolling(SUSTAIN_N).sum() >= SUSTAIN_N
+            if not over.any():
+                continue
+            f = meta.at[w, "front"]
+            fr = read[f] if f in read else pd.Series(np.nan, index=read.index)
+            ts = read.index[over.to_numpy()]
+            for g in np.split(ts, np.flatnonzero(np.diff(ts) > 5 * STEP_S) + 1):
+                sl = slice(g[0] - (SUSTAIN_N - 1) * STEP_S, g[-1])
+                ratio = fr[sl] / read[w][sl].clip(lower=1e-9)
+                rows.append({"seed": seed, "window": w, "dist_m": meta.at[w, "dist_m"],
+                             "span_m": meta.at[w, "span_m"], "front": f, "t0": g[0], "t1": g[-1],
+                             "read": read[w][sl].median(), "front_ratio_min": ratio.min(),
+                             "front_ratio_med": ratio.median(), "true": true[w][sl].max(),
+                             "front_true": true[f][sl].max() if f in true else np.nan})
+    return pd.DataFrame(rows)
+
+
 def load_pairs(out: str | Path) -> pd.DataFrame:
     files = sorted(Path(out, "pairs").glob("*.parquet"))
     if not files:
@@ -252,6 +284,9 @@ def main(argv=None) -> None:
     d.add_argument("--span", type=float, default=40.0)
     d.add_argument("--cv", type=float, default=0.005)
     d.add_argument("--factor", type=float, default=1.5)
+    c = sub.add_parser("los", help="round 17's line-of-sight check, per window over the line")
+    c.add_argument("--out", required=True)
+    c.add_argument("--line", type=float, default=1.25, help="x the band (0.8: boosted windows)")
     a = ap.parse_args(argv)
     if a.cmd == "pairs":
         folder = Path(a.out, "pairs")
@@ -278,6 +313,10 @@ def main(argv=None) -> None:
         print(lift.to_string(index=False, float_format="%.2f"))
         print(f"seeds with a lifted window never over the band (truth < 1): "
               f"{sorted(lift.loc[lift['true_min'] < 1.0, 'seed'].unique().tolist())}")
+    elif a.cmd == "los":
+        pd.set_option("display.width", 220)
+        pd.set_option("display.max_rows", 1000)
+        print(front_check(load_pairs(a.out), a.line).to_string(index=False, float_format="%.2f"))
     elif a.cmd == "fit":
         df = load_pairs(a.out)
         lo, hi = df[df["seed"] < a.split], df[df["seed"] >= a.split]

@@ -71,6 +71,24 @@ class Overcrowding(_Model):
     steady_s: float = Field(default=40.0, ge=0)
     steady_cv: float = Field(default=0.005, ge=0)
     steady_factor: float = Field(default=1.5, gt=0)
+    # Far off, where one standing body covers about as much floor depth in the image as a
+    # window is deep (``los_span_m`` and more; windows are ``cell_m`` = 5 m), one row of people
+    # across the line of sight fills the window's picture as a packed crowd does: tune seeds 20,
+    # 61 and 66 (round 16's four false episodes), queue legs of 6-7 people standing, 0.3-0.7 x
+    # the band, read 1.3-1.8 at 14.7-23 m (coverage 0.91-0.98), while the window in front of
+    # each (one cell nearer the camera) read 0.2-0.4 of it (the row's feet). Such a window counts
+    # over the line only while its front window reads at least ``los_share`` of its reading.
+    # Chosen on the tune seeds' window pairs (round 17, ``experiments/danger_crowd_fit.py los``):
+    # the false windows' front ratio has a median of 0.23-0.38, the staged crowds' alerting
+    # windows 0.47-0.72 (79: 0.47, 23: 0.55); 0.4 removes 3 of the 4 false episodes there (66's
+    # at 876 s, a queue leg whose own front window reads high too, stays), 0.5 loses 79. The
+    # gate: 61's false window spans 4.2 m. Not the default: the near edge of a real far crowd
+    # looks the same from in front (seed 4's natural surge, 21.7 m, 41-49 people at 1.7-2.0 x
+    # the band, read over the line only in its nearest window, front ratio 0.21-0.31: lost; 49's
+    # staged crowd alerts 44 s later), and check 100-119 keeps both its false episodes (101, 107).
+    # 0 = off (round 16).
+    los_share: float = Field(default=0.0, ge=0)
+    los_span_m: float = Field(default=4.0, gt=0)
     density_per_m2: float | None = Field(default=None, gt=0)  # overrides the LoS band
     margin: float = Field(default=1.25, ge=1)  # alert above this multiple of the limit
 

@@ -4,7 +4,11 @@ The window densities come from the stream (:meth:`CameraStream._window_density`:
 count, the occupancy model, the view's crowd factor). A crowd that stands still reads under its
 count more than one that moves: the detector holds the foreground of people standing still, so
 the reading of a still crowd is frozen, and its silhouettes, packed and unmoving, hide each
-other for good (``rules.overcrowding.steady_s``; round 16).
+other for good (``rules.overcrowding.steady_s``; round 16). Far off, where one standing body
+covers more floor depth in the image than a window is deep, one row of people across the line of
+sight (a queue's leg) fills a window's picture as a packed crowd does, and the occupancy model
+reads it at its ceiling: such a window alerts only while the window in front of it shows people
+too (``rules.overcrowding.los_share``; round 17).
 """
 
 from __future__ import annotations
@@ -12,8 +16,29 @@ from __future__ import annotations
 import math
 from collections import deque
 
+import numpy as np
+
 from pipeline.danger import config as C
 from pipeline.danger.scene import Alert, Region, Scene, confidence
+
+
+def front_windows(names: list[str], centres: np.ndarray, zones: list[str],
+                  camera_xy: np.ndarray, step_m: float) -> dict[str, str | None]:
+    """Per density window, the window of the same zone whose centre lies nearest the point
+    ``step_m`` (the windows' stride) from its own centre toward the camera, along the line of
+    sight: the window in front of it (None: none within ``step_m``, e.g. the nearest row)."""
+    centres = np.asarray(centres, float).reshape(-1, 2)
+    toward = np.asarray(camera_xy, float)[:2] - centres
+    toward /= np.maximum(np.linalg.norm(toward, axis=1, keepdims=True), 1e-9)
+    target = centres + toward * step_m
+    zones_arr = np.asarray(zones, object)
+    out: dict[str, str | None] = {}
+    for k, name in enumerate(names):
+        d = np.linalg.norm(centres - target[k], axis=1)
+        d[(zones_arr != zones[k]) | (np.arange(len(names)) == k)] = np.inf
+        j = int(np.argmin(d)) if len(d) else -1
+        out[name] = names[j] if j >= 0 and d[j] < step_m else None
+    return out
 
 
 class Steadiness:
@@ -65,6 +90,17 @@ class OvercrowdingRule:
         self._armed: dict[str, bool] = {}
         self._steady = Steadiness(p.steady_s, p.steady_cv) if p.steady_s > 0 else None
 
+    def _seen_in_front(self, name: str, region: Region, density: dict[str, float]) -> bool:
+        """Whether a window's reading over the line may stand: always, unless one standing body
+        covers ``los_span_m`` of floor depth or more in the image (a window is ``cell_m`` deep)
+        and the window in front of it, along the line of sight, reads under ``los_share`` of its
+        reading: a crowd deep enough to be one fills half of that one too, one row of people (a
+        queue's leg) shows there only as the row's feet."""
+        p = self.p
+        if p.los_share <= 0 or region.front is None or region.body_span_m < p.los_span_m:
+            return True
+        return density.get(region.front, 0.0) >= p.los_share * density[name]
+
     def update(self, sc: Scene) -> list[Alert]:
         steady = self._steady.update(sc.t, sc.density) if self._steady is not None else set()
         worst: dict[str, tuple[float, float, Region]] = {}  # zone → (ratio, density, window)
@@ -76,6 +112,8 @@ class OvercrowdingRule:
             if name in steady:
                 dens *= self.p.steady_factor
             ratio = dens / (limit * self.p.margin)
+            if ratio > 1.0 and not self._seen_in_front(name, region, sc.density):
+                ratio = 1.0  # one row across the line of sight reads as a packed crowd here
             if region.zone not in worst or ratio > worst[region.zone][0]:
                 worst[region.zone] = (ratio, dens, region)
         out = []

@@ -35,6 +35,11 @@ class Region:
     area_m2: float
     box: tuple[int, int, int, int]  # its extent in the image
     limit_per_m2: float | None  # the zone's LoS density limit; None = not watched
+    # Along the camera's line of sight (density windows only): the overlapping window one cell
+    # nearer the camera (None: none), and the floor depth one standing body covers in the
+    # image here (:func:`pipeline.danger.observe.viewing_span`).
+    front: str | None = None
+    body_span_m: float = 0.0
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -25,7 +25,8 @@ from pipeline.danger.floor import FloorMap
 from pipeline.danger.geometry import SceneGeometry, scene_geometry
 from pipeline.danger.tailgating import judged_gates
 from pipeline.danger.observe import (BodyModel, DensityMap, Observation, Observer, crowd_factors,
-                                     occupancy_count)
+                                     occupancy_count, viewing_span)
+from pipeline.danger.overcrowding import front_windows
 from pipeline.danger.rules import make_rules
 from pipeline.danger.scene import Alert, Region, Scene
 from pipeline.danger.association import make_floor_tracker
@@ -177,6 +178,12 @@ class CameraStream:
                                  self.body, p.crowd_factor_min) if p.crowd_span_m > 0
                    else np.full(len(centres), p.crowd_factor))
         self.crowd_factors = dict(zip(self._window_boxes, factors.tolist()))
+        fronts = front_windows(list(self._window_boxes), centres,
+                               [self.regions[n].zone for n in self._window_boxes],
+                               self.floor.camera_floor_position(), half)
+        spans = viewing_span(self.floor, centres, self.body)
+        for (name, front), span in zip(fronts.items(), spans.tolist()):
+            self.regions[name] = replace(self.regions[name], front=front, body_span_m=span)
         scale = getattr(self.detector, "scale", 1.0)
         self._density = DensityMap(self.floor, cells, scale, self.body) if cells else None
 
