@@ -63,12 +63,12 @@ def identify_cctv_cmd(
                                       "yolo"),
     head_resize: str = typer.Option("area", help="--persons heads: how the frame is shrunk to "
                                     "810 rows, area (the default) or linear (11 ms less CPU "
-                                    "per frame; README: CCTV speed)"),
+                                    "per frame; docs/cctv.md: CCTV speed)"),
     head_band: Optional[List[str]] = typer.Option(
         None, help="--persons heads: CAMERA=ROWS (repeatable) sets the head detector's far "
         "band on that camera over the scenario's (its camera's faces.head_band): the frame's "
         "top ROWS + 60 rows (of 1080) again at 1080 rows for heads in its top ROWS rows, e.g. "
-        "hall_exit=300; 0 turns it off (README: a cheap far band)"),
+        "hall_exit=300; 0 turns it off (docs/cctv.md: a cheap far band)"),
     identity_segments: Optional[float] = typer.Option(
         None, min=-1.0, max=1.0, help="end a track where a new face's cosine with the track's "
         "faces falls below this (identity segments, off by default; 0.5 chosen for insightface "
@@ -76,15 +76,15 @@ def identify_cctv_cmd(
     one_person: Optional[float] = typer.Option(
         None, min=-1.0, max=1.0, help="search with a track's largest group of faces whose "
         "cosine with one of them reaches this (default 0.45, chosen for insightface on tune "
-        "seeds; README: one person per search); -1 keeps every face, the old rule"),
+        "seeds; docs/cctv.md: one person per search); -1 keeps every face, the old rule"),
     swaps: bool = typer.Option(True, help="end a track where the clothes under its box change "
                                "and continue that person's own id, and veto a re-link whose "
-                               "faces disagree (README: tracker swaps)"),
+                               "faces disagree (docs/cctv.md: tracker swaps)"),
     fill_gaps: Optional[float] = typer.Option(
         None, min=0.0, help="after the run, fill each track's gaps up to this many seconds "
         "(between the boxes before and after) by linear interpolation, rows marked "
         "cctv_tracks.filled and scored beside the tracker's own; never a face or an "
-        "identification (default: pipeline.cctv.gaps.MAX_GAP_S; 0: off; README: a person "
+        "identification (default: pipeline.cctv.gaps.MAX_GAP_S; 0: off; docs/cctv.md: a person "
         "hidden for a moment)"),
     stitch: bool = typer.Option(False, help="after the run (and the gap filling), stitch each "
                                 "camera's track fragments by one global assignment on time "
@@ -92,7 +92,7 @@ def identify_cctv_cmd(
                                 "in cctv_tracks.stitched_id beside the tracker's own, journeys "
                                 "linked again on the stitched tracks, scored beside the own "
                                 "and filled ones; never a face or an identification (off by "
-                                "default; README: fragments stitched offline)"),
+                                "default; docs/cctv.md: fragments stitched offline)"),
     audit: Optional[Path] = typer.Option(None, help="hash-chained audit log to append every "
                                          "identification to"),
     evaluate: bool = typer.Option(True, help="evaluate and write cctv_report.md too"),
@@ -277,7 +277,7 @@ def bench_cctv_cmd(
                                     "shrinking of the frame"),
     head_band: int = typer.Option(None, min=0, max=1080, help="--persons heads: the far band "
                                   "on every frame, heads in the top ROWS rows of 1080 looked for "
-                                  "again at 1080 rows (default 0, off; README: a cheap far "
+                                  "again at 1080 rows (default 0, off; docs/cctv.md: a cheap far "
                                   "band)"),
     baseline: bool = typer.Option(False, "--baseline", help="insightface: also time the "
                                   "recogniser settings of before the speed work (onnxruntime's "

@@ -336,7 +336,7 @@ def _heads(cached: dict, height, opts: dict, size=(1920, 1080), frame: int = 0) 
     them (``size``: the frame's width, height; ``frame``: the frame's index, for the band's
     ``band_every``). ``far_rows`` (px of a 1080-row frame; 0: off) with ``far_adjust``: heads
     ending in the frame's top ``far_rows`` rows kept down to that lower threshold (interior and
-    band passes; tried on the far cameras, not shipped: README "A track from its first head")."""
+    band passes; tried on the far cameras, not shipped: docs/cctv.md "A track from its first head")."""
     from pipeline.vision.heads import (EDGE_ADJUST, TRAIN_HEIGHT, _score, edge_keep,
                                      edge_windows, shoulder_boxes_from_heads)
 

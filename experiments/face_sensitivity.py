@@ -35,7 +35,7 @@ another identity 0.589 / 0.083; ``mouth_v`` 0.102 / 0.015, -0.04; ``nose_v`` 0.1
 0.034 / 0.007, +0.01; ``brow_gap`` 0.027; ``mouth_width`` 0.024; every other field below 0.021.
 The vertical layout of the features moves ArcFace most, and it is what HOG's template is most
 sensitive to: widening ``nose_v``, ``mouth_v`` and ``chin_v`` 1.4x lowered ArcFace impostors
-0.398 -> 0.383 on seed 5100 but HOG's paired score by 0.09 (README, Round 5).
+0.398 -> 0.383 on seed 5100 but HOG's paired score by 0.09 (docs/faces.md, round 5).
 """
 
 from __future__ import annotations

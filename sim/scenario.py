@@ -312,12 +312,12 @@ class FaceCameraConfig(Model):
     # The CCTV head detector's far band on this camera (pipeline.vision.heads.HeadDetector(band=)):
     # heads ending in the frame's top head_band rows (of 1080) looked for again at 1080 rows;
     # 0: off. For far cameras, whose back rows hold heads smaller than the 810-row window
-    # (README: a cheap far band); `airtwin identify-cctv --head-band CAMERA=ROWS` overrides it.
+    # (docs/cctv.md: a cheap far band); `airtwin identify-cctv --head-band CAMERA=ROWS` overrides it.
     head_band: int = Field(default=0, ge=0, le=1080)
     # The CCTV person tracker reports a track from the frame of its first head on this camera,
     # not from its second (pipeline.cctv.persons.LibraryTracker(born=True)); False: off. For far
     # cameras, where a walker's head entering the frame or found again after a miss is found
-    # frame by frame (README: a track from its first head).
+    # frame by frame (docs/cctv.md: a track from its first head).
     track_born: bool = False
 
 

@@ -4,7 +4,7 @@ what each track has worn.
 ByteTrack (the ``trackers`` library) associates predicted track boxes and this frame's boxes by
 overlap alone. Where people stand shoulder to shoulder (the baggage belts), a track's predicted
 head box overlaps two people's heads, and the library hands a box to the neighbour's track
-without any gap: a swap the re-linker never sees (README "Identity over the belts' minutes").
+without any gap: a swap the re-linker never sees (docs/cctv.md "Identity over the belts' minutes").
 
 :class:`CrowdLooks` is the library's own hook for the similarity (``ByteTrackTracker(iou=...)``,
 a :class:`trackers.utils.iou.BaseIoU`), wrapped round the plain overlap: where a pair is
@@ -20,7 +20,7 @@ low ones with the tracks left), and hands the similarity one stage's boxes and t
 time. A standing person half hidden by a walker passing in front is found with a low score;
 in the first stage the walker's head is then the only box the person's track overlaps, so the
 pair is not contested there and the track follows the walker, while the person left behind
-comes back under a new id (README "Swaps between standing neighbours"). With ``frame`` the
+comes back under a new id (docs/cctv.md "Swaps between standing neighbours"). With ``frame`` the
 contest is counted over all of the frame's boxes (:meth:`CrowdLooks.frame`) and all of the
 library's tracks, whichever stage is associating. ``alone`` asks a standing track its clothes
 of uncontested pairs too (the veto only; not shipped: it refuses a stander's own box whose

@@ -23,7 +23,7 @@ __all__ = ["BOX", "MAX_GAP_S", "fill_gaps"]
 
 BOX = ["x1", "y1", "x2", "y2"]
 # The longest gap a run fills (s between the boxes before and after it); chosen on tune seed 1
-# (reclaim_exit's five minutes) and the peak minutes' caches (README "A person hidden for a
+# (reclaim_exit's five minutes) and the peak minutes' caches (docs/cctv.md "A person hidden for a
 # moment keeps their track").
 MAX_GAP_S = 1.0
 

@@ -80,10 +80,10 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # taken over by a neighbour's id. Five-minute tune caches of reclaim_exit (1330-1630 s, seeds
 # 1, 2; experiments/cctv_dwell_tune.py replay lost_s=1,2,4): IDF1 0.726 -> 0.745, 0.693 ->
 # 0.721; the peak-minute caches (seeds 1-8, five cameras) per camera within -0.002 ... +0.005
-# (README "Identity over minutes at reclaim_exit").
+# (docs/cctv.md "Identity over minutes at reclaim_exit").
 # walker_lost_s not set (every track lost_s): a walker's 1 s (pipeline.cctv.lost_buffer) halved
 # the wrong take-backs on the tune caches but moved no peak camera beyond single-window noise
-# and cost the five-minute reclaim_exit windows 0.006 / 0.009 (README "A lost buffer by what
+# and cost the five-minute reclaim_exit windows 0.006 / 0.009 (docs/cctv.md "A lost buffer by what
 # the person does").
 # looks_veto 0.4 with looks_still_m_s 0.2 (pipeline.cctv.crowd_looks): where two standing
 # neighbours contest a box, a track refuses a box whose torso colours read under 0.4 against its
@@ -91,7 +91,7 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # a gap (experiments/cctv_belts_tune.py decompose: the tracker's swaps and the fragments they
 # leave are most of the five-minute loss). Five-minute tune caches of reclaim_exit: seed 1
 # (chosen, with the peak minutes) 0.745 -> 0.797, seed 2 (the check) 0.722 -> 0.799; the peak
-# minutes (seeds 1-8) per camera within -0.0001 ... +0.014 (README "Identity over the belts'
+# minutes (seeds 1-8) per camera within -0.0001 ... +0.014 (docs/cctv.md "Identity over the belts'
 # minutes"). Every track asked (no still_m_s) read 0.819 on seed 1 but cost corridor_far 0.004
 # (walkers' clothes vary across a corridor's depth).
 # looks_cue floor with looks_still_m_s 0.8 (was the head's image speed under 0.2 m/s): a walker
@@ -102,7 +102,7 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # clothes asked of 99.5 % of standers' rows, 4-13 % of walkers'. Five-minute reclaim_exit 0.797
 # -> 0.805 (seed 1, chosen with the peak minutes), 0.799 -> 0.809 (seed 2); the peak minutes
 # (seeds 1-8) per camera within -0.0012 ... +0.012 (hall_exit seed 4 +0.097); the walker
-# cameras as with no veto (README "A floor speed for the crowd looks").
+# cameras as with no veto (docs/cctv.md "A floor speed for the crowd looks").
 # looks_frame (a pair contested against the frame's boxes and tracks, not the library's stage's):
 # ByteTrack's first stage sees the high-score boxes only, so a stander half hidden by a walker
 # (scored low) left the walker's head uncontested there and the stander's track followed the
@@ -110,13 +110,13 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # 1, chosen with the peak minutes; 95 -> 77 switches), 0.809 -> 0.806 (seed 2, the check; 123 ->
 # 119); the peak minutes (seeds 1-8) unchanged but reclaim_exit +0.0013, corridor_near +0.0003.
 # looks_alone (clothes asked of uncontested pairs too) read 0.819 / 0.790 and cost hall_exit
-# seed 2 0.028: not set (README "Swaps between standing neighbours").
+# seed 2 0.028: not set (docs/cctv.md "Swaps between standing neighbours").
 # born (a track reported from its first head, LibraryTracker(born=True)) is set per camera, not
 # here: the scenario's faces.track_born, on for hall_exit and corridor_far. Tune caches of seeds
 # 1-4 (chosen) and 5-8 (checked), 1330-1360 s, band 300 as shipped (experiments/
 # cctv_corridor_tune.py replay born=0,1): hall_exit 0.8167 -> 0.8281 and 0.8598 -> 0.8665,
 # corridor_far 0.8826 -> 0.8925 and 0.8573 -> 0.8723; 15 of 16 windows gain, hall_exit seed 7
-# -0.009 (README "A track from its first head").
+# -0.009 (docs/cctv.md "A track from its first head").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
                         "looks_cue": "floor", "looks_frame": True}

@@ -46,7 +46,7 @@ so no link was possible. A new track no link continued may, for ``late_s``, stil
 id that was in view at its birth and is lost now, at a short link's gates, the place gated from
 any point of the old id's last ``still_s`` (its last place may be the neighbour's). The new
 track's rows so far keep their id. Measured on the five-minute tune windows and not turned on
-(README "Ids more than 4 s apart at the belts").
+(docs/cctv.md "Ids more than 4 s apart at the belts").
 
 Online: each frame's decision uses that frame and the past only.
 """

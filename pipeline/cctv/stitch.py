@@ -47,7 +47,7 @@ _NO_LINK = 1.5  # cost of leaving a fragment's end (or start) unjoined; every ga
 
 @dataclass(frozen=True)
 class StitchConfig:
-    # chosen on tune seed 1 (reclaim_exit 1330-1630 s) and the peak caches (seeds 1-8), README
+    # chosen on tune seed 1 (reclaim_exit 1330-1630 s) and the peak caches (seeds 1-8), docs/cctv.md
     # "A finished run's fragments stitched offline"; python -m experiments.cctv_stitch_tune:
     # seed 1's five minutes 0.8290 own -> 0.8366 at 20 s, 0.8445 at 40 s, 0.8439 at 60 s (more
     # wrong joins), the perfect stitching 0.8455; 0.6 over 0.7 gains on the peaks' corridors

@@ -75,7 +75,7 @@ HIST_GUARD = {"cue": "hist", "min_similarity": 0.35, "rejoin_similarity": 0.65}
 @dataclass(frozen=True)
 class SwapConfig:
     # chosen on the tune caches (seeds 1-3, 1330-1360 s, 5 fps, five cameras;
-    # ``python -m experiments.cctv_swap_tune ... --crops ...``; README "Looks"). The
+    # ``python -m experiments.cctv_swap_tune ... --crops ...``; docs/cctv.md "Looks"). The
     # similarities are on the scale of the cue: looks, the Bhattacharyya coefficient of the
     # least alike part (pipeline.cctv.look.compare); the first guard's torso histograms were
     # tuned at min_similarity 0.35, rejoin_similarity 0.65 on OpenCV's 1 - Bhattacharyya

@@ -172,7 +172,7 @@ class Running(_Model):
     # second: staged seed 561, 13.6 m, 6 tracks of 0.6-1 s) is the sum of its tracks' readings
     # handed on (``handoff_m``), not nothing; a track that coasted 1 s after one fast reading
     # and was re-associated 5.3 m off is not 1 s fast (tune seed 79, 790.0 s). Round 16 ships
-    # it OFF (README "Round 16"): it gains on the staged batch, tune 68 and check 80 and adds no
+    # it OFF (docs/danger.md "Round 16"): it gains on the staged batch, tune 68 and check 80 and adds no
     # false episode on 0-119, but gains nothing on 100-119. False: round 15's count (from 0 at a
     # track's first fast reading; unseen frames skipped without stopping the clock).
     count_first: bool = False

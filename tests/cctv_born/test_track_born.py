@@ -16,7 +16,7 @@ from pipeline.vision.heads import body_boxes_from_heads
 from sim.loader import ScenarioError, load_scenario, parse_scenario
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "cctv_identification.yaml"
-# on the two far cameras only (README: a track from its first head)
+# on the two far cameras only (docs/cctv.md: a track from its first head)
 SHIPPED = {"corridor_far": True, "corridor_near": False, "hall_entry": False, "hall_exit": True,
            "reclaim_exit": False}
 

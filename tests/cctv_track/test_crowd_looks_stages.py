@@ -2,7 +2,7 @@
 looks_alone=...)``, :mod:`pipeline.cctv.crowd_looks`): ByteTrack's first stage sees only the
 boxes at its high score, so a standing person's half-hidden head, scored low, leaves a passing
 neighbour's head the only box the person's track overlaps there: uncontested, it was taken
-without asking the clothes, and the person left behind came back under a new id (README "Swaps
+without asking the clothes, and the person left behind came back under a new id (docs/cctv.md "Swaps
 between standing neighbours"). Fails on 0042ea5: LibraryTracker has no looks_frame /
 looks_alone (the track takes the neighbour's box)."""
 
