@@ -16,13 +16,15 @@ from pipeline.calibration import (CALIBRATION_SEED, LIVES_PER_IDENTITY, TARGET_F
 
 
 def renderer_fingerprint() -> str:
-    """SHA-256 (first 16 hex digits) of the face renderer's sources and of how the calibration
-    set is drawn (this module): the scores a calibration measured hold for these faces only.
+    """SHA-256 (first 16 hex digits) of the face renderer's sources and the data they read
+    (``sim/faces/*.json``: the detection-risk model) and of how the calibration set is drawn
+    (this module): the scores a calibration measured hold for these faces only.
     What makes templates of them is :func:`pipeline.calibration.pipeline_fingerprint`."""
     import sim.faces
 
     h = hashlib.sha256()
-    for f in sorted(Path(sim.faces.__file__).parent.glob("*.py")):
+    folder = Path(sim.faces.__file__).parent
+    for f in sorted([*folder.glob("*.py"), *folder.glob("*.json")]):
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     h.update(b"experiments/calibrate.py\0" + Path(__file__).read_bytes())
     return h.hexdigest()[:16]
