@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.danger_scenes import TEST_SEEDS
 from experiments.danger_tracker_compare import _seeds, kept_factors, scene_stream
 from pipeline.danger.config import DangerConfig
 
@@ -127,8 +128,8 @@ def main(argv=None) -> None:
     ap.add_argument("--alerts", action="store_true", help="list every overcrowding alert")
     a = ap.parse_args(argv)
     seeds = _seeds(a.seeds)
-    if any(s >= 1000 for s in seeds):
-        raise SystemExit("--seeds: the test split (1000+) is held out")
+    if set(seeds) & set(TEST_SEEDS):
+        raise SystemExit(f"--seeds: the test split {TEST_SEEDS[0]}-{TEST_SEEDS[-1]} is held out")
     kept = [s for s in seeds if Path(a.root, "measured", f"{s}.pkl").is_file()]
     print(f"kept {len(kept)} of {len(seeds)} seeds: {kept}")
     cut = pd.concat([incidents(s, a.root) for s in kept]).groupby("scene")[["t_to", "horizon_s"]]

@@ -173,15 +173,11 @@ def main(argv=None) -> None:
             measure_scene(s, a.root)
             print(f"measured {s}", flush=True)
     if a.judge:
-        from experiments.danger_bench import score_split
-        from experiments.danger_tracker_compare import judge_scene
+        from experiments.danger_sweep import judge_kept
         from pipeline.danger.config import DangerConfig
 
         cfg = DangerConfig.model_validate(json.loads(a.config))
-        done = [s for s in seeds if (Path(a.root) / "measured" / f"{s}.pkl").is_file()]
-        for s in done:
-            judge_scene(s, a.root, a.judge, cfg, mot=False)
-        table, _, _ = score_split(a.judge, done, "staged")
+        _, table, _ = judge_kept(a.root, a.judge, seeds, cfg, label="staged", n_boot=1000)
         print(table.to_string())
 
 

@@ -18,22 +18,36 @@ import argparse
 import json
 from pathlib import Path
 
+import pandas as pd
+
+from experiments.danger_scenes import TEST_SEEDS
 from pipeline.danger.config import DangerConfig
 
 
-def sweep(root, out, seeds, config: DangerConfig = DangerConfig(), kind: str = "tailgating"
-          ) -> dict:
-    """Judge and score; returns {caught, staged, false, near, lines}."""
+def judge_kept(root, out, seeds, config: DangerConfig = DangerConfig(), label: str = "sweep",
+               n_boot: int = 10) -> tuple[list[int], pd.DataFrame, Path]:
+    """Judge every seed of ``seeds`` measured under ``root`` with ``config`` into
+    ``out/runs/<seed>`` (a judged folder is kept), then score them together
+    (:func:`experiments.danger_bench.score_split`): the seeds judged, the kind table, the
+    result folder."""
     from experiments.danger_bench import score_split
     from experiments.danger_tracker_compare import judge_scene
-    from outputs.run import load_run
 
     root, out = Path(root), Path(out)
     done = [s for s in seeds if (root / "measured" / f"{s}.pkl").is_file()]
     for s in done:
         if not (out / "runs" / str(s) / "summary.json").is_file():
             judge_scene(s, root, out, config, mot=False)
-    _, _, folder = score_split(out, done, "sweep", n_boot=10)
+    table, _, folder = score_split(out, done, label, n_boot=n_boot)
+    return done, table, folder
+
+
+def sweep(root, out, seeds, config: DangerConfig = DangerConfig(), kind: str = "tailgating"
+          ) -> dict:
+    """Judge and score; returns {caught, staged, false, near, lines}."""
+    from outputs.run import load_run
+
+    done, _, folder = judge_kept(root, out, seeds, config)
     r = load_run(folder, tables=["danger_bench_episodes", "danger_bench_incidents"])
     ep, inc = r["danger_bench_episodes"], r["danger_bench_incidents"]
     ep, inc = ep[ep["kind"] == kind], inc[(inc["kind"] == kind) & ~inc["natural"]]
@@ -58,8 +72,8 @@ def main(argv=None) -> None:
     ap.add_argument("--kind", default="tailgating")
     a = ap.parse_args(argv)
     seeds = _seeds(a.seeds)
-    if any(1000 <= s < 1040 for s in seeds):
-        raise SystemExit("--seeds: the test split 1000-1039 is held out")
+    if set(seeds) & set(TEST_SEEDS):
+        raise SystemExit(f"--seeds: the test split {TEST_SEEDS[0]}-{TEST_SEEDS[-1]} is held out")
     r = sweep(a.root, a.out, seeds, DangerConfig.model_validate(json.loads(a.config)), a.kind)
     print("\n".join(r["lines"]))
     print(f"{a.kind}: {r['caught']} / {r['staged']} caught, {r['false']} false episodes, "

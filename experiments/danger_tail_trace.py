@@ -21,7 +21,6 @@ import math
 import pickle
 from pathlib import Path
 
-import numpy as np
 
 from experiments.danger_tracker_compare import kept_factors, scene_stream
 from pipeline.danger.config import DangerConfig

@@ -6,7 +6,6 @@ first fast reading started its count at 0). Each fast reading now counts its fra
 (``rules.running.count_first``, shipped off: no gain on check 100-119). The behaviour
 case fails on f8d78be and with the key off; the controls stay quiet on both."""
 
-from danger_clips import FPS
 from pipeline.danger.config import DangerConfig
 from test_s28_running import _runner, _running
 
