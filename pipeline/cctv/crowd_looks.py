@@ -77,12 +77,9 @@ class CrowdLooksConfig:
     # to the second stage) overlaps its predicted box by at least this much more (module
     # docstring, "A stander's own place"); 0: off
     place: float = 0.0
-    # > 0: a standing track refuses any box its predicted box overlaps less than this (a
-    # stander does not step onto a neighbour's head; the tracker's min_iou for the others)
-    stay_iou: float = 0.0
 
     def __post_init__(self):
-        for name in ("weight", "veto", "keep", "min_iou", "place", "stay_iou"):
+        for name in ("weight", "veto", "keep", "min_iou", "place"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"CrowdLooksConfig.{name} must lie in [0, 1], got {v!r}")
@@ -139,9 +136,7 @@ class CrowdLooks:
         self._stage += 1
         out = self._contest(boxes_1, boxes_2, sim)
         if self.config.place > 0 and self._stage == 1 and sim.size:
-            out = self._own_place(boxes_1, boxes_2, out)
-        if self.config.stay_iou > 0 and sim.size:
-            out = self._stay(boxes_1, sim, out)
+            out = self._own_place(boxes_1, boxes_2, sim, out)
         return out
 
     def _contest(self, boxes_1, boxes_2, sim: np.ndarray) -> np.ndarray:
@@ -175,29 +170,19 @@ class CrowdLooks:
                 out[r, c] = max((1 - w) * sim[r, c] + w * app, self.config.min_iou)
         return out
 
-    def _own_place(self, boxes_1, boxes_2, sim: np.ndarray) -> np.ndarray:
-        """The first stage's similarities with each standing track's row refused (0) where a
-        box of the frame not in this stage (a low score) overlaps its predicted box by
-        ``place`` more than the row's best box of the stage (module docstring)."""
+    def _own_place(self, boxes_1, boxes_2, sim: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The first stage's similarities ``out`` with each standing track's row refused (0)
+        where a box of the frame not in this stage (a low score) overlaps its predicted box by
+        ``place`` more than its best box of the stage does (``sim``: the plain overlaps;
+        module docstring)."""
         later = ~(self._boxes[:, None, :] == np.asarray(boxes_2, np.float32)[None]).all(2).any(1)
         if not later.any():
-            return sim
+            return out
         own = np.asarray(self.base.compute(boxes_1, self._boxes[later]), np.float64).max(1)
         rows = np.flatnonzero((own >= self.config.min_iou)
                               & (own >= sim.max(1) + self.config.place))
-        out = sim.copy()
-        out[self._standing_rows(boxes_1, rows)] = 0.0
-        return out
-
-    def _stay(self, boxes_1, sim: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """``out`` with each standing track's pairs under ``stay_iou`` of plain overlap
-        (``sim``) refused: a stander does not step onto a neighbour's head."""
-        rows = np.flatnonzero(((sim > 0) & (sim < self.config.stay_iou)).any(1))
-        mine = self._standing_rows(boxes_1, rows)
-        if not len(mine):
-            return out
         out = out.copy()
-        out[mine] = np.where(sim[mine] < self.config.stay_iou, 0.0, out[mine])
+        out[self._standing_rows(boxes_1, rows)] = 0.0
         return out
 
     def _standing_rows(self, boxes_1, rows: np.ndarray) -> list[int]:
