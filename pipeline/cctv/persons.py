@@ -320,7 +320,9 @@ class LibraryTracker:
     uncontested pair too (:class:`pipeline.cctv.crowd_looks.CrowdLooksConfig` ``frame`` /
     ``alone``); ``looks_place``: in the first stage a standing track refuses the stage's boxes
     where a low-score box of the frame overlaps its predicted box by that much more (its own
-    half-hidden head; ``CrowdLooksConfig.place``). ``lost_cue``: the walker's buffer's speed, in the image or on the floor (as
+    half-hidden head; ``CrowdLooksConfig.place``); ``looks_size``: a standing track refuses a box
+    that many times wider or narrower than its predicted one (``CrowdLooksConfig.size``).
+    ``lost_cue``: the walker's buffer's speed, in the image or on the floor (as
     ``looks_cue``). ``born`` (ByteTrack only; off): a track is reported from the frame of its
     first detection, not from its second as the library confirms it (a far walker's head found
     entering the frame, or found again after a miss, counts from that frame); not where its
@@ -336,7 +338,7 @@ class LibraryTracker:
                  still_m_s: float = 0.05, looks_weight: float = 0.0, looks_veto: float = 0.0,
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
                  looks_cue: str = "image", looks_alone: bool = False,
-                 looks_frame: bool = False, looks_place: float = 0.0,
+                 looks_frame: bool = False, looks_place: float = 0.0, looks_size: float = 0.0,
                  lost_cue: str = "image", born: bool = False,
                  born_iou: float | None = None, camera=None):
         if kind not in ("bytetrack", "ocsort"):
@@ -379,7 +381,8 @@ class LibraryTracker:
                                            still_m_s=looks_still_m_s,
                                            alone=bool(looks_alone),
                                            frame=bool(looks_frame),
-                                           place=float(looks_place))
+                                           place=float(looks_place),
+                                           size=float(looks_size))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
                                  floor=floor, cue=self.lost_cue))

@@ -91,3 +91,29 @@ def test_place_is_off_by_default_and_validated():
     assert CrowdLooksConfig().place == 0.0
     with pytest.raises(ValueError):
         CrowdLooksConfig(place=1.5)
+
+
+def _sized_frame(tr: LibraryTracker, k: int, x: float, side: float, look) -> int | None:
+    """One head of side ``side`` at ``x`` (its top at 300): the track id on it."""
+    heads = np.array([[x, 300.0, x + side, 300.0 + side]])
+    bodies = np.array([[x - side / 2, 300.0 - side / 2, x + 1.5 * side, 300.0 + 7 * side]])
+    out = tr.update(k / FPS, bodies, np.array([0.9], np.float32), heads=heads, looks=[look])
+    return out[0].track_id if out else None
+
+
+def _stander_missed_a_smaller_head_behind(tr: LibraryTracker) -> tuple[int, int | None]:
+    """Red stands at x 200 (head 40 px) for 2 s; then red is missed and a head 28 px wide (a
+    neighbour standing behind, clothes alike) is found at nearly the same place."""
+    for k in range(10):
+        red = _sized_frame(tr, k, 200.0, HEAD, RED)
+    return red, _sized_frame(tr, 10, 206.0, 28.0, PINK)
+
+
+def test_a_stander_steps_onto_a_smaller_head_as_shipped():
+    red, after = _stander_missed_a_smaller_head_behind(_tracker(looks_size=0.0))
+    assert after == red
+
+
+def test_size_keeps_the_stander_off_a_head_of_another_size():
+    red, after = _stander_missed_a_smaller_head_behind(_tracker(looks_size=1.25))
+    assert after != red
