@@ -182,16 +182,29 @@ class CrowdLooks:
     def _own_place(self, boxes_1, boxes_2, sim: np.ndarray, out: np.ndarray) -> np.ndarray:
         """The first stage's similarities ``out`` with each standing track's row refused (0)
         where a box of the frame not in this stage (a low score) overlaps its predicted box by
-        ``place`` more than its best box of the stage does (``sim``: the plain overlaps;
-        module docstring)."""
-        later = ~(self._boxes[:, None, :] == np.asarray(boxes_2, np.float32)[None]).all(2).any(1)
-        if not later.any():
+        ``place`` more than its best box of the stage does (``sim``: the plain overlaps), and
+        its clothes read at least as alike the track's as that box's (module docstring)."""
+        later = np.flatnonzero(
+            ~(self._boxes[:, None, :] == np.asarray(boxes_2, np.float32)[None]).all(2).any(1))
+        if not len(later):
             return out
-        own = np.asarray(self.base.compute(boxes_1, self._boxes[later]), np.float64).max(1)
+        over = np.asarray(self.base.compute(boxes_1, self._boxes[later]), np.float64)
+        own = over.max(1)
         rows = np.flatnonzero((own >= self.config.min_iou)
                               & (own >= sim.max(1) + self.config.place))
         out = out.copy()
-        out[self._standing_rows(boxes_1, rows)] = 0.0
+        for r, tid in zip(rows, self._standing_rows(boxes_1, rows, ids=True)):
+            if tid is None:
+                continue
+            look = self._looks.get(tid)
+            low = self._hists[later[over[r].argmax()]]
+            high = self._box_hists(boxes_2[sim[r].argmax():sim[r].argmax() + 1], [True])[0]
+            if look is None or low is None or high is None:
+                continue
+            look = look.astype(np.float32)
+            if (similarity(look, np.asarray(low, np.float32))
+                    >= similarity(look, np.asarray(high, np.float32))):
+                out[r] = 0.0
         return out
 
     def _sized(self, boxes_1, boxes_2, out: np.ndarray) -> np.ndarray:
@@ -208,9 +221,10 @@ class CrowdLooks:
         out[rows] = np.where(off[rows], 0.0, out[rows])
         return out
 
-    def _standing_rows(self, boxes_1, rows: np.ndarray) -> list[int]:
+    def _standing_rows(self, boxes_1, rows: np.ndarray, ids: bool = False) -> list:
         """Those of ``rows`` (of the stage's tracks, by predicted box) that are confirmed
-        tracks standing (:meth:`_standing`)."""
+        tracks standing (:meth:`_standing`); with ``ids``, for each of ``rows`` its library
+        tracker id where it is one, else None."""
         if not len(rows):
             return []
         at = {(s + 0.0).tobytes(): tl for tl, s in zip(reversed(self._tracks),
@@ -219,7 +233,10 @@ class CrowdLooks:
         out = []
         for r in rows:
             hit = at.get((b1[r] + 0.0).tobytes())
-            if hit is not None and hit.tracker_id >= 0 and self._standing(int(hit.tracker_id)):
+            ok = hit is not None and hit.tracker_id >= 0 and self._standing(int(hit.tracker_id))
+            if ids:
+                out.append(int(hit.tracker_id) if ok else None)
+            elif ok:
                 out.append(int(r))
         return out
 
