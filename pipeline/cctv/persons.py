@@ -117,9 +117,18 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # cctv_corridor_tune.py replay born=0,1): hall_exit 0.8167 -> 0.8281 and 0.8598 -> 0.8665,
 # corridor_far 0.8826 -> 0.8925 and 0.8573 -> 0.8723; 15 of 16 windows gain, hall_exit seed 7
 # -0.009 (docs/cctv.md "A track from its first head").
+# looks_place 0.2 (pipeline.cctv.crowd_looks, CrowdLooksConfig.place): in ByteTrack's first
+# stage a standing track refuses the stage's boxes where a low-score box of the frame overlaps
+# its predicted box by 0.2 more and reads at least as alike in clothes (its own head, half
+# hidden, at its place, while a neighbour behind it is found high). Five-minute reclaim_exit
+# (experiments/cctv_dwell_tune.py replay looks_place=0.2,0.4): seed 1 (chosen) 0.8480 ->
+# 0.8610 (0.4: 0.8610), seed 2 (check) 0.8176 -> 0.8256 (0.4: 0.8213); the peak minutes of
+# seeds 1-2 (five cameras) lose nowhere (corridor_far seed 1 +0.072, hall_exit seed 2
+# +0.092, the other eight windows unchanged); the far cameras' caches (seeds 1-8, the far band,
+# born) see docs/cctv.md "The old id went on".
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
-                        "looks_cue": "floor", "looks_frame": True}
+                        "looks_cue": "floor", "looks_frame": True, "looks_place": 0.2}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 a stander, in clothes alike, is found at a high score while the stander's own head, at the very
 place the track predicts, scores low; the first stage handed the neighbour's head to the
 stander's track and the stander came back under a new id (docs/cctv.md "The old id went on").
-Fails on 05b12f9: LibraryTracker has no looks_place (the track takes the neighbour's box)."""
+Fails on 05b12f9: LibraryTracker has no looks_place (the track takes the neighbour's box), and
+the stream's tracker options do not set it. ``looks_size`` (a stander refuses a head of another
+size; measured, off) likewise."""
 
 import numpy as np
 
@@ -58,6 +60,12 @@ def test_the_stander_keeps_its_own_low_head():
     red, after = _neighbour_behind_a_stander(_tracker(looks_place=0.2))
     assert after.get(200.0) == red  # refused the neighbour in stage one, took its own head
     assert after.get(220.0) != red
+
+
+def test_the_stream_s_tracker_keeps_the_stander_s_place():
+    assert CCTV_TRACKER_OPTIONS.get("looks_place") == 0.2
+    red, after = _neighbour_behind_a_stander(_tracker())  # the shipped options
+    assert after.get(200.0) == red
 
 
 def test_a_walker_or_a_low_box_in_other_clothes_is_left_to_the_overlap():
