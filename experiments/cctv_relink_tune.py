@@ -138,6 +138,27 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
     return pd.DataFrame(out, columns=PAIR_COLS)
 
 
+def jump_kinds(allp: pd.DataFrame) -> pd.DataFrame:
+    """The pairs whose old id went on, by what the chain saw at the jump (module docstring):
+    ``first stage``: it took a high head while the person's own scored low; ``missed``: the
+    person had no box then (``near``: the neighbour's head under :data:`NEAR_H` body heights
+    away); ``no row after`` (the old id was in view at the new one's birth, on no known
+    person, then lost); ``other``. Pairs and rows per replay."""
+    went = allp[allp["reason"] == "old id went on"].copy()
+    went["kind"] = np.select(
+        [went["jump_dt"].isna(),
+         went["own_score"].notna() & (went["own_score"] < HIGH) & (went["jump_score"] >= HIGH),
+         went["own_score"].isna()], ["no row after", "first stage", "missed"], "other")
+    went["near"] = went["jump_h"] < NEAR_H
+    keys = [c for c in went.columns if c not in PAIR_COLS + ["long", "kind", "near"]]
+    return went.groupby(keys + ["kind"]).agg(pairs=("rows", "size"), rows=("rows", "sum"),
+                                             near=("near", "sum"))
+
+
+HIGH = 0.5  # ByteTrack's first-stage score (pipeline.cctv.persons.LibraryTracker high)
+NEAR_H = 0.1  # jump_kinds: a neighbour's head this near (body heights): one behind the other
+
+
 def _jump(ids, t, people, scores, xy, old: int, last: int, height: float) -> dict:
     """The old id's first row after row ``last`` (its last on the person): when, at what
     score, how far (body heights), and the score of the person's own box then (module
@@ -273,6 +294,7 @@ def main(argv=None) -> None:
     if a.csv:
         allp.to_csv(a.csv, index=False)
     print(sizes.round(4).to_string(index=False))
+    print(jump_kinds(allp).to_string())
 
 
 if __name__ == "__main__":

@@ -31,13 +31,13 @@ standing half behind a stander often wears clothes alike (over the veto), so the
 still hands the stander's track the neighbour's high-score head while the stander's own head,
 found at a low score at the very place the track predicts, is left to the second stage and
 starts a new track: the stander's id goes on with the neighbour for minutes (docs/cctv.md
-"The old id went on"). With ``place``, in the library's first stage a standing track (as
-``still_m_s`` reads it) refuses every box of that stage where the frame holds a box left to
-a later stage (scored low) that its predicted box overlaps by at least ``place`` more; the
-track then takes its own low box in the second stage, and the neighbour's box starts a track
-of its own or goes to the neighbour's. ``size`` (> 1): a standing track refuses a box whose
-width is more than ``size`` times its predicted box's, or less than its inverse (a head behind
-or in front of the stander's, at nearly the same place, is seen at another size).
+"Round 34, the old id went on"). With ``place``, in the library's first stage a standing
+track (as ``still_m_s`` reads it) refuses every box of that stage where the frame holds a box
+left to a later stage (scored low) that its predicted box overlaps by at least ``place`` more;
+the track then takes its own low box in the second stage, and the neighbour's box starts a track
+of its own or goes to the neighbour's. Only where the low box's clothes read at least as alike
+the track's as the stage's box does: two walkers overlapping in a corridor, the low box at the
+predicted place may be the other one's.
 
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
@@ -79,9 +79,6 @@ class CrowdLooksConfig:
     # to the second stage) overlaps its predicted box by at least this much more (module
     # docstring, "A stander's own place"); 0: off
     place: float = 0.0
-    # > 1: a standing track refuses a box this many times wider or narrower than its predicted
-    # box (module docstring); 0: off
-    size: float = 0.0
 
     def __post_init__(self):
         for name in ("weight", "veto", "keep", "min_iou", "place"):
@@ -90,8 +87,6 @@ class CrowdLooksConfig:
                 raise ValueError(f"CrowdLooksConfig.{name} must lie in [0, 1], got {v!r}")
         if not self.still_m_s >= 0:
             raise ValueError(f"CrowdLooksConfig.still_m_s must be >= 0, got {self.still_m_s!r}")
-        if not (self.size == 0 or self.size > 1):
-            raise ValueError(f"CrowdLooksConfig.size must be 0 (off) or > 1, got {self.size!r}")
 
 
 class CrowdLooks:
@@ -144,8 +139,6 @@ class CrowdLooks:
         out = self._contest(boxes_1, boxes_2, sim)
         if self.config.place > 0 and self._stage == 1 and sim.size:
             out = self._own_place(boxes_1, boxes_2, sim, out)
-        if self.config.size > 1 and sim.size:
-            out = self._sized(boxes_1, boxes_2, out)
         return out
 
     def _contest(self, boxes_1, boxes_2, sim: np.ndarray) -> np.ndarray:
@@ -205,20 +198,6 @@ class CrowdLooks:
             if (similarity(look, np.asarray(low, np.float32))
                     >= similarity(look, np.asarray(high, np.float32))):
                 out[r] = 0.0
-        return out
-
-    def _sized(self, boxes_1, boxes_2, out: np.ndarray) -> np.ndarray:
-        """``out`` with each standing track's pairs refused where the box's width is more than
-        ``size`` times its predicted box's or less than its inverse."""
-        w1 = np.maximum(np.asarray(boxes_1, np.float64)[:, 2] - np.asarray(boxes_1)[:, 0], 1e-6)
-        w2 = np.asarray(boxes_2, np.float64)[:, 2] - np.asarray(boxes_2, np.float64)[:, 0]
-        ratio = w2[None] / w1[:, None]
-        off = (out > 0) & ((ratio > self.config.size) | (ratio < 1 / self.config.size))
-        rows = self._standing_rows(boxes_1, np.flatnonzero(off.any(1)))
-        if not rows:
-            return out
-        out = out.copy()
-        out[rows] = np.where(off[rows], 0.0, out[rows])
         return out
 
     def _standing_rows(self, boxes_1, rows: np.ndarray, ids: bool = False) -> list:

@@ -125,7 +125,8 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # 0.8610 (0.4: 0.8610), seed 2 (check) 0.8176 -> 0.8256 (0.4: 0.8213); the peak minutes of
 # seeds 1-2 (five cameras) lose nowhere (corridor_far seed 1 +0.072, hall_exit seed 2
 # +0.092, the other eight windows unchanged); the far cameras' caches (seeds 1-8, the far band,
-# born) see docs/cctv.md "The old id went on".
+# born) 15 of 16 windows unchanged, hall_exit seed 2 +0.099 (docs/cctv.md "Round 34, the old
+# id went on").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
                         "looks_cue": "floor", "looks_frame": True, "looks_place": 0.2}
@@ -328,11 +329,9 @@ class LibraryTracker:
     high-score boxes only); ``looks_alone``: a standing track is asked its clothes of an
     uncontested pair too (:class:`pipeline.cctv.crowd_looks.CrowdLooksConfig` ``frame`` /
     ``alone``); ``looks_place``: in the first stage a standing track refuses the stage's boxes
-    where a low-score box of the frame overlaps its predicted box by that much more (its own
-    half-hidden head; ``CrowdLooksConfig.place``); ``looks_size``: a standing track refuses a box
-    that many times wider or narrower than its predicted one (``CrowdLooksConfig.size``).
-    ``lost_cue``: the walker's buffer's speed, in the image or on the floor (as
-    ``looks_cue``). ``born`` (ByteTrack only; off): a track is reported from the frame of its
+    where a low-score box of the frame overlaps its predicted box by that much more and reads
+    as alike in clothes (its own half-hidden head; ``CrowdLooksConfig.place``). ``lost_cue``:
+    the walker's buffer's speed, in the image or on the floor (as ``looks_cue``). ``born`` (ByteTrack only; off): a track is reported from the frame of its
     first detection, not from its second as the library confirms it (a far walker's head found
     entering the frame, or found again after a miss, counts from that frame); not where its
     head overlaps a tracked one by IoU > ``born_iou`` (default :data:`BORN_MAX_IOU`). A row of
@@ -347,7 +346,7 @@ class LibraryTracker:
                  still_m_s: float = 0.05, looks_weight: float = 0.0, looks_veto: float = 0.0,
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
                  looks_cue: str = "image", looks_alone: bool = False,
-                 looks_frame: bool = False, looks_place: float = 0.0, looks_size: float = 0.0,
+                 looks_frame: bool = False, looks_place: float = 0.0,
                  lost_cue: str = "image", born: bool = False,
                  born_iou: float | None = None, camera=None):
         if kind not in ("bytetrack", "ocsort"):
@@ -390,8 +389,7 @@ class LibraryTracker:
                                            still_m_s=looks_still_m_s,
                                            alone=bool(looks_alone),
                                            frame=bool(looks_frame),
-                                           place=float(looks_place),
-                                           size=float(looks_size))
+                                           place=float(looks_place))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
                                  floor=floor, cue=self.lost_cue))
