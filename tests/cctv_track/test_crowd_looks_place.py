@@ -11,35 +11,16 @@ import numpy as np
 
 from pipeline.cctv.crowd_looks import CrowdLooks, CrowdLooksConfig
 from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, LibraryTracker
+from test_crowd_looks import FPS, RED, _hist
+from test_crowd_looks_stages import _frame
 
-FPS = 5.0
-HEAD = 40.0
-
-
-def _hist(k: int) -> np.ndarray:
-    h = np.zeros((12, 4), np.float32)
-    h[k, 2] = 1.0
-    return h
-
-
-RED, PINK = _hist(0), _hist(0) + 0.2 * _hist(1)  # clothes alike (over the veto)
+PINK = RED + 0.2 * _hist(1)  # clothes alike RED's (over the veto)
 
 
 def _tracker(**kw) -> LibraryTracker:
     """The stream's tracker (crowd looks on the frame, veto 0.4) without the side-on width and
     with no floor speed (no camera: every still track reads 0)."""
     return LibraryTracker("bytetrack", FPS, **{**CCTV_TRACKER_OPTIONS, "side_width": 0.0, **kw})
-
-
-def _frame(tr: LibraryTracker, k: int, xs: list[float], looks: list,
-           scores: list[float] | None = None) -> dict[float, int]:
-    """Heads at ``xs`` (one row) with their clothes and scores: head x -> the track id on it."""
-    heads = np.array([[x, 300.0, x + HEAD, 300.0 + HEAD] for x in xs]).reshape(-1, 4)
-    bodies = np.column_stack([heads[:, 0] - HEAD / 2, heads[:, 1] - HEAD / 2,
-                              heads[:, 2] + HEAD / 2, heads[:, 1] + 7 * HEAD])
-    s = np.asarray(scores if scores is not None else [0.9] * len(xs), np.float32)
-    out = tr.update(k / FPS, bodies, s, heads=heads, looks=looks)
-    return {xs[t.detection]: t.track_id for t in out}
 
 
 def _neighbour_behind_a_stander(tr: LibraryTracker) -> tuple[int, dict]:
