@@ -34,8 +34,8 @@ starts a new track: the stander's id goes on with the neighbour for minutes (doc
 "Round 34, the old id went on"). With ``place``, in the library's first stage a standing
 track (as ``still_m_s`` reads it) refuses every box of that stage where the frame holds a box
 left to a later stage (scored low) that its predicted box overlaps by at least ``place`` more;
-the track then takes its own low box in the second stage, and the neighbour's box starts a track
-of its own or goes to the neighbour's. Only where the low box's clothes read at least as alike
+the track then takes its own low box in the second stage, and the neighbour's box starts a
+track of its own or goes to the neighbour's. Only where the low box's clothes read at least as alike
 the track's as the stage's box does: two walkers overlapping in a corridor, the low box at the
 predicted place may be the other one's.
 
@@ -186,12 +186,13 @@ class CrowdLooks:
         rows = np.flatnonzero((own >= self.config.min_iou)
                               & (own >= sim.max(1) + self.config.place))
         out = out.copy()
-        for r, tid in zip(rows, self._standing_rows(boxes_1, rows, ids=True)):
+        for r, tid in zip(rows, self._standing_ids(boxes_1, rows)):
             if tid is None:
                 continue
             look = self._looks.get(tid)
             low = self._hists[later[over[r].argmax()]]
-            high = self._box_hists(boxes_2[sim[r].argmax():sim[r].argmax() + 1], [True])[0]
+            c = int(sim[r].argmax())
+            high = self._box_hists(boxes_2[c:c + 1], [True])[0]
             if look is None or low is None or high is None:
                 continue
             look = look.astype(np.float32)
@@ -200,10 +201,9 @@ class CrowdLooks:
                 out[r] = 0.0
         return out
 
-    def _standing_rows(self, boxes_1, rows: np.ndarray, ids: bool = False) -> list:
-        """Those of ``rows`` (of the stage's tracks, by predicted box) that are confirmed
-        tracks standing (:meth:`_standing`); with ``ids``, for each of ``rows`` its library
-        tracker id where it is one, else None."""
+    def _standing_ids(self, boxes_1, rows: np.ndarray) -> list:
+        """For each of ``rows`` (of the stage's tracks, found by predicted box) its library
+        tracker id where it is a confirmed track standing (:meth:`_standing`), else None."""
         if not len(rows):
             return []
         at = {(s + 0.0).tobytes(): tl for tl, s in zip(reversed(self._tracks),
@@ -213,10 +213,7 @@ class CrowdLooks:
         for r in rows:
             hit = at.get((b1[r] + 0.0).tobytes())
             ok = hit is not None and hit.tracker_id >= 0 and self._standing(int(hit.tracker_id))
-            if ids:
-                out.append(int(hit.tracker_id) if ok else None)
-            elif ok:
-                out.append(int(r))
+            out.append(int(hit.tracker_id) if ok else None)
         return out
 
     def _states(self) -> np.ndarray:

@@ -331,9 +331,10 @@ class LibraryTracker:
     ``alone``); ``looks_place``: in the first stage a standing track refuses the stage's boxes
     where a low-score box of the frame overlaps its predicted box by that much more and reads
     as alike in clothes (its own half-hidden head; ``CrowdLooksConfig.place``). ``lost_cue``:
-    the walker's buffer's speed, in the image or on the floor (as ``looks_cue``). ``born`` (ByteTrack only; off): a track is reported from the frame of its
-    first detection, not from its second as the library confirms it (a far walker's head found
-    entering the frame, or found again after a miss, counts from that frame); not where its
+    the walker's buffer's speed, in the image or on the floor (as ``looks_cue``). ``born``
+    (ByteTrack only; off): a track is reported from the frame of its first detection, not from
+    its second as the library confirms it (a far walker's head found entering the frame, or
+    found again after a miss, counts from that frame); not where its
     head overlaps a tracked one by IoU > ``born_iou`` (default :data:`BORN_MAX_IOU`). A row of
     birth is not widened side-on (``side_width``)."""
 
