@@ -144,6 +144,8 @@ def jump_kinds(allp: pd.DataFrame) -> pd.DataFrame:
     person had no box then (``near``: the neighbour's head under :data:`NEAR_H` body heights
     away); ``no row after`` (the old id was in view at the new one's birth, on no known
     person, then lost); ``other``. Pairs and rows per replay."""
+    from experiments.cctv_belts_tune import HIGH
+
     went = allp[allp["reason"] == "old id went on"].copy()
     went["kind"] = np.select(
         [went["jump_dt"].isna(),
@@ -155,7 +157,6 @@ def jump_kinds(allp: pd.DataFrame) -> pd.DataFrame:
                                              near=("near", "sum"))
 
 
-HIGH = 0.5  # ByteTrack's first-stage score (pipeline.cctv.persons.LibraryTracker high)
 NEAR_H = 0.1  # jump_kinds: a neighbour's head this near (body heights): one behind the other
 
 
