@@ -27,6 +27,14 @@ defaults, as if ``dwell_s`` were on):
 - ``margin``: someone in view near the place at least as alike (``dwell_margin``);
 - ``dwell off``: the dwell rule would have joined them (it is off by default).
 
+Where the old id went on, what the chain saw at its first row on someone else (the jump):
+``jump_dt`` seconds after its last row on the person, ``jump_score`` the box score it took
+(under ByteTrack's high score 0.5: its second stage), ``jump_h`` how far (body heights) that
+box's head point lies from the old id's last one on the person, and ``own_score`` the score of
+the person's own box in that frame (NaN: the person had no box there, missed). A jump at a high
+score while the person's own box scored low is ByteTrack's first stage handing the stander's
+track the neighbour's head (:class:`pipeline.cctv.crowd_looks.CrowdLooksConfig` ``place``).
+
 Each reason's size: the IDF1 the window gains when every pair of that reason is joined by an
 oracle (both runs, the old id's and the new id's rows on the person, under one id of the
 person's own), and the rows of the pairs' new runs. Pairs apart ``--gap`` or less are listed
@@ -58,7 +66,7 @@ FRESH = 10 ** 8  # repaired: ids of the person's own
 HEAL_ROWS = 10  # heals: rows read either side
 PAIR_COLS = ["person", "old", "new", "t_first", "t_lost", "t_new", "t_end", "gap_s", "rows",
              "stood_s", "reach_h", "dist_h", "dist_stay_h", "scale", "app", "rival", "settle",
-             "settle_s", "reason"]
+             "settle_s", "jump_dt", "jump_score", "jump_h", "own_score", "reason"]
 SETTLE_ROWS = 5  # settle: windows of this many of the new run's rows (SwapConfig.heal_frames)
 SETTLE_AT = 0.65  # settle_s: the first window this alike (HIST_GUARD's rejoin_similarity)
 
@@ -107,6 +115,8 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
                      if hists[j] is not None), default=0.0) if hs else 0.0
         scale = width[k] / width[i]
         settle, settle_s = _settle(hs, hists, rows[b[1]:b[2] + 1], t)
+        jump = _jump(ids, t, people, np.asarray(hyp.attrs["scores"], np.float64), xy, o, i,
+                     height)
         back = np.count_nonzero(ids[rows[:b[1]]] == n) >= MIN_ROWS
         reason = ("back" if back else "guard split" if raw[i] == raw[k] else
                   "existing id" if born < t[k] - 1.0 else
@@ -124,8 +134,44 @@ def pairs(cam: dict, hyp: pd.DataFrame, gap_s: float = 4.0) -> pd.DataFrame:
                     "gap_s": t[k] - t[i], "rows": b[3], "stood_s": t[i] - t[mine[0]],
                     "reach_h": reach, "dist_h": dist, "dist_stay_h": dist_stay, "scale": scale,
                     "app": app, "rival": rival, "settle": settle,
-                    "settle_s": settle_s - t[k], "reason": reason})
+                    "settle_s": settle_s - t[k], **jump, "reason": reason})
     return pd.DataFrame(out, columns=PAIR_COLS)
+
+
+def jump_kinds(allp: pd.DataFrame) -> pd.DataFrame:
+    """The pairs whose old id went on, by what the chain saw at the jump (module docstring):
+    ``first stage``: it took a high head while the person's own scored low; ``missed``: the
+    person had no box then (``near``: the neighbour's head under :data:`NEAR_H` body heights
+    away); ``no row after`` (the old id was in view at the new one's birth, on no known
+    person, then lost); ``other``. Pairs and rows per replay."""
+    from experiments.cctv_belts_tune import HIGH
+
+    went = allp[allp["reason"] == "old id went on"].copy()
+    went["kind"] = np.select(
+        [went["jump_dt"].isna(),
+         went["own_score"].notna() & (went["own_score"] < HIGH) & (went["jump_score"] >= HIGH),
+         went["own_score"].isna()], ["no row after", "first stage", "missed"], "other")
+    went["near"] = went["jump_h"] < NEAR_H
+    keys = [c for c in went.columns if c not in PAIR_COLS + ["long", "kind", "near"]]
+    return went.groupby(keys + ["kind"]).agg(pairs=("rows", "size"), rows=("rows", "sum"),
+                                             near=("near", "sum"))
+
+
+NEAR_H = 0.1  # jump_kinds: a neighbour's head this near (body heights): one behind the other
+
+
+def _jump(ids, t, people, scores, xy, old: int, last: int, height: float) -> dict:
+    """The old id's first row after row ``last`` (its last on the person): when, at what
+    score, how far (body heights), and the score of the person's own box then (module
+    docstring)."""
+    after = np.flatnonzero((ids == old) & (t > t[last] + 1e-6))
+    if not len(after):
+        return {"jump_dt": np.nan, "jump_score": np.nan, "jump_h": np.nan, "own_score": np.nan}
+    j = after[np.argmin(t[after])]
+    own = np.flatnonzero((people == people[last]) & (np.abs(t - t[j]) < 1e-6) & (ids != old))
+    return {"jump_dt": t[j] - t[last], "jump_score": scores[j],
+            "jump_h": np.hypot(*(xy[j] - xy[last])) / height,
+            "own_score": scores[own].max() if len(own) else np.nan}
 
 
 def _settle(old: list, hists: list, new: np.ndarray, t: np.ndarray) -> tuple[float, float]:
@@ -249,6 +295,7 @@ def main(argv=None) -> None:
     if a.csv:
         allp.to_csv(a.csv, index=False)
     print(sizes.round(4).to_string(index=False))
+    print(jump_kinds(allp).to_string())
 
 
 if __name__ == "__main__":

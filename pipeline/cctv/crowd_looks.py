@@ -26,6 +26,19 @@ library's tracks, whichever stage is associating. ``alone`` asks a standing trac
 of uncontested pairs too (the veto only; not shipped: it refuses a stander's own box whose
 clothes read otherwise for a moment).
 
+**A stander's own place** (``place`` > 0). The frame contest asks clothes, and a neighbour
+standing half behind a stander often wears clothes alike (over the veto), so the first stage
+still hands the stander's track the neighbour's high-score head while the stander's own head,
+found at a low score at the very place the track predicts, is left to the second stage and
+starts a new track: the stander's id goes on with the neighbour for minutes (docs/cctv.md
+"Round 34, the old id went on"). With ``place``, in the library's first stage a standing
+track (as ``still_m_s`` reads it) refuses every box of that stage where the frame holds a box
+left to a later stage (scored low) that its predicted box overlaps by at least ``place`` more;
+the track then takes its own low box in the second stage, and the neighbour's box starts a
+track of its own or goes to the neighbour's. Only where the low box's clothes read at least as alike
+the track's as the stage's box does: two walkers overlapping in a corridor, the low box at the
+predicted place may be the other one's.
+
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
 ``tracks``), the detections by their boxes in the frame (:meth:`CrowdLooks.frame`). A track's
@@ -62,9 +75,13 @@ class CrowdLooksConfig:
     # first stage sees the boxes at its high score only: a neighbour's half-hidden head, scored
     # low, leaves the other head uncontested there)
     frame: bool = False
+    # > 0: a standing track refuses a first-stage box where a low-score box of the frame (left
+    # to the second stage) overlaps its predicted box by at least this much more (module
+    # docstring, "A stander's own place"); 0: off
+    place: float = 0.0
 
     def __post_init__(self):
-        for name in ("weight", "veto", "keep", "min_iou"):
+        for name in ("weight", "veto", "keep", "min_iou", "place"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"CrowdLooksConfig.{name} must lie in [0, 1], got {v!r}")
@@ -86,6 +103,7 @@ class CrowdLooks:
         self._tracks = []
         self._boxes = np.zeros((0, 4), np.float32)
         self._hists: list = []
+        self._stage = 0
         self._looks: dict[int, np.ndarray] = {}  # library tracker id -> running histogram
 
     def frame(self, tracks: list, boxes: np.ndarray, hists: list | None) -> None:
@@ -94,6 +112,7 @@ class CrowdLooks:
         self._tracks = list(tracks)
         self._boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
         self._hists = list(hists) if hists is not None else [None] * len(self._boxes)
+        self._stage = 0  # the library's association stages so far this frame
         if len(self._hists) != len(self._boxes):
             raise ValueError(f"crowd looks: {len(self._hists)} histograms for "
                              f"{len(self._boxes)} boxes")
@@ -116,6 +135,15 @@ class CrowdLooks:
 
     def compute(self, boxes_1: np.ndarray, boxes_2: np.ndarray) -> np.ndarray:
         sim = np.asarray(self.base.compute(boxes_1, boxes_2), np.float64)
+        self._stage += 1
+        out = self._contest(boxes_1, boxes_2, sim)
+        if self.config.place > 0 and self._stage == 1 and sim.size:
+            out = self._own_place(boxes_1, boxes_2, sim, out)
+        return out
+
+    def _contest(self, boxes_1, boxes_2, sim: np.ndarray) -> np.ndarray:
+        """The library's overlaps with clothes asked of the contested pairs (module
+        docstring)."""
         if not sim.size or (self.config.weight <= 0 and self.config.veto <= 0):
             return sim
         cand = sim >= self.config.min_iou
@@ -142,6 +170,50 @@ class CrowdLooks:
             elif contested[r, c]:
                 w = self.config.weight
                 out[r, c] = max((1 - w) * sim[r, c] + w * app, self.config.min_iou)
+        return out
+
+    def _own_place(self, boxes_1, boxes_2, sim: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The first stage's similarities ``out`` with each standing track's row refused (0)
+        where a box of the frame not in this stage (a low score) overlaps its predicted box by
+        ``place`` more than its best box of the stage does (``sim``: the plain overlaps), and
+        its clothes read at least as alike the track's as that box's (module docstring)."""
+        later = np.flatnonzero(
+            ~(self._boxes[:, None, :] == np.asarray(boxes_2, np.float32)[None]).all(2).any(1))
+        if not len(later):
+            return out
+        over = np.asarray(self.base.compute(boxes_1, self._boxes[later]), np.float64)
+        own = over.max(1)
+        rows = np.flatnonzero((own >= self.config.min_iou)
+                              & (own >= sim.max(1) + self.config.place))
+        out = out.copy()
+        for r, tid in zip(rows, self._standing_ids(boxes_1, rows)):
+            if tid is None:
+                continue
+            look = self._looks.get(tid)
+            low = self._hists[later[over[r].argmax()]]
+            c = int(sim[r].argmax())
+            high = self._box_hists(boxes_2[c:c + 1], [True])[0]
+            if look is None or low is None or high is None:
+                continue
+            look = look.astype(np.float32)
+            if (similarity(look, np.asarray(low, np.float32))
+                    >= similarity(look, np.asarray(high, np.float32))):
+                out[r] = 0.0
+        return out
+
+    def _standing_ids(self, boxes_1, rows: np.ndarray) -> list:
+        """For each of ``rows`` (of the stage's tracks, found by predicted box) its library
+        tracker id where it is a confirmed track standing (:meth:`_standing`), else None."""
+        if not len(rows):
+            return []
+        at = {(s + 0.0).tobytes(): tl for tl, s in zip(reversed(self._tracks),
+                                                         self._states()[::-1])}
+        b1 = np.asarray(boxes_1, np.float64).reshape(-1, 4)
+        out = []
+        for r in rows:
+            hit = at.get((b1[r] + 0.0).tobytes())
+            ok = hit is not None and hit.tracker_id >= 0 and self._standing(int(hit.tracker_id))
+            out.append(int(hit.tracker_id) if ok else None)
         return out
 
     def _states(self) -> np.ndarray:

@@ -117,9 +117,19 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # cctv_corridor_tune.py replay born=0,1): hall_exit 0.8167 -> 0.8281 and 0.8598 -> 0.8665,
 # corridor_far 0.8826 -> 0.8925 and 0.8573 -> 0.8723; 15 of 16 windows gain, hall_exit seed 7
 # -0.009 (docs/cctv.md "A track from its first head").
+# looks_place 0.2 (pipeline.cctv.crowd_looks, CrowdLooksConfig.place): in ByteTrack's first
+# stage a standing track refuses the stage's boxes where a low-score box of the frame overlaps
+# its predicted box by 0.2 more and reads at least as alike in clothes (its own head, half
+# hidden, at its place, while a neighbour behind it is found high). Five-minute reclaim_exit
+# (experiments/cctv_dwell_tune.py replay looks_place=0.2,0.4): seed 1 (chosen) 0.8480 ->
+# 0.8610 (0.4: 0.8610), seed 2 (check) 0.8176 -> 0.8256 (0.4: 0.8213); the peak minutes of
+# seeds 1-2 (five cameras) lose nowhere (corridor_far seed 1 +0.072, hall_exit seed 2
+# +0.092, the other eight windows unchanged); the far cameras' caches (seeds 1-8, the far band,
+# born) 15 of 16 windows unchanged, hall_exit seed 2 +0.099 (docs/cctv.md "Round 34, the old
+# id went on").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
-                        "looks_cue": "floor", "looks_frame": True}
+                        "looks_cue": "floor", "looks_frame": True, "looks_place": 0.2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,10 +328,13 @@ class LibraryTracker:
     frame's boxes and tracks, not only those of the library's stage (its first stage sees the
     high-score boxes only); ``looks_alone``: a standing track is asked its clothes of an
     uncontested pair too (:class:`pipeline.cctv.crowd_looks.CrowdLooksConfig` ``frame`` /
-    ``alone``). ``lost_cue``: the walker's buffer's speed, in the image or on the floor (as
-    ``looks_cue``). ``born`` (ByteTrack only; off): a track is reported from the frame of its
-    first detection, not from its second as the library confirms it (a far walker's head found
-    entering the frame, or found again after a miss, counts from that frame); not where its
+    ``alone``); ``looks_place``: in the first stage a standing track refuses the stage's boxes
+    where a low-score box of the frame overlaps its predicted box by that much more and reads
+    as alike in clothes (its own half-hidden head; ``CrowdLooksConfig.place``). ``lost_cue``:
+    the walker's buffer's speed, in the image or on the floor (as ``looks_cue``). ``born``
+    (ByteTrack only; off): a track is reported from the frame of its first detection, not from
+    its second as the library confirms it (a far walker's head found entering the frame, or
+    found again after a miss, counts from that frame); not where its
     head overlaps a tracked one by IoU > ``born_iou`` (default :data:`BORN_MAX_IOU`). A row of
     birth is not widened side-on (``side_width``)."""
 
@@ -334,7 +347,8 @@ class LibraryTracker:
                  still_m_s: float = 0.05, looks_weight: float = 0.0, looks_veto: float = 0.0,
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
                  looks_cue: str = "image", looks_alone: bool = False,
-                 looks_frame: bool = False, lost_cue: str = "image", born: bool = False,
+                 looks_frame: bool = False, looks_place: float = 0.0,
+                 lost_cue: str = "image", born: bool = False,
                  born_iou: float | None = None, camera=None):
         if kind not in ("bytetrack", "ocsort"):
             raise ValueError(f"library tracker kind must be 'bytetrack' or 'ocsort', got {kind!r}")
@@ -375,7 +389,8 @@ class LibraryTracker:
                                            keep=looks_keep, min_iou=min_iou,
                                            still_m_s=looks_still_m_s,
                                            alone=bool(looks_alone),
-                                           frame=bool(looks_frame))
+                                           frame=bool(looks_frame),
+                                           place=float(looks_place))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
                                  floor=floor, cue=self.lost_cue))

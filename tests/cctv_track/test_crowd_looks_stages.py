@@ -16,7 +16,8 @@ from test_crowd_looks import BLUE, FPS, HEAD, RED
 
 def _tracker(**kw) -> LibraryTracker:
     opts = {**CCTV_TRACKER_OPTIONS, "side_width": 0.0, "looks_veto": 0.5,
-            "looks_still_m_s": 0.0, "looks_frame": False, "looks_alone": False, **kw}
+            "looks_still_m_s": 0.0, "looks_frame": False, "looks_alone": False,
+            "looks_place": 0.0, **kw}  # the stander's own place apart (tests/cctv_belt)
     return LibraryTracker("bytetrack", FPS, **opts)
 
 
