@@ -1,6 +1,6 @@
 """Named directions on ``bench faces``' path: separability and detection, paired per capture.
 
-Issue 13, rounds 8-9 (:mod:`sim.faces.directions`). ``run`` renders ``n`` identities of a
+Issue 13, rounds 8-10 (:mod:`sim.faces.directions`). ``run`` renders ``n`` identities of a
 seed as ``bench faces`` does (enrolment photo with appearance change, ``--lives`` live
 captures, look-alikes) under one variant of the renderer and saves, per capture, dlib HOG's
 best score on the face and whether the pipeline's HOG detector and SCRFD det_500m find it,
@@ -12,11 +12,15 @@ its published L2 0.6, HOG and SCRFD misses per Fitzpatrick group on photos and l
 the captures a variant loses or gains against ``base`` and the paired HOG score change, and
 whether the variant passes the issue's gate on every seed. ``fit`` fits the detection-risk
 model :mod:`sim.faces.detection_risk` from ``base`` and a full-draw variant on fit seeds and
-writes its coefficients::
+writes its coefficients. ``screen`` (round 10) reads runs made with ``--lives 0`` (enrolment
+photos only, the cheap screen of rounds 6-9) and prints per variant the photos' ArcFace
+impostor mean, dlib HOG's mean and lowest best score and misses, against ``base``::
 
     python -m experiments.face_directions run --seed 5100 --n 200 --variant best --out DIR
     python -m experiments.face_directions report --out DIR --seeds 5100,6100,7100
     python -m experiments.face_directions fit --out DIR --seeds 5200,5500 --full best
+    python -m experiments.face_directions run --seed 5300 --n 60 --lives 0 --variant mean10 --out S
+    python -m experiments.face_directions screen --out S --seed 5300 --variants mean10,mean10_best
 
 A run of 200 identities x (1 + 4) captures takes about 6 CPU-minutes (2 with ``--hog-only``).
 """
