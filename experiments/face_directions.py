@@ -1,6 +1,6 @@
 """Named directions on ``bench faces``' path: separability and detection, paired per capture.
 
-Issue 13, rounds 8-9 (:mod:`sim.faces.directions`). ``run`` renders ``n`` identities of a
+Issue 13, rounds 8-10 (:mod:`sim.faces.directions`). ``run`` renders ``n`` identities of a
 seed as ``bench faces`` does (enrolment photo with appearance change, ``--lives`` live
 captures, look-alikes) under one variant of the renderer and saves, per capture, dlib HOG's
 best score on the face and whether the pipeline's HOG detector and SCRFD det_500m find it,
@@ -12,11 +12,15 @@ its published L2 0.6, HOG and SCRFD misses per Fitzpatrick group on photos and l
 the captures a variant loses or gains against ``base`` and the paired HOG score change, and
 whether the variant passes the issue's gate on every seed. ``fit`` fits the detection-risk
 model :mod:`sim.faces.detection_risk` from ``base`` and a full-draw variant on fit seeds and
-writes its coefficients::
+writes its coefficients. ``screen`` (round 10) reads runs made with ``--lives 0`` (enrolment
+photos only, the cheap screen of rounds 6-9) and prints per variant the photos' ArcFace
+impostor mean, dlib HOG's mean and lowest best score and misses, against ``base``::
 
     python -m experiments.face_directions run --seed 5100 --n 200 --variant best --out DIR
     python -m experiments.face_directions report --out DIR --seeds 5100,6100,7100
     python -m experiments.face_directions fit --out DIR --seeds 5200,5500 --full best
+    python -m experiments.face_directions run --seed 5300 --n 60 --lives 0 --variant mean10 --out S
+    python -m experiments.face_directions screen --out S --seed 5300 --variants mean10,mean10_best
 
 A run of 200 identities x (1 + 4) captures takes about 6 CPU-minutes (2 with ``--hog-only``).
 """
@@ -36,12 +40,27 @@ TONES = ("I-II", "III-IV", "V-VI")
 KINDS = ("photo", "live")
 SD = "sim.faces.directions.SD"
 SPARE = "sim.faces.directions.SPARE_DETECTION"
+MEAN = "sim.faces.directions.MEAN"
+
+
+def _times(d: dict[str, float], f: float) -> dict[str, float]:
+    return {k: f * v for k, v in d.items()}
+
+
 VARIANTS: dict[str, dict] = {
     "base": {},
     "best": {SD: dr.BEST},
-    "best06": {SD: {k: 0.6 * v for k, v in dr.BEST.items()}},
+    "best06": {SD: _times(dr.BEST, 0.6)},
     "spare": {SD: dr.BEST, SPARE: True},
 }
+# Round 10: everyone's mean face moved the HOG-friendly way by 0.5 / 1 / 1.5 sd (``meanNN``),
+# alone or with the draw (x1 or x1.3, or spared) about the new mean.
+for _f, _tag in ((0.5, "05"), (1.0, "10"), (1.5, "15")):
+    _mean = _times(dr.HOG_FRIENDLY, 2 * _f)
+    VARIANTS[f"mean{_tag}"] = {MEAN: _mean}
+    VARIANTS[f"mean{_tag}_best"] = {MEAN: _mean, SD: dr.BEST}
+    VARIANTS[f"mean{_tag}_best13"] = {MEAN: _mean, SD: _times(dr.BEST, 1.3)}
+    VARIANTS[f"mean{_tag}_spare"] = {MEAN: _mean, SD: dr.BEST, SPARE: True}
 
 
 def _variant(name: str) -> dict:
@@ -183,6 +202,23 @@ def report(out: Path, seeds: list[int], variants: list[str]) -> list[dict]:
     return rows
 
 
+def photo_screen(r: dict) -> dict:
+    """The enrolment photos' screen (rounds 6-9): ArcFace impostor mean over pairs of photos
+    of different, unrelated people, dlib HOG's mean and lowest best score, HOG misses."""
+    photo = r["kind"] == 0
+    e = r["arc"][photo]
+    e = e / np.linalg.norm(e, axis=1, keepdims=True)
+    s = e @ e.T
+    pair = np.triu(np.ones_like(s, bool), 1)
+    for i, k in enumerate(r["kin_of"]):
+        if k >= 0:
+            pair[min(i, k), max(i, k)] = False
+    hog = r["hog"][photo]
+    return {"imp": float(s[pair].mean()), "hog_mean": float(hog.mean()),
+            "hog_min": float(hog.min()), "hog_miss": int((~r["hog_found"][photo]).sum()),
+            "share": float(r["share"].mean())}
+
+
 def _print(rows: list[dict]) -> None:
     for r in rows:
         a, d = r.get("arc", {}), r.get("dlib", {})
@@ -218,6 +254,10 @@ def main() -> None:
     pp.add_argument("--seeds", required=True)
     pp.add_argument("--variants", default="base,best,spare")
     pp.add_argument("--json", action="store_true")
+    ps = sub.add_parser("screen", help="photos' screen of runs made with --lives 0")
+    ps.add_argument("--out", required=True)
+    ps.add_argument("--seed", type=int, required=True)
+    ps.add_argument("--variants", required=True)
     pf = sub.add_parser("fit")
     pf.add_argument("--out", required=True)
     pf.add_argument("--seeds", required=True)
@@ -240,6 +280,13 @@ def main() -> None:
             print(json.dumps(rows))
         else:
             _print(rows)
+    elif a.cmd == "screen":
+        base = photo_screen(load(Path(a.out), a.seed, "base"))
+        for v in a.variants.split(","):
+            f = photo_screen(load(Path(a.out), a.seed, v))
+            print(f"{a.seed} {v:16s} imp {f['imp']:.3f} ({f['imp'] - base['imp']:+.3f}) HOG "
+                  f"mean {f['hog_mean']:.3f} ({f['hog_mean'] - base['hog_mean']:+.3f}) lowest "
+                  f"{f['hog_min']:.2f} misses {f['hog_miss']} share {f['share']:.2f}")
     else:
         from experiments.direction_risk_fit import fit
         out, seeds = Path(a.out), [int(s) for s in a.seeds.split(",")]

@@ -15,8 +15,12 @@ ageing keeps them (``AGEING_DIRECTIONS`` radians per ten years turn them into ne
 and each is clipped at ``BOUND`` standard deviations. The field is added to the head's warp,
 so landmarks follow.
 
-Off by default (``SD`` empty, ``SPARE_DETECTION`` False; README "Synthetic faces", issue 13
-rounds 8 and 9): the directions that lower ArcFace impostor scores most for what they cost
+``MEAN`` moves everyone's mean face along some directions by the same signed amount (face
+units of peak displacement), before anyone's own draw: the draw is about the new mean. The
+sparing share scales the person's draw, never the shared offset.
+
+Off by default (``SD`` and ``MEAN`` empty, ``SPARE_DETECTION`` False; docs/faces.md, issue
+13 rounds 8 to 10): the directions that lower ArcFace impostor scores most for what they cost
 dlib's HOG detector are the eyes' tilt, spacing and height, the nose tip and bridge and the
 cheeks (``BEST``), but the full draw pushes captures that HOG barely finds below its
 threshold. :func:`draw_scale` scales a person's draw down where HOG is predicted to come close
@@ -46,6 +50,12 @@ BEST: dict[str, float] = {"eye_tilt": 0.06, "eyes_apart": 0.06, "eyes_up": 0.06,
                           "nose_tip_up": 0.06, "bridge_length": 0.08, "cheek_width": 0.06}
 # Scale each person's draw by the predicted detection risk (sim.faces.detection_risk).
 SPARE_DETECTION = False
+# Everyone's shared offset, face units of peak displacement by direction, signed; empty: off.
+MEAN: dict[str, float] = {}
+# The way that raises dlib HOG's score (round 9's signed change model: eyes lower and closer,
+# the nose tip lower, the cheeks narrower), half of BEST's standard deviation (0.06) each.
+HOG_FRIENDLY: dict[str, float] = {"eyes_up": -0.03, "eyes_apart": -0.03, "nose_tip_up": -0.03,
+                                  "cheek_width": -0.03}
 
 # The field's shape: a Gaussian bump moving its centre by (du, dv) ("shift"), or scaling
 # ("scale") or turning ("turn") the skin about it; peak displacement 1.
@@ -88,13 +98,17 @@ DIRECTIONS: dict[str, tuple[_Centres, str, tuple[float, float]]] = {
 NAMES = tuple(DIRECTIONS)
 
 
-def check(sd: dict[str, float]) -> None:
-    """Clear errors for a mistyped direction or a negative amplitude."""
-    for name, value in sd.items():
-        if name not in DIRECTIONS:
-            raise ValueError(f"directions.SD: no direction {name!r}; known: {', '.join(NAMES)}")
-        if not value >= 0:
-            raise ValueError(f"directions.SD.{name}: must be >= 0, got {value}")
+def check(sd: dict[str, float], mean: dict[str, float] | None = None) -> None:
+    """Clear errors for a mistyped direction, a negative amplitude or a non-finite offset."""
+    for field, values in (("SD", sd), ("MEAN", mean or {})):
+        for name, value in values.items():
+            if name not in DIRECTIONS:
+                raise ValueError(f"directions.{field}: no direction {name!r}; known: "
+                                 f"{', '.join(NAMES)}")
+            if field == "SD" and not value >= 0:
+                raise ValueError(f"directions.SD.{name}: must be >= 0, got {value}")
+            if not np.isfinite(value):
+                raise ValueError(f"directions.{field}.{name}: must be finite, got {value}")
 
 
 def coefficients(idt: Identity) -> np.ndarray:
@@ -132,21 +146,23 @@ def _one(g: Grid, idt: Identity, name: str) -> tuple[np.ndarray, np.ndarray]:
 def displacement(g: Grid, idt: Identity, scale: float = 1.0
                  ) -> tuple[np.ndarray, np.ndarray] | None:
     """The identity's displacement field in face units (dx, dy on the grid), or None when
-    every direction is off; ``scale`` multiplies the whole draw."""
-    check(SD)
-    on = [(k, n) for k, n in enumerate(NAMES) if SD.get(n, 0.0) > 0]
-    if not on or scale <= 0:
+    every direction is off: the shared offset ``MEAN`` plus the person's draw, which
+    ``scale`` multiplies."""
+    check(SD, MEAN)
+    scale = max(scale, 0.0)
+    on = [(k, n) for k, n in enumerate(NAMES) if MEAN.get(n, 0.0) != 0
+          or scale * SD.get(n, 0.0) > 0]
+    if not on:
         return None
     z = coefficients(idt)
     dx = np.zeros_like(g.U)
     dy = np.zeros_like(g.U)
     for k, name in on:
         fx, fy = _one(g, idt, name)
-        a = scale * SD[name] * z[k]
+        a = MEAN.get(name, 0.0) + scale * SD.get(name, 0.0) * z[k]
         dx += a * fx
         dy += a * fy
     return dx, dy
-
 
 
 def draw_scale(idt: Identity) -> float:

@@ -108,3 +108,57 @@ def test_draw_scale_is_one_unless_detection_is_spared(sd):
     assert dr.draw_scale(idt) == 1.0
     sd({"eyes_up": 0.06}, spare=True)
     assert 0.0 <= dr.draw_scale(idt) <= 1.0
+
+
+@pytest.fixture
+def mean(monkeypatch):
+    """Set ``directions.MEAN`` (everyone's shared offset) for one test; sprites re-rendered."""
+    def set_(values: dict):
+        monkeypatch.setattr(dr, "MEAN", dict(values))
+        layers.head_layers.cache_clear()
+    yield set_
+    layers.head_layers.cache_clear()
+
+
+def test_no_shared_offset_by_default_and_a_mistyped_or_non_finite_one_is_an_error(mean):
+    assert dr.MEAN == {}
+    mean({"eyes_upp": -0.03})
+    with pytest.raises(ValueError, match="MEAN: no direction 'eyes_upp'"):
+        dr.displacement(Grid.make(20.0), make_identity((36, 1)))
+    with pytest.raises(ValueError, match="finite"):
+        dr.check({}, {"eyes_up": float("nan")})
+    dr.check({}, dict(dr.HOG_FRIENDLY))  # signed: negative offsets are the point
+
+
+def test_the_shared_offset_moves_everyone_the_same_way_whatever_their_draw(mean):
+    # Eyes lower by 0.03 face units for everyone, people whose own coefficient points up
+    # as well as down: the eye landmarks go down by about the offset.
+    k = dr.NAMES.index("eyes_up")
+    signs = set()
+    for i in range(6):
+        idt = make_identity((36, 10 + i))
+        signs.add(np.sign(dr.coefficients(idt)[k]))
+        mean({})
+        off = layers.head_layers(idt, PPU).landmarks[:, :2].copy()
+        mean({"eyes_up": -0.03})
+        on = layers.head_layers(idt, PPU).landmarks[:, :2]
+        down = (on - off)[:2, 1] / PPU  # both eyes, image y grows downwards
+        assert np.all((0.5 * 0.03 < down) & (down < 1.1 * 0.03)), (i, down)
+    assert signs == {-1.0, 1.0}
+
+
+def test_the_draw_is_about_the_new_mean_and_sparing_never_scales_the_offset(sd, mean):
+    g, idt = Grid.make(40.0), make_identity((36, 2))
+    mean(dr.HOG_FRIENDLY)
+    sd({})
+    shared = dr.displacement(g, idt)
+    assert shared is not None
+    # A share of 0 (a person the sparing model protects) keeps the offset, drops the draw.
+    sd(dr.BEST)
+    for a, b in zip(dr.displacement(g, idt, scale=0.0), shared):
+        assert np.array_equal(a, b)
+    both = dr.displacement(g, idt)
+    mean({})
+    own = dr.displacement(g, idt)
+    for total, s, o in zip(both, shared, own):
+        assert np.allclose(total, s + o, atol=1e-12)

@@ -58,3 +58,17 @@ def test_the_gate_wants_lower_impostors_and_no_capture_lost_in_any_group():
     why = gate(base, figures({**_run(spread=1.0), "hog_found": found}))
     assert any("misses 0 -> 1" in w for w in why) and any("< 99 %" in w for w in why)
     assert gate(base, base) == ["ArcFace impostors do not fall"]
+
+
+def test_the_photo_screen_scores_unrelated_photos_only_and_reports_hog():
+    from experiments.face_directions import photo_screen
+    r = _run(n=3, lives=1)
+    r["arc"] = np.array([[1.0, 0], [9, 9], [1, 0], [7, 7], [0, 1], [5, 5]])
+    r["hog"] = np.array([1.0, 9, 0.5, 9, -0.25, 9])
+    r["hog_found"] = np.array([True, True, True, True, False, True])
+    r["share"] = np.ones(3)
+    r["kin_of"] = np.array([-1, -1, 0])  # photo 2 is photo 0's relative: not an impostor
+    f = photo_screen(r)
+    assert f["imp"] == pytest.approx(0.5)  # pairs (0, 1): 1, (1, 2): 0 -> mean 0.5
+    assert f["hog_mean"] == pytest.approx(1.25 / 3) and f["hog_min"] == -0.25  # photos only
+    assert f["hog_miss"] == 1
