@@ -242,10 +242,16 @@ class _View:
         return float(np.hypot(*(np.asarray(xy, float) - self.cam.center[:2])))
 
 
-def _pick_spot(rng, view: _View, row_y: float, avoid: list, kind: str, size: float = 0.0):
+def _pick_spot(rng, view: _View, row_y: float, avoid: list, kind: str, size: float = 0.0,
+               band_m: tuple[float, float] | None = None):
+    """A spot in view on open floor, ``MIN_APART_M`` from each of ``avoid``; ``band_m``
+    (a staged batch's, :mod:`experiments.danger_stage`): only ``min``-``max`` m from the camera."""
     x0, y0, x1, y1 = view.hall.bounds
     cand = np.column_stack([rng.uniform(x0, x1, 400), rng.uniform(y0, y1, 400)])
     ok = view.sees(cand) & view.open_floor(cand, row_y)
+    if band_m is not None:
+        d = np.hypot(*(cand - view.cam.center[:2]).T)
+        ok &= (d >= band_m[0]) & (d <= band_m[1])
     if size:  # an overcrowding square: every corner in view and on open floor, not too far
         for dx, dy in ((-1, -1), (-1, 1), (1, -1), (1, 1)):
             c = cand + np.array([dx, dy]) * size / 2

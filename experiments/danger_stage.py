@@ -59,9 +59,11 @@ def far_gates(view: S._View, min_m: float, max_m: float) -> list[int]:
 
 
 def _spot_in_band(rng, view, row_y, avoid, kind, min_m, max_m):
+    # drawn among the band's candidates: taking the first open spot and keeping it if in band
+    # gave up on poses whose open floor lies mostly outside the band (loitering, seed 632)
     for _ in range(20):
-        spot = S._pick_spot(rng, view, row_y, avoid, kind)
-        if spot is not None and min_m <= view.distance(spot) <= max_m:
+        spot = S._pick_spot(rng, view, row_y, avoid, kind, band_m=(min_m, max_m))
+        if spot is not None:
             return spot
     return None
 

@@ -45,9 +45,16 @@ def judge_kept(root, out, seeds, config: DangerConfig = DangerConfig(), label: s
 def sweep(root, out, seeds, config: DangerConfig = DangerConfig(), kind: str = "tailgating"
           ) -> dict:
     """Judge and score; returns {caught, staged, false, near, lines}."""
+    done, _, folder = judge_kept(root, out, seeds, config)
+    return kind_summary(folder, done, kind)
+
+
+def kind_summary(folder, seeds, kind: str) -> dict:
+    """From a scored result folder (:func:`experiments.danger_bench.score_split`'s), ``kind``'s
+    {seeds, caught, staged, false, near, lines}: one line per staged incident and per episode
+    that matched none."""
     from outputs.run import load_run
 
-    done, _, folder = judge_kept(root, out, seeds, config)
     r = load_run(folder, tables=["danger_bench_episodes", "danger_bench_incidents"])
     ep, inc = r["danger_bench_episodes"], r["danger_bench_incidents"]
     ep, inc = ep[ep["kind"] == kind], inc[(inc["kind"] == kind) & ~inc["natural"]]
@@ -56,7 +63,7 @@ def sweep(root, out, seeds, config: DangerConfig = DangerConfig(), kind: str = "
              f"{i.distance_m:.1f} m {i.crowd}" for i in staged.itertuples()]
     lines += [f"episode {e.scene} at {e.t:.1f} s {e.outcome}" for e in ep.itertuples()
               if e.outcome in ("false", "near_miss")]
-    return {"seeds": done, "caught": int(staged["detected"].sum()), "staged": len(staged),
+    return {"seeds": list(seeds), "caught": int(staged["detected"].sum()), "staged": len(staged),
             "false": int((ep["outcome"] == "false").sum()),
             "near": int((ep["outcome"] == "near_miss").sum()), "lines": lines}
 

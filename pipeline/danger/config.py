@@ -340,6 +340,15 @@ class Loitering(_Model):
     # by a merged sighting, walked off 4.5 m with the passer-by, whose track, born 5 m off,
     # stood on in her place: a turnover at 487.8 s). True: a merged sighting holds (round 11).
     spot_merged_holds: bool = False
+    # A slow sighting that reads merged, in the watched zones outside queues and crowds, keeps
+    # alive a spot it stands in (within ``spot_radius_m``) and counts the frame as sighted
+    # (``spot_min_seen``); it still holds and claims nothing. A holder after a gap longer than
+    # ``spot_gap_s`` bridged so is judged as after a vacate (one that held it before is the
+    # occupant out of the merge). A lingerer merged with passers-by reads "group", and her spot
+    # ended unseen every 15-55 s (round 16's census: tune seeds 29, 34, 48, 71). Round 18: +1
+    # on tune (71), but check seed 101's loiterer alerted 27 s before her label on a spot a
+    # passer-by began (a false episode and a miss): off. False: round 12.
+    spot_merged_keeps: bool = False
     # a lingerer alone is seen whole: staged loiterers' slow sightings read 1.56-2.0 m tall at
     # their 10th percentile on tune seeds 0-39 (seed 6's excepted); people half hidden at a
     # queue's edge read 1.2-1.3 m (seed 34, surge: a spot held by 14 such tracks)

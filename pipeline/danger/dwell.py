@@ -36,6 +36,10 @@ class Sighting(NamedTuple):
     # one that walked in from outside is someone arriving
     origin: tuple[float, float] | None = None
     box: tuple | None = None  # the track's image box this frame (where an alert shows it)
+    # reads merged and slow, in the watched zones outside queues and crowds: someone may still
+    # stand in the spot it is in, who cannot be told (the spot stays alive and counts the frame
+    # as sighted; it holds and claims nothing)
+    keeps: bool = False
 
 
 @dataclass
@@ -50,6 +54,11 @@ class Spot:
     last_track: int = -1  # the track of its latest sighting
     last_box: tuple | None = None  # that sighting's box: where the occupant was last seen
     vacated: bool = False  # a track that held it walked off; who holds it next decides
+    # last seen merged with someone (a merged sighting in it, :attr:`Sighting.keeps`): alive
+    # till ``gap_s`` after this too; a holder after a longer gap since ``last_t`` decides as
+    # after a vacate, a track that held it before being the occupant out of the merge
+    kept_t: float = -math.inf
+    held_by: set[int] = field(default_factory=set)  # every track that ever held it
 
     @property
     def xy(self) -> tuple[float, float]:
@@ -90,7 +99,7 @@ class SpotDwell:
             if left:
                 sp.vacated = True
                 sp.tracks -= set(left)
-            if t - sp.last_t > self.gap_s:
+            if t - max(sp.last_t, sp.kept_t) > self.gap_s:
                 self.ended.append((sp, "unseen"))
             else:
                 kept.append(sp)
@@ -111,20 +120,28 @@ class SpotDwell:
                 claimed.setdefault(len(self.spots) - 1, []).append(s)
         for i, sp in enumerate(self.spots):
             mine = claimed.get(i, [])
-            sp.frames.append((t, bool(mine), len({s.track for s in mine}) >= 2))
+            kept = not mine and any(s.keeps and math.hypot(s.x - sp.x, s.y - sp.y)
+                                    <= self.radius_m for s in sightings)
+            # a frame it is kept alive in counts as sighted (the occupant is there, merged)
+            sp.frames.append((t, bool(mine) or kept, len({s.track for s in mine}) >= 2))
             while sp.frames[0][0] < t - self.dwell_s:
                 sp.frames.popleft()
             if not mine:
+                if kept:
+                    sp.kept_t = t  # the occupant merged with passers-by: not gone yet
                 continue
-            if sp.vacated:
+            bridged = t - sp.last_t > self.gap_s  # alive through a merge only
+            if sp.vacated or bridged:
                 sp.vacated = False
                 if any(s.origin is not None and math.hypot(s.origin[0] - sp.x, s.origin[1] - sp.y)
-                       > self.walk_in_m for s in mine):  # someone new walked in: a turnover
+                       > self.walk_in_m and not (bridged and s.track in sp.held_by)
+                       for s in mine):  # someone new walked in: a turnover
                     self.ended.append((sp, "turnover"))
                     sp.since, sp.tracks = t, set()
                     sp.frames = deque([sp.frames[-1]])
             sp.last_t = t
             sp.last_track, sp.last_box = mine[-1].track, mine[-1].box
+            sp.held_by |= {s.track for s in mine}
             for s in mine:
                 sp.tracks.add(s.track)
                 sp.x += self.follow * (s.x - sp.x)

@@ -258,28 +258,48 @@ class LoiteringRule:
             out += self._held_spots(sc)
         return out
 
+    def sighting(self, sc: Scene, tr: Track) -> tuple[Sighting, str]:
+        """``tr`` (seen this frame) as the spot bookkeeping sees it, and why it holds no spot
+        ("holds" where it may): out of the watched zones, in a queue's waiting area or a crowd,
+        merged (reads as a group or ``spot_merged_persons``), not a person, short (half
+        hidden), too few pixels to read, too young for a speed, moving."""
+        p, last = self.p, tr.samples[-1]
+        zone = sc.geometry.zone(sc.zone_of(tr))
+        merged = last.kind == GROUP or last.persons >= p.spot_merged_persons
+        if zone is None or zone.kind not in p.zone_kinds:
+            why = "zone"
+        elif sc.geometry.in_waiting_area((last.x, last.y)):
+            why = "waiting"
+        elif tr.root in self._crowd.roots or sc.crowded(tr.xy):
+            why = "crowd"
+        elif tr.kind != PERSON:
+            why = "merged" if merged else "not a person"
+        elif last.height_m < p.spot_min_height_m:
+            why = "short"
+        elif not sc.shapely(tr):
+            why = "unreadable"
+        else:
+            why = ""
+        # a new track has no speed yet
+        fit = tr.velocity(2.0, sc.t) if why in ("", "merged") else None
+        slow = fit is not None and math.hypot(*fit) < p.spot_slow_mps
+        if not why:
+            why = ("merged" if merged else "young" if fit is None
+                   else "holds" if slow else "moving")
+        eligible = tr.kind == PERSON and why in ("merged", "young", "moving", "holds")
+        # a merged blob standing (not passers-by walking through together) keeps a spot
+        keeps = p.spot_merged_keeps and why == "merged" and slow
+        s = Sighting(tr.id, last.x, last.y, slow, eligible, merged,
+                     (tr.samples[0].x, tr.samples[0].y), tuple(tr.box), keeps)
+        return s, why
+
     def _held_spots(self, sc: Scene) -> list[Alert]:
         """Spots one near-stationary person has held for ``dwell_s`` through any number of
         tracks (:class:`SpotDwell`): upright people, readable, outside queues and crowds, in the
         watched zones; every seen track is watched for leaving the spot it held."""
-        p = self.p
-        seen = [tr for tr in sc.tracks if tr.seen]
-        sightings = []
-        for tr in seen:
-            last = tr.samples[-1]
-            zone = sc.geometry.zone(sc.zone_of(tr))
-            eligible = (tr.kind == PERSON and last.height_m >= p.spot_min_height_m
-                        and sc.shapely(tr) and tr.root not in self._crowd.roots
-                        and zone is not None and zone.kind in p.zone_kinds
-                        and not sc.geometry.in_waiting_area((last.x, last.y))
-                        and not sc.crowded(tr.xy))
-            fit = tr.velocity(2.0, sc.t) if eligible else None  # a new track has no speed yet
-            slow = fit is not None and math.hypot(*fit) < p.spot_slow_mps
-            sightings.append(Sighting(tr.id, last.x, last.y, slow, eligible,
-                                      last.kind == GROUP or last.persons >= p.spot_merged_persons,
-                                      (tr.samples[0].x, tr.samples[0].y), tuple(tr.box)))
+        sightings = [self.sighting(sc, tr)[0] for tr in sc.tracks if tr.seen]
         self._spots.update(sc.t, sightings)
-        out = []
+        p, out = self.p, []
         by_id = {tr.id: tr for tr in sc.tracks}  # the latest sighting's track may coast now
         # ... or walk on: the alert shows where the occupant was last seen slow in the spot
         # (tune seed 36: the spot's last track was a passer-by's that had taken the lingerer's
