@@ -160,7 +160,7 @@ def main(argv=None) -> None:
               f"{c['unseen_ends']} unseen ends, frames {c['frames']}")
     for name in variants:
         _, _, folder = score_split(out / name, done, name, n_boot=10)
-        r = kind_summary(folder, done, "loitering")
+        r = kind_summary(folder, done, "loitering", a.root)
         print("\n".join(f"{name}: {line}" for line in r["lines"]))
         print(f"{name}: loitering {r['caught']} / {r['staged']} caught, {r['false']} false "
               f"episodes, {r['near']} near-miss episodes, seeds {','.join(map(str, done))}")

@@ -44,20 +44,28 @@ def judge_kept(root, out, seeds, config: DangerConfig = DangerConfig(), label: s
 
 def sweep(root, out, seeds, config: DangerConfig = DangerConfig(), kind: str = "tailgating"
           ) -> dict:
-    """Judge and score; returns {caught, staged, false, near, lines}."""
+    """Judge and score; returns {seeds, caught, staged, false, near, lines, partial}."""
     done, _, folder = judge_kept(root, out, seeds, config)
-    return kind_summary(folder, done, kind)
+    return kind_summary(folder, done, kind, root)
 
 
-def kind_summary(folder, seeds, kind: str) -> dict:
+def kind_summary(folder, seeds, kind: str, root=None) -> dict:
     """From a scored result folder (:func:`experiments.danger_bench.score_split`'s), ``kind``'s
-    {seeds, caught, staged, false, near, lines}: one line per staged incident and per episode
-    that matched none."""
+    {seeds, caught, staged, false, near, lines, partial}: one line per staged incident and per
+    episode that matched none. With ``root`` (the kept measurements), a measurement cut short
+    (``measure_scene``'s ``max_s``) counts only up to where it stops: staged incidents that
+    start after it are left out of caught / staged (``partial``: seed -> the measurement's end,
+    for those seeds)."""
     from outputs.run import load_run
 
     r = load_run(folder, tables=["danger_bench_episodes", "danger_bench_incidents"])
     ep, inc = r["danger_bench_episodes"], r["danger_bench_incidents"]
     ep, inc = ep[ep["kind"] == kind], inc[(inc["kind"] == kind) & ~inc["natural"]]
+    partial = {}
+    if root is not None:
+        ends = measured_until(root, seeds)
+        partial = {s: t for s, t in ends.items() if t is not None}
+        inc = inc[inc["t_start"] < inc["scene"].map(lambda s: partial.get(s, float("inf")))]
     staged = inc[~inc["near_miss"]]
     lines = [f"incident {i.scene} #{i.incident} {'CAUGHT' if i.detected else 'missed'} "
              f"{i.distance_m:.1f} m {i.crowd}" for i in staged.itertuples()]
@@ -65,7 +73,23 @@ def kind_summary(folder, seeds, kind: str) -> dict:
               if e.outcome in ("false", "near_miss")]
     return {"seeds": list(seeds), "caught": int(staged["detected"].sum()), "staged": len(staged),
             "false": int((ep["outcome"] == "false").sum()),
-            "near": int((ep["outcome"] == "near_miss").sum()), "lines": lines}
+            "near": int((ep["outcome"] == "near_miss").sum()), "lines": lines,
+            "partial": partial}
+
+
+def measured_until(root, seeds) -> dict:
+    """Per seed, where its kept measurement stops (s), or None where it runs to the scene's
+    horizon (measured whole)."""
+    import pickle
+
+    from sim.loader import load_scenario
+
+    out = {}
+    for s in seeds:
+        m = pickle.loads((Path(root) / "measured" / f"{s}.pkl").read_bytes())
+        horizon = load_scenario(Path(root) / "scenes" / str(s) / f"scene_{s}.yaml").horizon_s
+        out[s] = None if m["t_to"] >= horizon else float(m["t_to"])
+    return out
 
 
 def main(argv=None) -> None:
@@ -85,6 +109,9 @@ def main(argv=None) -> None:
     print("\n".join(r["lines"]))
     print(f"{a.kind}: {r['caught']} / {r['staged']} caught, {r['false']} false episodes, "
           f"{r['near']} near-miss episodes, seeds {','.join(map(str, r['seeds']))}")
+    if r["partial"]:  # measured part of the way: incidents after the end are not counted
+        print("measured in part (to s): " + ", ".join(f"{s} ({t:.0f})"
+                                                       for s, t in r["partial"].items()))
 
 
 if __name__ == "__main__":

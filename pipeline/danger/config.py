@@ -171,11 +171,15 @@ class Running(_Model):
     # one or two readings each (near the camera, where a lap crosses the picture in about a
     # second: staged seed 561, 13.6 m, 6 tracks of 0.6-1 s) is the sum of its tracks' readings
     # handed on (``handoff_m``), not nothing; a track that coasted 1 s after one fast reading
-    # and was re-associated 5.3 m off is not 1 s fast (tune seed 79, 790.0 s). Round 16 ships
-    # it OFF (docs/danger.md "Round 16"): it gains on the staged batch, tune 68 and check 80 and adds no
-    # false episode on 0-119, but gains nothing on 100-119. False: round 15's count (from 0 at a
-    # track's first fast reading; unseen frames skipped without stopping the clock).
-    count_first: bool = False
+    # and was re-associated 5.3 m off is not 1 s fast (tune seed 79, 790.0 s). ON since round 18
+    # (docs/danger.md "Round 18, two keys that waited for a verdict"): round 16's batch 560-564
+    # 13 -> 16 of 20, tune 68 and check 80 caught, no false episode on 0-119 (round 16's
+    # measurements); the held-back batch 620-624, 628 26 -> 30 of 36 and the benchmark seeds
+    # kept at 05b12f9 6 -> 7 of 8 (tune 68), no incident lost, no false episode or near miss
+    # alerted.
+    # False: round 15's count (from 0 at a track's first fast reading; unseen frames skipped
+    # without stopping the clock).
+    count_first: bool = True
 
 
 class Fall(_Model):

@@ -59,7 +59,10 @@ def test_a_runner_fast_for_exactly_sustain_s_on_stream_timestamps_alerts():
     # Traced on tune seed 21 (734.2-735.4 s, 10.3 m, 720p): the runner's track read fast from
     # 734.2 to 735.4 and was then lost at the top edge; the fast time, summed from frame steps
     # of a stream's clock, was 1.1999999 < sustain_s 1.2: no alert. Compared with a tolerance.
-    def judge(t0: float, seen_frames: int, config: DangerConfig = DangerConfig()) -> list:
+    # (Judged with round 15's count, ``count_first`` off, the count this case was traced on.)
+    off = DangerConfig.model_validate({"rules": {"running": {"count_first": False}}})
+
+    def judge(t0: float, seen_frames: int, config: DangerConfig = off) -> list:
         st = CameraStream("c", FLOOR, geometry(), config)
         out = []
         for k in range(30):
@@ -71,11 +74,10 @@ def test_a_runner_fast_for_exactly_sustain_s_on_stream_timestamps_alerts():
     assert judge(733.2, 12) == [735.4]
     # control: one frame fewer is short of sustain_s
     assert judge(733.2, 11) == []
-    # round 16 (``running.count_first``, shipped off): the first fast reading counts its
+    # round 16 (``running.count_first``, on since round 18): the first fast reading counts its
     # frame's step too, so the same sum is reached one frame sooner
-    on = DangerConfig.model_validate({"rules": {"running": {"count_first": True}}})
-    assert judge(733.2, 11, on) == [735.2]
-    assert judge(733.2, 10, on) == []
+    assert judge(733.2, 11, DangerConfig()) == [735.2]
+    assert judge(733.2, 10, DangerConfig()) == []
 
 
 def test_unreadable_time_between_two_brief_fast_readings_is_not_fast_time():

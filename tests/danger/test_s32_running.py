@@ -3,14 +3,15 @@ staged runner's lap crosses the picture in about a second and the tracker cuts i
 of 0.6-1 s, each giving one or two fast readings (staged seed 561, 13.6 m: six tracks, none
 fast for more than 0.2 s, handed on by ``handoff_m`` but adding up to nothing, since a track's
 first fast reading started its count at 0). Each fast reading now counts its frame's step
-(``rules.running.count_first``, shipped off: no gain on check 100-119). The behaviour
-case fails on f8d78be and with the key off; the controls stay quiet on both."""
+(``rules.running.count_first``, on since round 18). The behaviour case fails on f8d78be and
+with the key off; the controls stay quiet on both."""
 
 from pipeline.danger.config import DangerConfig
 from test_s28_running import _runner, _running
 
 
 ON = DangerConfig.model_validate({"rules": {"running": {"count_first": True}}})
+OFF = DangerConfig.model_validate({"rules": {"running": {"count_first": False}}})
 
 
 def _fragments(laps: int, seen_s: float = 1.1, turn_s: float = 0.7, back_m: float = 3.0,
@@ -35,13 +36,13 @@ def test_a_runner_cut_into_one_reading_tracks_is_running():
     # counted from 0 at each track's first reading, 0.8 s after the fourth
     person, seconds = _fragments(laps=4)
     assert len(_running(person, seconds, ON)) == 1
-    assert _running(person, seconds) == []  # the default (off): round 15's count
+    assert _running(person, seconds, OFF) == []  # round 15's count
 
 
 def test_a_short_fast_blip_is_not_running():
     # control: one track read fast in three frames (0.6 s with its first frame's step)
     person, seconds = _fragments(laps=1, seen_s=1.3)
-    assert _running(person, seconds) == [] and _running(person, seconds, ON) == []
+    assert _running(person, seconds, OFF) == [] and _running(person, seconds, ON) == []
 
 
 def test_a_brisk_walk_in_fragments_is_not_running():
