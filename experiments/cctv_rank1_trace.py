@@ -1,0 +1,221 @@
+"""Each search of a ``cctv_rank1 run`` replayed from its recorded templates, and each failed
+mated search at IPD >= 40 px traced (tune seeds only; the recording is scratch research data).
+
+    python -m experiments.cctv_rank1_trace trace RUN --faces RUN.npz [--min-ipd 40]
+    python -m experiments.cctv_rank1_trace rules RUN1:RUN1.npz RUN2:RUN2.npz
+
+The replay feeds each track's embedded faces, in order, into a
+:class:`pipeline.cctv.aggregate.TrackFaces` with the stream's settings and searches whenever
+the stream would (:meth:`TrackFaces.wants_search` after a face joins), against the run's own
+gallery templates; it checks that it reproduces the run's searches (time, number, top
+candidate). ``trace`` prints, for each failed mated search, the faces the search used (IPD,
+quality, true person, cosine with the traveler's enrolment template and with the one ranked
+first), the mate's rank and score, and how the traveler's and the winner's enrolment templates
+compare (a look-alike). ``rules`` scores other ways to make a track's probe from the same faces
+(:data:`RULES`) per IPD band, searches unchanged in time and number.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.cctv_track_tune import HELD_OUT
+from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
+from pipeline.cctv.quality import FaceQuality
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A run with its recorded templates: embedded faces (``faces``, one row per cctv_faces row,
+    with ``person`` its true traveler), the gallery (``gallery_ids``, ``gallery_travelers``,
+    ``gallery``: rows of templates), the evaluated searches (``searches``)."""
+    faces: pd.DataFrame
+    vectors: np.ndarray
+    quality: list[FaceQuality]
+    gallery_ids: list[str]
+    gallery_travelers: np.ndarray
+    gallery: np.ndarray
+    searches: pd.DataFrame
+    config: AggregationConfig
+
+
+def load_recorded(run: Path, faces: Path) -> Recorded:
+    from experiments.cctv_identify import enrolments_of, hold_out
+    from experiments.cctv_segment_tune import face_truth
+    from outputs.run import load_run
+
+    r = load_run(run, tables=["cctv_faces", "cctv_truth", "cctv_search_truth", "cctv_gallery",
+                              "cctv_travelers", "cctv_searches"])
+    seed = int(r.summary["seed"])
+    if seed in HELD_OUT:
+        raise SystemExit(f"{run}: seed {seed} is held out; tune seeds only")
+    rec = np.load(faces)
+    f = r["cctv_faces"].reset_index(drop=True)
+    if len(f) != len(rec["frame_boxes"]) or not np.allclose(
+            f[["x1", "y1", "x2", "y2"]].to_numpy(float), rec["frame_boxes"]):
+        raise SystemExit(f"{faces}: its recorded faces are not {run}'s embedded faces")
+    f["person"] = face_truth(f, r["cctv_truth"])
+    cctv = r.summary["cctv"]
+    enr = hold_out(enrolments_of(r["cctv_travelers"]), float(cctv["holdout"]), seed)
+    enr = enr[~enr["traveler_id"].isin(cctv["failed_to_enrol"])].reset_index(drop=True)
+    by_id = dict(zip(enr["template_id"], rec["enrol_vectors"]))
+    g = r["cctv_gallery"]
+    q = [FaceQuality(*map(float, row)) for row in rec["frame_quality"]]
+    s = r["cctv_search_truth"].merge(r["cctv_searches"][["camera", "track_id", "search",
+                                                        "candidate_ids"]],
+                                     on=["camera", "track_id", "search"])
+    agg = AggregationConfig(**{k: v for k, v in cctv["aggregation"].items()
+                               if k in AggregationConfig.__dataclass_fields__})
+    return Recorded(f, rec["frame_vectors"], q, list(g["template_id"]),
+                    g["traveler_id"].to_numpy(int), np.stack([by_id[t] for t in
+                                                              g["template_id"]]), s, agg)
+
+
+def _weighted(faces: list[TrackFace], power: float = 1.0) -> np.ndarray:
+    """The stream's probe (power 1): the faces' templates weighted by quality value ** power."""
+    w = np.array([max(f.quality.value, 1e-6) ** power for f in faces], np.float32)
+    v = (w[:, None] * np.stack([f.vector for f in faces])).sum(0)
+    return v / np.linalg.norm(v)
+
+
+def gallery_scores(gallery: np.ndarray, probe: np.ndarray) -> np.ndarray:
+    """Each gallery template's score: the cosine with one probe, or the best over several."""
+    return gallery @ probe if probe.ndim == 1 else (gallery @ probe.T).max(1)
+
+
+def replay(d: Recorded, probe=None) -> pd.DataFrame:
+    """Every search the stream made, replayed: camera, track_id, search, t, the faces used
+    (their cctv_faces rows) and the gallery scores of the probe ``probe(track_faces, used)``
+    makes (default: the stream's own template)."""
+    rows = []
+    for (cam, tid), g in d.faces.groupby(["camera", "track_id"], sort=False):
+        tf = TrackFaces(int(tid), d.config)
+        row_of = {}
+        for t, at in g.groupby("frame", sort=True):
+            for i in at.index:
+                face = TrackFace(float(t), d.quality[i], d.vectors[i])
+                row_of[id(face)] = i
+                tf.add(face)
+            if tf.wants_search():
+                used = tf.search_faces()
+                p = tf.template(used) if probe is None else probe(tf, used)
+                tf.mark_searched()
+                rows.append({"camera": cam, "track_id": int(tid), "search": tf.searches,
+                             "t": float(t), "used": [row_of[id(f)] for f in used],
+                             "scores": gallery_scores(d.gallery, p)})
+    return pd.DataFrame(rows)
+
+
+def scored(d: Recorded, probe=None) -> pd.DataFrame:
+    """The run's mated searches with the replayed probe's mate rank (1 = rank-1)."""
+    r = replay(d, probe)
+    m = d.searches[d.searches["mated"]].merge(r, on=["camera", "track_id", "search"],
+                                               suffixes=("", "_replay"))
+    mate = {tr: k for k, tr in enumerate(d.gallery_travelers)}
+    m["replay_rank"] = [int((sc > sc[mate[tr]]).sum()) + 1 if tr in mate else 0
+                        for tr, sc in zip(m["traveler_id"], m["scores"])]
+    return m
+
+
+def check_replay(d: Recorded) -> str:
+    r = replay(d)
+    s = d.searches.merge(r, on=["camera", "track_id", "search"], how="outer", indicator=True,
+                         suffixes=("", "_replay"))
+    both = s[s["_merge"] == "both"]
+    top = [d.gallery_ids[int(np.argmax(sc))] == list(c)[0] for sc, c in
+           zip(both["scores"], both["candidate_ids"])]
+    return (f"replay: {len(both)} of {len(d.searches)} searches reproduced "
+            f"({int((s['_merge'] == 'right_only').sum())} extra), top candidate equal in "
+            f"{sum(top)}, time equal in {int(np.isclose(both['t'], both['t_replay']).sum())}")
+
+
+def _big(tf: TrackFaces, used: list[TrackFace], share: float) -> np.ndarray:
+    top = max(f.quality.ipd_px for f in used)
+    return _weighted([f for f in used if f.quality.ipd_px >= share * top])
+
+
+# Other probes from the faces a search uses (its track's best k of one person): the stream's
+# rule first. ``best``: the best face alone; ``big70``/``big50``: the faces at least 70 % / 50 %
+# of the largest face's IPD; ``value2``: weights squared; ``maxfuse``: each face searched, a
+# gallery entry scored by its best face.
+RULES = {
+    "stream": None,
+    "best": lambda tf, used: used[0].vector,
+    "big70": lambda tf, used: _big(tf, used, 0.7),
+    "big50": lambda tf, used: _big(tf, used, 0.5),
+    "value2": lambda tf, used: _weighted(used, 2.0),
+    "maxfuse": lambda tf, used: np.stack([f.vector for f in used]),
+}
+BANDS = ("<20", "20-40", "40-60", ">=60")
+
+
+def rules_table(recorded: list[Recorded], rules=RULES) -> pd.DataFrame:
+    """Rank-1 (hits/mated searches) per IPD band and rule, over the recorded runs."""
+    rows = []
+    for name, probe in rules.items():
+        m = pd.concat([scored(d, probe) for d in recorded], ignore_index=True)
+        row = {"rule": name}
+        for band in BANDS:
+            b = m[m["ipd_band"] == band]
+            row[band] = f"{int((b['replay_rank'] == 1).sum())}/{len(b)}"
+        row["all"] = f"{int((m['replay_rank'] == 1).sum())}/{len(m)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def trace(run: Path, faces: Path, min_ipd: float = 40.0) -> str:
+    """Each failed mated search at IPD >= ``min_ipd``: what went into it and what won."""
+    from experiments.cctv_segment_tune import search_kinds
+
+    d = load_recorded(run, faces)
+    out = [check_replay(d)]
+    m = scored(d)
+    kinds = search_kinds(run).set_index(["camera", "track_id", "search"])["kind"]
+    row_of = dict(zip(d.gallery_travelers, range(len(d.gallery_travelers))))
+    fails = m[(m["best_ipd_px"] >= min_ipd) & (m["mate_rank"] != 1)]
+    out.append(f"{len(fails)} failed of {int((m['best_ipd_px'] >= min_ipd).sum())} mated "
+               f"searches at IPD >= {min_ipd:g} px")
+    for x in fails.itertuples(index=False):
+        mate = row_of.get(x.traveler_id)
+        win = int(np.argmax(x.scores))
+        out.append(f"\n{x.camera} track {x.track_id} search {x.search} t={x.t:.1f} "
+                   f"traveler {x.traveler_id}: kind {kinds.get((x.camera, x.track_id, x.search))}"
+                   f", mate rank {x.mate_rank} score {x.scores[mate]:.3f}; first "
+                   f"{d.gallery_ids[win]} (traveler {d.gallery_travelers[win]}) "
+                   f"{x.scores[win]:.3f}; enrolment cosine mate-first "
+                   f"{float(d.gallery[mate] @ d.gallery[win]):.3f}")
+        for i in x.used:
+            f, q = d.faces.loc[i], d.quality[i]
+            out.append(f"  face t={f.frame:.1f} ipd {q.ipd_px:5.1f} yaw {q.yaw_deg:5.1f} pitch "
+                       f"{q.pitch_deg:5.1f} sharp {q.sharpness:6.1f} value {q.value:.2f} person "
+                       f"{f.person}: cos mate {float(d.vectors[i] @ d.gallery[mate]):.3f} "
+                       f"first {float(d.vectors[i] @ d.gallery[win]):.3f}")
+    return "\n".join(out)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m experiments.cctv_rank1_trace",
+                                description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("trace", help="each failed mated search at IPD >= --min-ipd")
+    t.add_argument("run", type=Path)
+    t.add_argument("--faces", type=Path, required=True)
+    t.add_argument("--min-ipd", type=float, default=40.0)
+    r = sub.add_parser("rules", help="rank-1 per IPD band of other probes from the same faces")
+    r.add_argument("pairs", nargs="+", help="RUN:FACES.npz")
+    a = p.parse_args(argv)
+    if a.cmd == "trace":
+        print(trace(a.run, a.faces, a.min_ipd))
+    else:
+        rec = [load_recorded(Path(x.split(":")[0]), Path(x.split(":")[1])) for x in a.pairs]
+        print(rules_table(rec).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
