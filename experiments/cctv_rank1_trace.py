@@ -44,7 +44,9 @@ class Recorded:
     config: AggregationConfig
 
 
-def load_recorded(run: Path, faces: Path) -> Recorded:
+def load_recorded(run: Path, faces: Path, held_out: bool = False) -> Recorded:
+    """A run of ``experiments.cctv_rank1 run --faces`` with its recording; refuses held-out
+    seeds unless ``held_out`` (``cctv_rank1 report``: scoring a frozen setting, never tuning)."""
     from experiments.cctv_identify import enrolments_of, hold_out
     from experiments.cctv_segment_tune import face_truth
     from outputs.run import load_run
@@ -52,7 +54,7 @@ def load_recorded(run: Path, faces: Path) -> Recorded:
     r = load_run(run, tables=["cctv_faces", "cctv_truth", "cctv_search_truth", "cctv_gallery",
                               "cctv_travelers", "cctv_searches"])
     seed = int(r.summary["seed"])
-    if seed in HELD_OUT:
+    if seed in HELD_OUT and not held_out:
         raise SystemExit(f"{run}: seed {seed} is held out; tune seeds only")
     rec = np.load(faces)
     f = r["cctv_faces"].reset_index(drop=True)
@@ -122,6 +124,40 @@ def scored(d: Recorded, probe=None) -> pd.DataFrame:
     return m
 
 
+def at_ipd(d: Recorded, min_ipd: float = 40.0) -> pd.DataFrame:
+    """Each track whose embedded faces reach ``min_ipd`` px, probed once at that moment: the
+    stream's own template (the same faces, the same rule) as it stands once the first face that
+    large has joined the faces a search would use, searched against the gallery. The stream itself searches again only for a
+    face of 1.4 x the searched quality, so most tracks hold a 40 px face they never search;
+    this counts each such track once. Columns: camera, track_id, t, ipd (the largest face
+    used), traveler_id and mated (the run's truth for the track), rank (of the mate, 1 = rank-1;
+    0: not enrolled)."""
+    truth = d.searches.drop_duplicates(["camera", "track_id"]).set_index(
+        ["camera", "track_id"])[["traveler_id", "mated"]]
+    mate = {tr: k for k, tr in enumerate(d.gallery_travelers)}
+    rows = []
+    for (cam, tid), g in d.faces.groupby(["camera", "track_id"], sort=False):
+        tf = TrackFaces(int(tid), d.config)
+        for t, at in g.groupby("frame", sort=True):
+            for i in at.index:
+                tf.add(TrackFace(float(t), d.quality[i], d.vectors[i]))
+            if max(f.quality.ipd_px for f in tf.best) < min_ipd:
+                continue
+            used = tf.search_faces()
+            if max(f.quality.ipd_px for f in used) < min_ipd:  # the large face is another's
+                continue
+            sc = d.gallery @ tf.template(used)
+            tr, mated = truth.loc[(cam, tid)] if (cam, tid) in truth.index else (-1, False)
+            k = mate.get(tr)
+            rows.append({"camera": cam, "track_id": int(tid), "t": float(t),
+                         "ipd": max(f.quality.ipd_px for f in used), "traveler_id": int(tr),
+                         "mated": bool(mated),
+                         "rank": int((sc > sc[k]).sum()) + 1 if k is not None else 0})
+            break
+    return pd.DataFrame(rows, columns=["camera", "track_id", "t", "ipd", "traveler_id", "mated",
+                                       "rank"])
+
+
 def check_replay(d: Recorded) -> str:
     r = replay(d)
     s = d.searches.merge(r, on=["camera", "track_id", "search"], how="outer", indicator=True,
@@ -168,6 +204,23 @@ def rules_table(recorded: list[Recorded], rules=RULES) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+LOOK_ALIKE = 0.5  # enrolment cosine of two travelers above which they count as look-alikes
+
+
+def failure_class(traveler: int, persons: list[int], first: int, enrol_cosine: float) -> str:
+    """Why a mated search missed, from the true persons of the faces it used: ``track`` (most
+    of them are another person, and the search found that person or someone else: the track,
+    not the recognition, failed), ``mixed`` (some are), ``look-alike`` (all are the traveler,
+    and the winner's enrolment photo is close to the traveler's), ``recognition`` (all are the
+    traveler; the probe is nearer a stranger)."""
+    own = sum(p == traveler for p in persons)
+    if own * 2 < len(persons):
+        return "track"
+    if own < len(persons):
+        return "mixed"
+    return "look-alike" if enrol_cosine >= LOOK_ALIKE else "recognition"
+
+
 def trace(run: Path, faces: Path, min_ipd: float = 40.0) -> str:
     """Each failed mated search at IPD >= ``min_ipd``: what went into it and what won."""
     from experiments.cctv_segment_tune import search_kinds
@@ -180,21 +233,29 @@ def trace(run: Path, faces: Path, min_ipd: float = 40.0) -> str:
     fails = m[(m["best_ipd_px"] >= min_ipd) & (m["mate_rank"] != 1)]
     out.append(f"{len(fails)} failed of {int((m['best_ipd_px'] >= min_ipd).sum())} mated "
                f"searches at IPD >= {min_ipd:g} px")
+    classes: list[tuple[str, str]] = []
     for x in fails.itertuples(index=False):
         mate = row_of.get(x.traveler_id)
         win = int(np.argmax(x.scores))
+        enrol = float(d.gallery[mate] @ d.gallery[win])
+        cls = failure_class(x.traveler_id, [int(d.faces.loc[i, "person"]) for i in x.used],
+                            int(d.gallery_travelers[win]), enrol)
+        classes.append((x.ipd_band, cls))
         out.append(f"\n{x.camera} track {x.track_id} search {x.search} t={x.t:.1f} "
-                   f"traveler {x.traveler_id}: kind {kinds.get((x.camera, x.track_id, x.search))}"
+                   f"traveler {x.traveler_id}: {cls}; "
+                   f"kind {kinds.get((x.camera, x.track_id, x.search))}"
                    f", mate rank {x.mate_rank} score {x.scores[mate]:.3f}; first "
                    f"{d.gallery_ids[win]} (traveler {d.gallery_travelers[win]}) "
-                   f"{x.scores[win]:.3f}; enrolment cosine mate-first "
-                   f"{float(d.gallery[mate] @ d.gallery[win]):.3f}")
+                   f"{x.scores[win]:.3f}; enrolment cosine mate-first {enrol:.3f}")
         for i in x.used:
             f, q = d.faces.loc[i], d.quality[i]
             out.append(f"  face t={f.frame:.1f} ipd {q.ipd_px:5.1f} yaw {q.yaw_deg:5.1f} pitch "
                        f"{q.pitch_deg:5.1f} sharp {q.sharpness:6.1f} value {q.value:.2f} person "
                        f"{f.person}: cos mate {float(d.vectors[i] @ d.gallery[mate]):.3f} "
                        f"first {float(d.vectors[i] @ d.gallery[win]):.3f}")
+    if classes:
+        out.append("\nfailures by IPD band and class:\n" + pd.DataFrame(
+            classes, columns=["ipd_band", "class"]).value_counts().to_string())
     return "\n".join(out)
 
 

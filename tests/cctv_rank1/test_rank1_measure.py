@@ -36,7 +36,7 @@ def test_rank1_at_40_px_pools_mated_searches_of_that_size_only(tmp_path):
     assert row["40-60"] == "2/2" and row[">=60"] == "0/1" and row["20-40"] == "0/1"
     assert row["footage_min"] == pytest.approx(2.0)
     text = report([a, b])
-    assert "rank-1 at IPD >= 40 px: 3 of 4 = 0.750" in text
+    assert "rank-1 at IPD >= 40 px (the stream's searches): 3 of 4 = 0.750" in text
     # 4 mated searches at >= 40 px over 600 s of run wall time and 120 s of stream CPU
     assert "wall time: 0.40; per CPU minute of the camera stream: 2.00" in text
 

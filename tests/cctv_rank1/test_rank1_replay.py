@@ -4,7 +4,8 @@ stream's own TrackFaces (the same searches, the same faces), and other probes sc
 import numpy as np
 import pandas as pd
 
-from experiments.cctv_rank1_trace import RULES, Recorded, replay, rules_table, scored
+from experiments.cctv_rank1_trace import (RULES, Recorded, at_ipd, failure_class, replay,
+                                          rules_table, scored)
 from pipeline.cctv.aggregate import AggregationConfig
 from pipeline.cctv.quality import FaceQuality
 
@@ -47,3 +48,18 @@ def test_other_probes_are_scored_on_the_same_searches():
     t = rules_table([d], {"stream": None, "best": RULES["best"]}).set_index("rule")
     assert t.loc["stream", "40-60"] == "1/1" and t.loc["best", "40-60"] == "0/1"
     assert t.loc["best", "all"] == "2/3"
+
+
+def test_a_track_is_probed_once_when_its_first_40_px_face_joins():
+    d = _recorded()
+    a = at_ipd(d, 40.0)
+    assert a[["track_id", "t", "ipd", "traveler_id", "rank"]].values.tolist() == [[1, 2.0, 45.0,
+                                                                                   0, 1]]
+    assert at_ipd(d, 50.0).empty  # no face that large
+
+
+def test_a_failed_search_is_classed_by_the_faces_it_used():
+    assert failure_class(7, [8, 8, 7], 8, 0.2) == "track"
+    assert failure_class(7, [7, 7, 8], 9, 0.2) == "mixed"
+    assert failure_class(7, [7, 7], 9, 0.6) == "look-alike"
+    assert failure_class(7, [7, 7], 9, 0.3) == "recognition"
