@@ -95,22 +95,29 @@ def replay(d: Recorded, probe=None) -> pd.DataFrame:
     (their cctv_faces rows) and the gallery scores of the probe ``probe(track_faces, used)``
     makes (default: the stream's own template)."""
     rows = []
+    for cam, tid, t, tf, row_of in _track_frames(d):
+        if tf.wants_search():
+            used = tf.search_faces()
+            p = tf.template(used) if probe is None else probe(tf, used)
+            tf.mark_searched()
+            rows.append({"camera": cam, "track_id": tid, "search": tf.searches, "t": t,
+                         "used": [row_of[id(f)] for f in used],
+                         "scores": gallery_scores(d.gallery, p)})
+    return pd.DataFrame(rows)
+
+
+def _track_frames(d: Recorded):
+    """Each track's faces fed, frame by frame, into a TrackFaces with the stream's settings:
+    yields (camera, track_id, t, track_faces, {id(face): its cctv_faces row}) after each frame
+    that embedded a face on the track."""
     for (cam, tid), g in d.faces.groupby(["camera", "track_id"], sort=False):
-        tf = TrackFaces(int(tid), d.config)
-        row_of = {}
+        tf, row_of = TrackFaces(int(tid), d.config), {}
         for t, at in g.groupby("frame", sort=True):
             for i in at.index:
                 face = TrackFace(float(t), d.quality[i], d.vectors[i])
                 row_of[id(face)] = i
                 tf.add(face)
-            if tf.wants_search():
-                used = tf.search_faces()
-                p = tf.template(used) if probe is None else probe(tf, used)
-                tf.mark_searched()
-                rows.append({"camera": cam, "track_id": int(tid), "search": tf.searches,
-                             "t": float(t), "used": [row_of[id(f)] for f in used],
-                             "scores": gallery_scores(d.gallery, p)})
-    return pd.DataFrame(rows)
+            yield cam, int(tid), float(t), tf, row_of
 
 
 def scored(d: Recorded, probe=None) -> pd.DataFrame:
@@ -124,36 +131,33 @@ def scored(d: Recorded, probe=None) -> pd.DataFrame:
     return m
 
 
-def at_ipd(d: Recorded, min_ipd: float = 40.0) -> pd.DataFrame:
+def at_ipd(d: Recorded, min_ipd: float = 40.0, probe=None) -> pd.DataFrame:
     """Each track whose embedded faces reach ``min_ipd`` px, probed once at that moment: the
     stream's own template (the same faces, the same rule) as it stands once the first face that
     large has joined the faces a search would use, searched against the gallery. The stream itself searches again only for a
     face of 1.4 x the searched quality, so most tracks hold a 40 px face they never search;
     this counts each such track once. Columns: camera, track_id, t, ipd (the largest face
     used), traveler_id and mated (the run's truth for the track), rank (of the mate, 1 = rank-1;
-    0: not enrolled)."""
+    0: not enrolled). ``probe(track_faces, used)``: another probe from the same faces (as in
+    :func:`replay`)."""
     truth = d.searches.drop_duplicates(["camera", "track_id"]).set_index(
         ["camera", "track_id"])[["traveler_id", "mated"]]
     mate = {tr: k for k, tr in enumerate(d.gallery_travelers)}
-    rows = []
-    for (cam, tid), g in d.faces.groupby(["camera", "track_id"], sort=False):
-        tf = TrackFaces(int(tid), d.config)
-        for t, at in g.groupby("frame", sort=True):
-            for i in at.index:
-                tf.add(TrackFace(float(t), d.quality[i], d.vectors[i]))
-            if max(f.quality.ipd_px for f in tf.best) < min_ipd:
-                continue
-            used = tf.search_faces()
-            if max(f.quality.ipd_px for f in used) < min_ipd:  # the large face is another's
-                continue
-            sc = d.gallery @ tf.template(used)
-            tr, mated = truth.loc[(cam, tid)] if (cam, tid) in truth.index else (-1, False)
-            k = mate.get(tr)
-            rows.append({"camera": cam, "track_id": int(tid), "t": float(t),
-                         "ipd": max(f.quality.ipd_px for f in used), "traveler_id": int(tr),
-                         "mated": bool(mated),
-                         "rank": int((sc > sc[k]).sum()) + 1 if k is not None else 0})
-            break
+    rows, done = [], set()
+    for cam, tid, t, tf, _ in _track_frames(d):
+        if (cam, tid) in done or max(f.quality.ipd_px for f in tf.best) < min_ipd:
+            continue
+        used = tf.search_faces()
+        if max(f.quality.ipd_px for f in used) < min_ipd:  # the large face is another's
+            continue
+        done.add((cam, tid))
+        sc = gallery_scores(d.gallery, tf.template(used) if probe is None else probe(tf, used))
+        tr, mated = truth.loc[(cam, tid)] if (cam, tid) in truth.index else (-1, False)
+        k = mate.get(tr)
+        rows.append({"camera": cam, "track_id": tid, "t": t,
+                     "ipd": max(f.quality.ipd_px for f in used), "traveler_id": int(tr),
+                     "mated": bool(mated),
+                     "rank": int((sc > sc[k]).sum()) + 1 if k is not None else 0})
     return pd.DataFrame(rows, columns=["camera", "track_id", "t", "ipd", "traveler_id", "mated",
                                        "rank"])
 
@@ -191,7 +195,8 @@ BANDS = ("<20", "20-40", "40-60", ">=60")
 
 
 def rules_table(recorded: list[Recorded], rules=RULES) -> pd.DataFrame:
-    """Rank-1 (hits/mated searches) per IPD band and rule, over the recorded runs."""
+    """Rank-1 (hits/mated searches) per IPD band and rule, over the recorded runs, and of each
+    track's probe at its first 40 px face (:func:`at_ipd`)."""
     rows = []
     for name, probe in rules.items():
         m = pd.concat([scored(d, probe) for d in recorded], ignore_index=True)
@@ -200,6 +205,9 @@ def rules_table(recorded: list[Recorded], rules=RULES) -> pd.DataFrame:
             b = m[m["ipd_band"] == band]
             row[band] = f"{int((b['replay_rank'] == 1).sum())}/{len(b)}"
         row["all"] = f"{int((m['replay_rank'] == 1).sum())}/{len(m)}"
+        a = pd.concat([at_ipd(d, 40.0, probe) for d in recorded], ignore_index=True)
+        a = a[a["mated"]]
+        row["probe at 40 px"] = f"{int((a['rank'] == 1).sum())}/{len(a)}"
         rows.append(row)
     return pd.DataFrame(rows)
 
