@@ -138,13 +138,13 @@ def at_ipd(d: Recorded, min_ipd: float = 40.0, probe=None) -> pd.DataFrame:
     face of 1.4 x the searched quality, so most tracks hold a 40 px face they never search;
     this counts each such track once. Columns: camera, track_id, t, ipd (the largest face
     used), traveler_id and mated (the run's truth for the track), rank (of the mate, 1 = rank-1;
-    0: not enrolled). ``probe(track_faces, used)``: another probe from the same faces (as in
+    0: not enrolled), first (the traveler ranked first), used (the faces' cctv_faces rows). ``probe(track_faces, used)``: another probe from the same faces (as in
     :func:`replay`)."""
     truth = d.searches.drop_duplicates(["camera", "track_id"]).set_index(
         ["camera", "track_id"])[["traveler_id", "mated"]]
     mate = {tr: k for k, tr in enumerate(d.gallery_travelers)}
     rows, done = [], set()
-    for cam, tid, t, tf, _ in _track_frames(d):
+    for cam, tid, t, tf, row_of in _track_frames(d):
         if (cam, tid) in done or max(f.quality.ipd_px for f in tf.best) < min_ipd:
             continue
         used = tf.search_faces()
@@ -157,9 +157,11 @@ def at_ipd(d: Recorded, min_ipd: float = 40.0, probe=None) -> pd.DataFrame:
         rows.append({"camera": cam, "track_id": tid, "t": t,
                      "ipd": max(f.quality.ipd_px for f in used), "traveler_id": int(tr),
                      "mated": bool(mated),
-                     "rank": int((sc > sc[k]).sum()) + 1 if k is not None else 0})
+                     "rank": int((sc > sc[k]).sum()) + 1 if k is not None else 0,
+                     "first": int(d.gallery_travelers[int(np.argmax(sc))]),
+                     "used": [row_of[id(f)] for f in used]})
     return pd.DataFrame(rows, columns=["camera", "track_id", "t", "ipd", "traveler_id", "mated",
-                                       "rank"])
+                                       "rank", "first", "used"])
 
 
 def check_replay(d: Recorded) -> str:
@@ -227,6 +229,17 @@ def failure_class(traveler: int, persons: list[int], first: int, enrol_cosine: f
     if own < len(persons):
         return "mixed"
     return "look-alike" if enrol_cosine >= LOOK_ALIKE else "recognition"
+
+
+def classes_of_misses(d: Recorded, a: pd.DataFrame) -> pd.Series:
+    """:func:`failure_class` of each mated row of :func:`at_ipd` that missed rank 1."""
+    row_of = {tr: k for k, tr in enumerate(d.gallery_travelers)}
+    miss = a[a["mated"] & (a["rank"] != 1)]
+    return pd.Series([failure_class(x.traveler_id, [int(d.faces.loc[i, "person"]) for i in
+                                                    x.used], x.first,
+                                    float(d.gallery[row_of[x.traveler_id]]
+                                          @ d.gallery[row_of[x.first]]))
+                      for x in miss.itertuples(index=False)], index=miss.index, dtype=object)
 
 
 def trace(run: Path, faces: Path, min_ipd: float = 40.0) -> str:
