@@ -181,10 +181,42 @@ def _big(tf: TrackFaces, used: list[TrackFace], share: float) -> np.ndarray:
     return _weighted([f for f in used if f.quality.ipd_px >= share * top])
 
 
+def _best_group(tf: TrackFaces, thr: float = 0.45) -> np.ndarray:
+    """The faces agreeing with the track's best face (not the largest group): a search made
+    for a new best face searches that face's person."""
+    kept = tf.kept or tf.best
+    top = max(kept, key=lambda f: f.quality.value)
+    group = sorted((f for f in kept if float(f.vector @ top.vector) >= thr),
+                   key=lambda f: -f.quality.value)
+    return _weighted(group[:tf.config.k])
+
+
+def _group(tf: TrackFaces, thr: float, pure: float | None = None) -> np.ndarray:
+    """The stream's one-person group at another cosine ``thr`` (the largest group of faces
+    agreeing with one face of the track); ``pure``: then drop, one at a time, the face least
+    like the group's template while it is below ``pure`` (a face that agrees with the seed
+    face but not with the rest: a second person let in by an ambiguous seed)."""
+    kept = tf.kept or tf.best
+    v = np.stack([f.vector for f in kept])
+    together = (v @ v.T) >= thr
+    value = np.array([f.quality.value for f in kept])
+    seed = max(range(len(kept)), key=lambda i: (together[i].sum(), together[i] @ value, -i))
+    group = [f for f, keep in zip(kept, together[seed]) if keep]
+    while pure is not None and len(group) > 2:
+        cos = np.stack([f.vector for f in group]) @ _weighted(group)
+        if cos.min() >= pure:
+            break
+        del group[int(cos.argmin())]
+    group.sort(key=lambda f: -f.quality.value)
+    return _weighted(group[:tf.config.k])
+
+
 # Other probes from the faces a search uses (its track's best k of one person): the stream's
 # rule first. ``best``: the best face alone; ``big70``/``big50``: the faces at least 70 % / 50 %
 # of the largest face's IPD; ``value2``: weights squared; ``maxfuse``: each face searched, a
-# gallery entry scored by its best face.
+# gallery entry scored by its best face; ``group50``-``group60``: the one-person group at a
+# stricter cosine; ``pure50``/``pure60``: the group purged of faces unlike its template;
+# ``bestface``: the group of the track's best face instead of its largest group.
 RULES = {
     "stream": None,
     "best": lambda tf, used: used[0].vector,
@@ -192,6 +224,12 @@ RULES = {
     "big50": lambda tf, used: _big(tf, used, 0.5),
     "value2": lambda tf, used: _weighted(used, 2.0),
     "maxfuse": lambda tf, used: np.stack([f.vector for f in used]),
+    "group50": lambda tf, used: _group(tf, 0.50),
+    "group55": lambda tf, used: _group(tf, 0.55),
+    "group60": lambda tf, used: _group(tf, 0.60),
+    "pure50": lambda tf, used: _group(tf, 0.45, 0.50),
+    "pure60": lambda tf, used: _group(tf, 0.45, 0.60),
+    "bestface": lambda tf, used: _best_group(tf),
 }
 BANDS = ("<20", "20-40", "40-60", ">=60")
 
