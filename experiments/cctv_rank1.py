@@ -1,25 +1,30 @@
 """Rank-1 at IPD >= 40 px (issue 11's identification target) measured where such faces occur.
 
-A one-minute window of all five cameras holds only 2-6 mated searches at IPD >= 40 px: too few
-to call rank-1 >= 0.95 (59 of 59 are needed for a 95 % lower bound of 0.95). Nearly all of them
-come from ``corridor_far``: everyone off the pier walks straight at it and passes under it, and
-its narrow lens (30 degrees) shows a face at 40-57 px IPD over the last 1.5 m before the head
-leaves the frame. The other cameras reach 40 px only at their bottom edge (corridor_near, hall
-exit, reclaim exit: 42-47 px at most) or see few faces turned to them (hall_entry, 4K, costly).
-So the measurement is ``identify-cctv`` on ``corridor_far`` alone, over minutes of a flight's
-walk, with the whole manifest enrolled (``--holdout 0``: every search is mated, twice the
-mated searches per CPU minute of ``--holdout 0.5``; a gallery of every consenting traveler).
+A one-minute window of all five cameras holds only 2-3 mated searches at IPD >= 40 px per seed:
+too few to call rank-1 >= 0.95 (59 of 59 are needed for a 95 % lower bound of 0.95). Nearly all
+of them come from ``corridor_far``: everyone off the pier walks straight at it and passes under
+it, and its narrow lens (30 degrees) shows a face at 40-57 px IPD over the last 1.5 m before the
+head leaves the frame; the other cameras reach 40 px only in their bottom rows, where few faces
+are turned to them. So the measurement is ``identify-cctv`` on ``corridor_far`` alone, over
+minutes of a flight's walk, with the whole manifest enrolled (``--holdout 0``: every search is
+mated, twice the mated searches per CPU minute of ``--holdout 0.5``).
 
     python -m experiments.cctv_rank1 run scenarios/cctv_identification.yaml --seed 1 \\
-        --from 1270 --to 1510 --out RUN1 --faces RUN1.npz          # tune seeds; records templates
-    python -m experiments.cctv_rank1 report RUN1 RUN2 ...          # rank-1 per band, bounds, cost
-    python -m experiments.cctv_rank1 trace RUN1 --faces RUN1.npz   # each failed search at >= 40 px
+        --from 1270 --to 1510 --out RUN1 --faces RUN1.npz     # records the templates (scratch)
+    python -m experiments.cctv_rank1 report RUN1:RUN1.npz RUN2:RUN2.npz   # or plain RUN folders
 
 ``run`` is ``airtwin identify-cctv SCENARIO --gallery manifest --backend insightface --holdout 0
 --cameras corridor_far --fps 5`` through the same code, evaluated; with ``--faces`` it also keeps
-every embedded face's template and the gallery's in a scratch file beside the run (never in the
-run folder), for ``trace``; it refuses the held-out seeds. The held-out seeds are measured with the
-plain command (the lead's, docs: "Round 34"), then ``report``.
+every template the stream's embedder returned (face box, quality as the gate measured it) and the
+gallery's in a scratch file beside the run, never in the run folder. It refuses the held-out
+seeds unless ``--held-out-report`` (the lead's: a frozen setting scored once). ``report``: rank-1
+per IPD band of the stream's searches per run and pooled, rank-1 at >= 40 px with its exact 95 %
+lower bound, and the cost (mated searches at >= 40 px per minute of wall time, of stream CPU, of
+footage); with a run's recording also the 40 px probe: each track's own template when its first
+face of 40 px joins it, searched once (:func:`experiments.cctv_rank1_trace.at_ipd`; the stream
+itself searches again only for a face 1.4 x the searched quality, so most tracks never search
+with their 40 px faces), its misses by class, and the replay's check against the run's searches.
+Failures traced and other probes: ``experiments.cctv_rank1_trace`` (tune seeds only).
 """
 
 from __future__ import annotations
