@@ -68,6 +68,8 @@ class RecordingEmbedder:
 
 def run(scenario: str, seed: int, window, out: Path, faces: Path | None, fps: float = 5.0,
         holdout: float = 0.0, held_out: bool = False) -> Path:
+    """``identify-cctv`` on :data:`CAMERA` over ``window`` (manifest, insightface, ``holdout``),
+    written to ``out`` and evaluated; ``faces``: the recording's scratch .npz (module docstring)."""
     from dataclasses import replace
 
     from experiments.cctv_evaluate import evaluate_run, headline
@@ -81,18 +83,20 @@ def run(scenario: str, seed: int, window, out: Path, faces: Path | None, fps: fl
     source = scenario_source(scenario, seed, window, [CAMERA], fps)
     parts = prepare_backend("insightface", frame_sizes=[c.size for c in
                                                        source.cameras.values()])
-    rec = RecordingEmbedder(parts.embedder)
-    tables, meta = identify_cctv(source, "manifest", replace(parts, embedder=rec), 0, seed,
+    rec = RecordingEmbedder(parts.embedder) if faces is not None else None
+    tables, meta = identify_cctv(source, "manifest",
+                                 parts if rec is None else replace(parts, embedder=rec), 0, seed,
                                  None, True, holdout=holdout)
     path = write_run(out, tables, {"seed": seed, "gallery_policy": "manifest",
                                    "mass_enrolment_policy": meta["marked"], "cctv": meta},
                      source.describe_json())
     res, _ = evaluate_run(path)
     print(path, headline(res))
-    if faces is not None:
+    if rec is not None:  # frames are the camera's size; the rest are enrolment photos
         frame = [k for k, call in enumerate(rec.calls) if call[0] == source.cameras[
             CAMERA].size[::-1]]
-        enrol = [k for k in range(len(rec.calls)) if k not in set(frame)]
+        in_frame = set(frame)
+        enrol = [k for k in range(len(rec.calls)) if k not in in_frame]
         np.savez_compressed(faces, frame_boxes=np.array([rec.calls[k][1] for k in frame]),
                             frame_vectors=np.stack([rec.calls[k][2] for k in frame]),
                             frame_quality=np.array([rec.calls[k][3] for k in frame]),
