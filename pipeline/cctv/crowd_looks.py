@@ -31,7 +31,7 @@ standing half behind a stander often wears clothes alike (over the veto), so the
 still hands the stander's track the neighbour's high-score head while the stander's own head,
 found at a low score at the very place the track predicts, is left to the second stage and
 starts a new track: the stander's id goes on with the neighbour for minutes (docs/cctv.md
-"Round 34, the old id went on"). With ``place``, in the library's first stage a standing
+"A stander's own half-hidden head"). With ``place``, in the library's first stage a standing
 track (as ``still_m_s`` reads it) refuses every box of that stage where the frame holds a box
 left to a later stage (scored low) that its predicted box overlaps by at least ``place`` more;
 the track then takes its own low box in the second stage, and the neighbour's box starts a

@@ -125,8 +125,8 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # 0.8610 (0.4: 0.8610), seed 2 (check) 0.8176 -> 0.8256 (0.4: 0.8213); the peak minutes of
 # seeds 1-2 (five cameras) lose nowhere (corridor_far seed 1 +0.072, hall_exit seed 2
 # +0.092, the other eight windows unchanged); the far cameras' caches (seeds 1-8, the far band,
-# born) 15 of 16 windows unchanged, hall_exit seed 2 +0.099 (docs/cctv.md "Round 34, the old
-# id went on").
+# born) 15 of 16 windows unchanged, hall_exit seed 2 +0.099 (docs/cctv.md "A stander's own
+# half-hidden head").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
                         "looks_cue": "floor", "looks_frame": True, "looks_place": 0.2}

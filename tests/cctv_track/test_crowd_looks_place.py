@@ -2,8 +2,8 @@
 ``CrowdLooksConfig.place``, :mod:`pipeline.cctv.crowd_looks`): a neighbour standing half behind
 a stander, in clothes alike, is found at a high score while the stander's own head, at the very
 place the track predicts, scores low; the first stage handed the neighbour's head to the
-stander's track and the stander came back under a new id (docs/cctv.md "Round 34, the old id
-went on").
+stander's track and the stander came back under a new id (docs/cctv.md "A stander's own
+half-hidden head").
 Fails on 05b12f9: LibraryTracker has no looks_place (the track takes the neighbour's box), and
 the stream's tracker options do not set it."""
 
