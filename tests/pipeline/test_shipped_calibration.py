@@ -46,16 +46,22 @@ def test_shipped_calibration_is_the_default_only_without_a_chosen_folder(tmp_pat
     assert SHIPPED_DIR.name == "calibrations"
 
 
-def test_fingerprint_follows_the_renderer_sources(tmp_path, monkeypatch):
+def _renderer_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of sim/faces' sources and data that renderer_fingerprint() reads instead."""
     import sim.faces
 
-    before = renderer_fingerprint()
     fake = tmp_path / "faces"
     fake.mkdir()
     for pattern in ("*.py", "*.json"):
         for f in Path(sim.faces.__file__).parent.glob(pattern):
             (fake / f.name).write_bytes(f.read_bytes())
     monkeypatch.setattr(sim.faces, "__file__", str(fake / "__init__.py"))
+    return fake
+
+
+def test_fingerprint_follows_the_renderer_sources(tmp_path, monkeypatch):
+    before = renderer_fingerprint()
+    fake = _renderer_copy(tmp_path, monkeypatch)
     assert renderer_fingerprint() == before
     (fake / "paint.py").write_bytes((fake / "paint.py").read_bytes() + b"\n# changed\n")
     assert renderer_fingerprint() != before
@@ -64,14 +70,7 @@ def test_fingerprint_follows_the_renderer_sources(tmp_path, monkeypatch):
 def test_fingerprint_follows_the_data_the_renderer_reads(tmp_path, monkeypatch):
     """The detection-risk model (sim/faces/detection_risk.json) shapes faces when its draw is
     on: a change to it is a change of renderer."""
-    import sim.faces
-
-    fake = tmp_path / "faces"
-    fake.mkdir()
-    for pattern in ("*.py", "*.json"):
-        for f in Path(sim.faces.__file__).parent.glob(pattern):
-            (fake / f.name).write_bytes(f.read_bytes())
-    monkeypatch.setattr(sim.faces, "__file__", str(fake / "__init__.py"))
+    fake = _renderer_copy(tmp_path, monkeypatch)
     before = renderer_fingerprint()
     risk = fake / "detection_risk.json"
     risk.write_text(risk.read_text().replace("}", ' }', 1))
