@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.cctv.metrics import IPD_LABELS as BANDS  # the evaluation's own IPD bands
+
 from experiments.cctv_track_tune import HELD_OUT
 
 CAMERA = "corridor_far"
@@ -104,7 +106,6 @@ def run(scenario: str, seed: int, window, out: Path, faces: Path | None, fps: fl
     return path
 
 
-BANDS = ("<20", "20-40", "40-60", ">=60")
 
 
 def lower_bound(k: int, n: int, level: float = 0.95) -> float:

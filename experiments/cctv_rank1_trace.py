@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from pipeline.cctv.metrics import IPD_LABELS as BANDS  # the evaluation's own IPD bands
 import pandas as pd
 
 from experiments.cctv_track_tune import HELD_OUT
@@ -231,7 +233,6 @@ RULES = {
     "pure60": lambda tf, used: _group(tf, 0.45, 0.60),
     "bestface": lambda tf, used: _best_group(tf),
 }
-BANDS = ("<20", "20-40", "40-60", ">=60")
 
 
 def rules_table(recorded: list[Recorded], rules=RULES) -> pd.DataFrame:
