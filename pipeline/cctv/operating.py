@@ -7,6 +7,14 @@ recogniser therefore has its own CCTV threshold here, chosen on TUNE seeds only 
 ``CCTV_THRESHOLDS`` for which) from the non-mated searches' scores at FPIR 1e-2, and never
 re-chosen on the seeds it is reported on.
 
+The threshold can follow the gallery's size N (:class:`SizedThreshold`): the best of N impostor
+scores grows with N, so a threshold fixed at one size lets more false identifications through
+at a larger one. ``CCTV_SIZE_GROWTH`` holds, per recogniser, the size its threshold was chosen
+at and how much the threshold rises per unit of ln N to keep the same FPIR (fitted on tune
+seeds from each probe's impostor tail, extreme-value style; ``experiments.cctv_operating_n``).
+``FOLLOW_GALLERY_SIZE`` is the shipped default of that setting; the stream applies the rule at
+its own gallery's size, and every run records the threshold it used and for which N.
+
 Detection input: a face camera is detected at ``DETECTION_SCALE`` times below its frame
 (1920x1080 -> 640x384, 3840x2160 -> 1280x736), keeping the frame's aspect ratio so no input
 pixel is letterbox padding. SCRFD det_500m still finds every face of IPD >= 20 px at that scale
@@ -18,8 +26,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["CctvOperatingPoint", "CCTV_THRESHOLDS", "DETECTION_SCALE", "cctv_operating_point",
-           "detection_input"]
+__all__ = ["CctvOperatingPoint", "CCTV_SIZE_GROWTH", "CCTV_THRESHOLDS", "DETECTION_SCALE",
+           "FOLLOW_GALLERY_SIZE", "SizedThreshold", "cctv_operating_point", "detection_input",
+           "threshold_at"]
 
 DETECTION_SCALE = 3.0
 
@@ -39,17 +48,81 @@ CCTV_THRESHOLDS: dict[str, tuple[float, str]] = {
 }
 
 
+# embedder name -> (the gallery size its CCTV threshold was chosen at, the threshold's rise per
+# unit of ln N that holds the FPIR there at any N, where that rise was fitted).
+CCTV_SIZE_GROWTH: dict[str, tuple[int, float, str]] = {
+    "arcface:w600k_mbf_int8": (
+        # 0.698 was chosen on a 234-identity manifest gallery (50 % of ~470 held out). The rise:
+        # FPIR 1e-2 held at N = 100 ... 100,000 by each non-mated probe's impostor tail above
+        # its 24th highest score (generalised Pareto, pooled shape -0.17), fitted on tune seeds
+        # 1-4 (corridor_far 1270-1510 s, whole manifest, 588 probes) and t(N) = a + b ln N
+        # least squares; checked on tune seeds 5-8.
+        234, 0.0140, "tune seeds 1-4, corridor_far 1270-1510 s, 588 non-mated probes: "
+                     "impostor tail per probe at FPIR 1e-2"),
+}
+
+# The setting: the CCTV threshold follows the gallery's size (True) or stays where it was
+# chosen, whatever the size (False).
+FOLLOW_GALLERY_SIZE = False
+
+
+@dataclass(frozen=True, slots=True)
+class SizedThreshold:
+    """A 1:N decision threshold for a gallery of N identities: ``threshold`` at ``size``, plus
+    ``per_ln_size`` for each unit of ln(N / size) (the best of N impostors grows about with
+    ln N for a light-tailed score)."""
+    threshold: float
+    size: int
+    per_ln_size: float
+
+    def __post_init__(self):
+        if not (self.size >= 1 and math.isfinite(self.threshold)
+                and math.isfinite(self.per_ln_size) and self.per_ln_size >= 0):
+            raise ValueError(f"SizedThreshold: size >= 1, finite threshold and rise >= 0, got "
+                             f"{self.size}, {self.threshold}, {self.per_ln_size}")
+
+    def at(self, n: int) -> float:
+        """The threshold for a gallery of ``n`` identities (``n`` < 1 counts as 1)."""
+        return self.threshold + self.per_ln_size * math.log(max(int(n), 1) / self.size)
+
+    def describe(self) -> str:
+        return (f"{self.threshold:.3f} at N={self.size:,} + {self.per_ln_size:.4f} "
+                f"ln(N/{self.size:,})")
+
+
+def threshold_at(threshold: float | SizedThreshold, n: int) -> float:
+    """The decision threshold a search of a gallery of ``n`` identities uses."""
+    return threshold.at(n) if isinstance(threshold, SizedThreshold) else float(threshold)
+
+
 @dataclass(frozen=True, slots=True)
 class CctvOperatingPoint:
-    threshold: float
+    threshold: float  # at the size it was chosen at
     source: str
+    sized: SizedThreshold | None = None  # set when the threshold follows the gallery's size
+
+    @property
+    def rule(self) -> float | SizedThreshold:
+        """What a stream searches with: the sized rule, or the fixed threshold."""
+        return self.threshold if self.sized is None else self.sized
 
 
-def cctv_operating_point(embedder: str) -> CctvOperatingPoint | None:
+def cctv_operating_point(embedder: str, follow_size: bool | None = None
+                         ) -> CctvOperatingPoint | None:
     """The CCTV threshold chosen for ``embedder`` (e.g. ``arcface:w600k_mbf_int8``), or None
-    when none was chosen for it (the caller then falls back to its gate calibration, marked)."""
+    when none was chosen for it (the caller then falls back to its gate calibration, marked).
+    ``follow_size`` (default :data:`FOLLOW_GALLERY_SIZE`): the threshold follows the gallery's
+    size where a growth was fitted for the recogniser (:data:`CCTV_SIZE_GROWTH`)."""
     hit = CCTV_THRESHOLDS.get(embedder)
-    return None if hit is None else CctvOperatingPoint(hit[0], f"CCTV operating point: {hit[1]}")
+    if hit is None:
+        return None
+    source = f"CCTV operating point: {hit[1]}"
+    growth = CCTV_SIZE_GROWTH.get(embedder)
+    if not (FOLLOW_GALLERY_SIZE if follow_size is None else follow_size) or growth is None:
+        return CctvOperatingPoint(hit[0], source)
+    sized = SizedThreshold(hit[0], growth[0], growth[1])
+    return CctvOperatingPoint(hit[0], f"{source}; following the gallery's size: "
+                                      f"{sized.describe()} ({growth[2]})", sized)
 
 
 def detection_input(frame_size: tuple[int, int], scale: float = DETECTION_SCALE
