@@ -301,7 +301,18 @@ def solve_threshold(model: TailModel, n: int, fpir: float) -> float:
     return hi
 
 
-FIT_SIZES = (100, 234, 470, 1_000, 10_000, 100_000)
+def measured_threshold(runs: list[SearchScores], size, fpir: float) -> float:
+    """The lowest threshold whose expected FPIR at ``size`` (:func:`false_ids`, pooled) is
+    <= ``fpir``: the model-free threshold, where the manifest reaches."""
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        f = np.concatenate([false_ids(s, mid, size) for s in runs]).mean()
+        lo, hi = (mid, hi) if f > fpir else (lo, mid)
+    return hi
+
+
+FIT_SIZES = (60, 120, 234, 460, 1_000, 10_000, 100_000)
 
 
 def fit_rule(runs: list[SearchScores], fpir: float = 1e-2, sizes=FIT_SIZES
@@ -311,8 +322,11 @@ def fit_rule(runs: list[SearchScores], fpir: float = 1e-2, sizes=FIT_SIZES
     print(f"tail: shape {model.xi:.3f}, scale {model.scale:.3f} (k {model.k})")
     t = np.array([solve_threshold(model, n, fpir) for n in sizes])
     b, a = np.polyfit(np.log(sizes), t, 1)
+    n_man = min(s.scores.shape[1] for s in runs)
+    measured = [measured_threshold(runs, n, fpir) if n <= n_man else np.nan for n in sizes]
     return float(a), float(b), pd.DataFrame({"N": sizes, "t_solved": t,
-                                             "t_rule": a + b * np.log(sizes)})
+                                             "t_rule": a + b * np.log(sizes),
+                                             "t_measured": measured})
 
 
 def main(argv=None) -> None:
