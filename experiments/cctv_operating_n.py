@@ -40,6 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.cctv_track_tune import HELD_OUT
+
 MANIFEST_SIZES = (120, 234)  # and the whole manifest (~470 on cctv_identification.yaml)
 EXTRA_SIZES = (1_000, 10_000, 100_000)
 TAIL_K = 24  # impostor scores per probe above the tail's threshold (~5 % of a 470 manifest)
@@ -330,12 +332,16 @@ def fit_rule(runs: list[SearchScores], fpir: float = 1e-2, sizes=FIT_SIZES
 
 
 def main(argv=None) -> None:
-    from experiments.cctv_track_tune import HELD_OUT
-
     p = argparse.ArgumentParser(prog="python -m experiments.cctv_operating_n",
                                 description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("table", "fit", "check"):  # score files of tune seeds
+        q = sub.add_parser(name)
+        q.add_argument("scores", nargs="+", type=Path)
+        q.add_argument("--threshold", type=float, default=None)
+        q.add_argument("--fpir", type=float, default=1e-2)
+        q.add_argument("--rule", default=None, help="A,B: t(N) = A + B ln N")
     c = sub.add_parser("cache", help="replay recorded runs into score files (scratch)")
     c.add_argument("pairs", nargs="+", help="RUN:FACES.npz")
     c.add_argument("--out", type=Path, required=True)
@@ -343,12 +349,6 @@ def main(argv=None) -> None:
                    help="recordings (.npz) of other seeds: the extras' model is fitted on "
                         "their first 48 enrolment templates, never the run's own (the first "
                         "one that is not the run itself)")
-    for name in ("table", "fit", "check"):
-        q = sub.add_parser(name)
-        q.add_argument("scores", nargs="+", type=Path)
-        q.add_argument("--threshold", type=float, default=None)
-        q.add_argument("--fpir", type=float, default=1e-2)
-        q.add_argument("--rule", default=None, help="A,B: t(N) = A + B ln N")
     a = p.parse_args(argv)
     if a.cmd == "cache":
         a.out.mkdir(parents=True, exist_ok=True)
