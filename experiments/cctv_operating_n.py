@@ -75,13 +75,14 @@ class SearchScores:
 
 
 def search_scores(run: Path, faces: Path, pool: np.ndarray, extra_sizes=EXTRA_SIZES,
-                  rng_seed: int = 7) -> SearchScores:
+                  rng_seed: int = 7, held_out: bool = False) -> SearchScores:
     """A recorded run's searches replayed and scored (module docstring); ``pool``: enrolment
-    templates of people outside the run that the extras are fitted on."""
+    templates of people outside the run that the extras are fitted on; ``held_out``: a
+    held-out seed's recording, scored for a frozen rule (the lead's ``--held-out-report``)."""
     from experiments.cctv_identify import face_like_templates
     from experiments.cctv_rank1_trace import check_replay, load_recorded, replay
 
-    d = load_recorded(run, faces)
+    d = load_recorded(run, faces, held_out)
     print(f"{run}: {check_replay(d)}")
     probes: list[np.ndarray] = []
 
@@ -341,7 +342,10 @@ def main(argv=None) -> None:
         q.add_argument("scores", nargs="+", type=Path)
         q.add_argument("--threshold", type=float, default=None)
         q.add_argument("--fpir", type=float, default=1e-2)
-        q.add_argument("--rule", default=None, help="A,B: t(N) = A + B ln N")
+        q.add_argument("--rule", default=None, help="A,B: t(N) = A + B ln N; shipped: the "
+                       "insightface recogniser's SizedThreshold (pipeline.cctv.operating)")
+        q.add_argument("--held-out-report", action="store_true", help="the lead's: score "
+                       "held-out seeds with a frozen rule (never with fit)")
     c = sub.add_parser("cache", help="replay recorded runs into score files (scratch)")
     c.add_argument("pairs", nargs="+", help="RUN:FACES.npz")
     c.add_argument("--out", type=Path, required=True)
@@ -349,21 +353,24 @@ def main(argv=None) -> None:
                    help="recordings (.npz) of other seeds: the extras' model is fitted on "
                         "their first 48 enrolment templates, never the run's own (the first "
                         "one that is not the run itself)")
+    c.add_argument("--held-out-report", action="store_true",
+                   help="the lead's: cache held-out seeds' recordings for table/check")
     a = p.parse_args(argv)
     if a.cmd == "cache":
         a.out.mkdir(parents=True, exist_ok=True)
         for pair in a.pairs:
             run, faces = (Path(x) for x in pair.split(":", 1))
             seed = _seed_of(run)
-            if seed in HELD_OUT:
+            if seed in HELD_OUT and not a.held_out_report:
                 raise SystemExit(f"{run}: seed {seed} is held out; tune seeds only")
             other = next(f for f in a.pool_from if f.resolve() != faces.resolve())
             pool = np.load(other)["enrol_vectors"][:POOL]
-            search_scores(run, faces, pool).save(a.out / f"s{seed}.npz")
+            search_scores(run, faces, pool, held_out=a.held_out_report).save(
+                a.out / f"s{seed}.npz")
             print(f"seed {seed}: extras fitted on {other}'s first {POOL} enrolment templates")
         return
     runs = [SearchScores.load(f) for f in a.scores]
-    if any(s.seed in HELD_OUT for s in runs):
+    if any(s.seed in HELD_OUT for s in runs) and (a.cmd == "fit" or not a.held_out_report):
         raise SystemExit("held-out seeds: the lead's, not scored here")
     seeds = ",".join(str(s.seed) for s in runs)
     pd.set_option("display.width", 200)
@@ -373,6 +380,10 @@ def main(argv=None) -> None:
         print(f"\nseeds {seeds}: t(N) = {ra:.4f} + {rb:.4f} ln N at FPIR {a.fpir:g}")
         print(t.round(4).to_string(index=False))
         rule = (lambda n: ra + rb * math.log(n))
+    elif a.rule == "shipped":
+        from pipeline.cctv.operating import cctv_operating_point
+
+        rule = cctv_operating_point("arcface:w600k_mbf_int8", follow_size=True).sized.at
     elif a.rule:
         ra, rb = (float(v) for v in a.rule.split(","))
         rule = (lambda n: ra + rb * math.log(n))

@@ -80,3 +80,6 @@ def test_held_out_seeds_are_refused(tmp_path):
     _scores(seed=102).save(tmp_path / "s102.npz")
     with pytest.raises(SystemExit, match="held-out"):
         main(["table", str(tmp_path / "s102.npz"), "--threshold", "0.7"])
+    with pytest.raises(SystemExit, match="held-out"):  # never fitted on, even by the lead
+        main(["fit", str(tmp_path / "s102.npz"), "--held-out-report"])
+    main(["check", str(tmp_path / "s102.npz"), "--rule", "shipped", "--held-out-report"])
