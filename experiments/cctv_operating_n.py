@@ -211,7 +211,8 @@ def size_rates(runs: list[SearchScores], threshold, size) -> dict:
     return {"size": size, "N": int(np.median(ns)), "threshold": float(np.median(ts)),
             "nonmated": len(f), "fpir": _mean(f), "false_ids": float(f.sum()),
             "mated": len(h), "fnir": 1 - _mean(h), "wrong_mated": float(w),
-            "wrong_impostor": float(wi), "wrong_own_face": float(w - wi), "rank1": _mean(r1)}
+            "wrong_impostor": float(wi), "wrong_own_face": max(float(w - wi), 0.0),
+            "rank1": _mean(r1)}
 
 
 def _mean(v: np.ndarray) -> float:
