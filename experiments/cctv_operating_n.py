@@ -111,8 +111,8 @@ def search_scores(run: Path, faces: Path, pool: np.ndarray, extra_sizes=EXTRA_SI
             best = np.maximum(best, (p @ block.T).max(1))
             done += len(block)
         extra_max[:, k] = best
-    return SearchScores(_seed_of(run), np.stack(r["scores"].to_list()).astype(np.float32), mate, foreign, ipd,
-                        extra_max, tuple(extra_sizes))
+    scores = np.stack(r["scores"].to_list()).astype(np.float32)
+    return SearchScores(_seed_of(run), scores, mate, foreign, ipd, extra_max, tuple(extra_sizes))
 
 
 def _seed_of(run: Path) -> int:
