@@ -22,12 +22,16 @@ the run's manifest (hypergeometric; no sampling noise), the whole manifest at N 
 Population sizes are the whole manifest plus the first E extras. FNIR is 1 - rank-1 at the
 threshold (mate first and >= threshold), as :func:`pipeline.cctv.metrics.fnir_fpir`.
 
-``fit``: the threshold that holds a target FPIR at each N, extreme-value style: each
-non-mated probe's impostor scores get an exponential tail above its 24th highest (the peaks
-over a threshold with shape 0, the Gumbel domain of a cosine's light tail); the expected FPIR
-at size N is the mean over probes of ``1 - (1 - tail(t)) ** N``, solved for t at each N and
-summarised as ``t(N) = a + b ln N`` (:class:`pipeline.cctv.operating.SizedThreshold`).
-``check``: FPIR and FNIR of a rule (or a fixed threshold) on other seeds, per N.
+``fit``: the threshold that holds a target FPIR at each N, extreme-value style (peaks over a
+threshold): each non-mated probe's impostor scores above its 24th highest get a generalised
+Pareto tail, the shape pooled over probes (negative: a cosine's tail is lighter than
+exponential; shape 0 over-predicted FPIR 2-5x where the manifest reaches), the scale the
+probe's own; the expected FPIR at size N is the mean over probes of ``1 - (1 - tail(t)) ** N``,
+solved for t at each N and summarised as ``t(N) = a + b ln N``
+(:class:`pipeline.cctv.operating.SizedThreshold`); beside it, the model-free threshold at
+each manifest size. ``check``: FPIR and FNIR of a rule (or a fixed threshold; ``--rule
+shipped``: the recogniser's own) on other seeds, per N. Held-out seeds are refused; the lead
+scores a frozen rule on them with ``--held-out-report`` (``fit`` refuses them always).
 """
 
 from __future__ import annotations
