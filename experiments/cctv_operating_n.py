@@ -323,18 +323,21 @@ def measured_threshold(runs: list[SearchScores], size, fpir: float) -> float:
 FIT_SIZES = (60, 120, 234, 460, 1_000, 10_000, 100_000)
 
 
-def fit_rule(runs: list[SearchScores], fpir: float = 1e-2, sizes=FIT_SIZES
-             ) -> tuple[float, float, pd.DataFrame]:
-    """(a, b) of ``t(N) = a + b ln N`` (least squares over ``sizes``) and the solved t(N)."""
+def fit_rule(runs: list[SearchScores], fpir: float = 1e-2, sizes=FIT_SIZES,
+             fixed: float | None = None) -> tuple[float, float, pd.DataFrame]:
+    """(a, b) of ``t(N) = a + b ln N`` (least squares over ``sizes``) and the solved t(N);
+    ``fixed``: also the model's FPIR at that fixed threshold per size."""
     model = tail_model(runs)
     print(f"tail: shape {model.xi:.3f}, scale {model.scale:.3f} (k {model.k})")
     t = np.array([solve_threshold(model, n, fpir) for n in sizes])
     b, a = np.polyfit(np.log(sizes), t, 1)
     n_man = min(s.scores.shape[1] for s in runs)
     measured = [measured_threshold(runs, n, fpir) if n <= n_man else np.nan for n in sizes]
-    return float(a), float(b), pd.DataFrame({"N": sizes, "t_solved": t,
-                                             "t_rule": a + b * np.log(sizes),
-                                             "t_measured": measured})
+    out = pd.DataFrame({"N": sizes, "t_solved": t, "t_rule": a + b * np.log(sizes),
+                        "t_measured": measured})
+    if fixed is not None:
+        out[f"model_fpir_at_{fixed:g}"] = [model.fpir(fixed, n) for n in sizes]
+    return float(a), float(b), out
 
 
 def main(argv=None) -> None:
@@ -380,11 +383,12 @@ def main(argv=None) -> None:
     seeds = ",".join(str(s.seed) for s in runs)
     pd.set_option("display.width", 200)
     if a.cmd == "fit":
-        ra, rb, t = fit_rule(runs, a.fpir)
+        ra, rb, t = fit_rule(runs, a.fpir, fixed=a.threshold)
         print(top_growth(runs).round(4).to_string(index=False))
         print(f"\nseeds {seeds}: t(N) = {ra:.4f} + {rb:.4f} ln N at FPIR {a.fpir:g}")
         print(t.round(4).to_string(index=False))
         rule = (lambda n: ra + rb * math.log(n))
+        a.threshold = None  # the table below: the fitted rule
     elif a.rule == "shipped":
         from pipeline.cctv.operating import cctv_operating_point
 
