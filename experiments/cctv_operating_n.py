@@ -158,7 +158,7 @@ def false_ids(s: SearchScores, t: float, size) -> np.ndarray:
         ex = s.extra_max[:, s.extra_sizes.index(extra)] if extra else -np.inf
         return (np.maximum(imp.max(1), ex) >= t).astype(float)
     m = (~s.foreign).sum(1)
-    return 1 - _none_of(m, (imp >= t).sum(1), np.minimum(drawn, m))
+    return np.maximum(1 - _none_of(m, (imp >= t).sum(1), np.minimum(drawn, m)), 0.0)
 
 
 def mated_hits(s: SearchScores, t: float, size) -> np.ndarray:
@@ -192,7 +192,7 @@ def mated_wrong(s: SearchScores, t: float, size, impostors_only: bool = False) -
         return ((top >= t) & (top > own)).astype(float)
     k = ((others >= t) & (others > own[:, None])).sum(1)
     n_other = np.full(len(ms), s.scores.shape[1] - 1)
-    return 1 - _none_of(n_other, k, np.minimum(drawn - 1, n_other))
+    return np.maximum(1 - _none_of(n_other, k, np.minimum(drawn - 1, n_other)), 0.0)
 
 
 def size_rates(runs: list[SearchScores], threshold, size) -> dict:
