@@ -87,3 +87,22 @@ def test_the_size_sweep_sets_the_threshold_for_each_swept_size():
     assert list(fixed["false_identifications"]) == [0, 1, 1]
     assert list(sized["false_identifications"]) == [0, 1, 0]
     assert sized.loc[100, "threshold"] == pytest.approx(rule.at(102))
+
+
+def test_a_run_says_which_threshold_it_used_and_for_which_n():
+    from dataclasses import asdict
+
+    from experiments.cctv_evaluate import run_threshold
+    from experiments.cctv_identify import BackendParts, _threshold_source
+
+    rule = SizedThreshold(0.698, 234, 0.0145)
+    sized = BackendParts("insightface", None, None, rule, "CCTV operating point: x")
+    assert _threshold_source(sized, 470).startswith(f"{rule.at(470):.3f} for this gallery's "
+                                                    f"N=470: CCTV operating point")
+    fixed = BackendParts("dlib", None, None, 0.6, "gate calibration")
+    assert _threshold_source(fixed, 470).endswith("fixed, whatever the gallery's size (here "
+                                                  "N=470)")
+    # the evaluation rebuilds the rule from the run's metadata (the size sweep applies it)
+    assert run_threshold({"threshold": rule.at(470), "threshold_rule": asdict(rule)}) == rule
+    assert run_threshold({"threshold": 0.6, "threshold_rule": None}) == 0.6
+    assert run_threshold({"threshold": 0.6}) == 0.6  # runs written before the rule
