@@ -220,9 +220,12 @@ def main(argv=None) -> None:
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--faces", type=Path, help="scratch .npz for the templates (for `report` "
                    "and, on tune seeds, `experiments.cctv_rank1_trace`)")
-    r.add_argument("--threshold-follows-size", dest="follow_size", action="store_true",
-                   default=None, help="the CCTV threshold set for the gallery's size "
-                   "(pipeline.cctv.operating.SizedThreshold; default: the shipped setting)")
+    size = r.add_mutually_exclusive_group()
+    size.add_argument("--threshold-follows-size", dest="follow_size", action="store_true",
+                      default=None, help="the CCTV threshold set for the gallery's size "
+                      "(pipeline.cctv.operating.SizedThreshold; default: the shipped setting)")
+    size.add_argument("--threshold-fixed", dest="follow_size", action="store_false",
+                      help="the CCTV threshold where it was chosen, whatever the size")
     r.add_argument("--held-out-report", action="store_true",
                    help="the lead's: run a held-out seed (101-110) to score a frozen setting")
     rp = sub.add_parser("report", help="rank-1 per IPD band, pooled, with bounds and cost")
