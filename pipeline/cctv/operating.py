@@ -49,15 +49,17 @@ CCTV_THRESHOLDS: dict[str, tuple[float, str]] = {
 
 
 # embedder name -> (the gallery size its CCTV threshold was chosen at, the threshold's rise per
-# unit of ln N that holds the FPIR there at any N, where that rise was fitted).
-CCTV_SIZE_GROWTH: dict[str, tuple[int, float, str]] = {
+# unit of ln N that holds the FPIR there at any N, the smallest N the rise was fitted at (a
+# smaller gallery, e.g. a watchlist of a few, gets that size's threshold: the fit is not
+# extrapolated downwards), where that rise was fitted).
+CCTV_SIZE_GROWTH: dict[str, tuple[int, float, int, str]] = {
     "arcface:w600k_mbf_int8": (
         # 0.698 was chosen on a 234-identity manifest gallery (50 % of ~470 held out). The rise:
         # FPIR 1e-2 held at N = 60 ... 100,000 by each non-mated probe's impostor tail above
         # its 24th highest score (generalised Pareto, pooled shape -0.17), fitted on tune seeds
         # 1-4 (corridor_far 1270-1510 s, whole manifest, 588 probes) and t(N) = a + b ln N
         # least squares (a = 0.585, b = 0.0145); checked on tune seeds 5-8.
-        234, 0.0145, "tune seeds 1-4, corridor_far 1270-1510 s, 588 non-mated probes: "
+        234, 0.0145, 60, "tune seeds 1-4, corridor_far 1270-1510 s, 588 non-mated probes: "
                      "impostor tail per probe at FPIR 1e-2"),
 }
 
@@ -73,24 +75,27 @@ FOLLOW_GALLERY_SIZE = True
 class SizedThreshold:
     """A 1:N decision threshold for a gallery of N identities: ``threshold`` at ``size``, plus
     ``per_ln_size`` for each unit of ln(N / size) (the best of N impostors grows about with
-    ln N for a light-tailed score)."""
+    ln N for a light-tailed score); a gallery under ``min_size`` gets ``min_size``'s."""
     threshold: float
     size: int
     per_ln_size: float
+    min_size: int = 1
 
     def __post_init__(self):
-        if not (self.size >= 1 and math.isfinite(self.threshold)
+        if not (1 <= self.min_size <= self.size and math.isfinite(self.threshold)
                 and math.isfinite(self.per_ln_size) and self.per_ln_size >= 0):
-            raise ValueError(f"SizedThreshold: size >= 1, finite threshold and rise >= 0, got "
-                             f"{self.size}, {self.threshold}, {self.per_ln_size}")
+            raise ValueError(f"SizedThreshold: 1 <= min_size <= size, finite threshold and "
+                             f"rise >= 0, got {self.min_size}, {self.size}, {self.threshold}, "
+                             f"{self.per_ln_size}")
 
     def at(self, n: int) -> float:
-        """The threshold for a gallery of ``n`` identities (``n`` < 1 counts as 1)."""
-        return self.threshold + self.per_ln_size * math.log(max(int(n), 1) / self.size)
+        """The threshold for a gallery of ``n`` identities."""
+        return self.threshold + self.per_ln_size * math.log(max(int(n), self.min_size)
+                                                            / self.size)
 
     def describe(self) -> str:
         return (f"{self.threshold:.3f} at N={self.size:,} + {self.per_ln_size:.4f} "
-                f"ln(N/{self.size:,})")
+                f"ln(N/{self.size:,}), N >= {self.min_size:,}")
 
 
 def threshold_at(threshold: float | SizedThreshold, n: int) -> float:
@@ -123,9 +128,9 @@ def cctv_operating_point(embedder: str, follow_size: bool | None = None
     growth = CCTV_SIZE_GROWTH.get(embedder)
     if not (FOLLOW_GALLERY_SIZE if follow_size is None else follow_size) or growth is None:
         return CctvOperatingPoint(hit[0], source)
-    sized = SizedThreshold(hit[0], growth[0], growth[1])
+    sized = SizedThreshold(hit[0], growth[0], growth[1], growth[2])
     return CctvOperatingPoint(hit[0], f"{source}; following the gallery's size: "
-                                      f"{sized.describe()} ({growth[2]})", sized)
+                                      f"{sized.describe()} ({growth[3]})", sized)
 
 
 def detection_input(frame_size: tuple[int, int], scale: float = DETECTION_SCALE

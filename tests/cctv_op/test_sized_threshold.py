@@ -24,9 +24,11 @@ def test_the_threshold_rises_with_ln_n_from_where_it_was_chosen():
     assert rule.at(468) == pytest.approx(0.7 + 0.02 * math.log(2))
     assert rule.at(117) < 0.7 < rule.at(100_000)
     assert threshold_at(rule, 468) == rule.at(468) and threshold_at(0.65, 10**6) == 0.65
+    floored = SizedThreshold(0.7, 234, 0.02, min_size=60)  # not extrapolated below 60
+    assert floored.at(5) == floored.at(60) == pytest.approx(0.7 - 0.02 * math.log(234 / 60))
     with pytest.raises(ValueError, match="rise >= 0"):
         SizedThreshold(0.7, 234, -0.01)
-    with pytest.raises(ValueError, match="size >= 1"):
+    with pytest.raises(ValueError, match="min_size <= size"):
         SizedThreshold(0.7, 0, 0.01)
 
 
@@ -34,8 +36,8 @@ def test_the_setting_turns_the_sized_rule_on_and_off_and_the_source_says_so():
     fixed = cctv_operating_point(EMB, follow_size=False)
     assert fixed.rule == CCTV_THRESHOLDS[EMB][0] and fixed.sized is None
     sized = cctv_operating_point(EMB, follow_size=True)
-    size, rise, _ = CCTV_SIZE_GROWTH[EMB]
-    assert sized.sized == SizedThreshold(CCTV_THRESHOLDS[EMB][0], size, rise)
+    size, rise, smallest, _ = CCTV_SIZE_GROWTH[EMB]
+    assert sized.sized == SizedThreshold(CCTV_THRESHOLDS[EMB][0], size, rise, smallest)
     assert sized.rule.at(size) == pytest.approx(fixed.rule) and rise > 0
     assert "following the gallery's size" in sized.source
     default = cctv_operating_point(EMB)
