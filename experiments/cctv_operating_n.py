@@ -232,8 +232,8 @@ def size_table(runs: list[SearchScores], threshold) -> pd.DataFrame:
 
 
 def top_growth(runs: list[SearchScores]) -> pd.DataFrame:
-    """Quantiles of the non-mated top score per size (the whole manifest and extras: exact;
-    a drawn size: the median over one draw per search, seeded)."""
+    """Quantiles of the non-mated top score per size over the searches (the whole manifest and
+    extras: each search's exact top; a drawn size: one seeded draw of that many per search)."""
     rng, rows = np.random.default_rng(0), []
     for size in sizes_of(runs):
         drawn, extra = _parse(size)
