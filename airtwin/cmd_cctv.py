@@ -50,6 +50,10 @@ def identify_cctv_cmd(
                                   "run has non-mated searches to measure FPIR on"),
     threshold: Optional[float] = typer.Option(None, help="1:N threshold (cosine) instead of "
                                               "the recogniser's CCTV operating point"),
+    follow_size: Optional[bool] = typer.Option(None, "--threshold-follows-size/--threshold-fixed",
+                                               help="the CCTV operating point rises with the "
+                                               "gallery's size N to hold its FPIR (default: "
+                                               "pipeline.cctv.operating.FOLLOW_GALLERY_SIZE)"),
     persons: str = typer.Option("heads", help="person boxes for tracking: heads (the default: "
                                 "the head-and-shoulders detector trained on synthetic frames, "
                                 "airtwin train heads), faces (bodies implied by detected faces "
@@ -155,7 +159,8 @@ def identify_cctv_cmd(
     aggregation = AggregationConfig(**over) if over else None
     try:
         tables, meta = identify_cctv(source, gallery, backend, extra, seed, log, quiet,
-                                     holdout=holdout, threshold=threshold, persons=persons,
+                                     holdout=holdout, threshold=threshold,
+                                     follow_size=follow_size, persons=persons,
                                      person_options=person_options, aggregation=aggregation,
                                      swaps=swaps, person_camera_options=camera_options,
                                      **({} if fill_gaps is None else {"max_gap_s": fill_gaps}),

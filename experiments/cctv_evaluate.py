@@ -78,12 +78,22 @@ def evaluate_run(run: str | Path) -> tuple[dict[str, pd.DataFrame], str]:
                      listed_scores=raw["listed_scores"].to_numpy(),
                      extra_max=raw["extra_max"].to_numpy())
     out["cctv_gallery_size"] = gallery_size_sweep(
-        sweep, meta["sweep_sizes"], int(meta["listed"]), mates, float(meta["threshold"])) \
+        sweep, meta["sweep_sizes"], int(meta["listed"]), mates, run_threshold(meta)) \
         .assign(policy=meta["policy"])
     text = report_markdown(out, meta, str(run))
     add_tables(run, out)
     add_report(run, REPORT, text)
     return out, text
+
+
+def run_threshold(meta: dict):
+    """The run's decision threshold: the fixed one, or the rule that set it for the gallery's
+    size (a :class:`pipeline.cctv.operating.SizedThreshold`; the size sweep applies it at each
+    swept size)."""
+    from pipeline.cctv.operating import SizedThreshold
+
+    rule = meta.get("threshold_rule")
+    return SizedThreshold(**rule) if rule else float(meta["threshold"])
 
 
 def headline(out: dict[str, pd.DataFrame]) -> dict:

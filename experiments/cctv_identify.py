@@ -32,6 +32,7 @@ from outputs.progress import steps
 from pipeline.cctv.aggregate import AggregationConfig
 from pipeline.cctv.galleries import POPULATION_MIN_EXTRA, build_gallery, check_policy
 from pipeline.cctv.gaps import MAX_GAP_S
+from pipeline.cctv.operating import SizedThreshold, threshold_at
 from pipeline.cctv.stitch import StitchConfig
 from pipeline.cctv.stream import StreamConfig
 from pipeline.matching import top_k
@@ -97,7 +98,7 @@ class BackendParts:
     name: str
     detector: object
     embedder: object
-    threshold: float
+    threshold: float | SizedThreshold  # SizedThreshold: set for the gallery's size N
     threshold_source: str
     # frame size -> a detector sized for it (insightface); empty: ``detector`` for every size
     camera_detectors: dict = field(default_factory=dict)
@@ -108,7 +109,7 @@ class BackendParts:
 
 def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
                     threshold: float | None = None, threads: int | None = 1,
-                    fast_prelu: bool = True) -> BackendParts:
+                    fast_prelu: bool = True, follow_size: bool | None = None) -> BackendParts:
     """Detector, embedder and the CCTV threshold of ``backend``: ``threshold`` when given, else
     the recogniser's CCTV operating point (:mod:`pipeline.cctv.operating`), else its gate
     calibration at ``fmr`` (marked as such). The insightface detector gets one SCRFD per frame
@@ -116,7 +117,8 @@ def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
     onnxruntime intra-op threads per insightface session (1: a camera stream per core, the
     cheapest CPU time per frame; None: onnxruntime's default pool); ``fast_prelu``: the
     insightface recogniser runs its graph with PRelu split (the same templates, bit for bit,
-    less CPU)."""
+    less CPU); ``follow_size``: the CCTV operating point follows the gallery's size
+    (:data:`pipeline.cctv.operating.FOLLOW_GALLERY_SIZE` when None)."""
     from pipeline.calibration import operating_point
     from pipeline.cctv.operating import cctv_operating_point, detection_input
     from pipeline.registry import get_detector, get_embedder
@@ -133,9 +135,9 @@ def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
             per_size[size].prepare()
     if threshold is not None:
         return BackendParts(backend, det, emb, float(threshold), "given (--threshold)", per_size)
-    cctv = cctv_operating_point(emb.name)
+    cctv = cctv_operating_point(emb.name, follow_size)
     if cctv is not None:
-        return BackendParts(backend, det, emb, cctv.threshold, cctv.source, per_size)
+        return BackendParts(backend, det, emb, cctv.rule, cctv.source, per_size)
     op = operating_point(backend, emb.name, fmr=fmr)
     return BackendParts(backend, det, emb, op.threshold,
                         f"gate calibration, not CCTV: {op.source}", per_size)
@@ -251,8 +253,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
                   persons: str = "heads", person_options: dict | None = None,
                   aggregation: AggregationConfig | None = None, swaps: bool = True,
                   person_camera_options: dict[str, dict] | None = None,
-                  max_gap_s: float = MAX_GAP_S, stitching: StitchConfig | None = None
-                  ) -> tuple[dict[str, pd.DataFrame], dict]:
+                  max_gap_s: float = MAX_GAP_S, stitching: StitchConfig | None = None,
+                  follow_size: bool | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Run every camera of ``source`` and return the record tables and the run's metadata.
     ``swaps``: the stream's swap guard (:mod:`pipeline.cctv.swaps`) and its links on
     probation (:attr:`AggregationConfig.link_min_cosine`) on, at their settings.
@@ -261,7 +263,9 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     far band there only); the metadata records each camera's options as run. ``max_gap_s``:
     each track's gaps up to this long filled after the run (:mod:`pipeline.cctv.gaps`);
     ``stitching``: each camera's fragments then stitched (:mod:`pipeline.cctv.stitch`; None:
-    off)."""
+    off). ``follow_size``: the CCTV threshold follows the gallery's size (None: the shipped
+    :data:`pipeline.cctv.operating.FOLLOW_GALLERY_SIZE`; a ``BackendParts`` brings its own);
+    the metadata records the threshold used and the N it was set for."""
     check_policy(policy)
     if not np.isfinite(max_gap_s) or max_gap_s < 0:
         raise ValueError(f"--fill-gaps: a gap in seconds >= 0 (0: off), got {max_gap_s}")
@@ -274,7 +278,8 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
     started = time.perf_counter()
     people = person_detectors(source, persons, person_options, person_camera_options)
     parts = backend if isinstance(backend, BackendParts) else prepare_backend(
-        backend, frame_sizes=[c.size for c in source.cameras.values()], threshold=threshold)
+        backend, frame_sizes=[c.size for c in source.cameras.values()], threshold=threshold,
+        follow_size=follow_size)
     enr = hold_out(enrolments(source), holdout, seed)
     keys = list(zip(enr["key_seed"].astype(int), enr["key_id"].astype(int)))
     templates, enrolled = _embed_enrolments(keys, parts, "enrolment photos", quiet,
@@ -325,7 +330,11 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "extra": 0 if extras is None else len(extras), "sweep_sizes": list(sweep.sizes),
             "excluded_no_consent": gallery.n_excluded_no_consent,
             "failed_to_enrol": failed, "backend": parts.name,
-            "embedder": parts.embedder.name, "threshold": parts.threshold, "holdout": holdout,
+            "embedder": parts.embedder.name,
+            "threshold": threshold_at(parts.threshold, gallery.size),
+            "threshold_rule": (asdict(parts.threshold)
+                               if isinstance(parts.threshold, SizedThreshold) else None),
+            "threshold_n": gallery.size, "holdout": holdout,
             "persons": persons, "person_camera_options": {
                 cid: opts for cid, cam in source.cameras.items()
                 if persons == "heads" and (opts := {**cam.head_options,
@@ -340,8 +349,16 @@ def identify_cctv(source: CctvSource, policy: str = "watchlist", backend: str | 
             "stitch": None if stitching is None else asdict(stitching),
             "detector_input": {cid: list(getattr(d, "input_wh", ())) for cid, d in
                                detectors.items()},
-            "threshold_source": parts.threshold_source, "source": source.kind,
+            "threshold_source": _threshold_source(parts, gallery.size), "source": source.kind,
             "source_name": source.name, "cameras": list(source.cameras), "seed": seed,
             "audit": None if audit is None else str(audit.path),
             "wall_time_s": time.perf_counter() - started}
     return tables, meta
+
+
+def _threshold_source(parts: BackendParts, n: int) -> str:
+    """Where the run's threshold came from, and for which gallery size it was set."""
+    if isinstance(parts.threshold, SizedThreshold):
+        return (f"{threshold_at(parts.threshold, n):.3f} for this gallery's N={n:,}: "
+                f"{parts.threshold_source}")
+    return f"{parts.threshold_source}; fixed, whatever the gallery's size (here N={n:,})"

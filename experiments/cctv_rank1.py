@@ -69,9 +69,11 @@ class RecordingEmbedder:
 
 
 def run(scenario: str, seed: int, window, out: Path, faces: Path | None, fps: float = 5.0,
-        holdout: float = 0.0, held_out: bool = False) -> Path:
+        holdout: float = 0.0, held_out: bool = False, follow_size: bool | None = None) -> Path:
     """``identify-cctv`` on :data:`CAMERA` over ``window`` (manifest, insightface, ``holdout``),
-    written to ``out`` and evaluated; ``faces``: the recording's scratch .npz (module docstring)."""
+    written to ``out`` and evaluated; ``faces``: the recording's scratch .npz (module docstring);
+    ``follow_size``: the CCTV threshold follows the gallery's size (None: the shipped default,
+    :data:`pipeline.cctv.operating.FOLLOW_GALLERY_SIZE`)."""
     from dataclasses import replace
 
     from experiments.cctv_evaluate import evaluate_run, headline
@@ -84,7 +86,8 @@ def run(scenario: str, seed: int, window, out: Path, faces: Path | None, fps: fl
                          f"--held-out-report (a frozen setting scored once)")
     source = scenario_source(scenario, seed, window, [CAMERA], fps)
     parts = prepare_backend("insightface", frame_sizes=[c.size for c in
-                                                       source.cameras.values()])
+                                                       source.cameras.values()],
+                            follow_size=follow_size)
     rec = RecordingEmbedder(parts.embedder) if faces is not None else None
     tables, meta = identify_cctv(source, "manifest",
                                  parts if rec is None else replace(parts, embedder=rec), 0, seed,
@@ -217,6 +220,12 @@ def main(argv=None) -> None:
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--faces", type=Path, help="scratch .npz for the templates (for `report` "
                    "and, on tune seeds, `experiments.cctv_rank1_trace`)")
+    size = r.add_mutually_exclusive_group()
+    size.add_argument("--threshold-follows-size", dest="follow_size", action="store_true",
+                      default=None, help="the CCTV threshold set for the gallery's size "
+                      "(pipeline.cctv.operating.SizedThreshold; default: the shipped setting)")
+    size.add_argument("--threshold-fixed", dest="follow_size", action="store_false",
+                      help="the CCTV threshold where it was chosen, whatever the size")
     r.add_argument("--held-out-report", action="store_true",
                    help="the lead's: run a held-out seed (101-110) to score a frozen setting")
     rp = sub.add_parser("report", help="rank-1 per IPD band, pooled, with bounds and cost")
@@ -224,7 +233,7 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     if a.cmd == "run":
         run(a.scenario, a.seed, (a.t_from, a.t_to), a.out, a.faces, a.fps, a.holdout,
-            a.held_out_report)
+            a.held_out_report, a.follow_size)
     elif a.cmd == "report":
         pairs = [x.split(":", 1) for x in a.runs]
         print(report([Path(x[0]) for x in pairs],

@@ -115,11 +115,15 @@ def realtime(frames: pd.DataFrame, cameras: pd.DataFrame) -> pd.DataFrame:
 
 
 def gallery_size_sweep(searches: pd.DataFrame, sizes, n_listed: int, mates: dict[int, str],
-                       threshold: float) -> pd.DataFrame:
+                       threshold) -> pd.DataFrame:
     """One row per swept number of extra identities ``n`` (gallery = listed + first n extras):
     searches, rank-1, FNIR at FPIR 1e-2/1e-3, and at the run's ``threshold`` the FPIR, FNIR and
     false identifications. ``searches`` carries traveler_id, listed_ids, listed_scores and
-    extra_max (one value per size); ``mates``: traveler -> its listed template id."""
+    extra_max (one value per size); ``mates``: traveler -> its listed template id.
+    ``threshold``: a number, or a :class:`pipeline.cctv.operating.SizedThreshold` applied at
+    each swept gallery's size."""
+    from pipeline.cctv.operating import threshold_at
+
     rows = []
     for j, n in enumerate(sizes):
         recs = []
@@ -137,12 +141,13 @@ def gallery_size_sweep(searches: pd.DataFrame, sizes, n_listed: int, mates: dict
         t = pd.DataFrame(recs, columns=["mated", "mate_rank", "mate_score", "top_score",
                                         "rank1_hit"])
         row = {"n_extra": int(n), "gallery_size": int(n_listed + n), "searches": len(t)}
+        t_n = threshold_at(threshold, n_listed + n)  # the threshold for this size
         if len(t):
             row.update(identification_table(t).drop(columns=["n_mated", "n_nonmated"])
                        .iloc[0].to_dict())
-            hit = t["top_score"] >= threshold
+            hit = t["top_score"] >= t_n
             non = ~t["mated"]
-            row.update(threshold=threshold,
+            row.update(threshold=t_n,
                        false_identifications=int((hit & ~(t["rank1_hit"])).sum()),
                        fpir_at_threshold=float(hit[non].mean()) if non.any() else np.nan,
                        fnir_at_threshold=float(1 - (hit & t["rank1_hit"])[~non].mean())

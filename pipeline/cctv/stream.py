@@ -27,6 +27,7 @@ from pipeline.camera_queue import BadFrameError
 from pipeline.cctv.aggregate import AggregationConfig, TrackFace, TrackFaces
 from pipeline.cctv.appearance import HIST_BINS, clothing_histogram
 from pipeline.cctv.galleries import Gallery
+from pipeline.cctv.operating import SizedThreshold, threshold_at
 from pipeline.cctv.persons import (CCTV_TRACKER_OPTIONS, FACE_BODY_SCORE, PersonBoxes,
                                    PersonTracker, body_boxes_from_faces, make_tracker,
                                    person_boxes)
@@ -53,7 +54,9 @@ class StreamError(BadFrameError):
 class StreamConfig:
     fps: float = 10.0
     tracker: str = "bytetrack"
-    threshold: float = 0.6  # a search's best score must reach this to identify (cosine)
+    # a search's best score must reach this to identify (cosine); a SizedThreshold: the
+    # threshold for the stream's gallery size (pipeline.cctv.operating)
+    threshold: float | SizedThreshold = 0.6
     candidates: int = 5  # kept per search (rank-k for the evaluation)
     gate: QualityGate = field(default_factory=QualityGate)
     aggregation: AggregationConfig = field(default_factory=AggregationConfig)
@@ -146,6 +149,7 @@ class CctvStream:
         self.camera, self.frame_size = camera, (int(frame_size[0]), int(frame_size[1]))
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
         self.config, self.audit = config, audit
+        self.threshold = threshold_at(config.threshold, gallery.size)  # for this gallery's N
         opts = dict(config.tracker_options)
         if config.tracker in ("bytetrack", "ocsort"):  # its boxes stay inside the frame
             opts["frame_size"] = self.frame_size
@@ -278,7 +282,7 @@ class CctvStream:
         probe = tf.template(used)
         cands = tuple(self.gallery.store.search(probe, k=cfg.candidates))
         tf.mark_searched()
-        matched = bool(cands) and cands[0].score >= cfg.threshold
+        matched = bool(cands) and cands[0].score >= self.threshold
         wl = matched and cands[0].template_id in self.gallery.watchlist_ids
         ident = Identification(self.camera, tf.track_id, t, float(tf.first_face_t), tf.searches,
                                cands, matched, wl, len(used), max(f.quality.ipd_px for f in used))
