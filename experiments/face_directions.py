@@ -249,6 +249,8 @@ def _print(rows: list[dict]) -> None:
         a, d = r.get("arc", {}), r.get("dlib", {})
         det = " ".join(f"{det}:{kind}:" + "/".join(str(r[f"{det}_{kind}_{t}"][0]) for t in TONES)
                        for det in ("hog", "scrfd") for kind in KINDS)
+        det += " of " + " ".join(f"{kind}:" + "/".join(str(r[f"hog_{kind}_{t}"][1]) for t in TONES)
+                                 for kind in KINDS)
         pair = ""
         if "hog_lost" in r:
             pair = (f" | HOG lost/gained {r['hog_lost']}/{r['hog_gained']} SCRFD "
