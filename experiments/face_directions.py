@@ -10,7 +10,9 @@ per identity its direction coefficients, the share of its draw it got and its pa
 ``report`` prints, per seed and variant, ArcFace impostor / genuine / d', dlib FMR / FNMR at
 its published L2 0.6, HOG and SCRFD misses per Fitzpatrick group on photos and live captures,
 the captures a variant loses or gains against ``base`` and the paired HOG score change, and
-whether the variant passes the issue's gate on every seed. ``fit`` fits the detection-risk
+whether the variant passes the issue's gate on every seed (``--gate detection``, round 11:
+the gate for a detection lever, :func:`detection_gate`), with dlib HOG's lowest score per
+group. ``fit`` fits the detection-risk
 model :mod:`sim.faces.detection_risk` from ``base`` and a full-draw variant on fit seeds and
 writes its coefficients. ``screen`` (round 10) reads runs made with ``--lives 0`` (enrolment
 photos only, the cheap screen of rounds 6-9) and prints per variant the photos' ArcFace
@@ -22,7 +24,7 @@ impostor mean, dlib HOG's mean and lowest best score and misses, against ``base`
     python -m experiments.face_directions run --seed 5300 --n 60 --lives 0 --variant mean10 --out S
     python -m experiments.face_directions screen --out S --seed 5300 --variants mean10,mean10_best
 
-A run of 200 identities x (1 + 4) captures takes about 6 CPU-minutes (2 with ``--hog-only``).
+A run of 200 identities x (1 + 4) captures takes about 6 CPU-minutes (3 with ``--hog-only``).
 """
 
 from __future__ import annotations
