@@ -72,3 +72,27 @@ def test_the_photo_screen_scores_unrelated_photos_only_and_reports_hog():
     assert f["imp"] == pytest.approx(0.5)  # pairs (0, 1): 1, (1, 2): 0 -> mean 0.5
     assert f["hog_mean"] == pytest.approx(1.25 / 3) and f["hog_min"] == -0.25  # photos only
     assert f["hog_miss"] == 1
+
+
+def test_figures_give_hogs_lowest_score_per_kind_and_group():
+    r = _run()  # 4 identities x (photo + 2 lives); tone = identity % 3
+    r["hog"] = np.arange(12, dtype=float)
+    f = figures(r)
+    # I-II: identities 0 and 3 (captures 0-2, 9-11); V-VI: identity 2 (captures 6-8)
+    assert f["lowest"] == {"photo_I-II": 0.0, "photo_III-IV": 3.0, "photo_V-VI": 6.0,
+                           "live_I-II": 1.0, "live_III-IV": 4.0, "live_V-VI": 7.0}
+
+
+def test_the_detection_gate_wants_no_impostor_rise_and_99_percent_or_fewer_misses():
+    from experiments.face_directions import detection_gate
+    base = figures(_run(spread=1.0))
+    closer = figures(_run(spread=0.5))  # impostors rise
+    assert any("impostors rise" in w for w in detection_gate(base, closer))
+    assert detection_gate(base, base) == []  # impostors level: not a rise
+    found = np.ones(12, bool)
+    found[4] = False  # identity 1's first live capture (III-IV): 1 of 2 missed
+    lost = figures({**_run(spread=1.0), "hog_found": found})
+    assert detection_gate(base, lost) == ["hog_live_III-IV 50.0 % < 99 % (misses 0 -> 1)"]
+    # A group under 99 % with no change passes only where it misses fewer than before.
+    assert detection_gate(lost, lost) == ["hog_live_III-IV 50.0 % < 99 % (misses 1 -> 1)"]
+    assert detection_gate(lost, base) == []
