@@ -83,3 +83,20 @@ def test_held_out_seeds_are_refused(tmp_path):
     with pytest.raises(SystemExit, match="held-out"):  # never fitted on, even by the lead
         main(["fit", str(tmp_path / "s102.npz"), "--held-out-report"])
     main(["check", str(tmp_path / "s102.npz"), "--rule", "shipped", "--held-out-report"])
+
+
+def test_a_recording_with_two_searches_numbered_alike_names_each_its_own_traveler():
+    """A recording can hold one track's search number twice (held-out 102's track 98): each
+    replayed search takes the recorded traveler nearest in time, instead of failing."""
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from experiments.cctv_operating_n import _traveler_at
+
+    rec = pd.DataFrame({"camera": ["c", "c", "c"], "track_id": [98, 98, 7], "search": [1, 1, 1],
+                        "t": [1519.4, 1527.8, 1500.0], "traveler_id": [299, 300, 12]})
+    truth = rec.set_index(["camera", "track_id", "search"]).sort_index()
+    at = lambda tid, t: _traveler_at(truth, SimpleNamespace(camera="c", track_id=tid, search=1, t=t))
+    assert at(98, 1519.4) == 299
+    assert at(98, 1527.8) == 300
+    assert at(7, 1500.0) == 12
