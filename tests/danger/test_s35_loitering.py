@@ -2,9 +2,10 @@
 19, branch danger-loit2). ``rules.loitering.spot_from_present`` counts a spot's dwell from
 when the first of its holders not seen walking off it first held it; ``rejoin_trail`` lets a
 lineage that carries another's dwell carry its foot points too, so ``settle_m`` counts from
-when the chain came to where it is now. ``danger_stage --crowd`` draws a staged scene until its
-crowd is one asked for. Every case fails on a29ce4b (no such keys or ``crowds``); the controls
-pin what stays as it was."""
+when the chain came to where it is now; both ship on, with round 18's ``spot_merged_keeps``.
+``danger_stage --crowd`` draws a staged scene until its crowd is one asked for. The cases fail
+on a29ce4b (no such keys or ``crowds``, the keys off); the controls (pass there) pin what stays
+as it was with the keys off."""
 
 from collections import deque
 from types import SimpleNamespace
@@ -17,11 +18,15 @@ from pipeline.danger.dwell import Sighting, SpotDwell
 from pipeline.danger.rules import LoiteringRule
 from test_s27_dwell import _run
 
-ROUND18 = DangerConfig().rules.loitering
+DEFAULT = DangerConfig().rules.loitering
+
+
+def test_the_keys_ship_on():
+    assert DEFAULT.spot_from_present and DEFAULT.rejoin_trail and DEFAULT.spot_merged_keeps
 
 
 def _spot(from_present: bool) -> SpotDwell:
-    p = ROUND18.model_copy(update={"spot_from_present": from_present})
+    p = DEFAULT.model_copy(update={"spot_from_present": from_present})
     return LoiteringRule(p)._spots
 
 
@@ -75,7 +80,7 @@ def _rejoined(rejoin_trail: bool):
     """Lineage 1 dwelt from 0 s: 10 m off until 50 s, then at (2, 0) until 100 s, when it was
     lost; lineage 2 begins at (1, 0) at 105 s and carries its dwell (``rejoin_m``). Staged
     seed 637: chained rejoins hopped 9 m and alerted on the loiterer 80 s early."""
-    rule = LoiteringRule(ROUND18.model_copy(update={"rejoin_trail": rejoin_trail}))
+    rule = LoiteringRule(DEFAULT.model_copy(update={"rejoin_trail": rejoin_trail}))
     rule._trail[1] = deque([(t / 5, 10.0 if t < 250 else 2.0, 0.0) for t in range(501)])
     rule._last[1] = (100.0, 2.0, 0.0, False, 0.0)
     rule._trail[2] = deque([(105.0, 1.0, 0.0)])
