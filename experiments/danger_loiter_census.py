@@ -2,7 +2,7 @@
 pass a scene, and census what the spot bookkeeping saw of each staged loiterer.
 
     python -m experiments.danger_loiter_census ROOT OUT --seeds 630-634 \\
-        --variant before '{}' --variant keeps '{"rules": {"loitering": {"spot_merged_keeps": true}}}'
+        --variant shipped '{}' --variant no_keeps '{"rules": {"loitering": {"spot_merged_keeps": false}}}'
 
 For each seed measured under ``ROOT`` (:func:`experiments.danger_tracker_compare.measure_scene`;
 a staged batch of :mod:`experiments.danger_stage` or benchmark seeds) the stream tracks the kept

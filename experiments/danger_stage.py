@@ -69,15 +69,20 @@ def _spot_in_band(rng, view, row_y, avoid, kind, min_m, max_m):
 
 
 def stage_scene(seed: int, kind: str = "tailgating", count: int = COUNT, min_m: float = 26.0,
-                max_m: float = 40.0) -> tuple[dict, dict]:
+                max_m: float = 40.0, crowds: tuple[str, ...] | None = None) -> tuple[dict, dict]:
     """(scenario data, scene facts) of one staged scene: ``count`` incidents of ``kind`` and
-    one near miss of it, all ``min_m``-``max_m`` from the camera. Raises ValueError when no
-    camera pose in ``POSES`` draws has a place for them."""
+    one near miss of it, all ``min_m``-``max_m`` from the camera. ``crowds``: draw scenes
+    until the crowd is one of these (``None``: whatever the draw gives, as before). Raises
+    ValueError when no camera pose in ``POSES`` draws has a place for them."""
     if kind not in S.KINDS:
         raise ValueError(f"kind: one of {', '.join(S.KINDS)}, got {kind!r}")
+    if crowds is not None and not set(crowds) <= set(S.CROWDS):
+        raise ValueError(f"crowds: among {', '.join(S.CROWDS)}, got {crowds!r}")
     rng = np.random.default_rng(np.random.SeedSequence([S.SCENE_SALT, STAGE_SALT, int(seed)]))
     for _ in range(POSES):
         data, info = S._base(seed, rng, aim_gates=kind == "tailgating")
+        if crowds is not None and info["crowd"] not in crowds:
+            continue  # a busier batch: the quiet draws hide the merged class (round 18)
         view = S._View(data)
         if kind == "tailgating":
             gates = far_gates(view, min_m, max_m)
@@ -87,8 +92,9 @@ def stage_scene(seed: int, kind: str = "tailgating", count: int = COUNT, min_m: 
             gates = []
             break
     else:
+        crowd = f" in a {'/'.join(crowds)} crowd" if crowds else ""
         raise ValueError(f"seed {seed}: no camera pose in {POSES} draws stages {kind} at "
-                         f"{min_m}-{max_m} m")
+                         f"{min_m}-{max_m} m{crowd}")
     plan = [False] * count + ([True] if kind in S.NEAR_MISS_KINDS else [])
     plan = [plan[i] for i in rng.permutation(len(plan))]
     incidents, facts, recent = [], [], []
@@ -126,7 +132,8 @@ def stage_scene(seed: int, kind: str = "tailgating", count: int = COUNT, min_m: 
 
 
 def stage(seeds, root: str | Path, kind: str = "tailgating", count: int = COUNT,
-          min_m: float = 26.0, max_m: float = 40.0) -> list[Path]:
+          min_m: float = 26.0, max_m: float = 40.0,
+          crowds: tuple[str, ...] | None = None) -> list[Path]:
     """Write each seed's staged scene to ``root/scenes/<seed>/`` (``scene_<seed>.yaml`` and
     ``scenes.json``, the layout :func:`experiments.danger_tracker_compare.measure_scene`
     reads). A seed whose scene is kept is left alone (its measurement depends on it)."""
@@ -139,7 +146,7 @@ def stage(seeds, root: str | Path, kind: str = "tailgating", count: int = COUNT,
         folder = Path(root) / "scenes" / str(int(s))
         p = folder / f"scene_{int(s)}.yaml"
         if not (folder / "scenes.json").is_file():
-            data, info = stage_scene(int(s), kind, count, min_m, max_m)
+            data, info = stage_scene(int(s), kind, count, min_m, max_m, crowds)
             folder.mkdir(parents=True, exist_ok=True)
             write_text(p, f"# Staged danger scene, seed {s} (experiments/danger_stage.py; issue "
                           f"12): {count} x {kind} at {min_m:g}-{max_m:g} m, {info['crowd']} "
@@ -160,6 +167,8 @@ def main(argv=None) -> None:
     ap.add_argument("--count", type=int, default=COUNT)
     ap.add_argument("--min-m", type=float, default=26.0)
     ap.add_argument("--max-m", type=float, default=40.0)
+    ap.add_argument("--crowd", help="comma-separated crowds to draw until, e.g. busy,surge "
+                    "(default: any, as drawn)")
     ap.add_argument("--measure", action="store_true", help="measure every staged scene")
     ap.add_argument("--judge", help="judge every measured scene into this folder and score")
     ap.add_argument("--config", default="{}", help="DangerConfig overrides (JSON) to judge with")
@@ -167,7 +176,8 @@ def main(argv=None) -> None:
     seeds = _seeds(a.seeds)
     if any(s < 600 for s in seeds):  # the benchmark's splits and older batches live below
         raise SystemExit(f"--seeds: fresh staged seeds are 600 and up, got {a.seeds}")
-    stage(seeds, a.root, a.kind, a.count, a.min_m, a.max_m)
+    crowds = tuple(a.crowd.split(",")) if a.crowd else None
+    stage(seeds, a.root, a.kind, a.count, a.min_m, a.max_m, crowds)
     if a.measure:
         from experiments.danger_tracker_compare import measure_scene
 

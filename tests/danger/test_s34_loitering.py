@@ -1,6 +1,7 @@
 """Loitering through a merge, and a staged loitering batch (issue 12, round 18, branch
-danger-loit). ``rules.loitering.spot_merged_keeps`` (off: it lost check seed 101's loiterer)
-lets a slow merged sighting keep its spot alive and sighted without holding or claiming it.
+danger-loit). ``rules.loitering.spot_merged_keeps`` (off in round 18: it lost check seed 101's
+loiterer; on since round 19 with ``spot_from_present``, test_s35_loitering) lets a slow merged
+sighting keep its spot alive and sighted without holding or claiming it.
 Every case fails on 05b12f9 (no ``Sighting.keeps``, no census tool; staging loitering in a band
 gave up on seed 632); the controls pin what stays a turnover or an end."""
 
@@ -36,10 +37,6 @@ def _merged_lingerer(keeps: bool, back_as: int = 1, born=(0.0, 12.0)):
         return Sighting(track, 0.2 * np.sin(t), 12.0, slow=True,
                         origin=(0.0, 12.0) if track == 1 else born)
     return [lingerer]
-
-
-def test_the_key_ships_off():
-    assert ROUND12.spot_merged_keeps is False
 
 
 def test_a_slow_merged_sighting_keeps_the_spot_alive_and_sighted():
