@@ -47,7 +47,9 @@ reads a hundredth more (docs/cctv.md, "A track seen last frame first"). With ``l
 pair's similarity of a track missed in the last frame (the library's ``time_since_update``
 above one at association) is multiplied by ``1 - lost`` (kept at ``min_iou`` at least, so it
 still takes a box no track seen last frame wants): the track seen last frame wins a tie, as
-DeepSORT's matching cascade orders tracks by their last update.
+DeepSORT's matching cascade orders tracks by their last update. With ``lost_walkers`` only a
+walker's track is discounted (not standing, as ``still_m_s`` reads it): a stander missed a frame
+keeps its full overlap for its own head found again beside a neighbour.
 
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
@@ -92,6 +94,8 @@ class CrowdLooksConfig:
     # > 0: a contested pair's similarity of a track missed in the last frame is multiplied by
     # 1 - lost (module docstring, "A track seen last frame first"); 0: off
     lost: float = 0.0
+    # True: ``lost`` discounts only a track not standing (``still_m_s``; every track without it)
+    lost_walkers: bool = False
 
     def __post_init__(self):
         for name in ("weight", "veto", "keep", "min_iou", "place", "lost"):
@@ -195,14 +199,20 @@ class CrowdLooks:
         """``sim`` with the contested pairs of the tracks missed in the last frame discounted
         by ``lost`` (module docstring, "A track seen last frame first")."""
         at = self._by_state(states)
-        missed = np.array([getattr(at.get((b + 0.0).tobytes()), "time_since_update", 0) > 1
-                           for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)], bool)
+        tls = [at.get((b + 0.0).tobytes()) for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)]
+        missed = np.array([getattr(tl, "time_since_update", 0) > 1 and not self._spared(tl)
+                           for tl in tls], bool)
         cut = contested & missed[:, None]
         if not cut.any():
             return sim
         out = sim.copy()
         out[cut] = np.maximum(sim[cut] * (1 - self.config.lost), self.config.min_iou)
         return out
+
+    def _spared(self, tl) -> bool:
+        """``lost_walkers``: a standing track (``still_m_s``) is not discounted."""
+        return (self.config.lost_walkers and self.config.still_m_s > 0 and tl.tracker_id >= 0
+                and self._standing(int(tl.tracker_id)))
 
     def _by_state(self, states: np.ndarray) -> dict:
         """The library's tracklets by their box as it stands now (+ 0.0: -0.0 as 0.0); the

@@ -332,7 +332,8 @@ class LibraryTracker:
     where a low-score box of the frame overlaps its predicted box by that much more and reads
     as alike in clothes (its own half-hidden head; ``CrowdLooksConfig.place``); ``looks_lost``:
     a contested pair of a track missed in the last frame reads that share less (a track seen
-    last frame wins a tie; ``CrowdLooksConfig.lost``). ``lost_cue``:
+    last frame wins a tie; ``CrowdLooksConfig.lost``; ``looks_lost_walkers``: only a walker's
+    track). ``lost_cue``:
     the walker's buffer's speed, in the image or on the floor (as ``looks_cue``). ``born``
     (ByteTrack only; off): a track is reported from the frame of its first detection, not from
     its second as the library confirms it (a far walker's head found entering the frame, or
@@ -350,7 +351,7 @@ class LibraryTracker:
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
                  looks_cue: str = "image", looks_alone: bool = False,
                  looks_frame: bool = False, looks_place: float = 0.0,
-                 looks_lost: float = 0.0,
+                 looks_lost: float = 0.0, looks_lost_walkers: bool = False,
                  lost_cue: str = "image", born: bool = False,
                  born_iou: float | None = None, camera=None):
         if kind not in ("bytetrack", "ocsort"):
@@ -394,7 +395,8 @@ class LibraryTracker:
                                            alone=bool(looks_alone),
                                            frame=bool(looks_frame),
                                            place=float(looks_place),
-                                           lost=float(looks_lost))
+                                           lost=float(looks_lost),
+                                           lost_walkers=bool(looks_lost_walkers))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
                                  floor=floor, cue=self.lost_cue))

@@ -29,10 +29,12 @@ class _Tracklet:
         return self._box
 
 
-def _contest(lost: float) -> np.ndarray:
-    """The first stage's similarity of the two tracks (rows: stander, walker) for the head."""
-    tracks = [_Tracklet(0, STANDER, 1), _Tracklet(1, WALKER, 3)]  # after the library's predict
-    looks = CrowdLooks(IoU(), CrowdLooksConfig(veto=0.4, frame=True, lost=lost))
+def _contest(lost: float, stander_since: int = 1, **kw) -> np.ndarray:
+    """The first stage's similarity of the two tracks (rows: stander, walker) for the head;
+    ``kw``: more of the crowd looks' settings (the stander reads 0 m/s, the walker 1.3)."""
+    tracks = [_Tracklet(0, STANDER, stander_since), _Tracklet(1, WALKER, 3)]  # after predict
+    looks = CrowdLooks(IoU(), CrowdLooksConfig(veto=0.4, frame=True, lost=lost, **kw),
+                       lambda tid: [0.0, 1.3][tid])
     looks.frame(tracks, np.array([HEAD], np.float32), [CLOTHES])
     looks.taken([], [0, 1])
     looks._looks = {0: CLOTHES.astype(np.float64), 1: CLOTHES.astype(np.float64)}
@@ -57,6 +59,14 @@ def test_the_track_seen_last_frame_keeps_its_head():
     assert sim[0, 0] == pytest.approx(_contest(0.0)[0, 0])  # the stander's own pair untouched
 
 
+def test_lost_walkers_spares_a_stander_missed_a_frame():
+    both_missed = _contest(0.3, stander_since=2)
+    assert both_missed[0, 0] < _contest(0.0)[0, 0]  # every track missed last frame
+    spared = _contest(0.3, stander_since=2, still_m_s=0.8, lost_walkers=True)
+    assert spared[0, 0] == pytest.approx(_contest(0.0)[0, 0])  # the stander keeps its overlap
+    assert spared[1, 0] < _contest(0.0)[1, 0]  # the walker's lost track is still discounted
+
+
 def test_an_uncontested_lost_track_keeps_its_overlap():
     looks = CrowdLooks(IoU(), CrowdLooksConfig(veto=0.4, frame=True, lost=0.5))
     looks.frame([_Tracklet(1, WALKER, 3)], np.array([HEAD], np.float32), [CLOTHES])
@@ -69,5 +79,6 @@ def test_lost_is_off_by_default_validated_and_reaches_the_tracker():
     assert CrowdLooksConfig().lost == 0.0
     with pytest.raises(ValueError):
         CrowdLooksConfig(lost=1.5)
-    tr = LibraryTracker("bytetrack", 5.0, looks_veto=0.4, looks_lost=0.1)
-    assert tr._crowd.lost == 0.1
+    assert CrowdLooksConfig().lost_walkers is False
+    tr = LibraryTracker("bytetrack", 5.0, looks_veto=0.4, looks_lost=0.1, looks_lost_walkers=True)
+    assert tr._crowd.lost == 0.1 and tr._crowd.lost_walkers
