@@ -47,10 +47,7 @@ reads a hundredth more (docs/cctv.md, "A track seen last frame first"). With ``l
 pair's similarity of a track missed in the last frame (the library's ``time_since_update``
 above one at association) is multiplied by ``1 - lost`` (kept at ``min_iou`` at least, so it
 still takes a box no track seen last frame wants): the track seen last frame wins a tie, as
-DeepSORT's matching cascade orders tracks by their last update. With ``lost_walkers`` only a
-walker's track is discounted (not standing, as ``still_m_s`` reads it), and only for a box that a
-standing track seen last frame overlaps too (a stander's head): walkers crossing in a corridor,
-and a stander missed a frame, keep the library's overlap.
+DeepSORT's matching cascade orders tracks by their last update.
 
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
@@ -95,9 +92,6 @@ class CrowdLooksConfig:
     # > 0: a contested pair's similarity of a track missed in the last frame is multiplied by
     # 1 - lost (module docstring, "A track seen last frame first"); 0: off
     lost: float = 0.0
-    # True (with ``still_m_s``): ``lost`` discounts only a walker's track (not standing), and
-    # only for a box a standing track seen last frame overlaps too
-    lost_walkers: bool = False
 
     def __post_init__(self):
         for name in ("weight", "veto", "keep", "min_iou", "place", "lost"):
@@ -201,14 +195,9 @@ class CrowdLooks:
         """``sim`` with the contested pairs of the tracks missed in the last frame discounted
         by ``lost`` (module docstring, "A track seen last frame first")."""
         at = self._by_state(states)
-        tls = [at.get((b + 0.0).tobytes()) for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)]
-        missed = np.array([getattr(tl, "time_since_update", 0) > 1 for tl in tls], bool)
+        missed = np.array([getattr(at.get((b + 0.0).tobytes()), "time_since_update", 0) > 1
+                           for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)], bool)
         cut = contested & missed[:, None]
-        if self.config.lost_walkers and self.config.still_m_s > 0:
-            still = np.array([tl is not None and tl.tracker_id >= 0
-                              and self._standing(int(tl.tracker_id)) for tl in tls], bool)
-            cut &= ~still[:, None]  # a walker's track
-            cut &= (contested & (still & ~missed)[:, None]).any(0)[None, :]  # a stander's box
         if not cut.any():
             return sim
         out = sim.copy()

@@ -2,7 +2,8 @@
 :mod:`pipeline.cctv.crowd_looks`): a walker passing in front of a stander is found under a new
 track while the walker's old track, missed two frames, coasts on with a grown prediction; that
 lost track then overlapped the stander's own head a hundredth more than the stander's track
-did and took it (docs/cctv.md, "A track seen last frame first"; reclaim_exit seed 1, 1376.0 s).
+did (0.46 against 0.45; the rounded boxes here read 0.54 against 0.51) and took it (docs/cctv.md
+"A track seen last frame first"; reclaim_exit seed 1, 1376.0 s).
 Fails on a29ce4b: CrowdLooksConfig has no ``lost`` (the lost track keeps its overlap and wins)."""
 
 import numpy as np
@@ -11,7 +12,7 @@ from scipy.optimize import linear_sum_assignment
 from trackers.utils.iou import IoU
 
 from pipeline.cctv.crowd_looks import CrowdLooks, CrowdLooksConfig
-from pipeline.cctv.persons import LibraryTracker
+from pipeline.cctv.persons import CCTV_TRACKER_OPTIONS, LibraryTracker
 
 CLOTHES = np.full((12, 4), 1 / 48, np.float32)  # both tracks' and the box's: alike (no veto)
 STANDER = [874.0, 65.0, 932.0, 123.0]  # the stander's predicted head (seen last frame)
@@ -29,12 +30,11 @@ class _Tracklet:
         return self._box
 
 
-def _contest(lost: float, stander_since: int = 1, speeds=(0.0, 1.3), **kw) -> np.ndarray:
-    """The first stage's similarity of the two tracks (rows: stander, walker) for the head;
-    ``kw``: more of the crowd looks' settings, ``speeds`` the two tracks' (m/s)."""
-    tracks = [_Tracklet(0, STANDER, stander_since), _Tracklet(1, WALKER, 3)]  # after predict
-    config = CrowdLooksConfig(weight=0.0, veto=0.4, frame=True, lost=lost, **kw)  # the stream's
-    looks = CrowdLooks(IoU(), config, lambda tid: speeds[tid])
+def _contest(lost: float) -> np.ndarray:
+    """The first stage's similarity of the two tracks (rows: stander, walker) for the head."""
+    tracks = [_Tracklet(0, STANDER, 1), _Tracklet(1, WALKER, 3)]  # after the library's predict
+    config = CrowdLooksConfig(weight=0.0, veto=0.4, frame=True, lost=lost)  # the stream's
+    looks = CrowdLooks(IoU(), config)
     looks.frame(tracks, np.array([HEAD], np.float32), [CLOTHES])
     looks.taken([], [0, 1])
     looks._looks = {0: CLOTHES.astype(np.float64), 1: CLOTHES.astype(np.float64)}
@@ -59,17 +59,6 @@ def test_the_track_seen_last_frame_keeps_its_head():
     assert sim[0, 0] == pytest.approx(_contest(0.0)[0, 0])  # the stander's own pair untouched
 
 
-def test_lost_walkers_only_where_a_walker_s_lost_track_contests_a_stander_s_box():
-    plain = _contest(0.0)
-    walkers = {"still_m_s": 0.8, "lost_walkers": True}
-    assert _winner(_contest(0.3, **walkers)) == 0  # the stander seen last frame keeps its head
-    # the stander missed a frame too: every lost track discounted, with lost_walkers none
-    assert _contest(0.3, stander_since=2)[0, 0] < plain[0, 0]
-    assert _contest(0.3, stander_since=2, **walkers) == pytest.approx(plain)
-    # two walkers (a corridor): left to the overlap
-    assert _contest(0.3, speeds=(1.3, 1.3), **walkers) == pytest.approx(plain)
-
-
 def test_an_uncontested_lost_track_keeps_its_overlap():
     looks = CrowdLooks(IoU(), CrowdLooksConfig(weight=0.0, veto=0.4, frame=True, lost=0.5))
     looks.frame([_Tracklet(1, WALKER, 3)], np.array([HEAD], np.float32), [CLOTHES])
@@ -82,6 +71,6 @@ def test_lost_is_off_by_default_validated_and_reaches_the_tracker():
     assert CrowdLooksConfig().lost == 0.0
     with pytest.raises(ValueError):
         CrowdLooksConfig(lost=1.5)
-    assert CrowdLooksConfig().lost_walkers is False
-    tr = LibraryTracker("bytetrack", 5.0, looks_veto=0.4, looks_lost=0.1, looks_lost_walkers=True)
-    assert tr._crowd.lost == 0.1 and tr._crowd.lost_walkers
+    tr = LibraryTracker("bytetrack", 5.0, looks_veto=0.4, looks_lost=0.1)
+    assert tr._crowd.lost == 0.1
+    assert "looks_lost" not in CCTV_TRACKER_OPTIONS  # not shipped: lost on the checks
