@@ -47,7 +47,9 @@ reads a hundredth more (docs/cctv.md, "A track seen last frame first"). With ``l
 pair's similarity of a track missed in the last frame (the library's ``time_since_update``
 above one at association) is multiplied by ``1 - lost`` (kept at ``min_iou`` at least, so it
 still takes a box no track seen last frame wants): the track seen last frame wins a tie, as
-DeepSORT's matching cascade orders tracks by their last update.
+DeepSORT's matching cascade orders tracks by their last update. With ``lost_still`` only a
+standing track (``still_m_s``) is discounted: a stander missed a frame does not take a
+neighbour's head from the neighbour's track, while walkers crossing keep the library's overlap.
 
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
@@ -92,6 +94,8 @@ class CrowdLooksConfig:
     # > 0: a contested pair's similarity of a track missed in the last frame is multiplied by
     # 1 - lost (module docstring, "A track seen last frame first"); 0: off
     lost: float = 0.0
+    # True (with ``still_m_s``): ``lost`` discounts only a standing track's pairs
+    lost_still: bool = False
 
     def __post_init__(self):
         for name in ("weight", "veto", "keep", "min_iou", "place", "lost"):
@@ -195,8 +199,11 @@ class CrowdLooks:
         """``sim`` with the contested pairs of the tracks missed in the last frame discounted
         by ``lost`` (module docstring, "A track seen last frame first")."""
         at = self._by_state(states)
-        missed = np.array([getattr(at.get((b + 0.0).tobytes()), "time_since_update", 0) > 1
-                           for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)], bool)
+        tls = [at.get((b + 0.0).tobytes()) for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)]
+        still = self.config.lost_still and self.config.still_m_s > 0
+        missed = np.array([getattr(tl, "time_since_update", 0) > 1 and (
+            not still or (tl.tracker_id >= 0 and self._standing(int(tl.tracker_id))))
+            for tl in tls], bool)
         cut = contested & missed[:, None]
         if not cut.any():
             return sim

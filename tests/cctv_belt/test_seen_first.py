@@ -30,11 +30,14 @@ class _Tracklet:
         return self._box
 
 
-def _contest(lost: float) -> np.ndarray:
-    """The first stage's similarity of the two tracks (rows: stander, walker) for the head."""
-    tracks = [_Tracklet(0, STANDER, 1), _Tracklet(1, WALKER, 3)]  # after the library's predict
-    config = CrowdLooksConfig(weight=0.0, veto=0.4, frame=True, lost=lost)  # the stream's
-    looks = CrowdLooks(IoU(), config)
+def _contest(lost: float, since=(1, 3), **kw) -> np.ndarray:
+    """The first stage's similarity of the two tracks (rows: stander, walker) for the head;
+    ``since``: each one's ``time_since_update`` after the library's predict (the walker's track
+    missed two frames); ``kw``: more crowd-looks settings (the stander reads 0 m/s, the walker
+    1.3)."""
+    tracks = [_Tracklet(0, STANDER, since[0]), _Tracklet(1, WALKER, since[1])]
+    config = CrowdLooksConfig(weight=0.0, veto=0.4, frame=True, lost=lost, **kw)  # the stream's
+    looks = CrowdLooks(IoU(), config, lambda tid: [0.0, 1.3][tid])
     looks.frame(tracks, np.array([HEAD], np.float32), [CLOTHES])
     looks.taken([], [0, 1])
     looks._looks = {0: CLOTHES.astype(np.float64), 1: CLOTHES.astype(np.float64)}
@@ -57,6 +60,16 @@ def test_the_track_seen_last_frame_keeps_its_head():
     sim = _contest(0.1)
     assert _winner(sim) == 0
     assert sim[0, 0] == pytest.approx(_contest(0.0)[0, 0])  # the stander's own pair untouched
+
+
+def test_lost_still_discounts_only_a_standing_track():
+    plain = _contest(0.0)
+    # the walker's lost track is not standing: left to the overlap, and it takes the head
+    assert _contest(0.3, still_m_s=0.8, lost_still=True) == pytest.approx(plain)
+    assert _contest(0.3, still_m_s=0.8, lost_still=True)[1, 0] > _contest(0.3)[1, 0]
+    # the stander missed a frame, the walker seen: the stander's pair discounted
+    missed = _contest(0.3, since=(2, 1), still_m_s=0.8, lost_still=True)
+    assert missed[0, 0] < plain[0, 0] and missed[1, 0] == pytest.approx(plain[1, 0])
 
 
 def test_an_uncontested_lost_track_keeps_its_overlap():
