@@ -39,6 +39,18 @@ track of its own or goes to the neighbour's. Only where the low box's clothes re
 the track's as the stage's box does: two walkers overlapping in a corridor, the low box at the
 predicted place may be the other one's.
 
+**A track seen last frame first** (``lost`` > 0). Where a walker passes in front of a stander,
+the walker's head is found under a new track while the walker's old track, missed a frame or two,
+coasts on with a grown, drifting prediction; it then contests the stander's own head with the
+stander's track, each overlapping it about alike, and the assignment hands the box to whichever
+reads a hundredth more (docs/cctv.md, "A track seen last frame first"). With ``lost``, a contested
+pair's similarity of a track missed in the last frame (the library's ``time_since_update``
+above one at association) is multiplied by ``1 - lost`` (kept at ``min_iou`` at least, so it
+still takes a box no track seen last frame wants): the track seen last frame wins a tie, as
+DeepSORT's matching cascade orders tracks by their last update. With ``lost_still`` only a
+standing track (``still_m_s``) is discounted: a stander missed a frame does not take a
+neighbour's head from the neighbour's track, while walkers crossing keep the library's overlap.
+
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
 ``tracks``), the detections by their boxes in the frame (:meth:`CrowdLooks.frame`). A track's
@@ -79,9 +91,14 @@ class CrowdLooksConfig:
     # to the second stage) overlaps its predicted box by at least this much more (module
     # docstring, "A stander's own place"); 0: off
     place: float = 0.0
+    # > 0: a contested pair's similarity of a track missed in the last frame is multiplied by
+    # 1 - lost (module docstring, "A track seen last frame first"); 0: off
+    lost: float = 0.0
+    # True (with ``still_m_s``): ``lost`` discounts only a standing track's pairs
+    lost_still: bool = False
 
     def __post_init__(self):
-        for name in ("weight", "veto", "keep", "min_iou", "place"):
+        for name in ("weight", "veto", "keep", "min_iou", "place", "lost"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"CrowdLooksConfig.{name} must lie in [0, 1], got {v!r}")
@@ -144,7 +161,8 @@ class CrowdLooks:
     def _contest(self, boxes_1, boxes_2, sim: np.ndarray) -> np.ndarray:
         """The library's overlaps with clothes asked of the contested pairs (module
         docstring)."""
-        if not sim.size or (self.config.weight <= 0 and self.config.veto <= 0):
+        if not sim.size or (self.config.weight <= 0 and self.config.veto <= 0
+                            and self.config.lost <= 0):
             return sim
         cand = sim >= self.config.min_iou
         rows, cols = cand.sum(1, keepdims=True), cand.sum(0, keepdims=True)
@@ -157,6 +175,10 @@ class CrowdLooks:
         if not asked.any():
             return sim
         states = self._states() if states is None else states
+        if self.config.lost > 0:
+            sim = self._seen_first(boxes_1, sim, contested, states)
+        if self.config.weight <= 0 and self.config.veto <= 0:
+            return sim
         # a track's clothes (and speed) and a box's histogram only where a pair is asked
         looks = self._track_looks(boxes_1, asked.any(1), states)
         hists = self._box_hists(boxes_2, asked.any(0))
@@ -171,6 +193,28 @@ class CrowdLooks:
                 w = self.config.weight
                 out[r, c] = max((1 - w) * sim[r, c] + w * app, self.config.min_iou)
         return out
+
+    def _seen_first(self, boxes_1, sim: np.ndarray, contested: np.ndarray,
+                    states: np.ndarray) -> np.ndarray:
+        """``sim`` with the contested pairs of the tracks missed in the last frame discounted
+        by ``lost`` (module docstring, "A track seen last frame first")."""
+        at = self._by_state(states)
+        tls = [at.get((b + 0.0).tobytes()) for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)]
+        still = self.config.lost_still and self.config.still_m_s > 0
+        missed = np.array([getattr(tl, "time_since_update", 0) > 1 and (
+            not still or (tl.tracker_id >= 0 and self._standing(int(tl.tracker_id))))
+            for tl in tls], bool)
+        cut = contested & missed[:, None]
+        if not cut.any():
+            return sim
+        out = sim.copy()
+        out[cut] = np.maximum(sim[cut] * (1 - self.config.lost), self.config.min_iou)
+        return out
+
+    def _by_state(self, states: np.ndarray) -> dict:
+        """The library's tracklets by their box as it stands now (+ 0.0: -0.0 as 0.0); the
+        first where two share one."""
+        return {(s + 0.0).tobytes(): tl for tl, s in zip(reversed(self._tracks), states[::-1])}
 
     def _own_place(self, boxes_1, boxes_2, sim: np.ndarray, out: np.ndarray) -> np.ndarray:
         """The first stage's similarities ``out`` with each standing track's row refused (0)
@@ -206,8 +250,7 @@ class CrowdLooks:
         tracker id where it is a confirmed track standing (:meth:`_standing`), else None."""
         if not len(rows):
             return []
-        at = {(s + 0.0).tobytes(): tl for tl, s in zip(reversed(self._tracks),
-                                                         self._states()[::-1])}
+        at = self._by_state(self._states())
         b1 = np.asarray(boxes_1, np.float64).reshape(-1, 4)
         out = []
         for r in rows:
@@ -238,8 +281,7 @@ class CrowdLooks:
 
     def _track_looks(self, boxes: np.ndarray, wanted: np.ndarray, states: np.ndarray) -> list:
         """Each ``wanted`` row's track clothes (None: not wanted, unknown or not standing)."""
-        # by the exact box (+ 0.0: -0.0 as 0.0); the first track where two share one
-        at = {(s + 0.0).tobytes(): tl for tl, s in zip(reversed(self._tracks), states[::-1])}
+        at = self._by_state(states)
         out = []
         for b, want in zip(np.asarray(boxes, np.float64).reshape(-1, 4), wanted):
             if not want:

@@ -127,6 +127,13 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # +0.092, the other eight windows unchanged); the far cameras' caches (seeds 1-8, the far band,
 # born) 15 of 16 windows unchanged, hall_exit seed 2 +0.099 (docs/cctv.md "A stander's own
 # half-hidden head").
+# looks_lost not set (CrowdLooksConfig.lost: a contested pair of a track missed last frame reads
+# 1 - lost of its overlap; a walker's lost track had taken a stander's own head by a hundredth):
+# five-minute reclaim_exit seed 1 (chosen) 0.8610 -> 0.8757 (0.3), but seed 2 0.8256 -> 0.8256,
+# seed 3 0.8104 -> 0.7967, the peak minute of corridor_near seed 2 0.936 -> 0.862 and the far
+# caches' hall_exit seeds 3 / 6 -0.069 / -0.055 (docs/cctv.md "A track seen last frame first").
+# looks_lost_still (standing tracks only) at 0.3: seed 1 0.8681, seed 2 0.8425, but seed 3 0.7969
+# and far hall_exit seed 3 -0.071: not set either.
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
                         "looks_cue": "floor", "looks_frame": True, "looks_place": 0.2}
@@ -330,7 +337,10 @@ class LibraryTracker:
     uncontested pair too (:class:`pipeline.cctv.crowd_looks.CrowdLooksConfig` ``frame`` /
     ``alone``); ``looks_place``: in the first stage a standing track refuses the stage's boxes
     where a low-score box of the frame overlaps its predicted box by that much more and reads
-    as alike in clothes (its own half-hidden head; ``CrowdLooksConfig.place``). ``lost_cue``:
+    as alike in clothes (its own half-hidden head; ``CrowdLooksConfig.place``); ``looks_lost``:
+    a contested pair of a track missed in the last frame reads that share less (a track seen
+    last frame wins a tie; ``CrowdLooksConfig.lost``; ``looks_lost_still``: standing tracks
+    only). ``lost_cue``:
     the walker's buffer's speed, in the image or on the floor (as ``looks_cue``). ``born``
     (ByteTrack only; off): a track is reported from the frame of its first detection, not from
     its second as the library confirms it (a far walker's head found entering the frame, or
@@ -348,6 +358,7 @@ class LibraryTracker:
                  looks_keep: float = 0.9, looks_still_m_s: float = 0.0,
                  looks_cue: str = "image", looks_alone: bool = False,
                  looks_frame: bool = False, looks_place: float = 0.0,
+                 looks_lost: float = 0.0, looks_lost_still: bool = False,
                  lost_cue: str = "image", born: bool = False,
                  born_iou: float | None = None, camera=None):
         if kind not in ("bytetrack", "ocsort"):
@@ -390,7 +401,9 @@ class LibraryTracker:
                                            still_m_s=looks_still_m_s,
                                            alone=bool(looks_alone),
                                            frame=bool(looks_frame),
-                                           place=float(looks_place))
+                                           place=float(looks_place),
+                                           lost=float(looks_lost),
+                                           lost_still=bool(looks_lost_still))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
                                  floor=floor, cue=self.lost_cue))
