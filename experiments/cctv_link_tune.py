@@ -16,6 +16,13 @@ defaults before the first tuning (:data:`OLD_DEFAULTS`), before the view areas
 (:data:`BEFORE_VIEWS`) and the current ``LinkConfig()``:
 
     python -m experiments.cctv_link_tune --report RUN [RUN ...]
+
+``--claims-at fixed|follows-size`` (with ``--report``) first claims every track again from the
+run's stored searches (``cctv_searches``) at the CCTV operating point, fixed or following the
+gallery's size (:mod:`pipeline.cctv.operating`), as the stream claims: a track's identity is
+its best-scoring search that reaches the threshold. The journeys of a run made before the
+threshold followed the gallery's size can so be scored at the rule's threshold without
+running the cameras again (the tracks are the run's own).
 """
 
 from __future__ import annotations
@@ -42,13 +49,14 @@ def load(run: Path, allow_held_out: bool = False) -> dict:
     from outputs.run import load_run
 
     r = load_run(run, tables=["cctv_track_summaries", "cctv_tracks", "cctv_truth",
-                              "cctv_cameras"])
+                              "cctv_cameras", "cctv_searches", "cctv_gallery"])
     seed = r.summary.get("seed")
     if seed in HELD_OUT and not allow_held_out:
         raise SystemExit(f"{run}: seed {seed} is held out; tune on seeds 1, 2, 3")
     return {"run": str(run), "seed": seed, "summaries": r["cctv_track_summaries"],
             "tracks": r["cctv_tracks"], "truth": r["cctv_truth"], "cameras": r["cctv_cameras"],
-            "views": views_of(run, r["cctv_cameras"])}
+            "views": views_of(run, r["cctv_cameras"]), "searches": r["cctv_searches"],
+            "gallery_size": len(r["cctv_gallery"])}
 
 
 def views_of(run: Path, cameras: pd.DataFrame) -> dict | None:
@@ -181,7 +189,36 @@ def replay(runs: list[Path], spec: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def report(runs: list[Path]) -> pd.DataFrame:
+def claimed_at(summaries: pd.DataFrame, searches: pd.DataFrame, threshold: float
+               ) -> pd.DataFrame:
+    """``summaries`` (a ``cctv_track_summaries`` table) with every track's claim made again at
+    ``threshold`` from its stored searches, as the stream claims (``CctvStream._search``): the
+    best-scoring search of the track (within its time span: a track id can be ended and
+    continued) whose top candidate reaches the threshold; no claim where none does."""
+    out = summaries.copy()
+    ident, score = [None] * len(out), [float("nan")] * len(out)
+    by_track = {k: g for k, g in searches.groupby(["camera", "track_id"])}
+    for i, r in enumerate(out.itertuples(index=False)):
+        g = by_track.get((r.camera, r.track_id))
+        if g is None:
+            continue
+        g = g[(g["t"] >= r.t_in - 1e-6) & (g["t"] <= r.t_out + 1e-6)
+              & (g["top_score"] >= threshold)]
+        if len(g):
+            best = g.loc[g["top_score"].idxmax()]
+            ident[i], score[i] = list(best["candidate_ids"])[0], float(best["top_score"])
+    return out.assign(identity=ident, score=score)
+
+
+def threshold_of(run: dict, claims_at: str) -> float:
+    """The insightface CCTV threshold for a run's gallery, fixed or following its size."""
+    from pipeline.cctv.operating import cctv_operating_point, threshold_at
+
+    op = cctv_operating_point("arcface:w600k_mbf_int8", follow_size=claims_at == "follows-size")
+    return threshold_at(op.rule, run["gallery_size"])
+
+
+def report(runs: list[Path], claims_at: str | None = None) -> pd.DataFrame:
     """The old defaults (:data:`OLD_DEFAULTS`), those before view areas (:data:`BEFORE_VIEWS`)
     and the current ``LinkConfig()``, per run; held-out seeds allowed (three fixed configs, no
     grid, so nothing is chosen on them)."""
@@ -192,8 +229,14 @@ def report(runs: list[Path]) -> pd.DataFrame:
     rows = []
     for path in runs:
         run = load(path, allow_held_out=True)
+        extra = {}
+        if claims_at:
+            thr = threshold_of(run, claims_at)
+            run["summaries"] = claimed_at(run["summaries"], run["searches"], thr)
+            extra = {"claims_at": claims_at, "threshold": round(thr, 4),
+                     "claims": int(run["summaries"]["identity"].notna().sum())}
         for name, cfg in configs.items():
-            rows.append({"config": name, "run": str(path), "seed": run["seed"],
+            rows.append({"config": name, "run": str(path), "seed": run["seed"], **extra,
                          **score(run, cfg)})
     return pd.DataFrame(rows)
 
@@ -205,11 +248,16 @@ def main(argv=None) -> None:
     ap.add_argument("--report", action="store_true",
                     help="score only the old defaults, those before view areas and the "
                          "current ones (no grid); the one mode allowed on held-out seeds")
+    ap.add_argument("--claims-at", choices=["fixed", "follows-size"], default=None,
+                    help="with --report: claim every track again from the stored searches at "
+                         "the CCTV threshold, fixed or following the gallery's size")
     ap.add_argument("--csv", type=Path, default=None)
     a = ap.parse_args(argv)
     if a.report and a.grid:
         ap.error("--report scores three fixed configs; it takes no --grid")
-    show(report(a.runs) if a.report else replay(a.runs, a.grid), a.csv)
+    if a.claims_at and not a.report:
+        ap.error("--claims-at goes with --report")
+    show(report(a.runs, a.claims_at) if a.report else replay(a.runs, a.grid), a.csv)
 
 
 def show(table: pd.DataFrame, csv: Path | None = None) -> None:
