@@ -101,6 +101,12 @@ class AbandonedBag(_Model):
     # stepped off, and shows up as its own thing only then (tune seed 7, 14.7 m, 720p: the
     # owner was 0.8 m off 2 s before and 3.3 m off when the bag appeared; 0 = round 6).
     owner_recent_s: float = Field(default=3.0, ge=0)
+    # With nobody else there either, a bag whose own lineage read upright within
+    # ``owner_radius_m`` of it this recently before it first read as an object owns itself: the
+    # owner's track stayed on the bag as the owner stepped out of the blob and walked off
+    # unseen as a new track farther than ``owner_radius_m`` (a busy hall). 0: no such owner
+    # (round 15: an unowned object is a ghost or part of a hidden person, never a bag).
+    owner_self_s: float = Field(default=0.0, ge=0)
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
     # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):

@@ -384,6 +384,9 @@ class AbandonedBagRule:
                     # bystander nearer the bag (tune seed 16, 10 m: the owner's track stayed
                     # with the bag and a group standing 1.5 m off was taken for the owner)
                     self._owner[bag.root] = bag.root
+                elif near is None and self.p.owner_self_s > 0 and self._down.upright_before(
+                        bag, self.p.owner_self_s, self.p.owner_radius_m):
+                    self._owner[bag.root] = bag.root  # the owner's track stayed on the bag
             if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
                 continue
             owner = self._owner[bag.root]
