@@ -107,6 +107,14 @@ class AbandonedBag(_Model):
     # unseen as a new track farther than ``owner_radius_m`` (a busy hall). 0: no such owner
     # (round 15: an unowned object is a ghost or part of a hidden person, never a bag).
     owner_self_s: float = Field(default=0.0, ge=0)
+    # A bag's owner and unattended clock outlive its track by this long: when its lineage
+    # stops reading as a judged object (a passer's blob took it) and it reads again, or a new
+    # object lineage shows within ``spot_keep_m`` of where it was last judged, the bag takes
+    # them up again (staged 654, surge: four bags read unattended 10-28 s at most, the clock
+    # restarted, and a passer taken for the owner, whenever passers merged with them). Only a
+    # bag that had an owner is kept. 0: forgotten at once (round 15).
+    spot_keep_s: float = Field(default=0.0, ge=0)
+    spot_keep_m: float = Field(default=0.6, gt=0)
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
     # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):
