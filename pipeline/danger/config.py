@@ -105,14 +105,17 @@ class AbandonedBag(_Model):
     # ``owner_radius_m`` of it this recently before it first read as an object owns itself: the
     # owner's track stayed on the bag as the owner stepped out of the blob and walked off
     # unseen as a new track farther than ``owner_radius_m`` (a busy hall). 0: no such owner
-    # (round 15: an unowned object is a ghost or part of a hidden person, never a bag).
+    # (round 15: an unowned object is a ghost or part of a hidden person, never a bag). Off: at
+    # 3 s no alert of staged 650-654 changed (round 19).
     owner_self_s: float = Field(default=0.0, ge=0)
     # A bag's owner and unattended clock outlive its track by this long: when its lineage
     # stops reading as a judged object (a passer's blob took it) and it reads again, or a new
     # object lineage shows within ``spot_keep_m`` of where it was last judged, the bag takes
     # them up again (staged 654, surge: four bags read unattended 10-28 s at most, the clock
     # restarted, and a passer taken for the owner, whenever passers merged with them). Only a
-    # bag that had an owner is kept. 0: forgotten at once (round 15).
+    # bag that had an owner is kept. 0: forgotten at once (round 15). Off: at 10 s, +3 of 25 on
+    # staged 650-654 but a false bag on tune seed 73 (a faller the fall rule missed, its object
+    # lineage broken and its clock kept; round 19).
     spot_keep_s: float = Field(default=0.0, ge=0)
     spot_keep_m: float = Field(default=0.6, gt=0)
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
