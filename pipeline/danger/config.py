@@ -101,6 +101,23 @@ class AbandonedBag(_Model):
     # stepped off, and shows up as its own thing only then (tune seed 7, 14.7 m, 720p: the
     # owner was 0.8 m off 2 s before and 3.3 m off when the bag appeared; 0 = round 6).
     owner_recent_s: float = Field(default=3.0, ge=0)
+    # With nobody else there either, a bag whose own lineage read upright within
+    # ``owner_radius_m`` of it this recently before it first read as an object owns itself: the
+    # owner's track stayed on the bag as the owner stepped out of the blob and walked off
+    # unseen as a new track farther than ``owner_radius_m`` (a busy hall). 0: no such owner
+    # (round 15: an unowned object is a ghost or part of a hidden person, never a bag). Off: at
+    # 3 s no alert of staged 650-654 changed (round 19).
+    owner_self_s: float = Field(default=0.0, ge=0)
+    # A bag's owner and unattended clock outlive its track by this long: when its lineage
+    # stops reading as a judged object (a passer's blob took it) and it reads again, or a new
+    # object lineage shows within ``spot_keep_m`` of where it was last judged, the bag takes
+    # them up again (staged 654, surge: four bags read unattended 10-28 s at most, the clock
+    # restarted, and a passer taken for the owner, whenever passers merged with them). Only a
+    # bag that had an owner is kept. 0: forgotten at once (round 15). Off: at 10 s, +3 of 25 on
+    # staged 650-654 but a false bag on tune seed 73 (a faller the fall rule missed, its object
+    # lineage broken and its clock kept; round 19).
+    spot_keep_s: float = Field(default=0.0, ge=0)
+    spot_keep_m: float = Field(default=0.6, gt=0)
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
     # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):

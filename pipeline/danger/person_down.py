@@ -114,6 +114,14 @@ class PersonDown:
             self._born = {k: v for k, v in self._born.items() if v[0] > sc.t - 10.0}
             self._near = {k: v for k, v in self._near.items() if k in live}
 
+    def upright_before(self, tr, within_s: float, radius_m: float) -> bool:
+        """Object track ``tr``'s own lineage was last upright within ``radius_m`` of it at most
+        ``within_s`` before it first read as an object (the bag rule's owner who stepped out
+        of the blob their track stayed on)."""
+        u = self._upright.get(tr.root)
+        return (u is not None and u.t >= first_object_t(tr) - within_s
+                and math.hypot(u.x - tr.xy[0], u.y - tr.xy[1]) <= radius_m)
+
     def _began_by(self, obj, t: float, x: float, y: float) -> bool:
         """A track that began at (x, y) at ``t`` began by ``obj`` as it appeared."""
         return (abs(t - first_object_t(obj)) <= self.p.down_within_s

@@ -360,6 +360,9 @@ class AbandonedBagRule:
         self._down = down or PersonDown(fall, margin_px, body)
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
+        self._at: dict[int, tuple[float, float]] = {}  # bag root → where last judged
+        # bag root → (when lost, where, owner root, unattended since): ``spot_keep_s``
+        self._lost: dict[int, tuple[float, tuple[float, float], int, float | None]] = {}
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
 
@@ -378,7 +381,10 @@ class AbandonedBagRule:
             if not sc.on_floor(bag):  # beyond the walls: a sign or someone behind glass
                 continue
             live.add(bag.root)
-            if bag.root not in self._owner:  # whoever stands beside it when it first shows up
+            self._at[bag.root] = bag.xy
+            # whoever stands beside it when it first shows up (unless it is a bag lost a moment
+            # ago on this spot: then that bag's owner and clock)
+            if bag.root not in self._owner and not self._kept(sc, bag):
                 near = nearest(bag.xy, people, self.p.owner_radius_m)
                 if near is None and self.p.owner_recent_s > 0:
                     near = self._recently_beside(sc, bag, people)
@@ -388,6 +394,9 @@ class AbandonedBagRule:
                     # bystander nearer the bag (tune seed 16, 10 m: the owner's track stayed
                     # with the bag and a group standing 1.5 m off was taken for the owner)
                     self._owner[bag.root] = bag.root
+                elif near is None and self.p.owner_self_s > 0 and self._down.upright_before(
+                        bag, self.p.owner_self_s, self.p.owner_radius_m):
+                    self._owner[bag.root] = bag.root  # the owner's track stayed on the bag
             if sc.t - bag.since < self.p.settle_s or bag.displacement(10.0, sc.t) > self.p.static_m:
                 continue
             owner = self._owner[bag.root]
@@ -403,6 +412,7 @@ class AbandonedBagRule:
             away = self._away_since.setdefault(bag.root, sc.t)
             if sc.t - away >= self.p.unattended_s:
                 self._done.add(bag.root)
+                self._at.pop(bag.root, None)
                 if self._down.down(sc, bag) is not None:
                     continue  # the person upright here went down: the fall rule reports it
                 if repeated(self._alerted, bag.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -411,9 +421,26 @@ class AbandonedBagRule:
                 out.append(Alert(self.kind, sc.camera, sc.t, sc.zone_of(bag), (bag.id,), 0.8,
                                  int_box(bag.box), f"unattended {sc.t - away:.0f} s"))
         for gone in set(self._owner) - live - self._done:
-            self._owner.pop(gone, None)
-            self._away_since.pop(gone, None)
+            owner, away = self._owner.pop(gone, None), self._away_since.pop(gone, None)
+            at = self._at.pop(gone, None)
+            if self.p.spot_keep_s > 0 and owner is not None and at is not None:
+                self._lost[gone] = (sc.t, at, owner, away)
         return out
+
+    def _kept(self, sc: Scene, bag: Track) -> bool:
+        """``bag`` is a bag lost within ``spot_keep_s`` within ``spot_keep_m`` of its spot (its
+        own lineage or a new one): takes up that bag's owner and unattended clock."""
+        if not self._lost:
+            return False
+        self._lost = {r: v for r, v in self._lost.items() if sc.t - v[0] <= self.p.spot_keep_s}
+        d, root = min(((dist(v[1], bag.xy), r) for r, v in self._lost.items()),
+                      default=(math.inf, None))
+        if d > self.p.spot_keep_m:
+            return False
+        _, _, self._owner[bag.root], away = self._lost.pop(root)
+        if away is not None:
+            self._away_since[bag.root] = away
+        return True
 
     def _bag_sized(self, bag: Track, t: float) -> bool:
         """As tall as a bag reads (``min_height_m``..``max_height_m``), over the last
