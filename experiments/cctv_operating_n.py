@@ -95,7 +95,7 @@ def search_scores(run: Path, faces: Path, pool: np.ndarray, extra_sizes=EXTRA_SI
         return probes[-1]
 
     r = replay(d, keep)
-    truth = d.searches.set_index(["camera", "track_id", "search"]).sort_index()
+    truth = d.searches.set_index(["camera", "track_id"]).sort_index()
     col = {int(tr): k for k, tr in enumerate(d.gallery_travelers)}
     mate, foreign = np.full(len(r), -1), np.zeros((len(r), len(col)), bool)
     for i, x in enumerate(r.itertuples(index=False)):
@@ -120,10 +120,11 @@ def search_scores(run: Path, faces: Path, pool: np.ndarray, extra_sizes=EXTRA_SI
 
 
 def _traveler_at(truth, x) -> int:
-    """The recorded search's traveler for replayed search ``x``. A recording can hold two
-    searches of one track numbered alike (held-out 102: track 98's first search at 1519.4 and
-    at 1527.8 s): of those, the one nearest in time."""
-    rows = truth.loc[[(x.camera, x.track_id, x.search)]]
+    """The recorded traveler of replayed search ``x``: the track's recorded search nearest in
+    time (``truth`` indexed by camera and track id). A recording can number a track's searches
+    otherwise than its replay (held-out 102's track 98: two searches recorded as the first, at
+    1519.4 and 1527.8 s, replayed as the first and the second)."""
+    rows = truth.loc[[(x.camera, x.track_id)]]
     return int(rows["traveler_id"].iloc[int(np.argmin(np.abs(rows["t"].to_numpy() - x.t)))])
 
 

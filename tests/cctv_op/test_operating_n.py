@@ -85,9 +85,10 @@ def test_held_out_seeds_are_refused(tmp_path):
     main(["check", str(tmp_path / "s102.npz"), "--rule", "shipped", "--held-out-report"])
 
 
-def test_a_recording_with_two_searches_numbered_alike_names_each_its_own_traveler():
-    """A recording can hold one track's search number twice (held-out 102's track 98): each
-    replayed search takes the recorded traveler nearest in time, instead of failing."""
+def test_a_recording_that_numbers_a_tracks_searches_otherwise_names_each_its_own_traveler():
+    """A recording can number one track's searches otherwise than its replay (held-out 102's
+    track 98: two recorded as the first, replayed as the first and second): each replayed
+    search takes the track's recorded search nearest in time, instead of failing."""
     import pandas as pd
     from types import SimpleNamespace
 
@@ -95,8 +96,9 @@ def test_a_recording_with_two_searches_numbered_alike_names_each_its_own_travele
 
     rec = pd.DataFrame({"camera": ["c", "c", "c"], "track_id": [98, 98, 7], "search": [1, 1, 1],
                         "t": [1519.4, 1527.8, 1500.0], "traveler_id": [299, 300, 12]})
-    truth = rec.set_index(["camera", "track_id", "search"]).sort_index()
-    at = lambda tid, t: _traveler_at(truth, SimpleNamespace(camera="c", track_id=tid, search=1, t=t))
-    assert at(98, 1519.4) == 299
-    assert at(98, 1527.8) == 300
-    assert at(7, 1500.0) == 12
+    truth = rec.set_index(["camera", "track_id"]).sort_index()
+    at = lambda tid, n, t: _traveler_at(truth, SimpleNamespace(camera="c", track_id=tid,
+                                                               search=n, t=t))
+    assert at(98, 1, 1519.4) == 299
+    assert at(98, 2, 1527.8) == 300
+    assert at(7, 1, 1500.0) == 12
