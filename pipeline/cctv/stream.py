@@ -149,7 +149,6 @@ class CctvStream:
         self.camera, self.frame_size = camera, (int(frame_size[0]), int(frame_size[1]))
         self.detector, self.embedder, self.gallery = detector, embedder, gallery
         self.config, self.audit = config, audit
-        self.threshold = threshold_at(config.threshold, gallery.size)  # for this gallery's N
         opts = dict(config.tracker_options)
         if config.tracker in ("bytetrack", "ocsort"):  # its boxes stay inside the frame
             opts["frame_size"] = self.frame_size
@@ -267,6 +266,12 @@ class CctvStream:
                                                  for tr in tracks), faces,
                            searches, seconds, cpu, clock.stages, clock.cpu_stages,
                            len(people.boxes), people.from_faces)
+
+    @property
+    def threshold(self) -> float:
+        """The decision threshold a search uses: the configured one at this stream's gallery
+        size (a :class:`pipeline.cctv.operating.SizedThreshold` follows it)."""
+        return threshold_at(self.config.threshold, self.gallery.size)
 
     def claim(self, track_id: int) -> tuple[str | None, float]:
         """The template id a live track is claimed as so far (None: not identified), and its
