@@ -39,17 +39,18 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from experiments.cctv_identify import POOL_SIZE
 from experiments.cctv_track_tune import HELD_OUT
 
 MANIFEST_SIZES = (120, 234)  # and the whole manifest (~470 on cctv_identification.yaml)
 EXTRA_SIZES = (1_000, 10_000, 100_000)
 TAIL_K = 24  # impostor scores per probe above the tail's threshold (~5 % of a 470 manifest)
-POOL = 48  # enrolment templates the extras are fitted on (experiments.cctv_identify.POOL_SIZE)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,12 @@ class SearchScores:
         np.savez_compressed(path, seed=self.seed, scores=self.scores, mate=self.mate,
                             foreign=self.foreign, ipd=self.ipd, extra_max=self.extra_max,
                             extra_sizes=np.array(self.extra_sizes))
+
+    @cached_property
+    def impostors(self) -> np.ndarray:
+        """``scores`` with the columns that are no impostor of the search (``foreign``) at
+        -inf."""
+        return np.where(self.foreign, -np.inf, self.scores)
 
     @classmethod
     def load(cls, path: Path) -> "SearchScores":
@@ -162,7 +169,7 @@ def false_ids(s: SearchScores, t: float, size) -> np.ndarray:
     """Each search's chance, made non-mated (module docstring), that its best impostor at
     ``size`` reaches ``t``."""
     drawn, extra = _parse(size)
-    imp = np.where(s.foreign, -np.inf, s.scores)
+    imp = s.impostors
     if drawn is None:
         ex = s.extra_max[:, s.extra_sizes.index(extra)] if extra else -np.inf
         return (np.maximum(imp.max(1), ex) >= t).astype(float)
@@ -170,12 +177,17 @@ def false_ids(s: SearchScores, t: float, size) -> np.ndarray:
     return np.maximum(1 - _none_of(m, (imp >= t).sum(1), np.minimum(drawn, m)), 0.0)
 
 
+def _mated(s: SearchScores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(which searches are mated, their scores, their traveler's own score)."""
+    mated = s.mate >= 0
+    ms = s.scores[mated]
+    return mated, ms, ms[np.arange(len(ms)), s.mate[mated]]
+
+
 def mated_hits(s: SearchScores, t: float, size) -> np.ndarray:
     """Each mated search's chance at ``size`` that its traveler is ranked first at >= ``t``."""
     drawn, extra = _parse(size)
-    mated = s.mate >= 0
-    ms = s.scores[mated]
-    own = ms[np.arange(len(ms)), s.mate[mated]]
+    mated, ms, own = _mated(s)
     beat = (ms > own[:, None]).sum(1)
     if drawn is None:
         ex = s.extra_max[mated, s.extra_sizes.index(extra)] if extra else -np.inf
@@ -190,9 +202,7 @@ def mated_wrong(s: SearchScores, t: float, size, impostors_only: bool = False) -
     ``impostors_only``: only by someone whose face the search did not use (the others claim
     a face the track did hold: a track's error, not the recogniser's)."""
     drawn, extra = _parse(size)
-    mated = s.mate >= 0
-    ms = s.scores[mated]
-    own = ms[np.arange(len(ms)), s.mate[mated]]
+    mated, ms, own = _mated(s)
     others = np.where(s.foreign[mated], -np.inf, ms) if impostors_only else ms.copy()
     others[np.arange(len(ms)), s.mate[mated]] = -np.inf
     if drawn is None:
@@ -248,7 +258,7 @@ def top_growth(runs: list[SearchScores]) -> pd.DataFrame:
         drawn, extra = _parse(size)
         tops = []
         for s in runs:
-            imp = np.where(s.foreign, -np.inf, s.scores)
+            imp = s.impostors
             if drawn is None:
                 top = imp.max(1)
                 if extra:
@@ -299,7 +309,7 @@ def tail_model(runs: list[SearchScores], k: int = TAIL_K) -> TailModel:
 
     u, me, m, y = [], [], [], []
     for s in runs:
-        imp = np.where(s.foreign, -np.inf, s.scores)
+        imp = s.impostors
         for row in imp:
             v = np.sort(row[np.isfinite(row)])[::-1]
             e = v[:k] - v[k]
@@ -309,24 +319,26 @@ def tail_model(runs: list[SearchScores], k: int = TAIL_K) -> TailModel:
     return TailModel(np.array(u), np.array(me), np.array(m), float(xi), float(scale), k)
 
 
-def solve_threshold(model: TailModel, n: int, fpir: float) -> float:
-    """The threshold at which ``model`` expects ``fpir`` at a gallery of ``n``."""
+def _lowest_threshold(fpir_at, fpir: float) -> float:
+    """The lowest cosine threshold in [0, 1] at which ``fpir_at(t)`` (falling with t) is at
+    most ``fpir`` (bisection, to 1e-12)."""
     lo, hi = 0.0, 1.0
     for _ in range(40):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if model.fpir(mid, n) > fpir else (lo, mid)
+        lo, hi = (mid, hi) if fpir_at(mid) > fpir else (lo, mid)
     return hi
+
+
+def solve_threshold(model: TailModel, n: int, fpir: float) -> float:
+    """The threshold at which ``model`` expects ``fpir`` at a gallery of ``n``."""
+    return _lowest_threshold(lambda t: model.fpir(t, n), fpir)
 
 
 def measured_threshold(runs: list[SearchScores], size, fpir: float) -> float:
     """The lowest threshold whose expected FPIR at ``size`` (:func:`false_ids`, pooled) is
     <= ``fpir``: the model-free threshold, where the manifest reaches."""
-    lo, hi = 0.0, 1.0
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        f = np.concatenate([false_ids(s, mid, size) for s in runs]).mean()
-        lo, hi = (mid, hi) if f > fpir else (lo, mid)
-    return hi
+    return _lowest_threshold(
+        lambda t: np.concatenate([false_ids(s, t, size) for s in runs]).mean(), fpir)
 
 
 FIT_SIZES = (60, 120, 234, 460, 1_000, 10_000, 100_000)
@@ -381,10 +393,10 @@ def main(argv=None) -> None:
             if seed in HELD_OUT and not a.held_out_report:
                 raise SystemExit(f"{run}: seed {seed} is held out; tune seeds only")
             other = next(f for f in a.pool_from if f.resolve() != faces.resolve())
-            pool = np.load(other)["enrol_vectors"][:POOL]
+            pool = np.load(other)["enrol_vectors"][:POOL_SIZE]
             search_scores(run, faces, pool, held_out=a.held_out_report).save(
                 a.out / f"s{seed}.npz")
-            print(f"seed {seed}: extras fitted on {other}'s first {POOL} enrolment templates")
+            print(f"seed {seed}: extras fitted on {other}'s first {POOL_SIZE} enrolment templates")
         return
     runs = [SearchScores.load(f) for f in a.scores]
     if any(s.seed in HELD_OUT for s in runs) and (a.cmd == "fit" or not a.held_out_report):
