@@ -64,7 +64,7 @@ def staged_bags(root, seed) -> list[dict]:
 def census(root, seed, config: DangerConfig = DangerConfig()) -> list[dict]:
     """One row a staged bag: its class (``STEPS``), the longest unattended stretch, the object
     lineages judged there and the details behind the class."""
-    from experiments.danger_tracker_compare import kept_factors, scene_stream
+    from experiments.danger_tracker_compare import kept_frames, scene_stream
     from pipeline.danger.rules import AbandonedBagRule
 
     bags = staged_bags(root, seed)
@@ -73,7 +73,6 @@ def census(root, seed, config: DangerConfig = DangerConfig()) -> list[dict]:
     m = pickle.loads((Path(root) / "measured" / f"{seed}.pkl").read_bytes())
     _, _, st = scene_stream(root, seed, config)
     rule = next(r for r in st.rules if isinstance(r, AbandonedBagRule))
-    scale = {k: f / kept_factors(m, st)[k] for k, f in st.crowd_factors.items()}
     seen: list = []
     inner = rule.update
 
@@ -85,9 +84,7 @@ def census(root, seed, config: DangerConfig = DangerConfig()) -> list[dict]:
     rule.update = update
     rows = [dict(b, step=0, dwell=0.0, roots=set(), owner_self=None, detail="") for b in bags]
     p = rule.p
-    for t, obs, density in m["frames"]:
-        if density is not None:
-            density = {k: v * scale[k] for k, v in density.items()}
+    for t, obs, density in kept_frames(m, st):
         seen.clear()
         st.judge(t, obs, density)
         if not seen:

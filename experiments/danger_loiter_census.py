@@ -96,7 +96,7 @@ def judge_variants(seed: int, root, out, variants: dict[str, DangerConfig]) -> l
     ``out/<variant>/runs/<seed>``; returns the census of its loiterers (first variant)."""
     from experiments.danger_bench import bench_tables
     from experiments.danger_run import ALERT_COLUMNS
-    from experiments.danger_tracker_compare import kept_factors, scene_stream
+    from experiments.danger_tracker_compare import kept_frames, scene_stream
     from outputs.run import write_run
     from pipeline.danger.rules import LoiteringRule
     from sim.loader import scenario_json
@@ -109,11 +109,7 @@ def judge_variants(seed: int, root, out, variants: dict[str, DangerConfig]) -> l
     judges = _Judges({k: LoiteringRule(c.rules.loitering) for k, c in variants.items()},
                      loiterers, m["info"]["analyse_from_s"])
     st.rules = [judges]
-    kept = kept_factors(m, st)
-    scale = {k: f / kept[k] for k, f in st.crowd_factors.items()}
-    for t, obs, density in m["frames"]:
-        if density is not None:
-            density = {k: v * scale[k] for k, v in density.items()}
+    for t, obs, density in kept_frames(m, st):
         st.judge(t, obs, density)
     for name, rows in judges.rows.items():
         tables = bench_tables(seed, s, m["info"], pd.DataFrame(rows, columns=ALERT_COLUMNS),

@@ -22,7 +22,7 @@ import pickle
 from pathlib import Path
 
 
-from experiments.danger_tracker_compare import kept_factors, scene_stream
+from experiments.danger_tracker_compare import kept_frames, scene_stream
 from pipeline.danger.config import DangerConfig
 
 
@@ -53,12 +53,8 @@ def trace(root, seed: int, config: DangerConfig = DangerConfig(), frames: bool =
         incs = [{"index": -1, "gate": gi, "t0": window[0] + 4, "t1": window[1] - 4,
                  "near": False, "d": math.nan, "rows": [], "walkups": [], "passages": [],
                  "alerts": []}]
-    kept = kept_factors(m, st)
-    scale = {k: v / kept[k] for k, v in st.crowd_factors.items()}
     w_share = rule._width_share
-    for t, obs, density in m["frames"]:
-        if density is not None:
-            density = {k: v * scale[k] for k, v in density.items()}
+    for t, obs, density in kept_frames(m, st):
         live = [c for c in incs if c["t0"] - 4 <= t <= c["t1"] + 4]
         res = st.judge(t, obs, density)
         for c in live:

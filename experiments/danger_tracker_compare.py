@@ -121,6 +121,17 @@ def kept_factors(m: dict, st) -> dict:
             or dict.fromkeys(st.crowd_factors, m.get("crowd_factor", 1.0)))
 
 
+def kept_frames(m: dict, st):
+    """A kept measurement's frames ``(t, observations, window densities)`` for stream ``st``:
+    window densities scale with the count model's crowd factor (both the foreground count and
+    the window's capacity do), so new factors are judged from the kept measurement."""
+    kept = kept_factors(m, st)
+    scale = {k: f / kept[k] for k, f in st.crowd_factors.items()}
+    for t, obs, density in m["frames"]:
+        yield t, obs, None if density is None else {k: v * scale[k]
+                                                     for k, v in density.items()}
+
+
 def judge_scene(seed: int, root: str | Path, out: str | Path,
                 config: DangerConfig = DangerConfig(), mot: bool = True) -> Path:
     """Track and judge a measured scene (``root/measured/<seed>.pkl``) with ``config``'s
@@ -140,20 +151,13 @@ def judge_scene(seed: int, root: str | Path, out: str | Path,
     s, _, st = scene_stream(root, seed, config)
     t_from = info["analyse_from_s"]
     rows, hyp = [], []
-    # window densities scale with the count model's crowd factor (both the foreground count
-    # and the window's capacity do): new factors are judged from the kept measurement (older
-    # measurements kept one constant "crowd_factor")
-    kept = kept_factors(m, st)
-    scale = {k: f / kept[k] for k, f in st.crowd_factors.items()}
     feed = None
     if st.looks_at_pixels:  # a rule looks at pixels: render the frames it asks for
         from sim.feeds import CctvFeed, simulate_run
 
         feed = CctvFeed(s, "cam", records=simulate_run(s, s.seed), seed=s.seed, faces=False)
     t0 = time.perf_counter()
-    for t, obs, density in m["frames"]:
-        if density is not None:
-            density = {k: v * scale[k] for k, v in density.items()}
+    for t, obs, density in kept_frames(m, st):
         res = st.judge(t, obs, density, image=None if feed is None else
                        (lambda t=t: feed.render(t).image))
         if t >= t_from:
