@@ -120,7 +120,7 @@ def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
     less CPU); ``follow_size``: the CCTV operating point follows the gallery's size
     (:data:`pipeline.cctv.operating.FOLLOW_GALLERY_SIZE` when None)."""
     from pipeline.calibration import operating_point
-    from pipeline.cctv.operating import cctv_operating_point, detection_input
+    from pipeline.cctv.operating import cctv_decision, detection_input
     from pipeline.registry import get_detector, get_embedder
 
     ort = {"threads": threads} if backend == "insightface" else {}
@@ -133,14 +133,9 @@ def prepare_backend(backend: str, fmr: float = 1e-4, frame_sizes=(),
         for size in {tuple(int(v) for v in s) for s in frame_sizes}:
             per_size[size] = get_detector(backend, det_size=detection_input(size), **ort)
             per_size[size].prepare()
-    if threshold is not None:
-        return BackendParts(backend, det, emb, float(threshold), "given (--threshold)", per_size)
-    cctv = cctv_operating_point(emb.name, follow_size)
-    if cctv is not None:
-        return BackendParts(backend, det, emb, cctv.rule, cctv.source, per_size)
-    op = operating_point(backend, emb.name, fmr=fmr)
-    return BackendParts(backend, det, emb, op.threshold,
-                        f"gate calibration, not CCTV: {op.source}", per_size)
+    op = cctv_decision(emb.name, threshold, lambda: operating_point(backend, emb.name, fmr=fmr),
+                       follow_size)
+    return BackendParts(backend, det, emb, op.rule, op.source, per_size)
 
 
 PERSON_SOURCES = ("faces", "mog2", "knn", "onnx", "heads")

@@ -27,8 +27,8 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["CctvOperatingPoint", "CCTV_SIZE_GROWTH", "CCTV_THRESHOLDS", "DETECTION_SCALE",
-           "FOLLOW_GALLERY_SIZE", "SizedThreshold", "cctv_operating_point", "detection_input",
-           "threshold_at"]
+           "FOLLOW_GALLERY_SIZE", "SizedThreshold", "cctv_decision", "cctv_operating_point",
+           "detection_input", "threshold_at"]
 
 DETECTION_SCALE = 3.0
 
@@ -131,6 +131,25 @@ def cctv_operating_point(embedder: str, follow_size: bool | None = None
     sized = SizedThreshold(hit[0], growth[0], growth[1], growth[2])
     return CctvOperatingPoint(hit[0], f"{source}; following the gallery's size: "
                                       f"{sized.describe()} ({growth[3]})", sized)
+
+
+def cctv_decision(embedder: str, given: float | None = None, gate=None,
+                  follow_size: bool | None = None) -> CctvOperatingPoint:
+    """The threshold a CCTV search of ``embedder`` decides with, and where it comes from:
+    ``given`` (a user's ``--threshold``) when set, else the CCTV operating point chosen for the
+    recogniser (:func:`cctv_operating_point`, following the gallery's size by default), else
+    ``gate()``, the recogniser's e-gate calibration (an object with ``threshold`` and ``source``),
+    marked as not a CCTV threshold: a gate's threshold names almost nobody on CCTV faces."""
+    if given is not None:
+        return CctvOperatingPoint(float(given), "given (--threshold)")
+    cctv = cctv_operating_point(embedder, follow_size)
+    if cctv is not None:
+        return cctv
+    if gate is None:
+        raise ValueError(f"cctv_decision: no CCTV threshold was chosen for {embedder!r} and no "
+                         f"gate calibration was given to fall back to")
+    op = gate()
+    return CctvOperatingPoint(float(op.threshold), f"gate calibration, not CCTV: {op.source}")
 
 
 def detection_input(frame_size: tuple[int, int], scale: float = DETECTION_SCALE

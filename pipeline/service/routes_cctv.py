@@ -6,8 +6,10 @@ Each camera of the service's site (``airtwin serve --site FILE``) has one statef
 (:class:`~pipeline.vision.heads.HeadDetector`, one per camera; ``airtwin serve --cctv-persons
 faces``: bodies implied by the faces found) and tracked, their faces found by the
 service's own detector, gated on quality, embedded by its embedder, aggregated per track and
-searched once (1:N) against the service's enrolled templates, at the service's operating
-threshold. Only consenting travelers are ever enrolled (``/v1/enroll`` refuses the others), so
+searched once (1:N) against the service's enrolled templates, at the recogniser's CCTV
+threshold (:func:`pipeline.cctv.operating.cctv_decision`: ``--threshold`` when given, else the
+CCTV operating point chosen for the model, following the gallery's size, else the gate
+calibration, marked "not CCTV" in every answer's ``threshold_source``). Only consenting travelers are ever enrolled (``/v1/enroll`` refuses the others), so
 nobody else can be named. Without a site the route answers 503 ``no_site``.
 
 Privacy: every identification (a search whose best candidate reaches the threshold) is written to
@@ -31,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from floorplan.site import read_site
 from pipeline.cctv.monitor import CctvMonitor, EnrolledGallery
+from pipeline.cctv.operating import cctv_decision, threshold_at
 from pipeline.cctv.stream import StreamConfig
 from pipeline.service.camera_routes import (CAMERA_ERRORS, FRAME_ENCODING, FRAME_RESPONSES,
                                             CameraId, FrameImage, Reset, Timestamp,
@@ -39,6 +42,7 @@ from pipeline.service.forms import refuse_empty_or_repeated_fields
 from pipeline.vision.heads import HeadDetector
 
 MONITOR = "cctv"  # its key in the service state's extras
+OPERATING = "cctv_operating"  # the CCTV threshold's rule and source, in the extras
 PATH = "/v1/cctv/frame"
 
 router = APIRouter(prefix="/v1", tags=["cctv"])
@@ -73,7 +77,7 @@ class CctvFrameResponse(BaseModel):
     faces_found: int
     faces_usable: int = Field(description="faces that passed the quality gate")
     searches: int = Field(description="1:N searches run on this frame, matched or not")
-    threshold: float
+    threshold: float = Field(description="the 1:N decision threshold at the gallery's size")
     threshold_source: str
     gallery_size: int = Field(description="enrolled templates of the service's model, at the "
                                           "last search")
@@ -95,9 +99,11 @@ def prepare(state) -> None:
         def people(cam):  # a camera's stream (re)starts: its detector starts afresh too
             heads[cam.id].reset()
             return heads[cam.id]
+    op = state.extras[OPERATING] = cctv_decision(rec.model, state.config.threshold,
+                                                 lambda: state.threshold)
     state.extras[MONITOR] = CctvMonitor(
         list(site.cameras), rec.detector, rec.embedder, EnrolledGallery(state.store, rec.model),
-        StreamConfig(threshold=state.threshold.threshold), audit=state.audit, site=site.name,
+        StreamConfig(threshold=op.rule), audit=state.audit, site=site.name,
         queue_size=max(1, min(state.config.queue_size, 16)), person_detector=people)
 
 
@@ -138,7 +144,7 @@ async def cctv_frame(request: Request, image: FrameImage, camera_id: CameraId,
         identity, score = monitor.live_identity(camera_id, tid)
         tracks.append(CctvTrackOut(track_id=tid, box=tuple(round(float(v), 1) for v in box),
                                    identity=identity, score=_finite(score)))
-    th = state.threshold
+    op = state.extras[OPERATING]
     return CctvFrameResponse(
         camera_id=camera_id, timestamp=timestamp, tracks=tracks,
         identifications=[CctvIdentificationOut(
@@ -147,7 +153,8 @@ async def cctv_frame(request: Request, image: FrameImage, camera_id: CameraId,
             search=s.search, faces=s.faces, audit_logged=monitor.audit is not None)
             for s in hits],
         faces_found=len(res.faces), faces_usable=sum(f.quality.passed for f in res.faces),
-        searches=len(res.searches), threshold=th.threshold, threshold_source=th.source,
+        searches=len(res.searches), threshold=round(threshold_at(op.rule, monitor.gallery.size), 4),
+        threshold_source=op.source,
         gallery_size=monitor.gallery.size,
         latency_ms={"decode": round(decode_s * 1000, 2), "frame": round(res.seconds * 1000, 2),
                     "queue_and_frame": round(total_s * 1000, 2)})

@@ -11,7 +11,8 @@ from experiments.cctv_reach import gallery_size_sweep
 from pipeline.cctv.aggregate import TrackFace
 from pipeline.cctv.galleries import build_gallery
 from pipeline.cctv.operating import (CCTV_SIZE_GROWTH, CCTV_THRESHOLDS, FOLLOW_GALLERY_SIZE,
-                                     SizedThreshold, cctv_operating_point, threshold_at)
+                                     SizedThreshold, cctv_decision, cctv_operating_point,
+                                     threshold_at)
 from pipeline.cctv.quality import FaceQuality
 from pipeline.cctv.stream import CctvStream, StreamConfig
 
@@ -43,6 +44,22 @@ def test_the_setting_turns_the_sized_rule_on_and_off_and_the_source_says_so():
     default = cctv_operating_point(EMB)
     assert (default.sized is not None) == FOLLOW_GALLERY_SIZE
 
+
+
+def test_a_cctv_search_decides_at_a_given_then_the_cctv_then_the_marked_gate_threshold():
+    # one rule for the run tools and the service's CCTV route: a user's --threshold wins, then
+    # the recogniser's CCTV operating point, then its gate calibration, marked as not CCTV
+    class Gate:
+        threshold, source = 0.968, "dlib calibration at FMR 1e-3"
+
+    given = cctv_decision(EMB, 0.61, lambda: Gate)
+    assert given.rule == 0.61 and given.source == "given (--threshold)"
+    chosen = cctv_decision(EMB, None, lambda: Gate)
+    assert chosen == cctv_operating_point(EMB) and chosen.source.startswith("CCTV operating")
+    gate = cctv_decision("dlib_resnet_v1", None, lambda: Gate)
+    assert gate.rule == 0.968 and gate.source == "gate calibration, not CCTV: " + Gate.source
+    with pytest.raises(ValueError, match="no CCTV threshold was chosen for 'dlib_resnet_v1'"):
+        cctv_decision("dlib_resnet_v1")
 
 def _gallery(n):
     enr = pd.DataFrame({"template_id": [f"t{i}" for i in range(n)], "traveler_id": range(n),

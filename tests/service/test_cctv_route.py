@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from experiments.cctv_composite import Walker, composite_stream
-from http_helpers import enroll
+from http_helpers import auth, enroll
 from pipeline.service.audit import verify_chain
 from pipeline.service.imaging import encode_jpeg
 from pipeline.service.launcher import ServiceProcess
@@ -58,6 +58,8 @@ def test_frames_in_order_give_tracks_and_out_of_order_is_409(service):
     assert abs((last["box"][0] + last["box"][2]) / 2 - (truth.x1 + truth.x2) / 2) < 60
     assert answers[-1]["faces_found"] >= 1 and set(answers[-1]["latency_ms"]) == {
         "decode", "frame", "queue_and_frame"}
+    # no CCTV threshold was chosen for dlib: the gate calibration decides, and the answer says so
+    assert answers[-1]["threshold_source"].startswith("gate calibration, not CCTV")
     r = post_frame(service.url, "hall_north", frames[0].image, 100.0)
     assert r.status_code == 409 and r.json()["error"] == "out_of_order"
     assert "timestamp" in r.json()["detail"] and "reset=true" in r.json()["detail"]
@@ -123,3 +125,32 @@ def test_without_a_site_the_route_says_how_to_get_one(siteless):
     r = post_frame(siteless.url, "hall_south", frame, 1.0)
     assert r.status_code == 503 and r.json()["error"] == "no_site"
     assert "--site FILE" in r.json()["detail"]
+
+
+def test_insightface_cctv_route_decides_at_the_cctv_threshold_for_its_gallery_size(
+        shared_models, site_file, tmp_path):
+    """The CCTV route of an insightface service searches at the recogniser's CCTV operating
+    point at the gallery's size, not at its e-gate calibration (0.698 was chosen at 234
+    identities; one enrolled identity is below the rule's floor of 60)."""
+    from pipeline.cctv.operating import cctv_operating_point
+    from sim.faces import make_identity, render_enrolment
+
+    (tmp_path / "token").write_text("tok")
+    args = ["--backend", "insightface", "--model-dir", str(shared_models), "--token-file",
+            str(tmp_path / "token"), "--audit-log", str(tmp_path / "audit.jsonl"),
+            "--site", str(site_file)]
+    with ServiceProcess(args, env={"AIRTWIN_TEMPLATE_KEY": None}) as svc:
+        r = enroll(svc.url, "cctv-if", encode_jpeg(render_enrolment(make_identity(KEYS[0])).image),
+                   headers=auth("tok"))
+        assert r.status_code == 200 and r.json()["enrolled"], r.text
+        model = r.json()["model"]
+        answers = [post_frame(svc.url, "reclaim_cam", f.image, 500 + f.t,
+                              reset=str(f.t == 0).lower()).json()
+                   for f in walk([Walker(1, KEYS[0], 60, 0.0, 500, 120, (40, 40, 200))],
+                                 "reclaim_cam", 1.0)]
+    rule = cctv_operating_point(model).sized
+    last = answers[-1]
+    assert last["gallery_size"] == 1 and last["threshold_source"].startswith(
+        "CCTV operating point")
+    assert last["threshold"] == pytest.approx(rule.at(1), abs=1e-4)
+    assert last["threshold"] < rule.threshold  # the floor's size (60), not the chosen 234
