@@ -5,6 +5,8 @@ FPIR and FNIR at a threshold for each N, and a threshold that follows N (tune se
     python -m experiments.cctv_operating_n table SCORES_DIR/s1.npz ... [--threshold 0.698]
     python -m experiments.cctv_operating_n fit SCORES_DIR/s1.npz ... --fpir 0.01
     python -m experiments.cctv_operating_n check SCORES_DIR/s5.npz ... --rule A,B
+    python -m experiments.cctv_operating_n render --n 2000 --out RENDERED.npz
+    python -m experiments.cctv_operating_n cache RUN1:RUN1.npz ... --rendered RENDERED.npz --out DIR
 
 ``cache``: each search of a ``cctv_rank1 run --faces`` recording replayed (the stream's own
 probe, :func:`experiments.cctv_rank1_trace.replay`), scored against every enrolled template of
@@ -21,6 +23,13 @@ FPIR and FNIR at a manifest size N are exact expectations over all galleries of 
 the run's manifest (hypergeometric; no sampling noise), the whole manifest at N = all.
 Population sizes are the whole manifest plus the first E extras. FNIR is 1 - rank-1 at the
 threshold (mate first and >= threshold), as :func:`pipeline.cctv.metrics.fnir_fpir`.
+
+``render`` / ``cache --rendered``: the extras as rendered faces instead of the face-like model:
+enrolment photos of synthetic identities outside every run (``make_identity((RENDER_SEED, i))``,
+demographics drawn uniformly), detected and embedded by the insightface backend like the
+manifest's, so the sizes ``+E`` are the whole manifest plus the first E of them. They check the
+model's extrapolation where rendering reaches (a few thousand): the face-like extras are drawn
+about the templates' mean and may score lower against a probe than real synthetic faces do.
 
 ``fit``: the threshold that holds a target FPIR at each N, extreme-value style (peaks over a
 threshold): each non-mated probe's impostor scores above its 24th highest get a generalised
@@ -50,6 +59,8 @@ from experiments.cctv_track_tune import HELD_OUT
 
 MANIFEST_SIZES = (120, 234)  # and the whole manifest (~470 on cctv_identification.yaml)
 EXTRA_SIZES = (1_000, 10_000, 100_000)
+RENDERED_SIZES = (500, 1_000, 2_000)
+RENDER_SEED = 9_000_001  # the rendered extras' identity keys' seed: nobody in any run
 TAIL_K = 24  # impostor scores per probe above the tail's threshold (~5 % of a 470 manifest)
 
 
@@ -85,14 +96,20 @@ class SearchScores:
                    z["extra_max"], tuple(int(v) for v in z["extra_sizes"]))
 
 
-def search_scores(run: Path, faces: Path, pool: np.ndarray, extra_sizes=EXTRA_SIZES,
-                  rng_seed: int = 7, held_out: bool = False) -> SearchScores:
+def search_scores(run: Path, faces: Path, pool: np.ndarray | None, extra_sizes=EXTRA_SIZES,
+                  rng_seed: int = 7, held_out: bool = False,
+                  rendered: np.ndarray | None = None) -> SearchScores:
     """A recorded run's searches replayed and scored (module docstring); ``pool``: enrolment
-    templates of people outside the run that the extras are fitted on; ``held_out``: a
-    held-out seed's recording, scored for a frozen rule (the lead's ``--held-out-report``)."""
+    templates of people outside the run that the extras are fitted on; ``rendered``: instead,
+    the extras themselves (rendered faces' templates, in order; :func:`render_extras`);
+    ``held_out``: a held-out seed's recording, scored for a frozen rule (the lead's
+    ``--held-out-report``)."""
     from experiments.cctv_identify import face_like_templates
     from experiments.cctv_rank1_trace import check_replay, load_recorded, replay
 
+    if rendered is not None and max(extra_sizes) > len(rendered):
+        raise ValueError(f"extra sizes up to {max(extra_sizes):,}, but only {len(rendered):,} "
+                         f"rendered extras")
     d = load_recorded(run, faces, held_out)
     print(f"{run}: {check_replay(d)}")
     probes: list[np.ndarray] = []
@@ -118,12 +135,25 @@ def search_scores(run: Path, faces: Path, pool: np.ndarray, extra_sizes=EXTRA_SI
     rng, done = np.random.default_rng(rng_seed), 0
     for k, size in enumerate(extra_sizes):  # the first E extras of one draw, E growing
         while done < size:
-            block = face_like_templates(min(65_536, size - done), pool, rng)
+            block = (face_like_templates(min(65_536, size - done), pool, rng)
+                     if rendered is None else rendered[done:size])
             best = np.maximum(best, (p @ block.T).max(1))
             done += len(block)
         extra_max[:, k] = best
     scores = np.stack(r["scores"].to_list()).astype(np.float32)
     return SearchScores(_seed_of(run), scores, mate, foreign, ipd, extra_max, tuple(extra_sizes))
+
+
+def render_extras(n: int, seed: int = RENDER_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Templates of ``n`` synthetic identities' enrolment photos (keys ``(seed, i)``), by the
+    insightface backend (detector and embedder as a CCTV run prepares them), and their keys (a
+    photo without a detected face is left out, as a failure to enrol)."""
+    from experiments.cctv_identify import _embed_enrolments, prepare_backend
+
+    keys = np.array([(seed, i) for i in range(n)], np.int64)
+    templates, ok = _embed_enrolments([tuple(int(v) for v in k) for k in keys],
+                                      prepare_backend("insightface"), "rendered extras", False)
+    return templates.astype(np.float32), keys[ok]
 
 
 def _traveler_at(truth, x) -> int:
@@ -378,20 +408,46 @@ def main(argv=None) -> None:
     c = sub.add_parser("cache", help="replay recorded runs into score files (scratch)")
     c.add_argument("pairs", nargs="+", help="RUN:FACES.npz")
     c.add_argument("--out", type=Path, required=True)
-    c.add_argument("--pool-from", nargs="+", type=Path, required=True,
+    c.add_argument("--pool-from", nargs="+", type=Path, default=None,
                    help="recordings (.npz) of other seeds: the extras' model is fitted on "
                         "their first 48 enrolment templates, never the run's own (the first "
                         "one that is not the run itself)")
+    c.add_argument("--rendered", type=Path, default=None,
+                   help="the extras are these rendered faces (a `render` file) instead of the "
+                        f"face-like model, at sizes {', '.join(f'+{v:,}' for v in RENDERED_SIZES)}")
+    r = sub.add_parser("render", help="render and embed extra identities' enrolment photos")
+    r.add_argument("--n", type=int, default=max(RENDERED_SIZES))
+    r.add_argument("--seed", type=int, default=RENDER_SEED)
+    r.add_argument("--out", type=Path, required=True)
     c.add_argument("--held-out-report", action="store_true",
                    help="the lead's: cache held-out seeds' recordings for table/check")
     a = p.parse_args(argv)
+    if a.cmd == "render":
+        if a.seed < 1_000_000:
+            raise SystemExit(f"--seed {a.seed}: identity keys of runs use small seeds; take one "
+                             f">= 1,000,000 so no extra is a run's traveler")
+        templates, keys = render_extras(a.n, a.seed)
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = a.out.with_name(a.out.name + ".tmp.npz")
+        np.savez_compressed(tmp, templates=templates, keys=keys)
+        tmp.replace(a.out)
+        print(f"{a.out}: {len(keys):,} of {a.n:,} rendered identities enrolled")
+        return
     if a.cmd == "cache":
+        if (a.pool_from is None) == (a.rendered is None):
+            raise SystemExit("cache: give either --pool-from (modelled extras) or --rendered")
         a.out.mkdir(parents=True, exist_ok=True)
+        rendered = None if a.rendered is None else np.load(a.rendered)["templates"]
         for pair in a.pairs:
             run, faces = (Path(x) for x in pair.split(":", 1))
             seed = _seed_of(run)
             if seed in HELD_OUT and not a.held_out_report:
                 raise SystemExit(f"{run}: seed {seed} is held out; tune seeds only")
+            if rendered is not None:
+                search_scores(run, faces, None, RENDERED_SIZES, held_out=a.held_out_report,
+                              rendered=rendered).save(a.out / f"s{seed}.npz")
+                print(f"seed {seed}: extras are {a.rendered}'s rendered faces")
+                continue
             other = next(f for f in a.pool_from if f.resolve() != faces.resolve())
             pool = np.load(other)["enrol_vectors"][:POOL_SIZE]
             search_scores(run, faces, pool, held_out=a.held_out_report).save(

@@ -102,3 +102,15 @@ def test_a_recording_that_numbers_a_tracks_searches_otherwise_names_each_its_own
     assert at(98, 1, 1519.4) == 299
     assert at(98, 2, 1527.8) == 300
     assert at(7, 1, 1500.0) == 12
+
+
+def test_rendered_extras_refuse_a_run_seed_a_missing_choice_and_too_few_faces(tmp_path):
+    from experiments.cctv_operating_n import search_scores
+
+    with pytest.raises(SystemExit, match="--seed 5: identity keys of runs use small seeds"):
+        main(["render", "--n", "2", "--seed", "5", "--out", str(tmp_path / "r.npz")])
+    with pytest.raises(SystemExit, match="either --pool-from .* or --rendered"):
+        main(["cache", "RUN:F.npz", "--out", str(tmp_path)])
+    with pytest.raises(ValueError, match="up to 1,000, but only 3 rendered extras"):
+        search_scores(tmp_path, tmp_path / "f.npz", None, (1_000,),
+                      rendered=np.zeros((3, 4), np.float32))
