@@ -31,6 +31,14 @@ The stream marks the link (:meth:`TrackFaces.mark_link`); the first judgeable fa
 cosine is below ``link_min_cosine`` the two sides are two people: the stream ends the track
 at that face and continues the fragment as a new one (:meth:`TrackFaces.contradicts_link`).
 
+**One person behind a claim.** A track that holds two people's faces (a walker straight behind
+another: the track's box covers both and the face it sees changes from one to the other; an ID
+switch the swap guard missed) searches its largest one-person group, which may be the other
+walker. With ``claim_min_cosine`` set, a search whose best score reaches the threshold claims
+only when every judgeable face the track kept (IPD at least ``claim_min_ipd_px``) agrees with
+the search's template at that cosine (:meth:`TrackFaces.one_person`); otherwise the search is
+made and returned, but claims nobody.
+
 Only templates are kept, never images; a track that ends without a match is forgotten whole
 (:meth:`TrackFaces.forget`), so a face that matches nothing is never stored.
 """
@@ -86,6 +94,10 @@ class AggregationConfig:
     # all have a face under 18 px, so both sides' faces must reach 20 px to veto a link.
     link_min_cosine: float | None = 0.45
     link_min_ipd_px: float = 20.0
+    # One person behind a claim (module docstring; None: off). experiments.cctv_pure; see
+    # CLAIM_MIN_COSINE there for the tune / check figures.
+    claim_min_cosine: float | None = None
+    claim_min_ipd_px: float = 20.0
 
     def __post_init__(self):
         if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:
@@ -106,6 +118,9 @@ class AggregationConfig:
         if self.link_min_cosine is not None and not -1 <= self.link_min_cosine <= 1:
             raise ValueError(f"AggregationConfig.link_min_cosine must be in [-1, 1] or None, "
                              f"got {self.link_min_cosine}")
+        if self.claim_min_cosine is not None and not -1 <= self.claim_min_cosine <= 1:
+            raise ValueError(f"AggregationConfig.claim_min_cosine must be in [-1, 1] or None, "
+                             f"got {self.claim_min_cosine}")
         if self.verify_interval_s is not None and not self.verify_interval_s > 0:
             raise ValueError(f"AggregationConfig.verify_interval_s must be > 0 or None, got "
                              f"{self.verify_interval_s}")
@@ -238,6 +253,19 @@ class TrackFaces:
         group = [f for f, keep in zip(self.kept, together[seed]) if keep]
         group.sort(key=lambda f: -f.quality.value)
         return group[:self.config.k]
+
+    def one_person(self, used: list[TrackFace]) -> bool:
+        """Whether a search over ``used`` may claim (``claim_min_cosine``, module docstring):
+        every face the track kept of IPD at least ``claim_min_ipd_px`` has a cosine of at least
+        ``claim_min_cosine`` with ``used``'s template. Always True with the setting off."""
+        c = self.config
+        if c.claim_min_cosine is None:
+            return True
+        judged = [f for f in (self.kept or self.best) if f.quality.ipd_px >= c.claim_min_ipd_px]
+        if not judged:
+            return True
+        v = np.stack([f.vector for f in judged])
+        return bool((v @ self.template(used)).min() >= c.claim_min_cosine)
 
     def template(self, faces: list[TrackFace] | None = None) -> np.ndarray:
         """Quality-weighted mean of ``faces``' templates (default: :meth:`search_faces`),

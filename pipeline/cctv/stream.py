@@ -287,7 +287,8 @@ class CctvStream:
         probe = tf.template(used)
         cands = tuple(self.gallery.store.search(probe, k=cfg.candidates))
         tf.mark_searched()
-        matched = bool(cands) and cands[0].score >= self.threshold
+        # a track holding two people's faces claims nobody (AggregationConfig.claim_min_cosine)
+        matched = bool(cands) and cands[0].score >= self.threshold and tf.one_person(used)
         wl = matched and cands[0].template_id in self.gallery.watchlist_ids
         ident = Identification(self.camera, tf.track_id, t, float(tf.first_face_t), tf.searches,
                                cands, matched, wl, len(used), max(f.quality.ipd_px for f in used))
