@@ -1,7 +1,6 @@
-"""Wrong-person claims of the CCTV stream: a census, and the one-person claim rule replayed
-(issue 11; tune seeds only, held-out seeds for the lead's ``--held-out-report``).
+"""Wrong-person claims of the CCTV stream: a census, and claim rules replayed (issue 11; tune seeds only, held-out seeds for the lead's ``--held-out-report``).
 
-    python -m experiments.cctv_pure census RUN1:RUN1.npz ...
+    python -m experiments.cctv_pure census RUN1:RUN1.npz ... [--variant NAME=KEY:VALUE,...]
     python -m experiments.cctv_pure compare RUN1:RUN1.npz ... [--variant NAME=KEY:VALUE,...]
 
 Both replay ``cctv_rank1 run --faces`` recordings (:mod:`experiments.cctv_rank1_trace`): every
@@ -12,12 +11,16 @@ run's gallery size (:mod:`pipeline.cctv.operating`).
 track's true traveler (the evaluation's truth: the person whose body box the track overlaps in
 most frames), with per face the true person, time, IPD, quality and cosine with the search's
 other faces, and how the track came to hold them: ``switch`` (its faces show two people: the
-search named the other), ``behind`` (every face is the claimed person's; the track's box covers
-two walkers in line and the truth is the one hidden behind). ``own-face``: the claimed person's
+search named the other; ``mixed``: within the search's own faces, by the faces' truth;
+``switch``: an earlier search of the track named another person first), ``behind`` (every face
+of the track's searches is the claimed person's; the track's box covers two walkers in line
+and the truth is the one hidden behind). The faces' truth (the person whose face box starts
+nearest the detected face, :func:`experiments.cctv_segment_tune.face_truth`) cannot tell two
+walkers in line apart: the earlier searches can. ``own-face``: the claimed person's
 face was in the search; ``impostor``: it was not.
 
 ``compare``: per variant of the aggregation settings (:class:`AggregationConfig` fields, e.g.
-``claim_min_cosine``, ``consistent_min_cosine``), wrong-person claims (mated searches claiming
+``claim_conflict_score``, ``consistent_min_cosine``), wrong-person claims (mated searches claiming
 another enrolled person, plus non-mated searches claiming a face the track held), FNIR (1 -
 rank-1 at the threshold) and rank-1 (no threshold) of mated searches at IPD >= 40 px and over
 all, at the whole manifest and at N = 234 (the exact mean over every 234-identity gallery
@@ -38,14 +41,18 @@ from experiments.cctv_rank1_trace import Recorded, load_recorded, replay
 
 DRAWN = 234  # the manifest size the CCTV threshold was chosen at (half the manifest held out)
 MIN_IPD = 40.0
-# variants compared by default: the stream as shipped, the stricter one-person group
-# (s35), the one-person claim rule at a few cosines
+# variants compared by default, every setting spelled out (a recording's own settings are the
+# code's defaults of its time): before stop 36, the stricter one-person group alone (s35), the
+# claim against the track's earlier searches at a few scores, and both (shipped, stop 36)
+BEFORE = {"consistent_min_cosine": 0.45, "claim_conflict_score": None}
 VARIANTS = {
-    "stream": {},
-    "group55": {"consistent_min_cosine": 0.55},
-    "claim45": {"claim_min_cosine": 0.45},
-    "claim40": {"claim_min_cosine": 0.40},
-    "claim35": {"claim_min_cosine": 0.35},
+    "before": BEFORE,
+    "group55": BEFORE | {"consistent_min_cosine": 0.55},
+    "conflict50": BEFORE | {"claim_conflict_score": 0.50},
+    "conflict55": BEFORE | {"claim_conflict_score": 0.55},
+    "conflict60": BEFORE | {"claim_conflict_score": 0.60},
+    "conflict65": BEFORE | {"claim_conflict_score": 0.65},
+    "group55+conflict60": {"consistent_min_cosine": 0.55, "claim_conflict_score": 0.60},
 }
 
 
@@ -61,23 +68,16 @@ def with_settings(d: Recorded, **settings) -> Recorded:
 
 
 def claims_replayed(d: Recorded) -> pd.DataFrame:
-    """Every search replayed (:func:`experiments.cctv_rank1_trace.replay`) with the truth of
-    each: ``traveler`` (-1: nobody), ``mate`` (its gallery row, -1: not enrolled),
-    ``persons`` (true persons of the faces used), ``may_claim`` (the one-person claim rule,
-    :meth:`TrackFaces.one_person`), ``ipd`` (the largest face used)."""
-    gate: list[bool] = []
-
-    def probe(tf, used):
-        gate.append(tf.one_person(used))
-        return tf.template(used)
-
-    r = replay(d, probe)
+    """Every search replayed (:func:`experiments.cctv_rank1_trace.replay`, with
+    ``may_claim``) with the truth of each: ``traveler`` (-1: nobody), ``mate`` (its gallery
+    row, -1: not enrolled), ``persons`` (true persons of the faces used), ``ipd`` (the
+    largest face used)."""
+    r = replay(d)
     truth = d.searches.set_index(["camera", "track_id"]).sort_index()
     col = {int(tr): k for k, tr in enumerate(d.gallery_travelers)}
     r["traveler"] = [_traveler_at(truth, x) for x in r.itertuples(index=False)]
     r["mate"] = [col.get(tr, -1) for tr in r["traveler"]]
     r["persons"] = [[int(d.faces.loc[i, "person"]) for i in u] for u in r["used"]]
-    r["may_claim"] = gate
     r["ipd"] = [max(d.quality[i].ipd_px for i in u) for u in r["used"]]
     return r
 
@@ -132,17 +132,22 @@ def census(d: Recorded, run: Path) -> list[str]:
     t = shipped_threshold(len(d.gallery_ids))
     r = claims_replayed(d)
     out = [f"== {run}: N = {len(d.gallery_ids)}, threshold {t:.3f}, {len(r)} searches"]
-    for x in r.itertuples(index=False):
+    first = [int(d.gallery_travelers[int(np.argmax(sc))]) for sc in r["scores"]]
+    for k, x in enumerate(r.itertuples(index=False)):
         top = int(np.argmax(x.scores))
         who = int(d.gallery_travelers[top])
-        if x.scores[top] < t or who == x.traveler:
+        if x.scores[top] < t or who == x.traveler or not x.may_claim:
             continue
+        before = [f"{first[j]}@{float(r['scores'][j].max()):.2f}" for j in range(k)
+                  if (r["camera"][j], r["track_id"][j]) == (x.camera, x.track_id)]
         kind = "own-face" if who in x.persons else "impostor"
-        how = "switch" if len(set(x.persons)) > 1 else "behind" if who in x.persons else "-"
+        how = ("mixed" if len(set(x.persons)) > 1 else
+               "switch" if any(not b.startswith(f"{who}@") for b in before) else
+               "behind" if who in x.persons else "-")
         out.append(f"{x.camera} track {x.track_id} search {x.search} t={x.t:.1f}: traveler "
                    f"{x.traveler} ({'mated' if x.mate >= 0 else 'not enrolled'}) claimed as "
-                   f"{who} at {x.scores[top]:.3f}, {kind}, {how}; one-person rule "
-                   f"{'passes' if x.may_claim else 'blocks'}")
+                   f"{who} at {x.scores[top]:.3f}, {kind}, {how}; earlier searches named "
+                   f"{' '.join(before) or 'nobody'}")
         v = d.vectors[list(x.used)]
         c = v @ v.T
         for k, i in enumerate(x.used):
@@ -177,10 +182,13 @@ def main(argv=None) -> None:
     for pair in a.pairs:
         run, faces = (Path(x) for x in pair.split(":", 1))
         recorded.append((run, load_recorded(run, faces, a.held_out_report)))
-    if a.cmd == "census":
-        print("\n".join(line for run, d in recorded for line in census(d, run)))
-        return
     variants = dict(map(_variant, a.variant)) or VARIANTS
+    if a.cmd == "census":  # at the first variant given, else the settings before stop 36
+        settings = next(iter(variants.values())) if a.variant else BEFORE
+        print(f"settings: {settings}")
+        print("\n".join(line for run, d in recorded
+                        for line in census(with_settings(d, **settings), run)))
+        return
     table = pd.DataFrame([{"variant": n, **rates([d for _, d in recorded], s)}
                           for n, s in variants.items()])
     pd.set_option("display.width", 250)
