@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.cctv_operating_n import SearchScores, _traveler_at, mated_hits, mated_wrong
-from experiments.cctv_rank1_trace import Recorded, load_recorded, replay
+from experiments.cctv_rank1_trace import Recorded, check_replay, load_recorded, replay
 
 DRAWN = 234  # the manifest size the CCTV threshold was chosen at (half the manifest held out)
 MIN_IPD = 40.0
@@ -182,6 +182,7 @@ def main(argv=None) -> None:
     for pair in a.pairs:
         run, faces = (Path(x) for x in pair.split(":", 1))
         recorded.append((run, load_recorded(run, faces, a.held_out_report)))
+        print(f"{run}: {check_replay(recorded[-1][1])}")  # the recording's own settings
     variants = dict(map(_variant, a.variant)) or VARIANTS
     if a.cmd == "census":  # at the first variant given, else the settings before stop 36
         settings = next(iter(variants.values())) if a.variant else BEFORE
