@@ -20,7 +20,9 @@ walkers in line apart: the earlier searches can. ``own-face``: the claimed perso
 face was in the search; ``impostor``: it was not.
 
 ``compare``: per variant of the aggregation settings (:class:`AggregationConfig` fields, e.g.
-``claim_conflict_score``, ``consistent_min_cosine``), wrong-person claims (mated searches claiming
+``claim_conflict_score``, ``consistent_min_cosine``), searches whose claim the rule withheld
+(``blocked``), FPIR (every search made non-mated, as in :mod:`experiments.cctv_operating_n`),
+wrong-person claims (mated searches claiming
 another enrolled person, plus non-mated searches claiming a face the track held), FNIR (1 -
 rank-1 at the threshold) and rank-1 (no threshold) of mated searches at IPD >= 40 px and over
 all, at the whole manifest and at N = 234 (the exact mean over every 234-identity gallery
@@ -36,7 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.cctv_operating_n import SearchScores, _traveler_at, mated_hits, mated_wrong
+from experiments.cctv_operating_n import (SearchScores, _traveler_at, false_ids, mated_hits,
+                                          mated_wrong)
 from experiments.cctv_rank1_trace import Recorded, check_replay, load_recorded, replay
 
 DRAWN = 234  # the manifest size the CCTV threshold was chosen at (half the manifest held out)
@@ -114,7 +117,8 @@ def rates(recorded: list[Recorded], settings: dict) -> dict:
                 "rank1": mated_hits(s, -np.inf, size),
                 "wrong": float((mated_wrong(s, thr, size) * gate[mated]).sum()
                                + nonmated_own.sum() * (size == "all")),
-                "blocked": int((~gate & (top >= thr)).sum())})
+                "blocked": int((~gate & (top >= thr)).sum()),
+                "false": false_ids(s, thr, size) * gate})
     for label in ("all", str(DRAWN)):
         p = [x for x in parts if x["size"] == label]
         hits, big = np.concatenate([x["hits"] for x in p]), np.concatenate([x["big"] for x in p])
@@ -122,7 +126,8 @@ def rates(recorded: list[Recorded], settings: dict) -> dict:
         out |= {f"wrong {label}": sum(x["wrong"] for x in p),
                 f"FNIR40 {label}": 1 - hits[big].mean(), f"rank1 40 {label}": r1[big].mean(),
                 f"FNIR {label}": 1 - hits.mean(), f"rank1 {label}": r1.mean(),
-                f"blocked {label}": sum(x["blocked"] for x in p)}
+                f"blocked {label}": sum(x["blocked"] for x in p),
+                f"FPIR {label}": np.concatenate([x["false"] for x in p]).mean()}
     out["mated (40 px)"] = f"{sum(x['mated'] for x in parts) // 2} ({sum(x['mated40'] for x in parts) // 2})"
     return out
 
