@@ -62,41 +62,14 @@ def test_the_stricter_group_keeps_two_walkers_at_cosine_half_apart():
     assert [f.t for f in new.search_faces()] == pytest.approx([0.8, 0.4, 0.0])
 
 
-class _Faces:
-    """One face in the middle of the frame; frame k shows person ``who[k]`` at ``ipd[k]`` px."""
-
-    name, dim = "fake", 8
-
-    def __init__(self, who, ipd):
-        self.who, self.ipd, self.k = who, ipd, -1
-
-    def prepare(self):
-        pass
-
-    def detect(self, image):
-        from pipeline.types import Detection
-
-        self.k += 1
-        ipd, cx, cy = self.ipd[self.k], 320.0, 260.0
-        lm = np.array([[cx - ipd / 2, cy], [cx + ipd / 2, cy], [cx, cy + 0.55 * ipd],
-                       [cx - 0.4 * ipd, cy + ipd], [cx + 0.4 * ipd, cy + ipd]], np.float32)
-        return [Detection((cx - 0.9 * ipd, cy - 0.9 * ipd, cx + 0.9 * ipd, cy + 1.6 * ipd), 0.99,
-                          lm)]
-
-    def embed(self, image, dets):
-        from pipeline.types import Embedding
-
-        return [Embedding(_face(0.0, self.who[self.k], 20).vector, self.name) for _ in dets]
-
-
 @pytest.mark.parametrize("rule", [None, 0.60])
-def test_the_stream_withholds_a_claim_its_earlier_search_contradicts(rule):
+def test_the_stream_withholds_a_claim_its_earlier_search_contradicts(rule, one_face_source):
     import cv2
 
     from pipeline.cctv.stream import CctvStream, StreamConfig
 
     who, ipd = [0, 0, 0, 1, 1, 1, 1, 1, 1], [20, 20, 20, 32, 32, 32, 32, 32, 60]
-    faces = _Faces(who, ipd)
+    faces = one_face_source(who, ipd)
     cfg = StreamConfig(fps=5.0, threshold=0.5, relink=None, swaps=None,
                        aggregation=AggregationConfig(embed_interval_s=0.0,
                                                      claim_conflict_score=rule))
