@@ -135,8 +135,31 @@ def rates(recorded: list[Recorded], settings: dict) -> dict:
     return out
 
 
-def census(d: Recorded, run: Path) -> list[str]:
-    """Each wrong-person claim of a recording (module docstring), as lines."""
+def _boxes(tracks: pd.DataFrame, truth: pd.DataFrame, x, traveler: int, claimed: int) -> str:
+    """Where the track's box was at search ``x``: its IoU with the traveler's and the claimed
+    person's true body boxes, the traveler's face occlusion, the other tracks on the claimed
+    person (IoU >= 0.5)."""
+    from pipeline.vision.detections import iou_matrix
+
+    at = (tracks["camera"] == x.camera) & np.isclose(tracks["frame"], x.t)
+    mine = tracks[at & (tracks["id"] == x.track_id)]
+    others = tracks[at & (tracks["id"] != x.track_id)]
+    g = truth[(truth["camera"] == x.camera) & np.isclose(truth["frame"], x.t)].set_index("id")
+    xy = ["x1", "y1", "x2", "y2"]
+    if mine.empty or not {traveler, claimed} <= set(g.index):
+        return "  box: not in this frame's tables"
+    iou = iou_matrix(mine[xy].to_numpy(float), g.loc[[traveler, claimed], xy].to_numpy(float))[0]
+    rival = iou_matrix(others[xy].to_numpy(float), g.loc[[claimed], xy].to_numpy(float))[:, 0]
+    return (f"  box: IoU {iou[0]:.2f} with the traveler's body, {iou[1]:.2f} with the claimed "
+            f"person's; traveler's face occluded {float(g.loc[traveler, 'occluded']):.2f}; "
+            f"other tracks on the claimed person: "
+            f"{' '.join(str(i) for i in others['id'][rival >= 0.5]) or 'none'}")
+
+
+def census(d: Recorded, run: Path, tracks: pd.DataFrame | None = None,
+           truth: pd.DataFrame | None = None) -> list[str]:
+    """Each wrong-person claim of a recording (module docstring), as lines; with the run's
+    ``cctv_tracks`` and ``cctv_truth``, where the track's box was (:func:`_boxes`)."""
     t = shipped_threshold(len(d.gallery_ids))
     r = claims_replayed(d)
     out = [f"== {run}: N = {len(d.gallery_ids)}, threshold {t:.3f}, {len(r)} searches"]
@@ -156,11 +179,13 @@ def census(d: Recorded, run: Path) -> list[str]:
                    f"{x.traveler} ({'mated' if x.mate >= 0 else 'not enrolled'}) claimed as "
                    f"{who} at {x.scores[top]:.3f}, {kind}, {how}; earlier searches named "
                    f"{' '.join(before) or 'nobody'}")
+        if tracks is not None and truth is not None:
+            out.append(_boxes(tracks, truth, x, x.traveler, who))
         v = d.vectors[list(x.used)]
         c = v @ v.T
-        for k, i in enumerate(x.used):
+        for j, i in enumerate(x.used):
             f, q = d.faces.loc[i], d.quality[i]
-            others = " ".join(f"{v:.2f}" for v in np.delete(c[k], k))
+            others = " ".join(f"{v:.2f}" for v in np.delete(c[j], j))
             out.append(f"  face t={f.frame:.1f} ipd {q.ipd_px:5.1f} value {q.value:.2f} person "
                        f"{f.person}; cosine with the other faces [{others}], with the claimed "
                        f"{float(d.vectors[i] @ d.gallery[top]):.2f}")
@@ -192,11 +217,15 @@ def main(argv=None) -> None:
         recorded.append((run, load_recorded(run, faces, a.held_out_report)))
         print(f"{run}: {check_replay(recorded[-1][1])}")  # the recording's own settings
     variants = dict(map(_variant, a.variant)) or VARIANTS
-    if a.cmd == "census":  # at the first variant given, else the settings before stop 36
+    if a.cmd == "census":
+        from outputs.run import load_run
+  # at the first variant given, else the settings before stop 36
         settings = next(iter(variants.values())) if a.variant else BEFORE
         print(f"settings: {settings}")
-        print("\n".join(line for run, d in recorded
-                        for line in census(with_settings(d, **settings), run)))
+        for run, d in recorded:
+            boxes = load_run(run, tables=["cctv_tracks", "cctv_truth"])
+            print("\n".join(census(with_settings(d, **settings), run, boxes["cctv_tracks"],
+                                   boxes["cctv_truth"])))
         return
     table = pd.DataFrame([{"variant": n, **rates([d for _, d in recorded], s)}
                           for n, s in variants.items()])
