@@ -36,5 +36,15 @@ def test_the_claim_rule_withholds_the_other_walkers_claim():
     assert before["wrong all"] == 1 and before["blocked all"] == 0
     assert shipped["wrong all"] == 0 and shipped["blocked all"] >= 1
     assert shipped["rank1 all"] == before["rank1 all"]  # a claim rule, not a probe rule
-    lines = census(with_settings(d, **BEFORE), "synthetic")
-    assert any("claimed as 1" in x and "switch" in x for x in lines)
+    frames = 0.4 * np.arange(9)
+    tracks = pd.DataFrame({"camera": "cam", "frame": frames, "id": 1, "x1": 0.0, "y1": 0.0,
+                           "x2": 10.0, "y2": 30.0})
+    truth = pd.concat([pd.DataFrame({"camera": "cam", "frame": frames, "id": p, "x1": x,
+                                     "y1": 0.0, "x2": x + 10.0, "y2": 30.0, "occluded": occ})
+                       for p, x, occ in ((0, 0.0, 1.0), (1, 5.0, 0.0))])
+    lines = census(with_settings(d, **BEFORE), "synthetic", tracks, truth)
+    claim = next(k for k, x in enumerate(lines) if "claimed as 1" in x)
+    assert "switch" in lines[claim] and "earlier searches named 0@" in lines[claim]
+    assert lines[claim + 1] == ("  box: IoU 1.00 with the traveler's body, 0.33 with the claimed "
+                                "person's; traveler's face occluded 1.00; other tracks on the "
+                                "claimed person: none")
