@@ -110,6 +110,8 @@ def rates(recorded: list[Recorded], settings: dict) -> dict:
                              int(d.gallery_travelers[int(np.argmax(sc))]) != tr
                              for sc, ps, tr in zip(r["scores"], r["persons"], r["traveler"])])
         nonmated_own = (~mated) & own_face & (top >= t) & gate
+        # at N = 234 a claim is withheld as at the whole manifest (the earlier searches'
+        # first candidates of the whole manifest), and non-mated own-face claims are not counted
         for label, size, thr in (("all", "all", t), (str(DRAWN), DRAWN, shipped_threshold(DRAWN))):
             parts.append({
                 "size": label, "mated": int(mated.sum()), "mated40": int((mated & big).sum()),
