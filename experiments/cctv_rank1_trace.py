@@ -94,17 +94,21 @@ def gallery_scores(gallery: np.ndarray, probe: np.ndarray) -> np.ndarray:
 
 def replay(d: Recorded, probe=None) -> pd.DataFrame:
     """Every search the stream made, replayed: camera, track_id, search, t, the faces used
-    (their cctv_faces rows) and the gallery scores of the probe ``probe(track_faces, used)``
-    makes (default: the stream's own template)."""
+    (their cctv_faces rows), the gallery scores of the probe ``probe(track_faces, used)``
+    makes (default: the stream's own template) and ``may_claim`` (False: the track's earlier
+    searches forbid a claim, :meth:`TrackFaces.claim_conflicts`)."""
     rows = []
     for cam, tid, t, tf, row_of in _track_frames(d):
         if tf.wants_search():
             used = tf.search_faces()
             p = tf.template(used) if probe is None else probe(tf, used)
-            tf.mark_searched()
+            sc = gallery_scores(d.gallery, p)
+            first = (d.gallery_ids[int(np.argmax(sc))], float(sc.max()))
+            may_claim = not tf.claim_conflicts(first[0])
+            tf.mark_searched(first)
             rows.append({"camera": cam, "track_id": tid, "search": tf.searches, "t": t,
-                         "used": [row_of[id(f)] for f in used],
-                         "scores": gallery_scores(d.gallery, p)})
+                         "used": [row_of[id(f)] for f in used], "scores": sc,
+                         "may_claim": may_claim})
     return pd.DataFrame(rows)
 
 

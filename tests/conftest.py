@@ -55,3 +55,44 @@ def small_cctv_scenario(tmp_path_factory) -> Path:
     out.write_text("# cctv_identification.yaml cut down for tests: one flight, one face "
                    "camera\n" + yaml.safe_dump(d, sort_keys=False), encoding="utf-8")
     return out
+
+
+class OneFaceSource:
+    """A face detector and embedder in one (for a CctvStream): one face in the middle of the
+    frame; frame k shows person ``who[k]`` (an 8-d template: that axis, plus 0.1 on the last)
+    at ``ipd[k]`` px."""
+
+    name, dim = "fake", 8
+
+    def __init__(self, who, ipd):
+        self.who, self.ipd, self.k = who, ipd, -1
+
+    def prepare(self):
+        pass
+
+    def detect(self, image):
+        import numpy as np
+
+        from pipeline.types import Detection
+
+        self.k += 1
+        ipd, cx, cy = self.ipd[self.k], 320.0, 260.0
+        lm = np.array([[cx - ipd / 2, cy], [cx + ipd / 2, cy], [cx, cy + 0.55 * ipd],
+                       [cx - 0.4 * ipd, cy + ipd], [cx + 0.4 * ipd, cy + ipd]], np.float32)
+        return [Detection((cx - 0.9 * ipd, cy - 0.9 * ipd, cx + 0.9 * ipd, cy + 1.6 * ipd), 0.99,
+                          lm)]
+
+    def embed(self, image, dets):
+        import numpy as np
+
+        from pipeline.types import Embedding
+
+        v = np.zeros(8, np.float32)
+        v[self.who[self.k]], v[7] = 1.0, 0.1
+        return [Embedding(v / np.linalg.norm(v), self.name) for _ in dets]
+
+
+@pytest.fixture
+def one_face_source():
+    """:class:`OneFaceSource`'s constructor (who, ipd)."""
+    return OneFaceSource

@@ -31,6 +31,15 @@ The stream marks the link (:meth:`TrackFaces.mark_link`); the first judgeable fa
 cosine is below ``link_min_cosine`` the two sides are two people: the stream ends the track
 at that face and continues the fragment as a new one (:meth:`TrackFaces.contradicts_link`).
 
+**A claim against the track's earlier searches.** Two walkers in line share one track's box
+and the face it sees can change from one to the other (the one behind is hidden, then the one in
+front turns up; an ID switch the swap guard missed): the track's first searches name one person,
+its later ones the other, and the later claim names the wrong walker as often as not. With
+``claim_conflict_score`` set, a search whose best score reaches the threshold claims only when
+no earlier search of the track named another candidate first at that score or above
+(:meth:`TrackFaces.claim_conflicts`); otherwise the search is made and returned, but claims
+nobody.
+
 Only templates are kept, never images; a track that ends without a match is forgotten whole
 (:meth:`TrackFaces.forget`), so a face that matches nothing is never stored.
 """
@@ -79,13 +88,23 @@ class AggregationConfig:
     # is 0.21-0.42 for the 5 pairs that show two people and median 0.87 for the 244 of one
     # person, of which 5 (all 16-17 px IPD) fall below 0.45. ArcFace (insightface) templates
     # only; another embedder's cosines sit elsewhere and need their own threshold.
-    consistent_min_cosine: float | None = 0.45
+    # Raised to 0.55 with claim_conflict_score (stop 36, experiments.cctv_pure): two walkers in
+    # line at 0.45-0.50 fell into one group; at 0.55 rank-1 of the stream's searches rose on
+    # tune seeds 1-4 and check seeds 5-8 (0.8895 -> 0.8912, 0.8889 -> 0.8907, whole manifest).
+    consistent_min_cosine: float | None = 0.55
     max_kept: int = 32  # faces a live track keeps for the consistency check (lowest dropped)
     # Links on probation (module docstring; None: off). The same tune pairs as
     # consistent_min_cosine: two people 0.21-0.42; the 5 of 244 one-person pairs below 0.45
     # all have a face under 18 px, so both sides' faces must reach 20 px to veto a link.
     link_min_cosine: float | None = 0.45
     link_min_ipd_px: float = 20.0
+    # A claim against the track's earlier searches (module docstring; None: off). Chosen with
+    # consistent_min_cosine 0.55 on tune seeds 1-4 (``python -m experiments.cctv_pure compare``,
+    # corridor_far 1270-1510 s, whole manifest, replayed recordings): wrong-person claims 5 -> 3
+    # (whole manifest) and 3.5 -> 2.5 (N = 234), rank-1 not lower, FNIR +0.0009 at N = 234;
+    # 0.55 and 0.60 alike, 0.65 let one more through. Check seeds 5-8: 4 -> 3 and 2.5 -> 2.0,
+    # FNIR not higher over all, +1 search in 60 at IPD >= 40 px at N = 234 (docs/cctv.md).
+    claim_conflict_score: float | None = 0.60
 
     def __post_init__(self):
         if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:
@@ -106,6 +125,9 @@ class AggregationConfig:
         if self.link_min_cosine is not None and not -1 <= self.link_min_cosine <= 1:
             raise ValueError(f"AggregationConfig.link_min_cosine must be in [-1, 1] or None, "
                              f"got {self.link_min_cosine}")
+        if self.claim_conflict_score is not None and not -1 <= self.claim_conflict_score <= 1:
+            raise ValueError(f"AggregationConfig.claim_conflict_score must be in [-1, 1] or "
+                             f"None, got {self.claim_conflict_score}")
         if self.verify_interval_s is not None and not self.verify_interval_s > 0:
             raise ValueError(f"AggregationConfig.verify_interval_s must be > 0 or None, got "
                              f"{self.verify_interval_s}")
@@ -129,6 +151,8 @@ class TrackFaces:
     searches: int = 0
     last_embed_t: float = float("-inf")
     link_t: float | None = None  # a link on probation since this time (None: none)
+    # each search's first candidate and its score (claim_conflict_score; a live track's only)
+    named: list[tuple[str, float]] = field(default_factory=list)
 
     def wants_face(self, quality: FaceQuality, t: float) -> bool:
         """Whether a face of this quality, seen at ``t``, is worth embedding: the last embedding
@@ -239,6 +263,14 @@ class TrackFaces:
         group.sort(key=lambda f: -f.quality.value)
         return group[:self.config.k]
 
+    def claim_conflicts(self, candidate: str) -> bool:
+        """Whether a claim of ``candidate`` contradicts the track's earlier searches
+        (``claim_conflict_score``, module docstring): one of them named another candidate first
+        at that score or above. Always False with the setting off."""
+        thr = self.config.claim_conflict_score
+        return thr is not None and any(c != candidate and score >= thr
+                                       for c, score in self.named)
+
     def template(self, faces: list[TrackFace] | None = None) -> np.ndarray:
         """Quality-weighted mean of ``faces``' templates (default: :meth:`search_faces`),
         L2-normalised."""
@@ -249,7 +281,10 @@ class TrackFaces:
         v = np.stack([f.vector for f in faces])
         return normalise((w[:, None] * v).sum(0))
 
-    def mark_searched(self) -> None:
+    def mark_searched(self, first: tuple[str, float] | None = None) -> None:
+        """A search was made; ``first``: its first candidate (template id, score)."""
+        if first is not None:
+            self.named.append(first)
         self.searches += 1
         self.searched_quality = self.best_quality
 
@@ -257,3 +292,4 @@ class TrackFaces:
         """Drop every template (the track matched nothing, or ended)."""
         self.best.clear()
         self.kept.clear()
+        self.named.clear()

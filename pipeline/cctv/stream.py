@@ -286,8 +286,11 @@ class CctvStream:
         used = tf.search_faces()  # the best k of one person (TrackFaces.search_faces)
         probe = tf.template(used)
         cands = tuple(self.gallery.store.search(probe, k=cfg.candidates))
-        tf.mark_searched()
-        matched = bool(cands) and cands[0].score >= self.threshold
+        # a track whose earlier search named another person claims nobody
+        # (AggregationConfig.claim_conflict_score)
+        matched = (bool(cands) and cands[0].score >= self.threshold
+                   and not tf.claim_conflicts(cands[0].template_id))
+        tf.mark_searched((cands[0].template_id, cands[0].score) if cands else None)
         wl = matched and cands[0].template_id in self.gallery.watchlist_ids
         ident = Identification(self.camera, tf.track_id, t, float(tf.first_face_t), tf.searches,
                                cands, matched, wl, len(used), max(f.quality.ipd_px for f in used))

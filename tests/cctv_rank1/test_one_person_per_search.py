@@ -66,35 +66,8 @@ def test_the_kept_faces_are_bounded_and_forgotten_with_the_track():
         AggregationConfig(k=5, max_kept=4)
 
 
-class _Faces:
-    """One face in the middle of the frame; frame k shows person ``who[k]`` at ``ipd[k]`` px."""
-
-    name, dim = "fake", 8
-
-    def __init__(self, who, ipd):
-        self.who, self.ipd, self.k = who, ipd, -1
-
-    def prepare(self):
-        pass
-
-    def detect(self, image):
-        from pipeline.types import Detection
-
-        self.k += 1
-        ipd, cx, cy = self.ipd[self.k], 320.0, 260.0
-        lm = np.array([[cx - ipd / 2, cy], [cx + ipd / 2, cy], [cx, cy + 0.55 * ipd],
-                       [cx - 0.4 * ipd, cy + ipd], [cx + 0.4 * ipd, cy + ipd]], np.float32)
-        return [Detection((cx - 0.9 * ipd, cy - 0.9 * ipd, cx + 0.9 * ipd, cy + 1.6 * ipd), 0.99,
-                          lm)]
-
-    def embed(self, image, dets):
-        from pipeline.types import Embedding
-
-        return [Embedding(_face(0.0, self.who[self.k], 20, 0.1).vector, self.name) for _ in dets]
-
-
 @pytest.mark.parametrize("rule", [None, 0.45])
-def test_the_stream_reports_the_faces_a_search_used(rule):
+def test_the_stream_reports_the_faces_a_search_used(rule, one_face_source):
     import cv2
 
     from pipeline.cctv.stream import CctvStream, StreamConfig
@@ -102,7 +75,7 @@ def test_the_stream_reports_the_faces_a_search_used(rule):
     g = build_gallery(pd.DataFrame({"template_id": ["t0", "t1"], "traveler_id": [0, 1],
                                     "consent": True, "watchlist": False}),
                       np.eye(2, 8, dtype=np.float32), "manifest")
-    faces = _Faces(who=[0, 0, 0, 0, 1, 1], ipd=[20, 20, 20, 20, 50, 50])
+    faces = one_face_source(who=[0, 0, 0, 0, 1, 1], ipd=[20, 20, 20, 20, 50, 50])
     cfg = StreamConfig(fps=5.0, threshold=0.5, relink=None,
                        aggregation=AggregationConfig(embed_interval_s=0.0,
                                                      consistent_min_cosine=rule))
