@@ -79,12 +79,13 @@ def identify_cctv_cmd(
         "on tune seeds) and check each track's identity once a second"),
     one_person: Optional[float] = typer.Option(
         None, min=-1.0, max=1.0, help="search with a track's largest group of faces whose "
-        "cosine with one of them reaches this (default 0.55, chosen for insightface on tune "
-        "seeds; docs/cctv.md: one person per search); -1 keeps every face, the old rule"),
+        "cosine with one of them reaches this (default 0.45, chosen for insightface on tune "
+        "seeds; 0.55 gained on tune and lost held out; docs/cctv.md: one person per search); "
+        "-1 keeps every face, the old rule"),
     claim_conflict: Optional[float] = typer.Option(
         None, min=-1.0, max=1.0, help="a search claims nobody when an earlier search of its "
-        "track named another person first at this score or above (default 0.60, chosen for "
-        "insightface on tune seeds; docs/cctv.md: a claim against the track's earlier "
+        "track named another person first at this score or above (default off: 0.60 gained "
+        "on tune seeds and not held out; docs/cctv.md: a claim against the track's earlier "
         "searches); -1 turns it off"),
     swaps: bool = typer.Option(True, help="end a track where the clothes under its box change "
                                "and continue that person's own id, and veto a re-link whose "

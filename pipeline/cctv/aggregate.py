@@ -88,10 +88,12 @@ class AggregationConfig:
     # is 0.21-0.42 for the 5 pairs that show two people and median 0.87 for the 244 of one
     # person, of which 5 (all 16-17 px IPD) fall below 0.45. ArcFace (insightface) templates
     # only; another embedder's cosines sit elsewhere and need their own threshold.
-    # Raised to 0.55 with claim_conflict_score (stop 36, experiments.cctv_pure): two walkers in
-    # line at 0.45-0.50 fell into one group; at 0.55 rank-1 of the stream's searches rose on
-    # tune seeds 1-4 and check seeds 5-8 (0.8895 -> 0.8912, 0.8889 -> 0.8907, whole manifest).
-    consistent_min_cosine: float | None = 0.55
+    # 0.55 with claim_conflict_score (stop 36, experiments.cctv_pure): two walkers in line at
+    # 0.45-0.50 fell into one group; at 0.55 rank-1 of the stream's searches rose on tune seeds
+    # 1-4 and check seeds 5-8 (0.8895 -> 0.8912, 0.8889 -> 0.8907, whole manifest), but on
+    # held-out 101-103 and 106 (replayed recordings) it lost: wrong-person claims 7 -> 10,
+    # rank-1 0.8799 -> 0.8774; 0.45 stays.
+    consistent_min_cosine: float | None = 0.45
     max_kept: int = 32  # faces a live track keeps for the consistency check (lowest dropped)
     # Links on probation (module docstring; None: off). The same tune pairs as
     # consistent_min_cosine: two people 0.21-0.42; the 5 of 244 one-person pairs below 0.45
@@ -104,7 +106,9 @@ class AggregationConfig:
     # (whole manifest) and 3.5 -> 2.5 (N = 234), rank-1 not lower, FNIR +0.0009 at N = 234;
     # 0.55 and 0.60 alike, 0.65 let one more through. Check seeds 5-8: 4 -> 3 and 2.5 -> 2.0,
     # FNIR not higher over all, +1 search in 60 at IPD >= 40 px at N = 234 (docs/cctv.md).
-    claim_conflict_score: float | None = 0.60
+    # Off: held out (101-103, 106) it gained nothing over the 0.55 group, which lost there
+    # (wrong-person claims 7 -> 10 with either; FNIR at IPD >= 40 px 0.500 -> 0.515).
+    claim_conflict_score: float | None = None
 
     def __post_init__(self):
         if self.k < 1 or self.min_faces < 1 or self.min_faces > self.k:

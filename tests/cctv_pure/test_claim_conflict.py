@@ -24,15 +24,15 @@ def _gallery():
                          np.eye(2, 8, dtype=np.float32), "manifest")
 
 
-def test_shipped_on_with_the_stricter_group():
-    cfg = AggregationConfig()
-    assert cfg.claim_conflict_score == 0.60 and cfg.consistent_min_cosine == 0.55
+def test_shipped_off_with_the_old_group_after_the_held_out_replay():
+    cfg = AggregationConfig()  # both lost held out (101-103, 106): off, and 0.45 as before
+    assert cfg.claim_conflict_score is None and cfg.consistent_min_cosine == 0.45
     with pytest.raises(ValueError, match="claim_conflict_score"):
         AggregationConfig(claim_conflict_score=1.5)
 
 
 def test_a_claim_conflicts_only_with_another_person_named_at_the_score():
-    tf = TrackFaces(1, AggregationConfig())
+    tf = TrackFaces(1, AggregationConfig(claim_conflict_score=0.60))
     assert not tf.claim_conflicts("t1")  # no earlier search
     tf.mark_searched(("t0", 0.59))
     assert not tf.claim_conflicts("t1")  # named below the score: no evidence
@@ -46,15 +46,15 @@ def test_a_claim_conflicts_only_with_another_person_named_at_the_score():
 
 
 def test_the_stricter_group_keeps_two_walkers_at_cosine_half_apart():
-    """Two faces at cosine 0.5 (two walkers in line, a look-alike pair): one group at 0.45,
-    two at the shipped 0.55; the search uses the larger."""
+    """Two faces at cosine 0.5 (two walkers in line, a look-alike pair): one group at the
+    shipped 0.45, two at 0.55; the search uses the larger."""
     a = np.zeros(8, np.float32)
     a[0] = 1.0
     b = np.zeros(8, np.float32)
     b[0], b[1] = 0.5, np.sqrt(0.75)
     faces = [TrackFace(0.4 * k, FaceQuality(20 + k, 0.0, 0.0, 150.0, 1.0), v)
              for k, v in enumerate([a, a, a, b, b])]
-    old, new = TrackFaces(1, AggregationConfig(consistent_min_cosine=0.45)), TrackFaces(1)
+    old, new = TrackFaces(1), TrackFaces(1, AggregationConfig(consistent_min_cosine=0.55))
     for f in faces:
         old.add(f)
         new.add(f)
