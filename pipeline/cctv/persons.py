@@ -340,7 +340,8 @@ class LibraryTracker:
     as alike in clothes (its own half-hidden head; ``CrowdLooksConfig.place``); ``looks_lost``:
     a contested pair of a track missed in the last frame reads that share less (a track seen
     last frame wins a tie; ``CrowdLooksConfig.lost``; ``looks_lost_still``: standing tracks
-    only). ``lost_cue``:
+    only; ``looks_missed``: a standing track missed in the last frame refuses a box, contested
+    or not, whose clothes read under it: ``CrowdLooksConfig.missed``). ``lost_cue``:
     the walker's buffer's speed, in the image or on the floor (as ``looks_cue``). ``born``
     (ByteTrack only; off): a track is reported from the frame of its first detection, not from
     its second as the library confirms it (a far walker's head found entering the frame, or
@@ -359,6 +360,7 @@ class LibraryTracker:
                  looks_cue: str = "image", looks_alone: bool = False,
                  looks_frame: bool = False, looks_place: float = 0.0,
                  looks_lost: float = 0.0, looks_lost_still: bool = False,
+                 looks_missed: float = 0.0,
                  lost_cue: str = "image", born: bool = False,
                  born_iou: float | None = None, camera=None):
         if kind not in ("bytetrack", "ocsort"):
@@ -403,7 +405,8 @@ class LibraryTracker:
                                            frame=bool(looks_frame),
                                            place=float(looks_place),
                                            lost=float(looks_lost),
-                                           lost_still=bool(looks_lost_still))
+                                           lost_still=bool(looks_lost_still),
+                                           missed=float(looks_missed))
         self._lost = (None if walker_lost_s is None or walker_lost_s >= lost_s else
                       LostBuffer(walker_lost_s, fps, speed_s=speed_s, still_m_s=still_m_s,
                                  floor=floor, cue=self.lost_cue))
