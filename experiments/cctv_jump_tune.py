@@ -27,7 +27,6 @@ Tune seeds only (the caches refuse the held-out seeds).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
