@@ -1,8 +1,10 @@
 """The missed-person jumps on the long windows: does a track's clothes tell the head behind from
 its own person when it takes a box again after a miss?
 
+    python -m experiments.cctv_swap_tune crops scenarios/cctv_identification.yaml \\
+        --cache /work/runs/cctv-heal/long/s1 --out CROPS/s1
     python -m experiments.cctv_jump_tune returns /work/runs/cctv-heal/long/s1 \\
-        [--grid "looks_missed=0"] [--csv RETURNS.csv]
+        [--crops CROPS/s1] [--grid "looks_missed=0"] [--csv RETURNS.csv]
 
 Each cached camera is replayed through the stream's chain
 (``experiments.cctv_corridor_tune.stream_track_camera``; grid keys as there). A **return** is a
@@ -14,7 +16,10 @@ the track went without a box (``gap_s``), the true person under its last box bef
 the box it takes (``cctv_dwell_tune.row_people``; ``right``: one person), and ``sim``: the
 clothing similarity (:func:`pipeline.cctv.appearance.similarity`) of the box's histogram against
 the track's running clothes as :class:`pipeline.cctv.crowd_looks.CrowdLooks` keeps them (an
-exponential mean, ``keep`` 0.9 of the old per taken box).
+exponential mean, ``keep`` 0.9 of the old per taken box). With ``--crops`` (one crops cache per
+tracker cache) also ``look``: the box's look (:mod:`pipeline.cctv.look`: upper and lower body,
+the boxes in front masked out) against the sum of the track's last :data:`RECENT` looks
+(:func:`pipeline.cctv.look.compare`; NaN where the track has no look yet).
 
 The table: per refusal level ``v``, how many right and wrong returns read under it (a veto at
 ``v`` on a standing track's return, :class:`pipeline.cctv.crowd_looks.CrowdLooksConfig`
@@ -27,20 +32,29 @@ Tune seeds only (the caches refuse the held-out seeds).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 KEEP = 0.9  # the running clothes' memory, as CrowdLooksConfig.keep ships
 LEVELS = (0.2, 0.3, 0.4, 0.5, 0.6)  # the table's refusal levels
+RECENT = 10  # returns with crops: the track's look, the sum of its last this many
 
 
-def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP) -> pd.DataFrame:
-    """One row per return of ``hyp`` (index 0..n-1; module docstring)."""
+def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
+            crops: dict | None = None) -> pd.DataFrame:
+    """One row per return of ``hyp`` (index 0..n-1; module docstring); with ``crops`` (the
+    camera's ``experiments.cctv_swap_tune crops`` cache) also ``look``: the box's look against
+    the sum of the track's last :data:`RECENT` looks (:func:`pipeline.cctv.look.compare`)."""
+    from collections import deque
+
     from experiments.cctv_dwell_tune import row_people
     from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.look import Look, compare
 
     people = row_people(cam, hyp)
+    box_looks = _row_looks(cam, hyp, crops) if crops is not None else None
     raw = np.asarray(hyp.attrs["raw_ids"])
     hists = hyp.attrs["hists"]
     t = hyp["frame"].to_numpy()
@@ -51,7 +65,7 @@ def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP) -> pd.DataFrame:
             continue
         rows = np.flatnonzero(raw == rid)
         rows = rows[np.argsort(t[rows], kind="stable")]
-        look, last = None, None
+        look, last, recent = None, None, deque(maxlen=RECENT)
         for j in rows:
             h = hists[j]
             if h is None or not np.asarray(h).sum() > 0:
@@ -63,30 +77,76 @@ def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP) -> pd.DataFrame:
                             "before": int(people[last]), "after": int(people[j]),
                             "right": bool(people[last] == people[j]),
                             "sim": similarity(look.astype(np.float32), h.astype(np.float32)),
-                            "rows_after": n_after})
+                            "rows_after": n_after,
+                            "look": (compare(sum(recent, Look.empty()), box_looks[j])[0]
+                                     if recent and box_looks[j] is not None else np.nan)})
             look = h if look is None else keep * look + (1 - keep) * h
             last = j
+            if box_looks is not None and box_looks[j] is not None:
+                recent.append(box_looks[j])
     return pd.DataFrame(out, columns=["raw_id", "t", "gap_s", "before", "after", "right", "sim",
-                                      "rows_after"])
+                                      "rows_after", "look"])
 
 
-def table(t: pd.DataFrame) -> pd.DataFrame:
+def _row_looks(cam: dict, hyp: pd.DataFrame, crops: dict) -> list:
+    """Each row's look (None: coasting, or its box not among the crops cache's bodies)."""
+    from experiments.cctv_corridor_tune import _iou
+    from pipeline.cctv.look import look_of, occluders
+
+    at = {round(fr["t"], 6): fr for fr in crops["frames"]}
+    frame_boxes = {round(fr["t"], 6): b for fr, b in zip(cam["frames"], hyp.attrs["boxes"])}
+    hists = hyp.attrs["hists"]
+    out = []
+    for j, r in enumerate(hyp[["frame", "x1", "y1", "x2", "y2"]].to_numpy(np.float64)):
+        key = round(r[0], 6)
+        cached = at.get(key)
+        boxes = np.asarray(frame_boxes.get(key, []), np.float64).reshape(-1, 4)
+        if cached is None or hists[j] is None or not len(boxes) or not len(cached["boxes"]):
+            out.append(None)
+            continue
+        # the row's person box: the frame's most overlapped (a row may be widened side-on)
+        over = _iou(r[1:], boxes)[0]
+        mine = int(over.argmax())
+        hit = np.flatnonzero(np.abs(cached["boxes"] - boxes[mine]).max(1) < 1e-3)
+        if over[mine] < 0.5 or not len(hit):
+            out.append(None)
+            continue
+        out.append(look_of(*cached["crops"][hit[0]], boxes[mine], occluders(boxes, mine),
+                           frame_height=cam["size"][1]))
+    return out
+
+
+def table(t: pd.DataFrame, cue: str = "sim") -> pd.DataFrame:
     """Per replay and refusal level: right / wrong returns read under it, and the wrong ones'
     rows after (returns between two known people only)."""
     known = t[(t["before"] >= 0) & (t["after"] >= 0)]
+    known = known[known[cue].notna()]
     keys = [c for c in t.columns if c not in ("raw_id", "t", "gap_s", "before", "after",
-                                               "right", "sim", "rows_after")]
+                                               "right", "sim", "rows_after", "look")]
     rows = []
     for key, g in known.groupby(keys) if keys else [((), known)]:
         key = key if isinstance(key, tuple) else (key,)
         wrong, right = g[~g["right"]], g[g["right"]]
         for v in LEVELS:
-            rows.append({**dict(zip(keys, key)), "level": v, "right": len(right),
-                         "right_under": int((right["sim"] < v).sum()), "wrong": len(wrong),
-                         "wrong_under": int((wrong["sim"] < v).sum()),
-                         "wrong_rows_under": int(wrong.loc[wrong["sim"] < v, "rows_after"].sum()),
+            rows.append({**dict(zip(keys, key)), "cue": cue, "level": v, "right": len(right),
+                         "right_under": int((right[cue] < v).sum()), "wrong": len(wrong),
+                         "wrong_under": int((wrong[cue] < v).sum()),
+                         "wrong_rows_under": int(wrong.loc[wrong[cue] < v, "rows_after"].sum()),
                          "wrong_rows": int(wrong["rows_after"].sum())})
     return pd.DataFrame(rows)
+
+
+def _crops(folders: list) -> dict:
+    """(seed, camera) -> a ``cctv_swap_tune crops`` cache."""
+    import pickle
+
+    out = {}
+    for f in folders:
+        for p in sorted(Path(f).glob("*.pkl")):
+            with open(p, "rb") as fh:
+                c = pickle.load(fh)
+            out[c["seed"], c["camera"]] = c
+    return out
 
 
 def main(argv=None) -> None:
@@ -95,13 +155,18 @@ def main(argv=None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    cache_parser(sub, "returns")
+    cache_parser(sub, "returns").add_argument(
+        "--crops", nargs="+", default=None,
+        help="one `cctv_swap_tune crops` folder per cache: the looks too (column look)")
     a = ap.parse_args(argv)
     cams = a.cameras.split(",") if a.cameras else None
     pd.set_option("display.width", 250)
-    t = _per_replay(returns, a.folders, a.grid, cams, a.csv)
+    crops = _crops(a.crops) if a.crops else None
+    t = _per_replay(lambda c, hyp: returns(c, hyp, crops=crops and crops[c["seed"], c["camera"]]),
+                    a.folders, a.grid, cams, a.csv)
     print(t.groupby(["seed", "right"])["sim"].describe().round(3).to_string(), "\n")
-    print(table(t).to_string(index=False))
+    for cue in ("sim", "look") if a.crops else ("sim",):
+        print(table(t, cue).to_string(index=False), "\n")
 
 
 if __name__ == "__main__":

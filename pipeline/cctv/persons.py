@@ -134,6 +134,12 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # caches' hall_exit seeds 3 / 6 -0.069 / -0.055 (docs/cctv.md "A track seen last frame first").
 # looks_lost_still (standing tracks only) at 0.3: seed 1 0.8681, seed 2 0.8425, but seed 3 0.7969
 # and far hall_exit seed 3 -0.071: not set either.
+# looks_missed not set (CrowdLooksConfig.missed: a standing track missed last frame refuses a
+# box, contested or not, whose clothes read under it; the missed-person jumps onto a head right
+# behind): five-minute reclaim_exit seed 1 0.8610 at 0.3 and 0.4 (no row changed: the veto 0.4
+# already refuses the contested pairs, no uncontested return reads under it), 0.8581 at 0.5. The
+# jumps' clothes read as alike as a stander's own return (the body under a head right behind is
+# the missed person's own; docs/cctv.md "A stander's return").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
                         "looks_cue": "floor", "looks_frame": True, "looks_place": 0.2}
