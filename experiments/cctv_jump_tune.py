@@ -19,7 +19,9 @@ the track's running clothes as :class:`pipeline.cctv.crowd_looks.CrowdLooks` kee
 exponential mean, ``keep`` 0.9 of the old per taken box). With ``--crops`` (one crops cache per
 tracker cache) also ``look``: the box's look (:mod:`pipeline.cctv.look`: upper and lower body,
 the boxes in front masked out) against the sum of the track's last :data:`RECENT` looks
-(:func:`pipeline.cctv.look.compare`; NaN where the track has no look yet).
+(:func:`pipeline.cctv.look.compare`; NaN where the track has no look yet), and ``head``: the
+hue-saturation histogram of the top of the body box (the head, hair) against the mean of the
+track's last ones.
 
 The table: per refusal level ``v``, how many right and wrong returns read under it (a veto at
 ``v`` on a standing track's return, :class:`pipeline.cctv.crowd_looks.CrowdLooksConfig`
@@ -40,6 +42,7 @@ import pandas as pd
 KEEP = 0.9  # the running clothes' memory, as CrowdLooksConfig.keep ships
 LEVELS = (0.2, 0.3, 0.4, 0.5, 0.6)  # the table's refusal levels
 RECENT = 10  # returns with crops: the track's look, the sum of its last this many
+HEAD_BAND = 0.12  # returns with crops: the top of the body box read as the head
 
 
 def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
@@ -51,7 +54,6 @@ def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
 
     from experiments.cctv_dwell_tune import row_people
     from pipeline.cctv.appearance import similarity
-    from pipeline.cctv.look import Look, compare
 
     people = row_people(cam, hyp)
     box_looks = _row_looks(cam, hyp, crops) if crops is not None else None
@@ -78,14 +80,27 @@ def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
                             "right": bool(people[last] == people[j]),
                             "sim": similarity(look.astype(np.float32), h.astype(np.float32)),
                             "rows_after": n_after,
-                            "look": (compare(sum(recent, Look.empty()), box_looks[j])[0]
-                                     if recent and box_looks[j] is not None else np.nan)})
+                            **_cues(recent, box_looks[j] if box_looks else None)})
             look = h if look is None else keep * look + (1 - keep) * h
             last = j
             if box_looks is not None and box_looks[j] is not None:
                 recent.append(box_looks[j])
     return pd.DataFrame(out, columns=["raw_id", "t", "gap_s", "before", "after", "right", "sim",
-                                      "rows_after", "look"])
+                                      "rows_after", "look", "head"])
+
+
+def _cues(recent, now) -> dict:
+    """``look`` and ``head`` of a return: the box's against the track's recent ones (NaN
+    where either is unknown)."""
+    from pipeline.cctv.appearance import similarity
+    from pipeline.cctv.look import Look, compare
+
+    if now is None or not recent:
+        return {"look": np.nan, "head": np.nan}
+    heads = [h for _, h in recent if h is not None]
+    return {"look": compare(sum((lk for lk, _ in recent), Look.empty()), now[0])[0],
+            "head": (similarity(np.mean(heads, axis=0).astype(np.float32), now[1])
+                     if heads and now[1] is not None else np.nan)}
 
 
 def _row_looks(cam: dict, hyp: pd.DataFrame, crops: dict) -> list:
@@ -111,9 +126,37 @@ def _row_looks(cam: dict, hyp: pd.DataFrame, crops: dict) -> list:
         if over[mine] < 0.5 or not len(hit):
             out.append(None)
             continue
-        out.append(look_of(*cached["crops"][hit[0]], boxes[mine], occluders(boxes, mine),
-                           frame_height=cam["size"][1]))
+        crop, frame_box = cached["crops"][hit[0]]
+        out.append((look_of(crop, frame_box, boxes[mine], occluders(boxes, mine),
+                            frame_height=cam["size"][1]),
+                    _head_hist(crop, frame_box, boxes[mine])))
     return out
+
+
+def _head_hist(crop: np.ndarray, frame_box, box) -> np.ndarray | None:
+    """The hue-saturation histogram (:data:`pipeline.cctv.appearance.HIST_BINS`) of the top
+    :data:`HEAD_BAND` of the body box, central 70 % of its width: the head (hair), where a
+    head right behind a missed person differs from the missed person's own (the body under
+    it is the missed person's). None where the band is not in the crop."""
+    import cv2
+
+    from pipeline.cctv.appearance import HIST_BINS
+
+    if crop.size == 0:
+        return None
+    ch, cw = crop.shape[:2]
+    xa, ya, xb, yb = frame_box
+    sx, sy = cw / max(xb - xa, 1e-9), ch / max(yb - ya, 1e-9)
+    x1, y1, x2, y2 = (float(v) for v in box)
+    r = slice(max(int((y1 - ya) * sy), 0), min(int(np.ceil((y1 + HEAD_BAND * (y2 - y1) - ya) * sy)), ch))
+    c = slice(max(int((x1 + 0.15 * (x2 - x1) - xa) * sx), 0),
+              min(int(np.ceil((x2 - 0.15 * (x2 - x1) - xa) * sx)), cw))
+    part = crop[r, c]
+    if part.shape[0] < 2 or part.shape[1] < 2:
+        return None
+    hsv = cv2.cvtColor(np.ascontiguousarray(part), cv2.COLOR_BGR2HSV)
+    hist = cv2.calcHist([hsv], [0, 1], None, list(HIST_BINS), [0, 180, 0, 256])
+    return (hist / max(float(hist.sum()), 1.0)).astype(np.float32)
 
 
 def table(t: pd.DataFrame, cue: str = "sim") -> pd.DataFrame:
@@ -122,7 +165,8 @@ def table(t: pd.DataFrame, cue: str = "sim") -> pd.DataFrame:
     known = t[(t["before"] >= 0) & (t["after"] >= 0)]
     known = known[known[cue].notna()]
     keys = [c for c in t.columns if c not in ("raw_id", "t", "gap_s", "before", "after",
-                                               "right", "sim", "rows_after", "look")]
+                                               "right", "sim", "rows_after", "look",
+                                               "head")]
     rows = []
     for key, g in known.groupby(keys) if keys else [((), known)]:
         key = key if isinstance(key, tuple) else (key,)
@@ -165,7 +209,7 @@ def main(argv=None) -> None:
     t = _per_replay(lambda c, hyp: returns(c, hyp, crops=crops and crops[c["seed"], c["camera"]]),
                     a.folders, a.grid, cams, a.csv)
     print(t.groupby(["seed", "right"])["sim"].describe().round(3).to_string(), "\n")
-    for cue in ("sim", "look") if a.crops else ("sim",):
+    for cue in ("sim", "look", "head") if a.crops else ("sim",):
         print(table(t, cue).to_string(index=False), "\n")
 
 
