@@ -42,6 +42,9 @@ import pandas as pd
 KEEP = 0.9  # the running clothes' memory, as CrowdLooksConfig.keep ships
 LEVELS = (0.2, 0.3, 0.4, 0.5, 0.6)  # the table's refusal levels
 RECENT = 10  # returns with crops: the track's look, the sum of its last this many
+NEAR_H = 0.1  # the table again for the returns this near (body heights): onto a head behind
+RETURN_COLUMNS = ["raw_id", "t", "gap_s", "dist_h", "before", "after", "right", "sim", "rows_after",
+                  "look", "head"]
 HEAD_BAND = 0.12  # returns with crops: the top of the body box read as the head
 
 
@@ -60,6 +63,9 @@ def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
     raw = np.asarray(hyp.attrs["raw_ids"])
     hists = hyp.attrs["hists"]
     t = hyp["frame"].to_numpy()
+    box = hyp[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)
+    xy = np.stack([(box[:, 0] + box[:, 2]) / 2, box[:, 1]], axis=1)  # the box's top centre
+    height = np.maximum(box[:, 3] - box[:, 1], 1.0)
     step = 1.0 / cam["fps"]
     out = []
     for rid in np.unique(raw):
@@ -76,6 +82,7 @@ def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
             if look is not None and t[j] - t[last] > 1.5 * step:
                 n_after = int(np.count_nonzero((people[rows] == people[j]) & (t[rows] >= t[j])))
                 out.append({"raw_id": int(rid), "t": t[j], "gap_s": t[j] - t[last],
+                            "dist_h": np.hypot(*(xy[j] - xy[last])) / height[last],
                             "before": int(people[last]), "after": int(people[j]),
                             "right": bool(people[last] == people[j]),
                             "sim": similarity(look.astype(np.float32), h.astype(np.float32)),
@@ -85,8 +92,7 @@ def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
             last = j
             if box_looks is not None and box_looks[j] is not None:
                 recent.append(box_looks[j])
-    return pd.DataFrame(out, columns=["raw_id", "t", "gap_s", "before", "after", "right", "sim",
-                                      "rows_after", "look", "head"])
+    return pd.DataFrame(out, columns=RETURN_COLUMNS)
 
 
 def _cues(recent, now) -> dict:
@@ -98,7 +104,8 @@ def _cues(recent, now) -> dict:
     if now is None or not recent:
         return {"look": np.nan, "head": np.nan}
     heads = [h for _, h in recent if h is not None]
-    return {"look": compare(sum((lk for lk, _ in recent), Look.empty()), now[0])[0],
+    sim, confidence = compare(sum((lk for lk, _ in recent), Look.empty()), now[0])
+    return {"look": sim if confidence > 0 else np.nan,
             "head": (similarity(np.mean(heads, axis=0).astype(np.float32), now[1])
                      if heads and now[1] is not None else np.nan)}
 
@@ -164,9 +171,7 @@ def table(t: pd.DataFrame, cue: str = "sim") -> pd.DataFrame:
     rows after (returns between two known people only)."""
     known = t[(t["before"] >= 0) & (t["after"] >= 0)]
     known = known[known[cue].notna()]
-    keys = [c for c in t.columns if c not in ("raw_id", "t", "gap_s", "before", "after",
-                                               "right", "sim", "rows_after", "look",
-                                               "head")]
+    keys = [c for c in t.columns if c not in RETURN_COLUMNS]
     rows = []
     for key, g in known.groupby(keys) if keys else [((), known)]:
         key = key if isinstance(key, tuple) else (key,)
@@ -209,8 +214,12 @@ def main(argv=None) -> None:
     t = _per_replay(lambda c, hyp: returns(c, hyp, crops=crops and crops[c["seed"], c["camera"]]),
                     a.folders, a.grid, cams, a.csv)
     print(t.groupby(["seed", "right"])["sim"].describe().round(3).to_string(), "\n")
-    for cue in ("sim", "look", "head") if a.crops else ("sim",):
-        print(table(t, cue).to_string(index=False), "\n")
+    for near in (False, True):
+        part = t[t["dist_h"] < NEAR_H] if near else t
+        print("returns onto a box under", NEAR_H, "body heights from the last:" if near else
+              "every return:")
+        for cue in ("sim", "look", "head") if a.crops else ("sim",):
+            print(table(part, cue).to_string(index=False), "\n")
 
 
 if __name__ == "__main__":
