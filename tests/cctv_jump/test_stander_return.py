@@ -66,13 +66,9 @@ def test_only_a_standing_track_missed_last_frame_is_asked():
     assert _pair(0.4, speed=1.3) > 0.6  # a walker: the overlap
 
 
-def test_missed_is_off_by_default_validated_and_reaches_the_tracker():
-    assert CrowdLooksConfig().missed == 0.0
+def test_missed_is_validated_reaches_the_tracker_and_is_not_shipped():
     with pytest.raises(ValueError):
         CrowdLooksConfig(missed=1.2)
-    tr = LibraryTracker("bytetrack", 5.0, looks_veto=0.4, looks_missed=0.3)
-    assert tr._crowd.missed == 0.3
-
-
-def test_missed_is_not_shipped():
+    tracker = LibraryTracker("bytetrack", 5.0, looks_veto=0.4, looks_missed=0.3)
+    assert (CrowdLooksConfig().missed, tracker._crowd.missed) == (0.0, 0.3)  # off by default
     assert "looks_missed" not in CCTV_TRACKER_OPTIONS  # no gain on seed 1 (0.8610 at 0.3-0.4)
