@@ -216,7 +216,7 @@ def main(argv=None) -> None:
     print(t.groupby(["seed", "right"])["sim"].describe().round(3).to_string(), "\n")
     for near in (False, True):
         part = t[t["dist_h"] < NEAR_H] if near else t
-        print("returns onto a box under", NEAR_H, "body heights from the last:" if near else
+        print(f"returns onto a box under {NEAR_H} body heights from the last:" if near else
               "every return:")
         for cue in ("sim", "look", "head") if a.crops else ("sim",):
             print(table(part, cue).to_string(index=False), "\n")
