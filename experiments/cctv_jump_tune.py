@@ -51,8 +51,8 @@ HEAD_BAND = 0.12  # returns with crops: the top of the body box read as the head
 def returns(cam: dict, hyp: pd.DataFrame, keep: float = KEEP,
             crops: dict | None = None) -> pd.DataFrame:
     """One row per return of ``hyp`` (index 0..n-1; module docstring); with ``crops`` (the
-    camera's ``experiments.cctv_swap_tune crops`` cache) also ``look``: the box's look against
-    the sum of the track's last :data:`RECENT` looks (:func:`pipeline.cctv.look.compare`)."""
+    camera's ``experiments.cctv_swap_tune crops`` cache) also ``look`` and ``head``, the box's
+    against the track's last :data:`RECENT` (:func:`_cues`)."""
     from collections import deque
 
     from experiments.cctv_dwell_tune import row_people
@@ -155,7 +155,8 @@ def _head_hist(crop: np.ndarray, frame_box, box) -> np.ndarray | None:
     xa, ya, xb, yb = frame_box
     sx, sy = cw / max(xb - xa, 1e-9), ch / max(yb - ya, 1e-9)
     x1, y1, x2, y2 = (float(v) for v in box)
-    r = slice(max(int((y1 - ya) * sy), 0), min(int(np.ceil((y1 + HEAD_BAND * (y2 - y1) - ya) * sy)), ch))
+    top = y1 + HEAD_BAND * (y2 - y1)
+    r = slice(max(int((y1 - ya) * sy), 0), min(int(np.ceil((top - ya) * sy)), ch))
     c = slice(max(int((x1 + 0.15 * (x2 - x1) - xa) * sx), 0),
               min(int(np.ceil((x2 - 0.15 * (x2 - x1) - xa) * sx)), cw))
     part = crop[r, c]

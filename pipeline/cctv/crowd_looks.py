@@ -55,12 +55,14 @@ neighbour's head from the neighbour's track, while walkers crossing keep the lib
 frame or more, the track's prediction still overlaps the head right behind (a neighbour standing
 half behind), the only box there, so the pair is not contested and the library hands the
 stander's track the neighbour's head: the stander's id goes on with the neighbour for minutes
-(docs/cctv.md, "missed-person jumps"). Position cannot tell the two heads apart; clothes can.
-With ``missed``, a standing track missed in the last frame (as ``lost`` reads it) is asked its
-clothes of every pair it is a candidate of, contested or not, and refuses a box whose clothes
-read under ``missed``: the track coasts on and takes its own person back when the head is found
-again. A track seen last frame is not asked (``alone`` asks it too, and refuses a stander's own
-box whose clothes read otherwise for a moment).
+(docs/cctv.md, "the missed-person jumps judged on looks"). Position cannot tell the two heads
+apart, and on the long windows the clothes hardly do (the body under a head right behind is the
+missed person's own, and no box in front masks it): off. With ``missed``, a standing track
+missed in the last frame (as ``lost`` reads it) is asked its clothes of every pair it is a
+candidate of, contested or not, and refuses a box whose clothes read under ``missed``: the track
+coasts on and takes its own person back when the head is found again. A track seen last frame is
+not asked (``alone`` asks it too, and refuses a stander's own box whose clothes read otherwise
+for a moment).
 
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its

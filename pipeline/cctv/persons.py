@@ -139,7 +139,7 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # behind): five-minute reclaim_exit seed 1 0.8610 at 0.3 and 0.4 (no row changed: the veto 0.4
 # already refuses the contested pairs, no uncontested return reads under it), 0.8581 at 0.5. The
 # jumps' clothes read as alike as a stander's own return (the body under a head right behind is
-# the missed person's own; docs/cctv.md "A stander's return").
+# the missed person's own; docs/cctv.md "the missed-person jumps judged on looks").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
                         "min_hits": 1, "looks_veto": 0.4, "looks_still_m_s": 0.8,
                         "looks_cue": "floor", "looks_frame": True, "looks_place": 0.2}
