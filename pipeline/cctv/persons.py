@@ -137,7 +137,8 @@ MAX_SHARE_INSIDE_FACED = 0.5  # a faceless box more inside a face's box than thi
 # looks_missed not set (CrowdLooksConfig.missed: a standing track missed last frame refuses a
 # box, contested or not, whose clothes read under it; the missed-person jumps onto a head right
 # behind): five-minute reclaim_exit seed 1 0.8610 at 0.3 and 0.4 (no row changed: the veto 0.4
-# already refuses the contested pairs, no uncontested return reads under it), 0.8581 at 0.5. The
+# already refuses the contested pairs, no uncontested return reads under it), 0.8581 at 0.5;
+# seeds 2 / 3 at 0.4 0.8256 -> 0.8210 / 0.8104 -> 0.8166. The
 # jumps' clothes read as alike as a stander's own return (the body under a head right behind is
 # the missed person's own; docs/cctv.md "the missed-person jumps judged on looks").
 CCTV_TRACKER_OPTIONS = {"assoc": "head", "head_scale": 2.0, "lost_s": 4.0, "side_width": 0.3,
