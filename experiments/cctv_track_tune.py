@@ -421,7 +421,7 @@ TRACKER_KEYS = ("assoc", "min_hits", "lost_s", "min_iou", "activation", "high", 
                 "head_scale", "edge_coast", "side_width", "walker_lost_s", "speed_s", "still_m_s",
                 "looks_weight", "looks_veto", "looks_keep", "looks_still_m_s", "looks_cue",
                 "looks_alone", "looks_frame", "looks_place", "looks_lost",
-                "looks_lost_still", "lost_cue", "born", "born_iou")
+                "looks_lost_still", "looks_missed", "lost_cue", "born", "born_iou")
 
 
 def _tracker_options(opts: dict) -> dict:

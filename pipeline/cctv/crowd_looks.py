@@ -51,6 +51,19 @@ DeepSORT's matching cascade orders tracks by their last update. With ``lost_stil
 standing track (``still_m_s``) is discounted: a stander missed a frame does not take a
 neighbour's head from the neighbour's track, while walkers crossing keep the library's overlap.
 
+**A stander's return** (``missed`` > 0). Where the detector misses a stander's own head for a
+frame or more, the track's prediction still overlaps the head right behind (a neighbour standing
+half behind), the only box there, so the pair is not contested and the library hands the
+stander's track the neighbour's head: the stander's id goes on with the neighbour for minutes
+(docs/cctv.md, "the missed-person jumps judged on looks"). Position cannot tell the two heads
+apart, and on the long windows the clothes hardly do (the body under a head right behind is the
+missed person's own, and no box in front masks it): off. With ``missed``, a standing track
+missed in the last frame (as ``lost`` reads it) is asked its clothes of every pair it is a
+candidate of, contested or not, and refuses a box whose clothes read under ``missed``: the track
+coasts on and takes its own person back when the head is found again. A track seen last frame is
+not asked (``alone`` asks it too, and refuses a stander's own box whose clothes read otherwise
+for a moment).
+
 The library hands its similarity only the boxes; the tracks are found again by their
 predicted boxes (the library's ``get_state_bbox``, which it stacks in the order of its
 ``tracks``), the detections by their boxes in the frame (:meth:`CrowdLooks.frame`). A track's
@@ -96,9 +109,13 @@ class CrowdLooksConfig:
     lost: float = 0.0
     # True (with ``still_m_s``): ``lost`` discounts only a standing track's pairs
     lost_still: bool = False
+    # > 0: a standing track missed in the last frame is asked its clothes of every pair,
+    # contested or not, and refuses a box whose clothes read under this (module docstring,
+    # "A stander's return"); 0: off
+    missed: float = 0.0
 
     def __post_init__(self):
-        for name in ("weight", "veto", "keep", "min_iou", "place", "lost"):
+        for name in ("weight", "veto", "keep", "min_iou", "place", "lost", "missed"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"CrowdLooksConfig.{name} must lie in [0, 1], got {v!r}")
@@ -161,33 +178,42 @@ class CrowdLooks:
     def _contest(self, boxes_1, boxes_2, sim: np.ndarray) -> np.ndarray:
         """The library's overlaps with clothes asked of the contested pairs (module
         docstring)."""
-        if not sim.size or (self.config.weight <= 0 and self.config.veto <= 0
-                            and self.config.lost <= 0):
+        cfg = self.config
+        if not sim.size or (cfg.weight <= 0 and cfg.veto <= 0 and cfg.lost <= 0
+                            and cfg.missed <= 0):
             return sim
-        cand = sim >= self.config.min_iou
+        cand = sim >= cfg.min_iou
         rows, cols = cand.sum(1, keepdims=True), cand.sum(0, keepdims=True)
         states = None
-        if self.config.frame:
+        if cfg.frame:
             states = self._states()
             rows, cols = self._frame_counts(boxes_1, boxes_2, states, rows, cols)
         contested = cand & ((rows >= 2) | (cols >= 2))
-        asked = cand if self.config.alone else contested
-        if not asked.any():
+        asked = cand if cfg.alone else contested
+        back = np.zeros_like(cand)
+        if cfg.missed > 0:
+            states = self._states() if states is None else states
+            back = cand & self._missed(boxes_1, states)[:, None]
+        if not (asked | back).any():
             return sim
         states = self._states() if states is None else states
-        if self.config.lost > 0:
+        if cfg.lost > 0:
             sim = self._seen_first(boxes_1, sim, contested, states)
-        if self.config.weight <= 0 and self.config.veto <= 0:
+        if cfg.weight <= 0 and cfg.veto <= 0 and not back.any():
             return sim
         # a track's clothes (and speed) and a box's histogram only where a pair is asked
-        looks = self._track_looks(boxes_1, asked.any(1), states)
-        hists = self._box_hists(boxes_2, asked.any(0))
+        looks = self._track_looks(boxes_1, (asked | back).any(1), states)
+        hists = self._box_hists(boxes_2, (asked | back).any(0))
         out = sim.copy()
-        for r, c in zip(*np.nonzero(asked)):
+        for r, c in zip(*np.nonzero(asked | back)):
             if looks[r] is None or hists[c] is None:
                 continue
             app = similarity(looks[r].astype(np.float32), np.asarray(hists[c], np.float32))
-            if app < self.config.veto:
+            if back[r, c] and app < cfg.missed:
+                out[r, c] = 0.0
+            elif not asked[r, c]:
+                continue
+            elif app < cfg.veto:
                 out[r, c] = 0.0
             elif contested[r, c]:
                 w = self.config.weight
@@ -198,18 +224,24 @@ class CrowdLooks:
                     states: np.ndarray) -> np.ndarray:
         """``sim`` with the contested pairs of the tracks missed in the last frame discounted
         by ``lost`` (module docstring, "A track seen last frame first")."""
-        at = self._by_state(states)
-        tls = [at.get((b + 0.0).tobytes()) for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)]
         still = self.config.lost_still and self.config.still_m_s > 0
-        missed = np.array([getattr(tl, "time_since_update", 0) > 1 and (
-            not still or (tl.tracker_id >= 0 and self._standing(int(tl.tracker_id))))
-            for tl in tls], bool)
+        missed = self._missed(boxes_1, states, still)
         cut = contested & missed[:, None]
         if not cut.any():
             return sim
         out = sim.copy()
         out[cut] = np.maximum(sim[cut] * (1 - self.config.lost), self.config.min_iou)
         return out
+
+    def _missed(self, boxes_1, states: np.ndarray, standing: bool = False) -> np.ndarray:
+        """For each of the stage's tracks (found by predicted box), whether the library missed it
+        in the last frame (``time_since_update`` above one at association); with ``standing``
+        only a confirmed standing track (:meth:`_standing`)."""
+        at = self._by_state(states)
+        tls = [at.get((b + 0.0).tobytes()) for b in np.asarray(boxes_1, np.float64).reshape(-1, 4)]
+        return np.array([getattr(tl, "time_since_update", 0) > 1 and (
+            not standing or (tl.tracker_id >= 0 and self._standing(int(tl.tracker_id))))
+            for tl in tls], bool).reshape(-1)
 
     def _by_state(self, states: np.ndarray) -> dict:
         """The library's tracklets by their box as it stands now (+ 0.0: -0.0 as 0.0); the
