@@ -65,6 +65,13 @@ for _f, _tag in ((0.5, "05"), (1.0, "10"), (1.5, "15")):
     VARIANTS[f"mean{_tag}_spare"] = {MEAN: _mean, SD: dr.BEST, SPARE: True}
 
 
+# Round 12: levers that move no feature, for dark skin only (:mod:`sim.faces.dark_skin`).
+SHEEN = "sim.faces.dark_skin.SHEEN"
+LASH = "sim.faces.dark_skin.LASH"
+VARIANTS.update({"sheen2": {SHEEN: 2.0}, "sheen4": {SHEEN: 4.0}, "lash08": {LASH: 0.8},
+                 "sheen2_lash08": {SHEEN: 2.0, LASH: 0.8}})
+
+
 def _variant(name: str) -> dict:
     if name not in VARIANTS:
         raise ValueError(f"variant: expected one of {', '.join(VARIANTS)}, got {name!r}")
