@@ -8,7 +8,8 @@ a shared shape (round 11's offset did, and raised ArcFace impostors):
 - ``SHEEN``: the specular strength of the forehead and nose (the T-zone) raised by this
   factor times the face's darkness. Dark skin shows its sheen (the surface reflection, about
   the same on every skin) against less diffuse light, so highlights read stronger on it;
-  the cheeks, where ITA is measured, keep the shared strength.
+  the cheeks, where ITA is measured, keep the shared strength. -1 takes the T-zone's sheen
+  off the darkest skin.
 - ``LASH``: the lash line's width raised by this factor times the darkness (round 6: a wider
   line lifted HOG's scores most of the eye's drawing, for everyone).
 
@@ -36,8 +37,8 @@ def darkness(idt: Identity) -> float:
 
 
 def _gain(name: str, value: float, idt: Identity) -> float:
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"dark_skin.{name}: expected a finite factor >= 0, got {value!r}")
+    if not np.isfinite(value) or value < -1:
+        raise ValueError(f"dark_skin.{name}: expected a finite factor >= -1, got {value!r}")
     return 1.0 + value * darkness(idt)
 
 

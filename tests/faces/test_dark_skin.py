@@ -62,6 +62,6 @@ def test_the_sheen_leaves_the_cheeks_alone(lever):
 
 def test_a_negative_factor_is_an_error(lever):
     dark, _ = _darkest_and_lightest(4)
-    lever("LASH", -0.5)
+    lever("LASH", -1.5)  # -1 is the least: no lash line on the darkest skin
     with pytest.raises(ValueError, match="LASH"):
         dark_skin.lash_gain(dark)
