@@ -65,13 +65,12 @@ for _f, _tag in ((0.5, "05"), (1.0, "10"), (1.5, "15")):
     VARIANTS[f"mean{_tag}_spare"] = {MEAN: _mean, SD: dr.BEST, SPARE: True}
 
 
-# Round 12: levers that move no feature, for dark skin only (:mod:`sim.faces.dark_skin`).
+# Round 12: levers that move no feature, for dark skin (:mod:`sim.faces.dark_skin`).
 SHEEN = "sim.faces.dark_skin.SHEEN"
 LASH = "sim.faces.dark_skin.LASH"
-NECK = "sim.faces.layers.NECK_SHADE"
 VARIANTS.update({"sheen2": {SHEEN: 2.0}, "sheen4": {SHEEN: 4.0},
-                 "sheen_off": {SHEEN: -1.0}, "neck30": {NECK: 0.3}, "neck15": {NECK: 0.15},
-                 "lash08": {LASH: 0.8},
+                 "sheen_off": {SHEEN: -1.0},
+                 "lash08": {LASH: 0.8}, "lash16": {LASH: 1.6},
                  "sheen2_lash08": {SHEEN: 2.0, LASH: 0.8}})
 
 

@@ -120,7 +120,7 @@ def _body(g: Grid, idt: Identity, c: _Canvas, rng) -> float:
     zn = idt.face_depth * 0.3 * np.sqrt(np.clip(1 - (U / neck_w) ** 2, 0, 1))
     skin = np.asarray(idt.skin_bgr, np.float32) * 0.92
     # The jaw shades the top of the neck.
-    under = NECK_SHADE + (1 - NECK_SHADE) * np.clip((V - idt.chin_v + 0.05) / 0.4, 0, 1)
+    under = 0.55 + 0.45 * np.clip((V - idt.chin_v + 0.05) / 0.4, 0, 1)
     c.over(neck, skin * under[..., None], zn, 0.08)
     top = idt.chin_v + 0.42
     over_u = np.clip(np.abs(U) - neck_w * 0.9, 0, None)
@@ -298,9 +298,6 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
 
 
 SIDE_SHADE = 0.45
-# The neck's albedo just under the chin, as a share of its own: the jaw's shadow, which is
-# what outlines the chin against the neck (round 12 measures a deeper one for HOG).
-NECK_SHADE = 0.55
 WARP_UNITS = 0.07  # typical displacement of the identity's random warp, face units
 WARP_CELL = 0.6  # size of the warp's features, face units
 WARP_SYMMETRY = 0.8  # share of the warp that is mirror-symmetric
