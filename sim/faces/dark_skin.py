@@ -14,8 +14,11 @@ a shared shape (round 11's offset did, and raised ArcFace impostors):
   line lifted HOG's scores most of the eye's drawing, for everyone).
 
 :func:`darkness` is 0 for skin of albedo luminance >= ``LIGHT`` (all of I-II and III-IV) and
-1 at ``LIGHT - SPAN`` and below (the darkest V-VI). Both levers are off (0.0); measure them
-with ``python -m experiments.face_directions run --variant sheen2`` (and ``lash08``).
+1 at ``LIGHT - SPAN`` and below (the darkest V-VI). Both levers are off (0.0; docs/faces.md,
+issue 13 round 12): ``SHEEN`` 2 lowered V-VI's HOG scores (the highlight lands on the brow
+ridge, where HOG wants the brows dark); ``LASH`` 0.8 lifted them +0.04 .. +0.06 at no
+ArcFace cost but moved no miss over three seeds of 200 identities (one lost, one gained).
+Measure with ``python -m experiments.face_directions run --variant lash08`` (or ``sheen2``).
 """
 
 from __future__ import annotations
