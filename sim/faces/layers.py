@@ -16,7 +16,7 @@ import zlib
 import cv2
 import numpy as np
 
-from sim.faces import directions
+from sim.faces import dark_skin, directions
 from sim.faces.geometry import V_RANGE, Grid, gauss, head_shape, inherit_and_age
 from sim.faces.identity import Identity
 from sim.faces.paint import face_albedo, mix, noise, stream, strands
@@ -265,8 +265,9 @@ def head_layers(idt: Identity, ppu: float) -> HeadLayers:
     _hair(g, idt, face_c, shape.width, shape.head, z_head, neck_w, stream(idt, "hair"))
     back = face_c.alpha * (1 - shape.head)
     c.over(back, face_c.albedo, face_c.z, face_c.spec, face_c.normals)
-    spec_face = 0.12 + 0.1 * gauss(g, 0, -0.6, 0.5, 0.3) + 0.12 * gauss(g, 0, idt.nose_v - 0.05,
-                                                                          0.1, 0.15)
+    k = dark_skin.sheen_gain(idt)  # the T-zone's sheen (1 unless dark skin's lever is on)
+    spec_face = (0.12 + k * 0.1 * gauss(g, 0, -0.6, 0.5, 0.3)
+                 + k * 0.12 * gauss(g, 0, idt.nose_v - 0.05, 0.1, 0.15))
     # The face darkens towards its outline (it turns away and catches less bounce light).
     s = np.clip(np.abs(g.U) / np.maximum(shape.width[:, None], 1e-3), 0, 1)
     albedo = albedo * (1 - SIDE_SHADE * np.clip((s - 0.6) / 0.4, 0, 1) ** 1.5)[..., None]

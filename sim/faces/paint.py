@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.faces.geometry import Grid, gauss
 from sim.faces.identity import Identity
-from sim.faces import texture
+from sim.faces import dark_skin, texture
 
 
 def stream(idt: Identity, part: str) -> np.random.Generator:
@@ -93,7 +93,8 @@ def _eye(g: Grid, idt: Identity, side: int, albedo: np.ndarray, rng) -> np.ndarr
     eye = mix(eye, (0.1, 0.1, 0.1), g.soft(0.008 - np.abs(rad - ri)) * tr["iris_ring"])  # limbus
     albedo = mix(albedo, eye, inside)
     # Lash line along the upper lid, a fainter lower lid line, and the lid crease.
-    lash = g.soft((0.014 + 0.01 * r) * st["lash_w"] - np.abs(y - upper + 0.006))
+    lash_w = st["lash_w"] * dark_skin.lash_gain(idt)
+    lash = g.soft((0.014 + 0.01 * r) * lash_w - np.abs(y - upper + 0.006))
     lash = lash * (np.abs(x) < a * 1.08)
     albedo = mix(albedo, (0.03, 0.03, 0.04), lash * st["lash"])
     albedo = mix(albedo, albedo * 0.6, g.soft(0.006 - np.abs(y - lower)) * (np.abs(x) < a) * 0.6)

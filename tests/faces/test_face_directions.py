@@ -96,3 +96,52 @@ def test_the_detection_gate_wants_no_impostor_rise_and_99_percent_or_fewer_misse
     # A group under 99 % with no change passes only where it misses fewer than before.
     assert detection_gate(lost, lost) == ["hog_live_III-IV 50.0 % < 99 % (misses 1 -> 1)"]
     assert detection_gate(lost, base) == []
+
+
+def test_pairing_counts_lost_and_gained_per_detector_kind_and_group():
+    base = _run()
+    found = np.ones(12, bool)
+    found[4] = False  # identity 1's first live capture (III-IV)
+    p = paired({**base, "hog_found": found}, {**base, "hog_found": np.ones(12, bool)})
+    assert p["groups"]["hog_live_III-IV"] == (0, 1)
+    assert p["groups"]["hog_live_I-II"] == (0, 0) and p["groups"]["scrfd_live_III-IV"] == (0, 0)
+
+
+def test_the_margin_gate_tells_a_lever_from_capture_noise():
+    from experiments.face_directions import margin_gate
+
+    n = 60  # 20 identities x (photo + 2 lives); tone = identity % 3
+    base = _run(n=n // 3, spread=1.0)
+    fb = figures(base)
+    assert margin_gate(fb, fb, paired(base, base)) == []
+    closer = _run(n=n // 3, spread=0.5)  # impostors rise
+    assert any("impostors rise" in w for w in
+               margin_gate(fb, figures(closer), paired(base, {**base, "arc": closer["arc"]})))
+    # One live capture of I-II flips to a miss and another of V-VI back: noise, not a loss...
+    live_i = np.flatnonzero((base["kind"] == 1) & (base["tone"] == 0))
+    live_v = np.flatnonzero((base["kind"] == 1) & (base["tone"] == 2))
+    b_found = np.ones(n, bool)
+    b_found[live_v[0]] = False
+    v_found = np.ones(n, bool)
+    v_found[live_i[0]] = False
+    b, v = {**base, "hog_found": b_found}, {**base, "hog_found": v_found}
+    why = margin_gate(figures(b), figures(v), paired(b, v))
+    # ... but I-II now under 99 % having lost net captures fails.
+    assert why == ["hog_live_I-II 92.9 % < 99 % and loses 1, gains 0"]
+    # Five lost in one group, none gained, is beyond a sign test's noise at z = 2.
+    v_found = np.ones(n, bool)
+    v_found[live_i[:5]] = False
+    v = {**base, "hog_found": v_found}
+    assert "hog_live_I-II loses 5, gains 0: beyond noise" in margin_gate(fb, figures(v),
+                                                                          paired(base, v))
+
+
+def test_the_photo_screen_gives_hogs_mean_and_lowest_per_group():
+    from experiments.face_directions import photo_screen
+    r = _run(n=3, lives=1)  # tones 0, 1, 2
+    r["hog"] = np.array([1.0, 9, 0.5, 9, -0.25, 9])
+    r["share"] = np.ones(3)
+    r["scrfd_found"] = np.array([True, True, False, True, True, True])
+    f = photo_screen(r)
+    assert f["groups"] == {"I-II": (1.0, 1.0), "III-IV": (0.5, 0.5), "V-VI": (-0.25, -0.25)}
+    assert f["scrfd_miss"] == 1
