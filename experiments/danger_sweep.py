@@ -10,6 +10,13 @@ again), scores them (:func:`experiments.danger_bench.score_split`, ``OUT/result`
 for ``--kind``: caught / staged, false episodes, and one line per staged incident (caught or
 missed, distance, crowd) and per episode that matched none (false or near miss), so two
 settings' lines can be diffed.
+
+    python -m experiments.danger_sweep ROOT OUT --seeds 0-119 --kind tailgating --plan
+
+``--plan`` judges nothing: one line per benchmark seed of ``--seeds`` that stages ``--kind``
+(:func:`kind_seeds`, from the generator alone: incidents and near misses, distance, crowd) and
+whether ``ROOT`` keeps its measurement whole, in part (to where) or not at all: what is left to
+measure before a setting can be judged on every seed of a set.
 """
 
 from __future__ import annotations
@@ -92,6 +99,38 @@ def measured_until(root, seeds) -> dict:
     return out
 
 
+def kind_seeds(seeds, kind: str = "tailgating") -> dict[int, list[dict]]:
+    """Benchmark seeds of ``seeds`` whose scene stages ``kind`` (an incident or a near miss),
+    each with those incidents' facts (:func:`experiments.danger_scenes.scene`: index,
+    near_miss, distance_m) and the scene's crowd under ``"crowd"`` in each; deterministic, no
+    rendering."""
+    from experiments.danger_scenes import scene
+
+    out = {}
+    for s in seeds:
+        _, info = scene(int(s))
+        hits = [dict(f, crowd=info["crowd"]) for f in info["incidents"] if f["kind"] == kind]
+        if hits:
+            out[int(s)] = hits
+    return out
+
+
+def plan_lines(root, seeds, kind: str = "tailgating") -> list[str]:
+    """``--plan``: per seed staging ``kind``, its incidents and its kept measurement under
+    ``root`` (whole, to where, or none)."""
+    lines = []
+    for s, hits in kind_seeds(seeds, kind).items():
+        kept = (Path(root) / "measured" / f"{s}.pkl").is_file()
+        state = "not measured"
+        if kept:
+            t = measured_until(root, [s])[s]
+            state = "measured whole" if t is None else f"measured to {t:.0f} s"
+        incs = ", ".join(f"#{f['index']}{' near' if f['near_miss'] else ''} "
+                         f"{f['distance_m']:.1f} m" for f in hits)
+        lines.append(f"seed {s} {hits[0]['crowd']}: {incs}; {state}")
+    return lines
+
+
 def main(argv=None) -> None:
     from experiments.danger_tracker_compare import _seeds
 
@@ -101,10 +140,15 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", required=True)
     ap.add_argument("--config", default="{}")
     ap.add_argument("--kind", default="tailgating")
+    ap.add_argument("--plan", action="store_true",
+                    help="list the seeds staging --kind and what ROOT keeps; judge nothing")
     a = ap.parse_args(argv)
     seeds = _seeds(a.seeds)
     if set(seeds) & set(TEST_SEEDS):
         raise SystemExit(f"--seeds: the test split {TEST_SEEDS[0]}-{TEST_SEEDS[-1]} is held out")
+    if a.plan:
+        print("\n".join(plan_lines(a.root, seeds, a.kind)))
+        return
     r = sweep(a.root, a.out, seeds, DangerConfig.model_validate(json.loads(a.config)), a.kind)
     print("\n".join(r["lines"]))
     print(f"{a.kind}: {r['caught']} / {r['staged']} caught, {r['false']} false episodes, "

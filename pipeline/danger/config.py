@@ -455,7 +455,10 @@ class Tailgating(_Model):
     # (610-616, 619) 11 -> 16 of 48, no false episode added on the tune, 80-99 and 100-119 seeds
     # measured (10 of 120); at 0.65-0.70 two false episodes on tune seed 61 (760.6 s, 845.6 s:
     # merged blobs reading 0.65-0.72 of their walk-ups), and round 11's control (test_s23_gate: a
-    # far walk-up of 1.19 bodies passing at 0.92) reads two at 0.75. Judge it on whole sets.
+    # far walk-up of 1.19 bodies passing at 0.92) reads two at 0.75. Round 20: at 0.75 every
+    # alert identical on all 42 kept benchmark measurements (of the seeds staging tailgating,
+    # tune 14 whole and 7 in part, 80-99 2 + 3, 100-119 2 + 2; ``danger_sweep --plan``), no
+    # near miss alerted: no gain on tune, so still OFF; 18 + 7 + 6 such seeds unmeasured.
     pair_exit_share: float = Field(default=0.0, ge=0)
     # A passer is judged once its speed over the last second is measured (a walker's, not a
     # jump): a coasting track that jumps onto a blob past the gate has none, and a blob of two
