@@ -125,12 +125,6 @@ class AbandonedBag(_Model):
     # owned the "bag" its body made, and a passer's lineage that took the blob took up its
     # clock, a false bag at 747.4 s). False: taken up whoever it was (round 19).
     spot_keep_not_down: bool = False
-    # The same test at the alert: a bag whose owner or own lineage never walked off (last
-    # upright within ``owner_radius_m`` of it, never after ``Fall.down_within_s`` past its first
-    # showing) is a person down or read low, not a bag left (staged 657 at 1218.8 s, 35 m:
-    # lineage 1198 walked up, read upright 1.4 m off once as object 1200 showed, and was never
-    # seen again; the object stayed 50 s, a false bag). False: alerted (round 19).
-    owner_walked_off: bool = False
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
     # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):

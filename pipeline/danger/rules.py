@@ -415,9 +415,6 @@ class AbandonedBagRule:
             if sc.t - away >= self.p.unattended_s:
                 self._done.add(bag.root)
                 self._at.pop(bag.root, None)
-                if self.p.owner_walked_off and self._went_down(
-                        bag.xy, owner, bag.root, self._shown.pop(bag.root, sc.t)):
-                    continue  # its owner never walked off: someone down or read low
                 if self._down.down(sc, bag) is not None:
                     continue  # the person upright here went down: the fall rule reports it
                 if repeated(self._alerted, bag.xy, sc.t, self.p.repeat_m, self.p.repeat_s):
@@ -441,18 +438,18 @@ class AbandonedBagRule:
         self._lost = {r: v for r, v in self._lost.items() if sc.t - v[0] <= self.p.spot_keep_s}
         d, root = min(((dist(v[1], bag.xy), r) for r, v in self._lost.items()),
                       default=(math.inf, None))
-        if d > self.p.spot_keep_m or (self.p.spot_keep_not_down and self._went_down(
-                self._lost[root][1], self._lost[root][2], root, self._lost[root][4])):
+        if d > self.p.spot_keep_m or (self.p.spot_keep_not_down and self._went_down(root)):
             return False
         _, _, self._owner[bag.root], away, self._shown[bag.root] = self._lost.pop(root)
         if away is not None:
             self._away_since[bag.root] = away
         return True
 
-    def _went_down(self, at, owner: int, root: int, shown: float) -> bool:
-        """Bag ``root``'s owner or own lineage was last upright by its spot ``at`` and never
+    def _went_down(self, root: int) -> bool:
+        """Lost bag ``root``'s owner or own lineage was last upright by its spot and never
         after ``Fall.down_within_s`` past the bag's first showing: a person down (the fall rule
         missed), not a bag its owner walked off from."""
+        _, at, owner, _, shown = self._lost[root]
         until = shown + self._down.p.down_within_s
         return any(self._down.stayed(r, at, until, self.p.owner_radius_m) for r in {owner, root})
 

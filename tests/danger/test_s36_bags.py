@@ -9,7 +9,6 @@ on 2dc1b9d."""
 
 from danger_clips import FLOOR
 from test_s22_close import SPOT, _judge, _obs
-from test_s28_bags import _left
 from test_s35_bags import _taken
 
 from pipeline.danger.config import DangerConfig
@@ -62,22 +61,3 @@ def test_the_shipped_default():
     assert _kinds(_faller(), DangerConfig()) == (
         ["abandoned_bag"] if p.spot_keep_s >= 3.0 and not p.spot_keep_not_down else [])
 
-
-# --- the same test at the alert (staged 657 at 1218.8 s) -------------------------------------
-
-WALKED = DangerConfig.model_validate({"rules": {"abandoned_bag": {"owner_walked_off": True}}})
-STILL = _faller(merged=(100.0, 101.0))  # nobody takes its blob: it lies there a minute
-
-
-def test_an_object_whose_owner_never_walked_off_is_a_bag_without_the_key():
-    assert _kinds(STILL, DangerConfig.model_validate(
-        {"rules": {"abandoned_bag": {"owner_walked_off": False}}})) == ["abandoned_bag"]
-
-
-def test_with_the_key_it_is_no_bag():
-    assert _kinds(STILL, WALKED) == []
-
-
-def test_a_bag_whose_owner_walked_off_is_still_left():
-    # control: test_s28's owner stands 3 s with the bag and walks on, seen upright after
-    assert _kinds(_left(), WALKED) == ["abandoned_bag"]
