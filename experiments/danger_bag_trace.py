@@ -23,7 +23,8 @@ from pipeline.danger.memory import dist
 
 def trace(root, seed: int, xy: tuple[float, float], t0: float, t1: float,
           config: DangerConfig = DangerConfig(), radius: float = 3.0) -> list[str]:
-    """One line a frame of [t0, t1] with anything near ``xy``, and one per alert there."""
+    """One line a frame of [t0, t1] with anything near ``xy``, and one per alert of the frame
+    (any kind, anywhere)."""
     from pipeline.danger.rules import AbandonedBagRule
 
     m = pickle.loads((Path(root) / "measured" / f"{seed}.pkl").read_bytes())
@@ -43,7 +44,8 @@ def trace(root, seed: int, xy: tuple[float, float], t0: float, t1: float,
             s = f"{tr.id}/{tr.root} {tr.kind} {dist(tr.xy, xy):.1f}m"
             if tr.root in rule._owner:
                 away = rule._away_since.get(tr.root)
-                s += f" own={rule._owner[tr.root]}" + ("" if away is None else f" away={t - away:.0f}s")
+                s += f" own={rule._owner[tr.root]}"
+                s += "" if away is None else f" away={t - away:.0f}s"
             parts.append(s)
         lost = [f"lost {r}@{dist(v[1], xy):.1f}m own={v[2]} {t - v[0]:.0f}s ago"
                 for r, v in rule._lost.items() if dist(v[1], xy) <= radius]
