@@ -118,6 +118,13 @@ class AbandonedBag(_Model):
     # lineage broken and its clock kept; round 19).
     spot_keep_s: float = Field(default=0.0, ge=0)
     spot_keep_m: float = Field(default=0.6, gt=0)
+    # A kept bag's owner and clock are not taken up where the fall rule's memory says a
+    # lineage of that bag went down on the spot: its owner's lineage or its own was last
+    # upright within ``owner_radius_m`` of it and never after ``Fall.down_within_s`` past the
+    # bag's first showing (it never walked off: tune seed 73, a faller the fall rule missed
+    # owned the "bag" its body made, and a passer's lineage that took the blob took up its
+    # clock, a false bag at 747.4 s). False: taken up whoever it was (round 19).
+    spot_keep_not_down: bool = False
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
     # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):

@@ -122,6 +122,12 @@ class PersonDown:
         return (u is not None and u.t >= first_object_t(tr) - within_s
                 and math.hypot(u.x - tr.xy[0], u.y - tr.xy[1]) <= radius_m)
 
+    def stayed(self, root: int, xy, until: float, radius_m: float) -> bool:
+        """Lineage ``root`` was last seen upright within ``radius_m`` of ``xy`` and not after
+        ``until``: it went down (or out of sight) there instead of walking off."""
+        u = self._upright.get(root)
+        return u is not None and u.t <= until and math.hypot(u.x - xy[0], u.y - xy[1]) <= radius_m
+
     def _began_by(self, obj, t: float, x: float, y: float) -> bool:
         """A track that began at (x, y) at ``t`` began by ``obj`` as it appeared."""
         return (abs(t - first_object_t(obj)) <= self.p.down_within_s

@@ -361,8 +361,9 @@ class AbandonedBagRule:
         self._owner: dict[int, int | None] = {}  # bag root → owner root
         self._away_since: dict[int, float] = {}
         self._at: dict[int, tuple[float, float]] = {}  # bag root → where last judged
-        # bag root → (when lost, where, owner root, unattended since): ``spot_keep_s``
-        self._lost: dict[int, tuple[float, tuple[float, float], int, float | None]] = {}
+        self._shown: dict[int, float] = {}  # bag root → when it first read as a judged object
+        # bag root → (when lost, where, owner root, unattended since, shown): ``spot_keep_s``
+        self._lost: dict[int, tuple[float, tuple[float, float], int, float | None, float]] = {}
         self._done: set[int] = set()
         self._alerted: list[tuple[float, tuple[float, float]]] = []
 
@@ -385,6 +386,7 @@ class AbandonedBagRule:
             # whoever stands beside it when it first shows up (unless it is a bag lost a moment
             # ago on this spot: then that bag's owner and clock)
             if bag.root not in self._owner and not self._kept(sc, bag):
+                self._shown[bag.root] = sc.t
                 near = nearest(bag.xy, people, self.p.owner_radius_m)
                 if near is None and self.p.owner_recent_s > 0:
                     near = self._recently_beside(sc, bag, people)
@@ -422,25 +424,34 @@ class AbandonedBagRule:
                                  int_box(bag.box), f"unattended {sc.t - away:.0f} s"))
         for gone in set(self._owner) - live - self._done:
             owner, away = self._owner.pop(gone, None), self._away_since.pop(gone, None)
-            at = self._at.pop(gone, None)
+            at, shown = self._at.pop(gone, None), self._shown.pop(gone, sc.t)
             if self.p.spot_keep_s > 0 and owner is not None and at is not None:
-                self._lost[gone] = (sc.t, at, owner, away)
+                self._lost[gone] = (sc.t, at, owner, away, shown)
         return out
 
     def _kept(self, sc: Scene, bag: Track) -> bool:
         """``bag`` is a bag lost within ``spot_keep_s`` within ``spot_keep_m`` of its spot (its
-        own lineage or a new one): takes up that bag's owner and unattended clock."""
+        own lineage or a new one): takes up that bag's owner and unattended clock, unless
+        (``spot_keep_not_down``) a lineage of that bag went down on its spot."""
         if not self._lost:
             return False
         self._lost = {r: v for r, v in self._lost.items() if sc.t - v[0] <= self.p.spot_keep_s}
         d, root = min(((dist(v[1], bag.xy), r) for r, v in self._lost.items()),
                       default=(math.inf, None))
-        if d > self.p.spot_keep_m:
+        if d > self.p.spot_keep_m or (self.p.spot_keep_not_down and self._went_down(root)):
             return False
-        _, _, self._owner[bag.root], away = self._lost.pop(root)
+        _, _, self._owner[bag.root], away, self._shown[bag.root] = self._lost.pop(root)
         if away is not None:
             self._away_since[bag.root] = away
         return True
+
+    def _went_down(self, root: int) -> bool:
+        """Lost bag ``root``'s owner or own lineage was last upright by its spot and never
+        after ``Fall.down_within_s`` past the bag's first showing: a person down (the fall rule
+        missed), not a bag its owner walked off from."""
+        _, at, owner, _, shown = self._lost[root]
+        until = shown + self._down.p.down_within_s
+        return any(self._down.stayed(r, at, until, self.p.owner_radius_m) for r in {owner, root})
 
     def _bag_sized(self, bag: Track, t: float) -> bool:
         """As tall as a bag reads (``min_height_m``..``max_height_m``), over the last
