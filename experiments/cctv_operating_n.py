@@ -118,17 +118,8 @@ def search_scores(run: Path, faces: Path, pool: np.ndarray | None, extra_sizes=E
         probes.append(tf.template(used))
         return probes[-1]
 
-    r = replay(d, keep)
-    truth = d.searches.set_index(["camera", "track_id"]).sort_index()
-    col = {int(tr): k for k, tr in enumerate(d.gallery_travelers)}
-    mate, foreign = np.full(len(r), -1), np.zeros((len(r), len(col)), bool)
-    for i, x in enumerate(r.itertuples(index=False)):
-        tr = _traveler_at(truth, x)
-        mate[i] = col.get(tr, -1)
-        for p in {tr, *(int(d.faces.loc[j, "person"]) for j in x.used)}:
-            if p in col:
-                foreign[i, col[p]] = True
-    ipd = np.array([max(d.quality[j].ipd_px for j in u) for u in r["used"]])
+    r = with_truth(d, replay(d, keep))
+    mate, foreign, ipd = r["mate"].to_numpy(), foreign_columns(d, r), r["ipd"].to_numpy()
     p = np.stack(probes).astype(np.float32)
     extra_max = np.full((len(p), len(extra_sizes)), -np.inf, np.float32)
     best = np.full(len(p), -np.inf, np.float32)
@@ -154,6 +145,31 @@ def render_extras(n: int, seed: int = RENDER_SEED) -> tuple[np.ndarray, np.ndarr
     templates, ok = _embed_enrolments([tuple(int(v) for v in k) for k in keys],
                                       prepare_backend("insightface"), "rendered extras", False)
     return templates.astype(np.float32), keys[ok]
+
+
+def with_truth(d, r: pd.DataFrame) -> pd.DataFrame:
+    """Replayed searches ``r`` of recording ``d`` with each one's truth: ``traveler`` (the
+    track's recorded traveler, :func:`_traveler_at`), ``mate`` (its gallery column, -1: not
+    enrolled), ``persons`` (the true persons of the faces used) and ``ipd`` (the largest face
+    used)."""
+    truth = d.searches.set_index(["camera", "track_id"]).sort_index()
+    col = {int(tr): k for k, tr in enumerate(d.gallery_travelers)}
+    r = r.copy()
+    r["traveler"] = [_traveler_at(truth, x) for x in r.itertuples(index=False)]
+    r["mate"] = [col.get(tr, -1) for tr in r["traveler"]]
+    r["persons"] = [[int(d.faces.loc[i, "person"]) for i in u] for u in r["used"]]
+    r["ipd"] = [max(d.quality[i].ipd_px for i in u) for u in r["used"]]
+    return r
+
+
+def foreign_columns(d, r: pd.DataFrame) -> np.ndarray:
+    """searches x gallery: the columns that are no impostor of each search of ``r``
+    (:func:`with_truth`): its traveler and the persons of its faces."""
+    col = {int(tr): k for k, tr in enumerate(d.gallery_travelers)}
+    foreign = np.zeros((len(r), len(col)), bool)
+    for i, (tr, ps) in enumerate(zip(r["traveler"], r["persons"])):
+        foreign[i, [col[p] for p in {tr, *ps} if p in col]] = True
+    return foreign
 
 
 def _traveler_at(truth, x) -> int:

@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.cctv_operating_n import (SearchScores, _traveler_at, false_ids, mated_hits,
-                                          mated_wrong)
+from experiments.cctv_operating_n import (SearchScores, false_ids, foreign_columns, mated_hits,
+                                          mated_wrong, with_truth)
 from experiments.cctv_rank1_trace import Recorded, check_replay, load_recorded, replay
 
 DRAWN = 234  # the manifest size the CCTV threshold was chosen at (half the manifest held out)
@@ -74,26 +74,13 @@ def with_settings(d: Recorded, **settings) -> Recorded:
 
 def claims_replayed(d: Recorded) -> pd.DataFrame:
     """Every search replayed (:func:`experiments.cctv_rank1_trace.replay`, with
-    ``may_claim``) with the truth of each: ``traveler`` (-1: nobody), ``mate`` (its gallery
-    row, -1: not enrolled), ``persons`` (true persons of the faces used), ``ipd`` (the
-    largest face used)."""
-    r = replay(d)
-    truth = d.searches.set_index(["camera", "track_id"]).sort_index()
-    col = {int(tr): k for k, tr in enumerate(d.gallery_travelers)}
-    r["traveler"] = [_traveler_at(truth, x) for x in r.itertuples(index=False)]
-    r["mate"] = [col.get(tr, -1) for tr in r["traveler"]]
-    r["persons"] = [[int(d.faces.loc[i, "person"]) for i in u] for u in r["used"]]
-    r["ipd"] = [max(d.quality[i].ipd_px for i in u) for u in r["used"]]
-    return r
+    ``may_claim``) with the truth of each (:func:`experiments.cctv_operating_n.with_truth`)."""
+    return with_truth(d, replay(d))
 
 
 def _scores(d: Recorded, r: pd.DataFrame) -> SearchScores:
-    col = {int(tr): k for k, tr in enumerate(d.gallery_travelers)}
-    foreign = np.zeros((len(r), len(col)), bool)
-    for i, (tr, ps) in enumerate(zip(r["traveler"], r["persons"])):
-        foreign[i, [col[p] for p in {tr, *ps} if p in col]] = True
-    return SearchScores(0, np.stack(r["scores"].to_list()), r["mate"].to_numpy(), foreign,
-                        r["ipd"].to_numpy(), np.zeros((len(r), 0)), ())
+    return SearchScores(0, np.stack(r["scores"].to_list()), r["mate"].to_numpy(),
+                        foreign_columns(d, r), r["ipd"].to_numpy(), np.zeros((len(r), 0)), ())
 
 
 def rates(recorded: list[Recorded], settings: dict) -> dict:
@@ -222,7 +209,8 @@ def main(argv=None) -> None:
     variants = dict(map(_variant, a.variant)) or VARIANTS
     if a.cmd == "census":
         from outputs.run import load_run
-  # at the first variant given, else the settings before stop 36
+
+        # at the first variant given, else the settings before stop 36
         settings = next(iter(variants.values())) if a.variant else BEFORE
         print(f"settings: {settings}")
         for run, d in recorded:

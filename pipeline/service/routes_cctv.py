@@ -4,13 +4,14 @@ out, with the identity of each track identified so far and the identifications t
 Each camera of the service's site (``airtwin serve --site FILE``) has one stateful stream
 (:class:`~pipeline.cctv.monitor.CctvMonitor`): people are found by the CCTV head detector
 (:class:`~pipeline.vision.heads.HeadDetector`, one per camera; ``airtwin serve --cctv-persons
-faces``: bodies implied by the faces found) and tracked, their faces found by the
-service's own detector, gated on quality, embedded by its embedder, aggregated per track and
-searched once (1:N) against the service's enrolled templates, at the recogniser's CCTV
-threshold (:func:`pipeline.cctv.operating.cctv_decision`: ``--threshold`` when given, else the
-CCTV operating point chosen for the model, following the gallery's size, else the gate
-calibration, marked "not CCTV" in every answer's ``threshold_source``). Only consenting travelers are ever enrolled (``/v1/enroll`` refuses the others), so
-nobody else can be named. Without a site the route answers 503 ``no_site``.
+faces``: bodies implied by the faces found) and tracked, their faces found by the service's own
+detector, gated on quality, embedded by its embedder, aggregated per track and searched once
+(1:N) against the service's enrolled templates, at the recogniser's CCTV threshold
+(:func:`pipeline.cctv.operating.cctv_decision`: ``--threshold`` when given, else the CCTV
+operating point chosen for the model, following the gallery's size, else the gate calibration,
+marked "not CCTV" in every answer's ``threshold_source``). Only consenting travelers are ever
+enrolled (``/v1/enroll`` refuses the others), so nobody else can be named. Without a site the
+route answers 503 ``no_site``.
 
 Privacy: every identification (a search whose best candidate reaches the threshold) is written to
 the hash-chained audit log by the stream (camera, time, track, template id, score; never a face or

@@ -78,7 +78,8 @@ def test_a_reset_stream_gets_its_head_detector_started_afresh(site_file):
 
     rec = SimpleNamespace(detector=NoFaces(), embedder=None, model="none")
     state = SimpleNamespace(config=ServiceConfig(site=site_file), recognizer=rec,
-                            store=NoTemplates(), threshold=SimpleNamespace(threshold=0.5, source="test"),
+                            store=NoTemplates(),
+                            threshold=SimpleNamespace(threshold=0.5, source="test"),
                             audit=None, extras={})
     routes_cctv.prepare(state)
     monitor = state.extras[routes_cctv.MONITOR]
