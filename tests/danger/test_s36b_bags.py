@@ -7,9 +7,10 @@ longer attended it, and it alerted 30 s later. ``AbandonedBag.spot_keep_running`
 bag whose clock was running when it was lost. The stale-owner case fails on 0347475."""
 
 from danger_clips import FLOOR
-from test_s22_close import _judge, _obs
+from test_s22_close import _obs
 from test_s28_bags import SPOT, _left
 from test_s35_bags import _taken
+from test_s36_bags import _kinds
 
 from pipeline.danger.config import DangerConfig
 from pipeline.danger.observe import GROUP, PERSON
@@ -36,10 +37,6 @@ def _stale(merged=(20.0, 23.0)):
     def bystander(t):
         return _obs(SPOT[0] + 0.45, SPOT[1] + 1.5, PERSON, 1.7, 0.5, 0.9, FLOOR)
     return [owner, b, bystander]
-
-
-def _kinds(things, config) -> list[str]:
-    return [k for k, _ in _judge(things, 75.0, FLOOR, config=config)]
 
 
 def test_keeping_any_owned_bag_carries_the_stale_owner():
