@@ -125,6 +125,15 @@ class AbandonedBag(_Model):
     # owned the "bag" its body made, and a passer's lineage that took the blob took up its
     # clock, a false bag at 747.4 s). False: taken up whoever it was (round 19).
     spot_keep_not_down: bool = False
+    # Only a bag whose unattended clock was running when it was lost is kept: one still
+    # attended (or not yet judged) is read afresh, owned by whoever stands beside it (staged
+    # surge 673 at 619.6 s: an object among people standing 1.5 m off, owned by a lineage long
+    # gone but its clock not started, read upright for a moment; kept, it took up the stale
+    # owner, the people beside it no longer attended it, a false bag 30 s later). False: any
+    # bag that had an owner is kept (round 19). Off: with ``spot_keep_s`` 10 and the guard,
+    # +3 of 25 on staged 650-654 and alert for alert as before on the kept tune, check and
+    # staged 655-659, 670-674 seeds; no gain on tune (round 21).
+    spot_keep_running: bool = False
     static_m: float = Field(default=0.4, gt=0)  # a bag moves less than this
     # A bag is this tall, read as the median over its last ``size_window_s`` less the blur
     # margin every blob grows by (``tailgating.blob_margin_px`` a side, in metres at its spot):

@@ -425,9 +425,16 @@ class AbandonedBagRule:
         for gone in set(self._owner) - live - self._done:
             owner, away = self._owner.pop(gone, None), self._away_since.pop(gone, None)
             at, shown = self._at.pop(gone, None), self._shown.pop(gone, sc.t)
-            if self.p.spot_keep_s > 0 and owner is not None and at is not None:
+            if self._keeps(owner, at, away):
                 self._lost[gone] = (sc.t, at, owner, away, shown)
         return out
+
+    def _keeps(self, owner: int | None, at: tuple[float, float] | None,
+               away: float | None) -> bool:
+        """A bag lost now is kept for ``spot_keep_s``: it had an owner and a spot, and (with
+        ``spot_keep_running``) its unattended clock was running."""
+        return (self.p.spot_keep_s > 0 and owner is not None and at is not None
+                and (away is not None or not self.p.spot_keep_running))
 
     def _kept(self, sc: Scene, bag: Track) -> bool:
         """``bag`` is a bag lost within ``spot_keep_s`` within ``spot_keep_m`` of its spot (its
