@@ -481,8 +481,8 @@ class Tailgating(_Model):
     # ``lost_pair_near_m`` one: 61). OFF: it alerts on round 9's hand-built false alarm
     # (test_s25_gate: a coasting pair track jumping 1.5 m past the line onto a blob of two
     # standing there), and on tune seed 27 itself (measured whole in round 21: a false episode
-    # at 348.6 s, the pair's own track found 2.95 m past gate 1 by a 2.4 m/s jump, standing
-    # there): it waits for a walking-on guard (74's and 18's pairs walk on where found).
+    # at 348.6 s, the pair's own track found 2.95 m past gate 1 by a 2.4 m/s jump onto a blob
+    # of two): it waits for a walking-on guard (74's and 18's pairs walk on where found).
     lost_pair_s: float = Field(default=0.0, ge=0)
     lost_pair_reach_m: float = Field(default=4.0, gt=0)
     # ... when the pair was last seen within this of the line (lost at it, not before it)
