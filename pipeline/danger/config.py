@@ -476,6 +476,26 @@ class Tailgating(_Model):
     # tune 14 whole and 7 in part, 80-99 2 + 3, 100-119 2 + 2; ``danger_sweep --plan``), no
     # near miss alerted: no gain on tune, so still OFF; 18 + 7 + 6 such seeds unmeasured.
     pair_exit_share: float = Field(default=0.0, ge=0)
+    # A pair lost at the gate (0: off, round 21): a walk-up reading two whose lineage was last
+    # seen at the gate line, still walking, and whose passage was never judged, counts as two
+    # through the gate when someone is seen in that lane between ``pass_depth_m`` and
+    # ``lost_pair_reach_m`` past the line within this long after the pair was last there (its
+    # own track found again, or a fresh lineage born since). Far pairs (tune 18 #0, 74 #3 at
+    # 36-42 m): 18's track coasted 1.6 s through the line and was found 2.2 m on with no
+    # speed until the transit window closed (a fresh track born 2.4 m on at 1.2 s); 74's was
+    # lost 0.36 m past the line and what came out was born 3.4 m on. At 1.5 (round 21): tune
+    # 10 -> 12 / 15, staged choose 600-605 17 -> 20 / 36, 80-99 1 -> 2 / 4, 100-119 1 / 3,
+    # staged check 610-616, 619 11 -> 16 / 48, no false or near-miss episode added on the kept
+    # measurements (at 3 s four false episodes on tune: 11, 30, 49, 64; at 1.5 without
+    # ``lost_pair_near_m`` one: 61). OFF: it alerts on round 9's hand-built false alarm
+    # (test_s25_gate: a coasting pair track jumping 1.5 m past the line onto a blob of two
+    # standing there), and on tune seed 27 itself (measured whole in round 21: a false episode
+    # at 348.6 s, the pair's own track found 2.95 m past gate 1 by a 2.4 m/s jump onto a blob
+    # of two): it waits for a walking-on guard (74's and 18's pairs walk on where found).
+    lost_pair_s: float = Field(default=0.0, ge=0)
+    lost_pair_reach_m: float = Field(default=4.0, gt=0)
+    # ... when the pair was last seen within this of the line (lost at it, not before it)
+    lost_pair_near_m: float = Field(default=0.5, ge=0)
     # A passer is judged once its speed over the last second is measured (a walker's, not a
     # jump): a coasting track that jumps onto a blob past the gate has none, and a blob of two
     # travelers leaving neighbouring gates reads two bodies (tune seed 25 at 302.2 s: unseen

@@ -28,6 +28,7 @@ class WalkUp(NamedTuple):
     persons: float  # how many people the blob looked like on the way
     two_heads: bool = False  # the head vote: two heads in the blob on the way
     along: float = 0.0  # where, metres along the gate's through direction (< 0: before it)
+    root: int = -1  # the walker's lineage
 
 
 class LaneRun(NamedTuple):
@@ -90,6 +91,9 @@ class TailgatingRule:
         self._together: dict[int, dict[frozenset[int], float]] = {}
         # two tracks of one lineage → last time both were seen in one lane, ``distinct_m`` apart
         self._split: dict[frozenset[int], float] = {}
+        # (gate, a pair walk-up's lineage) → (the walk-up, when the lineage was last at the
+        # line, who was seen past it since, that one's track): a pair lost at the gate
+        self._lost: dict[tuple[int, int], tuple[WalkUp, float, Passage, object]] = {}
 
     def update(self, sc: Scene) -> list[Alert]:
         gates = sc.geometry.gates
@@ -187,6 +191,8 @@ class TailgatingRule:
             if pair_up and n == 1:
                 self._pending[tr.id] = (gi, sc.t + self.p.pair_settle_s, up)
             out += self._judge_gate(sc, gi, tr)
+        if self.p.lost_pair_s:
+            out += self._lost_pairs(sc, seen, in_lane)
         for tid, (gi, until, up) in list(self._pending.items()):
             tr = next((x for x in sc.tracks if x.id == tid), None)
             gate = sc.geometry.gates[gi]
@@ -327,6 +333,55 @@ class TailgatingRule:
                 self._together[gi] = {k: v for k, v in pairs.items() if v > cut}
         if len(self._split) > 200:
             self._split = {k: v for k, v in self._split.items() if v > t - 30.0}
+
+    def _lost_pairs(self, sc: Scene, seen, in_lane: dict[int, set[int]]) -> list[Alert]:
+        """Pairs lost at the gate (``lost_pair_s``): a walk-up reading two whose lineage was
+        last seen at or before the gate line, still walking, and whose passage was never
+        judged, counts as two through the gate when someone is seen in that lane between
+        ``pass_depth_m`` and ``lost_pair_reach_m`` past the line within ``lost_pair_s`` after
+        it was last there: its own track found again, or a fresh lineage born since (not a
+        track split off someone else's: tune seed 49 at 421.0 s). Judged
+        ``lost_pair_s`` after the pair was last at the line, when no passage was judged at
+        that gate since the walk-up (the passage tests had their chance)."""
+        for tr, gi, along in seen:
+            if (tr.kind not in (PERSON, GROUP)
+                    or not self.p.pass_depth_m <= along <= self.p.lost_pair_reach_m):
+                continue
+            for w in self._walkups.get(gi, ()):
+                last = self._before.get((w.root, gi), -math.inf)
+                if ((gi, w.root) in self._lost or not _pair(w, self.p)
+                        or not 0.0 < sc.t - last <= self.p.lost_pair_s
+                        or not (tr.root == w.root or (tr.root == tr.id and tr.born_t >= last))
+                        or not self._last_at_line(sc, w, gi, last)
+                        or w.track_id in in_lane.get(gi, ())
+                        or self._last_speed.get(w.track_id, 0.0) < self.p.min_walkup_mps
+                        or self._someone_standing(sc, sc.geometry.gates[gi], tr)):
+                    continue
+                self._lost[(gi, w.root)] = (w, last, Passage(sc.t, tr.id, 2, tr.box, tr.root),
+                                            tr)
+        out = []
+        for (gi, root), (w, last, e, tr) in list(self._lost.items()):
+            if sc.t - last < self.p.lost_pair_s:
+                continue
+            del self._lost[(gi, root)]
+            q = self._passages.setdefault(gi, deque())
+            if (self._before.get((root, gi), -math.inf) > last or self._stopped((root, gi), sc.t)
+                    or self._passed.get(root, -math.inf) >= w.t or any(p.t >= w.t for p in q)):
+                continue  # back before the line, verified, or judged after all
+            self._passed[root] = self._passed[e.root] = sc.t
+            q.append(e._replace(t=sc.t))
+            out += self._judge_gate(sc, gi, tr)
+        return out
+
+    def _last_at_line(self, sc: Scene, w: WalkUp, gi: int, last: float) -> bool:
+        """The walk-up's track, when last seen at or before gate ``gi``'s line (``last``), was
+        within ``lost_pair_near_m`` of it: lost at the line, not before it (tune seed 61 at
+        842.4 s: a pair last seen 1.6 m before gate 2, and someone else born past it)."""
+        src = next((x for x in sc.tracks if x.id == w.track_id), None)
+        q = None if src is None else next((q for q in reversed(src.samples)
+                                           if abs(q.t - last) < 1e-6), None)
+        return (q is not None and _gate_coords(sc.geometry.gates[gi], (q.x, q.y))[0]
+                >= -self.p.lost_pair_near_m)
 
     def _second_of_lineage(self, gi: int, tr, t: float) -> bool:
         """``tr`` is a second person of a lineage that already passed gate ``gi`` this cycle:
@@ -516,7 +571,8 @@ class TailgatingRule:
             q = self._walkups.setdefault(gi, deque())
             twos = sum(n >= 2 for n in run.heads)
             q.append(WalkUp(t, tr.id, float(np.median(run.persons)),
-                            twos >= self.p.head_votes and 2 * twos >= len(run.heads), along))
+                            twos >= self.p.head_votes and 2 * twos >= len(run.heads), along,
+                            tr.root))
             while q and q[0].t < t - 10.0:
                 q.popleft()
 
