@@ -113,6 +113,7 @@ def _cues(recent, now) -> dict:
 def _row_looks(cam: dict, hyp: pd.DataFrame, crops: dict) -> list:
     """Each row's look (None: coasting, or its box not among the crops cache's bodies)."""
     from experiments.cctv_corridor_tune import _iou
+    from experiments.cctv_track_tune import cached_crop
     from pipeline.cctv.look import look_of, occluders
 
     at = {round(fr["t"], 6): fr for fr in crops["frames"]}
@@ -129,11 +130,11 @@ def _row_looks(cam: dict, hyp: pd.DataFrame, crops: dict) -> list:
         # the row's person box: the frame's most overlapped (a row may be widened side-on)
         over = _iou(r[1:], boxes)[0]
         mine = int(over.argmax())
-        hit = np.flatnonzero(np.abs(cached["boxes"] - boxes[mine]).max(1) < 1e-3)
-        if over[mine] < 0.5 or not len(hit):
+        hit = cached_crop(cached, boxes[mine], tol=1e-3)
+        if over[mine] < 0.5 or hit is None:
             out.append(None)
             continue
-        crop, frame_box = cached["crops"][hit[0]]
+        crop, frame_box = hit
         out.append((look_of(crop, frame_box, boxes[mine], occluders(boxes, mine),
                             frame_height=cam["size"][1]),
                     _head_hist(crop, frame_box, boxes[mine])))

@@ -212,9 +212,10 @@ def claimed_at(summaries: pd.DataFrame, searches: pd.DataFrame, threshold: float
 
 def threshold_of(run: dict, claims_at: str) -> float:
     """The insightface CCTV threshold for a run's gallery, fixed or following its size."""
+    from experiments.cctv_operating_n import INSIGHTFACE_EMBEDDER
     from pipeline.cctv.operating import cctv_operating_point, threshold_at
 
-    op = cctv_operating_point("arcface:w600k_mbf_int8", follow_size=claims_at == "follows-size")
+    op = cctv_operating_point(INSIGHTFACE_EMBEDDER, follow_size=claims_at == "follows-size")
     return threshold_at(op.rule, run["gallery_size"])
 
 

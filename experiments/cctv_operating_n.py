@@ -59,6 +59,7 @@ from experiments.cctv_track_tune import HELD_OUT
 
 MANIFEST_SIZES = (120, 234)  # and the whole manifest (~470 on cctv_identification.yaml)
 EXTRA_SIZES = (1_000, 10_000, 100_000)
+INSIGHTFACE_EMBEDDER = "arcface:w600k_mbf_int8"  # every CCTV recording's and run's recogniser
 RENDERED_SIZES = (500, 1_000, 2_000)
 RENDER_SEED = 9_000_001  # the rendered extras' identity keys' seed: nobody in any run
 TAIL_K = 24  # impostor scores per probe above the tail's threshold (~5 % of a 470 manifest)
@@ -133,6 +134,14 @@ def search_scores(run: Path, faces: Path, pool: np.ndarray | None, extra_sizes=E
         extra_max[:, k] = best
     scores = np.stack(r["scores"].to_list()).astype(np.float32)
     return SearchScores(_seed_of(run), scores, mate, foreign, ipd, extra_max, tuple(extra_sizes))
+
+
+def shipped_threshold(n: int) -> float:
+    """The insightface recogniser's size-following CCTV threshold (the recordings' backend)
+    for a gallery of ``n``, whatever the setting's default."""
+    from pipeline.cctv.operating import cctv_operating_point
+
+    return cctv_operating_point(INSIGHTFACE_EMBEDDER, follow_size=True).sized.at(n)
 
 
 def render_extras(n: int, seed: int = RENDER_SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -483,9 +492,7 @@ def main(argv=None) -> None:
         rule = (lambda n: ra + rb * math.log(n))
         a.threshold = None  # the table below: the fitted rule
     elif a.rule == "shipped":
-        from pipeline.cctv.operating import cctv_operating_point
-
-        rule = cctv_operating_point("arcface:w600k_mbf_int8", follow_size=True).sized.at
+        rule = shipped_threshold
     elif a.rule:
         ra, rb = (float(v) for v in a.rule.split(","))
         rule = (lambda n: ra + rb * math.log(n))

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.cctv_operating_n import (SearchScores, false_ids, foreign_columns, mated_hits,
-                                          mated_wrong, with_truth)
+                                          mated_wrong, shipped_threshold, with_truth)
 from experiments.cctv_rank1_trace import Recorded, check_replay, load_recorded, replay
 
 DRAWN = 234  # the manifest size the CCTV threshold was chosen at (half the manifest held out)
@@ -59,12 +59,6 @@ VARIANTS = {
     "conflict65": BEFORE | {"claim_conflict_score": 0.65},
     "group55+conflict60": {"consistent_min_cosine": 0.55, "claim_conflict_score": 0.60},
 }
-
-
-def shipped_threshold(n: int) -> float:
-    from pipeline.cctv.operating import cctv_operating_point
-
-    return cctv_operating_point("arcface:w600k_mbf_int8", follow_size=True).sized.at(n)
 
 
 def with_settings(d: Recorded, **settings) -> Recorded:

@@ -305,14 +305,21 @@ def _looks(cached: dict, t: float, boxes, tracks, config, frame_height: float) -
         if tr.detection < 0:
             out.append(None)
             continue
-        at = np.flatnonzero(np.abs(cached["boxes"] - boxes[tr.detection]).max(1) < 1e-6)
-        if not len(at):
+        crop = cached_crop(cached, boxes[tr.detection])
+        if crop is None:
             raise SystemExit(f"crops cache at t={t}: no crop of person box "
                              f"{boxes[tr.detection].round(1).tolist()} ({len(cached['boxes'])} "
                              f"cached bodies): collect it again (`crops`) with this code")
-        out.append(look_of(*cached["crops"][at[0]], boxes[tr.detection],
-                           occluders(boxes, tr.detection), config, frame_height))
+        out.append(look_of(*crop, boxes[tr.detection], occluders(boxes, tr.detection), config,
+                           frame_height))
     return out
+
+
+def cached_crop(cached: dict, box, tol: float = 1e-6):
+    """A crops cache frame's (crop, frame box) of person box ``box`` (None: not among its
+    cached bodies, to ``tol`` px)."""
+    at = np.flatnonzero(np.abs(np.asarray(cached["boxes"]) - np.asarray(box)).max(1) < tol)
+    return cached["crops"][at[0]] if len(at) else None
 
 
 def candidate_bodies(frame: dict, size) -> np.ndarray:

@@ -72,3 +72,15 @@ def test_missed_is_validated_reaches_the_tracker_and_is_not_shipped():
     tracker = LibraryTracker("bytetrack", 5.0, looks_veto=0.4, looks_missed=0.3)
     assert (CrowdLooksConfig().missed, tracker._crowd.missed) == (0.0, 0.3)  # off by default
     assert "looks_missed" not in CCTV_TRACKER_OPTIONS  # no gain on seed 1 (0.8610 at 0.3-0.4)
+
+
+def test_a_person_box_finds_its_crop_in_a_crops_cache_frame_within_the_tolerance():
+    import numpy as np
+
+    from experiments.cctv_track_tune import cached_crop
+
+    cached = {"boxes": np.array([[10.0, 20.0, 50.0, 120.0], [60.0, 20.0, 90.0, 110.0]]),
+              "crops": ["crop-a", "crop-b"]}
+    assert cached_crop(cached, [60.0, 20.0, 90.0, 110.0]) == "crop-b"
+    assert cached_crop(cached, [60.0005, 20.0, 90.0, 110.0]) is None  # the replay's 1e-6
+    assert cached_crop(cached, [60.0005, 20.0, 90.0, 110.0], tol=1e-3) == "crop-b"
